@@ -13,8 +13,7 @@ import vm from "node:vm";
 
 const PACKAGE = "@certusone/wormhole-sdk@0.10.18";
 // `npm view @certusone/wormhole-sdk@0.10.18 dist.integrity`
-const INTEGRITY =
-  "sha512-VuN4AGB018ELkzTT/jN+yWgE6TWqXsHilxxCVWqGctzow2hKSFd8ADUhxhHigies436rS0vPvrgXi6m0J1+Ecw==";
+const INTEGRITY = "sha512-VuN4AGB018ELkzTT/jN+yWgE6TWqXsHilxxCVWqGctzow2hKSFd8ADUhxhHigies436rS0vPvrgXi6m0J1+Ecw==";
 const CONTRACTS = [
   "Setup",
   "Implementation",

@@ -8,11 +8,7 @@ import { fileURLToPath } from "node:url";
 const require = createRequire(import.meta.url);
 const contractsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const tool = process.env.FOUNDRY_TOOL ?? "forge";
-const binary = path.join(
-  path.dirname(require.resolve(`@foundry-rs/${tool}-linux-amd64/package.json`)),
-  "bin",
-  tool,
-);
+const binary = path.join(path.dirname(require.resolve(`@foundry-rs/${tool}-linux-amd64/package.json`)), "bin", tool);
 const result = spawnSync(binary, process.argv.slice(2), { cwd: contractsDir, stdio: "inherit" });
 if (result.error) throw result.error;
 process.exit(result.status ?? 1);
