@@ -14,10 +14,10 @@ pragma solidity ^0.8.28;
 /// | 1    | ModelListing  | home -> payment chains    | uint256 modelId, uint64 genesis, uint64 epochSeconds, uint64 fromEpoch,     |
 /// |      |               |                           | uint256 pricePerRequest, bool active                                      |
 /// | 2    | ReceiptBatch  | payment -> home chain     | uint256 modelId, uint64 epoch, uint32 paymentChain, uint32 batchIndex,    |
-/// |      |               |                           | uint32 count, uint256 total, bytes32 paymentsRoot                         |
+/// |      |               |                           | uint32 count, uint256 total, bytes32 paymentsRoot, bool finalBatch        |
 /// | 3    | Verdict       | home -> payment chains    | uint256 modelId, uint64 epoch, uint16 refundBps, bytes32 reportHash        |
 /// | 4    | Payout        | home -> payment chains    | uint256 modelId, uint64 epoch, uint32 payoutIndex, bytes32 payee,          |
-/// |      |               |                           | uint256 amount                                                            |
+/// |      |               |                           | uint16 shareBps                                                           |
 library MessageCodec {
     /// @notice The only version this codec reads and writes.
     uint8 internal constant VERSION = 1;
@@ -56,8 +56,10 @@ library MessageCodec {
     }
 
     /// @notice payment -> home chain: a batch of one (model, epoch)'s payments on one chain.
-    /// @dev paymentsRoot is an OpenZeppelin StandardMerkleTree root over leaves (bytes32 paymentId, bytes32 buyer,
-    /// uint256 amount).
+    /// @dev Batches of one (model, epoch, chain) are numbered from 0 and the last one says finalBatch. paymentsRoot
+    /// is a sorted-pair Merkle root (OpenZeppelin MerkleProof compatible) over the batch's payments in order, leaf =
+    /// keccak256(bytes.concat(keccak256(abi.encode(bytes32 paymentId, bytes32 buyer, uint256 amount)))), an odd node
+    /// promoted unchanged to the next level.
     struct ReceiptBatch {
         uint256 modelId;
         uint64 epoch;
@@ -66,6 +68,7 @@ library MessageCodec {
         uint32 count;
         uint256 total;
         bytes32 paymentsRoot;
+        bool finalBatch;
     }
 
     /// @notice home -> payment chains: the SLA verdict of one (model, epoch): the share of every payment to refund.
@@ -76,14 +79,16 @@ library MessageCodec {
         bytes32 reportHash;
     }
 
-    /// @notice home -> payment chain: pay `amount` of a (model, epoch)'s released revenue to `payee` on that chain.
-    /// @dev (modelId, epoch, payoutIndex) is unique: a destination pays each instruction at most once.
+    /// @notice home -> payment chain: pay `shareBps` of a (model, epoch)'s released revenue on that chain to `payee`.
+    /// @dev Shares are sent instead of amounts because only the payment chain knows its exact released amount (refunds
+    /// round per payment). (modelId, epoch, payoutIndex) is unique: a destination pays each index at most once, and
+    /// the payout that brings the paid shares to 10,000 bps takes the rounding remainder.
     struct Payout {
         uint256 modelId;
         uint64 epoch;
         uint32 payoutIndex;
         bytes32 payee;
-        uint256 amount;
+        uint16 shareBps;
     }
 
     /// @notice Returns the kind of a version-1 message after checking its header and exact length.
@@ -110,6 +115,7 @@ library MessageCodec {
     }
 
     function encodePayout(Payout memory m) internal pure returns (bytes memory) {
+        if (m.shareBps > BPS) revert ValueOutOfRange(KIND_PAYOUT, 4);
         return abi.encodePacked(VERSION, KIND_PAYOUT, abi.encode(m));
     }
 
@@ -132,6 +138,7 @@ library MessageCodec {
         m.count = uint32(_bounded(message, KIND_RECEIPT_BATCH, 4, type(uint32).max));
         m.total = _word(message, 5);
         m.paymentsRoot = bytes32(_word(message, 6));
+        m.finalBatch = _bounded(message, KIND_RECEIPT_BATCH, 7, 1) == 1;
     }
 
     function decodeVerdict(bytes calldata message) internal pure returns (Verdict memory m) {
@@ -148,12 +155,12 @@ library MessageCodec {
         m.epoch = uint64(_bounded(message, KIND_PAYOUT, 1, type(uint64).max));
         m.payoutIndex = uint32(_bounded(message, KIND_PAYOUT, 2, type(uint32).max));
         m.payee = bytes32(_word(message, 3));
-        m.amount = _word(message, 4);
+        m.shareBps = uint16(_bounded(message, KIND_PAYOUT, 4, BPS));
     }
 
     function _fieldCount(uint8 kind) private pure returns (uint256) {
         if (kind == KIND_MODEL_LISTING) return 6;
-        if (kind == KIND_RECEIPT_BATCH) return 7;
+        if (kind == KIND_RECEIPT_BATCH) return 8;
         if (kind == KIND_VERDICT) return 4;
         if (kind == KIND_PAYOUT) return 5;
         revert UnknownKind(kind);
