@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
 import {
   type AccountInfo,
   AddressLookupTableAccount,
@@ -24,6 +25,11 @@ import {
 import { uiTokenAmount } from "./tokenAmount.ts";
 import { decodeTokenState } from "./tokenState.ts";
 import { type DescribedTransactionError, describeTransactionError, namedTransactionError } from "./transactionError.ts";
+
+// litesvm 0.8's linux-x64-gnu binding leaves the x87 FPU stack dirty after running SBF programs; V8's
+// pretenuring pass then does long-double maths in libstdc++, gets NaN and aborts with std::bad_alloc on a
+// later GC (LiteSVM/litesvm#171). Turning that V8 pass off (process-wide, harmless) avoids the abort.
+setFlagsFromString("--no-allocation-site-pretenuring");
 
 /** Slots a blockhash stays usable, as on mainnet (MAX_PROCESSING_AGE). */
 export const BLOCKHASH_VALID_SLOTS = 150;
