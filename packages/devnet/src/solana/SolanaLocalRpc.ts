@@ -30,6 +30,8 @@ const PORT_ATTEMPTS = 20;
 export class SolanaLocalRpc {
   readonly url: string;
   readonly wsUrl: string;
+  /** HTTP port; the websocket listener is on `port + 1`. Stays readable after `close()`. */
+  readonly port: number;
   private readonly pubsub: SignaturePubsub;
   private readonly timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
@@ -43,6 +45,7 @@ export class SolanaLocalRpc {
     slotIntervalMs: number | undefined,
   ) {
     const port = (servers[0].address() as AddressInfo).port;
+    this.port = port;
     const urlHost = host.includes(":") ? `[${host}]` : host;
     this.url = `http://${urlHost}:${port}`;
     this.wsUrl = `ws://${urlHost}:${port + 1}`;
@@ -87,10 +90,6 @@ export class SolanaLocalRpc {
   /** The VM itself, for setup that has no RPC equivalent (e.g. loading a program). */
   get svm(): LiteSVM {
     return this.ledger.svm;
-  }
-
-  get port(): number {
-    return (this.servers[0].address() as AddressInfo).port;
   }
 
   /** Funds an address from the faucet with a real transfer; returns the signature. */
