@@ -100,8 +100,7 @@ export function createStablecoinFixture(rpc: SolanaLocalRpc, options: Stablecoin
     [payer, mint, multisig],
   );
 
-  // Plain keypair token accounts rather than ATAs: the ATA program's CPIs trip litesvm 0.8's linux-gnu
-  // binding into a std::bad_alloc abort on a later GC (LiteSVM/litesvm#171).
+  // Plain keypair token accounts rather than ATAs: fewer programs involved, and callers get explicit addresses.
   const tokenAccount = (owner: PublicKey): [TransactionInstruction[], Keypair] => {
     const account = Keypair.generate();
     const ixs = [
