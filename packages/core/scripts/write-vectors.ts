@@ -13,8 +13,8 @@ try {
   current = undefined;
 }
 if (current === text) {
-  console.log(`${target} is up to date`);
+  process.stdout.write(`${target} is up to date\n`);
 } else {
   writeFileSync(target, text);
-  console.log(`wrote ${target}`);
+  process.stdout.write(`wrote ${target}\n`);
 }

@@ -109,14 +109,32 @@ export function paymentsProof(payments: readonly Payment[], index: number): Hex[
   if (!Number.isInteger(index) || index < 0 || index >= payments.length) {
     throw new RangeError(`Payment index ${index} is outside 0..${payments.length - 1}.`);
   }
+  return proofFrom(levels(payments), index);
+}
+
+function proofFrom(tree: readonly Hex[][], index: number): Hex[] {
   const proof: Hex[] = [];
   let position = index;
-  for (const level of levels(payments).slice(0, -1)) {
+  for (const level of tree.slice(0, -1)) {
     const sibling = level[position ^ 1];
     if (sibling !== undefined) proof.push(sibling);
     position >>= 1;
   }
   return proof;
+}
+
+/**
+ * The proof of every payment (in payment order), building the tree once: what a batcher stores next to a batch.
+ *
+ * @example
+ * ```ts
+ * const proofs = paymentsProofs(payments);
+ * payments.forEach((p, i) => saveProof(p.paymentId, proofs[i]));
+ * ```
+ */
+export function paymentsProofs(payments: readonly Payment[]): Hex[][] {
+  const tree = levels(payments);
+  return payments.map((_, index) => proofFrom(tree, index));
 }
 
 /**
