@@ -168,18 +168,24 @@ contract MessageCodecVectorsTest is Test {
     function _u64(string memory p, string memory key) internal view returns (uint64) {
         uint256 v = _uint(p, key);
         assertLe(v, type(uint64).max, key);
+        // casting to 'uint64' is safe because the assertLe above checks it fits
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint64(v);
     }
 
     function _u32(string memory p, string memory key) internal view returns (uint32) {
         uint256 v = _uint(p, key);
         assertLe(v, type(uint32).max, key);
+        // casting to 'uint32' is safe because the assertLe above checks it fits
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint32(v);
     }
 
     function _u16(string memory p, string memory key) internal view returns (uint16) {
         uint256 v = _uint(p, key);
         assertLe(v, type(uint16).max, key);
+        // casting to 'uint16' is safe because the assertLe above checks it fits
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint16(v);
     }
 }
