@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Hex } from "../hex/hex.ts";
@@ -62,6 +63,30 @@ describe("paymentsMerkle known answers (cast)", () => {
     fc.assert(fc.property(bytes32, bytes32, (a, b) => hashPair(a, b) === hashPair(b, a)));
   });
 });
+
+// Written by the escrow team (PaymentsMerkle.t.sol asserts the same roots); present once h/escrow is merged.
+const ESCROW_VECTORS = new URL("../../../../contracts/test/vectors/payments-merkle.json", import.meta.url);
+interface EscrowVectors {
+  vectors: { size: number; payments: { paymentId: Hex; buyer: Hex; amount: string }[]; root: Hex }[];
+}
+
+describe.runIf(existsSync(ESCROW_VECTORS))(
+  "contracts/test/vectors/payments-merkle.json (Solidity PaymentsMerkle)",
+  () => {
+    it("every root and proof matches", () => {
+      const { vectors } = JSON.parse(readFileSync(ESCROW_VECTORS, "utf8")) as EscrowVectors;
+      expect(vectors.length).toBeGreaterThan(0);
+      for (const vector of vectors) {
+        const payments = vector.payments.map((p) => ({ ...p, amount: BigInt(p.amount) }));
+        expect(payments).toHaveLength(vector.size);
+        expect(paymentsRoot(payments)).toBe(vector.root.toLowerCase());
+        paymentsProofs(payments).forEach((proof, i) => {
+          expect(verifyPaymentProof(proof, vector.root, payments[i] as Payment)).toBe(true);
+        });
+      }
+    });
+  },
+);
 
 describe("paymentsMerkle proofs (property)", () => {
   it("every proof verifies for sizes 1..40", () => {
