@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { SafeERC20 } from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import { ReentrancyGuardTransient } from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import { IEscrow } from "./interfaces/IEscrow.sol";
+import { IMessenger } from "./interfaces/IMessenger.sol";
+import { MessageCodec } from "./libraries/MessageCodec.sol";
+import { PaymentsMerkle } from "./libraries/PaymentsMerkle.sol";
+import { SettlementReceiver } from "./SettlementReceiver.sol";
+import { Listing, EpochRecord, EpochStatus, Payment } from "./types/EscrowTypes.sol";
+
+/// @title Escrow
+/// @notice slabridge's escrow on an EVM payment chain (see IEscrow).
+/// @dev Assumes a plain stablecoin: no fee on transfer, no rebasing, no callbacks to the recipient. Transfers that
+/// revert (e.g. a blacklisted buyer or payee) are credited instead of pushed, so one account can't block a batch.
+/// Terms: the escrow keeps the terms in force and at most one scheduled entry; a listing that arrives while another
+/// entry is scheduled replaces it (neither has started, so no epoch's terms change after it began). termsAt is
+/// therefore exact for the current and later epochs only.
+contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    uint16 private constant BPS = MessageCodec.BPS;
+
+    /// @inheritdoc IEscrow
+    IERC20 public immutable token;
+    /// @inheritdoc IEscrow
+    uint32 public immutable thisChain;
+    /// @inheritdoc IEscrow
+    uint32 public immutable homeChain;
+
+    /// @inheritdoc IEscrow
+    mapping(address account => uint256 amount) public credit;
+    /// @notice Sum of all unclaimed credits (part of what the escrow owes).
+    uint256 public totalCredit;
+
+    mapping(uint256 modelId => Listing) private _listings;
+    mapping(uint256 modelId => mapping(uint64 epoch => EpochRecord)) private _records;
+    mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 index => Payment))) private _payments;
+    mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 word => uint256 bits))) private _payoutsPaid;
+
+    constructor(address owner_, IERC20 token_, uint32 thisChain_, uint32 homeChain_) SettlementReceiver(owner_) {
+        token = token_;
+        thisChain = thisChain_;
+        homeChain = homeChain_;
+    }
+
+    // ---------------------------------------------------------------- buyers and keepers
+
+    /// @inheritdoc IEscrow
+    function pay(uint256 modelId, uint256 amount) external nonReentrant returns (uint256 paymentIndex) {
+        Listing storage l = _listings[modelId];
+        uint64 epoch = _currentEpoch(l, modelId);
+        (uint256 price, bool active) = _termsAt(l, epoch);
+        if (!active) revert ModelInactive(modelId, epoch);
+        if (price == 0 || amount == 0 || amount % price != 0) revert InvalidAmount(amount, price);
+
+        EpochRecord storage r = _records[modelId][epoch];
+        uint256 paid = uint256(r.paid) + amount;
+        if (paid > type(uint96).max) revert InvalidAmount(amount, price);
+        uint32 index = r.count;
+        if (index == type(uint32).max) revert TooManyPayments(modelId, epoch);
+        r.paid = uint96(paid);
+        r.count = index + 1;
+        _payments[modelId][epoch][index] = Payment(msg.sender, uint96(amount));
+
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        emit Paid(modelId, epoch, index, msg.sender, amount);
+        return index;
+    }
+
+    /// @inheritdoc IEscrow
+    function relayReceipts(uint256 modelId, uint64 epoch, uint32 maxPayments, IMessenger messenger)
+        external
+        payable
+        nonReentrant
+        returns (bytes32 messageId)
+    {
+        if (!isMessenger[address(messenger)]) revert UnknownMessenger(address(messenger));
+        _requireEpochOver(modelId, epoch);
+        EpochRecord storage r = _records[modelId][epoch];
+        uint32 count = r.count;
+        uint32 first = r.relayed;
+        uint32 batchIndex = r.batches;
+        // an epoch without payments still sends exactly one (empty, final) batch
+        if (first == count && batchIndex != 0) revert NothingToRelay(modelId, epoch);
+        uint32 n = count - first;
+        if (n > maxPayments) n = maxPayments;
+        if (n == 0 && count != 0) revert ZeroBatchSize();
+        // cursor first: a payment can never be relayed twice
+        r.relayed = first + n;
+        r.batches = batchIndex + 1;
+
+        MessageCodec.ReceiptBatch memory batch = _receiptBatch(modelId, epoch, first, n);
+        batch.batchIndex = batchIndex;
+        batch.finalBatch = first + n == count;
+        messageId = messenger.send{ value: msg.value }(homeChain, MessageCodec.encodeReceiptBatch(batch));
+        emit ReceiptsRelayed(
+            modelId, epoch, batchIndex, first, n, batch.total, batch.paymentsRoot, batch.finalBatch, messageId
+        );
+    }
+
+    /// @inheritdoc IEscrow
+    function refund(uint256 modelId, uint64 epoch, uint256 maxPayments)
+        external
+        nonReentrant
+        returns (uint256 refundedCount)
+    {
+        EpochRecord storage r = _records[modelId][epoch];
+        if (r.status == EpochStatus.Open) revert NoVerdict(modelId, epoch);
+        uint32 cursor = r.refundCursor;
+        uint256 remaining = r.count - cursor;
+        refundedCount = maxPayments < remaining ? maxPayments : remaining;
+        if (refundedCount == 0) return 0;
+        uint256 end = cursor + refundedCount;
+        // the cursor only moves forward: each payment is refunded at most once
+        r.refundCursor = uint32(end);
+
+        uint256 bps = r.refundBps;
+        uint256 sum;
+        mapping(uint256 => Payment) storage payments = _payments[modelId][epoch];
+        for (uint256 i = cursor; i < end; ++i) {
+            Payment memory p = payments[i];
+            uint256 amount = uint256(p.amount) * bps / BPS;
+            // a payment too small to have a non-zero share is simply passed
+            if (amount == 0) continue;
+            sum += amount;
+            _send(p.buyer, amount);
+            emit Refunded(modelId, epoch, i, p.buyer, amount);
+        }
+        // sum <= paid - refunded, which fits uint96
+        r.refunded += uint96(sum);
+    }
+
+    /// @inheritdoc IEscrow
+    function release(uint256 modelId, uint64 epoch) external nonReentrant {
+        EpochRecord storage r = _records[modelId][epoch];
+        EpochStatus status = r.status;
+        if (status == EpochStatus.Open) revert NoVerdict(modelId, epoch);
+        if (status == EpochStatus.Released) revert AlreadyReleased(modelId, epoch);
+        if (r.refundCursor != r.count) revert RefundsPending(modelId, epoch, r.refundCursor, r.count);
+        r.status = EpochStatus.Released;
+        emit Released(modelId, epoch, r.paid - r.refunded);
+    }
+
+    /// @inheritdoc IEscrow
+    function claim(address to) external nonReentrant returns (uint256 amount) {
+        amount = credit[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        credit[msg.sender] = 0;
+        totalCredit -= amount;
+        token.safeTransfer(to, amount);
+        emit Claimed(msg.sender, to, amount);
+    }
+
+    // ---------------------------------------------------------------- messages from the home chain
+
+    /// @dev ModelListing, Verdict and Payout, from the home chain only.
+    function _handleMessage(uint32 srcChain, uint8 kind, bytes calldata message) internal override nonReentrant {
+        if (srcChain != homeChain) revert UnexpectedMessage(srcChain, kind);
+        if (kind == MessageCodec.KIND_MODEL_LISTING) {
+            _applyListing(MessageCodec.decodeModelListing(message));
+        } else if (kind == MessageCodec.KIND_VERDICT) {
+            _applyVerdict(MessageCodec.decodeVerdict(message));
+        } else if (kind == MessageCodec.KIND_PAYOUT) {
+            _applyPayout(MessageCodec.decodePayout(message));
+        } else {
+            revert UnexpectedMessage(srcChain, kind);
+        }
+    }
+
+    function _applyListing(MessageCodec.ModelListing memory m) private {
+        if (m.epochSeconds == 0) revert ZeroEpochSeconds(m.modelId);
+        Listing storage l = _listings[m.modelId];
+        bool listed = l.epochSeconds != 0;
+        if (listed && (l.genesis != m.genesis || l.epochSeconds != m.epochSeconds)) {
+            revert ClockMismatch(m.modelId, m.genesis, m.epochSeconds);
+        }
+        // before genesis no epoch has started, so terms may start at epoch 0
+        bool started = block.timestamp >= m.genesis;
+        uint64 nowEpoch = started ? uint64((block.timestamp - m.genesis) / m.epochSeconds) : 0;
+        // a first listing may apply to the running epoch; a change only to epochs that have not started
+        uint256 minFrom = listed && started ? uint256(nowEpoch) + 1 : nowEpoch;
+        if (m.fromEpoch < minFrom) revert TermsStartTooEarly(m.modelId, m.fromEpoch, nowEpoch);
+
+        if (!listed) {
+            l.genesis = m.genesis;
+            l.epochSeconds = m.epochSeconds;
+            _setCurrent(l, m);
+        } else {
+            // fold scheduled terms that are in force by now into `current`
+            if (l.hasPending && started && l.pendingFrom <= nowEpoch) {
+                l.currentFrom = l.pendingFrom;
+                l.currentActive = l.pendingActive;
+                l.currentPrice = l.pendingPrice;
+                l.hasPending = false;
+            }
+            if (m.fromEpoch <= l.currentFrom) {
+                // `current` has not started yet (currentFrom >= fromEpoch >= minFrom): replace it and the schedule
+                _setCurrent(l, m);
+                l.hasPending = false;
+            } else {
+                l.pendingFrom = m.fromEpoch;
+                l.pendingActive = m.active;
+                l.pendingPrice = m.pricePerRequest;
+                l.hasPending = true;
+            }
+        }
+        emit Listed(m.modelId, m.genesis, m.epochSeconds, m.fromEpoch, m.pricePerRequest, m.active);
+    }
+
+    function _setCurrent(Listing storage l, MessageCodec.ModelListing memory m) private {
+        l.currentFrom = m.fromEpoch;
+        l.currentActive = m.active;
+        l.currentPrice = m.pricePerRequest;
+    }
+
+    function _applyVerdict(MessageCodec.Verdict memory v) private {
+        // after the epoch's end no payment can join it, so the verdict sees its final set of payments
+        _requireEpochOver(v.modelId, v.epoch);
+        EpochRecord storage r = _records[v.modelId][v.epoch];
+        if (r.status != EpochStatus.Open) revert AlreadySettled(v.modelId, v.epoch);
+        r.status = EpochStatus.Settled;
+        r.refundBps = v.refundBps;
+        // nothing to refund: refunds are done at once
+        if (v.refundBps == 0) r.refundCursor = r.count;
+        emit VerdictApplied(v.modelId, v.epoch, v.refundBps, v.reportHash);
+    }
+
+    function _applyPayout(MessageCodec.Payout memory p) private {
+        if (uint256(p.payee) >> 160 != 0 || p.payee == bytes32(0)) revert InvalidPayee(p.payee);
+        EpochRecord storage r = _records[p.modelId][p.epoch];
+        if (r.status != EpochStatus.Released) revert NotReleased(p.modelId, p.epoch);
+
+        mapping(uint256 => uint256) storage paidBits = _payoutsPaid[p.modelId][p.epoch];
+        uint256 word = p.payoutIndex >> 8;
+        uint256 bit = 1 << (p.payoutIndex & 0xff);
+        if (paidBits[word] & bit != 0) revert PayoutAlreadyPaid(p.modelId, p.epoch, p.payoutIndex);
+        paidBits[word] |= bit;
+
+        uint256 totalBps = uint256(r.paidOutBps) + p.shareBps;
+        if (totalBps > BPS) revert SharesExceeded(p.modelId, p.epoch, totalBps);
+        uint256 released = r.paid - r.refunded;
+        uint256 paidOut = r.paidOut;
+        // the payout that completes the 10,000 bps takes the rounding dust of the earlier ones
+        uint256 amount = totalBps == BPS ? released - paidOut : released * p.shareBps / BPS;
+        r.paidOutBps = uint16(totalBps);
+        r.paidOut = uint96(paidOut + amount);
+
+        address payee = address(uint160(uint256(p.payee)));
+        if (amount != 0) _send(payee, amount);
+        emit PaidOut(p.modelId, p.epoch, p.payoutIndex, payee, p.shareBps, amount);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IEscrow
+    function listing(uint256 modelId) external view returns (Listing memory) {
+        return _listings[modelId];
+    }
+
+    /// @inheritdoc IEscrow
+    function termsAt(uint256 modelId, uint64 epoch) external view returns (uint256 pricePerRequest, bool active) {
+        return _termsAt(_listings[modelId], epoch);
+    }
+
+    /// @inheritdoc IEscrow
+    function currentEpoch(uint256 modelId) external view returns (uint64) {
+        return _currentEpoch(_listings[modelId], modelId);
+    }
+
+    /// @inheritdoc IEscrow
+    function epochEnd(uint256 modelId, uint64 epoch) public view returns (uint256) {
+        Listing storage l = _listings[modelId];
+        uint256 epochSeconds = l.epochSeconds;
+        if (epochSeconds == 0) revert ModelNotListed(modelId);
+        return uint256(l.genesis) + (uint256(epoch) + 1) * epochSeconds;
+    }
+
+    /// @inheritdoc IEscrow
+    function epochRecord(uint256 modelId, uint64 epoch) external view returns (EpochRecord memory) {
+        return _records[modelId][epoch];
+    }
+
+    /// @inheritdoc IEscrow
+    function payment(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (Payment memory) {
+        return _payments[modelId][epoch][paymentIndex];
+    }
+
+    /// @inheritdoc IEscrow
+    function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool) {
+        return _payoutsPaid[modelId][epoch][payoutIndex >> 8] & (1 << (payoutIndex & 0xff)) != 0;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _currentEpoch(Listing storage l, uint256 modelId) private view returns (uint64) {
+        uint256 epochSeconds = l.epochSeconds;
+        if (epochSeconds == 0) revert ModelNotListed(modelId);
+        uint64 genesis = l.genesis;
+        if (block.timestamp < genesis) revert BeforeGenesis(modelId, genesis);
+        return uint64((block.timestamp - genesis) / epochSeconds);
+    }
+
+    function _termsAt(Listing storage l, uint64 epoch) private view returns (uint256 price, bool active) {
+        if (l.hasPending && epoch >= l.pendingFrom) return (l.pendingPrice, l.pendingActive);
+        if (l.epochSeconds != 0 && epoch >= l.currentFrom) return (l.currentPrice, l.currentActive);
+        return (0, false);
+    }
+
+    function _requireEpochOver(uint256 modelId, uint64 epoch) private view {
+        if (block.timestamp < epochEnd(modelId, epoch)) revert EpochNotOver(modelId, epoch);
+    }
+
+    /// @dev Payments [first, first + n) as a receipt batch (batchIndex and finalBatch left to the caller).
+    function _receiptBatch(uint256 modelId, uint64 epoch, uint32 first, uint32 n)
+        private
+        view
+        returns (MessageCodec.ReceiptBatch memory batch)
+    {
+        mapping(uint256 => Payment) storage payments = _payments[modelId][epoch];
+        bytes32[] memory leaves = new bytes32[](n);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            uint256 index = first + i;
+            Payment memory p = payments[index];
+            leaves[i] = PaymentsMerkle.leaf(index, p.buyer, p.amount);
+            total += p.amount;
+        }
+        batch.modelId = modelId;
+        batch.epoch = epoch;
+        batch.paymentChain = thisChain;
+        batch.count = n;
+        batch.total = total;
+        batch.paymentsRoot = PaymentsMerkle.root(leaves);
+    }
+
+    /// @dev Pushes `amount` to `to`; if the token refuses (e.g. `to` is blacklisted), keeps it as `to`'s credit.
+    function _send(address to, uint256 amount) private {
+        if (!token.trySafeTransfer(to, amount)) {
+            credit[to] += amount;
+            totalCredit += amount;
+            emit Credited(to, amount);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { IMessenger } from "./IMessenger.sol";
+import { Listing, EpochRecord, Payment } from "../types/EscrowTypes.sol";
+
+/// @title IEscrow
+/// @notice slabridge's escrow on an EVM payment chain. Buyers pay for a model's inference in one stablecoin; the
+/// money of a (model, epoch) stays here until the epoch's SLA verdict arrives from the home chain, then each buyer
+/// gets `refundBps` of every payment back, the remainder is released, and the home chain's payout messages split
+/// it among payees.
+/// @dev Money rules: escrow balance >= what it owes; no payment is refunded twice, no payout index paid twice; once
+/// released, refunded + released == paid for the (model, epoch); payouts never exceed released.
+interface IEscrow {
+    // ---------------------------------------------------------------- errors
+
+    /// @notice A listing's epochSeconds is 0.
+    error ZeroEpochSeconds(uint256 modelId);
+    /// @notice A later listing names another epoch clock than the one the model was first listed with.
+    error ClockMismatch(uint256 modelId, uint64 genesis, uint64 epochSeconds);
+    /// @notice Terms must start after the current epoch (`fromEpoch` > current) once the model is listed, or at the
+    /// current epoch or later for its first listing.
+    error TermsStartTooEarly(uint256 modelId, uint64 fromEpoch, uint64 currentEpoch);
+    /// @notice The model was never listed on this chain.
+    error ModelNotListed(uint256 modelId);
+    /// @notice The model's first epoch has not started yet.
+    error BeforeGenesis(uint256 modelId, uint64 genesis);
+    /// @notice The model is not active in the current epoch.
+    error ModelInactive(uint256 modelId, uint64 epoch);
+    /// @notice The amount is 0, not a multiple of the epoch's price, or does not fit uint96.
+    error InvalidAmount(uint256 amount, uint256 pricePerRequest);
+    /// @notice The (model, epoch) already holds 2^32 - 1 payments.
+    error TooManyPayments(uint256 modelId, uint64 epoch);
+    /// @notice The epoch has not ended yet on this chain.
+    error EpochNotOver(uint256 modelId, uint64 epoch);
+    /// @notice `messenger` is not one of the messengers the owner registered.
+    error UnknownMessenger(address messenger);
+    /// @notice A batch size of 0 was asked for while payments remain.
+    error ZeroBatchSize();
+    /// @notice Every payment of the (model, epoch) was already relayed (or its empty final batch sent).
+    error NothingToRelay(uint256 modelId, uint64 epoch);
+    /// @notice A verdict for the (model, epoch) was already applied.
+    error AlreadySettled(uint256 modelId, uint64 epoch);
+    /// @notice No verdict has been applied to the (model, epoch) yet.
+    error NoVerdict(uint256 modelId, uint64 epoch);
+    /// @notice Refunds of the (model, epoch) are not all done yet.
+    error RefundsPending(uint256 modelId, uint64 epoch, uint32 refundCursor, uint32 count);
+    /// @notice The (model, epoch)'s revenue was already released.
+    error AlreadyReleased(uint256 modelId, uint64 epoch);
+    /// @notice A payout arrived before the (model, epoch)'s revenue was released.
+    error NotReleased(uint256 modelId, uint64 epoch);
+    /// @notice This payout index of the (model, epoch) was already paid.
+    error PayoutAlreadyPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex);
+    /// @notice The payee is not an EVM address (upper 12 bytes set) or is the zero address.
+    error InvalidPayee(bytes32 payee);
+    /// @notice The payout would bring the (model, epoch)'s paid-out shares above 10,000 bps.
+    error SharesExceeded(uint256 modelId, uint64 epoch, uint256 totalBps);
+    /// @notice The account has no refund or payout credit to claim.
+    error NothingToClaim(address account);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice A ModelListing from the home chain was applied.
+    event Listed(
+        uint256 indexed modelId, uint64 genesis, uint64 epochSeconds, uint64 fromEpoch, uint256 pricePerRequest, bool active
+    );
+    /// @notice A buyer paid `amount` for the model's inference in `epoch`; `paymentIndex` is the payment id.
+    event Paid(uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount);
+    /// @notice Payments [firstIndex, firstIndex + count) were sent home as receipt batch `batchIndex`.
+    event ReceiptsRelayed(
+        uint256 indexed modelId,
+        uint64 indexed epoch,
+        uint32 batchIndex,
+        uint32 firstIndex,
+        uint32 count,
+        uint256 total,
+        bytes32 paymentsRoot,
+        bool finalBatch,
+        bytes32 messageId
+    );
+    /// @notice The SLA verdict of the (model, epoch) arrived: `refundBps` of every payment goes back to its buyer.
+    event VerdictApplied(uint256 indexed modelId, uint64 indexed epoch, uint16 refundBps, bytes32 reportHash);
+    /// @notice Payment `paymentIndex` was refunded `amount` (transferred, or credited when the transfer failed).
+    event Refunded(uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount);
+    /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
+    event Credited(address indexed account, uint256 amount);
+    /// @notice `account` claimed its credit to `to`.
+    event Claimed(address indexed account, address indexed to, uint256 amount);
+    /// @notice Refunds of the (model, epoch) are done; `amount` (paid - refunded) is released to payees.
+    event Released(uint256 indexed modelId, uint64 indexed epoch, uint256 amount);
+    /// @notice Payout `payoutIndex` paid `amount` (`shareBps` of the released amount, or the remainder) to `payee`.
+    event PaidOut(
+        uint256 indexed modelId, uint64 indexed epoch, uint32 payoutIndex, address indexed payee, uint16 shareBps, uint256 amount
+    );
+
+    // ---------------------------------------------------------------- buyers and keepers
+
+    /// @notice Pays `amount` (a positive multiple of the current epoch's price) for `modelId`'s current epoch. The
+    /// buyer must have approved this escrow for `amount` of `token()`.
+    /// @return paymentIndex the payment's id within (modelId, epoch)
+    function pay(uint256 modelId, uint256 amount) external returns (uint256 paymentIndex);
+
+    /// @notice Sends the next up to `maxPayments` not yet relayed payments of an ended (model, epoch) home as one
+    /// ReceiptBatch through `messenger` (a registered one), forwarding msg.value as its fee. Anyone may call it. An
+    /// epoch without payments sends one empty final batch.
+    /// @return messageId the messenger's id of the message
+    function relayReceipts(uint256 modelId, uint64 epoch, uint32 maxPayments, IMessenger messenger)
+        external
+        payable
+        returns (bytes32 messageId);
+
+    /// @notice Refunds the next up to `maxPayments` payments of a (model, epoch) that has a verdict, each
+    /// `amount * refundBps / 10_000` (rounded down) to its buyer. Anyone may call it. A refund whose transfer fails
+    /// is credited to the buyer, who can `claim` it, so one buyer can't block the others.
+    /// @return refundedCount how many payments this call processed
+    function refund(uint256 modelId, uint64 epoch, uint256 maxPayments) external returns (uint256 refundedCount);
+
+    /// @notice Releases the remainder (paid - refunded) of a (model, epoch) whose refunds are all done, so payout
+    /// messages can pay it out. Anyone may call it, once.
+    function release(uint256 modelId, uint64 epoch) external;
+
+    /// @notice Sends the caller's whole credit (refunds or payouts whose transfer failed) to `to`.
+    function claim(address to) external returns (uint256 amount);
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The stablecoin payments are made in.
+    function token() external view returns (IERC20);
+    /// @notice slabridge chain id of this chain.
+    function thisChain() external view returns (uint32);
+    /// @notice slabridge chain id of the home chain, the only chain messages are accepted from.
+    function homeChain() external view returns (uint32);
+
+    /// @notice The model's clock and terms (current and pending; pending may already be in force).
+    function listing(uint256 modelId) external view returns (Listing memory);
+    /// @notice The price and availability of `modelId` in `epoch`.
+    function termsAt(uint256 modelId, uint64 epoch) external view returns (uint256 pricePerRequest, bool active);
+    /// @notice The model's epoch at this block; reverts before genesis or when not listed.
+    function currentEpoch(uint256 modelId) external view returns (uint64);
+    /// @notice The timestamp at which `epoch` ends (the first second of the next epoch).
+    function epochEnd(uint256 modelId, uint64 epoch) external view returns (uint256);
+    /// @notice The money record of a (model, epoch).
+    function epochRecord(uint256 modelId, uint64 epoch) external view returns (EpochRecord memory);
+    /// @notice Payment `paymentIndex` of a (model, epoch) (zero values if it does not exist).
+    function payment(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (Payment memory);
+    /// @notice Whether payout `payoutIndex` of a (model, epoch) was paid.
+    function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool);
+    /// @notice Tokens kept for `account` after a failed transfer, claimable with `claim`.
+    function credit(address account) external view returns (uint256);
+}

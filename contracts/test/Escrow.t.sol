@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import { Ownable } from "@openzeppelin/contracts/access/Ownable.sol";
+import { IERC20Errors } from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import { IEscrow } from "../src/interfaces/IEscrow.sol";
+import { IMessageReceiver } from "../src/interfaces/IMessageReceiver.sol";
+import { IMessenger } from "../src/interfaces/IMessenger.sol";
+import { MessageCodec } from "../src/libraries/MessageCodec.sol";
+import { PaymentsMerkle } from "../src/libraries/PaymentsMerkle.sol";
+import { Listing, EpochRecord, EpochStatus, Payment } from "../src/types/EscrowTypes.sol";
+import { MockMessenger } from "./mocks/MockMessenger.sol";
+import { EscrowFixture } from "./utils/EscrowFixture.sol";
+
+contract EscrowTest is EscrowFixture {
+    address internal alice = makeAddr("alice");
+    address internal bob = makeAddr("bob");
+    address internal carol = makeAddr("carol");
+    address internal payee1 = makeAddr("payee1");
+    address internal payee2 = makeAddr("payee2");
+
+    // ---------------------------------------------------------------- constructor, messengers, dispatch
+
+    function test_constructor_setsImmutables() public view {
+        assertEq(address(escrow.token()), address(usd));
+        assertEq(escrow.thisChain(), THIS);
+        assertEq(escrow.homeChain(), HOME);
+        assertEq(escrow.owner(), owner);
+        assertTrue(escrow.isMessenger(address(messenger)));
+    }
+
+    function test_setMessenger_revertsForNonOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
+        vm.prank(alice);
+        escrow.setMessenger(alice, true);
+    }
+
+    function test_receiveMessage_revertsForUnregisteredMessenger() public {
+        bytes memory listing =
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true));
+        vm.expectRevert(abi.encodeWithSelector(IMessageReceiver.UnauthorizedMessenger.selector, alice));
+        vm.prank(alice);
+        escrow.receiveMessage(HOME, listing);
+    }
+
+    function test_receiveMessage_revertsFromAnotherChain() public {
+        bytes memory listing =
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, THIS, MessageCodec.KIND_MODEL_LISTING)
+        );
+        messenger.deliver(escrow, THIS, listing);
+    }
+
+    function test_receiveMessage_revertsOnReceiptBatch() public {
+        bytes memory batch = MessageCodec.encodeReceiptBatch(
+            MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 0, 0, bytes32(0), true)
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, HOME, MessageCodec.KIND_RECEIPT_BATCH)
+        );
+        _deliver(batch);
+    }
+
+    function test_receiveMessage_revertsOnMalformedMessage() public {
+        vm.expectRevert(abi.encodeWithSelector(MessageCodec.UnsupportedVersion.selector, uint8(2)));
+        _deliver(hex"0203");
+        vm.expectRevert(abi.encodeWithSelector(MessageCodec.MalformedMessage.selector, uint8(3), uint256(3)));
+        _deliver(hex"010300");
+    }
+
+    // ---------------------------------------------------------------- listing
+
+    function test_listing_storesClockAndTerms() public {
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Listed(MODEL, GENESIS, EPOCH, 0, PRICE, true);
+        _listDefault();
+        Listing memory l = escrow.listing(MODEL);
+        assertEq(l.genesis, GENESIS);
+        assertEq(l.epochSeconds, EPOCH);
+        assertEq(l.currentFrom, 0);
+        assertTrue(l.currentActive);
+        assertEq(l.currentPrice, PRICE);
+        assertFalse(l.hasPending);
+        (uint256 price, bool active) = escrow.termsAt(MODEL, 0);
+        assertEq(price, PRICE);
+        assertTrue(active);
+    }
+
+    function test_listing_revertsOnZeroEpochSeconds() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ZeroEpochSeconds.selector, MODEL));
+        _list(MODEL, GENESIS, 0, 0, PRICE, true);
+    }
+
+    function test_listing_revertsOnClockMismatch() public {
+        _listDefault();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ClockMismatch.selector, MODEL, GENESIS + 1, EPOCH));
+        _list(MODEL, GENESIS + 1, EPOCH, 1, PRICE, true);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ClockMismatch.selector, MODEL, GENESIS, EPOCH * 2));
+        _list(MODEL, GENESIS, EPOCH * 2, 1, PRICE, true);
+    }
+
+    function test_listing_firstMayApplyFromCurrentEpoch() public {
+        vm.warp(GENESIS + 3 * EPOCH + 5);
+        _list(MODEL, GENESIS, EPOCH, 3, PRICE, true);
+        assertEq(_pay(alice, MODEL, PRICE), 0);
+    }
+
+    function test_listing_firstRevertsForStartedEarlierEpoch() public {
+        vm.warp(GENESIS + 3 * EPOCH);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, uint64(2), uint64(3)));
+        _list(MODEL, GENESIS, EPOCH, 2, PRICE, true);
+    }
+
+    function test_listing_changeRevertsForCurrentEpoch() public {
+        _listDefault();
+        vm.warp(GENESIS + 2 * EPOCH);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, uint64(2), uint64(2)));
+        _list(MODEL, GENESIS, EPOCH, 2, PRICE * 2, true);
+    }
+
+    function test_listing_changeAppliesFromItsEpoch() public {
+        _listDefault();
+        _list(MODEL, GENESIS, EPOCH, 1, PRICE * 2, true);
+        // epoch 0 keeps its price
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, PRICE, PRICE * 2));
+        escrow.pay(MODEL, PRICE);
+        _pay(alice, MODEL, PRICE * 2);
+        (uint256 p0,) = escrow.termsAt(MODEL, 0);
+        (uint256 p1,) = escrow.termsAt(MODEL, 1);
+        assertEq(p0, PRICE);
+        assertEq(p1, PRICE * 2);
+    }
+
+    function test_listing_foldsPendingTermsOnceInForce() public {
+        _listDefault();
+        _list(MODEL, GENESIS, EPOCH, 1, PRICE * 2, true);
+        _endEpoch(1); // now epoch 2
+        _list(MODEL, GENESIS, EPOCH, 3, PRICE * 3, false);
+        Listing memory l = escrow.listing(MODEL);
+        assertEq(l.currentFrom, 1);
+        assertEq(l.currentPrice, PRICE * 2);
+        assertTrue(l.hasPending);
+        assertEq(l.pendingFrom, 3);
+        assertFalse(l.pendingActive);
+        _pay(alice, MODEL, PRICE * 2);
+        _endEpoch(2);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelInactive.selector, MODEL, uint64(3)));
+        escrow.pay(MODEL, PRICE * 3);
+    }
+
+    function test_listing_laterListingReplacesScheduledTerms() public {
+        _listDefault();
+        _list(MODEL, GENESIS, EPOCH, 2, PRICE * 2, true);
+        _list(MODEL, GENESIS, EPOCH, 4, PRICE * 4, true);
+        (uint256 p2,) = escrow.termsAt(MODEL, 2);
+        (uint256 p4,) = escrow.termsAt(MODEL, 4);
+        assertEq(p2, PRICE); // the replaced schedule no longer applies
+        assertEq(p4, PRICE * 4);
+    }
+
+    function test_listing_replacesTermsThatHaveNotStarted() public {
+        vm.warp(GENESIS + EPOCH);
+        _list(MODEL, GENESIS, EPOCH, 5, PRICE, true);
+        _list(MODEL, GENESIS, EPOCH, 3, PRICE * 3, true);
+        Listing memory l = escrow.listing(MODEL);
+        assertEq(l.currentFrom, 3);
+        assertEq(l.currentPrice, PRICE * 3);
+        assertFalse(l.hasPending);
+        (, bool active2) = escrow.termsAt(MODEL, 2);
+        assertFalse(active2);
+    }
+
+    function test_listing_beforeGenesisMayChangeEpochZero() public {
+        vm.warp(GENESIS - 100);
+        _listDefault();
+        _list(MODEL, GENESIS, EPOCH, 0, PRICE * 2, true);
+        (uint256 p0,) = escrow.termsAt(MODEL, 0);
+        assertEq(p0, PRICE * 2);
+    }
+
+    // ---------------------------------------------------------------- pay
+
+    function test_pay_recordsPaymentAndEmits() public {
+        _listDefault();
+        usd.mint(alice, 3 * PRICE);
+        vm.startPrank(alice);
+        usd.approve(address(escrow), 3 * PRICE);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Paid(MODEL, 0, 0, alice, 3 * PRICE);
+        assertEq(escrow.pay(MODEL, 3 * PRICE), 0);
+        vm.stopPrank();
+
+        assertEq(_pay(bob, MODEL, PRICE), 1);
+        assertEq(usd.balanceOf(address(escrow)), 4 * PRICE);
+        Payment memory p = escrow.payment(MODEL, 0, 1);
+        assertEq(p.buyer, bob);
+        assertEq(p.amount, PRICE);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.paid, 4 * PRICE);
+        assertEq(r.count, 2);
+        assertEq(uint8(r.status), uint8(EpochStatus.Open));
+    }
+
+    function test_pay_goesToTheCurrentEpoch() public {
+        _listDefault();
+        vm.warp(GENESIS + 2 * EPOCH + 1);
+        _pay(alice, MODEL, PRICE);
+        assertEq(escrow.epochRecord(MODEL, 2).count, 1);
+        assertEq(escrow.epochRecord(MODEL, 0).count, 0);
+    }
+
+    function test_pay_revertsWhenNotListed() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelNotListed.selector, MODEL));
+        escrow.pay(MODEL, PRICE);
+    }
+
+    function test_pay_revertsBeforeGenesis() public {
+        vm.warp(GENESIS - 1);
+        _listDefault();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.BeforeGenesis.selector, MODEL, GENESIS));
+        escrow.pay(MODEL, PRICE);
+    }
+
+    function test_pay_revertsWhenInactive() public {
+        _list(MODEL, GENESIS, EPOCH, 0, PRICE, false);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelInactive.selector, MODEL, uint64(0)));
+        escrow.pay(MODEL, PRICE);
+    }
+
+    function test_pay_revertsBeforeTermsStart() public {
+        _list(MODEL, GENESIS, EPOCH, 2, PRICE, true);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelInactive.selector, MODEL, uint64(0)));
+        escrow.pay(MODEL, PRICE);
+    }
+
+    function test_pay_revertsOnZeroAmount() public {
+        _listDefault();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, 0, PRICE));
+        escrow.pay(MODEL, 0);
+    }
+
+    function test_pay_revertsOnAmountNotAMultipleOfPrice() public {
+        _listDefault();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, PRICE + 1, PRICE));
+        escrow.pay(MODEL, PRICE + 1);
+    }
+
+    function test_pay_revertsOnZeroPrice() public {
+        _list(MODEL, GENESIS, EPOCH, 0, 0, true);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, 1, 0));
+        escrow.pay(MODEL, 1);
+    }
+
+    function test_pay_revertsWhenEpochTotalExceedsUint96() public {
+        _list(MODEL, GENESIS, EPOCH, 0, 1, true);
+        uint256 big = type(uint96).max;
+        _pay(alice, MODEL, big);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, 1, 1));
+        escrow.pay(MODEL, 1);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, big + 1, 1));
+        escrow.pay(MODEL, big + 1);
+    }
+
+    function test_pay_revertsWithoutAllowance() public {
+        _listDefault();
+        usd.mint(alice, PRICE);
+        vm.expectRevert(
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(escrow), 0, PRICE)
+        );
+        vm.prank(alice);
+        escrow.pay(MODEL, PRICE);
+    }
+
+    // ---------------------------------------------------------------- relayReceipts
+
+    function test_relayReceipts_sendsBatchesUntilFinal() public {
+        _listDefault();
+        address[5] memory buyers = [alice, bob, carol, alice, bob];
+        for (uint256 i; i < 5; ++i) {
+            _pay(buyers[i], MODEL, PRICE * (i + 1));
+        }
+        _endEpoch(0);
+        vm.deal(carol, 1 ether);
+
+        uint32[3] memory sizes = [uint32(2), 2, 1];
+        uint32 first;
+        for (uint32 b; b < 3; ++b) {
+            bytes32[] memory leaves = new bytes32[](sizes[b]);
+            uint256 total;
+            for (uint256 i; i < sizes[b]; ++i) {
+                leaves[i] = PaymentsMerkle.leaf(first + i, buyers[first + i], PRICE * (first + i + 1));
+                total += PRICE * (first + i + 1);
+            }
+            bytes32 root = PaymentsMerkle.root(leaves);
+            vm.prank(carol);
+            bytes32 id = escrow.relayReceipts{ value: 0.01 ether }(MODEL, 0, 2, messenger);
+
+            MockMessenger.Sent memory s = messenger.lastSent();
+            assertEq(s.sender, address(escrow));
+            assertEq(s.dstChain, HOME);
+            assertEq(s.value, 0.01 ether);
+            assertEq(id, keccak256(abi.encode(uint256(b), HOME, s.message)));
+            MessageCodec.ReceiptBatch memory batch = this.decodeBatch(s.message);
+            assertEq(batch.modelId, MODEL);
+            assertEq(batch.epoch, 0);
+            assertEq(batch.paymentChain, THIS);
+            assertEq(batch.batchIndex, b);
+            assertEq(batch.count, sizes[b]);
+            assertEq(batch.total, total);
+            assertEq(batch.paymentsRoot, root);
+            assertEq(batch.finalBatch, b == 2);
+            first += sizes[b];
+        }
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.relayed, 5);
+        assertEq(r.batches, 3);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NothingToRelay.selector, MODEL, uint64(0)));
+        escrow.relayReceipts(MODEL, 0, 2, messenger);
+    }
+
+    function test_relayReceipts_emitsReceiptsRelayed() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        bytes32 leaf = PaymentsMerkle.leaf(uint256(0), alice, PRICE);
+        bytes memory message = MessageCodec.encodeReceiptBatch(
+            MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 1, PRICE, leaf, true)
+        );
+        vm.expectEmit(address(escrow));
+        emit IEscrow.ReceiptsRelayed(
+            MODEL, 0, 0, 0, 1, PRICE, leaf, true, keccak256(abi.encode(uint256(0), HOME, message))
+        );
+        escrow.relayReceipts(MODEL, 0, 10, messenger);
+    }
+
+    function test_relayReceipts_sendsOneEmptyFinalBatchForAnEpochWithoutPayments() public {
+        _listDefault();
+        _endEpoch(0);
+        escrow.relayReceipts(MODEL, 0, 0, messenger);
+        MessageCodec.ReceiptBatch memory batch = this.decodeBatch(messenger.lastSent().message);
+        assertEq(batch.count, 0);
+        assertEq(batch.total, 0);
+        assertEq(batch.paymentsRoot, bytes32(0));
+        assertTrue(batch.finalBatch);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NothingToRelay.selector, MODEL, uint64(0)));
+        escrow.relayReceipts(MODEL, 0, 10, messenger);
+    }
+
+    function test_relayReceipts_revertsForUnknownMessenger() public {
+        _listDefault();
+        _endEpoch(0);
+        MockMessenger other = new MockMessenger();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.UnknownMessenger.selector, address(other)));
+        escrow.relayReceipts(MODEL, 0, 10, other);
+    }
+
+    function test_relayReceipts_revertsBeforeEpochEnd() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        vm.warp(GENESIS + EPOCH - 1);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.EpochNotOver.selector, MODEL, uint64(0)));
+        escrow.relayReceipts(MODEL, 0, 10, messenger);
+    }
+
+    function test_relayReceipts_revertsForUnlistedModel() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelNotListed.selector, MODEL));
+        escrow.relayReceipts(MODEL, 0, 10, messenger);
+    }
+
+    function test_relayReceipts_revertsOnZeroBatchSize() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        vm.expectRevert(IEscrow.ZeroBatchSize.selector);
+        escrow.relayReceipts(MODEL, 0, 0, messenger);
+    }
+
+    // ---------------------------------------------------------------- verdict
+
+    function test_verdict_appliesAndEmits() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.VerdictApplied(MODEL, 0, 2500, keccak256("report"));
+        _verdict(MODEL, 0, 2500);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(uint8(r.status), uint8(EpochStatus.Settled));
+        assertEq(r.refundBps, 2500);
+        assertEq(r.refundCursor, 0);
+    }
+
+    function test_verdict_revertsWhenAlreadySettled() public {
+        _listDefault();
+        _endEpoch(0);
+        _verdict(MODEL, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.AlreadySettled.selector, MODEL, uint64(0)));
+        _verdict(MODEL, 0, 5000);
+    }
+
+    function test_verdict_revertsBeforeEpochEnd() public {
+        _listDefault();
+        vm.warp(GENESIS + EPOCH - 1);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.EpochNotOver.selector, MODEL, uint64(0)));
+        _verdict(MODEL, 0, 0);
+    }
+
+    function test_verdict_revertsForUnlistedModel() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelNotListed.selector, MODEL));
+        _verdict(MODEL, 0, 0);
+    }
+
+    function test_verdict_acceptedForAnEpochWithoutPayments() public {
+        _listDefault();
+        _endEpoch(4);
+        _verdict(MODEL, 4, 10_000);
+        assertEq(escrow.refund(MODEL, 4, 10), 0);
+        escrow.release(MODEL, 4);
+        assertEq(uint8(escrow.epochRecord(MODEL, 4).status), uint8(EpochStatus.Released));
+    }
+
+    function test_verdict_withZeroRefundCompletesRefunds() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 0);
+        assertEq(escrow.epochRecord(MODEL, 0).refundCursor, 2);
+        assertEq(escrow.refund(MODEL, 0, 10), 0);
+        escrow.release(MODEL, 0);
+    }
+
+    function test_verdict_revertsOnRefundBpsAboveWhole() public {
+        _listDefault();
+        _endEpoch(0);
+        bytes memory raw = abi.encodePacked(
+            MessageCodec.VERSION, MessageCodec.KIND_VERDICT, abi.encode(MODEL, uint64(0), uint256(10_001), bytes32(0))
+        );
+        vm.expectRevert(
+            abi.encodeWithSelector(MessageCodec.ValueOutOfRange.selector, MessageCodec.KIND_VERDICT, uint256(2))
+        );
+        _deliver(raw);
+    }
+
+    // ---------------------------------------------------------------- refund
+
+    function test_refund_refundsSharesInOrderAndEmits() public {
+        _listDefault();
+        _pay(alice, MODEL, 3 * PRICE);
+        _pay(bob, MODEL, 7 * PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 3333);
+        uint256 a = 3 * PRICE * 3333 / 10_000;
+        uint256 b = 7 * PRICE * 3333 / 10_000;
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Refunded(MODEL, 0, 0, alice, a);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Refunded(MODEL, 0, 1, bob, b);
+        vm.prank(carol);
+        assertEq(escrow.refund(MODEL, 0, 10), 2);
+        assertEq(usd.balanceOf(alice), a);
+        assertEq(usd.balanceOf(bob), b);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.refunded, a + b);
+        assertEq(r.refundCursor, 2);
+    }
+
+    function test_refund_continuesFromTheCursor() public {
+        _listDefault();
+        for (uint256 i; i < 5; ++i) {
+            _pay(alice, MODEL, PRICE);
+        }
+        _endEpoch(0);
+        _verdict(MODEL, 0, 10_000);
+        assertEq(escrow.refund(MODEL, 0, 2), 2);
+        assertEq(usd.balanceOf(alice), 2 * PRICE);
+        assertEq(escrow.refund(MODEL, 0, 2), 2);
+        assertEq(escrow.refund(MODEL, 0, 2), 1);
+        assertEq(escrow.refund(MODEL, 0, 2), 0);
+        assertEq(usd.balanceOf(alice), 5 * PRICE);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    function test_refund_skipsSharesThatRoundToZero() public {
+        _list(MODEL, GENESIS, EPOCH, 0, 1, true);
+        _pay(alice, MODEL, 1);
+        _pay(bob, MODEL, 20_000);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 1);
+        assertEq(escrow.refund(MODEL, 0, 10), 2);
+        assertEq(usd.balanceOf(alice), 0);
+        assertEq(usd.balanceOf(bob), 2);
+        assertEq(escrow.epochRecord(MODEL, 0).refunded, 2);
+    }
+
+    function test_refund_revertsWithoutVerdict() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoVerdict.selector, MODEL, uint64(0)));
+        escrow.refund(MODEL, 0, 10);
+    }
+
+    /// A blacklisted buyer's refund is credited, the others still get theirs, and the buyer claims it elsewhere.
+    function test_refund_creditsABuyerTheTokenRefuses() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, 2 * PRICE);
+        _pay(carol, MODEL, 4 * PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 5000);
+        usd.setBlacklisted(bob, true);
+
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Credited(bob, PRICE);
+        assertEq(escrow.refund(MODEL, 0, 3), 3);
+        assertEq(usd.balanceOf(alice), PRICE / 2);
+        assertEq(usd.balanceOf(carol), 2 * PRICE);
+        assertEq(escrow.credit(bob), PRICE);
+        assertEq(escrow.totalCredit(), PRICE);
+        assertEq(escrow.epochRecord(MODEL, 0).refunded, PRICE / 2 + PRICE + 2 * PRICE);
+
+        // refunds are done, so release is not blocked either
+        escrow.release(MODEL, 0);
+
+        address fresh = makeAddr("bob-fresh");
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Claimed(bob, fresh, PRICE);
+        vm.prank(bob);
+        assertEq(escrow.claim(fresh), PRICE);
+        assertEq(usd.balanceOf(fresh), PRICE);
+        assertEq(escrow.credit(bob), 0);
+        assertEq(escrow.totalCredit(), 0);
+    }
+
+    // ---------------------------------------------------------------- release
+
+    function test_release_releasesTheRemainder() public {
+        _listDefault();
+        _pay(alice, MODEL, 3 * PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 1000);
+        escrow.refund(MODEL, 0, 10);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Released(MODEL, 0, 3 * PRICE - 3 * PRICE / 10);
+        escrow.release(MODEL, 0);
+        assertEq(uint8(escrow.epochRecord(MODEL, 0).status), uint8(EpochStatus.Released));
+    }
+
+    function test_release_revertsWithoutVerdict() public {
+        _listDefault();
+        _endEpoch(0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoVerdict.selector, MODEL, uint64(0)));
+        escrow.release(MODEL, 0);
+    }
+
+    function test_release_revertsWhileRefundsArePending() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 1000);
+        escrow.refund(MODEL, 0, 1);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.RefundsPending.selector, MODEL, uint64(0), 1, 2));
+        escrow.release(MODEL, 0);
+    }
+
+    function test_release_revertsWhenAlreadyReleased() public {
+        _listDefault();
+        _endEpoch(0);
+        _verdict(MODEL, 0, 0);
+        escrow.release(MODEL, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.AlreadyReleased.selector, MODEL, uint64(0)));
+        escrow.release(MODEL, 0);
+    }
+
+    // ---------------------------------------------------------------- payout
+
+    function _released(uint256 amount) internal {
+        _list(MODEL, GENESIS, EPOCH, 0, 1, true);
+        _pay(alice, MODEL, amount);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 0);
+        escrow.release(MODEL, 0);
+    }
+
+    function test_payout_paysTheShareOfTheReleasedAmount() public {
+        _released(1_000_001);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.PaidOut(MODEL, 0, 0, payee1, 3000, 300_000);
+        _payout(MODEL, 0, 0, payee1, 3000);
+        assertEq(usd.balanceOf(payee1), 300_000);
+        assertTrue(escrow.isPayoutPaid(MODEL, 0, 0));
+        assertFalse(escrow.isPayoutPaid(MODEL, 0, 1));
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.paidOut, 300_000);
+        assertEq(r.paidOutBps, 3000);
+    }
+
+    function test_payout_completingShareTakesTheDust() public {
+        _released(1_000_001);
+        _payout(MODEL, 0, 0, payee1, 3333);
+        _payout(MODEL, 0, 1, payee2, 3333);
+        _payout(MODEL, 0, 2, payee2, 3334);
+        assertEq(usd.balanceOf(payee1), 333_300);
+        assertEq(usd.balanceOf(payee2), 333_300 + 333_401);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+        assertEq(escrow.epochRecord(MODEL, 0).paidOut, 1_000_001);
+    }
+
+    function test_payout_revertsBeforeRelease() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotReleased.selector, MODEL, uint64(0)));
+        _payout(MODEL, 0, 0, payee1, 100);
+        _verdict(MODEL, 0, 100);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotReleased.selector, MODEL, uint64(0)));
+        _payout(MODEL, 0, 0, payee1, 100);
+    }
+
+    function test_payout_revertsWhenIndexAlreadyPaid() public {
+        _released(1000);
+        _payout(MODEL, 0, 300, payee1, 100);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.PayoutAlreadyPaid.selector, MODEL, uint64(0), uint32(300)));
+        _payout(MODEL, 0, 300, payee2, 100);
+        assertTrue(escrow.isPayoutPaid(MODEL, 0, 300));
+    }
+
+    function test_payout_revertsOnNonEvmPayee() public {
+        _released(1000);
+        bytes32 payee = bytes32(uint256(uint160(payee1)) | (uint256(1) << 160));
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidPayee.selector, payee));
+        _deliver(_payoutMsg(MODEL, 0, 0, payee, 100));
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidPayee.selector, bytes32(0)));
+        _deliver(_payoutMsg(MODEL, 0, 0, bytes32(0), 100));
+    }
+
+    function test_payout_revertsWhenSharesExceedTheWhole() public {
+        _released(1000);
+        _payout(MODEL, 0, 0, payee1, 9000);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.SharesExceeded.selector, MODEL, uint64(0), uint256(10_001)));
+        _payout(MODEL, 0, 1, payee2, 1001);
+        _payout(MODEL, 0, 1, payee2, 1000);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.SharesExceeded.selector, MODEL, uint64(0), uint256(10_001)));
+        _payout(MODEL, 0, 2, payee2, 1);
+    }
+
+    function test_payout_creditsAPayeeTheTokenRefuses() public {
+        _released(1000);
+        usd.setBlacklisted(payee1, true);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(escrow.credit(payee1), 1000);
+        assertEq(escrow.epochRecord(MODEL, 0).paidOut, 1000);
+        vm.prank(payee1);
+        escrow.claim(payee2);
+        assertEq(usd.balanceOf(payee2), 1000);
+    }
+
+    function test_payout_ofNothingAfterAFullRefund() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 10_000);
+        escrow.refund(MODEL, 0, 1);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(usd.balanceOf(payee1), 0);
+        assertEq(usd.balanceOf(alice), PRICE);
+    }
+
+    // ---------------------------------------------------------------- claim and views
+
+    function test_claim_revertsWithoutCredit() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NothingToClaim.selector, alice));
+        vm.prank(alice);
+        escrow.claim(alice);
+    }
+
+    function test_currentEpoch_followsTheClock() public {
+        _listDefault();
+        assertEq(escrow.currentEpoch(MODEL), 0);
+        vm.warp(GENESIS + EPOCH - 1);
+        assertEq(escrow.currentEpoch(MODEL), 0);
+        vm.warp(GENESIS + 5 * EPOCH);
+        assertEq(escrow.currentEpoch(MODEL), 5);
+    }
+
+    function test_currentEpoch_revertsBeforeGenesisOrWhenNotListed() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelNotListed.selector, MODEL));
+        escrow.currentEpoch(MODEL);
+        vm.warp(GENESIS - 1);
+        _listDefault();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.BeforeGenesis.selector, MODEL, GENESIS));
+        escrow.currentEpoch(MODEL);
+    }
+
+    function test_epochEnd_isTheNextEpochStart() public {
+        _listDefault();
+        assertEq(escrow.epochEnd(MODEL, 0), GENESIS + EPOCH);
+        assertEq(escrow.epochEnd(MODEL, 9), GENESIS + 10 * EPOCH);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelNotListed.selector, MODEL + 1));
+        escrow.epochEnd(MODEL + 1, 0);
+    }
+
+    function test_termsAt_unlistedIsInactive() public view {
+        (uint256 price, bool active) = escrow.termsAt(MODEL, 0);
+        assertEq(price, 0);
+        assertFalse(active);
+    }
+
+    // ---------------------------------------------------------------- fuzz
+
+    /// Refunds of random payment sets in random batch sizes: each buyer gets exactly floor(amount * bps / 1e4) per
+    /// payment, once, and refunded + released == paid.
+    function test_fuzz_refundAndRelease_conserveMoney(uint256 seed, uint256 n, uint16 bps, uint256 batch) public {
+        n = bound(n, 0, 40);
+        bps = uint16(bound(bps, 0, 10_000));
+        batch = bound(batch, 1, 50);
+        _list(MODEL, GENESIS, EPOCH, 0, 1, true);
+        address[4] memory buyers = [alice, bob, carol, payee1];
+        uint256 paid;
+        uint256[4] memory expected;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = bound(uint256(keccak256(abi.encode(seed, i))), 1, 1e12);
+            uint256 who = uint256(keccak256(abi.encode(seed, i, "buyer"))) % 4;
+            _pay(buyers[who], MODEL, amount);
+            paid += amount;
+            expected[who] += amount * bps / 10_000;
+        }
+        _endEpoch(0);
+        _verdict(MODEL, 0, bps);
+        uint256 processed;
+        while (escrow.epochRecord(MODEL, 0).refundCursor < n) {
+            processed += escrow.refund(MODEL, 0, batch);
+        }
+        assertEq(escrow.refund(MODEL, 0, batch), 0);
+        assertEq(processed, bps == 0 ? 0 : n);
+        escrow.release(MODEL, 0);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        uint256 refunded;
+        for (uint256 w; w < 4; ++w) {
+            assertEq(usd.balanceOf(buyers[w]), expected[w]);
+            refunded += expected[w];
+        }
+        assertEq(r.refunded, refunded);
+        assertEq(r.paid, paid);
+        assertEq(uint256(r.refunded) + (r.paid - r.refunded), paid);
+        assertEq(usd.balanceOf(address(escrow)), paid - refunded);
+    }
+
+    /// Random payout shares: each gets floor(released * share / 1e4) except the one completing 10,000 bps, which
+    /// takes the rest; nothing beyond `released` is ever paid.
+    function test_fuzz_payout_sharesAndDust(uint256 released, uint256 seed, uint256 k) public {
+        released = bound(released, 1, type(uint96).max);
+        k = bound(k, 1, 12);
+        _released(released);
+        uint256 remainingBps = 10_000;
+        uint256 paidOut;
+        for (uint32 i; i < k; ++i) {
+            uint256 share = i + 1 == k ? remainingBps : bound(uint256(keccak256(abi.encode(seed, i))), 0, remainingBps);
+            address payee = address(uint160(0x1000 + i));
+            _payout(MODEL, 0, i, payee, uint16(share));
+            remainingBps -= share;
+            uint256 expected = remainingBps == 0 ? released - paidOut : released * share / 10_000;
+            assertEq(usd.balanceOf(payee), expected);
+            paidOut += expected;
+            assertLe(paidOut, released);
+            if (remainingBps == 0) break;
+        }
+        assertEq(paidOut, released);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.SharesExceeded.selector, MODEL, uint64(0), uint256(10_001)));
+        _payout(MODEL, 0, uint32(k), payee1, 1);
+    }
+
+    /// Listing schedules: terms of an epoch that has started never change, and new terms apply from fromEpoch.
+    function test_fuzz_listing_termsOfAStartedEpochNeverChange(uint64 nowEpoch, uint64 fromEpoch, uint256 price)
+        public
+    {
+        nowEpoch = uint64(bound(nowEpoch, 0, 1000));
+        fromEpoch = uint64(bound(fromEpoch, 0, 1100));
+        price = bound(price, 1, 1e12);
+        _listDefault();
+        vm.warp(GENESIS + uint256(nowEpoch) * EPOCH + 1);
+        (uint256 before,) = escrow.termsAt(MODEL, nowEpoch);
+        if (fromEpoch <= nowEpoch) {
+            vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, fromEpoch, nowEpoch));
+        }
+        _list(MODEL, GENESIS, EPOCH, fromEpoch, price, true);
+        (uint256 current,) = escrow.termsAt(MODEL, nowEpoch);
+        assertEq(current, before);
+        if (fromEpoch > nowEpoch) {
+            (uint256 atFrom,) = escrow.termsAt(MODEL, fromEpoch);
+            (uint256 beforeFrom,) = escrow.termsAt(MODEL, fromEpoch - 1);
+            assertEq(atFrom, price);
+            assertEq(beforeFrom, fromEpoch - 1 == nowEpoch ? before : PRICE);
+            vm.warp(GENESIS + uint256(fromEpoch) * EPOCH);
+            _pay(alice, MODEL, price);
+        }
+    }
+
+    function test_fuzz_pay_amountMustBeAPositiveMultiple(uint256 price, uint256 amount) public {
+        price = bound(price, 1, 1e18);
+        amount = bound(amount, 0, type(uint96).max);
+        _list(MODEL, GENESIS, EPOCH, 0, price, true);
+        if (amount == 0 || amount % price != 0) {
+            vm.expectRevert(abi.encodeWithSelector(IEscrow.InvalidAmount.selector, amount, price));
+            escrow.pay(MODEL, amount);
+        } else {
+            _pay(alice, MODEL, amount);
+            assertEq(escrow.epochRecord(MODEL, 0).paid, amount);
+        }
+    }
+
+    function decodeBatch(bytes calldata message) external pure returns (MessageCodec.ReceiptBatch memory) {
+        return MessageCodec.decodeReceiptBatch(message);
+    }
+}
