@@ -9,6 +9,7 @@ import {
 } from "viem";
 import { EvmDevnetError } from "./EvmDevnetError.ts";
 import { type ArtifactSource, loadArtifact } from "./loadArtifact.ts";
+import { receiptOf } from "./submitTransaction.ts";
 
 /**
  * Deploys a contract from an artifact and returns its address once the deployment is mined.
@@ -24,7 +25,7 @@ export async function deployContract(
   const artifact = loadArtifact(source);
   try {
     const hash = await wallet.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
+    const receipt = await receiptOf(publicClient, hash, `deploying ${artifact.name}`);
     if (receipt.status !== "success" || !receipt.contractAddress) {
       throw new EvmDevnetError("deploy-failed", `deploying ${artifact.name} reverted in ${hash}`);
     }

@@ -69,6 +69,8 @@ export interface EvmDevnetManifest {
 /** A running EVM devnet. */
 export interface EvmDevnet {
   manifest: EvmDevnetManifest;
+  /** Process ids of the anvils, in chain order (for supervision; not part of the manifest). */
+  pids: number[];
   /** viem clients for a chain (by EVM chain id). */
   clients(chainId: number): DevnetClients;
   /** A relayer for the LayerZero pathway from one chain to another (by EVM chain id), using the devnet keys. */
@@ -183,6 +185,7 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
         const clients = clientsOf(clientsByChain, chain.chainId);
         const name = chain.name ?? `evm-${chain.chainId}`;
         const onProgress = (step: string) => progress(`${name}: ${step}`);
+        // Sequential per chain: the deployer's nonce is shared (the two chains still deploy in parallel).
         const layerZero = await deployLayerZero({
           clients,
           deployer: keys.deployer.address,
@@ -225,6 +228,7 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
     };
     return {
       manifest,
+      pids: anvils.map((anvil) => anvil.pid),
       clients: (chainId) => clientsOf(clientsByChain, chainId),
       layerZeroRelayer: (fromChainId, toChainId) => {
         const endpoint = (chainId: number) => {

@@ -18,12 +18,30 @@ export async function submitTransaction(
   } catch (error) {
     throw EvmDevnetError.wrap("transaction-reverted", label, error);
   }
-  let receipt: TransactionReceipt;
+  const receipt = await receiptOf(publicClient, hash, label);
+  if (receipt.status !== "success") throw new EvmDevnetError("transaction-reverted", `${label}: reverted in ${hash}`);
+  return receipt;
+}
+
+/**
+ * The receipt of a sent transaction. Under automine it exists as soon as the send returns, so ask once before
+ * falling back to viem's block-polling wait (needed with `blockTime`).
+ *
+ * @example const receipt = await receiptOf(publicClient, hash, "deploy EndpointV2");
+ */
+export async function receiptOf(
+  publicClient: PublicClient<Transport, Chain>,
+  hash: Hex,
+  label: string,
+): Promise<TransactionReceipt> {
   try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
+    return await publicClient.getTransactionReceipt({ hash });
+  } catch {
+    // not mined yet
+  }
+  try {
+    return await publicClient.waitForTransactionReceipt({ hash, timeout: 60_000 });
   } catch (error) {
     throw EvmDevnetError.wrap("transaction-reverted", `${label}: no receipt`, error);
   }
-  if (receipt.status !== "success") throw new EvmDevnetError("transaction-reverted", `${label}: reverted in ${hash}`);
-  return receipt;
 }
