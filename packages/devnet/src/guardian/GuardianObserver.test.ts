@@ -11,6 +11,7 @@ import { createViemLogSource } from "./createViemLogSource.ts";
 import { devnetVaaSigner } from "./devnetVaaSigner.ts";
 import type { GuardianError } from "./GuardianError.ts";
 import { GuardianObserver } from "./GuardianObserver.ts";
+import { startDevnetGuardian } from "./startDevnetGuardian.ts";
 import { startGuardianApi } from "./startGuardianApi.ts";
 import type { VaaSigner } from "./VaaBody.ts";
 import { VaaStore } from "./VaaStore.ts";
@@ -209,6 +210,57 @@ describe("GuardianObserver on anvil with the real Wormhole core", () => {
     } finally {
       await observer.stop();
       await api.close();
+    }
+  });
+
+  it("runs as one devnet guardian: polls on its own and signs external (Solana stand-in) messages", async () => {
+    const errors: GuardianError[] = [];
+    const guardian = await startDevnetGuardian({
+      chains: [{ wormholeChainId: 10002, rpcUrl: anvil.rpcUrl, evmChainId: anvil.chainId, core: wormhole.core }],
+      pollIntervalMs: 20,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      const wallet = clients.wallet(deployer);
+      const payload = toHex("second message");
+      const sequence = await clients.publicClient.readContract({
+        address: wormhole.core,
+        abi: wormholeCoreAbi,
+        functionName: "nextSequence",
+        args: [deployer],
+      });
+      await submitTransaction(clients.publicClient, "publishMessage", () =>
+        wallet.writeContract({
+          address: wormhole.core,
+          abi: wormholeCoreAbi,
+          functionName: "publishMessage",
+          args: [0, payload, 1],
+        }),
+      );
+      const emitter = pad(deployer, { size: 32 }).slice(2).toLowerCase();
+      // Found by the background poller, not by an explicit pollOnce.
+      await expect
+        .poll(async () => (await fetch(`${guardian.url}/v1/signed_vaa/10002/${emitter}/${sequence}`)).status, {
+          timeout: 5000,
+        })
+        .toBe(200);
+
+      const programEmitter = "5e".repeat(32);
+      const { id } = await guardian.submitExternalMessage({ emitter: programEmitter, payload: new Uint8Array([9]) });
+      expect(id).toEqual({ chain: 1, emitter: programEmitter, sequence: 0n });
+      const res = await fetch(`${guardian.url}/v1/signed_vaa/1/${programEmitter}/0`);
+      const { vaaBytes } = (await res.json()) as { vaaBytes: string };
+      const bytes = new Uint8Array(Buffer.from(vaaBytes, "base64"));
+      const [, valid] = await clients.publicClient.readContract({
+        address: wormhole.core,
+        abi: wormholeCoreAbi,
+        functionName: "parseAndVerifyVM",
+        args: [bytesToHex(bytes)],
+      });
+      expect(valid).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await guardian.close();
     }
   });
 });
