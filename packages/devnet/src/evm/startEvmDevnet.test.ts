@@ -2,16 +2,8 @@ import { guardians } from "@wormhole-foundation/sdk-base";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { devnetStablecoinAbi } from "./abis.ts";
 import { EvmDevnetError } from "./EvmDevnetError.ts";
+import { isRunning } from "./fixtures/processState.ts";
 import { defaultEvmDevnetChains, type EvmDevnetChainConfig, startEvmDevnet } from "./startEvmDevnet.ts";
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("startEvmDevnet", () => {
   const hosts = new Set<string>();
@@ -75,7 +67,7 @@ describe("startEvmDevnet", () => {
     } finally {
       await devnet.stop();
     }
-    expect(devnet.pids.some(isAlive)).toBe(false);
+    expect(devnet.pids.some(isRunning)).toBe(false);
     expect([...hosts]).toEqual(["127.0.0.1"]);
   });
 
@@ -95,7 +87,7 @@ describe("startEvmDevnet", () => {
     } finally {
       await Promise.all([first.stop(), second.stop()]);
     }
-    expect([...first.pids, ...second.pids].some(isAlive)).toBe(false);
+    expect([...first.pids, ...second.pids].some(isRunning)).toBe(false);
   });
 
   it("refuses bad configs before spawning anything", async () => {
