@@ -5,6 +5,7 @@ import { closeServer } from "../hosts/closeServer.ts";
 import { listenLoopback } from "../hosts/listenLoopback.ts";
 import { createTableInput } from "./createTableInput.ts";
 
+/** Options for {@link startLocalDynamo}. */
 export interface LocalDynamoOptions {
   /** Prepended to each definition's name, so several devnets (or tests) can share nothing. Default "". */
   readonly tablePrefix?: string;
@@ -12,6 +13,7 @@ export interface LocalDynamoOptions {
   readonly activeTimeoutMs?: number;
 }
 
+/** A running local DynamoDB. */
 export interface LocalDynamo {
   /** `http://127.0.0.1:<port>`. */
   readonly endpoint: string;

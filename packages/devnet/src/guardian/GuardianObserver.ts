@@ -14,6 +14,7 @@ export interface ObservedChain {
   readonly fromBlock?: bigint;
 }
 
+/** Options for {@link GuardianObserver}. */
 export interface GuardianObserverOptions {
   readonly chains: readonly ObservedChain[];
   readonly store: VaaStore;

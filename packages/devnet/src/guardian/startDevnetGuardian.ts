@@ -18,6 +18,7 @@ export interface DevnetGuardianChain {
   readonly fromBlock?: bigint;
 }
 
+/** Options for {@link startDevnetGuardian}. */
 export interface DevnetGuardianOptions {
   readonly chains: readonly DevnetGuardianChain[];
   /** Default: the devnet guardian (set 0). */
@@ -26,6 +27,7 @@ export interface DevnetGuardianOptions {
   readonly onError?: (error: GuardianError) => void;
 }
 
+/** A running devnet guardian. */
 export interface DevnetGuardian {
   /** Guardian REST base URL (`http://127.0.0.1:<port>`). */
   readonly url: string;

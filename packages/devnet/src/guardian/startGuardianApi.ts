@@ -5,12 +5,14 @@ import { closeServer } from "../hosts/closeServer.ts";
 import { listenLoopback } from "../hosts/listenLoopback.ts";
 import type { VaaId, VaaStore } from "./VaaStore.ts";
 
+/** Options for {@link startGuardianApi}. */
 export interface GuardianApiOptions {
   readonly store: VaaStore;
   /** Served at /v1/guardianset/current; defaults to set 0 with the devnet guardian. */
   readonly guardianSet?: { readonly index: number; readonly addresses: readonly Address[] };
 }
 
+/** A running guardian REST API. */
 export interface GuardianApi {
   /** `http://127.0.0.1:<port>`, the base URL to give a Wormhole SDK or relayer as its guardian RPC. */
   readonly url: string;

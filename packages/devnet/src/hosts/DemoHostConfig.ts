@@ -51,6 +51,7 @@ export const latencyInputSchema = z
 
 /** How a failed request fails: HTTP 503, a dropped connection, or no answer at all (the client times out). */
 export const failureModeSchema = z.enum(["http503", "drop", "timeout"]);
+/** See {@link failureModeSchema}. */
 export type FailureMode = z.infer<typeof failureModeSchema>;
 
 /** The run-time behaviour of a demo host; PUT /admin/config replaces any of the top-level fields. */
@@ -60,5 +61,7 @@ export const demoHostConfigSchema = z.strictObject({
   failureMode: failureModeSchema.default("http503"),
 });
 
+/** Config as callers write it (latency may be given by p95Ms; defaults omitted). */
 export type DemoHostConfigInput = z.input<typeof demoHostConfigSchema>;
+/** Config as the host runs it: latency resolved to an explicit tail, defaults filled in. */
 export type DemoHostConfig = z.output<typeof demoHostConfigSchema>;

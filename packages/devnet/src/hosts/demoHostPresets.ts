@@ -17,4 +17,5 @@ export const demoHostPresets = {
   },
 } as const satisfies Record<string, DemoHostConfigInput>;
 
+/** Name of a preset in {@link demoHostPresets}. */
 export type DemoHostPreset = keyof typeof demoHostPresets;

@@ -25,4 +25,5 @@ export const chatCompletionRequestSchema = z.looseObject({
   stream: z.literal(false).optional(),
 });
 
+/** One chat message as the host reads it. */
 export type ChatMessage = z.infer<typeof chatCompletionRequestSchema>["messages"][number];

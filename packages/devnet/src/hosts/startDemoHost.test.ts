@@ -131,7 +131,8 @@ describe("demo host behaviour", () => {
     expect(report.p50.measured - report.p50.configured).toBeLessThan(15);
     expect(report.p95.measured - report.p95.configured).toBeGreaterThan(-5);
     expect(report.p95.measured - report.p95.configured).toBeLessThan(40);
-    expect(report.overheadMs.min).toBeGreaterThan(-1);
+    // Node timers have 1 ms resolution, so a fractional delay can end up to 1 ms early.
+    expect(report.overheadMs.min).toBeGreaterThan(-1.5);
   });
 
   it("fails at the configured rate, deterministically from the seed", async () => {

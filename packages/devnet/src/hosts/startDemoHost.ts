@@ -7,6 +7,7 @@ import { deterministicAnswer } from "./deterministicAnswer.ts";
 import { listenLoopback } from "./listenLoopback.ts";
 import { type ChatMessage, chatCompletionRequestSchema, completionRequestSchema } from "./openAiSchemas.ts";
 
+/** Options for {@link startDemoHost}: identity, seed, and the initial config. */
 export type DemoHostOptions = DemoHostConfigInput & {
   /** Host name, reported by /health. */
   readonly name: string;
@@ -16,6 +17,7 @@ export type DemoHostOptions = DemoHostConfigInput & {
   readonly seed?: number;
 };
 
+/** Request counters, also served at GET /admin/stats. */
 export interface DemoHostStats {
   /** Inference and health requests received (admin excluded). */
   readonly requests: number;
@@ -27,6 +29,7 @@ export interface DemoHostStats {
   readonly rejected: number;
 }
 
+/** A running demo host. */
 export interface DemoHost {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
