@@ -1,5 +1,5 @@
 import { Options } from "@layerzerolabs/lz-v2-utilities";
-import { type Address, type Hex, pad, stringToHex } from "viem";
+import { type Address, getContract, type Hex, pad, stringToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devnetPingOAppAbi, endpointV2Abi, receiveUln302Abi } from "./abis.ts";
 import { deployContract } from "./deployContract.ts";
@@ -95,12 +95,9 @@ describe("LayerZero V2 on the devnet", () => {
     expect(outcome.status).toBe("delivered");
     expect(outcome.verifyTx && outcome.commitTx && outcome.executeTx).toBeTruthy();
 
-    const read = <F extends "received" | "lastMessage" | "lastSrcEid" | "lastSender" | "lastNonce">(functionName: F) =>
-      destination.publicClient.readContract({
-        address: oappB,
-        abi: devnetPingOAppAbi,
-        functionName,
-      } as never) as Promise<unknown>;
+    const oapp = getContract({ address: oappB, abi: devnetPingOAppAbi, client: destination.publicClient });
+    const read = (functionName: "received" | "lastMessage" | "lastSrcEid" | "lastSender" | "lastNonce") =>
+      oapp.read[functionName]();
     expect(await read("received")).toBe(1n);
     expect(await read("lastMessage")).toBe(message);
     expect(await read("lastSrcEid")).toBe(a.layerZero.eid);
