@@ -379,7 +379,9 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
             feeAccount: _feeAccount,
             parentShareBps: parentShare,
             parentChain: uint32(block.chainid),
-            parentAccount: parentShare == 0 ? bytes32(0) : bytes32(uint256(uint160(_models[core.parentId].core.creator)))
+            parentAccount: parentShare == 0
+                ? bytes32(0)
+                : bytes32(uint256(uint160(_models[core.parentId].core.creator)))
         });
         bool replaced = ModelTerms.schedule(_versions[modelId], input, fromEpoch, ctx);
         emit TermsScheduled(modelId, fromEpoch, replaced);

@@ -176,7 +176,16 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
 
     function _emitVerdict(Report calldata r, bytes32 digest) private {
         emit VerdictRecorded(
-            r.modelId, r.epoch, r.refundBps, digest, r.samplesRoot, r.p50Ms, r.p95Ms, r.p99Ms, r.uptimeBps, r.sampleCount
+            r.modelId,
+            r.epoch,
+            r.refundBps,
+            digest,
+            r.samplesRoot,
+            r.p50Ms,
+            r.p95Ms,
+            r.p99Ms,
+            r.uptimeBps,
+            r.sampleCount
         );
     }
 }

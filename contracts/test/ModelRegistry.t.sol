@@ -914,12 +914,17 @@ contract ModelRegistryTest is HomeFixtures {
 
     function test_publishPayout_otherChainPaysNettingVault() public {
         uint256 id = _payoutSetup();
-        bytes memory expected = MessageCodec.encodePayout(
-            MessageCodec.Payout(id, 0, 1, bytes32(uint256(0xBA5E)), 2_000)
-        );
+        bytes memory expected =
+            MessageCodec.encodePayout(MessageCodec.Payout(id, 0, 1, bytes32(uint256(0xBA5E)), 2_000));
         vm.expectEmit(address(registry));
         emit IModelRegistry.PayoutPublished(
-            id, 0, BASE_CHAIN, 1, bytes32(uint256(0xBA5E)), 2_000, keccak256(abi.encode(uint256(1), BASE_CHAIN, expected))
+            id,
+            0,
+            BASE_CHAIN,
+            1,
+            bytes32(uint256(0xBA5E)),
+            2_000,
+            keccak256(abi.encode(uint256(1), BASE_CHAIN, expected))
         );
         registry.publishPayout(id, 0, BASE_CHAIN, 1, messenger); // Solana data contributor, paid on Base
         assertEq(messenger.lastSent().message, expected);

@@ -249,10 +249,13 @@ contract SlaOracleTest is HomeFixtures {
         );
         assertEq(oracle.hashReport(r), keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
         assertEq(_digest(r), oracle.hashReport(r));
-        assertEq(oracle.REPORT_TYPEHASH(), keccak256(
-            "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
-            "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
-        ));
+        assertEq(
+            oracle.REPORT_TYPEHASH(),
+            keccak256(
+                "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
+                "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
+            )
+        );
     }
 
     // ------------------------------------------------------------ submitReport
@@ -546,9 +549,7 @@ contract SlaOracleTest is HomeFixtures {
     function test_publishVerdict_emits() public {
         _afterEpoch(0);
         _submit(_report(0));
-        bytes memory expected = MessageCodec.encodeVerdict(
-            MessageCodec.Verdict(modelId, 0, 1_000, _digest(_report(0)))
-        );
+        bytes memory expected = MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 0, 1_000, _digest(_report(0))));
         vm.expectEmit(address(oracle));
         emit ISlaOracle.VerdictPublished(
             modelId, 0, BASE_CHAIN, keccak256(abi.encode(uint256(1), BASE_CHAIN, expected))

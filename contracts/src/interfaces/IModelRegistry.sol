@@ -3,7 +3,14 @@ pragma solidity ^0.8.28;
 
 import { IMessenger } from "./IMessenger.sol";
 import {
-    License, ModelCore, ModelMetadata, MintParams, Payee, SlaTerms, Terms, TermsInput
+    License,
+    ModelCore,
+    ModelMetadata,
+    MintParams,
+    Payee,
+    SlaTerms,
+    Terms,
+    TermsInput
 } from "../types/ModelTypes.sol";
 
 /// @title IModelRegistry
@@ -108,8 +115,13 @@ interface IModelRegistry {
     event ListingPublished(uint256 indexed modelId, uint32 indexed dstChain, uint64 fromEpoch, bytes32 messageId);
     /// @notice A Payout left for `dstChain`.
     event PayoutPublished(
-        uint256 indexed modelId, uint64 indexed epoch, uint32 indexed dstChain, uint32 payoutIndex, bytes32 payee,
-        uint16 shareBps, bytes32 messageId
+        uint256 indexed modelId,
+        uint64 indexed epoch,
+        uint32 indexed dstChain,
+        uint32 payoutIndex,
+        bytes32 payee,
+        uint16 shareBps,
+        bytes32 messageId
     );
 
     // ---------------------------------------------------------------- model lifecycle
