@@ -89,6 +89,7 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
     /// @inheritdoc IModelRegistry
     function mint(MintParams calldata p) external returns (uint256 modelId) {
         uint64 genesis = p.genesis == 0 ? uint64(block.timestamp) : p.genesis;
+        // forge-lint: disable-next-line(block-timestamp)
         if (genesis > block.timestamp) revert GenesisInFuture(genesis);
         if (p.epochSeconds < MIN_EPOCH_SECONDS || p.epochSeconds > MAX_EPOCH_SECONDS) {
             revert InvalidEpochSeconds(p.epochSeconds);

@@ -72,6 +72,8 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
         }
 
         uint256 end = _registry.epochEnd(report.modelId, report.epoch);
+        // Epochs are hours to days long; seconds of validator skew do not matter.
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < end) revert EpochNotOver(report.modelId, report.epoch, end);
         if (
             report.uptimeBps > BPS || report.refundBps > BPS || report.sampleCount == 0 || report.p50Ms > report.p95Ms

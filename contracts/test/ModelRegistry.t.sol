@@ -341,7 +341,8 @@ contract ModelRegistryTest is HomeFixtures {
             if (share == 0) share = 1;
             remaining = remaining > share ? remaining - share : 0;
             total += share;
-            p.terms.payees[i] = Payee(PayeeRole.DataContributor, home, bytes32(i + 1), uint16(share));
+            // forge-lint: disable-next-line(unsafe-typecast)
+            p.terms.payees[i] = Payee(PayeeRole.DataContributor, home, bytes32(i + 1), uint16(share)); // <= 10,000
         }
         vm.prank(creator);
         if (total != 10_000) {

@@ -207,12 +207,14 @@ contract SlaTiersTest is Test {
         uint256 refund;
         for (uint256 i; i < count; ++i) {
             if (threshold <= 1) {
-                count = uint8(i);
+                // forge-lint: disable-next-line(unsafe-typecast)
+                count = uint8(i); // i < 4
                 break;
             }
             threshold -= bound(gaps[i], 1, threshold - 1 < 3_000 ? threshold - 1 : 3_000);
             refund = bound(steps[i], refund, 10_000);
-            s.tiers[i] = RefundTier(uint16(threshold), uint16(refund));
+            // forge-lint: disable-next-line(unsafe-typecast)
+            s.tiers[i] = RefundTier(uint16(threshold), uint16(refund)); // both <= 10,000
         }
         assembly {
             mstore(mload(add(s, 0x80)), count) // truncate tiers if thresholds ran out
