@@ -9,6 +9,7 @@ import { IModelRegistry } from "./interfaces/IModelRegistry.sol";
 import { IMessenger } from "./interfaces/IMessenger.sol";
 import { ISlaOracle } from "./interfaces/ISlaOracle.sol";
 import { MessageCodec } from "./libraries/MessageCodec.sol";
+import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { ModelTerms } from "./libraries/ModelTerms.sol";
 import {
     License,
@@ -25,8 +26,9 @@ import {
 /// @notice Home-chain registry of Model NFTs: metadata, license, host, epoch clock, versioned terms (price, active,
 /// SLA, split table), ERC-2981 royalty, and publishing of listings and payouts to payment chains.
 contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
-    /// @notice Shortest epoch: probers need time to measure and sign.
-    uint64 public constant MIN_EPOCH_SECONDS = 1 hours;
+    /// @notice Shortest epoch this deployment accepts: probers need time to measure and sign. A deployment setting,
+    /// not a constant: an hour or more in production, a few seconds on the local devnet (same code).
+    uint64 public immutable MIN_EPOCH_SECONDS;
     /// @notice Longest epoch: escrows hold buyers' money until their epoch's verdict.
     uint64 public constant MAX_EPOCH_SECONDS = 90 days;
     /// @notice Cap of the ERC-2981 royalty.
@@ -76,10 +78,13 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
     /// @param minFeeBps registry-wide minimum protocol fee
     /// @param feeChain chain the protocol fee is paid on
     /// @param feeAccount protocol fee recipient on `feeChain`
-    constructor(address owner_, uint16 minFeeBps, uint32 feeChain, bytes32 feeAccount)
+    /// @param minEpochSeconds shortest epoch a model may use (1 ..= MAX_EPOCH_SECONDS)
+    constructor(address owner_, uint16 minFeeBps, uint32 feeChain, bytes32 feeAccount, uint64 minEpochSeconds)
         ERC721("slabridge Model", "SLAMODEL")
         Ownable(owner_)
     {
+        if (minEpochSeconds == 0 || minEpochSeconds > MAX_EPOCH_SECONDS) revert InvalidEpochSeconds(minEpochSeconds);
+        MIN_EPOCH_SECONDS = minEpochSeconds;
         _setMinProtocolFee(minFeeBps);
         _setProtocolFeeRecipient(feeChain, feeAccount);
     }
@@ -390,7 +395,7 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
 
     function _send(IMessenger messenger, uint32 dstChain, bytes memory message) private returns (bytes32) {
         if (!isMessenger[address(messenger)]) revert MessengerNotAllowed(address(messenger));
-        return messenger.send{ value: msg.value }(dstChain, message);
+        return MessengerFees.sendPayingQuote(messenger, dstChain, message);
     }
 
     function _setMinProtocolFee(uint16 minFeeBps) private {

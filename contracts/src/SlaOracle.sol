@@ -8,6 +8,7 @@ import { ISlaOracle } from "./interfaces/ISlaOracle.sol";
 import { IModelRegistry } from "./interfaces/IModelRegistry.sol";
 import { IMessenger } from "./interfaces/IMessenger.sol";
 import { MessageCodec } from "./libraries/MessageCodec.sol";
+import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { SlaTiers } from "./libraries/SlaTiers.sol";
 import { Report, SlaTerms, Verdict } from "./types/ModelTypes.sol";
 
@@ -107,7 +108,7 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
         bytes memory message = MessageCodec.encodeVerdict(
             MessageCodec.Verdict({ modelId: modelId, epoch: epoch, refundBps: v.refundBps, reportHash: v.reportHash })
         );
-        messageId = messenger.send{ value: msg.value }(dstChain, message);
+        messageId = MessengerFees.sendPayingQuote(messenger, dstChain, message);
         emit VerdictPublished(modelId, epoch, dstChain, messageId);
     }
 

@@ -9,6 +9,7 @@ import { ModelRegistry } from "../src/ModelRegistry.sol";
 import { IModelRegistry } from "../src/interfaces/IModelRegistry.sol";
 import { IMessenger } from "../src/interfaces/IMessenger.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
+import { MessengerFees } from "../src/libraries/MessengerFees.sol";
 import { SlaTiers } from "../src/libraries/SlaTiers.sol";
 import {
     License,
@@ -71,12 +72,22 @@ contract ModelRegistryTest is HomeFixtures {
 
     function test_constructor_revertsZeroFeeRecipient() public {
         vm.expectRevert(IModelRegistry.ZeroAddress.selector);
-        new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, bytes32(0));
+        new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, bytes32(0), 1 hours);
     }
 
     function test_constructor_revertsMinFeeTooHigh() public {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.MinProtocolFeeTooHigh.selector, 2_001));
-        new ModelRegistry(owner, 2_001, FEE_CHAIN, FEE_ACCOUNT);
+        new ModelRegistry(owner, 2_001, FEE_CHAIN, FEE_ACCOUNT, 1 hours);
+    }
+
+    function test_constructor_revertsZeroMinEpochSeconds() public {
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.InvalidEpochSeconds.selector, uint64(0)));
+        new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT, 0);
+    }
+
+    function test_constructor_shortEpochsForTheDevnet() public {
+        ModelRegistry devnet = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT, 5);
+        assertEq(devnet.MIN_EPOCH_SECONDS(), 5);
     }
 
     // ================================================================ mint
@@ -844,6 +855,7 @@ contract ModelRegistryTest is HomeFixtures {
         vm.prank(creator);
         registry.scheduleActive(id, false);
         vm.deal(stranger, 1 ether);
+        messenger.setFee(0.01 ether);
         vm.prank(stranger);
         bytes32 messageId = registry.publishListing{ value: 0.01 ether }(id, BASE_CHAIN, messenger);
 
@@ -859,6 +871,28 @@ contract ModelRegistryTest is HomeFixtures {
         assertEq(l.fromEpoch, 3);
         assertEq(l.pricePerRequest, 42);
         assertFalse(l.active);
+    }
+
+    function test_publishListing_paysExactQuoteAndReturnsChange() public {
+        uint256 id = _mint();
+        vm.deal(stranger, 1 ether);
+        messenger.setFee(0.01 ether);
+        vm.prank(stranger);
+        registry.publishListing{ value: 0.05 ether }(id, BASE_CHAIN, messenger);
+        assertEq(messenger.lastSent().value, 0.01 ether);
+        assertEq(stranger.balance, 0.99 ether);
+        assertEq(address(registry).balance, 0);
+    }
+
+    function test_publishListing_revertsBelowQuote() public {
+        uint256 id = _mint();
+        vm.deal(stranger, 1 ether);
+        messenger.setFee(0.01 ether);
+        vm.prank(stranger);
+        vm.expectRevert(
+            abi.encodeWithSelector(MessengerFees.InsufficientMessagingFee.selector, 0.01 ether, 0.005 ether)
+        );
+        registry.publishListing{ value: 0.005 ether }(id, BASE_CHAIN, messenger);
     }
 
     function test_publishListing_emits() public {
@@ -900,6 +934,7 @@ contract ModelRegistryTest is HomeFixtures {
     function test_publishPayout_sameChainPaysAccount() public {
         uint256 id = _payoutSetup();
         vm.deal(stranger, 1 ether);
+        messenger.setFee(123);
         vm.prank(stranger);
         registry.publishPayout{ value: 123 }(id, 0, BASE_CHAIN, 2, messenger); // validator, paid on Base
         HomeMockMessenger.Sent memory sent = messenger.lastSent();
@@ -965,7 +1000,7 @@ contract ModelRegistryTest is HomeFixtures {
     }
 
     function test_publishPayout_revertsOracleNotSet() public {
-        ModelRegistry fresh = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT);
+        ModelRegistry fresh = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT, 1 hours);
         vm.expectRevert(IModelRegistry.OracleNotSet.selector);
         fresh.publishPayout(1, 0, BASE_CHAIN, 0, messenger);
     }

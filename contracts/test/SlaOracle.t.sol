@@ -532,6 +532,7 @@ contract SlaOracleTest is HomeFixtures {
         Report memory r = _report(0);
         _submit(r);
         vm.deal(stranger, 1 ether);
+        messenger.setFee(7);
         vm.prank(stranger);
         bytes32 messageId = oracle.publishVerdict{ value: 7 }(modelId, 0, BASE_CHAIN, messenger);
         HomeMockMessenger.Sent memory sent = messenger.lastSent();

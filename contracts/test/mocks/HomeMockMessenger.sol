@@ -13,9 +13,14 @@ contract HomeMockMessenger is IMessenger {
     }
 
     Sent[] internal _sent;
+    uint256 public fee;
 
-    function quote(uint32, bytes calldata) external pure returns (uint256) {
-        return 0;
+    function setFee(uint256 fee_) external {
+        fee = fee_;
+    }
+
+    function quote(uint32, bytes calldata) external view returns (uint256) {
+        return fee;
     }
 
     function send(uint32 dstChain, bytes calldata message) external payable returns (bytes32 messageId) {
