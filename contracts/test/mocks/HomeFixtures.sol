@@ -42,7 +42,7 @@ abstract contract HomeFixtures is Test {
     function _deployRegistry() internal {
         vm.warp(1_700_000_000);
         home = uint32(block.chainid);
-        registry = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT);
+        registry = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT, 1 hours);
         messenger = new HomeMockMessenger();
         codec = new HomeCodecHarness();
         vm.prank(owner);
