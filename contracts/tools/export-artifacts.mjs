@@ -67,32 +67,44 @@ for (const file of artifactFiles(outDir)) {
   const bytecode = artifact.bytecode?.object ?? "0x";
   const deployed = artifact.deployedBytecode?.object ?? "0x";
   if (bytecode === "0x" || bytecode === "") continue; // interface or abstract contract
-  if (deployed.startsWith(LIBRARY_RUNTIME_PREFIX)) continue; // library
+  // Internal-only libraries are inlined; libraries with external functions are deployed and linked, so they are
+  // exported too (kept only if some contract links them, see below).
+  const isLibrary = deployed.startsWith(LIBRARY_RUNTIME_PREFIX);
   if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`export-artifacts: unusable contract name ${name}`);
   const previous = contracts.get(name);
   if (previous && previous.source !== source) {
     throw new Error(`export-artifacts: contract ${name} is defined in both ${previous.source} and ${source}`);
   }
-  if (Object.keys(artifact.bytecode?.linkReferences ?? {}).length > 0) {
-    console.warn(`export-artifacts: ${name} needs external libraries linked; its bytecode has placeholders.`);
+  // Byte offsets (into the creation code) where each linked library's address must be written before deploying.
+  const linkReferences = [];
+  for (const libraries of Object.values(artifact.bytecode?.linkReferences ?? {})) {
+    for (const [library, spots] of Object.entries(libraries)) {
+      linkReferences.push({ library, offsets: spots.map((spot) => spot.start) });
+    }
   }
   contracts.set(name, {
     name,
     source,
+    isLibrary,
     abi: artifact.abi,
     bytecode: bytecode.startsWith("0x") ? bytecode : `0x${bytecode}`,
+    linkReferences,
   });
 }
+const linked = new Set([...contracts.values()].flatMap((c) => c.linkReferences.map((ref) => ref.library)));
+for (const [name, contract] of contracts) if (contract.isLibrary && !linked.has(name)) contracts.delete(name);
 
 const wanted = new Map();
 const sorted = [...contracts.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-for (const { name, source, abi, bytecode } of sorted) {
+for (const { name, source, abi, bytecode, linkReferences } of sorted) {
   const id = camel(name);
   wanted.set(
     `${name}.ts`,
     `${HEADER}// Source: contracts/${source}\n\n` +
       `export const ${id}Abi = ${JSON.stringify(abi, null, 2)} as const;\n\n` +
-      `export const ${id}Bytecode = "${bytecode}" as const;\n`,
+      `export const ${id}Bytecode = "${bytecode}" as const;\n\n` +
+      `/** External libraries to link before deploying: byte offsets of each address in the creation code. */\n` +
+      `export const ${id}LinkReferences = ${JSON.stringify(linkReferences)} as const;\n`,
   );
 }
 wanted.set(
@@ -100,7 +112,7 @@ wanted.set(
   HEADER +
     (sorted.length === 0
       ? "export {};\n"
-      : `\n${sorted.map(({ name }) => `export { ${camel(name)}Abi, ${camel(name)}Bytecode } from "./${name}.ts";`).join("\n")}\n`),
+      : `\n${sorted.map(({ name }) => `export { ${camel(name)}Abi, ${camel(name)}Bytecode, ${camel(name)}LinkReferences } from "./${name}.ts";`).join("\n")}\n`),
 );
 
 mkdirSync(artifactsDir, { recursive: true });
