@@ -39,6 +39,17 @@ export {
   type Verdict,
   verdictSchema,
 } from "./codec/messageSchemas.ts";
+export {
+  type DeploymentManifest,
+  deploymentManifestSchema,
+  type EvmChainManifest,
+  evmChainManifestSchema,
+  type KeyReference,
+  keyReferenceSchema,
+  type SolanaManifest,
+  solanaManifestSchema,
+} from "./config/deploymentManifest.ts";
+export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
 export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeError.ts";
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";

@@ -1,0 +1,139 @@
+import { z } from "zod";
+
+const evmAddress = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte EVM address")
+  .describe("EVM address");
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32 bytes");
+const base58Address = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, "must be a base58 Solana address");
+const loopbackOrHttpsUrl = z
+  .string()
+  .url()
+  .refine((url) => /^https?:\/\//.test(url), "must be an http(s) URL")
+  .describe("RPC or API base URL (loopback on the devnet; a secret name resolves it in AWS)");
+
+/**
+ * Where a signing key lives, never the key itself: an unlocked anvil dev account, the Wormhole SDK's public devnet
+ * guardian key, a key file written by the devnet (mode 0600, outside the repo), or a KMS key in AWS.
+ */
+export const keyReferenceSchema = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("anvil-dev-account"), index: z.number().int().min(0), address: evmAddress }),
+    z.object({ kind: z.literal("wormhole-sdk-devnet-guardian"), address: evmAddress }),
+    z.object({ kind: z.literal("devnet-key-file"), path: z.string().min(1), publicKey: z.string().min(1) }),
+    z.object({ kind: z.literal("kms"), keyId: z.string().min(1), publicKey: z.string().min(1) }),
+  ])
+  .describe("reference to a signing key");
+export type KeyReference = z.infer<typeof keyReferenceSchema>;
+
+export const evmChainManifestSchema = z.object({
+  name: z.string().min(1).describe("short chain name used in logs and config (e.g. evm-a)"),
+  chainId: z.number().int().positive().describe("EVM chain id = slabridge chain id"),
+  rpcUrl: loopbackOrHttpsUrl,
+  confirmations: z.number().int().min(0).describe("blocks a watcher waits past a log before acting on it"),
+  layerZero: z.object({
+    eid: z.number().int().positive(),
+    endpointV2: evmAddress,
+    sendUln302: evmAddress,
+    receiveUln302: evmAddress,
+  }),
+  wormhole: z.object({
+    chainId: z.number().int().positive().max(0xffff).describe("Wormhole chain id"),
+    core: evmAddress,
+  }),
+  stablecoin: z.object({ address: evmAddress, decimals: z.number().int().min(0).max(36), symbol: z.string() }),
+  contracts: z
+    .object({
+      escrow: evmAddress.optional().describe("payment-chain escrow"),
+      revenueLedger: evmAddress.optional().describe("home chain only"),
+      modelRegistry: evmAddress.optional().describe("home chain only"),
+      slaOracle: evmAddress.optional().describe("home chain only"),
+      layerZeroMessenger: evmAddress,
+      wormholeMessenger: evmAddress,
+    })
+    .describe("slabridge's contracts on this chain"),
+});
+export type EvmChainManifest = z.infer<typeof evmChainManifestSchema>;
+
+export const solanaManifestSchema = z.object({
+  chainId: z.number().int().positive().describe("slabridge chain id of Solana"),
+  rpcUrl: loopbackOrHttpsUrl,
+  wsUrl: z.string().url(),
+  mint: base58Address.describe("stablecoin mint"),
+  decimals: z.number().int().min(0).max(18),
+  vault: base58Address.describe("payment vault token account"),
+  multisig: base58Address.describe("SPL Token multisig owning the vault"),
+  threshold: z.number().int().min(1),
+  operators: z.array(keyReferenceSchema).min(1).describe("the multisig's operator keys"),
+  wormholeEmitter: bytes32.describe("emitter of slabridge's Solana messages (stands in for the Wormhole program)"),
+});
+export type SolanaManifest = z.infer<typeof solanaManifestSchema>;
+
+export const modelManifestSchema = z.object({
+  modelId: z.string().regex(/^\d+$/).describe("Model NFT id (decimal string: uint256)"),
+  homeChainId: z.number().int().positive(),
+  genesis: z.number().int().min(0).describe("unix seconds of epoch 0"),
+  epochSeconds: z.number().int().positive(),
+  hostName: z.string(),
+  hostUrl: loopbackOrHttpsUrl,
+  pricePerRequest: z.string().regex(/^\d+$/),
+});
+
+/**
+ * The deployment manifest: every RPC URL, contract address, protocol id and key reference of one slabridge world
+ * (the devnet writes it; the bot's config loader reads it). One schema for both, so they cannot drift apart.
+ *
+ * @example const manifest = parseDeploymentManifest(JSON.parse(readFileSync(".devnet/manifest.json", "utf8")));
+ */
+export const deploymentManifestSchema = z
+  .object({
+    version: z.literal(1),
+    network: z.enum(["devnet", "testnet", "mainnet"]),
+    createdAt: z.string().datetime(),
+    homeChainId: z.number().int().positive(),
+    evm: z.array(evmChainManifestSchema).min(1),
+    solana: solanaManifestSchema.optional(),
+    guardian: z.object({ apiUrl: loopbackOrHttpsUrl, guardianSetIndex: z.number().int().min(0) }),
+    dynamo: z.object({
+      endpoint: loopbackOrHttpsUrl.optional().describe("absent in AWS (the SDK's regional endpoint)"),
+      region: z.string().min(1),
+      tables: z.record(z.string(), z.string().min(3)),
+    }),
+    hosts: z.array(
+      z.object({ name: z.string(), url: loopbackOrHttpsUrl, preset: z.string(), modelId: z.string().regex(/^\d+$/) }),
+    ),
+    models: z.array(modelManifestSchema),
+    keys: z.object({
+      deployer: keyReferenceSchema,
+      layerZeroDvn: keyReferenceSchema,
+      layerZeroExecutor: keyReferenceSchema,
+      wormholeGuardian: keyReferenceSchema,
+      probers: z.array(keyReferenceSchema).min(1),
+      proberThreshold: z.number().int().min(1),
+      demoBuyers: z.array(keyReferenceSchema),
+    }),
+  })
+  .superRefine((manifest, ctx) => {
+    const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+    if (!home) {
+      ctx.addIssue({ code: "custom", path: ["homeChainId"], message: "names no chain in evm[]" });
+    } else {
+      for (const contract of ["modelRegistry", "slaOracle", "revenueLedger"] as const) {
+        if (!home.contracts[contract]) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["evm", manifest.evm.indexOf(home), "contracts", contract],
+            message: "the home chain needs it",
+          });
+        }
+      }
+    }
+    const ids = manifest.evm.map((chain) => chain.chainId);
+    if (new Set(ids).size !== ids.length) {
+      ctx.addIssue({ code: "custom", path: ["evm"], message: "chain ids must be distinct" });
+    }
+    if (manifest.keys.proberThreshold > manifest.keys.probers.length) {
+      ctx.addIssue({ code: "custom", path: ["keys", "proberThreshold"], message: "exceeds the number of probers" });
+    }
+  });
+export type DeploymentManifest = z.infer<typeof deploymentManifestSchema>;
