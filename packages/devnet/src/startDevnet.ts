@@ -1,0 +1,366 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi } from "@slabridge/contracts";
+import {
+  type DeploymentManifest,
+  encodeMessage,
+  type KeyReference,
+  parseDeploymentManifest,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import { Keypair } from "@solana/web3.js";
+import { type Address, pad, toHex } from "viem";
+import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
+import type { KeyReference as EvmKeyReference } from "./evm/startEvmDevnet.ts";
+import { defaultEvmDevnetChains, type EvmDevnet, startEvmDevnet } from "./evm/startEvmDevnet.ts";
+import { submitTransaction } from "./evm/submitTransaction.ts";
+import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnetGuardian.ts";
+import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
+import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
+import { deploySlabridge } from "./slabridge/deploySlabridge.ts";
+import { mintDemoModel } from "./slabridge/mintDemoModel.ts";
+import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
+import { SolanaLocalRpc } from "./solana/SolanaLocalRpc.ts";
+
+/** Options of {@link startDevnet}. */
+export interface StartDevnetOptions {
+  /** Folder for the manifest and the devnet's key files (default: a fresh temp folder). */
+  dir?: string;
+  /** Epoch length of the demo models, in seconds (default 10). */
+  epochSeconds?: number;
+  /** Demo hosts to start, one model each (default: healthy, slowP95, poorUptime). */
+  hosts?: readonly DemoHostPreset[];
+  /** Called at every step, with the time since start. */
+  onProgress?: (step: string, elapsedMs: number) => void;
+}
+
+/** A running devnet: the manifest plus handles on every service, for tests and the main job. */
+export interface Devnet {
+  manifest: DeploymentManifest;
+  manifestPath: string;
+  /** Where the key files live (mode 0600). */
+  dir: string;
+  evm: EvmDevnet;
+  solana: SolanaLocalRpc;
+  guardian: DevnetGuardian;
+  dynamo: LocalDynamo;
+  hosts: DemoHost[];
+  /** Wall time from the call to ready, in ms. */
+  startupMs: number;
+  /** Stops everything this devnet started; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const HOME_CHAIN_ID = 31_338;
+const PAYMENT_CHAIN_ID = 31_337;
+/** 0.01 stablecoin (6 decimals) per inference request. */
+const PRICE_PER_REQUEST = 10_000n;
+const PROTOCOL_FEE_BPS = 100;
+const PROBERS = 3;
+const PROBER_THRESHOLD = 2;
+const SOLANA_OPERATORS = 3;
+const SOLANA_THRESHOLD = 2;
+const BUYERS = 3;
+
+/**
+ * Starts the whole local world on 127.0.0.1: two anvil chains with the real LayerZero V2 and Wormhole contracts
+ * (payment chain evm-a, home chain evm-b), slabridge's contracts deployed and wired, one demo model per demo host
+ * listed on the payment chain over LayerZero; LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
+ * vault; the devnet guardian; a DynamoDB-compatible server with slabridge's tables. Writes a manifest validated by
+ * the shared schema.
+ *
+ * @example const devnet = await startDevnet({ onProgress: (step) => console.log(step) }); await devnet.stop();
+ */
+export async function startDevnet(options: StartDevnetOptions = {}): Promise<Devnet> {
+  const started = performance.now();
+  const progress = (step: string) => options.onProgress?.(step, Math.round(performance.now() - started));
+  const epochSeconds = options.epochSeconds ?? 10;
+  const presets = options.hosts ?? (["healthy", "slowP95", "poorUptime"] as const);
+  const dir = options.dir ?? path.join(tmpdir(), `slabridge-devnet-${process.pid}-${Date.now()}`);
+  mkdirSync(path.join(dir, "keys"), { recursive: true, mode: 0o700 });
+
+  const stops: Array<() => Promise<void>> = [];
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const results = await Promise.allSettled(stops.reverse().map((close) => close()));
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  };
+
+  try {
+    progress("starting anvil chains, Solana, DynamoDB and demo hosts");
+    const [evm, solana, dynamo, hosts] = await Promise.all([
+      startEvmDevnet({
+        chains: defaultEvmDevnetChains,
+        demoAccounts: PROBERS + 2 + BUYERS,
+        onProgress: progress,
+      }).then((devnet) => {
+        stops.push(() => devnet.stop());
+        return devnet;
+      }),
+      SolanaLocalRpc.start().then((rpc) => {
+        stops.push(() => rpc.close());
+        return rpc;
+      }),
+      startLocalDynamo({ tablePrefix: "slabridge-devnet-" }).then((db) => {
+        stops.push(() => db.close());
+        return db;
+      }),
+      Promise.all(
+        presets.map((preset, i) =>
+          startDemoHost({ name: preset, model: `demo-model-${i + 1}`, seed: i + 1, ...demoHostPresets[preset] }).then(
+            (host) => {
+              stops.push(() => host.close());
+              return host;
+            },
+          ),
+        ),
+      ),
+    ]);
+
+    const { keys } = evm.manifest;
+    const demo = keys.demo;
+    const probers = demo.slice(0, PROBERS);
+    const creator = at(demo, PROBERS);
+    const hostSigner = at(demo, PROBERS + 1);
+    const evmBuyers = demo.slice(PROBERS + 2);
+
+    progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
+    const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
+    const solanaBuyers = Array.from({ length: BUYERS }, () => Keypair.generate());
+    const solanaFixture = createStablecoinFixture(solana, {
+      operators: operators.map((key) => key.publicKey),
+      threshold: SOLANA_THRESHOLD,
+      buyers: solanaBuyers,
+    });
+    const operatorRefs = operators.map((key, i) => writeKeyFile(dir, `solana-operator-${i}`, key));
+    const solanaBuyerRefs = solanaBuyers.map((key, i) => writeKeyFile(dir, `solana-buyer-${i}`, key));
+    const solanaEmitter = toHex(solanaFixture.multisig.toBytes());
+
+    const chainOf = (chainId: number) => {
+      const chain = evm.manifest.chains.find((c) => c.chainId === chainId);
+      if (!chain) throw new Error(`devnet: chain ${chainId} missing`);
+      return chain;
+    };
+    const contracts = await deploySlabridge({
+      chains: evm.manifest.chains,
+      clients: evm.clients,
+      deployer: keys.deployer.address,
+      homeChainId: HOME_CHAIN_ID,
+      probers: probers.map((ref) => ref.address),
+      proberThreshold: PROBER_THRESHOLD,
+      solanaEmitter,
+      minEpochSeconds: 1,
+      protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
+      onProgress: progress,
+    });
+    const home = required(contracts.get(HOME_CHAIN_ID), "home contracts");
+    const payment = required(contracts.get(PAYMENT_CHAIN_ID), "payment contracts");
+    const registry = required(home.modelRegistry, "registry");
+
+    progress(`${chainOf(HOME_CHAIN_ID).name}: mint ${hosts.length} demo models (epoch ${epochSeconds}s)`);
+    const homeClients = evm.clients(HOME_CHAIN_ID);
+    const models: DeploymentManifest["models"] = [];
+    for (const host of hosts) {
+      const modelId = await mintDemoModel({
+        clients: homeClients,
+        registry,
+        creator: creator.address,
+        hostSigner: hostSigner.address,
+        hostEndpoint: host.url,
+        name: host.name,
+        epochSeconds,
+        pricePerRequest: PRICE_PER_REQUEST,
+        protocolFeeBps: PROTOCOL_FEE_BPS,
+        homeChainId: HOME_CHAIN_ID,
+        hostPayout: { chainId: PAYMENT_CHAIN_ID, account: pad(hostSigner.address) },
+        dataContributorSolana: toHex(solanaBuyers[0]?.publicKey.toBytes() ?? new Uint8Array(32)),
+      });
+      const core = await homeClients.publicClient.readContract({
+        address: registry,
+        abi: modelRegistryAbi,
+        functionName: "coreOf",
+        args: [modelId],
+      });
+      models.push({
+        modelId: modelId.toString(),
+        homeChainId: HOME_CHAIN_ID,
+        genesis: Number(core.genesis),
+        epochSeconds,
+        hostName: host.name,
+        hostUrl: host.url,
+        pricePerRequest: PRICE_PER_REQUEST.toString(),
+      });
+    }
+
+    progress("list the demo models on evm-a over LayerZero (DVN verify, commit, lzReceive)");
+    const relayer = evm.layerZeroRelayer(HOME_CHAIN_ID, PAYMENT_CHAIN_ID);
+    for (const model of models) {
+      await publishListing(evm, registry, home.layerZeroMessenger, BigInt(model.modelId), model, relayer);
+    }
+    const escrow = required(payment.escrow, "escrow");
+    for (const model of models) {
+      const listing = await evm.clients(PAYMENT_CHAIN_ID).publicClient.readContract({
+        address: escrow,
+        abi: escrowAbi,
+        functionName: "listing",
+        args: [BigInt(model.modelId)],
+      });
+      if (Number(listing.epochSeconds) !== epochSeconds) {
+        throw new Error(`devnet: model ${model.modelId} is not listed on the escrow after relaying`);
+      }
+    }
+
+    progress("start the devnet guardian (observes both Wormhole cores)");
+    const guardian = await startDevnetGuardian({
+      chains: evm.manifest.chains.map((chain) => ({
+        wormholeChainId: chain.wormhole.wormholeChainId,
+        rpcUrl: chain.rpcUrl,
+        evmChainId: chain.chainId,
+        core: chain.wormhole.core,
+      })),
+    });
+    stops.push(() => guardian.close());
+
+    const manifest = parseDeploymentManifest({
+      version: 1,
+      network: "devnet",
+      createdAt: new Date().toISOString(),
+      homeChainId: HOME_CHAIN_ID,
+      evm: evm.manifest.chains.map((chain) => {
+        const deployed = required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`);
+        return {
+          name: chain.name,
+          chainId: chain.chainId,
+          rpcUrl: chain.rpcUrl,
+          confirmations: chain.layerZero.confirmations,
+          layerZero: {
+            eid: chain.layerZero.eid,
+            endpointV2: chain.layerZero.endpointV2,
+            sendUln302: chain.layerZero.sendUln302,
+            receiveUln302: chain.layerZero.receiveUln302,
+          },
+          wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
+          stablecoin: {
+            address: chain.stablecoin.address,
+            decimals: chain.stablecoin.decimals,
+            symbol: chain.stablecoin.symbol,
+          },
+          contracts: {
+            ...(deployed.escrow ? { escrow: deployed.escrow } : {}),
+            ...(deployed.revenueLedger ? { revenueLedger: deployed.revenueLedger } : {}),
+            ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
+            ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
+            layerZeroMessenger: deployed.layerZeroMessenger,
+            wormholeMessenger: deployed.wormholeMessenger,
+          },
+        };
+      }),
+      solana: {
+        chainId: SOLANA_CHAIN_ID,
+        rpcUrl: solana.url,
+        wsUrl: solana.wsUrl,
+        mint: solanaFixture.mint.toBase58(),
+        decimals: solanaFixture.decimals,
+        vault: solanaFixture.vault.toBase58(),
+        multisig: solanaFixture.multisig.toBase58(),
+        threshold: SOLANA_THRESHOLD,
+        operators: operatorRefs,
+        wormholeEmitter: solanaEmitter,
+      },
+      guardian: { apiUrl: guardian.url, guardianSetIndex: 0 },
+      dynamo: { endpoint: dynamo.endpoint, region: "us-east-1", tables: dynamo.tableNames },
+      hosts: hosts.map((host, i) => ({
+        name: host.name,
+        url: host.url,
+        preset: presets[i] ?? host.name,
+        modelId: models[i]?.modelId ?? "0",
+      })),
+      models,
+      keys: {
+        deployer: keys.deployer,
+        layerZeroDvn: keys.layerZeroDvn,
+        layerZeroExecutor: keys.layerZeroExecutor,
+        wormholeGuardian: keys.wormholeGuardian,
+        probers: probers.map(asKeyRef),
+        proberThreshold: PROBER_THRESHOLD,
+        demoBuyers: [...evmBuyers.map(asKeyRef), ...solanaBuyerRefs],
+      },
+    } satisfies DeploymentManifest);
+    const manifestPath = path.join(dir, "manifest.json");
+    writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    const startupMs = Math.round(performance.now() - started);
+    progress(`ready in ${(startupMs / 1000).toFixed(1)} s`);
+    return { manifest, manifestPath, dir, evm, solana, guardian, dynamo, hosts, startupMs, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+}
+
+async function publishListing(
+  evm: EvmDevnet,
+  registry: Address,
+  messenger: Address,
+  modelId: bigint,
+  model: DeploymentManifest["models"][number],
+  relayer: ReturnType<EvmDevnet["layerZeroRelayer"]>,
+): Promise<void> {
+  const clients = evm.clients(HOME_CHAIN_ID);
+  const message = encodeMessage({
+    kind: "ModelListing",
+    modelId,
+    genesis: BigInt(model.genesis),
+    epochSeconds: BigInt(model.epochSeconds),
+    fromEpoch: 0n,
+    pricePerRequest: BigInt(model.pricePerRequest),
+    active: true,
+  });
+  const fee = await clients.publicClient.readContract({
+    address: messenger,
+    abi: layerZeroMessengerAbi,
+    functionName: "quote",
+    args: [PAYMENT_CHAIN_ID, message],
+  });
+  const [anyone] = await clients.accounts();
+  if (!anyone) throw new Error("devnet: no account to publish listings with");
+  const receipt = await submitTransaction(clients.publicClient, `publish listing of model ${modelId}`, () =>
+    clients.wallet(anyone).writeContract({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "publishListing",
+      args: [modelId, PAYMENT_CHAIN_ID, messenger],
+      value: fee,
+    }),
+  );
+  const outcomes = await relayer.relayReceipt(receipt);
+  if (outcomes.length !== 1 || outcomes[0]?.status !== "delivered") {
+    throw new Error(`devnet: listing of model ${modelId} was not delivered (${outcomes.map((o) => o.status)})`);
+  }
+}
+
+function writeKeyFile(dir: string, name: string, key: Keypair): KeyReference {
+  const file = path.join(dir, "keys", `${name}.json`);
+  // Same format as the Solana CLI's keypair files; readable by the owner only.
+  writeFileSync(file, JSON.stringify(Array.from(key.secretKey)), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { kind: "devnet-key-file", path: file, publicKey: key.publicKey.toBase58() };
+}
+
+function asKeyRef(ref: EvmKeyReference): KeyReference {
+  return ref;
+}
+
+function at<T>(list: readonly T[], index: number): T {
+  const item = list[index];
+  if (item === undefined) throw new Error(`devnet: missing item ${index}`);
+  return item;
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`devnet: ${what} missing`);
+  return value;
+}
