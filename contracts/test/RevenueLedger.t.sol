@@ -93,6 +93,15 @@ contract RevenueLedgerTest is Test {
         assertEq(root, bytes32(0));
     }
 
+    function test_receiveMessage_highestBatchIndexCanBeFinal() public {
+        _record(ARB, type(uint32).max, 1, 10, true);
+        IRevenueLedger.Revenue memory rev = ledger.revenue(MODEL, 3, ARB);
+        assertEq(rev.finalBatches, uint64(type(uint32).max) + 1);
+        assertFalse(ledger.isChainComplete(MODEL, 3, ARB));
+        vm.expectRevert(abi.encodeWithSelector(IRevenueLedger.InconsistentBatch.selector, MODEL, uint64(3), ARB, 7));
+        _record(ARB, 7, 1, 10, true);
+    }
+
     function test_receiveMessage_revertsOnDuplicateBatch() public {
         _record(ARB, 0, 1, 10, false);
         vm.expectRevert(abi.encodeWithSelector(IRevenueLedger.DuplicateBatch.selector, MODEL, uint64(3), ARB, 0));

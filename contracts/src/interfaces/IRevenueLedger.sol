@@ -28,9 +28,9 @@ interface IRevenueLedger {
 
     /// @notice What one payment chain reported for a (model, epoch).
     struct Revenue {
-        uint32 batches; // batches recorded
-        uint32 finalBatches; // final batch index + 1, or 0 while the final batch has not arrived
-        uint32 batchesSpan; // highest recorded batch index + 1
+        uint64 batches; // batches recorded
+        uint64 finalBatches; // final batch index + 1, or 0 while the final batch has not arrived
+        uint64 batchesSpan; // highest recorded batch index + 1 (uint64: index 2^32 - 1 gives 2^32)
         uint64 payments; // payments counted over the recorded batches
         uint256 total; // sum of their amounts
     }
