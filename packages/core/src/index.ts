@@ -1,0 +1,56 @@
+// @slabridge/core: slabridge's domain code shared by every service and chain adapter. Imports no chain SDK.
+
+export {
+  BPS,
+  MAX_UINT16,
+  MAX_UINT32,
+  MAX_UINT64,
+  MAX_UINT256,
+  MESSAGE_KINDS,
+  MESSAGE_VERSION,
+  type MessageKindName,
+  SOLANA_CHAIN_ID,
+} from "./codec/constants.ts";
+export { decodeMessage, messageKindOf } from "./codec/decodeMessage.ts";
+export { decodeMessageOfKind } from "./codec/decodeMessageOfKind.ts";
+export { encodeMessage } from "./codec/encodeMessage.ts";
+export {
+  InvalidHexError,
+  InvalidMessageError,
+  MalformedMessageError,
+  type MessageDecodeError,
+  type MessageIssue,
+  UnknownKindError,
+  UnsupportedVersionError,
+  ValueOutOfRangeError,
+  WrongKindError,
+} from "./codec/errors.ts";
+export { type FieldLayout, type FieldType, kindName, MESSAGE_LAYOUTS } from "./codec/messageLayouts.ts";
+export {
+  type ModelListing,
+  modelListingSchema,
+  type Payout,
+  payoutSchema,
+  type ReceiptBatch,
+  receiptBatchSchema,
+  type SlabridgeMessage,
+  type SlabridgeMessageInput,
+  slabridgeMessageSchema,
+  type Verdict,
+  verdictSchema,
+} from "./codec/messageSchemas.ts";
+export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeError.ts";
+export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
+export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
+export { keccak256 } from "./hex/keccak256.ts";
+export {
+  hashPair,
+  type Payment,
+  paymentLeaf,
+  paymentSchema,
+  paymentsProof,
+  paymentsProofs,
+  paymentsRoot,
+  verifyPaymentProof,
+  ZERO_BYTES32,
+} from "./merkle/paymentsMerkle.ts";

@@ -1,0 +1,197 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import path from "node:path";
+import { EvmDevnetError } from "./EvmDevnetError.ts";
+
+/** Options for {@link startAnvil}. */
+export interface StartAnvilOptions {
+  chainId: number;
+  /** Seconds between blocks; omitted = automine (a block per transaction, the fastest for tests). */
+  blockTime?: number;
+  /** Unlocked dev accounts to create (anvil's default mnemonic; addresses are the same on every chain). */
+  accounts?: number;
+  /** How long to wait for the RPC to answer. */
+  readyTimeoutMs?: number;
+}
+
+/** A running anvil process. */
+export interface AnvilInstance {
+  /** Loopback JSON-RPC URL, e.g. http://127.0.0.1:41234 */
+  rpcUrl: string;
+  chainId: number;
+  port: number;
+  pid: number;
+  /** Kills the process and resolves once it has exited. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK = "127.0.0.1";
+const DEFAULT_ACCOUNTS = 10;
+const START_ATTEMPTS = 3;
+
+/**
+ * Spawns anvil on a free loopback port and waits until its JSON-RPC answers.
+ *
+ * @example const anvil = await startAnvil({ chainId: 31337 }); await anvil.stop();
+ */
+export async function startAnvil(options: StartAnvilOptions): Promise<AnvilInstance> {
+  if (!Number.isSafeInteger(options.chainId) || options.chainId <= 0) {
+    throw new EvmDevnetError("invalid-config", `chainId must be a positive integer, got ${options.chainId}`);
+  }
+  let lastError: unknown;
+  // The port is picked by binding port 0 and released before anvil binds it, so another process can win the race;
+  // anvil then exits at once and we retry with a new port.
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    const port = await pickFreePort();
+    try {
+      return await spawnAnvil(options, port);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw EvmDevnetError.wrap("anvil-start-failed", `anvil did not start after ${START_ATTEMPTS} attempts`, lastError);
+}
+
+function anvilBinary(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    const pkg = require.resolve("@foundry-rs/anvil-linux-amd64/package.json");
+    return path.join(path.dirname(pkg), "bin", "anvil");
+  } catch (error) {
+    throw EvmDevnetError.wrap(
+      "anvil-start-failed",
+      "the anvil binary (@foundry-rs/anvil-linux-amd64) is missing",
+      error,
+    );
+  }
+}
+
+async function spawnAnvil(options: StartAnvilOptions, port: number): Promise<AnvilInstance> {
+  const args = [
+    "--host",
+    LOOPBACK,
+    "--port",
+    String(port),
+    "--chain-id",
+    String(options.chainId),
+    "--accounts",
+    String(options.accounts ?? DEFAULT_ACCOUNTS),
+    "--silent",
+  ];
+  if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
+
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  const stderr: string[] = [];
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
+    if (stderr.join("").length < 4096) stderr.push(chunk);
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const spawnError = new Promise<never>((_, reject) => child.once("error", reject));
+  spawnError.catch(() => {}); // observed through the race below
+  const pid = child.pid;
+  if (pid === undefined) throw new EvmDevnetError("anvil-start-failed", "anvil could not be spawned");
+  track(child);
+
+  const rpcUrl = `http://${LOOPBACK}:${port}`;
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (!stopped) {
+      stopped = true;
+      await killAndWait(child, exited);
+    }
+    untrack(child);
+  };
+
+  try {
+    await Promise.race([
+      waitForRpc(rpcUrl, options.readyTimeoutMs ?? 10_000),
+      spawnError,
+      exited.then(() => {
+        throw new EvmDevnetError("anvil-start-failed", `anvil exited early: ${stderr.join("").trim().slice(0, 300)}`);
+      }),
+    ]);
+  } catch (error) {
+    await stop();
+    throw EvmDevnetError.wrap("anvil-start-failed", "anvil did not become ready", error);
+  }
+  return { rpcUrl, chainId: options.chainId, port, pid, stop };
+}
+
+async function pickFreePort(): Promise<number> {
+  return await new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, LOOPBACK, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("no port assigned"))));
+    });
+  });
+}
+
+async function waitForRpc(rpcUrl: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
+      if (response.ok) {
+        await response.arrayBuffer();
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new EvmDevnetError("anvil-start-failed", `anvil RPC not ready after ${timeoutMs} ms`);
+}
+
+async function killAndWait(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 2_000);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Every live anvil, so a test process that crashes or is interrupted leaves none behind.
+const live = new Set<ChildProcess>();
+let hooksInstalled = false;
+
+function track(child: ChildProcess): void {
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+  installHooks();
+}
+
+function untrack(child: ChildProcess): void {
+  live.delete(child);
+}
+
+function killAllSync(): void {
+  for (const child of live) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  live.clear();
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.once("exit", killAllSync);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const onSignal = (): void => {
+      killAllSync();
+      // Adding a listener cancels Node's default exit; if nobody else handles the signal, exit as Node would have.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.once(signal, onSignal);
+  }
+}

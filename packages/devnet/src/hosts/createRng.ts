@@ -1,0 +1,16 @@
+/**
+ * A seeded uniform [0, 1) generator (mulberry32): fast, reproducible, and plenty for simulating latency and failures.
+ *
+ * @example
+ * const next = createRng(42); const u = next();
+ */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

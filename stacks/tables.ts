@@ -1,0 +1,50 @@
+/**
+ * slabridge's DynamoDB tables, as plain data. The SST storage stack creates them in AWS and the devnet creates the
+ * same tables in its local DynamoDB-compatible server, so both run against one definition.
+ *
+ * Access is single-item conditional writes only (no transactions: the local server lacks them, and every job step
+ * is a one-item state transition anyway).
+ *
+ * @example
+ * for (const table of Object.values(tables)) console.log(table.name, table.primaryIndex.hashKey);
+ */
+export type AttributeType = "string" | "number" | "binary";
+
+export interface TableDefinition {
+  /** Logical name: the SST component name, and the table name prefix locally. */
+  readonly name: string;
+  readonly fields: Readonly<Record<string, AttributeType>>;
+  readonly primaryIndex: { readonly hashKey: string; readonly rangeKey?: string };
+  readonly globalIndexes?: Readonly<Record<string, { readonly hashKey: string; readonly rangeKey?: string }>>;
+  readonly ttl?: string;
+}
+
+export const tables = {
+  /** Relay/settlement jobs keyed by their deterministic id; `status` + `updatedAt` find stuck or dead-lettered work. */
+  jobs: {
+    name: "Jobs",
+    fields: { jobId: "string", status: "string", updatedAt: "number" },
+    primaryIndex: { hashKey: "jobId" },
+    globalIndexes: { byStatus: { hashKey: "status", rangeKey: "updatedAt" } },
+  },
+  /** Watcher cursors per (chain, contract or emitter): last processed block/slot and its hash for reorg checks. */
+  cursors: {
+    name: "Cursors",
+    fields: { cursorId: "string" },
+    primaryIndex: { hashKey: "cursorId" },
+  },
+  /** Payments seen on every chain, grouped by (model, epoch, chain) so receipt batches and refunds can be listed. */
+  payments: {
+    name: "Payments",
+    fields: { epochKey: "string", paymentId: "string" },
+    primaryIndex: { hashKey: "epochKey", rangeKey: "paymentId" },
+  },
+  /** Nonces of each sender (chain, key), so a restarted sender never reuses or skips one. */
+  nonces: {
+    name: "Nonces",
+    fields: { senderId: "string" },
+    primaryIndex: { hashKey: "senderId" },
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof tables;
