@@ -16,8 +16,9 @@ contract RevenueLedger is IRevenueLedger, SettlementReceiver {
     }
 
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => Revenue))) private _revenue;
-    mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => mapping(uint32 batchIndex => BatchRecord))))
-        private _batches;
+    mapping(
+        uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => mapping(uint32 batchIndex => BatchRecord)))
+    ) private _batches;
 
     constructor(address owner_) SettlementReceiver(owner_) { }
 

@@ -139,8 +139,7 @@ contract RevenueLedgerTest is Test {
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_VERDICT)
         );
         messenger.deliver(ledger, ARB, verdict);
-        bytes memory listing =
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true));
+        bytes memory listing = MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_MODEL_LISTING)
         );
@@ -175,17 +174,23 @@ contract RevenueLedgerTest is Test {
         for (uint256 i; i < 5; ++i) {
             bytes32[] memory proof = PaymentsMerkle.proof(leaves, i);
             assertTrue(
-                ledger.verifyPayment(MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
             // wrong amount, wrong batch, wrong chain
             assertFalse(
                 ledger.verifyPayment(MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * i + 1, proof)
             );
             assertFalse(
-                ledger.verifyPayment(MODEL, 3, SOL, 0, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, SOL, 0, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
             assertFalse(
-                ledger.verifyPayment(MODEL, 3, ARB, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, ARB, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
         }
     }

@@ -24,7 +24,9 @@ interface IRevenueLedger {
         bool finalBatch
     );
     /// @notice Every batch of `chain` for the (model, epoch) is recorded: `payments` payments worth `total`.
-    event ChainCompleted(uint256 indexed modelId, uint64 indexed epoch, uint32 indexed chain, uint64 payments, uint256 total);
+    event ChainCompleted(
+        uint256 indexed modelId, uint64 indexed epoch, uint32 indexed chain, uint64 payments, uint256 total
+    );
 
     /// @notice What one payment chain reported for a (model, epoch).
     struct Revenue {

@@ -61,7 +61,8 @@ contract EscrowPayGasTest is GasFixture {
         uint256 g = gasleft();
         escrow.pay(MODEL, 4 * PRICE);
         uint256 exec = g - gasleft();
-        uint256 txGas = _report("pay (2nd+ payment of the epoch)", exec, abi.encodeCall(IEscrow.pay, (MODEL, 4 * PRICE)));
+        uint256 txGas =
+            _report("pay (2nd+ payment of the epoch)", exec, abi.encodeCall(IEscrow.pay, (MODEL, 4 * PRICE)));
         assertLe(txGas, PAY_TARGET);
     }
 
@@ -119,7 +120,8 @@ contract EscrowSettleGasTest is GasFixture {
         uint256 g = gasleft();
         escrow.refund(MODEL, 0, N);
         uint256 exec = g - gasleft();
-        uint256 txGas = _report("refund x100 (buyers with balance), total", exec, abi.encodeCall(IEscrow.refund, (MODEL, 0, N)));
+        uint256 txGas =
+            _report("refund x100 (buyers with balance), total", exec, abi.encodeCall(IEscrow.refund, (MODEL, 0, N)));
         console.log("refund per payment", txGas / N);
         assertLe(txGas / N, REFUND_PER_PAYMENT_TARGET);
     }
@@ -128,8 +130,9 @@ contract EscrowSettleGasTest is GasFixture {
         uint256 g = gasleft();
         escrow.refund(MODEL, 1, N);
         uint256 exec = g - gasleft();
-        uint256 txGas =
-            _report("refund x100 (buyers with zero balance), total", exec, abi.encodeCall(IEscrow.refund, (MODEL, 1, N)));
+        uint256 txGas = _report(
+            "refund x100 (buyers with zero balance), total", exec, abi.encodeCall(IEscrow.refund, (MODEL, 1, N))
+        );
         console.log("refund per payment (zero balances)", txGas / N);
         assertLe(txGas / N, REFUND_PER_PAYMENT_TARGET);
     }

@@ -100,8 +100,7 @@ contract EscrowHandler is Test {
         uint16 refundBps = uint16(_bound(bps, 0, 10_000));
         if (bps % 4 == 0) refundBps = 0; // clean epochs are common
         bool settled = escrow.epochRecord(modelId, epoch).status != EpochStatus.Open;
-        bytes memory message =
-            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps)));
+        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps)));
         if (settled) {
             // a duplicate delivery must be refused
             try messenger.deliver(escrow, HOME, message) {

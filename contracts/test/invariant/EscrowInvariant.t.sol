@@ -92,9 +92,25 @@ contract EscrowInvariantTest is Test {
     }
 
     function afterInvariant() external view {
-        string[13] memory names = ["pay","warp","relist","verdict","verdict-duplicate","refund","release","release-refused","payout","payout-refused","relay","claim","blacklist"];
+        string[13] memory names = [
+            "pay",
+            "warp",
+            "relist",
+            "verdict",
+            "verdict-duplicate",
+            "refund",
+            "release",
+            "release-refused",
+            "payout",
+            "payout-refused",
+            "relay",
+            "claim",
+            "blacklist"
+        ];
         string memory line = string.concat("keys ", vm.toString(handler.keyCount()));
-        for (uint256 i; i < names.length; ++i) line = string.concat(line, " ", names[i], "=", vm.toString(handler.calls(bytes32(bytes(names[i])))));
+        for (uint256 i; i < names.length; ++i) {
+            line = string.concat(line, " ", names[i], "=", vm.toString(handler.calls(bytes32(bytes(names[i])))));
+        }
         console.log(line);
     }
 }
