@@ -61,8 +61,12 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         if (paid > type(uint96).max) revert InvalidAmount(amount, price);
         uint32 index = r.count;
         if (index == type(uint32).max) revert TooManyPayments(modelId, epoch);
+        // checked above: paid <= type(uint96).max
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.paid = uint96(paid);
         r.count = index + 1;
+        // amount <= paid <= type(uint96).max
+        // forge-lint: disable-next-line(unsafe-typecast)
         _payments[modelId][epoch][index] = Payment(msg.sender, uint96(amount));
 
         token.safeTransferFrom(msg.sender, address(this), amount);
@@ -115,6 +119,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         if (refundedCount == 0) return 0;
         uint256 end = cursor + refundedCount;
         // the cursor only moves forward: each payment is refunded at most once
+        // end <= count, a uint32
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.refundCursor = uint32(end);
 
         uint256 bps = r.refundBps;
@@ -129,7 +135,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
             _send(p.buyer, amount);
             emit Refunded(modelId, epoch, i, p.buyer, amount);
         }
-        // sum <= paid - refunded, which fits uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.refunded += uint96(sum);
     }
 
@@ -178,6 +184,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
             revert ClockMismatch(m.modelId, m.genesis, m.epochSeconds);
         }
         // before genesis no epoch has started, so terms may start at epoch 0
+        // epochs are a time schedule by design; seconds of validator drift don't matter
+        // forge-lint: disable-next-line(block-timestamp)
         bool started = block.timestamp >= m.genesis;
         uint64 nowEpoch = started ? uint64((block.timestamp - m.genesis) / m.epochSeconds) : 0;
         // a first listing may apply to the running epoch; a change only to epochs that have not started
@@ -235,6 +243,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
         mapping(uint256 => uint256) storage paidBits = _payoutsPaid[p.modelId][p.epoch];
         uint256 word = p.payoutIndex >> 8;
+        // one bit per payout index, 256 per word
+        // forge-lint: disable-next-line(incorrect-shift)
         uint256 bit = 1 << (p.payoutIndex & 0xff);
         if (paidBits[word] & bit != 0) revert PayoutAlreadyPaid(p.modelId, p.epoch, p.payoutIndex);
         paidBits[word] |= bit;
@@ -245,7 +255,11 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         uint256 paidOut = r.paidOut;
         // the payout that completes the 10,000 bps takes the rounding dust of the earlier ones
         uint256 amount = totalBps == BPS ? released - paidOut : released * p.shareBps / BPS;
+        // totalBps <= 10,000 (checked above)
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.paidOutBps = uint16(totalBps);
+        // paidOut + amount <= released <= paid, a uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
         r.paidOut = uint96(paidOut + amount);
 
         address payee = address(uint160(uint256(p.payee)));
@@ -290,6 +304,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
     /// @inheritdoc IEscrow
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool) {
+        // one bit per payout index, 256 per word
+        // forge-lint: disable-next-line(incorrect-shift)
         return _payoutsPaid[modelId][epoch][payoutIndex >> 8] & (1 << (payoutIndex & 0xff)) != 0;
     }
 
@@ -299,7 +315,11 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         uint256 epochSeconds = l.epochSeconds;
         if (epochSeconds == 0) revert ModelNotListed(modelId);
         uint64 genesis = l.genesis;
+        // epochs are a time schedule by design
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < genesis) revert BeforeGenesis(modelId, genesis);
+        // a timestamp fits uint64, so does any epoch number below it
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint64((block.timestamp - genesis) / epochSeconds);
     }
 
@@ -310,6 +330,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     function _requireEpochOver(uint256 modelId, uint64 epoch) private view {
+        // epochs are a time schedule by design
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < epochEnd(modelId, epoch)) revert EpochNotOver(modelId, epoch);
     }
 

@@ -16,8 +16,9 @@ contract RevenueLedger is IRevenueLedger, SettlementReceiver {
     }
 
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => Revenue))) private _revenue;
-    mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => mapping(uint32 batchIndex => BatchRecord))))
-        private _batches;
+    mapping(
+        uint256 modelId => mapping(uint64 epoch => mapping(uint32 chain => mapping(uint32 batchIndex => BatchRecord)))
+    ) private _batches;
 
     constructor(address owner_) SettlementReceiver(owner_) { }
 
@@ -34,8 +35,8 @@ contract RevenueLedger is IRevenueLedger, SettlementReceiver {
         if (batch.recorded) revert DuplicateBatch(b.modelId, b.epoch, b.paymentChain, b.batchIndex);
         Revenue storage rev = _revenue[b.modelId][b.epoch][b.paymentChain];
         // indices must stay within [0, final]: then `batches == final + 1` proves every index is recorded
-        uint32 finalBatches = rev.finalBatches;
-        uint256 span = uint256(b.batchIndex) + 1;
+        uint64 finalBatches = rev.finalBatches;
+        uint64 span = uint64(b.batchIndex) + 1;
         if (
             (finalBatches != 0 && span > finalBatches)
                 || (b.finalBatch && (finalBatches != 0 || rev.batchesSpan > span))
@@ -44,8 +45,8 @@ contract RevenueLedger is IRevenueLedger, SettlementReceiver {
         batch.root = b.paymentsRoot;
         batch.recorded = true;
         rev.batches += 1;
-        if (span > rev.batchesSpan) rev.batchesSpan = uint32(span);
-        if (b.finalBatch) rev.finalBatches = uint32(span);
+        if (span > rev.batchesSpan) rev.batchesSpan = span;
+        if (b.finalBatch) rev.finalBatches = span;
         rev.payments += b.count;
         rev.total += b.total;
         emit ReceiptBatchRecorded(

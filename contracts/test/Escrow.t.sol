@@ -53,9 +53,8 @@ contract EscrowTest is EscrowFixture {
     }
 
     function test_receiveMessage_revertsOnReceiptBatch() public {
-        bytes memory batch = MessageCodec.encodeReceiptBatch(
-            MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 0, 0, bytes32(0), true)
-        );
+        bytes memory batch =
+            MessageCodec.encodeReceiptBatch(MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 0, 0, bytes32(0), true));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, HOME, MessageCodec.KIND_RECEIPT_BATCH)
         );
@@ -326,9 +325,8 @@ contract EscrowTest is EscrowFixture {
         _pay(alice, MODEL, PRICE);
         _endEpoch(0);
         bytes32 leaf = PaymentsMerkle.leaf(uint256(0), alice, PRICE);
-        bytes memory message = MessageCodec.encodeReceiptBatch(
-            MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 1, PRICE, leaf, true)
-        );
+        bytes memory message =
+            MessageCodec.encodeReceiptBatch(MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 1, PRICE, leaf, true));
         vm.expectEmit(address(escrow));
         emit IEscrow.ReceiptsRelayed(
             MODEL, 0, 0, 0, 1, PRICE, leaf, true, keccak256(abi.encode(uint256(0), HOME, message))

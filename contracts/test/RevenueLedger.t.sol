@@ -93,6 +93,15 @@ contract RevenueLedgerTest is Test {
         assertEq(root, bytes32(0));
     }
 
+    function test_receiveMessage_highestBatchIndexCanBeFinal() public {
+        _record(ARB, type(uint32).max, 1, 10, true);
+        IRevenueLedger.Revenue memory rev = ledger.revenue(MODEL, 3, ARB);
+        assertEq(rev.finalBatches, uint64(type(uint32).max) + 1);
+        assertFalse(ledger.isChainComplete(MODEL, 3, ARB));
+        vm.expectRevert(abi.encodeWithSelector(IRevenueLedger.InconsistentBatch.selector, MODEL, uint64(3), ARB, 7));
+        _record(ARB, 7, 1, 10, true);
+    }
+
     function test_receiveMessage_revertsOnDuplicateBatch() public {
         _record(ARB, 0, 1, 10, false);
         vm.expectRevert(abi.encodeWithSelector(IRevenueLedger.DuplicateBatch.selector, MODEL, uint64(3), ARB, 0));
@@ -130,8 +139,7 @@ contract RevenueLedgerTest is Test {
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_VERDICT)
         );
         messenger.deliver(ledger, ARB, verdict);
-        bytes memory listing =
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true));
+        bytes memory listing = MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_MODEL_LISTING)
         );
@@ -166,17 +174,23 @@ contract RevenueLedgerTest is Test {
         for (uint256 i; i < 5; ++i) {
             bytes32[] memory proof = PaymentsMerkle.proof(leaves, i);
             assertTrue(
-                ledger.verifyPayment(MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
             // wrong amount, wrong batch, wrong chain
             assertFalse(
                 ledger.verifyPayment(MODEL, 3, SOL, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * i + 1, proof)
             );
             assertFalse(
-                ledger.verifyPayment(MODEL, 3, SOL, 0, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, SOL, 0, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
             assertFalse(
-                ledger.verifyPayment(MODEL, 3, ARB, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof)
+                ledger.verifyPayment(
+                    MODEL, 3, ARB, 1, bytes32(i + 10), bytes32(uint256(0xb0 + i)), 1000 * (i + 1), proof
+                )
             );
         }
     }

@@ -63,10 +63,17 @@ interface IEscrow {
 
     /// @notice A ModelListing from the home chain was applied.
     event Listed(
-        uint256 indexed modelId, uint64 genesis, uint64 epochSeconds, uint64 fromEpoch, uint256 pricePerRequest, bool active
+        uint256 indexed modelId,
+        uint64 genesis,
+        uint64 epochSeconds,
+        uint64 fromEpoch,
+        uint256 pricePerRequest,
+        bool active
     );
     /// @notice A buyer paid `amount` for the model's inference in `epoch`; `paymentIndex` is the payment id.
-    event Paid(uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount);
+    event Paid(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
     /// @notice Payments [firstIndex, firstIndex + count) were sent home as receipt batch `batchIndex`.
     event ReceiptsRelayed(
         uint256 indexed modelId,
@@ -82,7 +89,9 @@ interface IEscrow {
     /// @notice The SLA verdict of the (model, epoch) arrived: `refundBps` of every payment goes back to its buyer.
     event VerdictApplied(uint256 indexed modelId, uint64 indexed epoch, uint16 refundBps, bytes32 reportHash);
     /// @notice Payment `paymentIndex` was refunded `amount` (transferred, or credited when the transfer failed).
-    event Refunded(uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount);
+    event Refunded(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
     /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
     event Credited(address indexed account, uint256 amount);
     /// @notice `account` claimed its credit to `to`.
@@ -91,7 +100,12 @@ interface IEscrow {
     event Released(uint256 indexed modelId, uint64 indexed epoch, uint256 amount);
     /// @notice Payout `payoutIndex` paid `amount` (`shareBps` of the released amount, or the remainder) to `payee`.
     event PaidOut(
-        uint256 indexed modelId, uint64 indexed epoch, uint32 payoutIndex, address indexed payee, uint16 shareBps, uint256 amount
+        uint256 indexed modelId,
+        uint64 indexed epoch,
+        uint32 payoutIndex,
+        address indexed payee,
+        uint16 shareBps,
+        uint256 amount
     );
 
     // ---------------------------------------------------------------- buyers and keepers

@@ -24,13 +24,15 @@ interface IRevenueLedger {
         bool finalBatch
     );
     /// @notice Every batch of `chain` for the (model, epoch) is recorded: `payments` payments worth `total`.
-    event ChainCompleted(uint256 indexed modelId, uint64 indexed epoch, uint32 indexed chain, uint64 payments, uint256 total);
+    event ChainCompleted(
+        uint256 indexed modelId, uint64 indexed epoch, uint32 indexed chain, uint64 payments, uint256 total
+    );
 
     /// @notice What one payment chain reported for a (model, epoch).
     struct Revenue {
-        uint32 batches; // batches recorded
-        uint32 finalBatches; // final batch index + 1, or 0 while the final batch has not arrived
-        uint32 batchesSpan; // highest recorded batch index + 1
+        uint64 batches; // batches recorded
+        uint64 finalBatches; // final batch index + 1, or 0 while the final batch has not arrived
+        uint64 batchesSpan; // highest recorded batch index + 1 (uint64: index 2^32 - 1 gives 2^32)
         uint64 payments; // payments counted over the recorded batches
         uint256 total; // sum of their amounts
     }

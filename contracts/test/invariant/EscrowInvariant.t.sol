@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import { Test, console } from "forge-std/Test.sol";
+import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { Escrow } from "../../src/Escrow.sol";
+import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
+import { EpochRecord, EpochStatus } from "../../src/types/EscrowTypes.sol";
+import { MockMessenger } from "../mocks/MockMessenger.sol";
+import { MockStablecoin } from "../mocks/MockStablecoin.sol";
+import { EscrowHandler } from "./EscrowHandler.sol";
+
+/// @notice The escrow's money rules under random sequences of payments, time, verdicts, refunds, releases, payouts,
+/// claims and blacklisting.
+contract EscrowInvariantTest is Test {
+    uint32 internal constant THIS = 42_161;
+    uint32 internal constant HOME = 8453;
+
+    Escrow internal escrow;
+    MockStablecoin internal usd;
+    MockMessenger internal messenger;
+    EscrowHandler internal handler;
+
+    function setUp() public {
+        vm.warp(1_700_000_000);
+        usd = new MockStablecoin();
+        messenger = new MockMessenger();
+        escrow = new Escrow(address(this), IERC20(address(usd)), THIS, HOME);
+        escrow.setMessenger(address(messenger), true);
+        // two models with different clocks and prices
+        messenger.deliver(
+            escrow,
+            HOME,
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(1, 1_700_000_000, 1 hours, 0, 1e6, true))
+        );
+        messenger.deliver(
+            escrow,
+            HOME,
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(2, 1_699_990_000, 3 hours, 0, 2500, true))
+        );
+        handler = new EscrowHandler(escrow, usd, messenger);
+        targetContract(address(handler));
+    }
+
+    /// The escrow holds at least what it owes: unsettled and unreleased money, released money not yet paid out,
+    /// and credits. With no donations it holds exactly that.
+    function invariant_balanceCoversWhatIsOwed() public view {
+        uint256 owed = escrow.totalCredit();
+        for (uint256 i; i < handler.keyCount(); ++i) {
+            (uint256 m, uint64 e) = handler.keyAt(i);
+            EpochRecord memory r = escrow.epochRecord(m, e);
+            owed += uint256(r.paid) - r.refunded - r.paidOut;
+        }
+        assertGe(usd.balanceOf(address(escrow)), owed);
+        assertEq(usd.balanceOf(address(escrow)), owed);
+        assertEq(escrow.totalCredit(), handler.ghostCredited() - handler.ghostClaimed());
+    }
+
+    /// Nothing is refunded, released or paid out twice; every refund is the payment's exact share.
+    function invariant_nothingTwice() public view {
+        assertEq(handler.doubleRefunds(), 0);
+        assertEq(handler.doubleReleases(), 0);
+        assertEq(handler.doublePayouts(), 0);
+        assertEq(handler.wrongRefunds(), 0);
+        assertEq(handler.duplicateVerdictsAccepted(), 0);
+    }
+
+    /// Per (model, epoch): the books match the ghost books; once released, refunded + released == paid;
+    /// paid out never exceeds released, and equals it once all 10,000 bps are paid.
+    function invariant_settledEpochsBalance() public view {
+        for (uint256 i; i < handler.keyCount(); ++i) {
+            (uint256 m, uint64 e) = handler.keyAt(i);
+            EpochRecord memory r = escrow.epochRecord(m, e);
+            assertEq(r.paid, handler.ghostPaid(m, e));
+            assertEq(r.refunded, handler.ghostRefunded(m, e));
+            assertLe(r.refundCursor, r.count);
+            if (r.status != EpochStatus.Open && r.refundCursor == r.count) {
+                assertEq(r.refunded, handler.ghostExpectedRefund(m, e));
+            }
+            if (r.status == EpochStatus.Released) {
+                assertEq(uint256(r.refunded) + handler.ghostReleased(m, e), r.paid);
+                assertEq(r.paidOut, handler.ghostPaidOut(m, e));
+                assertLe(r.paidOut, handler.ghostReleased(m, e));
+                assertLe(r.paidOutBps, 10_000);
+                if (r.paidOutBps == 10_000) assertEq(r.paidOut, handler.ghostReleased(m, e));
+            } else {
+                assertEq(r.paidOut, 0);
+                assertEq(handler.ghostReleaseCount(m, e), 0);
+            }
+            assertLe(r.relayed, r.count);
+        }
+    }
+
+    function afterInvariant() external view {
+        string[13] memory names = [
+            "pay",
+            "warp",
+            "relist",
+            "verdict",
+            "verdict-duplicate",
+            "refund",
+            "release",
+            "release-refused",
+            "payout",
+            "payout-refused",
+            "relay",
+            "claim",
+            "blacklist"
+        ];
+        string memory line = string.concat("keys ", vm.toString(handler.keyCount()));
+        for (uint256 i; i < names.length; ++i) {
+            line = string.concat(line, " ", names[i], "=", vm.toString(handler.calls(bytes32(bytes(names[i])))));
+        }
+        console.log(line);
+    }
+}
