@@ -7,6 +7,7 @@ import { ReentrancyGuardTransient } from "@openzeppelin/contracts/utils/Reentran
 import { IEscrow } from "./interfaces/IEscrow.sol";
 import { IMessenger } from "./interfaces/IMessenger.sol";
 import { MessageCodec } from "./libraries/MessageCodec.sol";
+import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "./libraries/PaymentsMerkle.sol";
 import { SettlementReceiver } from "./SettlementReceiver.sol";
 import { Listing, EpochRecord, EpochStatus, Payment } from "./types/EscrowTypes.sol";
@@ -99,7 +100,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         MessageCodec.ReceiptBatch memory batch = _receiptBatch(modelId, epoch, first, n);
         batch.batchIndex = batchIndex;
         batch.finalBatch = first + n == count;
-        messageId = messenger.send{ value: msg.value }(homeChain, MessageCodec.encodeReceiptBatch(batch));
+        messageId = MessengerFees.sendPayingQuote(messenger, homeChain, MessageCodec.encodeReceiptBatch(batch));
         emit ReceiptsRelayed(
             modelId, epoch, batchIndex, first, n, batch.total, batch.paymentsRoot, batch.finalBatch, messageId
         );

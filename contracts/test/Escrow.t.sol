@@ -7,6 +7,7 @@ import { IEscrow } from "../src/interfaces/IEscrow.sol";
 import { IMessageReceiver } from "../src/interfaces/IMessageReceiver.sol";
 import { IMessenger } from "../src/interfaces/IMessenger.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
+import { MessengerFees } from "../src/libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "../src/libraries/PaymentsMerkle.sol";
 import { Listing, EpochRecord, EpochStatus, Payment } from "../src/types/EscrowTypes.sol";
 import { MockMessenger } from "./mocks/MockMessenger.sol";
@@ -283,6 +284,7 @@ contract EscrowTest is EscrowFixture {
         }
         _endEpoch(0);
         vm.deal(carol, 1 ether);
+        messenger.setFee(0.01 ether);
 
         uint32[3] memory sizes = [uint32(2), 2, 1];
         uint32 first;
@@ -345,6 +347,28 @@ contract EscrowTest is EscrowFixture {
         assertTrue(batch.finalBatch);
         vm.expectRevert(abi.encodeWithSelector(IEscrow.NothingToRelay.selector, MODEL, uint64(0)));
         escrow.relayReceipts(MODEL, 0, 10, messenger);
+    }
+
+    function test_relayReceipts_paysExactQuoteAndReturnsChange() public {
+        _listDefault();
+        _endEpoch(0);
+        messenger.setFee(0.01 ether);
+        vm.deal(carol, 1 ether);
+        vm.prank(carol);
+        escrow.relayReceipts{ value: 0.3 ether }(MODEL, 0, 10, messenger);
+        assertEq(messenger.lastSent().value, 0.01 ether);
+        assertEq(carol.balance, 0.99 ether);
+        assertEq(address(escrow).balance, 0);
+    }
+
+    function test_relayReceipts_revertsBelowQuote() public {
+        _listDefault();
+        _endEpoch(0);
+        messenger.setFee(0.01 ether);
+        vm.deal(carol, 1 ether);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(MessengerFees.InsufficientMessagingFee.selector, 0.01 ether, 0.001 ether));
+        escrow.relayReceipts{ value: 0.001 ether }(MODEL, 0, 10, messenger);
     }
 
     function test_relayReceipts_revertsForUnknownMessenger() public {

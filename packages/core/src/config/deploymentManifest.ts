@@ -3,8 +3,12 @@ import { z } from "zod";
 const evmAddress = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte EVM address")
+  .transform((value) => value as `0x${string}`)
   .describe("EVM address");
-const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32 bytes");
+const bytes32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x-prefixed 32 bytes")
+  .transform((value) => value as `0x${string}`);
 const base58Address = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, "must be a base58 Solana address");
 const loopbackOrHttpsUrl = z
   .string()

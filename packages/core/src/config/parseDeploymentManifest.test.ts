@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { DeploymentManifest } from "./deploymentManifest.ts";
 import { InvalidManifestError, parseDeploymentManifest } from "./parseDeploymentManifest.ts";
 
-const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
 
 function validManifest(): DeploymentManifest {

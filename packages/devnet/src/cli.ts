@@ -1,0 +1,170 @@
+#!/usr/bin/env node
+// `npm run devnet`: starts the local world and keeps it up until Ctrl-C; `npm run devnet -- down` stops one started
+// elsewhere (by its pid file). Output goes to the terminal, so console is this file's job.
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type Devnet, startDevnet } from "./startDevnet.ts";
+
+const HELP = `slabridge devnet: the whole local world on 127.0.0.1, no account or network needed.
+
+Usage:
+  npm run devnet [-- up] [options]   start everything, print a summary, keep running until Ctrl-C
+  npm run devnet -- down [--dir D]   stop a devnet started with "up" (from another terminal)
+
+What starts: two anvil chains (evm-a pays, evm-b is home) with the real LayerZero EndpointV2 + ULN302 and
+Wormhole core, slabridge's contracts wired over both bridges, three demo models listed on evm-a; Solana
+(LiteSVM behind a loopback JSON-RPC) with a stablecoin and a 2-of-3 multisig vault; the devnet guardian's
+VAA API; a DynamoDB-compatible server with slabridge's tables; three demo model hosts.
+
+Options:
+  --dir <path>            where the manifest and key files go (default: .devnet)
+  --epoch-seconds <n>     epoch length of the demo models (default: 10)
+  --json                  print the manifest JSON instead of the summary
+  --exit-when-ready       stop again as soon as everything is up (smoke test, start-time measurement)
+  -h, --help              show this help
+`;
+
+function fail(message: string): never {
+  console.error(`devnet: ${message}\n\nRun "npm run devnet -- --help" for usage.`);
+  process.exit(2);
+}
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        dir: { type: "string", default: ".devnet" },
+        "epoch-seconds": { type: "string", default: "10" },
+        json: { type: "boolean", default: false },
+        "exit-when-ready": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const command = positionals[0] ?? "up";
+const dir = path.resolve(values.dir);
+const pidFile = path.join(dir, "devnet.pid");
+
+if (command === "down") {
+  await down();
+} else if (command === "up") {
+  const epochSeconds = Number(values["epoch-seconds"]);
+  if (!Number.isInteger(epochSeconds) || epochSeconds < 1) fail("--epoch-seconds must be a positive integer");
+  await up(epochSeconds);
+} else {
+  fail(`unknown command "${command}"`);
+}
+
+async function up(epochSeconds: number): Promise<void> {
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    if (isAlive(pid))
+      fail(`a devnet is already running from ${dir} (pid ${pid}); stop it with "npm run devnet -- down"`);
+  }
+  const quiet = values.json;
+  let devnet: Devnet;
+  try {
+    devnet = await startDevnet({
+      dir,
+      epochSeconds,
+      onProgress: (step, ms) => {
+        if (!quiet) console.error(`[${(ms / 1000).toFixed(2).padStart(6)}s] ${step}`);
+      },
+    });
+  } catch (error) {
+    console.error(`devnet: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  writeFileSync(pidFile, String(process.pid));
+  if (values.json) console.log(JSON.stringify(devnet.manifest, null, 2));
+  else console.log(summary(devnet));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!quiet) console.error(`\n${signal}: stopping the devnet...`);
+    try {
+      await devnet.stop();
+    } finally {
+      rmSync(pidFile, { force: true });
+    }
+    if (!quiet) console.error("devnet: stopped; nothing left running.");
+    process.exit(0);
+  };
+  if (values["exit-when-ready"]) return shutdown("ready");
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  console.error('devnet: running. Ctrl-C (or "npm run devnet -- down") stops everything.');
+  // Keep the event loop alive; the servers would too, but do not rely on it.
+  setInterval(() => {}, 1 << 30);
+}
+
+async function down(): Promise<void> {
+  if (!existsSync(pidFile)) fail(`no devnet is running from ${dir} (no ${path.relative(process.cwd(), pidFile)})`);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  if (!isAlive(pid)) {
+    rmSync(pidFile, { force: true });
+    console.log(`devnet: pid ${pid} is not running any more; removed its stale pid file.`);
+    return;
+  }
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 15_000;
+  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (isAlive(pid)) fail(`pid ${pid} did not stop within 15 s`);
+  console.log(`devnet: stopped (pid ${pid}).`);
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function summary(devnet: Devnet): string {
+  const m = devnet.manifest;
+  const lines = [`slabridge devnet ready in ${(devnet.startupMs / 1000).toFixed(1)} s`, ""];
+  for (const chain of m.evm) {
+    const role = chain.chainId === m.homeChainId ? "home chain" : "payment chain";
+    lines.push(
+      `  ${chain.name.padEnd(8)} ${role.padEnd(14)} ${chain.rpcUrl}  chainId ${chain.chainId}  LZ eid ${chain.layerZero.eid}  Wormhole ${chain.wormhole.chainId}`,
+    );
+    for (const [name, address] of Object.entries(chain.contracts))
+      lines.push(`             ${name.padEnd(20)} ${address}`);
+    lines.push(`             ${"stablecoin".padEnd(20)} ${chain.stablecoin.address} (${chain.stablecoin.symbol})`);
+  }
+  if (m.solana) {
+    lines.push(`  solana   payment chain  ${m.solana.rpcUrl}  (ws ${m.solana.wsUrl})`);
+    lines.push(`             ${"mint".padEnd(20)} ${m.solana.mint}`);
+    lines.push(
+      `             ${"vault".padEnd(20)} ${m.solana.vault} (${m.solana.threshold}-of-${m.solana.operators.length} multisig)`,
+    );
+  }
+  lines.push(`  guardian API           ${m.guardian.apiUrl}/v1/signed_vaa/{chain}/{emitter}/{sequence}`);
+  lines.push(`  DynamoDB               ${m.dynamo.endpoint}  tables: ${Object.values(m.dynamo.tables).join(", ")}`);
+  lines.push("", "  model  host         endpoint                        epoch");
+  for (const model of m.models) {
+    lines.push(
+      `  ${model.modelId.padEnd(6)} ${model.hostName.padEnd(12)} ${model.hostUrl.padEnd(31)} ${model.epochSeconds}s`,
+    );
+  }
+  lines.push(
+    "",
+    `  manifest: ${path.relative(process.cwd(), devnet.manifestPath)}  (keys: ${path.relative(process.cwd(), path.join(devnet.dir, "keys"))}/, mode 0600)`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,19 @@
+/**
+ * @slabridge/devnet: the local world slabridge runs on with no cloud account and no network. `startDevnet()` brings
+ * everything up on 127.0.0.1; the parts are exported for tests that need only one of them.
+ */
+export { type LocalDynamo, type LocalDynamoOptions, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
+export * from "./evm/index.ts";
+export {
+  type DevnetGuardian,
+  type DevnetGuardianOptions,
+  startDevnetGuardian,
+} from "./guardian/startDevnetGuardian.ts";
+export { startGuardianApi } from "./guardian/startGuardianApi.ts";
+export { VaaStore } from "./guardian/VaaStore.ts";
+export { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
+export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startDemoHost.ts";
+export { deploySlabridge, type SlabridgeChainContracts } from "./slabridge/deploySlabridge.ts";
+export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";
+export * from "./solana/index.ts";
+export { type Devnet, type StartDevnetOptions, startDevnet } from "./startDevnet.ts";
