@@ -54,6 +54,29 @@ export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeEr
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
+export { jobIds } from "./jobs/jobIds.ts";
+export {
+  assertTransition,
+  DEFAULT_RETRY_POLICY,
+  IllegalTransitionError,
+  LEGAL_TRANSITIONS,
+  nextRetryDelay,
+  type RetryPolicy,
+} from "./jobs/jobTransitions.ts";
+export type {
+  ConfirmedJob,
+  DeadLetteredJob,
+  FailedJob,
+  FinalizedJob,
+  Job,
+  JobBase,
+  JobKind,
+  JobSource,
+  JobStatus,
+  ObservedJob,
+  SubmittedJob,
+  TransportName,
+} from "./jobs/jobTypes.ts";
 export {
   hashPair,
   type Payment,
@@ -65,3 +88,14 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type {
+  Clock,
+  CreateJobResult,
+  Cursor,
+  CursorStore,
+  DeliveryStatus,
+  JobStore,
+  NonceStore,
+  Quote,
+  Transport,
+} from "./ports/ports.ts";
