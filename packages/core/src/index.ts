@@ -95,6 +95,7 @@ export type {
   CursorStore,
   DeliveryStatus,
   JobStore,
+  MessageRef,
   NonceStore,
   Quote,
   Transport,

@@ -76,17 +76,31 @@ export interface Quote {
   nativeFee: bigint;
 }
 
-/** One bridge behind the same port: quote -> send -> status (and deliver, for relayer roles). */
+/** A message in flight, as a transport identifies it; stored on the job so a stateless worker can resume. */
+export interface MessageRef {
+  transport: "layerzero" | "wormhole";
+  /** LayerZero GUID, or the Wormhole VAA id `emitterChain/emitterHex/sequence`. */
+  messageId: string;
+  sourceChainId: number;
+  /** The source transaction that emitted it (PacketSent / LogMessagePublished). */
+  sourceTransaction: string;
+}
+
+/**
+ * One bridge behind the same port: quote -> (the source contract sends) -> status -> deliver. Sending is a call
+ * on a slabridge contract (escrow, registry, oracle) that forwards to its messenger; the transport finds the message
+ * it produced, reports its status and plays the relayer roles to deliver it.
+ */
 export interface Transport {
   readonly name: "layerzero" | "wormhole";
   quote(sourceChainId: number, destinationChainId: number, message: Hex): Promise<Quote>;
-  /** The transport-specific id of a sent message (LayerZero GUID, Wormhole VAA id) from its source transaction. */
-  messageIdOf(sourceChainId: number, transaction: string): Promise<string | undefined>;
-  status(messageId: string, destinationChainId: number): Promise<DeliveryStatus>;
+  /** The messages a source transaction emitted through this transport (usually one). */
+  messagesIn(sourceChainId: number, sourceTransaction: string): Promise<MessageRef[]>;
+  status(message: MessageRef, destinationChainId: number): Promise<DeliveryStatus>;
   /**
    * Does whatever is left to deliver the message (verify, commit, execute / fetch VAA, verify, redeem), checking the
-   * destination's state before each step so nothing is done twice. Returns the destination transaction, or
-   * `undefined` when the destination already had it.
+   * destination's state before each step so nothing is done twice. `transactions` lists what this call sent (empty
+   * when the destination already had it).
    */
-  deliver(messageId: string, destinationChainId: number): Promise<{ transaction?: string; status: DeliveryStatus }>;
+  deliver(message: MessageRef, destinationChainId: number): Promise<{ transactions: string[]; status: DeliveryStatus }>;
 }
