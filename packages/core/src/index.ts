@@ -88,6 +88,7 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,
   CreateJobResult,
