@@ -50,6 +50,16 @@ export {
   solanaManifestSchema,
 } from "./config/deploymentManifest.ts";
 export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
+export { InvalidStageConfigError, parseStageConfig } from "./config/parseStageConfig.ts";
+export {
+  type ChainConfig,
+  chainConfigSchema,
+  findRoute,
+  type RouteConfig,
+  type StageConfig,
+  type StageConfigInput,
+  stageConfigSchema,
+} from "./config/stageConfig.ts";
 export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeError.ts";
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";

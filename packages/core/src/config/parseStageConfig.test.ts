@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { SOLANA_CHAIN_ID } from "../codec/constants.ts";
+import { InvalidStageConfigError, parseStageConfig } from "./parseStageConfig.ts";
+import { findRoute, type StageConfigInput } from "./stageConfig.ts";
+
+const devnet = (): StageConfigInput => ({
+  stage: "devnet",
+  chains: [
+    { chainId: 31_337, name: "evm-a", family: "evm", rpcUrl: { url: "http://127.0.0.1:8545" }, confirmations: 1 },
+    { chainId: 31_338, name: "evm-b", family: "evm", rpcUrl: { secret: "RpcUrlEvmB" }, confirmations: 1 },
+    {
+      chainId: SOLANA_CHAIN_ID,
+      name: "solana",
+      family: "solana",
+      rpcUrl: { url: "http://127.0.0.1:8899" },
+      confirmations: 0,
+    },
+  ],
+  routes: [
+    { source: 31_337, destination: 31_338, kind: "ReceiptBatch", transport: "layerzero", fallback: "wormhole" },
+    { source: SOLANA_CHAIN_ID, destination: 31_338, kind: "ReceiptBatch", transport: "wormhole" },
+    { source: 31_338, destination: 31_337, kind: "Verdict", transport: "layerzero" },
+  ],
+  batching: {},
+  retry: { tiersMs: [1_000, 5_000], maxAttempts: 5, jitter: 0.2 },
+  watch: { pollIntervalSeconds: 2 },
+});
+
+function issuesOf(input: unknown): readonly string[] {
+  try {
+    parseStageConfig(input);
+  } catch (error) {
+    if (error instanceof InvalidStageConfigError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe("parseStageConfig", () => {
+  it("accepts a devnet config and applies defaults", () => {
+    const config = parseStageConfig(devnet());
+    expect(config.batching.maxPaymentsPerReceiptBatch).toBe(100);
+    expect(config.chains[0]?.maxBlockRange).toBe(2_000);
+    expect(findRoute(config, { source: 31_337, destination: 31_338, kind: "ReceiptBatch" })?.transport).toBe(
+      "layerzero",
+    );
+    expect(findRoute(config, { source: 31_337, destination: 31_338, kind: "Payout" })).toBeUndefined();
+  });
+
+  it("names the bad field of each mistake", () => {
+    const config = devnet();
+    config.routes.push({ source: 31_337, destination: 5, kind: "Verdict", transport: "wormhole" });
+    config.routes.push({ source: 31_337, destination: 31_338, kind: "ReceiptBatch", transport: "wormhole" });
+    (config.chains[1] as { rpcUrl: unknown }).rpcUrl = { secret: "rpc url with spaces" };
+    (config.routes[0] as { fallback?: string }).fallback = "layerzero";
+    const issues = issuesOf(config);
+    expect(issues).toContain("routes.3.destination: chain 5 is not in chains");
+    expect(issues).toContain("routes.4: duplicate route 31337>31338:ReceiptBatch");
+    expect(issues).toContain("routes.0.fallback: equals the primary transport");
+    expect(issues.some((issue) => issue.startsWith("chains.1.rpcUrl"))).toBe(true);
+  });
+
+  it("rejects an unknown message kind and transport", () => {
+    const config = devnet() as { routes: Array<Record<string, unknown>> };
+    (config.routes[0] as Record<string, unknown>).kind = "Bribe";
+    (config.routes[1] as Record<string, unknown>).transport = "carrier-pigeon";
+    const issues = issuesOf(config);
+    expect(issues.some((issue) => issue.startsWith("routes.0.kind"))).toBe(true);
+    expect(issues.some((issue) => issue.startsWith("routes.1.transport"))).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+import { z } from "zod";
+import type { MessageKindName } from "../codec/constants.ts";
+
+const chainId = z.number().int().positive().describe("slabridge chain id (EVM chain id, or SOLANA_CHAIN_ID)");
+
+/**
+ * Where an RPC URL comes from: inline (loopback on the devnet) or by secret name (an SST Secret in AWS, so URLs with
+ * API keys never sit in config or code).
+ */
+export const rpcUrlSourceSchema = z.union([
+  z.object({ url: z.string().url().describe("inline URL; only loopback URLs belong in committed config") }),
+  z.object({
+    secret: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be an SST Secret name")
+      .describe("SST Secret"),
+  }),
+]);
+
+export const chainConfigSchema = z.object({
+  chainId,
+  name: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes"),
+  family: z.enum(["evm", "solana"]),
+  rpcUrl: rpcUrlSourceSchema,
+  confirmations: z
+    .number()
+    .int()
+    .min(0)
+    .describe("blocks a watcher stays behind the head (EVM); Solana uses finalized"),
+  maxBlockRange: z.number().int().min(1).max(10_000).default(2_000).describe("blocks per eth_getLogs call"),
+});
+
+export const routeSchema = z.object({
+  source: chainId,
+  destination: chainId,
+  kind: z.enum(["ModelListing", "ReceiptBatch", "Verdict", "Payout"] satisfies MessageKindName[]),
+  transport: z.enum(["layerzero", "wormhole"]),
+  /** Transport to fail over to when the primary stays undeliverable; same message bytes. */
+  fallback: z.enum(["layerzero", "wormhole"]).optional(),
+});
+
+export const retryPolicySchema = z.object({
+  tiersMs: z.array(z.number().int().min(0)).min(1),
+  maxAttempts: z.number().int().min(1),
+  jitter: z.number().min(0).max(1),
+});
+
+/**
+ * One stage's bot config (one file per stage): chains with their RPC URL source and confirmations, the routes
+ * (source, destination, message kind) and the transport each uses, batch sizes and the retry policy. Addresses and
+ * ids come from the deployment manifest; this file says how to operate on them.
+ *
+ * @example const config = parseStageConfig(JSON.parse(readFileSync("config/devnet.json", "utf8")));
+ */
+export const stageConfigSchema = z
+  .object({
+    stage: z.string().min(1),
+    chains: z.array(chainConfigSchema).min(1),
+    routes: z.array(routeSchema),
+    batching: z.object({
+      maxPaymentsPerReceiptBatch: z.number().int().min(1).max(1_000).default(100),
+      maxRefundsPerTransaction: z.number().int().min(1).max(500).default(100),
+    }),
+    retry: retryPolicySchema,
+    watch: z.object({ pollIntervalSeconds: z.number().int().min(1) }),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<number>();
+    config.chains.forEach((chain, i) => {
+      if (ids.has(chain.chainId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "chainId"],
+          message: `chain ${chain.chainId} listed twice`,
+        });
+      }
+      ids.add(chain.chainId);
+    });
+    const seen = new Set<string>();
+    config.routes.forEach((route, i) => {
+      for (const end of ["source", "destination"] as const) {
+        if (!ids.has(route[end])) {
+          ctx.addIssue({ code: "custom", path: ["routes", i, end], message: `chain ${route[end]} is not in chains` });
+        }
+      }
+      if (route.source === route.destination) {
+        ctx.addIssue({ code: "custom", path: ["routes", i, "destination"], message: "equals the source" });
+      }
+      if (route.fallback === route.transport) {
+        ctx.addIssue({ code: "custom", path: ["routes", i, "fallback"], message: "equals the primary transport" });
+      }
+      const key = `${route.source}>${route.destination}:${route.kind}`;
+      if (seen.has(key)) ctx.addIssue({ code: "custom", path: ["routes", i], message: `duplicate route ${key}` });
+      seen.add(key);
+    });
+  });
+export type StageConfig = z.infer<typeof stageConfigSchema>;
+export type StageConfigInput = z.input<typeof stageConfigSchema>;
+export type ChainConfig = z.infer<typeof chainConfigSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+
+/**
+ * The route a message of `kind` takes from `source` to `destination`, or undefined when none is configured.
+ *
+ * @example const route = findRoute(config, { source: 31337, destination: 31338, kind: "ReceiptBatch" });
+ */
+export function findRoute(
+  config: StageConfig,
+  query: Pick<RouteConfig, "source" | "destination" | "kind">,
+): RouteConfig | undefined {
+  return config.routes.find(
+    (route) => route.source === query.source && route.destination === query.destination && route.kind === query.kind,
+  );
+}
