@@ -1,0 +1,13 @@
+// @slabridge/store: DynamoDB implementations of core's store ports, and in-memory twins with the same semantics.
+
+export { ConflictingRecordError } from "./errors/ConflictingRecordError.ts";
+export { CorruptRecordError } from "./errors/CorruptRecordError.ts";
+export { InvalidStoreInputError } from "./errors/InvalidStoreInputError.ts";
+export { StoreRequestError } from "./errors/StoreRequestError.ts";
+export { StoreUnavailableError } from "./errors/StoreUnavailableError.ts";
+export { createMemoryStores, type MemoryStores } from "./memory/createMemoryStores.ts";
+export { MemoryCursorStore } from "./memory/MemoryCursorStore.ts";
+export { MemoryJobStore } from "./memory/MemoryJobStore.ts";
+export { MemoryNonceStore } from "./memory/MemoryNonceStore.ts";
+export { MemoryPaymentStore } from "./memory/MemoryPaymentStore.ts";
+export { systemClock } from "./systemClock.ts";

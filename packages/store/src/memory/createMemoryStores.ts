@@ -1,0 +1,28 @@
+import type { Clock } from "@slabridge/core";
+import { MemoryCursorStore } from "./MemoryCursorStore.ts";
+import { MemoryJobStore } from "./MemoryJobStore.ts";
+import { MemoryNonceStore } from "./MemoryNonceStore.ts";
+import { MemoryPaymentStore } from "./MemoryPaymentStore.ts";
+
+/** The four in-memory stores {@link createMemoryStores} returns. */
+export interface MemoryStores {
+  jobs: MemoryJobStore;
+  cursors: MemoryCursorStore;
+  nonces: MemoryNonceStore;
+  payments: MemoryPaymentStore;
+}
+
+/**
+ * All four stores in memory, for unit tests: the same shape as `createStores` returns for DynamoDB.
+ *
+ * @example const { jobs, cursors, nonces, payments } = createMemoryStores();
+ */
+export function createMemoryStores(config: { clock?: Clock } = {}): MemoryStores {
+  const clockConfig = config.clock === undefined ? {} : { clock: config.clock };
+  return {
+    jobs: new MemoryJobStore(clockConfig),
+    cursors: new MemoryCursorStore(),
+    nonces: new MemoryNonceStore(),
+    payments: new MemoryPaymentStore(clockConfig),
+  };
+}
