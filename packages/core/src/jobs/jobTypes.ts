@@ -1,4 +1,5 @@
 import type { Hex } from "../hex/hex.ts";
+import type { MessageRef } from "../ports/messageRef.ts";
 
 /**
  * A job's lifecycle. Every job moves one legal step at a time (see `jobTransitions.ts`), each step a single
@@ -50,6 +51,10 @@ export interface JobBase {
   transport: TransportName;
   /** The slabridge message bytes (MessageCodec v1) the job carries, or the call data it needs. */
   payload: Hex;
+  /** deliver-message jobs: the message in flight, as its transport identifies it. */
+  messageRef?: MessageRef;
+  /** relay-receipts / refund / settle jobs: the (model, epoch) they work on. */
+  epochRef?: { modelId: bigint; epoch: bigint };
   /** Attempts made so far (persisted, so a restart does not reset the backoff). */
   attempts: number;
   createdAt: number;

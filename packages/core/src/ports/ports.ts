@@ -4,6 +4,9 @@
  */
 import type { Hex } from "../hex/hex.ts";
 import type { Job, JobStatus } from "../jobs/jobTypes.ts";
+import type { MessageRef } from "./messageRef.ts";
+
+export type { MessageRef } from "./messageRef.ts";
 
 /** Time, injectable so tests and the local runtime can control it. */
 export interface Clock {
@@ -74,16 +77,6 @@ export type DeliveryStatus =
 /** Fee a message costs, in the source chain's native units. */
 export interface Quote {
   nativeFee: bigint;
-}
-
-/** A message in flight, as a transport identifies it; stored on the job so a stateless worker can resume. */
-export interface MessageRef {
-  transport: "layerzero" | "wormhole";
-  /** LayerZero GUID, or the Wormhole VAA id `emitterChain/emitterHex/sequence`. */
-  messageId: string;
-  sourceChainId: number;
-  /** The source transaction that emitted it (PacketSent / LogMessagePublished). */
-  sourceTransaction: string;
 }
 
 /**
