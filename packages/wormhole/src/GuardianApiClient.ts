@@ -151,7 +151,7 @@ export class GuardianApiClient {
       });
     }
     if (notFound > 0) throw new VaaNotYetAvailableError(vaaId, maxAttempts);
-    throw new GuardianApiUnavailableError(maxAttempts, problems.slice(-this.#baseUrls.length).join("; "));
+    throw new GuardianApiUnavailableError(maxAttempts, problems.slice(-5).join("; "));
   }
 
   #pick(usable: ReadonlySet<number>): number {
