@@ -1,5 +1,6 @@
 /// <reference path="./stacks/sst-globals.d.ts" />
-// Only wiring lives here (SST forbids top-level imports in this file): each stack file owns one group of resources.
+// Only wiring lives here (SST forbids top-level imports in this file): each stack file owns one group of resources,
+// and each stack's return value is what the next one links.
 export default $config({
   app(input) {
     return {
@@ -10,8 +11,26 @@ export default $config({
     };
   },
   async run() {
+    const { stageTopology } = await import("./stacks/stages.ts");
     const { createStorage } = await import("./stacks/storage.ts");
+    const { createSigners } = await import("./stacks/signers.ts");
+    const { createRelay } = await import("./stacks/relay.ts");
+
+    const topology = stageTopology($app.stage);
     const storage = createStorage();
-    return { jobsTable: storage.jobs.name, cursorsTable: storage.cursors.name };
+    const signers = createSigners(topology);
+    const relay = createRelay({ topology, storage, signers });
+
+    return {
+      jobsTable: storage.jobs.name,
+      cursorsTable: storage.cursors.name,
+      relayQueueUrl: relay.queue.url,
+      relayDeadLetterQueueUrl: relay.deadLetterQueue.url,
+      scheduleDeadLetterQueueUrl: relay.scheduleDeadLetterQueue.url,
+      watchEvmFunction: relay.functions.watchEvm.name,
+      watchSolanaFunction: relay.functions.watchSolana.name,
+      relayFunction: relay.functions.relay.name,
+      retryFunction: relay.functions.retry.name,
+    };
   },
 });

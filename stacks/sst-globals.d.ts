@@ -1,5 +1,35 @@
 // The slice of SST's global API (normally typed by .sst/platform/config.d.ts, which only `sst install` writes, and
-// that needs the internet) that slabridge's stacks use, so `tsc` checks the stacks on any machine.
+// that needs the internet) that slabridge's stacks use, so `tsc` checks the stacks on any machine. Names and shapes
+// follow SST v3 (the `sst` npm package 4.x) and the Pulumi AWS provider; each is narrowed to what the stacks pass.
+// `stacks/testing/recordingSst.ts` installs a recording stand-in with the same shape for the wiring test.
+
+/** Pulumi's output/input types, which SST exposes globally as `$util` (= `@pulumi/pulumi`). */
+declare namespace $util {
+  interface Output<T> {
+    apply<U>(func: (value: T) => U): Output<U>;
+  }
+  type Input<T> = T | Output<T>;
+}
+
+/** SST's duration strings, e.g. "30 seconds", "1 minute", "12 minutes". */
+type SstDuration = `${number} ${"second" | "seconds" | "minute" | "minutes" | "hour" | "hours"}`;
+
+declare namespace sst {
+  /** `new sst.Secret(name)`: a value set per stage with `sst secret set <name> <value>`; linkable. */
+  class Secret {
+    constructor(name: string);
+    readonly name: $util.Output<string>;
+    readonly value: $util.Output<string>;
+  }
+
+  /** `new sst.Linkable(name, { properties })`: makes plain values reachable from linked functions. */
+  class Linkable<Properties extends Record<string, unknown>> {
+    constructor(name: string, args: { properties: Properties });
+    readonly name: $util.Output<string>;
+    readonly properties: Properties;
+  }
+}
+
 declare namespace sst.aws {
   interface DynamoArgs {
     fields: Record<string, "string" | "number" | "binary">;
@@ -9,16 +39,97 @@ declare namespace sst.aws {
   }
   class Dynamo {
     constructor(name: string, args: DynamoArgs);
-    readonly name: unknown;
-    readonly arn: unknown;
+    readonly name: $util.Output<string>;
+    readonly arn: $util.Output<string>;
+  }
+
+  interface QueueArgs {
+    /** Up to 12 hours. */
+    visibilityTimeout?: SstDuration;
+    /** `retry` becomes the redrive policy's `maxReceiveCount`. */
+    dlq?: $util.Input<string> | { queue: $util.Input<string>; retry: number };
+    /** Pulumi `aws.sqs.QueueArgs` overrides. */
+    transform?: { queue?: { messageRetentionSeconds?: number } };
+  }
+  interface QueueSubscriberArgs {
+    batch?: { size?: number; window?: SstDuration; partialResponses?: boolean };
+  }
+  class Queue {
+    constructor(name: string, args?: QueueArgs);
+    readonly arn: $util.Output<string>;
+    readonly url: $util.Output<string>;
+    /** `subscriber` is a handler path, or (as here) the ARN of a function declared on its own. */
+    subscribe(subscriber: $util.Input<string>, args?: QueueSubscriberArgs): unknown;
+  }
+
+  interface FunctionPermissionArgs {
+    actions: string[];
+    resources: $util.Input<string>[];
+  }
+  interface FunctionArgs {
+    /** `{file}.{export}`, relative to the repository root. */
+    handler: string;
+    description?: string;
+    runtime?: "nodejs22.x";
+    timeout?: SstDuration;
+    memory?: `${number} MB`;
+    environment?: Record<string, $util.Input<string>>;
+    link?: unknown[];
+    permissions?: FunctionPermissionArgs[];
+    logging?: { format?: "text" | "json"; retention?: "1 month" | "3 months" | "1 year" };
+  }
+  // biome-ignore lint/suspicious/noShadowRestrictedNames: SST's component is sst.aws.Function; only this namespace sees it.
+  class Function {
+    constructor(name: string, args: FunctionArgs);
+    readonly name: $util.Output<string>;
+    readonly arn: $util.Output<string>;
+  }
+
+  /** EventBridge Scheduler schedule invoking a function. */
+  interface CronV2Args {
+    function: $util.Input<string>;
+    schedule: `rate(${string})` | `cron(${string})`;
+    /** Scheduler retry attempts when invoking the target fails (0..185). */
+    retries?: number;
+    /** ARN of the SQS queue that receives events whose retries are exhausted. */
+    dlq?: $util.Input<string>;
+  }
+  class CronV2 {
+    constructor(name: string, args: CronV2Args);
   }
 }
+
+/** The Pulumi AWS provider, global as `aws` in sst.config.ts. */
+declare namespace aws.kms {
+  interface KeyArgs {
+    description?: string;
+    keyUsage: "SIGN_VERIFY";
+    /** Pulumi's name for KMS `KeySpec`. */
+    customerMasterKeySpec: "ECC_SECG_P256K1" | "ECC_NIST_EDWARDS25519";
+    deletionWindowInDays?: number;
+  }
+  class Key {
+    constructor(name: string, args: KeyArgs);
+    readonly arn: $util.Output<string>;
+    readonly keyId: $util.Output<string>;
+  }
+}
+
+/** The app being deployed: its name and stage (`sst deploy --stage <stage>`). */
+declare const $app: { readonly name: string; readonly stage: string };
 
 interface SstAppInput {
   stage: string;
 }
 
-declare function $config<T>(config: {
-  app(input: SstAppInput): { name: string; home: "aws"; removal?: "remove" | "retain"; protect?: boolean };
-  run(): Promise<T>;
-}): unknown;
+interface SstAppConfig {
+  name: string;
+  home: "aws";
+  removal?: "remove" | "retain";
+  protect?: boolean;
+}
+
+declare function $config<Outputs>(config: { app(input: SstAppInput): SstAppConfig; run(): Promise<Outputs> }): {
+  app(input: SstAppInput): SstAppConfig;
+  run(): Promise<Outputs>;
+};

@@ -1,12 +1,16 @@
 import { type TableDefinition, type TableKey, tables } from "./tables.ts";
 
 /**
- * The storage stack: one DynamoDB table per definition in `tables.ts` (the devnet creates the same tables locally).
+ * The storage stack owns slabridge's DynamoDB tables: one per definition in `tables.ts` (jobs, watcher cursors,
+ * payments, sender nonces, Powertools idempotency records). The devnet creates the same tables locally from the same
+ * definitions, so the relay runs against one schema in both places.
  *
  * @example
  * const storage = createStorage(); // inside sst.config.ts run()
  */
-export function createStorage(): Record<TableKey, sst.aws.Dynamo> {
+export type Storage = Record<TableKey, sst.aws.Dynamo>;
+
+export function createStorage(): Storage {
   const create = (table: TableDefinition) =>
     new sst.aws.Dynamo(table.name, {
       fields: { ...table.fields },
@@ -19,5 +23,6 @@ export function createStorage(): Record<TableKey, sst.aws.Dynamo> {
     cursors: create(tables.cursors),
     payments: create(tables.payments),
     nonces: create(tables.nonces),
+    idempotency: create(tables.idempotency),
   };
 }

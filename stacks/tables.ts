@@ -45,6 +45,16 @@ export const tables = {
     fields: { senderId: "string" },
     primaryIndex: { hashKey: "senderId" },
   },
+  /**
+   * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
+   * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
+   */
+  idempotency: {
+    name: "Idempotency",
+    fields: { id: "string" },
+    primaryIndex: { hashKey: "id" },
+    ttl: "expiration",
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof tables;

@@ -1,0 +1,60 @@
+/**
+ * What differs between stages, as far as the stacks are concerned: which chains the relay talks to (one RPC URL
+ * Secret each), how many prober and Solana operator keys exist, and which stage config file the functions load.
+ * The bot's own settings (routes, confirmations, retry tiers) live in that file, `config/<stage>.json`, not here.
+ *
+ * @example
+ * const topology = stageTopology($app.stage); // inside a stack
+ * topology.chains.map((chain) => rpcUrlSecretName(chain.name)); // ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"]
+ */
+export type ChainFamily = "evm" | "solana";
+
+export interface ChainTopology {
+  /** The chain's name in the stage config file (lowercase, dashes), e.g. `evm-a`. */
+  readonly name: string;
+  readonly family: ChainFamily;
+}
+
+export interface StageTopology {
+  readonly stage: string;
+  /** The production stage keeps its resources and KMS keys on removal (see `app()` in sst.config.ts). */
+  readonly production: boolean;
+  /** Stage config file the functions load (their `SLABRIDGE_CONFIG`), relative to the repository root. */
+  readonly configFile: string;
+  readonly chains: readonly ChainTopology[];
+  /** Prober keys (EIP-712 SLA report signers); the on-chain threshold is M of these. */
+  readonly proberCount: number;
+  /** Operators of the Solana vault's SPL Token multisig. */
+  readonly solanaOperatorCount: number;
+}
+
+/** The chains every stage runs today: two EVM chains (payment and home) and Solana, as on the devnet. */
+const chains: readonly ChainTopology[] = [
+  { name: "evm-a", family: "evm" },
+  { name: "evm-b", family: "evm" },
+  { name: "solana", family: "solana" },
+];
+
+export const productionStage = "production";
+
+export function stageTopology(stage: string): StageTopology {
+  return {
+    stage,
+    production: stage === productionStage,
+    configFile: `config/${stage}.json`,
+    chains,
+    proberCount: 3,
+    solanaOperatorCount: 3,
+  };
+}
+
+/**
+ * The SST Secret holding a chain's RPC URL (URLs carry provider API keys, so they are never in config or code); the
+ * stage config file names the same secret (`rpcUrl: { secret: "RpcUrlEvmA" }`).
+ *
+ * @example rpcUrlSecretName("evm-a") // "RpcUrlEvmA"
+ */
+export function rpcUrlSecretName(chainName: string): string {
+  const words = chainName.split("-").filter((word) => word.length > 0);
+  return `RpcUrl${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("")}`;
+}
