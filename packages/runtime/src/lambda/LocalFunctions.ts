@@ -171,6 +171,18 @@ export class LocalFunctions {
   }
 
   /**
+   * The configured timeout of a function, in seconds.
+   *
+   * @example
+   * ```ts
+   * fns.timeoutSecondsOf("relay"); // 3
+   * ```
+   */
+  timeoutSecondsOf(name: string): number {
+    return this.#get(name).timeoutSeconds;
+  }
+
+  /**
    * Runs the function once and reports its result or its error payload (never throws for a function error; throws
    * {@link ResourceNotFoundError} for an unknown function). The result goes through JSON, as over the wire.
    *
