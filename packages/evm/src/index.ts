@@ -1,0 +1,55 @@
+// @slabridge/evm: the EVM chain adapter (viem). Clients bound to configured URLs only, one place where raw errors
+// become typed SlabridgeErrors, a log watcher with confirmations, reorg rewind and backfill, a nonce-safe sender with
+// gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
+
+export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
+export { buildRefundTx } from "./contracts/buildRefundTx.ts";
+export { buildRelayReceiptsTx } from "./contracts/buildRelayReceiptsTx.ts";
+export { buildReleaseTx } from "./contracts/buildReleaseTx.ts";
+export { EPOCH_STATUS, EscrowReader } from "./contracts/EscrowReader.ts";
+export { MessengerReader } from "./contracts/MessengerReader.ts";
+export { RevenueLedgerReader } from "./contracts/RevenueLedgerReader.ts";
+export { type ReaderClient, readContractTyped } from "./contracts/readContractTyped.ts";
+export {
+  type CreateEvmChainClientOptions,
+  createEvmChainClient,
+  type EvmChainClient,
+  rpcUrlOf,
+} from "./createEvmChainClient.ts";
+export {
+  ContractRevertedError,
+  EvmConfigError,
+  type EvmErrorContext,
+  EvmRpcError,
+  InsufficientFundsError,
+  NonceTakenError,
+  NonceTooLowError,
+  ReceiptTimeoutError,
+  ReplacementUnderpricedError,
+  RpcTimeoutError,
+  RpcUnavailableError,
+} from "./errors.ts";
+export {
+  EvmSender,
+  type EvmSenderOptions,
+  type EvmTxRequest,
+  type SenderEvent,
+  type SendResult,
+  type Submission,
+} from "./sender/EvmSender.ts";
+export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
+export { type TranslateEvmErrorContext, translateEvmError } from "./translateEvmError.ts";
+export { type BlockCheckpoint, type CheckpointedCursor, cursorCheckpoints } from "./watcher/cursorCheckpoints.ts";
+export {
+  type BlockRange,
+  EvmLogWatcher,
+  type EvmLogWatcherOptions,
+  type LogHandler,
+  type PollOptions,
+  type PollResult,
+  type ReorgEvent,
+  type WatchedLog,
+  type WatcherProgress,
+} from "./watcher/EvmLogWatcher.ts";
+export { isLogCanonical } from "./watcher/isLogCanonical.ts";
+export { type MinedLog, toJobSource } from "./watcher/toJobSource.ts";
