@@ -1,0 +1,59 @@
+// @slabridge/solana: the Solana chain adapter (web3.js v1): vault watcher, robust sender, multisig vault transfers.
+
+export { base58 } from "./base58.ts";
+export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
+export { CursorConflictError } from "./errors/CursorConflictError.ts";
+export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
+export { SolanaRpcError } from "./errors/SolanaRpcError.ts";
+export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
+export { formatSlabridgeMemo } from "./memo/formatSlabridgeMemo.ts";
+export {
+  MAX_MEMO_LENGTH,
+  type PaymentMemo,
+  type PayoutMemo,
+  parsePaymentMemo,
+  parseSlabridgeMemo,
+  type RefundMemo,
+  type SlabridgeMemo,
+} from "./memo/slabridgeMemo.ts";
+export { type InstructionLocation, solanaPaymentId } from "./memo/solanaPaymentId.ts";
+export {
+  buildMultisigTransfer,
+  MEMO_PROGRAM_ID,
+  type MultisigTransferParams,
+} from "./multisig/buildMultisigTransfer.ts";
+export { type FindVaultOutflowOptions, findVaultOutflow } from "./multisig/findVaultOutflow.ts";
+export {
+  type SendVaultTransferOnceParams,
+  type SendVaultTransferOnceResult,
+  sendVaultTransferOnce,
+} from "./multisig/sendVaultTransferOnce.ts";
+export {
+  type PriorityFeePolicy,
+  type SendOptions,
+  type SendResult,
+  SolanaSender,
+  type SolanaSenderOptions,
+} from "./sender/SolanaSender.ts";
+export {
+  classifyVaultTransaction,
+  type VaultContext,
+  type VaultTransactionOutcome,
+} from "./vault/classifyVaultTransaction.ts";
+export {
+  type DecodedVaultTransaction,
+  decodeVaultTransfers,
+  type VaultTransfer,
+} from "./vault/decodeVaultTransfers.ts";
+export {
+  SolanaVaultWatcher,
+  type SolanaVaultWatcherOptions,
+  type VaultPollResult,
+} from "./vault/SolanaVaultWatcher.ts";
+export type {
+  SkippedVaultTransaction,
+  SkipReason,
+  SolanaPayment,
+  SolanaVaultOutflow,
+  VaultBatch,
+} from "./vault/vaultEvents.ts";

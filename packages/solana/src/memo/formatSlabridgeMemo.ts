@@ -1,0 +1,22 @@
+import type { SlabridgeMemo } from "./slabridgeMemo.ts";
+
+/**
+ * Writes the canonical text of a slabridge memo; `parseSlabridgeMemo(formatSlabridgeMemo(m))` returns `m`.
+ * The refund and payout texts are also the idempotency keys `findVaultOutflow` looks for, so never vary them.
+ *
+ * @example
+ * ```ts
+ * formatSlabridgeMemo({ kind: "refund", modelId: 1n, epoch: 4n, paymentId });
+ * // "slabridge:v1:refund:model=1:epoch=4:payment=0x…"
+ * ```
+ */
+export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
+  switch (memo.kind) {
+    case "pay":
+      return `slabridge:v1:pay:model=${memo.modelId}:ref=${memo.ref.toLowerCase()}`;
+    case "refund":
+      return `slabridge:v1:refund:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
+    case "payout":
+      return `slabridge:v1:payout:model=${memo.modelId}:epoch=${memo.epoch}:index=${memo.index}`;
+  }
+}

@@ -1,0 +1,92 @@
+import { MAX_UINT256 } from "@slabridge/core";
+import { describe, expect, it } from "vitest";
+import { MalformedMemoError, type MalformedMemoReason } from "../errors/MalformedMemoError.ts";
+import { formatSlabridgeMemo } from "./formatSlabridgeMemo.ts";
+import { parsePaymentMemo, parseSlabridgeMemo } from "./slabridgeMemo.ts";
+import { solanaPaymentId } from "./solanaPaymentId.ts";
+
+const REF = "00112233445566778899aabbccddeeff";
+const PID = `0x${"ab".repeat(32)}`;
+
+describe("parseSlabridgeMemo", () => {
+  it("parses the three kinds and round-trips through formatSlabridgeMemo", () => {
+    const texts = [
+      `slabridge:v1:pay:model=1:ref=${REF}`,
+      `slabridge:v1:pay:model=${MAX_UINT256}:ref=${"f".repeat(64)}`,
+      `slabridge:v1:refund:model=7:epoch=12:payment=${PID}`,
+      "slabridge:v1:payout:model=7:epoch=0:index=3",
+    ];
+    for (const text of texts) expect(formatSlabridgeMemo(parseSlabridgeMemo(text))).toBe(text);
+    expect(parsePaymentMemo(`slabridge:v1:pay:model=42:ref=${REF}`)).toEqual({ kind: "pay", modelId: 42n, ref: REF });
+    expect(parseSlabridgeMemo("slabridge:v1:payout:model=7:epoch=3:index=0")).toEqual({
+      kind: "payout",
+      modelId: 7n,
+      epoch: 3n,
+      index: 0,
+    });
+  });
+
+  it("lowercases the buyer's ref", () => {
+    expect(parsePaymentMemo(`slabridge:v1:pay:model=1:ref=${REF.toUpperCase()}`).ref).toBe(REF);
+  });
+
+  const bad: Array<[string, MalformedMemoReason]> = [
+    ["", "not-slabridge"],
+    ["hello world", "not-slabridge"],
+    [`SLABRIDGE:v1:pay:model=1:ref=${REF}`, "not-slabridge"],
+    [`slabridge:v2:pay:model=1:ref=${REF}`, "unsupported-version"],
+    ["slabridge:v1", "unknown-kind"],
+    [`slabridge:v1:buy:model=1:ref=${REF}`, "unknown-kind"],
+    [`slabridge:v1:pay:ref=${REF}:model=1`, "bad-field-order"],
+    [`slabridge:v1:pay:model=1`, "bad-field-order"],
+    [`slabridge:v1:pay:model=1:ref=${REF}:extra=1`, "bad-field-order"],
+    [`slabridge:v1:pay:model=1:ref=${REF}:`, "bad-field-order"],
+    [`slabridge:v1:pay:model:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=01:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=-1:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=1.5:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=0x10:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model= 1:ref=${REF}`, "invalid-model-id"],
+    [`slabridge:v1:pay:model=${MAX_UINT256 + 1n}:ref=${REF}`, "invalid-model-id"],
+    ["slabridge:v1:pay:model=1:ref=0011223344556677aa".slice(0, -3), "invalid-ref"],
+    [`slabridge:v1:pay:model=1:ref=${"a".repeat(65)}`, "invalid-ref"],
+    ["slabridge:v1:pay:model=1:ref=zz112233445566778899", "invalid-ref"],
+    [`slabridge:v1:pay:model=1:ref=0x${REF}`, "invalid-ref"],
+    [`slabridge:v1:refund:model=1:epoch=x:payment=${PID}`, "invalid-epoch"],
+    [`slabridge:v1:refund:model=1:epoch=${2n ** 64n}:payment=${PID}`, "invalid-epoch"],
+    ["slabridge:v1:refund:model=1:epoch=1:payment=0x1234", "invalid-payment-id"],
+    [`slabridge:v1:refund:model=1:epoch=1:payment=${PID.toUpperCase().replace("0X", "0x")}`, "invalid-payment-id"],
+    ["slabridge:v1:payout:model=1:epoch=1:index=4294967296", "invalid-index"],
+    ["slabridge:v1:payout:model=1:epoch=1:index=-1", "invalid-index"],
+    [`slabridge:v1:pay:model=1:ref=${REF}${"0".repeat(300)}`, "too-long"],
+  ];
+  it.each(bad)("refuses %j (%s)", (text, reason) => {
+    let error: unknown;
+    try {
+      parseSlabridgeMemo(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MalformedMemoError);
+    expect((error as MalformedMemoError).reason).toBe(reason);
+    expect((error as MalformedMemoError).retryable).toBe(false);
+  });
+
+  it("parsePaymentMemo refuses a valid refund memo as wrong-kind", () => {
+    expect(() => parsePaymentMemo(`slabridge:v1:refund:model=1:epoch=1:payment=${PID}`)).toThrow(
+      expect.objectContaining({ name: "MalformedMemoError", reason: "wrong-kind" }),
+    );
+  });
+});
+
+describe("solanaPaymentId", () => {
+  it("is deterministic, 32 bytes, and distinct per instruction", () => {
+    const sig = "5".repeat(88);
+    const a = solanaPaymentId(sig, { instructionIndex: 0 });
+    expect(a).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(solanaPaymentId(sig, { instructionIndex: 0 })).toBe(a);
+    expect(solanaPaymentId(sig, { instructionIndex: 1 })).not.toBe(a);
+    expect(solanaPaymentId(sig, { instructionIndex: 0, innerIndex: 0 })).not.toBe(a);
+  });
+});

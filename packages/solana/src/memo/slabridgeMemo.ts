@@ -1,0 +1,145 @@
+import { type Hex, MAX_UINT32, MAX_UINT64, MAX_UINT256 } from "@slabridge/core";
+import { z } from "zod";
+import { MalformedMemoError, type MalformedMemoReason } from "../errors/MalformedMemoError.ts";
+
+/** A buyer's payment into the vault: `slabridge:v1:pay:model=<uint256>:ref=<16..64 hex>`. */
+export interface PaymentMemo {
+  kind: "pay";
+  modelId: bigint;
+  /** The buyer's payment reference, lowercased (unique per buyer). */
+  ref: string;
+}
+
+/** A refund out of the vault: `slabridge:v1:refund:model=<id>:epoch=<n>:payment=<paymentId>`. */
+export interface RefundMemo {
+  kind: "refund";
+  modelId: bigint;
+  epoch: bigint;
+  /** The refunded payment's id (see `solanaPaymentId`), 0x + 64 lowercase hex. */
+  paymentId: Hex;
+}
+
+/** A payee payout out of the vault: `slabridge:v1:payout:model=<id>:epoch=<n>:index=<i>`. */
+export interface PayoutMemo {
+  kind: "payout";
+  modelId: bigint;
+  epoch: bigint;
+  /** The payee's index in the model's payout split. */
+  index: number;
+}
+
+/** Any memo slabridge writes or reads on Solana. */
+export type SlabridgeMemo = PaymentMemo | RefundMemo | PayoutMemo;
+
+/** Memos longer than this are refused before parsing (the memo program allows ~566 bytes; ours are < 200). */
+export const MAX_MEMO_LENGTH = 256;
+const PREFIX = "slabridge";
+const VERSION = "v1";
+
+// Canonical decimals only (no sign, no leading zeros) so each value has exactly one memo text: outflow lookups
+// compare memos byte for byte.
+const decimal = (max: bigint, reason: MalformedMemoReason) =>
+  z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, reason)
+    .transform((s) => BigInt(s))
+    .refine((n) => n <= max, reason);
+
+const fieldSchemas = {
+  pay: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    ref: z
+      .string()
+      .regex(/^[0-9a-fA-F]{16,64}$/, "invalid-ref")
+      .transform((s) => s.toLowerCase()),
+  }),
+  refund: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch"),
+    payment: z.string().regex(/^0x[0-9a-f]{64}$/, "invalid-payment-id"),
+  }),
+  payout: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch"),
+    index: decimal(BigInt(MAX_UINT32), "invalid-index"),
+  }),
+} as const;
+
+const FIELD_ORDER = {
+  pay: ["model", "ref"],
+  refund: ["model", "epoch", "payment"],
+  payout: ["model", "epoch", "index"],
+};
+type Kind = keyof typeof FIELD_ORDER;
+
+function isKind(value: string): value is Kind {
+  return Object.hasOwn(FIELD_ORDER, value);
+}
+
+/**
+ * Parses any slabridge memo (payment, refund or payout). Strict: fixed field order, canonical decimals, nothing
+ * extra; throws {@link MalformedMemoError} with the reason otherwise.
+ *
+ * @example
+ * ```ts
+ * parseSlabridgeMemo("slabridge:v1:payout:model=7:epoch=3:index=0");
+ * // { kind: "payout", modelId: 7n, epoch: 3n, index: 0 }
+ * ```
+ */
+export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
+  if (memo.length > MAX_MEMO_LENGTH) throw new MalformedMemoError("too-long", memo);
+  const parts = memo.split(":");
+  const [prefix, version, kind, ...fields] = parts;
+  if (prefix !== PREFIX) throw new MalformedMemoError("not-slabridge", memo);
+  if (version !== VERSION) throw new MalformedMemoError("unsupported-version", memo, `version ${String(version)}`);
+  if (kind === undefined || !isKind(kind)) throw new MalformedMemoError("unknown-kind", memo, `kind ${String(kind)}`);
+
+  const order = FIELD_ORDER[kind];
+  if (fields.length !== order.length) throw new MalformedMemoError("bad-field-order", memo, `expected ${order}`);
+  const raw: Record<string, string> = {};
+  for (const [i, field] of fields.entries()) {
+    const eq = field.indexOf("=");
+    const key = eq < 0 ? field : field.slice(0, eq);
+    if (key !== order[i]) throw new MalformedMemoError("bad-field-order", memo, `expected ${order[i]}, got ${key}`);
+    raw[key] = field.slice(eq + 1);
+  }
+
+  const result = fieldSchemas[kind].safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new MalformedMemoError(toReason(issue?.message), memo, `field ${String(issue?.path[0])}`);
+  }
+  const v = result.data;
+  if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
+  if ("payment" in v) return { kind: "refund", modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };
+  return { kind: "payout", modelId: v.model, epoch: v.epoch, index: Number(v.index) };
+}
+
+/**
+ * Parses a buyer's payment memo; any other memo (including a valid refund/payout) is a
+ * {@link MalformedMemoError}.
+ *
+ * @example
+ * ```ts
+ * parsePaymentMemo("slabridge:v1:pay:model=1:ref=00112233445566778899aabb");
+ * // { kind: "pay", modelId: 1n, ref: "00112233445566778899aabb" }
+ * ```
+ */
+export function parsePaymentMemo(memo: string): PaymentMemo {
+  const parsed = parseSlabridgeMemo(memo);
+  if (parsed.kind !== "pay") throw new MalformedMemoError("wrong-kind", memo, `expected pay, got ${parsed.kind}`);
+  return parsed;
+}
+
+const REASONS = new Set<string>([
+  "invalid-model-id",
+  "invalid-ref",
+  "invalid-epoch",
+  "invalid-payment-id",
+  "invalid-index",
+]);
+
+function toReason(message: string | undefined): MalformedMemoReason {
+  // Zod's own messages (e.g. a missing key) cannot occur after the order check; keep a safe default anyway.
+  return message !== undefined && REASONS.has(message) ? (message as MalformedMemoReason) : "bad-field-order";
+}

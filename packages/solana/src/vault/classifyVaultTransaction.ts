@@ -1,0 +1,116 @@
+import type { PublicKey, VersionedTransactionResponse } from "@solana/web3.js";
+import { MalformedMemoError } from "../errors/MalformedMemoError.ts";
+import { parseSlabridgeMemo, type SlabridgeMemo } from "../memo/slabridgeMemo.ts";
+import { solanaPaymentId } from "../memo/solanaPaymentId.ts";
+import { decodeVaultTransfers } from "./decodeVaultTransfers.ts";
+import type { SkippedVaultTransaction, SkipReason, SolanaPayment, SolanaVaultOutflow } from "./vaultEvents.ts";
+
+/** The vault, its stablecoin and how epochs are assigned. */
+export interface VaultContext {
+  vault: PublicKey;
+  mint: PublicKey;
+  tokenProgramId: PublicKey;
+  epochOf(modelId: bigint, blockTime: number): bigint | undefined;
+}
+
+/** Payments, outflows or the reason there are none. */
+export type VaultTransactionOutcome =
+  | { kind: "payments"; payments: SolanaPayment[] }
+  | { kind: "outflows"; outflows: SolanaVaultOutflow[] }
+  | { kind: "skipped"; skipped: SkippedVaultTransaction };
+
+/**
+ * Judges one successful vault transaction: its transfers must all go one way, use the stablecoin, match the
+ * vault's balance delta and carry exactly one slabridge memo of the matching kind (pay for inflows, refund/payout
+ * for outflows). Anything else is skipped with a reason, never thrown.
+ *
+ * @example
+ * ```ts
+ * const outcome = classifyVaultTransaction(signature, tx, { vault, mint, tokenProgramId, epochOf });
+ * if (outcome.kind === "payments") await record(outcome.payments);
+ * ```
+ */
+export function classifyVaultTransaction(
+  signature: string,
+  tx: VersionedTransactionResponse,
+  ctx: VaultContext,
+): VaultTransactionOutcome {
+  const skip = (reason: SkipReason, detail: string): VaultTransactionOutcome => ({
+    kind: "skipped",
+    skipped: { signature, slot: tx.slot, blockTime: tx.blockTime ?? null, reason, detail },
+  });
+  if (tx.meta?.err) return skip("failed", `transaction failed: ${JSON.stringify(tx.meta.err)}`);
+
+  const decoded = decodeVaultTransfers(tx, ctx.vault, ctx.tokenProgramId);
+  const { transfers } = decoded;
+  if (transfers.length === 0) return skip("no-vault-transfer", "no SPL Token transfer into or out of the vault");
+  const mint = ctx.mint.toBase58();
+  if (decoded.vaultMint !== mint) return skip("wrong-mint", `vault holds ${decoded.vaultMint}, expected ${mint}`);
+  const foreign = transfers.find((t) => t.mint !== undefined && !t.mint.equals(ctx.mint));
+  if (foreign) return skip("wrong-mint", `transfer names mint ${foreign.mint?.toBase58()}`);
+  // The decoded amounts must explain the balance change exactly; otherwise we misread the transaction.
+  const net = transfers.reduce((sum, t) => (t.direction === "in" ? sum + t.amount : sum - t.amount), 0n);
+  if (decoded.vaultDelta !== net) {
+    return skip("balance-mismatch", `vault delta ${decoded.vaultDelta} but decoded transfers net ${net}`);
+  }
+
+  const texts = [...new Set(decoded.memos.filter((m) => m?.startsWith("slabridge:")))];
+  if (texts.length === 0) {
+    return skip("missing-memo", decoded.memos.length > 0 ? "only non-slabridge memos" : "no memo");
+  }
+  if (texts.length > 1) return skip("ambiguous-memo", `${texts.length} different slabridge memos`);
+  const memoText = texts[0] as string;
+  let memo: SlabridgeMemo;
+  try {
+    memo = parseSlabridgeMemo(memoText);
+  } catch (e) {
+    if (e instanceof MalformedMemoError) return skip("malformed-memo", `${e.reason}: ${e.details ?? e.shortMessage}`);
+    throw e;
+  }
+
+  const direction = memo.kind === "pay" ? "in" : "out";
+  const wrongWay = transfers.find((t) => t.direction !== direction);
+  if (wrongWay)
+    return skip("unexpected-memo-kind", `a ${memo.kind} memo on a transfer ${wrongWay.direction} the vault`);
+
+  if (memo.kind !== "pay") {
+    return {
+      kind: "outflows",
+      outflows: transfers.map((t) => ({
+        signature,
+        slot: tx.slot,
+        blockTime: tx.blockTime ?? null,
+        instructionIndex: t.instructionIndex,
+        innerIndex: t.innerIndex,
+        destination: t.destination.toBase58(),
+        amount: t.amount,
+        memo,
+        memoText,
+      })),
+    };
+  }
+
+  const blockTime = tx.blockTime;
+  if (blockTime === null || blockTime === undefined) return skip("no-block-time", "the RPC reported no block time");
+  const epoch = ctx.epochOf(memo.modelId, blockTime);
+  if (epoch === undefined) return skip("unknown-epoch", `no epoch for model ${memo.modelId} at ${blockTime}`);
+  const payments: SolanaPayment[] = [];
+  for (const t of transfers) {
+    if (t.sourceOwner === undefined) return skip("unknown-buyer", `no owner for ${t.source.toBase58()}`);
+    payments.push({
+      signature,
+      slot: tx.slot,
+      blockTime,
+      instructionIndex: t.instructionIndex,
+      innerIndex: t.innerIndex,
+      paymentId: solanaPaymentId(signature, t),
+      buyer: t.sourceOwner,
+      sourceTokenAccount: t.source.toBase58(),
+      amount: t.amount,
+      modelId: memo.modelId,
+      ref: memo.ref,
+      epoch,
+    });
+  }
+  return { kind: "payments", payments };
+}
