@@ -85,7 +85,8 @@ export interface SubmittedJob extends JobBase {
 
 export interface ConfirmedJob extends JobBase {
   status: "confirmed";
-  destinationTransaction: string;
+  /** The last destination transaction this bot sent; absent when the destination already had the effect. */
+  destinationTransaction?: string;
   /** True when the destination already had the effect before we submitted (someone else delivered it). */
   alreadyDone: boolean;
   confirmedAt: number;

@@ -1,0 +1,234 @@
+import {
+  DEFAULT_RETRY_POLICY,
+  type DeliveryStatus,
+  type Job,
+  type MessageRef,
+  SlabridgeError,
+  type Transport,
+} from "@slabridge/core";
+import { MemoryJobStore } from "@slabridge/store";
+import { describe, expect, it } from "vitest";
+import { MalformedQueueMessageError, parseRelayQueueMessage } from "./queueMessage.ts";
+import type { ReceiptProgress, ReceiptSource } from "./ReceiptSource.ts";
+import { RelayEngine } from "./RelayEngine.ts";
+
+class FakeClock {
+  ms = 1_000_000;
+  now = () => this.ms;
+}
+
+/** A destination chain seen through a transport, with faults to inject. */
+class FakeTransport implements Transport {
+  readonly name = "layerzero" as const;
+  readonly delivered = new Map<string, number>(); // messageId -> times executed on "chain"
+  failNext: Array<() => never> = [];
+  refuse = false;
+  async quote() {
+    return { nativeFee: 0n };
+  }
+  async messagesIn(): Promise<MessageRef[]> {
+    return [];
+  }
+  async status(ref: MessageRef): Promise<DeliveryStatus> {
+    if (this.refuse) return "failed";
+    return this.delivered.has(ref.messageId) ? "delivered" : "deliverable";
+  }
+  async deliver(ref: MessageRef) {
+    const fault = this.failNext.shift();
+    if (this.delivered.has(ref.messageId)) return { transactions: [], status: "delivered" as const };
+    // Like the chain: a second execution of the same message would be refused; count to prove it never happens.
+    this.delivered.set(ref.messageId, (this.delivered.get(ref.messageId) ?? 0) + 1);
+    if (fault) fault(); // the process "dies" after the transaction landed, before anything is recorded
+    return { transactions: [`0xtx-${ref.messageId}`], status: "delivered" as const };
+  }
+}
+
+/** An escrow-like receipt source: an on-chain cursor makes each batch go out once. */
+class FakeReceiptSource implements ReceiptSource {
+  readonly chainId = 31_337;
+  cursor = 0;
+  batches: number[] = [];
+  crashAfterBatch: number | undefined;
+  constructor(
+    readonly payments: number,
+    readonly clock: FakeClock,
+    readonly epochEndsAt: number,
+  ) {}
+  async progress(): Promise<ReceiptProgress> {
+    const epochOver = this.clock.now() >= this.epochEndsAt;
+    return {
+      epochOver,
+      epochEndsAt: this.epochEndsAt,
+      relayedAll: epochOver && this.cursor >= this.payments && this.batches.length > 0,
+    };
+  }
+  async relayNextBatch(_m: bigint, _e: bigint, _t: string, maxPayments: number) {
+    const size = Math.min(maxPayments, this.payments - this.cursor);
+    this.cursor += size;
+    this.batches.push(size);
+    if (this.crashAfterBatch === this.batches.length) {
+      this.crashAfterBatch = undefined;
+      throw new Error("process killed after sending a batch");
+    }
+    return { transaction: `0xbatch${this.batches.length}` };
+  }
+}
+
+function setup(options: { payments?: number; epochEndsAt?: number } = {}) {
+  const clock = new FakeClock();
+  const jobs = new MemoryJobStore({ clock });
+  const transport = new FakeTransport();
+  const source = new FakeReceiptSource(options.payments ?? 250, clock, options.epochEndsAt ?? 0);
+  const queued: string[] = [];
+  const engine = new RelayEngine({
+    jobs,
+    transports: { layerzero: transport },
+    receiptSources: new Map([[source.chainId, source]]),
+    enqueue: async (id) => {
+      queued.push(id);
+    },
+    clock,
+    retry: { ...DEFAULT_RETRY_POLICY, tiersMs: [1_000, 10_000], maxAttempts: 3 },
+    maxPaymentsPerBatch: 100,
+    random: () => 0.5,
+  });
+  return { clock, jobs, transport, source, queued, engine };
+}
+
+function deliverJob(id = "guid-1"): Job {
+  return {
+    id: `deliver-message:lz:${id}`,
+    kind: "deliver-message",
+    status: "observed",
+    version: 1,
+    source: { chainId: 31_338, transaction: "0xsrc", block: 10n, blockHash: "0xhash", index: 0 },
+    destinationChainId: 31_337,
+    transport: "layerzero",
+    payload: "0x01",
+    messageRef: { transport: "layerzero", messageId: id, sourceChainId: 31_338, sourceTransaction: "0xsrc" },
+    attempts: 0,
+    createdAt: 1,
+    updatedAt: 1,
+  };
+}
+
+function receiptsJob(): Job {
+  return {
+    ...deliverJob(),
+    id: "relay-receipts:31337:1:7",
+    kind: "relay-receipts",
+    source: { chainId: 31_337, transaction: "0xlastpaid", block: 5n, blockHash: "0xh5", index: 3 },
+    destinationChainId: 31_338,
+    epochRef: { modelId: 1n, epoch: 7n },
+  } as Job;
+}
+
+describe("RelayEngine", () => {
+  it("stores a duplicate observation once and queues it once", async () => {
+    const { engine, queued, jobs } = setup();
+    expect(await engine.ingest(deliverJob())).toBe("created");
+    expect(await engine.ingest(deliverJob())).toBe("exists");
+    expect(queued).toEqual(["deliver-message:lz:guid-1"]);
+    expect((await jobs.get("deliver-message:lz:guid-1"))?.status).toBe("observed");
+  });
+
+  it("delivers a message and confirms the job", async () => {
+    const { engine, transport } = setup();
+    await engine.ingest(deliverJob());
+    const outcome = await engine.process("deliver-message:lz:guid-1");
+    expect(outcome.result).toBe("confirmed");
+    expect(transport.delivered.get("guid-1")).toBe(1);
+  });
+
+  it("killed after the submit landed and before it was recorded: the retry finds it delivered, exactly once", async () => {
+    const { engine, transport, clock } = setup();
+    transport.failNext.push(() => {
+      throw new Error("process killed");
+    });
+    await engine.ingest(deliverJob());
+    const first = await engine.process("deliver-message:lz:guid-1");
+    expect(first.result).toBe("failed");
+    clock.ms += 1_000;
+    const second = await engine.process("deliver-message:lz:guid-1");
+    expect(second.result).toBe("confirmed");
+    if (second.result === "confirmed" && second.job.status === "confirmed") expect(second.job.alreadyDone).toBe(true);
+    expect(transport.delivered.get("guid-1")).toBe(1);
+  });
+
+  it("processes duplicate queue deliveries concurrently without a second delivery", async () => {
+    const { engine, transport, jobs } = setup();
+    await engine.ingest(deliverJob());
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => engine.process("deliver-message:lz:guid-1")));
+    expect(outcomes.some((o) => o.result === "confirmed")).toBe(true);
+    expect(transport.delivered.get("guid-1")).toBe(1);
+    expect((await jobs.get("deliver-message:lz:guid-1"))?.status).toBe("confirmed");
+  });
+
+  it("backs off on retryable errors, dead-letters with the reason after the limit, and the operator can retry", async () => {
+    const { engine, transport, clock, queued } = setup();
+    const rpcDown = () => {
+      throw new SlabridgeError("RPC unavailable", { retryable: true });
+    };
+    transport.failNext.push(rpcDown, rpcDown, rpcDown);
+    transport.deliver = async () => {
+      const fault = transport.failNext.shift();
+      if (fault) fault();
+      return { transactions: ["0xtx"], status: "delivered" };
+    };
+    await engine.ingest(deliverJob());
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("failed");
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("waiting"); // backoff not elapsed
+    clock.ms += 1_000;
+    expect(await engine.retryDue()).toEqual(["deliver-message:lz:guid-1"]);
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("failed");
+    clock.ms += 10_000;
+    const last = await engine.process("deliver-message:lz:guid-1");
+    expect(last.result).toBe("dead-lettered");
+    if (last.result === "dead-lettered" && last.job.status === "dead-lettered") {
+      expect(last.job.reason).toContain("RPC unavailable");
+      expect(last.job.attempts).toBe(3);
+    }
+    expect(await engine.retryDeadLettered("deliver-message:lz:guid-1")).toBe(true);
+    expect(queued.at(-1)).toBe("deliver-message:lz:guid-1");
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("confirmed");
+  });
+
+  it("dead-letters at once when the destination refuses the message", async () => {
+    const { engine, transport } = setup();
+    transport.refuse = true;
+    await engine.ingest(deliverJob());
+    const outcome = await engine.process("deliver-message:lz:guid-1");
+    expect(outcome.result).toBe("dead-lettered");
+    expect(transport.delivered.size).toBe(0);
+  });
+
+  it("relays an epoch's receipts in batches once the epoch is over, resuming after a crash without a duplicate", async () => {
+    const { engine, source, clock } = setup({ payments: 250, epochEndsAt: 2_000_000 });
+    await engine.ingest(receiptsJob());
+    const early = await engine.process("relay-receipts:31337:1:7");
+    expect(early.result).toBe("waiting");
+    if (early.result === "waiting") expect(early.job.attempts).toBe(0); // not ready is not an attempt
+    clock.ms = 2_000_000;
+    source.crashAfterBatch = 2;
+    expect(await engine.retryDue()).toEqual(["relay-receipts:31337:1:7"]);
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("failed");
+    clock.ms += 1_000;
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("confirmed");
+    expect(source.batches).toEqual([100, 100, 50]);
+  });
+
+  it("reports an unknown job without creating anything", async () => {
+    const { engine, jobs } = setup();
+    expect((await engine.process("deliver-message:lz:nope")).result).toBe("unknown-job");
+    expect(await jobs.get("deliver-message:lz:nope")).toBeUndefined();
+  });
+});
+
+describe("parseRelayQueueMessage", () => {
+  it("accepts a job id and rejects malformed bodies with a typed error", () => {
+    expect(parseRelayQueueMessage('{"jobId":"deliver-message:lz:0xabc"}').jobId).toBe("deliver-message:lz:0xabc");
+    for (const body of ["", "not json", "{}", '{"jobId":42}', '{"jobId":"../../etc"}', "[]"]) {
+      expect(() => parseRelayQueueMessage(body)).toThrow(MalformedQueueMessageError);
+    }
+  });
+});

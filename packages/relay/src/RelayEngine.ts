@@ -1,0 +1,288 @@
+import {
+  type Clock,
+  type ConfirmedJob,
+  type DeadLetteredJob,
+  type FailedJob,
+  type FinalizedJob,
+  type Job,
+  type JobStore,
+  nextRetryDelay,
+  type RetryPolicy,
+  SlabridgeError,
+  type SubmittedJob,
+  type Transport,
+  type TransportName,
+} from "@slabridge/core";
+import type { ReceiptSource } from "./ReceiptSource.ts";
+
+/** Everything the engine needs, as ports: the same engine runs in Lambda and in the local runtime. */
+export interface RelayEngineOptions {
+  jobs: JobStore;
+  transports: Partial<Record<TransportName, Transport>>;
+  receiptSources: ReadonlyMap<number, ReceiptSource>;
+  /** Puts a job id on the relay queue. */
+  enqueue(jobId: string): Promise<void>;
+  clock: Clock;
+  retry: RetryPolicy;
+  /** Payments per receipt batch. */
+  maxPaymentsPerBatch: number;
+  /** Upper bound on transitions per `process` call, so one message can't spin forever. */
+  maxStepsPerRun?: number;
+  random?: () => number;
+}
+
+/** What one `process` call did. */
+export type ProcessOutcome =
+  | { jobId: string; result: "confirmed" | "waiting" | "failed" | "dead-lettered" | "already-final"; job: Job }
+  | { jobId: string; result: "unknown-job" };
+
+/** The job is not ready yet (e.g. its epoch has not ended); not a failure, not counted as an attempt. */
+export class NotReadyError extends SlabridgeError {
+  override readonly name = "NotReadyError" as const;
+  constructor(
+    reason: string,
+    readonly retryAt: number,
+  ) {
+    super(reason, { retryable: true });
+  }
+}
+
+/** No transport is configured for a job's route. */
+export class MissingTransportError extends SlabridgeError {
+  override readonly name = "MissingTransportError" as const;
+  constructor(transport: string) {
+    super(`no ${transport} transport configured`, { retryable: false });
+  }
+}
+
+/**
+ * The relay engine. Each job moves one legal step at a time through conditional writes; before any submit it asks
+ * the destination (through the transport or the receipt source) what is already done, and on-chain replay protection
+ * stands behind that. So a crash at any point, a duplicate queue delivery or two workers racing never deliver twice:
+ * the loser of a race re-reads the job and sees the winner's step.
+ *
+ * @example
+ * const engine = new RelayEngine({ jobs, transports: { layerzero, wormhole }, receiptSources, enqueue, clock, retry, maxPaymentsPerBatch: 100 });
+ * await engine.ingest(job);          // from a watcher: stores it once, queues it
+ * await engine.process(job.id);      // from the relay queue consumer
+ */
+export class RelayEngine {
+  readonly #o: RelayEngineOptions;
+
+  constructor(options: RelayEngineOptions) {
+    this.#o = options;
+  }
+
+  /** Stores an observed job unless it exists (a duplicate observation) and queues it. */
+  async ingest(job: Job): Promise<"created" | "exists"> {
+    const result = await this.#o.jobs.create(job);
+    if (result === "created") await this.#o.enqueue(job.id);
+    return result;
+  }
+
+  /** Advances one job as far as it can go now. Safe to call any number of times, concurrently. */
+  async process(jobId: string): Promise<ProcessOutcome> {
+    const maxSteps = this.#o.maxStepsPerRun ?? 16;
+    for (let step = 0; step < maxSteps; step++) {
+      const job = await this.#o.jobs.get(jobId);
+      if (!job) return { jobId, result: "unknown-job" };
+      switch (job.status) {
+        case "confirmed":
+          return { jobId, result: step === 0 ? "already-final" : "confirmed", job };
+        case "dead-lettered":
+          return { jobId, result: step === 0 ? "already-final" : "dead-lettered", job };
+        case "failed":
+          if (!job.retryable) {
+            await this.#move(job, this.#deadLetter(job, job.reason));
+            continue;
+          }
+          if (job.nextAttemptAt > this.#o.clock.now()) return { jobId, result: "waiting", job };
+          await this.#move(job, this.#refinalize(job));
+          continue;
+        case "observed":
+          // Watchers only emit past the source's confirmations, so an observed job is final on its source.
+          await this.#move(job, { ...this.#base(job), status: "finalized", confirmations: 0 });
+          continue;
+        case "finalized":
+        case "submitted": {
+          try {
+            await this.#work(job);
+          } catch (error) {
+            const failed = await this.#fail(job, error);
+            if (failed) return failed;
+          }
+          continue;
+        }
+        default: {
+          const never: never = job;
+          throw new Error(`unhandled job state ${(never as Job).status}`);
+        }
+      }
+    }
+    const job = await this.#o.jobs.get(jobId);
+    return job ? { jobId, result: "waiting", job } : { jobId, result: "unknown-job" };
+  }
+
+  /** Moves failed jobs whose backoff has elapsed back to work and queues them (the retry schedule). */
+  async retryDue(limit = 100): Promise<string[]> {
+    const now = this.#o.clock.now();
+    const due = await this.#o.jobs.listByStatus("failed", { limit });
+    const retried: string[] = [];
+    for (const job of due) {
+      if (job.status !== "failed") continue;
+      const next = job.retryable && job.nextAttemptAt <= now ? this.#refinalize(job) : undefined;
+      const deadLetter = !job.retryable ? this.#deadLetter(job, job.reason) : undefined;
+      const target = next ?? deadLetter;
+      if (target && (await this.#o.jobs.transition(job, target)) && next) {
+        await this.#o.enqueue(job.id);
+        retried.push(job.id);
+      }
+    }
+    return retried;
+  }
+
+  /** Operator command: gives a dead-lettered job a fresh set of attempts and queues it. */
+  async retryDeadLettered(jobId: string): Promise<boolean> {
+    const job = await this.#o.jobs.get(jobId);
+    if (job?.status !== "dead-lettered") return false;
+    const next: FinalizedJob = { ...this.#base(job), status: "finalized", confirmations: 0, attempts: 0 };
+    if (!(await this.#o.jobs.transition(job, next))) return false;
+    await this.#o.enqueue(jobId);
+    return true;
+  }
+
+  async #work(job: FinalizedJob | SubmittedJob): Promise<void> {
+    switch (job.kind) {
+      case "deliver-message":
+        return this.#deliver(job);
+      case "relay-receipts":
+        return this.#relayReceipts(job);
+      case "refund":
+      case "settle":
+        throw new SlabridgeError(`${job.kind} jobs are not handled by the relay engine`, { retryable: false });
+    }
+  }
+
+  async #deliver(job: FinalizedJob | SubmittedJob): Promise<void> {
+    const ref = job.messageRef;
+    if (!ref) throw new SlabridgeError(`job ${job.id} has no message ref`, { retryable: false });
+    const transport = this.#transport(ref.transport);
+    // Ask the destination first: someone (another worker, a previous run that crashed) may have delivered it.
+    const status = await transport.status(ref, job.destinationChainId);
+    if (status === "delivered") return this.#confirm(job, "", true);
+    if (status === "failed") {
+      throw new SlabridgeError(`destination refuses message ${ref.messageId}`, { retryable: false });
+    }
+    const { transactions, status: after } = await transport.deliver(ref, job.destinationChainId);
+    if (after !== "delivered") {
+      throw new SlabridgeError(`message ${ref.messageId} is ${after} after delivery`, { retryable: true });
+    }
+    await this.#confirm(job, transactions.at(-1) ?? "", transactions.length === 0);
+  }
+
+  async #relayReceipts(job: FinalizedJob | SubmittedJob): Promise<void> {
+    const epochRef = job.epochRef;
+    if (!epochRef) throw new SlabridgeError(`job ${job.id} has no (model, epoch)`, { retryable: false });
+    const source = this.#o.receiptSources.get(job.source.chainId);
+    if (!source) throw new SlabridgeError(`no receipt source for chain ${job.source.chainId}`, { retryable: false });
+    let last = "";
+    for (;;) {
+      const progress = await source.progress(epochRef.modelId, epochRef.epoch);
+      if (progress.relayedAll) return this.#confirm(job, last, last === "");
+      if (!progress.epochOver) throw new NotReadyError("epoch not over on the payment chain", progress.epochEndsAt);
+      // The source's own cursor (on chain for EVM) makes each batch go out once, even if we crash right here.
+      const { transaction } = await source.relayNextBatch(
+        epochRef.modelId,
+        epochRef.epoch,
+        job.transport,
+        this.#o.maxPaymentsPerBatch,
+      );
+      last = transaction;
+    }
+  }
+
+  async #confirm(job: FinalizedJob | SubmittedJob, transaction: string, alreadyDone: boolean): Promise<void> {
+    const now = this.#o.clock.now();
+    const next: ConfirmedJob = {
+      ...this.#base(job),
+      status: "confirmed",
+      ...(transaction ? { destinationTransaction: transaction } : {}),
+      alreadyDone,
+      confirmedAt: now,
+    };
+    await this.#move(job, next);
+  }
+
+  /** Records a failure; returns an outcome when processing should stop for now. */
+  async #fail(job: FinalizedJob | SubmittedJob, error: unknown): Promise<ProcessOutcome | undefined> {
+    const now = this.#o.clock.now();
+    if (error instanceof NotReadyError) {
+      // Not a failure of ours: park it until it can be ready, without spending an attempt.
+      const parked: FailedJob = {
+        ...this.#base(job),
+        status: "failed",
+        reason: `not ready: ${error.shortMessage}`,
+        retryable: true,
+        nextAttemptAt: error.retryAt,
+      };
+      if (!(await this.#o.jobs.transition(job, parked))) return undefined;
+      return { jobId: job.id, result: "waiting", job: parked };
+    }
+    const retryable = error instanceof SlabridgeError ? error.retryable : true;
+    const reason = error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
+    const attempts = job.attempts + 1;
+    const delay = retryable ? nextRetryDelay(attempts, this.#o.retry, this.#o.random) : undefined;
+    const failed: FailedJob = {
+      ...this.#base(job),
+      status: "failed",
+      attempts,
+      reason,
+      retryable: delay !== undefined,
+      nextAttemptAt: now + (delay ?? 0),
+    };
+    if (!(await this.#o.jobs.transition(job, failed))) return undefined; // someone moved it: re-read
+    if (delay === undefined) {
+      await this.#move(failed, this.#deadLetter(failed, reason));
+      const dead = (await this.#o.jobs.get(job.id)) ?? failed;
+      return { jobId: job.id, result: "dead-lettered", job: dead };
+    }
+    return { jobId: job.id, result: "failed", job: failed };
+  }
+
+  #refinalize(job: FailedJob): FinalizedJob {
+    return { ...this.#base(job), status: "finalized", confirmations: 0 };
+  }
+
+  #deadLetter(job: FailedJob, reason: string): DeadLetteredJob {
+    return { ...this.#base(job), status: "dead-lettered", reason, deadLetteredAt: this.#o.clock.now() };
+  }
+
+  /** The fields every state keeps, with the version bumped: the next state adds its own. */
+  #base(job: Job) {
+    return {
+      id: job.id,
+      kind: job.kind,
+      version: job.version + 1,
+      source: job.source,
+      destinationChainId: job.destinationChainId,
+      transport: job.transport,
+      payload: job.payload,
+      attempts: job.attempts,
+      createdAt: job.createdAt,
+      updatedAt: this.#o.clock.now(),
+      ...(job.messageRef ? { messageRef: job.messageRef } : {}),
+      ...(job.epochRef ? { epochRef: job.epochRef } : {}),
+    };
+  }
+
+  /** One conditional step; losing a race is fine (the caller re-reads), anything else propagates. */
+  async #move(from: Job, to: Job): Promise<boolean> {
+    return this.#o.jobs.transition(from, to);
+  }
+
+  #transport(name: TransportName): Transport {
+    const transport = this.#o.transports[name];
+    if (!transport) throw new MissingTransportError(name);
+    return transport;
+  }
+}

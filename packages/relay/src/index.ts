@@ -1,0 +1,14 @@
+export {
+  MalformedQueueMessageError,
+  parseRelayQueueMessage,
+  type RelayQueueMessage,
+  relayQueueMessageSchema,
+} from "./queueMessage.ts";
+export type { ReceiptProgress, ReceiptSource } from "./ReceiptSource.ts";
+export {
+  MissingTransportError,
+  NotReadyError,
+  type ProcessOutcome,
+  RelayEngine,
+  type RelayEngineOptions,
+} from "./RelayEngine.ts";
