@@ -41,7 +41,7 @@ export async function signTestVaa(fields: TestVaaFields, signers: readonly Hex[]
   const signatures = await Promise.all(
     signers.map(async (privateKey, i) => {
       const { r, s, yParity } = await sign({ hash: digest, privateKey });
-      return { guardianIndex: indices?.[i] ?? i, signature: new Signature(BigInt(r), BigInt(s), yParity) };
+      return { guardianIndex: indices?.[i] ?? i, signature: new Signature(BigInt(r), BigInt(s), yParity ?? 0) };
     }),
   );
   return serialize(createVAA("Uint8Array", { ...base, signatures }));
