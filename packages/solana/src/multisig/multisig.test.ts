@@ -96,7 +96,12 @@ describe("multisig refunds and payouts", () => {
     expect(batches.flatMap((b) => b.outflows)).toEqual([found]);
 
     // The retry (crash, timeout, second worker after the lock expired) checks first and pays nothing.
-    const again = await sendVaultTransferOnce({ connection: world.connection, sender, transfer, operators: [op0, op2] });
+    const again = await sendVaultTransferOnce({
+      connection: world.connection,
+      sender,
+      transfer,
+      operators: [op0, op2],
+    });
     expect(again).toEqual({ status: "already-done", outflow: found });
     expect(await tokenBalance(world, world.fx.vault)).toBe(vaultBefore - payment.amount);
   });
@@ -139,7 +144,10 @@ describe("multisig refunds and payouts", () => {
   });
 
   it("refuses to build a transfer out of the vault without a refund or payout memo", () => {
-    const base = refundOf(payment, world.operators.slice(0, 2).map((k) => k.publicKey));
+    const base = refundOf(
+      payment,
+      world.operators.slice(0, 2).map((k) => k.publicKey),
+    );
     expect(() => buildMultisigTransfer({ ...base, memo: "refund please" })).toThrow(
       expect.objectContaining({ name: "MalformedMemoError", reason: "not-slabridge" }),
     );
