@@ -1,0 +1,234 @@
+import { devnetStablecoinAbi } from "@slabridge/contracts";
+import { MemoryNonceStore } from "@slabridge/store";
+import { type Account, type Address, encodeFunctionData, type Hash, parseEther, parseGwei } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ContractRevertedError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
+import { startTestChain, type TestChain } from "../testing/testChain.ts";
+import { EvmSender, type EvmSenderOptions, type SenderEvent, type Submission } from "./EvmSender.ts";
+
+let chain: TestChain;
+
+beforeAll(async () => {
+  chain = await startTestChain();
+});
+
+afterAll(async () => {
+  await chain?.stop();
+});
+
+afterEach(async () => {
+  chain.tap.before = undefined;
+  await chain.test.setAutomine(true);
+});
+
+const transferData = (amount: bigint, to: Address = "0x000000000000000000000000000000000000dEaD") =>
+  encodeFunctionData({ abi: devnetStablecoinAbi, functionName: "transfer", args: [to, amount] });
+
+function sender(overrides: Partial<EvmSenderOptions> & { account: Account | Address }) {
+  const submissions: Submission[] = [];
+  const events: SenderEvent[] = [];
+  const instance = new EvmSender({
+    client: chain.client,
+    nonceStore: new MemoryNonceStore(),
+    senderId: `evm:31337:${typeof overrides.account === "string" ? overrides.account : overrides.account.address}`,
+    gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
+    stuckAfterMs: 60_000,
+    receiptTimeoutMs: 20_000,
+    onSubmitted: (s) => {
+      submissions.push(s);
+    },
+    onEvent: (e) => events.push(e),
+    ...overrides,
+  });
+  return { sender: instance, submissions, events };
+}
+
+async function receiptOrUndefined(hash: Hash) {
+  return await chain.client.getTransactionReceipt({ hash }).catch(() => undefined);
+}
+
+/** Resolves once `predicate` holds (polled), for steps that wait on the sender's progress. */
+async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("EvmSender", () => {
+  it("gives 10 concurrent sends distinct consecutive nonces, all mined", async () => {
+    const { sender: s } = sender({ account: chain.deployer });
+    const start = await chain.client.getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.send({ to: chain.token, data: transferData(BigInt(i + 1)) })),
+    );
+    expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => start + i));
+    for (const r of results) expect(r.receipt.status).toBe("success");
+  });
+
+  it("calls onSubmitted before the receipt exists", async () => {
+    await chain.test.setAutomine(false);
+    const seen: Array<{ hash: Hash; minedAtCallback: boolean }> = [];
+    const { sender: s } = sender({
+      account: chain.deployer,
+      onSubmitted: async ({ hash }) => {
+        seen.push({ hash, minedAtCallback: (await receiptOrUndefined(hash)) !== undefined });
+      },
+    });
+    const sending = s.send({ to: chain.token, data: transferData(5n) });
+    await until(() => seen.length === 1);
+    await chain.test.mine({ blocks: 1 });
+    const result = await sending;
+    expect(seen).toEqual([{ hash: result.receipt.transactionHash, minedAtCallback: false }]);
+  });
+
+  it("replaces a stuck transaction at the same nonce with fees >= 1.1x; exactly one of the two lands", async () => {
+    // A local key (signed in process), funded by anvil.
+    const account = privateKeyToAccount(generatePrivateKey());
+    await chain.test.setBalance({ address: account.address, value: parseEther("10") });
+    await chain.test.setAutomine(false);
+    const sent: Array<Submission & { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }> = [];
+    const { sender: s } = sender({
+      account,
+      stuckAfterMs: 150,
+      // Read each broadcast back from the node's pool while it is still there (awaited before the sender waits).
+      onSubmitted: async (submission) => {
+        const tx = await chain.client.getTransaction({ hash: submission.hash });
+        sent.push({
+          ...submission,
+          ...(tx.maxFeePerGas === undefined ? {} : { maxFeePerGas: tx.maxFeePerGas }),
+          ...(tx.maxPriorityFeePerGas === undefined ? {} : { maxPriorityFeePerGas: tx.maxPriorityFeePerGas }),
+        });
+      },
+    });
+    const sending = s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    await until(() => sent.length === 2);
+    await chain.test.mine({ blocks: 1 });
+    const result = await sending;
+
+    const [original, replacement] = sent;
+    expect(original?.replacement).toBe(false);
+    expect(replacement).toMatchObject({ nonce: original?.nonce, replacement: true });
+    expect(result.hashes).toEqual([original?.hash, replacement?.hash]);
+    const landed = await Promise.all(result.hashes.map(receiptOrUndefined));
+    expect(landed.filter((r) => r !== undefined)).toHaveLength(1);
+    expect(result.receipt.transactionHash).toBe(replacement?.hash);
+    expect(await chain.client.getTransactionCount({ address: account.address })).toBe(1);
+    // Both fee fields bumped by at least 1.1x.
+    expect((replacement?.maxFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual((original?.maxFeePerGas ?? 1n) * 11n);
+    expect((replacement?.maxPriorityFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual(
+      (original?.maxPriorityFeePerGas ?? 1n) * 11n,
+    );
+  });
+
+  it("keeps waiting at the fee cap instead of sending an underpriced replacement", async () => {
+    await chain.test.setAutomine(false);
+    const fees = await chain.client.estimateFeesPerGas();
+    const {
+      sender: s,
+      submissions,
+      events,
+    } = sender({
+      account: chain.deployer,
+      stuckAfterMs: 50,
+      gasBump: { factor: 1.1, maxFeePerGasCap: fees.maxFeePerGas },
+    });
+    const sending = s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    await until(() => events.some((e) => e.type === "fee-cap-reached"));
+    await chain.test.mine({ blocks: 1 });
+    const result = await sending;
+    expect(submissions).toHaveLength(1);
+    expect(result.receipt.transactionHash).toBe(submissions[0]?.hash);
+  });
+
+  it("on 'nonce too low' because its own first transaction got mined, returns that receipt and sends nothing new", async () => {
+    await chain.test.setAutomine(false);
+    const { sender: s, submissions } = sender({
+      account: chain.deployer,
+      stuckAfterMs: 100,
+      client: chain.tappedClient,
+    });
+    // The original gets mined just before the replacement reaches the node.
+    let sends = 0;
+    chain.tap.before = async (method) => {
+      if (method === "eth_sendTransaction" && ++sends === 2) await chain.test.mine({ blocks: 1 });
+    };
+    const result = await s.send({ to: chain.token, data: transferData(3n) });
+    expect(sends).toBe(2);
+    expect(submissions).toHaveLength(1);
+    expect(result.receipt.transactionHash).toBe(submissions[0]?.hash);
+    expect(result.receipt.status).toBe("success");
+  });
+
+  it("resumes after a restart: a send that timed out but was mined meanwhile returns its receipt with no new send", async () => {
+    await chain.test.setAutomine(false);
+    const store = new MemoryNonceStore();
+    const { sender: before } = sender({ account: chain.deployer, nonceStore: store, receiptTimeoutMs: 200 });
+    const timedOut = await before.send({ to: chain.token, data: transferData(4n) }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(ReceiptTimeoutError);
+    const { nonce, hashes } = timedOut as ReceiptTimeoutError;
+    await chain.test.mine({ blocks: 1 });
+
+    const { sender: after } = sender({ account: chain.deployer, nonceStore: store, client: chain.tappedClient });
+    const sendsBefore = chain.tap.count("eth_sendTransaction") + chain.tap.count("eth_sendRawTransaction");
+    const result = await after.resume({ nonce, hashes });
+    expect(result.receipt.transactionHash).toBe(hashes[0]);
+    expect(chain.tap.count("eth_sendTransaction") + chain.tap.count("eth_sendRawTransaction")).toBe(sendsBefore);
+  });
+
+  it("resumes a still-pending send by bumping it at the same nonce", async () => {
+    await chain.test.setAutomine(false);
+    const store = new MemoryNonceStore();
+    const { sender: before } = sender({ account: chain.deployer, nonceStore: store, receiptTimeoutMs: 100 });
+    const timedOut = (await before.send({ to: chain.token, data: transferData(6n) }).catch((e: unknown) => e)) as
+      | ReceiptTimeoutError
+      | undefined;
+    expect(timedOut).toBeInstanceOf(ReceiptTimeoutError);
+    const { sender: after, submissions } = sender({ account: chain.deployer, nonceStore: store });
+    const resuming = after.resume({ nonce: timedOut?.nonce ?? -1, hashes: timedOut?.hashes ?? [] });
+    await until(() => submissions.length === 1);
+    await chain.test.mine({ blocks: 1 });
+    const result = await resuming;
+    expect(submissions[0]).toMatchObject({ nonce: timedOut?.nonce, replacement: true });
+    expect(result.receipt.transactionHash).toBe(submissions[0]?.hash);
+  });
+
+  it("throws NonceTakenError when the nonce was used by a transaction it did not send", async () => {
+    const nonce = await chain.client.getTransactionCount({ address: chain.deployer });
+    await chain.transfer(1n); // someone else with the same key
+    const { sender: s } = sender({ account: chain.deployer });
+    const unknownHash = `0x${"ab".repeat(32)}` as Hash;
+    const error = await s.resume({ nonce, hashes: [unknownHash] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonceTakenError);
+    expect((error as NonceTakenError).nonce).toBe(nonce);
+  });
+
+  it("reports a revert as ContractRevertedError with the decoded error name, before spending a nonce", async () => {
+    const store = new MemoryNonceStore();
+    const { sender: s } = sender({ account: chain.other, nonceStore: store });
+    const error = await s
+      .send({ to: chain.token, data: transferData(10n ** 30n, chain.deployer), abi: devnetStablecoinAbi })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractRevertedError);
+    expect((error as ContractRevertedError).errorName).toBe("ERC20InsufficientBalance");
+    expect((error as ContractRevertedError).retryable).toBe(false);
+    expect(await store.peek(`evm:31337:${chain.other}`)).toBeUndefined();
+  });
+
+  it("decodes a revert mined on chain (gas given, no estimate) and names its transaction", async () => {
+    const { sender: s } = sender({ account: chain.other });
+    const error = await s
+      .send({
+        to: chain.token,
+        data: transferData(10n ** 30n, chain.deployer),
+        gas: 100_000n,
+        abi: devnetStablecoinAbi,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContractRevertedError);
+    expect((error as ContractRevertedError).errorName).toBe("ERC20InsufficientBalance");
+    expect((error as ContractRevertedError).transactionHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+});
