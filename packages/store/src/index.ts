@@ -1,5 +1,12 @@
 // @slabridge/store: DynamoDB implementations of core's store ports, and in-memory twins with the same semantics.
 
+export { type CreateStoresOptions, createStores, type DynamoStores } from "./dynamo/createStores.ts";
+export { DynamoCursorStore } from "./dynamo/DynamoCursorStore.ts";
+export { DynamoJobStore } from "./dynamo/DynamoJobStore.ts";
+export { DynamoNonceStore } from "./dynamo/DynamoNonceStore.ts";
+export { DynamoPaymentStore } from "./dynamo/DynamoPaymentStore.ts";
+export type { DynamoStoreConfig } from "./dynamo/DynamoStoreConfig.ts";
+export { translateAwsError } from "./dynamo/translateAwsError.ts";
 export { ConflictingRecordError } from "./errors/ConflictingRecordError.ts";
 export { CorruptRecordError } from "./errors/CorruptRecordError.ts";
 export { InvalidStoreInputError } from "./errors/InvalidStoreInputError.ts";

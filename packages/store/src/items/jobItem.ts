@@ -1,17 +1,21 @@
 import type { Job } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
+import { checkedParse } from "./checkedParse.ts";
 import { fields } from "./fieldSchemas.ts";
 import { parseItem } from "./parseItem.ts";
+import { toStorable } from "./toStorable.ts";
 
 /** A job as DynamoDB stores it: the job's fields, `id` renamed to the key `jobId`, bigints as decimal strings. */
 export type JobItem = Record<string, unknown>;
 
+// Nested objects are written whole, so an unknown nested field is an error rather than silently dropped.
+const object = z.strictObject;
 const base = {
   jobId: fields.text,
   kind: z.enum(["relay-receipts", "deliver-message", "refund", "settle"]),
   version: fields.count,
-  source: z.object({
+  source: object({
     chainId: fields.count,
     transaction: fields.text,
     block: fields.decimal,
@@ -21,11 +25,21 @@ const base = {
   destinationChainId: fields.count,
   transport: z.enum(["layerzero", "wormhole"]),
   payload: fields.hex,
+  messageRef: object({
+    transport: z.enum(["layerzero", "wormhole"]),
+    messageId: fields.text,
+    sourceChainId: fields.count,
+    sourceTransaction: fields.text,
+  }).exactOptional(),
+  epochRef: object({ modelId: fields.decimal, epoch: fields.decimal }).exactOptional(),
   attempts: fields.count,
   createdAt: fields.timestamp,
   updatedAt: fields.timestamp,
 };
-
+/**
+ * Nested objects are strict (the store writes them whole); the top level is loose on read (`storedAt`) and, on
+ * write, keeps the fields of the job's own status (a spread from the previous status may carry others).
+ */
 const jobItemSchema = z.discriminatedUnion("status", [
   z.object({ ...base, status: z.literal("observed") }),
   z.object({
@@ -45,7 +59,7 @@ const jobItemSchema = z.discriminatedUnion("status", [
   z.object({
     ...base,
     status: z.literal("confirmed"),
-    destinationTransaction: fields.text,
+    destinationTransaction: fields.text.exactOptional(),
     alreadyDone: z.boolean(),
     confirmedAt: fields.timestamp,
   }),
@@ -59,18 +73,8 @@ const jobItemSchema = z.discriminatedUnion("status", [
   z.object({ ...base, status: z.literal("dead-lettered"), reason: z.string(), deadLetteredAt: fields.timestamp }),
 ]);
 
-function toRawItem(job: Job): JobItem {
-  const { id, source, ...rest } = job;
-  const item: JobItem = { jobId: id, source: { ...source, block: source.block.toString() } };
-  // Absent optionals must not be written as undefined (the document client rejects them).
-  for (const [name, value] of Object.entries(rest)) if (value !== undefined) item[name] = value;
-  return item;
-}
-
-function fromParsed(parsed: z.output<typeof jobItemSchema>): Job {
-  const { jobId, ...rest } = parsed;
-  return { ...rest, id: jobId };
-}
+/** Every field some status has: anything else on a job is a field the store does not know and would lose. */
+const KNOWN_FIELDS = new Set(jobItemSchema.options.flatMap((option) => Object.keys(option.shape)));
 
 /**
  * Converts jobs to stored items and back; the one place the item shape is defined, shared by the memory and the
@@ -79,21 +83,19 @@ function fromParsed(parsed: z.output<typeof jobItemSchema>): Job {
  * @example const item = jobItem.encode(job); const again = jobItem.decode("Jobs", item); // deep-equal to job
  */
 export const jobItem = {
-  /** The item to store; throws {@link InvalidStoreInputError} when the job would not read back. */
+  /** The item to store; throws InvalidStoreInputError when the job would not read back exactly. */
   encode(job: Job): JobItem {
-    const parsed = jobItemSchema.safeParse(toRawItem(job));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidStoreInputError(
-        `job ${job.id} cannot be stored: ${issue?.path.map(String).join(".") ?? ""} ${issue?.message ?? ""}`,
-      );
-    }
-    // Re-encode the parsed job so fields outside the schema are never stored.
-    return toRawItem(fromParsed(parsed.data));
+    const { id, ...rest } = job;
+    const raw = { jobId: id, ...toStorable(rest) };
+    const unknown = Object.keys(raw).find((name) => !KNOWN_FIELDS.has(name));
+    if (unknown !== undefined) throw new InvalidStoreInputError(`job ${id} cannot be stored: unknown field ${unknown}`);
+    const { jobId, ...parsed } = checkedParse(jobItemSchema, raw, `job ${id}`);
+    return { jobId, ...toStorable(parsed) };
   },
   /** The job a stored item holds; throws CorruptRecordError when it does not parse. */
   decode(table: string, item: unknown): Job {
     const key = typeof item === "object" && item !== null && "jobId" in item ? String(item.jobId) : "(no jobId)";
-    return fromParsed(parseItem(jobItemSchema, table, key, item));
+    const { jobId, ...rest } = parseItem(jobItemSchema, table, key, item);
+    return { ...rest, id: jobId };
   },
 } as const;

@@ -1,14 +1,15 @@
 import type { PaymentRecord } from "@slabridge/core";
 import { z } from "zod";
 import { CorruptRecordError } from "../errors/CorruptRecordError.ts";
-import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
+import { checkedParse } from "./checkedParse.ts";
 import { fields } from "./fieldSchemas.ts";
 import { parseItem } from "./parseItem.ts";
+import { toStorable } from "./toStorable.ts";
 
 /** A payment as stored: keys `epochKey` + `paymentId`, bigints as decimal strings. */
 export type PaymentItem = Record<string, unknown>;
 
-const paymentItemSchema = z.object({
+const shape = {
   epochKey: fields.text,
   paymentId: fields.text,
   chainId: fields.count,
@@ -20,20 +21,15 @@ const paymentItemSchema = z.object({
   block: fields.decimal,
   blockHash: fields.text,
   observedAt: fields.timestamp,
-});
+};
+const strictSchema = z.strictObject(shape);
+const looseSchema = z.object(shape);
 
-/** The fields compared when the same key is recorded twice (everything that describes the payment). */
-const CONTENT_FIELDS = [
-  "chainId",
-  "modelId",
-  "epoch",
-  "buyer",
-  "amount",
-  "transaction",
-  "block",
-  "blockHash",
-  "observedAt",
-] as const;
+/**
+ * The fields compared when the same key is recorded twice: everything that describes the payment. Not `observedAt`:
+ * two watchers seeing one payment at different times is the same payment (the first observation is kept).
+ */
+const CONTENT_FIELDS = ["chainId", "modelId", "epoch", "buyer", "amount", "transaction", "block", "blockHash"] as const;
 
 function keyOf(item: unknown): string {
   if (typeof item !== "object" || item === null) return "(no key)";
@@ -52,34 +48,17 @@ export const paymentItem = {
   epochKey(chainId: number, modelId: bigint, epoch: bigint): string {
     return `${chainId}:${modelId}:${epoch}`;
   },
-  /** The item to store; throws {@link InvalidStoreInputError} when the payment would not read back. */
+  /** The item to store; throws InvalidStoreInputError when the payment would not read back exactly. */
   encode(payment: PaymentRecord): PaymentItem {
-    const item: PaymentItem = {
-      epochKey: paymentItem.epochKey(payment.chainId, payment.modelId, payment.epoch),
-      paymentId: payment.paymentId,
-      chainId: payment.chainId,
-      modelId: payment.modelId.toString(),
-      epoch: payment.epoch.toString(),
-      buyer: payment.buyer,
-      amount: payment.amount.toString(),
-      transaction: payment.transaction,
-      block: payment.block.toString(),
-      blockHash: payment.blockHash,
-      observedAt: payment.observedAt,
-    };
-    const parsed = paymentItemSchema.safeParse(item);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new InvalidStoreInputError(
-        `payment ${keyOf(item)} cannot be stored: ${issue?.path.map(String).join(".") ?? ""} ${issue?.message ?? ""}`,
-      );
-    }
+    const epochKey = paymentItem.epochKey(payment.chainId, payment.modelId, payment.epoch);
+    const item = { epochKey, ...toStorable(payment) };
+    checkedParse(strictSchema, item, `payment ${epochKey}/${payment.paymentId}`);
     return item;
   },
   /** The payment a stored item holds; throws CorruptRecordError when it does not parse or its key disagrees. */
   decode(table: string, item: unknown): PaymentRecord {
     const key = keyOf(item);
-    const { epochKey, ...payment } = parseItem(paymentItemSchema, table, key, item);
+    const { epochKey, ...payment } = parseItem(looseSchema, table, key, item);
     if (epochKey !== paymentItem.epochKey(payment.chainId, payment.modelId, payment.epoch)) {
       throw new CorruptRecordError(table, key, "epochKey", "does not match chainId:modelId:epoch");
     }

@@ -1,6 +1,7 @@
-import type { Cursor, CursorStore } from "@slabridge/core";
+import type { Clock, Cursor, CursorStore } from "@slabridge/core";
 import { type CursorItem, cursorItem } from "../items/cursorItem.ts";
 import { checkCursorAdvance } from "../rules/checkCursorAdvance.ts";
+import { systemClock } from "../systemClock.ts";
 
 const TABLE = "Cursors";
 
@@ -11,6 +12,11 @@ const TABLE = "Cursors";
  */
 export class MemoryCursorStore implements CursorStore {
   readonly #items = new Map<string, CursorItem>();
+  readonly #clock: Clock;
+
+  constructor(config: { clock?: Clock } = {}) {
+    this.#clock = config.clock ?? systemClock;
+  }
 
   async get(id: string): Promise<Cursor | undefined> {
     const item = this.#items.get(id);
@@ -23,7 +29,7 @@ export class MemoryCursorStore implements CursorStore {
     const stored = this.#items.get(next.id);
     const matches = expectedVersion === undefined ? stored === undefined : stored?.version === expectedVersion;
     if (!matches) return false;
-    this.#items.set(next.id, item);
+    this.#items.set(next.id, { ...item, storedAt: this.#clock.now() });
     return true;
   }
 

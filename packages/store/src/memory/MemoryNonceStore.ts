@@ -1,6 +1,7 @@
-import type { NonceStore } from "@slabridge/core";
+import type { Clock, NonceStore } from "@slabridge/core";
 import { nonceItem } from "../items/nonceItem.ts";
 import { checkNonce } from "../rules/checkNonce.ts";
+import { systemClock } from "../systemClock.ts";
 
 const TABLE = "Nonces";
 
@@ -11,13 +12,18 @@ const TABLE = "Nonces";
  */
 export class MemoryNonceStore implements NonceStore {
   readonly #items = new Map<string, Record<string, unknown>>();
+  readonly #clock: Clock;
+
+  constructor(config: { clock?: Clock } = {}) {
+    this.#clock = config.clock ?? systemClock;
+  }
 
   async reserve(senderId: string, chainPendingNonce: number): Promise<number> {
     checkNonce(senderId, chainPendingNonce);
     const stored = this.#items.get(senderId);
     const next = stored === undefined ? undefined : nonceItem.decodeNext(TABLE, senderId, stored);
     const nonce = Math.max(next ?? 0, chainPendingNonce);
-    this.#items.set(senderId, { senderId, next: nonce + 1 });
+    this.#items.set(senderId, { senderId, next: nonce + 1, storedAt: this.#clock.now() });
     return nonce;
   }
 

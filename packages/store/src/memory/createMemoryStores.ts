@@ -21,8 +21,8 @@ export function createMemoryStores(config: { clock?: Clock } = {}): MemoryStores
   const clockConfig = config.clock === undefined ? {} : { clock: config.clock };
   return {
     jobs: new MemoryJobStore(clockConfig),
-    cursors: new MemoryCursorStore(),
-    nonces: new MemoryNonceStore(),
+    cursors: new MemoryCursorStore(clockConfig),
+    nonces: new MemoryNonceStore(clockConfig),
     payments: new MemoryPaymentStore(clockConfig),
   };
 }

@@ -1,0 +1,78 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock } from "@slabridge/core";
+import type { TableKey } from "../../../../stacks/tables.ts";
+import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
+import { DynamoCursorStore } from "./DynamoCursorStore.ts";
+import { DynamoJobStore } from "./DynamoJobStore.ts";
+import { DynamoNonceStore } from "./DynamoNonceStore.ts";
+import { DynamoPaymentStore } from "./DynamoPaymentStore.ts";
+import { toDocumentClient } from "./toDocumentClient.ts";
+
+/** Options of {@link createStores}. */
+export interface CreateStoresOptions {
+  /** A local DynamoDB (loopback only, e.g. the devnet's); absent in AWS, where the region's endpoint is used. */
+  endpoint?: string;
+  region: string;
+  /** Physical table names (SST outputs in AWS, `startLocalDynamo().tableNames` locally). */
+  tableNames: Readonly<Record<Extract<TableKey, "jobs" | "cursors" | "payments" | "nonces">, string>>;
+  clock?: Clock;
+}
+
+/** The four DynamoDB stores, sharing one client. */
+export interface DynamoStores {
+  jobs: DynamoJobStore;
+  cursors: DynamoCursorStore;
+  nonces: DynamoNonceStore;
+  payments: DynamoPaymentStore;
+  /** The shared document client (for health checks). */
+  client: DynamoDBDocumentClient;
+  /** Closes the client's sockets. */
+  destroy(): void;
+}
+
+/** Placeholders a local server accepts; they also keep the SDK off the default chain (no metadata-service probe). */
+const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+function localEndpoint(endpoint: string): string {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    throw new InvalidStoreInputError(`local DynamoDB endpoint ${endpoint} is not a URL`);
+  }
+  // Dummy credentials are only ever sent to this machine.
+  if (!LOOPBACK_HOSTS.has(host)) {
+    throw new InvalidStoreInputError(`local DynamoDB endpoint ${endpoint} must be on loopback (127.0.0.1, ::1)`);
+  }
+  return endpoint;
+}
+
+/**
+ * Creates all four stores on one client: with `endpoint` a local DynamoDB on loopback with explicit dummy
+ * credentials; without, AWS with the default credential chain (the Lambda role).
+ *
+ * @example const { jobs, payments, destroy } = createStores({ endpoint: dynamo.endpoint, region: "us-east-1", tableNames: dynamo.tableNames });
+ */
+export function createStores(options: CreateStoresOptions): DynamoStores {
+  const client =
+    options.endpoint === undefined
+      ? new DynamoDBClient({ region: options.region })
+      : new DynamoDBClient({
+          region: options.region,
+          endpoint: localEndpoint(options.endpoint),
+          credentials: LOCAL_CREDENTIALS,
+        });
+  const doc = toDocumentClient(client);
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
+  const { tableNames } = options;
+  return {
+    jobs: new DynamoJobStore({ client: doc, tableName: tableNames.jobs, ...clock }),
+    cursors: new DynamoCursorStore({ client: doc, tableName: tableNames.cursors, ...clock }),
+    nonces: new DynamoNonceStore({ client: doc, tableName: tableNames.nonces, ...clock }),
+    payments: new DynamoPaymentStore({ client: doc, tableName: tableNames.payments, ...clock }),
+    client: doc,
+    destroy: () => client.destroy(),
+  };
+}
