@@ -33,6 +33,19 @@ function chainOf(devnet: Devnet, chainId: number) {
   return chain;
 }
 
+// One queue per (chain, sender), shared by every transport instance in the process: stands in for the nonce store
+// the production sender uses, so racing workers on one key never pick the same nonce.
+const queues = new Map<string, Promise<unknown>>();
+
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const run = (queues.get(key) ?? Promise.resolve()).then(task, task);
+  queues.set(
+    key,
+    run.catch(() => {}),
+  );
+  return run;
+}
+
 /** A submitter sending from an unlocked anvil account, recording each transaction in `log`. */
 export function devnetSubmitter(
   devnet: Devnet,
@@ -43,7 +56,9 @@ export function devnetSubmitter(
   return {
     async send(chainId, { to, data, value }) {
       const { publicClient, wallet } = devnet.evm.clients(chainId);
-      const hash = await wallet(address).sendTransaction({ to, data, value: value ?? 0n });
+      const hash = await serialized(`${chainId}:${address}`, () =>
+        wallet(address).sendTransaction({ to, data, value: value ?? 0n }),
+      );
       const { status } = await publicClient.waitForTransactionReceipt({ hash });
       log.push({ chainId, role, step: SELECTORS[data.slice(0, 10)] ?? "other", transactionHash: hash, status });
       return { transactionHash: hash, status };

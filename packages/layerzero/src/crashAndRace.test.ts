@@ -1,0 +1,102 @@
+import { type Devnet, startDevnet } from "@slabridge/devnet";
+import type { Hex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sentPackets } from "./sentPackets.ts";
+import {
+  deliveriesOf,
+  devnetTransport,
+  escrowListing,
+  HOME,
+  PAYMENT,
+  publishFreshListing,
+} from "./testing/lzDevnetFixture.ts";
+
+describe("LayerZeroTransport: crashes between steps and racing workers", () => {
+  let devnet: Devnet;
+
+  beforeAll(async () => {
+    devnet = await startDevnet({ hosts: [] });
+  });
+
+  afterAll(async () => {
+    await devnet?.stop();
+  });
+
+  async function publish() {
+    const { transport } = devnetTransport(devnet);
+    const { modelId, sourceTransaction } = await publishFreshListing(devnet, transport);
+    const [ref] = await transport.messagesIn(HOME, sourceTransaction);
+    if (!ref) throw new Error("no ref");
+    const endpoint = devnet.manifest.evm.find((c) => c.chainId === HOME)?.layerZero.endpointV2 as Hex;
+    const receipt = await devnet.evm.clients(HOME).publicClient.getTransactionReceipt({ hash: sourceTransaction });
+    const [packet] = sentPackets(receipt, endpoint);
+    if (!packet) throw new Error("no packet");
+    return { modelId, ref, packet };
+  }
+
+  const steps = ["verify", "commitVerification", "lzReceive"] as const;
+
+  for (const done of [1, 2]) {
+    it(`a worker crashing after ${steps[done - 1]} leaves only the remaining steps to a new instance`, async () => {
+      const { modelId, ref, packet } = await publish();
+
+      const crashing = devnetTransport(devnet, { crashAfterSends: done });
+      await expect(crashing.transport.deliver(ref, PAYMENT)).rejects.toThrow();
+      expect(crashing.sent.map((s) => [s.step, s.status])).toEqual(
+        steps.slice(0, done).map((step) => [step, "success"]),
+      );
+      expect(await crashing.transport.status(ref, PAYMENT)).toBe(done === 2 ? "deliverable" : "in-flight");
+      expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(0n);
+
+      // The crashed instance is thrown away; a new one (a new Lambda) resumes from the chain's state alone.
+      const fresh = devnetTransport(devnet);
+      const outcome = await fresh.transport.deliver(ref, PAYMENT);
+      expect(outcome.status).toBe("delivered");
+      expect(fresh.sent.map((s) => [s.step, s.status])).toEqual(steps.slice(done).map((step) => [step, "success"]));
+      expect(outcome.transactions).toEqual(fresh.sent.map((s) => s.transactionHash));
+      expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+      expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
+    });
+  }
+
+  it("a submitter failing after lzReceive was mined: the re-read shows it delivered; a new instance has nothing to do", async () => {
+    const { ref, packet } = await publish();
+    const crashing = devnetTransport(devnet, { crashAfterSends: 3 });
+    // The submitter threw, but the destination shows the step done, so the transport reports it delivered.
+    expect((await crashing.transport.deliver(ref, PAYMENT)).status).toBe("delivered");
+    expect(crashing.sent.map((s) => s.step)).toEqual(["verify", "commitVerification", "lzReceive"]);
+    const fresh = devnetTransport(devnet);
+    expect(await fresh.transport.deliver(ref, PAYMENT)).toEqual({ transactions: [], status: "delivered" });
+    expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+  });
+
+  it("two workers delivering the same packet concurrently: one lzReceive, both end delivered without error", async () => {
+    const { modelId, ref, packet } = await publish();
+    const a = devnetTransport(devnet);
+    const b = devnetTransport(devnet);
+
+    const [outA, outB] = await Promise.all([a.transport.deliver(ref, PAYMENT), b.transport.deliver(ref, PAYMENT)]);
+    expect(outA.status).toBe("delivered");
+    expect(outB.status).toBe("delivered");
+    const lzReceives = [...a.sent, ...b.sent].filter((s) => s.step === "lzReceive" && s.status === "success");
+    expect(lzReceives).toHaveLength(1);
+    expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+    expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
+    // The commit is done once too: the loser of each race re-reads the state and moves on.
+    const commits = [...a.sent, ...b.sent].filter((s) => s.step === "commitVerification" && s.status === "success");
+    expect(commits).toHaveLength(1);
+  });
+
+  it("many concurrent workers over several packets deliver each exactly once", async () => {
+    const published = [await publish(), await publish()];
+    const workers = Array.from({ length: 4 }, () => devnetTransport(devnet));
+    const results = await Promise.all(
+      published.flatMap(({ ref }) => workers.map(({ transport }) => transport.deliver(ref, PAYMENT))),
+    );
+    expect(results.every((r) => r.status === "delivered")).toBe(true);
+    for (const { packet, modelId } of published) {
+      expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+      expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
+    }
+  });
+});
