@@ -1,0 +1,146 @@
+import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import {
+  Keypair,
+  MessageV0,
+  PublicKey,
+  type TokenBalance,
+  TransactionInstruction,
+  type VersionedTransactionResponse,
+} from "@solana/web3.js";
+import { describe, expect, it } from "vitest";
+import { base58 } from "../base58.ts";
+import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
+import { solanaPaymentId } from "../memo/solanaPaymentId.ts";
+import { MEMO_PROGRAM_ID } from "../multisig/buildMultisigTransfer.ts";
+import { classifyVaultTransaction, type VaultContext } from "./classifyVaultTransaction.ts";
+
+// Synthetic transactions for what the local cluster cannot produce: a transfer made by a program (CPI), and
+// balances that disagree with the instructions.
+const vault = Keypair.generate().publicKey;
+const mint = Keypair.generate().publicKey;
+const buyer = Keypair.generate().publicKey;
+const source = Keypair.generate().publicKey;
+const router = Keypair.generate().publicKey;
+const ctx: VaultContext = { vault, mint, tokenProgramId: TOKEN_PROGRAM_ID, epochOf: () => 9n };
+const memo = formatSlabridgeMemo({ kind: "pay", modelId: 4n, ref: "cd".repeat(10) });
+const signature = base58.encode(new Uint8Array(64).fill(7));
+
+function transferData(amount: bigint): Uint8Array {
+  const data = new Uint8Array(9);
+  data[0] = 3;
+  new DataView(data.buffer).setBigUint64(1, amount, true);
+  return data;
+}
+
+function cpiPayment(options: {
+  amount: bigint;
+  vaultDelta: bigint;
+  vaultMint?: PublicKey;
+}): VersionedTransactionResponse {
+  // A router program is called with the accounts; it CPIs a plain SPL Token Transfer into the vault.
+  const message = MessageV0.compile({
+    payerKey: buyer,
+    recentBlockhash: base58.encode(new Uint8Array(32).fill(1)),
+    instructions: [
+      new TransactionInstruction({
+        programId: router,
+        keys: [
+          { pubkey: source, isSigner: false, isWritable: true },
+          { pubkey: vault, isSigner: false, isWritable: true },
+          { pubkey: TOKEN_PROGRAM_ID, isSigner: false, isWritable: false },
+        ],
+        data: Buffer.alloc(0),
+      }),
+      new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(memo) }),
+    ],
+  });
+  const keys = message.staticAccountKeys;
+  const at = (k: PublicKey) => keys.findIndex((x) => x.equals(k));
+  const balance = (account: PublicKey, owner: PublicKey, amount: bigint, m = mint): TokenBalance => ({
+    accountIndex: at(account),
+    mint: m.toBase58(),
+    owner: owner.toBase58(),
+    uiTokenAmount: { amount: amount.toString(), decimals: 6, uiAmount: null },
+  });
+  return {
+    slot: 10,
+    blockTime: 7_200,
+    transaction: { message, signatures: [signature] },
+    meta: {
+      err: null,
+      fee: 5000,
+      preBalances: [],
+      postBalances: [],
+      innerInstructions: [
+        {
+          index: 0,
+          instructions: [
+            {
+              programIdIndex: at(TOKEN_PROGRAM_ID),
+              accounts: [at(source), at(vault), at(buyer)],
+              data: base58.encode(transferData(options.amount)),
+            },
+          ],
+        },
+      ],
+      preTokenBalances: [balance(source, buyer, 100n), balance(vault, router, 0n, options.vaultMint)],
+      postTokenBalances: [
+        balance(source, buyer, 100n - options.amount),
+        balance(vault, router, options.vaultDelta, options.vaultMint),
+      ],
+      loadedAddresses: { writable: [], readonly: [] },
+    },
+    version: 0,
+  };
+}
+
+describe("classifyVaultTransaction", () => {
+  it("finds a transfer made in a CPI and ids it by outer.inner position", () => {
+    const outcome = classifyVaultTransaction(signature, cpiPayment({ amount: 25n, vaultDelta: 25n }), ctx);
+    expect(outcome).toEqual({
+      kind: "payments",
+      payments: [
+        {
+          signature,
+          slot: 10,
+          blockTime: 7_200,
+          instructionIndex: 0,
+          innerIndex: 0,
+          paymentId: solanaPaymentId(signature, { instructionIndex: 0, innerIndex: 0 }),
+          buyer: buyer.toBase58(),
+          sourceTokenAccount: source.toBase58(),
+          amount: 25n,
+          modelId: 4n,
+          ref: "cd".repeat(10),
+          epoch: 9n,
+        },
+      ],
+    });
+  });
+
+  it("skips a transaction whose balances do not match the decoded transfers", () => {
+    const outcome = classifyVaultTransaction(signature, cpiPayment({ amount: 25n, vaultDelta: 24n }), ctx);
+    expect(outcome).toMatchObject({ kind: "skipped", skipped: { reason: "balance-mismatch" } });
+  });
+
+  it("skips a vault of another mint", () => {
+    const other = Keypair.generate().publicKey;
+    const outcome = classifyVaultTransaction(
+      signature,
+      cpiPayment({ amount: 25n, vaultDelta: 25n, vaultMint: other }),
+      ctx,
+    );
+    expect(outcome).toMatchObject({ kind: "skipped", skipped: { reason: "wrong-mint" } });
+  });
+});
+
+describe("base58", () => {
+  it("round-trips with leading zeros", () => {
+    for (const bytes of [new Uint8Array(0), new Uint8Array([0, 0, 1]), new Uint8Array(32).fill(255)]) {
+      expect(base58.decode(base58.encode(bytes))).toEqual(bytes);
+    }
+    expect(base58.encode(new PublicKey(new Uint8Array(32).fill(9)).toBytes())).toBe(
+      new PublicKey(new Uint8Array(32).fill(9)).toBase58(),
+    );
+  });
+});
