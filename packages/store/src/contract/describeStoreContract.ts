@@ -118,6 +118,15 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       }
     });
 
+    it("keeps only the new status's fields when the next job is spread from the previous one", async () => {
+      const job = fixtures.job("submitted", "spread:1");
+      await h.jobs.create(job);
+      const confirmed = stepped(job, "confirmed");
+      // What `{ ...submitted, status: "confirmed", ... }` produces at run time: submitted's fields ride along.
+      expect(await h.jobs.transition(job, { ...job, ...confirmed })).toBe(true);
+      expect(await h.jobs.get(job.id)).toEqual(confirmed);
+    });
+
     it("lets exactly one of many concurrent transitions from the same version win", async () => {
       const job = fixtures.job("finalized", "race:1");
       await h.jobs.create(job);
