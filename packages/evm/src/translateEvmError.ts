@@ -8,6 +8,7 @@ import {
   HttpRequestError,
   isHex,
   RpcError,
+  RpcRequestError,
   SocketClosedError,
   TimeoutError,
   InsufficientFundsError as ViemInsufficientFundsError,
@@ -102,7 +103,7 @@ export function translateEvmError(error: unknown, context: TranslateEvmErrorCont
   ) {
     return new RpcUnavailableError(options);
   }
-  const rpc = chain.find((e): e is RpcError => e instanceof RpcError);
+  const rpc = chain.find((e): e is RpcError | RpcRequestError => e instanceof RpcError || e instanceof RpcRequestError);
   if (rpc) return new EvmRpcError({ ...options, code: rpc.code, retryable: TRANSIENT_RPC_CODES.has(rpc.code) });
   return new EvmRpcError(options);
 }
