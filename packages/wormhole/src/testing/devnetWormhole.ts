@@ -1,5 +1,5 @@
 import { escrowAbi, wormholeMessengerAbi } from "@slabridge/contracts";
-import { encodeMessage, type MessageRef, type SlabridgeMessageInput } from "@slabridge/core";
+import { encodeMessage, type MessageRef, type SlabridgeMessageInput, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi, receiptOf, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { type Address, concat, type Hex, hexToBytes, numberToHex, pad } from "viem";
 import type { EvmCall, EvmSubmitter } from "../EvmSubmitter.ts";
@@ -165,7 +165,7 @@ export async function startWormholeDevnet(): Promise<WormholeDevnet> {
     const ref: MessageRef = {
       transport: "wormhole",
       messageId: formatVaaId(id),
-      sourceChainId: options.chain === undefined || options.chain === 1 ? 0x536f6c61 : PAYMENT_CHAIN,
+      sourceChainId: options.chain === undefined || options.chain === 1 ? SOLANA_CHAIN_ID : PAYMENT_CHAIN,
       sourceTransaction: "off-chain",
     };
     return { ref, vaaBytes };
