@@ -31,7 +31,11 @@ export interface PayoutMemo {
 /** Any memo slabridge writes or reads on Solana. */
 export type SlabridgeMemo = PaymentMemo | RefundMemo | PayoutMemo;
 
-/** Memos longer than this are refused before parsing (the memo program allows ~566 bytes; ours are < 200). */
+/**
+ * Memos longer than this are refused before parsing (the memo program allows ~566 bytes; ours are < 200).
+ *
+ * @example if (text.length > MAX_MEMO_LENGTH) reject(text);
+ */
 export const MAX_MEMO_LENGTH = 256;
 const PREFIX = "slabridge";
 const VERSION = "v1";

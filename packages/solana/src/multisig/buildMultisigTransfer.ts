@@ -3,7 +3,11 @@ import { PublicKey, TransactionInstruction } from "@solana/web3.js";
 import { MalformedMemoError } from "../errors/MalformedMemoError.ts";
 import { parseSlabridgeMemo } from "../memo/slabridgeMemo.ts";
 
-/** SPL Memo v2: the program wallets and explorers read. */
+/**
+ * SPL Memo v2: the program wallets and explorers read (v1 memos are still recognised when reading).
+ *
+ * @example new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(memo) })
+ */
 export const MEMO_PROGRAM_ID = new PublicKey("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr");
 
 /** A refund or payout out of the vault, signed by M of the vault multisig's operators. */

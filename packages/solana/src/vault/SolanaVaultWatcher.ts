@@ -74,7 +74,8 @@ export class SolanaVaultWatcher {
   /**
    * Processes everything finalized since the cursor. Throws `SolanaRpcError` (retryable) when the RPC fails,
    * `CursorConflictError` when another worker moved the cursor, and whatever `handler` throws; in each case the
-   * cursor stays after the last batch the handler accepted.
+   * cursor stays after the last batch the handler accepted. Without a cursor the whole vault history is read
+   * (the vault is created for slabridge, so that history is all relevant).
    */
   async poll(handler: (batch: VaultBatch) => Promise<void>): Promise<VaultPollResult> {
     let cursor = await this.cursorStore.get(this.cursorId);
