@@ -18,7 +18,11 @@ import { jobItem } from "../items/jobItem.ts";
 import { paymentItem } from "../items/paymentItem.ts";
 import { fixtures } from "./fixtures.ts";
 
-/** Fresh, empty stores of one backend, plus a way to plant raw items (as a bad writer would) in each table. */
+/**
+ * Fresh, empty stores of one backend, plus a way to plant raw items (as a bad writer would) in each table.
+ *
+ * @example const harness: StoreHarness = { ...createMemoryStores(), putRaw: async () => {} };
+ */
 export interface StoreHarness {
   jobs: JobStore;
   cursors: CursorStore;

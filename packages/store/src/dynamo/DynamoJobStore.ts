@@ -5,7 +5,7 @@ import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { jobItem } from "../items/jobItem.ts";
 import { checkJobTransition } from "../rules/checkJobTransition.ts";
 import { checkListLimit } from "../rules/checkListLimit.ts";
-import { SOURCE_FIELDS } from "../rules/matchesTransitionCondition.ts";
+import { SOURCE_FIELDS } from "../rules/sourceFields.ts";
 import { systemClock } from "../systemClock.ts";
 import type { DynamoStoreConfig } from "./DynamoStoreConfig.ts";
 import { storeCall } from "./storeCall.ts";

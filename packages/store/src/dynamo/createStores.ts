@@ -9,7 +9,11 @@ import { DynamoNonceStore } from "./DynamoNonceStore.ts";
 import { DynamoPaymentStore } from "./DynamoPaymentStore.ts";
 import { toDocumentClient } from "./toDocumentClient.ts";
 
-/** Options of {@link createStores}. */
+/**
+ * Options of {@link createStores}.
+ *
+ * @example const options: CreateStoresOptions = { region: "us-east-1", tableNames: dynamo.tableNames };
+ */
 export interface CreateStoresOptions {
   /** A local DynamoDB (loopback only, e.g. the devnet's); absent in AWS, where the region's endpoint is used. */
   endpoint?: string;
@@ -19,7 +23,11 @@ export interface CreateStoresOptions {
   clock?: Clock;
 }
 
-/** The four DynamoDB stores, sharing one client. */
+/**
+ * The four DynamoDB stores, sharing one client.
+ *
+ * @example const { jobs, destroy }: DynamoStores = createStores(options); destroy();
+ */
 export interface DynamoStores {
   jobs: DynamoJobStore;
   cursors: DynamoCursorStore;

@@ -5,7 +5,11 @@ import { fields } from "./fieldSchemas.ts";
 import { parseItem } from "./parseItem.ts";
 import { toStorable } from "./toStorable.ts";
 
-/** A cursor as stored: `id` renamed to the key `cursorId`, the block as a decimal string. */
+/**
+ * A cursor as stored: `id` renamed to the key `cursorId`, the block as a decimal string.
+ *
+ * @example const item: CursorItem = { cursorId: "evm:31337:escrow:0xabc", block: "10", blockHash: "0x..", version: 1 };
+ */
 export type CursorItem = Record<string, unknown>;
 
 const shape = {

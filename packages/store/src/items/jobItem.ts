@@ -6,7 +6,11 @@ import { fields } from "./fieldSchemas.ts";
 import { parseItem } from "./parseItem.ts";
 import { toStorable } from "./toStorable.ts";
 
-/** A job as DynamoDB stores it: the job's fields, `id` renamed to the key `jobId`, bigints as decimal strings. */
+/**
+ * A job as DynamoDB stores it: the job's fields, `id` renamed to the key `jobId`, bigints as decimal strings.
+ *
+ * @example const item: JobItem = jobItem.encode(job); // { jobId: job.id, source: { block: "100", ... }, ... }
+ */
 export type JobItem = Record<string, unknown>;
 
 // Nested objects are written whole, so an unknown nested field is an error rather than silently dropped.

@@ -6,7 +6,11 @@ import { fields } from "./fieldSchemas.ts";
 import { parseItem } from "./parseItem.ts";
 import { toStorable } from "./toStorable.ts";
 
-/** A payment as stored: keys `epochKey` + `paymentId`, bigints as decimal strings. */
+/**
+ * A payment as stored: keys `epochKey` + `paymentId`, bigints as decimal strings.
+ *
+ * @example const item: PaymentItem = paymentItem.encode(payment); // { epochKey: "31337:1:42", amount: "1000000", ... }
+ */
 export type PaymentItem = Record<string, unknown>;
 
 const shape = {

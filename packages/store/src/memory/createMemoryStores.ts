@@ -4,7 +4,11 @@ import { MemoryJobStore } from "./MemoryJobStore.ts";
 import { MemoryNonceStore } from "./MemoryNonceStore.ts";
 import { MemoryPaymentStore } from "./MemoryPaymentStore.ts";
 
-/** The four in-memory stores {@link createMemoryStores} returns. */
+/**
+ * The four in-memory stores {@link createMemoryStores} returns.
+ *
+ * @example const { nonces }: MemoryStores = createMemoryStores();
+ */
 export interface MemoryStores {
   jobs: MemoryJobStore;
   cursors: MemoryCursorStore;

@@ -1,4 +1,5 @@
 import type { Job } from "@slabridge/core";
+import { SOURCE_FIELDS } from "./sourceFields.ts";
 
 /**
  * The memory store's copy of the DynamoDB transition condition: the stored item still has the expected status and
@@ -21,6 +22,3 @@ export function matchesTransitionCondition(
   const nextSource = b as Record<string, unknown>;
   return SOURCE_FIELDS.every((name) => storedSource[name] === nextSource[name]);
 }
-
-/** The source fields the condition compares (all of JobSource). */
-export const SOURCE_FIELDS = ["chainId", "transaction", "block", "blockHash", "index"] as const;
