@@ -17,6 +17,11 @@ import { LocalScheduler } from "./scheduler/LocalScheduler.ts";
  * The environment a handler needs to reach the local runtime. `AWS_ENDPOINT_URL_LAMBDA` makes an unmodified
  * `new LambdaClient({})` call the local invoke server (the SDK reads it); `SLABRIDGE_LAMBDA_ENDPOINT` is the same URL
  * for code that passes `endpoint` explicitly. In AWS neither is set and the clients use the real endpoints.
+ *
+ * @example
+ * ```ts
+ * const env: LocalRuntimeEnv = await rt.start(); Object.assign(process.env, env);
+ * ```
  */
 export interface LocalRuntimeEnv {
   SLABRIDGE_LAMBDA_ENDPOINT: string;
@@ -28,7 +33,14 @@ export interface LocalRuntimeEnv {
   AWS_EC2_METADATA_DISABLED: string;
 }
 
-/** Options of a {@link LocalRuntime}. */
+/**
+ * Options of a {@link LocalRuntime}.
+ *
+ * @example
+ * ```ts
+ * new LocalRuntime({ clock: new ManualClock(), onError: (e) => log.warn(e) });
+ * ```
+ */
 export interface LocalRuntimeOptions {
   region?: string;
   /** Drives queues and schedules (function timeouts are always wall-clock, as in Lambda). */
@@ -43,13 +55,27 @@ export interface LocalRuntimeOptions {
   onError?: (error: RuntimeErrorReport) => void;
 }
 
-/** One absorbed failure, by where it happened. */
+/**
+ * One absorbed failure, by where it happened.
+ *
+ * @example
+ * ```ts
+ * onError: (r: RuntimeErrorReport) => { if (r.source === "queue") r.messageIds; }
+ * ```
+ */
 export type RuntimeErrorReport =
   | ({ source: "function" } & InvocationErrorInfo)
   | { source: "queue"; queueName: string; functionName: string; messageIds: readonly string[]; error: unknown }
   | { source: "schedule"; scheduleName: string; attempt: number; error: FunctionErrorPayload };
 
-/** Options of {@link LocalRuntime.addFunction}. */
+/**
+ * Options of {@link LocalRuntime.addFunction}.
+ *
+ * @example
+ * ```ts
+ * rt.addFunction("relay", handler, { timeoutSeconds: 20, dlq: "relay-dlq" });
+ * ```
+ */
 export interface AddFunctionOptions {
   timeoutSeconds?: number;
   memoryLimitInMB?: number;
@@ -59,7 +85,14 @@ export interface AddFunctionOptions {
   dlq?: string;
 }
 
-/** Options of {@link LocalRuntime.addQueue}. */
+/**
+ * Options of {@link LocalRuntime.addQueue}.
+ *
+ * @example
+ * ```ts
+ * rt.addQueue("jobs", { visibilityTimeout: 30, maxReceiveCount: 3, dlq: "jobs-dlq" });
+ * ```
+ */
 export interface AddQueueOptions {
   /** Seconds (default 30); must be at least the timeout of any function subscribed to the queue, as in AWS. */
   visibilityTimeout?: number;
@@ -70,14 +103,28 @@ export interface AddQueueOptions {
   dlq?: string;
 }
 
-/** Options of {@link LocalRuntime.subscribe}. */
+/**
+ * Options of {@link LocalRuntime.subscribe}.
+ *
+ * @example
+ * ```ts
+ * rt.subscribe("jobs", "relay", { batchSize: 5, maxConcurrency: 2 });
+ * ```
+ */
 export interface SubscribeOptions {
   batchSize?: number;
   maxConcurrency?: number;
   reportBatchItemFailures?: boolean;
 }
 
-/** Options of {@link LocalRuntime.addSchedule}. */
+/**
+ * Options of {@link LocalRuntime.addSchedule}.
+ *
+ * @example
+ * ```ts
+ * rt.addSchedule("sweep", "1 minute", "sweeper", { retries: 2, dlq: "cron-dlq", input: { full: true } });
+ * ```
+ */
 export interface AddScheduleOptions {
   /** SST CronV2's `retries`: retry attempts after a failure (default 0 here, so a failing cron is visible at once). */
   retries?: number;

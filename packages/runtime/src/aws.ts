@@ -9,7 +9,14 @@
  */
 export const LOCAL_ACCOUNT_ID = "000000000000";
 
-/** The region every local component reports unless told otherwise. */
+/**
+ * The region every local component reports unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * new LocalQueue({ name: "jobs" }).region === DEFAULT_REGION; // true
+ * ```
+ */
 export const DEFAULT_REGION = "us-east-1";
 
 /**

@@ -15,7 +15,14 @@ const FUNCTION_NAME =
   /^(?:(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?\d{12}:function:)?([A-Za-z0-9_-]{1,64})(?::([A-Za-z0-9$_-]+))?$/;
 const invocationTypeSchema = z.enum(["RequestResponse", "Event", "DryRun"]).default("RequestResponse");
 
-/** Options of {@link LambdaInvokeServer}. */
+/**
+ * Options of {@link LambdaInvokeServer}.
+ *
+ * @example
+ * ```ts
+ * new LambdaInvokeServer({ functions: sharedFunctions });
+ * ```
+ */
 export interface LambdaInvokeServerOptions {
   /** Share a registry with queue consumers and schedules; by default the server has its own. */
   functions?: LocalFunctions;
@@ -155,9 +162,10 @@ export class LambdaInvokeServer {
       );
       return;
     }
-    const name = FUNCTION_NAME.exec(decodeURIComponent(match[1]))?.[1];
+    const requested = safeDecode(match[1]);
+    const name = FUNCTION_NAME.exec(requested)?.[1];
     if (name === undefined || !this.functions.has(name)) {
-      const shown = name ?? decodeURIComponent(match[1]);
+      const shown = name ?? requested;
       sendError(
         response,
         404,
@@ -244,6 +252,14 @@ function sendError(
       "x-amzn-RequestId": randomUUID(),
     })
     .end(body);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function errorText(error: unknown): string {

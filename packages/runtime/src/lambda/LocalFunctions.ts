@@ -5,10 +5,24 @@ import { InvalidParameterError, LambdaTimeoutError, ResourceExistsError, Resourc
 import type { LocalQueue } from "../queue/LocalQueue.ts";
 import { createLambdaContext } from "./lambdaContext.ts";
 
-/** A Lambda handler: the event and a Lambda-like context in, a JSON-serializable result out. */
+/**
+ * A Lambda handler: the event and a Lambda-like context in, a JSON-serializable result out.
+ *
+ * @example
+ * ```ts
+ * const echo: LambdaHandler<{ n: number }, number> = async (event) => event.n;
+ * ```
+ */
 export type LambdaHandler<TEvent = unknown, TResult = unknown> = (event: TEvent, context: Context) => Promise<TResult>;
 
-/** Configuration of one local function (the parts of a Lambda function's configuration that change behaviour). */
+/**
+ * Configuration of one local function (the parts of a Lambda function's configuration that change behaviour).
+ *
+ * @example
+ * ```ts
+ * fns.register("relay", handler, { timeoutSeconds: 30, maximumRetryAttempts: 1, deadLetterQueue: dlq });
+ * ```
+ */
 export interface FunctionOptions {
   /** 1..900 s; Lambda's default is 3. */
   timeoutSeconds?: number;
@@ -19,19 +33,40 @@ export interface FunctionOptions {
   deadLetterQueue?: LocalQueue;
 }
 
-/** The body Lambda returns for a function error (`X-Amz-Function-Error: Unhandled`). */
+/**
+ * The body Lambda returns for a function error (`X-Amz-Function-Error: Unhandled`).
+ *
+ * @example
+ * ```ts
+ * { errorType: "TypeError", errorMessage: "bad input", trace: ["TypeError: bad input", "    at …"] }
+ * ```
+ */
 export interface FunctionErrorPayload {
   errorType: string;
   errorMessage: string;
   trace: string[];
 }
 
-/** The result of one synchronous invocation. */
+/**
+ * The result of one synchronous invocation.
+ *
+ * @example
+ * ```ts
+ * const out: InvocationOutcome = await fns.invoke("relay", {}); if (out.ok) out.payload;
+ * ```
+ */
 export type InvocationOutcome =
   | { ok: true; requestId: string; payload: unknown }
   | { ok: false; requestId: string; error: FunctionErrorPayload; cause: unknown };
 
-/** What `onError` hears about: a function error, or a dead-letter send that itself failed. */
+/**
+ * What `onError` hears about: a function error, or a dead-letter send that itself failed.
+ *
+ * @example
+ * ```ts
+ * new LocalFunctions({ onError: (info: InvocationErrorInfo) => log.warn(info.functionName, info.error) });
+ * ```
+ */
 export interface InvocationErrorInfo {
   functionName: string;
   requestId: string;
@@ -41,7 +76,14 @@ export interface InvocationErrorInfo {
   error: unknown;
 }
 
-/** Options of {@link LocalFunctions}. */
+/**
+ * Options of {@link LocalFunctions}.
+ *
+ * @example
+ * ```ts
+ * new LocalFunctions({ asyncRetryDelaysMs: [10, 20] });
+ * ```
+ */
 export interface LocalFunctionsOptions {
   region?: string;
   /**
@@ -61,7 +103,14 @@ interface Registration {
   deadLetterQueue: LocalQueue | undefined;
 }
 
-/** Counters over every function's invocations. */
+/**
+ * Counters over every function's invocations.
+ *
+ * @example
+ * ```ts
+ * const { invocations, timeouts }: FunctionStats = fns.stats();
+ * ```
+ */
 export interface FunctionStats {
   invocations: number;
   errors: number;

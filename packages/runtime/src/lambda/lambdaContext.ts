@@ -1,7 +1,14 @@
 import type { Context } from "aws-lambda";
 import { localArn } from "../aws.ts";
 
-/** What {@link createLambdaContext} needs to describe one invocation. */
+/**
+ * What {@link createLambdaContext} needs to describe one invocation.
+ *
+ * @example
+ * ```ts
+ * createLambdaContext({ functionName: "relay", awsRequestId: randomUUID(), region: "us-east-1", timeoutMs: 3000, memoryLimitInMB: 128, startedAt: Date.now() });
+ * ```
+ */
 export interface LambdaContextInput {
   functionName: string;
   awsRequestId: string;

@@ -13,14 +13,28 @@ const MAX_VISIBILITY_SECONDS = 43_200;
 /** An IAM principal id in the format AWS puts in `SenderId`. */
 const LOCAL_SENDER_ID = "AIDALOCALSLABRIDGE000";
 
-/** Where messages go after `maxReceiveCount` receives without a delete (an SQS redrive policy). */
+/**
+ * Where messages go after `maxReceiveCount` receives without a delete (an SQS redrive policy).
+ *
+ * @example
+ * ```ts
+ * new LocalQueue({ name: "jobs", redrivePolicy: { deadLetterQueue: dlq, maxReceiveCount: 3 } });
+ * ```
+ */
 export interface RedrivePolicy {
   deadLetterQueue: LocalQueue;
   /** 1..1000, as in SQS. */
   maxReceiveCount: number;
 }
 
-/** Options of a {@link LocalQueue}. */
+/**
+ * Options of a {@link LocalQueue}.
+ *
+ * @example
+ * ```ts
+ * new LocalQueue({ name: "jobs", visibilityTimeoutSeconds: 30, clock: new ManualClock() });
+ * ```
+ */
 export interface LocalQueueOptions {
   name: string;
   /** Default visibility timeout of received messages, 0..43200 s (SQS default 30). */
@@ -32,20 +46,41 @@ export interface LocalQueueOptions {
   clock?: Clock;
 }
 
-/** Options of {@link LocalQueue.send}. */
+/**
+ * Options of {@link LocalQueue.send}.
+ *
+ * @example
+ * ```ts
+ * queue.send("body", { delaySeconds: 10, attributes: { kind: "verdict" } });
+ * ```
+ */
 export interface SendOptions {
   delaySeconds?: number;
   attributes?: Readonly<Record<string, MessageAttributeInput>>;
 }
 
-/** Options of {@link LocalQueue.receive}. */
+/**
+ * Options of {@link LocalQueue.receive}.
+ *
+ * @example
+ * ```ts
+ * queue.receive({ maxMessages: 10, visibilityTimeoutSeconds: 60 });
+ * ```
+ */
 export interface ReceiveOptions {
   /** 1..10 (default 1, as SQS). */
   maxMessages?: number;
   visibilityTimeoutSeconds?: number;
 }
 
-/** One delivery of a message: the fields of an SQS Lambda event record that belong to the message. */
+/**
+ * One delivery of a message: the fields of an SQS Lambda event record that belong to the message.
+ *
+ * @example
+ * ```ts
+ * const [m]: ReceivedMessage[] = queue.receive(); m?.attributes.ApproximateReceiveCount; // "1"
+ * ```
+ */
 export interface ReceivedMessage {
   messageId: string;
   /** Identifies this delivery; only the newest delivery's handle deletes the message. */
@@ -57,7 +92,14 @@ export interface ReceivedMessage {
   messageAttributes: SQSMessageAttributes;
 }
 
-/** Counts of a queue (the `ApproximateNumberOfMessages*` attributes plus lifetime counters). */
+/**
+ * Counts of a queue (the `ApproximateNumberOfMessages*` attributes plus lifetime counters).
+ *
+ * @example
+ * ```ts
+ * const { visible, inFlight, delayed }: QueueStats = queue.stats();
+ * ```
+ */
 export interface QueueStats {
   visible: number;
   inFlight: number;

@@ -4,16 +4,37 @@ import { InvalidBatchResponseError, InvalidParameterError, RuntimeStateError } f
 import { LocalFunctions } from "../lambda/LocalFunctions.ts";
 import type { LocalQueue, ReceivedMessage } from "./LocalQueue.ts";
 
-/** An SQS-triggered Lambda handler (`@types/aws-lambda`'s `SQSHandler`, promise style). */
+/**
+ * An SQS-triggered Lambda handler (`@types/aws-lambda`'s `SQSHandler`, promise style).
+ *
+ * @example
+ * ```ts
+ * const handler: SqsHandler = async (event) => ({ batchItemFailures: [] });
+ * ```
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: an async handler that returns nothing is typed Promise<void>.
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void>;
 
-/** What the consumer runs: a handler of its own, or a function registered in a shared {@link LocalFunctions}. */
+/**
+ * What the consumer runs: a handler of its own, or a function registered in a shared {@link LocalFunctions}.
+ *
+ * @example
+ * ```ts
+ * { functions: runtime.functions, functionName: "relay" } // or { handler, timeoutSeconds: 10 }
+ * ```
+ */
 export type ConsumerTarget =
   | { handler: SqsHandler; functionName?: string; timeoutSeconds?: number }
   | { functions: LocalFunctions; functionName: string };
 
-/** Options of a {@link QueueConsumer} (those of a Lambda SQS event source mapping). */
+/**
+ * Options of a {@link QueueConsumer} (those of a Lambda SQS event source mapping).
+ *
+ * @example
+ * ```ts
+ * new QueueConsumer({ queue, handler, batchSize: 10, maxConcurrency: 2 });
+ * ```
+ */
 export type QueueConsumerOptions = ConsumerTarget & {
   queue: LocalQueue;
   /** Messages per batch, 1..10 (default 10). */
@@ -28,7 +49,14 @@ export type QueueConsumerOptions = ConsumerTarget & {
   onError?: (error: unknown, messageIds: readonly string[]) => void;
 };
 
-/** Counters of a consumer. */
+/**
+ * Counters of a consumer.
+ *
+ * @example
+ * ```ts
+ * const { succeeded, partiallyFailed, failed }: ConsumerStats = consumer.stats();
+ * ```
+ */
 export interface ConsumerStats {
   batches: number;
   succeeded: number;

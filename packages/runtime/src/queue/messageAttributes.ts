@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import type { SQSMessageAttributes } from "aws-lambda";
 import { InvalidParameterError } from "../errors.ts";
 
-/** One SQS message attribute as `SendMessage` takes it; `binaryValue` is base64. */
+/**
+ * One SQS message attribute as `SendMessage` takes it; `binaryValue` is base64.
+ *
+ * @example
+ * ```ts
+ * queue.send(body, { attributes: { epoch: { dataType: "Number", stringValue: "42" } } });
+ * ```
+ */
 export interface MessageAttributeValue {
   /** "String", "Number" or "Binary", optionally with a custom suffix ("String.json"). */
   dataType: string;
@@ -10,7 +17,14 @@ export interface MessageAttributeValue {
   binaryValue?: string;
 }
 
-/** A message attribute: a plain string is shorthand for `{ dataType: "String", stringValue }`. */
+/**
+ * A message attribute: a plain string is shorthand for `{ dataType: "String", stringValue }`.
+ *
+ * @example
+ * ```ts
+ * queue.send(body, { attributes: { kind: "verdict" } }); // same as { dataType: "String", stringValue: "verdict" }
+ * ```
+ */
 export type MessageAttributeInput = string | MessageAttributeValue;
 
 const NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_\-.]{1,256}$/;

@@ -8,16 +8,37 @@ import { type FunctionErrorPayload, LocalFunctions, toFunctionError } from "../l
 import type { LocalQueue } from "../queue/LocalQueue.ts";
 import { parseRate } from "./parseRate.ts";
 
-/** The event a scheduled function receives: EventBridge's "Scheduled Event" with the schedule as its resource. */
+/**
+ * The event a scheduled function receives: EventBridge's "Scheduled Event" with the schedule as its resource.
+ *
+ * @example
+ * ```ts
+ * const handler = async (event: ScheduledInvocationEvent<{ job: string }>) => event.detail.job;
+ * ```
+ */
 export type ScheduledInvocationEvent<TDetail = unknown> = EventBridgeEvent<"Scheduled Event", TDetail>;
 
-/** A scheduled Lambda handler. */
+/**
+ * A scheduled Lambda handler.
+ *
+ * @example
+ * ```ts
+ * const sweep: ScheduleHandler = async (event) => { await sweepStuckJobs(event.time); };
+ * ```
+ */
 export type ScheduleHandler<TDetail = unknown> = (
   event: ScheduledInvocationEvent<TDetail>,
   context: Context,
 ) => Promise<unknown>;
 
-/** EventBridge Scheduler's retry policy (what SST CronV2's `retries` sets). */
+/**
+ * EventBridge Scheduler's retry policy (what SST CronV2's `retries` sets).
+ *
+ * @example
+ * ```ts
+ * scheduler.addSchedule("s", { rate: "1 minute", handler, retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 600 } });
+ * ```
+ */
 export interface ScheduleRetryPolicy {
   /** 0..185 (AWS default 185). */
   maximumRetryAttempts?: number;
@@ -25,7 +46,14 @@ export interface ScheduleRetryPolicy {
   maximumEventAgeInSeconds?: number;
 }
 
-/** One schedule: a rate, a target, retries and a dead-letter queue. */
+/**
+ * One schedule: a rate, a target, retries and a dead-letter queue.
+ *
+ * @example
+ * ```ts
+ * scheduler.addSchedule("probe", { rate: "10 seconds", functions, functionName: "prober", deadLetterQueue: dlq });
+ * ```
+ */
 export type ScheduleOptions = (
   | { handler: ScheduleHandler; timeoutSeconds?: number }
   | { functions: LocalFunctions; functionName: string }
@@ -39,7 +67,14 @@ export type ScheduleOptions = (
   input?: unknown;
 };
 
-/** Options of a {@link LocalScheduler}. */
+/**
+ * Options of a {@link LocalScheduler}.
+ *
+ * @example
+ * ```ts
+ * new LocalScheduler({ clock: new ManualClock(), retryBaseDelayMs: 500 });
+ * ```
+ */
 export interface LocalSchedulerOptions {
   clock?: Clock;
   region?: string;
@@ -51,7 +86,14 @@ export interface LocalSchedulerOptions {
   onError?: (scheduleName: string, error: FunctionErrorPayload, attempt: number) => void;
 }
 
-/** Counters of one schedule. */
+/**
+ * Counters of one schedule.
+ *
+ * @example
+ * ```ts
+ * const { runs, skipped, deadLettered }: ScheduleStats = scheduler.stats("sweep");
+ * ```
+ */
 export interface ScheduleStats {
   /** Runs started (one per tick that was not skipped). */
   runs: number;
