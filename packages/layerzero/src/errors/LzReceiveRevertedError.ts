@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * A simulated destination step (lzReceive, commitVerification, verify) reverted for a reason that may clear later:
@@ -14,6 +15,7 @@ import { SlabridgeError } from "@slabridge/core";
  */
 export class LzReceiveRevertedError extends SlabridgeError {
   override readonly name = "LzReceiveRevertedError" as const;
+  readonly guid: string;
   /** The step that reverted. */
   readonly step: "verify" | "commitVerification" | "lzReceive";
   /** The decoded revert reason (contract error name). */
@@ -31,9 +33,10 @@ export class LzReceiveRevertedError extends SlabridgeError {
   }) {
     const args = params.args ?? [];
     super(
-      `LayerZero ${params.step} of ${params.guid} reverts on chain ${params.destinationChainId}: ${params.reason}(${args.map(String).join(", ")}).`,
+      `LayerZero ${params.step} of ${shortHex(params.guid)} reverts on chain ${params.destinationChainId}: ${params.reason}(${args.map(String).join(", ")}).`,
       { retryable: true, ...(params.cause === undefined ? {} : { cause: params.cause }) },
     );
+    this.guid = params.guid;
     this.step = params.step;
     this.reason = params.reason;
     this.args = args;

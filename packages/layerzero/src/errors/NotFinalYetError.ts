@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * The source transaction does not have the confirmations the pathway requires yet, so the DVN must not attest it.
@@ -13,6 +14,8 @@ import { SlabridgeError } from "@slabridge/core";
  */
 export class NotFinalYetError extends SlabridgeError {
   override readonly name = "NotFinalYetError" as const;
+  /** The source transaction (full hash; the message shows a short form). */
+  readonly sourceTransaction: string;
   /** Confirmations the source block has (1 = just mined). */
   readonly confirmations: bigint;
   /** Confirmations the pathway requires. */
@@ -30,9 +33,10 @@ export class NotFinalYetError extends SlabridgeError {
     checkedAt: number;
   }) {
     super(
-      `LayerZero packet in ${params.sourceTransaction} on chain ${params.sourceChainId} has ${params.confirmations} of ${params.required} confirmations.`,
+      `LayerZero packet in ${shortHex(params.sourceTransaction)} on chain ${params.sourceChainId} has ${params.confirmations} of ${params.required} confirmations.`,
       { retryable: true },
     );
+    this.sourceTransaction = params.sourceTransaction;
     this.confirmations = params.confirmations;
     this.required = params.required;
     this.missingBlocks = params.required - params.confirmations;

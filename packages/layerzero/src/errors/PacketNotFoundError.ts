@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * The source transaction exists but holds no LayerZero packet with the message's GUID (or the packet does not go to
@@ -11,10 +12,17 @@ import { SlabridgeError } from "@slabridge/core";
  */
 export class PacketNotFoundError extends SlabridgeError {
   override readonly name = "PacketNotFoundError" as const;
+  readonly guid: string;
+  readonly sourceTransaction: string;
 
   constructor(params: { sourceChainId: number; sourceTransaction: string; guid: string; reason: string }) {
-    super(`LayerZero packet ${params.guid} not found in ${params.sourceTransaction}: ${params.reason}.`, {
-      metaMessages: [`source chain: ${params.sourceChainId}`],
-    });
+    super(
+      `LayerZero packet ${shortHex(params.guid)} not found in ${shortHex(params.sourceTransaction)}: ${params.reason}.`,
+      {
+        metaMessages: [`source chain: ${params.sourceChainId}`],
+      },
+    );
+    this.guid = params.guid;
+    this.sourceTransaction = params.sourceTransaction;
   }
 }

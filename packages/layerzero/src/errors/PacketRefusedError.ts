@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * The destination refuses the packet for a reason retrying cannot change: the sender is not the receiver's peer
@@ -14,6 +15,7 @@ import { SlabridgeError } from "@slabridge/core";
  */
 export class PacketRefusedError extends SlabridgeError {
   override readonly name = "PacketRefusedError" as const;
+  readonly guid: string;
   /** The decoded revert reason (contract error name). */
   readonly reason: string;
   /** The decoded error's arguments, when it has any. */
@@ -22,9 +24,10 @@ export class PacketRefusedError extends SlabridgeError {
   constructor(params: { guid: string; destinationChainId: number; reason: string; args?: readonly unknown[] }) {
     const args = params.args ?? [];
     super(
-      `LayerZero packet ${params.guid} is refused on chain ${params.destinationChainId}: ${params.reason}(${args.map(String).join(", ")}).`,
+      `LayerZero packet ${shortHex(params.guid)} is refused on chain ${params.destinationChainId}: ${params.reason}(${args.map(String).join(", ")}).`,
       { retryable: false },
     );
+    this.guid = params.guid;
     this.reason = params.reason;
     this.args = args;
   }

@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * The source chain has no receipt for the transaction (not mined yet, or dropped by a reorg). Retryable: the node may
@@ -11,11 +12,13 @@ import { SlabridgeError } from "@slabridge/core";
  */
 export class SourceTransactionNotFoundError extends SlabridgeError {
   override readonly name = "SourceTransactionNotFoundError" as const;
+  readonly sourceTransaction: string;
 
   constructor(sourceChainId: number, sourceTransaction: string, cause?: unknown) {
-    super(`No receipt for ${sourceTransaction} on chain ${sourceChainId}.`, {
+    super(`No receipt for ${shortHex(sourceTransaction)} on chain ${sourceChainId}.`, {
       retryable: true,
       ...(cause === undefined ? {} : { cause }),
     });
+    this.sourceTransaction = sourceTransaction;
   }
 }

@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { shortHex } from "../shortHex.ts";
 
 /**
  * A transaction the transport sent (verify, commitVerification, lzReceive) was mined with status "reverted", or the
@@ -23,7 +24,7 @@ export class TransactionRevertedError extends SlabridgeError {
     cause?: unknown;
   }) {
     super(
-      `LayerZero ${params.step} on chain ${params.chainId} failed${params.transactionHash ? ` in ${params.transactionHash}` : ""}.`,
+      `LayerZero ${params.step} on chain ${params.chainId} failed${params.transactionHash ? ` in ${shortHex(params.transactionHash)}` : ""}.`,
       { retryable: true, ...(params.cause === undefined ? {} : { cause: params.cause }) },
     );
     this.step = params.step;
