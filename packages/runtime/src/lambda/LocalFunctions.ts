@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
 import { DEFAULT_REGION } from "../aws.ts";
-import { InvalidParameterError, LambdaTimeoutError, ResourceExistsError, ResourceNotFoundError } from "../errors.ts";
+import {
+  InvalidParameterError,
+  LambdaTimeoutError,
+  ResourceExistsError,
+  ResourceNotFoundError,
+  RuntimeStateError,
+} from "../errors.ts";
 import type { LocalQueue } from "../queue/LocalQueue.ts";
 import { createLambdaContext } from "./lambdaContext.ts";
 
@@ -267,7 +273,7 @@ export class LocalFunctions {
    */
   invokeAsync(name: string, event: unknown): string {
     const fn = this.#get(name);
-    if (this.#stopped) throw new InvalidParameterError("FunctionName", "the local functions are stopped");
+    if (this.#stopped) throw new RuntimeStateError("The local functions are stopped; no new async events.");
     const requestId = randomUUID();
     this.#stats.asyncEvents++;
     const task = this.#runAsync(name, fn, event, requestId).finally(() => this.#background.delete(task));
