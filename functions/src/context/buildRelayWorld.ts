@@ -1,0 +1,175 @@
+import type {
+  Clock,
+  CursorStore,
+  DeploymentManifest,
+  JobStore,
+  NonceStore,
+  PaymentStore,
+  StageConfig,
+  Transport,
+  TransportName,
+} from "@slabridge/core";
+import { createEvmChainClient, EscrowReader, EvmSender } from "@slabridge/evm";
+import { LayerZeroTransport } from "@slabridge/layerzero";
+import { type ReceiptSource, RelayEngine } from "@slabridge/relay";
+import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
+import { type Address, type PublicClient, parseGwei } from "viem";
+import { createEvmSubmitter } from "./createEvmSubmitter.ts";
+import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
+
+/** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
+export interface RelayStores {
+  jobs: JobStore;
+  cursors: CursorStore;
+  nonces: NonceStore;
+  payments: PaymentStore;
+}
+
+/** Everything the handlers use, built once per Lambda container (or per local runtime). */
+export interface RelayWorld {
+  manifest: DeploymentManifest;
+  config: StageConfig;
+  stores: RelayStores;
+  clients: ReadonlyMap<number, PublicClient>;
+  transports: Readonly<Record<TransportName, Transport>>;
+  engine: RelayEngine;
+  clock: Clock;
+}
+
+/** Options of {@link buildRelayWorld}. */
+export interface BuildRelayWorldOptions {
+  manifest: DeploymentManifest;
+  config: StageConfig;
+  stores: RelayStores;
+  enqueue(jobId: string): Promise<void>;
+  /** RPC URL per chain (resolved from the manifest, inline config or secrets by the caller). */
+  rpcUrls: ReadonlyMap<number, string>;
+  clock?: Clock;
+  /** Lets non-loopback RPC URLs through (AWS); the devnet and tests never set it. */
+  allowNonLoopback?: boolean;
+}
+
+/**
+ * The composition root of the relay bot: chain clients, nonce-safe senders for the relayer/executor and DVN keys,
+ * both transports, a receipt source per EVM payment chain, and the relay engine, all from the deployment manifest
+ * and the stage config. Keys are the manifest's key references: unlocked anvil dev accounts on the devnet (KMS
+ * signers in AWS are not wired yet: see the README).
+ *
+ * @example const world = buildRelayWorld({ manifest, config, stores, enqueue, rpcUrls });
+ */
+export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
+  const { manifest, config } = options;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const executor = evmKeyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
+  const dvn = evmKeyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
+
+  const clients = new Map<number, PublicClient>();
+  const executorSenders = new Map<number, EvmSender>();
+  const dvnSenders = new Map<number, EvmSender>();
+  for (const chain of manifest.evm) {
+    const rpcUrl = options.rpcUrls.get(chain.chainId);
+    if (!rpcUrl) throw new Error(`no RPC URL for chain ${chain.name}`);
+    const client = createEvmChainClient({
+      chainId: chain.chainId,
+      rpcUrl,
+      name: chain.name,
+      ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+    }) as unknown as PublicClient;
+    clients.set(chain.chainId, client);
+    const sender = (account: Address, role: string) =>
+      new EvmSender({
+        client: client as never,
+        account,
+        nonceStore: options.stores.nonces,
+        senderId: `evm:${chain.chainId}:${role}:${account.toLowerCase()}`,
+        gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
+        stuckAfterMs: 30_000,
+        receiptTimeoutMs: 120_000,
+      });
+    executorSenders.set(chain.chainId, sender(executor, "executor"));
+    dvnSenders.set(chain.chainId, sender(dvn, "dvn"));
+  }
+  const client = (chainId: number) => {
+    const found = clients.get(chainId);
+    if (!found) throw new Error(`no client for chain ${chainId}`);
+    return found;
+  };
+
+  const layerzero = new LayerZeroTransport({
+    chains: new Map(
+      manifest.evm.map((chain) => [
+        chain.chainId,
+        {
+          client: client(chain.chainId),
+          eid: chain.layerZero.eid,
+          endpointV2: chain.layerZero.endpointV2,
+          receiveUln302: chain.layerZero.receiveUln302,
+          messenger: chain.contracts.layerZeroMessenger,
+          confirmations: chain.confirmations,
+        },
+      ]),
+    ),
+    dvn: { address: dvn, submitter: createEvmSubmitter(dvnSenders) },
+    executor: { address: executor, submitter: createEvmSubmitter(executorSenders) },
+    clock,
+  });
+  const wormhole = new WormholeTransport({
+    chains: new Map(
+      manifest.evm.map((chain) => [
+        chain.chainId,
+        {
+          client: client(chain.chainId),
+          wormholeChainId: chain.wormhole.chainId,
+          core: chain.wormhole.core,
+          messenger: chain.contracts.wormholeMessenger,
+        },
+      ]),
+    ),
+    guardian: new GuardianApiClient({
+      baseUrls: [manifest.guardian.apiUrl],
+      timeoutMs: 5_000,
+      backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.2 },
+      maxAttempts: 10,
+    }),
+    submitter: createEvmSubmitter(executorSenders),
+    ...(manifest.solana
+      ? { externalEmitters: [{ wormholeChainId: 1, emitter: manifest.solana.wormholeEmitter }] }
+      : {}),
+  });
+  const transports = { layerzero, wormhole } as const;
+
+  const receiptSources = new Map<number, ReceiptSource>();
+  for (const chain of manifest.evm) {
+    const escrow = chain.contracts.escrow;
+    if (!escrow) continue;
+    const sender = executorSenders.get(chain.chainId);
+    if (!sender) continue;
+    receiptSources.set(
+      chain.chainId,
+      new EscrowReceiptSource({
+        chainId: chain.chainId,
+        homeChainId: manifest.homeChainId,
+        escrow: new EscrowReader(client(chain.chainId) as never, escrow),
+        client: client(chain.chainId),
+        sender,
+        messengers: { layerzero: chain.contracts.layerZeroMessenger, wormhole: chain.contracts.wormholeMessenger },
+      }),
+    );
+  }
+
+  const engine = new RelayEngine({
+    jobs: options.stores.jobs,
+    transports,
+    receiptSources,
+    enqueue: options.enqueue,
+    clock,
+    retry: config.retry,
+    maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
+  });
+  return { manifest, config, stores: options.stores, clients, transports, engine, clock };
+}
+
+function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
+  if (ref.kind === "anvil-dev-account" || ref.kind === "wormhole-sdk-devnet-guardian") return ref.address;
+  throw new Error(`${role}: ${ref.kind} keys are not supported by this build yet (KMS signing comes with deployment)`);
+}

@@ -1,0 +1,171 @@
+import { PacketV1Codec } from "@layerzerolabs/lz-v2-utilities";
+import { type EvmChainManifest, type Job, jobIds } from "@slabridge/core";
+import { EvmLogWatcher } from "@slabridge/evm";
+import { type Address, type Hex, hexToNumber, parseAbiItem, slice } from "viem";
+import type { RelayWorld } from "./buildRelayWorld.ts";
+
+const packetSent = parseAbiItem("event PacketSent(bytes encodedPayload, bytes options, address sendLibrary)");
+const messagePublished = parseAbiItem(
+  "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
+);
+
+/** What one watch pass over a chain found. */
+export interface WatchEvmResult {
+  chain: string;
+  messages: number;
+  receiptJobs: number;
+  reorg?: bigint;
+}
+
+/**
+ * One watch pass over an EVM chain: (1) slabridge messages that left the chain through either messenger become
+ * deliver-message jobs (found by the endpoint's PacketSent / the core's LogMessagePublished whose sender is our
+ * messenger, past the chain's confirmations, reorg-checked); (2) on a payment chain, every ended epoch of every
+ * model becomes a relay-receipts job. Job ids are deterministic, so a rescan or a duplicate run creates nothing twice.
+ *
+ * @example const result = await watchEvmChain(world, manifest.evm[0]);
+ */
+export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest): Promise<WatchEvmResult> {
+  const client = world.clients.get(chain.chainId);
+  if (!client) throw new Error(`no client for ${chain.name}`);
+  const eidToChain = new Map(world.manifest.evm.map((c) => [c.layerZero.eid, c.chainId]));
+  const whToChain = new Map(world.manifest.evm.map((c) => [c.wormhole.chainId, c.chainId]));
+  const ours = {
+    layerzero: chain.contracts.layerZeroMessenger.toLowerCase(),
+    wormhole: chain.contracts.wormholeMessenger.toLowerCase(),
+  };
+  const now = world.clock.now();
+  let messages = 0;
+  let reorg: bigint | undefined;
+
+  const watcher = new EvmLogWatcher({
+    client: client as never,
+    cursorStore: world.stores.cursors,
+    cursorId: `evm:${chain.chainId}:messages`,
+    address: [chain.layerZero.endpointV2, chain.wormhole.core] as Address[],
+    events: [packetSent, messagePublished] as const,
+    confirmations: chain.confirmations,
+    maxBlockRange: world.config.chains.find((c) => c.chainId === chain.chainId)?.maxBlockRange ?? 2_000,
+    startBlock: 0n,
+  });
+  await watcher.poll(
+    async (logs) => {
+      for (const log of logs) {
+        const found = outgoing(log as unknown as WatchedMessageLog, ours, eidToChain, whToChain);
+        if (!found) continue;
+        const transport = world.transports[found.transport];
+        for (const ref of await transport.messagesIn(chain.chainId, log.transactionHash as Hex)) {
+          const job: Job = {
+            id:
+              found.transport === "layerzero"
+                ? jobIds.layerZeroMessage(ref.messageId)
+                : `deliver-message:wh:${ref.messageId.toLowerCase()}`,
+            kind: "deliver-message",
+            status: "observed",
+            version: 1,
+            source: {
+              chainId: chain.chainId,
+              transaction: log.transactionHash as string,
+              block: log.blockNumber as bigint,
+              blockHash: log.blockHash as string,
+              index: Number(log.logIndex),
+            },
+            destinationChainId: found.destination,
+            transport: found.transport,
+            payload: found.message,
+            messageRef: ref,
+            attempts: 0,
+            createdAt: now,
+            updatedAt: now,
+          };
+          if ((await world.engine.ingest(job)) === "created") messages++;
+        }
+      }
+    },
+    {
+      onReorg: (event) => {
+        reorg = event.depth;
+      },
+    },
+  );
+
+  const receiptJobs = chain.contracts.escrow ? await createReceiptJobs(world, chain, now) : 0;
+  return { chain: chain.name, messages, receiptJobs, ...(reorg === undefined ? {} : { reorg }) };
+}
+
+interface WatchedMessageLog {
+  eventName: "PacketSent" | "LogMessagePublished";
+  args: { encodedPayload?: Hex; sender?: Address; payload?: Hex };
+}
+
+function outgoing(
+  log: WatchedMessageLog,
+  ours: { layerzero: string; wormhole: string },
+  eidToChain: ReadonlyMap<number, number>,
+  whToChain: ReadonlyMap<number, number>,
+): { transport: "layerzero" | "wormhole"; destination: number; message: Hex } | undefined {
+  if (log.eventName === "PacketSent" && log.args.encodedPayload) {
+    const packet = PacketV1Codec.from(log.args.encodedPayload);
+    if (`0x${packet.sender().slice(-40)}`.toLowerCase() !== ours.layerzero) return undefined; // another OApp
+    const destination = eidToChain.get(packet.dstEid());
+    return destination === undefined
+      ? undefined
+      : { transport: "layerzero", destination, message: packet.message() as Hex };
+  }
+  if (log.eventName === "LogMessagePublished" && log.args.payload && log.args.sender) {
+    if (log.args.sender.toLowerCase() !== ours.wormhole) return undefined; // another emitter on the same core
+    // Our Wormhole payload is `uint32 dstChain || message` (slabridge chain id, i.e. the EVM chain id).
+    const destination = hexToNumber(slice(log.args.payload, 0, 4));
+    if (![...whToChain.values()].includes(destination)) return undefined;
+    return { transport: "wormhole", destination, message: slice(log.args.payload, 4) };
+  }
+  return undefined;
+}
+
+/** Creates one relay-receipts job per model per ended epoch since the last pass (cursor: last epoch handled). */
+async function createReceiptJobs(world: RelayWorld, chain: EvmChainManifest, now: number): Promise<number> {
+  const client = world.clients.get(chain.chainId);
+  if (!client) return 0;
+  const route = world.config.routes.find(
+    (r) => r.source === chain.chainId && r.destination === world.manifest.homeChainId && r.kind === "ReceiptBatch",
+  );
+  if (!route) return 0;
+  const block = await client.getBlock({ blockTag: "latest" });
+  let created = 0;
+  for (const model of world.manifest.models) {
+    const current = (block.timestamp - BigInt(model.genesis)) / BigInt(model.epochSeconds);
+    const cursorId = `evm:${chain.chainId}:epochs:${model.modelId}`;
+    const cursor = await world.stores.cursors.get(cursorId);
+    const first = cursor ? cursor.block + 1n : current > 0n ? current - 1n : 0n;
+    for (let epoch = first; epoch < current; epoch++) {
+      const job: Job = {
+        id: jobIds.relayReceipts({ chainId: chain.chainId, modelId: BigInt(model.modelId), epoch }),
+        kind: "relay-receipts",
+        status: "observed",
+        version: 1,
+        source: {
+          chainId: chain.chainId,
+          transaction: `epoch-end:${model.modelId}:${epoch}`,
+          block: block.number ?? 0n,
+          blockHash: block.hash ?? "0x",
+          index: 0,
+        },
+        destinationChainId: world.manifest.homeChainId,
+        transport: route.transport,
+        payload: "0x",
+        epochRef: { modelId: BigInt(model.modelId), epoch },
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if ((await world.engine.ingest(job)) === "created") created++;
+    }
+    if (current > first) {
+      await world.stores.cursors.advance(
+        { id: cursorId, block: current - 1n, blockHash: block.hash ?? "0x", version: (cursor?.version ?? 0) + 1 },
+        cursor?.version,
+      );
+    }
+  }
+  return created;
+}

@@ -1,0 +1,58 @@
+import type { Clock, CursorStore, DeploymentManifest, PaymentStore } from "@slabridge/core";
+import { SolanaVaultWatcher } from "@slabridge/solana";
+import { Connection, PublicKey } from "@solana/web3.js";
+
+/** What one Solana watch pass found. */
+export interface WatchSolanaResult {
+  payments: number;
+  outflows: number;
+  skipped: number;
+}
+
+/**
+ * One pass over the Solana payment vault at finalized commitment: every stablecoin transfer into the vault with a
+ * slabridge payment memo is recorded as a payment of (model, epoch); malformed or failed ones are skipped with a
+ * reason. The payment id is derived from the signature, so a rescan records nothing twice.
+ *
+ * @example const result = await watchSolanaVault({ manifest, rpcUrl, payments, cursors, clock });
+ */
+export async function watchSolanaVault(options: {
+  manifest: DeploymentManifest;
+  rpcUrl: string;
+  payments: PaymentStore;
+  cursors: CursorStore;
+  clock: Clock;
+}): Promise<WatchSolanaResult> {
+  const solana = options.manifest.solana;
+  if (!solana) return { payments: 0, outflows: 0, skipped: 0 };
+  const models = new Map(options.manifest.models.map((m) => [BigInt(m.modelId), m]));
+  const watcher = new SolanaVaultWatcher({
+    connection: new Connection(options.rpcUrl, { commitment: "finalized", disableRetryOnRateLimit: true }),
+    vault: new PublicKey(solana.vault),
+    mint: new PublicKey(solana.mint),
+    cursorStore: options.cursors,
+    cursorId: `solana:vault:${solana.vault}`,
+    epochOf: (modelId, blockTime) => {
+      const model = models.get(modelId);
+      if (!model || blockTime < model.genesis) return undefined;
+      return BigInt(Math.floor((blockTime - model.genesis) / model.epochSeconds));
+    },
+  });
+  const result = await watcher.poll(async ({ payments }) => {
+    for (const payment of payments) {
+      await options.payments.record({
+        chainId: solana.chainId,
+        modelId: payment.modelId,
+        epoch: payment.epoch,
+        paymentId: payment.paymentId,
+        buyer: payment.buyer,
+        amount: payment.amount,
+        transaction: payment.signature,
+        block: BigInt(payment.slot),
+        blockHash: payment.signature,
+        observedAt: options.clock.now(),
+      });
+    }
+  });
+  return { payments: result.payments, outflows: result.outflows, skipped: result.skipped };
+}
