@@ -23,7 +23,8 @@ export function createRelayHandler(getWorld: () => Promise<RelayWorld>) {
     logger.info("job processed", { jobId, result: outcome.result, messageId: record.messageId });
   };
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { context });
+    // All records failing is still a partial response (each goes back alone), not a thrown batch.
+    processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
 }
 
 export const handler = createRelayHandler(() => worldFromEnv());
