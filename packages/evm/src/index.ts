@@ -38,6 +38,8 @@ export {
   type Submission,
 } from "./sender/EvmSender.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
+export { createSenderSubmitter } from "./submitter/createSenderSubmitter.ts";
+export type { EvmCall, EvmSubmission, EvmSubmitter } from "./submitter/EvmSubmitter.ts";
 export { type TranslateEvmErrorContext, translateEvmError } from "./translateEvmError.ts";
 export { type BlockCheckpoint, type CheckpointedCursor, cursorCheckpoints } from "./watcher/cursorCheckpoints.ts";
 export {
