@@ -217,6 +217,17 @@ describe("RelayEngine", () => {
     expect(source.batches).toEqual([100, 100, 50]);
   });
 
+  it("queues again a job whose queue message was lost (crash between storing and queueing)", async () => {
+    const { engine, jobs, queued, clock, transport } = setup();
+    await jobs.create({ ...deliverJob(), createdAt: clock.ms, updatedAt: clock.ms }); // stored, never queued
+    expect(await engine.retryDue()).toEqual([]); // not stuck yet
+    clock.ms += 300_001;
+    expect(await engine.retryDue()).toEqual(["deliver-message:lz:guid-1"]);
+    expect(queued).toEqual(["deliver-message:lz:guid-1"]);
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("confirmed");
+    expect(transport.delivered.get("guid-1")).toBe(1);
+  });
+
   it("reports an unknown job without creating anything", async () => {
     const { engine, jobs } = setup();
     expect((await engine.process("deliver-message:lz:nope")).result).toBe("unknown-job");

@@ -28,6 +28,11 @@ export interface RelayEngineOptions {
   maxPaymentsPerBatch: number;
   /** Upper bound on transitions per `process` call, so one message can't spin forever. */
   maxStepsPerRun?: number;
+  /**
+   * A job not moved for this long in a working state (observed, finalized, submitted) is queued again by the sweep:
+   * its queue message may be lost (a crash between storing a job and queueing it, a purged queue). Default 5 min.
+   */
+  stuckAfterMs?: number;
   random?: () => number;
 }
 
@@ -123,22 +128,31 @@ export class RelayEngine {
     return job ? { jobId, result: "waiting", job } : { jobId, result: "unknown-job" };
   }
 
-  /** Moves failed jobs whose backoff has elapsed back to work and queues them (the retry schedule). */
+  /**
+   * The retry schedule: moves failed jobs whose backoff has elapsed back to work, dead-letters those that cannot be
+   * retried, and queues again jobs stuck in a working state (their queue message was lost). Returns the ids queued.
+   */
   async retryDue(limit = 100): Promise<string[]> {
     const now = this.#o.clock.now();
-    const due = await this.#o.jobs.listByStatus("failed", { limit });
-    const retried: string[] = [];
-    for (const job of due) {
+    const queued: string[] = [];
+    for (const job of await this.#o.jobs.listByStatus("failed", { limit })) {
       if (job.status !== "failed") continue;
       const next = job.retryable && job.nextAttemptAt <= now ? this.#refinalize(job) : undefined;
       const deadLetter = !job.retryable ? this.#deadLetter(job, job.reason) : undefined;
       const target = next ?? deadLetter;
       if (target && (await this.#o.jobs.transition(job, target)) && next) {
         await this.#o.enqueue(job.id);
-        retried.push(job.id);
+        queued.push(job.id);
       }
     }
-    return retried;
+    const stuckBefore = now - (this.#o.stuckAfterMs ?? 300_000);
+    for (const status of ["observed", "finalized", "submitted"] as const) {
+      for (const job of await this.#o.jobs.listByStatus(status, { limit, updatedBefore: stuckBefore })) {
+        await this.#o.enqueue(job.id); // processing is idempotent, so a spare message costs one read
+        queued.push(job.id);
+      }
+    }
+    return queued;
   }
 
   /** Operator command: gives a dead-lettered job a fresh set of attempts and queues it. */
