@@ -16,6 +16,8 @@ import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
 import { createEvmSubmitter } from "./createEvmSubmitter.ts";
 import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
+import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
+import { vaultScanCursorId } from "./watchSolanaVault.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
 export interface RelayStores {
@@ -34,6 +36,8 @@ export interface RelayWorld {
   transports: Readonly<Record<TransportName, Transport>>;
   engine: RelayEngine;
   clock: Clock;
+  /** The guardian API (VAAs of every chain; the Solana emitter scan reads it directly). */
+  guardian: GuardianApiClient;
 }
 
 /** Options of {@link buildRelayWorld}. */
@@ -47,11 +51,18 @@ export interface BuildRelayWorldOptions {
   clock?: Clock;
   /** Lets non-loopback RPC URLs through (AWS); the devnet and tests never set it. */
   allowNonLoopback?: boolean;
+  /**
+   * Publishes Solana receipt batches from slabridge's Solana emitter (the devnet guardian on the devnet). Absent in
+   * AWS until a Solana program posts them: Solana receipt jobs then fail with `SolanaPublisherMissingError`.
+   */
+  solanaPublisher?: SolanaReceiptPublisher;
+  /** How long after an epoch's end its Solana payments are surely finalized and recorded (default 0: devnet). */
+  solanaFinalityLagMs?: number;
 }
 
 /**
  * The composition root of the relay bot: chain clients, nonce-safe senders for the relayer/executor and DVN keys,
- * both transports, a receipt source per EVM payment chain, and the relay engine, all from the deployment manifest
+ * both transports, a receipt source per EVM payment chain and one for the Solana vault, and the relay engine, all from the deployment manifest
  * and the stage config. Keys are the manifest's key references: unlocked anvil dev accounts on the devnet (KMS
  * signers in AWS are not wired yet: see the README).
  *
@@ -113,6 +124,12 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     executor: { address: executor, submitter: createEvmSubmitter(executorSenders) },
     clock,
   });
+  const guardian = new GuardianApiClient({
+    baseUrls: [manifest.guardian.apiUrl],
+    timeoutMs: 5_000,
+    backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.2 },
+    maxAttempts: 10,
+  });
   const wormhole = new WormholeTransport({
     chains: new Map(
       manifest.evm.map((chain) => [
@@ -125,12 +142,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         },
       ]),
     ),
-    guardian: new GuardianApiClient({
-      baseUrls: [manifest.guardian.apiUrl],
-      timeoutMs: 5_000,
-      backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.2 },
-      maxAttempts: 10,
-    }),
+    guardian,
     submitter: createEvmSubmitter(executorSenders),
     ...(manifest.solana
       ? { externalEmitters: [{ wormholeChainId: 1, emitter: manifest.solana.wormholeEmitter }] }
@@ -157,6 +169,31 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     );
   }
 
+  if (manifest.solana) {
+    const solana = manifest.solana;
+    // Only the Wormhole emitter leaves Solana: fail at cold start rather than on every receipt job.
+    const route = config.routes.find(
+      (r) => r.source === solana.chainId && r.destination === manifest.homeChainId && r.kind === "ReceiptBatch",
+    );
+    if (route && route.transport !== "wormhole") {
+      throw new SolanaReceiptConfigError(`the Solana ReceiptBatch route must use wormhole, not ${route.transport}`);
+    }
+    receiptSources.set(
+      solana.chainId,
+      new SolanaReceiptSource({
+        chainId: solana.chainId,
+        homeChainId: manifest.homeChainId,
+        models: manifest.models,
+        payments: options.stores.payments,
+        cursors: options.stores.cursors,
+        publisher: options.solanaPublisher,
+        vaultScanCursorId: vaultScanCursorId(solana.vault),
+        finalityLagMs: options.solanaFinalityLagMs ?? 0,
+        now: () => clock.now(),
+      }),
+    );
+  }
+
   const engine = new RelayEngine({
     jobs: options.stores.jobs,
     transports,
@@ -166,7 +203,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     retry: config.retry,
     maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
   });
-  return { manifest, config, stores: options.stores, clients, transports, engine, clock };
+  return { manifest, config, stores: options.stores, clients, transports, engine, clock, guardian };
 }
 
 function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {

@@ -10,9 +10,20 @@ export interface WatchSolanaResult {
 }
 
 /**
+ * Cursor where each vault pass records when it started (block = unix ms): every payment finalized before then is
+ * in the PaymentStore, which is what the Solana receipt source waits for before it calls an epoch over.
+ *
+ * @example vaultScanCursorId(manifest.solana.vault) // "solana:vault-scan:<vault>"
+ */
+export function vaultScanCursorId(vault: string): string {
+  return `solana:vault-scan:${vault}`;
+}
+
+/**
  * One pass over the Solana payment vault at finalized commitment: every stablecoin transfer into the vault with a
  * slabridge payment memo is recorded as a payment of (model, epoch); malformed or failed ones are skipped with a
- * reason. The payment id is derived from the signature, so a rescan records nothing twice.
+ * reason. The payment id is derived from the signature, so a rescan records nothing twice. A completed pass moves
+ * {@link vaultScanCursorId} to its start time.
  *
  * @example const result = await watchSolanaVault({ manifest, rpcUrl, payments, cursors, clock });
  */
@@ -38,6 +49,7 @@ export async function watchSolanaVault(options: {
       return BigInt(Math.floor((blockTime - model.genesis) / model.epochSeconds));
     },
   });
+  const startedAt = options.clock.now();
   const result = await watcher.poll(async ({ payments }) => {
     for (const payment of payments) {
       await options.payments.record({
@@ -54,5 +66,16 @@ export async function watchSolanaVault(options: {
       });
     }
   });
+  await markScanned(options.cursors, vaultScanCursorId(solana.vault), startedAt);
   return { payments: result.payments, outflows: result.outflows, skipped: result.skipped };
+}
+
+/** Moves the scan mark forward only; losing a race to a concurrent pass is fine (it marks a time at least as late). */
+async function markScanned(cursors: CursorStore, id: string, startedAt: number): Promise<void> {
+  const current = await cursors.get(id);
+  if (current && current.block >= BigInt(startedAt)) return;
+  await cursors.advance(
+    { id, block: BigInt(startedAt), blockHash: "scan", version: (current?.version ?? 0) + 1 },
+    current?.version,
+  );
 }

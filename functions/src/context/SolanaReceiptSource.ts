@@ -1,0 +1,199 @@
+import {
+  type CursorStore,
+  type DeploymentManifest,
+  encodeMessage,
+  type PaymentRecord,
+  type PaymentStore,
+  paymentsRoot,
+  SlabridgeError,
+  type TransportName,
+} from "@slabridge/core";
+import type { ReceiptProgress, ReceiptSource } from "@slabridge/relay";
+import { PublicKey } from "@solana/web3.js";
+import { bytesToHex, concat, type Hex, hexToBytes, numberToHex } from "viem";
+
+type ModelManifest = DeploymentManifest["models"][number];
+
+/**
+ * Posts a Wormhole message from slabridge's Solana emitter. On the devnet the operators sign it through the devnet
+ * guardian ({@link guardianReceiptPublisher}); in AWS a Solana program would post it, and none is wired yet.
+ *
+ * @example const { sequence } = await publisher.publish("0x00007a6a0102…");
+ */
+export interface SolanaReceiptPublisher {
+  publish(payload: Hex): Promise<{ emitterChain: number; emitter: Hex; sequence: bigint }>;
+}
+
+/**
+ * The devnet publisher: the devnet guardian signs the payload as a message of `emitter` on Wormhole chain 1.
+ * Structural, so the Lambda bundle never imports the devnet package.
+ *
+ * @example const publisher = guardianReceiptPublisher(devnet.guardian, manifest.solana.wormholeEmitter);
+ */
+export function guardianReceiptPublisher(
+  guardian: {
+    submitExternalMessage(message: {
+      emitter: string;
+      payload: Uint8Array;
+    }): Promise<{ id: { chain: number; emitter: string; sequence: bigint } }>;
+  },
+  emitter: Hex,
+): SolanaReceiptPublisher {
+  return {
+    async publish(payload) {
+      const { id } = await guardian.submitExternalMessage({ emitter, payload: hexToBytes(payload) });
+      return { emitterChain: id.chain, emitter: `0x${id.emitter.toLowerCase()}` as Hex, sequence: id.sequence };
+    },
+  };
+}
+
+/** No {@link SolanaReceiptPublisher} is configured (AWS has no Solana program posting messages yet). */
+export class SolanaPublisherMissingError extends SlabridgeError {
+  override readonly name = "SolanaPublisherMissingError" as const;
+  constructor() {
+    super(
+      "no Solana receipt publisher configured: receipt batches of Solana payments need the Wormhole Solana program " +
+        "(not wired in this deployment) or the devnet guardian's publisher",
+      { retryable: false },
+    );
+  }
+}
+
+/** A Solana receipt job that can never work as asked (other transport, unknown model). */
+export class SolanaReceiptConfigError extends SlabridgeError {
+  override readonly name = "SolanaReceiptConfigError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: false });
+  }
+}
+
+/** Options of {@link SolanaReceiptSource}. */
+export interface SolanaReceiptSourceOptions {
+  /** slabridge chain id of Solana (SOLANA_CHAIN_ID). */
+  chainId: number;
+  homeChainId: number;
+  models: readonly ModelManifest[];
+  payments: PaymentStore;
+  cursors: CursorStore;
+  publisher?: SolanaReceiptPublisher | undefined;
+  /** Cursor the vault watch writes its last pass start (unix ms) to: see `watchSolanaVault`. */
+  vaultScanCursorId: string;
+  /** How long after its blockTime a payment is surely finalized and seen by a vault pass (0 on the devnet). */
+  finalityLagMs?: number;
+  now?: () => number;
+}
+
+/** The progress record's `blockHash`: whether the final batch is out, and the batch size the epoch was cut with. */
+type ProgressMark = { final: boolean; size: number };
+
+/**
+ * Receipts of Solana payments. There is no escrow to compute batches on chain, so they are built off-chain from the
+ * payments the vault watcher recorded (paymentId order, like the escrow) and published through slabridge's Wormhole
+ * emitter. Progress lives in the CursorStore under `solana:receipts:<model>:<epoch>` (block = batches sent),
+ * advanced by conditional write after each publish.
+ *
+ * Exactly-once is held by the home ledger: a crash between publish and record re-publishes batch k under a new
+ * sequence, and the ledger refuses it with `DuplicateBatch`, so that duplicate delivery job dead-letters
+ * (non-retryable `MessengerRevertedError`) while the original batch k stays counted once.
+ *
+ * @example const source = new SolanaReceiptSource({ chainId: SOLANA_CHAIN_ID, homeChainId, models, payments, cursors, publisher, vaultScanCursorId });
+ */
+export class SolanaReceiptSource implements ReceiptSource {
+  readonly chainId: number;
+  readonly #o: SolanaReceiptSourceOptions;
+  readonly #now: () => number;
+
+  constructor(options: SolanaReceiptSourceOptions) {
+    this.chainId = options.chainId;
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async progress(modelId: bigint, epoch: bigint): Promise<ReceiptProgress> {
+    const model = this.#model(modelId);
+    const endsAt = (model.genesis + Number(epoch + 1n) * model.epochSeconds) * 1000;
+    const readyAt = endsAt + (this.#o.finalityLagMs ?? 0);
+    const [scan, record] = await Promise.all([
+      this.#o.cursors.get(this.#o.vaultScanCursorId),
+      this.#o.cursors.get(progressId(modelId, epoch)),
+    ]);
+    // The ledger's blockTime follows wall time; the epoch is closed for us only once a vault pass that started after
+    // its end (plus finality) has recorded every payment in it.
+    const epochOver = this.#now() >= readyAt && scan !== undefined && Number(scan.block) >= readyAt;
+    return { epochOver, epochEndsAt: readyAt, relayedAll: record !== undefined && parseMark(record.blockHash).final };
+  }
+
+  async relayNextBatch(modelId: bigint, epoch: bigint, transport: TransportName, maxPayments: number) {
+    if (transport !== "wormhole") {
+      throw new SolanaReceiptConfigError(`Solana receipts go over wormhole only, the route says ${transport}`);
+    }
+    const publisher = this.#o.publisher;
+    if (!publisher) throw new SolanaPublisherMissingError();
+    const id = progressId(modelId, epoch);
+    const record = await this.#o.cursors.get(id);
+    const sent = record?.block ?? 0n;
+    // Keep the batch size the epoch started with, so a config change mid-epoch cannot shift batch boundaries.
+    const size = record ? parseMark(record.blockHash).size : maxPayments;
+    const all = [...(await this.#o.payments.listEpoch(this.chainId, modelId, epoch))].sort(byPaymentId);
+    const batches = Math.max(1, Math.ceil(all.length / size));
+    const index = Number(sent);
+    const slice = all.slice(index * size, (index + 1) * size);
+    const leaves = slice.map((p) => ({
+      paymentId: p.paymentId as Hex,
+      buyer: buyerBytes32(p.buyer),
+      amount: p.amount,
+    }));
+    const finalBatch = index === batches - 1;
+    const message = encodeMessage({
+      kind: "ReceiptBatch",
+      modelId,
+      epoch,
+      paymentChain: this.chainId,
+      batchIndex: index,
+      count: slice.length,
+      total: slice.reduce((sum, p) => sum + p.amount, 0n),
+      paymentsRoot: paymentsRoot(leaves),
+      finalBatch,
+    });
+    const payload = concat([numberToHex(this.#o.homeChainId, { size: 4 }), message]);
+    const published = await publisher.publish(payload);
+    // Losing this write to a racing worker is fine: its twin batch is refused on the ledger as DuplicateBatch.
+    await this.#o.cursors.advance(
+      { id, block: sent + 1n, blockHash: formatMark({ final: finalBatch, size }), version: (record?.version ?? 0) + 1 },
+      record?.version,
+    );
+    return {
+      transaction: `${published.emitterChain}/${published.emitter.slice(2).toLowerCase()}/${published.sequence}`,
+    };
+  }
+
+  #model(modelId: bigint): ModelManifest {
+    const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
+    if (!model) throw new SolanaReceiptConfigError(`model ${modelId} is not in the manifest`);
+    return model;
+  }
+}
+
+/** Solana buyer as a Merkle leaf's bytes32: the public key's 32 bytes. */
+function buyerBytes32(base58: string): Hex {
+  return bytesToHex(new PublicKey(base58).toBytes());
+}
+
+function byPaymentId(a: PaymentRecord, b: PaymentRecord): number {
+  const x = a.paymentId.toLowerCase();
+  const y = b.paymentId.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function progressId(modelId: bigint, epoch: bigint): string {
+  return `solana:receipts:${modelId}:${epoch}`;
+}
+
+function formatMark(mark: ProgressMark): string {
+  return `${mark.final ? "final" : "open"}:${mark.size}`;
+}
+
+function parseMark(blockHash: string): ProgressMark {
+  const [state, size] = blockHash.split(":");
+  return { final: state === "final", size: Number(size) || 1 };
+}
