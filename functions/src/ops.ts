@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `npm run ops`: the operator's commands for the relay's jobs (list them by state, retry a dead-lettered one).
+// Talks to the store named by a deployment manifest: the devnet's by default, or any stage's.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DEFAULT_RETRY_POLICY, type JobStatus, parseDeploymentManifest } from "@slabridge/core";
+import { RelayEngine } from "@slabridge/relay";
+import { createStores } from "@slabridge/store";
+
+const HELP = `slabridge operator commands
+
+Usage:
+  npm run ops -- jobs [--status S] [--manifest F]      list jobs in a state (default: dead-lettered)
+  npm run ops -- retry <jobId> [--manifest F] [--queue-url U]
+                                                      give a dead-lettered job a fresh set of attempts
+
+States: observed, finalized, submitted, confirmed, failed, dead-lettered.
+--manifest  deployment manifest (default .devnet/manifest.json, written by npm run devnet)
+--queue-url the relay queue (SQS) to put the job on; without it the next retry sweep queues it
+`;
+
+const STATUSES: readonly JobStatus[] = ["observed", "finalized", "submitted", "confirmed", "failed", "dead-lettered"];
+
+function fail(message: string): never {
+  console.error(`ops: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        status: { type: "string", default: "dead-lettered" },
+        manifest: { type: "string", default: ".devnet/manifest.json" },
+        "queue-url": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+if (values.help || positionals.length === 0) {
+  process.stdout.write(HELP);
+  process.exit(values.help ? 0 : 2);
+}
+
+let manifestText: string;
+try {
+  manifestText = readFileSync(values.manifest, "utf8");
+} catch {
+  fail(`cannot read ${values.manifest} (start the devnet with "npm run devnet", or pass --manifest)`);
+}
+const manifest = parseDeploymentManifest(JSON.parse(manifestText));
+const tables = manifest.dynamo.tables;
+const stores = createStores({
+  ...(manifest.dynamo.endpoint ? { endpoint: manifest.dynamo.endpoint } : {}),
+  region: manifest.dynamo.region,
+  tableNames: {
+    jobs: tables.jobs ?? fail("manifest has no jobs table"),
+    cursors: tables.cursors ?? fail("manifest has no cursors table"),
+    payments: tables.payments ?? fail("manifest has no payments table"),
+    nonces: tables.nonces ?? fail("manifest has no nonces table"),
+  },
+});
+
+try {
+  const [command, jobId] = positionals;
+  if (command === "jobs") {
+    const status = values.status as JobStatus;
+    if (!STATUSES.includes(status)) fail(`unknown state "${values.status}"`);
+    const jobs = await stores.jobs.listByStatus(status, { limit: 1_000 });
+    if (jobs.length === 0) console.log(`no ${status} jobs`);
+    for (const job of jobs) {
+      const reason = "reason" in job ? `  ${job.reason}` : "";
+      console.log(`${job.id}  attempts=${job.attempts}  updated=${new Date(job.updatedAt).toISOString()}${reason}`);
+    }
+  } else if (command === "retry") {
+    if (!jobId) fail("retry needs a job id");
+    const queueUrl = values["queue-url"];
+    const sqs = queueUrl ? new SQSClient({}) : undefined;
+    const engine = new RelayEngine({
+      jobs: stores.jobs,
+      transports: {},
+      receiptSources: new Map(),
+      clock: { now: () => Date.now() },
+      retry: DEFAULT_RETRY_POLICY,
+      maxPaymentsPerBatch: 100,
+      enqueue: async (id) => {
+        await sqs?.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId: id }) }));
+      },
+    });
+    if (!(await engine.retryDeadLettered(jobId))) {
+      const job = await stores.jobs.get(jobId);
+      fail(job ? `job ${jobId} is ${job.status}, not dead-lettered` : `no job ${jobId}`);
+    }
+    console.log(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`);
+  } else {
+    fail(`unknown command "${command}"`);
+  }
+} finally {
+  stores.destroy();
+}
