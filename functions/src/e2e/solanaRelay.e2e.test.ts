@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
 import { revenueLedgerAbi } from "@slabridge/contracts";
-import { type Job, type PaymentRecord, parseStageConfig, paymentsProof, SOLANA_CHAIN_ID } from "@slabridge/core";
+import {
+  decodeMessage,
+  type Job,
+  type PaymentRecord,
+  parseStageConfig,
+  paymentsProof,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
 import { createMemoInstruction, type Devnet, startDevnet } from "@slabridge/devnet";
 import { LocalRuntime } from "@slabridge/runtime";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
@@ -17,7 +24,7 @@ import type { Context, SQSEvent } from "aws-lambda";
 import { type Address, bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
+import { guardianReceiptPublisher, type SolanaReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchSolanaHandler } from "../watchSolana.ts";
@@ -28,7 +35,8 @@ let devnet: Devnet;
 let runtime: LocalRuntime;
 let stores: ReturnType<typeof createStores>;
 
-function world(): RelayWorld {
+/** A world on the devnet: `"devnet"` publishes through the devnet guardian, `"none"` has no publisher (AWS today). */
+function world(publisher: SolanaReceiptPublisher | "devnet" | "none" = "devnet", enqueue = true): RelayWorld {
   const solana = devnet.manifest.solana;
   if (!solana) throw new Error("no solana");
   return buildRelayWorld({
@@ -53,9 +61,14 @@ function world(): RelayWorld {
     stores,
     rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
-      runtime.queue("relay").send(JSON.stringify({ jobId }));
+      if (enqueue) runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
-    solanaPublisher: guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter),
+    ...(publisher === "none"
+      ? {}
+      : {
+          solanaPublisher:
+            publisher === "devnet" ? guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter) : publisher,
+        }),
   });
 }
 
@@ -243,4 +256,65 @@ describe("Solana payments reach the home ledger as receipt batches over Wormhole
     expect(await verify(leaf.amount)).toBe(true);
     expect(await verify(leaf.amount + 1n)).toBe(false);
   }, 120_000);
+
+  it("survives a crash between publish and record: the re-published batch is refused on chain and dead-letters once", async () => {
+    const solana = devnet.manifest.solana;
+    if (!solana) throw new Error("no solana");
+    const real = guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter);
+    let crashed: { modelId: bigint; epoch: bigint } | undefined;
+    // Publishes, then "dies" before the progress record is written, once.
+    const crashing: SolanaReceiptPublisher = {
+      async publish(payload) {
+        const published = await real.publish(payload);
+        if (!crashed) {
+          const message = decodeMessage(`0x${payload.slice(10)}`);
+          if (message.kind !== "ReceiptBatch") throw new Error("not a receipt batch");
+          crashed = { modelId: message.modelId, epoch: message.epoch };
+          throw new Error("worker died after publishing");
+        }
+        return published;
+      },
+    };
+    const w = world(crashing);
+    const deadBefore = (await jobsIn("dead-lettered")).length;
+    await sleep(EPOCH_SECONDS * 1000 + 200); // at least one more (empty) epoch ends
+    await settle(w, async () => (await jobsIn("dead-lettered")).length > deadBefore);
+    await settle(w, async () => false, 2); // and nothing keeps moving afterwards
+
+    if (!crashed) throw new Error("no batch was published");
+    // The empty epoch went home as one empty final batch, counted once despite its twin VAA.
+    const recorded = await revenue(crashed.modelId, crashed.epoch);
+    expect(recorded).toMatchObject({ payments: 0n, total: 0n, batches: 1n });
+    const dead = (await jobsIn("dead-lettered")).slice(deadBefore);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]?.kind).toBe("deliver-message");
+    expect(dead[0]?.status === "dead-lettered" ? dead[0].reason : "").toContain("DuplicateBatch");
+    expect(await jobsIn("failed")).toEqual([]);
+    const crashedJob = await stores.jobs.get(`relay-receipts:${SOLANA_CHAIN_ID}:${crashed.modelId}:${crashed.epoch}`);
+    expect(crashedJob?.status).toBe("confirmed");
+  }, 120_000);
+
+  it("fails a Solana receipt job with a clear non-retryable error when no publisher is configured (AWS today)", async () => {
+    const w = world("none", false);
+    const job: Job = {
+      id: `relay-receipts:${SOLANA_CHAIN_ID}:1:0`,
+      kind: "relay-receipts",
+      status: "observed",
+      version: 1,
+      source: { chainId: SOLANA_CHAIN_ID, transaction: "epoch-end:1:0", block: 0n, blockHash: "wall-clock", index: 0 },
+      destinationChainId: HOME,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId: 1n, epoch: 0n },
+      attempts: 0,
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    };
+    await w.engine.ingest(job);
+    const outcome = await w.engine.process(job.id);
+    expect(outcome.result).toBe("dead-lettered");
+    expect(
+      outcome.result === "dead-lettered" && outcome.job.status === "dead-lettered" ? outcome.job.reason : "",
+    ).toMatch(/^SolanaPublisherMissingError: no Solana receipt publisher configured/);
+  });
 });
