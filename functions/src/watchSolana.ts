@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type Job, jobIds, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { SOLANA_CHAIN_ID } from "@slabridge/core";
 import type { RelayWorld } from "./context/buildRelayWorld.ts";
+import { createEpochReceiptJobs } from "./context/createEpochReceiptJobs.ts";
 import { type WatchSolanaEmitterResult, watchSolanaEmitter } from "./context/watchSolanaEmitter.ts";
 import { type WatchSolanaResult, watchSolanaVault } from "./context/watchSolanaVault.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
@@ -43,54 +44,16 @@ export function createWatchSolanaHandler(getWorld: () => Promise<RelayWorld>, rp
   };
 }
 
-/** One relay-receipts job per model per ended epoch since the last pass (cursor: last epoch handled), by wall clock. */
-async function createSolanaReceiptJobs(world: RelayWorld): Promise<number> {
+/** Solana has no escrow clock to read: its epochs end by wall time (its blockTime follows wall time). */
+function createSolanaReceiptJobs(world: RelayWorld): Promise<number> {
   const solana = world.manifest.solana;
-  if (!solana) return 0;
-  const route = world.config.routes.find(
-    (r) => r.source === solana.chainId && r.destination === world.manifest.homeChainId && r.kind === "ReceiptBatch",
-  );
-  if (!route) return 0;
-  const now = world.clock.now();
-  const nowSeconds = BigInt(Math.floor(now / 1000));
-  let created = 0;
-  for (const model of world.manifest.models) {
-    if (nowSeconds < BigInt(model.genesis)) continue;
-    const current = (nowSeconds - BigInt(model.genesis)) / BigInt(model.epochSeconds);
-    const cursorId = `solana:epochs:${model.modelId}`;
-    const cursor = await world.stores.cursors.get(cursorId);
-    const first = cursor ? cursor.block + 1n : current > 0n ? current - 1n : 0n;
-    for (let epoch = first; epoch < current; epoch++) {
-      const job: Job = {
-        id: jobIds.relayReceipts({ chainId: solana.chainId, modelId: BigInt(model.modelId), epoch }),
-        kind: "relay-receipts",
-        status: "observed",
-        version: 1,
-        source: {
-          chainId: solana.chainId,
-          transaction: `epoch-end:${model.modelId}:${epoch}`,
-          block: 0n,
-          blockHash: "wall-clock",
-          index: 0,
-        },
-        destinationChainId: world.manifest.homeChainId,
-        transport: route.transport,
-        payload: "0x",
-        epochRef: { modelId: BigInt(model.modelId), epoch },
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-      };
-      if ((await world.engine.ingest(job)) === "created") created++;
-    }
-    if (current > first) {
-      await world.stores.cursors.advance(
-        { id: cursorId, block: current - 1n, blockHash: "wall-clock", version: (cursor?.version ?? 0) + 1 },
-        cursor?.version,
-      );
-    }
-  }
-  return created;
+  if (!solana) return Promise.resolve(0);
+  return createEpochReceiptJobs(world, {
+    chainId: solana.chainId,
+    nowSeconds: BigInt(Math.floor(world.clock.now() / 1000)),
+    block: 0n,
+    blockHash: "wall-clock",
+  });
 }
 
 export const handler = createWatchSolanaHandler(

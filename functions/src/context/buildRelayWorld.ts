@@ -9,12 +9,11 @@ import type {
   Transport,
   TransportName,
 } from "@slabridge/core";
-import { createEvmChainClient, EscrowReader, EvmSender } from "@slabridge/evm";
+import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type ReceiptSource, RelayEngine } from "@slabridge/relay";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
-import { createEvmSubmitter } from "./createEvmSubmitter.ts";
 import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import { vaultScanCursorId } from "./watchSolanaVault.ts";
@@ -120,8 +119,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         },
       ]),
     ),
-    dvn: { address: dvn, submitter: createEvmSubmitter(dvnSenders) },
-    executor: { address: executor, submitter: createEvmSubmitter(executorSenders) },
+    dvn: { address: dvn, submitter: createSenderSubmitter(dvnSenders) },
+    executor: { address: executor, submitter: createSenderSubmitter(executorSenders) },
     clock,
   });
   const guardian = new GuardianApiClient({
@@ -143,7 +142,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
       ]),
     ),
     guardian,
-    submitter: createEvmSubmitter(executorSenders),
+    submitter: createSenderSubmitter(executorSenders),
     ...(manifest.solana
       ? { externalEmitters: [{ wormholeChainId: 1, emitter: manifest.solana.wormholeEmitter }] }
       : {}),

@@ -3,6 +3,7 @@ import { type EvmChainManifest, type Job, jobIds } from "@slabridge/core";
 import { EvmLogWatcher } from "@slabridge/evm";
 import { type Address, type Hex, hexToNumber, parseAbiItem, slice } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
+import { createEpochReceiptJobs } from "./createEpochReceiptJobs.ts";
 
 const packetSent = parseAbiItem("event PacketSent(bytes encodedPayload, bytes options, address sendLibrary)");
 const messagePublished = parseAbiItem(
@@ -89,7 +90,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
     },
   );
 
-  const receiptJobs = chain.contracts.escrow ? await createReceiptJobs(world, chain, now) : 0;
+  const receiptJobs = chain.contracts.escrow ? await createReceiptJobs(world, chain) : 0;
   return { chain: chain.name, messages, receiptJobs, ...(reorg === undefined ? {} : { reorg }) };
 }
 
@@ -122,50 +123,15 @@ function outgoing(
   return undefined;
 }
 
-/** Creates one relay-receipts job per model per ended epoch since the last pass (cursor: last epoch handled). */
-async function createReceiptJobs(world: RelayWorld, chain: EvmChainManifest, now: number): Promise<number> {
+async function createReceiptJobs(world: RelayWorld, chain: EvmChainManifest): Promise<number> {
   const client = world.clients.get(chain.chainId);
   if (!client) return 0;
-  const route = world.config.routes.find(
-    (r) => r.source === chain.chainId && r.destination === world.manifest.homeChainId && r.kind === "ReceiptBatch",
-  );
-  if (!route) return 0;
   const block = await client.getBlock({ blockTag: "latest" });
-  let created = 0;
-  for (const model of world.manifest.models) {
-    const current = (block.timestamp - BigInt(model.genesis)) / BigInt(model.epochSeconds);
-    const cursorId = `evm:${chain.chainId}:epochs:${model.modelId}`;
-    const cursor = await world.stores.cursors.get(cursorId);
-    const first = cursor ? cursor.block + 1n : current > 0n ? current - 1n : 0n;
-    for (let epoch = first; epoch < current; epoch++) {
-      const job: Job = {
-        id: jobIds.relayReceipts({ chainId: chain.chainId, modelId: BigInt(model.modelId), epoch }),
-        kind: "relay-receipts",
-        status: "observed",
-        version: 1,
-        source: {
-          chainId: chain.chainId,
-          transaction: `epoch-end:${model.modelId}:${epoch}`,
-          block: block.number ?? 0n,
-          blockHash: block.hash ?? "0x",
-          index: 0,
-        },
-        destinationChainId: world.manifest.homeChainId,
-        transport: route.transport,
-        payload: "0x",
-        epochRef: { modelId: BigInt(model.modelId), epoch },
-        attempts: 0,
-        createdAt: now,
-        updatedAt: now,
-      };
-      if ((await world.engine.ingest(job)) === "created") created++;
-    }
-    if (current > first) {
-      await world.stores.cursors.advance(
-        { id: cursorId, block: current - 1n, blockHash: block.hash ?? "0x", version: (cursor?.version ?? 0) + 1 },
-        cursor?.version,
-      );
-    }
-  }
-  return created;
+  // The escrow's clock is its chain's block time, so epochs end by the latest block, not by our wall clock.
+  return createEpochReceiptJobs(world, {
+    chainId: chain.chainId,
+    nowSeconds: block.timestamp,
+    block: block.number ?? 0n,
+    blockHash: block.hash ?? "0x",
+  });
 }
