@@ -2,6 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
 import type { RelayWorld } from "./context/buildRelayWorld.ts";
 import { createEpochReceiptJobs } from "./context/createEpochReceiptJobs.ts";
+import { resolveRpcUrl } from "./context/resolveRpcUrl.ts";
 import { type WatchSolanaEmitterResult, watchSolanaEmitter } from "./context/watchSolanaEmitter.ts";
 import { type WatchSolanaResult, watchSolanaVault } from "./context/watchSolanaVault.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
@@ -60,9 +61,7 @@ export const handler = createWatchSolanaHandler(
   () => worldFromEnv(),
   (world) => {
     const chain = world.config.chains.find((c) => c.chainId === SOLANA_CHAIN_ID);
-    if (chain && "url" in chain.rpcUrl) return chain.rpcUrl.url;
-    const secret = chain && "secret" in chain.rpcUrl ? process.env[`SST_RESOURCE_${chain.rpcUrl.secret}`] : undefined;
-    if (secret) return (JSON.parse(secret) as { value: string }).value;
-    return world.manifest.solana?.rpcUrl ?? "";
+    if (!chain) throw new Error("the stage config has no Solana chain");
+    return resolveRpcUrl(chain, world.manifest);
   },
 );

@@ -3,7 +3,8 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import { createStores } from "@slabridge/store";
 import { type BuildRelayWorldOptions, buildRelayWorld, type RelayWorld } from "./buildRelayWorld.ts";
-import { linkedQueue, linkedResource, linkedSecret, linkedTable, MissingLinkError } from "./linkedResource.ts";
+import { linkedQueue, linkedResource, linkedTable, MissingLinkError } from "./linkedResource.ts";
+import { resolveRpcUrl } from "./resolveRpcUrl.ts";
 
 let cached: Promise<RelayWorld> | undefined;
 
@@ -26,11 +27,7 @@ function build(env: NodeJS.ProcessEnv): RelayWorld {
   const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
   const rpcUrls = new Map<number, string>();
-  for (const chain of config.chains) {
-    const source = chain.rpcUrl;
-    const url = "url" in source ? source.url : linkedResource(source.secret, linkedSecret, env).value;
-    rpcUrls.set(chain.chainId, url);
-  }
+  for (const chain of config.chains) rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
   const table = (name: string) => linkedResource(name, linkedTable, env).name;
   const stores = createStores({
     region: env.AWS_REGION ?? "us-east-1",

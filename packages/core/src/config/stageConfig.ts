@@ -4,8 +4,8 @@ import type { MessageKindName } from "../codec/constants.ts";
 const chainId = z.number().int().positive().describe("slabridge chain id (EVM chain id, or SOLANA_CHAIN_ID)");
 
 /**
- * Where an RPC URL comes from: inline (loopback on the devnet) or by secret name (an SST Secret in AWS, so URLs with
- * API keys never sit in config or code).
+ * Where an RPC URL comes from: inline (loopback only in committed config), by secret name (an SST Secret in AWS, so
+ * URLs with API keys never sit in config or code), or the deployment manifest (the devnet's ports are picked at start).
  */
 export const rpcUrlSourceSchema = z.union([
   z.object({ url: z.string().url().describe("inline URL; only loopback URLs belong in committed config") }),
@@ -15,6 +15,7 @@ export const rpcUrlSourceSchema = z.union([
       .regex(/^[A-Za-z][A-Za-z0-9]*$/, "must be an SST Secret name")
       .describe("SST Secret"),
   }),
+  z.object({ manifest: z.literal(true).describe("the deployment manifest's URL (the devnet picks free ports)") }),
 ]);
 
 export const chainConfigSchema = z.object({
