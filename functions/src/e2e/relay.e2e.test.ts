@@ -1,7 +1,7 @@
 import { escrowAbi, revenueLedgerAbi } from "@slabridge/contracts";
 import { type Job, parseStageConfig, type StageConfig } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
-import { LocalRuntime } from "@slabridge/runtime";
+import { createLambdaContext, LocalRuntime } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import type { Context, SQSEvent } from "aws-lambda";
 import type { Address } from "viem";
@@ -115,12 +115,22 @@ async function revenue(modelId: bigint, epoch: bigint) {
   });
 }
 
-const context = { functionName: "relay", awsRequestId: "local" } as Context;
+const context = (): Context =>
+  createLambdaContext({
+    functionName: "relay",
+    awsRequestId: `local-${Date.now()}`,
+    region: "us-east-1",
+    timeoutMs: 120_000,
+    memoryLimitInMB: 1024,
+    startedAt: Date.now(),
+  });
 
 /** Runs watch passes and drains the relay queue through the relay handler until nothing is left to do. */
 async function settle(w: RelayWorld, rounds = 8): Promise<void> {
   const watch = createWatchEvmHandler(async () => w);
-  const relay = createRelayHandler(async () => w);
+  const relay = createRelayHandler(async () => w, {
+    idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
+  });
   const retry = createRetryHandler(async () => w);
   const queue = runtime.queue("relay");
   for (let round = 0; round < rounds; round++) {
@@ -145,7 +155,7 @@ async function settle(w: RelayWorld, rounds = 8): Promise<void> {
           awsRegion: "us-east-1",
         })),
       } as unknown as SQSEvent;
-      const response = await relay(event, context);
+      const response = await relay(event, context());
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       for (const m of messages) if (!failed.has(m.messageId)) queue.delete(m.receiptHandle);
     }
@@ -208,7 +218,7 @@ describe("relay engine on the devnet, through the Lambda handlers", () => {
           { messageId: "bad-2", body: JSON.stringify({ jobId: 42 }) },
         ],
       } as unknown as SQSEvent,
-      context,
+      context(),
     );
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(["bad-1", "bad-2"]);
     expect((await jobsIn("confirmed")).length).toBe(before);
