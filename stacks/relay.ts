@@ -138,11 +138,14 @@ export function createRelay(input: { topology: StageTopology; storage: Storage; 
       timeout: `${plan.timeoutSeconds} seconds`,
       memory: plan.memory,
       logging: { format: "json", retention: "3 months" },
+      // The stage config and the contracts' deployment manifest ship with the code (read at cold start).
+      copyFiles: [{ from: topology.configFile }, { from: topology.manifestFile }],
       environment: {
         POWERTOOLS_SERVICE_NAME: "slabridge-relay",
         POWERTOOLS_METRICS_NAMESPACE: "slabridge",
         STAGE: topology.stage,
         SLABRIDGE_CONFIG: topology.configFile,
+        SLABRIDGE_MANIFEST: topology.manifestFile,
       },
       link: [
         ...plan.tables.map((table) => storage[table]),

@@ -77,6 +77,8 @@ declare namespace sst.aws {
     link?: unknown[];
     permissions?: FunctionPermissionArgs[];
     logging?: { format?: "text" | "json"; retention?: "1 month" | "3 months" | "1 year" };
+    /** Files bundled next to the handler (paths relative to the repository root). */
+    copyFiles?: Array<{ from: string; to?: string }>;
   }
   // biome-ignore lint/suspicious/noShadowRestrictedNames: SST's component is sst.aws.Function; only this namespace sees it.
   class Function {

@@ -296,6 +296,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
         POWERTOOLS_SERVICE_NAME: "slabridge-relay",
         STAGE: stage,
         SLABRIDGE_CONFIG: `config/${stage}.json`,
+        SLABRIDGE_MANIFEST: `config/${stage}.manifest.json`,
       });
       for (const [name, value] of Object.entries(environment)) {
         expect(name, `${fn.name} env ${name}`).not.toMatch(/RPC|URL|ENDPOINT/i);

@@ -21,6 +21,8 @@ export interface StageTopology {
   readonly production: boolean;
   /** Stage config file the functions load (their `SLABRIDGE_CONFIG`), relative to the repository root. */
   readonly configFile: string;
+  /** Deployment manifest of the stage's contracts (their `SLABRIDGE_MANIFEST`), relative to the repository root. */
+  readonly manifestFile: string;
   readonly chains: readonly ChainTopology[];
   /** Prober keys (EIP-712 SLA report signers); the on-chain threshold is M of these. */
   readonly proberCount: number;
@@ -42,6 +44,7 @@ export function stageTopology(stage: string): StageTopology {
     stage,
     production: stage === productionStage,
     configFile: `config/${stage}.json`,
+    manifestFile: `config/${stage}.manifest.json`,
     chains,
     proberCount: 3,
     solanaOperatorCount: 3,
