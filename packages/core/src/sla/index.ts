@@ -1,0 +1,8 @@
+// SLA evaluation: latency sketches, quorum uptime, the on-chain refund rule, samples Merkle root, epoch reports.
+export { InsufficientObservationsError, InvalidSlaInputError } from "./errors.ts";
+export { type EvaluateEpochInput, effectiveLatencyMs, evaluateEpoch } from "./evaluateEpoch.ts";
+export { LATENCY_SKETCH_RELATIVE_ACCURACY, LatencySketch } from "./LatencySketch.ts";
+export { pickRefundBps, type RefundInputs } from "./pickRefundBps.ts";
+export { sampleLeaf, samplesRoot } from "./samplesRoot.ts";
+export type { ProbeSample, RefundTier, SlaReport, SlaTerms } from "./types.ts";
+export { reachedInTime, type UptimeOptions, type UptimeResult, uptimeByBuckets } from "./uptimeByBuckets.ts";
