@@ -1,0 +1,209 @@
+import { randomUUID } from "node:crypto";
+import { type Clock, scrubSecrets } from "@slabridge/core";
+import { z } from "zod";
+import { completionResponseSchema } from "./completionResponseSchema.ts";
+import { ProbeConfigError } from "./ProbeConfigError.ts";
+import type { ProbeOutcome, ProbeSample } from "./ProbeSample.ts";
+
+/** The subset of `fetch` a probe uses; inject one to test or to route through another agent. */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options for {@link probeHost}. */
+export interface ProbeHostOptions {
+  /** The host's base URL (`http(s)://host[:port][/prefix]`); the probe posts to `<url>/v1/completions`. */
+  readonly url: string;
+  /** The model id the host must serve. */
+  readonly model: string;
+  /** The SLA's probe timeout: the request is aborted after this many milliseconds and recorded as `timeout`. */
+  readonly timeoutMs: number;
+  /** The vantage point's name (AWS region or local instance). */
+  readonly prober: string;
+  /** The Model NFT's id, copied into the sample. */
+  readonly modelId?: string;
+  /** Extra request headers (e.g. an API key); never copied into samples. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Default: global `fetch`. */
+  readonly fetch?: FetchLike;
+  /** Wall clock for `startedAt`. Default: `Date.now`. */
+  readonly clock?: Clock;
+  /** Monotonic high-resolution clock in milliseconds for `rttMs`. Default: `performance.now`. */
+  readonly hrtime?: () => number;
+  /** Largest response body read; a bigger one is a `bad-answer`. Default 1 MiB. */
+  readonly maxBodyBytes?: number;
+}
+
+const optionsSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  model: z.string().min(1),
+  // Above 10 minutes no SLA makes sense, and Node timers misbehave past 2^31 ms.
+  timeoutMs: z.number().finite().positive().max(600_000),
+  prober: z.string().min(1),
+  modelId: z.string().min(1).optional(),
+  maxBodyBytes: z.number().int().positive().optional(),
+});
+
+const systemClock: Clock = { now: () => Date.now() };
+const defaultMaxBodyBytes = 1 << 20;
+
+/**
+ * Checks `options` and throws {@link ProbeConfigError} when they are unusable; {@link runProbeRound} calls this for
+ * every target before sending anything.
+ *
+ * @example
+ * assertProbeOptions({ url: "http://127.0.0.1:8080", model: "m", timeoutMs: 2000, prober: "local-1" });
+ */
+export function assertProbeOptions(options: ProbeHostOptions): void {
+  const result = optionsSchema.safeParse({
+    url: options.url,
+    model: options.model,
+    timeoutMs: options.timeoutMs,
+    prober: options.prober,
+    modelId: options.modelId,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+  if (!result.success) throw new ProbeConfigError(`probe of ${options.url}`, z.prettifyError(result.error));
+}
+
+/** Thrown into the request when the SLA timeout fires, so a timeout is told apart from any other abort. */
+class SlaTimeout extends Error {
+  override readonly name = "SlaTimeout";
+}
+
+type Body = { readonly text: string } | { readonly tooLarge: true };
+
+async function readBody(res: Response, limit: number): Promise<Body> {
+  if (res.body === null) return { text: "" };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return { tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  return { text: Buffer.concat(chunks).toString("utf8") };
+}
+
+function oneLine(text: string, max = 200): string {
+  const line = text.replace(/\s+/g, " ").trim();
+  return scrubSecrets(line.length > max ? `${line.slice(0, max)}…` : line);
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return oneLine(String(error));
+  // undici reports "fetch failed" and hides the useful part (ECONNREFUSED, socket hang up) in the cause.
+  const cause = error.cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return oneLine(`${error.message}: ${typeof code === "string" ? `${code} ` : ""}${cause.message}`);
+  }
+  return oneLine(error.message);
+}
+
+function httpErrorMessage(status: number, text: string): string {
+  try {
+    const parsed = z.object({ error: z.object({ message: z.string() }) }).safeParse(JSON.parse(text));
+    if (parsed.success) return oneLine(`HTTP ${status}: ${parsed.data.error.message}`);
+  } catch {
+    // Not JSON: the status alone says enough.
+  }
+  return `HTTP ${status}`;
+}
+
+function judgeAnswer(text: string, model: string): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return "response body is not JSON";
+  }
+  const parsed = completionResponseSchema.safeParse(json);
+  if (!parsed.success) return oneLine(`malformed completion: ${z.prettifyError(parsed.error)}`);
+  // Providers may answer with a dated variant ("gpt-4o" -> "gpt-4o-2024-08-06"), so a prefix match is enough.
+  if (!parsed.data.model.startsWith(model)) return oneLine(`answered for model ${parsed.data.model}, not ${model}`);
+  return undefined;
+}
+
+/**
+ * Sends one canary completion to a host and records how it went. Host failures (timeouts, HTTP errors, malformed
+ * answers, refused connections) are data and come back as a sample; only invalid options throw
+ * ({@link ProbeConfigError}). Each probe carries a fresh nonce in its prompt, so a cache cannot fake a fast answer.
+ * `rttMs` runs from just before the request to the last byte of the body, on a monotonic clock.
+ *
+ * @example
+ * const sample = await probeHost({ url: host.url, model: "llama-demo", timeoutMs: 2000, prober: "local-1" });
+ * if (sample.outcome === "ok") record(sample.rttMs);
+ */
+export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample> {
+  assertProbeOptions(options);
+  const { url, model, timeoutMs, prober, modelId } = options;
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const hrtime = options.hrtime ?? (() => performance.now());
+  const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const endpoint = `${url.replace(/\/+$/, "")}/v1/completions`;
+  const body = JSON.stringify({
+    model,
+    prompt: `slabridge canary ${randomUUID()}. Reply with OK.`,
+    max_tokens: 8,
+    temperature: 0,
+    stream: false,
+  });
+
+  const controller = new AbortController();
+  // Racing every await against this bounds the probe at the timeout even with a fetch that ignores its signal.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+
+  const startedAt = Math.floor((options.clock ?? systemClock).now());
+  const t0 = hrtime();
+  const timer = setTimeout(() => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`)), timeoutMs);
+  // Set when the last body byte arrived, so validating the answer is not billed to the host.
+  let endedAt: number | undefined;
+  const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => ({
+    ...(modelId === undefined ? {} : { modelId }),
+    host: url,
+    prober,
+    startedAt,
+    rttMs: Math.max(0, (endedAt ?? hrtime()) - t0),
+    outcome,
+    ...extra,
+  });
+
+  try {
+    const res = await Promise.race([
+      doFetch(endpoint, {
+        method: "POST",
+        headers: { ...options.headers, "content-type": "application/json", "cache-control": "no-store" },
+        body,
+        signal: controller.signal,
+        // The SLA is about the listed endpoint; following a redirect would measure another one.
+        redirect: "manual",
+      }),
+      aborted,
+    ]);
+    const read = await Promise.race([readBody(res, limit), aborted]);
+    endedAt = hrtime();
+    const status = res.status;
+    if ("tooLarge" in read) return sample("bad-answer", { status, error: `response body over ${limit} bytes` });
+    if (status < 200 || status > 299)
+      return sample("http-error", { status, error: httpErrorMessage(status, read.text) });
+    const problem = judgeAnswer(read.text, model);
+    return problem === undefined ? sample("ok", { status }) : sample("bad-answer", { status, error: problem });
+  } catch (error) {
+    if (controller.signal.reason instanceof SlaTimeout) {
+      return sample("timeout", { error: controller.signal.reason.message });
+    }
+    return sample("network-error", { error: describeNetworkError(error) });
+  } finally {
+    clearTimeout(timer);
+    // Frees the connection of a request that is still streaming (e.g. after a body-size cut).
+    controller.abort();
+  }
+}

@@ -1,0 +1,118 @@
+import type { Clock } from "@slabridge/core";
+import { ProbeConfigError } from "./ProbeConfigError.ts";
+import { type ProbeOutcome, type ProbeSample, probeOutcomes } from "./ProbeSample.ts";
+import { assertProbeOptions, type FetchLike, probeHost } from "./probeHost.ts";
+
+/** One host to probe in a round: a listed model's endpoint and its SLA timeout. */
+export interface ProbeTarget {
+  readonly modelId: string;
+  readonly url: string;
+  readonly model: string;
+  readonly timeoutMs: number;
+  /** Extra request headers (e.g. an API key). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Options for {@link runProbeRound}. */
+export interface ProbeRoundOptions {
+  readonly targets: readonly ProbeTarget[];
+  /** The vantage point's name. */
+  readonly prober: string;
+  /** Most probes in flight at once (>= 1). */
+  readonly concurrency: number;
+  readonly fetch?: FetchLike;
+  readonly clock?: Clock;
+  readonly hrtime?: () => number;
+  /** Called as each sample completes (e.g. to persist it early); a throw here fails the round. */
+  readonly onSample?: (sample: ProbeSample, index: number) => void;
+}
+
+/** What a round did, in numbers. */
+export interface ProbeRoundSummary {
+  readonly prober: string;
+  /** Wall clock at round start, Unix milliseconds. */
+  readonly startedAt: number;
+  /** Round duration, high-resolution milliseconds. */
+  readonly durationMs: number;
+  readonly total: number;
+  /** Samples per outcome; every outcome is present, zero when unseen. */
+  readonly outcomes: Readonly<Record<ProbeOutcome, number>>;
+  /** `ok / total` (1 for an empty round). */
+  readonly okRatio: number;
+  /** Most probes that were in flight at once; never above `concurrency`. */
+  readonly maxInFlight: number;
+}
+
+/** The result of {@link runProbeRound}: samples in target order, and the summary. */
+export interface ProbeRound {
+  readonly samples: readonly ProbeSample[];
+  readonly summary: ProbeRoundSummary;
+}
+
+/**
+ * Probes every target once, at most `concurrency` at a time, and returns the samples in target order with a summary.
+ * All targets are checked before the first request, so a bad target throws {@link ProbeConfigError} and sends nothing;
+ * host failures never throw (they are samples).
+ *
+ * @example
+ * const { samples, summary } = await runProbeRound({
+ *   targets: [{ modelId: "1", url: "http://127.0.0.1:8080", model: "llama-demo", timeoutMs: 2000 }],
+ *   prober: "us-east-1",
+ *   concurrency: 8,
+ * });
+ */
+export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRound> {
+  const { targets, prober, concurrency } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ProbeConfigError("round concurrency", `concurrency must be an integer >= 1, got ${concurrency}`);
+  }
+  const hrtime = options.hrtime ?? (() => performance.now());
+  const probeOptions = targets.map((target) => ({
+    ...target,
+    prober,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.hrtime === undefined ? {} : { hrtime: options.hrtime }),
+  }));
+  for (const probe of probeOptions) assertProbeOptions(probe);
+
+  const startedAt = Math.floor((options.clock ?? { now: () => Date.now() }).now());
+  const t0 = hrtime();
+  const samples: ProbeSample[] = new Array(targets.length);
+  let next = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  // A fixed pool of workers pulling the next index: at most `concurrency` probes can ever be pending.
+  const worker = async (): Promise<void> => {
+    while (next < probeOptions.length) {
+      const index = next++;
+      const probe = probeOptions[index];
+      if (probe === undefined) return;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        const sample = await probeHost(probe);
+        samples[index] = sample;
+        options.onSample?.(sample, index);
+      } finally {
+        inFlight--;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
+
+  const outcomes = Object.fromEntries(probeOutcomes.map((o) => [o, 0])) as Record<ProbeOutcome, number>;
+  for (const sample of samples) outcomes[sample.outcome]++;
+  return {
+    samples,
+    summary: {
+      prober,
+      startedAt,
+      durationMs: hrtime() - t0,
+      total: samples.length,
+      outcomes,
+      okRatio: samples.length === 0 ? 1 : outcomes.ok / samples.length,
+      maxInFlight,
+    },
+  };
+}
