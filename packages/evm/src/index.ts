@@ -55,3 +55,19 @@ export {
 } from "./watcher/EvmLogWatcher.ts";
 export { isLogCanonical } from "./watcher/isLogCanonical.ts";
 export { type MinedLog, toJobSource } from "./watcher/toJobSource.ts";
+export {
+  buildSubmitReportTx,
+  SLA_DOMAIN_NAME,
+  SLA_DOMAIN_VERSION,
+  SLA_REPORT_TYPES,
+  type SignedSlaReport,
+  type SlaDomainTarget,
+  SlaOracleReader,
+  type SlaReportSigner,
+  type SlaReportTypedData,
+  SlaSigningError,
+  signSlaReport,
+  slaReportTypedData,
+  type TypedDataWallet,
+  walletClientSigner,
+} from "./sla/index.ts";
