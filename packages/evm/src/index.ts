@@ -38,6 +38,22 @@ export {
   type Submission,
 } from "./sender/EvmSender.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
+export {
+  buildSubmitReportTx,
+  type SignedSlaReport,
+  SLA_DOMAIN_NAME,
+  SLA_DOMAIN_VERSION,
+  SLA_REPORT_TYPES,
+  type SlaDomainTarget,
+  SlaOracleReader,
+  type SlaReportSigner,
+  type SlaReportTypedData,
+  SlaSigningError,
+  signSlaReport,
+  slaReportTypedData,
+  type TypedDataWallet,
+  walletClientSigner,
+} from "./sla/index.ts";
 export { createSenderSubmitter } from "./submitter/createSenderSubmitter.ts";
 export type { EvmCall, EvmSubmission, EvmSubmitter } from "./submitter/EvmSubmitter.ts";
 export { type TranslateEvmErrorContext, translateEvmError } from "./translateEvmError.ts";
@@ -55,19 +71,3 @@ export {
 } from "./watcher/EvmLogWatcher.ts";
 export { isLogCanonical } from "./watcher/isLogCanonical.ts";
 export { type MinedLog, toJobSource } from "./watcher/toJobSource.ts";
-export {
-  buildSubmitReportTx,
-  SLA_DOMAIN_NAME,
-  SLA_DOMAIN_VERSION,
-  SLA_REPORT_TYPES,
-  type SignedSlaReport,
-  type SlaDomainTarget,
-  SlaOracleReader,
-  type SlaReportSigner,
-  type SlaReportTypedData,
-  SlaSigningError,
-  signSlaReport,
-  slaReportTypedData,
-  type TypedDataWallet,
-  walletClientSigner,
-} from "./sla/index.ts";
