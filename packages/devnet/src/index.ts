@@ -11,7 +11,9 @@ export {
 } from "./guardian/startDevnetGuardian.ts";
 export { startGuardianApi } from "./guardian/startGuardianApi.ts";
 export { VaaStore } from "./guardian/VaaStore.ts";
+export { createRng } from "./hosts/createRng.ts";
 export { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
+export { type LatencyModel, latencyQuantile } from "./hosts/latencyQuantile.ts";
 export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startDemoHost.ts";
 export { deploySlabridge, type SlabridgeChainContracts } from "./slabridge/deploySlabridge.ts";
 export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";

@@ -12,10 +12,8 @@
  * PROBES=500 npx tsx packages/prober/bench/probeError.bench.ts
  */
 import { availableParallelism, loadavg } from "node:os";
-import { type DemoHost, startDemoHost } from "@slabridge/devnet";
+import { createRng, type DemoHost, latencyQuantile, startDemoHost } from "@slabridge/devnet";
 // Not exported by @slabridge/devnet; the bench replays the host's own draws with its own code, so both stay in step.
-import { createRng } from "../../devnet/src/hosts/createRng.ts";
-import { latencyQuantile } from "../../devnet/src/hosts/latencyQuantile.ts";
 import { runProbeRound } from "../src/index.ts";
 
 const probes = Number(process.env.PROBES ?? 200);
