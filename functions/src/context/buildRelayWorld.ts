@@ -11,10 +11,11 @@ import type {
 } from "@slabridge/core";
 import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
-import { type ReceiptSource, RelayEngine } from "@slabridge/relay";
+import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
 import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
+import { EscrowSettlementTarget } from "./EscrowSettlementTarget.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import { vaultScanCursorId } from "./watchSolanaVault.ts";
 
@@ -61,7 +62,8 @@ export interface BuildRelayWorldOptions {
 
 /**
  * The composition root of the relay bot: chain clients, nonce-safe senders for the relayer/executor and DVN keys,
- * both transports, a receipt source per EVM payment chain and one for the Solana vault, and the relay engine, all from the deployment manifest
+ * both transports, a receipt source and a settlement target per EVM payment chain, a receipt source for the Solana vault,
+ * and the relay engine, all from the deployment manifest
  * and the stage config. Keys are the manifest's key references: unlocked anvil dev accounts on the devnet (KMS
  * signers in AWS are not wired yet: see the README).
  *
@@ -150,11 +152,21 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   const transports = { layerzero, wormhole } as const;
 
   const receiptSources = new Map<number, ReceiptSource>();
+  const settlementTargets = new Map<number, SettlementTarget>();
   for (const chain of manifest.evm) {
     const escrow = chain.contracts.escrow;
     if (!escrow) continue;
     const sender = executorSenders.get(chain.chainId);
     if (!sender) continue;
+    // refund() and release() are permissionless: the executor key that relays receipts pushes them too.
+    settlementTargets.set(
+      chain.chainId,
+      new EscrowSettlementTarget({
+        chainId: chain.chainId,
+        escrow: new EscrowReader(client(chain.chainId) as never, escrow),
+        sender,
+      }),
+    );
     receiptSources.set(
       chain.chainId,
       new EscrowReceiptSource({
@@ -201,6 +213,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
+    settlementTargets,
+    maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
   });
   return { manifest, config, stores: options.stores, clients, transports, engine, clock, guardian };
 }

@@ -14,6 +14,7 @@ import {
   type TransportName,
 } from "@slabridge/core";
 import type { ReceiptSource } from "./ReceiptSource.ts";
+import type { SettlementTarget } from "./SettlementTarget.ts";
 
 /** Everything the engine needs, as ports: the same engine runs in Lambda and in the local runtime. */
 export interface RelayEngineOptions {
@@ -26,6 +27,15 @@ export interface RelayEngineOptions {
   retry: RetryPolicy;
   /** Payments per receipt batch. */
   maxPaymentsPerBatch: number;
+  /** Escrows that refund and release, by payment chain id (refund and settle jobs). */
+  settlementTargets?: ReadonlyMap<number, SettlementTarget>;
+  /** Payments refunded per refund transaction (stage config `batching.maxRefundsPerTransaction`). Default 100. */
+  maxRefundsPerTransaction?: number;
+  /**
+   * How long a refund or settle job waits before looking again when the verdict has not reached its chain yet (it
+   * comes whenever the probers report and the message is delivered, so there is no date to wait for). Default 60 s.
+   */
+  verdictPollMs?: number;
   /** Upper bound on transitions per `process` call, so one message can't spin forever. */
   maxStepsPerRun?: number;
   /**
@@ -172,9 +182,64 @@ export class RelayEngine {
       case "relay-receipts":
         return this.#relayReceipts(job);
       case "refund":
+        return this.#refund(job);
       case "settle":
-        throw new SlabridgeError(`${job.kind} jobs are not handled by the relay engine`, { retryable: false });
+        return this.#settle(job);
     }
+  }
+
+  /** Refunds every payment of a settled (model, epoch), batch by batch; confirms once the cursor reached the end. */
+  async #refund(job: FinalizedJob | SubmittedJob): Promise<void> {
+    const { target, modelId, epoch } = this.#settlement(job);
+    const last = await this.#refundAll(target, modelId, epoch);
+    await this.#confirm(job, last, last === "");
+  }
+
+  /**
+   * Releases a settled (model, epoch) exactly once. Refunds still pending are pushed first (the same idempotent
+   * loop as a refund job), since the escrow releases only after the last refund.
+   */
+  async #settle(job: FinalizedJob | SubmittedJob): Promise<void> {
+    const { target, modelId, epoch } = this.#settlement(job);
+    if ((await target.state(modelId, epoch)).released) return this.#confirm(job, "", true);
+    await this.#refundAll(target, modelId, epoch);
+    try {
+      const { transaction } = await target.release(modelId, epoch);
+      await this.#confirm(job, transaction, false);
+    } catch (error) {
+      // Another worker released between our read and our send (the escrow reverts the second release): done.
+      if ((await target.state(modelId, epoch)).released) return this.#confirm(job, "", true);
+      throw error;
+    }
+  }
+
+  /** Pushes refund batches until the escrow's cursor reaches the end; returns the last transaction we sent, or "". */
+  async #refundAll(target: SettlementTarget, modelId: bigint, epoch: bigint): Promise<string> {
+    let last = "";
+    for (;;) {
+      const state = await target.state(modelId, epoch);
+      if (!state.verdictApplied) {
+        throw new NotReadyError(
+          "no verdict on the payment chain yet",
+          this.#o.clock.now() + (this.#o.verdictPollMs ?? 60_000),
+        );
+      }
+      if (state.refundsDone) return last;
+      // The escrow's refund cursor makes each payment refunded at most once, even if we crash right after this.
+      const { transaction } = await target.refundNext(modelId, epoch, this.#o.maxRefundsPerTransaction ?? 100);
+      last = transaction;
+    }
+  }
+
+  #settlement(job: FinalizedJob | SubmittedJob): { target: SettlementTarget; modelId: bigint; epoch: bigint } {
+    const epochRef = job.epochRef;
+    if (!epochRef) throw new SlabridgeError(`job ${job.id} has no (model, epoch)`, { retryable: false });
+    // Refunds and releases happen on the payment chain, which is where the job points.
+    const target = this.#o.settlementTargets?.get(job.destinationChainId);
+    if (!target) {
+      throw new SlabridgeError(`no settlement target for chain ${job.destinationChainId}`, { retryable: false });
+    }
+    return { target, modelId: epochRef.modelId, epoch: epochRef.epoch };
   }
 
   async #deliver(job: FinalizedJob | SubmittedJob): Promise<void> {

@@ -12,3 +12,4 @@ export {
   RelayEngine,
   type RelayEngineOptions,
 } from "./RelayEngine.ts";
+export type { SettlementState, SettlementTarget } from "./SettlementTarget.ts";

@@ -1,0 +1,28 @@
+/** Where one (model, epoch)'s settlement stands on a payment chain, read from the escrow's epoch record. */
+export interface SettlementState {
+  /** The home chain's verdict reached this chain (the record is no longer open). */
+  verdictApplied: boolean;
+  /** Every payment of the epoch was refunded its share (or needed none): the refund cursor reached the count. */
+  refundsDone: boolean;
+  /** The unrefunded remainder was released to the payees. */
+  released: boolean;
+}
+
+/**
+ * The chain-specific half of settling an epoch on a payment chain. For an EVM escrow the on-chain refund cursor
+ * makes each payment refunded at most once, however often `refundNext` is called, and `release` reverts the second
+ * time; so the engine only has to ask `state` before each step.
+ *
+ * @example
+ * const target: SettlementTarget = new EscrowSettlementTarget({ chainId: 31337, escrow, sender });
+ * const { refundsDone } = await target.state(2n, 42n);
+ * if (!refundsDone) await target.refundNext(2n, 42n, 100);
+ */
+export interface SettlementTarget {
+  readonly chainId: number;
+  state(modelId: bigint, epoch: bigint): Promise<SettlementState>;
+  /** Refunds the next at most `maxPayments` payments; returns the transaction. */
+  refundNext(modelId: bigint, epoch: bigint, maxPayments: number): Promise<{ transaction: string }>;
+  /** Releases the remainder once refunds are done; returns the transaction. */
+  release(modelId: bigint, epoch: bigint): Promise<{ transaction: string }>;
+}
