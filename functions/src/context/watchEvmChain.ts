@@ -6,6 +6,9 @@ import type { RelayWorld } from "./buildRelayWorld.ts";
 import { createEpochReceiptJobs } from "./createEpochReceiptJobs.ts";
 
 const packetSent = parseAbiItem("event PacketSent(bytes encodedPayload, bytes options, address sendLibrary)");
+const verdictApplied = parseAbiItem(
+  "event VerdictApplied(uint256 indexed modelId, uint64 indexed epoch, uint16 refundBps, bytes32 reportHash)",
+);
 const messagePublished = parseAbiItem(
   "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
 );
@@ -15,6 +18,8 @@ export interface WatchEvmResult {
   chain: string;
   messages: number;
   receiptJobs: number;
+  /** Refund jobs created from the escrow's VerdictApplied events. */
+  refundJobs: number;
   reorg?: bigint;
 }
 
@@ -22,7 +27,9 @@ export interface WatchEvmResult {
  * One watch pass over an EVM chain: (1) slabridge messages that left the chain through either messenger become
  * deliver-message jobs (found by the endpoint's PacketSent / the core's LogMessagePublished whose sender is our
  * messenger, past the chain's confirmations, reorg-checked); (2) on a payment chain, every ended epoch of every
- * model becomes a relay-receipts job. Job ids are deterministic, so a rescan or a duplicate run creates nothing twice.
+ * model becomes a relay-receipts job; (3) every verdict the escrow applied (VerdictApplied, past the confirmations)
+ * becomes a refund job for its (model, epoch). Job ids are deterministic, so a rescan or a duplicate run creates
+ * nothing twice.
  *
  * @example const result = await watchEvmChain(world, manifest.evm[0]);
  */
@@ -90,8 +97,17 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
     },
   );
 
-  const receiptJobs = chain.contracts.escrow ? await createReceiptJobs(world, chain) : 0;
-  return { chain: chain.name, messages, receiptJobs, ...(reorg === undefined ? {} : { reorg }) };
+  const escrow = chain.contracts.escrow;
+  const receiptJobs = escrow ? await createReceiptJobs(world, chain) : 0;
+  const refunds = escrow ? await createRefundJobs(world, chain, escrow as Address) : { created: 0 };
+  const reorgDepth = reorg ?? refunds.reorg;
+  return {
+    chain: chain.name,
+    messages,
+    receiptJobs,
+    refundJobs: refunds.created,
+    ...(reorgDepth === undefined ? {} : { reorg: reorgDepth }),
+  };
 }
 
 interface WatchedMessageLog {
@@ -134,4 +150,67 @@ async function createReceiptJobs(world: RelayWorld, chain: EvmChainManifest): Pr
     block: block.number ?? 0n,
     blockHash: block.hash ?? "0x",
   });
+}
+
+/**
+ * Verdicts applied by the chain's escrow become refund jobs: the payment chain itself says when refunds can start,
+ * whichever transport delivered the verdict and whoever executed it. A zero-refund verdict still gets a job (it
+ * confirms at once: the escrow marks its refunds done).
+ */
+async function createRefundJobs(
+  world: RelayWorld,
+  chain: EvmChainManifest,
+  escrow: Address,
+): Promise<{ created: number; reorg?: bigint }> {
+  const client = world.clients.get(chain.chainId);
+  if (!client) return { created: 0 };
+  const now = world.clock.now();
+  let created = 0;
+  let reorg: bigint | undefined;
+  const watcher = new EvmLogWatcher({
+    client: client as never,
+    cursorStore: world.stores.cursors,
+    cursorId: `evm:${chain.chainId}:escrow-verdicts`,
+    address: escrow,
+    events: [verdictApplied] as const,
+    confirmations: chain.confirmations,
+    maxBlockRange: world.config.chains.find((c) => c.chainId === chain.chainId)?.maxBlockRange ?? 2_000,
+    startBlock: 0n,
+  });
+  await watcher.poll(
+    async (logs) => {
+      for (const log of logs) {
+        const { modelId, epoch } = (log as unknown as { args: { modelId?: bigint; epoch?: bigint } }).args;
+        if (modelId === undefined || epoch === undefined) continue;
+        const job: Job = {
+          id: jobIds.refund({ chainId: chain.chainId, modelId, epoch }),
+          kind: "refund",
+          status: "observed",
+          version: 1,
+          source: {
+            chainId: chain.chainId,
+            transaction: log.transactionHash as string,
+            block: log.blockNumber as bigint,
+            blockHash: log.blockHash as string,
+            index: Number(log.logIndex),
+          },
+          // Refunds are sent on the payment chain itself.
+          destinationChainId: chain.chainId,
+          transport: "layerzero", // no message travels: refunds are local calls, the field is only required
+          payload: "0x",
+          epochRef: { modelId, epoch },
+          attempts: 0,
+          createdAt: now,
+          updatedAt: now,
+        };
+        if ((await world.engine.ingest(job)) === "created") created++;
+      }
+    },
+    {
+      onReorg: (event) => {
+        reorg = event.depth;
+      },
+    },
+  );
+  return { created, ...(reorg === undefined ? {} : { reorg }) };
 }

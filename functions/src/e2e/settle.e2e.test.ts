@@ -29,12 +29,8 @@ let stores: ReturnType<typeof createStores>;
 let paymentChain: EvmChainManifest;
 let home: EvmChainManifest;
 
-/** The bot's clock, skewable so a job parked until "the verdict may be there" comes due without a real wait. */
-let skewMs = 0;
-
 function world(jobs?: JobStore): RelayWorld {
   return buildRelayWorld({
-    clock: { now: () => Date.now() + skewMs },
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
@@ -268,7 +264,7 @@ function settlementJob(kind: "refund" | "settle", epoch: bigint, now: number): J
     kind,
     status: "observed",
     version: 1,
-    // Operator-ingested here (no VerdictApplied watcher yet): the source names the payment chain's escrow.
+    // Ingested by hand here (settle jobs, and replays): the source names the payment chain.
     source: { chainId: paymentChain.chainId, transaction: "0x", block: 0n, blockHash: "0x", index: 0 },
     destinationChainId: paymentChain.chainId,
     transport: "layerzero",
@@ -307,27 +303,38 @@ describe("settlement on the devnet: verdict over LayerZero, refunds in batches, 
     await passTime(paymentChain.chainId, escrowEnd);
     await passTime(home.chainId, homeEnd);
 
-    // A refund job before the verdict waits without spending an attempt.
+    // A refund job before the verdict waits without spending an attempt (a side store: the real job comes from
+    // the watcher below).
     const refundId = jobIds.refund({ chainId: paymentChain.chainId, modelId: MODEL, epoch });
     const settleId = jobIds.settle({ chainId: paymentChain.chainId, modelId: MODEL, epoch });
-    expect(await w.engine.ingest(settlementJob("refund", epoch, w.clock.now()))).toBe("created");
-    const early = await w.engine.process(refundId);
-    expect(early.result).toBe("waiting");
-    expect(early.result !== "unknown-job" && early.job.attempts).toBe(0);
+    const early = world(new MemoryJobStore({ clock: { now: () => Date.now() } }));
+    await early.engine.ingest(settlementJob("refund", epoch, Date.now()));
+    const parked = await early.engine.process(refundId);
+    expect(parked.result).toBe("waiting");
+    expect(parked.result !== "unknown-job" && parked.job.attempts).toBe(0);
 
     const { refundBps } = await recordAndPublishVerdict(epoch);
     expect(refundBps).toBe(2_500); // latency breach per the demo terms
 
-    // Watch evm-b: the verdict packet becomes a deliver-message job, delivered over LayerZero to evm-a's escrow.
-    await drive(w, 3);
+    // watchEvm on evm-b turns the verdict packet into a deliver-message job, the relay delivers it over LayerZero to
+    // evm-a's escrow; watchEvm on evm-a sees VerdictApplied and creates the refund job, which the relay drains.
+    await drive(w, 4);
     const applied = await epochRecord(epoch);
-    expect(applied.status).toBe(1); // settled
+    expect(applied.status).toBe(1); // settled, not released: nobody asked for a release yet
     expect(applied.refundBps).toBe(2_500);
-
-    // The parked refund job comes due (the verdict poll interval passes) and the retry schedule re-queues it.
-    skewMs += 61_000;
-    await drive(w, 2);
+    const verdictLogs = await publicClient(paymentChain.chainId).getContractEvents({
+      address: escrowAddress(),
+      abi: escrowAbi,
+      eventName: "VerdictApplied",
+      args: { modelId: MODEL, epoch },
+      fromBlock: 0n,
+    });
+    expect(verdictLogs).toHaveLength(1);
+    const refundJob = await stores.jobs.get(refundId);
+    expect(refundJob?.source.transaction).toBe(verdictLogs[0]?.transactionHash);
     await waitForConfirmed(w, refundId);
+
+    // Then the settle job releases the rest.
     expect(await w.engine.ingest(settlementJob("settle", epoch, w.clock.now()))).toBe("created");
     await drive(w, 2);
     await waitForConfirmed(w, settleId);
