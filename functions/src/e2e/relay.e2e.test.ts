@@ -1,7 +1,7 @@
 import { escrowAbi, revenueLedgerAbi } from "@slabridge/contracts";
 import { type Job, parseStageConfig, type StageConfig } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
-import { createLambdaContext, LocalRuntime } from "@slabridge/runtime";
+import { createLambdaContext, LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import type { Context, SQSEvent } from "aws-lambda";
 import type { Address } from "viem";
@@ -132,33 +132,15 @@ async function settle(w: RelayWorld, rounds = 8): Promise<void> {
     idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
   });
   const retry = createRetryHandler(async () => w);
-  const queue = runtime.queue("relay");
+  const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
     // Local anvils mine only on transactions; real chains keep producing blocks, which confirmations rely on.
     for (const chain of devnet.manifest.evm) {
       await devnet.evm.clients(chain.chainId).publicClient.request({ method: "evm_mine" as never });
     }
     await watch();
-    for (;;) {
-      const messages = queue.receive({ maxMessages: 10, visibilityTimeoutSeconds: 60 });
-      if (messages.length === 0) break;
-      const event = {
-        Records: messages.map((m) => ({
-          messageId: m.messageId,
-          receiptHandle: m.receiptHandle,
-          body: m.body,
-          attributes: {},
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:relay",
-          awsRegion: "us-east-1",
-        })),
-      } as unknown as SQSEvent;
-      const response = await relay(event, context());
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const m of messages) if (!failed.has(m.messageId)) queue.delete(m.receiptHandle);
-    }
+    // The runtime's SQS event source: AWS-shaped batches, partial failures stay queued, the rest are deleted.
+    while ((await consumer.pollOnce()) > 0) {}
     await new Promise((resolve) => setTimeout(resolve, 120)); // let backoffs elapse
     await retry();
   }

@@ -11,9 +11,8 @@ import {
 } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
-import { createLambdaContext, LocalRuntime } from "@slabridge/runtime";
+import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores, MemoryJobStore } from "@slabridge/store";
-import type { Context, SQSEvent } from "aws-lambda";
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
@@ -208,16 +207,6 @@ async function recordAndPublishVerdict(epoch: bigint): Promise<{ refundBps: numb
   return { refundBps: report.refundBps, report };
 }
 
-const context = (): Context =>
-  createLambdaContext({
-    functionName: "relay",
-    awsRequestId: `local-${Date.now()}`,
-    region: "us-east-1",
-    timeoutMs: 120_000,
-    memoryLimitInMB: 1024,
-    startedAt: Date.now(),
-  });
-
 /** Watch passes and relay-queue drains through the Lambda handlers until nothing is left to do. */
 async function drive(w: RelayWorld, rounds = 6): Promise<void> {
   const watch = createWatchEvmHandler(async () => w);
@@ -225,33 +214,15 @@ async function drive(w: RelayWorld, rounds = 6): Promise<void> {
     idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
   });
   const retry = createRetryHandler(async () => w);
-  const queue = runtime.queue("relay");
+  const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
     // Local anvils mine only on transactions; real chains keep producing blocks, which confirmations rely on.
     for (const chain of devnet.manifest.evm) {
       await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     }
     await watch();
-    for (;;) {
-      const messages = queue.receive({ maxMessages: 10, visibilityTimeoutSeconds: 60 });
-      if (messages.length === 0) break;
-      const event = {
-        Records: messages.map((m) => ({
-          messageId: m.messageId,
-          receiptHandle: m.receiptHandle,
-          body: m.body,
-          attributes: {},
-          messageAttributes: {},
-          md5OfBody: "",
-          eventSource: "aws:sqs",
-          eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:relay",
-          awsRegion: "us-east-1",
-        })),
-      } as unknown as SQSEvent;
-      const response = await relay(event, context());
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const m of messages) if (!failed.has(m.messageId)) queue.delete(m.receiptHandle);
-    }
+    // The runtime's SQS event source: AWS-shaped batches, partial failures stay queued, the rest are deleted.
+    while ((await consumer.pollOnce()) > 0) {}
     await new Promise((resolve) => setTimeout(resolve, 120)); // let backoffs elapse
     await retry();
   }

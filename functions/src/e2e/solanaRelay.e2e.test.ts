@@ -9,7 +9,7 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { createMemoInstruction, type Devnet, startDevnet } from "@slabridge/devnet";
-import { LocalRuntime } from "@slabridge/runtime";
+import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import {
@@ -20,7 +20,6 @@ import {
   Transaction,
   TransactionInstruction,
 } from "@solana/web3.js";
-import type { Context, SQSEvent } from "aws-lambda";
 import { type Address, bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
@@ -158,8 +157,6 @@ async function revenue(modelId: bigint, epoch: bigint) {
   });
 }
 
-const context = { functionName: "relay", awsRequestId: "local" } as Context;
-
 /** Runs Solana watch passes and drains the relay queue through the relay handler, until `done` or out of rounds. */
 async function settle(w: RelayWorld, done: () => Promise<boolean>, rounds = 10): Promise<void> {
   const watch = createWatchSolanaHandler(
@@ -168,19 +165,11 @@ async function settle(w: RelayWorld, done: () => Promise<boolean>, rounds = 10):
   );
   const relay = createRelayHandler(async () => w);
   const retry = createRetryHandler(async () => w);
-  const queue = runtime.queue("relay");
+  const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
     await watch();
-    for (;;) {
-      const messages = queue.receive({ maxMessages: 10, visibilityTimeoutSeconds: 60 });
-      if (messages.length === 0) break;
-      const event = {
-        Records: messages.map((m) => ({ messageId: m.messageId, receiptHandle: m.receiptHandle, body: m.body })),
-      } as unknown as SQSEvent;
-      const response = await relay(event, context);
-      const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-      for (const m of messages) if (!failed.has(m.messageId)) queue.delete(m.receiptHandle);
-    }
+    // The runtime's SQS event source: AWS-shaped batches, partial failures stay queued, the rest are deleted.
+    while ((await consumer.pollOnce()) > 0) {}
     if (await done()) return;
     await sleep(150); // let backoffs elapse
     await retry();
