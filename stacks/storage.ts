@@ -23,6 +23,7 @@ export function createStorage(): Storage {
     cursors: create(tables.cursors),
     payments: create(tables.payments),
     nonces: create(tables.nonces),
+    samples: create(tables.samples),
     idempotency: create(tables.idempotency),
   };
 }

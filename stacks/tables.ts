@@ -46,6 +46,15 @@ export const tables = {
     primaryIndex: { hashKey: "senderId" },
   },
   /**
+   * Probe samples kept as evidence, grouped by (model, epoch) (`sampleKey` = "<modelId>#<epoch>"), one item per
+   * sample or per prober batch (`sampleId` starts with the prober's vantage point, so a prober's items are a prefix).
+   */
+  samples: {
+    name: "Samples",
+    fields: { sampleKey: "string", sampleId: "string" },
+    primaryIndex: { hashKey: "sampleKey", rangeKey: "sampleId" },
+  },
+  /**
    * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
    * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
    */
