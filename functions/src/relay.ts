@@ -52,6 +52,8 @@ export function createRelayHandler(getWorld: () => Promise<RelayWorld>, options:
     try {
       return await idempotentJob(record);
     } catch (error) {
+      // Counted too, so a batch whose records all failed still publishes a metric (and says so).
+      metrics.addMetric("RecordFailed", MetricUnit.Count, 1);
       logger.error("record failed", { messageId: record.messageId, error: error as Error });
       throw error;
     }

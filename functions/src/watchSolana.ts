@@ -9,11 +9,11 @@ import { worldFromEnv } from "./context/worldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-watch-solana" });
 
-/** What one Solana watch run did. */
+/** What one Solana watch run did (JSON-safe: a Lambda result is serialized, and JSON has no bigint). */
 export interface WatchSolanaRunResult {
   vault: WatchSolanaResult;
   receiptJobs: number;
-  emitter: WatchSolanaEmitterResult;
+  emitter: Omit<WatchSolanaEmitterResult, "nextSequence"> & { nextSequence: string };
 }
 
 /**
@@ -36,12 +36,9 @@ export function createWatchSolanaHandler(getWorld: () => Promise<RelayWorld>, rp
     });
     const receiptJobs = await createSolanaReceiptJobs(world);
     const emitter = await watchSolanaEmitter(world);
-    logger.info("solana watch pass", {
-      ...vault,
-      receiptJobs,
-      emitter: { ...emitter, nextSequence: `${emitter.nextSequence}` },
-    });
-    return { vault, receiptJobs, emitter };
+    const result = { vault, receiptJobs, emitter: { ...emitter, nextSequence: `${emitter.nextSequence}` } };
+    logger.info("solana watch pass", { ...vault, receiptJobs, emitter: result.emitter });
+    return result;
   };
 }
 

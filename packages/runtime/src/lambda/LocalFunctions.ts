@@ -221,6 +221,18 @@ export class LocalFunctions {
    * fns.has("relay"); // true
    * ```
    */
+  /**
+   * Names of the registered functions, in registration order.
+   *
+   * @example
+   * ```ts
+   * [...fns.names()]; // ["relay", "watch-evm"]
+   * ```
+   */
+  names(): IterableIterator<string> {
+    return this.#functions.keys();
+  }
+
   has(name: string): boolean {
     return this.#functions.has(name);
   }

@@ -1,0 +1,231 @@
+import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
+import type { DeploymentManifest, Job, JobStore } from "@slabridge/core";
+import type { Abi, Address, PublicClient } from "viem";
+
+/** One line of live progress: what happened, where, and when (ms since the main job started). */
+export interface ProgressEvent {
+  atMs: number;
+  kind: "pay" | "receipts" | "verdict" | "refund" | "release" | "payout" | "job" | "probe" | "net" | "info";
+  text: string;
+}
+
+/** Totals the main job shows in its one-line status and uses to decide when the story is complete. */
+export interface ProgressCounters {
+  payments: number;
+  receiptBatches: number;
+  verdicts: number;
+  verdictsApplied: number;
+  refunds: number;
+  releases: number;
+  payouts: number;
+  jobsConfirmed: number;
+  jobsDeadLettered: number;
+}
+
+interface WatchedContract {
+  chainId: number;
+  chainName: string;
+  address: Address;
+  abi: Abi;
+  events: readonly string[];
+}
+
+const fmtAmount = (units: bigint, decimals = 6) => {
+  const scale = 10n ** BigInt(decimals);
+  const frac = (units % scale).toString().padStart(decimals, "0").slice(0, 4);
+  return `${units / scale}.${frac}`;
+};
+
+/**
+ * Live progress of the main job, read from where the truth is: the contracts' events on every EVM chain (payments,
+ * receipt batches recorded at home, verdicts recorded and applied, refunds, releases, payouts) and the job store
+ * (jobs confirmed or dead-lettered, with the reason). Polled, so it sees what any handler did, in any order.
+ *
+ * @example
+ * const monitor = new ProgressMonitor({ manifest, clients, jobs, startedAt: Date.now(), emit: (e) => print(e) });
+ * setInterval(() => monitor.poll(), 1000);
+ */
+export class ProgressMonitor {
+  readonly counters: ProgressCounters = {
+    payments: 0,
+    receiptBatches: 0,
+    verdicts: 0,
+    verdictsApplied: 0,
+    refunds: 0,
+    releases: 0,
+    payouts: 0,
+    jobsConfirmed: 0,
+    jobsDeadLettered: 0,
+  };
+  readonly #contracts: WatchedContract[];
+  readonly #clients: ReadonlyMap<number, PublicClient>;
+  readonly #jobs: JobStore;
+  readonly #emit: (event: ProgressEvent) => void;
+  readonly #startedAt: number;
+  readonly #nextBlock = new Map<string, bigint>();
+  readonly #seenJobs = new Map<string, string>();
+  readonly #chainNames: Map<number, string>;
+  #polling: Promise<void> | undefined;
+
+  constructor(options: {
+    manifest: DeploymentManifest;
+    clients: ReadonlyMap<number, PublicClient>;
+    jobs: JobStore;
+    startedAt: number;
+    emit(event: ProgressEvent): void;
+  }) {
+    const { manifest } = options;
+    this.#clients = options.clients;
+    this.#jobs = options.jobs;
+    this.#emit = options.emit;
+    this.#startedAt = options.startedAt;
+    this.#chainNames = new Map(manifest.evm.map((chain) => [chain.chainId, chain.name]));
+    if (manifest.solana) this.#chainNames.set(manifest.solana.chainId, "solana");
+    this.#contracts = [];
+    for (const chain of manifest.evm) {
+      const base = { chainId: chain.chainId, chainName: chain.name };
+      if (chain.contracts.escrow) {
+        this.#contracts.push({
+          ...base,
+          address: chain.contracts.escrow,
+          abi: escrowAbi as Abi,
+          events: ["Paid", "VerdictApplied", "Refunded", "Released", "PaidOut"],
+        });
+      }
+      if (chain.contracts.revenueLedger) {
+        this.#contracts.push({
+          ...base,
+          address: chain.contracts.revenueLedger,
+          abi: revenueLedgerAbi as Abi,
+          events: ["ReceiptBatchRecorded"],
+        });
+      }
+      if (chain.contracts.slaOracle) {
+        this.#contracts.push({
+          ...base,
+          address: chain.contracts.slaOracle,
+          abi: slaOracleAbi as Abi,
+          events: ["VerdictRecorded"],
+        });
+      }
+    }
+  }
+
+  /** Name of a slabridge chain id, for display. */
+  chainName(chainId: number | bigint): string {
+    return this.#chainNames.get(Number(chainId)) ?? `chain ${chainId}`;
+  }
+
+  /** Reports a line that did not come from a chain or the store (payments by the demo buyers, probe rounds). */
+  note(kind: ProgressEvent["kind"], text: string): void {
+    this.#emit({ atMs: Date.now() - this.#startedAt, kind, text });
+  }
+
+  /** Reads what happened since the last poll; concurrent calls share one pass. */
+  poll(): Promise<void> {
+    this.#polling ??= this.#pollOnce().finally(() => {
+      this.#polling = undefined;
+    });
+    return this.#polling;
+  }
+
+  async #pollOnce(): Promise<void> {
+    for (const contract of this.#contracts) await this.#pollContract(contract);
+    await this.#pollJobs();
+  }
+
+  async #pollContract(contract: WatchedContract): Promise<void> {
+    const client = this.#clients.get(contract.chainId);
+    if (!client) return;
+    const key = `${contract.chainId}:${contract.address}`;
+    const latest = await client.getBlockNumber();
+    const fromBlock = this.#nextBlock.get(key) ?? 0n;
+    if (fromBlock > latest) return;
+    const logs = await client.getContractEvents({ address: contract.address, abi: contract.abi, fromBlock, toBlock: latest });
+    this.#nextBlock.set(key, latest + 1n);
+    const refundsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
+    for (const log of logs) {
+      const name = (log as { eventName?: string }).eventName ?? "";
+      if (!contract.events.includes(name)) continue;
+      const args = (log as unknown as { args: Record<string, unknown> }).args;
+      const model = args.modelId as bigint;
+      const epoch = args.epoch as bigint;
+      const where = `model ${model} · epoch ${epoch}`;
+      switch (name) {
+        case "Paid":
+          this.counters.payments++;
+          this.note("pay", `${where}  ${fmtAmount(args.amount as bigint)} paid on ${contract.chainName}`);
+          break;
+        case "ReceiptBatchRecorded":
+          this.counters.receiptBatches++;
+          // An epoch without payments still closes with an empty batch (the home chain must know it is complete).
+          if (args.count === 0n || args.count === 0) break;
+          this.note(
+            "receipts",
+            `${where}  batch ${args.batchIndex} from ${this.chainName(args.chain as number)} recorded at home (${args.count} payments, ${fmtAmount(args.total as bigint)})`,
+          );
+          break;
+        case "VerdictRecorded":
+          this.counters.verdicts++;
+          this.note(
+            "verdict",
+            `${where}  p95 ${args.p95Ms} ms · uptime ${(Number(args.uptimeBps) / 100).toFixed(2)}% · ${args.sampleCount} samples → refund ${(Number(args.refundBps) / 100).toFixed(2)}%`,
+          );
+          break;
+        case "VerdictApplied":
+          this.counters.verdictsApplied++;
+          this.note("verdict", `${where}  verdict applied on ${contract.chainName} (refund ${Number(args.refundBps) / 100}%)`);
+          break;
+        case "Refunded": {
+          this.counters.refunds++;
+          const entry = refundsByTx.get(log.transactionHash ?? "") ?? { count: 0, total: 0n, model, epoch };
+          entry.count++;
+          entry.total += args.amount as bigint;
+          refundsByTx.set(log.transactionHash ?? "", entry);
+          break;
+        }
+        case "Released":
+          this.counters.releases++;
+          this.note("release", `${where}  ${fmtAmount(args.amount as bigint)} released on ${contract.chainName}`);
+          break;
+        case "PaidOut":
+          this.counters.payouts++;
+          this.note(
+            "payout",
+            `${where}  payout #${args.payoutIndex} ${fmtAmount(args.amount as bigint)} to ${shortAddress(args.payee as string)} on ${contract.chainName}`,
+          );
+          break;
+      }
+    }
+    for (const refund of refundsByTx.values()) {
+      this.note(
+        "refund",
+        `model ${refund.model} · epoch ${refund.epoch}  ${refund.count} buyers refunded ${fmtAmount(refund.total)} on ${contract.chainName}`,
+      );
+    }
+  }
+
+  async #pollJobs(): Promise<void> {
+    for (const status of ["confirmed", "dead-lettered"] as const) {
+      const jobs = await this.#jobs.listByStatus(status, { limit: 1_000 });
+      for (const job of jobs) {
+        if (this.#seenJobs.get(job.id) === status) continue;
+        this.#seenJobs.set(job.id, status);
+        if (status === "confirmed") this.counters.jobsConfirmed++;
+        else {
+          this.counters.jobsDeadLettered++;
+          this.note("job", `dead-lettered ${describeJob(job, this)}: ${(job as { reason?: string }).reason ?? ""}`);
+        }
+      }
+    }
+  }
+}
+
+function describeJob(job: Job, names: { chainName(id: number): string }): string {
+  const ref = job.epochRef ? ` model ${job.epochRef.modelId} · epoch ${job.epochRef.epoch}` : "";
+  return `${job.kind}${ref} ${names.chainName(job.source.chainId)} → ${names.chainName(job.destinationChainId)}`;
+}
+
+function shortAddress(address: string): string {
+  return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}

@@ -1,0 +1,181 @@
+import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { type Devnet, startDevnet } from "@slabridge/devnet";
+import type { RuntimeErrorReport } from "@slabridge/runtime";
+import type { PublicClient } from "viem";
+import { DemoTraffic } from "./DemoTraffic.ts";
+import { ProgressMonitor } from "./ProgressMonitor.ts";
+import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
+import { collectSettlementReport, formatSettlementReport, snapshotBuyerBalances } from "./settlementReport.ts";
+import { startLocalBot } from "./startLocalBot.ts";
+
+/** Options of {@link runMainJob} (the CLI's flags, parsed). */
+export interface MainJobOptions {
+  epochs: number;
+  epochSeconds: number;
+  watch: boolean;
+  timeoutMs: number;
+  /** The stage config (config/devnet.json), validated here. */
+  configJson: unknown;
+  out(line: string): void;
+  signal?: AbortSignal;
+}
+
+/** Payments per (model, payment chain, epoch) the demo buyers make. */
+const PAYMENTS_PER_CHAIN = 2;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done);
+  });
+
+/** A failure the runtime absorbed, as one short line (grouped and counted in the summary). */
+function describeFailure(report: RuntimeErrorReport): string {
+  const message = (error: unknown) =>
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : typeof error === "object" && error !== null && "errorMessage" in error
+        ? `${(error as { errorType?: string }).errorType ?? "Error"}: ${(error as { errorMessage: string }).errorMessage}`
+        : String(error);
+  const where =
+    report.source === "schedule"
+      ? `schedule ${report.scheduleName}`
+      : report.source === "queue"
+        ? `queue ${report.queueName} → ${report.functionName}`
+        : `function ${report.functionName}`;
+  return `${where}: ${message(report.error).split("\n")[0]?.slice(0, 160)}`;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(6)}s`;
+
+/**
+ * The main job: devnet up, bot up, demo traffic for `epochs` epochs, live progress, then the settlement table and
+ * the conservation check once every (model, epoch) is settled on every chain. Returns the process exit code.
+ *
+ * @example const code = await runMainJob({ epochs: 3, epochSeconds: 20, watch: false, timeoutMs: 170_000, configJson, out: console.log });
+ */
+export async function runMainJob(options: MainJobOptions): Promise<number> {
+  const { out, signal } = options;
+  const startedAt = Date.now();
+  const config = parseStageConfig(options.configJson);
+  out(`slabridge · local devnet · ${options.epochs} epochs of ${options.epochSeconds} s${options.watch ? " · watching" : ""}`);
+  let devnet: Devnet | undefined;
+  let stopBot: (() => Promise<void>) | undefined;
+  try {
+    devnet = await startDevnet({
+      epochSeconds: options.epochSeconds,
+      onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
+    });
+    const failures = new Map<string, number>();
+    const bot = await startLocalBot({
+      devnet,
+      config,
+      onError: (report) => {
+        const key = describeFailure(report);
+        failures.set(key, (failures.get(key) ?? 0) + 1);
+      },
+    });
+    stopBot = () => bot.stop();
+    const traffic = new DemoTraffic(devnet);
+    const monitor = new ProgressMonitor({
+      manifest: devnet.manifest,
+      clients: bot.world.clients as ReadonlyMap<number, PublicClient>,
+      jobs: bot.stores.jobs,
+      startedAt,
+      emit: (event) => out(`${seconds(event.atMs)}  ${event.kind.padEnd(8)}  ${event.text}`),
+    });
+    const polling = setInterval(() => {
+      monitor.poll().catch((error: unknown) => monitor.note("info", `progress read failed: ${String(error)}`));
+    }, 1_000);
+    polling.unref();
+    monitor.note(
+      "info",
+      `bot running: ${[...bot.runtime.functions.names()].join(", ")} · payment chains: ${traffic
+        .paymentChains()
+        .map((id) => monitor.chainName(id))
+        .join(", ")}`,
+    );
+
+    const models = devnet.manifest.models.map((m) => ({
+      modelId: BigInt(m.modelId),
+      genesis: m.genesis,
+      epochSeconds: m.epochSeconds,
+      host: m.hostName,
+    }));
+    const nowEpoch = (m: (typeof models)[number]) => Math.floor((Date.now() / 1000 - m.genesis) / m.epochSeconds);
+    const intoEpoch = (m: (typeof models)[number]) => ((Date.now() / 1000 - m.genesis) % m.epochSeconds) / m.epochSeconds;
+    // Start with the running epoch if most of it is left, else the next one.
+    const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
+    const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
+    const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
+
+    const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
+    const before = await snapshotBuyerBalances(devnet, clients, traffic);
+    const deadline = startedAt + options.timeoutMs;
+    for (let k = 0; options.watch ? !signal?.aborted : k < options.epochs; k++) {
+      for (const model of models) {
+        const epoch = (firstEpoch.get(model.modelId) ?? 0n) + BigInt(k);
+        // Pay once the epoch is under way, with margin before its end.
+        const startsAt = (model.genesis + Number(epoch) * model.epochSeconds) * 1_000 + 500;
+        if (startsAt > Date.now()) await sleep(startsAt - Date.now(), signal);
+        if (signal?.aborted) break;
+        planned.push({ modelId: model.modelId, epoch });
+        const chains = traffic.paymentChains();
+        for (const [c, chainId] of chains.entries()) {
+          for (let i = 0; i < PAYMENTS_PER_CHAIN; i++) {
+            const buyer = k + c + i + Number(model.modelId);
+            const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
+            const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
+            if (chainId === SOLANA_CHAIN_ID) {
+              monitor.note(
+                "pay",
+                `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on solana`,
+              );
+            }
+          }
+        }
+      }
+    }
+
+    out(`${seconds(Date.now() - startedAt)}  info      traffic done; waiting for every epoch to settle on every chain`);
+    let pending: SettlementCheck[] = [];
+    while (!signal?.aborted) {
+      if (Date.now() > deadline) break;
+      await monitor.poll();
+      pending = (await settlementChecks({ devnet, clients: bot.world.clients, traffic, planned })).filter(
+        (check) => !check.done,
+      );
+      if (pending.length === 0) break;
+      await sleep(1_000, signal);
+    }
+    await monitor.poll();
+    clearInterval(polling);
+
+    const report = await collectSettlementReport({ devnet, clients, traffic, planned, before });
+    for (const line of formatSettlementReport(report)) out(line);
+    out("");
+    const failureCount = [...failures.values()].reduce((a, b) => a + b, 0);
+    out(`finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s · handler failures absorbed by retries: ${failureCount}`);
+    for (const [what, count] of failures) out(`  ${count} × ${what}`);
+    if (pending.length > 0) {
+      out(`NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${pending.map((check) => check.what).join("; ")}`);
+      return 1;
+    }
+    if (!report.conservation.holds) {
+      out("CONSERVATION FAILED: see the balances above");
+      return 1;
+    }
+    return 0;
+  } catch (error) {
+    out(`slabridge: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await stopBot?.();
+    await devnet?.stop();
+  }
+}

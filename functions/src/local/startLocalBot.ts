@@ -1,0 +1,141 @@
+import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
+import type { Devnet } from "@slabridge/devnet";
+import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
+import { createStores } from "@slabridge/store";
+import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
+import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
+import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
+import { createRelayHandler } from "../relay.ts";
+import { createRetryHandler } from "../retry.ts";
+import { createWatchEvmHandler } from "../watchEvm.ts";
+import { createWatchSolanaHandler } from "../watchSolana.ts";
+
+/** Options of {@link startLocalBot}. */
+export interface LocalBotOptions {
+  devnet: Devnet;
+  config: StageConfig;
+  /** Every failure the runtime absorbed (a handler threw, a batch item failed): the main job counts and shows them. */
+  onError?: (report: RuntimeErrorReport) => void;
+  /** Period of the watch schedules and of the devnet's block production, in ms (default: the config's poll interval). */
+  watchPeriodMs?: number;
+}
+
+/** The bot running locally: its runtime (functions, queues, schedules) and the world its handlers share. */
+export interface LocalBot {
+  runtime: LocalRuntime;
+  world: RelayWorld;
+  stores: ReturnType<typeof createStores>;
+  stop(): Promise<void>;
+}
+
+/** Names of the local functions, queues and schedules (the SST stacks use the same roles). */
+export const localNames = {
+  relayQueue: "relay",
+  relayDeadLetterQueue: "relay-dlq",
+  scheduleDeadLetterQueue: "schedule-dlq",
+  relay: "relay",
+  retry: "retry",
+  watchEvm: "watch-evm",
+  watchSolana: "watch-solana",
+} as const;
+
+/**
+ * Runs slabridge's Lambda handlers against a running devnet, as AWS would run them: the relay function consumes an
+ * SQS-like queue (partial batch responses, redelivery, a dead-letter queue), the watchers and the retry sweep run on
+ * EventBridge-style schedules with retries, and everything shares one world built from the devnet's manifest and
+ * the stage config, like a warm Lambda container. Local anvils mine only when sent a transaction; real chains
+ * keep producing blocks (which confirmations count), so the bot also asks each anvil for a block every period.
+ *
+ * @example
+ * const bot = await startLocalBot({ devnet, config: parseStageConfig(devnetConfigJson) });
+ * // ... buyers pay, the bot relays, refunds and pays out ...
+ * await bot.stop();
+ */
+export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot> {
+  const { devnet, config } = options;
+  const { manifest } = devnet;
+  const periodMs = options.watchPeriodMs ?? config.watch.pollIntervalSeconds * 1_000;
+  const stores = createStores({
+    endpoint: manifest.dynamo.endpoint ?? "",
+    region: "us-east-1",
+    tableNames: devnet.dynamo.tableNames,
+  });
+  const runtime = new LocalRuntime({
+    ...(options.onError ? { onError: options.onError } : {}),
+    scheduleRetryBaseDelayMs: 250,
+    asyncRetryDelaysMs: [250, 500],
+  });
+  const rpcUrls = new Map(config.chains.map((chain) => [chain.chainId, resolveRpcUrl(chain, manifest)]));
+  const world = buildRelayWorld({
+    manifest,
+    config,
+    stores,
+    rpcUrls,
+    enqueue: async (jobId) => {
+      runtime.queue(localNames.relayQueue).send(JSON.stringify({ jobId }));
+    },
+    ...(manifest.solana
+      ? { solanaPublisher: guardianReceiptPublisher(devnet.guardian, manifest.solana.wormholeEmitter) }
+      : {}),
+  });
+  const getWorld = async () => world;
+
+  runtime.addQueue(localNames.relayDeadLetterQueue);
+  runtime.addQueue(localNames.scheduleDeadLetterQueue);
+  runtime.addQueue(localNames.relayQueue, {
+    visibilityTimeout: 60,
+    maxReceiveCount: 5,
+    dlq: localNames.relayDeadLetterQueue,
+  });
+  runtime.addFunction(
+    localNames.relay,
+    createRelayHandler(getWorld, {
+      idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
+    }),
+    { timeoutSeconds: 60 },
+  );
+  runtime.subscribe(localNames.relayQueue, localNames.relay, { batchSize: 10, maxConcurrency: 2 });
+
+  const scheduled = { retries: 2, dlq: localNames.scheduleDeadLetterQueue };
+  runtime.addFunction(localNames.watchEvm, createWatchEvmHandler(getWorld), { timeoutSeconds: 60 });
+  runtime.addSchedule(localNames.watchEvm, periodMs, localNames.watchEvm, scheduled);
+  runtime.addFunction(localNames.retry, createRetryHandler(getWorld), { timeoutSeconds: 60 });
+  runtime.addSchedule(localNames.retry, periodMs, localNames.retry, scheduled);
+  const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
+  if (manifest.solana && solanaChain) {
+    const rpcUrl = resolveRpcUrl(solanaChain, manifest);
+    runtime.addFunction(
+      localNames.watchSolana,
+      createWatchSolanaHandler(getWorld, () => rpcUrl),
+      { timeoutSeconds: 60 },
+    );
+    runtime.addSchedule(localNames.watchSolana, periodMs, localNames.watchSolana, scheduled);
+  }
+
+  await runtime.start();
+  const blocks = setInterval(() => {
+    for (const chain of manifest.evm) {
+      devnet.evm
+        .clients(chain.chainId)
+        .publicClient.request({ method: "evm_mine" as never })
+        .catch(() => {
+          // the chain is stopping; the next tick or stop() ends this
+        });
+    }
+  }, periodMs);
+  blocks.unref();
+
+  let stopped = false;
+  return {
+    runtime,
+    world,
+    stores,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(blocks);
+      await runtime.stop();
+      stores.destroy();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm start`: the main job. Starts the devnet and the bot's handlers, lets demo buyers pay on every payment chain
+// for a few epochs and shows the whole story live, then prints what settled, with the balances that prove it.
+// Output goes to the terminal, so console is this file's job.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const HELP = `slabridge main job: SLA enforcement and cross-chain settlement of Model NFTs, end to end, on a local
+devnet (127.0.0.1 only: no account, no network).
+
+Usage:
+  npm start [-- options]
+
+What it does:
+  1. starts the devnet: two anvil EVM chains (evm-a, evm-b = home) with the real LayerZero V2 and Wormhole
+     contracts, Solana (LiteSVM behind a loopback RPC), the devnet guardian, a DynamoDB-compatible store and
+     three demo model hosts: healthy, slowP95 (too slow for its SLA) and poorUptime (fails too often);
+  2. runs the bot's Lambda handlers on a local runtime (queues, schedules, Lambda Invoke API);
+  3. demo buyers pay for inference on every payment chain, every epoch, for every model;
+  4. shows live progress: payments, receipt batches, probes, verdicts, refunds, releases, payouts;
+  5. after the last epoch has settled everywhere, prints a table per model and epoch and the on-chain
+     balances that prove it, then checks that every stablecoin unit is accounted for.
+
+Options:
+  --epochs <n>           epochs of traffic to settle (default: 3)
+  --epoch-seconds <n>    epoch length of the demo models (default: 20)
+  --watch                keep paying and settling until Ctrl-C instead of exiting after --epochs
+  --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170)
+  --verbose              also print the handlers' JSON logs
+  -h, --help             show this help
+
+Exit status: 0 when every epoch settled and the books balance; 1 otherwise (the reason is printed).
+`;
+
+function fail(message: string): never {
+  console.error(`slabridge: ${message}\n\nRun "npm start -- --help" for usage.`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        epochs: { type: "string", default: "3" },
+        "epoch-seconds": { type: "string", default: "20" },
+        watch: { type: "boolean", default: false },
+        timeout: { type: "string", default: "170" },
+        verbose: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+})();
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const positiveInt = (name: string, raw: string, min: number): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return n;
+};
+const epochs = positiveInt("epochs", values.epochs, 1);
+const epochSeconds = positiveInt("epoch-seconds", values["epoch-seconds"], 6);
+const timeoutSeconds = positiveInt("timeout", values.timeout, 10);
+
+// The handlers log JSON lines through Powertools; the main job tells the story instead unless asked.
+if (!values.verbose) process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
+
+const configPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/devnet.json");
+const { runMainJob } = await import("./local/runMainJob.ts");
+const code = await runMainJob({
+  epochs,
+  epochSeconds,
+  watch: values.watch,
+  timeoutMs: timeoutSeconds * 1_000,
+  configJson: JSON.parse(readFileSync(configPath, "utf8")) as unknown,
+  out: (line) => process.stdout.write(`${line}\n`),
+  signal: abortOnSigint(),
+});
+process.exit(code);
+
+function abortOnSigint(): AbortSignal {
+  const controller = new AbortController();
+  process.once("SIGINT", () => {
+    process.stdout.write("\nstopping (Ctrl-C again to force)…\n");
+    controller.abort();
+    process.once("SIGINT", () => process.exit(130));
+  });
+  return controller.signal;
+}
