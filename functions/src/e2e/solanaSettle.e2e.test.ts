@@ -495,6 +495,14 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
     expect(await w.engine.ingest(solanaJob("settle", epoch, Date.now()))).toBe("created");
     expect(await w.engine.ingest(solanaJob("refund", epoch, Date.now()))).toBe("exists");
     const settleId = jobIds.settle({ chainId: SOLANA_CHAIN_ID, modelId: MODEL, epoch });
+    // Both jobs push the remaining refund at the same time: the send lease lets one through, the other backs off.
+    await sleep(150); // the crashed job's backoff
+    const raced = await Promise.all([w.engine.process(refundId), w.engine.process(settleId)]);
+    expect(raced.map((r) => r.result)).not.toContain("dead-lettered");
+    for (const outcome of raced) {
+      const reason = outcome.result === "failed" && outcome.job.status === "failed" ? outcome.job.reason : "";
+      if (outcome.result === "failed") expect(reason).toMatch(/^SolanaSendInFlightError/);
+    }
     for (const id of [refundId, settleId, refundId, settleId])
       runtime.queue("relay").send(JSON.stringify({ jobId: id }));
     for (let i = 0; i < 8; i++) {
