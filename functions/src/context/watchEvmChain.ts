@@ -21,8 +21,8 @@ export interface WatchEvmResult {
   receiptJobs: number;
   /** Refund jobs created from the escrow's VerdictApplied events. */
   refundJobs: number;
-  /** Solana refund jobs created from verdicts the home chain published to Solana (see `observeSolanaVerdict`). */
-  solanaRefundJobs: number;
+  /** Solana refund and settle jobs created from verdicts the home chain published to Solana (`observeSolanaVerdict`). */
+  solanaSettlementJobs: number;
   reorg?: bigint;
 }
 
@@ -48,7 +48,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
   };
   const now = world.clock.now();
   let messages = 0;
-  let solanaRefundJobs = 0;
+  let solanaSettlementJobs = 0;
   let reorg: bigint | undefined;
 
   const watcher = new EvmLogWatcher({
@@ -67,14 +67,12 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
         const found = outgoing(log as unknown as WatchedMessageLog, ours, eidToChain, whToChain, solanaChainId);
         if (!found) continue;
         if (found.destination === solanaChainId) {
-          // Solana has no messenger to deliver to: a verdict becomes its refund job there (message-level intake).
+          // Solana has no messenger to deliver to: a verdict becomes its settlement jobs there (message-level intake).
           const sequence = (log as unknown as WatchedMessageLog).args.sequence;
           const source = toSource(chain.chainId, log as unknown as MinedMessageLog);
-          if (
-            sequence !== undefined &&
-            (await observeSolanaVerdict(world, { message: found.message, sequence, source }))
-          )
-            solanaRefundJobs++;
+          if (sequence !== undefined) {
+            solanaSettlementJobs += await observeSolanaVerdict(world, { message: found.message, sequence, source });
+          }
           continue;
         }
         const transport = world.transports[found.transport];
@@ -122,7 +120,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
     messages,
     receiptJobs,
     refundJobs: refunds.created,
-    solanaRefundJobs,
+    solanaSettlementJobs,
     ...(reorgDepth === undefined ? {} : { reorg: reorgDepth }),
   };
 }

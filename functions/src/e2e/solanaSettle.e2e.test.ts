@@ -477,10 +477,10 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       settlementTargets: new Map([[SOLANA_CHAIN_ID, crashingTarget]]),
       maxRefundsPerTransaction: 2,
     });
-    // The home watcher turns the published verdict into the Solana refund job (no deliver-message job).
+    // The home watcher turns the published verdict into the Solana refund and settle jobs (no deliver-message job).
     for (let i = 0; i < 3; i++) await publicClient(home.chainId).request({ method: "evm_mine" as never });
     const watched = await createWatchEvmHandler(async () => w)();
-    expect(watched.results.find((r) => r.chain === home.name)?.solanaRefundJobs).toBe(1);
+    expect(watched.results.find((r) => r.chain === home.name)?.solanaSettlementJobs).toBe(2);
     const refundId = jobIds.refund({ chainId: SOLANA_CHAIN_ID, modelId: MODEL, epoch });
     const refundJob = await stores.jobs.get(refundId);
     expect(refundJob).toMatchObject({ kind: "refund", destinationChainId: SOLANA_CHAIN_ID });
@@ -491,8 +491,8 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
     const afterCrash = await outflowsOf(epoch);
     expect(afterCrash.size).toBe(2); // the first batch of two landed
 
-    // A settle job and duplicates of both jobs, all through the handlers: the lease and the memos keep it once.
-    expect(await w.engine.ingest(solanaJob("settle", epoch, Date.now()))).toBe("created");
+    // Duplicates of both jobs, all through the handlers: the lease and the memos keep every transfer once.
+    expect(await w.engine.ingest(solanaJob("settle", epoch, Date.now()))).toBe("exists");
     expect(await w.engine.ingest(solanaJob("refund", epoch, Date.now()))).toBe("exists");
     const settleId = jobIds.settle({ chainId: SOLANA_CHAIN_ID, modelId: MODEL, epoch });
     // Both jobs push the remaining refund at the same time: the send lease lets one through, the other backs off.
