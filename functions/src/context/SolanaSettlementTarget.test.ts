@@ -163,8 +163,12 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
     expect(await target().state(MODEL, EPOCH)).toEqual({ verdictApplied: true, refundsDone: false, released: false });
   });
 
-  it("refuses payouts before the refunds, and refunds from what the chain shows, not from the store", async () => {
+  it("refuses payouts before the refunds, an unknown model, and refunds from what the store says but the chain does not", async () => {
     await expect(target().release(MODEL, EPOCH)).rejects.toMatchObject({ name: "SolanaRefundsPendingError" });
+    await expect(target().state(99n, EPOCH)).rejects.toMatchObject({
+      name: "SolanaSettlementConfigError",
+      retryable: false,
+    });
     const lying = new MemoryPaymentStore();
     for (const p of await payments.listEpoch(SOLANA_CHAIN_ID, MODEL, EPOCH))
       await lying.record({ ...p, amount: 999_999n });

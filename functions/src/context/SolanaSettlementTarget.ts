@@ -42,6 +42,14 @@ export class SolanaPaymentMismatchError extends SlabridgeError {
   }
 }
 
+/** The (model, epoch) cannot be settled as configured (e.g. the model is not in the manifest). Never retryable. */
+export class SolanaSettlementConfigError extends SlabridgeError {
+  override readonly name = "SolanaSettlementConfigError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: false });
+  }
+}
+
 /** Payouts were asked for while refunds of the (model, epoch) are still owed. Retryable (refunds come first). */
 export class SolanaRefundsPendingError extends SlabridgeError {
   override readonly name = "SolanaRefundsPendingError" as const;
@@ -243,7 +251,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
   /** Every payment of the epoch is in the store once a vault pass that started after its end (+ lag) completed. */
   async #paymentsComplete(modelId: bigint, epoch: bigint): Promise<boolean> {
     const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
-    if (!model) throw new SolanaPaymentMismatchError(`model ${modelId} is not in the manifest`);
+    if (!model) throw new SolanaSettlementConfigError(`model ${modelId} is not in the manifest`);
     const readyAt = (model.genesis + Number(epoch + 1n) * model.epochSeconds) * 1000 + (this.#o.finalityLagMs ?? 0);
     const scan = await this.#o.cursors.get(this.#o.vaultScanCursorId);
     return this.#now() >= readyAt && scan !== undefined && Number(scan.block) >= readyAt;
