@@ -14,9 +14,12 @@ import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
+import { buildSolanaSettlement } from "./buildSolanaSettlement.ts";
 import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
 import { EscrowSettlementTarget } from "./EscrowSettlementTarget.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
+import type { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
+import type { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 import { vaultScanCursorId } from "./watchSolanaVault.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
@@ -38,6 +41,10 @@ export interface RelayWorld {
   clock: Clock;
   /** The guardian API (VAAs of every chain; the Solana emitter scan reads it directly). */
   guardian: GuardianApiClient;
+  /** Verdicts the home chain published to Solana, verified from their VAAs (absent without Solana). */
+  solanaVerdicts?: SolanaVerdictSource;
+  /** Refunds and payouts out of the Solana vault (absent without Solana, its RPC URL or usable operator keys). */
+  solanaSettlement?: SolanaSettlementTarget;
 }
 
 /** Options of {@link buildRelayWorld}. */
@@ -205,6 +212,21 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     );
   }
 
+  // Solana settlement (verdicts as verified VAAs, refunds and payouts by the vault multisig): see buildSolanaSettlement.
+  const solanaSettlement = manifest.solana
+    ? buildSolanaSettlement({
+        manifest,
+        solana: manifest.solana,
+        rpcUrl: options.rpcUrls.get(manifest.solana.chainId),
+        homeClient: client(manifest.homeChainId),
+        guardian,
+        stores: options.stores,
+        clock,
+        finalityLagMs: options.solanaFinalityLagMs ?? 0,
+      })
+    : undefined;
+  if (solanaSettlement?.target) settlementTargets.set(solanaSettlement.target.chainId, solanaSettlement.target);
+
   const engine = new RelayEngine({
     jobs: options.stores.jobs,
     transports,
@@ -216,7 +238,18 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     settlementTargets,
     maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
   });
-  return { manifest, config, stores: options.stores, clients, transports, engine, clock, guardian };
+  return {
+    manifest,
+    config,
+    stores: options.stores,
+    clients,
+    transports,
+    engine,
+    clock,
+    guardian,
+    ...(solanaSettlement ? { solanaVerdicts: solanaSettlement.verdicts } : {}),
+    ...(solanaSettlement?.target ? { solanaSettlement: solanaSettlement.target } : {}),
+  };
 }
 
 function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {

@@ -4,6 +4,7 @@ import { EvmLogWatcher } from "@slabridge/evm";
 import { type Address, type Hex, hexToNumber, parseAbiItem, slice } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
 import { createEpochReceiptJobs } from "./createEpochReceiptJobs.ts";
+import { observeSolanaVerdict } from "./observeSolanaVerdict.ts";
 
 const packetSent = parseAbiItem("event PacketSent(bytes encodedPayload, bytes options, address sendLibrary)");
 const verdictApplied = parseAbiItem(
@@ -20,6 +21,8 @@ export interface WatchEvmResult {
   receiptJobs: number;
   /** Refund jobs created from the escrow's VerdictApplied events. */
   refundJobs: number;
+  /** Solana refund and settle jobs created from verdicts the home chain published to Solana (`observeSolanaVerdict`). */
+  solanaSettlementJobs: number;
   reorg?: bigint;
 }
 
@@ -37,6 +40,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
   const client = world.clients.get(chain.chainId);
   if (!client) throw new Error(`no client for ${chain.name}`);
   const eidToChain = new Map(world.manifest.evm.map((c) => [c.layerZero.eid, c.chainId]));
+  const solanaChainId = world.manifest.solana?.chainId;
   const whToChain = new Map(world.manifest.evm.map((c) => [c.wormhole.chainId, c.chainId]));
   const ours = {
     layerzero: chain.contracts.layerZeroMessenger.toLowerCase(),
@@ -44,6 +48,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
   };
   const now = world.clock.now();
   let messages = 0;
+  let solanaSettlementJobs = 0;
   let reorg: bigint | undefined;
 
   const watcher = new EvmLogWatcher({
@@ -59,8 +64,17 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
   await watcher.poll(
     async (logs) => {
       for (const log of logs) {
-        const found = outgoing(log as unknown as WatchedMessageLog, ours, eidToChain, whToChain);
+        const found = outgoing(log as unknown as WatchedMessageLog, ours, eidToChain, whToChain, solanaChainId);
         if (!found) continue;
+        if (found.destination === solanaChainId) {
+          // Solana has no messenger to deliver to: a verdict becomes its settlement jobs there (message-level intake).
+          const sequence = (log as unknown as WatchedMessageLog).args.sequence;
+          const source = toSource(chain.chainId, log as unknown as MinedMessageLog);
+          if (sequence !== undefined) {
+            solanaSettlementJobs += await observeSolanaVerdict(world, { message: found.message, sequence, source });
+          }
+          continue;
+        }
         const transport = world.transports[found.transport];
         for (const ref of await transport.messagesIn(chain.chainId, log.transactionHash as Hex)) {
           const job: Job = {
@@ -106,13 +120,31 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
     messages,
     receiptJobs,
     refundJobs: refunds.created,
+    solanaSettlementJobs,
     ...(reorgDepth === undefined ? {} : { reorg: reorgDepth }),
   };
 }
 
 interface WatchedMessageLog {
   eventName: "PacketSent" | "LogMessagePublished";
-  args: { encodedPayload?: Hex; sender?: Address; payload?: Hex };
+  args: { encodedPayload?: Hex; sender?: Address; payload?: Hex; sequence?: bigint };
+}
+
+interface MinedMessageLog {
+  transactionHash: string;
+  blockNumber: bigint;
+  blockHash: string;
+  logIndex: number;
+}
+
+function toSource(chainId: number, log: MinedMessageLog): Job["source"] {
+  return {
+    chainId,
+    transaction: log.transactionHash,
+    block: log.blockNumber,
+    blockHash: log.blockHash,
+    index: Number(log.logIndex),
+  };
 }
 
 function outgoing(
@@ -120,6 +152,7 @@ function outgoing(
   ours: { layerzero: string; wormhole: string },
   eidToChain: ReadonlyMap<number, number>,
   whToChain: ReadonlyMap<number, number>,
+  solanaChainId: number | undefined,
 ): { transport: "layerzero" | "wormhole"; destination: number; message: Hex } | undefined {
   if (log.eventName === "PacketSent" && log.args.encodedPayload) {
     const packet = PacketV1Codec.from(log.args.encodedPayload);
@@ -133,7 +166,7 @@ function outgoing(
     if (log.args.sender.toLowerCase() !== ours.wormhole) return undefined; // another emitter on the same core
     // Our Wormhole payload is `uint32 dstChain || message` (slabridge chain id, i.e. the EVM chain id).
     const destination = hexToNumber(slice(log.args.payload, 0, 4));
-    if (![...whToChain.values()].includes(destination)) return undefined;
+    if (![...whToChain.values()].includes(destination) && destination !== solanaChainId) return undefined;
     return { transport: "wormhole", destination, message: slice(log.args.payload, 4) };
   }
   return undefined;

@@ -22,7 +22,15 @@ export {
   MEMO_PROGRAM_ID,
   type MultisigTransferParams,
 } from "./multisig/buildMultisigTransfer.ts";
+export {
+  associatedTokenAccount,
+  buildVaultTransferBatch,
+  type VaultTransferBatch,
+  type VaultTransferBatchParams,
+  type VaultTransferOrder,
+} from "./multisig/buildVaultTransferBatch.ts";
 export { type FindVaultOutflowOptions, findVaultOutflow } from "./multisig/findVaultOutflow.ts";
+export { type ReadVaultOutflowsOptions, readVaultOutflows } from "./multisig/readVaultOutflows.ts";
 export {
   type SendVaultTransferOnceParams,
   type SendVaultTransferOnceResult,
@@ -36,6 +44,12 @@ export {
   type SolanaSenderOptions,
 } from "./sender/SolanaSender.ts";
 export {
+  type PlanSolanaSettlementInput,
+  planSolanaSettlement,
+  type SolanaSettlementPlan,
+  type SplitEntry,
+} from "./settlement/planSolanaSettlement.ts";
+export {
   classifyVaultTransaction,
   type VaultContext,
   type VaultTransactionOutcome,
@@ -45,6 +59,8 @@ export {
   decodeVaultTransfers,
   type VaultTransfer,
 } from "./vault/decodeVaultTransfers.ts";
+export { pairVaultOutflows } from "./vault/pairVaultOutflows.ts";
+export { readVaultPayment, type VaultPaymentOnChain } from "./vault/readVaultPayment.ts";
 export {
   SolanaVaultWatcher,
   type SolanaVaultWatcherOptions,

@@ -3,6 +3,7 @@ import { MalformedMemoError } from "../errors/MalformedMemoError.ts";
 import { parseSlabridgeMemo, type SlabridgeMemo } from "../memo/slabridgeMemo.ts";
 import { solanaPaymentId } from "../memo/solanaPaymentId.ts";
 import { decodeVaultTransfers } from "./decodeVaultTransfers.ts";
+import { pairVaultOutflows } from "./pairVaultOutflows.ts";
 import type { SkippedVaultTransaction, SkipReason, SolanaPayment, SolanaVaultOutflow } from "./vaultEvents.ts";
 
 /** The vault, its stablecoin and how epochs are assigned. */
@@ -22,7 +23,8 @@ export type VaultTransactionOutcome =
 /**
  * Judges one successful vault transaction: its transfers must all go one way, use the stablecoin, match the
  * vault's balance delta and carry exactly one slabridge memo of the matching kind (pay for inflows, refund/payout
- * for outflows). Anything else is skipped with a reason, never thrown.
+ * for outflows), or be a batch of outflows each followed by its own refund/payout memo. Anything else is skipped
+ * with a reason, never thrown.
  *
  * @example
  * ```ts
@@ -58,7 +60,12 @@ export function classifyVaultTransaction(
   if (texts.length === 0) {
     return skip("missing-memo", decoded.memos.length > 0 ? "only non-slabridge memos" : "no memo");
   }
-  if (texts.length > 1) return skip("ambiguous-memo", `${texts.length} different slabridge memos`);
+  if (texts.length > 1) {
+    // A batch of refunds or payouts: each transfer out is followed by its own memo.
+    const paired = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded);
+    if (paired) return { kind: "outflows", outflows: paired };
+    return skip("ambiguous-memo", `${texts.length} different slabridge memos`);
+  }
   const memoText = texts[0] as string;
   let memo: SlabridgeMemo;
   try {

@@ -29,6 +29,8 @@ export interface DecodedVaultTransaction {
   transfers: VaultTransfer[];
   /** Top-level memo texts in instruction order (`undefined` for a memo that is not UTF-8). */
   memos: Array<string | undefined>;
+  /** Top-level instruction index of each entry of `memos` (pairs a batched outflow with the memo after it). */
+  memoInstructions: number[];
   /** The vault's post minus pre token balance, undefined when the RPC did not report both. */
   vaultDelta: bigint | undefined;
   /** Mint of the vault account per the token balances. */
@@ -86,9 +88,13 @@ export function decodeVaultTransfers(
   };
 
   const memos: Array<string | undefined> = [];
+  const memoInstructions: number[] = [];
   message.compiledInstructions.forEach((ix, instructionIndex) => {
     const program = keyAt(ix.programIdIndex)?.toBase58();
-    if (program !== undefined && MEMO_PROGRAMS.has(program)) memos.push(decodeUtf8(ix.data));
+    if (program !== undefined && MEMO_PROGRAMS.has(program)) {
+      memos.push(decodeUtf8(ix.data));
+      memoInstructions.push(instructionIndex);
+    }
     consider(ix.programIdIndex, ix.accountKeyIndexes, ix.data, { instructionIndex });
     const inner = meta?.innerInstructions?.find((group) => group.index === instructionIndex);
     inner?.instructions.forEach((cpi, innerIndex) => {
@@ -109,7 +115,7 @@ export function decodeVaultTransfers(
     vaultIndex < 0 || post === undefined
       ? undefined
       : BigInt(post.uiTokenAmount.amount) - BigInt(pre?.uiTokenAmount.amount ?? "0");
-  return { transfers, memos, vaultDelta, vaultMint: post?.mint ?? pre?.mint };
+  return { transfers, memos, memoInstructions, vaultDelta, vaultMint: post?.mint ?? pre?.mint };
 }
 
 interface DecodedTransfer {

@@ -1,0 +1,356 @@
+import {
+  type CursorStore,
+  type DeploymentManifest,
+  type Hex,
+  type PaymentRecord,
+  type PaymentStore,
+  SlabridgeError,
+} from "@slabridge/core";
+import { NotReadyError, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import {
+  associatedTokenAccount,
+  buildVaultTransferBatch,
+  formatSlabridgeMemo,
+  planSolanaSettlement,
+  readVaultOutflows,
+  readVaultPayment,
+  SolanaRpcError,
+  type SolanaSender,
+  type SolanaSettlementPlan,
+  type SolanaVaultOutflow,
+  type SplitEntry,
+  type VaultTransferOrder,
+} from "@slabridge/solana";
+import { type Connection, PublicKey, type Signer, type TransactionInstruction } from "@solana/web3.js";
+import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
+
+type ModelManifest = DeploymentManifest["models"][number];
+
+/** Another send out of the vault for this (model, epoch) may still land; try again after it settles. Retryable. */
+export class SolanaSendInFlightError extends SlabridgeError {
+  override readonly name = "SolanaSendInFlightError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: true });
+  }
+}
+
+/** A stored payment is not in its transaction as recorded: refuse to refund from it. Never retryable. */
+export class SolanaPaymentMismatchError extends SlabridgeError {
+  override readonly name = "SolanaPaymentMismatchError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: false });
+  }
+}
+
+/** The (model, epoch) cannot be settled as configured (e.g. the model is not in the manifest). Never retryable. */
+export class SolanaSettlementConfigError extends SlabridgeError {
+  override readonly name = "SolanaSettlementConfigError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: false });
+  }
+}
+
+/** Payouts were asked for while refunds of the (model, epoch) are still owed. Retryable (refunds come first). */
+export class SolanaRefundsPendingError extends SlabridgeError {
+  override readonly name = "SolanaRefundsPendingError" as const;
+  constructor(pending: number) {
+    super(`${pending} refunds are still owed; payouts wait for them`, { retryable: true });
+  }
+}
+
+/** What the Solana vault did and owes for one (model, epoch): the Solana side of cross-chain netting. */
+export interface SolanaNettingPosition extends SolanaSettlementPlan {
+  modelId: bigint;
+  epoch: bigint;
+  verdict: SolanaVerdict;
+  /** Every owed refund is paid out of the vault. */
+  refundsDone: boolean;
+  /** Every Solana payee's share is paid out of the vault. */
+  payoutsDone: boolean;
+}
+
+/** Options of {@link SolanaSettlementTarget}. */
+export interface SolanaSettlementTargetOptions {
+  /** SOLANA_CHAIN_ID. */
+  chainId: number;
+  connection: Connection;
+  /** Sends as the fee payer (`feePayer`); the operators co-sign each transaction. */
+  sender: Pick<SolanaSender, "send">;
+  feePayer: PublicKey;
+  /** `threshold` of the vault multisig's operator keys. */
+  operators: readonly Signer[];
+  vault: PublicKey;
+  multisig: PublicKey;
+  mint: PublicKey;
+  decimals: number;
+  /** Where the vault watch records Solana payments. */
+  payments: PaymentStore;
+  cursors: CursorStore;
+  verdicts: Pick<SolanaVerdictSource, "verified">;
+  /** The model's split table for the epoch (home ModelRegistry `payees(modelId, epoch)`), in table order. */
+  payees(modelId: bigint, epoch: bigint): Promise<readonly SplitEntry[]>;
+  models: readonly ModelManifest[];
+  /** Cursor the vault watch marks each completed pass with (unix ms): see `vaultScanCursorId`. */
+  vaultScanCursorId: string;
+  /** How long after its end an epoch's payments are surely finalized and recorded (default 0: devnet). */
+  finalityLagMs?: number;
+  /** Payouts per transaction (refunds use the engine's `maxRefundsPerTransaction`). Default 16. */
+  maxPayoutsPerTransaction?: number;
+  /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
+  inFlightGuardMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Settlement on Solana, where the payment vault is an SPL token account owned by an M-of-N SPL multisig and
+ * verdicts arrive as verified VAAs ({@link SolanaVerdictSource}). There is no on-chain cursor: the vault's own
+ * history is the record. Every refund and payout carries its memo (`refund:…:payment=<id>`,
+ * `payout:…:index=<i>`), and each step first reads what the vault already paid out by memo
+ * (`readVaultOutflows`), so a crash between a send and anything after it, a retried or duplicate job, or a whole
+ * settlement run again pays nothing twice. Sends for one (model, epoch) are serialized by a lease in the
+ * CursorStore (`solana:vault-send:<model>:<epoch>`) holding the last submitted signature, so a refund job and a settle
+ * job racing, or a retry while an earlier transaction may still land, cannot both pay.
+ *
+ * Amounts: each payment refunds floor(amount × refundBps / 10,000) (refundBps from the verified VAA only) back to
+ * the token account it came from, as its transaction shows; the released rest (paid − refunded) is split like the
+ * EVM escrow (`planSolanaSettlement`) and only the Solana payees (their associated token accounts) are paid here;
+ * the other payees' shares stay in the vault for netting ({@link nettingPosition}).
+ *
+ * @example
+ * ```ts
+ * const target = new SolanaSettlementTarget({ chainId: SOLANA_CHAIN_ID, connection, sender, feePayer, operators,
+ *   vault, multisig, mint, decimals: 6, payments, cursors, verdicts, payees, models, vaultScanCursorId });
+ * if (!(await target.state(2n, 41n)).refundsDone) await target.refundNext(2n, 41n, 100);
+ * ```
+ */
+export class SolanaSettlementTarget implements SettlementTarget {
+  readonly chainId: number;
+  readonly #o: SolanaSettlementTargetOptions;
+  readonly #now: () => number;
+
+  constructor(options: SolanaSettlementTargetOptions) {
+    if (options.operators.length === 0) throw new RangeError("the vault multisig needs operator keys");
+    this.chainId = options.chainId;
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async state(modelId: bigint, epoch: bigint): Promise<SettlementState> {
+    const position = await this.nettingPosition(modelId, epoch);
+    if (!position) return { verdictApplied: false, refundsDone: false, released: false };
+    return {
+      verdictApplied: true,
+      refundsDone: position.refundsDone,
+      released: position.refundsDone && position.payoutsDone,
+    };
+  }
+
+  /**
+   * The Solana side of netting for (model, epoch): what the vault took in, refunded, released, pays (paid) to Solana
+   * payees and holds for payees on other chains. Undefined until the verified verdict is known and every payment of
+   * the epoch is recorded.
+   *
+   * @example
+   * ```ts
+   * const position = await target.nettingPosition(2n, 41n);
+   * if (position?.payoutsDone) bridge(position.heldForOtherChains);
+   * ```
+   */
+  async nettingPosition(modelId: bigint, epoch: bigint): Promise<SolanaNettingPosition | undefined> {
+    const current = await this.#current(modelId, epoch);
+    if (!current) return undefined;
+    const { verdict, plan, paid } = current;
+    return {
+      ...plan,
+      modelId,
+      epoch,
+      verdict,
+      refundsDone: plan.refunds.every((r) => paid.has(refundMemo(modelId, epoch, r.paymentId))),
+      payoutsDone: plan.payouts.every((p) => paid.has(payoutMemo(modelId, epoch, p.index))),
+    };
+  }
+
+  async refundNext(modelId: bigint, epoch: bigint, maxPayments: number): Promise<{ transaction: string }> {
+    return this.#exclusive(modelId, epoch, async (send) => {
+      const current = await this.#current(modelId, epoch);
+      if (!current) throw this.#notReady();
+      const { plan, paid, records } = current;
+      const pending = plan.refunds.filter((r) => !paid.has(refundMemo(modelId, epoch, r.paymentId)));
+      if (pending.length === 0) return "";
+      // Read back only what can fit in one transaction (a handful), not every pending payment.
+      const orders: VaultTransferOrder[] = [];
+      for (const refund of pending.slice(0, Math.min(maxPayments, 16))) {
+        const record = records.get(refund.paymentId.toLowerCase());
+        if (!record) throw new SolanaPaymentMismatchError(`payment ${refund.paymentId} vanished from the store`);
+        const onChain = await readVaultPayment(this.#o.connection, this.#o.vault, record.transaction, refund.paymentId);
+        if (!onChain || onChain.amount !== record.amount) {
+          throw new SolanaPaymentMismatchError(
+            `payment ${refund.paymentId} is not a transfer of ${record.amount} into the vault in ${record.transaction}`,
+          );
+        }
+        orders.push({
+          destination: new PublicKey(onChain.sourceTokenAccount),
+          amount: refund.amount,
+          memo: refundMemo(modelId, epoch, refund.paymentId),
+        });
+      }
+      const batch = this.#batch(orders, maxPayments);
+      return send(batch.instructions);
+    });
+  }
+
+  async release(modelId: bigint, epoch: bigint): Promise<{ transaction: string }> {
+    return this.#exclusive(modelId, epoch, async (send) => {
+      const current = await this.#current(modelId, epoch);
+      if (!current) throw this.#notReady();
+      const { plan, paid } = current;
+      const owed = plan.refunds.filter((r) => !paid.has(refundMemo(modelId, epoch, r.paymentId))).length;
+      if (owed > 0) throw new SolanaRefundsPendingError(owed);
+      let orders: VaultTransferOrder[] = plan.payouts
+        .filter((p) => !paid.has(payoutMemo(modelId, epoch, p.index)))
+        .map((p) => {
+          const owner = new PublicKey(p.owner);
+          return {
+            destination: associatedTokenAccount(owner, this.#o.mint),
+            amount: p.amount,
+            memo: payoutMemo(modelId, epoch, p.index),
+            createAssociatedFor: owner,
+          };
+        });
+      let last = "";
+      while (orders.length > 0) {
+        const batch = this.#batch(orders, this.#o.maxPayoutsPerTransaction ?? 16);
+        last = await send(batch.instructions);
+        orders = orders.slice(batch.count);
+      }
+      return last;
+    });
+  }
+
+  /** The verified verdict, the settlement plan and what the vault already paid for (model, epoch), if ready. */
+  async #current(modelId: bigint, epoch: bigint) {
+    const verdict = await this.#o.verdicts.verified(modelId, epoch);
+    if (!verdict || !(await this.#paymentsComplete(modelId, epoch))) return undefined;
+    const [stored, payees, paid] = await Promise.all([
+      this.#o.payments.listEpoch(this.chainId, modelId, epoch),
+      this.#o.payees(modelId, epoch),
+      readVaultOutflows(this.#o.connection, this.#o.vault, {
+        match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
+      }),
+    ]);
+    const plan = planSolanaSettlement({
+      payments: stored.map((p) => ({ paymentId: p.paymentId as Hex, amount: p.amount })),
+      refundBps: verdict.refundBps,
+      payees,
+      solanaChainId: this.chainId,
+    });
+    const records = new Map<string, PaymentRecord>(stored.map((p) => [p.paymentId.toLowerCase(), p]));
+    return { verdict, plan, paid: paid as ReadonlyMap<string, SolanaVaultOutflow>, records };
+  }
+
+  /** Every payment of the epoch is in the store once a vault pass that started after its end (+ lag) completed. */
+  async #paymentsComplete(modelId: bigint, epoch: bigint): Promise<boolean> {
+    const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
+    if (!model) throw new SolanaSettlementConfigError(`model ${modelId} is not in the manifest`);
+    const readyAt = (model.genesis + Number(epoch + 1n) * model.epochSeconds) * 1000 + (this.#o.finalityLagMs ?? 0);
+    const scan = await this.#o.cursors.get(this.#o.vaultScanCursorId);
+    return this.#now() >= readyAt && scan !== undefined && Number(scan.block) >= readyAt;
+  }
+
+  #notReady(): NotReadyError {
+    return new NotReadyError(
+      "no verified verdict on Solana or the epoch's payments are not all recorded yet",
+      this.#now() + 60_000,
+    );
+  }
+
+  #batch(orders: readonly VaultTransferOrder[], maxTransfers: number) {
+    return buildVaultTransferBatch({
+      vault: this.#o.vault,
+      multisigAuthority: this.#o.multisig,
+      signers: this.#o.operators.map((k) => k.publicKey),
+      mint: this.#o.mint,
+      decimals: this.#o.decimals,
+      feePayer: this.#o.feePayer,
+      orders,
+      maxTransfers,
+    });
+  }
+
+  /**
+   * Runs `work` holding the (model, epoch) send lease. The lease records "sending" and then each submitted signature,
+   * so a worker that finds it busy (or finds an earlier signature that may still land, within the guard) backs off
+   * with {@link SolanaSendInFlightError}; one that finds the earlier transaction landed or failed takes over, and
+   * `work` reads the vault's outflows only after taking the lease.
+   */
+  async #exclusive(
+    modelId: bigint,
+    epoch: bigint,
+    work: (send: (instructions: TransactionInstruction[]) => Promise<string>) => Promise<string>,
+  ): Promise<{ transaction: string }> {
+    const id = `solana:vault-send:${modelId}:${epoch}`;
+    const lease = await this.#o.cursors.get(id);
+    if (
+      lease &&
+      lease.blockHash !== "idle" &&
+      this.#now() - Number(lease.block) < (this.#o.inFlightGuardMs ?? 90_000)
+    ) {
+      const signature = lease.blockHash.startsWith("sent:") ? lease.blockHash.slice(5) : undefined;
+      if (signature === undefined || (await this.#signatureStatus(signature)) === "pending") {
+        throw new SolanaSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
+      }
+    }
+    let version = (lease?.version ?? 0) + 1;
+    const take = await this.#o.cursors.advance(
+      { id, block: BigInt(this.#now()), blockHash: "sending", version },
+      lease?.version,
+    );
+    if (!take) throw new SolanaSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
+    let submitted = false;
+    const mark = async (blockHash: string) => {
+      const moved = await this.#o.cursors.advance(
+        { id, block: BigInt(this.#now()), blockHash, version: version + 1 },
+        version,
+      );
+      if (!moved) throw new SolanaSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
+      version++;
+    };
+    const send = async (instructions: TransactionInstruction[]) => {
+      const { signature } = await this.#o.sender.send(instructions, this.#o.operators, {
+        onSubmitted: async (sig) => {
+          await mark(`sent:${sig}`);
+          submitted = true;
+        },
+      });
+      return signature;
+    };
+    const transaction = await work(send).catch(async (error: unknown) => {
+      // Nothing was broadcast: free the lease at once. Otherwise the guard (or the landed check) frees it.
+      if (!submitted) await mark("idle").catch(() => {});
+      throw error;
+    });
+    await mark("idle");
+    return { transaction };
+  }
+
+  async #signatureStatus(signature: string): Promise<"landed" | "failed" | "pending"> {
+    let statuses: Awaited<ReturnType<Connection["getSignatureStatuses"]>>;
+    try {
+      statuses = await this.#o.connection.getSignatureStatuses([signature], { searchTransactionHistory: true });
+    } catch (error) {
+      throw new SolanaRpcError("getSignatureStatuses", error);
+    }
+    const status = statuses.value[0] ?? null;
+    if (status === null) return "pending";
+    if (status.err !== null) return "failed";
+    return status.confirmationStatus === "processed" ? "pending" : "landed";
+  }
+}
+
+function refundMemo(modelId: bigint, epoch: bigint, paymentId: Hex): string {
+  return formatSlabridgeMemo({ kind: "refund", modelId, epoch, paymentId });
+}
+
+function payoutMemo(modelId: bigint, epoch: bigint, index: number): string {
+  return formatSlabridgeMemo({ kind: "payout", modelId, epoch, index });
+}

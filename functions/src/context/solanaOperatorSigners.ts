@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import type { SolanaManifest } from "@slabridge/core";
+import { Keypair } from "@solana/web3.js";
+
+/**
+ * The vault multisig's co-signers this deployment can sign with: the first `threshold` operator keys of the
+ * manifest, read from the devnet's key files (Solana CLI format). Undefined when the operators are not key files
+ * (KMS in AWS is not wired yet): the caller then builds no Solana settlement. Keys never leave this function but as
+ * signers.
+ *
+ * @example const operators = solanaOperatorSigners(manifest.solana); // [Keypair, Keypair] on the devnet
+ */
+export function solanaOperatorSigners(solana: SolanaManifest): Keypair[] | undefined {
+  const refs = solana.operators.slice(0, solana.threshold);
+  if (refs.length < solana.threshold) return undefined;
+  const keys: Keypair[] = [];
+  for (const ref of refs) {
+    if (ref.kind !== "devnet-key-file") return undefined;
+    const key = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(ref.path, "utf8")) as number[]));
+    if (key.publicKey.toBase58() !== ref.publicKey) throw new Error(`operator key file does not hold ${ref.publicKey}`);
+    keys.push(key);
+  }
+  return keys;
+}

@@ -1,0 +1,52 @@
+import { MalformedMemoError } from "../errors/MalformedMemoError.ts";
+import { parseSlabridgeMemo } from "../memo/slabridgeMemo.ts";
+import type { DecodedVaultTransaction } from "./decodeVaultTransfers.ts";
+import type { SolanaVaultOutflow } from "./vaultEvents.ts";
+
+/**
+ * Pairs each top-level transfer out of the vault with the memo instruction right after it, the layout
+ * `buildMultisigTransfer` and `buildVaultTransferBatch` write (`transfer, memo, transfer, memo, ...`). Returns one
+ * outflow per pair whose memo is a well-formed refund or payout memo; returns `undefined` unless every transfer of
+ * the transaction is such a pair (a transaction we did not write is not ours to read this way). Pure: no RPC.
+ *
+ * @example
+ * ```ts
+ * const decoded = decodeVaultTransfers(tx, vault, TOKEN_PROGRAM_ID);
+ * const outflows = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded) ?? [];
+ * ```
+ */
+export function pairVaultOutflows(
+  signature: string,
+  slot: number,
+  blockTime: number | null,
+  decoded: DecodedVaultTransaction,
+): SolanaVaultOutflow[] | undefined {
+  if (decoded.transfers.length === 0) return undefined;
+  const outflows: SolanaVaultOutflow[] = [];
+  for (const transfer of decoded.transfers) {
+    if (transfer.direction !== "out" || transfer.innerIndex !== undefined) return undefined;
+    const at = decoded.memoInstructions.indexOf(transfer.instructionIndex + 1);
+    const memoText = at < 0 ? undefined : decoded.memos[at];
+    if (memoText === undefined) return undefined;
+    let memo: ReturnType<typeof parseSlabridgeMemo>;
+    try {
+      memo = parseSlabridgeMemo(memoText);
+    } catch (error) {
+      if (error instanceof MalformedMemoError) return undefined;
+      throw error;
+    }
+    if (memo.kind === "pay") return undefined;
+    outflows.push({
+      signature,
+      slot,
+      blockTime,
+      instructionIndex: transfer.instructionIndex,
+      innerIndex: undefined,
+      destination: transfer.destination.toBase58(),
+      amount: transfer.amount,
+      memo,
+      memoText,
+    });
+  }
+  return outflows;
+}
