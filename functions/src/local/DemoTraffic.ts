@@ -59,7 +59,9 @@ export class DemoTraffic {
 
   /** EVM buyers (anvil dev accounts). */
   evmBuyers(): Address[] {
-    return this.#devnet.manifest.keys.demoBuyers.flatMap((ref) => (ref.kind === "anvil-dev-account" ? [ref.address] : []));
+    return this.#devnet.manifest.keys.demoBuyers.flatMap((ref) =>
+      ref.kind === "anvil-dev-account" ? [ref.address] : [],
+    );
   }
 
   /** Solana buyers (key files written by the devnet, mode 0600). */

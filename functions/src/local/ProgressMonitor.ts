@@ -141,7 +141,12 @@ export class ProgressMonitor {
     const latest = await client.getBlockNumber();
     const fromBlock = this.#nextBlock.get(key) ?? 0n;
     if (fromBlock > latest) return;
-    const logs = await client.getContractEvents({ address: contract.address, abi: contract.abi, fromBlock, toBlock: latest });
+    const logs = await client.getContractEvents({
+      address: contract.address,
+      abi: contract.abi,
+      fromBlock,
+      toBlock: latest,
+    });
     this.#nextBlock.set(key, latest + 1n);
     const refundsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
     for (const log of logs) {
@@ -174,7 +179,10 @@ export class ProgressMonitor {
           break;
         case "VerdictApplied":
           this.counters.verdictsApplied++;
-          this.note("verdict", `${where}  verdict applied on ${contract.chainName} (refund ${Number(args.refundBps) / 100}%)`);
+          this.note(
+            "verdict",
+            `${where}  verdict applied on ${contract.chainName} (refund ${Number(args.refundBps) / 100}%)`,
+          );
           break;
         case "Refunded": {
           this.counters.refunds++;

@@ -63,7 +63,9 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
   const { out, signal } = options;
   const startedAt = Date.now();
   const config = parseStageConfig(options.configJson);
-  out(`slabridge · local devnet · ${options.epochs} epochs of ${options.epochSeconds} s${options.watch ? " · watching" : ""}`);
+  out(
+    `slabridge · local devnet · ${options.epochs} epochs of ${options.epochSeconds} s${options.watch ? " · watching" : ""}`,
+  );
   let devnet: Devnet | undefined;
   let stopBot: (() => Promise<void>) | undefined;
   try {
@@ -108,7 +110,8 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
       host: m.hostName,
     }));
     const nowEpoch = (m: (typeof models)[number]) => Math.floor((Date.now() / 1000 - m.genesis) / m.epochSeconds);
-    const intoEpoch = (m: (typeof models)[number]) => ((Date.now() / 1000 - m.genesis) % m.epochSeconds) / m.epochSeconds;
+    const intoEpoch = (m: (typeof models)[number]) =>
+      ((Date.now() / 1000 - m.genesis) % m.epochSeconds) / m.epochSeconds;
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
@@ -147,23 +150,40 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     while (!signal?.aborted) {
       if (Date.now() > deadline) break;
       await monitor.poll();
-      pending = (await settlementChecks({ devnet, clients: bot.world.clients, traffic, planned })).filter(
-        (check) => !check.done,
-      );
+      pending = (
+        await settlementChecks({
+          devnet,
+          clients,
+          traffic,
+          planned,
+          solanaSettlement: bot.world.solanaSettlement,
+        })
+      ).filter((check) => !check.done);
       if (pending.length === 0) break;
       await sleep(1_000, signal);
     }
     await monitor.poll();
     clearInterval(polling);
 
-    const report = await collectSettlementReport({ devnet, clients, traffic, planned, before });
+    const report = await collectSettlementReport({
+      devnet,
+      clients,
+      traffic,
+      planned,
+      before,
+      solanaSettlement: bot.world.solanaSettlement,
+    });
     for (const line of formatSettlementReport(report)) out(line);
     out("");
     const failureCount = [...failures.values()].reduce((a, b) => a + b, 0);
-    out(`finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s · handler failures absorbed by retries: ${failureCount}`);
+    out(
+      `finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s · handler failures absorbed by retries: ${failureCount}`,
+    );
     for (const [what, count] of failures) out(`  ${count} × ${what}`);
     if (pending.length > 0) {
-      out(`NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${pending.map((check) => check.what).join("; ")}`);
+      out(
+        `NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${pending.map((check) => check.what).join("; ")}`,
+      );
       return 1;
     }
     if (!report.conservation.holds) {

@@ -1,6 +1,7 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
 import type { Devnet } from "@slabridge/devnet";
 import type { Address, PublicClient } from "viem";
+import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
 /** One condition the main job waits for, with what it is in words (printed when it is still pending at the end). */
@@ -15,6 +16,8 @@ export interface SettlementCheckInput {
   clients: ReadonlyMap<number, PublicClient>;
   traffic: DemoTraffic;
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>;
+  /** The Solana vault's settlement (absent without Solana). */
+  solanaSettlement?: SolanaSettlementTarget | undefined;
 }
 
 const RELEASED = 2;
@@ -66,6 +69,11 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
       });
       checks.push({ what: `${where}: released on ${chain.name}`, done: record.status === RELEASED });
       checks.push({ what: `${where}: payouts complete on ${chain.name}`, done: record.paidOutBps === ALL_BPS });
+    }
+    if (input.solanaSettlement && paidOn.has(input.solanaSettlement.chainId)) {
+      const position = hasVerdict ? await input.solanaSettlement.nettingPosition(modelId, epoch) : undefined;
+      checks.push({ what: `${where}: refunds done on solana`, done: position?.refundsDone ?? false });
+      checks.push({ what: `${where}: Solana payees paid`, done: position?.payoutsDone ?? false });
     }
   }
   return checks;

@@ -3,6 +3,7 @@ import { SOLANA_CHAIN_ID } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi } from "@slabridge/devnet";
 import { PublicKey } from "@solana/web3.js";
 import { type Address, type Hex, hexToBytes, type PublicClient } from "viem";
+import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */
@@ -47,6 +48,7 @@ export interface SettlementReportInput {
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>;
   /** Buyer balances per chain before the traffic (see {@link snapshotBuyerBalances}). */
   before: Map<string, bigint>;
+  solanaSettlement?: SolanaSettlementTarget | undefined;
 }
 
 const BPS = 10_000n;
@@ -66,7 +68,10 @@ export async function snapshotBuyerBalances(
     const client = clients.get(chain.chainId);
     if (!chain.contracts.escrow || !client) continue;
     for (const buyer of traffic.evmBuyers()) {
-      balances.set(`${chain.chainId}:${buyer.toLowerCase()}`, await evmBalance(client, chain.stablecoin.address, buyer));
+      balances.set(
+        `${chain.chainId}:${buyer.toLowerCase()}`,
+        await evmBalance(client, chain.stablecoin.address, buyer),
+      );
     }
   }
   const solana = devnet.manifest.solana;
@@ -132,7 +137,12 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
       const paid = input.traffic.payments
         .filter((p) => p.chainId === SOLANA_CHAIN_ID && p.modelId === modelId && p.epoch === epoch)
         .reduce((sum, p) => sum + p.amount, 0n);
-      row.chains.set(SOLANA_CHAIN_ID, { paid, refunded: 0n, paidOut: 0n });
+      const position = verdict ? await input.solanaSettlement?.nettingPosition(modelId, epoch) : undefined;
+      row.chains.set(SOLANA_CHAIN_ID, {
+        paid,
+        refunded: position?.refundsDone ? position.refunded : 0n,
+        paidOut: position?.payoutsDone ? position.paidLocally : 0n,
+      });
     }
     rows.push(row);
   }
@@ -142,7 +152,9 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     holds: buyers.every((b) => b.holds),
     lines: buyers.every((b) => b.holds)
       ? ["every buyer's balance changed by exactly −paid + its verdict's refund"]
-      : buyers.filter((b) => !b.holds).map((b) => `buyer ${b.buyer} on chain ${b.chainId}: off by ${b.balanceDelta + b.paid - b.expectedRefund}`),
+      : buyers
+          .filter((b) => !b.holds)
+          .map((b) => `buyer ${b.buyer} on chain ${b.chainId}: off by ${b.balanceDelta + b.paid - b.expectedRefund}`),
   };
   return { chainNames, rows, buyers, conservation };
 }
@@ -226,24 +238,36 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     }),
   ]);
   const lines = ["", "Settlement per model and epoch (stablecoin units)", ...table([header, ...body])];
-  lines.push("", "Buyers: balance change on chain vs paid and refund owed", ...table([
-    ["chain", "buyer", "paid", "refund owed", "balance change", "ok"],
-    ...report.buyers.map((b) => [
-      report.chainNames.get(b.chainId) ?? `${b.chainId}`,
-      `${b.buyer.slice(0, 8)}…${b.buyer.slice(-4)}`,
-      units(b.paid),
-      units(b.expectedRefund),
-      `${b.balanceDelta < 0n ? "−" : "+"}${units(b.balanceDelta < 0n ? -b.balanceDelta : b.balanceDelta)}`,
-      b.holds ? "yes" : "NO",
+  lines.push(
+    "",
+    "Buyers: balance change on chain vs paid and refund owed",
+    ...table([
+      ["chain", "buyer", "paid", "refund owed", "balance change", "ok"],
+      ...report.buyers.map((b) => [
+        report.chainNames.get(b.chainId) ?? `${b.chainId}`,
+        `${b.buyer.slice(0, 8)}…${b.buyer.slice(-4)}`,
+        units(b.paid),
+        units(b.expectedRefund),
+        `${b.balanceDelta < 0n ? "−" : "+"}${units(b.balanceDelta < 0n ? -b.balanceDelta : b.balanceDelta)}`,
+        b.holds ? "yes" : "NO",
+      ]),
     ]),
-  ]));
-  lines.push("", `Conservation: ${report.conservation.holds ? "holds" : "FAILS"}`, ...report.conservation.lines.map((l) => `  ${l}`));
+  );
+  lines.push(
+    "",
+    `Conservation: ${report.conservation.holds ? "holds" : "FAILS"}`,
+    ...report.conservation.lines.map((l) => `  ${l}`),
+  );
   return lines;
 }
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   const [head, ...rest] = rows;
   return head ? [line(head), widths.map((w) => "─".repeat(w)).join("  "), ...rest.map(line)] : [];
 }

@@ -2,9 +2,11 @@ import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
+import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
+import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
+import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
@@ -110,6 +112,13 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       { timeoutSeconds: 60 },
     );
     runtime.addSchedule(localNames.watchSolana, periodMs, localNames.watchSolana, scheduled);
+  }
+
+  // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
+  const feePayer = manifest.solana ? solanaOperatorSigners(manifest.solana)?.[0] : undefined;
+  if (manifest.solana && feePayer) {
+    const connection = new Connection(manifest.solana.rpcUrl, "confirmed");
+    await connection.confirmTransaction(await connection.requestAirdrop(feePayer.publicKey, 10 * LAMPORTS_PER_SOL));
   }
 
   await runtime.start();
