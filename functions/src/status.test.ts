@@ -317,11 +317,11 @@ describe("status API over the local function URL", () => {
     const response = await fetch(`${server.url}/jobs?status=failed&status=dead-lettered`);
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/json");
-    const body = await response.json();
+    const body = (await response.json()) as { jobs: { id: string }[] };
     expect(body.jobs.map((j: { id: string }) => j.id)).toEqual(["refund:31337:1:7", "settle:31337:1:7"]);
     const missing = await fetch(`${server.url}/models/99/epochs/1`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.kind).toBe("model");
+    expect(((await missing.json()) as { error: { kind: string } }).error.kind).toBe("model");
     const trailing = await fetch(`${server.url}/health/`);
     expect(trailing.status).toBe(200);
   });
