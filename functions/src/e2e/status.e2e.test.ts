@@ -1,4 +1,10 @@
-import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import {
+  escrowAbi,
+  layerZeroMessengerAbi,
+  modelRegistryAbi,
+  slaOracleAbi,
+  wormholeMessengerAbi,
+} from "@slabridge/contracts";
 import {
   type EvmChainManifest,
   encodeMessage,
@@ -156,8 +162,13 @@ async function passTime(chainId: number, endSeconds: bigint): Promise<void> {
 const measured = { p50Ms: 60, p95Ms: 900, p99Ms: 950, uptimeBps: 10_000, sampleCount: 300 };
 const samplesRoot: Hex = `0x${"5a".repeat(32)}`;
 
-/** Signs the report with probers 1 and 2, submits it, publishes the verdict to evm-a over LayerZero. */
-async function recordAndPublishVerdict(epoch: bigint) {
+/** Signs the report with probers 1 and 2, submits it, publishes the verdict to evm-a over `transport`. */
+async function recordAndPublishVerdict(
+  epoch: bigint,
+  options: { model?: bigint; figures?: typeof measured; transport?: "layerzero" | "wormhole" } = {},
+) {
+  const MODEL = options.model ?? 2n;
+  const figures = options.figures ?? measured;
   const client = publicClient(home.chainId);
   const clients = devnet.evm.clients(home.chainId);
   const oracle = home.contracts.slaOracle as Address;
@@ -170,9 +181,9 @@ async function recordAndPublishVerdict(epoch: bigint) {
   const report: SlaReport = {
     modelId: MODEL,
     epoch,
-    ...measured,
+    ...figures,
     samplesRoot,
-    refundBps: pickRefundBps(terms, measured),
+    refundBps: pickRefundBps(terms, figures),
   };
   const proberAddresses = devnet.manifest.keys.probers.slice(0, 2).map((key) => {
     if (key.kind !== "anvil-dev-account") throw new Error(`unexpected prober key kind ${key.kind}`);
@@ -188,10 +199,16 @@ async function recordAndPublishVerdict(epoch: bigint) {
     wallet.sendTransaction({ to: oracle, data: submit.data }),
   );
   const verdict = await new SlaOracleReader(client as never, oracle).verdictOf(MODEL, epoch);
-  const messenger = home.contracts.layerZeroMessenger as Address;
+  const messenger = (
+    options.transport === "wormhole" ? home.contracts.wormholeMessenger : home.contracts.layerZeroMessenger
+  ) as Address;
   const fee = await client.readContract({
     address: messenger,
-    abi: layerZeroMessengerAbi,
+    // Both messengers quote with the same signature.
+    abi:
+      options.transport === "wormhole"
+        ? (wormholeMessengerAbi as unknown as typeof layerZeroMessengerAbi)
+        : layerZeroMessengerAbi,
     functionName: "quote",
     args: [
       paymentChain.chainId,
@@ -388,5 +405,57 @@ describe("status API on the devnet", () => {
     // No RPC URL anywhere in what the API says.
     const everything = JSON.stringify([body, models.body, (await get("/health")).body]);
     for (const chain of devnet.manifest.evm) expect(everything).not.toContain(chain.rpcUrl);
+  }, 180_000);
+
+  it("names a verdict delivered over Wormhole by its VAA id and the delivery job's destination transaction", async () => {
+    const model = 1n; // the healthy host: no refund
+    const w = world();
+    const epoch = await publicClient(home.chainId).readContract({
+      address: home.contracts.modelRegistry as Address,
+      abi: modelRegistryAbi,
+      functionName: "currentEpoch",
+      args: [model],
+    });
+    for (const [chainId, address, abi] of [
+      [paymentChain.chainId, escrowAddress(), escrowAbi],
+      [home.chainId, home.contracts.modelRegistry as Address, modelRegistryAbi],
+    ] as const) {
+      const end = (await publicClient(chainId).readContract({
+        address,
+        abi,
+        functionName: "epochEnd",
+        args: [model, epoch],
+      })) as bigint;
+      await passTime(chainId, end);
+    }
+    const healthy = { p50Ms: 40, p95Ms: 100, p99Ms: 150, uptimeBps: 10_000, sampleCount: 120 };
+    const published = await recordAndPublishVerdict(epoch, { model, figures: healthy, transport: "wormhole" });
+    expect(published.report.refundBps).toBe(0);
+    await drive(w, 4);
+
+    const { status: code, body } = await get(`/models/${model}/epochs/${epoch}`);
+    expect(code).toBe(200);
+    expect(body.verdict).toMatchObject({
+      refundBps: 0,
+      report: healthy,
+      transaction: { hash: published.submitTransaction },
+    });
+    const deliveries = body.deliveries as { messageId: string; jobId: string; destinationTransaction?: string }[];
+    expect(deliveries).toHaveLength(1);
+    const [delivery] = deliveries;
+    const emitter = (home.contracts.wormholeMessenger as string).slice(2).toLowerCase().padStart(64, "0");
+    expect(delivery).toMatchObject({
+      message: "Verdict",
+      transport: "wormhole",
+      sourceTransaction: published.publishTransaction,
+      status: "confirmed",
+    });
+    expect(delivery?.messageId).toMatch(new RegExp(`^${home.wormhole.chainId}/${emitter}/\\d+$`));
+    expect(delivery?.jobId).toBe(`deliver-message:wh:${delivery?.messageId}`);
+    const job = await stores.jobs.get(delivery?.jobId ?? "");
+    expect(job?.status).toBe("confirmed");
+    expect(delivery?.destinationTransaction).toBe(job?.status === "confirmed" ? job.destinationTransaction : "none");
+    const evm = (body.settlement as Record<string, unknown>[]).find((entry) => entry.chainId === paymentChain.chainId);
+    expect(evm).toMatchObject({ status: "settled", refundBps: 0, payments: 0, refunds: [], release: null });
   }, 180_000);
 });
