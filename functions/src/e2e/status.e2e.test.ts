@@ -19,7 +19,7 @@ import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
-import { type Address, type Hex, parseEventLogs } from "viem";
+import { type Address, getAddress, type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
@@ -242,6 +242,59 @@ async function recordAndPublishVerdict(
   };
 }
 
+/** Publishes the host's payout (its payee entry names evm-a) of a released epoch over LayerZero. */
+async function publishHostPayout(epoch: bigint) {
+  const client = publicClient(home.chainId);
+  const clients = devnet.evm.clients(home.chainId);
+  const registry = home.contracts.modelRegistry as Address;
+  const payees = await client.readContract({
+    address: registry,
+    abi: modelRegistryAbi,
+    functionName: "payees",
+    args: [MODEL, epoch],
+  });
+  const payoutIndex = payees.findIndex((entry) => entry.role === 3 && entry.chain === paymentChain.chainId);
+  const entry = payees[payoutIndex];
+  if (!entry) throw new Error("the demo model has no host payee on evm-a");
+  const messenger = home.contracts.layerZeroMessenger as Address;
+  const fee = await client.readContract({
+    address: messenger,
+    abi: layerZeroMessengerAbi,
+    functionName: "quote",
+    args: [
+      paymentChain.chainId,
+      encodeMessage({
+        kind: "Payout",
+        modelId: MODEL,
+        epoch,
+        payoutIndex,
+        payee: entry.account,
+        shareBps: entry.shareBps,
+      }),
+    ],
+  });
+  const [sender] = await clients.accounts();
+  if (!sender) throw new Error("no dev account");
+  const receipt = await submitTransaction(client, "publishPayout", () =>
+    clients.wallet(sender).writeContract({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "publishPayout",
+      args: [MODEL, epoch, paymentChain.chainId, payoutIndex, messenger],
+      value: fee,
+    }),
+  );
+  const [event] = parseEventLogs({ abi: modelRegistryAbi, eventName: "PayoutPublished", logs: receipt.logs });
+  if (!event) throw new Error("no PayoutPublished");
+  return {
+    guid: event.args.messageId,
+    payoutIndex,
+    payee: entry.account,
+    shareBps: entry.shareBps,
+    hostAddress: getAddress(`0x${entry.account.slice(-40)}`),
+  };
+}
+
 async function drive(w: RelayWorld, rounds: number): Promise<void> {
   const watch = createWatchEvmHandler(async () => w);
   const relay = createRelayHandler(async () => w, {
@@ -388,6 +441,36 @@ describe("status API on the devnet", () => {
       [jobIds.refund(ref)]: "confirmed",
       [jobIds.settle(ref)]: "confirmed",
       [jobIds.layerZeroMessage(published.guid)]: "confirmed",
+    });
+
+    // The host's payout (its entry pays on evm-a): published on the home chain, delivered, paid by the escrow.
+    const payout = await publishHostPayout(epoch);
+    await drive(w, 3);
+    const after = await get(`/models/${MODEL}/epochs/${epoch}`);
+    expect(after.body.deliveries).toContainEqual(
+      expect.objectContaining({
+        message: "Payout",
+        transport: "layerzero",
+        messageId: payout.guid,
+        payout: { payoutIndex: payout.payoutIndex, payee: payout.payee, shareBps: payout.shareBps },
+        status: "confirmed",
+        destinationTransaction: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+      }),
+    );
+    const paidOut = (after.body.settlement as Record<string, unknown>[]).find(
+      (e) => e.chainId === paymentChain.chainId,
+    );
+    expect(paidOut).toMatchObject({
+      paidOut: String(((paid - refunded) * BigInt(payout.shareBps)) / 10_000n),
+      paidOutBps: payout.shareBps,
+      payouts: [
+        {
+          payoutIndex: payout.payoutIndex,
+          payee: payout.hostAddress,
+          shareBps: payout.shareBps,
+          amount: String(((paid - refunded) * BigInt(payout.shareBps)) / 10_000n),
+        },
+      ],
     });
 
     // The model list and the job lists.
