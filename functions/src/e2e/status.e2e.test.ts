@@ -419,7 +419,7 @@ describe("status API on the devnet", () => {
       release: { amount: String(paid - refunded) },
       verdictApplied: { transaction: expect.stringMatching(/^0x[0-9a-f]{64}$/) },
     });
-    expect((evm?.refunds as { paymentIndex: string; buyer: string; amount: string }[]).map((r) => r)).toEqual(
+    expect(evm?.refunds).toEqual(
       payments.map((p, index) =>
         expect.objectContaining({ paymentIndex: String(index), buyer: p.buyer, amount: String(refunds[index]) }),
       ),
