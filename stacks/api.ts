@@ -25,11 +25,20 @@ export interface Api {
 /** The tables the status API reads. */
 export const statusTables = ["jobs", "payments"] as const satisfies readonly TableKey[];
 
-/** Function URL authorization of a stage. */
+/**
+ * Function URL authorization of a stage.
+ *
+ * @example statusUrlAuthorization(stageTopology("production")) // "iam"
+ */
 export function statusUrlAuthorization(topology: StageTopology): "iam" | "none" {
   return topology.production ? "iam" : "none";
 }
 
+/**
+ * Declares the status function and its URL (see {@link Api}).
+ *
+ * @example const { status } = createApi({ topology, storage, signers });
+ */
 export function createApi(input: { topology: StageTopology; storage: Storage; signers: Signers }): Api {
   const { topology, storage, signers } = input;
   const readOnly = statusTables.map(

@@ -49,7 +49,11 @@ export const probeRoundSchedule = "rate(1 minute)";
 /** Evaluation period: often enough to submit a verdict minutes after an epoch (an hour in production) ends. */
 export const evaluateSchedule = "rate(5 minutes)";
 
-/** `us-east-1` -> `UsEast1`, for component names. */
+/**
+ * A region as a component name suffix.
+ *
+ * @example regionComponentSuffix("us-east-1") // "UsEast1" (so the prober there is `ProberUsEast1`)
+ */
 export function regionComponentSuffix(region: string): string {
   return region
     .split("-")
@@ -57,6 +61,13 @@ export function regionComponentSuffix(region: string): string {
     .join("");
 }
 
+/**
+ * Declares the probe stack (see {@link Probes}): per-region probers, the coordinator and the evaluator with their
+ * schedules, whose failed invocations go to `scheduleDeadLetterQueue`.
+ *
+ * @example
+ * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
+ */
 export function createProbes(input: {
   topology: StageTopology;
   storage: Storage;

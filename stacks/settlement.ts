@@ -22,6 +22,12 @@ export interface Settlement {
 /** How often refunds and releases are looked for (verdicts arrive minutes after an epoch ends). */
 export const settlementSchedule = "rate(5 minutes)";
 
+/**
+ * Declares the refund and settle functions and their schedules (see {@link Settlement}).
+ *
+ * @example
+ * const { refund, settle } = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
+ */
 export function createSettlement(input: {
   topology: StageTopology;
   storage: Storage;
