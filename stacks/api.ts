@@ -8,7 +8,7 @@ import { type TableKey, tables } from "./tables.ts";
  * The API stack: the operator's status API, one function (`functions/src/status.handler`) behind a Lambda function
  * URL. It reads chains (RPC URL secrets) and the Jobs and Payments tables, and can change nothing: the tables are
  * not linked (an SST table link grants writes too) but named by read-only linkables (`JobsReadOnly`,
- * `PaymentsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query`/`BatchGetItem` on exactly those tables and the jobs
+ * `PaymentsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables and the jobs
  * table's `byStatus` index.
  *
  * Authorization: `iam` in production (callers sign with SigV4, e.g. `awscurl` or a dashboard's role), `none` on
@@ -61,7 +61,7 @@ export function createApi(input: { topology: StageTopology; storage: Storage; si
       links: readOnly,
       permissions: [
         {
-          actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+          actions: ["dynamodb:GetItem", "dynamodb:Query"],
           resources: [...tableArns, $interpolate`${storage.jobs.arn}/index/byStatus`],
         },
       ],

@@ -481,7 +481,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     const payments = recording.named("sst.aws.Dynamo", "Payments").instance;
     expect(permissionsOf(status)).toEqual([
       {
-        actions: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+        actions: ["dynamodb:GetItem", "dynamodb:Query"],
         resources: [jobs.arn, payments.arn, `${jobs.arn}/index/byStatus`],
       },
     ]);
