@@ -15,11 +15,24 @@ export default $config({
     const { createStorage } = await import("./stacks/storage.ts");
     const { createSigners } = await import("./stacks/signers.ts");
     const { createRelay } = await import("./stacks/relay.ts");
+    const { createProbes } = await import("./stacks/probes.ts");
+    const { createSettlement } = await import("./stacks/settlement.ts");
+    const { createApi } = await import("./stacks/api.ts");
 
     const topology = stageTopology($app.stage);
     const storage = createStorage();
     const signers = createSigners(topology);
     const relay = createRelay({ topology, storage, signers });
+    const { scheduleDeadLetterQueue } = relay;
+    const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue });
+    const settlement = createSettlement({
+      topology,
+      storage,
+      signers,
+      relayQueue: relay.queue,
+      scheduleDeadLetterQueue,
+    });
+    const api = createApi({ topology, storage, signers });
 
     return {
       jobsTable: storage.jobs.name,
@@ -31,6 +44,13 @@ export default $config({
       watchSolanaFunction: relay.functions.watchSolana.name,
       relayFunction: relay.functions.relay.name,
       retryFunction: relay.functions.retry.name,
+      proberFunctions: probes.probers.map((prober) => prober.fn.name),
+      probeCoordinatorFunction: probes.coordinator.name,
+      evaluateFunction: probes.evaluator.name,
+      refundFunction: settlement.refund.name,
+      settleFunction: settlement.settle.name,
+      statusFunction: api.status.name,
+      statusUrl: api.status.url,
     };
   },
 });

@@ -1,4 +1,6 @@
+import { scheduleFunction } from "./scheduleFunction.ts";
 import type { Signers, SigningKey } from "./signers.ts";
+import { createSlabridgeFunction } from "./slabridgeFunction.ts";
 import type { ChainFamily, StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
 import type { TableKey } from "./tables.ts";
@@ -46,8 +48,6 @@ const relayBatchSize = 10;
 const relayMaxReceiveCount = 5;
 /** SQS maximum, so dead letters outlive the 4-day default retention of the queue they came from. */
 const deadLetterRetentionSeconds = 14 * 24 * 60 * 60;
-/** EventBridge Scheduler retries when invoking a function fails, before the event goes to the schedule DLQ. */
-const scheduleRetries = 2;
 
 const noSigningKeys = (): readonly SigningKey[] => [];
 
@@ -119,44 +119,11 @@ export function createRelay(input: { topology: StageTopology; storage: Storage; 
   });
   const scheduleDeadLetterQueue = new sst.aws.Queue("ScheduleDeadLetterQueue", { transform: deadLetterRetention });
 
-  const createFunction = (plan: FunctionPlan): sst.aws.Function => {
-    const signingKeys = plan.signingKeys(signers);
-    const rpcUrlSecrets = signers.rpcUrls
-      .filter((rpcUrl) => plan.rpcFamilies.includes(rpcUrl.chain.family))
-      .map((rpcUrl) => rpcUrl.secret);
-    const permissions: sst.aws.FunctionPermissionArgs[] = [];
-    if (signingKeys.length > 0) {
-      permissions.push({
-        actions: ["kms:Sign", "kms:GetPublicKey"],
-        resources: signingKeys.map((signingKey) => signingKey.key.arn),
-      });
-    }
-    return new sst.aws.Function(plan.name, {
-      handler: plan.handler,
-      description: plan.description,
-      runtime: "nodejs22.x",
-      timeout: `${plan.timeoutSeconds} seconds`,
-      memory: plan.memory,
-      logging: { format: "json", retention: "3 months" },
-      // The stage config and the contracts' deployment manifest ship with the code (read at cold start).
-      copyFiles: [{ from: topology.configFile }, { from: topology.manifestFile }],
-      environment: {
-        POWERTOOLS_SERVICE_NAME: "slabridge-relay",
-        POWERTOOLS_METRICS_NAMESPACE: "slabridge",
-        STAGE: topology.stage,
-        SLABRIDGE_CONFIG: topology.configFile,
-        SLABRIDGE_MANIFEST: topology.manifestFile,
-      },
-      link: [
-        ...plan.tables.map((table) => storage[table]),
-        queue,
-        ...rpcUrlSecrets,
-        ...(plan.guardianApi ? [signers.guardianApiUrl] : []),
-        ...signingKeys.map((signingKey) => signingKey.linkable),
-      ],
-      permissions,
-    });
-  };
+  const createFunction = (plan: FunctionPlan): sst.aws.Function =>
+    createSlabridgeFunction(
+      { topology, storage, signers },
+      { ...plan, service: "slabridge-relay", signingKeys: plan.signingKeys(signers), links: [queue] },
+    );
 
   const functions: Record<RelayFunctionKey, sst.aws.Function> = {
     watchEvm: createFunction(functionPlans.watchEvm),
@@ -170,12 +137,7 @@ export function createRelay(input: { topology: StageTopology; storage: Storage; 
   queue.subscribe(functions.relay.arn, { batch: { size: relayBatchSize, partialResponses: true } });
 
   const schedule = (name: string, target: sst.aws.Function, rate: sst.aws.CronV2Args["schedule"]) =>
-    new sst.aws.CronV2(name, {
-      function: target.arn,
-      schedule: rate,
-      retries: scheduleRetries,
-      dlq: scheduleDeadLetterQueue.arn,
-    });
+    scheduleFunction(name, target, rate, scheduleDeadLetterQueue);
   schedule("WatchEvmSchedule", functions.watchEvm, "rate(1 minute)");
   schedule("WatchSolanaSchedule", functions.watchSolana, "rate(1 minute)");
   schedule("RetrySchedule", functions.retry, "rate(5 minutes)");

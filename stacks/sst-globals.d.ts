@@ -9,6 +9,11 @@ declare namespace $util {
     apply<U>(func: (value: T) => U): Output<U>;
   }
   type Input<T> = T | Output<T>;
+  /** Pulumi's per-resource options (the third constructor argument of every component). */
+  interface ComponentResourceOptions {
+    /** Creates the component with this provider, e.g. an `aws.Provider` of another region. */
+    provider?: aws.Provider;
+  }
 }
 
 /** SST's duration strings, e.g. "30 seconds", "1 minute", "12 minutes". */
@@ -79,12 +84,17 @@ declare namespace sst.aws {
     logging?: { format?: "text" | "json"; retention?: "1 month" | "3 months" | "1 year" };
     /** Files bundled next to the handler (paths relative to the repository root). */
     copyFiles?: Array<{ from: string; to?: string }>;
+    /** A Lambda function URL: `true` (no auth), or its authorization ("iam" needs SigV4-signed callers). */
+    url?: boolean | { authorization?: "none" | "iam" };
   }
   // biome-ignore lint/suspicious/noShadowRestrictedNames: SST's component is sst.aws.Function; only this namespace sees it.
   class Function {
-    constructor(name: string, args: FunctionArgs);
+    /** `opts.provider` places the function in that provider's region (SST's multi-region pattern). */
+    constructor(name: string, args: FunctionArgs, opts?: $util.ComponentResourceOptions);
     readonly name: $util.Output<string>;
     readonly arn: $util.Output<string>;
+    /** The function URL; only for functions declared with `url` (SST throws otherwise). */
+    readonly url: $util.Output<string>;
   }
 
   /** EventBridge Scheduler schedule invoking a function. */
@@ -102,6 +112,13 @@ declare namespace sst.aws {
 }
 
 /** The Pulumi AWS provider, global as `aws` in sst.config.ts. */
+declare namespace aws {
+  /** An explicit AWS provider, e.g. for another region: `new aws.Provider("EuWest1", { region: "eu-west-1" })`. */
+  class Provider {
+    constructor(name: string, args: { region: string });
+  }
+}
+
 declare namespace aws.kms {
   interface KeyArgs {
     description?: string;
@@ -116,6 +133,9 @@ declare namespace aws.kms {
     readonly keyId: $util.Output<string>;
   }
 }
+
+/** Pulumi's template literal over outputs (`$interpolate\`${table.arn}/index/byStatus\``). */
+declare function $interpolate(strings: TemplateStringsArray, ...values: unknown[]): $util.Output<string>;
 
 /** The app being deployed: its name and stage (`sst deploy --stage <stage>`). */
 declare const $app: { readonly name: string; readonly stage: string };

@@ -83,23 +83,118 @@ const functionByArn = (recording: SstRecording, arn: unknown) =>
 const rpcUrlSecrets = ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"];
 const solanaOperatorKeys = ["SolanaOperator1SigningKey", "SolanaOperator2SigningKey", "SolanaOperator3SigningKey"];
 
-/** What each function may reach: tables, secrets and signing keys, exactly (least privilege). */
-const expectedAccess: Record<string, { tables: string[]; secrets: string[]; signingKeys: string[] }> = {
-  WatchEvm: { tables: ["Cursors", "Jobs", "Payments"], secrets: ["RpcUrlEvmA", "RpcUrlEvmB"], signingKeys: [] },
-  WatchSolana: { tables: ["Cursors", "Jobs", "Payments"], secrets: ["RpcUrlSolana"], signingKeys: [] },
-  Relay: {
-    tables: ["Idempotency", "Jobs", "Nonces", "Payments"],
-    secrets: ["GuardianApiUrl", ...rpcUrlSecrets],
-    signingKeys: ["DvnSigningKey", "RelayerSigningKey", ...solanaOperatorKeys],
-  },
-  Retry: { tables: ["Jobs"], secrets: [], signingKeys: [] },
-};
+const proberKeys = ["Prober1SigningKey", "Prober2SigningKey", "Prober3SigningKey"];
+const proberRegionsOf = (stage: string) =>
+  stage === "production" ? ["us-east-1", "eu-west-1", "ap-southeast-1"] : ["us-east-1", "eu-west-1"];
+const proberName = (region: string) =>
+  `Prober${region
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("")}`;
+
+interface Access {
+  readonly handler: string;
+  readonly service: string;
+  readonly tables: string[];
+  readonly secrets: string[];
+  readonly signingKeys: string[];
+  readonly queues: string[];
+  /** Other linkables (read-only table names, the prober list). */
+  readonly linkables: string[];
+}
+
+/** What each function may reach: tables, secrets, signing keys, queues and linkables, exactly (least privilege). */
+function expectedAccess(stage: string): Record<string, Access> {
+  const none = { tables: [], secrets: [], signingKeys: [], queues: [], linkables: [] };
+  const relay = { service: "slabridge-relay", queues: ["RelayQueue"], linkables: [] };
+  const probe = { service: "slabridge-probe", queues: [], linkables: [] };
+  const settlement = {
+    ...none,
+    service: "slabridge-settlement",
+    tables: ["Cursors", "Jobs", "Payments"],
+    secrets: rpcUrlSecrets,
+    queues: ["RelayQueue"],
+  };
+  const probers = Object.fromEntries(
+    proberRegionsOf(stage).map((region) => [
+      proberName(region),
+      { ...none, ...probe, handler: "functions/src/probe.handler", tables: ["Samples"] },
+    ]),
+  );
+  return {
+    WatchEvm: {
+      ...relay,
+      handler: "functions/src/watchEvm.handler",
+      tables: ["Cursors", "Jobs", "Payments"],
+      secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+      signingKeys: [],
+    },
+    WatchSolana: {
+      ...relay,
+      handler: "functions/src/watchSolana.handler",
+      tables: ["Cursors", "Jobs", "Payments"],
+      secrets: ["RpcUrlSolana"],
+      signingKeys: [],
+    },
+    Relay: {
+      ...relay,
+      handler: "functions/src/relay.handler",
+      tables: ["Idempotency", "Jobs", "Nonces", "Payments"],
+      secrets: ["GuardianApiUrl", ...rpcUrlSecrets],
+      signingKeys: ["DvnSigningKey", "RelayerSigningKey", ...solanaOperatorKeys],
+    },
+    Retry: { ...relay, handler: "functions/src/retry.handler", tables: ["Jobs"], secrets: [], signingKeys: [] },
+    ...probers,
+    ProbeCoordinator: {
+      ...none,
+      ...probe,
+      handler: "functions/src/probeCoordinator.handler",
+      secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+      linkables: ["ProberFunctions"],
+    },
+    Evaluate: {
+      ...none,
+      ...probe,
+      handler: "functions/src/evaluate.handler",
+      tables: ["Cursors", "Jobs", "Nonces", "Samples"],
+      secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+      signingKeys: proberKeys,
+    },
+    Refund: { ...settlement, handler: "functions/src/refund.handler" },
+    Settle: { ...settlement, handler: "functions/src/settle.handler" },
+    Status: {
+      ...none,
+      handler: "functions/src/status.handler",
+      service: "slabridge-status",
+      secrets: rpcUrlSecrets,
+      linkables: ["JobsReadOnly", "PaymentsReadOnly"],
+    },
+  };
+}
 
 const expectedSchedules: Record<string, { target: string; schedule: string }> = {
   WatchEvmSchedule: { target: "WatchEvm", schedule: "rate(1 minute)" },
   WatchSolanaSchedule: { target: "WatchSolana", schedule: "rate(1 minute)" },
   RetrySchedule: { target: "Retry", schedule: "rate(5 minutes)" },
+  ProbeRoundSchedule: { target: "ProbeCoordinator", schedule: "rate(1 minute)" },
+  EvaluateSchedule: { target: "Evaluate", schedule: "rate(5 minutes)" },
+  RefundSchedule: { target: "Refund", schedule: "rate(5 minutes)" },
+  SettleSchedule: { target: "Settle", schedule: "rate(5 minutes)" },
 };
+
+/**
+ * Handlers other parts of slabridge are still writing (the measuring and settling work): the wiring names them
+ * already; once a file exists it must export `handler` like every other.
+ */
+const handlersInProgress = new Set([
+  "functions/src/probe.handler",
+  "functions/src/probeCoordinator.handler",
+  "functions/src/evaluate.handler",
+  "functions/src/refund.handler",
+  "functions/src/settle.handler",
+]);
+
+const signingKeyLinkable = /SigningKey$/;
 
 describe("sst.config.ts app()", () => {
   it("deploys to AWS and removes everything of a development stage", async () => {
@@ -228,33 +323,49 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     }
   });
 
-  it("give every function a trigger: a schedule or the queue subscription", async () => {
+  it("give every function a trigger: a schedule, the queue subscription, an invoking function or a URL", async () => {
     const { recording } = await load();
+    const invoked = recording
+      .ofType("sst.aws.Function")
+      .flatMap((fn) => permissionsOf(fn).filter((statement) => statement.actions.includes("lambda:InvokeFunction")))
+      .flatMap((statement) => statement.resources.map((arn) => functionByArn(recording, arn)?.name));
+    const withUrl = recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined);
     const triggered = new Set([
       ...recording.ofType("sst.aws.CronV2").map((schedule) => functionByArn(recording, schedule.args.function)?.name),
       ...recording.subscriptions.map((subscription) => functionByArn(recording, subscription.subscriber)?.name),
+      ...invoked,
+      ...withUrl.map((fn) => fn.name),
     ]);
     for (const fn of recording.ofType("sst.aws.Function")) expect(triggered, fn.name).toContain(fn.name);
   });
 
-  it("declare each function with a handler at functions/src/<name>.handler", async () => {
+  it("declare each function with its handler (functions/src/<file>.handler)", async () => {
     const { recording } = await load();
     const functions = recording.ofType("sst.aws.Function");
-    expect(functions.map((fn) => fn.name).sort()).toEqual(Object.keys(expectedAccess).sort());
-    for (const fn of functions) {
-      const fileName = fn.name.charAt(0).toLowerCase() + fn.name.slice(1);
-      expect(fn.args.handler, fn.name).toBe(`functions/src/${fileName}.handler`);
-    }
+    const access = expectedAccess(stage);
+    expect(functions.map((fn) => fn.name).sort()).toEqual(Object.keys(access).sort());
+    for (const fn of functions) expect(fn.args.handler, fn.name).toBe(access[fn.name]?.handler);
   });
 
-  it("link each function to exactly the tables, secrets and signing keys it needs, and to the relay queue", async () => {
+  it("link each function to exactly the tables, secrets, signing keys, queues and linkables it needs", async () => {
     const { recording } = await load();
+    const access = expectedAccess(stage);
     for (const fn of recording.ofType("sst.aws.Function")) {
-      const access = expectedAccess[fn.name];
-      expect(linkedNames(recording, fn, "sst.aws.Dynamo"), `${fn.name} tables`).toEqual(access?.tables);
-      expect(linkedNames(recording, fn, "sst.Secret"), `${fn.name} secrets`).toEqual(access?.secrets.sort());
-      expect(linkedNames(recording, fn, "sst.Linkable"), `${fn.name} keys`).toEqual(access?.signingKeys.sort());
-      expect(linkedNames(recording, fn, "sst.aws.Queue"), `${fn.name} queues`).toEqual(["RelayQueue"]);
+      const expected = access[fn.name];
+      const linkables = linkedNames(recording, fn, "sst.Linkable");
+      expect(linkedNames(recording, fn, "sst.aws.Dynamo"), `${fn.name} tables`).toEqual(expected?.tables);
+      expect(linkedNames(recording, fn, "sst.Secret"), `${fn.name} secrets`).toEqual(
+        [...(expected?.secrets ?? [])].sort(),
+      );
+      expect(
+        linkables.filter((name) => signingKeyLinkable.test(name)),
+        `${fn.name} keys`,
+      ).toEqual([...(expected?.signingKeys ?? [])].sort());
+      expect(
+        linkables.filter((name) => !signingKeyLinkable.test(name)),
+        `${fn.name} linkables`,
+      ).toEqual([...(expected?.linkables ?? [])].sort());
+      expect(linkedNames(recording, fn, "sst.aws.Queue"), `${fn.name} queues`).toEqual(expected?.queues);
     }
   });
 
@@ -269,13 +380,14 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
         statement.actions.some((action) => action.startsWith("kms:")),
       );
       const linkedKeyArns = linked(recording, fn)
-        .filter((construct) => construct.type === "sst.Linkable")
+        .filter((construct) => construct.type === "sst.Linkable" && signingKeyLinkable.test(construct.name))
         .map((construct) => (construct.args.properties as { arn: unknown }).arn);
       const grantedArns = kmsStatements.flatMap((statement) => statement.resources);
       expect(new Set(grantedArns), `${fn.name} KMS resources`).toEqual(new Set(linkedKeyArns));
       for (const statement of kmsStatements) {
         expect([...statement.actions].sort(), fn.name).toEqual(["kms:GetPublicKey", "kms:Sign"]);
       }
+      if (fn.name === "Evaluate") continue;
       for (const arn of proberKeyArns) expect(grantedArns, `${fn.name} must not sign as a prober`).not.toContain(arn);
     }
   });
@@ -290,10 +402,11 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
   it("set the Powertools service, stage and stage config file, and never put an RPC URL in the environment", async () => {
     const { recording } = await load();
     const secretValues = recording.ofType("sst.Secret").map((secret) => secret.instance.value);
+    const access = expectedAccess(stage);
     for (const fn of recording.ofType("sst.aws.Function")) {
       const environment = (fn.args.environment ?? {}) as Record<string, unknown>;
       expect(environment, fn.name).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: "slabridge-relay",
+        POWERTOOLS_SERVICE_NAME: access[fn.name]?.service,
         STAGE: stage,
         SLABRIDGE_CONFIG: `config/${stage}.json`,
         SLABRIDGE_MANIFEST: `config/${stage}.manifest.json`,
@@ -306,11 +419,88 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     }
   });
 
-  it("return the queue URLs and function names as outputs", async () => {
+  it("run one prober per region of the stage, each with its region's provider, tables in the home region", async () => {
+    const { recording } = await load();
+    const probers = recording
+      .ofType("sst.aws.Function")
+      .filter((fn) => fn.args.handler === "functions/src/probe.handler");
+    const regions = probers.map((fn) => {
+      const provider = recording.byInstance(fn.options.provider);
+      expect(provider?.type, `${fn.name} provider`).toBe("aws.Provider");
+      return String(provider?.args.region);
+    });
+    expect(regions).toEqual(proberRegionsOf(stage));
+    expect(new Set(regions).size).toBeGreaterThan(1);
+    for (const [index, fn] of probers.entries()) {
+      expect(fn.name).toBe(proberName(regions[index] ?? ""));
+      expect(String(fn.instance.arn), fn.name).toContain(`:lambda:${regions[index]}:`);
+      expect(fn.args.environment, fn.name).toMatchObject({
+        SLABRIDGE_TABLES_REGION: "us-east-1",
+        SLABRIDGE_PROBER_REGION: regions[index],
+      });
+    }
+    // Everything else stays in the home region.
+    for (const fn of recording.ofType("sst.aws.Function").filter((f) => !probers.includes(f))) {
+      expect(fn.options.provider, fn.name).toBeUndefined();
+    }
+  });
+
+  it("let the probe coordinator invoke exactly the probers, and link it their region, name and ARN", async () => {
+    const { recording } = await load();
+    const coordinator = recording.named("sst.aws.Function", "ProbeCoordinator");
+    const proberArns = proberRegionsOf(stage).map(
+      (region) => recording.named("sst.aws.Function", proberName(region)).instance.arn,
+    );
+    const invoke = permissionsOf(coordinator).filter((statement) =>
+      statement.actions.includes("lambda:InvokeFunction"),
+    );
+    expect(invoke).toEqual([{ actions: ["lambda:InvokeFunction"], resources: proberArns }]);
+    for (const fn of recording.ofType("sst.aws.Function").filter((f) => f.name !== "ProbeCoordinator")) {
+      const actions = permissionsOf(fn).flatMap((statement) => statement.actions);
+      expect(actions, `${fn.name} may not invoke functions`).not.toContain("lambda:InvokeFunction");
+    }
+    expect(recording.named("sst.Linkable", "ProberFunctions").args.properties).toEqual({
+      functions: proberRegionsOf(stage).map((region) => {
+        const prober = recording.named("sst.aws.Function", proberName(region)).instance;
+        return { region, name: prober.name, arn: prober.arn };
+      }),
+    });
+  });
+
+  it("serve the status API on a function URL: IAM auth in production, none on development stages", async () => {
+    const { recording } = await load();
+    const status = recording.named("sst.aws.Function", "Status");
+    expect(status.args.url).toEqual({ authorization: stage === "production" ? "iam" : "none" });
+    expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status]);
+  });
+
+  it("let the status API only read the jobs and payments tables", async () => {
+    const { recording } = await load();
+    const status = recording.named("sst.aws.Function", "Status");
+    const jobs = recording.named("sst.aws.Dynamo", "Jobs").instance;
+    const payments = recording.named("sst.aws.Dynamo", "Payments").instance;
+    expect(permissionsOf(status)).toEqual([
+      {
+        actions: ["dynamodb:GetItem", "dynamodb:Query"],
+        resources: [jobs.arn, payments.arn, `${jobs.arn}/index/byStatus`],
+      },
+    ]);
+    expect(recording.named("sst.Linkable", "JobsReadOnly").args.properties).toEqual({ name: jobs.name });
+    expect(recording.named("sst.Linkable", "PaymentsReadOnly").args.properties).toEqual({ name: payments.name });
+  });
+
+  it("return the queue URLs, function names and the status URL as outputs", async () => {
     const { recording, outputs } = await load();
     const queueUrl = (name: string) => recording.named("sst.aws.Queue", name).instance.url;
     const functionName = (name: string) => recording.named("sst.aws.Function", name).instance.name;
     expect(outputs).toMatchObject({
+      proberFunctions: proberRegionsOf(stage).map((region) => functionName(proberName(region))),
+      probeCoordinatorFunction: functionName("ProbeCoordinator"),
+      evaluateFunction: functionName("Evaluate"),
+      refundFunction: functionName("Refund"),
+      settleFunction: functionName("Settle"),
+      statusFunction: functionName("Status"),
+      statusUrl: recording.named("sst.aws.Function", "Status").instance.url,
       relayQueueUrl: queueUrl("RelayQueue"),
       relayDeadLetterQueueUrl: queueUrl("RelayDeadLetterQueue"),
       scheduleDeadLetterQueueUrl: queueUrl("ScheduleDeadLetterQueue"),
@@ -330,7 +520,7 @@ describe("handler files", () => {
       const [file, exported] = String(fn.args.handler).split(/\.(?=[^.]+$)/);
       const path = join(repoRoot, `${file}.ts`);
       if (!existsSync(path)) {
-        problems.push(`${fn.name}: ${file}.ts is missing`);
+        if (!handlersInProgress.has(String(fn.args.handler))) problems.push(`${fn.name}: ${file}.ts is missing`);
       } else if (
         !new RegExp(`export\\s+(const|let|async\\s+function|function)\\s+${exported}\\b`).test(
           readFileSync(path, "utf8"),
@@ -339,6 +529,11 @@ describe("handler files", () => {
         problems.push(`${fn.name}: ${file}.ts does not export ${exported}`);
       }
     }
-    expect(problems, "handler files the relay stack requires").toEqual([]);
+    expect(problems, "handler files the stacks require").toEqual([]);
+  });
+
+  it("include the status API's handler: it is not one still being written", () => {
+    expect(existsSync(join(repoRoot, "functions/src/status.ts"))).toBe(true);
+    expect(handlersInProgress.has("functions/src/status.handler")).toBe(false);
   });
 });

@@ -1,11 +1,13 @@
 /**
  * What differs between stages, as far as the stacks are concerned: which chains the relay talks to (one RPC URL
- * Secret each), how many prober and Solana operator keys exist, and which stage config file the functions load.
+ * Secret each), how many prober and Solana operator keys exist, which AWS regions run probers, and which stage config
+ * file the functions load.
  * The bot's own settings (routes, confirmations, retry tiers) live in that file, `config/<stage>.json`, not here.
  *
  * @example
  * const topology = stageTopology($app.stage); // inside a stack
  * topology.chains.map((chain) => rpcUrlSecretName(chain.name)); // ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"]
+ * stageTopology("production").proberRegions; // ["us-east-1", "eu-west-1", "ap-southeast-1"]
  */
 export type ChainFamily = "evm" | "solana";
 
@@ -28,7 +30,17 @@ export interface StageTopology {
   readonly proberCount: number;
   /** Operators of the Solana vault's SPL Token multisig. */
   readonly solanaOperatorCount: number;
+  /** AWS region of the app itself (tables, queues, keys, schedules): SST's home provider region. */
+  readonly homeRegion: AwsRegion;
+  /**
+   * AWS regions that each run one prober function: distinct vantage points for uptime quorum and latency. More than
+   * one, so one region's network trouble is not read as the host being down.
+   */
+  readonly proberRegions: readonly AwsRegion[];
 }
+
+/** An AWS region name, e.g. `us-east-1`. */
+export type AwsRegion = `${string}-${string}-${number}`;
 
 /** The chains every stage runs today: two EVM chains (payment and home) and Solana, as on the devnet. */
 const chains: readonly ChainTopology[] = [
@@ -39,6 +51,18 @@ const chains: readonly ChainTopology[] = [
 
 export const productionStage = "production";
 
+/** Where the app lives in every stage (the SST app's home region). */
+const homeRegion: AwsRegion = "us-east-1";
+
+/**
+ * Prober regions per stage: development stages probe from two regions on two continents (the least that still tells
+ * a regional outage from a host outage), production from three (one per major continent).
+ */
+const proberRegionsByStage = {
+  production: ["us-east-1", "eu-west-1", "ap-southeast-1"],
+  development: ["us-east-1", "eu-west-1"],
+} as const satisfies Record<string, readonly AwsRegion[]>;
+
 export function stageTopology(stage: string): StageTopology {
   return {
     stage,
@@ -48,6 +72,8 @@ export function stageTopology(stage: string): StageTopology {
     chains,
     proberCount: 3,
     solanaOperatorCount: 3,
+    homeRegion,
+    proberRegions: stage === productionStage ? proberRegionsByStage.production : proberRegionsByStage.development,
   };
 }
 

@@ -19,6 +19,8 @@ export interface RecordedConstruct {
   readonly args: Readonly<Record<string, unknown>>;
   /** The object the stack received. */
   readonly instance: Readonly<Record<string, unknown>>;
+  /** Pulumi resource options (the third constructor argument), e.g. `{ provider }`; empty when none were given. */
+  readonly options: Readonly<Record<string, unknown>>;
 }
 
 export interface RecordedSubscription {
@@ -67,11 +69,11 @@ export class SstRecording {
     return this.constructs.find((construct) => construct.instance === instance);
   }
 
-  record(type: string, name: string, args: unknown, instance: Record<string, unknown>): void {
+  record(type: string, name: string, args: unknown, instance: Record<string, unknown>, options?: unknown): void {
     if (this.constructs.some((construct) => construct.type === type && construct.name === name)) {
       throw new DuplicateComponentError(type, name);
     }
-    this.constructs.push({ type, name, args: asRecord(args), instance });
+    this.constructs.push({ type, name, args: asRecord(args), instance, options: asRecord(options) });
   }
 }
 
@@ -128,20 +130,36 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
     }
   }
 
+  class Provider {
+    readonly region: string;
+    constructor(name: string, args: unknown) {
+      this.region = String(asRecord(args).region);
+      recording.record("aws.Provider", name, args, this as unknown as Record<string, unknown>);
+    }
+  }
+
+  /** The region a component lands in: its provider's, or the app's home region. */
+  const regionOf = (options: unknown): string => {
+    const provider = asRecord(options).provider;
+    return provider instanceof Provider ? provider.region : region;
+  };
+
   class LambdaFunction {
     readonly name: string;
     readonly arn: string;
     readonly #hasUrl: boolean;
-    constructor(name: string, args: unknown) {
+    readonly #region: string;
+    constructor(name: string, args: unknown, options?: unknown) {
+      this.#region = regionOf(options);
       this.name = physical(name);
-      this.arn = `arn:aws:lambda:${region}:${account}:function:${physical(name)}`;
+      this.arn = `arn:aws:lambda:${this.#region}:${account}:function:${physical(name)}`;
       this.#hasUrl = asRecord(args).url !== undefined && asRecord(args).url !== false;
-      recording.record("sst.aws.Function", name, args, this as unknown as Record<string, unknown>);
+      recording.record("sst.aws.Function", name, args, this as unknown as Record<string, unknown>, options);
     }
     get url(): string {
       // SST throws when a function without `url` is asked for one; so does the stand-in.
       if (!this.#hasUrl) throw new Error(`function ${this.name} has no url`);
-      return `https://${this.name}.lambda-url.${region}.on.aws/`;
+      return `https://${this.name}.lambda-url.${this.#region}.on.aws/`;
     }
   }
 
@@ -187,7 +205,7 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
 
   const installed: Record<(typeof globalNames)[number], unknown> = {
     sst: { aws: { Dynamo, Queue, Function: LambdaFunction, CronV2 }, Secret, Linkable },
-    aws: { kms: { Key: KmsKey } },
+    aws: { Provider, kms: { Key: KmsKey } },
     // SST's $config returns its argument; sst.config.ts's default export is then { app, run }.
     $config: (config: unknown) => config,
     $app: Object.freeze({ name: app.name, stage: app.stage }),

@@ -13,6 +13,7 @@ export {
   ResourceNotFoundError,
   RuntimeStateError,
 } from "./errors.ts";
+export { LocalFunctionUrlServer, type LocalFunctionUrlServerOptions } from "./http/LocalFunctionUrlServer.ts";
 export {
   type AddFunctionOptions,
   type AddQueueOptions,

@@ -1,0 +1,44 @@
+import { SlabridgeError } from "@slabridge/core";
+
+/**
+ * A status API request whose path parameters or query fail validation (400). Nothing is read for it.
+ *
+ * @example throw new InvalidStatusRequestError(["epoch: must be a decimal uint64"]);
+ */
+export class InvalidStatusRequestError extends SlabridgeError {
+  override readonly name = "InvalidStatusRequestError" as const;
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super("The request is invalid.", { details: issues.join("; "), retryable: false });
+    this.issues = issues;
+  }
+}
+
+/** What a 404 did not find. */
+export type StatusNotFoundKind = "route" | "model" | "epoch";
+
+/**
+ * The route, the model (not listed in the deployment manifest) or the epoch (not started yet) does not exist (404).
+ *
+ * @example throw new StatusNotFoundError("model", "model 9 is not listed");
+ */
+export class StatusNotFoundError extends SlabridgeError {
+  override readonly name = "StatusNotFoundError" as const;
+  readonly kind: StatusNotFoundKind;
+  constructor(kind: StatusNotFoundKind, message: string) {
+    super(message, { retryable: false });
+    this.kind = kind;
+  }
+}
+
+/**
+ * A known route asked with a method other than GET (405): the status API only reads.
+ *
+ * @example throw new StatusMethodNotAllowedError("POST");
+ */
+export class StatusMethodNotAllowedError extends SlabridgeError {
+  override readonly name = "StatusMethodNotAllowedError" as const;
+  constructor(method: string) {
+    super(`Method ${method} is not allowed: the status API only answers GET.`, { retryable: false });
+  }
+}

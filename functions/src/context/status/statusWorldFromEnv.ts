@@ -1,0 +1,45 @@
+import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import { DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
+import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
+import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { buildStatusWorld, type StatusWorld } from "./buildStatusWorld.ts";
+
+let cached: Promise<StatusWorld> | undefined;
+
+/**
+ * The status function's world in AWS, built once per container: stage config and manifest bundled with the code,
+ * EVM RPC URLs from linked secrets, and the Jobs and Payments tables named by the read-only linkables the API stack
+ * gives it (`JobsReadOnly`, `PaymentsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`).
+ *
+ * @example export const handler = createStatusHandler(() => statusWorldFromEnv());
+ */
+export function statusWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<StatusWorld> {
+  cached ??= Promise.resolve().then(() => build(env));
+  return cached;
+}
+
+function build(env: NodeJS.ProcessEnv): StatusWorld {
+  const configPath = env.SLABRIDGE_CONFIG;
+  const manifestPath = env.SLABRIDGE_MANIFEST;
+  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
+  const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
+  const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
+  const rpcUrls = new Map<number, string>();
+  for (const chain of config.chains) {
+    if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+  }
+  const client = new DynamoDBClient({ region: env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1" });
+  const table = (name: string) => linkedResource(name, linkedTable, env).name;
+  return buildStatusWorld({
+    manifest,
+    config,
+    stores: {
+      jobs: new DynamoJobStore({ client, tableName: table("JobsReadOnly") }),
+      payments: new DynamoPaymentStore({ client, tableName: table("PaymentsReadOnly") }),
+    },
+    rpcUrls,
+    allowNonLoopback: true,
+  });
+}

@@ -1,0 +1,328 @@
+import { type DeploymentManifest, type Job, parseStageConfig, SlabridgeError } from "@slabridge/core";
+import { LocalFunctionUrlServer } from "@slabridge/runtime";
+import { MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildStatusWorld, type StatusWorld } from "./context/status/buildStatusWorld.ts";
+import { createStatusHandler } from "./status.ts";
+
+const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
+const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
+/** Nothing listens on port 9 of loopback: every chain read fails fast with "connection refused". */
+const DEAD_RPC = "http://127.0.0.1:9/v2/Zk3vL9aQ8xYp2Rt7Nw4Bc6Df1Gh5Jm0K";
+const NOW = Date.UTC(2026, 10, 27, 12);
+
+function manifest(): DeploymentManifest {
+  const chain = (name: string, chainId: number, home: boolean) => ({
+    name,
+    chainId,
+    rpcUrl: DEAD_RPC,
+    confirmations: 1,
+    layerZero: {
+      eid: 40_000 + chainId - 31_337,
+      endpointV2: address(1),
+      sendUln302: address(2),
+      receiveUln302: address(3),
+    },
+    wormhole: { chainId: 10_002 + 2 * (chainId - 31_337), core: address(4) },
+    stablecoin: { address: address(5), decimals: 6, symbol: "dUSDC" },
+    contracts: {
+      ...(home
+        ? { modelRegistry: address(6), slaOracle: address(7), revenueLedger: address(8) }
+        : { escrow: address(9) }),
+      layerZeroMessenger: address(10),
+      wormholeMessenger: address(11),
+    },
+  });
+  return {
+    version: 1,
+    network: "devnet",
+    createdAt: new Date(0).toISOString(),
+    homeChainId: 31_338,
+    evm: [chain("evm-a", 31_337, false), chain("evm-b", 31_338, true)],
+    guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
+    dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: { jobs: "devnet-Jobs" } },
+    hosts: [],
+    models: [
+      {
+        modelId: "1",
+        homeChainId: 31_338,
+        genesis: 1_700_000_000,
+        epochSeconds: 10,
+        hostName: "healthy",
+        hostUrl: "http://127.0.0.1:9001",
+        pricePerRequest: "10000",
+      },
+    ],
+    keys: {
+      deployer: anvil(0),
+      layerZeroDvn: anvil(1),
+      layerZeroExecutor: anvil(2),
+      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(12) },
+      probers: [anvil(3), anvil(4), anvil(5)],
+      proberThreshold: 2,
+      demoBuyers: [],
+    },
+  };
+}
+
+function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } })): StatusWorld {
+  const m = manifest();
+  return buildStatusWorld({
+    manifest: m,
+    config: parseStageConfig({
+      stage: "devnet",
+      chains: m.evm.map((chain) => ({
+        chainId: chain.chainId,
+        name: chain.name,
+        family: "evm",
+        rpcUrl: { url: chain.rpcUrl },
+        confirmations: chain.confirmations,
+      })),
+      routes: [{ source: 31_337, destination: 31_338, kind: "ReceiptBatch", transport: "layerzero" }],
+      batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
+      retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
+      watch: { pollIntervalSeconds: 1 },
+    }),
+    stores: { jobs, payments: new MemoryPaymentStore() },
+    rpcUrls: new Map(m.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    clock: { now: () => NOW },
+  });
+}
+
+function job(id: string, status: Job["status"], updatedAt: number, extra: Partial<Job> = {}): Job {
+  const base = {
+    id,
+    kind: "refund" as const,
+    version: 1,
+    source: {
+      chainId: 31_337,
+      transaction: `0x${"ab".repeat(32)}`,
+      block: 100n,
+      blockHash: `0x${"cd".repeat(32)}`,
+      index: 2,
+    },
+    destinationChainId: 31_337,
+    transport: "layerzero" as const,
+    payload: "0x" as const,
+    epochRef: { modelId: 1n, epoch: 7n },
+    attempts: 3,
+    createdAt: updatedAt,
+    updatedAt,
+  };
+  switch (status) {
+    case "failed":
+      return {
+        ...base,
+        status,
+        reason: `rpc timeout at ${DEAD_RPC}`,
+        retryable: true,
+        nextAttemptAt: NOW + 60_000,
+        ...extra,
+      } as Job;
+    case "dead-lettered":
+      return { ...base, status, reason: "escrow reverted: NoVerdict", deadLetteredAt: updatedAt, ...extra } as Job;
+    case "confirmed":
+      return {
+        ...base,
+        status,
+        alreadyDone: false,
+        confirmedAt: updatedAt,
+        destinationTransaction: `0x${"ef".repeat(32)}`,
+        ...extra,
+      } as Job;
+    default:
+      return { ...base, status: "observed", ...extra } as Job;
+  }
+}
+
+async function seeded(): Promise<StatusWorld> {
+  const jobs = new MemoryJobStore({ clock: { now: () => NOW } });
+  for (const j of [
+    job("refund:31337:1:7", "failed", NOW - 2_000),
+    job("settle:31337:1:7", "dead-lettered", NOW - 1_000, { kind: "settle" }),
+    job("refund:31337:1:6", "confirmed", NOW - 3_000),
+    job("relay-receipts:31337:1:8", "observed", NOW - 500, { kind: "relay-receipts" }),
+  ]) {
+    await jobs.create(j);
+  }
+  return world(jobs);
+}
+
+const event = (method: string, path: string, query?: Record<string, string>) => ({
+  rawPath: path,
+  ...(query ? { queryStringParameters: query } : {}),
+  requestContext: { http: { method } },
+});
+
+async function call(
+  w: StatusWorld | (() => Promise<StatusWorld>),
+  method: string,
+  path: string,
+  query?: Record<string, string>,
+) {
+  const handler = createStatusHandler(typeof w === "function" ? w : async () => w);
+  const result = await handler(event(method, path, query));
+  return {
+    status: result.statusCode,
+    body: JSON.parse(String(result.body)),
+    headers: result.headers ?? {},
+    raw: String(result.body),
+  };
+}
+
+describe("status API routes (memory stores)", () => {
+  it("GET /health names the stage and chains, and no RPC URL", async () => {
+    const { status, body, raw } = await call(world(), "GET", "/health");
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      status: "ok",
+      stage: "devnet",
+      homeChainId: 31_338,
+      chains: [
+        { chainId: 31_337, name: "evm-a", family: "evm" },
+        { chainId: 31_338, name: "evm-b", family: "evm" },
+      ],
+      time: new Date(NOW).toISOString(),
+    });
+    expect(raw).not.toContain("127.0.0.1:9");
+  });
+
+  it("GET /jobs lists unfinished jobs by state, oldest first, with scrubbed reasons and bigints as strings", async () => {
+    const { status, body, raw } = await call(await seeded(), "GET", "/jobs");
+    expect(status).toBe(200);
+    expect(body.statuses).toEqual(["observed", "finalized", "submitted", "failed", "dead-lettered"]);
+    expect(body.counts).toEqual({ observed: 1, finalized: 0, submitted: 0, failed: 1, "dead-lettered": 1 });
+    expect(body.jobs.map((j: { id: string }) => j.id)).toEqual([
+      "relay-receipts:31337:1:8",
+      "refund:31337:1:7",
+      "settle:31337:1:7",
+    ]);
+    const failed = body.jobs[1];
+    expect(failed).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      retryable: true,
+      epochRef: { modelId: "1", epoch: "7" },
+      source: { chainId: 31_337, block: "100" },
+      nextAttemptAt: new Date(NOW + 60_000).toISOString(),
+    });
+    expect(failed.reason).toMatch(/^rpc timeout at http:\/\/127\.0\.0\.1:9\/v2\/\*\*\*$/);
+    expect(raw).not.toContain("Zk3vL9aQ8xYp2Rt7Nw4Bc6Df1Gh5Jm0K");
+    expect(body.jobs[2]).toMatchObject({ status: "dead-lettered", reason: "escrow reverted: NoVerdict" });
+    expect(body.jobs.every((j: object) => !("payload" in j))).toBe(true);
+  });
+
+  it("GET /jobs?status= filters by one or more states (comma-joined, as a function URL joins repeated keys)", async () => {
+    const w = await seeded();
+    const dead = await call(w, "GET", "/jobs", { status: "dead-lettered" });
+    expect(dead.body.jobs.map((j: { id: string }) => j.id)).toEqual(["settle:31337:1:7"]);
+    const both = await call(w, "GET", "/jobs", { status: "confirmed,failed", limit: "1" });
+    expect(both.body.counts).toEqual({ confirmed: 1, failed: 1 });
+    expect(both.body.jobs[0]).toMatchObject({
+      id: "refund:31337:1:6",
+      status: "confirmed",
+      destinationTransaction: `0x${"ef".repeat(32)}`,
+    });
+  });
+
+  it.each([
+    [{ status: "stuck" }, /status/],
+    [{ limit: "0" }, /limit/],
+    [{ limit: "ten" }, /limit must be a decimal integer/],
+    [{ nope: "1" }, /nope|Unrecognized/i],
+  ])("GET /jobs with %j answers 400 with the issues", async (query, issue) => {
+    const { status, body } = await call(await seeded(), "GET", "/jobs", query);
+    expect(status).toBe(400);
+    expect(body.error.name).toBe("InvalidStatusRequestError");
+    expect(body.error.retryable).toBe(false);
+    expect(body.error.issues.join("\n")).toMatch(issue);
+  });
+
+  it.each([
+    ["/models/abc/epochs/1", /modelId must be a decimal integer/],
+    ["/models/1/epochs/-1", /epoch must be a decimal integer/],
+    ["/models/1/epochs/18446744073709551616", /epoch is out of range/],
+    [`/models/${2n ** 256n}/epochs/1`, /modelId is out of range/],
+  ])("GET %s answers 400 and reads no chain", async (path, issue) => {
+    const { status, body } = await call(world(), "GET", path);
+    expect(status).toBe(400);
+    expect(body.error.issues.join("\n")).toMatch(issue);
+  });
+
+  it("answers 404 for a model not in the manifest and for an unknown route, 405 for other methods", async () => {
+    const model = await call(world(), "GET", "/models/99/epochs/1");
+    expect(model.status).toBe(404);
+    expect(model.body.error).toMatchObject({ name: "StatusNotFoundError", kind: "model", retryable: false });
+    const route = await call(world(), "GET", "/admin");
+    expect(route.status).toBe(404);
+    expect(route.body.error.kind).toBe("route");
+    const post = await call(world(), "POST", "/jobs");
+    expect(post.status).toBe(405);
+    expect(post.headers).toMatchObject({ Allow: "GET" });
+    expect(post.body.error.name).toBe("StatusMethodNotAllowedError");
+  });
+
+  it("answers 503 when a chain read fails (retryable), never showing the RPC URL or its key", async () => {
+    const { status, body, raw } = await call(world(), "GET", "/models");
+    expect(status).toBe(503);
+    expect(body.error.retryable).toBe(true);
+    expect(raw).not.toContain("Zk3vL9aQ8xYp2Rt7Nw4Bc6Df1Gh5Jm0K");
+    const epoch = await call(world(), "GET", "/models/1/epochs/3");
+    expect(epoch.status).toBe(503);
+    expect(epoch.raw).not.toContain("Zk3vL9aQ8xYp2Rt7Nw4Bc6Df1Gh5Jm0K");
+  });
+
+  it("answers 500 with a generic message for an unexpected error, and the typed error's scrubbed message otherwise", async () => {
+    const unexpected = await call(
+      async () => {
+        throw new Error(`boom at ${DEAD_RPC}`);
+      },
+      "GET",
+      "/health",
+    );
+    expect(unexpected.status).toBe(500);
+    expect(unexpected.body).toEqual({ error: { name: "InternalError", message: "Internal error.", retryable: false } });
+    class ConfigMissingError extends SlabridgeError {
+      override readonly name = "ConfigMissingError" as const;
+    }
+    const typed = await call(
+      async () => {
+        throw new ConfigMissingError(`no config for ${DEAD_RPC}`);
+      },
+      "GET",
+      "/models",
+    );
+    expect(typed.status).toBe(500);
+    expect(typed.body.error.name).toBe("ConfigMissingError");
+    expect(typed.raw).not.toContain("Zk3vL9aQ8xYp2Rt7Nw4Bc6Df1Gh5Jm0K");
+  });
+
+  it("answers 400 to an event that is not an HTTP request", async () => {
+    const result = await createStatusHandler(async () => world())({ Records: [] });
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(String(result.body)).error.name).toBe("InvalidStatusRequestError");
+  });
+});
+
+describe("status API over the local function URL", () => {
+  let server: LocalFunctionUrlServer;
+  beforeAll(async () => {
+    const w = await seeded();
+    server = new LocalFunctionUrlServer({ name: "status", handler: createStatusHandler(async () => w) });
+    await server.start();
+  });
+  afterAll(() => server.stop());
+
+  it("serves the same answers over real HTTP", async () => {
+    const response = await fetch(`${server.url}/jobs?status=failed&status=dead-lettered`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    const body = (await response.json()) as { jobs: { id: string }[] };
+    expect(body.jobs.map((j: { id: string }) => j.id)).toEqual(["refund:31337:1:7", "settle:31337:1:7"]);
+    const missing = await fetch(`${server.url}/models/99/epochs/1`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { kind: string } }).error.kind).toBe("model");
+    const trailing = await fetch(`${server.url}/health/`);
+    expect(trailing.status).toBe(200);
+  });
+});

@@ -1,0 +1,64 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { scrubSecrets } from "@slabridge/core";
+import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { z } from "zod";
+import type { StatusWorld } from "./context/status/buildStatusWorld.ts";
+import { routeStatusRequest } from "./context/status/routeStatusRequest.ts";
+import { statusWorldFromEnv } from "./context/status/statusWorldFromEnv.ts";
+
+const logger = new Logger({ serviceName: "slabridge-status" });
+
+/** The parts of a function URL / API Gateway v2 event the status API reads. */
+const functionUrlEventSchema = z.object({
+  rawPath: z.string().startsWith("/").describe("request path"),
+  queryStringParameters: z.record(z.string(), z.string()).optional().describe("query, repeated keys comma-joined"),
+  requestContext: z.object({ http: z.object({ method: z.string().min(1) }) }),
+});
+
+/**
+ * The status API handler (a Lambda function URL or API Gateway HTTP API, payload 2.0): validates the event, routes
+ * it (see `routeStatusRequest`), and answers JSON with bigints as decimal strings. Locally the same handler runs
+ * behind `LocalFunctionUrlServer`.
+ *
+ * @example export const handler = createStatusHandler(async () => world);
+ */
+export function createStatusHandler(getWorld: () => Promise<StatusWorld>) {
+  return async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
+    const parsed = functionUrlEventSchema.safeParse(event);
+    if (!parsed.success) {
+      return json(400, {
+        error: { name: "InvalidStatusRequestError", message: "Not an HTTP request event.", retryable: false },
+      });
+    }
+    const response = await routeStatusRequest(
+      getWorld,
+      {
+        method: parsed.data.requestContext.http.method.toUpperCase(),
+        path: parsed.data.rawPath,
+        query: parsed.data.queryStringParameters ?? {},
+      },
+      (error) =>
+        logger.error("status request failed", {
+          path: parsed.data.rawPath,
+          // Raw RPC errors can carry the provider URL (and its key): log the scrubbed text only.
+          error: scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
+        }),
+    );
+    return json(response.statusCode, response.body, response.headers);
+  };
+}
+
+function json(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+    body: JSON.stringify(body, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+  };
+}
+
+/** The deployed handler. */
+export const handler = createStatusHandler(() => statusWorldFromEnv());

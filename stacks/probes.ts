@@ -1,0 +1,143 @@
+import { scheduleFunction } from "./scheduleFunction.ts";
+import type { Signers } from "./signers.ts";
+import { createSlabridgeFunction } from "./slabridgeFunction.ts";
+import type { AwsRegion, StageTopology } from "./stages.ts";
+import type { Storage } from "./storage.ts";
+
+/**
+ * The probe stack measures every host against its SLA (flows 3 and 4 of the design):
+ * - one **prober** function per region of `topology.proberRegions` (each its own vantage point), each created with an
+ *   `aws.Provider` of its region (SST v3's multi-region pattern: `new sst.aws.Function(name, args, { provider })`).
+ *   A prober sends one canary request to each host it is given and writes its samples to the Samples table in the
+ *   app's home region (`SLABRIDGE_TABLES_REGION`), its items prefixed by its vantage point;
+ * - the **probe coordinator**, every minute on an EventBridge Scheduler schedule (retries, schedule DLQ): reads the
+ *   listed models' hosts and SLA terms from the home chain and invokes every prober (`lambda:InvokeFunction` on exactly
+ *   the prober ARNs; their region, name and ARN reach it through the `ProberFunctions` linkable, so it builds one
+ *   Lambda client per region);
+ * - the **evaluator**, every 5 minutes: for each ended (model, epoch) without a verdict, merges the samples, builds
+ *   the report, signs it with the M-of-N prober keys (`kms:Sign`/`kms:GetPublicKey` on those keys only: the relay
+ *   can never sign as a prober) and submits it to the home chain's SlaOracle through a nonce-safe sender (Nonces
+ *   table) from the first prober key's address.
+ *
+ * @example
+ * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
+ * probes.probers.map((prober) => prober.region); // ["us-east-1", "eu-west-1"] on dev
+ */
+export interface RegionalProber {
+  readonly region: AwsRegion;
+  readonly provider: aws.Provider;
+  readonly fn: sst.aws.Function;
+}
+
+export interface Probes {
+  readonly probers: readonly RegionalProber[];
+  readonly coordinator: sst.aws.Function;
+  readonly evaluator: sst.aws.Function;
+  /** `{ functions: [{ region, name, arn }] }`: the probers as the coordinator sees them (`Resource.ProberFunctions`). */
+  readonly proberFunctions: sst.Linkable<{ functions: ProberFunctionRef[] }>;
+}
+
+/** One prober as linked to the coordinator. */
+export interface ProberFunctionRef {
+  readonly region: AwsRegion;
+  readonly name: $util.Output<string>;
+  readonly arn: $util.Output<string>;
+}
+
+/** Probe coordinator period: one probe round a minute (the production uptime bucket). */
+export const probeRoundSchedule = "rate(1 minute)";
+/** Evaluation period: often enough to submit a verdict minutes after an epoch (an hour in production) ends. */
+export const evaluateSchedule = "rate(5 minutes)";
+
+/**
+ * A region as a component name suffix.
+ *
+ * @example regionComponentSuffix("us-east-1") // "UsEast1" (so the prober there is `ProberUsEast1`)
+ */
+export function regionComponentSuffix(region: string): string {
+  return region
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
+
+/**
+ * Declares the probe stack (see {@link Probes}): per-region probers, the coordinator and the evaluator with their
+ * schedules, whose failed invocations go to `scheduleDeadLetterQueue`.
+ *
+ * @example
+ * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
+ */
+export function createProbes(input: {
+  topology: StageTopology;
+  storage: Storage;
+  signers: Signers;
+  scheduleDeadLetterQueue: sst.aws.Queue;
+}): Probes {
+  const { topology, storage, signers } = input;
+  const context = { topology, storage, signers };
+  // Functions outside the home region still read and write the home region's tables.
+  const environment = { SLABRIDGE_TABLES_REGION: topology.homeRegion };
+
+  const probers = topology.proberRegions.map((region): RegionalProber => {
+    const suffix = regionComponentSuffix(region);
+    const provider = new aws.Provider(`ProbeRegion${suffix}`, { region });
+    const fn = createSlabridgeFunction(context, {
+      name: `Prober${suffix}`,
+      handler: "functions/src/probe.handler",
+      description: `SLA prober in ${region}: canary requests to each host, samples to the Samples table`,
+      service: "slabridge-probe",
+      // A round must end before the next minute's round starts.
+      timeoutSeconds: 50,
+      memory: "256 MB",
+      tables: ["samples"],
+      rpcFamilies: [],
+      guardianApi: false,
+      signingKeys: [],
+      environment: { ...environment, SLABRIDGE_PROBER_REGION: region },
+      provider,
+    });
+    return { region, provider, fn };
+  });
+
+  const proberFunctions = new sst.Linkable("ProberFunctions", {
+    properties: {
+      functions: probers.map(({ region, fn }): ProberFunctionRef => ({ region, name: fn.name, arn: fn.arn })),
+    },
+  });
+
+  const coordinator = createSlabridgeFunction(context, {
+    name: "ProbeCoordinator",
+    handler: "functions/src/probeCoordinator.handler",
+    description: "Every minute: reads listed hosts and SLA terms, fans a probe round out to the prober of each region",
+    service: "slabridge-probe",
+    timeoutSeconds: 55,
+    memory: "256 MB",
+    tables: [],
+    rpcFamilies: ["evm"],
+    guardianApi: false,
+    signingKeys: [],
+    links: [proberFunctions],
+    permissions: [{ actions: ["lambda:InvokeFunction"], resources: probers.map(({ fn }) => fn.arn) }],
+    environment,
+  });
+
+  const evaluator = createSlabridgeFunction(context, {
+    name: "Evaluate",
+    handler: "functions/src/evaluate.handler",
+    description: "Evaluates ended epochs from the samples, signs the SLA report M-of-N and submits it to the SlaOracle",
+    service: "slabridge-probe",
+    timeoutSeconds: 120,
+    memory: "1024 MB",
+    tables: ["samples", "jobs", "cursors", "nonces"],
+    rpcFamilies: ["evm"],
+    guardianApi: false,
+    signingKeys: signers.evm.probers,
+    environment,
+  });
+
+  scheduleFunction("ProbeRoundSchedule", coordinator, probeRoundSchedule, input.scheduleDeadLetterQueue);
+  scheduleFunction("EvaluateSchedule", evaluator, evaluateSchedule, input.scheduleDeadLetterQueue);
+
+  return { probers, coordinator, evaluator, proberFunctions };
+}
