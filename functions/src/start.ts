@@ -28,6 +28,7 @@ Options:
   --epoch-seconds <n>    epoch length of the demo models (default: 20)
   --watch                keep paying and settling until Ctrl-C instead of exiting after --epochs
   --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170)
+  --status-port <n>      port of the local status API on 127.0.0.1 (default: 0, any free port)
   --verbose              also print the handlers' JSON logs
   -h, --help             show this help
 
@@ -48,6 +49,7 @@ const { values } = (() => {
         watch: { type: "boolean", default: false },
         timeout: { type: "string", default: "170" },
         verbose: { type: "boolean", default: false },
+        "status-port": { type: "string", default: "0" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -69,6 +71,7 @@ const positiveInt = (name: string, raw: string, min: number): number => {
 const epochs = positiveInt("epochs", values.epochs, 1);
 const epochSeconds = positiveInt("epoch-seconds", values["epoch-seconds"], 6);
 const timeoutSeconds = positiveInt("timeout", values.timeout, 10);
+const statusPort = positiveInt("status-port", values["status-port"], 0);
 
 // The handlers log JSON lines through Powertools; the main job tells the story instead unless asked.
 if (!values.verbose) process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -84,6 +87,7 @@ const code = await runMainJob({
   configJson: JSON.parse(readFileSync(configPath, "utf8")) as unknown,
   out: (line) => process.stdout.write(`${line}\n`),
   signal: abortOnSigint(),
+  statusPort,
 });
 process.exit(code);
 

@@ -2,6 +2,8 @@ import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
+import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
+import { startLocalStatusServer } from "../context/status/startLocalStatusServer.ts";
 import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
@@ -18,6 +20,8 @@ export interface MainJobOptions {
   configJson: unknown;
   out(line: string): void;
   signal?: AbortSignal;
+  /** Port of the local status API (0: any free port). */
+  statusPort?: number;
 }
 
 /** Payments per (model, payment chain, epoch) the demo buyers make. */
@@ -82,7 +86,19 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
         failures.set(key, (failures.get(key) ?? 0) + 1);
       },
     });
-    stopBot = () => bot.stop();
+    const status = await startLocalStatusServer({
+      world: buildStatusWorld({
+        manifest: devnet.manifest,
+        config,
+        stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
+        rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      }),
+      port: options.statusPort ?? 0,
+    });
+    stopBot = async () => {
+      await status.stop();
+      await bot.stop();
+    };
     const traffic = new DemoTraffic(devnet);
     const monitor = new ProgressMonitor({
       manifest: devnet.manifest,
@@ -95,6 +111,10 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
       monitor.poll().catch((error: unknown) => monitor.note("info", `progress read failed: ${String(error)}`));
     }, 1_000);
     polling.unref();
+    monitor.note(
+      "info",
+      `status API: ${status.url}/models · ${status.url}/models/<id>/epochs/<n> · ${status.url}/jobs`,
+    );
     monitor.note(
       "info",
       `bot running: ${[...bot.runtime.functions.names()].join(", ")} · payment chains: ${traffic
