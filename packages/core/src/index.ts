@@ -55,6 +55,8 @@ export {
   type ChainConfig,
   chainConfigSchema,
   findRoute,
+  type ProbingConfig,
+  probingConfigSchema,
   type RouteConfig,
   type StageConfig,
   type StageConfigInput,
@@ -99,6 +101,7 @@ export {
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
+export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type {
   Clock,
   CreateJobResult,
