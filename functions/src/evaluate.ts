@@ -18,10 +18,14 @@ export function createEvaluateHandler(getWorld: () => Promise<MeasureWorld>) {
     const world = await getWorld();
     const evaluations = await evaluateDueEpochs(world, world.clock.now());
     const acted = evaluations.filter(
-      (e) => e.verdict !== "already-recorded" || e.published.some((p) => p.result !== "already-published"),
+      (e) =>
+        e.verdict === "submitted" ||
+        e.verdict === "failed" ||
+        e.published.some((p) => p.result === "published" || p.result === "failed"),
     );
     logger.info("evaluation pass", {
       epochs: evaluations.length,
+      withoutObservations: evaluations.filter((e) => e.verdict === "no-observations").length,
       acted: acted.map((e) => ({ ...e, report: e.report && { ...e.report, modelId: e.modelId, epoch: e.epoch } })),
     });
     const failed = evaluations.filter((e) => e.verdict === "failed" || e.published.some((p) => p.result === "failed"));
