@@ -90,7 +90,8 @@ export class EvmHomeChain implements HomeChain {
     const { recordedAt } = await this.verdictOf(modelId, epoch);
     if (recordedAt === 0n) return false;
     const { client, oracle, maxBlockRange } = this.#o;
-    let to = await client.getBlockNumber();
+    // No cached head: a publish mined a moment ago must be seen (viem caches the block number for a poll interval).
+    let to = await client.getBlockNumber({ cacheTime: 0 });
     // Walk back from the head in chunks until the chunk starts before the verdict was recorded: nothing published
     // it earlier than that.
     for (;;) {
