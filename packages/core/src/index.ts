@@ -101,7 +101,6 @@ export {
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
-export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type {
   Clock,
   CreateJobResult,
@@ -114,6 +113,7 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
   type EvaluateEpochInput,
   effectiveLatencyMs,

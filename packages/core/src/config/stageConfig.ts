@@ -96,7 +96,11 @@ export const probingConfigSchema = z
       ctx.addIssue({ code: "custom", path: ["quorum"], message: "exceeds the number of vantage points" });
     }
     if (probing.periodSeconds > probing.uptimeBucketSeconds) {
-      ctx.addIssue({ code: "custom", path: ["periodSeconds"], message: "longer than a bucket: buckets would go unprobed" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["periodSeconds"],
+        message: "longer than a bucket: buckets would go unprobed",
+      });
     }
   });
 export type ProbingConfig = z.infer<typeof probingConfigSchema>;

@@ -3,10 +3,10 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "@slabridge/core";
 import type { TableKey } from "../../../../stacks/tables.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
+import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
 import { DynamoCursorStore } from "./DynamoCursorStore.ts";
 import { DynamoJobStore } from "./DynamoJobStore.ts";
 import { DynamoNonceStore } from "./DynamoNonceStore.ts";
-import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
 import { DynamoPaymentStore } from "./DynamoPaymentStore.ts";
 import { toDocumentClient } from "./toDocumentClient.ts";
 

@@ -1,8 +1,8 @@
 import type { Clock } from "@slabridge/core";
+import { MemorySampleStore } from "../samples/MemorySampleStore.ts";
 import { MemoryCursorStore } from "./MemoryCursorStore.ts";
 import { MemoryJobStore } from "./MemoryJobStore.ts";
 import { MemoryNonceStore } from "./MemoryNonceStore.ts";
-import { MemorySampleStore } from "../samples/MemorySampleStore.ts";
 import { MemoryPaymentStore } from "./MemoryPaymentStore.ts";
 
 /**
