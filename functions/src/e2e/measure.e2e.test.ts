@@ -185,7 +185,9 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     expect(report(poor).uptimeBps).toBeLessThan(demoSlaTerms.minUptimeBps);
     expect(report(poor).refundBps).toBe(uptimeTier(report(poor).uptimeBps));
 
-    // The oracle holds exactly these verdicts; the current epoch has none (it is not over).
+    // The oracle holds exactly these verdicts; the current epoch has none (it is not over). That the oracle itself
+    // refuses a report with fewer than M signatures, or for an epoch not yet over, is proven in
+    // packages/evm/src/sla/sla.e2e.test.ts (InsufficientSignatures, EpochNotOver).
     const oracle = home.contracts.slaOracle as Address;
     const homeClient = publicClient(home.chainId);
     for (const modelId of [healthy, slow, poor]) {
