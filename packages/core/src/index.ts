@@ -55,6 +55,8 @@ export {
   type ChainConfig,
   chainConfigSchema,
   findRoute,
+  type ProbingConfig,
+  probingConfigSchema,
   type RouteConfig,
   type StageConfig,
   type StageConfigInput,
@@ -111,6 +113,7 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
   type EvaluateEpochInput,
   effectiveLatencyMs,

@@ -17,4 +17,6 @@ export { MemoryCursorStore } from "./memory/MemoryCursorStore.ts";
 export { MemoryJobStore } from "./memory/MemoryJobStore.ts";
 export { MemoryNonceStore } from "./memory/MemoryNonceStore.ts";
 export { MemoryPaymentStore } from "./memory/MemoryPaymentStore.ts";
+export { DynamoSampleStore } from "./samples/DynamoSampleStore.ts";
+export { MemorySampleStore } from "./samples/MemorySampleStore.ts";
 export { systemClock } from "./systemClock.ts";

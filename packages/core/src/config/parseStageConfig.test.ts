@@ -69,3 +69,43 @@ describe("parseStageConfig", () => {
     expect(issues.some((issue) => issue.startsWith("routes.1.transport"))).toBe(true);
   });
 });
+
+describe("parseStageConfig: probing", () => {
+  const probing = {
+    periodSeconds: 1,
+    uptimeBucketSeconds: 1,
+    quorum: 2,
+    vantagePoints: ["local-1", "local-2", "local-3"].map((name) => ({
+      name,
+      region: "us-east-1",
+      functionName: `prober-${name}`,
+    })),
+    concurrency: 8,
+    servedModel: "demo-model-{modelId}",
+    evaluationGraceSeconds: 3,
+    lookbackEpochs: 10,
+  };
+
+  it("is optional, and accepted when whole", () => {
+    expect(parseStageConfig(devnet()).probing).toBeUndefined();
+    expect(parseStageConfig({ ...devnet(), probing }).probing).toEqual(probing);
+  });
+
+  it("refuses duplicate vantage points, a quorum above them, a period longer than a bucket, a '#' in a name", () => {
+    const vantagePoints = probing.vantagePoints;
+    const cases: [unknown, string][] = [
+      [{ ...probing, vantagePoints: [vantagePoints[0], vantagePoints[0]] }, "probing.vantagePoints"],
+      [{ ...probing, quorum: 4 }, "probing.quorum"],
+      [{ ...probing, periodSeconds: 2 }, "probing.periodSeconds"],
+      [{ ...probing, vantagePoints: [{ ...vantagePoints[0], name: "eu#1" }] }, "probing.vantagePoints.0.name"],
+      [{ ...probing, vantagePoints: [{ ...vantagePoints[0], region: "nowhere" }] }, "probing.vantagePoints.0.region"],
+      [{ ...probing, concurrency: 0 }, "probing.concurrency"],
+    ];
+    for (const [bad, path] of cases) {
+      expect(
+        issuesOf({ ...devnet(), probing: bad }).some((issue) => issue.startsWith(path)),
+        path,
+      ).toBe(true);
+    }
+  });
+});

@@ -46,6 +46,65 @@ export const retryPolicySchema = z.object({
   jitter: z.number().min(0).max(1),
 });
 
+const vantageName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, "letters, digits, dot, dash, underscore (no '#': it separates sample ids)");
+
+/**
+ * Where SLA probes run from: one prober Lambda per vantage point (its own AWS region in production; on the devnet
+ * several local functions in one process), fanned out to by the probe coordinator every `periodSeconds`.
+ */
+export const probingConfigSchema = z
+  .object({
+    periodSeconds: z.number().int().min(1).max(3_600).describe("how often the coordinator starts a probe round"),
+    uptimeBucketSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .describe("uptime bucket length (a bucket is up when a quorum of probers reached the host in it)"),
+    quorum: z.number().int().min(1).describe("distinct probers that must reach a host for a bucket to be up"),
+    vantagePoints: z
+      .array(
+        z.object({
+          name: vantageName.describe("the prober's id in samples and reports"),
+          region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "an AWS region such as eu-west-1"),
+          functionName: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, "a Lambda function name")
+            .describe("the prober function in that region"),
+        }),
+      )
+      .min(1),
+    concurrency: z.number().int().min(1).max(256).describe("probes in flight at once per prober"),
+    servedModel: z
+      .string()
+      .min(1)
+      .describe("the model name a probe requests from a host; `{modelId}` is replaced by the Model NFT id"),
+    evaluationGraceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .describe("how long after an epoch's end its last probes are surely recorded, before it is evaluated"),
+    lookbackEpochs: z.number().int().min(1).max(1_000).describe("how many ended epochs back the evaluator looks"),
+  })
+  .superRefine((probing, ctx) => {
+    const names = probing.vantagePoints.map((v) => v.name);
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: "custom", path: ["vantagePoints"], message: "vantage point names must be distinct" });
+    }
+    if (probing.quorum > probing.vantagePoints.length) {
+      ctx.addIssue({ code: "custom", path: ["quorum"], message: "exceeds the number of vantage points" });
+    }
+    if (probing.periodSeconds > probing.uptimeBucketSeconds) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["periodSeconds"],
+        message: "longer than a bucket: buckets would go unprobed",
+      });
+    }
+  });
+export type ProbingConfig = z.infer<typeof probingConfigSchema>;
+
 /**
  * One stage's bot config (one file per stage): chains with their RPC URL source and confirmations, the routes
  * (source, destination, message kind) and the transport each uses, batch sizes and the retry policy. Addresses and
@@ -64,6 +123,8 @@ export const stageConfigSchema = z
     }),
     retry: retryPolicySchema,
     watch: z.object({ pollIntervalSeconds: z.number().int().min(1) }),
+    /** SLA probing and evaluation; absent in stages that only relay. */
+    probing: probingConfigSchema.optional(),
   })
   .superRefine((config, ctx) => {
     const ids = new Set<number>();

@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "@slabridge/core";
 import type { TableKey } from "../../../../stacks/tables.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
+import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
 import { DynamoCursorStore } from "./DynamoCursorStore.ts";
 import { DynamoJobStore } from "./DynamoJobStore.ts";
 import { DynamoNonceStore } from "./DynamoNonceStore.ts";
@@ -19,12 +20,15 @@ export interface CreateStoresOptions {
   endpoint?: string;
   region: string;
   /** Physical table names (SST outputs in AWS, `startLocalDynamo().tableNames` locally). */
-  tableNames: Readonly<Record<Extract<TableKey, "jobs" | "cursors" | "payments" | "nonces">, string>>;
+  tableNames: Readonly<Record<Extract<TableKey, "jobs" | "cursors" | "payments" | "nonces">, string>> & {
+    /** The Samples table; only the measuring functions (probers, evaluator) need it. */
+    readonly samples?: string;
+  };
   clock?: Clock;
 }
 
 /**
- * The four DynamoDB stores, sharing one client.
+ * The DynamoDB stores, sharing one client (the sample store only when its table is named).
  *
  * @example const { jobs, destroy }: DynamoStores = createStores(options); destroy();
  */
@@ -33,6 +37,8 @@ export interface DynamoStores {
   cursors: DynamoCursorStore;
   nonces: DynamoNonceStore;
   payments: DynamoPaymentStore;
+  /** Probe samples; undefined unless `tableNames.samples` was given. */
+  samples: DynamoSampleStore | undefined;
   /** The shared document client (for health checks). */
   client: DynamoDBDocumentClient;
   /** Closes the client's sockets. */
@@ -58,7 +64,7 @@ function localEndpoint(endpoint: string): string {
 }
 
 /**
- * Creates all four stores on one client: with `endpoint` a local DynamoDB on loopback with explicit dummy
+ * Creates the stores on one client: with `endpoint` a local DynamoDB on loopback with explicit dummy
  * credentials; without, AWS with the default credential chain (the Lambda role).
  *
  * @example const { jobs, payments, destroy } = createStores({ endpoint: dynamo.endpoint, region: "us-east-1", tableNames: dynamo.tableNames });
@@ -80,6 +86,10 @@ export function createStores(options: CreateStoresOptions): DynamoStores {
     cursors: new DynamoCursorStore({ client: doc, tableName: tableNames.cursors, ...clock }),
     nonces: new DynamoNonceStore({ client: doc, tableName: tableNames.nonces, ...clock }),
     payments: new DynamoPaymentStore({ client: doc, tableName: tableNames.payments, ...clock }),
+    samples:
+      tableNames.samples === undefined
+        ? undefined
+        : new DynamoSampleStore({ client: doc, tableName: tableNames.samples, ...clock }),
     client: doc,
     destroy: () => client.destroy(),
   };

@@ -1,11 +1,12 @@
 import type { Clock } from "@slabridge/core";
+import { MemorySampleStore } from "../samples/MemorySampleStore.ts";
 import { MemoryCursorStore } from "./MemoryCursorStore.ts";
 import { MemoryJobStore } from "./MemoryJobStore.ts";
 import { MemoryNonceStore } from "./MemoryNonceStore.ts";
 import { MemoryPaymentStore } from "./MemoryPaymentStore.ts";
 
 /**
- * The four in-memory stores {@link createMemoryStores} returns.
+ * The in-memory stores {@link createMemoryStores} returns.
  *
  * @example const { nonces }: MemoryStores = createMemoryStores();
  */
@@ -14,10 +15,11 @@ export interface MemoryStores {
   cursors: MemoryCursorStore;
   nonces: MemoryNonceStore;
   payments: MemoryPaymentStore;
+  samples: MemorySampleStore;
 }
 
 /**
- * All four stores in memory, for unit tests: the same shape as `createStores` returns for DynamoDB.
+ * All stores in memory, for unit tests: the same shape as `createStores` returns for DynamoDB.
  *
  * @example const { jobs, cursors, nonces, payments } = createMemoryStores();
  */
@@ -28,5 +30,6 @@ export function createMemoryStores(config: { clock?: Clock } = {}): MemoryStores
     cursors: new MemoryCursorStore(clockConfig),
     nonces: new MemoryNonceStore(clockConfig),
     payments: new MemoryPaymentStore(clockConfig),
+    samples: new MemorySampleStore(clockConfig),
   };
 }

@@ -1,0 +1,142 @@
+import { layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi, wormholeMessengerAbi } from "@slabridge/contracts";
+import { encodeMessage, type SlaReport, type SlaTerms, type TransportName } from "@slabridge/core";
+import {
+  buildSubmitReportTx,
+  ContractRevertedError,
+  type EvmSender,
+  type ReaderClient,
+  readContractTyped,
+  type SlaReportSigner,
+  signSlaReport,
+} from "@slabridge/evm";
+import { type Address, encodeFunctionData, type Hex, parseEventLogs } from "viem";
+import type { HomeChain, ModelClock, SubmitReportResult } from "./HomeChain.ts";
+
+/** Options of {@link EvmHomeChain}. */
+export interface EvmHomeChainOptions {
+  chainId: number;
+  client: ReaderClient;
+  registry: Address;
+  oracle: Address;
+  messengers: Readonly<Record<TransportName, Address>>;
+  /** Sends the oracle transactions (submitReport is permissionless; so is publishVerdict). */
+  sender: EvmSender;
+  /** The prober keys that sign reports (M of them), resolved on first use. */
+  signers: () => readonly SlaReportSigner[];
+  /** Blocks per eth_getLogs call when looking for VerdictPublished. */
+  maxBlockRange: number;
+}
+
+/**
+ * {@link HomeChain} over viem: reads the registry and oracle, signs reports (EIP-712, M of N) and sends oracle
+ * transactions with a nonce-safe {@link EvmSender}.
+ *
+ * @example const home = new EvmHomeChain({ chainId, client, registry, oracle, messengers, sender, signers, maxBlockRange: 2000 });
+ */
+export class EvmHomeChain implements HomeChain {
+  readonly chainId: number;
+  readonly #o: EvmHomeChainOptions;
+
+  constructor(options: EvmHomeChainOptions) {
+    this.chainId = options.chainId;
+    this.#o = options;
+  }
+
+  async modelClock(modelId: bigint): Promise<ModelClock> {
+    const core = await readContractTyped(this.#o.client, this.#o.registry, modelRegistryAbi, "coreOf", [modelId]);
+    return { genesis: BigInt(core.genesis), epochSeconds: BigInt(core.epochSeconds) };
+  }
+
+  async hostOf(modelId: bigint): Promise<string> {
+    const [endpoint] = await readContractTyped(this.#o.client, this.#o.registry, modelRegistryAbi, "hostOf", [modelId]);
+    return endpoint;
+  }
+
+  slaTermsAt(modelId: bigint, epoch: bigint): Promise<SlaTerms> {
+    return readContractTyped(this.#o.client, this.#o.registry, modelRegistryAbi, "slaTermsAt", [modelId, epoch]);
+  }
+
+  hasVerdict(modelId: bigint, epoch: bigint): Promise<boolean> {
+    return readContractTyped(this.#o.client, this.#o.oracle, slaOracleAbi, "hasVerdict", [modelId, epoch]);
+  }
+
+  async verdictOf(modelId: bigint, epoch: bigint): Promise<{ refundBps: number; recordedAt: bigint }> {
+    const v = await readContractTyped(this.#o.client, this.#o.oracle, slaOracleAbi, "verdictOf", [modelId, epoch]);
+    return { refundBps: v.refundBps, recordedAt: BigInt(v.recordedAt) };
+  }
+
+  async submitReport(report: SlaReport): Promise<SubmitReportResult> {
+    const { signatures } = await signSlaReport(
+      report,
+      { chainId: this.chainId, oracle: this.#o.oracle },
+      this.#o.signers(),
+    );
+    try {
+      const { receipt } = await this.#o.sender.send(
+        buildSubmitReportTx({ oracle: this.#o.oracle, report, signatures }),
+      );
+      const recorded = parseEventLogs({ abi: slaOracleAbi, eventName: "VerdictRecorded", logs: receipt.logs });
+      // submitReport of the very report already recorded succeeds without an event (an idempotent retry).
+      return recorded.length > 0 ? "recorded" : "already-recorded";
+    } catch (error) {
+      if (error instanceof ContractRevertedError && error.errorName === "VerdictAlreadyRecorded") {
+        return "already-recorded";
+      }
+      throw error;
+    }
+  }
+
+  async wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean> {
+    const { recordedAt } = await this.verdictOf(modelId, epoch);
+    if (recordedAt === 0n) return false;
+    const { client, oracle, maxBlockRange } = this.#o;
+    // No cached head: a publish mined a moment ago must be seen (viem caches the block number for a poll interval).
+    let to = await client.getBlockNumber({ cacheTime: 0 });
+    // Walk back from the head in chunks until the chunk starts before the verdict was recorded: nothing published
+    // it earlier than that.
+    for (;;) {
+      const from = to + 1n > BigInt(maxBlockRange) ? to + 1n - BigInt(maxBlockRange) : 0n;
+      const logs = await client.getContractEvents({
+        address: oracle,
+        abi: slaOracleAbi,
+        eventName: "VerdictPublished",
+        args: { modelId, epoch, dstChain },
+        fromBlock: from,
+        toBlock: to,
+      });
+      if (logs.length > 0) return true;
+      if (from === 0n) return false;
+      const start = await client.getBlock({ blockNumber: from });
+      if (start.timestamp < recordedAt) return false;
+      to = from - 1n;
+    }
+  }
+
+  async publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string> {
+    const { client, oracle, sender } = this.#o;
+    const verdict = await readContractTyped(client, oracle, slaOracleAbi, "verdictOf", [modelId, epoch]);
+    const message = encodeMessage({
+      kind: "Verdict",
+      modelId,
+      epoch,
+      refundBps: verdict.refundBps,
+      reportHash: verdict.reportHash as Hex,
+    });
+    const messenger = this.#o.messengers[transport];
+    const fee =
+      transport === "layerzero"
+        ? await readContractTyped(client, messenger, layerZeroMessengerAbi, "quote", [dstChain, message])
+        : await readContractTyped(client, messenger, wormholeMessengerAbi, "quote", [dstChain, message]);
+    const { receipt } = await sender.send({
+      to: oracle,
+      data: encodeFunctionData({
+        abi: slaOracleAbi,
+        functionName: "publishVerdict",
+        args: [modelId, epoch, dstChain, messenger],
+      }),
+      value: fee,
+      abi: slaOracleAbi,
+    });
+    return receipt.transactionHash;
+  }
+}

@@ -1,0 +1,64 @@
+import type { SlaReport, SlaTerms, TransportName } from "@slabridge/core";
+
+/** A model's epoch clock as the registry defines it: epoch e spans [genesis + e*epochSeconds, +epochSeconds). */
+export interface ModelClock {
+  /** Unix seconds of epoch 0. */
+  readonly genesis: bigint;
+  readonly epochSeconds: bigint;
+}
+
+/** How a report submission ended. */
+export type SubmitReportResult = "recorded" | "already-recorded";
+
+/**
+ * What measuring needs from the home chain (ModelRegistry + SlaOracle + its messengers), so the evaluation pipeline
+ * can be tested against a stand-in and runs against {@link EvmHomeChain} in AWS and on the devnet.
+ *
+ * @example if (!(await home.hasVerdict(2n, 7n))) await home.submitReport(report);
+ */
+export interface HomeChain {
+  readonly chainId: number;
+  modelClock(modelId: bigint): Promise<ModelClock>;
+  /** The host endpoint listed on the Model NFT. */
+  hostOf(modelId: bigint): Promise<string>;
+  slaTermsAt(modelId: bigint, epoch: bigint): Promise<SlaTerms>;
+  hasVerdict(modelId: bigint, epoch: bigint): Promise<boolean>;
+  /** The recorded verdict; `recordedAt` 0 when there is none. */
+  verdictOf(modelId: bigint, epoch: bigint): Promise<{ refundBps: number; recordedAt: bigint }>;
+  /** Signs `report` with M of the N prober keys and submits it once; a verdict already there counts as done. */
+  submitReport(report: SlaReport): Promise<SubmitReportResult>;
+  /** Whether a VerdictPublished(modelId, epoch, dstChain) log exists (searched back to the verdict's recording). */
+  wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean>;
+  /** `SlaOracle.publishVerdict` through the transport's messenger, paying its quote; resolves with the tx hash. */
+  publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string>;
+}
+
+/**
+ * Whether a payment chain's escrow already applied the verdict of (model, epoch); undefined when this build cannot
+ * tell for that chain (Solana: the vault has no on-chain verdict state yet).
+ *
+ * @example if (await escrows.verdictApplied(31337, 2n, 7n)) skip();
+ */
+export interface EscrowVerdicts {
+  verdictApplied(chainId: number, modelId: bigint, epoch: bigint): Promise<boolean | undefined>;
+}
+
+/**
+ * The epoch of a model at `nowMs` (wall clock: local anvils mine only on transactions, so the chain's latest block
+ * can lag; real chains keep pace with it).
+ *
+ * @example epochAt({ genesis: 100n, epochSeconds: 6n }, 112_500) // 2n
+ */
+export function epochAt(clock: ModelClock, nowMs: number): bigint {
+  const now = BigInt(Math.floor(nowMs / 1_000));
+  return now < clock.genesis ? 0n : (now - clock.genesis) / clock.epochSeconds;
+}
+
+/**
+ * When epoch `epoch` of a model ends, in unix ms.
+ *
+ * @example epochEndMs({ genesis: 100n, epochSeconds: 6n }, 2n) // 118_000
+ */
+export function epochEndMs(clock: ModelClock, epoch: bigint): number {
+  return Number((clock.genesis + (epoch + 1n) * clock.epochSeconds) * 1_000n);
+}

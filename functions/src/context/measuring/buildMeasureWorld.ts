@@ -1,0 +1,133 @@
+import type { Clock, DeploymentManifest, KeyReference, NonceStore, SampleStore, StageConfig } from "@slabridge/core";
+import {
+  createEvmChainClient,
+  EPOCH_STATUS,
+  EscrowReader,
+  type EvmChainClient,
+  EvmSender,
+  type SlaReportSigner,
+  walletClientSigner,
+} from "@slabridge/evm";
+import { type Address, createWalletClient, custom, parseGwei } from "viem";
+import { EvmHomeChain } from "./EvmHomeChain.ts";
+import { MeasureConfigError, UnsupportedSignerError } from "./errors.ts";
+import type { EscrowVerdicts } from "./HomeChain.ts";
+import type { MeasureWorld } from "./MeasureWorld.ts";
+import { ProberInvoker } from "./ProberInvoker.ts";
+
+/** Options of {@link buildMeasureWorld}. */
+export interface BuildMeasureWorldOptions {
+  manifest: DeploymentManifest;
+  /** Must have a `probing` section. */
+  config: StageConfig;
+  stores: { samples: SampleStore; nonces: NonceStore };
+  /** RPC URL per EVM chain (resolved by the caller, as for the relay world). */
+  rpcUrls: ReadonlyMap<number, string>;
+  /** The local Lambda Invoke API (LambdaInvokeServer) the coordinator fans out to; absent in AWS. */
+  lambdaEndpoint?: string;
+  clock?: Clock;
+  /** Lets non-loopback RPC URLs and AWS's Lambda endpoints through (AWS); the devnet and tests never set it. */
+  allowNonLoopback?: boolean;
+}
+
+function anvilAddress(ref: KeyReference, role: string): Address {
+  if (ref.kind === "anvil-dev-account") return ref.address;
+  throw new MeasureConfigError(`${role}: ${ref.kind} keys are not supported by this build yet`);
+}
+
+/**
+ * The report signers: the first M (`proberThreshold`) of the manifest's prober keys. Unlocked anvil dev accounts
+ * sign on the node (`eth_signTypedData_v4`); a KMS key is refused with {@link UnsupportedSignerError}.
+ */
+function proberSigners(manifest: DeploymentManifest, client: EvmChainClient): SlaReportSigner[] {
+  const wallet = createWalletClient({ chain: client.chain, transport: custom({ request: client.request }) });
+  return manifest.keys.probers.slice(0, manifest.keys.proberThreshold).map((ref, i) => {
+    if (ref.kind !== "anvil-dev-account") throw new UnsupportedSignerError(ref.kind, i);
+    return walletClientSigner(wallet, ref.address);
+  });
+}
+
+/**
+ * The composition root of the measuring functions, built like the relay world: a client per EVM chain from the
+ * manifest, the home chain's registry/oracle behind {@link EvmHomeChain} with a nonce-safe sender of the executor
+ * key (the same key and nonce sequence the relay uses; the NonceStore keeps them apart), escrow readers of the
+ * payment chains, and the prober invoker (local Lambda endpoint, or AWS with `allowNonLoopback`). Prober keys are
+ * resolved when a report is first signed, so a KMS reference fails there, typed, and not at the coordinator.
+ *
+ * @example const world = buildMeasureWorld({ manifest, config, stores: { samples, nonces }, rpcUrls, lambdaEndpoint });
+ */
+export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWorld {
+  const { manifest, config } = options;
+  const probing = config.probing;
+  if (!probing) throw new MeasureConfigError("the stage config has no probing section");
+  const clock = options.clock ?? { now: () => Date.now() };
+  const clients = new Map<number, EvmChainClient>();
+  for (const chain of manifest.evm) {
+    const rpcUrl = options.rpcUrls.get(chain.chainId);
+    if (!rpcUrl) throw new MeasureConfigError(`no RPC URL for chain ${chain.name}`);
+    clients.set(
+      chain.chainId,
+      createEvmChainClient({
+        chainId: chain.chainId,
+        rpcUrl,
+        name: chain.name,
+        ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+      }),
+    );
+  }
+  const homeManifest = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const homeClient = clients.get(manifest.homeChainId);
+  const { modelRegistry, slaOracle } = homeManifest?.contracts ?? {};
+  if (!homeManifest || !homeClient || !modelRegistry || !slaOracle) {
+    throw new MeasureConfigError(`home chain ${manifest.homeChainId} has no ModelRegistry/SlaOracle in the manifest`);
+  }
+  const executor = anvilAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
+  const sender = new EvmSender({
+    client: homeClient,
+    account: executor,
+    nonceStore: options.stores.nonces,
+    senderId: `evm:${homeManifest.chainId}:executor:${executor.toLowerCase()}`,
+    gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
+    stuckAfterMs: 30_000,
+    receiptTimeoutMs: 120_000,
+  });
+  let signers: SlaReportSigner[] | undefined;
+  const home = new EvmHomeChain({
+    chainId: homeManifest.chainId,
+    client: homeClient,
+    registry: modelRegistry,
+    oracle: slaOracle,
+    messengers: {
+      layerzero: homeManifest.contracts.layerZeroMessenger,
+      wormhole: homeManifest.contracts.wormholeMessenger,
+    },
+    sender,
+    signers: () => {
+      signers ??= proberSigners(manifest, homeClient);
+      return signers;
+    },
+    maxBlockRange: config.chains.find((c) => c.chainId === homeManifest.chainId)?.maxBlockRange ?? 2_000,
+  });
+
+  const escrowReaders = new Map<number, EscrowReader>();
+  for (const chain of manifest.evm) {
+    const client = clients.get(chain.chainId);
+    if (chain.contracts.escrow && client)
+      escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));
+  }
+  const escrows: EscrowVerdicts = {
+    async verdictApplied(chainId, modelId, epoch) {
+      const reader = escrowReaders.get(chainId);
+      if (!reader) return undefined;
+      const record = await reader.epochRecord(modelId, epoch);
+      return EPOCH_STATUS[record.status] !== "open";
+    },
+  };
+
+  const invoker = new ProberInvoker({
+    vantagePoints: probing.vantagePoints,
+    ...(options.lambdaEndpoint === undefined ? {} : { localEndpoint: options.lambdaEndpoint }),
+    ...(options.allowNonLoopback && options.lambdaEndpoint === undefined ? { useAws: true } : {}),
+  });
+  return { manifest, config, probing, samples: options.stores.samples, clock, home, escrows, invoker };
+}

@@ -1,0 +1,62 @@
+import { SlabridgeError } from "@slabridge/core";
+
+/**
+ * A probe-round payload (coordinator -> prober) does not match its schema: nothing is probed or recorded. Not
+ * retryable: the same payload fails the same way.
+ *
+ * @example throw new InvalidProbePayloadError("targets.0.timeoutMs: Too small");
+ */
+export class InvalidProbePayloadError extends SlabridgeError {
+  override readonly name = "InvalidProbePayloadError" as const;
+  constructor(details: string) {
+    super("Invalid probe round payload.", { details, retryable: false });
+  }
+}
+
+/**
+ * The stage config or manifest cannot drive measuring: no `probing` section, an unknown vantage point, a non-loopback
+ * Lambda endpoint in local mode, a home chain without its registry or oracle. Not retryable.
+ *
+ * @example throw new MeasureConfigError("the stage config has no probing section");
+ */
+export class MeasureConfigError extends SlabridgeError {
+  override readonly name = "MeasureConfigError" as const;
+  constructor(shortMessage: string) {
+    super(shortMessage, { retryable: false });
+  }
+}
+
+/**
+ * A prober key reference this build cannot sign with yet (a KMS key: KMS signing comes with deployment). Not
+ * retryable; the key material is never part of the message.
+ *
+ * @example throw new UnsupportedSignerError("kms", 1);
+ */
+export class UnsupportedSignerError extends SlabridgeError {
+  override readonly name = "UnsupportedSignerError" as const;
+  constructor(
+    readonly kind: string,
+    readonly index: number,
+  ) {
+    super(`Prober key ${index}: "${kind}" keys are not supported for SLA report signing yet.`, {
+      retryable: false,
+      metaMessages: ["Only anvil dev accounts (devnet) sign reports in this build; KMS signing is not wired."],
+    });
+  }
+}
+
+/**
+ * Invoking a prober function failed (the Lambda API refused or was unreachable). Retryable: the coordinator's
+ * schedule retries the round, and a prober ignores the part of a round it already recorded.
+ *
+ * @example throw new ProberInvokeError("local-2", cause);
+ */
+export class ProberInvokeError extends SlabridgeError {
+  override readonly name = "ProberInvokeError" as const;
+  constructor(
+    readonly vantage: string,
+    cause: unknown,
+  ) {
+    super(`Could not invoke the prober of vantage point ${vantage}.`, { cause, retryable: true });
+  }
+}

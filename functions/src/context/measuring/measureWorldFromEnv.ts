@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import { createStores } from "@slabridge/store";
+import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
+import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { buildMeasureWorld } from "./buildMeasureWorld.ts";
+import type { MeasureWorld, ProberWorld } from "./MeasureWorld.ts";
+
+let cached: Promise<MeasureWorld> | undefined;
+let cachedProber: Promise<ProberWorld> | undefined;
+
+function readFiles(env: NodeJS.ProcessEnv) {
+  const configPath = env.SLABRIDGE_CONFIG;
+  const manifestPath = env.SLABRIDGE_MANIFEST;
+  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
+  return {
+    config: parseStageConfig(JSON.parse(readFileSync(configPath, "utf8"))),
+    manifest: parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8"))),
+  };
+}
+
+/**
+ * The measuring world of a deployed function (coordinator, evaluator), built once per container from its environment
+ * like the relay's `worldFromEnv`: stage config and manifest files, linked Samples and Nonces tables, RPC URL secrets;
+ * probers are invoked through AWS's regional Lambda endpoints.
+ *
+ * @example export const handler = createEvaluateHandler(() => measureWorldFromEnv());
+ */
+export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<MeasureWorld> {
+  cached ??= Promise.resolve().then(() => {
+    const { config, manifest } = readFiles(env);
+    const rpcUrls = new Map<number, string>();
+    for (const chain of config.chains) {
+      if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+    }
+    const table = (name: string) => linkedResource(name, linkedTable, env).name;
+    const stores = createStores({
+      region: env.AWS_REGION ?? "us-east-1",
+      tableNames: {
+        jobs: table("Jobs"),
+        cursors: table("Cursors"),
+        payments: table("Payments"),
+        nonces: table("Nonces"),
+        samples: table("Samples"),
+      },
+    });
+    if (!stores.samples) throw new MissingLinkError("Samples", "no sample store");
+    return buildMeasureWorld({
+      manifest,
+      config,
+      stores: { samples: stores.samples, nonces: stores.nonces },
+      rpcUrls,
+      allowNonLoopback: true,
+    });
+  });
+  return cached;
+}
+
+/**
+ * The world of a deployed prober function (any region): only the Samples table (DynamoDB in the home region,
+ * `SLABRIDGE_SAMPLES_REGION`, default the function's region) and the probing config; no chain access.
+ *
+ * @example export const handler = createProbeHandler(() => proberWorldFromEnv(), vantage);
+ */
+export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ProberWorld> {
+  cachedProber ??= Promise.resolve().then(() => {
+    const { config } = readFiles(env);
+    if (!config.probing) throw new MissingLinkError("probing", "the stage config has no probing section");
+    const table = (name: string) => linkedResource(name, linkedTable, env).name;
+    const stores = createStores({
+      region: env.SLABRIDGE_SAMPLES_REGION ?? env.AWS_REGION ?? "us-east-1",
+      tableNames: {
+        jobs: table("Jobs"),
+        cursors: table("Cursors"),
+        payments: table("Payments"),
+        nonces: table("Nonces"),
+        samples: table("Samples"),
+      },
+    });
+    if (!stores.samples) throw new MissingLinkError("Samples", "no sample store");
+    return { samples: stores.samples, probing: config.probing, clock: { now: () => Date.now() } };
+  });
+  return cachedProber;
+}

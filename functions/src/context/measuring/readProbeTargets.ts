@@ -1,0 +1,49 @@
+import { epochAt } from "./HomeChain.ts";
+import { type MeasureWorld, measuredModels } from "./MeasureWorld.ts";
+import { type ProbeTargetPayload, probeTargetPayloadSchema } from "./probeRoundPayload.ts";
+
+/** The targets of one round, and the models left out because their listing cannot be probed. */
+export interface ProbeTargets {
+  targets: ProbeTargetPayload[];
+  /** Models whose on-chain endpoint or terms do not make a valid probe (e.g. a non-http endpoint). */
+  skipped: { modelId: string; reason: string }[];
+}
+
+/**
+ * Reads every measured model from the home chain's ModelRegistry for a round scheduled at `atMs`: its epoch by the
+ * registry's clock (genesis + epochSeconds, at wall-clock time), its host endpoint (`hostOf`) and the epoch's SLA
+ * probe timeout (`slaTermsAt`). The probe requests the model named by `probing.servedModel`.
+ *
+ * @example const { targets } = await readProbeTargets(world, Date.now());
+ */
+export async function readProbeTargets(
+  world: Pick<MeasureWorld, "manifest" | "home" | "probing">,
+  atMs: number,
+): Promise<ProbeTargets> {
+  const rows = await Promise.all(
+    measuredModels(world).map(async (modelId) => {
+      const clock = await world.home.modelClock(modelId);
+      const epoch = epochAt(clock, atMs);
+      const [endpoint, terms] = await Promise.all([world.home.hostOf(modelId), world.home.slaTermsAt(modelId, epoch)]);
+      return probeTargetPayloadSchema.safeParse({
+        modelId: modelId.toString(),
+        epoch: epoch.toString(),
+        endpoint,
+        model: world.probing.servedModel.replaceAll("{modelId}", modelId.toString()),
+        timeoutMs: terms.probeTimeoutMs,
+      });
+    }),
+  );
+  const result: ProbeTargets = { targets: [], skipped: [] };
+  rows.forEach((row, i) => {
+    if (row.success) result.targets.push(row.data);
+    else {
+      const issue = row.error.issues[0];
+      result.skipped.push({
+        modelId: String(measuredModels(world)[i]),
+        reason: `${issue?.path.join(".")}: ${issue?.message ?? "invalid"}`,
+      });
+    }
+  });
+  return result;
+}

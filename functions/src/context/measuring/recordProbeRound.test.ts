@@ -1,0 +1,81 @@
+import { type DemoHost, startDemoHost } from "@slabridge/devnet";
+import { MemorySampleStore } from "@slabridge/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProberWorld } from "./MeasureWorld.ts";
+import type { ProbeRoundPayload } from "./probeRoundPayload.ts";
+import { recordProbeRound } from "./recordProbeRound.ts";
+import { measureConfig } from "./testing/measureFixtures.ts";
+
+let hosts: DemoHost[];
+
+beforeAll(async () => {
+  hosts = await Promise.all(
+    [1, 2].map((i) =>
+      startDemoHost({
+        name: `h${i}`,
+        model: `demo-model-${i}`,
+        latency: { baseMs: 5, jitterMs: 5 },
+        // Host 2 answers 503 every time: failures are samples too.
+        failureRate: i === 2 ? 1 : 0,
+      }),
+    ),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((host) => host.close()));
+});
+
+function world(samples: MemorySampleStore): ProberWorld {
+  const probing = measureConfig().probing;
+  if (!probing) throw new Error("no probing");
+  return { samples, probing, clock: { now: () => Date.now() } };
+}
+
+const payload = (): ProbeRoundPayload => ({
+  roundId: "1700000000000",
+  scheduledAt: 1_700_000_000_000,
+  targets: hosts.map((host, i) => ({
+    modelId: String(i + 1),
+    epoch: "9",
+    endpoint: host.url,
+    model: `demo-model-${i + 1}`,
+    timeoutMs: 1_000,
+  })),
+});
+
+describe("recordProbeRound", () => {
+  it("records one sample per target under the vantage point, failures included", async () => {
+    const samples = new MemorySampleStore();
+    const result = await recordProbeRound(world(samples), "a", payload());
+    expect(result).toMatchObject({ probed: 2, recorded: 2, alreadyRecorded: 0, outcomes: { ok: 1, "http-error": 1 } });
+    expect(await samples.get(1n, 9n, "a#1700000000000#1")).toMatchObject({ ok: true, outcome: "ok", status: 200 });
+    expect(await samples.get(2n, 9n, "a#1700000000000#2")).toMatchObject({
+      ok: false,
+      outcome: "http-error",
+      status: 503,
+    });
+  });
+
+  it("after a crash half way, the retried invocation probes and records only what is missing", async () => {
+    const samples = new MemorySampleStore();
+    // The crashed attempt got as far as recording host 1's sample.
+    const first = await recordProbeRound(world(samples), "b", { ...payload(), targets: payload().targets.slice(0, 1) });
+    expect(first.recorded).toBe(1);
+    const kept = await samples.get(1n, 9n, "b#1700000000000#1");
+    const requests = hosts.map((host) => host.stats().requests);
+
+    const retried = await recordProbeRound(world(samples), "b", payload());
+    expect(retried).toMatchObject({ probed: 1, recorded: 1, alreadyRecorded: 1 });
+    expect(hosts.map((host) => host.stats().requests)).toEqual([requests[0], (requests[1] ?? 0) + 1]);
+    expect(await samples.get(1n, 9n, "b#1700000000000#1")).toEqual(kept);
+
+    // A third delivery of the same round sends nothing at all.
+    const again = await recordProbeRound(world(samples), "b", payload());
+    expect(again).toMatchObject({ probed: 0, recorded: 0, alreadyRecorded: 2 });
+    expect(hosts.map((host) => host.stats().requests)).toEqual([requests[0], (requests[1] ?? 0) + 1]);
+    // Another vantage point's samples of the same round are its own.
+    expect((await recordProbeRound(world(samples), "c", payload())).recorded).toBe(2);
+    expect((await samples.listEpoch(1n, 9n)).map((s) => s.vantage)).toEqual(["b", "c"]);
+  });
+});

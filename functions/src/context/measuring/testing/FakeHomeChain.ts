@@ -1,0 +1,85 @@
+import { pickRefundBps, type SlaReport, type SlaTerms, type TransportName } from "@slabridge/core";
+import type { HomeChain, ModelClock, SubmitReportResult } from "../HomeChain.ts";
+
+/**
+ * A home chain in memory for unit tests, with the SlaOracle's rules: a report is refused before its epoch is over
+ * (by the fake's own clock) or when its refund is not what the terms pick; one verdict per (model, epoch); publishing
+ * needs a recorded verdict and leaves a VerdictPublished "log".
+ *
+ * @example const home = new FakeHomeChain({ chainId: 31338, nowMs: () => now, models: new Map([[1n, model]]) });
+ */
+export class FakeHomeChain implements HomeChain {
+  readonly chainId: number;
+  readonly #models: ReadonlyMap<bigint, { clock: ModelClock; endpoint: string; terms: SlaTerms }>;
+  readonly #nowMs: () => number;
+  readonly verdicts = new Map<string, SlaReport>();
+  readonly submissions: SlaReport[] = [];
+  readonly published: { modelId: bigint; epoch: bigint; dstChain: number; transport: TransportName }[] = [];
+  /** Destinations whose next publish throws (then succeeds). */
+  readonly failNextPublishTo = new Set<number>();
+
+  constructor(options: {
+    chainId: number;
+    nowMs: () => number;
+    models: ReadonlyMap<bigint, { clock: ModelClock; endpoint: string; terms: SlaTerms }>;
+  }) {
+    this.chainId = options.chainId;
+    this.#models = options.models;
+    this.#nowMs = options.nowMs;
+  }
+
+  #model(modelId: bigint) {
+    const model = this.#models.get(modelId);
+    if (!model) throw new Error(`UnknownModel(${modelId})`);
+    return model;
+  }
+
+  async modelClock(modelId: bigint): Promise<ModelClock> {
+    return this.#model(modelId).clock;
+  }
+
+  async hostOf(modelId: bigint): Promise<string> {
+    return this.#model(modelId).endpoint;
+  }
+
+  async slaTermsAt(modelId: bigint, _epoch: bigint): Promise<SlaTerms> {
+    return this.#model(modelId).terms;
+  }
+
+  async hasVerdict(modelId: bigint, epoch: bigint): Promise<boolean> {
+    return this.verdicts.has(`${modelId}:${epoch}`);
+  }
+
+  async verdictOf(modelId: bigint, epoch: bigint): Promise<{ refundBps: number; recordedAt: bigint }> {
+    const v = this.verdicts.get(`${modelId}:${epoch}`);
+    return { refundBps: v?.refundBps ?? 0, recordedAt: v ? 1n : 0n };
+  }
+
+  /** Records a verdict as if another evaluator had submitted it. */
+  record(report: SlaReport): void {
+    this.verdicts.set(`${report.modelId}:${report.epoch}`, report);
+  }
+
+  async submitReport(report: SlaReport): Promise<SubmitReportResult> {
+    const { clock, terms } = this.#model(report.modelId);
+    const end = Number((clock.genesis + (report.epoch + 1n) * clock.epochSeconds) * 1_000n);
+    if (this.#nowMs() < end) throw new Error(`EpochNotOver(${report.modelId}, ${report.epoch})`);
+    if (report.refundBps !== pickRefundBps(terms, report)) throw new Error("RefundMismatch");
+    if (report.sampleCount < 1 || report.uptimeBps > 10_000) throw new Error("InvalidReport");
+    this.submissions.push(report);
+    if (this.verdicts.has(`${report.modelId}:${report.epoch}`)) return "already-recorded";
+    this.record(report);
+    return "recorded";
+  }
+
+  async wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean> {
+    return this.published.some((p) => p.modelId === modelId && p.epoch === epoch && p.dstChain === dstChain);
+  }
+
+  async publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string> {
+    if (!(await this.hasVerdict(modelId, epoch))) throw new Error(`VerdictNotRecorded(${modelId}, ${epoch})`);
+    if (this.failNextPublishTo.delete(dstChain)) throw new Error(`messenger down for ${dstChain}`);
+    this.published.push({ modelId, epoch, dstChain, transport });
+    return `0x${this.published.length.toString(16).padStart(64, "0")}`;
+  }
+}

@@ -1,0 +1,39 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { FetchLike } from "@slabridge/prober";
+import { MeasureConfigError } from "./context/measuring/errors.ts";
+import type { ProberWorld } from "./context/measuring/MeasureWorld.ts";
+import { proberWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
+import { parseProbeRoundPayload } from "./context/measuring/probeRoundPayload.ts";
+import { type RecordProbeRoundResult, recordProbeRound } from "./context/measuring/recordProbeRound.ts";
+
+const logger = new Logger({ serviceName: "slabridge-probe" });
+
+/**
+ * Prober function of one vantage point (invoked asynchronously by the coordinator): validates the round payload
+ * (a bad one is a typed error and probes nothing), probes every target not yet recorded for this (vantage, round)
+ * with bounded concurrency and the SLA timeout, and records the samples under the vantage point.
+ *
+ * @example runtime.addFunction("prober-local-1", createProbeHandler(async () => world, "local-1"));
+ */
+export function createProbeHandler(
+  getWorld: () => Promise<ProberWorld>,
+  vantage: string,
+  options: { fetch?: FetchLike } = {},
+) {
+  return async (event: unknown): Promise<RecordProbeRoundResult> => {
+    const payload = parseProbeRoundPayload(event);
+    const world = await getWorld();
+    if (!world.probing.vantagePoints.some((v) => v.name === vantage)) {
+      throw new MeasureConfigError(`vantage point ${vantage} is not in the probing config`);
+    }
+    const result = await recordProbeRound(world, vantage, payload, options);
+    logger.info("probe round recorded", { ...result });
+    return result;
+  };
+}
+
+/** In AWS the function's vantage point is `SLABRIDGE_VANTAGE` (set per region by the stack), else its region. */
+export const handler = createProbeHandler(
+  () => proberWorldFromEnv(),
+  process.env.SLABRIDGE_VANTAGE ?? process.env.AWS_REGION ?? "unknown",
+);
