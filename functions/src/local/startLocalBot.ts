@@ -7,6 +7,11 @@ import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts"
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
 import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
+import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
+import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
+import { createEvaluateHandler } from "../evaluate.ts";
+import { createProbeHandler } from "../probe.ts";
+import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
@@ -39,6 +44,8 @@ export const localNames = {
   retry: "retry",
   watchEvm: "watch-evm",
   watchSolana: "watch-solana",
+  probeCoordinator: "probe-coordinator",
+  evaluate: "evaluate",
 } as const;
 
 /**
@@ -114,6 +121,31 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     runtime.addSchedule(localNames.watchSolana, periodMs, localNames.watchSolana, scheduled);
   }
 
+  // Measuring: a prober function per vantage point (invoked by the coordinator over the Lambda Invoke API), the
+  // coordinator on the probe period, the evaluator every few seconds. Their world needs the invoke server's URL,
+  // which exists once the runtime started, so it is built lazily.
+  const probing = config.probing;
+  let measure: MeasureWorld | undefined;
+  const getMeasure = async () => {
+    if (!measure) throw new Error("the measuring world is built when the runtime starts");
+    return measure;
+  };
+  if (probing) {
+    const samples = stores.samples;
+    if (!samples) throw new Error("the devnet has no samples table");
+    for (const vantage of probing.vantagePoints) {
+      runtime.addFunction(
+        vantage.functionName,
+        createProbeHandler(async () => ({ samples, probing, clock: world.clock }), vantage.name),
+        { timeoutSeconds: 10, maximumRetryAttempts: 0 },
+      );
+    }
+    runtime.addFunction(localNames.probeCoordinator, createProbeCoordinatorHandler(getMeasure), { timeoutSeconds: 10 });
+    runtime.addSchedule(localNames.probeCoordinator, probing.periodSeconds * 1_000, localNames.probeCoordinator, scheduled);
+    runtime.addFunction(localNames.evaluate, createEvaluateHandler(getMeasure), { timeoutSeconds: 60 });
+    runtime.addSchedule(localNames.evaluate, 2 * periodMs, localNames.evaluate, scheduled);
+  }
+
   // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
   const feePayer = manifest.solana ? solanaOperatorSigners(manifest.solana)?.[0] : undefined;
   if (manifest.solana && feePayer) {
@@ -122,6 +154,15 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   }
 
   await runtime.start();
+  if (probing && stores.samples) {
+    measure = buildMeasureWorld({
+      manifest,
+      config,
+      stores: { samples: stores.samples, nonces: stores.nonces },
+      rpcUrls,
+      lambdaEndpoint: runtime.server.url,
+    });
+  }
   const blocks = setInterval(() => {
     for (const chain of manifest.evm) {
       devnet.evm
