@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import { Test, Vm } from "forge-std/Test.sol";
-import { Ownable } from "@openzeppelin/contracts/access/Ownable.sol";
-import { IMessageReceiver } from "../../src/interfaces/IMessageReceiver.sol";
-import { IMessengerConfig } from "../../src/interfaces/IMessengerConfig.sol";
-import { IRevenueLedger } from "../../src/interfaces/IRevenueLedger.sol";
-import { IWormhole } from "../../src/interfaces/IWormhole.sol";
-import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
-import { MessageRouter } from "../../src/messaging/MessageRouter.sol";
-import { WormholeMessenger } from "../../src/messaging/WormholeMessenger.sol";
-import { RevenueLedger } from "../../src/RevenueLedger.sol";
-import { RecordingReceiver } from "./RecordingReceiver.sol";
-import { VaaBuilder } from "./VaaBuilder.sol";
-import { WormholeCore } from "./WormholeCore.sol";
+import {Test, Vm} from "forge-std/Test.sol";
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IMessageReceiver} from "../../src/interfaces/IMessageReceiver.sol";
+import {IMessengerConfig} from "../../src/interfaces/IMessengerConfig.sol";
+import {IRevenueLedger} from "../../src/interfaces/IRevenueLedger.sol";
+import {IWormhole} from "../../src/interfaces/IWormhole.sol";
+import {MessageCodec} from "../../src/libraries/MessageCodec.sol";
+import {MessageRouter} from "../../src/messaging/MessageRouter.sol";
+import {WormholeMessenger} from "../../src/messaging/WormholeMessenger.sol";
+import {RevenueLedger} from "../../src/RevenueLedger.sol";
+import {RecordingReceiver} from "./RecordingReceiver.sol";
+import {VaaBuilder} from "./VaaBuilder.sol";
+import {WormholeCore} from "./WormholeCore.sol";
 
 /// @notice A chain that is both home and payment chain: its WormholeMessenger trusts its own emitter, delivers to
 /// itself through the router, and the router hands receipt batches to the ledger and the rest to the escrow.
@@ -109,7 +109,9 @@ contract MessageRouterTest is Test {
     function test_receiveMessage_keepsTheSourceChainOfOtherEmitters() public {
         bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0)));
         bytes memory body = VaaBuilder.encodeBody(
-            VaaBuilder.Body(uint32(block.timestamp), 0, WH_OTHER, _b32(otherMessenger), 0, 1, abi.encodePacked(HOME, message))
+            VaaBuilder.Body(
+                uint32(block.timestamp), 0, WH_OTHER, _b32(otherMessenger), 0, 1, abi.encodePacked(HOME, message)
+            )
         );
         messenger.receiveVaa(VaaBuilder.sign(body, guardianKey, 0));
         assertEq(escrow.delivery(0).srcChain, OTHER, "the escrow sees the real origin and refuses non-home verdicts");
@@ -140,7 +142,13 @@ contract MessageRouterTest is Test {
                     abi.decode(logs[i].data, (uint64, uint32, bytes, uint8));
                 return VaaBuilder.sign(
                     VaaBuilder.Body(
-                        uint32(block.timestamp), nonce, WH_HOME, _b32(address(messenger)), sequence, consistency, payload
+                        uint32(block.timestamp),
+                        nonce,
+                        WH_HOME,
+                        _b32(address(messenger)),
+                        sequence,
+                        consistency,
+                        payload
                     ),
                     guardianKey
                 );
