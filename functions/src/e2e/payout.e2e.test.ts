@@ -492,4 +492,60 @@ describe("payouts on the devnet: buyers on evm-a and on the home chain, refunds,
     }
     expect(await stores.jobs.listByStatus("dead-lettered", { limit: 100 })).toEqual([]);
   }, 300_000);
+
+  it("a payout published by a worker that died before recording it is found on the home chain and not sent again", async () => {
+    const w = world();
+    await drive(w, 1);
+    const payment = await pay(B, HEALTHY, 0, 5n);
+    const e: EpochOnChain = { chainId: B, model: HEALTHY, epoch: payment.epoch };
+    const end = await publicClient(B).readContract({
+      address: escrowOf(B),
+      abi: escrowAbi,
+      functionName: "epochEnd",
+      args: [e.model, e.epoch],
+    });
+    await passTime(B, end);
+    await drive(w, 3); // receipts home
+    expect(await recordVerdict(e.model, e.epoch, false)).toBe(0);
+    await publishVerdict(e.model, e.epoch, B);
+    await drive(w, 1); // the verdict VAA is delivered; VerdictApplied is not past its confirmation yet
+    const record = await publicClient(B).readContract({
+      address: escrowOf(B),
+      abi: escrowAbi,
+      functionName: "epochRecord",
+      args: [e.model, e.epoch],
+    });
+    expect(record.status).toBe(1); // settled
+    const settleId = jobIds.settle({ chainId: B, modelId: e.model, epoch: e.epoch });
+    expect(await stores.jobs.get(settleId)).toBeUndefined();
+
+    // The dead worker's effects: it released and published payout 0 over the route's messenger, then died.
+    const clients = devnet.evm.clients(B);
+    const [anyone] = await clients.accounts();
+    if (!anyone) throw new Error("no dev account");
+    await submitTransaction(publicClient(B), "release", () =>
+      clients
+        .wallet(anyone)
+        .writeContract({ address: escrowOf(B), abi: escrowAbi, functionName: "release", args: [e.model, e.epoch] }),
+    );
+    await submitTransaction(publicClient(B), "publishPayout 0", () =>
+      clients.wallet(anyone).writeContract({
+        address: home.contracts.modelRegistry as Address,
+        abi: modelRegistryAbi,
+        functionName: "publishPayout",
+        args: [e.model, e.epoch, B, 0, home.contracts.wormholeMessenger as Address],
+      }),
+    );
+
+    await driveUntilPaidOut(w, [e]);
+    const payees = await payeesOf(e.model, e.epoch);
+    const published = await publishedLogs(e);
+    expect(published.map((log) => log.args.payoutIndex).sort()).toEqual(payees.map((_, i) => i)); // each once
+    const paid = await paidOutLogs(e);
+    expect(paid.map((log) => log.args.payoutIndex).sort()).toEqual(payees.map((_, i) => i));
+    expect(paid.reduce((sum, log) => sum + (log.args.amount ?? 0n), 0n)).toBe(payment.amount);
+    const job = await stores.jobs.get(settleId);
+    expect(job?.status === "confirmed" && job.alreadyDone).toBe(false); // it published the rest itself
+    expect(await stores.jobs.listByStatus("dead-lettered", { limit: 100 })).toEqual([]);
+  }, 300_000);
 });
