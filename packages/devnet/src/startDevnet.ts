@@ -71,7 +71,8 @@ const logMessagePublished = parseAbi([
 /**
  * Starts the whole local world on 127.0.0.1: two anvil chains with the real LayerZero V2 and Wormhole contracts
  * (payment chain evm-a, home chain evm-b), slabridge's contracts deployed and wired, one demo model per demo host
- * listed on the payment chain over LayerZero; LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
+ * listed on evm-a's escrow over LayerZero and on the home chain's own escrow over Wormhole self-delivery (buyers pay
+ * on both), netting vaults per chain set on the registry (dedicated dev accounts on EVM, the vault on Solana); LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
  * vault; the devnet guardian; a DynamoDB-compatible server with slabridge's tables. Writes a manifest validated by
  * the shared schema.
  *
