@@ -17,6 +17,7 @@ import { type Address, type PublicClient, parseGwei } from "viem";
 import { buildSolanaSettlement } from "./buildSolanaSettlement.ts";
 import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
 import { EscrowSettlementTarget } from "./EscrowSettlementTarget.ts";
+import { RegistryPayoutPublisher } from "./RegistryPayoutPublisher.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import type { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
 import type { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
@@ -227,7 +228,9 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     : undefined;
   if (solanaSettlement?.target) settlementTargets.set(solanaSettlement.target.chainId, solanaSettlement.target);
 
+  const payouts = payoutPublisher(manifest, config, client, executorSenders);
   const engine = new RelayEngine({
+    ...(payouts ? { payouts } : {}),
     jobs: options.stores.jobs,
     transports,
     receiptSources,
@@ -250,6 +253,41 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     ...(solanaSettlement ? { solanaVerdicts: solanaSettlement.verdicts } : {}),
     ...(solanaSettlement?.target ? { solanaSettlement: solanaSettlement.target } : {}),
   };
+}
+
+/** Payouts from the home chain's registry over each chain's Payout route; none without a registry. */
+function payoutPublisher(
+  manifest: DeploymentManifest,
+  config: StageConfig,
+  client: (chainId: number) => PublicClient,
+  senders: ReadonlyMap<number, EvmSender>,
+): RegistryPayoutPublisher | undefined {
+  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const registry = home?.contracts.modelRegistry;
+  const sender = senders.get(manifest.homeChainId);
+  if (!home || !registry || !sender) return undefined;
+  const escrows = new Map<number, { client: PublicClient; escrow: Address }>();
+  for (const chain of manifest.evm) {
+    if (chain.contracts.escrow)
+      escrows.set(chain.chainId, { client: client(chain.chainId), escrow: chain.contracts.escrow });
+  }
+  const maxBlockRange = config.chains.find((chain) => chain.chainId === home.chainId)?.maxBlockRange;
+  return new RegistryPayoutPublisher({
+    client: client(home.chainId),
+    registry,
+    sender,
+    escrows,
+    ...(maxBlockRange === undefined ? {} : { maxBlockRange: BigInt(maxBlockRange) }),
+    messengerFor: (chainId) => {
+      const route = config.routes.find(
+        (r) => r.source === home.chainId && r.destination === chainId && r.kind === "Payout",
+      );
+      if (!route) return undefined;
+      const messenger =
+        route.transport === "layerzero" ? home.contracts.layerZeroMessenger : home.contracts.wormholeMessenger;
+      return { transport: route.transport, messenger };
+    },
+  });
 }
 
 function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {

@@ -23,6 +23,8 @@ export interface WatchEvmResult {
   refundJobs: number;
   /** Solana refund and settle jobs created from verdicts the home chain published to Solana (`observeSolanaVerdict`). */
   solanaSettlementJobs: number;
+  /** Settle jobs (release, then payouts) created from the same events. */
+  settleJobs: number;
   reorg?: bigint;
 }
 
@@ -31,7 +33,7 @@ export interface WatchEvmResult {
  * deliver-message jobs (found by the endpoint's PacketSent / the core's LogMessagePublished whose sender is our
  * messenger, past the chain's confirmations, reorg-checked); (2) on a payment chain, every ended epoch of every
  * model becomes a relay-receipts job; (3) every verdict the escrow applied (VerdictApplied, past the confirmations)
- * becomes a refund job for its (model, epoch). Job ids are deterministic, so a rescan or a duplicate run creates
+ * becomes a refund job and a settle job (release, then payouts) for its (model, epoch). Job ids are deterministic, so a rescan or a duplicate run creates
  * nothing twice.
  *
  * @example const result = await watchEvmChain(world, manifest.evm[0]);
@@ -113,7 +115,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
 
   const escrow = chain.contracts.escrow;
   const receiptJobs = escrow ? await createReceiptJobs(world, chain) : 0;
-  const refunds = escrow ? await createRefundJobs(world, chain, escrow as Address) : { created: 0 };
+  const refunds = escrow ? await createRefundJobs(world, chain, escrow as Address) : { created: 0, settles: 0 };
   const reorgDepth = reorg ?? refunds.reorg;
   return {
     chain: chain.name,
@@ -121,6 +123,7 @@ export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest):
     receiptJobs,
     refundJobs: refunds.created,
     solanaSettlementJobs,
+    settleJobs: refunds.settles,
     ...(reorgDepth === undefined ? {} : { reorg: reorgDepth }),
   };
 }
@@ -188,17 +191,22 @@ async function createReceiptJobs(world: RelayWorld, chain: EvmChainManifest): Pr
 /**
  * Verdicts applied by the chain's escrow become refund jobs: the payment chain itself says when refunds can start,
  * whichever transport delivered the verdict and whoever executed it. A zero-refund verdict still gets a job (it
- * confirms at once: the escrow marks its refunds done).
+ * confirms at once: the escrow marks its refunds done). Each verdict also becomes the (model, epoch)'s settle job,
+ * which waits for the refunds (without spending attempts), releases and publishes the payouts to this chain.
  */
 async function createRefundJobs(
   world: RelayWorld,
   chain: EvmChainManifest,
   escrow: Address,
-): Promise<{ created: number; reorg?: bigint }> {
+): Promise<{ created: number; settles: number; reorg?: bigint }> {
   const client = world.clients.get(chain.chainId);
-  if (!client) return { created: 0 };
+  if (!client) return { created: 0, settles: 0 };
   const now = world.clock.now();
   let created = 0;
+  let settles = 0;
+  const payoutRoute = world.config.routes.find(
+    (r) => r.source === world.manifest.homeChainId && r.destination === chain.chainId && r.kind === "Payout",
+  );
   let reorg: bigint | undefined;
   const watcher = new EvmLogWatcher({
     client: client as never,
@@ -237,6 +245,14 @@ async function createRefundJobs(
           updatedAt: now,
         };
         if ((await world.engine.ingest(job)) === "created") created++;
+        const settle: Job = {
+          ...job,
+          id: jobIds.settle({ chainId: chain.chainId, modelId, epoch }),
+          kind: "settle",
+          // The payouts travel over this chain's Payout route (the release itself is a local call).
+          transport: payoutRoute?.transport ?? job.transport,
+        };
+        if ((await world.engine.ingest(settle)) === "created") settles++;
       }
     },
     {
@@ -245,5 +261,5 @@ async function createRefundJobs(
       },
     },
   );
-  return { created, ...(reorg === undefined ? {} : { reorg }) };
+  return { created, settles, ...(reorg === undefined ? {} : { reorg }) };
 }

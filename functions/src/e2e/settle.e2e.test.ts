@@ -43,6 +43,7 @@ function world(jobs?: JobStore): RelayWorld {
       routes: [
         { source: 31_337, destination: 31_338, kind: "ReceiptBatch", transport: "layerzero" },
         { source: 31_338, destination: 31_337, kind: "Verdict", transport: "layerzero" },
+        { source: 31_338, destination: 31_337, kind: "Payout", transport: "layerzero" },
       ],
       // Two refunds per transaction: three payments take two refund batches.
       batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
@@ -288,10 +289,10 @@ describe("settlement on the devnet: verdict over LayerZero, refunds in batches, 
     expect(refundBps).toBe(2_500); // latency breach per the demo terms
 
     // watchEvm on evm-b turns the verdict packet into a deliver-message job, the relay delivers it over LayerZero to
-    // evm-a's escrow; watchEvm on evm-a sees VerdictApplied and creates the refund job, which the relay drains.
+    // evm-a's escrow; watchEvm on evm-a sees VerdictApplied and creates the refund job and the settle job, which the
+    // relay drains (the settle job waits for the refunds, releases, then publishes the payouts).
     await drive(w, 4);
     const applied = await epochRecord(epoch);
-    expect(applied.status).toBe(1); // settled, not released: nobody asked for a release yet
     expect(applied.refundBps).toBe(2_500);
     const verdictLogs = await publicClient(paymentChain.chainId).getContractEvents({
       address: escrowAddress(),
@@ -301,12 +302,13 @@ describe("settlement on the devnet: verdict over LayerZero, refunds in batches, 
       fromBlock: 0n,
     });
     expect(verdictLogs).toHaveLength(1);
-    const refundJob = await stores.jobs.get(refundId);
-    expect(refundJob?.source.transaction).toBe(verdictLogs[0]?.transactionHash);
+    for (const id of [refundId, settleId]) {
+      expect((await stores.jobs.get(id))?.source.transaction).toBe(verdictLogs[0]?.transactionHash);
+    }
     await waitForConfirmed(w, refundId);
 
-    // Then the settle job releases the rest.
-    expect(await w.engine.ingest(settlementJob("settle", epoch, w.clock.now()))).toBe("created");
+    // The same verdict observed again creates neither job twice; the settle job releases the rest once.
+    expect(await w.engine.ingest(settlementJob("settle", epoch, w.clock.now()))).toBe("exists");
     await drive(w, 2);
     await waitForConfirmed(w, settleId);
 

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi } from "@slabridge/contracts";
+import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi, wormholeMessengerAbi } from "@slabridge/contracts";
 import {
   type DeploymentManifest,
   encodeMessage,
@@ -10,7 +10,7 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { Keypair } from "@solana/web3.js";
-import { type Address, pad, toHex } from "viem";
+import { type Address, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
 import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
 import type { KeyReference as EvmKeyReference } from "./evm/startEvmDevnet.ts";
 import { defaultEvmDevnetChains, type EvmDevnet, startEvmDevnet } from "./evm/startEvmDevnet.ts";
@@ -62,11 +62,17 @@ const PROBER_THRESHOLD = 2;
 const SOLANA_OPERATORS = 3;
 const SOLANA_THRESHOLD = 2;
 const BUYERS = 3;
+/** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
+const NETTING_VAULTS = 2;
+const logMessagePublished = parseAbi([
+  "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
+]);
 
 /**
  * Starts the whole local world on 127.0.0.1: two anvil chains with the real LayerZero V2 and Wormhole contracts
  * (payment chain evm-a, home chain evm-b), slabridge's contracts deployed and wired, one demo model per demo host
- * listed on the payment chain over LayerZero; LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
+ * listed on evm-a's escrow over LayerZero and on the home chain's own escrow over Wormhole self-delivery (buyers pay
+ * on both), netting vaults per chain set on the registry (dedicated dev accounts on EVM, the vault on Solana); LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
  * vault; the devnet guardian; a DynamoDB-compatible server with slabridge's tables. Writes a manifest validated by
  * the shared schema.
  *
@@ -95,7 +101,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const [evm, solana, dynamo, hosts] = await Promise.all([
       startEvmDevnet({
         chains: defaultEvmDevnetChains,
-        demoAccounts: PROBERS + 2 + BUYERS,
+        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS,
         onProgress: progress,
       }).then((devnet) => {
         stops.push(() => devnet.stop());
@@ -126,7 +132,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const probers = demo.slice(0, PROBERS);
     const creator = at(demo, PROBERS);
     const hostSigner = at(demo, PROBERS + 1);
-    const evmBuyers = demo.slice(PROBERS + 2);
+    const evmBuyers = demo.slice(PROBERS + 2, PROBERS + 2 + BUYERS);
+    const vaultKeys = demo.slice(PROBERS + 2 + BUYERS);
 
     progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
     const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
@@ -140,6 +147,15 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const solanaBuyerRefs = solanaBuyers.map((key, i) => writeKeyFile(dir, `solana-buyer-${i}`, key));
     const solanaEmitter = toHex(solanaFixture.multisig.toBytes());
 
+    // EVM: a dedicated dev account per chain. Solana: the vault token account itself (payouts netted there stay in
+    // the vault; the Solana payout code transfers out of the vault, so it names the vault as the destination).
+    const nettingVaults: Array<{ chainId: number; account: Hex; key?: KeyReference }> = [
+      ...evm.manifest.chains.map((chain, i) => {
+        const key = at(vaultKeys, i);
+        return { chainId: chain.chainId, account: pad(key.address), key: asKeyRef(key) };
+      }),
+      { chainId: SOLANA_CHAIN_ID, account: toHex(solanaFixture.vault.toBytes()) },
+    ];
     const chainOf = (chainId: number) => {
       const chain = evm.manifest.chains.find((c) => c.chainId === chainId);
       if (!chain) throw new Error(`devnet: chain ${chainId} missing`);
@@ -155,6 +171,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       solanaEmitter,
       minEpochSeconds: 1,
       protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
+      nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
       onProgress: progress,
     });
     const home = required(contracts.get(HOME_CHAIN_ID), "home contracts");
@@ -196,24 +213,6 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       });
     }
 
-    progress("list the demo models on evm-a over LayerZero (DVN verify, commit, lzReceive)");
-    const relayer = evm.layerZeroRelayer(HOME_CHAIN_ID, PAYMENT_CHAIN_ID);
-    for (const model of models) {
-      await publishListing(evm, registry, home.layerZeroMessenger, BigInt(model.modelId), model, relayer);
-    }
-    const escrow = required(payment.escrow, "escrow");
-    for (const model of models) {
-      const listing = await evm.clients(PAYMENT_CHAIN_ID).publicClient.readContract({
-        address: escrow,
-        abi: escrowAbi,
-        functionName: "listing",
-        args: [BigInt(model.modelId)],
-      });
-      if (Number(listing.epochSeconds) !== epochSeconds) {
-        throw new Error(`devnet: model ${model.modelId} is not listed on the escrow after relaying`);
-      }
-    }
-
     progress("start the devnet guardian (observes both Wormhole cores)");
     const guardian = await startDevnetGuardian({
       chains: evm.manifest.chains.map((chain) => ({
@@ -224,6 +223,33 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       })),
     });
     stops.push(() => guardian.close());
+
+    progress("list the demo models on evm-a over LayerZero (DVN verify, commit, lzReceive)");
+    const relayer = evm.layerZeroRelayer(HOME_CHAIN_ID, PAYMENT_CHAIN_ID);
+    for (const model of models) {
+      await publishListing(evm, registry, home.layerZeroMessenger, BigInt(model.modelId), model, relayer);
+    }
+    progress("list the demo models on the home chain's own escrow over Wormhole (self-delivered VAA)");
+    for (const model of models) {
+      await publishHomeListing(evm, guardian, registry, home.wormholeMessenger, BigInt(model.modelId));
+    }
+    for (const [chainId, deployed] of [
+      [PAYMENT_CHAIN_ID, payment],
+      [HOME_CHAIN_ID, home],
+    ] as const) {
+      const escrow = required(deployed.escrow, `escrow of ${chainId}`);
+      for (const model of models) {
+        const listing = await evm.clients(chainId).publicClient.readContract({
+          address: escrow,
+          abi: escrowAbi,
+          functionName: "listing",
+          args: [BigInt(model.modelId)],
+        });
+        if (Number(listing.epochSeconds) !== epochSeconds) {
+          throw new Error(`devnet: model ${model.modelId} is not listed on the escrow of ${chainId} after relaying`);
+        }
+      }
+    }
 
     const manifest = parseDeploymentManifest({
       version: 1,
@@ -254,6 +280,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
             ...(deployed.revenueLedger ? { revenueLedger: deployed.revenueLedger } : {}),
             ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
             ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
+            ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
             layerZeroMessenger: deployed.layerZeroMessenger,
             wormholeMessenger: deployed.wormholeMessenger,
           },
@@ -288,6 +315,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         probers: probers.map(asKeyRef),
         proberThreshold: PROBER_THRESHOLD,
         demoBuyers: [...evmBuyers.map(asKeyRef), ...solanaBuyerRefs],
+        nettingVaults,
       },
     } satisfies DeploymentManifest);
     const manifestPath = path.join(dir, "manifest.json");
@@ -340,6 +368,63 @@ async function publishListing(
   if (outcomes.length !== 1 || outcomes[0]?.status !== "delivered") {
     throw new Error(`devnet: listing of model ${modelId} was not delivered (${outcomes.map((o) => o.status)})`);
   }
+}
+
+/**
+ * Lists a model on the home chain's own escrow: LayerZero has no pathway to its own endpoint, so the registry sends
+ * through the home Wormhole messenger to this chain, and the guardian's VAA is delivered back to the same messenger.
+ */
+async function publishHomeListing(
+  evm: EvmDevnet,
+  guardian: DevnetGuardian,
+  registry: Address,
+  messenger: Address,
+  modelId: bigint,
+): Promise<void> {
+  const clients = evm.clients(HOME_CHAIN_ID);
+  const chain = evm.manifest.chains.find((c) => c.chainId === HOME_CHAIN_ID);
+  if (!chain) throw new Error("devnet: home chain missing");
+  const [anyone] = await clients.accounts();
+  if (!anyone) throw new Error("devnet: no account to publish listings with");
+  // The Wormhole core's message fee (0 on the devnet); the registry pays the exact quote and returns the change.
+  const fee = await clients.publicClient.readContract({
+    address: chain.wormhole.core,
+    abi: parseAbi(["function messageFee() view returns (uint256)"]),
+    functionName: "messageFee",
+  });
+  const receipt = await submitTransaction(clients.publicClient, `publish home listing of model ${modelId}`, () =>
+    clients.wallet(anyone).writeContract({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "publishListing",
+      args: [modelId, HOME_CHAIN_ID, messenger],
+      value: fee,
+    }),
+  );
+  const [published] = parseEventLogs({ abi: logMessagePublished, logs: receipt.logs }).filter(
+    (log) => log.address.toLowerCase() === chain.wormhole.core.toLowerCase(),
+  );
+  if (!published) throw new Error(`devnet: home listing of model ${modelId} published no Wormhole message`);
+  const id = {
+    chain: chain.wormhole.wormholeChainId,
+    emitter: pad(messenger).slice(2).toLowerCase(),
+    sequence: published.args.sequence,
+  };
+  let vaa = guardian.store.get(id);
+  for (let i = 0; vaa === undefined && i < 50; i++) {
+    await guardian.observer.pollOnce();
+    vaa = guardian.store.get(id);
+  }
+  if (!vaa) throw new Error(`devnet: the guardian did not sign the home listing of model ${modelId}`);
+  const vaaBytes = toHex(vaa);
+  await submitTransaction(clients.publicClient, `deliver home listing of model ${modelId}`, () =>
+    clients.wallet(anyone).writeContract({
+      address: messenger,
+      abi: wormholeMessengerAbi,
+      functionName: "receiveVaa",
+      args: [vaaBytes],
+    }),
+  );
 }
 
 function writeKeyFile(dir: string, name: string, key: Keypair): KeyReference {

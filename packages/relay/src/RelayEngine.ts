@@ -13,6 +13,7 @@ import {
   type Transport,
   type TransportName,
 } from "@slabridge/core";
+import type { PayoutPublisher } from "./PayoutPublisher.ts";
 import type { ReceiptSource } from "./ReceiptSource.ts";
 import type { SettlementTarget } from "./SettlementTarget.ts";
 
@@ -29,6 +30,15 @@ export interface RelayEngineOptions {
   maxPaymentsPerBatch: number;
   /** Escrows that refund and release, by payment chain id (refund and settle jobs). */
   settlementTargets?: ReadonlyMap<number, SettlementTarget>;
+  /**
+   * Publishes a released epoch's payouts from the home chain (settle jobs). Absent: a settle job ends at the release.
+   */
+  payouts?: PayoutPublisher;
+  /**
+   * How long a settle job's claim on publishing payouts holds (default 5 min, the sweep's `stuckAfterMs`): other
+   * workers wait while it holds; after it, the claim holder is taken for dead and the payouts are checked again.
+   */
+  payoutClaimMs?: number;
   /** Payments refunded per refund transaction (stage config `batching.maxRefundsPerTransaction`). Default 100. */
   maxRefundsPerTransaction?: number;
   /**
@@ -59,6 +69,20 @@ export class NotReadyError extends SlabridgeError {
     readonly retryAt: number,
   ) {
     super(reason, { retryable: true });
+  }
+}
+
+/** `destinationTransaction` of a settle job that claimed its payouts before sending anything. */
+const PAYOUT_CLAIM_MARKER = "payouts-claimed";
+
+/** Another worker holds the claim on a settle job's payouts: not a failure, nothing is written; it finishes them. */
+export class PayoutsClaimedError extends SlabridgeError {
+  override readonly name = "PayoutsClaimedError" as const;
+  constructor(
+    jobId: string,
+    readonly claimEndsAt: number,
+  ) {
+    super(`job ${jobId}: payouts are being published by another worker`, { retryable: true });
   }
 }
 
@@ -120,10 +144,12 @@ export class RelayEngine {
           continue;
         case "finalized":
         case "submitted": {
+          // The work may move the job itself (a settle job claims its payouts); failures are recorded on that state.
+          const current: { job: FinalizedJob | SubmittedJob } = { job };
           try {
-            await this.#work(job);
+            await this.#work(job, current);
           } catch (error) {
-            const failed = await this.#fail(job, error);
+            const failed = await this.#fail(current.job, error);
             if (failed) return failed;
           }
           continue;
@@ -175,7 +201,7 @@ export class RelayEngine {
     return true;
   }
 
-  async #work(job: FinalizedJob | SubmittedJob): Promise<void> {
+  async #work(job: FinalizedJob | SubmittedJob, current: { job: FinalizedJob | SubmittedJob }): Promise<void> {
     switch (job.kind) {
       case "deliver-message":
         return this.#deliver(job);
@@ -184,7 +210,7 @@ export class RelayEngine {
       case "refund":
         return this.#refund(job);
       case "settle":
-        return this.#settle(job);
+        return this.#settle(job, current);
     }
   }
 
@@ -196,21 +222,68 @@ export class RelayEngine {
   }
 
   /**
-   * Releases a settled (model, epoch) exactly once. Refunds still pending are pushed first (the same idempotent
-   * loop as a refund job), since the escrow releases only after the last refund.
+   * Releases a settled (model, epoch) exactly once, then publishes its payouts to this chain from the home chain, in
+   * payout index order (the escrow gives the rounding dust to the payout that completes 10,000 bps). Refunds still
+   * pending are pushed first (the same idempotent loop as a refund job), since the escrow releases only after the
+   * last refund. Each payout is checked right before it is published (destination paid bit, home PayoutPublished
+   * logs), so a crash between a publish and its record never publishes it again; and one worker at a time publishes:
+   * it claims the job (finalized -> submitted, one conditional write) first, others wait while the claim holds.
    */
-  async #settle(job: FinalizedJob | SubmittedJob): Promise<void> {
+  async #settle(job: FinalizedJob | SubmittedJob, current: { job: FinalizedJob | SubmittedJob }): Promise<void> {
     const { target, modelId, epoch } = this.#settlement(job);
-    if ((await target.state(modelId, epoch)).released) return this.#confirm(job, "", true);
-    await this.#refundAll(target, modelId, epoch);
-    try {
-      const { transaction } = await target.release(modelId, epoch);
-      await this.#confirm(job, transaction, false);
-    } catch (error) {
-      // Another worker released between our read and our send (the escrow reverts the second release): done.
-      if ((await target.state(modelId, epoch)).released) return this.#confirm(job, "", true);
-      throw error;
+    if (job.status === "submitted") {
+      const claimEndsAt = job.submittedAt + this.#payoutClaimMs();
+      if (this.#o.clock.now() < claimEndsAt) throw new PayoutsClaimedError(job.id, claimEndsAt);
+      // The claim holder died (or is far too slow): back to finalized without spending an attempt, check again.
+      throw new NotReadyError("payout claim expired; checking the payouts again", this.#o.clock.now());
     }
+    let last = "";
+    if (!(await target.state(modelId, epoch)).released) {
+      last = await this.#refundAll(target, modelId, epoch);
+      try {
+        last = (await target.release(modelId, epoch)).transaction;
+      } catch (error) {
+        // Another worker released between our read and our send (the escrow reverts the second release): go on.
+        if (!(await target.state(modelId, epoch)).released) throw error;
+      }
+    }
+    const payouts = this.#o.payouts;
+    const serves = payouts?.servesChain(job.destinationChainId) ?? false;
+    const open = payouts && serves ? await this.#openPayouts(payouts, job.destinationChainId, modelId, epoch) : [];
+    if (!payouts || open.length === 0) return this.#confirm(job, last, last === "");
+
+    const claimed: SubmittedJob = {
+      ...this.#base(job),
+      status: "submitted",
+      confirmations: job.confirmations,
+      // A claim, not a send yet: the release (if this call made it) or a marker, since the field must not be empty.
+      destinationTransaction: last || PAYOUT_CLAIM_MARKER,
+      submittedAt: this.#o.clock.now(),
+    };
+    if (!(await this.#move(job, claimed))) return; // another worker claimed it: the caller re-reads and waits
+    current.job = claimed;
+    let published = 0;
+    for (const index of open) {
+      // Asked again right before sending: the claim keeps other workers out, this keeps a stale list honest.
+      if ((await payouts.status(job.destinationChainId, modelId, epoch, index)) !== "open") continue;
+      last = (await payouts.publish(job.destinationChainId, modelId, epoch, index)).transaction;
+      published++;
+    }
+    await this.#confirm(claimed, last, last === "" && published === 0);
+  }
+
+  /** Payout indexes of the (model, epoch) not yet paid on `chainId` nor published to it, in index order. */
+  async #openPayouts(payouts: PayoutPublisher, chainId: number, modelId: bigint, epoch: bigint): Promise<number[]> {
+    const count = await payouts.payoutCount(modelId, epoch);
+    const open: number[] = [];
+    for (let index = 0; index < count; index++) {
+      if ((await payouts.status(chainId, modelId, epoch, index)) === "open") open.push(index);
+    }
+    return open;
+  }
+
+  #payoutClaimMs(): number {
+    return this.#o.payoutClaimMs ?? this.#o.stuckAfterMs ?? 300_000;
   }
 
   /** Pushes refund batches until the escrow's cursor reaches the end; returns the last transaction we sent, or "". */
@@ -295,6 +368,7 @@ export class RelayEngine {
   /** Records a failure; returns an outcome when processing should stop for now. */
   async #fail(job: FinalizedJob | SubmittedJob, error: unknown): Promise<ProcessOutcome | undefined> {
     const now = this.#o.clock.now();
+    if (error instanceof PayoutsClaimedError) return { jobId: job.id, result: "waiting", job };
     if (error instanceof NotReadyError) {
       // Not a failure of ours: park it until it can be ready, without spending an attempt.
       const parked: FailedJob = {
@@ -305,6 +379,8 @@ export class RelayEngine {
         nextAttemptAt: error.retryAt,
       };
       if (!(await this.#o.jobs.transition(job, parked))) return undefined;
+      // Ready again already (e.g. an expired payout claim): go on, the loop moves it back to work.
+      if (error.retryAt <= now) return undefined;
       return { jobId: job.id, result: "waiting", job: parked };
     }
     const retryable = error instanceof SlabridgeError ? error.retryable : true;

@@ -1,3 +1,4 @@
+export type { PayoutPublisher, PayoutStatus } from "./PayoutPublisher.ts";
 export {
   MalformedQueueMessageError,
   parseRelayQueueMessage,
@@ -8,6 +9,7 @@ export type { ReceiptProgress, ReceiptSource } from "./ReceiptSource.ts";
 export {
   MissingTransportError,
   NotReadyError,
+  PayoutsClaimedError,
   type ProcessOutcome,
   RelayEngine,
   type RelayEngineOptions,

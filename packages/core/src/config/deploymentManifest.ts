@@ -48,7 +48,14 @@ export const evmChainManifestSchema = z.object({
   stablecoin: z.object({ address: evmAddress, decimals: z.number().int().min(0).max(36), symbol: z.string() }),
   contracts: z
     .object({
-      escrow: evmAddress.optional().describe("payment-chain escrow"),
+      escrow: evmAddress
+        .optional()
+        .describe("escrow of a payment chain (the home chain has one too: buyers pay there)"),
+      messageRouter: evmAddress
+        .optional()
+        .describe(
+          "home chain: its Wormhole messenger's receiver (receipt batches to the ledger, the rest to its escrow)",
+        ),
       revenueLedger: evmAddress.optional().describe("home chain only"),
       modelRegistry: evmAddress.optional().describe("home chain only"),
       slaOracle: evmAddress.optional().describe("home chain only"),
@@ -115,6 +122,16 @@ export const deploymentManifestSchema = z
       probers: z.array(keyReferenceSchema).min(1),
       proberThreshold: z.number().int().min(1),
       demoBuyers: z.array(keyReferenceSchema),
+      nettingVaults: z
+        .array(
+          z.object({
+            chainId: z.number().int().positive().describe("slabridge chain id"),
+            account: bytes32.describe("the registry's nettingVault[chainId] (EVM: left-padded address)"),
+            key: keyReferenceSchema.optional().describe("its key; absent when it is the chain's own vault (Solana)"),
+          }),
+        )
+        .optional()
+        .describe("per chain, where payouts of payees paid out elsewhere go (netted and bridged onward from there)"),
     }),
   })
   .superRefine((manifest, ctx) => {

@@ -91,6 +91,20 @@ describe("parseDeploymentManifest", () => {
     );
   });
 
+  it("accepts netting vaults per chain, with a key for EVM accounts and none for the Solana vault", () => {
+    const manifest = validManifest();
+    manifest.keys.nettingVaults = [
+      { chainId: 31_337, account: `0x${"00".repeat(12)}${address(20).slice(2)}`, key: anvil(11) },
+      { chainId: 1_399_811_169, account: `0x${"ab".repeat(32)}` },
+    ];
+    const parsed = parseDeploymentManifest(JSON.parse(JSON.stringify(manifest)));
+    expect(parsed.keys.nettingVaults?.map((vault) => vault.chainId)).toEqual([31_337, 1_399_811_169]);
+    manifest.keys.nettingVaults = [{ chainId: 31_337, account: address(20) }];
+    expect(() => parseDeploymentManifest(manifest)).toThrow(
+      /keys\.nettingVaults\.0\.account: must be 0x-prefixed 32 bytes/,
+    );
+  });
+
   it("rejects a home chain that is not in the list", () => {
     const manifest = validManifest();
     manifest.homeChainId = 1;

@@ -47,6 +47,26 @@ describe("parseStageConfig", () => {
     expect(findRoute(config, { source: 31_337, destination: 31_338, kind: "Payout" })).toBeUndefined();
   });
 
+  it("accepts a same-chain route over Wormhole only", () => {
+    const config = devnet();
+    config.routes.push({ source: 31_338, destination: 31_338, kind: "Verdict", transport: "wormhole" });
+    expect(
+      findRoute(parseStageConfig(config), { source: 31_338, destination: 31_338, kind: "Verdict" })?.transport,
+    ).toBe("wormhole");
+    config.routes.push({ source: 31_338, destination: 31_338, kind: "Payout", transport: "layerzero" });
+    config.routes.push({
+      source: 31_338,
+      destination: 31_338,
+      kind: "ReceiptBatch",
+      transport: "wormhole",
+      fallback: "layerzero",
+    });
+    const issues = issuesOf(config);
+    const message = "a same-chain route must use wormhole alone (LayerZero cannot send to its own endpoint)";
+    expect(issues).toContain(`routes.4.transport: ${message}`);
+    expect(issues).toContain(`routes.5.transport: ${message}`);
+  });
+
   it("names the bad field of each mistake", () => {
     const config = devnet();
     config.routes.push({ source: 31_337, destination: 5, kind: "Verdict", transport: "wormhole" });

@@ -145,8 +145,14 @@ export const stageConfigSchema = z
           ctx.addIssue({ code: "custom", path: ["routes", i, end], message: `chain ${route[end]} is not in chains` });
         }
       }
-      if (route.source === route.destination) {
-        ctx.addIssue({ code: "custom", path: ["routes", i, "destination"], message: "equals the source" });
+      // A chain that is home and payment chain at once talks to itself: only Wormhole can (a VAA is delivered back
+      // to the messenger that emitted it); LayerZero has no pathway to its own endpoint id.
+      if (route.source === route.destination && (route.transport !== "wormhole" || route.fallback !== undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "transport"],
+          message: "a same-chain route must use wormhole alone (LayerZero cannot send to its own endpoint)",
+        });
       }
       if (route.fallback === route.transport) {
         ctx.addIssue({ code: "custom", path: ["routes", i, "fallback"], message: "equals the primary transport" });

@@ -4,6 +4,8 @@ import {
   escrowBytecode,
   layerZeroMessengerAbi,
   layerZeroMessengerBytecode,
+  messageRouterAbi,
+  messageRouterBytecode,
   modelRegistryAbi,
   modelRegistryBytecode,
   modelRegistryLinkReferences,
@@ -44,6 +46,8 @@ export interface SlabridgeChainContracts {
   modelRegistry?: Address;
   modelTerms?: Address;
   slaOracle?: Address;
+  /** Home chain: receiver of its Wormhole messenger (receipt batches to the ledger, the rest to the home escrow). */
+  messageRouter?: Address;
   layerZeroMessenger: Address;
   wormholeMessenger: Address;
 }
@@ -64,14 +68,21 @@ export interface DeploySlabridgeOptions {
   minEpochSeconds: number;
   /** Protocol fee floor in bps and its recipient (on the home chain). */
   protocolFee: { minBps: number; recipient: Address };
+  /**
+   * Netting vault per slabridge chain id (bytes32 account), set on the registry: payouts for payees whose payout
+   * chain is elsewhere go there on that chain.
+   */
+  nettingVaults?: ReadonlyMap<number, Hex>;
   onProgress?: (step: string) => void;
 }
 
 /**
  * Deploys slabridge's contracts on every devnet chain and wires them: LayerZero peers and enforced options, Wormhole
  * emitters (including the Solana emitter on the home chain), the messengers' allowed senders and receivers, and the
- * receivers' registered messengers. Home chain: ModelRegistry (+ linked ModelTerms), SlaOracle, RevenueLedger;
- * every other chain: an Escrow in that chain's stablecoin.
+ * receivers' registered messengers. Home chain: ModelRegistry (+ linked ModelTerms), SlaOracle, RevenueLedger, and an
+ * Escrow of its own (buyers pay on the home chain too); every other chain: an Escrow in that chain's stablecoin.
+ * LayerZero cannot send to its own endpoint id, so the home chain's Wormhole messenger trusts its own emitter and
+ * delivers home <-> home-escrow messages to itself, through a MessageRouter (a messenger has one receiver).
  *
  * @example const contracts = await deploySlabridge({ chains, clients, deployer, homeChainId: 31338, ... });
  */
@@ -121,6 +132,16 @@ export async function deploySlabridge(options: DeploySlabridgeOptions): Promise<
         const revenueLedger = await deploy("RevenueLedger", revenueLedgerAbi, revenueLedgerBytecode, [
           options.deployer,
         ]);
+        say("deploy the home escrow and its message router");
+        const escrow = await deploy("Escrow", escrowAbi, escrowBytecode, [
+          options.deployer,
+          chain.stablecoin.address,
+          chain.chainId,
+          home.chainId,
+        ]);
+        const messageRouter = await deploy("MessageRouter", messageRouterAbi, messageRouterBytecode, [
+          options.deployer,
+        ]);
         result.set(chain.chainId, {
           layerZeroMessenger,
           wormholeMessenger,
@@ -128,6 +149,8 @@ export async function deploySlabridge(options: DeploySlabridgeOptions): Promise<
           modelRegistry,
           slaOracle,
           revenueLedger,
+          escrow,
+          messageRouter,
         });
       } else {
         say("deploy escrow");
@@ -245,6 +268,17 @@ async function wireChain(
     await send("registry setSlaOracle", () =>
       wallet.writeContract({ address: registry, abi: modelRegistryAbi, functionName: "setSlaOracle", args: [oracle] }),
     );
+    for (const [vaultChain, vault] of options.nettingVaults ?? []) {
+      await send(`registry setNettingVault(${vaultChain})`, () =>
+        wallet.writeContract({
+          address: registry,
+          abi: modelRegistryAbi,
+          functionName: "setNettingVault",
+          args: [vaultChain, vault],
+        }),
+      );
+    }
+    await wireHomeEscrow(options, chain, mine, send);
   } else {
     const escrow = required(mine.escrow, "escrow");
     for (const messenger of [lz.address, wh.address]) {
@@ -265,6 +299,76 @@ async function wireChain(
       );
     }
   }
+}
+
+/**
+ * The home chain's own escrow: its Wormhole messenger trusts its own emitter for this chain and delivers to a
+ * MessageRouter, which hands receipt batches to the ledger and listings, verdicts and payouts to the escrow (both
+ * check that the source is this chain). The escrow sends its receipt batches through the same messenger.
+ */
+async function wireHomeEscrow(
+  options: DeploySlabridgeOptions,
+  chain: EvmDevnetChain,
+  mine: SlabridgeChainContracts,
+  send: (label: string, write: () => Promise<Hex>) => Promise<unknown>,
+): Promise<void> {
+  const wallet = options.clients(chain.chainId).wallet(options.deployer);
+  const escrow = required(mine.escrow, "home escrow");
+  const router = required(mine.messageRouter, "messageRouter");
+  const ledger = required(mine.revenueLedger, "revenueLedger");
+  const wh = { address: mine.wormholeMessenger, abi: wormholeMessengerAbi } as const;
+  const routerContract = { address: router, abi: messageRouterAbi } as const;
+  await send("Wormhole setEmitter (self)", () =>
+    wallet.writeContract({
+      ...wh,
+      functionName: "setEmitter",
+      args: [chain.wormhole.wormholeChainId, pad(mine.wormholeMessenger), chain.chainId],
+    }),
+  );
+  await send("router setMessenger(Wormhole)", () =>
+    wallet.writeContract({ ...routerContract, functionName: "setMessenger", args: [mine.wormholeMessenger, true] }),
+  );
+  // MessageCodec kinds: 1 ModelListing, 2 ReceiptBatch, 3 Verdict, 4 Payout.
+  for (const [kind, target] of [
+    [1, escrow],
+    [2, ledger],
+    [3, escrow],
+    [4, escrow],
+  ] as const) {
+    await send(`router setRoute(${kind})`, () =>
+      wallet.writeContract({ ...routerContract, functionName: "setRoute", args: [kind, target] }),
+    );
+  }
+  await send("ledger setMessenger(router)", () =>
+    wallet.writeContract({
+      address: ledger,
+      abi: revenueLedgerAbi,
+      functionName: "setMessenger",
+      args: [router, true],
+    }),
+  );
+  // The router delivers to the escrow; the messenger is what the escrow sends its receipt batches through.
+  for (const messenger of [router, mine.wormholeMessenger]) {
+    await send("home escrow setMessenger", () =>
+      wallet.writeContract({ address: escrow, abi: escrowAbi, functionName: "setMessenger", args: [messenger, true] }),
+    );
+  }
+  await send("Wormhole setSender(home escrow)", () =>
+    wallet.writeContract({
+      address: mine.wormholeMessenger,
+      abi: messengerConfigAbi,
+      functionName: "setSender",
+      args: [escrow, true],
+    }),
+  );
+  await send("Wormhole setReceiver(router)", () =>
+    wallet.writeContract({
+      address: mine.wormholeMessenger,
+      abi: messengerConfigAbi,
+      functionName: "setReceiver",
+      args: [router],
+    }),
+  );
 }
 
 function deployerFor(clients: DevnetClients, deployer: Address) {
