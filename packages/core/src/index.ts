@@ -112,6 +112,26 @@ export type {
   Transport,
 } from "./ports/ports.ts";
 export {
+  assertPayeeTable,
+  type ChainSupply,
+  type ConservationInput,
+  type ConservationReport,
+  checkConservation,
+  type EpochRelease,
+  type HolderBalance,
+  type InFlightTransfer,
+  InvalidNettingInputError,
+  type NettingPlan,
+  type PayeeShare,
+  planNetting,
+  type SettlementPayee,
+  settlePositions,
+  splitRelease,
+  type VaultPayout,
+  type VaultPosition,
+  type VaultTransfer,
+} from "./settlement/index.ts";
+export {
   type EvaluateEpochInput,
   effectiveLatencyMs,
   evaluateEpoch,
