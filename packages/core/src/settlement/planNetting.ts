@@ -98,7 +98,7 @@ export function settlePositions(positions: readonly VaultPosition[]): VaultTrans
     const from = surpluses[s];
     const to = deficits[d];
     if (!from || !to) break;
-    const amount = from.left < to.left ? from.left : to.left;
+    const amount = smaller(from.left, to.left);
     transfers.push({ from: from.chain, to: to.chain, amount });
     from.left -= amount;
     to.left -= amount;
@@ -106,6 +106,12 @@ export function settlePositions(positions: readonly VaultPosition[]): VaultTrans
     if (to.left === 0n) d++;
   }
   return transfers;
+}
+
+/** Math.min for bigints. */
+function smaller(a: bigint, b: bigint): bigint {
+  if (a < b) return a;
+  return b;
 }
 
 function compare(a: string, b: string): number {
