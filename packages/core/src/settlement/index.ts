@@ -9,6 +9,7 @@ export {
 } from "./checkConservation.ts";
 export { InvalidNettingInputError } from "./errors.ts";
 export { planNetting, settlePositions } from "./planNetting.ts";
+export { type PaidOutEvent, type ReleaseFromPayouts, releaseFromPayouts } from "./releaseFromPayouts.ts";
 export { assertPayeeTable, splitRelease } from "./splitRelease.ts";
 export type {
   EpochRelease,

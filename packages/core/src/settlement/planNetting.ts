@@ -38,7 +38,7 @@ export function planNetting(releases: readonly EpochRelease[]): NettingPlan {
     seen.add(key);
     for (const [sourceChain, released] of [...release.released].sort(([a], [b]) => a - b)) {
       assertChainId(sourceChain, `${field}.released`);
-      const amounts = splitRelease(released, release.payees, `${field}.payees`);
+      const amounts = splitRelease(released, release.payees, `${field}.payees`, release.dustIndex?.get(sourceChain));
       add(holdings, sourceChain, 0n);
       release.payees.forEach((payee, payoutIndex) => {
         const amount = amounts[payoutIndex] ?? 0n;

@@ -8,6 +8,9 @@ import type { SettlementPayee } from "./types.ts";
  * gets what is left (the rounding dust of the earlier ones); entries after it (0 bps) get 0. The result has one
  * amount per entry, in table order, and sums to `released`.
  *
+ * When the escrow's payouts were delivered out of index order, the entry that completed 10,000 bps (and took the
+ * dust) is `dustIndex`; every other entry gets its floor.
+ *
  * Throws {@link InvalidNettingInputError} when the shares do not sum to 10,000 or `released` is negative.
  *
  * @example
@@ -16,9 +19,23 @@ import type { SettlementPayee } from "./types.ts";
  * // [33n, 67n]
  * ```
  */
-export function splitRelease(released: bigint, payees: readonly SettlementPayee[], field = "payees"): bigint[] {
+export function splitRelease(
+  released: bigint,
+  payees: readonly SettlementPayee[],
+  field = "payees",
+  dustIndex?: number,
+): bigint[] {
   assertPayeeTable(payees, field);
   if (released < 0n) throw new InvalidNettingInputError(field, `released amount ${released} is negative`);
+  if (dustIndex !== undefined) {
+    // The escrow's payouts arrived out of index order: the one that completed 10,000 bps took the dust.
+    if (!Number.isInteger(dustIndex) || dustIndex < 0 || dustIndex >= payees.length) {
+      throw new InvalidNettingInputError(`${field}.dustIndex`, `${dustIndex} is not an index of the table`);
+    }
+    const floors = payees.map((p) => (released * BigInt(p.shareBps)) / BigInt(BPS));
+    const others = floors.reduce((sum, a, i) => (i === dustIndex ? sum : sum + a), 0n);
+    return floors.map((a, i) => (i === dustIndex ? released - others : a));
+  }
   const amounts: bigint[] = [];
   let totalBps = 0;
   let paid = 0n;

@@ -19,6 +19,11 @@ export interface EpochRelease {
   payees: readonly SettlementPayee[];
   /** Released amount R_c per payment chain c (base units). */
   released: ReadonlyMap<number, bigint>;
+  /**
+   * Per payment chain, the payout index that took the rounding dust when the escrow's payouts arrived out of index
+   * order (see `releaseFromPayouts`); absent: the entry completing 10,000 bps in index order.
+   */
+  dustIndex?: ReadonlyMap<number, number>;
 }
 
 /** One payee's share of one chain's release. */
