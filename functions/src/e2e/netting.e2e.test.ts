@@ -13,7 +13,7 @@ import { type Address, getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvmNettingVault } from "../context/netting/EvmNettingVault.ts";
-import { NettingVaultNotReadyError } from "../context/netting/errors.ts";
+import { InvalidNettingRoundError, NettingVaultNotReadyError } from "../context/netting/errors.ts";
 import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import { runNettingRound } from "../context/netting/runNettingRound.ts";
 
@@ -205,6 +205,19 @@ describe("netting round on the devnet", () => {
     expect([await vaultNonce(A), await vaultNonce(B)]).toEqual(before);
   });
 
+  it("refuses a round whose vault receipts differ from the plan, sending nothing", async () => {
+    const { transport, vaults, eids } = world();
+    const vaultReceived = new Map([
+      [A, HELD_A],
+      [B, HELD_B - 1n],
+    ]);
+    const before = [await vaultNonce(A), await vaultNonce(B)];
+    await expect(
+      runNettingRound({ roundId: "round-1", releases: [release], vaults, eids, transport, vaultReceived }),
+    ).rejects.toThrow(InvalidNettingRoundError);
+    expect([await vaultNonce(A), await vaultNonce(B)]).toEqual(before);
+  });
+
   it("survives a crash after the OFT send and one after a payout; the net crosses A -> B once", async () => {
     const run = (hooks?: ReturnType<typeof crashAfter>) => {
       const { transport, vaults, eids } = world();
@@ -214,6 +227,10 @@ describe("netting round on the devnet", () => {
         vaults,
         eids,
         transport,
+        vaultReceived: new Map([
+          [A, HELD_A],
+          [B, HELD_B],
+        ]),
         ...(hooks ? { hooks } : {}),
       });
     };

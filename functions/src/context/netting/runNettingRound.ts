@@ -12,6 +12,7 @@ import { type Address, getAddress, type Hash, type Hex, isAddress } from "viem";
 import type { EvmNettingVault, VaultHooks } from "./EvmNettingVault.ts";
 import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
 import { nettingStepId } from "./nettingStepId.ts";
+import type { readEscrowPayouts } from "./readEscrowPayouts.ts";
 
 /** Input of {@link runNettingRound}. */
 export interface NettingRoundInput {
@@ -25,6 +26,11 @@ export interface NettingRoundInput {
   eids: ReadonlyMap<number, number>;
   /** Delivers OFT packets (the LayerZeroTransport, with the stablecoins among the chains' OApps). */
   transport: Pick<Transport, "messagesIn" | "deliver">;
+  /**
+   * What the escrows paid each chain's vault for the round's (model, epoch)s (core's `releaseFromPayouts` over
+   * {@link readEscrowPayouts}). When given, every listed chain's planned holdings must equal it, or nothing is sent.
+   */
+  vaultReceived?: ReadonlyMap<number, bigint>;
   hooks?: VaultHooks;
 }
 
@@ -95,6 +101,12 @@ const SOLANA_LEG =
 export async function runNettingRound(input: NettingRoundInput): Promise<NettingRecord> {
   const plan = planNetting(input.releases);
   const evm = (chain: number) => chain !== SOLANA_CHAIN_ID;
+  for (const [chain, received] of input.vaultReceived ?? []) {
+    const holdings = plan.positions.find((p) => p.chain === chain)?.holdings ?? 0n;
+    if (holdings !== received) {
+      throw new InvalidNettingRoundError(`the vault on chain ${chain} received ${received}, the plan says ${holdings}`);
+    }
+  }
   for (const position of plan.positions) {
     if (!evm(position.chain)) continue;
     if (!input.vaults.has(position.chain)) {
