@@ -9,11 +9,13 @@ import {
 import { type Devnet, startDevnet, submitTransaction } from "@slabridge/devnet";
 import type { EvmSubmitter } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
+import { Connection } from "@solana/web3.js";
 import { type Address, getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvmNettingVault } from "../context/netting/EvmNettingVault.ts";
 import { InvalidNettingRoundError, NettingVaultNotReadyError } from "../context/netting/errors.ts";
+import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import { runNettingRound } from "../context/netting/runNettingRound.ts";
 
@@ -132,6 +134,9 @@ function world() {
 }
 
 async function conservation() {
+  const { solana } = devnet.manifest;
+  if (!solana) throw new Error("the devnet has Solana");
+  const connection = new Connection(solana.rpcUrl, "confirmed");
   const ledger = await readStablecoinLedger(
     [chainA, chainB].map((c) => ({
       chainId: c.chainId,
@@ -140,6 +145,14 @@ async function conservation() {
       eid: c.layerZero.eid,
       roles: new Map([[vaultAccount.address, "vault"]]),
     })),
+    {
+      solana: await readSolanaStablecoinSupply(
+        connection,
+        solana.chainId,
+        solana.mint,
+        new Map([[solana.vault, "vault"]]),
+      ),
+    },
   );
   return { ledger, report: checkConservation(ledger) };
 }
@@ -192,6 +205,10 @@ describe("netting round on the devnet", () => {
     expect(report.violations).toEqual([]);
     expect(report.holds).toBe(true);
     expect(ledger.inFlight).toEqual([]);
+    // Solana is part of the check: its mint's supply is held by the vault and the funded buyers.
+    const solana = ledger.chains.find((c) => c.chain === SOLANA_CHAIN_ID);
+    expect(solana?.totalSupply).toBeGreaterThan(0n);
+    expect(solana?.balances.length).toBeGreaterThan(1);
     issued = ledger.issued;
   });
 
