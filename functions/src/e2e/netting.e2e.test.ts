@@ -15,6 +15,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvmNettingVault } from "../context/netting/EvmNettingVault.ts";
 import { InvalidNettingRoundError, NettingVaultNotReadyError } from "../context/netting/errors.ts";
+import { readRoundReleases } from "../context/netting/readRoundReleases.ts";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import { runNettingRound } from "../context/netting/runNettingRound.ts";
@@ -169,7 +170,7 @@ function crashAfter(n: number) {
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({ hosts: [] });
+  devnet = await startDevnet({ hosts: ["healthy"] });
   chainA = chainOf(A);
   chainB = chainOf(B);
   fromBlocks = new Map();
@@ -210,6 +211,25 @@ describe("netting round on the devnet", () => {
     expect(solana?.totalSupply).toBeGreaterThan(0n);
     expect(solana?.balances.length).toBeGreaterThan(1);
     issued = ledger.issued;
+  });
+
+  it("reads a round from the chains: the registry's payee table and the escrow's (here: no) payouts", async () => {
+    const home = devnet.evm.clients(B).publicClient;
+    const registry = chainB.contracts.modelRegistry as Address;
+    const read = await readRoundReleases({
+      home: { client: home, registry },
+      escrows: [{ chainId: A, client: devnet.evm.clients(A).publicClient, escrow: chainA.contracts.escrow as Address }],
+      vaults: new Map([[A, vaultAccount.address]]),
+      items: [{ modelId: 1n, epoch: 0n }],
+    });
+    const [model] = read.releases;
+    expect(model?.payees.reduce((sum, p) => sum + p.shareBps, 0)).toBe(10_000);
+    // The demo model pays its data contributor on Solana (a base58 key) and its host on evm-a.
+    expect(model?.payees.find((p) => p.chain === SOLANA_CHAIN_ID)?.account).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+    expect(model?.payees.some((p) => p.chain === A && /^0x[0-9a-f]{40}$/.test(p.account))).toBe(true);
+    // Nothing was paid out for this epoch: nothing released, nothing received.
+    expect(model?.released.size).toBe(0);
+    expect(read.vaultReceived.size).toBe(0);
   });
 
   it("refuses a round its vaults cannot pay, sending nothing", async () => {
