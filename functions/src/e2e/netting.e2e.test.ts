@@ -1,16 +1,18 @@
-import { devnetStablecoinAbi } from "@slabridge/contracts";
+import { devnetStablecoinAbi, escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
   checkConservation,
   type EpochRelease,
   type EvmChainManifest,
+  pickRefundBps,
   type SettlementPayee,
+  type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { type Devnet, startDevnet, submitTransaction } from "@slabridge/devnet";
-import type { EvmSubmitter } from "@slabridge/evm";
+import { buildSubmitReportTx, type EvmSubmitter, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { Connection } from "@solana/web3.js";
-import { type Address, getAddress } from "viem";
+import { type Address, getAddress, type Hex, pad } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EvmNettingVault } from "../context/netting/EvmNettingVault.ts";
@@ -344,5 +346,197 @@ describe("netting round on the devnet", () => {
     const { ledger, report } = await conservation();
     expect(report.holds).toBe(true);
     expect(ledger.issued).toBe(issued);
+  });
+});
+
+describe("netting after real escrow payouts (pay, verdict, release, payouts over LayerZero)", () => {
+  const MODEL = 1n; // the healthy demo host: no refund
+  const publicClient = (chainId: number) => devnet.evm.clients(chainId).publicClient;
+  const escrow = () => chainA.contracts.escrow as Address;
+  const registry = () => chainB.contracts.modelRegistry as Address;
+  const messenger = () => chainB.contracts.layerZeroMessenger as Address;
+  const anvilKey = (ref: (typeof devnet.manifest.keys)["deployer"] | undefined): Address => {
+    if (ref?.kind !== "anvil-dev-account") throw new Error("expected an anvil dev account");
+    return ref.address;
+  };
+
+  /** Delivers every LayerZero packet a home-chain transaction sent to evm-a, mining until it is final. */
+  async function deliverToA(hash: Hex): Promise<void> {
+    const { transport } = world();
+    for (const ref of await transport.messagesIn(B, hash)) {
+      for (let attempt = 0; ; attempt++) {
+        await publicClient(B).request({ method: "evm_mine" as never });
+        const outcome = await transport.deliver(ref, A).catch((e: unknown) => e);
+        if (!(outcome instanceof Error)) {
+          expect(outcome).toMatchObject({ status: "delivered" });
+          break;
+        }
+        if (outcome.name !== "NotFinalYetError" || attempt > 5) throw outcome;
+      }
+    }
+  }
+
+  async function passTime(chainId: number, endSeconds: bigint): Promise<void> {
+    const now = (await publicClient(chainId).getBlock({ blockTag: "latest" })).timestamp;
+    const delta = endSeconds > now ? Number(endSeconds - now) + 1 : 1;
+    await publicClient(chainId).request({ method: "evm_increaseTime" as never, params: [delta] as never });
+    await publicClient(chainId).request({ method: "evm_mine" as never });
+  }
+
+  it("nets what the escrow paid the vault: the creator's shares cross to evm-b once, the Solana share stays open", async () => {
+    const { issued: issuedBefore } = (await conservation()).ledger;
+    // A demo buyer pays 3 requests of the model on evm-a.
+    const buyer = anvilKey(devnet.manifest.keys.demoBuyers[0]);
+    const paid = 30_000n;
+    const walletA = devnet.evm.clients(A).wallet(buyer);
+    await submitTransaction(publicClient(A), "approve", () =>
+      walletA.writeContract({
+        address: chainA.stablecoin.address,
+        abi: devnetStablecoinAbi,
+        functionName: "approve",
+        args: [escrow(), paid],
+      }),
+    );
+    const epoch = await publicClient(A).readContract({
+      address: escrow(),
+      abi: escrowAbi,
+      functionName: "currentEpoch",
+      args: [MODEL],
+    });
+    await submitTransaction(publicClient(A), "pay", () =>
+      walletA.writeContract({ address: escrow(), abi: escrowAbi, functionName: "pay", args: [MODEL, paid] }),
+    );
+    const end = await publicClient(A).readContract({
+      address: escrow(),
+      abi: escrowAbi,
+      functionName: "epochEnd",
+      args: [MODEL, epoch],
+    });
+    await passTime(A, end);
+    await passTime(B, end);
+
+    // 2 of 3 probers sign a clean report; the oracle records it and the verdict goes to evm-a.
+    const clientsB = devnet.evm.clients(B);
+    const oracle = chainB.contracts.slaOracle as Address;
+    const terms = await publicClient(B).readContract({
+      address: registry(),
+      abi: modelRegistryAbi,
+      functionName: "slaTermsAt",
+      args: [MODEL, epoch],
+    });
+    const measured = { p50Ms: 40, p95Ms: 90, p99Ms: 120, uptimeBps: 10_000, sampleCount: 300 };
+    const report: SlaReport = {
+      modelId: MODEL,
+      epoch,
+      ...measured,
+      samplesRoot: `0x${"5b".repeat(32)}`,
+      refundBps: pickRefundBps(terms, measured),
+    };
+    expect(report.refundBps).toBe(0);
+    const probers = devnet.manifest.keys.probers.slice(0, 2).map((key) => {
+      const address = anvilKey(key);
+      return walletClientSigner(clientsB.wallet(address), address);
+    });
+    const { signatures } = await signSlaReport(report, { chainId: B, oracle }, probers);
+    const operator = deployer();
+    const walletB = clientsB.wallet(operator);
+    const submit = buildSubmitReportTx({ oracle, report, signatures });
+    await submitTransaction(publicClient(B), "submitReport", () =>
+      walletB.sendTransaction({ to: oracle, data: submit.data }),
+    );
+    const verdictTx = await submitTransaction(publicClient(B), "publishVerdict", () =>
+      walletB.writeContract({
+        address: oracle,
+        abi: slaOracleAbi,
+        functionName: "publishVerdict",
+        args: [MODEL, epoch, A, messenger()],
+      }),
+    );
+    await deliverToA(verdictTx.transactionHash);
+    await submitTransaction(publicClient(A), "release", () =>
+      devnet.evm
+        .clients(A)
+        .wallet(operator)
+        .writeContract({ address: escrow(), abi: escrowAbi, functionName: "release", args: [MODEL, epoch] }),
+    );
+
+    // The registry pays shares owed on other chains than evm-a to evm-a's netting vault.
+    await submitTransaction(publicClient(B), "setNettingVault", () =>
+      walletB.writeContract({
+        address: registry(),
+        abi: modelRegistryAbi,
+        functionName: "setNettingVault",
+        args: [A, pad(vaultAccount.address)],
+      }),
+    );
+    const table = await publicClient(B).readContract({
+      address: registry(),
+      abi: modelRegistryAbi,
+      functionName: "payees",
+      args: [MODEL, epoch],
+    });
+    const vaultBefore = await balanceOf(A, vaultAccount.address);
+    for (let index = 0; index < table.length; index++) {
+      const tx = await submitTransaction(publicClient(B), `publishPayout ${index}`, () =>
+        walletB.writeContract({
+          address: registry(),
+          abi: modelRegistryAbi,
+          functionName: "publishPayout",
+          args: [MODEL, epoch, A, index, messenger()],
+        }),
+      );
+      await deliverToA(tx.transactionHash);
+    }
+    const vaultGot = (await balanceOf(A, vaultAccount.address)) - vaultBefore;
+    // creator + validator + protocol fee (home chain) and the data contributor (Solana) went to the vault
+    expect(vaultGot).toBeGreaterThan(0n);
+    expect(vaultGot).toBeLessThan(paid);
+
+    // Read the round from the chains, check it against what the vault got, and net it.
+    const read = await readRoundReleases({
+      home: { client: publicClient(B), registry: registry() },
+      escrows: [{ chainId: A, client: publicClient(A), escrow: escrow() }],
+      vaults: new Map([[A, vaultAccount.address]]),
+      items: [{ modelId: MODEL, epoch }],
+    });
+    expect(read.releases[0]?.released).toEqual(new Map([[A, paid]]));
+    expect(read.vaultReceived).toEqual(new Map([[A, vaultGot]]));
+
+    const owedOnB = read.releases[0]?.payees.filter((p) => p.chain === B) ?? [];
+    const accountsOnB = [...new Set(owedOnB.map((p) => getAddress(p.account)))];
+    expect(accountsOnB.length).toBeGreaterThan(0);
+    const before = await Promise.all(accountsOnB.map((a) => balanceOf(B, a)));
+    const run = () => {
+      const { transport, vaults, eids } = world();
+      return runNettingRound({
+        roundId: `escrow-${MODEL}-${epoch}`,
+        releases: read.releases,
+        vaultReceived: read.vaultReceived,
+        vaults,
+        eids,
+        transport,
+      });
+    };
+    const record = await run();
+    const onB = record.plan.payouts.filter((p) => p.chain === B);
+    const totalOnB = onB.reduce((sum, p) => sum + p.amount, 0n);
+    expect(record.bridged.map((t) => [t.from, t.to, t.amount, t.sent])).toEqual([[A, B, totalOnB, true]]);
+    const solanaShare = record.solanaPayouts.reduce((sum, p) => sum + p.amount, 0n);
+    expect(solanaShare).toBeGreaterThan(0n);
+    expect(record.openBalances.map((t) => [t.from, t.to, t.amount])).toEqual([[A, SOLANA_CHAIN_ID, solanaShare]]);
+    // Everything the escrow sent the vault is either bridged to evm-b or owed to the Solana vault.
+    expect(totalOnB + solanaShare).toBe(vaultGot);
+    for (const [i, account] of accountsOnB.entries()) {
+      const owed = onB.filter((p) => getAddress(p.account) === account).reduce((sum, p) => sum + p.amount, 0n);
+      expect((await balanceOf(B, account)) - (before[i] ?? 0n)).toBe(owed);
+    }
+
+    // A replay sends nothing; value is conserved and nothing is in flight.
+    const again = await run();
+    expect(again.bridged.every((t) => !t.sent) && again.paid.every((p) => !p.sent)).toBe(true);
+    const { ledger, report: conserved } = await conservation();
+    expect(conserved.violations).toEqual([]);
+    expect(ledger.inFlight).toEqual([]);
+    expect(ledger.issued).toBe(issuedBefore);
   });
 });
