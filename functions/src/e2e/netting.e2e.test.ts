@@ -278,6 +278,8 @@ describe("netting round on the devnet", () => {
     const mid = await conservation();
     expect(mid.ledger.inFlight.map((t) => [t.from, t.to, t.amount])).toEqual([[A, B, 475_000n]]);
     expect(mid.report.holds).toBe(true);
+    // Forgetting what is in flight breaks the check: it is not vacuous.
+    expect(checkConservation({ ...mid.ledger, inFlight: [] }).missing).toBe(475_000n);
     expect(mid.ledger.issued).toBe(issued);
 
     await expect(run(crashAfter(1))).rejects.toThrow(/simulated crash/); // this time the first payout's broadcast
