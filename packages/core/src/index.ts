@@ -115,6 +115,29 @@ export type {
 } from "./ports/ports.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
+  assertPayeeTable,
+  type ChainSupply,
+  type ConservationInput,
+  type ConservationReport,
+  checkConservation,
+  type EpochRelease,
+  type HolderBalance,
+  type InFlightTransfer,
+  InvalidNettingInputError,
+  type NettingPlan,
+  type PaidOutEvent,
+  type PayeeShare,
+  planNetting,
+  type ReleaseFromPayouts,
+  releaseFromPayouts,
+  type SettlementPayee,
+  settlePositions,
+  splitRelease,
+  type VaultPayout,
+  type VaultPosition,
+  type VaultTransfer,
+} from "./settlement/index.ts";
+export {
   type EvaluateEpochInput,
   effectiveLatencyMs,
   evaluateEpoch,

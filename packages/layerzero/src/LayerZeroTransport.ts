@@ -33,8 +33,15 @@ export interface LayerZeroChainConfig {
   endpointV2: Address;
   /** The receive library the endpoint uses for slabridge's pathways into this chain. */
   receiveUln302: Address;
-  /** slabridge's LayerZeroMessenger (OApp) on this chain. */
+  /** slabridge's LayerZeroMessenger (OApp) on this chain: `quote` asks it, and its packets are delivered. */
   messenger: Address;
+  /**
+   * Other OApps on this chain whose inbound packets this transport delivers, e.g. the stablecoin OFT whose net
+   * transfers the netting executor sends. When given, a packet to any receiver other than `messenger` and these is
+   * refused ({@link PacketRefusedError}, reason `ReceiverNotServed`) before any gas is spent. When absent, every
+   * receiver is served whose pathway names slabridge's DVN.
+   */
+  oapps?: readonly Address[];
   /** Blocks a packet sent on this chain must have before the DVN attests it (the ULN's own minimum also applies). */
   confirmations: number | bigint;
 }
@@ -547,6 +554,17 @@ export class LayerZeroTransport implements Transport {
     if (!packet) throw notFound("no PacketSent with this GUID from the source endpoint");
     if (packet.dstEid !== destination.eid) {
       throw notFound(`it goes to eid ${packet.dstEid}, not chain ${destinationChainId} (eid ${destination.eid})`);
+    }
+    if (destination.oapps !== undefined) {
+      const served = [destination.messenger, ...destination.oapps];
+      if (!served.some((oapp) => isAddressEqual(oapp, packet.receiver))) {
+        throw new PacketRefusedError({
+          guid: packet.guid,
+          destinationChainId,
+          reason: "ReceiverNotServed",
+          args: [packet.receiver],
+        });
+      }
     }
     return packet;
   }

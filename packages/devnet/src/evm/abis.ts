@@ -94,8 +94,14 @@ export const tokenBridgeAbi = parseAbi([
   "function tokenImplementation() view returns (address)",
 ]);
 
-/** DevnetStablecoin (contracts/src/devnet): OZ ERC20 with 6 decimals and an owner mint. */
+/** DevnetStablecoin (contracts/src/devnet): a LayerZero OFT (ERC20, 6 decimals) with an owner mint. */
 export const devnetStablecoinAbi = parseAbi([
+  "struct EnforcedOptionParam { uint32 eid; uint16 msgType; bytes options; }",
+  "function setPeer(uint32 eid, bytes32 peer)",
+  "function peers(uint32 eid) view returns (bytes32)",
+  "function setEnforcedOptions(EnforcedOptionParam[] enforcedOptions)",
+  "function enforcedOptions(uint32 eid, uint16 msgType) view returns (bytes)",
+  "function endpoint() view returns (address)",
   "function name() view returns (string)",
   "function symbol() view returns (string)",
   "function decimals() view returns (uint8)",

@@ -14,3 +14,4 @@ export * from "./signDevnetVaa.ts";
 export * from "./startAnvil.ts";
 export * from "./startEvmDevnet.ts";
 export * from "./submitTransaction.ts";
+export * from "./wireDevnetStablecoins.ts";

@@ -8,6 +8,7 @@ import { devnetGuardianAddress } from "./devnetGuardian.ts";
 import { EvmDevnetError } from "./EvmDevnetError.ts";
 import { LayerZeroDevnetRelayer } from "./LayerZeroDevnetRelayer.ts";
 import { type AnvilInstance, startAnvil } from "./startAnvil.ts";
+import { wireDevnetStablecoins } from "./wireDevnetStablecoins.ts";
 
 /** One chain of the devnet. */
 export interface EvmDevnetChainConfig {
@@ -206,6 +207,7 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
         const stablecoin = await deployDevnetStablecoin({
           clients,
           deployer: keys.deployer.address,
+          endpointV2: layerZero.endpointV2,
           fund: keys.demo.map((ref) => ref.address),
         });
         return {
@@ -218,6 +220,15 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
         };
       }),
     );
+    progress("stablecoin: OFT peers between every pair of chains");
+    await wireDevnetStablecoins({
+      deployer: keys.deployer.address,
+      chains: described.map((chain) => ({
+        clients: clientsOf(clientsByChain, chain.chainId),
+        eid: chain.layerZero.eid,
+        address: chain.stablecoin.address,
+      })),
+    });
     const manifest: EvmDevnetManifest = { chains: described, keys, startupMs: Math.round(performance.now() - started) };
     progress(`ready in ${manifest.startupMs} ms`);
 

@@ -1,0 +1,186 @@
+import {
+  type EpochRelease,
+  type MessageRef,
+  type NettingPlan,
+  planNetting,
+  SOLANA_CHAIN_ID,
+  type Transport,
+  type VaultPayout,
+  type VaultTransfer,
+} from "@slabridge/core";
+import { type Address, getAddress, type Hash, type Hex, isAddress } from "viem";
+import type { EvmNettingVault, VaultHooks } from "./EvmNettingVault.ts";
+import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
+import { nettingStepId } from "./nettingStepId.ts";
+import type { readEscrowPayouts } from "./readEscrowPayouts.ts";
+
+/** Input of {@link runNettingRound}. */
+export interface NettingRoundInput {
+  /** The round's id (e.g. the settlement window); with the step, it makes every transfer's and payout's id. */
+  roundId: string;
+  /** The (model, epoch)s of the round: payee tables and what each payment chain released. */
+  releases: readonly EpochRelease[];
+  /** The netting vault of every EVM chain of the round. */
+  vaults: ReadonlyMap<number, EvmNettingVault>;
+  /** LayerZero endpoint id of every EVM chain (where OFT sends go). */
+  eids: ReadonlyMap<number, number>;
+  /** Delivers OFT packets (the LayerZeroTransport, with the stablecoins among the chains' OApps). */
+  transport: Pick<Transport, "messagesIn" | "deliver">;
+  /**
+   * What the escrows paid each chain's vault for the round's (model, epoch)s (core's `releaseFromPayouts` over
+   * {@link readEscrowPayouts}). When given, every listed chain's planned holdings must equal it, or nothing is sent.
+   */
+  vaultReceived?: ReadonlyMap<number, bigint>;
+  hooks?: VaultHooks;
+}
+
+/** A net transfer between two EVM vaults, sent over the OFT. */
+export interface BridgedTransfer extends VaultTransfer {
+  stepId: Hex;
+  sourceTransaction: Hash;
+  guid: Hex;
+  /** False when an earlier run had already sent it. */
+  sent: boolean;
+  /** Transactions this run sent to deliver the packet (verify, commit, lzReceive); empty if already delivered. */
+  deliveryTransactions: string[];
+}
+
+/** A payout a vault made on its own chain. */
+export interface PaidPayout extends VaultPayout {
+  stepId: Hex;
+  transactionHash: Hash;
+  sent: boolean;
+}
+
+/** A transfer to or from the Solana vault: not bridged by this executor, left open between the two vaults. */
+export interface OpenVaultBalance extends VaultTransfer {
+  reason: string;
+}
+
+/** What a netting round did: the plan, and per step what the chains show. */
+export interface NettingRecord {
+  roundId: string;
+  plan: NettingPlan;
+  bridged: BridgedTransfer[];
+  paid: PaidPayout[];
+  /** Inter-vault balances to rebalance over Wormhole Token Bridge / NTT in production (Solana legs). */
+  openBalances: OpenVaultBalance[];
+  /** Payouts the Solana vault owes Solana payees: its multisig pays them; this executor does not sign Solana. */
+  solanaPayouts: VaultPayout[];
+}
+
+const SOLANA_LEG =
+  "Solana leg: no Wormhole/LayerZero Solana programs run here; in production the vaults rebalance over Wormhole " +
+  "Token Bridge/NTT. The EVM vault pays its payees from its own inventory meanwhile.";
+
+/**
+ * Settles what the netting vaults owe after the escrows paid out a round of (model, epoch)s: plans the round with
+ * core's `planNetting`, sends every EVM -> EVM net transfer once as an OFT `send` from the surplus vault and
+ * delivers it through the LayerZero transport (slabridge plays DVN and executor), then has each EVM vault pay each
+ * of its payees their summed shares (ERC-20 transfers).
+ *
+ * Idempotent: every step has a deterministic id (round, kind, chains / payee) carried in its transaction's calldata,
+ * and each vault looks for that id on chain before sending (see {@link EvmNettingVault}); the OFT packet is found
+ * again from the source transaction by its GUID and delivered only if the destination has not executed it. Running a
+ * round again, after a crash at any point or concurrently, sends nothing that was already sent.
+ *
+ * Solana legs are not bridged here (no Wormhole/LayerZero Solana programs can run in reach): a transfer to or from
+ * the Solana vault is recorded in `openBalances`, to be rebalanced over Wormhole Token Bridge/NTT in production, and
+ * EVM vaults pay their payees from their own inventory (the devnet funds each EVM vault with some). Payouts of Solana
+ * payees are listed in `solanaPayouts` for the Solana vault's multisig.
+ *
+ * Throws {@link InvalidNettingRoundError} (nothing sent) when a chain of the plan has no vault or eid, and
+ * {@link NettingVaultNotReadyError} (retryable) when a vault holds less than it must pay now.
+ *
+ * @example
+ * ```ts
+ * const record = await runNettingRound({ roundId: "2026-11-27T20", releases, vaults, eids, transport });
+ * record.bridged; // [{ from: 31337, to: 31338, amount: 400_000n, guid: "0x…", sent: true, ... }]
+ * ```
+ */
+export async function runNettingRound(input: NettingRoundInput): Promise<NettingRecord> {
+  const plan = planNetting(input.releases);
+  const evm = (chain: number) => chain !== SOLANA_CHAIN_ID;
+  for (const [chain, received] of input.vaultReceived ?? []) {
+    const holdings = plan.positions.find((p) => p.chain === chain)?.holdings ?? 0n;
+    if (holdings !== received) {
+      throw new InvalidNettingRoundError(`the vault on chain ${chain} received ${received}, the plan says ${holdings}`);
+    }
+  }
+  for (const position of plan.positions) {
+    if (!evm(position.chain)) continue;
+    if (!input.vaults.has(position.chain)) {
+      throw new InvalidNettingRoundError(`chain ${position.chain} is in the plan but has no netting vault`);
+    }
+  }
+  for (const payout of plan.payouts) {
+    if (evm(payout.chain) && !isAddress(payout.account, { strict: false })) {
+      throw new InvalidNettingRoundError(`payee ${payout.account} on chain ${payout.chain} is not an EVM address`);
+    }
+  }
+  const bridges = plan.transfers.filter((t) => evm(t.from) && evm(t.to));
+  for (const transfer of bridges) {
+    if (!input.eids.has(transfer.to)) throw new InvalidNettingRoundError(`chain ${transfer.to} has no LayerZero eid`);
+  }
+
+  const bridged: BridgedTransfer[] = [];
+  for (const transfer of bridges) {
+    const source = vaultOf(input, transfer.from);
+    const destination = vaultOf(input, transfer.to);
+    const stepId = nettingStepId(input.roundId, "bridge", [transfer.from, transfer.to]);
+    const eid = input.eids.get(transfer.to) ?? 0;
+    const sent = await source.bridge(stepId, eid, destination.address, transfer.amount, input.hooks);
+    const refs = await input.transport.messagesIn(transfer.from, sent.transactionHash);
+    const ref = refs.find((r: MessageRef) => r.messageId.toLowerCase() === sent.guid.toLowerCase());
+    if (!ref)
+      throw new NettingVaultNotReadyError(transfer.from, `OFT packet ${sent.guid} not found in its transaction`);
+    const delivery = await input.transport.deliver(ref, transfer.to);
+    if (delivery.status !== "delivered") {
+      throw new NettingVaultNotReadyError(transfer.to, `OFT packet ${sent.guid} is ${delivery.status}`);
+    }
+    bridged.push({
+      ...transfer,
+      stepId,
+      sourceTransaction: sent.transactionHash,
+      guid: sent.guid,
+      sent: sent.sent,
+      deliveryTransactions: delivery.transactions,
+    });
+  }
+
+  const paid: PaidPayout[] = [];
+  const chains = [...new Set(plan.payouts.map((p) => p.chain))].filter(evm);
+  for (const chain of chains) {
+    const vault = vaultOf(input, chain);
+    const payouts = plan.payouts.filter((p) => p.chain === chain);
+    const steps = payouts.map((payout) => ({
+      payout,
+      to: getAddress(payout.account) as Address,
+      stepId: nettingStepId(input.roundId, "payout", [chain, payout.account.toLowerCase()]),
+    }));
+    // What is still unpaid must be covered before the first transfer, so a short vault pays no one rather than some.
+    let owed = 0n;
+    for (const step of steps) if (!(await vault.findPayout(step.stepId, step.to))) owed += step.payout.amount;
+    const held = await vault.balance();
+    if (held < owed) throw new NettingVaultNotReadyError(chain, `it holds ${held} but owes ${owed} to its payees`);
+    for (const step of steps) {
+      const result = await vault.pay(step.stepId, step.to, step.payout.amount, input.hooks);
+      paid.push({ ...step.payout, stepId: step.stepId, ...result });
+    }
+  }
+
+  return {
+    roundId: input.roundId,
+    plan,
+    bridged,
+    paid,
+    openBalances: plan.transfers.filter((t) => !evm(t.from) || !evm(t.to)).map((t) => ({ ...t, reason: SOLANA_LEG })),
+    solanaPayouts: plan.payouts.filter((p) => !evm(p.chain)),
+  };
+}
+
+function vaultOf(input: NettingRoundInput, chain: number): EvmNettingVault {
+  const vault = input.vaults.get(chain);
+  if (!vault) throw new InvalidNettingRoundError(`chain ${chain} has no netting vault`);
+  return vault;
+}

@@ -1,0 +1,20 @@
+import { SlabridgeError } from "../errors/SlabridgeError.ts";
+
+/**
+ * A netting input is malformed: a payee table whose shares do not sum to 10,000 bps, a negative released amount, a
+ * bad chain id. Not retryable: the same input fails the same way, and nothing was computed or sent.
+ *
+ * @example
+ * ```ts
+ * try { planNetting(input); } catch (e) { if (e instanceof InvalidNettingInputError) console.log(e.field); }
+ * ```
+ */
+export class InvalidNettingInputError extends SlabridgeError {
+  override readonly name = "InvalidNettingInputError" as const;
+  /** The offending field (e.g. `releases[0].payees`, `releases[1].released[31337]`). */
+  readonly field: string;
+  constructor(field: string, reason: string) {
+    super(`Invalid netting input ${field}: ${reason}.`, { metaMessages: [`field: ${field}`], retryable: false });
+    this.field = field;
+  }
+}
