@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { SlaReport } from "@slabridge/core";
 import { type EpochEvaluation, evaluateDueEpochs } from "./context/measuring/evaluateDueEpochs.ts";
 import type { MeasureWorld } from "./context/measuring/MeasureWorld.ts";
 import { measureWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
@@ -14,7 +15,7 @@ const logger = new Logger({ serviceName: "slabridge-evaluate" });
  * @example export const handler = createEvaluateHandler(async () => world); // local runtime
  */
 export function createEvaluateHandler(getWorld: () => Promise<MeasureWorld>) {
-  return async (_event?: unknown): Promise<{ evaluations: EpochEvaluation[] }> => {
+  return async (_event?: unknown): Promise<{ evaluations: EvaluationResult[] }> => {
     const world = await getWorld();
     const evaluations = await evaluateDueEpochs(world, world.clock.now());
     const acted = evaluations.filter(
@@ -32,8 +33,18 @@ export function createEvaluateHandler(getWorld: () => Promise<MeasureWorld>) {
     if (failed.length > 0) {
       throw new Error(`evaluation failed for ${failed.map((e) => `model ${e.modelId} epoch ${e.epoch}`).join(", ")}`);
     }
-    return { evaluations };
+    return { evaluations: evaluations.map(jsonSafe) };
   };
+}
+
+/** An evaluation as the function returns it: a Lambda result is JSON, which has no bigint. */
+export type EvaluationResult = Omit<EpochEvaluation, "report"> & {
+  report?: Omit<SlaReport, "modelId" | "epoch"> & { modelId: string; epoch: string };
+};
+
+function jsonSafe(evaluation: EpochEvaluation): EvaluationResult {
+  const { report, ...rest } = evaluation;
+  return report ? { ...rest, report: { ...report, modelId: `${report.modelId}`, epoch: `${report.epoch}` } } : rest;
 }
 
 export const handler = createEvaluateHandler(() => measureWorldFromEnv());

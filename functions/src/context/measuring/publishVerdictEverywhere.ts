@@ -11,13 +11,14 @@ export interface PublishOutcome {
 
 /**
  * The payment chains that may hold escrow for a model: every EVM chain of the manifest with an escrow contract
- * (other than the home chain, which needs no message), and Solana when the manifest has it.
+ * (the home chain's own escrow too: its verdict travels over the same-chain Wormhole route like any other), and
+ * Solana when the manifest has it.
  *
- * @example verdictDestinations(manifest) // [31337, 1399811169]
+ * @example verdictDestinations(manifest) // [31337, 31338, 1399811169]
  */
 export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[] {
   const evm = manifest.evm
-    .filter((chain) => chain.contracts.escrow !== undefined && chain.chainId !== manifest.homeChainId)
+    .filter((chain) => chain.contracts.escrow !== undefined)
     .map((chain) => chain.chainId);
   return manifest.solana ? [...evm, manifest.solana.chainId] : evm;
 }
