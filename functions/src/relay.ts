@@ -49,6 +49,8 @@ export function createRelayHandler(getWorld: () => Promise<RelayWorld>, options:
     : processJob;
   // The batch utility reports failures to SQS but logs nothing: say which record failed and why.
   const processRecord = async (record: SQSRecord): Promise<string> => {
+    // Every record counts, also one answered from its idempotency record (processJob does not run then).
+    metrics.addMetric("RecordReceived", MetricUnit.Count, 1);
     try {
       return await idempotentJob(record);
     } catch (error) {

@@ -7,7 +7,7 @@ import { startLocalStatusServer } from "../context/status/startLocalStatusServer
 import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
-import { collectSettlementReport, formatSettlementReport, snapshotBuyerBalances } from "./settlementReport.ts";
+import { accountBook, collectSettlementReport, formatSettlementReport, snapshotAccounts } from "./settlementReport.ts";
 import { startLocalBot } from "./startLocalBot.ts";
 
 /** Options of {@link runMainJob} (the CLI's flags, parsed). */
@@ -138,7 +138,8 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
-    const before = await snapshotBuyerBalances(devnet, clients, traffic);
+    const accounts = await accountBook(devnet, clients, traffic);
+    const before = await snapshotAccounts(devnet, clients, traffic, accounts);
     const deadline = startedAt + options.timeoutMs;
     for (let k = 0; options.watch ? !signal?.aborted : k < options.epochs; k++) {
       for (const model of models) {
@@ -191,6 +192,7 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
       traffic,
       planned,
       before,
+      accounts,
       solanaSettlement: bot.world.solanaSettlement,
     });
     for (const line of formatSettlementReport(report)) out(line);
@@ -208,6 +210,10 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
     }
     if (!report.conservation.holds) {
       out("CONSERVATION FAILED: see the balances above");
+      return 1;
+    }
+    if (!report.accounts.every((account) => account.holds)) {
+      out("BALANCES DO NOT MATCH what the verdicts and splits call for: see the accounts marked NO above");
       return 1;
     }
     return 0;

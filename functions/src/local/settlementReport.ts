@@ -1,8 +1,17 @@
-import { escrowAbi, slaOracleAbi } from "@slabridge/contracts";
-import { SOLANA_CHAIN_ID } from "@slabridge/core";
+import { escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import {
+  type ConservationReport,
+  checkConservation,
+  type EpochRelease,
+  planNetting,
+  type SettlementPayee,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi } from "@slabridge/devnet";
-import { PublicKey } from "@solana/web3.js";
-import { type Address, type Hex, hexToBytes, type PublicClient } from "viem";
+import { Connection, PublicKey } from "@solana/web3.js";
+import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
+import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
+import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
@@ -22,13 +31,17 @@ export interface EpochRow {
   chains: Map<number, ChainMoney>;
 }
 
-/** A buyer's proof on one chain: what it paid and got back per our records, and its balance change on chain. */
-export interface BuyerProof {
+/**
+ * One account's proof on one chain: the balance change its roles call for (buyer: −paid + refunds; payee: its split
+ * shares paid on this chain; netting vault: the shares it holds for payees elsewhere) against the change on chain.
+ */
+export interface AccountProof {
   chainId: number;
-  buyer: string;
-  paid: bigint;
-  expectedRefund: bigint;
-  balanceDelta: bigint;
+  /** 32-byte hex (EVM addresses left-padded). */
+  account: Hex;
+  roles: string[];
+  expected: bigint;
+  actual: bigint;
   holds: boolean;
 }
 
@@ -36,9 +49,14 @@ export interface BuyerProof {
 export interface SettlementReport {
   chainNames: Map<number, string>;
   rows: EpochRow[];
-  buyers: BuyerProof[];
-  conservation: { holds: boolean; lines: string[] };
+  accounts: AccountProof[];
+  /** Shares of payees whose payout chain differs from where the money was released: held by that chain's vault. */
+  heldForNetting: bigint;
+  conservation: ConservationReport;
 }
+
+/** The accounts the proofs are about, keyed `<chainId>:<32-byte hex>`, with their roles. */
+export type AccountBook = Map<string, { chainId: number; account: Hex; roles: Set<string> }>;
 
 /** What {@link collectSettlementReport} reads. */
 export interface SettlementReportInput {
@@ -46,50 +64,124 @@ export interface SettlementReportInput {
   clients: ReadonlyMap<number, PublicClient>;
   traffic: DemoTraffic;
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>;
-  /** Buyer balances per chain before the traffic (see {@link snapshotBuyerBalances}). */
+  /** Balances before the traffic (see {@link snapshotAccounts}). */
   before: Map<string, bigint>;
+  accounts: AccountBook;
   solanaSettlement?: SolanaSettlementTarget | undefined;
 }
 
 const BPS = 10_000n;
+const RELEASED = 2;
+const key = (chainId: number, account: string) => `${chainId}:${account.toLowerCase()}`;
+const evmWord = (address: string) => pad(address as Hex).toLowerCase() as Hex;
 
 /**
- * Reads the balances of every demo buyer on every payment chain (key `<chainId>:<buyer hex>`).
+ * Every account the story touches, with its roles: the demo buyers on every payment chain, each model's payees (its
+ * split table, on their payout chains) and each chain's netting vault.
  *
- * @example const before = await snapshotBuyerBalances(devnet, clients, traffic);
+ * @example const accounts = await accountBook(devnet, clients, traffic);
  */
-export async function snapshotBuyerBalances(
+export async function accountBook(
   devnet: Devnet,
   clients: ReadonlyMap<number, PublicClient>,
   traffic: DemoTraffic,
+): Promise<AccountBook> {
+  const book: AccountBook = new Map();
+  const add = (chainId: number, account: Hex, role: string) => {
+    const entry = book.get(key(chainId, account)) ?? {
+      chainId,
+      account: account.toLowerCase() as Hex,
+      roles: new Set(),
+    };
+    entry.roles.add(role);
+    book.set(key(chainId, account), entry);
+  };
+  for (const chainId of traffic.paymentChains()) {
+    if (chainId === SOLANA_CHAIN_ID) {
+      for (const buyer of traffic.solanaBuyers())
+        add(chainId, `0x${Buffer.from(buyer.publicKey.toBytes()).toString("hex")}`, "buyer");
+    } else {
+      for (const buyer of traffic.evmBuyers()) add(chainId, evmWord(buyer), "buyer");
+    }
+  }
+  const { manifest } = devnet;
+  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const homeClient = clients.get(manifest.homeChainId);
+  if (!home?.contracts.modelRegistry || !homeClient) throw new Error("no home registry");
+  const roleNames = ["creator", "data contributor", "validator", "host", "protocol fee", "parent creator"];
+  for (const model of manifest.models) {
+    const modelId = BigInt(model.modelId);
+    const epoch = await homeClient.readContract({
+      address: home.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "currentEpoch",
+      args: [modelId],
+    });
+    const payees = await homeClient.readContract({
+      address: home.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "payees",
+      args: [modelId, epoch],
+    });
+    for (const payee of payees) add(payee.chain, payee.account, roleNames[payee.role] ?? "payee");
+  }
+  for (const vault of manifest.keys.nettingVaults ?? []) add(vault.chainId, vault.account as Hex, "netting vault");
+  return book;
+}
+
+/**
+ * Reads the balance of every account of the book now (the main job calls it before the traffic and at the end).
+ *
+ * @example const before = await snapshotAccounts(devnet, clients, traffic, accounts);
+ */
+export async function snapshotAccounts(
+  devnet: Devnet,
+  clients: ReadonlyMap<number, PublicClient>,
+  traffic: DemoTraffic,
+  accounts: AccountBook,
 ): Promise<Map<string, bigint>> {
   const balances = new Map<string, bigint>();
-  for (const chain of devnet.manifest.evm) {
-    const client = clients.get(chain.chainId);
-    if (!chain.contracts.escrow || !client) continue;
-    for (const buyer of traffic.evmBuyers()) {
-      balances.set(
-        `${chain.chainId}:${buyer.toLowerCase()}`,
-        await evmBalance(client, chain.stablecoin.address, buyer),
-      );
-    }
-  }
-  const solana = devnet.manifest.solana;
-  if (solana) {
-    for (const buyer of traffic.solanaBuyers()) {
-      const key = `${SOLANA_CHAIN_ID}:0x${Buffer.from(buyer.publicKey.toBytes()).toString("hex")}`;
-      balances.set(key, await solanaBalance(traffic, buyer.publicKey));
-    }
-  }
+  for (const [k, entry] of accounts)
+    balances.set(k, await balanceOf(devnet, clients, traffic, entry.chainId, entry.account));
   return balances;
+}
+
+async function balanceOf(
+  devnet: Devnet,
+  clients: ReadonlyMap<number, PublicClient>,
+  traffic: DemoTraffic,
+  chainId: number,
+  account: Hex,
+): Promise<bigint> {
+  if (chainId === SOLANA_CHAIN_ID) {
+    const solana = devnet.manifest.solana;
+    const key32 = new PublicKey(hexToBytes(account));
+    // The vault is a token account itself; every other Solana account is an owner of token accounts.
+    if (solana && key32.toBase58() === solana.vault) {
+      const connection = new Connection(solana.rpcUrl, "confirmed");
+      return BigInt((await connection.getTokenAccountBalance(key32)).value.amount);
+    }
+    return traffic.solanaTokenBalance(key32);
+  }
+  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const client = clients.get(chainId);
+  if (!chain || !client) throw new Error(`no chain ${chainId}`);
+  return client.readContract({
+    address: chain.stablecoin.address as Address,
+    abi: devnetStablecoinAbi,
+    functionName: "balanceOf",
+    args: [getAddress(`0x${account.slice(-40)}`)],
+  });
 }
 
 /**
  * Collects the final table from the chains: verdict figures from the home SlaOracle's `VerdictRecorded` events,
- * money per EVM chain from each escrow's epoch record, Solana payments from what the buyers sent, and each buyer's
- * balance change checked against what it paid and the refund its verdict promised.
+ * money per EVM chain from each escrow's epoch record and per Solana from the vault's settlement; then every
+ * account's balance change checked against what its roles call for (core's netting plan gives each payee's share
+ * per source chain, and whether it is paid directly or held by that chain's vault), and the conservation of the
+ * stablecoin over all chains (core's `checkConservation` on every EVM token and the Solana mint).
  *
- * @example const report = await collectSettlementReport({ devnet, clients, traffic, planned, before });
+ * @example const report = await collectSettlementReport({ devnet, clients, traffic, planned, before, accounts });
  */
 export async function collectSettlementReport(input: SettlementReportInput): Promise<SettlementReport> {
   const { manifest } = input.devnet;
@@ -97,7 +189,7 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
   if (manifest.solana) chainNames.set(SOLANA_CHAIN_ID, "solana");
   const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = input.clients.get(manifest.homeChainId);
-  if (!home?.contracts.slaOracle || !homeClient) throw new Error("no home chain");
+  if (!home?.contracts.slaOracle || !home.contracts.modelRegistry || !homeClient) throw new Error("no home chain");
   const verdictLogs = await homeClient.getContractEvents({
     address: home.contracts.slaOracle,
     abi: slaOracleAbi,
@@ -117,11 +209,13 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
   );
 
   const rows: EpochRow[] = [];
+  const releases: EpochRelease[] = [];
   for (const { modelId, epoch } of input.planned) {
     const model = manifest.models.find((m) => BigInt(m.modelId) === modelId);
     const verdict = verdicts.get(`${modelId}:${epoch}`);
     const row: EpochRow = { modelId, host: model?.hostName ?? "?", epoch, chains: new Map() };
     if (verdict) row.verdict = verdict;
+    const released = new Map<number, bigint>();
     for (const chain of manifest.evm) {
       const client = input.clients.get(chain.chainId);
       if (!chain.contracts.escrow || !client) continue;
@@ -132,6 +226,9 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
         args: [modelId, epoch],
       });
       row.chains.set(chain.chainId, { paid: record.paid, refunded: record.refunded, paidOut: record.paidOut });
+      if (record.status === RELEASED && record.paidOutBps === Number(BPS)) {
+        released.set(chain.chainId, record.paid - record.refunded);
+      }
     }
     if (manifest.solana) {
       const paid = input.traffic.payments
@@ -143,74 +240,97 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
         refunded: position?.refundsDone ? position.refunded : 0n,
         paidOut: position?.payoutsDone ? position.paidLocally : 0n,
       });
+      if (position?.payoutsDone) released.set(SOLANA_CHAIN_ID, position.released);
     }
     rows.push(row);
+    const payees = await homeClient.readContract({
+      address: home.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "payees",
+      args: [modelId, epoch],
+    });
+    releases.push({
+      modelId,
+      epoch,
+      released,
+      payees: payees.map(
+        (p): SettlementPayee => ({
+          chain: p.chain,
+          account: p.account.toLowerCase(),
+          shareBps: p.shareBps,
+          role: p.role,
+        }),
+      ),
+    });
   }
 
-  const buyers = await buyerProofs(input, verdicts);
-  const conservation = {
-    holds: buyers.every((b) => b.holds),
-    lines: buyers.every((b) => b.holds)
-      ? ["every buyer's balance changed by exactly −paid + its verdict's refund"]
-      : buyers
-          .filter((b) => !b.holds)
-          .map((b) => `buyer ${b.buyer} on chain ${b.chainId}: off by ${b.balanceDelta + b.paid - b.expectedRefund}`),
-  };
-  return { chainNames, rows, buyers, conservation };
-}
-
-async function buyerProofs(
-  input: SettlementReportInput,
-  verdicts: Map<string, { refundBps: number }>,
-): Promise<BuyerProof[]> {
-  const byBuyer = new Map<string, { chainId: number; buyer: string; paid: bigint; expectedRefund: bigint }>();
+  // What every account should have gained or lost, by role.
+  const expected = new Map<string, bigint>();
+  const credit = (chainId: number, account: string, amount: bigint) =>
+    expected.set(key(chainId, account), (expected.get(key(chainId, account)) ?? 0n) + amount);
   for (const payment of input.traffic.payments) {
-    const key = `${payment.chainId}:${payment.buyer.toLowerCase()}`;
-    const entry = byBuyer.get(key) ?? { chainId: payment.chainId, buyer: payment.buyer, paid: 0n, expectedRefund: 0n };
-    entry.paid += payment.amount;
     const bps = BigInt(verdicts.get(`${payment.modelId}:${payment.epoch}`)?.refundBps ?? 0);
-    entry.expectedRefund += (payment.amount * bps) / BPS;
-    byBuyer.set(key, entry);
+    const account = payment.chainId === SOLANA_CHAIN_ID ? payment.buyer : evmWord(payment.buyer);
+    credit(payment.chainId, account, (payment.amount * bps) / BPS - payment.amount);
   }
-  const proofs: BuyerProof[] = [];
-  for (const [key, entry] of byBuyer) {
-    const now = await currentBalance(input, entry.chainId, entry.buyer as Hex);
-    const balanceDelta = now - (input.before.get(key) ?? 0n);
-    proofs.push({ ...entry, balanceDelta, holds: balanceDelta === entry.expectedRefund - entry.paid });
+  const vaultOf = new Map((manifest.keys.nettingVaults ?? []).map((v) => [v.chainId, v.account.toLowerCase()]));
+  let heldForNetting = 0n;
+  const plan = planNetting(releases.filter((r) => r.released.size > 0));
+  for (const share of plan.shares) {
+    if (share.via === "direct") {
+      credit(share.sourceChain, share.payee.account, share.amount);
+    } else {
+      heldForNetting += share.amount;
+      // The Solana vault is the chain's netting vault: the share simply stays in it.
+      const vault = vaultOf.get(share.sourceChain);
+      if (vault && share.sourceChain !== SOLANA_CHAIN_ID) credit(share.sourceChain, vault, share.amount);
+    }
   }
-  return proofs;
+
+  const accounts: AccountProof[] = [];
+  for (const [k, entry] of input.accounts) {
+    if (entry.chainId === SOLANA_CHAIN_ID && manifest.solana && entry.roles.has("netting vault")) continue;
+    const now = await balanceOf(input.devnet, input.clients, input.traffic, entry.chainId, entry.account);
+    const actual = now - (input.before.get(k) ?? 0n);
+    const want = expected.get(k) ?? 0n;
+    if (actual === 0n && want === 0n) continue;
+    accounts.push({ ...entry, roles: [...entry.roles], expected: want, actual, holds: actual === want });
+  }
+
+  const conservation = checkConservation(await readLedger(input));
+  return { chainNames, rows, accounts, heldForNetting, conservation };
 }
 
-async function currentBalance(input: SettlementReportInput, chainId: number, buyer: Hex): Promise<bigint> {
-  if (chainId === SOLANA_CHAIN_ID) return solanaBalance(input.traffic, new PublicKey(hexToBytes(buyer)));
-  const chain = input.devnet.manifest.evm.find((c) => c.chainId === chainId);
-  const client = input.clients.get(chainId);
-  if (!chain || !client) throw new Error(`no chain ${chainId}`);
-  return evmBalance(client, chain.stablecoin.address, buyer as Address);
-}
-
-function evmBalance(client: PublicClient, token: string, holder: Address): Promise<bigint> {
-  return client.readContract({
-    address: token as Address,
-    abi: devnetStablecoinAbi,
-    functionName: "balanceOf",
-    args: [holder],
+async function readLedger(input: SettlementReportInput) {
+  const { manifest } = input.devnet;
+  const chains = manifest.evm.flatMap((chain) => {
+    const client = input.clients.get(chain.chainId);
+    return client
+      ? [{ chainId: chain.chainId, client, token: chain.stablecoin.address as Address, eid: chain.layerZero.eid }]
+      : [];
   });
-}
-
-async function solanaBalance(traffic: DemoTraffic, owner: PublicKey): Promise<bigint> {
-  return traffic.solanaTokenBalance(owner);
+  const solana = manifest.solana;
+  const solanaSupply = solana
+    ? await readSolanaStablecoinSupply(
+        new Connection(solana.rpcUrl, "confirmed"),
+        SOLANA_CHAIN_ID,
+        solana.mint,
+        new Map([[solana.vault, "vault"]]),
+      )
+    : undefined;
+  return readStablecoinLedger(chains, solanaSupply ? { solana: solanaSupply } : {});
 }
 
 const units = (amount: bigint) => {
-  const whole = amount / 1_000_000n;
-  const frac = (amount % 1_000_000n).toString().padStart(6, "0").slice(0, 4);
-  return `${whole}.${frac}`;
+  const negative = amount < 0n;
+  const abs = negative ? -amount : amount;
+  const text = `${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, "0")}`;
+  return negative ? `−${text}` : text;
 };
 
 /**
  * The final table as lines: per model and epoch the SLA figures, the verdict and the money per chain; then each
- * buyer's balance proof and the conservation verdict.
+ * account's balance proof and the conservation verdict.
  *
  * @example for (const line of formatSettlementReport(report)) console.log(line);
  */
@@ -223,7 +343,7 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     "p95 ms",
     "uptime",
     "verdict",
-    ...chainIds.map((id) => `${report.chainNames.get(id)} paid/refunded/paid out`),
+    ...chainIds.map((id) => `${report.chainNames.get(id)}: paid / refunded / paid out`),
   ];
   const body = report.rows.map((row) => [
     `${row.modelId}`,
@@ -237,28 +357,35 @@ export function formatSettlementReport(report: SettlementReport): string[] {
       return money ? `${units(money.paid)} / ${units(money.refunded)} / ${units(money.paidOut)}` : "–";
     }),
   ]);
-  const lines = ["", "Settlement per model and epoch (stablecoin units)", ...table([header, ...body])];
+  const lines = ["", "Settlement per model and epoch (stablecoin, 6 decimals)", ...table([header, ...body])];
   lines.push(
     "",
-    "Buyers: balance change on chain vs paid and refund owed",
+    "On-chain balance changes: what each account's roles call for vs what the chain shows",
     ...table([
-      ["chain", "buyer", "paid", "refund owed", "balance change", "ok"],
-      ...report.buyers.map((b) => [
-        report.chainNames.get(b.chainId) ?? `${b.chainId}`,
-        `${b.buyer.slice(0, 8)}…${b.buyer.slice(-4)}`,
-        units(b.paid),
-        units(b.expectedRefund),
-        `${b.balanceDelta < 0n ? "−" : "+"}${units(b.balanceDelta < 0n ? -b.balanceDelta : b.balanceDelta)}`,
-        b.holds ? "yes" : "NO",
+      ["chain", "account", "roles", "expected", "on chain", "ok"],
+      ...report.accounts.map((a) => [
+        report.chainNames.get(a.chainId) ?? `${a.chainId}`,
+        shortAccount(a),
+        a.roles.join(", "),
+        units(a.expected),
+        units(a.actual),
+        a.holds ? "yes" : "NO",
       ]),
     ]),
   );
+  const c = report.conservation;
   lines.push(
     "",
-    `Conservation: ${report.conservation.holds ? "holds" : "FAILS"}`,
-    ...report.conservation.lines.map((l) => `  ${l}`),
+    `Held by netting vaults for payees on other chains: ${units(report.heldForNetting)}`,
+    `Conservation: ${c.holds ? "holds" : "FAILS"} · supply over all chains ${units(c.totalSupply)} = balances ${units(c.totalBalances)} + in flight ${units(c.inFlight)}`,
+    ...c.violations.map((v) => `  ${v}`),
   );
   return lines;
+}
+
+function shortAccount(proof: AccountProof): string {
+  const hex = proof.chainId === SOLANA_CHAIN_ID ? proof.account : `0x${proof.account.slice(-40)}`;
+  return `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 }
 
 function table(rows: string[][]): string[] {

@@ -4,11 +4,11 @@ import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
+import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
+import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
 import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
-import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
-import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
@@ -141,7 +141,12 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       );
     }
     runtime.addFunction(localNames.probeCoordinator, createProbeCoordinatorHandler(getMeasure), { timeoutSeconds: 10 });
-    runtime.addSchedule(localNames.probeCoordinator, probing.periodSeconds * 1_000, localNames.probeCoordinator, scheduled);
+    runtime.addSchedule(
+      localNames.probeCoordinator,
+      probing.periodSeconds * 1_000,
+      localNames.probeCoordinator,
+      scheduled,
+    );
     runtime.addFunction(localNames.evaluate, createEvaluateHandler(getMeasure), { timeoutSeconds: 60 });
     runtime.addSchedule(localNames.evaluate, 2 * periodMs, localNames.evaluate, scheduled);
   }
