@@ -7,7 +7,13 @@ import { startLocalStatusServer } from "../context/status/startLocalStatusServer
 import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
-import { accountBook, collectSettlementReport, formatSettlementReport, snapshotAccounts } from "./settlementReport.ts";
+import {
+  accountBook,
+  collectSettlementReport,
+  formatSettlementReport,
+  type SettlementReport,
+  snapshotAccounts,
+} from "./settlementReport.ts";
 import { startLocalBot } from "./startLocalBot.ts";
 
 /** Options of {@link runMainJob} (the CLI's flags, parsed). */
@@ -64,6 +70,23 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(6)}s`;
  * @example const code = await runMainJob({ epochs: 3, epochSeconds: 20, watch: false, timeoutMs: 170_000, configJson, out: console.log });
  */
 export async function runMainJob(options: MainJobOptions): Promise<number> {
+  return (await runMainJobWithReport(options)).code;
+}
+
+/** What a main-job run ended with: its exit code and, when it got that far, the final report. */
+export interface MainJobOutcome {
+  code: number;
+  report?: SettlementReport;
+  /** Conditions still pending at the end (empty when everything settled). */
+  pending: string[];
+}
+
+/**
+ * {@link runMainJob}, returning the final report too (the main job's e2e test asserts on it).
+ *
+ * @example const { code, report } = await runMainJobWithReport({ ...options, epochs: 1 });
+ */
+export async function runMainJobWithReport(options: MainJobOptions): Promise<MainJobOutcome> {
   const { out, signal } = options;
   const startedAt = Date.now();
   const config = parseStageConfig(options.configJson);
@@ -202,24 +225,23 @@ export async function runMainJob(options: MainJobOptions): Promise<number> {
       `finished in ${((Date.now() - startedAt) / 1000).toFixed(1)} s · handler failures absorbed by retries: ${failureCount}`,
     );
     for (const [what, count] of failures) out(`  ${count} × ${what}`);
+    const outcome = { report, pending: pending.map((check) => check.what) };
     if (pending.length > 0) {
-      out(
-        `NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${pending.map((check) => check.what).join("; ")}`,
-      );
-      return 1;
+      out(`NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${outcome.pending.join("; ")}`);
+      return { code: 1, ...outcome };
     }
     if (!report.conservation.holds) {
       out("CONSERVATION FAILED: see the balances above");
-      return 1;
+      return { code: 1, ...outcome };
     }
     if (!report.accounts.every((account) => account.holds)) {
       out("BALANCES DO NOT MATCH what the verdicts and splits call for: see the accounts marked NO above");
-      return 1;
+      return { code: 1, ...outcome };
     }
-    return 0;
+    return { code: 0, ...outcome };
   } catch (error) {
     out(`slabridge: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
+    return { code: 1, pending: [] };
   } finally {
     await stopBot?.();
     await devnet?.stop();
