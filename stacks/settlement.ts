@@ -40,7 +40,8 @@ export function createSettlement(input: {
     service: "slabridge-settlement",
     timeoutSeconds: 60,
     memory: "512 MB",
-    tables: ["jobs", "payments", "cursors"],
+    // Nonces only because the relay world they share with the watchers opens every store; they send nothing.
+    tables: ["jobs", "payments", "cursors", "nonces"],
     rpcFamilies: ["evm", "solana"],
     guardianApi: false,
     signingKeys: [],

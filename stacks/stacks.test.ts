@@ -111,7 +111,7 @@ function expectedAccess(stage: string): Record<string, Access> {
   const settlement = {
     ...none,
     service: "slabridge-settlement",
-    tables: ["Cursors", "Jobs", "Payments"],
+    tables: ["Cursors", "Jobs", "Nonces", "Payments"],
     secrets: rpcUrlSecrets,
     queues: ["RelayQueue"],
   };
@@ -186,13 +186,7 @@ const expectedSchedules: Record<string, { target: string; schedule: string }> = 
  * Handlers other parts of slabridge are still writing (the measuring and settling work): the wiring names them
  * already; once a file exists it must export `handler` like every other.
  */
-const handlersInProgress = new Set([
-  "functions/src/probe.handler",
-  "functions/src/probeCoordinator.handler",
-  "functions/src/evaluate.handler",
-  "functions/src/refund.handler",
-  "functions/src/settle.handler",
-]);
+const handlersInProgress = new Set<string>([]);
 
 const signingKeyLinkable = /SigningKey$/;
 
