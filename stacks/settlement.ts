@@ -29,7 +29,7 @@ export const settlementSchedule = "rate(5 minutes)";
 export const nettingSchedule = "rate(5 minutes)";
 
 /**
- * Declares the refund and settle functions and their schedules (see {@link Settlement}).
+ * Declares the refund, settle and net functions and their schedules (see {@link Settlement}).
  *
  * @example
  * const { refund, settle, net } = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
