@@ -49,6 +49,7 @@ export default $config({
       evaluateFunction: probes.evaluator.name,
       refundFunction: settlement.refund.name,
       settleFunction: settlement.settle.name,
+      netFunction: settlement.net.name,
       statusFunction: api.status.name,
       statusUrl: api.status.url,
     };

@@ -9,7 +9,9 @@ import type { Storage } from "./storage.ts";
  * calls for refunds on a payment chain and `Settle` finds those ready to release and pay out; each turns what it
  * finds into refund/settle jobs (deterministic ids, so a rerun creates nothing twice) and puts them on the relay
  * queue. Moving money stays with the relay worker, the only function holding the relayer and Solana operator keys:
- * these two functions link no signing key.
+ * these two functions link no signing key. `Net` nets every fully paid-out (model, epoch) once: each EVM netting vault
+ * sends its net transfer over the stablecoin OFT and pays its chain's payees, and the function delivers the OFT
+ * packets itself (as slabridge's DVN and executor), so it links the netting vault keys and the DVN and relayer keys.
  *
  * @example
  * const settlement = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
@@ -17,16 +19,20 @@ import type { Storage } from "./storage.ts";
 export interface Settlement {
   readonly refund: sst.aws.Function;
   readonly settle: sst.aws.Function;
+  readonly net: sst.aws.Function;
 }
 
 /** How often refunds and releases are looked for (verdicts arrive minutes after an epoch ends). */
 export const settlementSchedule = "rate(5 minutes)";
 
+/** How often paid-out epochs are looked for to net (payouts land minutes after the release). */
+export const nettingSchedule = "rate(5 minutes)";
+
 /**
- * Declares the refund and settle functions and their schedules (see {@link Settlement}).
+ * Declares the refund, settle and net functions and their schedules (see {@link Settlement}).
  *
  * @example
- * const { refund, settle } = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
+ * const { refund, settle, net } = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
  */
 export function createSettlement(input: {
   topology: StageTopology;
@@ -40,7 +46,8 @@ export function createSettlement(input: {
     service: "slabridge-settlement",
     timeoutSeconds: 60,
     memory: "512 MB",
-    tables: ["jobs", "payments", "cursors"],
+    // Nonces only because the relay world they share with the watchers opens every store; they send nothing.
+    tables: ["jobs", "payments", "cursors", "nonces"],
     rpcFamilies: ["evm", "solana"],
     guardianApi: false,
     signingKeys: [],
@@ -58,7 +65,24 @@ export function createSettlement(input: {
     handler: "functions/src/settle.handler",
     description: "Finds refunded epochs and queues their release and payout jobs",
   });
+  const { evm } = input.signers;
+  const net = createSlabridgeFunction(context, {
+    name: "Net",
+    handler: "functions/src/net.handler",
+    description: "Nets fully paid-out epochs between the chains' netting vaults and pays their payees",
+    service: "slabridge-net",
+    // A round sends several transactions and waits for each (transfer, OFT delivery, payee payments).
+    timeoutSeconds: 300,
+    memory: "512 MB",
+    tables: ["jobs", "payments", "cursors", "nonces"],
+    rpcFamilies: ["evm", "solana"],
+    guardianApi: false,
+    signingKeys: [...evm.nettingVaults, evm.dvn, evm.relayer],
+    // The relay world it is built on needs the queue's URL (netting queues no job).
+    links: [input.relayQueue],
+  });
   scheduleFunction("RefundSchedule", refund, settlementSchedule, input.scheduleDeadLetterQueue);
   scheduleFunction("SettleSchedule", settle, settlementSchedule, input.scheduleDeadLetterQueue);
-  return { refund, settle };
+  scheduleFunction("NetSchedule", net, nettingSchedule, input.scheduleDeadLetterQueue);
+  return { refund, settle, net };
 }

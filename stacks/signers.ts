@@ -1,10 +1,10 @@
-import { type ChainTopology, rpcUrlSecretName, type StageTopology } from "./stages.ts";
+import { type ChainTopology, chainResourceSuffix, rpcUrlSecretName, type StageTopology } from "./stages.ts";
 
 /**
  * The signers stack owns every signing key and every secret the relay engine uses, so nothing secret ever sits in
  * code or config:
  * - one KMS secp256k1 key per EVM role (relayer, which is also the LayerZero executor; the LayerZero DVN; each SLA
- *   prober) and one KMS Ed25519 key per operator of the Solana vault's multisig. Private keys never leave KMS; a
+ *   prober; the netting vault of each EVM chain) and one KMS Ed25519 key per operator of the Solana vault's multisig. Private keys never leave KMS; a
  *   function may only call `kms:Sign`/`kms:GetPublicKey` on the keys it is given (see relay.ts).
  * - one SST Secret per chain's RPC URL (provider URLs embed API keys) and one for the Wormhole guardian API base URL.
  *   Set them per stage with `npx sst secret set RpcUrlEvmA <url> --stage <stage>`.
@@ -28,6 +28,11 @@ export interface SigningKey {
   readonly linkable: sst.Linkable<{ keyId: $util.Output<string>; arn: $util.Output<string> }>;
 }
 
+/** A signing key that belongs to one chain. */
+export interface ChainSigningKey extends SigningKey {
+  readonly chain: ChainTopology;
+}
+
 export interface RpcUrlSecret {
   readonly chain: ChainTopology;
   readonly secret: sst.Secret;
@@ -41,6 +46,12 @@ export interface Signers {
     readonly dvn: SigningKey;
     /** EIP-712 signers of SLA reports; used by the probe stack, never by the relay. */
     readonly probers: readonly SigningKey[];
+    /**
+     * The netting vault of each EVM chain (the registry's `nettingVault[chainId]`: payouts of payees paid elsewhere
+     * land there and are netted and bridged onward), in topology order; used by the netting function only. Solana's
+     * vault is its multisig, so it has none here.
+     */
+    readonly nettingVaults: readonly ChainSigningKey[];
   };
   /** Operators of the Solana vault's SPL Token multisig (and the Wormhole emitter of Solana messages). */
   readonly solanaOperators: readonly SigningKey[];
@@ -73,6 +84,16 @@ export function createSigners(topology: StageTopology): Signers {
       relayer: signingKey("Relayer", "ECC_SECG_P256K1", "EVM relayer and LayerZero executor"),
       dvn: signingKey("Dvn", "ECC_SECG_P256K1", "LayerZero DVN"),
       probers: numbered(topology.proberCount, (n) => signingKey(`Prober${n}`, "ECC_SECG_P256K1", `SLA prober ${n}`)),
+      nettingVaults: topology.chains
+        .filter((chain) => chain.family === "evm")
+        .map((chain) => ({
+          chain,
+          ...signingKey(
+            `NettingVault${chainResourceSuffix(chain.name)}`,
+            "ECC_SECG_P256K1",
+            `netting vault on ${chain.name}`,
+          ),
+        })),
     },
     solanaOperators: numbered(topology.solanaOperatorCount, (n) =>
       signingKey(`SolanaOperator${n}`, "ECC_NIST_EDWARDS25519", `Solana vault operator ${n}`),

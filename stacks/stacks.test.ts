@@ -84,6 +84,7 @@ const rpcUrlSecrets = ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"];
 const solanaOperatorKeys = ["SolanaOperator1SigningKey", "SolanaOperator2SigningKey", "SolanaOperator3SigningKey"];
 
 const proberKeys = ["Prober1SigningKey", "Prober2SigningKey", "Prober3SigningKey"];
+const nettingVaultKeys = ["NettingVaultEvmASigningKey", "NettingVaultEvmBSigningKey"];
 const proberRegionsOf = (stage: string) =>
   stage === "production" ? ["us-east-1", "eu-west-1", "ap-southeast-1"] : ["us-east-1", "eu-west-1"];
 const proberName = (region: string) =>
@@ -111,7 +112,7 @@ function expectedAccess(stage: string): Record<string, Access> {
   const settlement = {
     ...none,
     service: "slabridge-settlement",
-    tables: ["Cursors", "Jobs", "Payments"],
+    tables: ["Cursors", "Jobs", "Nonces", "Payments"],
     secrets: rpcUrlSecrets,
     queues: ["RelayQueue"],
   };
@@ -162,6 +163,12 @@ function expectedAccess(stage: string): Record<string, Access> {
     },
     Refund: { ...settlement, handler: "functions/src/refund.handler" },
     Settle: { ...settlement, handler: "functions/src/settle.handler" },
+    Net: {
+      ...settlement,
+      handler: "functions/src/net.handler",
+      service: "slabridge-net",
+      signingKeys: ["DvnSigningKey", "RelayerSigningKey", ...nettingVaultKeys],
+    },
     Status: {
       ...none,
       handler: "functions/src/status.handler",
@@ -180,19 +187,14 @@ const expectedSchedules: Record<string, { target: string; schedule: string }> = 
   EvaluateSchedule: { target: "Evaluate", schedule: "rate(5 minutes)" },
   RefundSchedule: { target: "Refund", schedule: "rate(5 minutes)" },
   SettleSchedule: { target: "Settle", schedule: "rate(5 minutes)" },
+  NetSchedule: { target: "Net", schedule: "rate(5 minutes)" },
 };
 
 /**
  * Handlers other parts of slabridge are still writing (the measuring and settling work): the wiring names them
  * already; once a file exists it must export `handler` like every other.
  */
-const handlersInProgress = new Set([
-  "functions/src/probe.handler",
-  "functions/src/probeCoordinator.handler",
-  "functions/src/evaluate.handler",
-  "functions/src/refund.handler",
-  "functions/src/settle.handler",
-]);
+const handlersInProgress = new Set(["functions/src/net.handler"]);
 
 const signingKeyLinkable = /SigningKey$/;
 
@@ -256,7 +258,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     });
   });
 
-  it("declare a KMS signing key per EVM role and per Solana operator, with a linkable per key", async () => {
+  it("declare a KMS signing key per EVM role, per EVM netting vault and per Solana operator, with a linkable per key", async () => {
     const { recording } = await load();
     const keys = recording.ofType("aws.kms.Key");
     const specs = Object.fromEntries(keys.map((key) => [key.name, key.args.customerMasterKeySpec]));
@@ -269,6 +271,8 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
       SolanaOperator1KmsKey: "ECC_NIST_EDWARDS25519",
       SolanaOperator2KmsKey: "ECC_NIST_EDWARDS25519",
       SolanaOperator3KmsKey: "ECC_NIST_EDWARDS25519",
+      NettingVaultEvmAKmsKey: "ECC_SECG_P256K1",
+      NettingVaultEvmBKmsKey: "ECC_SECG_P256K1",
     });
     for (const key of keys) {
       expect(key.args.keyUsage, key.name).toBe("SIGN_VERIFY");
@@ -499,6 +503,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
       evaluateFunction: functionName("Evaluate"),
       refundFunction: functionName("Refund"),
       settleFunction: functionName("Settle"),
+      netFunction: functionName("Net"),
       statusFunction: functionName("Status"),
       statusUrl: recording.named("sst.aws.Function", "Status").instance.url,
       relayQueueUrl: queueUrl("RelayQueue"),

@@ -84,6 +84,15 @@ export function stageTopology(stage: string): StageTopology {
  * @example rpcUrlSecretName("evm-a") // "RpcUrlEvmA"
  */
 export function rpcUrlSecretName(chainName: string): string {
+  return `RpcUrl${chainResourceSuffix(chainName)}`;
+}
+
+/**
+ * A chain's name as it appears in resource names (PascalCase).
+ *
+ * @example chainResourceSuffix("evm-a") // "EvmA"
+ */
+export function chainResourceSuffix(chainName: string): string {
   const words = chainName.split("-").filter((word) => word.length > 0);
-  return `RpcUrl${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("")}`;
+  return words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join("");
 }

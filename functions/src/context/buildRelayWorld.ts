@@ -39,6 +39,10 @@ export interface RelayWorld {
   clients: ReadonlyMap<number, PublicClient>;
   transports: Readonly<Record<TransportName, Transport>>;
   engine: RelayEngine;
+  /** The engine's settlement target per payment chain (EVM escrows, the Solana vault when it can sign). */
+  settlementTargets: ReadonlyMap<number, SettlementTarget>;
+  /** Puts a job id on the relay queue (the engine's own queue: what `engine.ingest` enqueues new jobs with). */
+  enqueue(jobId: string): Promise<void>;
   clock: Clock;
   /** The guardian API (VAAs of every chain; the Solana emitter scan reads it directly). */
   guardian: GuardianApiClient;
@@ -248,6 +252,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     clients,
     transports,
     engine,
+    settlementTargets,
+    enqueue: options.enqueue,
     clock,
     guardian,
     ...(solanaSettlement ? { solanaVerdicts: solanaSettlement.verdicts } : {}),

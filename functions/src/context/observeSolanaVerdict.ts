@@ -2,6 +2,7 @@ import { decodeMessage, type Job, type JobSource, jobIds } from "@slabridge/core
 import { formatVaaId } from "@slabridge/wormhole";
 import { type Address, type Hex, pad } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
+import type { EscrowVerdictRef } from "./watchEvmChain.ts";
 
 /** A Wormhole message the home chain's messenger published to Solana, as the home watcher saw it. */
 export interface SolanaBoundMessage {
@@ -49,31 +50,61 @@ export async function observeSolanaVerdict(world: RelayWorld, seen: SolanaBoundM
   });
   // The pointer exists before the jobs, so they never run without knowing where their verdict is.
   await verdicts.record(modelId, epoch, vaaId);
-  const now = world.clock.now();
-  const ref = { chainId: solana.chainId, modelId, epoch };
   let created = 0;
-  for (const kind of ["refund", "settle"] as const) {
-    const job: Job = {
-      id: kind === "refund" ? jobIds.refund(ref) : jobIds.settle(ref),
-      kind,
-      status: "observed",
-      version: 1,
-      source: seen.source,
-      destinationChainId: solana.chainId,
-      transport: "wormhole",
+  const jobs = solanaSettlementJobs(
+    world,
+    { chainId: solana.chainId, modelId, epoch, source: seen.source },
+    {
       payload: seen.message,
-      messageRef: {
-        transport: "wormhole",
-        messageId: vaaId,
-        sourceChainId: seen.source.chainId,
-        sourceTransaction: seen.source.transaction,
-      },
-      epochRef: { modelId, epoch },
-      attempts: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
+      vaaId,
+    },
+  );
+  for (const job of [jobs.refund, jobs.settle]) {
     if ((await world.engine.ingest(job)) === "created") created++;
   }
   return created;
+}
+
+/**
+ * The Solana refund and settle jobs of a (model, epoch) whose verdict the home chain published to Solana, as the
+ * home watcher and the settlement sweep create them: deterministic ids, executed on Solana, transport wormhole. The
+ * watcher knows the message and its VAA and records them (`payload`, `messageRef`); the sweep, which finds the
+ * verdict already applied, has no message at hand and leaves them out (the target reads the verdict's VAA from
+ * the world's `SolanaVerdictSource`, not from the job).
+ *
+ * @example
+ * const { refund, settle } = solanaSettlementJobs(world, { chainId: 1, modelId: 2n, epoch: 41n, source }, { payload, vaaId });
+ */
+export function solanaSettlementJobs(
+  world: Pick<RelayWorld, "clock">,
+  ref: EscrowVerdictRef,
+  message?: { payload: Hex; vaaId: string },
+): { refund: Job; settle: Job } {
+  const now = world.clock.now();
+  const { chainId, modelId, epoch, source } = ref;
+  const job = (kind: "refund" | "settle"): Job => ({
+    id: kind === "refund" ? jobIds.refund({ chainId, modelId, epoch }) : jobIds.settle({ chainId, modelId, epoch }),
+    kind,
+    status: "observed",
+    version: 1,
+    source,
+    destinationChainId: chainId,
+    transport: "wormhole",
+    payload: message?.payload ?? "0x",
+    ...(message
+      ? {
+          messageRef: {
+            transport: "wormhole" as const,
+            messageId: message.vaaId,
+            sourceChainId: source.chainId,
+            sourceTransaction: source.transaction,
+          },
+        }
+      : {}),
+    epochRef: { modelId, epoch },
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+  return { refund: job("refund"), settle: job("settle") };
 }

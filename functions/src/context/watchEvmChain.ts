@@ -1,5 +1,5 @@
 import { PacketV1Codec } from "@layerzerolabs/lz-v2-utilities";
-import { type EvmChainManifest, type Job, jobIds } from "@slabridge/core";
+import { type EvmChainManifest, type Job, type JobSource, jobIds } from "@slabridge/core";
 import { EvmLogWatcher } from "@slabridge/evm";
 import { type Address, type Hex, hexToNumber, parseAbiItem, slice } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
@@ -201,12 +201,8 @@ async function createRefundJobs(
 ): Promise<{ created: number; settles: number; reorg?: bigint }> {
   const client = world.clients.get(chain.chainId);
   if (!client) return { created: 0, settles: 0 };
-  const now = world.clock.now();
   let created = 0;
   let settles = 0;
-  const payoutRoute = world.config.routes.find(
-    (r) => r.source === world.manifest.homeChainId && r.destination === chain.chainId && r.kind === "Payout",
-  );
   let reorg: bigint | undefined;
   const watcher = new EvmLogWatcher({
     client: client as never,
@@ -223,11 +219,10 @@ async function createRefundJobs(
       for (const log of logs) {
         const { modelId, epoch } = (log as unknown as { args: { modelId?: bigint; epoch?: bigint } }).args;
         if (modelId === undefined || epoch === undefined) continue;
-        const job: Job = {
-          id: jobIds.refund({ chainId: chain.chainId, modelId, epoch }),
-          kind: "refund",
-          status: "observed",
-          version: 1,
+        const { refund, settle } = escrowSettlementJobs(world, {
+          chainId: chain.chainId,
+          modelId,
+          epoch,
           source: {
             chainId: chain.chainId,
             transaction: log.transactionHash as string,
@@ -235,23 +230,8 @@ async function createRefundJobs(
             blockHash: log.blockHash as string,
             index: Number(log.logIndex),
           },
-          // Refunds are sent on the payment chain itself.
-          destinationChainId: chain.chainId,
-          transport: "layerzero", // no message travels: refunds are local calls, the field is only required
-          payload: "0x",
-          epochRef: { modelId, epoch },
-          attempts: 0,
-          createdAt: now,
-          updatedAt: now,
-        };
-        if ((await world.engine.ingest(job)) === "created") created++;
-        const settle: Job = {
-          ...job,
-          id: jobIds.settle({ chainId: chain.chainId, modelId, epoch }),
-          kind: "settle",
-          // The payouts travel over this chain's Payout route (the release itself is a local call).
-          transport: payoutRoute?.transport ?? job.transport,
-        };
+        });
+        if ((await world.engine.ingest(refund)) === "created") created++;
         if ((await world.engine.ingest(settle)) === "created") settles++;
       }
     },
@@ -262,4 +242,57 @@ async function createRefundJobs(
     },
   );
   return { created, settles, ...(reorg === undefined ? {} : { reorg }) };
+}
+
+/** What a verdict on a payment chain's escrow is, as the refund and settle jobs of its (model, epoch) record it. */
+export interface EscrowVerdictRef {
+  /** The payment chain (its escrow applied the verdict). */
+  chainId: number;
+  modelId: bigint;
+  epoch: bigint;
+  /** Where the jobs were found: the VerdictApplied log, or a marker of the settlement sweep. */
+  source: JobSource;
+}
+
+/**
+ * The refund and settle jobs of a verdict an EVM escrow applied, as the watcher and the settlement sweep create
+ * them: deterministic ids (`jobIds.refund`/`jobIds.settle`), both executed on the payment chain itself; the settle
+ * job's transport is the chain's Payout route (its payouts travel from the home chain), the refund's a placeholder.
+ *
+ * @example
+ * const { refund, settle } = escrowSettlementJobs(world, { chainId: 31337, modelId: 2n, epoch: 41n, source });
+ * await world.engine.ingest(refund);
+ */
+export function escrowSettlementJobs(
+  world: Pick<RelayWorld, "manifest" | "config" | "clock">,
+  ref: EscrowVerdictRef,
+): { refund: Job; settle: Job } {
+  const now = world.clock.now();
+  const { chainId, modelId, epoch } = ref;
+  const payoutRoute = world.config.routes.find(
+    (r) => r.source === world.manifest.homeChainId && r.destination === chainId && r.kind === "Payout",
+  );
+  const refund: Job = {
+    id: jobIds.refund({ chainId, modelId, epoch }),
+    kind: "refund",
+    status: "observed",
+    version: 1,
+    source: ref.source,
+    // Refunds are sent on the payment chain itself.
+    destinationChainId: chainId,
+    transport: "layerzero", // no message travels: refunds are local calls, the field is only required
+    payload: "0x",
+    epochRef: { modelId, epoch },
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const settle: Job = {
+    ...refund,
+    id: jobIds.settle({ chainId, modelId, epoch }),
+    kind: "settle",
+    // The payouts travel over this chain's Payout route (the release itself is a local call).
+    transport: payoutRoute?.transport ?? refund.transport,
+  };
+  return { refund, settle };
 }

@@ -1,8 +1,11 @@
 import type { Clock, DeploymentManifest, JobStore, PaymentStore, StageConfig } from "@slabridge/core";
 import { createEvmChainClient } from "@slabridge/evm";
+import { Connection, PublicKey } from "@solana/web3.js";
 import type { PublicClient } from "viem";
 import { MissingLinkError } from "../linkedResource.ts";
+import { StatusConfigError } from "./errors.ts";
 import type { SolanaSettlementReader } from "./SolanaSettlementReader.ts";
+import { VaultOutflowSettlementReader } from "./VaultOutflowSettlementReader.ts";
 
 /** The stores the status API reads (it never writes). */
 export interface StatusStores {
@@ -17,7 +20,7 @@ export interface StatusWorld {
   stores: StatusStores;
   clients: ReadonlyMap<number, PublicClient>;
   clock: Clock;
-  /** Solana refunds/payouts; absent until the Solana settlement code provides one. */
+  /** Solana refunds/payouts (the vault's outflows); absent without Solana in the manifest. */
   solanaSettlement: SolanaSettlementReader | undefined;
   /**
    * How many blocks after an epoch's end (payment chains) or its verdict (home chain) are searched for its settlement
@@ -31,18 +34,23 @@ export interface BuildStatusWorldOptions {
   manifest: DeploymentManifest;
   config: StageConfig;
   stores: StatusStores;
-  /** RPC URL per EVM chain (resolved from the manifest, inline config or secrets by the caller). */
+  /**
+   * RPC URL per chain (resolved from the manifest, inline config or secrets by the caller). Every EVM chain needs
+   * one; Solana's defaults to the manifest's.
+   */
   rpcUrls: ReadonlyMap<number, string>;
   clock?: Clock;
   /** Lets non-loopback RPC URLs through (AWS); the devnet and tests never set it. */
   allowNonLoopback?: boolean;
+  /** Overrides the reader built from the manifest's Solana vault (a {@link VaultOutflowSettlementReader}). */
   solanaSettlement?: SolanaSettlementReader;
   /** Default 50,000 blocks. */
   logWindowBlocks?: bigint;
 }
 
 /**
- * The status API's composition root: read-only clients for every EVM chain of the manifest, no senders, no keys.
+ * The status API's composition root: read-only clients for every EVM chain of the manifest and, when the manifest
+ * has Solana, a read-only connection reading the vault's refund and payout outflows; no senders, no keys.
  *
  * @example const world = buildStatusWorld({ manifest, config, stores: { jobs, payments }, rpcUrls });
  */
@@ -65,7 +73,25 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
     stores: options.stores,
     clients,
     clock: options.clock ?? { now: () => Date.now() },
-    solanaSettlement: options.solanaSettlement,
+    solanaSettlement: options.solanaSettlement ?? solanaReader(options),
     logWindowBlocks: options.logWindowBlocks ?? 50_000n,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
+
+/** A read-only reader of the Solana vault's outflows, or undefined without Solana in the manifest. */
+function solanaReader(options: BuildStatusWorldOptions): SolanaSettlementReader | undefined {
+  const solana = options.manifest.solana;
+  if (!solana) return undefined;
+  const rpcUrl = options.rpcUrls.get(solana.chainId) ?? solana.rpcUrl;
+  const { hostname } = new URL(rpcUrl);
+  const loopback = LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+  if (!loopback && options.allowNonLoopback !== true) {
+    throw new StatusConfigError("Refusing a non-loopback Solana RPC host without allowNonLoopback.");
+  }
+  return new VaultOutflowSettlementReader({
+    connection: new Connection(rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true }),
+    vault: new PublicKey(solana.vault),
+  });
 }

@@ -42,3 +42,16 @@ export class StatusMethodNotAllowedError extends SlabridgeError {
     super(`Method ${method} is not allowed: the status API only answers GET.`, { retryable: false });
   }
 }
+
+/**
+ * The status API's world was configured in a way it refuses (a non-loopback Solana RPC URL without
+ * `allowNonLoopback`, so tests and the devnet never reach a public node). The URL itself is never in the message.
+ *
+ * @example throw new StatusConfigError("Refusing non-loopback Solana RPC host without allowNonLoopback.");
+ */
+export class StatusConfigError extends SlabridgeError {
+  override readonly name = "StatusConfigError" as const;
+  constructor(message: string) {
+    super(message, { retryable: false });
+  }
+}

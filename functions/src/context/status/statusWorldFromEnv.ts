@@ -10,7 +10,7 @@ let cached: Promise<StatusWorld> | undefined;
 
 /**
  * The status function's world in AWS, built once per container: stage config and manifest bundled with the code,
- * EVM RPC URLs from linked secrets, and the Jobs and Payments tables named by the read-only linkables the API stack
+ * EVM and Solana RPC URLs from linked secrets, and the Jobs and Payments tables named by the read-only linkables the API stack
  * gives it (`JobsReadOnly`, `PaymentsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`).
  *
  * @example export const handler = createStatusHandler(() => statusWorldFromEnv());
@@ -28,7 +28,10 @@ function build(env: NodeJS.ProcessEnv): StatusWorld {
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) {
-    if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+    // Solana's only when the manifest has Solana (its vault's outflows are the Solana settlement evidence).
+    if (chain.family === "evm" || manifest.solana?.chainId === chain.chainId) {
+      rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+    }
   }
   const client = new DynamoDBClient({ region: env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1" });
   const table = (name: string) => linkedResource(name, linkedTable, env).name;

@@ -1,0 +1,322 @@
+import { type DeploymentManifest, type Job, jobIds, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { RelayEngine, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import { MemoryJobStore } from "@slabridge/store";
+import { describe, expect, it } from "vitest";
+import { createRefundSweepHandler } from "../refund.ts";
+import { createSettleSweepHandler } from "../settle.ts";
+import { type SettlementSweepWorld, sweepSettlement } from "./settlementSweep.ts";
+
+const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
+const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
+const GENESIS = 1_700_000_000;
+const EPOCH_SECONDS = 10;
+/** Epoch 25 of the models is running: 0..24 have ended. */
+const NOW = (GENESIS + 25 * EPOCH_SECONDS + 3) * 1_000;
+const PAYMENT_CHAIN = 31_337;
+const HOME_CHAIN = 31_338;
+
+function manifest(withSolana: boolean): DeploymentManifest {
+  const chain = (name: string, chainId: number, home: boolean) => ({
+    name,
+    chainId,
+    rpcUrl: "http://127.0.0.1:9",
+    confirmations: 1,
+    layerZero: { eid: 40_000 + chainId, endpointV2: address(1), sendUln302: address(2), receiveUln302: address(3) },
+    wormhole: { chainId: 10_002 + chainId - 31_337, core: address(4) },
+    stablecoin: { address: address(5), decimals: 6, symbol: "dUSDC" },
+    contracts: {
+      ...(home ? { modelRegistry: address(6), slaOracle: address(7) } : {}),
+      escrow: address(9),
+      layerZeroMessenger: address(10),
+      wormholeMessenger: address(11),
+    },
+  });
+  const model = (modelId: string) => ({
+    modelId,
+    homeChainId: HOME_CHAIN,
+    genesis: GENESIS,
+    epochSeconds: EPOCH_SECONDS,
+    hostName: `host-${modelId}`,
+    hostUrl: "http://127.0.0.1:9001",
+    pricePerRequest: "10000",
+  });
+  const base58 = "11111111111111111111111111111111";
+  return {
+    version: 1,
+    network: "devnet",
+    createdAt: new Date(0).toISOString(),
+    homeChainId: HOME_CHAIN,
+    evm: [chain("evm-a", PAYMENT_CHAIN, false), chain("evm-b", HOME_CHAIN, true)],
+    ...(withSolana
+      ? {
+          solana: {
+            chainId: SOLANA_CHAIN_ID,
+            rpcUrl: "http://127.0.0.1:8899",
+            wsUrl: "ws://127.0.0.1:8900",
+            mint: base58,
+            decimals: 6,
+            vault: base58,
+            multisig: base58,
+            threshold: 2,
+            operators: [anvil(6)],
+            wormholeEmitter: `0x${"11".repeat(32)}`,
+          },
+        }
+      : {}),
+    guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
+    dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: { jobs: "devnet-Jobs" } },
+    hosts: [],
+    models: [model("1"), model("2")],
+    keys: {
+      deployer: anvil(0),
+      layerZeroDvn: anvil(1),
+      layerZeroExecutor: anvil(2),
+      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(12) },
+      probers: [anvil(3), anvil(4), anvil(5)],
+      proberThreshold: 2,
+      demoBuyers: [],
+    },
+  };
+}
+
+const config = parseStageConfig({
+  stage: "devnet",
+  chains: [
+    { chainId: PAYMENT_CHAIN, name: "evm-a", family: "evm", rpcUrl: { url: "http://127.0.0.1:9" }, confirmations: 1 },
+    { chainId: HOME_CHAIN, name: "evm-b", family: "evm", rpcUrl: { url: "http://127.0.0.1:9" }, confirmations: 1 },
+  ],
+  routes: [{ source: HOME_CHAIN, destination: PAYMENT_CHAIN, kind: "Payout", transport: "wormhole" }],
+  batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
+  retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
+  watch: { pollIntervalSeconds: 1 },
+});
+
+const NONE: SettlementState = { verdictApplied: false, refundsDone: false, released: false };
+
+/** A settlement target whose state is a table; it must never be asked to move money. */
+class FakeTarget implements SettlementTarget {
+  readonly reads: string[] = [];
+  constructor(
+    readonly chainId: number,
+    private readonly states: Record<string, SettlementState>,
+    private readonly failing = new Set<string>(),
+  ) {}
+  async state(modelId: bigint, epoch: bigint): Promise<SettlementState> {
+    const key = `${modelId}:${epoch}`;
+    this.reads.push(key);
+    if (this.failing.has(key)) throw new Error("connection refused");
+    return this.states[key] ?? NONE;
+  }
+  async refundNext(): Promise<{ transaction: string }> {
+    throw new Error("a sweep never refunds");
+  }
+  async release(): Promise<{ transaction: string }> {
+    throw new Error("a sweep never releases");
+  }
+}
+
+function world(targets: FakeTarget[], options: { solana?: boolean; now?: number } = {}) {
+  const clock = { now: () => options.now ?? NOW };
+  const jobs = new MemoryJobStore({ clock });
+  const queued: string[] = [];
+  const enqueue = async (jobId: string) => {
+    queued.push(jobId);
+  };
+  const settlementTargets = new Map(targets.map((t) => [t.chainId, t]));
+  const engine = new RelayEngine({
+    jobs,
+    transports: {},
+    receiptSources: new Map(),
+    enqueue,
+    clock,
+    retry: config.retry,
+    maxPaymentsPerBatch: 10,
+    settlementTargets,
+  });
+  const w: SettlementSweepWorld = {
+    manifest: manifest(options.solana ?? false),
+    config,
+    clock,
+    settlementTargets,
+    enqueue,
+    engine,
+  };
+  return { world: w, jobs, queued };
+}
+
+const ref = (chainId: number, modelId: bigint, epoch: bigint) => ({ chainId, modelId, epoch });
+
+describe("sweepSettlement", () => {
+  it("creates and queues the refund job a watcher missed, with the watcher's shape", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "2:24": { verdictApplied: true, refundsDone: false, released: false },
+    });
+    const { world: w, jobs, queued } = world([target]);
+    const result = await sweepSettlement(w, "refund");
+
+    const id = jobIds.refund(ref(PAYMENT_CHAIN, 2n, 24n));
+    expect(result).toEqual({
+      kind: "refund",
+      checked: 20,
+      jobs: [{ chainId: PAYMENT_CHAIN, modelId: "2", epoch: "24", jobId: id, action: "created" }],
+      failures: [],
+    });
+    expect(queued).toEqual([id]);
+    const job = await jobs.get(id);
+    expect(job).toMatchObject({
+      kind: "refund",
+      status: "observed",
+      destinationChainId: PAYMENT_CHAIN,
+      payload: "0x",
+      epochRef: { modelId: 2n, epoch: 24n },
+      attempts: 0,
+      source: { chainId: PAYMENT_CHAIN, transaction: "settlement-sweep:2:24" },
+    });
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+  });
+
+  it("looks back lookbackEpochs ended epochs per model (10 without probing config), never the running epoch", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {});
+    const { world: w } = world([target]);
+    await sweepSettlement(w, "refund");
+    const epochs = (model: string) =>
+      target.reads.filter((k) => k.startsWith(`${model}:`)).map((k) => Number(k.split(":")[1]));
+    expect(epochs("1")).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(epochs("2")).toEqual(epochs("1"));
+
+    const probed = { ...w, config: { ...config, probing: { lookbackEpochs: 3 } as never } };
+    target.reads.length = 0;
+    await sweepSettlement(probed, "refund");
+    expect(target.reads).toEqual(["1:22", "1:23", "1:24", "2:22", "2:23", "2:24"]);
+
+    target.reads.length = 0;
+    const early = world([target], { now: (GENESIS + 2 * EPOCH_SECONDS) * 1_000 }).world;
+    await sweepSettlement(early, "refund");
+    expect(target.reads).toEqual(["1:0", "1:1", "2:0", "2:1"]);
+  });
+
+  it("only queues a job that already exists: nothing is created twice", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:20": { verdictApplied: true, refundsDone: false, released: false },
+    });
+    const { world: w, jobs, queued } = world([target]);
+    const first = await sweepSettlement(w, "refund");
+    const id = jobIds.refund(ref(PAYMENT_CHAIN, 1n, 20n));
+    const stored = await jobs.get(id);
+
+    const second = await sweepSettlement(w, "refund");
+    expect(first.jobs.map((j) => j.action)).toEqual(["created"]);
+    expect(second.jobs).toEqual([{ chainId: PAYMENT_CHAIN, modelId: "1", epoch: "20", jobId: id, action: "queued" }]);
+    expect(queued).toEqual([id, id]);
+    expect(await jobs.get(id)).toEqual(stored);
+    expect(await jobs.listByStatus("observed")).toHaveLength(1);
+  });
+
+  it("leaves a job the watcher created as it is and queues it", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:24": { verdictApplied: true, refundsDone: true, released: false },
+    });
+    const { world: w, jobs, queued } = world([target]);
+    const id = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 24n));
+    const watcherJob: Job = {
+      id,
+      kind: "settle",
+      status: "failed",
+      retryable: true,
+      reason: "rpc down",
+      nextAttemptAt: NOW + 60_000,
+      version: 3,
+      source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
+      destinationChainId: PAYMENT_CHAIN,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId: 1n, epoch: 24n },
+      attempts: 2,
+      createdAt: NOW - 1_000,
+      updatedAt: NOW - 500,
+    } as Job;
+    expect(await jobs.create(watcherJob)).toBe("created");
+
+    const result = await sweepSettlement(w, "settle");
+    expect(result.jobs).toEqual([{ chainId: PAYMENT_CHAIN, modelId: "1", epoch: "24", jobId: id, action: "queued" }]);
+    expect(queued).toEqual([id]);
+    expect(await jobs.get(id)).toEqual(watcherJob);
+  });
+
+  it("does nothing while the verdict is not applied", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {});
+    const { world: w, jobs, queued } = world([target]);
+    for (const kind of ["refund", "settle"] as const) {
+      const result = await sweepSettlement(w, kind);
+      expect(result.checked).toBe(20);
+      expect(result.jobs).toEqual([]);
+    }
+    expect(queued).toEqual([]);
+    expect(await jobs.listByStatus("observed")).toEqual([]);
+  });
+
+  it("refund sweep ignores epochs whose refunds are done; settle sweep those released", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { verdictApplied: true, refundsDone: true, released: false },
+      "1:24": { verdictApplied: true, refundsDone: true, released: true },
+    });
+    const { world: w, jobs, queued } = world([target]);
+    expect((await sweepSettlement(w, "refund")).jobs).toEqual([]);
+    expect(queued).toEqual([]);
+
+    const settleId = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 23n));
+    const settled = await sweepSettlement(w, "settle");
+    expect(settled.jobs).toEqual([
+      { chainId: PAYMENT_CHAIN, modelId: "1", epoch: "23", jobId: settleId, action: "created" },
+    ]);
+    // The settle job travels over the chain's Payout route, as the watcher's does.
+    expect(await jobs.get(settleId)).toMatchObject({ kind: "settle", transport: "wormhole", payload: "0x" });
+    expect(await jobs.get(jobIds.refund(ref(PAYMENT_CHAIN, 1n, 23n)))).toBeUndefined();
+  });
+
+  it("sweeps Solana with the Solana watcher's job shape, and keeps going past a chain that cannot be read", async () => {
+    const evm = new FakeTarget(
+      PAYMENT_CHAIN,
+      { "1:24": { verdictApplied: true, refundsDone: false, released: false } },
+      new Set(["2:20"]),
+    );
+    const solana = new FakeTarget(SOLANA_CHAIN_ID, {
+      "2:21": { verdictApplied: true, refundsDone: false, released: false },
+    });
+    const { world: w, jobs, queued } = world([evm, solana], { solana: true });
+    const result = await sweepSettlement(w, "refund");
+
+    const solanaId = jobIds.refund(ref(SOLANA_CHAIN_ID, 2n, 21n));
+    const evmId = jobIds.refund(ref(PAYMENT_CHAIN, 1n, 24n));
+    expect(result.checked).toBe(39);
+    expect(result.failures).toEqual([
+      { chainId: PAYMENT_CHAIN, modelId: "2", epoch: "20", error: "Error: connection refused" },
+    ]);
+    expect(result.jobs.map((j) => j.jobId).sort()).toEqual([evmId, solanaId].sort());
+    expect(queued.sort()).toEqual([evmId, solanaId].sort());
+    expect(await jobs.get(solanaId)).toMatchObject({
+      kind: "refund",
+      destinationChainId: SOLANA_CHAIN_ID,
+      transport: "wormhole",
+      epochRef: { modelId: 2n, epoch: 21n },
+    });
+  });
+});
+
+describe("refund and settle handlers", () => {
+  it("return the JSON-safe sweep, and throw after the pass when an epoch could not be checked", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:24": { verdictApplied: true, refundsDone: false, released: false },
+    });
+    const { world: w, jobs } = world([target]);
+    const refund = await createRefundSweepHandler(async () => w)({});
+    const settle = await createSettleSweepHandler(async () => w)({});
+    expect(refund.jobs.map((j) => j.jobId)).toEqual([jobIds.refund(ref(PAYMENT_CHAIN, 1n, 24n))]);
+    expect(settle.jobs.map((j) => j.jobId)).toEqual([jobIds.settle(ref(PAYMENT_CHAIN, 1n, 24n))]);
+    expect(JSON.parse(JSON.stringify(settle))).toEqual(settle);
+    expect(await jobs.listByStatus("observed")).toHaveLength(2);
+
+    const broken = world([new FakeTarget(PAYMENT_CHAIN, {}, new Set(["1:24"]))]).world;
+    await expect(createRefundSweepHandler(async () => broken)({})).rejects.toThrow(/could not check 1 epoch/);
+  });
+});

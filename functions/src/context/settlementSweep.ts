@@ -1,0 +1,141 @@
+import type { Job, JobSource } from "@slabridge/core";
+import type { RelayEngine, SettlementState } from "@slabridge/relay";
+import type { RelayWorld } from "./buildRelayWorld.ts";
+import { solanaSettlementJobs } from "./observeSolanaVerdict.ts";
+import { escrowSettlementJobs } from "./watchEvmChain.ts";
+
+/** Which half of settling a sweep looks after: the refunds, or the release and payouts. */
+export type SettlementSweepKind = "refund" | "settle";
+
+/** How many ended epochs back a sweep looks when the stage config has no `probing.lookbackEpochs`. */
+export const DEFAULT_SWEEP_LOOKBACK_EPOCHS = 10;
+
+/** What a sweep needs of the relay world (tests pass fakes of the targets and the engine). */
+export type SettlementSweepWorld = Pick<
+  RelayWorld,
+  "manifest" | "config" | "clock" | "settlementTargets" | "enqueue"
+> & {
+  engine: Pick<RelayEngine, "ingest">;
+};
+
+/** One (chain, model, epoch) the sweep found unfinished, and what it did about it. JSON-safe. */
+export interface SweptJob {
+  readonly chainId: number;
+  readonly modelId: string;
+  readonly epoch: string;
+  readonly jobId: string;
+  /** `created`: the watcher had missed it, the sweep created and queued it; `queued`: it existed, queued again. */
+  readonly action: "created" | "queued";
+}
+
+/** A (chain, model, epoch) the sweep could not check or act on (the rest of the pass went on). JSON-safe. */
+export interface SweepFailure {
+  readonly chainId: number;
+  readonly modelId: string;
+  readonly epoch: string;
+  readonly error: string;
+}
+
+/** What one sweep pass did. JSON-safe (a Lambda result). */
+export interface SettlementSweepResult {
+  readonly kind: SettlementSweepKind;
+  /** (chain, model, epoch)s whose settlement state was read. */
+  readonly checked: number;
+  readonly jobs: readonly SweptJob[];
+  readonly failures: readonly SweepFailure[];
+}
+
+/**
+ * The safety net under the watchers: for every model of the manifest and each of its last ended epochs (at most
+ * `probing.lookbackEpochs`, else {@link DEFAULT_SWEEP_LOOKBACK_EPOCHS}), on every payment chain with a settlement
+ * target, reads where settling stands and, when the verdict is applied but the refunds are not done (`refund`) or
+ * the remainder is not released (`settle`), makes sure the (chain, model, epoch)'s job exists, with the same
+ * deterministic id and shape the watcher gives it (`escrowSettlementJobs` / `solanaSettlementJobs`), and is on
+ * the relay queue: a missing job is created (and queued by `engine.ingest`), an existing one is queued again
+ * (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
+ * recorded in `failures` and the pass goes on.
+ *
+ * @example
+ * const result = await sweepSettlement(world, "refund");
+ * // { kind: "refund", checked: 60, jobs: [{ chainId: 31337, modelId: "2", epoch: "41", jobId, action: "created" }], failures: [] }
+ */
+export async function sweepSettlement(
+  world: SettlementSweepWorld,
+  kind: SettlementSweepKind,
+): Promise<SettlementSweepResult> {
+  const nowMs = world.clock.now();
+  const lookback = BigInt(world.config.probing?.lookbackEpochs ?? DEFAULT_SWEEP_LOOKBACK_EPOCHS);
+  const perChain = await Promise.all(
+    [...world.settlementTargets.values()].map(async (target) => {
+      let checked = 0;
+      const jobs: SweptJob[] = [];
+      const failures: SweepFailure[] = [];
+      for (const model of world.manifest.models) {
+        const modelId = BigInt(model.modelId);
+        for (const epoch of endedEpochs(model, nowMs, lookback)) {
+          const at = { chainId: target.chainId, modelId: `${modelId}`, epoch: `${epoch}` };
+          try {
+            const state = await target.state(modelId, epoch);
+            checked++;
+            if (!due(kind, state)) continue;
+            const job = sweepJob(world, kind, target.chainId, modelId, epoch);
+            if ((await world.engine.ingest(job)) === "created") {
+              jobs.push({ ...at, jobId: job.id, action: "created" });
+            } else {
+              await world.enqueue(job.id);
+              jobs.push({ ...at, jobId: job.id, action: "queued" });
+            }
+          } catch (error) {
+            failures.push({ ...at, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+          }
+        }
+      }
+      return { checked, jobs, failures };
+    }),
+  );
+  return {
+    kind,
+    checked: perChain.reduce((sum, chain) => sum + chain.checked, 0),
+    jobs: perChain.flatMap((chain) => chain.jobs),
+    failures: perChain.flatMap((chain) => chain.failures),
+  };
+}
+
+/** Whether a (chain, model, epoch) in `state` needs a `kind` job. */
+function due(kind: SettlementSweepKind, state: SettlementState): boolean {
+  if (!state.verdictApplied) return false;
+  return kind === "refund" ? !state.refundsDone : !state.released;
+}
+
+/** The ended epochs of a model at `nowMs`, newest last: at most `lookback`, none before genesis. */
+function endedEpochs(model: { genesis: number; epochSeconds: number }, nowMs: number, lookback: bigint): bigint[] {
+  const nowSeconds = BigInt(Math.floor(nowMs / 1_000));
+  const genesis = BigInt(model.genesis);
+  if (nowSeconds < genesis) return [];
+  const current = (nowSeconds - genesis) / BigInt(model.epochSeconds);
+  const first = current > lookback ? current - lookback : 0n;
+  const epochs: bigint[] = [];
+  for (let epoch = first; epoch < current; epoch++) epochs.push(epoch);
+  return epochs;
+}
+
+/** The job the watcher would have created, with the sweep as its source. */
+function sweepJob(
+  world: SettlementSweepWorld,
+  kind: SettlementSweepKind,
+  chainId: number,
+  modelId: bigint,
+  epoch: bigint,
+): Job {
+  const source: JobSource = {
+    chainId,
+    transaction: `settlement-sweep:${modelId}:${epoch}`,
+    block: 0n,
+    blockHash: "settlement-sweep",
+    index: 0,
+  };
+  const ref = { chainId, modelId, epoch, source };
+  const jobs =
+    chainId === world.manifest.solana?.chainId ? solanaSettlementJobs(world, ref) : escrowSettlementJobs(world, ref);
+  return kind === "refund" ? jobs.refund : jobs.settle;
+}
