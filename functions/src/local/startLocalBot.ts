@@ -12,7 +12,9 @@ import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
+import { createRefundSweepHandler } from "../refund.ts";
 import { createRelayHandler } from "../relay.ts";
+import { createSettleSweepHandler } from "../settle.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
 import { createWatchSolanaHandler } from "../watchSolana.ts";
@@ -44,6 +46,8 @@ export const localNames = {
   retry: "retry",
   watchEvm: "watch-evm",
   watchSolana: "watch-solana",
+  refundSweep: "refund",
+  settleSweep: "settle",
   probeCoordinator: "probe-coordinator",
   evaluate: "evaluate",
 } as const;
@@ -110,6 +114,11 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   runtime.addSchedule(localNames.watchEvm, periodMs, localNames.watchEvm, scheduled);
   runtime.addFunction(localNames.retry, createRetryHandler(getWorld), { timeoutSeconds: 60 });
   runtime.addSchedule(localNames.retry, periodMs, localNames.retry, scheduled);
+  // Safety nets behind the watchers: refund/settle jobs for every applied verdict, whatever the watchers missed.
+  runtime.addFunction(localNames.refundSweep, createRefundSweepHandler(getWorld), { timeoutSeconds: 60 });
+  runtime.addSchedule(localNames.refundSweep, 5 * periodMs, localNames.refundSweep, scheduled);
+  runtime.addFunction(localNames.settleSweep, createSettleSweepHandler(getWorld), { timeoutSeconds: 60 });
+  runtime.addSchedule(localNames.settleSweep, 5 * periodMs, localNames.settleSweep, scheduled);
   const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
   if (manifest.solana && solanaChain) {
     const rpcUrl = resolveRpcUrl(solanaChain, manifest);
