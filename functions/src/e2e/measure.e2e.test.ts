@@ -213,28 +213,33 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     expect(await recordedLogs()).toHaveLength(3);
     const published = await publishedLogs();
     expect(published.map((log) => `${log.args.modelId}:${log.args.dstChain}`).sort()).toEqual(
-      [healthy, slow, poor].flatMap((m) => [`${m}:${paymentChain.chainId}`, `${m}:${SOLANA_CHAIN_ID}`]).sort(),
+      // Every payment chain: evm-a, the home chain's own escrow (same-chain Wormhole route) and Solana.
+      [healthy, slow, poor]
+        .flatMap((m) => [`${m}:${paymentChain.chainId}`, `${m}:${home.chainId}`, `${m}:${SOLANA_CHAIN_ID}`])
+        .sort(),
     );
 
     // A second pass submits and publishes nothing.
     const again = (await evaluate()).evaluations.filter((e) => e.epoch === epoch.toString());
     expect(again.map((e) => e.verdict)).toEqual(["already-recorded", "already-recorded", "already-recorded"]);
-    expect(again.flatMap((e) => e.published.map((p) => p.result))).toEqual(Array(6).fill("already-published"));
+    expect(again.flatMap((e) => e.published.map((p) => p.result))).toEqual(Array(9).fill("already-published"));
     expect(await recordedLogs()).toHaveLength(3);
-    expect(await publishedLogs()).toHaveLength(6);
+    expect(await publishedLogs()).toHaveLength(9);
 
-    // The relay handlers deliver the LayerZero verdicts to evm-a's escrow; the Solana-bound Wormhole messages make
-    // no EVM job (the EVM watcher only turns messages for EVM chains into deliver-message jobs).
+    // The relay handlers deliver the verdicts to evm-a's escrow (LayerZero) and the home chain's own escrow
+    // (Wormhole); the Solana-bound messages become Solana settlement jobs, never deliver-message jobs.
     await drive(3);
-    for (const modelId of [healthy, slow, poor]) {
-      const record = await publicClient(paymentChain.chainId).readContract({
-        address: paymentChain.contracts.escrow as Address,
-        abi: escrowAbi,
-        functionName: "epochRecord",
-        args: [modelId, epoch],
-      });
-      expect(record.status).toBeGreaterThanOrEqual(1); // settled by the verdict
-      expect(record.refundBps).toBe(report(modelId).refundBps);
+    for (const chain of [paymentChain, home]) {
+      for (const modelId of [healthy, slow, poor]) {
+        const record = await publicClient(chain.chainId).readContract({
+          address: chain.contracts.escrow as Address,
+          abi: escrowAbi,
+          functionName: "epochRecord",
+          args: [modelId, epoch],
+        });
+        expect(record.status).toBeGreaterThanOrEqual(1); // settled by the verdict
+        expect(record.refundBps).toBe(report(modelId).refundBps);
+      }
     }
     expect(await stores.jobs.listByStatus("dead-lettered", { limit: 100 })).toEqual([]);
     const statuses = Object.keys(LEGAL_TRANSITIONS) as JobStatus[];
@@ -242,10 +247,12 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     expect(
       jobs.filter((job) => job.kind === "deliver-message" && job.destinationChainId === paymentChain.chainId).length,
     ).toBeGreaterThanOrEqual(3);
-    expect(jobs.filter((job) => job.destinationChainId === SOLANA_CHAIN_ID)).toEqual([]);
+    expect(
+      jobs.filter((job) => job.destinationChainId === SOLANA_CHAIN_ID && job.kind === "deliver-message"),
+    ).toEqual([]);
     const third = (await evaluate()).evaluations.filter((e) => e.epoch === epoch.toString());
     expect(third.flatMap((e) => e.published.map((p) => p.result))).toEqual(
-      Array(3).fill(["already-applied", "already-published"]).flat(),
+      Array(3).fill(["already-applied", "already-applied", "already-published"]).flat(),
     );
   }, 90_000);
 });
