@@ -54,7 +54,12 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const vaultAccounts = new Map<number, Address>();
   for (const vault of manifest.keys.nettingVaults ?? []) {
     if (vault.chainId === SOLANA_CHAIN_ID || !vault.key) continue;
-    vaultAccounts.set(vault.chainId, keyAddress(vault.key, `nettingVaults[${vault.chainId}]`));
+    const address = keyAddress(vault.key, `nettingVaults[${vault.chainId}]`);
+    // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
+    if (BigInt(vault.account) !== BigInt(address)) {
+      throw new InvalidNettingRoundError(`the netting vault key of chain ${vault.chainId} is not its account`);
+    }
+    vaultAccounts.set(vault.chainId, address);
   }
   const transport = oftTransport(relay);
   const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
