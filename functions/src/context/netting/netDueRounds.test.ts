@@ -54,7 +54,9 @@ class FakeChains implements NettingChains {
       ],
       paid: [{ chain: B, account: "0xb1", amount: 400n, stepId: "0x04", transactionHash: "0x05", sent: true }],
       openBalances: [{ from: A, to: SOLANA_CHAIN_ID, amount: 100n, reason: "Solana leg" }],
-      solanaPayouts: [{ chain: SOLANA_CHAIN_ID, account: "So1anaHost1111111111111111111111111111111111", amount: 100n }],
+      solanaPayouts: [
+        { chain: SOLANA_CHAIN_ID, account: "So1anaHost1111111111111111111111111111111111", amount: 100n },
+      ],
     };
   }
 }
@@ -160,7 +162,9 @@ describe("netDueRounds", () => {
     chains.statuses.set("1:3", [paidOut(A)]);
     chains.failWith = new NettingVaultNotReadyError(B, "it holds 0 but owes 400 to its payees");
     const result = await run();
-    expect(result.retry).toEqual([{ roundId: "net:1:3", error: expect.objectContaining({ name: "NettingVaultNotReadyError" }) }]);
+    expect(result.retry).toEqual([
+      { roundId: "net:1:3", error: expect.objectContaining({ name: "NettingVaultNotReadyError" }) },
+    ]);
     expect(await readNetRoundOutcome(cursors, 1n, 3n)).toBeUndefined();
     chains.failWith = undefined;
     expect((await run()).netted).toHaveLength(1);
