@@ -1,5 +1,6 @@
 import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
+  type CursorStore,
   checkConservation,
   type EvmChainManifest,
   encodeMessage,
@@ -457,6 +458,21 @@ describe("net handler on the devnet: payouts on evm-a and evm-b are netted once 
     expect(await vaultNonces()).toEqual(nonces);
     expect(await balances()).toEqual(after);
     expect((await conservation()).report.holds).toBe(true);
+
+    // A worker that died after netting, before recording the outcome: the rounds run again from their recorded
+    // fromBlocks, find every step done on chain and send nothing.
+    const forgetful: CursorStore = {
+      get: async (id) => (id.endsWith(":outcome") ? undefined : stores.cursors.get(id)),
+      advance: async (next, expected) => (next.id.endsWith(":outcome") ? true : stores.cursors.advance(next, expected)),
+    };
+    const amnesiac = createNetHandler(async () => ({ ...buildNettingWorld(w), cursors: forgetful }));
+    const replay = await amnesiac({});
+    expect(replay.netted.map((o) => o.roundId).sort()).toEqual(first.netted.map((o) => o.roundId).sort());
+    expect(replay.netted.map((o) => o.bridged.map((b) => b.guid))).toEqual(
+      first.netted.map((o) => o.bridged.map((b) => b.guid)),
+    );
+    expect(await vaultNonces()).toEqual(nonces);
+    expect(await balances()).toEqual(after);
     expect(await stores.jobs.listByStatus("dead-lettered", { limit: 100 })).toEqual([]);
   }, 400_000);
 });
