@@ -19,7 +19,7 @@ export interface NettingWorld {
 
 /** Options of {@link buildNettingWorld}. */
 export interface BuildNettingWorldOptions {
-  /** Epochs looked back per run (default: the stage's `probing.lookbackEpochs`, else 10). */
+  /** Epochs looked back per run (default: the stage's `netting.lookbackEpochs`, else `probing.lookbackEpochs`, else 10). */
   lookbackEpochs?: number;
 }
 
@@ -141,7 +141,8 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   };
   return {
     models: manifest.models.map((m) => BigInt(m.modelId)),
-    lookbackEpochs: options.lookbackEpochs ?? relay.config.probing?.lookbackEpochs ?? 10,
+    lookbackEpochs:
+      options.lookbackEpochs ?? relay.config.netting?.lookbackEpochs ?? relay.config.probing?.lookbackEpochs ?? 10,
     chains,
     cursors: stores.cursors,
   };
