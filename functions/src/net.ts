@@ -1,6 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { z } from "zod";
 import { buildNettingWorld, type NettingWorld } from "./context/netting/buildNettingWorld.ts";
+import { InvalidNetEventError } from "./context/netting/InvalidNetEventError.ts";
 import { type NetDueRoundsResult, netDueRounds } from "./context/netting/netDueRounds.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
 
@@ -20,7 +21,8 @@ const netEventSchema = z.looseObject({}).optional().nullable();
  */
 export function createNetHandler(getWorld: () => Promise<NettingWorld>) {
   return async (event?: unknown): Promise<NetDueRoundsResult> => {
-    netEventSchema.parse(event);
+    const parsed = netEventSchema.safeParse(event);
+    if (!parsed.success) throw new InvalidNetEventError(z.prettifyError(parsed.error));
     const world = await getWorld();
     const result = await netDueRounds(world);
     if (result.retry.length > 0) logger.warn("netting rounds left for the next run", { retry: result.retry });
