@@ -125,6 +125,17 @@ export const stageConfigSchema = z
     watch: z.object({ pollIntervalSeconds: z.number().int().min(1) }),
     /** SLA probing and evaluation; absent in stages that only relay. */
     probing: probingConfigSchema.optional(),
+    /** Automatic netting rounds; absent: the net function looks back `probing.lookbackEpochs` (else 10) epochs. */
+    netting: z
+      .object({
+        lookbackEpochs: z
+          .number()
+          .int()
+          .min(1)
+          .max(10_000)
+          .describe("how many epochs before the current one the net function checks for fully paid-out rounds"),
+      })
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const ids = new Set<number>();

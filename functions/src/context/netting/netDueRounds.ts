@@ -1,0 +1,232 @@
+import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import type { NettingRecord } from "./runNettingRound.ts";
+
+/** Where one chain stands with a (model, epoch): whether buyers paid there and whether its payouts are all made. */
+export interface ChainNettingStatus {
+  chainId: number;
+  /** Buyers paid this chain's escrow (or vault) for the (model, epoch). */
+  paid: boolean;
+  /** Refunds done, the rest released and every payee's share paid out (EVM: `Released` and 10,000 bps paid out). */
+  paidOut: boolean;
+}
+
+/** What {@link netDueRounds} needs from the chains (see `buildNettingWorld` for the real one; fakes in unit tests). */
+export interface NettingChains {
+  /** The EVM chains whose netting vault takes part in rounds (their `fromBlock`s are recorded). */
+  readonly vaultChains: readonly number[];
+  /** The latest epoch of the model on any payment chain (epochs before it are candidates). */
+  currentEpoch(modelId: bigint): Promise<bigint>;
+  /** Every payment chain's status for the (model, epoch). */
+  status(modelId: bigint, epoch: bigint): Promise<ChainNettingStatus[]>;
+  /** The chain's latest block number. */
+  blockNumber(chainId: number): Promise<bigint>;
+  /** Reads the round from the chains and runs it (`runNettingRound`: idempotent by chain state). */
+  run(round: {
+    roundId: string;
+    modelId: bigint;
+    epoch: bigint;
+    fromBlocks: ReadonlyMap<number, bigint>;
+  }): Promise<NettingRecord>;
+}
+
+/** Input of {@link netDueRounds}. */
+export interface NetDueRoundsInput {
+  models: readonly bigint[];
+  /** How many epochs before the current one are looked at. */
+  lookbackEpochs: number;
+  chains: NettingChains;
+  cursors: CursorStore;
+}
+
+/** A recorded round outcome, JSON-safe (amounts as decimal strings). */
+export interface NetRoundOutcome {
+  roundId: string;
+  modelId: string;
+  epoch: string;
+  status: "netted" | "invalid";
+  /** EVM -> EVM net transfers sent over the OFT. */
+  bridged: { from: number; to: number; amount: string; guid: string; sourceTransaction: string }[];
+  /** What each EVM vault paid each payee. */
+  paid: { chain: number; account: string; amount: string; transactionHash: string }[];
+  /** Inter-vault balances with Solana left open (rebalanced over Wormhole Token Bridge/NTT in production). */
+  openBalances: { from: number; to: number; amount: string }[];
+  /** Payouts the Solana vault owes Solana payees (its multisig pays them). */
+  solanaPayouts: { chain: number; account: string; amount: string }[];
+  /** Why an invalid round was given up (typed error name and message). */
+  error?: { name: string; message: string };
+}
+
+/** What one run of {@link netDueRounds} did (JSON-safe). */
+export interface NetDueRoundsResult {
+  /** Rounds netted by this run. */
+  netted: NetRoundOutcome[];
+  /** Rounds given up as invalid by this run (recorded: not retried). */
+  invalid: NetRoundOutcome[];
+  /** Rounds left for the next run after a retryable error. */
+  retry: { roundId: string; error: { name: string; message: string } }[];
+  /** Rounds recorded by an earlier run, skipped. */
+  alreadyNetted: string[];
+  /** (model, epoch)s not fully paid out on every chain where buyers paid. */
+  notDue: string[];
+}
+
+/**
+ * The deterministic id of the netting round of one (model, epoch): `net:<model>:<epoch>`.
+ *
+ * @example
+ * ```ts
+ * netRoundId(1n, 7n); // "net:1:7"
+ * ```
+ */
+export function netRoundId(modelId: bigint, epoch: bigint): string {
+  return `net:${modelId}:${epoch}`;
+}
+
+const fromBlockCursorId = (roundId: string, chainId: number) => `netting:${roundId}:from:${chainId}`;
+const outcomeCursorId = (roundId: string) => `netting:${roundId}:outcome`;
+
+/**
+ * One pass of automatic netting: for each model and each epoch of the lookback, finds the (model, epoch)s that are
+ * fully paid out on every chain where buyers paid (nothing paid anywhere: nothing to net) and have no recorded
+ * outcome, and runs ONE netting round per (model, epoch) with the id {@link netRoundId}.
+ *
+ * The first time a round is seen, each vault chain's current block is recorded as the round's `fromBlock` (a
+ * conditional cursor write; a racing worker's record wins and is re-read), so a retry after a crash searches the vault's
+ * marked transactions from the same block and never pays twice. The outcome is recorded in a cursor
+ * (`netting:<round>:outcome`, the JSON in `blockHash`, read back by {@link readNetRoundOutcome}) so the round is not run
+ * again; a replay without that record is still safe (`runNettingRound` is idempotent by chain state). Retryable errors
+ * leave the round for the next run; non-retryable slabridge errors (e.g. `InvalidNettingRoundError`) record the round as
+ * `invalid` with the error, so it is reported and not retried forever.
+ *
+ * @example
+ * ```ts
+ * const result = await netDueRounds({ models: [1n, 2n], lookbackEpochs: 10, chains, cursors });
+ * result.netted[0]?.bridged; // [{ from: 31337, to: 31338, amount: "475000", guid: "0x…", ... }]
+ * ```
+ */
+export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoundsResult> {
+  const result: NetDueRoundsResult = { netted: [], invalid: [], retry: [], alreadyNetted: [], notDue: [] };
+  for (const modelId of input.models) {
+    const current = await input.chains.currentEpoch(modelId);
+    const first = current > BigInt(input.lookbackEpochs) ? current - BigInt(input.lookbackEpochs) : 0n;
+    for (let epoch = first; epoch < current; epoch++) {
+      const roundId = netRoundId(modelId, epoch);
+      if (await input.cursors.get(outcomeCursorId(roundId))) {
+        result.alreadyNetted.push(roundId);
+        continue;
+      }
+      const status = await input.chains.status(modelId, epoch);
+      const paying = status.filter((s) => s.paid);
+      if (paying.length === 0) continue; // nothing paid anywhere: nothing to net
+      if (!paying.every((s) => s.paidOut)) {
+        result.notDue.push(roundId);
+        continue;
+      }
+      try {
+        const fromBlocks = await roundFromBlocks(input, roundId);
+        const record = await input.chains.run({ roundId, modelId, epoch, fromBlocks });
+        const outcome = await recordOutcome(input.cursors, toOutcome(record, modelId, epoch));
+        result.netted.push(outcome);
+      } catch (error) {
+        const typed = error instanceof SlabridgeError ? error : undefined;
+        const reported = {
+          name: (error as Error)?.name ?? "Error",
+          message: (error as Error)?.message ?? String(error),
+        };
+        if (typed && !typed.retryable) {
+          const outcome = await recordOutcome(input.cursors, {
+            ...emptyOutcome(roundId, modelId, epoch),
+            status: "invalid",
+            error: reported,
+          });
+          result.invalid.push(outcome);
+        } else {
+          result.retry.push({ roundId, error: reported });
+        }
+      }
+    }
+  }
+  return result;
+}
+
+/**
+ * The recorded outcome of the netting round of (model, epoch), or undefined while it is not netted (or given up).
+ *
+ * @example
+ * ```ts
+ * const outcome = await readNetRoundOutcome(stores.cursors, 1n, 7n);
+ * outcome?.bridged.map((b) => b.guid);
+ * ```
+ */
+export async function readNetRoundOutcome(
+  cursors: CursorStore,
+  modelId: bigint,
+  epoch: bigint,
+): Promise<NetRoundOutcome | undefined> {
+  const cursor = await cursors.get(outcomeCursorId(netRoundId(modelId, epoch)));
+  return cursor ? (JSON.parse(cursor.blockHash) as NetRoundOutcome) : undefined;
+}
+
+/** Each vault chain's `fromBlock` of the round: recorded the first time the round is seen, reused afterwards. */
+async function roundFromBlocks(input: NetDueRoundsInput, roundId: string): Promise<Map<number, bigint>> {
+  const fromBlocks = new Map<number, bigint>();
+  for (const chainId of input.chains.vaultChains) {
+    const id = fromBlockCursorId(roundId, chainId);
+    let cursor = await input.cursors.get(id);
+    if (!cursor) {
+      const block = await input.chains.blockNumber(chainId);
+      const next = { id, block, blockHash: `round ${roundId} from block ${block}`, version: 1 };
+      cursor = (await input.cursors.advance(next, undefined)) ? next : await input.cursors.get(id);
+      if (!cursor) throw new Error(`the fromBlock cursor ${id} vanished`);
+    }
+    fromBlocks.set(chainId, cursor.block);
+  }
+  return fromBlocks;
+}
+
+/** Writes the outcome once; when another worker recorded it first, returns theirs. */
+async function recordOutcome(cursors: CursorStore, outcome: NetRoundOutcome): Promise<NetRoundOutcome> {
+  const id = outcomeCursorId(outcome.roundId);
+  const written = await cursors.advance({ id, block: 1n, blockHash: JSON.stringify(outcome), version: 1 }, undefined);
+  if (written) return outcome;
+  const existing = await cursors.get(id);
+  return existing ? (JSON.parse(existing.blockHash) as NetRoundOutcome) : outcome;
+}
+
+function emptyOutcome(roundId: string, modelId: bigint, epoch: bigint): NetRoundOutcome {
+  return {
+    roundId,
+    modelId: modelId.toString(),
+    epoch: epoch.toString(),
+    status: "netted",
+    bridged: [],
+    paid: [],
+    openBalances: [],
+    solanaPayouts: [],
+  };
+}
+
+function toOutcome(record: NettingRecord, modelId: bigint, epoch: bigint): NetRoundOutcome {
+  return {
+    ...emptyOutcome(record.roundId, modelId, epoch),
+    bridged: record.bridged.map((b) => ({
+      from: b.from,
+      to: b.to,
+      amount: b.amount.toString(),
+      guid: b.guid,
+      sourceTransaction: b.sourceTransaction,
+    })),
+    paid: record.paid.map((p) => ({
+      chain: p.chain,
+      account: p.account,
+      amount: p.amount.toString(),
+      transactionHash: p.transactionHash,
+    })),
+    openBalances: record.openBalances.map((t) => ({ from: t.from, to: t.to, amount: t.amount.toString() })),
+    solanaPayouts: record.solanaPayouts.map((p) => ({
+      chain: p.chain,
+      account: p.account,
+      amount: p.amount.toString(),
+    })),
+  };
+}
