@@ -272,6 +272,8 @@ function payoutPublisher(
   const registry = home?.contracts.modelRegistry;
   const sender = senders.get(manifest.homeChainId);
   if (!home || !registry || !sender) return undefined;
+  // A stage without any Payout route does not relay payouts: its settle jobs end at the release.
+  if (!config.routes.some((route) => route.source === home.chainId && route.kind === "Payout")) return undefined;
   const escrows = new Map<number, { client: PublicClient; escrow: Address }>();
   for (const chain of manifest.evm) {
     if (chain.contracts.escrow)

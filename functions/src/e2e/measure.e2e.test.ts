@@ -75,6 +75,8 @@ beforeAll(async () => {
   }
   await runtime.start();
   const rpcUrls = new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl]));
+  // Solana too: the verdicts published to Solana become Solana settlement jobs, which need the vault's target.
+  if (devnet.manifest.solana) rpcUrls.set(devnet.manifest.solana.chainId, devnet.manifest.solana.rpcUrl);
   measure = buildMeasureWorld({
     manifest: devnet.manifest,
     config,
@@ -247,9 +249,9 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     expect(
       jobs.filter((job) => job.kind === "deliver-message" && job.destinationChainId === paymentChain.chainId).length,
     ).toBeGreaterThanOrEqual(3);
-    expect(
-      jobs.filter((job) => job.destinationChainId === SOLANA_CHAIN_ID && job.kind === "deliver-message"),
-    ).toEqual([]);
+    expect(jobs.filter((job) => job.destinationChainId === SOLANA_CHAIN_ID && job.kind === "deliver-message")).toEqual(
+      [],
+    );
     const third = (await evaluate()).evaluations.filter((e) => e.epoch === epoch.toString());
     expect(third.flatMap((e) => e.published.map((p) => p.result))).toEqual(
       Array(3).fill(["already-applied", "already-applied", "already-published"]).flat(),

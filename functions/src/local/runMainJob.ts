@@ -201,6 +201,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           traffic,
           planned,
           solanaSettlement: bot.world.solanaSettlement,
+          cursors: bot.stores.cursors,
         })
       ).filter((check) => !check.done);
       if (pending.length === 0) break;
@@ -217,6 +218,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       before,
       accounts,
       solanaSettlement: bot.world.solanaSettlement,
+      cursors: bot.stores.cursors,
     });
     for (const line of formatSettlementReport(report)) out(line);
     out("");

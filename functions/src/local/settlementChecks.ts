@@ -1,6 +1,8 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
+import type { CursorStore } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import type { Address, PublicClient } from "viem";
+import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
@@ -18,6 +20,8 @@ export interface SettlementCheckInput {
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>;
   /** The Solana vault's settlement (absent without Solana). */
   solanaSettlement?: SolanaSettlementTarget | undefined;
+  /** Where the netting rounds record their outcome. */
+  cursors: CursorStore;
 }
 
 const RELEASED = 2;
@@ -74,6 +78,10 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
       const position = hasVerdict ? await input.solanaSettlement.nettingPosition(modelId, epoch) : undefined;
       checks.push({ what: `${where}: refunds done on solana`, done: position?.refundsDone ?? false });
       checks.push({ what: `${where}: Solana payees paid`, done: position?.payoutsDone ?? false });
+    }
+    if (paidOn.size > 0) {
+      const outcome = await readNetRoundOutcome(input.cursors, modelId, epoch);
+      checks.push({ what: `${where}: netted across chains`, done: outcome?.status === "netted" });
     }
   }
   return checks;

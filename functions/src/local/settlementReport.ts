@@ -1,6 +1,7 @@
 import { escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
   type ConservationReport,
+  type CursorStore,
   checkConservation,
   type EpochRelease,
   planNetting,
@@ -10,6 +11,7 @@ import {
 import { type Devnet, devnetStablecoinAbi } from "@slabridge/devnet";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
+import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
@@ -52,6 +54,14 @@ export interface SettlementReport {
   accounts: AccountProof[];
   /** Shares of payees whose payout chain differs from where the money was released: held by that chain's vault. */
   heldForNetting: bigint;
+  /** What the netting rounds did, summed: vault payouts to payees, OFT transfers, balances left open with Solana. */
+  netting: {
+    rounds: number;
+    paidToPayees: bigint;
+    bridged: { from: number; to: number; amount: bigint; guid: string }[];
+    open: { from: number; to: number; amount: bigint }[];
+    solanaPayoutsOwed: bigint;
+  };
   conservation: ConservationReport;
 }
 
@@ -68,6 +78,8 @@ export interface SettlementReportInput {
   before: Map<string, bigint>;
   accounts: AccountBook;
   solanaSettlement?: SolanaSettlementTarget | undefined;
+  /** Where the netting rounds record their outcome. */
+  cursors: CursorStore;
 }
 
 const BPS = 10_000n;
@@ -287,6 +299,35 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     }
   }
 
+  // What the netting rounds did: each vault paid payees on its chain, OFT sends moved the net between EVM vaults.
+  const netting: SettlementReport["netting"] = {
+    rounds: 0,
+    paidToPayees: 0n,
+    bridged: [],
+    open: [],
+    solanaPayoutsOwed: 0n,
+  };
+  for (const { modelId, epoch } of input.planned) {
+    const outcome = await readNetRoundOutcome(input.cursors, modelId, epoch);
+    if (outcome?.status !== "netted") continue;
+    netting.rounds++;
+    for (const payout of outcome.paid) {
+      const vault = vaultOf.get(payout.chain);
+      credit(payout.chain, payout.account, BigInt(payout.amount));
+      if (vault) credit(payout.chain, vault, -BigInt(payout.amount));
+      netting.paidToPayees += BigInt(payout.amount);
+    }
+    for (const transfer of outcome.bridged) {
+      const from = vaultOf.get(transfer.from);
+      const to = vaultOf.get(transfer.to);
+      if (from) credit(transfer.from, from, -BigInt(transfer.amount));
+      if (to) credit(transfer.to, to, BigInt(transfer.amount));
+      netting.bridged.push({ ...transfer, amount: BigInt(transfer.amount) });
+    }
+    for (const open of outcome.openBalances) netting.open.push({ ...open, amount: BigInt(open.amount) });
+    for (const owed of outcome.solanaPayouts) netting.solanaPayoutsOwed += BigInt(owed.amount);
+  }
+
   const accounts: AccountProof[] = [];
   for (const [k, entry] of input.accounts) {
     if (entry.chainId === SOLANA_CHAIN_ID && manifest.solana && entry.roles.has("netting vault")) continue;
@@ -298,7 +339,7 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
   }
 
   const conservation = checkConservation(await readLedger(input));
-  return { chainNames, rows, accounts, heldForNetting, conservation };
+  return { chainNames, rows, accounts, heldForNetting, netting, conservation };
 }
 
 async function readLedger(input: SettlementReportInput) {
@@ -374,13 +415,37 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     ]),
   );
   const c = report.conservation;
+  const n = report.netting;
+  const name = (id: number) => report.chainNames.get(id) ?? `${id}`;
   lines.push(
     "",
-    `Held by netting vaults for payees on other chains: ${units(report.heldForNetting)}`,
+    `Netting (${n.rounds} rounds): shares for payees on other chains ${units(report.heldForNetting)}; vaults paid payees on their chains ${units(n.paidToPayees)}`,
+    ...n.bridged.map(
+      (t) =>
+        `  bridged ${units(t.amount)} ${name(t.from)} → ${name(t.to)} over LayerZero OFT (guid ${t.guid.slice(0, 10)}…)`,
+    ),
+    ...summarizeOpen(n.open).map(
+      (o) =>
+        `  open ${units(o.amount)} ${name(o.from)} → ${name(o.to)} (Solana<->EVM: Wormhole Token Bridge/NTT in production, not runnable here)`,
+    ),
+    ...(n.solanaPayoutsOwed > 0n
+      ? [`  owed by the Solana vault to Solana payees from EVM revenue: ${units(n.solanaPayoutsOwed)}`]
+      : []),
     `Conservation: ${c.holds ? "holds" : "FAILS"} · supply over all chains ${units(c.totalSupply)} = balances ${units(c.totalBalances)} + in flight ${units(c.inFlight)}`,
     ...c.violations.map((v) => `  ${v}`),
   );
   return lines;
+}
+
+function summarizeOpen(open: readonly { from: number; to: number; amount: bigint }[]) {
+  const sums = new Map<string, { from: number; to: number; amount: bigint }>();
+  for (const o of open) {
+    const k = `${o.from}>${o.to}`;
+    const entry = sums.get(k) ?? { from: o.from, to: o.to, amount: 0n };
+    entry.amount += o.amount;
+    sums.set(k, entry);
+  }
+  return [...sums.values()];
 }
 
 function shortAccount(proof: AccountProof): string {

@@ -6,16 +6,18 @@ import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
 import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
+import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
 import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
+import { createNetHandler } from "../net.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
 import { createRefundSweepHandler } from "../refund.ts";
 import { createRelayHandler } from "../relay.ts";
-import { createSettleSweepHandler } from "../settle.ts";
 import { createRetryHandler } from "../retry.ts";
+import { createSettleSweepHandler } from "../settle.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
 import { createWatchSolanaHandler } from "../watchSolana.ts";
 
@@ -47,6 +49,7 @@ export const localNames = {
   watchEvm: "watch-evm",
   watchSolana: "watch-solana",
   refundSweep: "refund",
+  net: "net",
   settleSweep: "settle",
   probeCoordinator: "probe-coordinator",
   evaluate: "evaluate",
@@ -119,6 +122,14 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   runtime.addSchedule(localNames.refundSweep, 5 * periodMs, localNames.refundSweep, scheduled);
   runtime.addFunction(localNames.settleSweep, createSettleSweepHandler(getWorld), { timeoutSeconds: 60 });
   runtime.addSchedule(localNames.settleSweep, 5 * periodMs, localNames.settleSweep, scheduled);
+  // Netting once an epoch is paid out everywhere: vaults pay payees on their chains, only the net crosses chains.
+  const netting = buildNettingWorld(world);
+  runtime.addFunction(
+    localNames.net,
+    createNetHandler(async () => netting),
+    { timeoutSeconds: 120 },
+  );
+  runtime.addSchedule(localNames.net, 3 * periodMs, localNames.net, scheduled);
   const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
   if (manifest.solana && solanaChain) {
     const rpcUrl = resolveRpcUrl(solanaChain, manifest);

@@ -17,9 +17,7 @@ export interface PublishOutcome {
  * @example verdictDestinations(manifest) // [31337, 31338, 1399811169]
  */
 export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[] {
-  const evm = manifest.evm
-    .filter((chain) => chain.contracts.escrow !== undefined)
-    .map((chain) => chain.chainId);
+  const evm = manifest.evm.filter((chain) => chain.contracts.escrow !== undefined).map((chain) => chain.chainId);
   return manifest.solana ? [...evm, manifest.solana.chainId] : evm;
 }
 
