@@ -84,7 +84,9 @@ export interface SettlementReportInput {
 
 const BPS = 10_000n;
 const RELEASED = 2;
-const key = (chainId: number, account: string) => `${chainId}:${account.toLowerCase()}`;
+/** Accounts are keyed as 32-byte hex: EVM addresses (20 bytes) are left-padded, as in the split table. */
+const key = (chainId: number, account: string) =>
+  `${chainId}:${(account.length === 42 ? pad(account as Hex) : account).toLowerCase()}`;
 const evmWord = (address: string) => pad(address as Hex).toLowerCase() as Hex;
 
 /**
