@@ -9,6 +9,8 @@ export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
 export { formatSlabridgeMemo } from "./memo/formatSlabridgeMemo.ts";
 export {
   MAX_MEMO_LENGTH,
+  type NetMemo,
+  type OutflowMemo,
   type PaymentMemo,
   type PayoutMemo,
   parsePaymentMemo,

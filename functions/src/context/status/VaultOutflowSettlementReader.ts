@@ -68,7 +68,9 @@ export class VaultOutflowSettlementReader implements SolanaSettlementReader {
     for (const outflow of outflows) {
       const { memo } = outflow;
       if (memo.kind === "refund") refunds.push(transfer(outflow, memo.paymentId));
-      else payouts.push({ index: memo.index, transfer: transfer(outflow, `${memo.index}`) });
+      else if (memo.kind === "payout")
+        payouts.push({ index: memo.index, transfer: transfer(outflow, `${memo.index}`) });
+      // Net memos (netted shares of Solana payees) are netting's, not the epoch's settlement.
     }
     refunds.sort((a, b) => (a.reference < b.reference ? -1 : a.reference > b.reference ? 1 : 0));
     payouts.sort((a, b) => a.index - b.index);

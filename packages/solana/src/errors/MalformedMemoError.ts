@@ -12,6 +12,7 @@ export type MalformedMemoReason =
   | "invalid-epoch"
   | "invalid-payment-id"
   | "invalid-index"
+  | "invalid-account"
   | "too-long"
   | "not-utf8";
 

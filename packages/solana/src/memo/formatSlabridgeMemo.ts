@@ -2,7 +2,7 @@ import type { SlabridgeMemo } from "./slabridgeMemo.ts";
 
 /**
  * Writes the canonical text of a slabridge memo; `parseSlabridgeMemo(formatSlabridgeMemo(m))` returns `m`.
- * The refund and payout texts are also the idempotency keys `findVaultOutflow` looks for, so never vary them.
+ * The refund, payout and net texts are also the idempotency keys `findVaultOutflow` looks for, so never vary them.
  *
  * @example
  * ```ts
@@ -18,5 +18,7 @@ export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
       return `slabridge:v1:refund:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
     case "payout":
       return `slabridge:v1:payout:model=${memo.modelId}:epoch=${memo.epoch}:index=${memo.index}`;
+    case "net":
+      return `slabridge:v1:net:model=${memo.modelId}:epoch=${memo.epoch}:account=${memo.account}`;
   }
 }

@@ -1,8 +1,9 @@
 import { MAX_UINT256 } from "@slabridge/core";
 import { describe, expect, it } from "vitest";
+import { base58 } from "../base58.ts";
 import { MalformedMemoError, type MalformedMemoReason } from "../errors/MalformedMemoError.ts";
 import { formatSlabridgeMemo } from "./formatSlabridgeMemo.ts";
-import { parsePaymentMemo, parseSlabridgeMemo } from "./slabridgeMemo.ts";
+import { MAX_MEMO_LENGTH, parsePaymentMemo, parseSlabridgeMemo } from "./slabridgeMemo.ts";
 import { solanaPaymentId } from "./solanaPaymentId.ts";
 
 const REF = "00112233445566778899aabbccddeeff";
@@ -88,5 +89,48 @@ describe("solanaPaymentId", () => {
     expect(solanaPaymentId(sig, { instructionIndex: 0 })).toBe(a);
     expect(solanaPaymentId(sig, { instructionIndex: 1 })).not.toBe(a);
     expect(solanaPaymentId(sig, { instructionIndex: 0, innerIndex: 0 })).not.toBe(a);
+  });
+});
+
+describe("net memos (netted shares paid to Solana payees)", () => {
+  const key = base58.encode(Uint8Array.from({ length: 32 }, (_, i) => i + 1));
+  const zeroKey = base58.encode(new Uint8Array(32));
+
+  it("round-trips format and parse, for any 32-byte key", () => {
+    for (const account of [key, zeroKey, base58.encode(new Uint8Array(32).fill(255))]) {
+      const memo = { kind: "net", modelId: 3n, epoch: 41n, account } as const;
+      const text = formatSlabridgeMemo(memo);
+      expect(text).toBe(`slabridge:v1:net:model=3:epoch=41:account=${account}`);
+      expect(parseSlabridgeMemo(text)).toEqual(memo);
+      expect(text.length).toBeLessThan(MAX_MEMO_LENGTH);
+    }
+    const widest = { kind: "net", modelId: MAX_UINT256, epoch: 2n ** 64n - 1n, account: key } as const;
+    expect(parseSlabridgeMemo(formatSlabridgeMemo(widest))).toEqual(widest);
+    expect(zeroKey).toBe("1".repeat(32));
+  });
+
+  const bad: Array<[string, MalformedMemoReason]> = [
+    [`slabridge:v1:net:model=1:epoch=1:account=${base58.encode(new Uint8Array(31).fill(7))}`, "invalid-account"],
+    [`slabridge:v1:net:model=1:epoch=1:account=${base58.encode(new Uint8Array(33).fill(7))}`, "invalid-account"],
+    [`slabridge:v1:net:model=1:epoch=1:account=1${key}`, "invalid-account"],
+    [`slabridge:v1:net:model=1:epoch=1:account=${key.slice(0, -1)}0`, "invalid-account"],
+    [`slabridge:v1:net:model=1:epoch=1:account=0x${"ab".repeat(32)}`, "invalid-account"],
+    ["slabridge:v1:net:model=1:epoch=1:account=", "invalid-account"],
+    [`slabridge:v1:net:model=1:account=${key}:epoch=1`, "bad-field-order"],
+    [`slabridge:v1:net:model=1:epoch=1:account=${key}:index=0`, "bad-field-order"],
+    [`slabridge:v1:net:model=01:epoch=1:account=${key}`, "invalid-model-id"],
+    [`slabridge:v1:net:model=1:epoch=-1:account=${key}`, "invalid-epoch"],
+  ];
+  it.each(bad)("refuses %s (%s)", (text, reason) => {
+    expect(() => parseSlabridgeMemo(text)).toThrow(MalformedMemoError);
+    try {
+      parseSlabridgeMemo(text);
+    } catch (error) {
+      expect((error as MalformedMemoError).reason).toBe(reason);
+    }
+  });
+
+  it("is not a payment memo", () => {
+    expect(() => parsePaymentMemo(`slabridge:v1:net:model=1:epoch=1:account=${key}`)).toThrow(MalformedMemoError);
   });
 });

@@ -1,5 +1,6 @@
 import { type Hex, MAX_UINT32, MAX_UINT64, MAX_UINT256 } from "@slabridge/core";
 import { z } from "zod";
+import { base58 } from "../base58.ts";
 import { MalformedMemoError, type MalformedMemoReason } from "../errors/MalformedMemoError.ts";
 
 /** A buyer's payment into the vault: `slabridge:v1:pay:model=<uint256>:ref=<16..64 hex>`. */
@@ -28,8 +29,23 @@ export interface PayoutMemo {
   index: number;
 }
 
+/**
+ * A netted share paid out of the vault to a Solana payee (what EVM revenue owes it after a netting round):
+ * `slabridge:v1:net:model=<id>:epoch=<n>:account=<base58 owner>`, one per (round, payee).
+ */
+export interface NetMemo {
+  kind: "net";
+  modelId: bigint;
+  epoch: bigint;
+  /** The payee's Solana public key (the owner of the token account paid), canonical base58 of 32 bytes. */
+  account: string;
+}
+
+/** A memo of a transfer out of the vault (the vault's outflows). */
+export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo;
+
 /** Any memo slabridge writes or reads on Solana. */
-export type SlabridgeMemo = PaymentMemo | RefundMemo | PayoutMemo;
+export type SlabridgeMemo = PaymentMemo | OutflowMemo;
 
 /**
  * Memos longer than this are refused before parsing (the memo program allows ~566 bytes; ours are < 200).
@@ -67,12 +83,18 @@ const fieldSchemas = {
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
     index: decimal(BigInt(MAX_UINT32), "invalid-index"),
   }),
+  net: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch"),
+    account: z.string().refine(isCanonicalPublicKey, "invalid-account"),
+  }),
 } as const;
 
 const FIELD_ORDER = {
   pay: ["model", "ref"],
   refund: ["model", "epoch", "payment"],
   payout: ["model", "epoch", "index"],
+  net: ["model", "epoch", "account"],
 };
 type Kind = keyof typeof FIELD_ORDER;
 
@@ -81,7 +103,7 @@ function isKind(value: string): value is Kind {
 }
 
 /**
- * Parses any slabridge memo (payment, refund or payout). Strict: fixed field order, canonical decimals, nothing
+ * Parses any slabridge memo (payment, refund, payout or net). Strict: fixed field order, canonical decimals, nothing
  * extra; throws {@link MalformedMemoError} with the reason otherwise.
  *
  * @example
@@ -116,6 +138,7 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
   const v = result.data;
   if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
   if ("payment" in v) return { kind: "refund", modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };
+  if ("account" in v) return { kind: "net", modelId: v.model, epoch: v.epoch, account: v.account };
   return { kind: "payout", modelId: v.model, epoch: v.epoch, index: Number(v.index) };
 }
 
@@ -141,7 +164,19 @@ const REASONS = new Set<string>([
   "invalid-epoch",
   "invalid-payment-id",
   "invalid-index",
+  "invalid-account",
 ]);
+
+/** Base58 of exactly 32 bytes, spelled canonically (so each key has one memo text). */
+function isCanonicalPublicKey(text: string): boolean {
+  if (!/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(text)) return false;
+  try {
+    const bytes = base58.decode(text);
+    return bytes.length === 32 && base58.encode(bytes) === text;
+  } catch {
+    return false;
+  }
+}
 
 function toReason(message: string | undefined): MalformedMemoReason {
   // Zod's own messages (e.g. a missing key) cannot occur after the order check; keep a safe default anyway.

@@ -1,15 +1,15 @@
 import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import type { ConfirmedSignatureInfo, Connection, Finality, PublicKey } from "@solana/web3.js";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
-import type { PayoutMemo, RefundMemo } from "../memo/slabridgeMemo.ts";
+import type { OutflowMemo } from "../memo/slabridgeMemo.ts";
 import { decodeVaultTransfers } from "../vault/decodeVaultTransfers.ts";
 import { pairVaultOutflows } from "../vault/pairVaultOutflows.ts";
 import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
 
 /** Options of {@link readVaultOutflows}. */
 export interface ReadVaultOutflowsOptions {
-  /** Only outflows whose memo passes (e.g. one model and epoch). All refund and payout outflows by default. */
-  match?: (memo: RefundMemo | PayoutMemo) => boolean;
+  /** Only outflows whose memo passes (e.g. one model and epoch). All refund, payout and net outflows by default. */
+  match?: (memo: OutflowMemo) => boolean;
   /** Default "confirmed": the check before a send must see recent transfers too. */
   commitment?: Finality;
   /** Stop scanning at this signature (exclusive). */
@@ -19,11 +19,11 @@ export interface ReadVaultOutflowsOptions {
 }
 
 // The RPC renders a transaction's memos as "[len] text; [len] text": a cheap filter before fetching it.
-const OUTFLOW_MEMO = /slabridge:v1:(refund|payout):/;
+const OUTFLOW_MEMO = /slabridge:v1:(refund|payout|net):/;
 
 /**
  * Everything the vault has already paid out, by memo text: one scan of the vault's history (newest first) that
- * reads each successful transaction carrying a refund or payout memo and pairs every transfer out of the vault
+ * reads each successful transaction carrying a refund, payout or net memo and pairs every transfer out of the vault
  * with the memo after it (see `pairVaultOutflows`). It is the settlement's record of what is done: a refund or
  * payout whose memo is in the map was paid, whoever sent it and whether or not anyone recorded it. A memo paid
  * twice (which the settlement never does) keeps the newest outflow.

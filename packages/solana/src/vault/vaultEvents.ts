@@ -1,5 +1,5 @@
 import type { Hex } from "@slabridge/core";
-import type { PayoutMemo, RefundMemo } from "../memo/slabridgeMemo.ts";
+import type { OutflowMemo } from "../memo/slabridgeMemo.ts";
 
 /** A buyer's finalized payment into the vault (one per transfer instruction). */
 export interface SolanaPayment {
@@ -36,7 +36,7 @@ export interface SolanaVaultOutflow {
   /** Destination token account (base58). */
   destination: string;
   amount: bigint;
-  memo: RefundMemo | PayoutMemo;
+  memo: OutflowMemo;
   /** The memo exactly as written on chain (the idempotency key). */
   memoText: string;
 }
