@@ -22,6 +22,7 @@ import {
   type VaultTransferOrder,
 } from "@slabridge/solana";
 import { type Connection, PublicKey, type Signer, type TransactionInstruction } from "@solana/web3.js";
+import { SolanaNettingPayer } from "./netting/SolanaNettingPayer.ts";
 import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 
 type ModelManifest = DeploymentManifest["models"][number];
@@ -168,6 +169,34 @@ export class SolanaSettlementTarget implements SettlementTarget {
       refundsDone: plan.refunds.every((r) => paid.has(refundMemo(modelId, epoch, r.paymentId))),
       payoutsDone: plan.payouts.every((p) => paid.has(payoutMemo(modelId, epoch, p.index))),
     };
+  }
+
+  /**
+   * A payer of netted shares to Solana payees out of the same vault, with the same connection, sender, operator keys
+   * and (model, epoch) send lease as this target.
+   *
+   * @example
+   * ```ts
+   * await target.nettingPayer().pay({ modelId: 1n, epoch: 7n, solanaPayouts: outcome.solanaPayouts });
+   * ```
+   */
+  nettingPayer(): SolanaNettingPayer {
+    const o = this.#o;
+    return new SolanaNettingPayer({
+      chainId: o.chainId,
+      connection: o.connection,
+      sender: o.sender,
+      feePayer: o.feePayer,
+      operators: o.operators,
+      vault: o.vault,
+      multisig: o.multisig,
+      mint: o.mint,
+      decimals: o.decimals,
+      cursors: o.cursors,
+      ...(o.maxPayoutsPerTransaction === undefined ? {} : { maxPayoutsPerTransaction: o.maxPayoutsPerTransaction }),
+      ...(o.inFlightGuardMs === undefined ? {} : { inFlightGuardMs: o.inFlightGuardMs }),
+      now: this.#now,
+    });
   }
 
   async refundNext(modelId: bigint, epoch: bigint, maxPayments: number): Promise<{ transaction: string }> {

@@ -1,0 +1,288 @@
+import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import {
+  associatedTokenAccount,
+  buildVaultTransferBatch,
+  formatSlabridgeMemo,
+  readVaultOutflows,
+  SolanaRpcError,
+  type SolanaSender,
+  type VaultTransferOrder,
+} from "@slabridge/solana";
+import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { NettingVaultNotReadyError } from "./errors.ts";
+
+/** A netting round's Solana payouts are not payable as given (wrong chain, bad key, bad amount, a payee twice). */
+export class InvalidSolanaNetPayoutError extends SlabridgeError {
+  override readonly name = "InvalidSolanaNetPayoutError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: false });
+  }
+}
+
+/** Another send out of the vault for this (model, epoch) may still land; try again once it settled. Retryable. */
+export class SolanaNetSendInFlightError extends SlabridgeError {
+  override readonly name = "SolanaNetSendInFlightError" as const;
+  constructor(reason: string) {
+    super(reason, { retryable: true });
+  }
+}
+
+/** One payee's netted share as the round's outcome records it (JSON-safe: `amount` in decimal raw units). */
+export interface SolanaNetPayout {
+  chain: number;
+  /** The payee's Solana public key (base58). */
+  account: string;
+  amount: string;
+}
+
+/** A netted share paid out of the Solana vault (JSON-safe). */
+export interface SolanaNetPayment {
+  account: string;
+  amount: string;
+  /** The transaction that paid it (with its `net` memo). */
+  signature: string;
+}
+
+/** What one {@link SolanaNettingPayer.pay} found and did. */
+export interface SolanaNettingPayResult {
+  /** Paid by this call. */
+  paid: SolanaNetPayment[];
+  /** Found already paid in the vault's history (an earlier call, a crashed run, a duplicate). */
+  alreadyPaid: SolanaNetPayment[];
+}
+
+/** Options of {@link SolanaNettingPayer}. */
+export interface SolanaNettingPayerOptions {
+  /** SOLANA_CHAIN_ID: the chain the payouts must name. */
+  chainId: number;
+  connection: Connection;
+  /** Sends as the fee payer (`feePayer`); the operators co-sign each transaction. */
+  sender: Pick<SolanaSender, "send">;
+  feePayer: PublicKey;
+  /** `threshold` of the vault multisig's operator keys. */
+  operators: readonly Signer[];
+  vault: PublicKey;
+  multisig: PublicKey;
+  mint: PublicKey;
+  decimals: number;
+  /** Holds the (model, epoch) send lease shared with the Solana settlement target. */
+  cursors: CursorStore;
+  /** Payouts per transaction. Default 16. */
+  maxPayoutsPerTransaction?: number;
+  /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
+  inFlightGuardMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Pays the netted shares of Solana payees (a netting round's `solanaPayouts`: what EVM revenue owes them) out of the
+ * Solana vault through its M-of-N multisig, to each payee's associated token account (created when missing), each
+ * transfer followed by its `net` memo (`slabridge:v1:net:model=<id>:epoch=<n>:account=<base58>`), one per
+ * (round, payee). The vault's history is the record: before sending, the vault's outflows are read back
+ * (`readVaultOutflows`) and every payee whose net memo is already there is skipped, so a crash after a send, a retry
+ * or a duplicate call never pays twice. Sends hold the (model, epoch) lease the settlement target uses
+ * (`solana:vault-send:<model>:<epoch>`, "sending" / "sent:<signature>" / "idle"), so a call racing another, or coming
+ * while an earlier transaction may still land, backs off with {@link SolanaNetSendInFlightError} instead of paying.
+ * Bad input throws {@link InvalidSolanaNetPayoutError} and sends nothing; a vault holding less than what is still
+ * owed throws `NettingVaultNotReadyError` (retryable) and sends nothing.
+ *
+ * @example
+ * ```ts
+ * const payer = new SolanaNettingPayer({ chainId: SOLANA_CHAIN_ID, connection, sender, feePayer, operators, vault,
+ *   multisig, mint, decimals: 6, cursors });
+ * const { paid } = await payer.pay({ modelId: 1n, epoch: 7n, solanaPayouts: outcome.solanaPayouts });
+ * paid; // [{ account: "9xQe…", amount: "1012", signature: "5h…" }]
+ * ```
+ */
+export class SolanaNettingPayer {
+  readonly #o: SolanaNettingPayerOptions;
+  readonly #now: () => number;
+
+  constructor(options: SolanaNettingPayerOptions) {
+    if (options.operators.length === 0) throw new RangeError("the vault multisig needs operator keys");
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Pays every payout of the round not yet paid (see the class). Idempotent: the second call pays nothing.
+   *
+   * @example
+   * ```ts
+   * const { paid, alreadyPaid } = await payer.pay({ modelId: 1n, epoch: 7n, solanaPayouts });
+   * ```
+   */
+  async pay(round: {
+    modelId: bigint;
+    epoch: bigint;
+    solanaPayouts: readonly SolanaNetPayout[];
+  }): Promise<SolanaNettingPayResult> {
+    const { modelId, epoch } = round;
+    const owed = this.#validate(round.solanaPayouts);
+    const memoOf = (account: string) => formatSlabridgeMemo({ kind: "net", modelId, epoch, account });
+    return this.#exclusive(modelId, epoch, async (send) => {
+      const outflows = await readVaultOutflows(this.#o.connection, this.#o.vault, {
+        match: (memo) => memo.kind === "net" && memo.modelId === modelId && memo.epoch === epoch,
+      });
+      const result: SolanaNettingPayResult = { paid: [], alreadyPaid: [] };
+      const pending: { account: string; amount: bigint }[] = [];
+      for (const payout of owed) {
+        const done = outflows.get(memoOf(payout.account));
+        if (done) {
+          result.alreadyPaid.push({
+            account: payout.account,
+            amount: done.amount.toString(),
+            signature: done.signature,
+          });
+        } else {
+          pending.push(payout);
+        }
+      }
+      if (pending.length === 0) return result;
+      const total = pending.reduce((sum, p) => sum + p.amount, 0n);
+      const held = await this.#vaultBalance();
+      if (held < total) {
+        throw new NettingVaultNotReadyError(this.#o.chainId, `the Solana vault holds ${held}, owes payees ${total}`);
+      }
+      let orders: (VaultTransferOrder & { account: string })[] = pending.map((p) => {
+        const owner = new PublicKey(p.account);
+        return {
+          account: p.account,
+          destination: associatedTokenAccount(owner, this.#o.mint),
+          amount: p.amount,
+          memo: memoOf(p.account),
+          createAssociatedFor: owner,
+        };
+      });
+      while (orders.length > 0) {
+        const batch = buildVaultTransferBatch({
+          vault: this.#o.vault,
+          multisigAuthority: this.#o.multisig,
+          signers: this.#o.operators.map((k) => k.publicKey),
+          mint: this.#o.mint,
+          decimals: this.#o.decimals,
+          feePayer: this.#o.feePayer,
+          orders,
+          maxTransfers: this.#o.maxPayoutsPerTransaction ?? 16,
+        });
+        const signature = await send(batch.instructions);
+        for (const order of orders.slice(0, batch.count)) {
+          result.paid.push({ account: order.account, amount: order.amount.toString(), signature });
+        }
+        orders = orders.slice(batch.count);
+      }
+      return result;
+    });
+  }
+
+  /** The payouts as amounts, refused whole when any is not payable here. Zero amounts are nothing to pay. */
+  #validate(payouts: readonly SolanaNetPayout[]): { account: string; amount: bigint }[] {
+    const seen = new Set<string>();
+    const owed: { account: string; amount: bigint }[] = [];
+    for (const payout of payouts) {
+      if (payout.chain !== this.#o.chainId) {
+        throw new InvalidSolanaNetPayoutError(`payout to ${payout.account} is on chain ${payout.chain}, not Solana`);
+      }
+      if (!isCanonicalKey(payout.account)) {
+        throw new InvalidSolanaNetPayoutError(`payee ${payout.account} is not a base58 Solana public key`);
+      }
+      if (typeof payout.amount !== "string" || !/^(0|[1-9][0-9]{0,19})$/.test(payout.amount)) {
+        throw new InvalidSolanaNetPayoutError(`payout to ${payout.account} has a bad amount ${String(payout.amount)}`);
+      }
+      const amount = BigInt(payout.amount);
+      if (amount >= 2n ** 64n) throw new InvalidSolanaNetPayoutError(`payout to ${payout.account} exceeds u64`);
+      if (seen.has(payout.account)) {
+        throw new InvalidSolanaNetPayoutError(`payee ${payout.account} is listed twice in one round`);
+      }
+      seen.add(payout.account);
+      if (amount > 0n) owed.push({ account: payout.account, amount });
+    }
+    return owed;
+  }
+
+  async #vaultBalance(): Promise<bigint> {
+    try {
+      return BigInt((await this.#o.connection.getTokenAccountBalance(this.#o.vault, "confirmed")).value.amount);
+    } catch (error) {
+      throw new SolanaRpcError("getTokenAccountBalance", error);
+    }
+  }
+
+  /**
+   * Runs `work` holding the (model, epoch) send lease (the settlement target's format): a lease busy or naming an
+   * earlier signature that may still land (within the guard) backs off; a landed or failed one is taken over, and
+   * `work` reads the vault's outflows only after the lease is taken.
+   */
+  async #exclusive<T>(
+    modelId: bigint,
+    epoch: bigint,
+    work: (send: (instructions: Parameters<SolanaSender["send"]>[0]) => Promise<string>) => Promise<T>,
+  ): Promise<T> {
+    const id = `solana:vault-send:${modelId}:${epoch}`;
+    const lease = await this.#o.cursors.get(id);
+    if (
+      lease &&
+      lease.blockHash !== "idle" &&
+      this.#now() - Number(lease.block) < (this.#o.inFlightGuardMs ?? 90_000)
+    ) {
+      const signature = lease.blockHash.startsWith("sent:") ? lease.blockHash.slice(5) : undefined;
+      if (signature === undefined || (await this.#signatureStatus(signature)) === "pending") {
+        throw new SolanaNetSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
+      }
+    }
+    let version = (lease?.version ?? 0) + 1;
+    const taken = await this.#o.cursors.advance(
+      { id, block: BigInt(this.#now()), blockHash: "sending", version },
+      lease?.version,
+    );
+    if (!taken) throw new SolanaNetSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
+    let submitted = false;
+    const mark = async (blockHash: string) => {
+      const moved = await this.#o.cursors.advance(
+        { id, block: BigInt(this.#now()), blockHash, version: version + 1 },
+        version,
+      );
+      if (!moved) throw new SolanaNetSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
+      version++;
+    };
+    const send = async (instructions: Parameters<SolanaSender["send"]>[0]) => {
+      const { signature } = await this.#o.sender.send(instructions, this.#o.operators, {
+        onSubmitted: async (sig) => {
+          await mark(`sent:${sig}`);
+          submitted = true;
+        },
+      });
+      return signature;
+    };
+    const result = await work(send).catch(async (error: unknown) => {
+      // Nothing was broadcast: free the lease at once. Otherwise the guard (or the landed check) frees it.
+      if (!submitted) await mark("idle").catch(() => {});
+      throw error;
+    });
+    await mark("idle");
+    return result;
+  }
+
+  async #signatureStatus(signature: string): Promise<"landed" | "failed" | "pending"> {
+    let statuses: Awaited<ReturnType<Connection["getSignatureStatuses"]>>;
+    try {
+      statuses = await this.#o.connection.getSignatureStatuses([signature], { searchTransactionHistory: true });
+    } catch (error) {
+      throw new SolanaRpcError("getSignatureStatuses", error);
+    }
+    const status = statuses.value[0] ?? null;
+    if (status === null) return "pending";
+    if (status.err !== null) return "failed";
+    return status.confirmationStatus === "processed" ? "pending" : "landed";
+  }
+}
+
+/** A base58 public key spelled canonically (the spelling the net memo carries). */
+function isCanonicalKey(text: unknown): text is string {
+  if (typeof text !== "string" || !/^[1-9A-HJ-NP-Za-km-z]{32,44}$/.test(text)) return false;
+  try {
+    return new PublicKey(text).toBase58() === text;
+  } catch {
+    return false;
+  }
+}
