@@ -28,7 +28,7 @@ const ALL_BPS = 10_000;
 
 /**
  * Builds the netting world from a relay world: its chain clients, cursor and payment stores and Solana settlement
- * target, each EVM chain's netting vault (the manifest's `keys.nettingVaults`; anvil dev accounts on the devnet, KMS
+ * target (whose `nettingPayer()` pays the rounds' Solana payouts from the Solana vault), each EVM chain's netting vault (the manifest's `keys.nettingVaults`; anvil dev accounts on the devnet, KMS
  * later), the LayerZero eids and a LayerZero transport that serves the stablecoin OFT besides the messenger (same
  * DVN/executor keys and nonce-store sender ids as the relay's, so the two never reuse a nonce).
  *
@@ -64,6 +64,8 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const transport = oftTransport(relay);
   const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
   const solana = relay.solanaSettlement;
+  // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
+  const solanaPayer = solana?.nettingPayer();
 
   const chains: NettingChains = {
     vaultChains: [...vaultAccounts.keys()],
@@ -138,6 +140,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         transport,
       });
     },
+    ...(solanaPayer ? { paySolana: (round) => solanaPayer.pay(round) } : {}),
   };
   return {
     models: manifest.models.map((m) => BigInt(m.modelId)),

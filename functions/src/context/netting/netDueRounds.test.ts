@@ -4,12 +4,14 @@ import { describe, expect, it } from "vitest";
 import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
 import { type ChainNettingStatus, type NettingChains, netDueRounds, readNetRoundOutcome } from "./netDueRounds.ts";
 import type { NettingRecord } from "./runNettingRound.ts";
+import type { SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
 
 const A = 31_337;
 const B = 31_338;
 
 /** Fake chains: per (model, epoch) statuses, block numbers that move, and a recorded list of runs. */
 class FakeChains implements NettingChains {
+  paySolana?: NonNullable<NettingChains["paySolana"]>;
   readonly vaultChains = [A, B];
   readonly statuses = new Map<string, ChainNettingStatus[]>();
   readonly runs: { roundId: string; fromBlocks: Map<number, bigint> }[] = [];
@@ -117,7 +119,7 @@ describe("netDueRounds", () => {
     chains.statuses.set("1:5", [paidOut(A)]);
     chains.statuses.set("1:2", [unpaid(A), unpaid(B)]);
     const result = await run();
-    expect(result).toEqual({ netted: [], invalid: [], retry: [], alreadyNetted: [], notDue: [] });
+    expect(result).toEqual({ netted: [], invalid: [], retry: [], alreadyNetted: [], notDue: [], solanaSettled: [] });
     expect(chains.runs).toEqual([]);
   });
 
@@ -188,5 +190,108 @@ describe("netDueRounds", () => {
     const again = await run();
     expect(again.alreadyNetted).toEqual(["net:1:3"]);
     expect(chains.runs).toHaveLength(1);
+  });
+
+  describe("Solana payouts of netted rounds", () => {
+    const HOST = "So1anaHost1111111111111111111111111111111111";
+
+    /** A fake Solana vault: pays each (round, payee) once, like the net memos make the real payer do. */
+    function withSolana() {
+      const { chains, cursors, run } = setup();
+      const vault = new Map<string, string>(); // `${round}:${account}` -> signature
+      const calls: string[] = [];
+      let failWith: Error | undefined;
+      chains.paySolana = async (round): Promise<SolanaNettingPayResult> => {
+        calls.push(round.roundId);
+        if (failWith) throw failWith;
+        const out: SolanaNettingPayResult = { paid: [], alreadyPaid: [] };
+        for (const p of round.solanaPayouts) {
+          const key = `${round.roundId}:${p.account}`;
+          const done = vault.get(key);
+          if (done) out.alreadyPaid.push({ account: p.account, amount: p.amount, signature: done });
+          else {
+            vault.set(key, `sig${vault.size + 1}`);
+            out.paid.push({ account: p.account, amount: p.amount, signature: `sig${vault.size}` });
+          }
+        }
+        return out;
+      };
+      return { chains, cursors, run, vault, calls, fail: (e: Error | undefined) => (failWith = e) };
+    }
+
+    it("pays them right after netting, records solanaPaid in the stored outcome, and never again", async () => {
+      const { chains, cursors, run, vault, calls } = withSolana();
+      chains.statuses.set("1:3", [paidOut(A)]);
+      const first = await run();
+      expect(first.netted[0]?.solanaPaid).toEqual([{ account: HOST, amount: "100", signature: "sig1" }]);
+      const stored = await readNetRoundOutcome(cursors, 1n, 3n);
+      expect(stored).toEqual(first.netted[0]);
+      expect(stored?.solanaPayouts).toEqual([{ chain: SOLANA_CHAIN_ID, account: HOST, amount: "100" }]);
+      expect(stored?.bridged).toHaveLength(1); // the other fields are kept
+      expect(JSON.parse(JSON.stringify(first))).toEqual(first);
+
+      const second = await run();
+      expect(second.alreadyNetted).toEqual(["net:1:3"]);
+      expect(second.solanaSettled).toEqual([]);
+      expect(calls).toEqual(["net:1:3"]);
+      expect(vault.size).toBe(1);
+    });
+
+    it("a failed Solana payment leaves the round netted and is retried by later runs until paid", async () => {
+      const { chains, cursors, run, vault, calls, fail } = withSolana();
+      chains.statuses.set("1:3", [paidOut(A)]);
+      fail(new NettingVaultNotReadyError(SOLANA_CHAIN_ID, "the Solana vault holds 0, owes payees 100"));
+      const first = await run();
+      expect(first.netted.map((o) => o.roundId)).toEqual(["net:1:3"]);
+      expect(first.netted[0]?.solanaPaid).toBeUndefined();
+      expect(first.retry).toEqual([
+        { roundId: "net:1:3", error: expect.objectContaining({ name: "NettingVaultNotReadyError" }) },
+      ]);
+      expect((await readNetRoundOutcome(cursors, 1n, 3n))?.solanaPaid).toBeUndefined();
+
+      const stillFailing = await run();
+      expect(stillFailing.alreadyNetted).toEqual(["net:1:3"]);
+      expect(stillFailing.retry.map((r) => r.roundId)).toEqual(["net:1:3"]);
+      expect(chains.runs).toHaveLength(1); // the EVM side is not run again
+
+      fail(undefined);
+      const third = await run();
+      expect(third.retry).toEqual([]);
+      expect(third.solanaSettled.map((o) => [o.roundId, o.solanaPaid])).toEqual([
+        ["net:1:3", [{ account: HOST, amount: "100", signature: "sig1" }]],
+      ]);
+      expect((await readNetRoundOutcome(cursors, 1n, 3n))?.solanaPaid).toHaveLength(1);
+      expect((await run()).solanaSettled).toEqual([]);
+      expect(calls).toHaveLength(3);
+      expect(vault.size).toBe(1);
+    });
+
+    it("after a crash between the payment and recording solanaPaid, the next run records what the vault already paid", async () => {
+      const { chains, cursors, run, vault } = withSolana();
+      chains.statuses.set("1:3", [paidOut(A)]);
+      // The worker dies once the vault paid but before the outcome is updated.
+      const realAdvance = cursors.advance.bind(cursors);
+      let crash = true;
+      cursors.advance = async (next, expected) => {
+        if (crash && next.id.endsWith(":outcome") && next.version > 1) throw new Error("simulated crash");
+        return realAdvance(next, expected);
+      };
+      const first = await run();
+      expect(first.retry.map((r) => r.roundId)).toEqual(["net:1:3"]);
+      expect(vault.size).toBe(1);
+      crash = false;
+      const second = await run();
+      expect(second.solanaSettled[0]?.solanaPaid).toEqual([{ account: HOST, amount: "100", signature: "sig1" }]);
+      expect(vault.size).toBe(1);
+    });
+
+    it("records no Solana payment without a payer (the payouts stay owed in the outcome)", async () => {
+      const { chains, cursors, run } = setup();
+      chains.statuses.set("1:3", [paidOut(A)]);
+      await run();
+      const outcome = await readNetRoundOutcome(cursors, 1n, 3n);
+      expect(outcome?.solanaPayouts).toHaveLength(1);
+      expect(outcome?.solanaPaid).toBeUndefined();
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { type CursorStore, SlabridgeError } from "@slabridge/core";
 import type { NettingRecord } from "./runNettingRound.ts";
+import type { SolanaNetPayment, SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
 
 /** Where one chain stands with a (model, epoch): whether buyers paid there and whether its payouts are all made. */
 export interface ChainNettingStatus {
@@ -27,6 +28,16 @@ export interface NettingChains {
     epoch: bigint;
     fromBlocks: ReadonlyMap<number, bigint>;
   }): Promise<NettingRecord>;
+  /**
+   * Pays a netted round's Solana payouts out of the Solana vault (`SolanaNettingPayer`: idempotent by the vault's
+   * net memos). Absent when the deployment has no Solana settlement target: the payouts then stay owed.
+   */
+  paySolana?(round: {
+    roundId: string;
+    modelId: bigint;
+    epoch: bigint;
+    solanaPayouts: NetRoundOutcome["solanaPayouts"];
+  }): Promise<SolanaNettingPayResult>;
 }
 
 /** Input of {@link netDueRounds}. */
@@ -52,6 +63,12 @@ export interface NetRoundOutcome {
   openBalances: { from: number; to: number; amount: string }[];
   /** Payouts the Solana vault owes Solana payees (its multisig pays them). */
   solanaPayouts: { chain: number; account: string; amount: string }[];
+  /**
+   * What the Solana vault paid the Solana payees of `solanaPayouts` (their `net` memos; one entry per payee with a
+   * non-zero amount, in `solanaPayouts` order), recorded once every one of them is paid. Absent while any is unpaid
+   * (or when the deployment has no Solana payer); outcomes recorded before this field existed lack it too.
+   */
+  solanaPaid?: SolanaNetPayment[];
   /** Why an invalid round was given up (typed error name and message). */
   error?: { name: string; message: string };
 }
@@ -62,8 +79,13 @@ export interface NetDueRoundsResult {
   netted: NetRoundOutcome[];
   /** Rounds given up as invalid by this run (recorded: not retried). */
   invalid: NetRoundOutcome[];
-  /** Rounds left for the next run after a retryable error. */
+  /**
+   * Rounds left for the next run after an error: retryable errors of the round itself, and any error paying a
+   * netted round's Solana payouts (the round stays netted; its payouts are tried again on every run until paid).
+   */
   retry: { roundId: string; error: { name: string; message: string } }[];
+  /** Rounds netted by an earlier run whose Solana payouts this run finished paying (`solanaPaid` set). */
+  solanaSettled: NetRoundOutcome[];
   /** Rounds recorded by an earlier run, skipped. */
   alreadyNetted: string[];
   /** (model, epoch)s not fully paid out on every chain where buyers paid. */
@@ -98,6 +120,11 @@ const outcomeCursorId = (roundId: string) => `netting:${roundId}:outcome`;
  * leave the round for the next run; non-retryable slabridge errors (e.g. `InvalidNettingRoundError`) record the round as
  * `invalid` with the error, so it is reported and not retried forever.
  *
+ * A netted round's `solanaPayouts` (what EVM revenue owes Solana payees) are then paid by the Solana vault
+ * (`chains.paySolana`, when the deployment has one) and the stored outcome gains `solanaPaid`; until they are all
+ * paid, every later run pays what is missing (idempotent by the vault's memos) and lists the round in
+ * `solanaSettled` once done. A failure there is listed in `retry` and leaves the round netted.
+ *
  * @example
  * ```ts
  * const result = await netDueRounds({ models: [1n, 2n], lookbackEpochs: 10, chains, cursors });
@@ -105,14 +132,27 @@ const outcomeCursorId = (roundId: string) => `netting:${roundId}:outcome`;
  * ```
  */
 export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoundsResult> {
-  const result: NetDueRoundsResult = { netted: [], invalid: [], retry: [], alreadyNetted: [], notDue: [] };
+  const result: NetDueRoundsResult = {
+    netted: [],
+    invalid: [],
+    retry: [],
+    alreadyNetted: [],
+    notDue: [],
+    solanaSettled: [],
+  };
   for (const modelId of input.models) {
     const current = await input.chains.currentEpoch(modelId);
     const first = current > BigInt(input.lookbackEpochs) ? current - BigInt(input.lookbackEpochs) : 0n;
     for (let epoch = first; epoch < current; epoch++) {
       const roundId = netRoundId(modelId, epoch);
-      if (await input.cursors.get(outcomeCursorId(roundId))) {
+      const recorded = await input.cursors.get(outcomeCursorId(roundId));
+      if (recorded) {
         result.alreadyNetted.push(roundId);
+        const outcome = JSON.parse(recorded.blockHash) as NetRoundOutcome;
+        if (solanaOwed(input, outcome)) {
+          const settled = await paySolana(input, outcome, result);
+          if (settled.solanaPaid) result.solanaSettled.push(settled);
+        }
         continue;
       }
       const status = await input.chains.status(modelId, epoch);
@@ -125,7 +165,8 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
       try {
         const fromBlocks = await roundFromBlocks(input, roundId);
         const record = await input.chains.run({ roundId, modelId, epoch, fromBlocks });
-        const outcome = await recordOutcome(input.cursors, toOutcome(record, modelId, epoch));
+        let outcome = await recordOutcome(input.cursors, toOutcome(record, modelId, epoch));
+        if (solanaOwed(input, outcome)) outcome = await paySolana(input, outcome, result);
         result.netted.push(outcome);
       } catch (error) {
         const typed = error instanceof SlabridgeError ? error : undefined;
@@ -182,6 +223,58 @@ async function roundFromBlocks(input: NetDueRoundsInput, roundId: string): Promi
     fromBlocks.set(chainId, cursor.block);
   }
   return fromBlocks;
+}
+
+/** Whether a netted round's Solana payouts are owed and there is a payer to pay them. */
+function solanaOwed(input: NetDueRoundsInput, outcome: NetRoundOutcome): boolean {
+  if (!input.chains.paySolana || outcome.status !== "netted" || outcome.solanaPaid) return false;
+  return (outcome.solanaPayouts ?? []).some((p) => p.amount !== "0");
+}
+
+/**
+ * Pays the round's Solana payouts (idempotent by the vault's memos) and records `solanaPaid` in the stored outcome
+ * once all are paid. An error is reported in `retry` and leaves the outcome as it was, for the next run.
+ */
+async function paySolana(
+  input: NetDueRoundsInput,
+  outcome: NetRoundOutcome,
+  result: NetDueRoundsResult,
+): Promise<NetRoundOutcome> {
+  const pay = input.chains.paySolana;
+  if (!pay) return outcome;
+  try {
+    const done = await pay({
+      roundId: outcome.roundId,
+      modelId: BigInt(outcome.modelId),
+      epoch: BigInt(outcome.epoch),
+      solanaPayouts: outcome.solanaPayouts,
+    });
+    const byAccount = new Map([...done.alreadyPaid, ...done.paid].map((p) => [p.account, p]));
+    const solanaPaid: SolanaNetPayment[] = [];
+    for (const owed of outcome.solanaPayouts) {
+      if (owed.amount === "0") continue;
+      const paid = byAccount.get(owed.account);
+      if (!paid) throw new Error(`the Solana vault did not pay ${owed.account} in round ${outcome.roundId}`);
+      solanaPaid.push({ account: paid.account, amount: paid.amount, signature: paid.signature });
+    }
+    return await updateOutcome(input.cursors, { ...outcome, solanaPaid });
+  } catch (error) {
+    result.retry.push({
+      roundId: outcome.roundId,
+      error: { name: (error as Error)?.name ?? "Error", message: (error as Error)?.message ?? String(error) },
+    });
+    return outcome;
+  }
+}
+
+/** Overwrites the stored outcome (compare-and-set on its version); a racing writer's newer record wins. */
+async function updateOutcome(cursors: CursorStore, outcome: NetRoundOutcome): Promise<NetRoundOutcome> {
+  const id = outcomeCursorId(outcome.roundId);
+  const current = await cursors.get(id);
+  const next = { id, block: 1n, blockHash: JSON.stringify(outcome), version: (current?.version ?? 0) + 1 };
+  if (await cursors.advance(next, current?.version)) return outcome;
+  const existing = await cursors.get(id);
+  return existing ? (JSON.parse(existing.blockHash) as NetRoundOutcome) : outcome;
 }
 
 /** Writes the outcome once; when another worker recorded it first, returns theirs. */
