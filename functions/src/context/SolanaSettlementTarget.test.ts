@@ -230,4 +230,20 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
     });
     expect(await balance(fx.vault)).toBe(3_033n - 301n - 819n);
   });
+
+  it("its netting payer pays a netted share once from the same vault, and the settlement still reads as done", async () => {
+    const t = target();
+    const netPayee = Keypair.generate().publicKey;
+    const solanaPayouts = [{ chain: SOLANA_CHAIN_ID, account: netPayee.toBase58(), amount: "700" }];
+    const vaultBefore = await balance(fx.vault);
+    const first = await t.nettingPayer().pay({ modelId: MODEL, epoch: EPOCH, solanaPayouts });
+    expect(first.paid.map((p) => p.amount)).toEqual(["700"]);
+    const again = await t.nettingPayer().pay({ modelId: MODEL, epoch: EPOCH, solanaPayouts });
+    expect(again).toEqual({ paid: [], alreadyPaid: first.paid });
+    expect(await balance(associatedTokenAccount(netPayee, fx.mint))).toBe(700n);
+    expect(await balance(fx.vault)).toBe(vaultBefore - 700n);
+    expect(await t.state(MODEL, EPOCH)).toEqual({ verdictApplied: true, refundsDone: true, released: true });
+    expect(await t.release(MODEL, EPOCH)).toEqual({ transaction: "" });
+    expect((await cursors.get(`solana:vault-send:${MODEL}:${EPOCH}`))?.blockHash).toBe("idle");
+  });
 });
