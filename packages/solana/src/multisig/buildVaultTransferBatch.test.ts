@@ -73,10 +73,11 @@ describe("batched multisig transfers out of the vault", () => {
     expect(() => buildVaultTransferBatch({ ...base(), orders: [], maxTransfers: 0 })).toThrow(RangeError);
   });
 
-  it("pays a batch in one transaction; the reader and the watcher pair each transfer with its memo", async () => {
+  it("pays a batch (per transaction what fits); the reader and the watcher pair each transfer with its memo, net ones too", async () => {
     const buyers = world.fx.buyers.map((b) => b.tokenAccount);
     const payee = Keypair.generate().publicKey;
     const payeeAccount = associatedTokenAccount(payee, world.fx.mint);
+    const netPayee = Keypair.generate().publicKey; // a netted share (EVM revenue owed to a Solana payee)
     const orders: VaultTransferOrder[] = [
       { destination: buyers[0] as PublicKey, amount: 11n, memo: refundMemo(1) },
       { destination: buyers[1] as PublicKey, amount: 22n, memo: refundMemo(2) },
@@ -86,14 +87,24 @@ describe("batched multisig transfers out of the vault", () => {
         memo: formatSlabridgeMemo({ kind: "payout", modelId: 4n, epoch: 9n, index: 1 }),
         createAssociatedFor: payee,
       },
+      {
+        destination: associatedTokenAccount(netPayee, world.fx.mint),
+        amount: 44n,
+        memo: formatSlabridgeMemo({ kind: "net", modelId: 4n, epoch: 9n, account: netPayee.toBase58() }),
+        createAssociatedFor: netPayee,
+      },
     ];
     const batch = buildVaultTransferBatch({ ...base(), orders, maxTransfers: 10 });
-    expect(batch.count).toBe(3);
+    expect(batch.count).toBe(3); // the net order's longer memo and second account creation need a second one
     const before = await Promise.all(buyers.slice(0, 2).map((b) => tokenBalance(world, b)));
     const { signature } = await sender.send(batch.instructions, world.operators.slice(0, 2));
+    const rest = buildVaultTransferBatch({ ...base(), orders: orders.slice(batch.count), maxTransfers: 10 });
+    expect(rest.count).toBe(1);
+    await sender.send(rest.instructions, world.operators.slice(0, 2));
     expect(await tokenBalance(world, buyers[0] as PublicKey)).toBe((before[0] ?? 0n) + 11n);
     expect(await tokenBalance(world, buyers[1] as PublicKey)).toBe((before[1] ?? 0n) + 22n);
     expect(await tokenBalance(world, payeeAccount)).toBe(33n);
+    expect(await tokenBalance(world, associatedTokenAccount(netPayee, world.fx.mint))).toBe(44n);
 
     const paid = await readVaultOutflows(world.connection, world.fx.vault, { match: (m) => m.epoch === 9n });
     expect([...paid.keys()].sort()).toEqual(orders.map((o) => o.memo).sort());
