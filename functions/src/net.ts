@@ -13,7 +13,8 @@ const netEventSchema = z.looseObject({}).optional().nullable();
 /**
  * Netting schedule: every (model, epoch) of the lookback that is fully paid out on every chain where buyers paid and
  * not netted yet gets one netting round (`net:<model>:<epoch>`): net transfers between the EVM vaults over the OFT,
- * each vault paying its chain's payees their netted shares, Solana legs left open. Idempotent: recorded rounds are
+ * each vault paying its chain's payees their netted shares, the Solana vault paying Solana payees theirs (when the
+ * deployment can sign for it; `solanaPaid` in the outcome), inter-vault Solana legs left open. Idempotent: recorded rounds are
  * skipped, and a replay of a round sends nothing the chains show done. Rounds with a retryable error are left for
  * the next run (listed in `retry`); invalid ones are recorded and reported (`invalid`). The result is JSON (no bigint).
  *
@@ -31,6 +32,7 @@ export function createNetHandler(getWorld: () => Promise<NettingWorld>) {
       netted: result.netted.map((o) => o.roundId),
       alreadyNetted: result.alreadyNetted.length,
       notDue: result.notDue,
+      solanaSettled: result.solanaSettled.map((o) => o.roundId),
     });
     return result;
   };
