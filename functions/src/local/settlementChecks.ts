@@ -82,6 +82,13 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
     if (paidOn.size > 0) {
       const outcome = await readNetRoundOutcome(input.cursors, modelId, epoch);
       checks.push({ what: `${where}: netted across chains`, done: outcome?.status === "netted" });
+      const owedOnSolana = outcome?.solanaPayouts.some((payout) => BigInt(payout.amount) > 0n) ?? false;
+      if (owedOnSolana) {
+        checks.push({
+          what: `${where}: Solana payees paid their netted shares`,
+          done: outcome?.solanaPaid !== undefined,
+        });
+      }
     }
   }
   return checks;

@@ -61,6 +61,7 @@ export interface SettlementReport {
     bridged: { from: number; to: number; amount: bigint; guid: string }[];
     open: { from: number; to: number; amount: bigint }[];
     solanaPayoutsOwed: bigint;
+    solanaPaid: bigint;
   };
   conservation: ConservationReport;
 }
@@ -308,6 +309,7 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     bridged: [],
     open: [],
     solanaPayoutsOwed: 0n,
+    solanaPaid: 0n,
   };
   for (const { modelId, epoch } of input.planned) {
     const outcome = await readNetRoundOutcome(input.cursors, modelId, epoch);
@@ -328,6 +330,11 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     }
     for (const open of outcome.openBalances) netting.open.push({ ...open, amount: BigInt(open.amount) });
     for (const owed of outcome.solanaPayouts) netting.solanaPayoutsOwed += BigInt(owed.amount);
+    // The Solana vault pays Solana payees their netted shares itself (the vault is not in the proofs).
+    for (const paid of outcome.solanaPaid ?? []) {
+      credit(SOLANA_CHAIN_ID, solanaAccountHex(paid.account), BigInt(paid.amount));
+      netting.solanaPaid += BigInt(paid.amount);
+    }
   }
 
   const accounts: AccountProof[] = [];
@@ -431,12 +438,20 @@ export function formatSettlementReport(report: SettlementReport): string[] {
         `  open ${units(o.amount)} ${name(o.from)} → ${name(o.to)} (Solana<->EVM: Wormhole Token Bridge/NTT in production, not runnable here)`,
     ),
     ...(n.solanaPayoutsOwed > 0n
-      ? [`  owed by the Solana vault to Solana payees from EVM revenue: ${units(n.solanaPayoutsOwed)}`]
+      ? [
+          `  Solana payees' shares of EVM revenue ${units(n.solanaPayoutsOwed)}: paid from the Solana vault ${units(n.solanaPaid)}`,
+        ]
       : []),
     `Conservation: ${c.holds ? "holds" : "FAILS"} · supply over all chains ${units(c.totalSupply)} = balances ${units(c.totalBalances)} + in flight ${units(c.inFlight)}`,
     ...c.violations.map((v) => `  ${v}`),
   );
   return lines;
+}
+
+/** A Solana account as the proofs key it: 32-byte hex (base58 in the netting outcome). */
+function solanaAccountHex(account: string): Hex {
+  if (account.startsWith("0x")) return account.toLowerCase() as Hex;
+  return `0x${Buffer.from(new PublicKey(account).toBytes()).toString("hex")}`;
 }
 
 function summarizeOpen(open: readonly { from: number; to: number; amount: bigint }[]) {
