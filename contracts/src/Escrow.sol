@@ -189,9 +189,15 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         // forge-lint: disable-next-line(block-timestamp)
         bool started = block.timestamp >= m.genesis;
         uint64 nowEpoch = started ? uint64((block.timestamp - m.genesis) / m.epochSeconds) : 0;
-        // a first listing may apply to the running epoch; a change only to epochs that have not started
-        uint256 minFrom = listed && started ? uint256(nowEpoch) + 1 : nowEpoch;
-        if (m.fromEpoch < minFrom) revert TermsStartTooEarly(m.modelId, m.fromEpoch, nowEpoch);
+        // A change applies only to epochs that have not started. A first listing applies from the running epoch at
+        // the earliest: one delivered late (bridge downtime) lists the model from now on, rather than being refused
+        // forever; no payment can predate it on this chain, so no started epoch changes.
+        if (listed) {
+            uint256 minFrom = started ? uint256(nowEpoch) + 1 : nowEpoch;
+            if (m.fromEpoch < minFrom) revert TermsStartTooEarly(m.modelId, m.fromEpoch, nowEpoch);
+        } else if (m.fromEpoch < nowEpoch) {
+            m.fromEpoch = nowEpoch;
+        }
 
         if (!listed) {
             l.genesis = m.genesis;

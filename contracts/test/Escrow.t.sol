@@ -106,10 +106,14 @@ contract EscrowTest is EscrowFixture {
         assertEq(_pay(alice, MODEL, PRICE), 0);
     }
 
-    function test_listing_firstRevertsForStartedEarlierEpoch() public {
+    function test_listing_firstDeliveredLateAppliesFromTheRunningEpoch() public {
         vm.warp(GENESIS + 3 * EPOCH);
-        vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, uint64(2), uint64(3)));
         _list(MODEL, GENESIS, EPOCH, 2, PRICE, true);
+        assertEq(escrow.listing(MODEL).currentFrom, 3);
+        (, bool activeBefore) = escrow.termsAt(MODEL, 2);
+        assertFalse(activeBefore);
+        assertEq(_pay(alice, MODEL, PRICE), 0);
+        assertEq(escrow.epochRecord(MODEL, 3).count, 1);
     }
 
     function test_listing_changeRevertsForCurrentEpoch() public {
