@@ -206,8 +206,9 @@ export class InsufficientFundsError extends SlabridgeError {
 
 /**
  * The sender's nonce was consumed by a transaction that is none of the hashes it sent for it (another process with
- * the same key, or a send whose hash was lost in a crash). Not retryable as is: the caller re-checks the destination
- * state (the effect may already be there) and sends again with a fresh nonce if it is not.
+ * the same key, or a send whose hash was lost in a crash). Retryable, but never as a blind resend: a retry must
+ * re-check the destination state first (the effect may already be there, from the lost send) and send with a fresh
+ * nonce only if it is not; the relay engine's jobs always do (every attempt starts with the destination's state).
  *
  * @example
  * ```ts
@@ -221,7 +222,7 @@ export class NonceTakenError extends SlabridgeError {
   constructor(nonce: number, hashes: readonly `0x${string}`[], context: EvmErrorContext = {}) {
     super(`Nonce ${nonce} was used by another transaction than the ${hashes.length} sent for it.`, {
       metaMessages: metaOf(context),
-      retryable: false,
+      retryable: true,
     });
     this.nonce = nonce;
     this.hashes = hashes;
