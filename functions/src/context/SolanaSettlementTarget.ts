@@ -14,16 +14,16 @@ import {
   planSolanaSettlement,
   readVaultOutflows,
   readVaultPayment,
-  SolanaRpcError,
   type SolanaSender,
   type SolanaSettlementPlan,
   type SolanaVaultOutflow,
   type SplitEntry,
   type VaultTransferOrder,
 } from "@slabridge/solana";
-import { type Connection, PublicKey, type Signer, type TransactionInstruction } from "@solana/web3.js";
+import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
 import { SolanaNettingPayer } from "./netting/SolanaNettingPayer.ts";
 import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
+import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
 type ModelManifest = DeploymentManifest["models"][number];
 
@@ -306,73 +306,23 @@ export class SolanaSettlementTarget implements SettlementTarget {
     });
   }
 
-  /**
-   * Runs `work` holding the (model, epoch) send lease. The lease records "sending" and then each submitted signature,
-   * so a worker that finds it busy (or finds an earlier signature that may still land, within the guard) backs off
-   * with {@link SolanaSendInFlightError}; one that finds the earlier transaction landed or failed takes over, and
-   * `work` reads the vault's outflows only after taking the lease.
-   */
+  /** Runs `work` holding the (model, epoch) vault send lease (see {@link withVaultSendLease}). */
   async #exclusive(
     modelId: bigint,
     epoch: bigint,
-    work: (send: (instructions: TransactionInstruction[]) => Promise<string>) => Promise<string>,
+    work: (send: VaultSend) => Promise<string>,
   ): Promise<{ transaction: string }> {
-    const id = `solana:vault-send:${modelId}:${epoch}`;
-    const lease = await this.#o.cursors.get(id);
-    if (
-      lease &&
-      lease.blockHash !== "idle" &&
-      this.#now() - Number(lease.block) < (this.#o.inFlightGuardMs ?? 90_000)
-    ) {
-      const signature = lease.blockHash.startsWith("sent:") ? lease.blockHash.slice(5) : undefined;
-      if (signature === undefined || (await this.#signatureStatus(signature)) === "pending") {
-        throw new SolanaSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
-      }
-    }
-    let version = (lease?.version ?? 0) + 1;
-    const take = await this.#o.cursors.advance(
-      { id, block: BigInt(this.#now()), blockHash: "sending", version },
-      lease?.version,
-    );
-    if (!take) throw new SolanaSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
-    let submitted = false;
-    const mark = async (blockHash: string) => {
-      const moved = await this.#o.cursors.advance(
-        { id, block: BigInt(this.#now()), blockHash, version: version + 1 },
-        version,
-      );
-      if (!moved) throw new SolanaSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
-      version++;
+    const o = this.#o;
+    const lease = {
+      connection: o.connection,
+      sender: o.sender,
+      operators: o.operators,
+      cursors: o.cursors,
+      now: this.#now,
+      inFlightGuardMs: o.inFlightGuardMs,
+      inFlightError: (message: string) => new SolanaSendInFlightError(message),
     };
-    const send = async (instructions: TransactionInstruction[]) => {
-      const { signature } = await this.#o.sender.send(instructions, this.#o.operators, {
-        onSubmitted: async (sig) => {
-          await mark(`sent:${sig}`);
-          submitted = true;
-        },
-      });
-      return signature;
-    };
-    const transaction = await work(send).catch(async (error: unknown) => {
-      // Nothing was broadcast: free the lease at once. Otherwise the guard (or the landed check) frees it.
-      if (!submitted) await mark("idle").catch(() => {});
-      throw error;
-    });
-    await mark("idle");
-    return { transaction };
-  }
-
-  async #signatureStatus(signature: string): Promise<"landed" | "failed" | "pending"> {
-    let statuses: Awaited<ReturnType<Connection["getSignatureStatuses"]>>;
-    try {
-      statuses = await this.#o.connection.getSignatureStatuses([signature], { searchTransactionHistory: true });
-    } catch (error) {
-      throw new SolanaRpcError("getSignatureStatuses", error);
-    }
-    const status = statuses.value[0] ?? null;
-    if (status === null) return "pending";
-    if (status.err !== null) return "failed";
-    return status.confirmationStatus === "processed" ? "pending" : "landed";
+    return { transaction: await withVaultSendLease(lease, modelId, epoch, work) };
   }
 }
 

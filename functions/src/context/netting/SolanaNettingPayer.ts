@@ -9,6 +9,7 @@ import {
   type VaultTransferOrder,
 } from "@slabridge/solana";
 import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { type VaultSend, withVaultSendLease } from "../withVaultSendLease.ts";
 import { NettingVaultNotReadyError } from "./errors.ts";
 
 /** A netting round's Solana payouts are not payable as given (wrong chain, bad key, bad amount, a payee twice). */
@@ -208,72 +209,19 @@ export class SolanaNettingPayer {
     }
   }
 
-  /**
-   * Runs `work` holding the (model, epoch) send lease (the settlement target's format): a lease busy or naming an
-   * earlier signature that may still land (within the guard) backs off; a landed or failed one is taken over, and
-   * `work` reads the vault's outflows only after the lease is taken.
-   */
-  async #exclusive<T>(
-    modelId: bigint,
-    epoch: bigint,
-    work: (send: (instructions: Parameters<SolanaSender["send"]>[0]) => Promise<string>) => Promise<T>,
-  ): Promise<T> {
-    const id = `solana:vault-send:${modelId}:${epoch}`;
-    const lease = await this.#o.cursors.get(id);
-    if (
-      lease &&
-      lease.blockHash !== "idle" &&
-      this.#now() - Number(lease.block) < (this.#o.inFlightGuardMs ?? 90_000)
-    ) {
-      const signature = lease.blockHash.startsWith("sent:") ? lease.blockHash.slice(5) : undefined;
-      if (signature === undefined || (await this.#signatureStatus(signature)) === "pending") {
-        throw new SolanaNetSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
-      }
-    }
-    let version = (lease?.version ?? 0) + 1;
-    const taken = await this.#o.cursors.advance(
-      { id, block: BigInt(this.#now()), blockHash: "sending", version },
-      lease?.version,
-    );
-    if (!taken) throw new SolanaNetSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
-    let submitted = false;
-    const mark = async (blockHash: string) => {
-      const moved = await this.#o.cursors.advance(
-        { id, block: BigInt(this.#now()), blockHash, version: version + 1 },
-        version,
-      );
-      if (!moved) throw new SolanaNetSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
-      version++;
+  /** Runs `work` holding the (model, epoch) vault send lease (shared with the settlement target's sends). */
+  #exclusive<T>(modelId: bigint, epoch: bigint, work: (send: VaultSend) => Promise<T>): Promise<T> {
+    const o = this.#o;
+    const lease = {
+      connection: o.connection,
+      sender: o.sender,
+      operators: o.operators,
+      cursors: o.cursors,
+      now: this.#now,
+      inFlightGuardMs: o.inFlightGuardMs,
+      inFlightError: (message: string) => new SolanaNetSendInFlightError(message),
     };
-    const send = async (instructions: Parameters<SolanaSender["send"]>[0]) => {
-      const { signature } = await this.#o.sender.send(instructions, this.#o.operators, {
-        onSubmitted: async (sig) => {
-          await mark(`sent:${sig}`);
-          submitted = true;
-        },
-      });
-      return signature;
-    };
-    const result = await work(send).catch(async (error: unknown) => {
-      // Nothing was broadcast: free the lease at once. Otherwise the guard (or the landed check) frees it.
-      if (!submitted) await mark("idle").catch(() => {});
-      throw error;
-    });
-    await mark("idle");
-    return result;
-  }
-
-  async #signatureStatus(signature: string): Promise<"landed" | "failed" | "pending"> {
-    let statuses: Awaited<ReturnType<Connection["getSignatureStatuses"]>>;
-    try {
-      statuses = await this.#o.connection.getSignatureStatuses([signature], { searchTransactionHistory: true });
-    } catch (error) {
-      throw new SolanaRpcError("getSignatureStatuses", error);
-    }
-    const status = statuses.value[0] ?? null;
-    if (status === null) return "pending";
-    if (status.err !== null) return "failed";
-    return status.confirmationStatus === "processed" ? "pending" : "landed";
+    return withVaultSendLease(lease, modelId, epoch, work);
   }
 }
 
