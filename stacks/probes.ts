@@ -113,7 +113,8 @@ export function createProbes(input: {
     service: "slabridge-probe",
     timeoutSeconds: 55,
     memory: "256 MB",
-    tables: [],
+    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores.
+    tables: ["samples", "nonces"],
     rpcFamilies: ["evm"],
     guardianApi: false,
     signingKeys: [],

@@ -150,6 +150,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       ...probe,
       handler: "functions/src/probeCoordinator.handler",
+      tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
       linkables: ["ProberFunctions"],
     },

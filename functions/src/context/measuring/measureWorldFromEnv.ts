@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
-import { createStores } from "@slabridge/store";
+import { DynamoNonceStore, DynamoSampleStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld } from "./buildMeasureWorld.ts";
@@ -33,22 +34,17 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
     for (const chain of config.chains) {
       if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     }
+    // Only the tables this world uses, so the stack links exactly those (Samples, Nonces).
+    const client = new DynamoDBClient({ region: env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1" });
     const table = (name: string) => linkedResource(name, linkedTable, env).name;
-    const stores = createStores({
-      region: env.AWS_REGION ?? "us-east-1",
-      tableNames: {
-        jobs: table("Jobs"),
-        cursors: table("Cursors"),
-        payments: table("Payments"),
-        nonces: table("Nonces"),
-        samples: table("Samples"),
-      },
-    });
-    if (!stores.samples) throw new MissingLinkError("Samples", "no sample store");
+    const stores = {
+      samples: new DynamoSampleStore({ client, tableName: table("Samples") }),
+      nonces: new DynamoNonceStore({ client, tableName: table("Nonces") }),
+    };
     return buildMeasureWorld({
       manifest,
       config,
-      stores: { samples: stores.samples, nonces: stores.nonces },
+      stores,
       rpcUrls,
       allowNonLoopback: true,
     });
@@ -58,7 +54,7 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
 
 /**
  * The world of a deployed prober function (any region): only the Samples table (DynamoDB in the home region,
- * `SLABRIDGE_SAMPLES_REGION`, default the function's region) and the probing config; no chain access.
+ * `SLABRIDGE_TABLES_REGION`, default the function's region) and the probing config; no chain access.
  *
  * @example export const handler = createProbeHandler(() => proberWorldFromEnv(), vantage);
  */
@@ -66,19 +62,11 @@ export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
   cachedProber ??= Promise.resolve().then(() => {
     const { config } = readFiles(env);
     if (!config.probing) throw new MissingLinkError("probing", "the stage config has no probing section");
-    const table = (name: string) => linkedResource(name, linkedTable, env).name;
-    const stores = createStores({
-      region: env.SLABRIDGE_SAMPLES_REGION ?? env.AWS_REGION ?? "us-east-1",
-      tableNames: {
-        jobs: table("Jobs"),
-        cursors: table("Cursors"),
-        payments: table("Payments"),
-        nonces: table("Nonces"),
-        samples: table("Samples"),
-      },
-    });
-    if (!stores.samples) throw new MissingLinkError("Samples", "no sample store");
-    return { samples: stores.samples, probing: config.probing, clock: { now: () => Date.now() } };
+    // The Samples table lives in the app's home region (the stack sets SLABRIDGE_TABLES_REGION); a prober links only it.
+    const region = env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1";
+    const table = linkedResource("Samples", linkedTable, env).name;
+    const samples = new DynamoSampleStore({ client: new DynamoDBClient({ region }), tableName: table });
+    return { samples, probing: config.probing, clock: { now: () => Date.now() } };
   });
   return cachedProber;
 }
