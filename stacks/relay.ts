@@ -59,8 +59,9 @@ export const functionPlans = {
     // Finishes before the next minute's run starts.
     timeoutSeconds: 50,
     memory: "512 MB",
-    tables: ["jobs", "cursors", "payments"],
-    rpcFamilies: ["evm"],
+    // worldFromEnv builds the whole relay world: every store and every chain's RPC URL.
+    tables: ["jobs", "cursors", "payments", "nonces"],
+    rpcFamilies: ["evm", "solana"],
     guardianApi: false,
     signingKeys: noSigningKeys,
   },
@@ -70,8 +71,9 @@ export const functionPlans = {
     description: "Reads finalized payments to the Solana vault; records payments and enqueues jobs",
     timeoutSeconds: 50,
     memory: "512 MB",
-    tables: ["jobs", "cursors", "payments"],
-    rpcFamilies: ["solana"],
+    // worldFromEnv builds the whole relay world: every store and every chain's RPC URL.
+    tables: ["jobs", "cursors", "payments", "nonces"],
+    rpcFamilies: ["evm", "solana"],
     guardianApi: false,
     signingKeys: noSigningKeys,
   },
@@ -81,7 +83,8 @@ export const functionPlans = {
     description: "Carries queued jobs across chains over LayerZero and Wormhole, signing with KMS",
     timeoutSeconds: relayTimeoutSeconds,
     memory: "1024 MB",
-    tables: ["jobs", "payments", "nonces", "idempotency"],
+    // worldFromEnv's stores, plus the Powertools idempotency records.
+    tables: ["jobs", "cursors", "payments", "nonces", "idempotency"],
     rpcFamilies: ["evm", "solana"],
     guardianApi: true,
     // Sends EVM transactions (relayer = LayerZero executor), verifies LayerZero packets (DVN), and signs the Solana
@@ -94,8 +97,9 @@ export const functionPlans = {
     description: "Re-enqueues jobs whose retry backoff has passed",
     timeoutSeconds: 60,
     memory: "256 MB",
-    tables: ["jobs"],
-    rpcFamilies: [],
+    // worldFromEnv builds the whole relay world: every store and every chain's RPC URL.
+    tables: ["jobs", "cursors", "payments", "nonces"],
+    rpcFamilies: ["evm", "solana"],
     guardianApi: false,
     signingKeys: noSigningKeys,
   },
