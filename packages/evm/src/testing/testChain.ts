@@ -54,14 +54,20 @@ export async function startTestChain(chainId = 31_337) {
     ),
   });
 
-  /** Sends `amount` of the stablecoin from the deployer to `other` (one transaction, one Transfer log). */
-  const transfer = async (amount: bigint, from: Address = deployer): Promise<Hash> =>
-    await devnet.wallet(from).writeContract({
+  /**
+   * Sends `amount` of the stablecoin from the deployer to `other` (one transaction, one Transfer log) and waits until
+   * it is mined, so a head read right after includes its block (anvil may answer the send before it mines).
+   */
+  const transfer = async (amount: bigint, from: Address = deployer): Promise<Hash> => {
+    const hash = await devnet.wallet(from).writeContract({
       address: token.address,
       abi: devnetStablecoinAbi,
       functionName: "transfer",
       args: [other, amount],
     });
+    await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+    return hash;
+  };
 
   return {
     anvil,
