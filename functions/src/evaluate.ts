@@ -1,7 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { SlaReport } from "@slabridge/core";
-import { type EpochEvaluation, evaluateDueEpochs } from "./context/measuring/evaluateDueEpochs.ts";
-import type { MeasureWorld } from "./context/measuring/MeasureWorld.ts";
+import { type EpochEvaluation, evaluateDueEpochs, type MeasureWorld } from "@slabridge/measuring";
 import { measureWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-evaluate" });

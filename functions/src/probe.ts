@@ -1,10 +1,13 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import type { FetchLike } from "@slabridge/prober";
-import { MeasureConfigError } from "./context/measuring/errors.ts";
-import type { ProberWorld } from "./context/measuring/MeasureWorld.ts";
+import {
+  type FetchLike,
+  MeasureConfigError,
+  type ProberWorld,
+  parseProbeRoundPayload,
+  type RecordProbeRoundResult,
+  recordProbeRound,
+} from "@slabridge/measuring";
 import { proberWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
-import { parseProbeRoundPayload } from "./context/measuring/probeRoundPayload.ts";
-import { type RecordProbeRoundResult, recordProbeRound } from "./context/measuring/recordProbeRound.ts";
 
 const logger = new Logger({ serviceName: "slabridge-probe" });
 

@@ -1,16 +1,18 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { type DemoHost, startDemoHost } from "@slabridge/devnet";
+import {
+  InvalidProbePayloadError,
+  MeasureConfigError,
+  type MeasureWorld,
+  type ProbeRoundPayload,
+  ProberInvoker,
+} from "@slabridge/measuring";
+import { demoTerms, FakeHomeChain, measureConfig, measureManifest } from "@slabridge/measuring/testing";
 import { LambdaInvokeServer } from "@slabridge/runtime";
 import { MemorySampleStore } from "@slabridge/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createProbeHandler } from "../../probe.ts";
-import { createProbeCoordinatorHandler } from "../../probeCoordinator.ts";
-import { InvalidProbePayloadError, MeasureConfigError } from "./errors.ts";
-import type { MeasureWorld } from "./MeasureWorld.ts";
-import { ProberInvoker } from "./ProberInvoker.ts";
-import type { ProbeRoundPayload } from "./probeRoundPayload.ts";
-import { FakeHomeChain } from "./testing/FakeHomeChain.ts";
-import { demoTerms, measureConfig, measureManifest } from "./testing/measureFixtures.ts";
+import { createProbeHandler } from "./probe.ts";
+import { createProbeCoordinatorHandler } from "./probeCoordinator.ts";
 
 const GENESIS = 1_700_000_000n;
 let hosts: DemoHost[];

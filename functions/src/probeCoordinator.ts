@@ -1,8 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { type FanOutResult, fanOutProbeRound, InvalidProbePayloadError, type MeasureWorld } from "@slabridge/measuring";
 import { z } from "zod";
-import { InvalidProbePayloadError } from "./context/measuring/errors.ts";
-import { type FanOutResult, fanOutProbeRound } from "./context/measuring/fanOutProbeRound.ts";
-import type { MeasureWorld } from "./context/measuring/MeasureWorld.ts";
 import { measureWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-probe-coordinator" });

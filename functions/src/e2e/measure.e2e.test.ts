@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { escrowAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
   type EvmChainManifest,
+  epochEndMs,
   type JobStatus,
   LEGAL_TRANSITIONS,
   parseStageConfig,
@@ -11,14 +12,13 @@ import {
   type StageConfig,
 } from "@slabridge/core";
 import { type Devnet, demoSlaTerms, startDevnet } from "@slabridge/devnet";
+import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
-import { epochEndMs } from "../context/measuring/HomeChain.ts";
-import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";

@@ -1,11 +1,11 @@
 import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
+import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
-import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
 import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";

@@ -100,6 +100,14 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export {
+  type EscrowVerdicts,
+  epochAt,
+  epochEndMs,
+  type HomeChain,
+  type ModelClock,
+  type SubmitReportResult,
+} from "./ports/HomeChain.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,

@@ -1,6 +1,13 @@
-import type { Clock, DeploymentManifest, ProbingConfig, SampleStore, StageConfig } from "@slabridge/core";
-import type { EscrowVerdicts, HomeChain } from "./HomeChain.ts";
-import type { ProberInvoker } from "./ProberInvoker.ts";
+import type {
+  Clock,
+  DeploymentManifest,
+  EscrowVerdicts,
+  HomeChain,
+  ProbingConfig,
+  SampleStore,
+  StageConfig,
+} from "@slabridge/core";
+import type { ProberInvoker } from "./coordinator/ProberInvoker.ts";
 
 /** What a prober function needs: where to record samples and how to probe. */
 export interface ProberWorld {
@@ -11,7 +18,7 @@ export interface ProberWorld {
 
 /**
  * Everything the measuring functions use (coordinator, probers, evaluator), built once per Lambda container or per
- * local runtime by {@link buildMeasureWorld}, or from stand-ins in unit tests.
+ * local runtime by the wiring (`buildMeasureWorld` in functions/), or from stand-ins in unit tests.
  */
 export interface MeasureWorld extends ProberWorld {
   manifest: DeploymentManifest;

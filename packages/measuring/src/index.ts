@@ -1,21 +1,49 @@
 /**
- * @slabridge/prober: canary inference requests against model hosts, with the SLA's timeout and a high-resolution
- * round-trip time, one sample per probe; rounds over many hosts with bounded concurrency.
+ * @slabridge/measuring: the measuring workflow. A coordinator fans each probe round out to one prober per vantage
+ * point; probers send canary inference requests with the SLA's timeout and record one sample per host; the evaluator
+ * turns an ended epoch's samples into an SLA report, has it signed and submitted through the HomeChain port, and
+ * publishes the verdict to every payment chain. Chain access goes through core's `HomeChain` and `EscrowVerdicts`
+ * ports; nothing here depends on a chain SDK.
  */
-export { type CompletionResponse, completionResponseSchema } from "./completionResponseSchema.ts";
-export { ProbeConfigError } from "./ProbeConfigError.ts";
+export { type FanOutResult, fanOutProbeRound } from "./coordinator/fanOutProbeRound.ts";
+export { ProberInvoker, type ProberInvokerOptions } from "./coordinator/ProberInvoker.ts";
+export { type ProbeTargets, readProbeTargets } from "./coordinator/readProbeTargets.ts";
+export {
+  InvalidProbePayloadError,
+  MeasureConfigError,
+  ProberInvokeError,
+  UnsupportedSignerError,
+} from "./errors.ts";
+export { type EpochEvaluation, evaluateDueEpochs } from "./evaluator/evaluateDueEpochs.ts";
+export {
+  type PublishOutcome,
+  publishVerdictEverywhere,
+  verdictDestinations,
+} from "./evaluator/publishVerdictEverywhere.ts";
+export { type MeasureWorld, measuredModels, type ProberWorld } from "./MeasureWorld.ts";
+export { type CompletionResponse, completionResponseSchema } from "./probe/completionResponseSchema.ts";
+export { ProbeConfigError } from "./probe/ProbeConfigError.ts";
 export {
   type ProbeOutcome,
   type ProbeSample,
   probeOutcomeSchema,
   probeOutcomes,
   probeSampleSchema,
-} from "./ProbeSample.ts";
-export { assertProbeOptions, type FetchLike, type ProbeHostOptions, probeHost } from "./probeHost.ts";
+} from "./probe/ProbeSample.ts";
+export { assertProbeOptions, type FetchLike, type ProbeHostOptions, probeHost } from "./probe/probeHost.ts";
+export { type RecordProbeRoundResult, recordProbeRound } from "./probe/recordProbeRound.ts";
 export {
   type ProbeRound,
   type ProbeRoundOptions,
   type ProbeRoundSummary,
   type ProbeTarget,
   runProbeRound,
-} from "./runProbeRound.ts";
+} from "./probe/runProbeRound.ts";
+export {
+  type ProbeRoundPayload,
+  type ProbeTargetPayload,
+  parseProbeRoundPayload,
+  probeRoundPayloadSchema,
+  probeTargetPayloadSchema,
+  roundStartOf,
+} from "./probeRoundPayload.ts";

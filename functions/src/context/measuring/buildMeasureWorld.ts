@@ -1,19 +1,24 @@
-import type { Clock, DeploymentManifest, KeyReference, NonceStore, SampleStore, StageConfig } from "@slabridge/core";
+import type {
+  Clock,
+  DeploymentManifest,
+  EscrowVerdicts,
+  KeyReference,
+  NonceStore,
+  SampleStore,
+  StageConfig,
+} from "@slabridge/core";
 import {
   createEvmChainClient,
   EPOCH_STATUS,
   EscrowReader,
   type EvmChainClient,
+  EvmHomeChain,
   EvmSender,
   type SlaReportSigner,
   walletClientSigner,
 } from "@slabridge/evm";
+import { MeasureConfigError, type MeasureWorld, ProberInvoker, UnsupportedSignerError } from "@slabridge/measuring";
 import { type Address, createWalletClient, custom, parseGwei } from "viem";
-import { EvmHomeChain } from "./EvmHomeChain.ts";
-import { MeasureConfigError, UnsupportedSignerError } from "./errors.ts";
-import type { EscrowVerdicts } from "./HomeChain.ts";
-import type { MeasureWorld } from "./MeasureWorld.ts";
-import { ProberInvoker } from "./ProberInvoker.ts";
 
 /** Options of {@link buildMeasureWorld}. */
 export interface BuildMeasureWorldOptions {

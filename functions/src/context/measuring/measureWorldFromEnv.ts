@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import type { MeasureWorld, ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld } from "./buildMeasureWorld.ts";
-import type { MeasureWorld, ProberWorld } from "./MeasureWorld.ts";
 
 let cached: Promise<MeasureWorld> | undefined;
 let cachedProber: Promise<ProberWorld> | undefined;

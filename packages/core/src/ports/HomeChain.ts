@@ -1,4 +1,5 @@
-import type { SlaReport, SlaTerms, TransportName } from "@slabridge/core";
+import type { TransportName } from "../jobs/jobTypes.ts";
+import type { SlaReport, SlaTerms } from "../sla/index.ts";
 
 /** A model's epoch clock as the registry defines it: epoch e spans [genesis + e*epochSeconds, +epochSeconds). */
 export interface ModelClock {
@@ -12,7 +13,7 @@ export type SubmitReportResult = "recorded" | "already-recorded";
 
 /**
  * What measuring needs from the home chain (ModelRegistry + SlaOracle + its messengers), so the evaluation pipeline
- * can be tested against a stand-in and runs against {@link EvmHomeChain} in AWS and on the devnet.
+ * can be tested against a stand-in and runs against `EvmHomeChain` (`@slabridge/evm`) in AWS and on the devnet.
  *
  * @example if (!(await home.hasVerdict(2n, 7n))) await home.submitReport(report);
  */

@@ -1,16 +1,19 @@
 import { layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi, wormholeMessengerAbi } from "@slabridge/contracts";
-import { encodeMessage, type SlaReport, type SlaTerms, type TransportName } from "@slabridge/core";
 import {
-  buildSubmitReportTx,
-  ContractRevertedError,
-  type EvmSender,
-  type ReaderClient,
-  readContractTyped,
-  type SlaReportSigner,
-  signSlaReport,
-} from "@slabridge/evm";
+  encodeMessage,
+  type HomeChain,
+  type ModelClock,
+  type SlaReport,
+  type SlaTerms,
+  type SubmitReportResult,
+  type TransportName,
+} from "@slabridge/core";
 import { type Address, encodeFunctionData, type Hex, parseEventLogs } from "viem";
-import type { HomeChain, ModelClock, SubmitReportResult } from "./HomeChain.ts";
+import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
+import { ContractRevertedError } from "../errors.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
+import { buildSubmitReportTx } from "../sla/buildSubmitReportTx.ts";
+import { type SlaReportSigner, signSlaReport } from "../sla/signSlaReport.ts";
 
 /** Options of {@link EvmHomeChain}. */
 export interface EvmHomeChainOptions {

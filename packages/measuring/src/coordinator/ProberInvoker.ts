@@ -1,7 +1,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { ProbingConfig } from "@slabridge/core";
-import { MeasureConfigError, ProberInvokeError } from "./errors.ts";
-import type { ProbeRoundPayload } from "./probeRoundPayload.ts";
+import { MeasureConfigError, ProberInvokeError } from "../errors.ts";
+import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
 
 /** Options of {@link ProberInvoker}. */
 export interface ProberInvokerOptions {

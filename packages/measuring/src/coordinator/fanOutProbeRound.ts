@@ -1,5 +1,5 @@
-import type { MeasureWorld } from "./MeasureWorld.ts";
-import { parseProbeRoundPayload, roundStartOf } from "./probeRoundPayload.ts";
+import type { MeasureWorld } from "../MeasureWorld.ts";
+import { parseProbeRoundPayload, roundStartOf } from "../probeRoundPayload.ts";
 import { readProbeTargets } from "./readProbeTargets.ts";
 
 /** What one coordinator run did. */

@@ -1,6 +1,6 @@
-import { epochAt } from "./HomeChain.ts";
-import { type MeasureWorld, measuredModels } from "./MeasureWorld.ts";
-import { type ProbeTargetPayload, probeTargetPayloadSchema } from "./probeRoundPayload.ts";
+import { epochAt } from "@slabridge/core";
+import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
+import { type ProbeTargetPayload, probeTargetPayloadSchema } from "../probeRoundPayload.ts";
 
 /** The targets of one round, and the models left out because their listing cannot be probed. */
 export interface ProbeTargets {

@@ -1,6 +1,12 @@
-import { evaluateEpoch, InsufficientObservationsError, type ProbeSample, type SlaReport } from "@slabridge/core";
-import { epochAt, epochEndMs } from "./HomeChain.ts";
-import { type MeasureWorld, measuredModels } from "./MeasureWorld.ts";
+import {
+  epochAt,
+  epochEndMs,
+  evaluateEpoch,
+  InsufficientObservationsError,
+  type ProbeSample,
+  type SlaReport,
+} from "@slabridge/core";
+import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
 import { type PublishOutcome, publishVerdictEverywhere } from "./publishVerdictEverywhere.ts";
 
 /** What the evaluator did for one (model, epoch). */

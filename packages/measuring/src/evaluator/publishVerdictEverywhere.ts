@@ -1,5 +1,5 @@
 import { findRoute } from "@slabridge/core";
-import type { MeasureWorld } from "./MeasureWorld.ts";
+import type { MeasureWorld } from "../MeasureWorld.ts";
 
 /** What happened for one payment chain. */
 export interface PublishOutcome {

@@ -1,10 +1,10 @@
 import { type DemoHost, startDemoHost } from "@slabridge/devnet";
 import { MemorySampleStore } from "@slabridge/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ProberWorld } from "./MeasureWorld.ts";
-import type { ProbeRoundPayload } from "./probeRoundPayload.ts";
+import type { ProberWorld } from "../MeasureWorld.ts";
+import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
+import { measureConfig } from "../testing/measureFixtures.ts";
 import { recordProbeRound } from "./recordProbeRound.ts";
-import { measureConfig } from "./testing/measureFixtures.ts";
 
 let hosts: DemoHost[];
 

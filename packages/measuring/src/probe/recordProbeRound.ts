@@ -1,7 +1,8 @@
 import { type SampleRecord, sampleIdOf } from "@slabridge/core";
-import { type FetchLike, runProbeRound } from "@slabridge/prober";
-import type { ProberWorld } from "./MeasureWorld.ts";
-import type { ProbeRoundPayload } from "./probeRoundPayload.ts";
+import type { ProberWorld } from "../MeasureWorld.ts";
+import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
+import type { FetchLike } from "./probeHost.ts";
+import { runProbeRound } from "./runProbeRound.ts";
 
 /** What one prober did with a round. */
 export interface RecordProbeRoundResult {

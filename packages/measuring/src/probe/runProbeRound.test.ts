@@ -1,9 +1,9 @@
 import { type DemoHost, demoHostPresets, startDemoHost } from "@slabridge/devnet";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { startTestServer, type TestServer } from "../testing/startTestServer.ts";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
 import type { FetchLike } from "./probeHost.ts";
 import { type ProbeTarget, runProbeRound } from "./runProbeRound.ts";
-import { startTestServer, type TestServer } from "./testing/startTestServer.ts";
 
 const model = "demo-7b";
 const hosts: DemoHost[] = [];

@@ -1,5 +1,12 @@
-import { pickRefundBps, type SlaReport, type SlaTerms, type TransportName } from "@slabridge/core";
-import type { HomeChain, ModelClock, SubmitReportResult } from "../HomeChain.ts";
+import {
+  type HomeChain,
+  type ModelClock,
+  pickRefundBps,
+  type SlaReport,
+  type SlaTerms,
+  type SubmitReportResult,
+  type TransportName,
+} from "@slabridge/core";
 
 /**
  * A home chain in memory for unit tests, with the SlaOracle's rules: a report is refused before its epoch is over
