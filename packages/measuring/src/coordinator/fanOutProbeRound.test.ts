@@ -1,0 +1,102 @@
+import { MemorySampleStore } from "@slabridge/store";
+import { describe, expect, it } from "vitest";
+import { MeasureConfigError, ProberInvokeError } from "../errors.ts";
+import type { MeasureWorld } from "../MeasureWorld.ts";
+import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
+import { FakeHomeChain } from "../testing/FakeHomeChain.ts";
+import { demoTerms, measureConfig, measureManifest } from "../testing/measureFixtures.ts";
+import { fanOutProbeRound } from "./fanOutProbeRound.ts";
+import { ProberInvoker } from "./ProberInvoker.ts";
+
+const GENESIS = 1_700_000_000n;
+const config = measureConfig();
+const probing =
+  config.probing ??
+  (() => {
+    throw new Error("no probing");
+  })();
+
+/** A world whose invoker records each invocation; vantage points in `down` refuse theirs. */
+function world(endpoints: string[], down: ReadonlySet<string> = new Set()) {
+  const invocations: { vantage: string; payload: ProbeRoundPayload }[] = [];
+  const home = new FakeHomeChain({
+    chainId: 31_338,
+    nowMs: () => Date.now(),
+    models: new Map(
+      endpoints.map((endpoint, i) => [
+        BigInt(i + 1),
+        { clock: { genesis: GENESIS, epochSeconds: 10n }, endpoint, terms: { ...demoTerms, probeTimeoutMs: 1_500 } },
+      ]),
+    ),
+  });
+  const w: MeasureWorld = {
+    manifest: measureManifest({ models: endpoints.length }),
+    config,
+    probing,
+    samples: new MemorySampleStore(),
+    clock: { now: () => Date.now() },
+    home,
+    escrows: { verdictApplied: async () => false },
+    invoker: {
+      vantages: probing.vantagePoints.map((v) => v.name),
+      invoke: async (vantage, payload) => {
+        if (down.has(vantage)) throw new ProberInvokeError(vantage, "refused");
+        invocations.push({ vantage, payload });
+      },
+    },
+  };
+  return { world: w, invocations };
+}
+
+describe("fanOutProbeRound", () => {
+  it("invokes each vantage point once with the same round, its id the scheduled time floored to the period", async () => {
+    const { world: w, invocations } = world(["http://127.0.0.1:8001", "http://127.0.0.1:8002"]);
+    const scheduled = Number(GENESIS + 1_234n) * 1_000 + 400; // epoch 123 of a 10 s model
+    const result = await fanOutProbeRound(w, scheduled);
+    const roundId = String(Number(GENESIS + 1_234n) * 1_000);
+    expect(result).toEqual({ roundId, targets: 2, skipped: [], invoked: ["a", "b", "c"], failed: [] });
+    expect(invocations.map((i) => i.vantage)).toEqual(["a", "b", "c"]);
+    for (const { payload } of invocations) {
+      expect(payload).toEqual({
+        roundId,
+        scheduledAt: Number(roundId),
+        targets: [1, 2].map((n) => ({
+          modelId: String(n),
+          epoch: "123",
+          endpoint: `http://127.0.0.1:800${n}`,
+          model: `demo-model-${n}`,
+          timeoutMs: 1_500,
+        })),
+      });
+    }
+    // A retried tick later in the same period is the same round.
+    expect((await fanOutProbeRound(w, scheduled + 500)).roundId).toBe(roundId);
+  });
+
+  it("skips a model whose endpoint cannot be probed, and reports a vantage point that failed without stopping the others", async () => {
+    const { world: w, invocations } = world(["http://127.0.0.1:8001", "ftp://127.0.0.1/x"], new Set(["b"]));
+    const result = await fanOutProbeRound(w, Date.now());
+    expect(result.targets).toBe(1);
+    expect(result.skipped).toEqual([{ modelId: "2", reason: expect.stringMatching(/^endpoint: /) }]);
+    expect(result.invoked).toEqual(["a", "c"]);
+    expect(result.failed).toEqual([
+      { vantage: "b", error: expect.stringMatching(/^Could not invoke the prober of vantage point b\./) },
+    ]);
+    expect(invocations.map((i) => i.vantage)).toEqual(["a", "c"]);
+  });
+});
+
+describe("ProberInvoker", () => {
+  it("refuses to be built for a local run without a loopback Lambda endpoint", () => {
+    expect(() => new ProberInvoker({ vantagePoints: probing.vantagePoints })).toThrow(MeasureConfigError);
+    expect(
+      () => new ProberInvoker({ vantagePoints: probing.vantagePoints, localEndpoint: "https://lambda.amazonaws.com" }),
+    ).toThrow(MeasureConfigError);
+    expect(() => new ProberInvoker({ vantagePoints: probing.vantagePoints, localEndpoint: "not a url" })).toThrow(
+      MeasureConfigError,
+    );
+    const invoker = new ProberInvoker({ vantagePoints: probing.vantagePoints, localEndpoint: "http://127.0.0.1:9" });
+    expect(invoker.vantages).toEqual(["a", "b", "c"]);
+    invoker.destroy();
+  });
+});
