@@ -8,8 +8,8 @@
  * minus the delay the host drew for that request), with the machine's load average.
  *
  * @example
- * npx tsx packages/prober/bench/probeError.bench.ts            # 200 probes per host
- * PROBES=500 npx tsx packages/prober/bench/probeError.bench.ts
+ * npx tsx packages/measuring/bench/probeError.bench.ts            # 200 probes per host
+ * PROBES=500 npx tsx packages/measuring/bench/probeError.bench.ts
  */
 import { availableParallelism, loadavg } from "node:os";
 import { createRng, type DemoHost, latencyQuantile, startDemoHost } from "@slabridge/devnet";
