@@ -100,6 +100,21 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type {
+  ChainNettingStatus,
+  NetPayment,
+  NetPayout,
+  NettingPayer,
+  NettingPayResult,
+  NettingVault,
+  VaultHooks,
+  VaultStepResult,
+} from "./ports/NettingVault.ts";
+export {
+  InvalidNettingRoundError,
+  NettingTransactionRevertedError,
+  NettingVaultNotReadyError,
+} from "./ports/nettingErrors.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,

@@ -2,6 +2,10 @@
 // become typed SlabridgeErrors, a log watcher with confirmations, reorg rewind and backfill, a nonce-safe sender with
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
+export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
+export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";
+export { readStablecoinLedger, type StablecoinChain } from "./chain/readStablecoinLedger.ts";
 export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
 export { buildRefundTx } from "./contracts/buildRefundTx.ts";
 export { buildRelayReceiptsTx } from "./contracts/buildRelayReceiptsTx.ts";

@@ -1,13 +1,18 @@
-import { type CursorStore, type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
+import {
+  type ChainNettingStatus,
+  type CursorStore,
+  type DeploymentManifest,
+  type Hex,
+  hexToBytes,
+  InvalidNettingRoundError,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import { createSenderSubmitter, EscrowReader, EvmNettingVault, EvmSender, readRoundReleases } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
+import { type NettingChains, runNettingRound } from "@slabridge/netting";
+import { base58 } from "@slabridge/solana";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
-import { EvmNettingVault } from "./EvmNettingVault.ts";
-import { InvalidNettingRoundError } from "./errors.ts";
-import type { ChainNettingStatus, NettingChains } from "./netDueRounds.ts";
-import { readRoundReleases } from "./readRoundReleases.ts";
-import { runNettingRound } from "./runNettingRound.ts";
 
 /** What the net handler runs on. */
 export interface NettingWorld {
@@ -63,6 +68,10 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   }
   const transport = oftTransport(relay);
   const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
+  // The registry names Solana payees on SOLANA_CHAIN_ID (base58 keys); the Solana vault is paid by its own payer,
+  // so its legs stay open in every round.
+  const openChains = new Set([SOLANA_CHAIN_ID]);
+  const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
   const solana = relay.solanaSettlement;
   // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
   const solanaPayer = solana?.nettingPayer();
@@ -104,6 +113,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         escrows,
         vaults: vaultAccounts,
         items: [{ modelId, epoch }],
+        foreignAccounts: solanaAccounts,
       });
       if (manifest.solana && solana) {
         const position = await solana.nettingPosition(modelId, epoch);
@@ -136,6 +146,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         releases: read.releases,
         vaultReceived: read.vaultReceived,
         vaults,
+        openChains,
         eids,
         transport,
       });

@@ -1,4 +1,4 @@
-import { SlabridgeError } from "@slabridge/core";
+import { SlabridgeError } from "../errors/SlabridgeError.ts";
 
 /**
  * A netting vault cannot do a step now: it has unmined transactions (an earlier run's send is still pending), or it
