@@ -3,6 +3,7 @@
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
 export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
 export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";
 export { readStablecoinLedger, type StablecoinChain } from "./chain/readStablecoinLedger.ts";

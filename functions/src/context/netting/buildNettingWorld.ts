@@ -7,7 +7,14 @@ import {
   InvalidNettingRoundError,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { createSenderSubmitter, EscrowReader, EvmNettingVault, EvmSender, readRoundReleases } from "@slabridge/evm";
+import {
+  createSenderSubmitter,
+  EscrowReader,
+  EvmNettingVault,
+  EvmSender,
+  readEscrowNettingStatus,
+  readRoundReleases,
+} from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
 import { base58 } from "@slabridge/solana";
@@ -27,9 +34,6 @@ export interface BuildNettingWorldOptions {
   /** Epochs looked back per run (default: the stage's `netting.lookbackEpochs`, else `probing.lookbackEpochs`, else 10). */
   lookbackEpochs?: number;
 }
-
-const RELEASED = 2; // EpochStatus.Released
-const ALL_BPS = 10_000;
 
 /**
  * Builds the netting world from a relay world: its chain clients, cursor and payment stores and Solana settlement
@@ -81,7 +85,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     async currentEpoch(modelId) {
       let latest = 0n;
       for (const e of escrows) {
-        const epoch = await new EscrowReader(e.client as never, e.escrow).currentEpoch(modelId);
+        const epoch = await new EscrowReader(e.client, e.escrow).currentEpoch(modelId);
         if (epoch > latest) latest = epoch;
       }
       return latest;
@@ -89,13 +93,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     async status(modelId, epoch) {
       const out: ChainNettingStatus[] = [];
       for (const e of escrows) {
-        const record = await new EscrowReader(e.client as never, e.escrow).epochRecord(modelId, epoch);
-        const nothingReleased = record.paid === record.refunded;
-        out.push({
-          chainId: e.chainId,
-          paid: record.count > 0,
-          paidOut: record.status === RELEASED && (record.paidOutBps === ALL_BPS || nothingReleased),
-        });
+        out.push(await readEscrowNettingStatus(new EscrowReader(e.client, e.escrow), e.chainId, modelId, epoch));
       }
       if (manifest.solana) {
         const payments = await stores.payments.listEpoch(manifest.solana.chainId, modelId, epoch);
