@@ -5,6 +5,7 @@ import {
   type Hex,
   hexToBytes,
   InvalidNettingRoundError,
+  type NettingPayer,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import {
@@ -78,7 +79,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
   const solana = relay.solanaSettlement;
   // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
-  const solanaPayer = solana?.nettingPayer();
+  const solanaPayer: NettingPayer | undefined = solana?.nettingPayer();
 
   const chains: NettingChains = {
     vaultChains: [...vaultAccounts.keys()],
