@@ -1,7 +1,7 @@
+import { InvalidNetEventError } from "@slabridge/netting";
 import { MemoryCursorStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import type { NettingWorld } from "./context/netting/buildNettingWorld.ts";
-import { InvalidNetEventError } from "./context/netting/InvalidNetEventError.ts";
 import { createNetHandler } from "./net.ts";
 
 function fakeWorld(): NettingWorld & { runs: string[] } {

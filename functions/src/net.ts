@@ -1,8 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { InvalidNetEventError, type NetDueRoundsResult, netDueRounds } from "@slabridge/netting";
 import { z } from "zod";
 import { buildNettingWorld, type NettingWorld } from "./context/netting/buildNettingWorld.ts";
-import { InvalidNetEventError } from "./context/netting/InvalidNetEventError.ts";
-import { type NetDueRoundsResult, netDueRounds } from "./context/netting/netDueRounds.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-net" });

@@ -11,7 +11,14 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
-import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
+import {
+  buildSubmitReportTx,
+  readStablecoinLedger,
+  SlaOracleReader,
+  signSlaReport,
+  walletClientSigner,
+} from "@slabridge/evm";
+import { readNetRoundOutcome } from "@slabridge/netting";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import { Connection } from "@solana/web3.js";
@@ -19,9 +26,7 @@ import { type Address, getAddress, type Hex, slice } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
-import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
-import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
 import { createNetHandler } from "../net.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";

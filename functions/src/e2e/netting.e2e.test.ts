@@ -3,24 +3,31 @@ import {
   checkConservation,
   type EpochRelease,
   type EvmChainManifest,
+  InvalidNettingRoundError,
+  NettingVaultNotReadyError,
   pickRefundBps,
   type SettlementPayee,
   type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { type Devnet, startDevnet, submitTransaction } from "@slabridge/devnet";
-import { buildSubmitReportTx, type EvmSubmitter, signSlaReport, walletClientSigner } from "@slabridge/evm";
+import {
+  buildSubmitReportTx,
+  EvmNettingVault,
+  type EvmSubmitter,
+  readRoundReleases,
+  readStablecoinLedger,
+  signSlaReport,
+  walletClientSigner,
+} from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
+import { runNettingRound } from "@slabridge/netting";
+import { base58 } from "@slabridge/solana";
 import { Connection } from "@solana/web3.js";
-import { type Address, getAddress, type Hex, pad } from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, pad } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EvmNettingVault } from "../context/netting/EvmNettingVault.ts";
-import { InvalidNettingRoundError, NettingVaultNotReadyError } from "../context/netting/errors.ts";
-import { readRoundReleases } from "../context/netting/readRoundReleases.ts";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
-import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
-import { runNettingRound } from "../context/netting/runNettingRound.ts";
 
 const A = 31_337;
 const B = 31_338;
@@ -37,6 +44,9 @@ const PROTOCOL = payee(0xf00d01);
 const CREATOR = payee(0xf00d02);
 const HOST = payee(0xf00d03);
 const SOLANA_HOST = "So1anaHost1111111111111111111111111111111111";
+/** The registry's Solana payees are base58 keys; the Solana vault's legs stay open (its own payer pays them). */
+const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
+const openChains = new Set([SOLANA_CHAIN_ID]);
 
 // One (model, epoch), released on A, B and Solana (as if each had an escrow).
 const payees: SettlementPayee[] = [
@@ -223,6 +233,7 @@ describe("netting round on the devnet", () => {
       escrows: [{ chainId: A, client: devnet.evm.clients(A).publicClient, escrow: chainA.contracts.escrow as Address }],
       vaults: new Map([[A, vaultAccount.address]]),
       items: [{ modelId: 1n, epoch: 0n }],
+      foreignAccounts: solanaAccounts,
     });
     const [model] = read.releases;
     expect(model?.payees.reduce((sum, p) => sum + p.shareBps, 0)).toBe(10_000);
@@ -238,9 +249,9 @@ describe("netting round on the devnet", () => {
     const { transport, vaults, eids } = world();
     const big: EpochRelease = { ...release, modelId: 99n, released: new Map([[B, 10n ** 12n]]) };
     const before = [await vaultNonce(A), await vaultNonce(B)];
-    await expect(runNettingRound({ roundId: "too-big", releases: [big], vaults, eids, transport })).rejects.toThrow(
-      NettingVaultNotReadyError,
-    );
+    await expect(
+      runNettingRound({ roundId: "too-big", releases: [big], vaults, openChains, eids, transport }),
+    ).rejects.toThrow(NettingVaultNotReadyError);
     expect([await vaultNonce(A), await vaultNonce(B)]).toEqual(before);
   });
 
@@ -252,7 +263,7 @@ describe("netting round on the devnet", () => {
     ]);
     const before = [await vaultNonce(A), await vaultNonce(B)];
     await expect(
-      runNettingRound({ roundId: "round-1", releases: [release], vaults, eids, transport, vaultReceived }),
+      runNettingRound({ roundId: "round-1", releases: [release], vaults, openChains, eids, transport, vaultReceived }),
     ).rejects.toThrow(InvalidNettingRoundError);
     expect([await vaultNonce(A), await vaultNonce(B)]).toEqual(before);
   });
@@ -264,6 +275,7 @@ describe("netting round on the devnet", () => {
         roundId: "round-1",
         releases: [release],
         vaults,
+        openChains,
         eids,
         transport,
         vaultReceived: new Map([
@@ -314,7 +326,7 @@ describe("netting round on the devnet", () => {
   it("a replay and two racing duplicates change nothing", async () => {
     const run = () => {
       const { transport, vaults, eids } = world();
-      return runNettingRound({ roundId: "round-1", releases: [release], vaults, eids, transport });
+      return runNettingRound({ roundId: "round-1", releases: [release], vaults, openChains, eids, transport });
     };
     const [first, second] = await Promise.all([run(), run()]);
     const third = await run();
@@ -331,7 +343,7 @@ describe("netting round on the devnet", () => {
     const small: EpochRelease = { ...release, modelId: 2n, released: new Map([[A, 10_000n]]) };
     const run = () => {
       const { transport, vaults, eids } = world();
-      return runNettingRound({ roundId: "round-2", releases: [small], vaults, eids, transport });
+      return runNettingRound({ roundId: "round-2", releases: [small], vaults, openChains, eids, transport });
     };
     const creatorBefore = await balanceOf(B, CREATOR);
     const hostBefore = await balanceOf(A, HOST);
@@ -500,6 +512,7 @@ describe("netting after real escrow payouts (pay, verdict, release, payouts over
       escrows: [{ chainId: A, client: publicClient(A), escrow: escrow() }],
       vaults: new Map([[A, vaultAccount.address]]),
       items: [{ modelId: MODEL, epoch }],
+      foreignAccounts: solanaAccounts,
     });
     expect(read.releases[0]?.released).toEqual(new Map([[A, paid]]));
     expect(read.vaultReceived).toEqual(new Map([[A, vaultGot]]));
@@ -515,6 +528,7 @@ describe("netting after real escrow payouts (pay, verdict, release, payouts over
         releases: read.releases,
         vaultReceived: read.vaultReceived,
         vaults,
+        openChains,
         eids,
         transport,
       });

@@ -1,8 +1,8 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
 import type { CursorStore } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
+import { readNetRoundOutcome } from "@slabridge/netting";
 import type { Address, PublicClient } from "viem";
-import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 

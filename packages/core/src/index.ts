@@ -108,6 +108,21 @@ export {
   type ModelClock,
   type SubmitReportResult,
 } from "./ports/HomeChain.ts";
+export type {
+  ChainNettingStatus,
+  NetPayment,
+  NetPayout,
+  NettingPayer,
+  NettingPayResult,
+  NettingVault,
+  VaultHooks,
+  VaultStepResult,
+} from "./ports/NettingVault.ts";
+export {
+  InvalidNettingRoundError,
+  NettingTransactionRevertedError,
+  NettingVaultNotReadyError,
+} from "./ports/nettingErrors.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,

@@ -3,6 +3,11 @@
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
 export { EvmHomeChain, type EvmHomeChainOptions } from "./chain/EvmHomeChain.ts";
+export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
+export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
+export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";
+export { readStablecoinLedger, type StablecoinChain } from "./chain/readStablecoinLedger.ts";
 export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
 export { buildRefundTx } from "./contracts/buildRefundTx.ts";
 export { buildRelayReceiptsTx } from "./contracts/buildRelayReceiptsTx.ts";

@@ -1,13 +1,26 @@
-import { type CursorStore, type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
+import {
+  type ChainNettingStatus,
+  type CursorStore,
+  type DeploymentManifest,
+  type Hex,
+  hexToBytes,
+  InvalidNettingRoundError,
+  type NettingPayer,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import {
+  createSenderSubmitter,
+  EscrowReader,
+  EvmNettingVault,
+  EvmSender,
+  readEscrowNettingStatus,
+  readRoundReleases,
+} from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
+import { type NettingChains, runNettingRound } from "@slabridge/netting";
+import { base58 } from "@slabridge/solana";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
-import { EvmNettingVault } from "./EvmNettingVault.ts";
-import { InvalidNettingRoundError } from "./errors.ts";
-import type { ChainNettingStatus, NettingChains } from "./netDueRounds.ts";
-import { readRoundReleases } from "./readRoundReleases.ts";
-import { runNettingRound } from "./runNettingRound.ts";
 
 /** What the net handler runs on. */
 export interface NettingWorld {
@@ -22,9 +35,6 @@ export interface BuildNettingWorldOptions {
   /** Epochs looked back per run (default: the stage's `netting.lookbackEpochs`, else `probing.lookbackEpochs`, else 10). */
   lookbackEpochs?: number;
 }
-
-const RELEASED = 2; // EpochStatus.Released
-const ALL_BPS = 10_000;
 
 /**
  * Builds the netting world from a relay world: its chain clients, cursor and payment stores and Solana settlement
@@ -63,16 +73,20 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   }
   const transport = oftTransport(relay);
   const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
+  // The registry names Solana payees on SOLANA_CHAIN_ID (base58 keys); the Solana vault is paid by its own payer,
+  // so its legs stay open in every round.
+  const openChains = new Set([SOLANA_CHAIN_ID]);
+  const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
   const solana = relay.solanaSettlement;
   // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
-  const solanaPayer = solana?.nettingPayer();
+  const solanaPayer: NettingPayer | undefined = solana?.nettingPayer();
 
   const chains: NettingChains = {
     vaultChains: [...vaultAccounts.keys()],
     async currentEpoch(modelId) {
       let latest = 0n;
       for (const e of escrows) {
-        const epoch = await new EscrowReader(e.client as never, e.escrow).currentEpoch(modelId);
+        const epoch = await new EscrowReader(e.client, e.escrow).currentEpoch(modelId);
         if (epoch > latest) latest = epoch;
       }
       return latest;
@@ -80,13 +94,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     async status(modelId, epoch) {
       const out: ChainNettingStatus[] = [];
       for (const e of escrows) {
-        const record = await new EscrowReader(e.client as never, e.escrow).epochRecord(modelId, epoch);
-        const nothingReleased = record.paid === record.refunded;
-        out.push({
-          chainId: e.chainId,
-          paid: record.count > 0,
-          paidOut: record.status === RELEASED && (record.paidOutBps === ALL_BPS || nothingReleased),
-        });
+        out.push(await readEscrowNettingStatus(new EscrowReader(e.client, e.escrow), e.chainId, modelId, epoch));
       }
       if (manifest.solana) {
         const payments = await stores.payments.listEpoch(manifest.solana.chainId, modelId, epoch);
@@ -104,6 +112,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         escrows,
         vaults: vaultAccounts,
         items: [{ modelId, epoch }],
+        foreignAccounts: solanaAccounts,
       });
       if (manifest.solana && solana) {
         const position = await solana.nettingPosition(modelId, epoch);
@@ -136,6 +145,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         releases: read.releases,
         vaultReceived: read.vaultReceived,
         vaults,
+        openChains,
         eids,
         transport,
       });

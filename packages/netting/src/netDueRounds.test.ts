@@ -1,10 +1,15 @@
-import { planNetting, SOLANA_CHAIN_ID } from "@slabridge/core";
+import {
+  type ChainNettingStatus,
+  InvalidNettingRoundError,
+  type NettingPayResult,
+  NettingVaultNotReadyError,
+  planNetting,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
 import { MemoryCursorStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
-import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
-import { type ChainNettingStatus, type NettingChains, netDueRounds, readNetRoundOutcome } from "./netDueRounds.ts";
+import { type NettingChains, netDueRounds, readNetRoundOutcome } from "./netDueRounds.ts";
 import type { NettingRecord } from "./runNettingRound.ts";
-import type { SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
 
 const A = 31_337;
 const B = 31_338;
@@ -201,10 +206,10 @@ describe("netDueRounds", () => {
       const vault = new Map<string, string>(); // `${round}:${account}` -> signature
       const calls: string[] = [];
       let failWith: Error | undefined;
-      chains.paySolana = async (round): Promise<SolanaNettingPayResult> => {
+      chains.paySolana = async (round): Promise<NettingPayResult> => {
         calls.push(round.roundId);
         if (failWith) throw failWith;
-        const out: SolanaNettingPayResult = { paid: [], alreadyPaid: [] };
+        const out: NettingPayResult = { paid: [], alreadyPaid: [] };
         for (const p of round.solanaPayouts) {
           const key = `${round.roundId}:${p.account}`;
           const done = vault.get(key);

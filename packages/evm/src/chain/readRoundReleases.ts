@@ -1,8 +1,6 @@
 import { modelRegistryAbi } from "@slabridge/contracts";
-import { type EpochRelease, releaseFromPayouts, type SettlementPayee, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { base58 } from "@slabridge/solana";
-import { type Address, getAddress, type Hex, hexToBytes, type PublicClient } from "viem";
-import { InvalidNettingRoundError } from "./errors.ts";
+import { type EpochRelease, InvalidNettingRoundError, releaseFromPayouts, type SettlementPayee } from "@slabridge/core";
+import { type Address, getAddress, type Hex, type PublicClient } from "viem";
 import { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./readEscrowPayouts.ts";
 
 /** Input of {@link readRoundReleases}. */
@@ -15,18 +13,24 @@ export interface ReadRoundReleasesInput {
   vaults: ReadonlyMap<number, Address>;
   /** The (model, epoch)s of the round. */
   items: readonly { modelId: bigint; epoch: bigint }[];
+  /**
+   * How payee accounts of non-EVM chains are spelled, by chain (the Solana chain: base58 of the 32 bytes). Accounts
+   * of every other chain must be EVM addresses.
+   */
+  foreignAccounts?: ReadonlyMap<number, (account: Hex) => string>;
 }
 
 /**
  * Reads a settlement round from the chains: each (model, epoch)'s payee table from the home registry
- * (`payees(modelId, epoch)`, accounts as lower-case EVM addresses or base58 Solana keys) and its escrows' `PaidOut`
+ * (`payees(modelId, epoch)`, accounts as lower-case EVM addresses or as `foreignAccounts` spells them, e.g. base58
+ * Solana keys) and its escrows' `PaidOut`
  * events, checked and summed by core's `releaseFromPayouts`. Returns the releases to net and what each vault received.
  * The Solana vault's receipts come from its own records (multisig memos), not from here.
  *
  * @example
  * ```ts
  * const { releases, vaultReceived } = await readRoundReleases({ home, escrows, vaults, items: [{ modelId: 1n, epoch: 7n }] });
- * await runNettingRound({ roundId, releases, vaultReceived, vaults: nettingVaults, eids, transport });
+ * await runNettingRound({ roundId, releases, vaultReceived, vaults: nettingVaults, openChains, eids, transport });
  * ```
  */
 export async function readRoundReleases(
@@ -45,7 +49,7 @@ export async function readRoundReleases(
     const payees: SettlementPayee[] = table.map((entry) => ({
       role: entry.role,
       chain: entry.chain,
-      account: accountOf(entry.chain, entry.account),
+      account: accountOf(entry.chain, entry.account, input.foreignAccounts),
       shareBps: entry.shareBps,
     }));
     const events = (
@@ -60,9 +64,14 @@ export async function readRoundReleases(
   return { releases, vaultReceived };
 }
 
-/** A registry account (bytes32) in the spelling netting uses: base58 on Solana, a lower-case address on EVM. */
-function accountOf(chain: number, account: Hex): string {
-  if (chain === SOLANA_CHAIN_ID) return base58.encode(hexToBytes(account));
+/** A registry account (bytes32) in the spelling netting uses: the chain's foreign spelling, else a lower-case address. */
+function accountOf(
+  chain: number,
+  account: Hex,
+  foreignAccounts: ReadonlyMap<number, (account: Hex) => string> = new Map(),
+): string {
+  const foreign = foreignAccounts.get(chain);
+  if (foreign) return foreign(account);
   if (BigInt(account) >> 160n !== 0n) {
     throw new InvalidNettingRoundError(`payee ${account} on chain ${chain} is not an EVM address`);
   }

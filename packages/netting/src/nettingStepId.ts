@@ -1,4 +1,4 @@
-import { type Hex, keccak256, toHex } from "viem";
+import { type Hex, keccak256 } from "@slabridge/core";
 
 /** The kinds of netting steps that move value. */
 export type NettingStepKind = "bridge" | "payout";
@@ -14,5 +14,5 @@ export type NettingStepKind = "bridge" | "payout";
  * ```
  */
 export function nettingStepId(roundId: string, kind: NettingStepKind, parts: readonly (string | number)[]): Hex {
-  return keccak256(toHex(`slabridge:netting:v1:${roundId}:${kind}:${parts.join(":")}`));
+  return keccak256(new TextEncoder().encode(`slabridge:netting:v1:${roundId}:${kind}:${parts.join(":")}`));
 }

@@ -1,17 +1,25 @@
 import { devnetStablecoinAbi as oftAbi } from "@slabridge/contracts";
 import {
+  NettingTransactionRevertedError,
+  type NettingVault,
+  NettingVaultNotReadyError,
+  type VaultHooks,
+  type VaultStepResult,
+} from "@slabridge/core";
+import {
   type Account,
   type Address,
   concat,
   createWalletClient,
   custom,
   encodeFunctionData,
+  getAddress,
   type Hash,
   type Hex,
+  isAddress,
   type PublicClient,
   pad,
 } from "viem";
-import { NettingTransactionRevertedError, NettingVaultNotReadyError } from "./errors.ts";
 
 /** Configuration of one chain's {@link EvmNettingVault}. */
 export interface EvmNettingVaultConfig {
@@ -25,19 +33,6 @@ export interface EvmNettingVaultConfig {
   fromBlock: bigint;
   /** How long to wait for an earlier pending transaction of the vault to be mined (default 30 s). */
   pendingTimeoutMs?: number;
-}
-
-/** A step the vault did (now or in an earlier run). */
-export interface VaultStepResult {
-  transactionHash: Hash;
-  /** False when the chain already showed the step done and nothing was sent. */
-  sent: boolean;
-}
-
-/** Hooks for fault injection in tests and for logs. */
-export interface VaultHooks {
-  /** Called right after a step's transaction was broadcast, before its receipt is awaited. */
-  afterBroadcast?: (stepId: Hex, hash: Hash) => void | Promise<void>;
 }
 
 const transferEvent = oftAbi.find((i) => i.type === "event" && i.name === "Transfer");
@@ -58,7 +53,7 @@ const oftSentEvent = oftAbi.find((i) => i.type === "event" && i.name === "OFTSen
  * await vault.pay(nettingStepId(round, "payout", [31337, payee]), payee, 150_000n);
  * ```
  */
-export class EvmNettingVault {
+export class EvmNettingVault implements NettingVault {
   readonly chainId: number;
   readonly token: Address;
   readonly #config: EvmNettingVaultConfig;
@@ -74,6 +69,15 @@ export class EvmNettingVault {
   /** The vault's address. */
   get address(): Address {
     return typeof this.#account === "string" ? this.#account : this.#account.address;
+  }
+
+  /**
+   * Whether `account` is an EVM address (any letter case; payees are read lower-case from the registry).
+   *
+   * @example vault.isAccount("0x00000000000000000000000000000000000000b1"); // true
+   */
+  isAccount(account: string): boolean {
+    return isAddress(account, { strict: false });
   }
 
   /**
@@ -95,11 +99,11 @@ export class EvmNettingVault {
    *
    * @example const done = await vault.findPayout(stepId, payee);
    */
-  async findPayout(stepId: Hex, to: Address): Promise<Hash | undefined> {
+  async findPayout(stepId: Hex, to: string): Promise<Hash | undefined> {
     const logs = await this.#config.client.getLogs({
       address: this.token,
       event: transferEvent as Extract<typeof transferEvent, { name: "Transfer" }>,
-      args: { from: this.address, to },
+      args: { from: this.address, to: getAddress(to) },
       fromBlock: this.#config.fromBlock,
       toBlock: "latest",
     });
@@ -136,8 +140,8 @@ export class EvmNettingVault {
    *
    * @example const { transactionHash, sent } = await vault.pay(stepId, payee, 150_000n);
    */
-  async pay(stepId: Hex, to: Address, amount: bigint, hooks: VaultHooks = {}): Promise<VaultStepResult> {
-    const data = encodeFunctionData({ abi: oftAbi, functionName: "transfer", args: [to, amount] });
+  async pay(stepId: Hex, to: string, amount: bigint, hooks: VaultHooks = {}): Promise<VaultStepResult> {
+    const data = encodeFunctionData({ abi: oftAbi, functionName: "transfer", args: [getAddress(to), amount] });
     return await this.#once(stepId, () => this.findPayout(stepId, to), { to: this.token, data, value: 0n }, hooks);
   }
 
@@ -150,7 +154,7 @@ export class EvmNettingVault {
   async bridge(
     stepId: Hex,
     dstEid: number,
-    recipient: Address,
+    recipient: string,
     amount: bigint,
     hooks: VaultHooks = {},
   ): Promise<VaultStepResult & { guid: Hex }> {
@@ -158,7 +162,7 @@ export class EvmNettingVault {
     if (found) return { ...found, sent: false };
     const param = {
       dstEid,
-      to: pad(recipient),
+      to: pad(getAddress(recipient)),
       amountLD: amount,
       // shared decimals = local decimals: nothing is removed as dust, so the minimum is the amount itself
       minAmountLD: amount,

@@ -1,15 +1,12 @@
-import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import {
+  type ChainNettingStatus,
+  type CursorStore,
+  type NetPayment,
+  type NettingPayResult,
+  SlabridgeError,
+} from "@slabridge/core";
+import { NettingCursorVanishedError, NettingPayoutMissingError } from "./errors.ts";
 import type { NettingRecord } from "./runNettingRound.ts";
-import type { SolanaNetPayment, SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
-
-/** Where one chain stands with a (model, epoch): whether buyers paid there and whether its payouts are all made. */
-export interface ChainNettingStatus {
-  chainId: number;
-  /** Buyers paid this chain's escrow (or vault) for the (model, epoch). */
-  paid: boolean;
-  /** Refunds done, the rest released and every payee's share paid out (EVM: `Released` and 10,000 bps paid out). */
-  paidOut: boolean;
-}
 
 /** What {@link netDueRounds} needs from the chains (see `buildNettingWorld` for the real one; fakes in unit tests). */
 export interface NettingChains {
@@ -29,15 +26,15 @@ export interface NettingChains {
     fromBlocks: ReadonlyMap<number, bigint>;
   }): Promise<NettingRecord>;
   /**
-   * Pays a netted round's Solana payouts out of the Solana vault (`SolanaNettingPayer`: idempotent by the vault's
-   * net memos). Absent when the deployment has no Solana settlement target: the payouts then stay owed.
+   * Pays a netted round's Solana payouts out of the Solana vault (core's `NettingPayer`, e.g. the Solana vault's
+   * payer: idempotent by the vault's net memos). Absent when the deployment has no Solana settlement target: the payouts then stay owed.
    */
   paySolana?(round: {
     roundId: string;
     modelId: bigint;
     epoch: bigint;
     solanaPayouts: NetRoundOutcome["solanaPayouts"];
-  }): Promise<SolanaNettingPayResult>;
+  }): Promise<NettingPayResult>;
 }
 
 /** Input of {@link netDueRounds}. */
@@ -68,7 +65,7 @@ export interface NetRoundOutcome {
    * non-zero amount, in `solanaPayouts` order), recorded once every one of them is paid. Absent while any is unpaid
    * (or when the deployment has no Solana payer); outcomes recorded before this field existed lack it too.
    */
-  solanaPaid?: SolanaNetPayment[];
+  solanaPaid?: NetPayment[];
   /** Why an invalid round was given up (typed error name and message). */
   error?: { name: string; message: string };
 }
@@ -218,7 +215,7 @@ async function roundFromBlocks(input: NetDueRoundsInput, roundId: string): Promi
       const block = await input.chains.blockNumber(chainId);
       const next = { id, block, blockHash: `round ${roundId} from block ${block}`, version: 1 };
       cursor = (await input.cursors.advance(next, undefined)) ? next : await input.cursors.get(id);
-      if (!cursor) throw new Error(`the fromBlock cursor ${id} vanished`);
+      if (!cursor) throw new NettingCursorVanishedError(id);
     }
     fromBlocks.set(chainId, cursor.block);
   }
@@ -250,11 +247,11 @@ async function paySolana(
       solanaPayouts: outcome.solanaPayouts,
     });
     const byAccount = new Map([...done.alreadyPaid, ...done.paid].map((p) => [p.account, p]));
-    const solanaPaid: SolanaNetPayment[] = [];
+    const solanaPaid: NetPayment[] = [];
     for (const owed of outcome.solanaPayouts) {
       if (owed.amount === "0") continue;
       const paid = byAccount.get(owed.account);
-      if (!paid) throw new Error(`the Solana vault did not pay ${owed.account} in round ${outcome.roundId}`);
+      if (!paid) throw new NettingPayoutMissingError(owed.account, outcome.roundId);
       solanaPaid.push({ account: paid.account, amount: paid.amount, signature: paid.signature });
     }
     return await updateOutcome(input.cursors, { ...outcome, solanaPaid });

@@ -1,18 +1,18 @@
 import {
   type EpochRelease,
+  type Hex,
+  InvalidNettingRoundError,
   type MessageRef,
   type NettingPlan,
+  type NettingVault,
+  NettingVaultNotReadyError,
   planNetting,
-  SOLANA_CHAIN_ID,
   type Transport,
+  type VaultHooks,
   type VaultPayout,
   type VaultTransfer,
 } from "@slabridge/core";
-import { type Address, getAddress, type Hash, type Hex, isAddress } from "viem";
-import type { EvmNettingVault, VaultHooks } from "./EvmNettingVault.ts";
-import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
 import { nettingStepId } from "./nettingStepId.ts";
-import type { readEscrowPayouts } from "./readEscrowPayouts.ts";
 
 /** Input of {@link runNettingRound}. */
 export interface NettingRoundInput {
@@ -20,15 +20,21 @@ export interface NettingRoundInput {
   roundId: string;
   /** The (model, epoch)s of the round: payee tables and what each payment chain released. */
   releases: readonly EpochRelease[];
-  /** The netting vault of every EVM chain of the round. */
-  vaults: ReadonlyMap<number, EvmNettingVault>;
+  /** The netting vault of every EVM chain of the round (`@slabridge/evm`'s `EvmNettingVault`). */
+  vaults: ReadonlyMap<number, NettingVault>;
+  /**
+   * The chains of the round whose vault this executor does not drive (the Solana vault): transfers to or from them
+   * are left open and their payees' payouts are listed in `solanaPayouts` for that vault's own payer. Every other
+   * chain of the plan must have a vault.
+   */
+  openChains: ReadonlySet<number>;
   /** LayerZero endpoint id of every EVM chain (where OFT sends go). */
   eids: ReadonlyMap<number, number>;
   /** Delivers OFT packets (the LayerZeroTransport, with the stablecoins among the chains' OApps). */
   transport: Pick<Transport, "messagesIn" | "deliver">;
   /**
    * What the escrows paid each chain's vault for the round's (model, epoch)s (core's `releaseFromPayouts` over
-   * {@link readEscrowPayouts}). When given, every listed chain's planned holdings must equal it, or nothing is sent.
+   * `@slabridge/evm`'s `readEscrowPayouts`). When given, every listed chain's planned holdings must equal it, or nothing is sent.
    */
   vaultReceived?: ReadonlyMap<number, bigint>;
   hooks?: VaultHooks;
@@ -37,7 +43,7 @@ export interface NettingRoundInput {
 /** A net transfer between two EVM vaults, sent over the OFT. */
 export interface BridgedTransfer extends VaultTransfer {
   stepId: Hex;
-  sourceTransaction: Hash;
+  sourceTransaction: Hex;
   guid: Hex;
   /** False when an earlier run had already sent it. */
   sent: boolean;
@@ -48,7 +54,7 @@ export interface BridgedTransfer extends VaultTransfer {
 /** A payout a vault made on its own chain. */
 export interface PaidPayout extends VaultPayout {
   stepId: Hex;
-  transactionHash: Hash;
+  transactionHash: Hex;
   sent: boolean;
 }
 
@@ -80,7 +86,7 @@ const SOLANA_LEG =
  * of its payees their summed shares (ERC-20 transfers).
  *
  * Idempotent: every step has a deterministic id (round, kind, chains / payee) carried in its transaction's calldata,
- * and each vault looks for that id on chain before sending (see {@link EvmNettingVault}); the OFT packet is found
+ * and each vault looks for that id on chain before sending (see core's `NettingVault`); the OFT packet is found
  * again from the source transaction by its GUID and delivered only if the destination has not executed it. Running a
  * round again, after a crash at any point or concurrently, sends nothing that was already sent.
  *
@@ -94,13 +100,13 @@ const SOLANA_LEG =
  *
  * @example
  * ```ts
- * const record = await runNettingRound({ roundId: "2026-11-27T20", releases, vaults, eids, transport });
+ * const record = await runNettingRound({ roundId: "2026-11-27T20", releases, vaults, openChains, eids, transport });
  * record.bridged; // [{ from: 31337, to: 31338, amount: 400_000n, guid: "0x…", sent: true, ... }]
  * ```
  */
 export async function runNettingRound(input: NettingRoundInput): Promise<NettingRecord> {
   const plan = planNetting(input.releases);
-  const evm = (chain: number) => chain !== SOLANA_CHAIN_ID;
+  const evm = (chain: number) => !input.openChains.has(chain);
   for (const [chain, received] of input.vaultReceived ?? []) {
     const holdings = plan.positions.find((p) => p.chain === chain)?.holdings ?? 0n;
     if (holdings !== received) {
@@ -114,7 +120,7 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
     }
   }
   for (const payout of plan.payouts) {
-    if (evm(payout.chain) && !isAddress(payout.account, { strict: false })) {
+    if (evm(payout.chain) && !vaultOf(input, payout.chain).isAccount(payout.account)) {
       throw new InvalidNettingRoundError(`payee ${payout.account} on chain ${payout.chain} is not an EVM address`);
     }
   }
@@ -155,7 +161,7 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
     const payouts = plan.payouts.filter((p) => p.chain === chain);
     const steps = payouts.map((payout) => ({
       payout,
-      to: getAddress(payout.account) as Address,
+      to: payout.account,
       stepId: nettingStepId(input.roundId, "payout", [chain, payout.account.toLowerCase()]),
     }));
     // What is still unpaid must be covered before the first transfer, so a short vault pays no one rather than some.
@@ -179,7 +185,7 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
   };
 }
 
-function vaultOf(input: NettingRoundInput, chain: number): EvmNettingVault {
+function vaultOf(input: NettingRoundInput, chain: number): NettingVault {
   const vault = input.vaults.get(chain);
   if (!vault) throw new InvalidNettingRoundError(`chain ${chain} has no netting vault`);
   return vault;
