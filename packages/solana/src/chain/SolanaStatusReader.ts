@@ -1,7 +1,6 @@
 import type {
   ChainStatusReader,
   EpochSettlementQuery,
-  EpochSettlementReader,
   PaymentRecord,
   PaymentStore,
   SolanaSettlementTransfer,
@@ -57,7 +56,7 @@ export interface SolanaStatusReaderOptions {
 export class SolanaStatusReader implements ChainStatusReader {
   readonly chainId: number;
   readonly name: string;
-  readonly settlement: EpochSettlementReader;
+  readonly settlement: { epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> };
   readonly #o: SolanaStatusReaderOptions;
 
   constructor(options: SolanaStatusReaderOptions) {

@@ -18,6 +18,7 @@ import {
   type VaultTransferOrder,
 } from "../multisig/buildVaultTransferBatch.ts";
 import { SolanaSender } from "../sender/SolanaSender.ts";
+import { SolanaStatusReader } from "./SolanaStatusReader.ts";
 import { VaultOutflowSettlementReader } from "./VaultOutflowSettlementReader.ts";
 
 const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
@@ -141,6 +142,54 @@ describe("VaultOutflowSettlementReader", () => {
     await expect(dead.read({ modelId: 2n, epoch: 7n })).rejects.toMatchObject({
       name: "SolanaRpcError",
       retryable: true,
+    });
+  });
+});
+
+describe("SolanaStatusReader", () => {
+  const payment = {
+    chainId: 9,
+    modelId: 2n,
+    epoch: 7n,
+    paymentId: paymentId(3),
+    buyer: "buyer",
+    amount: 60n,
+    transaction: "sig",
+    block: 1n,
+    blockHash: "hash",
+    observedAt: 0,
+  };
+  const payments = { listEpoch: async (chainId: number) => (chainId === 9 ? [payment] : []) };
+
+  it("reports the epoch's payments and the vault's refunds and payouts found by the outflow reader", async () => {
+    const reader = new SolanaStatusReader({
+      chainId: 9,
+      name: "solana",
+      payments,
+      outflows: new VaultOutflowSettlementReader({ connection, vault: fx.vault }),
+    });
+    const view = await reader.settlement.epochSettlement({ modelId: 2n, epoch: 7n, refundBps: 2_500 });
+    expect(view).toMatchObject({
+      family: "solana",
+      chainId: 9,
+      payments: [{ paymentId: paymentId(3), buyer: "buyer", amount: 60n, transaction: "sig" }],
+      paid: 60n,
+      reader: "wired",
+    });
+    expect(view.refunds?.map((r) => r.reference)).toEqual([paymentId(3), paymentId(9)]);
+    expect(view.payouts?.map((p) => p.reference)).toEqual(["0", "1"]);
+  });
+
+  it("reports the payments alone without an outflow reader", async () => {
+    const reader = new SolanaStatusReader({ chainId: 9, name: "solana", payments });
+    expect(await reader.settlement.epochSettlement({ modelId: 2n, epoch: 7n, refundBps: undefined })).toEqual({
+      family: "solana",
+      chainId: 9,
+      payments: [{ paymentId: paymentId(3), buyer: "buyer", amount: 60n, transaction: "sig" }],
+      paid: 60n,
+      reader: "none",
+      refunds: null,
+      payouts: null,
     });
   });
 });
