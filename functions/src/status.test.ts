@@ -1,8 +1,9 @@
 import { type DeploymentManifest, type Job, parseStageConfig, SlabridgeError } from "@slabridge/core";
 import { LocalFunctionUrlServer } from "@slabridge/runtime";
+import type { StatusWorld } from "@slabridge/status";
 import { MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildStatusWorld, type StatusWorld } from "./context/status/buildStatusWorld.ts";
+import { buildStatusWorld } from "./context/status/buildStatusWorld.ts";
 import { createStatusHandler } from "./status.ts";
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;

@@ -1,9 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { scrubSecrets } from "@slabridge/core";
+import { routeStatusRequest, type StatusWorld } from "@slabridge/status";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import type { StatusWorld } from "./context/status/buildStatusWorld.ts";
-import { routeStatusRequest } from "./context/status/routeStatusRequest.ts";
 import { statusWorldFromEnv } from "./context/status/statusWorldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-status" });

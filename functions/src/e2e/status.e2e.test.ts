@@ -18,13 +18,13 @@ import {
 import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
+import type { SolanaSettlementReader } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import { type Address, getAddress, type Hex, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
-import type { SolanaSettlementReader } from "../context/status/SolanaSettlementReader.ts";
-import { type LocalStatusServer, startLocalStatusServer } from "../context/status/startLocalStatusServer.ts";
+import { type LocalStatusServer, startLocalStatusServer } from "../local/startLocalStatusServer.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";

@@ -3,7 +3,6 @@ import { type Devnet, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
-import { startLocalStatusServer } from "../context/status/startLocalStatusServer.ts";
 import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
@@ -15,6 +14,7 @@ import {
   snapshotAccounts,
 } from "./settlementReport.ts";
 import { startLocalBot } from "./startLocalBot.ts";
+import { startLocalStatusServer } from "./startLocalStatusServer.ts";
 
 /** Options of {@link runMainJob} (the CLI's flags, parsed). */
 export interface MainJobOptions {

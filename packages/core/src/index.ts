@@ -100,6 +100,19 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type {
+  ChainStatusReader,
+  EpochSettlementQuery,
+  EpochSettlementReader,
+  EpochSettlementView,
+  EvmSettlementView,
+  EvmTransferView,
+  HomeChainStatusReader,
+  SentMessageView,
+  SolanaSettlementTransfer,
+  SolanaSettlementView,
+  VerdictView,
+} from "./ports/ChainStatusReader.ts";
 export {
   type EscrowVerdicts,
   epochAt,

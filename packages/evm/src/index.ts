@@ -4,6 +4,13 @@
 
 export { EvmHomeChain, type EvmHomeChainOptions } from "./chain/EvmHomeChain.ts";
 export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+// The status read model's EVM reader (ChainStatusReader).
+export {
+  EvmStatusReader,
+  type EvmStatusReaderOptions,
+  type IdentifySentMessage,
+  type SentMessageIdentity,
+} from "./chain/EvmStatusReader.ts";
 export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
 export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";

@@ -20,6 +20,8 @@ export {
   LayerZeroTransport,
   type LayerZeroTransportConfig,
 } from "./LayerZeroTransport.ts";
+// Names LayerZero messages for the status read model's EVM reader.
+export { layerZeroSentMessage } from "./layerZeroSentMessage.ts";
 export { lzReceiveOptionOf } from "./lzReceiveOptionOf.ts";
 export { lzReceiveOptions } from "./lzReceiveOptions.ts";
 export { type SentPacket, sentPackets } from "./sentPackets.ts";

@@ -1,6 +1,17 @@
 // @slabridge/solana: the Solana chain adapter (web3.js v1): vault watcher, robust sender, multisig vault transfers.
 
 export { base58 } from "./base58.ts";
+// The status read model's Solana reader (ChainStatusReader) and the vault-outflow evidence behind it.
+export {
+  type SolanaSettlementFindings,
+  type SolanaSettlementReader,
+  SolanaStatusReader,
+  type SolanaStatusReaderOptions,
+} from "./chain/SolanaStatusReader.ts";
+export {
+  VaultOutflowSettlementReader,
+  type VaultOutflowSettlementReaderOptions,
+} from "./chain/VaultOutflowSettlementReader.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";

@@ -26,3 +26,6 @@ export {
   type WormholeTransportConfig,
 } from "./WormholeTransport.ts";
 export { wormholeCoreAbi } from "./wormholeCoreAbi.ts";
+
+// Names Wormhole messages for the status read model's EVM reader.
+export { type WormholeSentMessageOptions, wormholeSentMessage } from "./wormholeSentMessage.ts";

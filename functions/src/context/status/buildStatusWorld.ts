@@ -1,32 +1,23 @@
-import type { Clock, DeploymentManifest, JobStore, PaymentStore, StageConfig } from "@slabridge/core";
-import { createEvmChainClient } from "@slabridge/evm";
+import type {
+  ChainStatusReader,
+  Clock,
+  DeploymentManifest,
+  JobStore,
+  PaymentStore,
+  StageConfig,
+} from "@slabridge/core";
+import { createEvmChainClient, EvmStatusReader } from "@slabridge/evm";
+import { layerZeroSentMessage } from "@slabridge/layerzero";
+import { type SolanaSettlementReader, SolanaStatusReader, VaultOutflowSettlementReader } from "@slabridge/solana";
+import { StatusConfigError, type StatusWorld } from "@slabridge/status";
+import { wormholeSentMessage } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
-import type { PublicClient } from "viem";
 import { MissingLinkError } from "../linkedResource.ts";
-import { StatusConfigError } from "./errors.ts";
-import type { SolanaSettlementReader } from "./SolanaSettlementReader.ts";
-import { VaultOutflowSettlementReader } from "./VaultOutflowSettlementReader.ts";
 
 /** The stores the status API reads (it never writes). */
 export interface StatusStores {
   jobs: JobStore;
   payments: PaymentStore;
-}
-
-/** Everything the status API reads from: the manifest and stage config, the stores, one client per EVM chain. */
-export interface StatusWorld {
-  manifest: DeploymentManifest;
-  config: StageConfig;
-  stores: StatusStores;
-  clients: ReadonlyMap<number, PublicClient>;
-  clock: Clock;
-  /** Solana refunds/payouts (the vault's outflows); absent without Solana in the manifest. */
-  solanaSettlement: SolanaSettlementReader | undefined;
-  /**
-   * How many blocks after an epoch's end (payment chains) or its verdict (home chain) are searched for its settlement
-   * events, in chunks of the chain's `maxBlockRange`.
-   */
-  logWindowBlocks: bigint;
 }
 
 /** Options of {@link buildStatusWorld}. */
@@ -44,18 +35,25 @@ export interface BuildStatusWorldOptions {
   allowNonLoopback?: boolean;
   /** Overrides the reader built from the manifest's Solana vault (a {@link VaultOutflowSettlementReader}). */
   solanaSettlement?: SolanaSettlementReader;
-  /** Default 50,000 blocks. */
+  /**
+   * How many blocks after an epoch's end (payment chains) or its verdict (home chain) are searched for its settlement
+   * events, in chunks of the chain's `maxBlockRange`. Default 50,000 blocks.
+   */
   logWindowBlocks?: bigint;
 }
 
 /**
- * The status API's composition root: read-only clients for every EVM chain of the manifest and, when the manifest
- * has Solana, a read-only connection reading the vault's refund and payout outflows; no senders, no keys.
+ * The status API's composition root: a read-only `ChainStatusReader` per chain of the manifest (EVM chains first,
+ * then Solana, the order the API reports payment chains in): an `EvmStatusReader` over a read-only client, with the
+ * escrow of a payment chain and the registry, oracle and both transports' message names of a home chain; and, when
+ * the manifest has Solana, a `SolanaStatusReader` over the payment store and a read-only connection reading the
+ * vault's refund and payout outflows. No senders, no keys.
  *
  * @example const world = buildStatusWorld({ manifest, config, stores: { jobs, payments }, rpcUrls });
  */
 export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld {
-  const clients = new Map<number, PublicClient>();
+  const logWindowBlocks = options.logWindowBlocks ?? 50_000n;
+  const chains: ChainStatusReader[] = [];
   for (const chain of options.manifest.evm) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not resolved");
@@ -64,34 +62,69 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
       rpcUrl,
       name: chain.name,
       ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
-    }) as unknown as PublicClient;
-    clients.set(chain.chainId, client);
+    });
+    const { escrow, modelRegistry, slaOracle, layerZeroMessenger, wormholeMessenger } = chain.contracts;
+    chains.push(
+      new EvmStatusReader({
+        client,
+        chainId: chain.chainId,
+        name: chain.name,
+        ...(escrow ? { escrow } : {}),
+        ...(modelRegistry && slaOracle
+          ? {
+              home: {
+                registry: modelRegistry,
+                oracle: slaOracle,
+                // LayerZero first: Wormhole names every message the other did not.
+                sentMessages: [
+                  layerZeroSentMessage(layerZeroMessenger),
+                  wormholeSentMessage({
+                    core: chain.wormhole.core,
+                    wormholeChainId: chain.wormhole.chainId,
+                    messenger: wormholeMessenger,
+                  }),
+                ],
+              },
+            }
+          : {}),
+        maxBlockRange: BigInt(
+          options.config.chains.find((candidate) => candidate.chainId === chain.chainId)?.maxBlockRange ?? 2_000,
+        ),
+        logWindowBlocks,
+      }),
+    );
   }
+  const solana = solanaReader(options);
+  if (solana) chains.push(solana);
   return {
     manifest: options.manifest,
     config: options.config,
     stores: options.stores,
-    clients,
+    chains,
     clock: options.clock ?? { now: () => Date.now() },
-    solanaSettlement: options.solanaSettlement ?? solanaReader(options),
-    logWindowBlocks: options.logWindowBlocks ?? 50_000n,
   };
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
-/** A read-only reader of the Solana vault's outflows, or undefined without Solana in the manifest. */
-function solanaReader(options: BuildStatusWorldOptions): SolanaSettlementReader | undefined {
+/** Solana's payments and the vault's outflows (read-only), or undefined without Solana in the manifest. */
+function solanaReader(options: BuildStatusWorldOptions): SolanaStatusReader | undefined {
   const solana = options.manifest.solana;
   if (!solana) return undefined;
+  const name = options.config.chains.find((chain) => chain.chainId === solana.chainId)?.name ?? "solana";
+  const reader = { chainId: solana.chainId, name, payments: options.stores.payments };
+  if (options.solanaSettlement) return new SolanaStatusReader({ ...reader, outflows: options.solanaSettlement });
   const rpcUrl = options.rpcUrls.get(solana.chainId) ?? solana.rpcUrl;
   const { hostname } = new URL(rpcUrl);
   const loopback = LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
   if (!loopback && options.allowNonLoopback !== true) {
     throw new StatusConfigError("Refusing a non-loopback Solana RPC host without allowNonLoopback.");
   }
-  return new VaultOutflowSettlementReader({
-    connection: new Connection(rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true }),
-    vault: new PublicKey(solana.vault),
+  return new SolanaStatusReader({
+    ...reader,
+    outflows: new VaultOutflowSettlementReader({
+      connection: new Connection(rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true }),
+      vault: new PublicKey(solana.vault),
+    }),
   });
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import type { StatusWorld } from "@slabridge/status";
 import { DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
-import { buildStatusWorld, type StatusWorld } from "./buildStatusWorld.ts";
+import { buildStatusWorld } from "./buildStatusWorld.ts";
 
 let cached: Promise<StatusWorld> | undefined;
 

@@ -1,10 +1,10 @@
-import { readVaultOutflows, SolanaRpcError, type SolanaVaultOutflow } from "@slabridge/solana";
+import type { SolanaSettlementTransfer } from "@slabridge/core";
+import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import { type Connection, type Finality, PublicKey } from "@solana/web3.js";
-import type {
-  SolanaSettlementFindings,
-  SolanaSettlementReader,
-  SolanaSettlementTransfer,
-} from "./SolanaSettlementReader.ts";
+import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
+import { readVaultOutflows } from "../multisig/readVaultOutflows.ts";
+import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
+import type { SolanaSettlementFindings, SolanaSettlementReader } from "./SolanaStatusReader.ts";
 
 /** Options of {@link VaultOutflowSettlementReader}. */
 export interface VaultOutflowSettlementReaderOptions {
@@ -17,8 +17,6 @@ export interface VaultOutflowSettlementReaderOptions {
   tokenProgramId?: PublicKey;
 }
 
-/** The SPL Token program (functions does not depend on @solana/spl-token for one constant). */
-const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
 // getMultipleAccounts takes at most 100 keys.
 const ACCOUNTS_PER_CALL = 100;
 // An SPL token account is mint (32 bytes), then owner (32 bytes), ...

@@ -1,4 +1,7 @@
-import type { PublicClient } from "viem";
+/** The one read {@link firstBlockAtOrAfter} needs: block headers by tag or number (a viem `PublicClient` has it). */
+export interface BlockHeaderReader {
+  getBlock(args: { blockTag: "latest" } | { blockNumber: bigint }): Promise<{ number: bigint; timestamp: bigint }>;
+}
 
 /**
  * The first block whose timestamp is at or after `timestamp` (unix seconds), by binary search over block headers
@@ -7,7 +10,7 @@ import type { PublicClient } from "viem";
  *
  * @example const from = await firstBlockAtOrAfter(client, epochEnd);
  */
-export async function firstBlockAtOrAfter(client: PublicClient, timestamp: bigint): Promise<bigint> {
+export async function firstBlockAtOrAfter(client: BlockHeaderReader, timestamp: bigint): Promise<bigint> {
   const latest = await client.getBlock({ blockTag: "latest" });
   if (latest.timestamp < timestamp) return latest.number + 1n;
   let low = 0n;

@@ -1,19 +1,18 @@
-import type { PublicClient } from "viem";
 import { describe, expect, it } from "vitest";
-import { firstBlockAtOrAfter } from "./firstBlockAtOrAfter.ts";
+import { type BlockHeaderReader, firstBlockAtOrAfter } from "./firstBlockAtOrAfter.ts";
 
 /** A chain whose block n has timestamp `timestamps[n]` (never decreasing, repeats allowed, as on anvil). */
 function chain(timestamps: readonly number[]) {
   const reads: bigint[] = [];
-  const client = {
-    getBlock: async (args: { blockTag?: "latest"; blockNumber?: bigint }) => {
-      const number = args.blockTag === "latest" ? BigInt(timestamps.length - 1) : (args.blockNumber ?? 0n);
+  const client: BlockHeaderReader = {
+    getBlock: async (args) => {
+      const number = "blockTag" in args ? BigInt(timestamps.length - 1) : args.blockNumber;
       reads.push(number);
       const timestamp = timestamps[Number(number)];
       if (timestamp === undefined) throw new Error(`no block ${number}`);
       return { number, timestamp: BigInt(timestamp) };
     },
-  } as unknown as PublicClient;
+  };
   return { client, reads };
 }
 

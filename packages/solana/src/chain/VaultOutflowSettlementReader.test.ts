@@ -1,14 +1,5 @@
-import { type DeploymentManifest, type Hex, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import type { Hex } from "@slabridge/core";
 import { createStablecoinFixture, SolanaLocalRpc, type StablecoinFixture } from "@slabridge/devnet";
-import {
-  associatedTokenAccount,
-  buildVaultTransferBatch,
-  formatSlabridgeMemo,
-  MEMO_PROGRAM_ID,
-  SolanaSender,
-  type VaultTransferOrder,
-} from "@slabridge/solana";
-import { MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
 import {
   Connection,
   Keypair,
@@ -19,7 +10,15 @@ import {
   TransactionInstruction,
 } from "@solana/web3.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildStatusWorld } from "./buildStatusWorld.ts";
+import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
+import { MEMO_PROGRAM_ID } from "../multisig/buildMultisigTransfer.ts";
+import {
+  associatedTokenAccount,
+  buildVaultTransferBatch,
+  type VaultTransferOrder,
+} from "../multisig/buildVaultTransferBatch.ts";
+import { SolanaSender } from "../sender/SolanaSender.ts";
+import { SolanaStatusReader } from "./SolanaStatusReader.ts";
 import { VaultOutflowSettlementReader } from "./VaultOutflowSettlementReader.ts";
 
 const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
@@ -147,100 +146,50 @@ describe("VaultOutflowSettlementReader", () => {
   });
 });
 
-describe("buildStatusWorld's Solana reader", () => {
-  const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
-  const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
-  const manifest = (solanaRpcUrl: string | undefined): DeploymentManifest => ({
-    version: 1,
-    network: "devnet",
-    createdAt: new Date(0).toISOString(),
-    homeChainId: 31_338,
-    evm: [
-      {
-        name: "evm-b",
-        chainId: 31_338,
-        rpcUrl: "http://127.0.0.1:9",
-        confirmations: 1,
-        layerZero: { eid: 40_001, endpointV2: address(1), sendUln302: address(2), receiveUln302: address(3) },
-        wormhole: { chainId: 10_004, core: address(4) },
-        stablecoin: { address: address(5), decimals: 6, symbol: "dUSDC" },
-        contracts: {
-          modelRegistry: address(6),
-          slaOracle: address(7),
-          layerZeroMessenger: address(10),
-          wormholeMessenger: address(11),
-        },
-      },
-    ],
-    ...(solanaRpcUrl
-      ? {
-          solana: {
-            chainId: SOLANA_CHAIN_ID,
-            rpcUrl: solanaRpcUrl,
-            wsUrl: "ws://127.0.0.1:8900",
-            mint: fx.mint.toBase58(),
-            decimals: 6,
-            vault: fx.vault.toBase58(),
-            multisig: fx.multisig.toBase58(),
-            threshold: 2,
-            operators: [anvil(6)],
-            wormholeEmitter: `0x${"11".repeat(32)}`,
-          },
-        }
-      : {}),
-    guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
-    dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: {} },
-    hosts: [],
-    models: [],
-    keys: {
-      deployer: anvil(0),
-      layerZeroDvn: anvil(1),
-      layerZeroExecutor: anvil(2),
-      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(12) },
-      probers: [anvil(3)],
-      proberThreshold: 1,
-      demoBuyers: [],
-    },
-  });
-  const config = parseStageConfig({
-    stage: "devnet",
-    chains: [
-      { chainId: 31_338, name: "evm-b", family: "evm", rpcUrl: { url: "http://127.0.0.1:9" }, confirmations: 1 },
-    ],
-    routes: [],
-    batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
-    retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
-    watch: { pollIntervalSeconds: 1 },
-  });
-  const build = (m: DeploymentManifest, rpcUrls = new Map([[31_338, "http://127.0.0.1:9"]]), allow = false) =>
-    buildStatusWorld({
-      manifest: m,
-      config,
-      stores: { jobs: new MemoryJobStore(), payments: new MemoryPaymentStore() },
-      rpcUrls,
-      ...(allow ? { allowNonLoopback: true } : {}),
+describe("SolanaStatusReader", () => {
+  const payment = {
+    chainId: 9,
+    modelId: 2n,
+    epoch: 7n,
+    paymentId: paymentId(3),
+    buyer: "buyer",
+    amount: 60n,
+    transaction: "sig",
+    block: 1n,
+    blockHash: "hash",
+    observedAt: 0,
+  };
+  const payments = { listEpoch: async (chainId: number) => (chainId === 9 ? [payment] : []) };
+
+  it("reports the epoch's payments and the vault's refunds and payouts found by the outflow reader", async () => {
+    const reader = new SolanaStatusReader({
+      chainId: 9,
+      name: "solana",
+      payments,
+      outflows: new VaultOutflowSettlementReader({ connection, vault: fx.vault }),
     });
-
-  it("reads the manifest's vault over its RPC URL (or the resolved one) when the manifest has Solana", async () => {
-    const fromManifest = build(manifest(rpc.url)).solanaSettlement;
-    expect(fromManifest).toBeInstanceOf(VaultOutflowSettlementReader);
-    expect((await fromManifest?.read({ modelId: 2n, epoch: 7n, payments: [], refundBps: 0 }))?.payouts).toHaveLength(2);
-    // A resolved URL (AWS: the linked secret) wins over the manifest's.
-    const resolved = build(
-      manifest("http://127.0.0.1:9"),
-      new Map([
-        [31_338, "http://127.0.0.1:9"],
-        [SOLANA_CHAIN_ID, rpc.url],
-      ]),
-    ).solanaSettlement;
-    expect((await resolved?.read({ modelId: 2n, epoch: 7n, payments: [], refundBps: 0 }))?.refunds).toHaveLength(2);
+    const view = await reader.settlement.epochSettlement({ modelId: 2n, epoch: 7n, refundBps: 2_500 });
+    expect(view).toMatchObject({
+      family: "solana",
+      chainId: 9,
+      payments: [{ paymentId: paymentId(3), buyer: "buyer", amount: 60n, transaction: "sig" }],
+      paid: 60n,
+      reader: "wired",
+    });
+    expect(view.refunds?.map((r) => r.reference)).toEqual([paymentId(3), paymentId(9)]);
+    expect(view.payouts?.map((p) => p.reference)).toEqual(["0", "1"]);
   });
 
-  it("has no reader without Solana, and refuses a non-loopback Solana URL unless allowed", () => {
-    expect(build(manifest(undefined)).solanaSettlement).toBeUndefined();
-    const remote = manifest("https://solana.example.com/v1/key");
-    expect(() => build(remote)).toThrow(expect.objectContaining({ name: "StatusConfigError", retryable: false }));
-    expect(() => build(remote)).not.toThrow(/example\.com/);
-    expect(build(remote, undefined, true).solanaSettlement).toBeInstanceOf(VaultOutflowSettlementReader);
+  it("reports the payments alone without an outflow reader", async () => {
+    const reader = new SolanaStatusReader({ chainId: 9, name: "solana", payments });
+    expect(await reader.settlement.epochSettlement({ modelId: 2n, epoch: 7n, refundBps: undefined })).toEqual({
+      family: "solana",
+      chainId: 9,
+      payments: [{ paymentId: paymentId(3), buyer: "buyer", amount: 60n, transaction: "sig" }],
+      paid: 60n,
+      reader: "none",
+      refunds: null,
+      payouts: null,
+    });
   });
 });

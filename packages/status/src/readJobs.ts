@@ -1,5 +1,5 @@
 import type { JobStatus } from "@slabridge/core";
-import type { StatusWorld } from "./buildStatusWorld.ts";
+import type { StatusWorld } from "./StatusWorld.ts";
 import { type JobView, toJobView } from "./toJobView.ts";
 
 /** Every job state. */

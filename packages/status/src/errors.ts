@@ -44,8 +44,9 @@ export class StatusMethodNotAllowedError extends SlabridgeError {
 }
 
 /**
- * The status API's world was configured in a way it refuses (a non-loopback Solana RPC URL without
- * `allowNonLoopback`, so tests and the devnet never reach a public node). The URL itself is never in the message.
+ * The status API's world was configured in a way it refuses or cannot serve: a non-loopback Solana RPC URL without
+ * `allowNonLoopback` (so tests and the devnet never reach a public node), or a model whose home chain has no
+ * registry and oracle reader. The URL itself is never in the message.
  *
  * @example throw new StatusConfigError("Refusing non-loopback Solana RPC host without allowNonLoopback.");
  */

@@ -1,6 +1,6 @@
 import { LocalFunctionUrlServer } from "@slabridge/runtime";
-import { createStatusHandler } from "../../status.ts";
-import type { StatusWorld } from "./buildStatusWorld.ts";
+import type { StatusWorld } from "@slabridge/status";
+import { createStatusHandler } from "../status.ts";
 
 /** A running local status API. */
 export interface LocalStatusServer {

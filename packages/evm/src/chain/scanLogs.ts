@@ -45,7 +45,8 @@ export async function scanLogs(client: PublicClient, options: ScanLogsOptions): 
     const logs = await client.getLogs({ address: options.address, events, fromBlock: from, toBlock: to });
     for (const log of logs) {
       const decoded = decodeEventLog({ abi: options.abi, data: log.data, topics: log.topics, strict: true });
-      const args = decoded.args as unknown as Record<string, unknown>;
+      // Every event slabridge scans has named args, so they decode to an object (copied: the ABI is generic here).
+      const args: Record<string, unknown> = { ...decoded.args };
       const matches = Object.entries(options.where).every(([key, value]) => args[key] === value);
       if (!matches || log.transactionHash === null || log.blockNumber === null || log.logIndex === null) continue;
       found.push({

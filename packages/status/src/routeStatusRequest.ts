@@ -1,12 +1,10 @@
 import { type JobStatus, SlabridgeError, scrubSecrets } from "@slabridge/core";
-import { translateEvmError } from "@slabridge/evm";
-import { BaseError } from "viem";
 import { z } from "zod";
-import type { StatusWorld } from "./buildStatusWorld.ts";
 import { InvalidStatusRequestError, StatusMethodNotAllowedError, StatusNotFoundError } from "./errors.ts";
 import { readEpochStatus } from "./readEpochStatus.ts";
 import { JOB_STATUSES, readJobs } from "./readJobs.ts";
 import { readModels } from "./readModels.ts";
+import type { StatusWorld } from "./StatusWorld.ts";
 
 /** An HTTP request as the router needs it (the handler builds it from the function URL event). */
 export interface StatusRequest {
@@ -153,9 +151,8 @@ function errorResponse(error: unknown, onUnexpectedError: (error: unknown) => vo
   if (error instanceof StatusNotFoundError) return errorBody(404, error, { kind: error.kind });
   if (error instanceof StatusMethodNotAllowedError) return { ...errorBody(405, error, {}), headers: { Allow: "GET" } };
   onUnexpectedError(error);
-  // Raw RPC errors (block and log reads) are translated here, once: typed, retryable or not, URL removed.
-  const typed = error instanceof BaseError ? translateEvmError(error, { operation: "status read" }) : error;
-  if (typed instanceof SlabridgeError) return errorBody(typed.retryable ? 503 : 500, typed, {});
+  // Chain readers translate raw RPC errors once (typed, retryable or not, URL removed); the rest stay unexpected.
+  if (error instanceof SlabridgeError) return errorBody(error.retryable ? 503 : 500, error, {});
   return {
     statusCode: 500,
     body: { error: { name: "InternalError", message: "Internal error.", retryable: false } } satisfies StatusErrorBody,

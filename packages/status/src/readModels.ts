@@ -1,17 +1,8 @@
-import { modelRegistryAbi } from "@slabridge/contracts";
-import { scrubSecrets } from "@slabridge/core";
-import { readContractTyped } from "@slabridge/evm";
-import type { StatusWorld } from "./buildStatusWorld.ts";
-import { homeChainOf } from "./homeChainOf.ts";
+import { type SlaTerms, scrubSecrets } from "@slabridge/core";
+import { homeChainOf, type StatusWorld } from "./StatusWorld.ts";
 
 /** SLA terms of an epoch as the registry holds them. */
-export interface SlaTermsView {
-  readonly maxP95LatencyMs: number;
-  readonly minUptimeBps: number;
-  readonly probeTimeoutMs: number;
-  readonly latencyBreachRefundBps: number;
-  readonly tiers: readonly { readonly uptimeBelowBps: number; readonly refundBps: number }[];
-}
+export type SlaTermsView = SlaTerms;
 
 /** One listed model in `GET /models`. */
 export interface ModelView {
@@ -32,7 +23,7 @@ export interface ModelView {
 
 /**
  * Every model of the deployment manifest with its host endpoint, current epoch and SLA terms read from its home
- * registry.
+ * chain's registry (through the home chain's `ChainStatusReader`).
  *
  * @example const { models } = await readModels(world);
  */
@@ -41,14 +32,10 @@ export async function readModels(world: StatusWorld): Promise<{ models: ModelVie
     world.manifest.models.map(async (model): Promise<ModelView> => {
       const modelId = BigInt(model.modelId);
       const home = homeChainOf(world, model.homeChainId);
-      const read = home.client as never;
-      const [[endpoint, signer], currentEpoch] = await Promise.all([
-        readContractTyped(read, home.registry, modelRegistryAbi, "hostOf", [modelId]),
-        readContractTyped(read, home.registry, modelRegistryAbi, "currentEpoch", [modelId]),
-      ]);
-      const [currentEpochEndsAt, sla] = await Promise.all([
-        readContractTyped(read, home.registry, modelRegistryAbi, "epochEnd", [modelId, currentEpoch]),
-        readContractTyped(read, home.registry, modelRegistryAbi, "slaTermsAt", [modelId, currentEpoch]),
+      const [{ endpoint, signer }, currentEpoch] = await Promise.all([home.host(modelId), home.currentEpoch(modelId)]);
+      const [{ endsAt: currentEpochEndsAt }, sla] = await Promise.all([
+        home.epochWindow(modelId, currentEpoch),
+        home.slaTerms(modelId, currentEpoch),
       ]);
       return {
         modelId,

@@ -1,0 +1,90 @@
+import type {
+  ChainStatusReader,
+  EpochSettlementQuery,
+  PaymentRecord,
+  PaymentStore,
+  SolanaSettlementTransfer,
+  SolanaSettlementView,
+} from "@slabridge/core";
+
+/** What a {@link SolanaSettlementReader} found on Solana for a (model, epoch). */
+export interface SolanaSettlementFindings {
+  readonly refunds: readonly SolanaSettlementTransfer[];
+  readonly payouts: readonly SolanaSettlementTransfer[];
+}
+
+/**
+ * The extension point for Solana settlement evidence in the status API: given the epoch's Solana payments (from the
+ * payment store), finds the vault's refund and payout transfers (`VaultOutflowSettlementReader` implements it with
+ * the vault watcher's outflow search). Without a reader the status API reports the payments alone (`reader: "none"`).
+ *
+ * @example
+ * const reader: SolanaSettlementReader = { read: async ({ payments }) => ({ refunds: [], payouts: [] }) };
+ */
+export interface SolanaSettlementReader {
+  read(input: {
+    readonly modelId: bigint;
+    readonly epoch: bigint;
+    readonly payments: readonly PaymentRecord[];
+    /** The verdict's refund share, when there is a verdict. */
+    readonly refundBps: number | undefined;
+  }): Promise<SolanaSettlementFindings>;
+}
+
+/** Options of {@link SolanaStatusReader}. */
+export interface SolanaStatusReaderOptions {
+  readonly chainId: number;
+  readonly name: string;
+  /** Where the vault watcher recorded the epoch's Solana payments. */
+  readonly payments: Pick<PaymentStore, "listEpoch">;
+  /** The vault's refunds and payouts; absent, the view has the payments alone (`reader: "none"`). */
+  readonly outflows?: SolanaSettlementReader;
+}
+
+/**
+ * The Solana side of the status read model (`ChainStatusReader`): a payment chain whose epoch settlement is its
+ * payments (from the payment store) and, from the {@link SolanaSettlementReader}, the vault's refund and payout
+ * transfers. Solana is never a home chain.
+ *
+ * @example
+ * ```ts
+ * const reader = new SolanaStatusReader({ chainId: SOLANA_CHAIN_ID, name: "solana", payments,
+ *   outflows: new VaultOutflowSettlementReader({ connection, vault }) });
+ * const view = await reader.settlement.epochSettlement({ modelId: 2n, epoch: 41n, refundBps: 2_500 });
+ * ```
+ */
+export class SolanaStatusReader implements ChainStatusReader {
+  readonly chainId: number;
+  readonly name: string;
+  readonly settlement: { epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> };
+  readonly #o: SolanaStatusReaderOptions;
+
+  constructor(options: SolanaStatusReaderOptions) {
+    this.#o = options;
+    this.chainId = options.chainId;
+    this.name = options.name;
+    this.settlement = { epochSettlement: (query) => this.#epochSettlement(query) };
+  }
+
+  async #epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> {
+    const { modelId, epoch, refundBps } = query;
+    const payments: PaymentRecord[] = await this.#o.payments.listEpoch(this.chainId, modelId, epoch);
+    const findings = this.#o.outflows
+      ? await this.#o.outflows.read({ modelId, epoch, payments, refundBps })
+      : undefined;
+    return {
+      family: "solana",
+      chainId: this.chainId,
+      payments: payments.map((payment) => ({
+        paymentId: payment.paymentId,
+        buyer: payment.buyer,
+        amount: payment.amount,
+        transaction: payment.transaction,
+      })),
+      paid: payments.reduce((sum, payment) => sum + payment.amount, 0n),
+      reader: findings ? "wired" : "none",
+      refunds: findings?.refunds ?? null,
+      payouts: findings?.payouts ?? null,
+    };
+  }
+}

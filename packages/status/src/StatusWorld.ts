@@ -1,0 +1,36 @@
+import type {
+  ChainStatusReader,
+  Clock,
+  DeploymentManifest,
+  HomeChainStatusReader,
+  JobStore,
+  StageConfig,
+} from "@slabridge/core";
+import { StatusConfigError } from "./errors.ts";
+
+/**
+ * Everything the status read model reads from: the models and home chain id of the deployment manifest, the stage and
+ * chains of the stage config (for `/health`), the job store, and one `ChainStatusReader` per chain (payment chains
+ * are reported in this order). It never writes.
+ */
+export interface StatusWorld {
+  readonly manifest: Pick<DeploymentManifest, "homeChainId" | "models">;
+  readonly config: Pick<StageConfig, "stage" | "chains">;
+  readonly stores: { readonly jobs: Pick<JobStore, "get" | "listByStatus"> };
+  readonly chains: readonly ChainStatusReader[];
+  readonly clock: Clock;
+}
+
+/**
+ * The home-chain reader of `chainId` (registry and oracle).
+ *
+ * @throws {StatusConfigError} when no chain of the world is that home chain
+ * @example const home = homeChainOf(world, model.homeChainId);
+ */
+export function homeChainOf(world: StatusWorld, chainId: number): HomeChainStatusReader {
+  const home = world.chains.find((chain) => chain.chainId === chainId)?.home;
+  if (!home) {
+    throw new StatusConfigError(`Home chain ${chainId} has no registry, oracle or RPC client in this deployment.`);
+  }
+  return home;
+}
