@@ -2,6 +2,7 @@
 // become typed SlabridgeErrors, a log watcher with confirmations, reorg rewind and backfill, a nonce-safe sender with
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
+export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
 export { buildRefundTx } from "./contracts/buildRefundTx.ts";
 export { buildRelayReceiptsTx } from "./contracts/buildRelayReceiptsTx.ts";

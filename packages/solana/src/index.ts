@@ -1,6 +1,7 @@
 // @slabridge/solana: the Solana chain adapter (web3.js v1): vault watcher, robust sender, multisig vault transfers.
 
 export { base58 } from "./base58.ts";
+export { solanaChainsOf } from "./chain/solanaChainsOf.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";

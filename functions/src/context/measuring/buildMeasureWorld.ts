@@ -5,6 +5,7 @@ import {
   EscrowReader,
   type EvmChainClient,
   EvmSender,
+  evmChainsOf,
   type SlaReportSigner,
   walletClientSigner,
 } from "@slabridge/evm";
@@ -62,7 +63,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   if (!probing) throw new MeasureConfigError("the stage config has no probing section");
   const clock = options.clock ?? { now: () => Date.now() };
   const clients = new Map<number, EvmChainClient>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MeasureConfigError(`no RPC URL for chain ${chain.name}`);
     clients.set(
@@ -75,7 +76,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
       }),
     );
   }
-  const homeManifest = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const homeManifest = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = clients.get(manifest.homeChainId);
   const { modelRegistry, slaOracle } = homeManifest?.contracts ?? {};
   if (!homeManifest || !homeClient || !modelRegistry || !slaOracle) {
@@ -110,7 +111,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   });
 
   const escrowReaders = new Map<number, EscrowReader>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const client = clients.get(chain.chainId);
     if (chain.contracts.escrow && client)
       escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));

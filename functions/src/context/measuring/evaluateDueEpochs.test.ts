@@ -6,6 +6,7 @@ import {
   type StageConfig,
   samplesRoot,
 } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
 import { MemoryNonceStore, MemorySampleStore } from "@slabridge/store";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createEvaluateHandler } from "../../evaluate.ts";
@@ -223,7 +224,7 @@ describe("evaluateDueEpochs", () => {
       manifest,
       config: measureConfig(),
       stores: { samples, nonces: new MemoryNonceStore() },
-      rpcUrls: new Map(manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(manifest).map((chain) => [chain.chainId, chain.rpcUrl])),
       lambdaEndpoint: "http://127.0.0.1:9",
     });
     const report: SlaReport = {

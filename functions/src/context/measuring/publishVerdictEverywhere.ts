@@ -1,4 +1,6 @@
 import { findRoute } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import type { MeasureWorld } from "./MeasureWorld.ts";
 
 /** What happened for one payment chain. */
@@ -17,8 +19,10 @@ export interface PublishOutcome {
  * @example verdictDestinations(manifest) // [31337, 31338, 1399811169]
  */
 export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[] {
-  const evm = manifest.evm.filter((chain) => chain.contracts.escrow !== undefined).map((chain) => chain.chainId);
-  return manifest.solana ? [...evm, manifest.solana.chainId] : evm;
+  const evm = evmChainsOf(manifest)
+    .filter((chain) => chain.contracts.escrow !== undefined)
+    .map((chain) => chain.chainId);
+  return [...evm, ...solanaChainsOf(manifest).map((chain) => chain.chainId)];
 }
 
 /**

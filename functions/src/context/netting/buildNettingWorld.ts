@@ -1,6 +1,7 @@
 import { type CursorStore, type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
+import { createSenderSubmitter, EscrowReader, EvmSender, evmChainsOf } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
+import { solanaChainsOf } from "@slabridge/solana";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 import { EvmNettingVault } from "./EvmNettingVault.ts";
@@ -45,10 +46,10 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     if (!found) throw new InvalidNettingRoundError(`no client for chain ${chainId}`);
     return found;
   };
-  const home = manifest.evm.find((c) => c.chainId === manifest.homeChainId);
+  const home = evmChainsOf(manifest).find((c) => c.chainId === manifest.homeChainId);
   const registry = home?.contracts.modelRegistry;
   if (!registry) throw new InvalidNettingRoundError("the home chain has no ModelRegistry");
-  const escrows = manifest.evm.flatMap((c) =>
+  const escrows = evmChainsOf(manifest).flatMap((c) =>
     c.contracts.escrow ? [{ chainId: c.chainId, client: client(c.chainId), escrow: c.contracts.escrow }] : [],
   );
   const vaultAccounts = new Map<number, Address>();
@@ -62,8 +63,9 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     vaultAccounts.set(vault.chainId, address);
   }
   const transport = oftTransport(relay);
-  const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
+  const eids = new Map(evmChainsOf(manifest).map((c) => [c.chainId, c.layerZero.eid]));
   const solana = relay.solanaSettlement;
+  const [solanaManifest] = solanaChainsOf(manifest);
   // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
   const solanaPayer = solana?.nettingPayer();
 
@@ -88,11 +90,11 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
           paidOut: record.status === RELEASED && (record.paidOutBps === ALL_BPS || nothingReleased),
         });
       }
-      if (manifest.solana) {
-        const payments = await stores.payments.listEpoch(manifest.solana.chainId, modelId, epoch);
+      if (solanaManifest) {
+        const payments = await stores.payments.listEpoch(solanaManifest.chainId, modelId, epoch);
         if (payments.length > 0) {
           const position = await solana?.nettingPosition(modelId, epoch);
-          out.push({ chainId: manifest.solana.chainId, paid: true, paidOut: position?.payoutsDone === true });
+          out.push({ chainId: solanaManifest.chainId, paid: true, paidOut: position?.payoutsDone === true });
         }
       }
       return out;
@@ -105,9 +107,9 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         vaults: vaultAccounts,
         items: [{ modelId, epoch }],
       });
-      if (manifest.solana && solana) {
+      if (solanaManifest && solana) {
         const position = await solana.nettingPosition(modelId, epoch);
-        const solanaChain = manifest.solana.chainId;
+        const solanaChain = solanaManifest.chainId;
         if (position && position.released > 0n) {
           read.releases = read.releases.map((r) => ({
             ...r,
@@ -117,7 +119,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
       }
       const vaults = new Map(
         [...vaultAccounts].map(([chainId, account]) => {
-          const chain = manifest.evm.find((c) => c.chainId === chainId);
+          const chain = evmChainsOf(manifest).find((c) => c.chainId === chainId);
           if (!chain) throw new InvalidNettingRoundError(`netting vault on chain ${chainId}, not in the manifest`);
           const fromBlock = fromBlocks.get(chainId);
           if (fromBlock === undefined) throw new InvalidNettingRoundError(`no fromBlock for chain ${chainId}`);
@@ -158,7 +160,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
   const executor = keyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
   const senders = (account: Address, role: string) =>
     new Map(
-      manifest.evm.map((chain) => {
+      evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId);
         if (!client) throw new InvalidNettingRoundError(`no client for chain ${chain.chainId}`);
         const sender = new EvmSender({
@@ -176,7 +178,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
     );
   return new LayerZeroTransport({
     chains: new Map(
-      manifest.evm.map((chain) => {
+      evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId) as PublicClient;
         return [
           chain.chainId,

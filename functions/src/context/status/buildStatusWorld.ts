@@ -1,5 +1,6 @@
 import type { Clock, DeploymentManifest, JobStore, PaymentStore, StageConfig } from "@slabridge/core";
-import { createEvmChainClient } from "@slabridge/evm";
+import { createEvmChainClient, evmChainsOf } from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
 import type { PublicClient } from "viem";
 import { MissingLinkError } from "../linkedResource.ts";
@@ -56,7 +57,7 @@ export interface BuildStatusWorldOptions {
  */
 export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld {
   const clients = new Map<number, PublicClient>();
-  for (const chain of options.manifest.evm) {
+  for (const chain of evmChainsOf(options.manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not resolved");
     const client = createEvmChainClient({
@@ -82,7 +83,7 @@ const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
 /** A read-only reader of the Solana vault's outflows, or undefined without Solana in the manifest. */
 function solanaReader(options: BuildStatusWorldOptions): SolanaSettlementReader | undefined {
-  const solana = options.manifest.solana;
+  const solana = solanaChainsOf(options.manifest)[0];
   if (!solana) return undefined;
   const rpcUrl = options.rpcUrls.get(solana.chainId) ?? solana.rpcUrl;
   const { hostname } = new URL(rpcUrl);

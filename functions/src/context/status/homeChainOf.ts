@@ -1,4 +1,5 @@
 import type { EvmChainManifest } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
 import type { Address, PublicClient } from "viem";
 import { MissingLinkError } from "../linkedResource.ts";
 import type { StatusWorld } from "./buildStatusWorld.ts";
@@ -17,7 +18,7 @@ export interface HomeChain {
  * @example const home = homeChainOf(world, model.homeChainId);
  */
 export function homeChainOf(world: StatusWorld, chainId: number): HomeChain {
-  const chain = world.manifest.evm.find((candidate) => candidate.chainId === chainId);
+  const chain = evmChainsOf(world.manifest).find((candidate) => candidate.chainId === chainId);
   const client = world.clients.get(chainId);
   const { modelRegistry, slaOracle } = chain?.contracts ?? {};
   if (!chain || !client || !modelRegistry || !slaOracle) {

@@ -7,7 +7,15 @@ import {
   type PaymentRecord,
   scrubSecrets,
 } from "@slabridge/core";
-import { ContractRevertedError, EPOCH_STATUS, EscrowReader, readContractTyped, SlaOracleReader } from "@slabridge/evm";
+import {
+  ContractRevertedError,
+  EPOCH_STATUS,
+  EscrowReader,
+  evmChainsOf,
+  readContractTyped,
+  SlaOracleReader,
+} from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import { formatVaaId, wormholeCoreAbi } from "@slabridge/wormhole";
 import {
   type Address,
@@ -182,7 +190,7 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
     ? await findDeliveries(world, home, modelId, epoch, verdict.transaction.blockNumber)
     : [];
 
-  const paymentChains = world.manifest.evm.filter((chain) => chain.contracts.escrow !== undefined);
+  const paymentChains = evmChainsOf(world.manifest).filter((chain) => chain.contracts.escrow !== undefined);
   const [evmSettlement, solanaSettlement] = await Promise.all([
     Promise.all(paymentChains.map((chain) => evmSettlementOf(world, chain, modelId, epoch))),
     solanaSettlementOf(world, modelId, epoch, verdict?.refundBps),
@@ -192,7 +200,7 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
     world,
     modelId,
     epoch,
-    [...paymentChains.map((chain) => chain.chainId), ...(world.manifest.solana ? [world.manifest.solana.chainId] : [])],
+    [...paymentChains.map((chain) => chain.chainId), ...solanaChainsOf(world.manifest).map((chain) => chain.chainId)],
     deliveries.map((delivery) => delivery.jobId),
   );
 
@@ -439,7 +447,7 @@ async function solanaSettlementOf(
   epoch: bigint,
   refundBps: number | undefined,
 ): Promise<SolanaSettlementView | undefined> {
-  const solana = world.manifest.solana;
+  const solana = solanaChainsOf(world.manifest)[0];
   if (!solana) return undefined;
   const payments: PaymentRecord[] = await world.stores.payments.listEpoch(solana.chainId, modelId, epoch);
   const findings = world.solanaSettlement
