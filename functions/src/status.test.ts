@@ -1,4 +1,5 @@
 import { type DeploymentManifest, type Job, parseStageConfig, SlabridgeError } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
 import { LocalFunctionUrlServer } from "@slabridge/runtime";
 import type { StatusWorld } from "@slabridge/status";
 import { MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
@@ -14,6 +15,7 @@ const NOW = Date.UTC(2026, 10, 27, 12);
 
 function manifest(): DeploymentManifest {
   const chain = (name: string, chainId: number, home: boolean) => ({
+    family: "evm" as const,
     name,
     chainId,
     rpcUrl: DEAD_RPC,
@@ -39,7 +41,7 @@ function manifest(): DeploymentManifest {
     network: "devnet",
     createdAt: new Date(0).toISOString(),
     homeChainId: 31_338,
-    evm: [chain("evm-a", 31_337, false), chain("evm-b", 31_338, true)],
+    chains: [chain("evm-a", 31_337, false), chain("evm-b", 31_338, true)],
     guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
     dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: { jobs: "devnet-Jobs" } },
     hosts: [],
@@ -72,7 +74,7 @@ function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } })): Status
     manifest: m,
     config: parseStageConfig({
       stage: "devnet",
-      chains: m.evm.map((chain) => ({
+      chains: evmChainsOf(m).map((chain) => ({
         chainId: chain.chainId,
         name: chain.name,
         family: "evm",
@@ -85,7 +87,7 @@ function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } })): Status
       watch: { pollIntervalSeconds: 1 },
     }),
     stores: { jobs, payments: new MemoryPaymentStore() },
-    rpcUrls: new Map(m.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
     clock: { now: () => NOW },
   });
 }

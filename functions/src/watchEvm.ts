@@ -1,4 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
+import { evmChainsOf } from "@slabridge/evm";
 import type { RelayWorld } from "./context/buildRelayWorld.ts";
 import { type WatchEvmResult, watchEvmChain } from "./context/watchEvmChain.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
@@ -14,11 +15,11 @@ const logger = new Logger({ serviceName: "slabridge-watch-evm" });
 export function createWatchEvmHandler(getWorld: () => Promise<RelayWorld>) {
   return async (): Promise<{ results: WatchEvmResult[]; failed: string[] }> => {
     const world = await getWorld();
-    const settled = await Promise.allSettled(world.manifest.evm.map((chain) => watchEvmChain(world, chain)));
+    const settled = await Promise.allSettled(evmChainsOf(world.manifest).map((chain) => watchEvmChain(world, chain)));
     const results: WatchEvmResult[] = [];
     const failed: string[] = [];
     settled.forEach((outcome, i) => {
-      const name = world.manifest.evm[i]?.name ?? String(i);
+      const name = evmChainsOf(world.manifest)[i]?.name ?? String(i);
       if (outcome.status === "fulfilled") results.push(outcome.value);
       else {
         failed.push(name);

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
+import { solanaChainsOf } from "@slabridge/solana";
 import type { RelayWorld } from "./context/buildRelayWorld.ts";
 import { createEpochReceiptJobs } from "./context/createEpochReceiptJobs.ts";
 import { resolveRpcUrl } from "./context/resolveRpcUrl.ts";
@@ -44,7 +45,7 @@ export function createWatchSolanaHandler(getWorld: () => Promise<RelayWorld>, rp
 
 /** Solana has no escrow clock to read: its epochs end by wall time (its blockTime follows wall time). */
 function createSolanaReceiptJobs(world: RelayWorld): Promise<number> {
-  const solana = world.manifest.solana;
+  const solana = solanaChainsOf(world.manifest)[0];
   if (!solana) return Promise.resolve(0);
   return createEpochReceiptJobs(world, {
     chainId: solana.chainId,

@@ -28,7 +28,7 @@ export interface SolanaReceiptPublisher {
  * The devnet publisher: the devnet guardian signs the payload as a message of `emitter` on Wormhole chain 1.
  * Structural, so the Lambda bundle never imports the devnet package.
  *
- * @example const publisher = guardianReceiptPublisher(devnet.guardian, manifest.solana.wormholeEmitter);
+ * @example const publisher = guardianReceiptPublisher(devnet.guardian, solanaChainsOf(manifest)[0].wormholeEmitter);
  */
 export function guardianReceiptPublisher(
   guardian: {

@@ -9,9 +9,10 @@ import type {
   Transport,
   TransportName,
 } from "@slabridge/core";
-import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
+import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender, evmChainsOf } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
+import { solanaChainsOf } from "@slabridge/solana";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
 import { buildSolanaSettlement } from "./buildSolanaSettlement.ts";
@@ -90,7 +91,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   const clients = new Map<number, PublicClient>();
   const executorSenders = new Map<number, EvmSender>();
   const dvnSenders = new Map<number, EvmSender>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new Error(`no RPC URL for chain ${chain.name}`);
     const client = createEvmChainClient({
@@ -121,7 +122,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
 
   const layerzero = new LayerZeroTransport({
     chains: new Map(
-      manifest.evm.map((chain) => [
+      evmChainsOf(manifest).map((chain) => [
         chain.chainId,
         {
           client: client(chain.chainId),
@@ -145,7 +146,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   });
   const wormhole = new WormholeTransport({
     chains: new Map(
-      manifest.evm.map((chain) => [
+      evmChainsOf(manifest).map((chain) => [
         chain.chainId,
         {
           client: client(chain.chainId),
@@ -157,15 +158,16 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     ),
     guardian,
     submitter: createSenderSubmitter(executorSenders),
-    ...(manifest.solana
-      ? { externalEmitters: [{ wormholeChainId: 1, emitter: manifest.solana.wormholeEmitter }] }
-      : {}),
+    externalEmitters: solanaChainsOf(manifest).map((solana) => ({
+      wormholeChainId: 1,
+      emitter: solana.wormholeEmitter,
+    })),
   });
   const transports = { layerzero, wormhole } as const;
 
   const receiptSources = new Map<number, ReceiptSource>();
   const settlementTargets = new Map<number, SettlementTarget>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const escrow = chain.contracts.escrow;
     if (!escrow) continue;
     const sender = executorSenders.get(chain.chainId);
@@ -192,8 +194,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     );
   }
 
-  if (manifest.solana) {
-    const solana = manifest.solana;
+  const [solana] = solanaChainsOf(manifest);
+  if (solana) {
     // Only the Wormhole emitter leaves Solana: fail at cold start rather than on every receipt job.
     const route = config.routes.find(
       (r) => r.source === solana.chainId && r.destination === manifest.homeChainId && r.kind === "ReceiptBatch",
@@ -218,11 +220,11 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   }
 
   // Solana settlement (verdicts as verified VAAs, refunds and payouts by the vault multisig): see buildSolanaSettlement.
-  const solanaSettlement = manifest.solana
+  const solanaSettlement = solana
     ? buildSolanaSettlement({
         manifest,
-        solana: manifest.solana,
-        rpcUrl: options.rpcUrls.get(manifest.solana.chainId),
+        solana,
+        rpcUrl: options.rpcUrls.get(solana.chainId),
         homeClient: client(manifest.homeChainId),
         guardian,
         stores: options.stores,
@@ -268,14 +270,14 @@ function payoutPublisher(
   client: (chainId: number) => PublicClient,
   senders: ReadonlyMap<number, EvmSender>,
 ): RegistryPayoutPublisher | undefined {
-  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const home = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
   const registry = home?.contracts.modelRegistry;
   const sender = senders.get(manifest.homeChainId);
   if (!home || !registry || !sender) return undefined;
   // A stage without any Payout route does not relay payouts: its settle jobs end at the release.
   if (!config.routes.some((route) => route.source === home.chainId && route.kind === "Payout")) return undefined;
   const escrows = new Map<number, { client: PublicClient; escrow: Address }>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     if (chain.contracts.escrow)
       escrows.set(chain.chainId, { client: client(chain.chainId), escrow: chain.contracts.escrow });
   }

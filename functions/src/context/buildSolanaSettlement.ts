@@ -1,5 +1,6 @@
 import { modelRegistryAbi } from "@slabridge/contracts";
-import type { Clock, DeploymentManifest, SolanaManifest } from "@slabridge/core";
+import type { Clock, DeploymentManifest, SolanaChainManifest } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
 import { SolanaSender, type SplitEntry } from "@slabridge/solana";
 import { type GuardianApiClient, GuardianSetCache } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
@@ -13,7 +14,7 @@ import { vaultScanCursorId } from "./watchSolanaVault.ts";
 /** Inputs of {@link buildSolanaSettlement}. */
 export interface BuildSolanaSettlementOptions {
   manifest: DeploymentManifest;
-  solana: SolanaManifest;
+  solana: SolanaChainManifest;
   /** The Solana RPC URL; without it there is a verdict source but no settlement target. */
   rpcUrl: string | undefined;
   homeClient: PublicClient;
@@ -36,7 +37,7 @@ export function buildSolanaSettlement(options: BuildSolanaSettlementOptions): {
   target: SolanaSettlementTarget | undefined;
 } {
   const { manifest, solana } = options;
-  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const home = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
   if (!home) throw new Error("the manifest has no home chain");
   const verdicts = new SolanaVerdictSource({
     cursors: options.stores.cursors,

@@ -1,4 +1,6 @@
 import { decodeMessage, type Job, type JobSource, jobIds } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import { formatVaaId } from "@slabridge/wormhole";
 import { type Address, type Hex, pad } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
@@ -29,9 +31,9 @@ export interface SolanaBoundMessage {
  * ```
  */
 export async function observeSolanaVerdict(world: RelayWorld, seen: SolanaBoundMessage): Promise<number> {
-  const solana = world.manifest.solana;
+  const solana = solanaChainsOf(world.manifest)[0];
   const verdicts = world.solanaVerdicts;
-  const home = world.manifest.evm.find((c) => c.chainId === world.manifest.homeChainId);
+  const home = evmChainsOf(world.manifest).find((c) => c.chainId === world.manifest.homeChainId);
   if (!solana || !verdicts || !home || seen.source.chainId !== home.chainId) return 0;
   let decoded: ReturnType<typeof decodeMessage>;
   try {

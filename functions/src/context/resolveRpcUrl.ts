@@ -1,4 +1,4 @@
-import { type ChainConfig, type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
+import type { ChainConfig, DeploymentManifest } from "@slabridge/core";
 import { linkedResource, linkedSecret, MissingLinkError } from "./linkedResource.ts";
 
 /**
@@ -11,10 +11,7 @@ export function resolveRpcUrl(chain: ChainConfig, manifest: DeploymentManifest, 
   const source = chain.rpcUrl;
   if ("url" in source) return source.url;
   if ("secret" in source) return linkedResource(source.secret, linkedSecret, env).value;
-  const url =
-    chain.chainId === SOLANA_CHAIN_ID
-      ? manifest.solana?.rpcUrl
-      : manifest.evm.find((evm) => evm.chainId === chain.chainId)?.rpcUrl;
+  const url = manifest.chains.find((candidate) => candidate.chainId === chain.chainId)?.rpcUrl;
   if (!url) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not in the deployment manifest");
   return url;
 }

@@ -17,6 +17,7 @@ const HOME_CHAIN = 31_338;
 
 function manifest(withSolana: boolean): DeploymentManifest {
   const chain = (name: string, chainId: number, home: boolean) => ({
+    family: "evm" as const,
     name,
     chainId,
     rpcUrl: "http://127.0.0.1:9",
@@ -46,23 +47,28 @@ function manifest(withSolana: boolean): DeploymentManifest {
     network: "devnet",
     createdAt: new Date(0).toISOString(),
     homeChainId: HOME_CHAIN,
-    evm: [chain("evm-a", PAYMENT_CHAIN, false), chain("evm-b", HOME_CHAIN, true)],
-    ...(withSolana
-      ? {
-          solana: {
-            chainId: SOLANA_CHAIN_ID,
-            rpcUrl: "http://127.0.0.1:8899",
-            wsUrl: "ws://127.0.0.1:8900",
-            mint: base58,
-            decimals: 6,
-            vault: base58,
-            multisig: base58,
-            threshold: 2,
-            operators: [anvil(6)],
-            wormholeEmitter: `0x${"11".repeat(32)}`,
-          },
-        }
-      : {}),
+    chains: [
+      chain("evm-a", PAYMENT_CHAIN, false),
+      chain("evm-b", HOME_CHAIN, true),
+      ...(withSolana
+        ? [
+            {
+              family: "solana" as const,
+              name: "solana",
+              chainId: SOLANA_CHAIN_ID,
+              rpcUrl: "http://127.0.0.1:8899",
+              wsUrl: "ws://127.0.0.1:8900",
+              mint: base58,
+              decimals: 6,
+              vault: base58,
+              multisig: base58,
+              threshold: 2,
+              operators: [anvil(6)],
+              wormholeEmitter: `0x${"11".repeat(32)}` as const,
+            },
+          ]
+        : []),
+    ],
     guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
     dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: { jobs: "devnet-Jobs" } },
     hosts: [],

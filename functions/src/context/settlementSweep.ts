@@ -1,5 +1,6 @@
 import type { Job, JobSource } from "@slabridge/core";
 import type { RelayEngine, SettlementState } from "@slabridge/relay";
+import { solanaChainsOf } from "@slabridge/solana";
 import type { RelayWorld } from "./buildRelayWorld.ts";
 import { solanaSettlementJobs } from "./observeSolanaVerdict.ts";
 import { escrowSettlementJobs } from "./watchEvmChain.ts";
@@ -136,6 +137,8 @@ function sweepJob(
   };
   const ref = { chainId, modelId, epoch, source };
   const jobs =
-    chainId === world.manifest.solana?.chainId ? solanaSettlementJobs(world, ref) : escrowSettlementJobs(world, ref);
+    chainId === solanaChainsOf(world.manifest)[0]?.chainId
+      ? solanaSettlementJobs(world, ref)
+      : escrowSettlementJobs(world, ref);
   return kind === "refund" ? jobs.refund : jobs.settle;
 }

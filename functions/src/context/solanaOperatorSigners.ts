@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { SolanaManifest } from "@slabridge/core";
+import type { SolanaChainManifest } from "@slabridge/core";
 import { Keypair } from "@solana/web3.js";
 
 /**
@@ -8,9 +8,9 @@ import { Keypair } from "@solana/web3.js";
  * (KMS in AWS is not wired yet): the caller then builds no Solana settlement. Keys never leave this function but as
  * signers.
  *
- * @example const operators = solanaOperatorSigners(manifest.solana); // [Keypair, Keypair] on the devnet
+ * @example const operators = solanaOperatorSigners(solanaChainsOf(manifest)[0]); // [Keypair, Keypair] on the devnet
  */
-export function solanaOperatorSigners(solana: SolanaManifest): Keypair[] | undefined {
+export function solanaOperatorSigners(solana: SolanaChainManifest): Keypair[] | undefined {
   const refs = solana.operators.slice(0, solana.threshold);
   if (refs.length < solana.threshold) return undefined;
   const keys: Keypair[] = [];

@@ -1,6 +1,7 @@
 import { PacketV1Codec } from "@layerzerolabs/lz-v2-utilities";
 import { type EvmChainManifest, type Job, type JobSource, jobIds } from "@slabridge/core";
-import { EvmLogWatcher } from "@slabridge/evm";
+import { EvmLogWatcher, evmChainsOf } from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import { type Address, type Hex, hexToNumber, parseAbiItem, slice } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
 import { createEpochReceiptJobs } from "./createEpochReceiptJobs.ts";
@@ -36,14 +37,14 @@ export interface WatchEvmResult {
  * becomes a refund job and a settle job (release, then payouts) for its (model, epoch). Job ids are deterministic, so a rescan or a duplicate run creates
  * nothing twice.
  *
- * @example const result = await watchEvmChain(world, manifest.evm[0]);
+ * @example const result = await watchEvmChain(world, evmChainsOf(manifest)[0]);
  */
 export async function watchEvmChain(world: RelayWorld, chain: EvmChainManifest): Promise<WatchEvmResult> {
   const client = world.clients.get(chain.chainId);
   if (!client) throw new Error(`no client for ${chain.name}`);
-  const eidToChain = new Map(world.manifest.evm.map((c) => [c.layerZero.eid, c.chainId]));
-  const solanaChainId = world.manifest.solana?.chainId;
-  const whToChain = new Map(world.manifest.evm.map((c) => [c.wormhole.chainId, c.chainId]));
+  const eidToChain = new Map(evmChainsOf(world.manifest).map((c) => [c.layerZero.eid, c.chainId]));
+  const solanaChainId = solanaChainsOf(world.manifest)[0]?.chainId;
+  const whToChain = new Map(evmChainsOf(world.manifest).map((c) => [c.wormhole.chainId, c.chainId]));
   const ours = {
     layerzero: chain.contracts.layerZeroMessenger.toLowerCase(),
     wormhole: chain.contracts.wormholeMessenger.toLowerCase(),

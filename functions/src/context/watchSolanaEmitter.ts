@@ -1,4 +1,6 @@
 import { type Job, jobIds } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
+import { solanaChainsOf } from "@slabridge/solana";
 import { splitVaa, VaaNotYetAvailableError } from "@slabridge/wormhole";
 import { bytesToHex, type Hex, hexToNumber, slice } from "viem";
 import type { RelayWorld } from "./buildRelayWorld.ts";
@@ -23,11 +25,11 @@ const SOLANA_WORMHOLE_CHAIN = 1;
  * @example const { messages } = await watchSolanaEmitter(world);
  */
 export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): Promise<WatchSolanaEmitterResult> {
-  const solana = world.manifest.solana;
+  const solana = solanaChainsOf(world.manifest)[0];
   if (!solana) return { messages: 0, nextSequence: 0n };
   const emitter = solana.wormholeEmitter.slice(2).toLowerCase();
   const cursorId = `solana:emitter:${emitter}`;
-  const served = new Set(world.manifest.evm.map((chain) => chain.chainId));
+  const served = new Set(evmChainsOf(world.manifest).map((chain) => chain.chainId));
   const cursor = await world.stores.cursors.get(cursorId);
   let sequence = cursor?.block ?? 0n;
   let version = cursor?.version;

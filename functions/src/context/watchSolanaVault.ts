@@ -1,5 +1,5 @@
 import type { Clock, CursorStore, DeploymentManifest, PaymentStore } from "@slabridge/core";
-import { SolanaVaultWatcher } from "@slabridge/solana";
+import { SolanaVaultWatcher, solanaChainsOf } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
 
 /** What one Solana watch pass found. */
@@ -13,7 +13,7 @@ export interface WatchSolanaResult {
  * Cursor where each vault pass records when it started (block = unix ms): every payment finalized before then is
  * in the PaymentStore, which is what the Solana receipt source waits for before it calls an epoch over.
  *
- * @example vaultScanCursorId(manifest.solana.vault) // "solana:vault-scan:<vault>"
+ * @example vaultScanCursorId(solanaChainsOf(manifest)[0].vault) // "solana:vault-scan:<vault>"
  */
 export function vaultScanCursorId(vault: string): string {
   return `solana:vault-scan:${vault}`;
@@ -34,7 +34,7 @@ export async function watchSolanaVault(options: {
   cursors: CursorStore;
   clock: Clock;
 }): Promise<WatchSolanaResult> {
-  const solana = options.manifest.solana;
+  const solana = solanaChainsOf(options.manifest)[0];
   if (!solana) return { payments: 0, outflows: 0, skipped: 0 };
   const models = new Map(options.manifest.models.map((m) => [BigInt(m.modelId), m]));
   const watcher = new SolanaVaultWatcher({

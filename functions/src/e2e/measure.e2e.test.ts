@@ -11,7 +11,7 @@ import {
   SOLANA_CHAIN_ID,
   type StageConfig,
 } from "@slabridge/core";
-import { type Devnet, demoSlaTerms, startDevnet } from "@slabridge/devnet";
+import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
@@ -74,9 +74,10 @@ beforeAll(async () => {
     runtime.addFunction(vantage.functionName, probe, { timeoutSeconds: 10 });
   }
   await runtime.start();
-  const rpcUrls = new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl]));
+  const rpcUrls = new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl]));
   // Solana too: the verdicts published to Solana become Solana settlement jobs, which need the vault's target.
-  if (devnet.manifest.solana) rpcUrls.set(devnet.manifest.solana.chainId, devnet.manifest.solana.rpcUrl);
+  const { solana } = devnetChainsOf(devnet.manifest);
+  if (solana) rpcUrls.set(solana.chainId, solana.rpcUrl);
   measure = buildMeasureWorld({
     manifest: devnet.manifest,
     config,
@@ -93,7 +94,7 @@ beforeAll(async () => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
   });
-  const [a, b] = devnet.manifest.evm;
+  const [a, b] = devnetChainsOf(devnet.manifest).evm;
   if (!a?.contracts.escrow || b?.chainId !== devnet.manifest.homeChainId) throw new Error("devnet shape");
   paymentChain = a;
   home = b;
@@ -117,7 +118,8 @@ async function drive(rounds: number): Promise<void> {
   const retry = createRetryHandler(async () => relay);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relayHandler, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const chain of devnet.manifest.evm) await publicClient(chain.chainId).request({ method: "evm_mine" as never });
+    for (const chain of devnetChainsOf(devnet.manifest).evm)
+      await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     await watch();
     while ((await consumer.pollOnce()) > 0) {}
     await sleep(120);

@@ -10,7 +10,7 @@ import {
   type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import {
   buildSubmitReportTx,
   readStablecoinLedger,
@@ -47,7 +47,7 @@ function world(): RelayWorld {
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
-      chains: devnet.manifest.evm.map((chain) => ({
+      chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
         chainId: chain.chainId,
         name: chain.name,
         family: "evm",
@@ -68,7 +68,7 @@ function world(): RelayWorld {
       watch: { pollIntervalSeconds: 1 },
     }),
     stores,
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -90,8 +90,8 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 8, dlq: "relay-dlq" });
-  const found = devnet.manifest.evm.find((chain) => chain.chainId === devnet.manifest.homeChainId);
-  if (!found?.contracts.escrow || !devnet.manifest.evm.every((chain) => chain.contracts.escrow)) {
+  const found = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet.manifest.homeChainId);
+  if (!found?.contracts.escrow || !devnetChainsOf(devnet.manifest).evm.every((chain) => chain.contracts.escrow)) {
     throw new Error("devnet shape: an escrow on every EVM chain");
   }
   home = found;
@@ -104,7 +104,7 @@ afterAll(async () => {
 });
 
 const chainOf = (chainId: number) => {
-  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
   if (!chain) throw new Error(`no chain ${chainId}`);
   return chain;
 };
@@ -252,7 +252,7 @@ async function drive(w: RelayWorld, rounds: number): Promise<void> {
   const retry = createRetryHandler(async () => w);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const chain of devnet.manifest.evm) {
+    for (const chain of devnetChainsOf(devnet.manifest).evm) {
       await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     }
     await watch();
@@ -316,11 +316,11 @@ const vaultNonces = () =>
   Promise.all([...nettingVaults()].map(([chainId, address]) => publicClient(chainId).getTransactionCount({ address })));
 
 async function conservation() {
-  const solana = devnet.manifest.solana;
+  const solana = devnetChainsOf(devnet.manifest).solana;
   if (!solana) throw new Error("the devnet has Solana");
   const vaults = nettingVaults();
   const ledger = await readStablecoinLedger(
-    devnet.manifest.evm.map((c) => ({
+    devnetChainsOf(devnet.manifest).evm.map((c) => ({
       chainId: c.chainId,
       client: publicClient(c.chainId),
       token: c.stablecoin.address as Address,

@@ -10,7 +10,7 @@ import {
   type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { type Devnet, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, startDevnet, submitTransaction } from "@slabridge/devnet";
 import {
   buildSubmitReportTx,
   EvmNettingVault,
@@ -77,7 +77,7 @@ function deployer(): Address {
 }
 
 function chainOf(chainId: number): EvmChainManifest {
-  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
   if (!chain) throw new Error(`no chain ${chainId}`);
   return chain;
 }
@@ -147,7 +147,7 @@ function world() {
 }
 
 async function conservation() {
-  const { solana } = devnet.manifest;
+  const { solana } = devnetChainsOf(devnet.manifest);
   if (!solana) throw new Error("the devnet has Solana");
   const connection = new Connection(solana.rpcUrl, "confirmed");
   const ledger = await readStablecoinLedger(

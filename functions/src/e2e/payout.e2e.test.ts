@@ -15,7 +15,7 @@ import {
   pickRefundBps,
   type SlaReport,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores, MemoryJobStore } from "@slabridge/store";
@@ -41,7 +41,7 @@ function world(jobs: JobStore = stores.jobs): RelayWorld {
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
-      chains: devnet.manifest.evm.map((chain) => ({
+      chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
         chainId: chain.chainId,
         name: chain.name,
         family: "evm",
@@ -62,7 +62,7 @@ function world(jobs: JobStore = stores.jobs): RelayWorld {
       watch: { pollIntervalSeconds: 1 },
     }),
     stores: { ...stores, jobs },
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -84,8 +84,8 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 8, dlq: "relay-dlq" });
-  const found = devnet.manifest.evm.find((chain) => chain.chainId === devnet.manifest.homeChainId);
-  if (!found?.contracts.escrow || !devnet.manifest.evm.every((chain) => chain.contracts.escrow)) {
+  const found = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet.manifest.homeChainId);
+  if (!found?.contracts.escrow || !devnetChainsOf(devnet.manifest).evm.every((chain) => chain.contracts.escrow)) {
     throw new Error("devnet shape: an escrow on every EVM chain");
   }
   home = found;
@@ -98,7 +98,7 @@ afterAll(async () => {
 });
 
 const chainOf = (chainId: number) => {
-  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
   if (!chain) throw new Error(`no chain ${chainId}`);
   return chain;
 };
@@ -252,7 +252,7 @@ async function drive(w: RelayWorld, rounds: number): Promise<void> {
   const retry = createRetryHandler(async () => w);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const chain of devnet.manifest.evm) {
+    for (const chain of devnetChainsOf(devnet.manifest).evm) {
       await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     }
     await watch();

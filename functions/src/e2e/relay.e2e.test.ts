@@ -1,6 +1,6 @@
 import { escrowAbi, revenueLedgerAbi } from "@slabridge/contracts";
 import { type Job, parseStageConfig, type StageConfig } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { createLambdaContext, LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
 import type { Context, SQSEvent } from "aws-lambda";
@@ -19,7 +19,7 @@ let stores: ReturnType<typeof createStores>;
 function stageConfig(transport: "layerzero" | "wormhole"): StageConfig {
   return parseStageConfig({
     stage: "devnet",
-    chains: devnet.manifest.evm.map((chain) => ({
+    chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
       chainId: chain.chainId,
       name: chain.name,
       family: "evm",
@@ -41,7 +41,7 @@ function world(transport: "layerzero" | "wormhole"): RelayWorld {
     manifest: devnet.manifest,
     config: stageConfig(transport),
     stores,
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -71,7 +71,7 @@ afterAll(async () => {
 
 /** A buyer pays `n` requests of `modelId` on evm-a; returns the epoch it paid in. */
 async function pay(modelId: bigint, requests: bigint, buyerIndex = 0): Promise<bigint> {
-  const a = devnet.manifest.evm[0];
+  const a = devnetChainsOf(devnet.manifest).evm[0];
   const ref = devnet.manifest.keys.demoBuyers[buyerIndex];
   if (!a?.contracts.escrow || ref?.kind !== "anvil-dev-account") throw new Error("devnet shape");
   const clients = devnet.evm.clients(a.chainId);
@@ -105,7 +105,7 @@ async function endEpochOnPaymentChain(): Promise<void> {
 }
 
 async function revenue(modelId: bigint, epoch: bigint) {
-  const b = devnet.manifest.evm[1];
+  const b = devnetChainsOf(devnet.manifest).evm[1];
   if (!b?.contracts.revenueLedger) throw new Error("no ledger");
   return devnet.evm.clients(b.chainId).publicClient.readContract({
     address: b.contracts.revenueLedger as Address,
@@ -135,7 +135,7 @@ async function settle(w: RelayWorld, rounds = 8): Promise<void> {
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
     // Local anvils mine only on transactions; real chains keep producing blocks, which confirmations rely on.
-    for (const chain of devnet.manifest.evm) {
+    for (const chain of devnetChainsOf(devnet.manifest).evm) {
       await devnet.evm.clients(chain.chainId).publicClient.request({ method: "evm_mine" as never });
     }
     await watch();

@@ -9,7 +9,7 @@ import {
   pickRefundBps,
   type SlaReport,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores, MemoryJobStore } from "@slabridge/store";
@@ -33,7 +33,7 @@ function world(jobs?: JobStore): RelayWorld {
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
-      chains: devnet.manifest.evm.map((chain) => ({
+      chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
         chainId: chain.chainId,
         name: chain.name,
         family: "evm",
@@ -51,7 +51,7 @@ function world(jobs?: JobStore): RelayWorld {
       watch: { pollIntervalSeconds: 1 },
     }),
     stores: jobs ? { ...stores, jobs } : stores,
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -73,7 +73,7 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 5, dlq: "relay-dlq" });
-  const [a, b] = devnet.manifest.evm;
+  const [a, b] = devnetChainsOf(devnet.manifest).evm;
   if (!a?.contracts.escrow || b?.chainId !== devnet.manifest.homeChainId) throw new Error("devnet shape");
   paymentChain = a;
   home = b;
@@ -218,7 +218,7 @@ async function drive(w: RelayWorld, rounds = 6): Promise<void> {
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
     // Local anvils mine only on transactions; real chains keep producing blocks, which confirmations rely on.
-    for (const chain of devnet.manifest.evm) {
+    for (const chain of devnetChainsOf(devnet.manifest).evm) {
       await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     }
     await watch();

@@ -8,7 +8,7 @@ import {
   pickRefundBps,
   type SlaReport,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores, MemoryCursorStore, MemoryJobStore } from "@slabridge/store";
@@ -38,7 +38,7 @@ function world(overrides: { stores?: Partial<RelayStores>; clock?: Clock } = {})
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
-      chains: devnet.manifest.evm.map((chain) => ({
+      chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
         chainId: chain.chainId,
         name: chain.name,
         family: "evm",
@@ -55,7 +55,7 @@ function world(overrides: { stores?: Partial<RelayStores>; clock?: Clock } = {})
       watch: { pollIntervalSeconds: 1 },
     }),
     stores: { ...stores, ...overrides.stores },
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -78,7 +78,7 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 5, dlq: "relay-dlq" });
-  const [a, b] = devnet.manifest.evm;
+  const [a, b] = devnetChainsOf(devnet.manifest).evm;
   if (!a?.contracts.escrow || b?.chainId !== devnet.manifest.homeChainId) throw new Error("devnet shape");
   paymentChain = a;
   home = b;
@@ -248,7 +248,7 @@ describe("settlement sweeps on the devnet", () => {
     // the payment chain's escrow, but none of its jobs reach the real store, and nobody watches the escrow.
     const lost = world({ stores: { jobs: new MemoryJobStore(), cursors: new MemoryCursorStore() } });
     for (let round = 0; round < 6 && (await epochRecord(epoch)).status === 0; round++) {
-      for (const chain of devnet.manifest.evm) {
+      for (const chain of devnetChainsOf(devnet.manifest).evm) {
         await publicClient(chain.chainId).request({ method: "evm_mine" as never });
       }
       await watchEvmChain(lost, home);

@@ -8,7 +8,7 @@ import {
   paymentsProof,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { createMemoInstruction, type Devnet, startDevnet } from "@slabridge/devnet";
+import { createMemoInstruction, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
@@ -36,14 +36,14 @@ let stores: ReturnType<typeof createStores>;
 
 /** A world on the devnet: `"devnet"` publishes through the devnet guardian, `"none"` has no publisher (AWS today). */
 function world(publisher: SolanaReceiptPublisher | "devnet" | "none" = "devnet", enqueue = true): RelayWorld {
-  const solana = devnet.manifest.solana;
+  const solana = devnetChainsOf(devnet.manifest).solana;
   if (!solana) throw new Error("no solana");
   return buildRelayWorld({
     manifest: devnet.manifest,
     config: parseStageConfig({
       stage: "devnet",
       chains: [
-        ...devnet.manifest.evm.map((chain) => ({
+        ...devnetChainsOf(devnet.manifest).evm.map((chain) => ({
           chainId: chain.chainId,
           name: chain.name,
           family: "evm" as const,
@@ -58,7 +58,7 @@ function world(publisher: SolanaReceiptPublisher | "devnet" | "none" = "devnet",
       watch: { pollIntervalSeconds: 1 },
     }),
     stores,
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       if (enqueue) runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -122,7 +122,7 @@ function solanaBuyer(index: number): Keypair {
 
 /** A buyer pays `amount` for `modelId` into the vault with a slabridge payment memo; returns the payment's id and time. */
 async function pay(buyer: Keypair, modelId: bigint, amount: bigint) {
-  const solana = devnet.manifest.solana;
+  const solana = devnetChainsOf(devnet.manifest).solana;
   if (!solana) throw new Error("no solana");
   const connection = new Connection(solana.rpcUrl, { commitment: "confirmed", wsEndpoint: solana.wsUrl });
   const { value: accounts } = await connection.getTokenAccountsByOwner(buyer.publicKey, {
@@ -147,7 +147,7 @@ async function pay(buyer: Keypair, modelId: bigint, amount: bigint) {
 }
 
 async function revenue(modelId: bigint, epoch: bigint) {
-  const home = devnet.manifest.evm.find((c) => c.chainId === HOME);
+  const home = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === HOME);
   if (!home?.contracts.revenueLedger) throw new Error("no ledger");
   return devnet.evm.clients(HOME).publicClient.readContract({
     address: home.contracts.revenueLedger as Address,
@@ -161,7 +161,7 @@ async function revenue(modelId: bigint, epoch: bigint) {
 async function settle(w: RelayWorld, done: () => Promise<boolean>, rounds = 10): Promise<void> {
   const watch = createWatchSolanaHandler(
     async () => w,
-    () => devnet.manifest.solana?.rpcUrl ?? "",
+    () => devnetChainsOf(devnet.manifest).solana?.rpcUrl ?? "",
   );
   const relay = createRelayHandler(async () => w);
   const retry = createRetryHandler(async () => w);
@@ -228,7 +228,8 @@ describe("Solana payments reach the home ledger as receipt batches over Wormhole
     if (!leaf) throw new Error("payment not found");
     const verify = (amount: bigint) =>
       devnet.evm.clients(HOME).publicClient.readContract({
-        address: devnet.manifest.evm.find((c) => c.chainId === HOME)?.contracts.revenueLedger as Address,
+        address: devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === HOME)?.contracts
+          .revenueLedger as Address,
         abi: revenueLedgerAbi,
         functionName: "verifyPayment",
         args: [
@@ -247,7 +248,7 @@ describe("Solana payments reach the home ledger as receipt batches over Wormhole
   }, 120_000);
 
   it("survives a crash between publish and record: the re-published batch is refused on chain and dead-letters once", async () => {
-    const solana = devnet.manifest.solana;
+    const solana = devnetChainsOf(devnet.manifest).solana;
     if (!solana) throw new Error("no solana");
     const real = guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter);
     let crashed: { modelId: bigint; epoch: bigint } | undefined;

@@ -11,7 +11,7 @@ import {
   type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { createMemoInstruction, type Devnet, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { createMemoInstruction, type Devnet, devnetChainsOf, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { RelayEngine } from "@slabridge/relay";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
@@ -53,8 +53,9 @@ let home: EvmChainManifest;
 let connection: Connection;
 
 const solanaOf = (d: Devnet) => {
-  if (!d.manifest.solana) throw new Error("devnet without Solana");
-  return d.manifest.solana;
+  const { solana } = devnetChainsOf(d.manifest);
+  if (!solana) throw new Error("devnet without Solana");
+  return solana;
 };
 
 function world(jobs?: JobStore): RelayWorld {
@@ -64,7 +65,7 @@ function world(jobs?: JobStore): RelayWorld {
     config: parseStageConfig({
       stage: "devnet",
       chains: [
-        ...devnet.manifest.evm.map((chain) => ({
+        ...devnetChainsOf(devnet.manifest).evm.map((chain) => ({
           chainId: chain.chainId,
           name: chain.name,
           family: "evm" as const,
@@ -81,7 +82,7 @@ function world(jobs?: JobStore): RelayWorld {
     }),
     stores: jobs ? { ...stores, jobs } : stores,
     rpcUrls: new Map([
-      ...devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl] as const),
+      ...devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl] as const),
       [solana.chainId, solana.rpcUrl] as const,
     ]),
     enqueue: async (jobId) => {
@@ -105,7 +106,7 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 5, dlq: "relay-dlq" });
-  const found = devnet.manifest.evm.find((c) => c.chainId === devnet.manifest.homeChainId);
+  const found = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === devnet.manifest.homeChainId);
   if (!found) throw new Error("devnet shape");
   home = found;
   const solana = solanaOf(devnet);
@@ -261,7 +262,8 @@ async function drive(w: RelayWorld, rounds = 4): Promise<void> {
   const retry = createRetryHandler(async () => w);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const chain of devnet.manifest.evm) await publicClient(chain.chainId).request({ method: "evm_mine" as never });
+    for (const chain of devnetChainsOf(devnet.manifest).evm)
+      await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     await watch();
     await vaultPass(w);
     while ((await consumer.pollOnce()) > 0) {}

@@ -15,7 +15,7 @@ import {
   type SlaReport,
   type StageConfig,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi, startDevnet, submitTransaction } from "@slabridge/devnet";
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import type { SolanaSettlementReader } from "@slabridge/solana";
@@ -48,7 +48,7 @@ function world(): RelayWorld {
     manifest: devnet.manifest,
     config,
     stores,
-    rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
@@ -69,7 +69,7 @@ beforeAll(async () => {
   });
   config = parseStageConfig({
     stage: "devnet",
-    chains: devnet.manifest.evm.map((chain) => ({
+    chains: devnetChainsOf(devnet.manifest).evm.map((chain) => ({
       chainId: chain.chainId,
       name: chain.name,
       family: "evm",
@@ -89,7 +89,7 @@ beforeAll(async () => {
   runtime = new LocalRuntime();
   runtime.addQueue("relay-dlq");
   runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 5, dlq: "relay-dlq" });
-  const [a, b] = devnet.manifest.evm;
+  const [a, b] = devnetChainsOf(devnet.manifest).evm;
   if (!a?.contracts.escrow || b?.chainId !== devnet.manifest.homeChainId) throw new Error("devnet shape");
   paymentChain = a;
   home = b;
@@ -105,7 +105,7 @@ beforeAll(async () => {
       manifest: devnet.manifest,
       config,
       stores: { jobs: stores.jobs, payments: stores.payments },
-      rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
       solanaSettlement,
     }),
   });
@@ -303,7 +303,8 @@ async function drive(w: RelayWorld, rounds: number): Promise<void> {
   const retry = createRetryHandler(async () => w);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });
   for (let round = 0; round < rounds; round++) {
-    for (const chain of devnet.manifest.evm) await publicClient(chain.chainId).request({ method: "evm_mine" as never });
+    for (const chain of devnetChainsOf(devnet.manifest).evm)
+      await publicClient(chain.chainId).request({ method: "evm_mine" as never });
     await watch();
     while ((await consumer.pollOnce()) > 0) {}
     await new Promise((resolve) => setTimeout(resolve, 120));
@@ -488,7 +489,7 @@ describe("status API on the devnet", () => {
     expect(dead.body.jobs).toEqual([]);
     // No RPC URL anywhere in what the API says.
     const everything = JSON.stringify([body, models.body, (await get("/health")).body]);
-    for (const chain of devnet.manifest.evm) expect(everything).not.toContain(chain.rpcUrl);
+    for (const chain of devnetChainsOf(devnet.manifest).evm) expect(everything).not.toContain(chain.rpcUrl);
   }, 180_000);
 
   it("names a verdict delivered over Wormhole by its VAA id and the delivery job's destination transaction", async () => {

@@ -1,7 +1,13 @@
 import { readFileSync } from "node:fs";
 import { escrowAbi } from "@slabridge/contracts";
 import { type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { createMemoInstruction, type Devnet, devnetStablecoinAbi, submitTransaction } from "@slabridge/devnet";
+import {
+  createMemoInstruction,
+  type Devnet,
+  devnetChainsOf,
+  devnetStablecoinAbi,
+  submitTransaction,
+} from "@slabridge/devnet";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import {
   Connection,
@@ -44,7 +50,7 @@ export class DemoTraffic {
 
   constructor(devnet: Devnet) {
     this.#devnet = devnet;
-    const solana = devnet.manifest.solana;
+    const solana = devnetChainsOf(devnet.manifest).solana;
     this.#solana = solana
       ? new Connection(solana.rpcUrl, { commitment: "confirmed", wsEndpoint: solana.wsUrl })
       : undefined;
@@ -53,8 +59,10 @@ export class DemoTraffic {
   /** Chains buyers can pay on: every EVM chain with an escrow, then Solana. */
   paymentChains(): number[] {
     const manifest = this.#devnet.manifest;
-    const evm = manifest.evm.filter((chain) => chain.contracts.escrow).map((chain) => chain.chainId);
-    return manifest.solana ? [...evm, SOLANA_CHAIN_ID] : evm;
+    const evm = devnetChainsOf(manifest)
+      .evm.filter((chain) => chain.contracts.escrow)
+      .map((chain) => chain.chainId);
+    return devnetChainsOf(manifest).solana ? [...evm, SOLANA_CHAIN_ID] : evm;
   }
 
   /** EVM buyers (anvil dev accounts). */
@@ -134,7 +142,7 @@ export class DemoTraffic {
 
   /** An SPL transfer into the vault with the payment memo, in one transaction, as a Solana wallet would send it. */
   async paySolana(buyerIndex: number, modelId: bigint, requests: bigint): Promise<DemoPayment> {
-    const solana = this.#devnet.manifest.solana;
+    const solana = devnetChainsOf(this.#devnet.manifest).solana;
     const connection = this.#solana;
     if (!solana || !connection) throw new Error("the devnet has no Solana");
     const buyers = this.solanaBuyers();
@@ -169,7 +177,7 @@ export class DemoTraffic {
 
   /** The stablecoin balance of a Solana owner (sum of its token accounts of the devnet mint). */
   async solanaTokenBalance(owner: PublicKey): Promise<bigint> {
-    const solana = this.#devnet.manifest.solana;
+    const solana = devnetChainsOf(this.#devnet.manifest).solana;
     const connection = this.#solana;
     if (!solana || !connection) throw new Error("the devnet has no Solana");
     const { value: accounts } = await connection.getTokenAccountsByOwner(owner, { mint: new PublicKey(solana.mint) });
@@ -204,7 +212,7 @@ export class DemoTraffic {
 }
 
 function evmChain(manifest: DeploymentManifest, chainId: number) {
-  const chain = manifest.evm.find((c) => c.chainId === chainId);
+  const chain = devnetChainsOf(manifest).evm.find((c) => c.chainId === chainId);
   if (!chain?.contracts.escrow) throw new Error(`chain ${chainId} has no escrow in the manifest`);
   return chain;
 }

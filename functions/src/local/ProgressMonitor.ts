@@ -1,5 +1,6 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
 import type { DeploymentManifest, Job, JobStore } from "@slabridge/core";
+import { devnetChainsOf } from "@slabridge/devnet";
 import type { Abi, Address, PublicClient } from "viem";
 
 /** One line of live progress: what happened, where, and when (ms since the main job started). */
@@ -79,10 +80,11 @@ export class ProgressMonitor {
     this.#jobs = options.jobs;
     this.#emit = options.emit;
     this.#startedAt = options.startedAt;
-    this.#chainNames = new Map(manifest.evm.map((chain) => [chain.chainId, chain.name]));
-    if (manifest.solana) this.#chainNames.set(manifest.solana.chainId, "solana");
+    this.#chainNames = new Map(devnetChainsOf(manifest).evm.map((chain) => [chain.chainId, chain.name]));
+    const { solana } = devnetChainsOf(manifest);
+    if (solana) this.#chainNames.set(solana.chainId, "solana");
     this.#contracts = [];
-    for (const chain of manifest.evm) {
+    for (const chain of devnetChainsOf(manifest).evm) {
       const base = { chainId: chain.chainId, chainName: chain.name };
       if (chain.contracts.escrow) {
         this.#contracts.push({

@@ -1,5 +1,5 @@
 import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
@@ -114,7 +114,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         manifest: devnet.manifest,
         config,
         stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
-        rpcUrls: new Map(devnet.manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+        rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
       }),
       port: options.statusPort ?? 0,
     });

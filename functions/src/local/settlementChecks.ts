@@ -1,6 +1,7 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
 import type { CursorStore } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
+import { devnetChainsOf } from "@slabridge/devnet";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import type { Address, PublicClient } from "viem";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
@@ -36,7 +37,7 @@ const ALL_BPS = 10_000;
  */
 export async function settlementChecks(input: SettlementCheckInput): Promise<SettlementCheck[]> {
   const { manifest } = input.devnet;
-  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = input.clients.get(manifest.homeChainId);
   if (!home?.contracts.slaOracle || !home.contracts.revenueLedger || !homeClient) throw new Error("no home chain");
   const checks: SettlementCheck[] = [];
@@ -61,7 +62,7 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
       args: [modelId, epoch],
     });
     checks.push({ what: `${where}: verdict recorded`, done: hasVerdict });
-    for (const chain of manifest.evm) {
+    for (const chain of devnetChainsOf(manifest).evm) {
       const escrow = chain.contracts.escrow;
       const client = input.clients.get(chain.chainId);
       if (!escrow || !client || !paidOn.has(chain.chainId)) continue;

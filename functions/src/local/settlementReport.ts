@@ -8,7 +8,7 @@ import {
   type SettlementPayee,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
 import { readStablecoinLedger } from "@slabridge/evm";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import { Connection, PublicKey } from "@solana/web3.js";
@@ -120,7 +120,7 @@ export async function accountBook(
     }
   }
   const { manifest } = devnet;
-  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = clients.get(manifest.homeChainId);
   if (!home?.contracts.modelRegistry || !homeClient) throw new Error("no home registry");
   const roleNames = ["creator", "data contributor", "validator", "host", "protocol fee", "parent creator"];
@@ -169,7 +169,7 @@ async function balanceOf(
   account: Hex,
 ): Promise<bigint> {
   if (chainId === SOLANA_CHAIN_ID) {
-    const solana = devnet.manifest.solana;
+    const solana = devnetChainsOf(devnet.manifest).solana;
     const key32 = new PublicKey(hexToBytes(account));
     // The vault is a token account itself; every other Solana account is an owner of token accounts.
     if (solana && key32.toBase58() === solana.vault) {
@@ -178,7 +178,7 @@ async function balanceOf(
     }
     return traffic.solanaTokenBalance(key32);
   }
-  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
   const client = clients.get(chainId);
   if (!chain || !client) throw new Error(`no chain ${chainId}`);
   return client.readContract({
@@ -200,9 +200,9 @@ async function balanceOf(
  */
 export async function collectSettlementReport(input: SettlementReportInput): Promise<SettlementReport> {
   const { manifest } = input.devnet;
-  const chainNames = new Map(manifest.evm.map((chain) => [chain.chainId, chain.name]));
-  if (manifest.solana) chainNames.set(SOLANA_CHAIN_ID, "solana");
-  const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const chainNames = new Map(devnetChainsOf(manifest).evm.map((chain) => [chain.chainId, chain.name]));
+  if (devnetChainsOf(manifest).solana) chainNames.set(SOLANA_CHAIN_ID, "solana");
+  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = input.clients.get(manifest.homeChainId);
   if (!home?.contracts.slaOracle || !home.contracts.modelRegistry || !homeClient) throw new Error("no home chain");
   const verdictLogs = await homeClient.getContractEvents({
@@ -231,7 +231,7 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     const row: EpochRow = { modelId, host: model?.hostName ?? "?", epoch, chains: new Map() };
     if (verdict) row.verdict = verdict;
     const released = new Map<number, bigint>();
-    for (const chain of manifest.evm) {
+    for (const chain of devnetChainsOf(manifest).evm) {
       const client = input.clients.get(chain.chainId);
       if (!chain.contracts.escrow || !client) continue;
       const record = await client.readContract({
@@ -245,7 +245,7 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
         released.set(chain.chainId, record.paid - record.refunded);
       }
     }
-    if (manifest.solana) {
+    if (devnetChainsOf(manifest).solana) {
       const paid = input.traffic.payments
         .filter((p) => p.chainId === SOLANA_CHAIN_ID && p.modelId === modelId && p.epoch === epoch)
         .reduce((sum, p) => sum + p.amount, 0n);
@@ -339,7 +339,8 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
 
   const accounts: AccountProof[] = [];
   for (const [k, entry] of input.accounts) {
-    if (entry.chainId === SOLANA_CHAIN_ID && manifest.solana && entry.roles.has("netting vault")) continue;
+    if (entry.chainId === SOLANA_CHAIN_ID && devnetChainsOf(manifest).solana && entry.roles.has("netting vault"))
+      continue;
     const now = await balanceOf(input.devnet, input.clients, input.traffic, entry.chainId, entry.account);
     const actual = now - (input.before.get(k) ?? 0n);
     const want = expected.get(k) ?? 0n;
@@ -353,13 +354,13 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
 
 async function readLedger(input: SettlementReportInput) {
   const { manifest } = input.devnet;
-  const chains = manifest.evm.flatMap((chain) => {
+  const chains = devnetChainsOf(manifest).evm.flatMap((chain) => {
     const client = input.clients.get(chain.chainId);
     return client
       ? [{ chainId: chain.chainId, client, token: chain.stablecoin.address as Address, eid: chain.layerZero.eid }]
       : [];
   });
-  const solana = manifest.solana;
+  const solana = devnetChainsOf(manifest).solana;
   const solanaSupply = solana
     ? await readSolanaStablecoinSupply(
         new Connection(solana.rpcUrl, "confirmed"),

@@ -1,5 +1,6 @@
 import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
+import { devnetChainsOf } from "@slabridge/devnet";
 import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
@@ -70,6 +71,7 @@ export const localNames = {
 export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot> {
   const { devnet, config } = options;
   const { manifest } = devnet;
+  const { solana } = devnetChainsOf(manifest);
   const periodMs = options.watchPeriodMs ?? config.watch.pollIntervalSeconds * 1_000;
   const stores = createStores({
     endpoint: manifest.dynamo.endpoint ?? "",
@@ -90,9 +92,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     enqueue: async (jobId) => {
       runtime.queue(localNames.relayQueue).send(JSON.stringify({ jobId }));
     },
-    ...(manifest.solana
-      ? { solanaPublisher: guardianReceiptPublisher(devnet.guardian, manifest.solana.wormholeEmitter) }
-      : {}),
+    ...(solana ? { solanaPublisher: guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter) } : {}),
   });
   const getWorld = async () => world;
 
@@ -131,7 +131,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   );
   runtime.addSchedule(localNames.net, 3 * periodMs, localNames.net, scheduled);
   const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
-  if (manifest.solana && solanaChain) {
+  if (solana && solanaChain) {
     const rpcUrl = resolveRpcUrl(solanaChain, manifest);
     runtime.addFunction(
       localNames.watchSolana,
@@ -172,9 +172,9 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   }
 
   // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
-  const feePayer = manifest.solana ? solanaOperatorSigners(manifest.solana)?.[0] : undefined;
-  if (manifest.solana && feePayer) {
-    const connection = new Connection(manifest.solana.rpcUrl, "confirmed");
+  const feePayer = solana ? solanaOperatorSigners(solana)?.[0] : undefined;
+  if (solana && feePayer) {
+    const connection = new Connection(solana.rpcUrl, "confirmed");
     await connection.confirmTransaction(await connection.requestAirdrop(feePayer.publicKey, 10 * LAMPORTS_PER_SOL));
   }
 
@@ -189,7 +189,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     });
   }
   const blocks = setInterval(() => {
-    for (const chain of manifest.evm) {
+    for (const chain of devnetChainsOf(manifest).evm) {
       devnet.evm
         .clients(chain.chainId)
         .publicClient.request({ method: "evm_mine" as never })

@@ -40,17 +40,22 @@ export {
   verdictSchema,
 } from "./codec/messageSchemas.ts";
 export {
+  type ChainFamilyName,
+  type ChainManifest,
+  chainManifestSchema,
   type DeploymentManifest,
   deploymentManifestSchema,
   type EvmChainManifest,
   evmChainManifestSchema,
   type KeyReference,
   keyReferenceSchema,
-  type SolanaManifest,
-  solanaManifestSchema,
+  type SolanaChainManifest,
+  solanaChainManifestSchema,
 } from "./config/deploymentManifest.ts";
+export { homeChainOf } from "./config/homeChainOf.ts";
 export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
 export { InvalidStageConfigError, parseStageConfig } from "./config/parseStageConfig.ts";
+export { paymentChainsOf } from "./config/paymentChainsOf.ts";
 export {
   type ChainConfig,
   chainConfigSchema,

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseDeploymentManifest } from "@slabridge/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { devnetChainsOf } from "./devnetChainsOf.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const cli = path.join(repoRoot, "packages/devnet/src/cli.ts");
@@ -39,7 +40,7 @@ function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exi
 /** Pids of processes whose command line mentions one of the manifest's anvil ports. */
 function anvilPids(dir: string): number[] {
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")));
-  const ports = manifest.evm.map((chain) => new URL(chain.rpcUrl).port);
+  const ports = devnetChainsOf(manifest).evm.map((chain) => new URL(chain.rpcUrl).port);
   const table = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
   return table
     .split("\n")

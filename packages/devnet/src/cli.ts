@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { devnetChainsOf } from "./devnetChainsOf.ts";
 import { type Devnet, startDevnet } from "./startDevnet.ts";
 
 const HELP = `slabridge devnet: the whole local world on 127.0.0.1, no account or network needed.
@@ -138,7 +139,8 @@ function isAlive(pid: number): boolean {
 function summary(devnet: Devnet): string {
   const m = devnet.manifest;
   const lines = [`slabridge devnet ready in ${(devnet.startupMs / 1000).toFixed(1)} s`, ""];
-  for (const chain of m.evm) {
+  const { evm, solana } = devnetChainsOf(m);
+  for (const chain of evm) {
     const role = chain.chainId === m.homeChainId ? "home chain" : "payment chain";
     lines.push(
       `  ${chain.name.padEnd(8)} ${role.padEnd(14)} ${chain.rpcUrl}  chainId ${chain.chainId}  LZ eid ${chain.layerZero.eid}  Wormhole ${chain.wormhole.chainId}`,
@@ -147,11 +149,11 @@ function summary(devnet: Devnet): string {
       lines.push(`             ${name.padEnd(20)} ${address}`);
     lines.push(`             ${"stablecoin".padEnd(20)} ${chain.stablecoin.address} (${chain.stablecoin.symbol})`);
   }
-  if (m.solana) {
-    lines.push(`  solana   payment chain  ${m.solana.rpcUrl}  (ws ${m.solana.wsUrl})`);
-    lines.push(`             ${"mint".padEnd(20)} ${m.solana.mint}`);
+  if (solana) {
+    lines.push(`  solana   payment chain  ${solana.rpcUrl}  (ws ${solana.wsUrl})`);
+    lines.push(`             ${"mint".padEnd(20)} ${solana.mint}`);
     lines.push(
-      `             ${"vault".padEnd(20)} ${m.solana.vault} (${m.solana.threshold}-of-${m.solana.operators.length} multisig)`,
+      `             ${"vault".padEnd(20)} ${solana.vault} (${solana.threshold}-of-${solana.operators.length} multisig)`,
     );
   }
   lines.push(`  guardian API           ${m.guardian.apiUrl}/v1/signed_vaa/{chain}/{emitter}/{sequence}`);

@@ -2,6 +2,8 @@
  * @slabridge/devnet: the local world slabridge runs on with no cloud account and no network. `startDevnet()` brings
  * everything up on 127.0.0.1; the parts are exported for tests that need only one of them.
  */
+
+export { type DevnetChains, devnetChainsOf } from "./devnetChainsOf.ts";
 export { type LocalDynamo, type LocalDynamoOptions, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
 export * from "./evm/index.ts";
 export {

@@ -7,6 +7,7 @@ import { createTransferInstruction } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
 import { type Address, pad, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devnetChainsOf } from "./devnetChainsOf.ts";
 import { devnetStablecoinAbi } from "./evm/abis.ts";
 import { readWormholeMessages } from "./evm/readWormholeMessages.ts";
 import { submitTransaction } from "./evm/submitTransaction.ts";
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 const chain = (name: string) => {
-  const found = devnet.manifest.evm.find((c) => c.name === name);
+  const found = devnetChainsOf(devnet.manifest).evm.find((c) => c.name === name);
   if (!found) throw new Error(`no chain ${name}`);
   return found;
 };
@@ -46,20 +47,22 @@ describe("startDevnet", () => {
   it("writes a manifest that the shared schema accepts, with key references and no key material", () => {
     const text = readFileSync(devnet.manifestPath, "utf8");
     const manifest = parseDeploymentManifest(JSON.parse(text));
-    expect(manifest.evm.map((c) => c.chainId)).toEqual([31_337, 31_338]);
+    expect(devnetChainsOf(manifest).evm.map((c) => c.chainId)).toEqual([31_337, 31_338]);
     expect(manifest.models).toHaveLength(3);
     expect(text).not.toMatch(/"(privateKey|secretKey|mnemonic)"/i);
-    for (const ref of manifest.solana?.operators ?? []) expect(ref.kind).toBe("devnet-key-file");
+    for (const ref of devnetChainsOf(manifest).solana?.operators ?? []) expect(ref.kind).toBe("devnet-key-file");
   });
 
   it("boots every part, and each answers", async () => {
-    for (const c of devnet.manifest.evm) {
+    for (const c of devnetChainsOf(devnet.manifest).evm) {
       const id = await devnet.evm.clients(c.chainId).publicClient.getChainId();
       expect(id).toBe(c.chainId);
     }
     const solana = new Connection(devnet.solana.url, "confirmed");
     expect(await solana.getSlot()).toBeGreaterThan(0);
-    const vault = await solana.getTokenAccountBalance(new PublicKey(devnet.manifest.solana?.vault ?? ""));
+    const vault = await solana.getTokenAccountBalance(
+      new PublicKey(devnetChainsOf(devnet.manifest).solana?.vault ?? ""),
+    );
     expect(vault.value.decimals).toBe(6);
 
     const missing = await fetch(`${devnet.manifest.guardian.apiUrl}/v1/signed_vaa/1/${"00".repeat(32)}/9`);
@@ -210,7 +213,7 @@ describe("startDevnet", () => {
   });
 
   it("shows a Solana stablecoin payment with its memo through Connection", async () => {
-    const solana = devnet.manifest.solana;
+    const solana = devnetChainsOf(devnet.manifest).solana;
     if (!solana) throw new Error("no solana");
     const buyerRef = devnet.manifest.keys.demoBuyers.find((ref) => ref.kind === "devnet-key-file");
     if (buyerRef?.kind !== "devnet-key-file") throw new Error("no solana buyer");
@@ -243,8 +246,8 @@ describe("startDevnet", () => {
   it("runs a second devnet beside the first, on other ports, and stops it without touching the first", async () => {
     const second = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
     try {
-      const firstUrls = new Set(devnet.manifest.evm.map((c) => c.rpcUrl));
-      for (const c of second.manifest.evm) expect(firstUrls.has(c.rpcUrl)).toBe(false);
+      const firstUrls = new Set(devnetChainsOf(devnet.manifest).evm.map((c) => c.rpcUrl));
+      for (const c of devnetChainsOf(second.manifest).evm) expect(firstUrls.has(c.rpcUrl)).toBe(false);
       expect(second.solana.url).not.toBe(devnet.solana.url);
       expect(await second.evm.clients(31_337).publicClient.getChainId()).toBe(31_337);
     } finally {
@@ -265,7 +268,7 @@ describe("stopping the devnet", () => {
   it("leaves no process and no open port behind", async () => {
     const throwaway = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
     const ports = [
-      ...throwaway.manifest.evm.map((c) => new URL(c.rpcUrl).port),
+      ...devnetChainsOf(throwaway.manifest).evm.map((c) => new URL(c.rpcUrl).port),
       new URL(throwaway.solana.url).port,
       new URL(throwaway.manifest.guardian.apiUrl).port,
       new URL(throwaway.manifest.dynamo.endpoint ?? "").port,

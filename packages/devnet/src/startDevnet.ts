@@ -256,48 +256,53 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       network: "devnet",
       createdAt: new Date().toISOString(),
       homeChainId: HOME_CHAIN_ID,
-      evm: evm.manifest.chains.map((chain) => {
-        const deployed = required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`);
-        return {
-          name: chain.name,
-          chainId: chain.chainId,
-          rpcUrl: chain.rpcUrl,
-          confirmations: chain.layerZero.confirmations,
-          layerZero: {
-            eid: chain.layerZero.eid,
-            endpointV2: chain.layerZero.endpointV2,
-            sendUln302: chain.layerZero.sendUln302,
-            receiveUln302: chain.layerZero.receiveUln302,
-          },
-          wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
-          stablecoin: {
-            address: chain.stablecoin.address,
-            decimals: chain.stablecoin.decimals,
-            symbol: chain.stablecoin.symbol,
-          },
-          contracts: {
-            ...(deployed.escrow ? { escrow: deployed.escrow } : {}),
-            ...(deployed.revenueLedger ? { revenueLedger: deployed.revenueLedger } : {}),
-            ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
-            ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
-            ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
-            layerZeroMessenger: deployed.layerZeroMessenger,
-            wormholeMessenger: deployed.wormholeMessenger,
-          },
-        };
-      }),
-      solana: {
-        chainId: SOLANA_CHAIN_ID,
-        rpcUrl: solana.url,
-        wsUrl: solana.wsUrl,
-        mint: solanaFixture.mint.toBase58(),
-        decimals: solanaFixture.decimals,
-        vault: solanaFixture.vault.toBase58(),
-        multisig: solanaFixture.multisig.toBase58(),
-        threshold: SOLANA_THRESHOLD,
-        operators: operatorRefs,
-        wormholeEmitter: solanaEmitter,
-      },
+      chains: [
+        ...evm.manifest.chains.map((chain) => {
+          const deployed = required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`);
+          return {
+            family: "evm" as const,
+            name: chain.name,
+            chainId: chain.chainId,
+            rpcUrl: chain.rpcUrl,
+            confirmations: chain.layerZero.confirmations,
+            layerZero: {
+              eid: chain.layerZero.eid,
+              endpointV2: chain.layerZero.endpointV2,
+              sendUln302: chain.layerZero.sendUln302,
+              receiveUln302: chain.layerZero.receiveUln302,
+            },
+            wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
+            stablecoin: {
+              address: chain.stablecoin.address,
+              decimals: chain.stablecoin.decimals,
+              symbol: chain.stablecoin.symbol,
+            },
+            contracts: {
+              ...(deployed.escrow ? { escrow: deployed.escrow } : {}),
+              ...(deployed.revenueLedger ? { revenueLedger: deployed.revenueLedger } : {}),
+              ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
+              ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
+              ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
+              layerZeroMessenger: deployed.layerZeroMessenger,
+              wormholeMessenger: deployed.wormholeMessenger,
+            },
+          };
+        }),
+        {
+          family: "solana" as const,
+          name: "solana",
+          chainId: SOLANA_CHAIN_ID,
+          rpcUrl: solana.url,
+          wsUrl: solana.wsUrl,
+          mint: solanaFixture.mint.toBase58(),
+          decimals: solanaFixture.decimals,
+          vault: solanaFixture.vault.toBase58(),
+          multisig: solanaFixture.multisig.toBase58(),
+          threshold: SOLANA_THRESHOLD,
+          operators: operatorRefs,
+          wormholeEmitter: solanaEmitter,
+        },
+      ],
       guardian: { apiUrl: guardian.url, guardianSetIndex: 0 },
       dynamo: { endpoint: dynamo.endpoint, region: "us-east-1", tables: dynamo.tableNames },
       hosts: hosts.map((host, i) => ({

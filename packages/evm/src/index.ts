@@ -11,6 +11,7 @@ export {
   type IdentifySentMessage,
   type SentMessageIdentity,
 } from "./chain/EvmStatusReader.ts";
+export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
 export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";

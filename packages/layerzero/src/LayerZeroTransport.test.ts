@@ -1,4 +1,5 @@
 import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import { type Hex, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpointV2Abi } from "./abis/endpointV2Abi.ts";
@@ -29,8 +30,9 @@ describe("LayerZeroTransport on the devnet (real EndpointV2 + ULN302)", () => {
     await devnet?.stop();
   });
 
-  const homeEndpoint = () => devnet.manifest.evm.find((c) => c.chainId === HOME)?.layerZero.endpointV2 as Hex;
-  const paymentEndpoint = () => devnet.manifest.evm.find((c) => c.chainId === PAYMENT)?.layerZero.endpointV2 as Hex;
+  const homeEndpoint = () => evmChainsOf(devnet.manifest).find((c) => c.chainId === HOME)?.layerZero.endpointV2 as Hex;
+  const paymentEndpoint = () =>
+    evmChainsOf(devnet.manifest).find((c) => c.chainId === PAYMENT)?.layerZero.endpointV2 as Hex;
 
   it("finds, reports and delivers a ModelListing exactly once; a second deliver sends nothing", async () => {
     const { transport, sent } = devnetTransport(devnet);

@@ -1,5 +1,6 @@
 import { type MessageRef, SlabridgeError } from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LayerZeroTransport } from "./LayerZeroTransport.ts";
@@ -29,7 +30,7 @@ describe("LayerZeroTransport: crashes between steps and racing workers", () => {
     const { modelId, sourceTransaction } = await publishFreshListing(devnet, transport);
     const [ref] = await transport.messagesIn(HOME, sourceTransaction);
     if (!ref) throw new Error("no ref");
-    const endpoint = devnet.manifest.evm.find((c) => c.chainId === HOME)?.layerZero.endpointV2 as Hex;
+    const endpoint = evmChainsOf(devnet.manifest).find((c) => c.chainId === HOME)?.layerZero.endpointV2 as Hex;
     const receipt = await devnet.evm.clients(HOME).publicClient.getTransactionReceipt({ hash: sourceTransaction });
     const [packet] = sentPackets(receipt, endpoint);
     if (!packet) throw new Error("no packet");

@@ -1,6 +1,7 @@
 import { Options } from "@layerzerolabs/lz-v2-utilities";
 import { devnetStablecoinAbi } from "@slabridge/contracts";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import { type Address, type Hex, pad } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PacketRefusedError } from "./errors/PacketRefusedError.ts";
@@ -20,7 +21,7 @@ describe("LayerZeroTransport with the stablecoin OFT", () => {
   });
 
   const chain = (chainId: number) => {
-    const found = devnet.manifest.evm.find((c) => c.chainId === chainId);
+    const found = evmChainsOf(devnet.manifest).find((c) => c.chainId === chainId);
     if (!found) throw new Error(`no chain ${chainId}`);
     return found;
   };
@@ -41,7 +42,7 @@ describe("LayerZeroTransport with the stablecoin OFT", () => {
     const dvn = address(devnet.manifest.keys.layerZeroDvn);
     const executor = address(devnet.manifest.keys.layerZeroExecutor);
     const chains = new Map(
-      devnet.manifest.evm.map((c) => {
+      evmChainsOf(devnet.manifest).map((c) => {
         const served = oapps(c.chainId);
         return [
           c.chainId,

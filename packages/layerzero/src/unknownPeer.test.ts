@@ -1,6 +1,7 @@
 import { layerZeroMessengerAbi, layerZeroMessengerBytecode } from "@slabridge/contracts";
 import { encodeMessage } from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import { type Address, type Hex, pad } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PacketRefusedError } from "./errors/PacketRefusedError.ts";
@@ -29,8 +30,8 @@ describe("LayerZeroTransport: a packet from a messenger that is not the receiver
 
   /** Deploys a second LayerZeroMessenger on the home chain, wired towards evm-a but never made evm-a's peer. */
   async function deployRogueMessenger(sender: Address): Promise<Address> {
-    const home = devnet.manifest.evm.find((c) => c.chainId === HOME);
-    const payment = devnet.manifest.evm.find((c) => c.chainId === PAYMENT);
+    const home = evmChainsOf(devnet.manifest).find((c) => c.chainId === HOME);
+    const payment = evmChainsOf(devnet.manifest).find((c) => c.chainId === PAYMENT);
     if (!home || !payment) throw new Error("chains");
     const deployer = devnet.manifest.keys.deployer;
     if (deployer.kind !== "anvil-dev-account") throw new Error("deployer key");

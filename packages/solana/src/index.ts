@@ -8,6 +8,7 @@ export {
   SolanaStatusReader,
   type SolanaStatusReaderOptions,
 } from "./chain/SolanaStatusReader.ts";
+export { solanaChainsOf } from "./chain/solanaChainsOf.ts";
 export {
   VaultOutflowSettlementReader,
   type VaultOutflowSettlementReaderOptions,

@@ -1,5 +1,6 @@
 import { revenueLedgerAbi } from "@slabridge/contracts";
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
+import { devnetChainsOf } from "@slabridge/devnet";
 import { type Address, pad, parseEventLogs } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -108,7 +109,7 @@ describe("WormholeTransport on the devnet", () => {
 
   it("delivers a Solana-stand-in message to the home ledger as coming from Solana", async () => {
     const { transport, submitter } = world.transport();
-    const emitter = world.devnet.manifest.solana?.wormholeEmitter;
+    const emitter = devnetChainsOf(world.devnet.manifest).solana?.wormholeEmitter;
     if (!emitter) throw new Error("no solana emitter");
     const modelId = BigInt(world.devnet.manifest.models[0]?.modelId ?? "1");
     const epoch = 77n;

@@ -83,7 +83,7 @@ const isVerificationError = (error: unknown): boolean => VERIFICATION_ERRORS.som
  *                    [31338, { client: clientB, wormholeChainId: 10004, core: coreB, messenger: messengerB }]]),
  *   guardian: new GuardianApiClient({ baseUrls: [manifest.guardian.apiUrl], ... }),
  *   submitter,
- *   externalEmitters: [{ wormholeChainId: 1, emitter: manifest.solana.wormholeEmitter }],
+ *   externalEmitters: [{ wormholeChainId: 1, emitter: solana.wormholeEmitter }],
  * });
  * const [ref] = await transport.messagesIn(31337, relayTxHash);
  * const { status, transactions } = await transport.deliver(ref, 31338); // "delivered"

@@ -1,4 +1,5 @@
 import type { SlaReport } from "@slabridge/core";
+import { evmChainsOf } from "@slabridge/evm";
 import { UnsupportedSignerError } from "@slabridge/measuring";
 import { measureConfig, measureManifest } from "@slabridge/measuring/testing";
 import { MemoryNonceStore, MemorySampleStore } from "@slabridge/store";
@@ -18,7 +19,7 @@ describe("buildMeasureWorld", () => {
       manifest,
       config: measureConfig(),
       stores: { samples: new MemorySampleStore(), nonces: new MemoryNonceStore() },
-      rpcUrls: new Map(manifest.evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(manifest).map((chain) => [chain.chainId, chain.rpcUrl])),
       lambdaEndpoint: "http://127.0.0.1:9",
     });
     const report: SlaReport = {

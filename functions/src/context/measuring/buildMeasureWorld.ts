@@ -14,6 +14,7 @@ import {
   type EvmChainClient,
   EvmHomeChain,
   EvmSender,
+  evmChainsOf,
   type SlaReportSigner,
   walletClientSigner,
 } from "@slabridge/evm";
@@ -67,7 +68,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   if (!probing) throw new MeasureConfigError("the stage config has no probing section");
   const clock = options.clock ?? { now: () => Date.now() };
   const clients = new Map<number, EvmChainClient>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MeasureConfigError(`no RPC URL for chain ${chain.name}`);
     clients.set(
@@ -80,7 +81,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
       }),
     );
   }
-  const homeManifest = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const homeManifest = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
   const homeClient = clients.get(manifest.homeChainId);
   const { modelRegistry, slaOracle } = homeManifest?.contracts ?? {};
   if (!homeManifest || !homeClient || !modelRegistry || !slaOracle) {
@@ -115,7 +116,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   });
 
   const escrowReaders = new Map<number, EscrowReader>();
-  for (const chain of manifest.evm) {
+  for (const chain of evmChainsOf(manifest)) {
     const client = clients.get(chain.chainId);
     if (chain.contracts.escrow && client)
       escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));

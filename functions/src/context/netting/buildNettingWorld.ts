@@ -13,12 +13,13 @@ import {
   EscrowReader,
   EvmNettingVault,
   EvmSender,
+  evmChainsOf,
   readEscrowNettingStatus,
   readRoundReleases,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
-import { base58 } from "@slabridge/solana";
+import { base58, solanaChainsOf } from "@slabridge/solana";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
@@ -55,10 +56,10 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     if (!found) throw new InvalidNettingRoundError(`no client for chain ${chainId}`);
     return found;
   };
-  const home = manifest.evm.find((c) => c.chainId === manifest.homeChainId);
+  const home = evmChainsOf(manifest).find((c) => c.chainId === manifest.homeChainId);
   const registry = home?.contracts.modelRegistry;
   if (!registry) throw new InvalidNettingRoundError("the home chain has no ModelRegistry");
-  const escrows = manifest.evm.flatMap((c) =>
+  const escrows = evmChainsOf(manifest).flatMap((c) =>
     c.contracts.escrow ? [{ chainId: c.chainId, client: client(c.chainId), escrow: c.contracts.escrow }] : [],
   );
   const vaultAccounts = new Map<number, Address>();
@@ -72,12 +73,13 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
     vaultAccounts.set(vault.chainId, address);
   }
   const transport = oftTransport(relay);
-  const eids = new Map(manifest.evm.map((c) => [c.chainId, c.layerZero.eid]));
+  const eids = new Map(evmChainsOf(manifest).map((c) => [c.chainId, c.layerZero.eid]));
   // The registry names Solana payees on SOLANA_CHAIN_ID (base58 keys); the Solana vault is paid by its own payer,
   // so its legs stay open in every round.
   const openChains = new Set([SOLANA_CHAIN_ID]);
   const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
   const solana = relay.solanaSettlement;
+  const [solanaManifest] = solanaChainsOf(manifest);
   // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
   const solanaPayer: NettingPayer | undefined = solana?.nettingPayer();
 
@@ -96,11 +98,11 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
       for (const e of escrows) {
         out.push(await readEscrowNettingStatus(new EscrowReader(e.client, e.escrow), e.chainId, modelId, epoch));
       }
-      if (manifest.solana) {
-        const payments = await stores.payments.listEpoch(manifest.solana.chainId, modelId, epoch);
+      if (solanaManifest) {
+        const payments = await stores.payments.listEpoch(solanaManifest.chainId, modelId, epoch);
         if (payments.length > 0) {
           const position = await solana?.nettingPosition(modelId, epoch);
-          out.push({ chainId: manifest.solana.chainId, paid: true, paidOut: position?.payoutsDone === true });
+          out.push({ chainId: solanaManifest.chainId, paid: true, paidOut: position?.payoutsDone === true });
         }
       }
       return out;
@@ -114,9 +116,9 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         items: [{ modelId, epoch }],
         foreignAccounts: solanaAccounts,
       });
-      if (manifest.solana && solana) {
+      if (solanaManifest && solana) {
         const position = await solana.nettingPosition(modelId, epoch);
-        const solanaChain = manifest.solana.chainId;
+        const solanaChain = solanaManifest.chainId;
         if (position && position.released > 0n) {
           read.releases = read.releases.map((r) => ({
             ...r,
@@ -126,7 +128,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
       }
       const vaults = new Map(
         [...vaultAccounts].map(([chainId, account]) => {
-          const chain = manifest.evm.find((c) => c.chainId === chainId);
+          const chain = evmChainsOf(manifest).find((c) => c.chainId === chainId);
           if (!chain) throw new InvalidNettingRoundError(`netting vault on chain ${chainId}, not in the manifest`);
           const fromBlock = fromBlocks.get(chainId);
           if (fromBlock === undefined) throw new InvalidNettingRoundError(`no fromBlock for chain ${chainId}`);
@@ -168,7 +170,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
   const executor = keyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
   const senders = (account: Address, role: string) =>
     new Map(
-      manifest.evm.map((chain) => {
+      evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId);
         if (!client) throw new InvalidNettingRoundError(`no client for chain ${chain.chainId}`);
         const sender = new EvmSender({
@@ -186,7 +188,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
     );
   return new LayerZeroTransport({
     chains: new Map(
-      manifest.evm.map((chain) => {
+      evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId) as PublicClient;
         return [
           chain.chainId,

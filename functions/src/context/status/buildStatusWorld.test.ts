@@ -27,8 +27,9 @@ describe("buildStatusWorld's Solana reader", () => {
     network: "devnet",
     createdAt: new Date(0).toISOString(),
     homeChainId: 31_338,
-    evm: [
+    chains: [
       {
+        family: "evm",
         name: "evm-b",
         chainId: 31_338,
         rpcUrl: "http://127.0.0.1:9",
@@ -43,23 +44,25 @@ describe("buildStatusWorld's Solana reader", () => {
           wormholeMessenger: address(11),
         },
       },
+      ...(solanaRpcUrl
+        ? [
+            {
+              family: "solana" as const,
+              name: "solana",
+              chainId: SOLANA_CHAIN_ID,
+              rpcUrl: solanaRpcUrl,
+              wsUrl: "ws://127.0.0.1:8900",
+              mint: fx.mint.toBase58(),
+              decimals: 6,
+              vault: fx.vault.toBase58(),
+              multisig: fx.multisig.toBase58(),
+              threshold: 2,
+              operators: [anvil(6)],
+              wormholeEmitter: `0x${"11".repeat(32)}` as const,
+            },
+          ]
+        : []),
     ],
-    ...(solanaRpcUrl
-      ? {
-          solana: {
-            chainId: SOLANA_CHAIN_ID,
-            rpcUrl: solanaRpcUrl,
-            wsUrl: "ws://127.0.0.1:8900",
-            mint: fx.mint.toBase58(),
-            decimals: 6,
-            vault: fx.vault.toBase58(),
-            multisig: fx.multisig.toBase58(),
-            threshold: 2,
-            operators: [anvil(6)],
-            wormholeEmitter: `0x${"11".repeat(32)}`,
-          },
-        }
-      : {}),
     guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
     dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: {} },
     hosts: [],

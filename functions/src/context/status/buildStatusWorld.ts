@@ -6,9 +6,14 @@ import type {
   PaymentStore,
   StageConfig,
 } from "@slabridge/core";
-import { createEvmChainClient, EvmStatusReader } from "@slabridge/evm";
+import { createEvmChainClient, EvmStatusReader, evmChainsOf } from "@slabridge/evm";
 import { layerZeroSentMessage } from "@slabridge/layerzero";
-import { type SolanaSettlementReader, SolanaStatusReader, VaultOutflowSettlementReader } from "@slabridge/solana";
+import {
+  type SolanaSettlementReader,
+  SolanaStatusReader,
+  solanaChainsOf,
+  VaultOutflowSettlementReader,
+} from "@slabridge/solana";
 import { StatusConfigError, type StatusWorld } from "@slabridge/status";
 import { wormholeSentMessage } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
@@ -54,7 +59,7 @@ export interface BuildStatusWorldOptions {
 export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld {
   const logWindowBlocks = options.logWindowBlocks ?? 50_000n;
   const chains: ChainStatusReader[] = [];
-  for (const chain of options.manifest.evm) {
+  for (const chain of evmChainsOf(options.manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not resolved");
     const client = createEvmChainClient({
@@ -109,7 +114,7 @@ const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
 /** Solana's payments and the vault's outflows (read-only), or undefined without Solana in the manifest. */
 function solanaReader(options: BuildStatusWorldOptions): SolanaStatusReader | undefined {
-  const solana = options.manifest.solana;
+  const [solana] = solanaChainsOf(options.manifest);
   if (!solana) return undefined;
   const name = options.config.chains.find((chain) => chain.chainId === solana.chainId)?.name ?? "solana";
   const reader = { chainId: solana.chainId, name, payments: options.stores.payments };

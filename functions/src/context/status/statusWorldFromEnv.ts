@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import { solanaChainsOf } from "@slabridge/solana";
 import type { StatusWorld } from "@slabridge/status";
 import { DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
@@ -30,7 +31,7 @@ function build(env: NodeJS.ProcessEnv): StatusWorld {
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) {
     // Solana's only when the manifest has Solana (its vault's outflows are the Solana settlement evidence).
-    if (chain.family === "evm" || manifest.solana?.chainId === chain.chainId) {
+    if (chain.family === "evm" || solanaChainsOf(manifest)[0]?.chainId === chain.chainId) {
       rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     }
   }

@@ -30,7 +30,9 @@ export const keyReferenceSchema = z
   .describe("reference to a signing key");
 export type KeyReference = z.infer<typeof keyReferenceSchema>;
 
+/** An EVM chain of the deployment: a payment chain (escrow), the home chain (registry, oracle, ledger), or both. */
 export const evmChainManifestSchema = z.object({
+  family: z.literal("evm"),
   name: z.string().min(1).describe("short chain name used in logs and config (e.g. evm-a)"),
   chainId: z.number().int().positive().describe("EVM chain id = slabridge chain id"),
   rpcUrl: loopbackOrHttpsUrl,
@@ -66,8 +68,11 @@ export const evmChainManifestSchema = z.object({
 });
 export type EvmChainManifest = z.infer<typeof evmChainManifestSchema>;
 
-export const solanaManifestSchema = z.object({
-  chainId: z.number().int().positive().describe("slabridge chain id of Solana"),
+/** A Solana cluster of the deployment: a payment chain whose vault is an SPL token account owned by a multisig. */
+export const solanaChainManifestSchema = z.object({
+  family: z.literal("solana"),
+  name: z.string().min(1).describe("short chain name used in logs and config (e.g. solana)"),
+  chainId: z.number().int().positive().describe("slabridge chain id of this cluster (SOLANA_CHAIN_ID on the devnet)"),
   rpcUrl: loopbackOrHttpsUrl,
   wsUrl: z.string().url(),
   mint: base58Address.describe("stablecoin mint"),
@@ -78,7 +83,15 @@ export const solanaManifestSchema = z.object({
   operators: z.array(keyReferenceSchema).min(1).describe("the multisig's operator keys"),
   wormholeEmitter: bytes32.describe("emitter of slabridge's Solana messages (stands in for the Wormhole program)"),
 });
-export type SolanaManifest = z.infer<typeof solanaManifestSchema>;
+export type SolanaChainManifest = z.infer<typeof solanaChainManifestSchema>;
+
+/** One chain of the deployment, tagged by family: a third EVM chain or a second Solana cluster is one more entry. */
+export const chainManifestSchema = z
+  .discriminatedUnion("family", [evmChainManifestSchema, solanaChainManifestSchema])
+  .describe("a chain of the deployment, by family");
+export type ChainManifest = z.infer<typeof chainManifestSchema>;
+/** The chain families slabridge has adapters for. */
+export type ChainFamilyName = ChainManifest["family"];
 
 export const modelManifestSchema = z.object({
   modelId: z.string().regex(/^\d+$/).describe("Model NFT id (decimal string: uint256)"),
@@ -102,8 +115,7 @@ export const deploymentManifestSchema = z
     network: z.enum(["devnet", "testnet", "mainnet"]),
     createdAt: z.string().datetime(),
     homeChainId: z.number().int().positive(),
-    evm: z.array(evmChainManifestSchema).min(1),
-    solana: solanaManifestSchema.optional(),
+    chains: z.array(chainManifestSchema).min(1).describe("every chain the bot serves, tagged by family"),
     guardian: z.object({ apiUrl: loopbackOrHttpsUrl, guardianSetIndex: z.number().int().min(0) }),
     dynamo: z.object({
       endpoint: loopbackOrHttpsUrl.optional().describe("absent in AWS (the SDK's regional endpoint)"),
@@ -135,23 +147,31 @@ export const deploymentManifestSchema = z
     }),
   })
   .superRefine((manifest, ctx) => {
-    const home = manifest.evm.find((chain) => chain.chainId === manifest.homeChainId);
+    const index = manifest.chains.findIndex((chain) => chain.chainId === manifest.homeChainId);
+    const home = manifest.chains[index];
     if (!home) {
-      ctx.addIssue({ code: "custom", path: ["homeChainId"], message: "names no chain in evm[]" });
+      ctx.addIssue({ code: "custom", path: ["homeChainId"], message: "names no chain in chains[]" });
+    } else if (home.family !== "evm") {
+      // The registry, oracle and ledger are EVM contracts: only an EVM chain can be home.
+      ctx.addIssue({
+        code: "custom",
+        path: ["chains", index, "family"],
+        message: "the home chain must be an EVM chain",
+      });
     } else {
       for (const contract of ["modelRegistry", "slaOracle", "revenueLedger"] as const) {
         if (!home.contracts[contract]) {
           ctx.addIssue({
             code: "custom",
-            path: ["evm", manifest.evm.indexOf(home), "contracts", contract],
+            path: ["chains", index, "contracts", contract],
             message: "the home chain needs it",
           });
         }
       }
     }
-    const ids = manifest.evm.map((chain) => chain.chainId);
+    const ids = manifest.chains.map((chain) => chain.chainId);
     if (new Set(ids).size !== ids.length) {
-      ctx.addIssue({ code: "custom", path: ["evm"], message: "chain ids must be distinct" });
+      ctx.addIssue({ code: "custom", path: ["chains"], message: "chain ids must be distinct" });
     }
     if (manifest.keys.proberThreshold > manifest.keys.probers.length) {
       ctx.addIssue({ code: "custom", path: ["keys", "proberThreshold"], message: "exceeds the number of probers" });

@@ -1,12 +1,36 @@
 import { describe, expect, it } from "vitest";
-import type { DeploymentManifest } from "./deploymentManifest.ts";
+import type { DeploymentManifest, SolanaChainManifest } from "./deploymentManifest.ts";
+import { homeChainOf } from "./homeChainOf.ts";
 import { InvalidManifestError, parseDeploymentManifest } from "./parseDeploymentManifest.ts";
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
 
+const base58 = (fill: string) => fill.repeat(32);
+
+function solana(): SolanaChainManifest {
+  return {
+    family: "solana",
+    name: "solana",
+    chainId: 1_399_811_169,
+    rpcUrl: "http://127.0.0.1:8899",
+    wsUrl: "ws://127.0.0.1:8900",
+    mint: base58("M"),
+    decimals: 6,
+    vault: base58("V"),
+    multisig: base58("S"),
+    threshold: 2,
+    operators: [
+      { kind: "devnet-key-file", path: "/tmp/op-0.json", publicKey: base58("A") },
+      { kind: "devnet-key-file", path: "/tmp/op-1.json", publicKey: base58("B") },
+    ],
+    wormholeEmitter: `0x${"ab".repeat(32)}`,
+  };
+}
+
 function validManifest(): DeploymentManifest {
   const chain = (name: string, chainId: number, home: boolean) => ({
+    family: "evm" as const,
     name,
     chainId,
     rpcUrl: `http://127.0.0.1:${8000 + chainId - 31_337}`,
@@ -32,7 +56,7 @@ function validManifest(): DeploymentManifest {
     network: "devnet",
     createdAt: new Date(0).toISOString(),
     homeChainId: 31_338,
-    evm: [chain("evm-a", 31_337, false), chain("evm-b", 31_338, true)],
+    chains: [chain("evm-a", 31_337, false), chain("evm-b", 31_338, true), solana()],
     guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
     dynamo: { endpoint: "http://127.0.0.1:4567", region: "us-east-1", tables: { jobs: "devnet-Jobs" } },
     hosts: [{ name: "healthy", url: "http://127.0.0.1:9001", preset: "healthy", modelId: "1" }],
@@ -63,12 +87,18 @@ describe("parseDeploymentManifest", () => {
   it("accepts a complete manifest and returns it typed", () => {
     const manifest = parseDeploymentManifest(JSON.parse(JSON.stringify(validManifest())));
     expect(manifest.homeChainId).toBe(31_338);
-    expect(manifest.evm[1]?.contracts.modelRegistry).toBe(address(6));
+    expect(manifest.chains.map((chain) => `${chain.family}:${chain.name}`)).toEqual([
+      "evm:evm-a",
+      "evm:evm-b",
+      "solana:solana",
+    ]);
+    expect(homeChainOf(manifest).contracts.modelRegistry).toBe(address(6));
   });
 
   it("names every bad field by its path", () => {
-    const bad = validManifest() as unknown as { evm: Array<{ rpcUrl: string }>; keys: { proberThreshold: number } };
-    (bad.evm[0] as { rpcUrl: string }).rpcUrl = "not a url";
+    const bad = validManifest();
+    const [first] = bad.chains;
+    if (first) first.rpcUrl = "not a url";
     bad.keys.proberThreshold = 4;
     const error = (() => {
       try {
@@ -79,7 +109,7 @@ describe("parseDeploymentManifest", () => {
     })();
     expect(error).toBeInstanceOf(InvalidManifestError);
     const issues = (error as InvalidManifestError).issues;
-    expect(issues.some((issue) => issue.startsWith("evm.0.rpcUrl:"))).toBe(true);
+    expect(issues.some((issue) => issue.startsWith("chains.0.rpcUrl:"))).toBe(true);
     expect(issues).toContain("keys.proberThreshold: exceeds the number of probers");
   });
 
@@ -87,7 +117,7 @@ describe("parseDeploymentManifest", () => {
     const manifest = validManifest();
     manifest.homeChainId = 31_337;
     expect(() => parseDeploymentManifest(manifest)).toThrow(
-      /evm\.0\.contracts\.modelRegistry: the home chain needs it/,
+      /chains\.0\.contracts\.modelRegistry: the home chain needs it/,
     );
   });
 
@@ -103,6 +133,33 @@ describe("parseDeploymentManifest", () => {
     expect(() => parseDeploymentManifest(manifest)).toThrow(
       /keys\.nettingVaults\.0\.account: must be 0x-prefixed 32 bytes/,
     );
+  });
+
+  it("rejects a chain of no known family, naming the family field", () => {
+    const manifest = JSON.parse(JSON.stringify(validManifest())) as { chains: Array<{ family: string }> };
+    const [first] = manifest.chains;
+    if (first) first.family = "cosmos";
+    expect(() => parseDeploymentManifest(manifest)).toThrow(/chains\.0\.family:/);
+  });
+
+  it("rejects a Solana entry without its vault, and a Solana chain as home", () => {
+    const manifest = validManifest();
+    const { vault: _, ...noVault } = solana();
+    expect(() => parseDeploymentManifest({ ...manifest, chains: [...manifest.chains.slice(0, 2), noVault] })).toThrow(
+      /chains\.2\.vault:/,
+    );
+    manifest.homeChainId = 1_399_811_169;
+    expect(() => parseDeploymentManifest(manifest)).toThrow(/chains\.2\.family: the home chain must be an EVM chain/);
+  });
+
+  it("accepts a third EVM chain as one more entry, and refuses two chains with one id", () => {
+    const manifest = validManifest();
+    const [a] = manifest.chains;
+    if (a?.family !== "evm") throw new Error("fixture: evm-a first");
+    manifest.chains.push({ ...a, name: "evm-c", chainId: 31_339 });
+    expect(parseDeploymentManifest(manifest).chains).toHaveLength(4);
+    manifest.chains.push({ ...a, name: "evm-d" });
+    expect(() => parseDeploymentManifest(manifest)).toThrow(/chains: chain ids must be distinct/);
   });
 
   it("rejects a home chain that is not in the list", () => {

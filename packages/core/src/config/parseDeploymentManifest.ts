@@ -13,7 +13,7 @@ export class InvalidManifestError extends SlabridgeError {
 
 /**
  * Validates a deployment manifest (parsed JSON) and returns it typed, or throws one readable error naming every bad
- * field (`evm.0.rpcUrl: must be an http(s) URL`).
+ * field (`chains.0.rpcUrl: must be an http(s) URL`).
  *
  * @example const manifest = parseDeploymentManifest(JSON.parse(text));
  */

@@ -4,6 +4,7 @@ import { type Devnet, startDevnet } from "@slabridge/devnet";
 import { MemoryCursorStore, MemoryNonceStore } from "@slabridge/store";
 import { createTestClient, decodeFunctionData, http, parseGwei } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evmChainsOf } from "./../chain/evmChainsOf.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { ContractRevertedError } from "../errors.ts";
 import { EvmSender } from "../sender/EvmSender.ts";
@@ -27,12 +28,12 @@ let modelId: bigint;
 beforeAll(async () => {
   devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
   const byId = (id: number) => {
-    const found = devnet.manifest.evm.find((c) => c.chainId === id);
+    const found = evmChainsOf(devnet.manifest).find((c) => c.chainId === id);
     if (!found) throw new Error(`no chain ${id}`);
     return found;
   };
   home = byId(devnet.manifest.homeChainId);
-  payment = byId(devnet.manifest.evm.find((c) => c.chainId !== devnet.manifest.homeChainId)?.chainId ?? 0);
+  payment = byId(evmChainsOf(devnet.manifest).find((c) => c.chainId !== devnet.manifest.homeChainId)?.chainId ?? 0);
   paymentClient = createEvmChainClient({ chainId: payment.chainId, rpcUrl: payment.rpcUrl, pollingIntervalMs: 20 });
   homeClient = createEvmChainClient({ chainId: home.chainId, rpcUrl: home.rpcUrl, pollingIntervalMs: 20 });
   modelId = BigInt(devnet.manifest.models[0]?.modelId ?? "0");

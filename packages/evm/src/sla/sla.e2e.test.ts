@@ -13,6 +13,7 @@ import {
 } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evmChainsOf } from "./../chain/evmChainsOf.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { ContractRevertedError } from "../errors.ts";
 import { EvmSender } from "../sender/EvmSender.ts";
@@ -33,7 +34,7 @@ let sender: EvmSender;
 
 beforeAll(async () => {
   devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
-  const found = devnet.manifest.evm.find((c) => c.chainId === devnet.manifest.homeChainId);
+  const found = evmChainsOf(devnet.manifest).find((c) => c.chainId === devnet.manifest.homeChainId);
   if (!found?.contracts.slaOracle || !found.contracts.modelRegistry) throw new Error("no home chain oracle/registry");
   home = found;
   oracle = found.contracts.slaOracle;

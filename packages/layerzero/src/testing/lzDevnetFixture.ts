@@ -3,6 +3,7 @@
 import { escrowAbi, modelRegistryAbi } from "@slabridge/contracts";
 import { encodeMessage } from "@slabridge/core";
 import { type Devnet, mintDemoModel } from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import { type Address, type Hex, pad, toFunctionSelector } from "viem";
 import type { EvmSubmitter } from "../EvmSubmitter.ts";
 import { LayerZeroTransport } from "../LayerZeroTransport.ts";
@@ -28,7 +29,7 @@ const SELECTORS: Record<string, SentStep["step"]> = {
 };
 
 function chainOf(devnet: Devnet, chainId: number) {
-  const chain = devnet.manifest.evm.find((c) => c.chainId === chainId);
+  const chain = evmChainsOf(devnet.manifest).find((c) => c.chainId === chainId);
   if (!chain) throw new Error(`no chain ${chainId}`);
   return chain;
 }
@@ -90,7 +91,7 @@ export function devnetTransport(
 ): { transport: LayerZeroTransport; sent: SentStep[] } {
   const sent: SentStep[] = [];
   const chains = new Map(
-    devnet.manifest.evm.map((chain) => [
+    evmChainsOf(devnet.manifest).map((chain) => [
       chain.chainId,
       {
         client: devnet.evm.clients(chain.chainId).publicClient,

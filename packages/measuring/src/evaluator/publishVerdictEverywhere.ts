@@ -1,4 +1,4 @@
-import { findRoute } from "@slabridge/core";
+import { findRoute, paymentChainsOf } from "@slabridge/core";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 
 /** What happened for one payment chain. */
@@ -17,8 +17,7 @@ export interface PublishOutcome {
  * @example verdictDestinations(manifest) // [31337, 31338, 1399811169]
  */
 export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[] {
-  const evm = manifest.evm.filter((chain) => chain.contracts.escrow !== undefined).map((chain) => chain.chainId);
-  return manifest.solana ? [...evm, manifest.solana.chainId] : evm;
+  return paymentChainsOf(manifest).map((chain) => chain.chainId);
 }
 
 /**

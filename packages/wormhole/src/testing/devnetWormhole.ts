@@ -1,6 +1,20 @@
 import { escrowAbi, wormholeMessengerAbi } from "@slabridge/contracts";
-import { encodeMessage, type MessageRef, type SlabridgeMessageInput, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { type Devnet, devnetStablecoinAbi, receiptOf, startDevnet, submitTransaction } from "@slabridge/devnet";
+import {
+  type EvmChainManifest,
+  encodeMessage,
+  type MessageRef,
+  type SlabridgeMessageInput,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import {
+  type Devnet,
+  devnetChainsOf,
+  devnetStablecoinAbi,
+  receiptOf,
+  startDevnet,
+  submitTransaction,
+} from "@slabridge/devnet";
+import { evmChainsOf } from "@slabridge/evm";
 import { type Address, concat, type Hex, hexToBytes, numberToHex, pad } from "viem";
 import type { EvmCall, EvmSubmitter } from "../EvmSubmitter.ts";
 import { GuardianApiClient } from "../GuardianApiClient.ts";
@@ -22,7 +36,7 @@ export interface WormholeDevnet {
   readonly devnet: Devnet;
   /** Anvil dev accounts that relay (each transport gets its own, so concurrent sends never share a nonce). */
   readonly relayers: readonly Address[];
-  chain(chainId: number): Devnet["manifest"]["evm"][number];
+  chain(chainId: number): EvmChainManifest;
   /** A transport with its own recording submitter sending from `relayer`. */
   transport(relayer?: Address): { transport: WormholeTransport; submitter: RecordingSubmitter };
   /** Pays into evm-a's escrow, ends the epoch and relays the receipts over Wormhole; returns the relay tx. */
@@ -55,7 +69,7 @@ export async function startWormholeDevnet(): Promise<WormholeDevnet> {
   const devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
   const { manifest } = devnet;
   const chain = (chainId: number) => {
-    const found = manifest.evm.find((c) => c.chainId === chainId);
+    const found = evmChainsOf(manifest).find((c) => c.chainId === chainId);
     if (!found) throw new Error(`no chain ${chainId}`);
     return found;
   };
@@ -63,7 +77,7 @@ export async function startWormholeDevnet(): Promise<WormholeDevnet> {
   const [buyer, ...relayers] = buyers;
   if (!buyer || relayers.length < 2) throw new Error("expected three anvil buyers");
   const chains = new Map<number, WormholeChainConfig>(
-    manifest.evm.map((c) => [
+    evmChainsOf(manifest).map((c) => [
       c.chainId,
       {
         client: devnet.evm.clients(c.chainId).publicClient,
@@ -79,7 +93,7 @@ export async function startWormholeDevnet(): Promise<WormholeDevnet> {
     backoff: { initialMs: 25, maxMs: 200, factor: 2, jitter: 0.2 },
     maxAttempts: 100,
   });
-  const solanaEmitter = manifest.solana?.wormholeEmitter;
+  const solanaEmitter = devnetChainsOf(manifest).solana?.wormholeEmitter;
   if (!solanaEmitter) throw new Error("no solana emitter");
 
   const transport = (relayer: Address = relayers[0] ?? buyer) => {
