@@ -7,12 +7,14 @@ import type { ChainManifest, DeploymentManifest } from "./deploymentManifest.ts"
  * @example paymentChainsOf(manifest).map((chain) => chain.chainId) // [31337, 31338, 1399811169]
  */
 export function paymentChainsOf(manifest: Pick<DeploymentManifest, "chains">): ChainManifest[] {
-  return manifest.chains.filter((chain) => {
-    switch (chain.family) {
-      case "evm":
-        return chain.contracts.escrow !== undefined;
-      case "solana":
-        return true;
-    }
-  });
+  return manifest.chains.filter(holdsEscrow);
+}
+
+function holdsEscrow(chain: ChainManifest): boolean {
+  switch (chain.family) {
+    case "evm":
+      return chain.contracts.escrow !== undefined;
+    case "solana":
+      return true;
+  }
 }
