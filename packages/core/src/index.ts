@@ -67,6 +67,7 @@ export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
 export { jobIds } from "./jobs/jobIds.ts";
+export { type JobRecordFields, jobRecordIssue } from "./jobs/jobRecordIssue.ts";
 export {
   assertTransition,
   DEFAULT_RETRY_POLICY,
@@ -86,6 +87,7 @@ export type {
   JobSource,
   JobStatus,
   ObservedJob,
+  PayoutClaim,
   SubmittedJob,
   TransportName,
 } from "./jobs/jobTypes.ts";

@@ -9,6 +9,7 @@ import {
   MAX_UINT256,
   type NonceStore,
   type PaymentStore,
+  type SubmittedJob,
 } from "@slabridge/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ConflictingRecordError } from "../errors/ConflictingRecordError.ts";
@@ -180,6 +181,57 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
         expect(read).toEqual(job);
         expect(typeof read?.source.block).toBe("bigint");
       }
+    });
+
+    it("round-trips a settle job's payout claim through its claim, and drops it on the next step", async () => {
+      const finalized = fixtures.job("finalized", "settle:31337:2:7", { kind: "settle" });
+      await h.jobs.create(finalized);
+      const { destinationTransaction: _sent, ...submitted } = stepped(finalized, "submitted") as SubmittedJob;
+      const claimed: SubmittedJob = { ...submitted, payoutClaim: { claimedAt: 9, release: `0x${"aa".repeat(32)}` } };
+      expect(await h.jobs.transition(finalized, claimed)).toBe(true);
+      const read = await h.jobs.get(claimed.id);
+      expect(read).toEqual(claimed);
+      expect(read).not.toHaveProperty("destinationTransaction");
+      // A claim without a release (the release was sent by an earlier run) reads back without one.
+      const bare = fixtures.job("finalized", "settle:31337:2:8", { kind: "settle" });
+      await h.jobs.create(bare);
+      const { destinationTransaction: _none, ...bareSubmitted } = stepped(bare, "submitted") as SubmittedJob;
+      const bareClaim: SubmittedJob = { ...bareSubmitted, payoutClaim: { claimedAt: 10 } };
+      expect(await h.jobs.transition(bare, bareClaim)).toBe(true);
+      expect(await h.jobs.get(bareClaim.id)).toEqual(bareClaim);
+      // Confirmed from the claim: what `{ ...claimed, status: "confirmed" }` carries along is not kept.
+      const confirmed = stepped(claimed, "confirmed");
+      expect(await h.jobs.transition(claimed, { ...claimed, ...confirmed })).toBe(true);
+      expect(await h.jobs.get(claimed.id)).toEqual(confirmed);
+    });
+
+    it("refuses a payout claim on another kind, beside a send, or a submitted job with neither", async () => {
+      const finalized = fixtures.job("finalized", "settle:31337:3:7", { kind: "settle" });
+      await h.jobs.create(finalized);
+      const sent = stepped(finalized, "submitted") as SubmittedJob;
+      const { destinationTransaction: _sent, ...unsent } = sent;
+      const claim = { claimedAt: 9 };
+      const bad: Job[] = [
+        { ...unsent, kind: "refund", payoutClaim: claim },
+        { ...sent, payoutClaim: claim },
+        { ...unsent, payoutClaim: claim, nonce: 4 },
+        unsent,
+      ];
+      for (const next of bad) {
+        await expect(h.jobs.transition(finalized, next)).rejects.toBeInstanceOf(InvalidStoreInputError);
+        expect(await h.jobs.get(finalized.id)).toEqual(finalized);
+      }
+      await expect(
+        h.jobs.create({ ...unsent, id: "refund:31337:3:9", kind: "refund", payoutClaim: claim }),
+      ).rejects.toBeInstanceOf(InvalidStoreInputError);
+      // A stored item that lost its claim (a bad writer) is reported, not read as a claim or a send.
+      const item = jobItem.encode({ ...unsent, id: "settle:31337:3:10", payoutClaim: claim });
+      const { payoutClaim: _lost, ...lost } = item;
+      await h.putRaw("jobs", lost);
+      await expect(h.jobs.get("settle:31337:3:10")).rejects.toMatchObject({
+        name: "CorruptRecordError",
+        field: "payoutClaim",
+      });
     });
 
     it("refuses to store a job that would not read back, or that has a field the store does not know", async () => {
