@@ -12,6 +12,7 @@ import type {
 import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
+import { createSettlementWorkers } from "@slabridge/settlement";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
 import { buildSolanaSettlement } from "./buildSolanaSettlement.ts";
@@ -234,7 +235,6 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
 
   const payouts = payoutPublisher(manifest, config, client, executorSenders);
   const engine = new RelayEngine({
-    ...(payouts ? { payouts } : {}),
     jobs: options.stores.jobs,
     transports,
     receiptSources,
@@ -242,8 +242,12 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
-    settlementTargets,
-    maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
+    workers: createSettlementWorkers({
+      settlementTargets,
+      payouts,
+      clock,
+      maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
+    }),
   });
   return {
     manifest,

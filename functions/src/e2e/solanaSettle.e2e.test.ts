@@ -15,6 +15,7 @@ import { createMemoInstruction, type Devnet, startDevnet, submitTransaction } fr
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { RelayEngine } from "@slabridge/relay";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
+import { createSettlementWorkers } from "@slabridge/settlement";
 import {
   associatedTokenAccount,
   formatSlabridgeMemo,
@@ -474,8 +475,11 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       clock: w.clock,
       retry: w.config.retry,
       maxPaymentsPerBatch: 10,
-      settlementTargets: new Map([[SOLANA_CHAIN_ID, crashingTarget]]),
-      maxRefundsPerTransaction: 2,
+      workers: createSettlementWorkers({
+        settlementTargets: new Map([[SOLANA_CHAIN_ID, crashingTarget]]),
+        clock: w.clock,
+        maxRefundsPerTransaction: 2,
+      }),
     });
     // The home watcher turns the published verdict into the Solana refund and settle jobs (no deliver-message job).
     for (let i = 0; i < 3; i++) await publicClient(home.chainId).request({ method: "evm_mine" as never });

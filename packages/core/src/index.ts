@@ -66,6 +66,7 @@ export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeEr
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
+export { ClaimHeldError } from "./jobs/ClaimHeldError.ts";
 export { jobIds } from "./jobs/jobIds.ts";
 export { type JobRecordFields, jobRecordIssue } from "./jobs/jobRecordIssue.ts";
 export {
@@ -91,6 +92,7 @@ export type {
   SubmittedJob,
   TransportName,
 } from "./jobs/jobTypes.ts";
+export { NotReadyError } from "./jobs/NotReadyError.ts";
 export {
   hashPair,
   type Payment,
@@ -102,6 +104,7 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,
