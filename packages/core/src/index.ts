@@ -110,6 +110,7 @@ export type {
   Clock,
   CreateJobResult,
   Cursor,
+  CursorCheckpoint,
   CursorStore,
   DeliveryStatus,
   JobStore,

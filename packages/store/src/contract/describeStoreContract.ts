@@ -299,6 +299,50 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       expect(creators.filter(Boolean)).toHaveLength(1);
     });
 
+    it("round-trips a watcher's reorg checkpoints as their own attribute, newest first, below the cursor block", async () => {
+      const hash = (n: bigint) => `0x${n.toString(16).padStart(64, "0")}`;
+      const checkpoints = [
+        { block: MAX_UINT256 - 1n, hash: hash(9n) },
+        { block: 20n, hash: hash(20n) },
+      ];
+      const cursor = { ...fixtures.cursor("evm:31337:escrow:0xcp", 1, MAX_UINT256), checkpoints };
+      expect(await h.cursors.advance(cursor, undefined)).toBe(true);
+      const read = await h.cursors.get(cursor.id);
+      expect(read).toEqual(cursor);
+      expect(read?.blockHash).toBe(hash(MAX_UINT256)); // the hash alone: nothing packed into it
+      // Dropped by a later advance without them.
+      const next = fixtures.cursor(cursor.id, 2, 40n);
+      expect(await h.cursors.advance(next, 1)).toBe(true);
+      expect(await h.cursors.get(cursor.id)).toEqual(next);
+      // At the cursor block, oldest first, or without a hash: refused.
+      const unordered = [
+        { ...fixtures.cursor(cursor.id, 3, 50n), checkpoints: [{ block: 50n, hash: hash(50n) }] },
+        {
+          ...fixtures.cursor(cursor.id, 3, 50n),
+          checkpoints: [
+            { block: 10n, hash: hash(10n) },
+            { block: 20n, hash: hash(20n) },
+          ],
+        },
+        { ...fixtures.cursor(cursor.id, 3, 50n), checkpoints: [{ block: 10n, hash: "" }] },
+      ];
+      for (const bad of unordered) {
+        await expect(h.cursors.advance(bad, 2)).rejects.toBeInstanceOf(InvalidStoreInputError);
+      }
+      expect(await h.cursors.get(cursor.id)).toEqual(next);
+      await h.putRaw("cursors", {
+        cursorId: "bad-checkpoints",
+        block: "5",
+        blockHash: "0x05",
+        checkpoints: [{ block: "6", hash: "0x06" }],
+        version: 1,
+      });
+      await expect(h.cursors.get("bad-checkpoints")).rejects.toMatchObject({
+        name: "CorruptRecordError",
+        field: "checkpoints.0.block",
+      });
+    });
+
     it("reports a corrupt stored cursor", async () => {
       await h.putRaw("cursors", { cursorId: "bad", block: "1e3", blockHash: "0x00", version: 1 });
       await expect(h.cursors.get("bad")).rejects.toMatchObject({ name: "CorruptRecordError", field: "block" });
