@@ -5,6 +5,7 @@ import type {
   JobStore,
   NonceStore,
   PaymentStore,
+  SendLeaseStore,
   StageConfig,
   Transport,
   TransportName,
@@ -30,6 +31,8 @@ export interface RelayStores {
   cursors: CursorStore;
   nonces: NonceStore;
   payments: PaymentStore;
+  /** The Solana vault's send leases. */
+  leases: SendLeaseStore;
 }
 
 /** Everything the handlers use, built once per Lambda container (or per local runtime). */

@@ -461,6 +461,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       decimals: solana.decimals,
       payments: stores.payments,
       cursors: stores.cursors,
+      leases: stores.leases,
       verdicts,
       payees: async () =>
         payees.map((p) => ({ chain: Number(p.chain), account: p.account, shareBps: Number(p.shareBps) })),

@@ -119,6 +119,7 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
   assertPayeeTable,

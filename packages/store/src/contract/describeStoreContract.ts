@@ -9,6 +9,8 @@ import {
   MAX_UINT256,
   type NonceStore,
   type PaymentStore,
+  type SendLease,
+  type SendLeaseStore,
   type SubmittedJob,
 } from "@slabridge/core";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -29,7 +31,9 @@ export interface StoreHarness {
   cursors: CursorStore;
   nonces: NonceStore;
   payments: PaymentStore;
-  putRaw(table: "jobs" | "cursors" | "nonces" | "payments", item: Record<string, unknown>): Promise<void>;
+  leases: SendLeaseStore;
+  /** "leases" is the table the lease store keeps its items in (the Cursors table in DynamoDB). */
+  putRaw(table: "jobs" | "cursors" | "nonces" | "payments" | "leases", item: Record<string, unknown>): Promise<void>;
 }
 
 const STATUSES = Object.keys(LEGAL_TRANSITIONS) as JobStatus[];
@@ -346,6 +350,59 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
     it("reports a corrupt stored cursor", async () => {
       await h.putRaw("cursors", { cursorId: "bad", block: "1e3", blockHash: "0x00", version: 1 });
       await expect(h.cursors.get("bad")).rejects.toMatchObject({ name: "CorruptRecordError", field: "block" });
+    });
+  });
+
+  describe(`${backend} SendLeaseStore`, () => {
+    it("round-trips every lease state, each move conditional on the version it moves from", async () => {
+      const id = "solana:vault-send:2:41";
+      expect(await h.leases.get(id)).toBeUndefined();
+      const sending: SendLease = { id, state: "sending", takenAt: 1_700_000_000_000, version: 1 };
+      expect(await h.leases.advance(sending, undefined)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(sending);
+      expect(await h.leases.advance({ ...sending, takenAt: 5 }, undefined)).toBe(false); // taken by someone else
+      const sent: SendLease = {
+        id,
+        state: "sent",
+        signature: "5VfydnLu4XwV2H2dLHPv22JxhLbYJruaM9YTaGY5S8Ue",
+        takenAt: 2,
+        version: 2,
+      };
+      expect(await h.leases.advance(sent, 1)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(sent);
+      const idle: SendLease = { id, state: "idle", takenAt: 3, version: 3 };
+      expect(await h.leases.advance({ ...idle, version: 2 }, 1)).toBe(false); // a stale holder
+      expect(await h.leases.advance(idle, 2)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(idle); // the signature is gone with the "sent" state
+      expect(await h.leases.advance({ ...idle, version: 3 }, 2)).toBe(false);
+    });
+
+    it("lets exactly one of concurrent takers win, and refuses a bad step or record", async () => {
+      const id = "solana:vault-send:2:42";
+      const takers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          h.leases.advance({ id, state: "sending", takenAt: i, version: 1 }, undefined),
+        ),
+      );
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      await expect(h.leases.advance({ id, state: "idle", takenAt: 1, version: 3 }, 1)).rejects.toBeInstanceOf(
+        InvalidStoreInputError,
+      );
+      const bad = [
+        { id, state: "sent", takenAt: 1, version: 2 },
+        { id, state: "idle", signature: "5Vfy", takenAt: 1, version: 2 },
+        { id, state: "lost", takenAt: 1, version: 2 },
+        { id, state: "idle", takenAt: -1, version: 2 },
+      ] as SendLease[];
+      for (const next of bad) await expect(h.leases.advance(next, 1)).rejects.toBeInstanceOf(InvalidStoreInputError);
+      expect((await h.leases.get(id))?.version).toBe(1);
+    });
+
+    it("reports a corrupt stored lease (a sent lease without its signature, or a watcher cursor)", async () => {
+      await h.putRaw("leases", { cursorId: "l1", record: "send-lease", state: "sent", takenAt: 1, version: 1 });
+      await expect(h.leases.get("l1")).rejects.toMatchObject({ name: "CorruptRecordError", field: "signature" });
+      await h.putRaw("leases", { cursorId: "l2", block: "5", blockHash: "idle", version: 1 });
+      await expect(h.leases.get("l2")).rejects.toMatchObject({ name: "CorruptRecordError" });
     });
   });
 
