@@ -13,7 +13,7 @@ import {
   type SplitEntry,
   solanaPaymentId,
 } from "@slabridge/solana";
-import { MemoryCursorStore, MemoryPaymentStore } from "@slabridge/store";
+import { MemoryCursorStore, MemoryPaymentStore, MemorySendLeaseStore } from "@slabridge/store";
 import {
   Connection,
   Keypair,
@@ -62,6 +62,7 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
   ];
   const payments = new MemoryPaymentStore();
   const cursors = new MemoryCursorStore();
+  const leases = new MemorySendLeaseStore();
   let known: SolanaVerdict | undefined;
   let paidBalances: bigint[] = [];
   let sends = 0;
@@ -92,6 +93,7 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
       decimals: fx.decimals,
       payments,
       cursors,
+      leases,
       verdicts: { verified: async () => known },
       payees: async () => payees,
       models: [model],
@@ -182,9 +184,9 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
 
   it("backs off while another send holds the lease, and takes over a stale one", async () => {
     const id = `solana:vault-send:${MODEL}:${EPOCH}`;
-    const lease = await cursors.get(id);
-    await cursors.advance(
-      { id, block: BigInt(Date.now()), blockHash: "sending", version: (lease?.version ?? 0) + 1 },
+    const lease = await leases.get(id);
+    await leases.advance(
+      { id, state: "sending", takenAt: Date.now(), version: (lease?.version ?? 0) + 1 },
       lease?.version,
     );
     const before = sends;
@@ -196,7 +198,7 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
     // The holder died long ago (past the guard): the next worker takes over.
     const { transaction } = await target({ inFlightGuardMs: 0 }).refundNext(MODEL, EPOCH, 1);
     expect(transaction).not.toBe("");
-    expect((await cursors.get(id))?.blockHash).toBe("idle");
+    expect((await leases.get(id))?.state).toBe("idle");
   });
 
   it("refunds floor(10 %) of each payment once, then pays the Solana payee its share once", async () => {
@@ -244,6 +246,6 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
     expect(await balance(fx.vault)).toBe(vaultBefore - 700n);
     expect(await t.state(MODEL, EPOCH)).toEqual({ verdictApplied: true, refundsDone: true, released: true });
     expect(await t.release(MODEL, EPOCH)).toEqual({ transaction: "" });
-    expect((await cursors.get(`solana:vault-send:${MODEL}:${EPOCH}`))?.blockHash).toBe("idle");
+    expect((await leases.get(`solana:vault-send:${MODEL}:${EPOCH}`))?.state).toBe("idle");
   });
 });

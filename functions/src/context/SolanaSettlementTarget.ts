@@ -4,6 +4,7 @@ import {
   type Hex,
   type PaymentRecord,
   type PaymentStore,
+  type SendLeaseStore,
   SlabridgeError,
 } from "@slabridge/core";
 import { NotReadyError, type SettlementState, type SettlementTarget } from "@slabridge/relay";
@@ -86,7 +87,10 @@ export interface SolanaSettlementTargetOptions {
   decimals: number;
   /** Where the vault watch records Solana payments. */
   payments: PaymentStore;
+  /** Where the vault scan cursor is (see `vaultScanCursorId`). */
   cursors: CursorStore;
+  /** The (model, epoch) vault send leases, shared with the netting payer (see `withVaultSendLease`). */
+  leases: SendLeaseStore;
   verdicts: Pick<SolanaVerdictSource, "verified">;
   /** The model's split table for the epoch (home ModelRegistry `payees(modelId, epoch)`), in table order. */
   payees(modelId: bigint, epoch: bigint): Promise<readonly SplitEntry[]>;
@@ -108,9 +112,9 @@ export interface SolanaSettlementTargetOptions {
  * history is the record. Every refund and payout carries its memo (`refund:…:payment=<id>`,
  * `payout:…:index=<i>`), and each step first reads what the vault already paid out by memo
  * (`readVaultOutflows`), so a crash between a send and anything after it, a retried or duplicate job, or a whole
- * settlement run again pays nothing twice. Sends for one (model, epoch) are serialized by a lease in the
- * CursorStore (`solana:vault-send:<model>:<epoch>`) holding the last submitted signature, so a refund job and a settle
- * job racing, or a retry while an earlier transaction may still land, cannot both pay.
+ * settlement run again pays nothing twice. Sends for one (model, epoch) are serialized by a send lease
+ * (`SendLeaseStore`, `solana:vault-send:<model>:<epoch>`) naming the last submitted signature, so a refund job and a
+ * settle job racing, or a retry while an earlier transaction may still land, cannot both pay.
  *
  * Amounts: each payment refunds floor(amount × refundBps / 10,000) (refundBps from the verified VAA only) back to
  * the token account it came from, as its transaction shows; the released rest (paid − refunded) is split like the
@@ -120,7 +124,7 @@ export interface SolanaSettlementTargetOptions {
  * @example
  * ```ts
  * const target = new SolanaSettlementTarget({ chainId: SOLANA_CHAIN_ID, connection, sender, feePayer, operators,
- *   vault, multisig, mint, decimals: 6, payments, cursors, verdicts, payees, models, vaultScanCursorId });
+ *   vault, multisig, mint, decimals: 6, payments, cursors, leases, verdicts, payees, models, vaultScanCursorId });
  * if (!(await target.state(2n, 41n)).refundsDone) await target.refundNext(2n, 41n, 100);
  * ```
  */
@@ -192,7 +196,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       multisig: o.multisig,
       mint: o.mint,
       decimals: o.decimals,
-      cursors: o.cursors,
+      leases: o.leases,
       ...(o.maxPayoutsPerTransaction === undefined ? {} : { maxPayoutsPerTransaction: o.maxPayoutsPerTransaction }),
       ...(o.inFlightGuardMs === undefined ? {} : { inFlightGuardMs: o.inFlightGuardMs }),
       now: this.#now,
@@ -317,7 +321,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       connection: o.connection,
       sender: o.sender,
       operators: o.operators,
-      cursors: o.cursors,
+      leases: o.leases,
       now: this.#now,
       inFlightGuardMs: o.inFlightGuardMs,
       inFlightError: (message: string) => new SolanaSendInFlightError(message),

@@ -5,6 +5,7 @@ import type {
   JobStore,
   NonceStore,
   PaymentStore,
+  SendLeaseStore,
   StageConfig,
   Transport,
   TransportName,
@@ -12,6 +13,7 @@ import type {
 import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender, evmChainsOf } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
+import { createSettlementWorkers } from "@slabridge/settlement";
 import { solanaChainsOf } from "@slabridge/solana";
 import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
 import { type Address, type PublicClient, parseGwei } from "viem";
@@ -30,6 +32,8 @@ export interface RelayStores {
   cursors: CursorStore;
   nonces: NonceStore;
   payments: PaymentStore;
+  /** The Solana vault's send leases. */
+  leases: SendLeaseStore;
 }
 
 /** Everything the handlers use, built once per Lambda container (or per local runtime). */
@@ -236,7 +240,6 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
 
   const payouts = payoutPublisher(manifest, config, client, executorSenders);
   const engine = new RelayEngine({
-    ...(payouts ? { payouts } : {}),
     jobs: options.stores.jobs,
     transports,
     receiptSources,
@@ -244,8 +247,12 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
-    settlementTargets,
-    maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
+    workers: createSettlementWorkers({
+      settlementTargets,
+      payouts,
+      clock,
+      maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
+    }),
   });
   return {
     manifest,

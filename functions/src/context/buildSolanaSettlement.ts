@@ -71,6 +71,7 @@ export function buildSolanaSettlement(options: BuildSolanaSettlementOptions): {
     decimals: solana.decimals,
     payments: options.stores.payments,
     cursors: options.stores.cursors,
+    leases: options.stores.leases,
     verdicts,
     payees: async (modelId, epoch): Promise<SplitEntry[]> => {
       const table = await options.homeClient.readContract({

@@ -1,5 +1,6 @@
 import { type DeploymentManifest, type Job, jobIds, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { RelayEngine, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import { createSettlementWorkers } from "@slabridge/settlement";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createRefundSweepHandler } from "../refund.ts";
@@ -137,7 +138,7 @@ function world(targets: FakeTarget[], options: { solana?: boolean; now?: number 
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: 10,
-    settlementTargets,
+    workers: createSettlementWorkers({ settlementTargets, clock }),
   });
   const w: SettlementSweepWorld = {
     manifest: manifest(options.solana ?? false),

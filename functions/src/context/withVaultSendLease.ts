@@ -1,4 +1,4 @@
-import type { CursorStore } from "@slabridge/core";
+import type { SendLeaseStore } from "@slabridge/core";
 import { SolanaRpcError, type SolanaSender } from "@slabridge/solana";
 import type { Connection, Signer } from "@solana/web3.js";
 
@@ -7,7 +7,7 @@ export interface VaultSendLeaseOptions {
   connection: Connection;
   sender: Pick<SolanaSender, "send">;
   operators: readonly Signer[];
-  cursors: CursorStore;
+  leases: SendLeaseStore;
   now(): number;
   /** How long a lease naming an unconfirmed signature holds before a worker may take over (default 90 s). */
   inFlightGuardMs?: number | undefined;
@@ -21,9 +21,10 @@ export type VaultSend = (instructions: Parameters<SolanaSender["send"]>[0]) => P
 /**
  * Runs `work` holding the (model, epoch) vault send lease, shared by every sender of vault transfers for that epoch
  * (refunds and payouts of the settlement target, netted payouts of the netting payer), so two of them never send at
- * once. The lease records "sending" and then each submitted signature: a worker that finds it busy, or naming an
- * earlier signature that may still land (within the guard), backs off with `inFlightError`; one that finds the
- * earlier transaction landed or failed takes over. `work` reads the vault's outflows only after taking the lease.
+ * once. The lease (a typed `SendLease`) records "sending" and then each submitted signature ("sent"): a worker that
+ * finds it busy, or naming an earlier signature that may still land (within the guard), backs off with
+ * `inFlightError`; one that finds the earlier transaction landed or failed takes over. `work` reads the vault's
+ * outflows only after taking the lease.
  *
  * @example
  * const signature = await withVaultSendLease(options, 2n, 41n, async (send) => send(instructions));
@@ -34,28 +35,28 @@ export async function withVaultSendLease<T>(
   epoch: bigint,
   work: (send: VaultSend) => Promise<T>,
 ): Promise<T> {
-  const { cursors, now, inFlightError } = options;
+  const { leases, now, inFlightError } = options;
   const id = `solana:vault-send:${modelId}:${epoch}`;
-  const lease = await cursors.get(id);
-  if (lease && lease.blockHash !== "idle" && now() - Number(lease.block) < (options.inFlightGuardMs ?? 90_000)) {
-    const signature = lease.blockHash.startsWith("sent:") ? lease.blockHash.slice(5) : undefined;
+  const lease = await leases.get(id);
+  if (lease && lease.state !== "idle" && now() - lease.takenAt < (options.inFlightGuardMs ?? 90_000)) {
+    const signature = lease.state === "sent" ? lease.signature : undefined;
     if (signature === undefined || (await signatureStatus(options.connection, signature)) === "pending") {
       throw inFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
     }
   }
   let version = (lease?.version ?? 0) + 1;
-  const taken = await cursors.advance({ id, block: BigInt(now()), blockHash: "sending", version }, lease?.version);
+  const taken = await leases.advance({ id, state: "sending", takenAt: now(), version }, lease?.version);
   if (!taken) throw inFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
   let submitted = false;
-  const mark = async (blockHash: string) => {
-    const moved = await cursors.advance({ id, block: BigInt(now()), blockHash, version: version + 1 }, version);
+  const mark = async (next: { state: "idle" } | { state: "sent"; signature: string }) => {
+    const moved = await leases.advance({ id, ...next, takenAt: now(), version: version + 1 }, version);
     if (!moved) throw inFlightError(`lost the send lease of ${modelId}/${epoch}`);
     version++;
   };
   const send: VaultSend = async (instructions) => {
     const { signature } = await options.sender.send(instructions, options.operators, {
       onSubmitted: async (sig) => {
-        await mark(`sent:${sig}`);
+        await mark({ state: "sent", signature: sig });
         submitted = true;
       },
     });
@@ -63,10 +64,10 @@ export async function withVaultSendLease<T>(
   };
   const result = await work(send).catch(async (error: unknown) => {
     // Nothing was broadcast: free the lease at once. Otherwise the guard (or the landed check) frees it.
-    if (!submitted) await mark("idle").catch(() => {});
+    if (!submitted) await mark({ state: "idle" }).catch(() => {});
     throw error;
   });
-  await mark("idle");
+  await mark({ state: "idle" });
   return result;
 }
 

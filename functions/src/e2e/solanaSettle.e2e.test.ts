@@ -15,6 +15,7 @@ import { createMemoInstruction, type Devnet, devnetChainsOf, startDevnet, submit
 import { buildSubmitReportTx, SlaOracleReader, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { RelayEngine } from "@slabridge/relay";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
+import { createSettlementWorkers } from "@slabridge/settlement";
 import {
   associatedTokenAccount,
   formatSlabridgeMemo,
@@ -462,6 +463,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       decimals: solana.decimals,
       payments: stores.payments,
       cursors: stores.cursors,
+      leases: stores.leases,
       verdicts,
       payees: async () =>
         payees.map((p) => ({ chain: Number(p.chain), account: p.account, shareBps: Number(p.shareBps) })),
@@ -476,8 +478,11 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       clock: w.clock,
       retry: w.config.retry,
       maxPaymentsPerBatch: 10,
-      settlementTargets: new Map([[SOLANA_CHAIN_ID, crashingTarget]]),
-      maxRefundsPerTransaction: 2,
+      workers: createSettlementWorkers({
+        settlementTargets: new Map([[SOLANA_CHAIN_ID, crashingTarget]]),
+        clock: w.clock,
+        maxRefundsPerTransaction: 2,
+      }),
     });
     // The home watcher turns the published verdict into the Solana refund and settle jobs (no deliver-message job).
     for (let i = 0; i < 3; i++) await publicClient(home.chainId).request({ method: "evm_mine" as never });

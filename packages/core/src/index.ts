@@ -71,7 +71,9 @@ export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeEr
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
+export { ClaimHeldError } from "./jobs/ClaimHeldError.ts";
 export { jobIds } from "./jobs/jobIds.ts";
+export { type JobRecordFields, jobRecordIssue } from "./jobs/jobRecordIssue.ts";
 export {
   assertTransition,
   DEFAULT_RETRY_POLICY,
@@ -91,9 +93,11 @@ export type {
   JobSource,
   JobStatus,
   ObservedJob,
+  PayoutClaim,
   SubmittedJob,
   TransportName,
 } from "./jobs/jobTypes.ts";
+export { NotReadyError } from "./jobs/NotReadyError.ts";
 export {
   hashPair,
   type Payment,
@@ -126,6 +130,7 @@ export {
   type ModelClock,
   type SubmitReportResult,
 } from "./ports/HomeChain.ts";
+export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
 export type {
   ChainNettingStatus,
   NetPayment,
@@ -146,6 +151,7 @@ export type {
   Clock,
   CreateJobResult,
   Cursor,
+  CursorCheckpoint,
   CursorStore,
   DeliveryStatus,
   JobStore,
@@ -154,6 +160,7 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
   assertPayeeTable,

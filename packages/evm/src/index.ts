@@ -71,7 +71,11 @@ export {
 export { createSenderSubmitter } from "./submitter/createSenderSubmitter.ts";
 export type { EvmCall, EvmSubmission, EvmSubmitter } from "./submitter/EvmSubmitter.ts";
 export { type TranslateEvmErrorContext, translateEvmError } from "./translateEvmError.ts";
-export { type BlockCheckpoint, type CheckpointedCursor, cursorCheckpoints } from "./watcher/cursorCheckpoints.ts";
+export {
+  type CheckpointedCursor,
+  cursorCheckpoints,
+  type StoredCheckpoints,
+} from "./watcher/cursorCheckpoints.ts";
 export {
   type BlockRange,
   EvmLogWatcher,

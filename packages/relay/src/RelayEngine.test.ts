@@ -1,8 +1,12 @@
 import {
+  ClaimHeldError,
   DEFAULT_RETRY_POLICY,
   type DeliveryStatus,
   type Job,
+  type JobRun,
+  type JobWorkers,
   type MessageRef,
+  NotReadyError,
   SlabridgeError,
   type Transport,
 } from "@slabridge/core";
@@ -74,7 +78,7 @@ class FakeReceiptSource implements ReceiptSource {
   }
 }
 
-function setup(options: { payments?: number; epochEndsAt?: number } = {}) {
+function setup(options: { payments?: number; epochEndsAt?: number; workers?: JobWorkers } = {}) {
   const clock = new FakeClock();
   const jobs = new MemoryJobStore({ clock });
   const transport = new FakeTransport();
@@ -91,6 +95,7 @@ function setup(options: { payments?: number; epochEndsAt?: number } = {}) {
     retry: { ...DEFAULT_RETRY_POLICY, tiersMs: [1_000, 10_000], maxAttempts: 3 },
     maxPaymentsPerBatch: 100,
     random: () => 0.5,
+    ...(options.workers ? { workers: options.workers } : {}),
   });
   return { clock, jobs, transport, source, queued, engine };
 }
@@ -226,6 +231,63 @@ describe("RelayEngine", () => {
     expect(queued).toEqual(["deliver-message:lz:guid-1"]);
     expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("confirmed");
     expect(transport.delivered.get("guid-1")).toBe(1);
+  });
+
+  it("dispatches refund and settle jobs to their workers; dead-letters a kind without one", async () => {
+    const settleJob = { ...receiptsJob(), id: "settle:31337:1:7", kind: "settle" } as Job;
+    const refundJob = { ...receiptsJob(), id: "refund:31337:1:7", kind: "refund" } as Job;
+    const runs: string[] = [];
+    const { engine, jobs, clock } = setup({
+      workers: {
+        settle: {
+          run: async (run: JobRun) => {
+            runs.push(run.job.status);
+            if (run.job.status === "submitted") throw new ClaimHeldError(run.job.id, clock.ms + 1);
+            const claimed = await run.claimPayouts({ claimedAt: clock.ms });
+            expect(claimed).toMatchObject({ status: "submitted", payoutClaim: { claimedAt: clock.ms } });
+            expect(await jobs.get(run.job.id)).toEqual(claimed);
+            throw new NotReadyError("crashed mid-publish", clock.ms + 10);
+          },
+        },
+      },
+    });
+    await engine.ingest(settleJob);
+    const parked = await engine.process(settleJob.id);
+    // Failures after a claim are recorded on the claimed job; not ready is not an attempt.
+    expect(parked).toMatchObject({ result: "waiting", job: { status: "failed", attempts: 0 } });
+    expect(runs).toEqual(["finalized"]);
+
+    await engine.ingest(refundJob);
+    const dead = await engine.process(refundJob.id);
+    expect(dead).toMatchObject({
+      result: "dead-lettered",
+      job: { reason: expect.stringContaining("MissingWorkerError") },
+    });
+  });
+
+  it("leaves a job whose claim another worker holds untouched, and confirms through the worker", async () => {
+    const settleJob = { ...receiptsJob(), id: "settle:31337:1:8", kind: "settle" } as Job;
+    let holder: JobRun | undefined;
+    const { engine, jobs, clock } = setup({
+      workers: {
+        settle: {
+          run: async (run: JobRun) => {
+            if (run.job.status === "submitted") throw new ClaimHeldError(run.job.id, clock.ms + 1);
+            holder = run;
+            await run.claimPayouts({ claimedAt: clock.ms, release: "0xrelease" });
+          },
+        },
+      },
+    });
+    await engine.ingest(settleJob);
+    const waiting = await engine.process(settleJob.id);
+    expect(waiting).toMatchObject({ result: "waiting", job: { status: "submitted" } });
+    const before = await jobs.get(settleJob.id);
+    expect(before).toMatchObject({ payoutClaim: { claimedAt: clock.ms, release: "0xrelease" } });
+    expect((await engine.process(settleJob.id)).result).toBe("waiting");
+    expect(await jobs.get(settleJob.id)).toEqual(before); // nothing written while the claim holds
+    await holder?.confirm("0xpublish", false);
+    expect(await jobs.get(settleJob.id)).toMatchObject({ status: "confirmed", destinationTransaction: "0xpublish" });
   });
 
   it("reports an unknown job without creating anything", async () => {

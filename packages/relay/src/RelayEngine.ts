@@ -1,21 +1,25 @@
 import {
+  ClaimHeldError,
   type Clock,
   type ConfirmedJob,
   type DeadLetteredJob,
   type FailedJob,
   type FinalizedJob,
   type Job,
+  type JobRun,
   type JobStore,
+  type JobWorkers,
+  NotReadyError,
   nextRetryDelay,
+  type PayoutClaim,
   type RetryPolicy,
   SlabridgeError,
   type SubmittedJob,
   type Transport,
   type TransportName,
+  type WorkerJobKind,
 } from "@slabridge/core";
-import type { PayoutPublisher } from "./PayoutPublisher.ts";
 import type { ReceiptSource } from "./ReceiptSource.ts";
-import type { SettlementTarget } from "./SettlementTarget.ts";
 
 /** Everything the engine needs, as ports: the same engine runs in Lambda and in the local runtime. */
 export interface RelayEngineOptions {
@@ -28,24 +32,11 @@ export interface RelayEngineOptions {
   retry: RetryPolicy;
   /** Payments per receipt batch. */
   maxPaymentsPerBatch: number;
-  /** Escrows that refund and release, by payment chain id (refund and settle jobs). */
-  settlementTargets?: ReadonlyMap<number, SettlementTarget>;
   /**
-   * Publishes a released epoch's payouts from the home chain (settle jobs). Absent: a settle job ends at the release.
+   * Workers for the job kinds the engine does not do itself, by kind: refund and settle jobs
+   * (`createSettlementWorkers` of `@slabridge/settlement`). A job whose kind has no worker is dead-lettered.
    */
-  payouts?: PayoutPublisher;
-  /**
-   * How long a settle job's claim on publishing payouts holds (default 5 min, the sweep's `stuckAfterMs`): other
-   * workers wait while it holds; after it, the claim holder is taken for dead and the payouts are checked again.
-   */
-  payoutClaimMs?: number;
-  /** Payments refunded per refund transaction (stage config `batching.maxRefundsPerTransaction`). Default 100. */
-  maxRefundsPerTransaction?: number;
-  /**
-   * How long a refund or settle job waits before looking again when the verdict has not reached its chain yet (it
-   * comes whenever the probers report and the message is delivered, so there is no date to wait for). Default 60 s.
-   */
-  verdictPollMs?: number;
+  workers?: JobWorkers;
   /** Upper bound on transitions per `process` call, so one message can't spin forever. */
   maxStepsPerRun?: number;
   /**
@@ -61,36 +52,19 @@ export type ProcessOutcome =
   | { jobId: string; result: "confirmed" | "waiting" | "failed" | "dead-lettered" | "already-final"; job: Job }
   | { jobId: string; result: "unknown-job" };
 
-/** The job is not ready yet (e.g. its epoch has not ended); not a failure, not counted as an attempt. */
-export class NotReadyError extends SlabridgeError {
-  override readonly name = "NotReadyError" as const;
-  constructor(
-    reason: string,
-    readonly retryAt: number,
-  ) {
-    super(reason, { retryable: true });
-  }
-}
-
-/** `destinationTransaction` of a settle job that claimed its payouts before sending anything. */
-const PAYOUT_CLAIM_MARKER = "payouts-claimed";
-
-/** Another worker holds the claim on a settle job's payouts: not a failure, nothing is written; it finishes them. */
-export class PayoutsClaimedError extends SlabridgeError {
-  override readonly name = "PayoutsClaimedError" as const;
-  constructor(
-    jobId: string,
-    readonly claimEndsAt: number,
-  ) {
-    super(`job ${jobId}: payouts are being published by another worker`, { retryable: true });
-  }
-}
-
 /** No transport is configured for a job's route. */
 export class MissingTransportError extends SlabridgeError {
   override readonly name = "MissingTransportError" as const;
   constructor(transport: string) {
     super(`no ${transport} transport configured`, { retryable: false });
+  }
+}
+
+/** No worker is configured for a job's kind (e.g. refund jobs on a relay built without settlement). */
+export class MissingWorkerError extends SlabridgeError {
+  override readonly name = "MissingWorkerError" as const;
+  constructor(kind: WorkerJobKind) {
+    super(`no ${kind} worker configured`, { retryable: false });
   }
 }
 
@@ -208,111 +182,35 @@ export class RelayEngine {
       case "relay-receipts":
         return this.#relayReceipts(job);
       case "refund":
-        return this.#refund(job);
-      case "settle":
-        return this.#settle(job, current);
-    }
-  }
-
-  /** Refunds every payment of a settled (model, epoch), batch by batch; confirms once the cursor reached the end. */
-  async #refund(job: FinalizedJob | SubmittedJob): Promise<void> {
-    const { target, modelId, epoch } = this.#settlement(job);
-    const last = await this.#refundAll(target, modelId, epoch);
-    await this.#confirm(job, last, last === "");
-  }
-
-  /**
-   * Releases a settled (model, epoch) exactly once, then publishes its payouts to this chain from the home chain, in
-   * payout index order (the escrow gives the rounding dust to the payout that completes 10,000 bps). Refunds still
-   * pending are pushed first (the same idempotent loop as a refund job), since the escrow releases only after the
-   * last refund. Each payout is checked right before it is published (destination paid bit, home PayoutPublished
-   * logs), so a crash between a publish and its record never publishes it again; and one worker at a time publishes:
-   * it claims the job (finalized -> submitted, one conditional write) first, others wait while the claim holds.
-   */
-  async #settle(job: FinalizedJob | SubmittedJob, current: { job: FinalizedJob | SubmittedJob }): Promise<void> {
-    const { target, modelId, epoch } = this.#settlement(job);
-    if (job.status === "submitted") {
-      const claimEndsAt = job.submittedAt + this.#payoutClaimMs();
-      if (this.#o.clock.now() < claimEndsAt) throw new PayoutsClaimedError(job.id, claimEndsAt);
-      // The claim holder died (or is far too slow): back to finalized without spending an attempt, check again.
-      throw new NotReadyError("payout claim expired; checking the payouts again", this.#o.clock.now());
-    }
-    let last = "";
-    if (!(await target.state(modelId, epoch)).released) {
-      last = await this.#refundAll(target, modelId, epoch);
-      try {
-        last = (await target.release(modelId, epoch)).transaction;
-      } catch (error) {
-        // Another worker released between our read and our send (the escrow reverts the second release): go on.
-        if (!(await target.state(modelId, epoch)).released) throw error;
+      case "settle": {
+        const worker = this.#o.workers?.[job.kind];
+        if (!worker) throw new MissingWorkerError(job.kind);
+        return worker.run(this.#run(job, current));
       }
     }
-    const payouts = this.#o.payouts;
-    const serves = payouts?.servesChain(job.destinationChainId) ?? false;
-    const open = payouts && serves ? await this.#openPayouts(payouts, job.destinationChainId, modelId, epoch) : [];
-    if (!payouts || open.length === 0) return this.#confirm(job, last, last === "");
+  }
 
-    const claimed: SubmittedJob = {
-      ...this.#base(job),
-      status: "submitted",
-      confirmations: job.confirmations,
-      // A claim, not a send yet: the release (if this call made it) or a marker, since the field must not be empty.
-      destinationTransaction: last || PAYOUT_CLAIM_MARKER,
-      submittedAt: this.#o.clock.now(),
+  /** What a worker may do to the job in this run; `current` follows the job through a claim. */
+  #run(job: FinalizedJob | SubmittedJob, current: { job: FinalizedJob | SubmittedJob }): JobRun {
+    return {
+      job,
+      claimPayouts: async (claim: PayoutClaim) => {
+        if (current.job.status !== "finalized") {
+          throw new SlabridgeError(`job ${job.id}: only a finalized job can claim its payouts`, { retryable: false });
+        }
+        const claimed: SubmittedJob = {
+          ...this.#base(current.job),
+          status: "submitted",
+          confirmations: current.job.confirmations,
+          payoutClaim: claim,
+          submittedAt: claim.claimedAt,
+        };
+        if (!(await this.#move(current.job, claimed))) return undefined; // another worker moved it: re-read, wait
+        current.job = claimed;
+        return claimed;
+      },
+      confirm: (transaction: string, alreadyDone: boolean) => this.#confirm(current.job, transaction, alreadyDone),
     };
-    if (!(await this.#move(job, claimed))) return; // another worker claimed it: the caller re-reads and waits
-    current.job = claimed;
-    let published = 0;
-    for (const index of open) {
-      // Asked again right before sending: the claim keeps other workers out, this keeps a stale list honest.
-      if ((await payouts.status(job.destinationChainId, modelId, epoch, index)) !== "open") continue;
-      last = (await payouts.publish(job.destinationChainId, modelId, epoch, index)).transaction;
-      published++;
-    }
-    await this.#confirm(claimed, last, last === "" && published === 0);
-  }
-
-  /** Payout indexes of the (model, epoch) not yet paid on `chainId` nor published to it, in index order. */
-  async #openPayouts(payouts: PayoutPublisher, chainId: number, modelId: bigint, epoch: bigint): Promise<number[]> {
-    const count = await payouts.payoutCount(modelId, epoch);
-    const open: number[] = [];
-    for (let index = 0; index < count; index++) {
-      if ((await payouts.status(chainId, modelId, epoch, index)) === "open") open.push(index);
-    }
-    return open;
-  }
-
-  #payoutClaimMs(): number {
-    return this.#o.payoutClaimMs ?? this.#o.stuckAfterMs ?? 300_000;
-  }
-
-  /** Pushes refund batches until the escrow's cursor reaches the end; returns the last transaction we sent, or "". */
-  async #refundAll(target: SettlementTarget, modelId: bigint, epoch: bigint): Promise<string> {
-    let last = "";
-    for (;;) {
-      const state = await target.state(modelId, epoch);
-      if (!state.verdictApplied) {
-        throw new NotReadyError(
-          "no verdict on the payment chain yet",
-          this.#o.clock.now() + (this.#o.verdictPollMs ?? 60_000),
-        );
-      }
-      if (state.refundsDone) return last;
-      // The escrow's refund cursor makes each payment refunded at most once, even if we crash right after this.
-      const { transaction } = await target.refundNext(modelId, epoch, this.#o.maxRefundsPerTransaction ?? 100);
-      last = transaction;
-    }
-  }
-
-  #settlement(job: FinalizedJob | SubmittedJob): { target: SettlementTarget; modelId: bigint; epoch: bigint } {
-    const epochRef = job.epochRef;
-    if (!epochRef) throw new SlabridgeError(`job ${job.id} has no (model, epoch)`, { retryable: false });
-    // Refunds and releases happen on the payment chain, which is where the job points.
-    const target = this.#o.settlementTargets?.get(job.destinationChainId);
-    if (!target) {
-      throw new SlabridgeError(`no settlement target for chain ${job.destinationChainId}`, { retryable: false });
-    }
-    return { target, modelId: epochRef.modelId, epoch: epochRef.epoch };
   }
 
   async #deliver(job: FinalizedJob | SubmittedJob): Promise<void> {
@@ -368,7 +266,7 @@ export class RelayEngine {
   /** Records a failure; returns an outcome when processing should stop for now. */
   async #fail(job: FinalizedJob | SubmittedJob, error: unknown): Promise<ProcessOutcome | undefined> {
     const now = this.#o.clock.now();
-    if (error instanceof PayoutsClaimedError) return { jobId: job.id, result: "waiting", job };
+    if (error instanceof ClaimHeldError) return { jobId: job.id, result: "waiting", job };
     if (error instanceof NotReadyError) {
       // Not a failure of ours: park it until it can be ready, without spending an attempt.
       const parked: FailedJob = {

@@ -1,3 +1,5 @@
+// @slabridge/core's NotReadyError, re-exported for the adapters that import it from here (it moved to core).
+export { NotReadyError } from "@slabridge/core";
 export type { PayoutPublisher, PayoutStatus } from "./PayoutPublisher.ts";
 export {
   MalformedQueueMessageError,
@@ -8,8 +10,7 @@ export {
 export type { ReceiptProgress, ReceiptSource } from "./ReceiptSource.ts";
 export {
   MissingTransportError,
-  NotReadyError,
-  PayoutsClaimedError,
+  MissingWorkerError,
   type ProcessOutcome,
   RelayEngine,
   type RelayEngineOptions,

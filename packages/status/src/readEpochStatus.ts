@@ -109,7 +109,11 @@ async function deliveryOf(world: StatusWorld, sent: SentMessageView): Promise<De
 
 function destinationOf(job: Job | undefined): { destinationTransaction?: string; reason?: string } {
   if (!job) return {};
-  if (job.status === "submitted") return { destinationTransaction: job.destinationTransaction };
+  if (job.status === "submitted") {
+    // A settle job's payout claim shows the release it sent, if any.
+    const transaction = job.destinationTransaction ?? job.payoutClaim?.release;
+    return transaction ? { destinationTransaction: transaction } : {};
+  }
   if (job.status === "confirmed")
     return job.destinationTransaction ? { destinationTransaction: job.destinationTransaction } : {};
   if (job.status === "failed" || job.status === "dead-lettered") return { reason: scrubSecrets(job.reason) };

@@ -56,8 +56,11 @@ export function toJobView(job: Job): JobView {
       };
     case "dead-lettered":
       return { ...base, reason: scrubSecrets(job.reason), deadLetteredAt: iso(job.deadLetteredAt) };
-    case "submitted":
-      return { ...base, destinationTransaction: job.destinationTransaction };
+    case "submitted": {
+      // A settle job's payout claim shows the release it sent, if any.
+      const transaction = job.destinationTransaction ?? job.payoutClaim?.release;
+      return { ...base, ...(transaction ? { destinationTransaction: transaction } : {}) };
+    }
     case "confirmed":
       return {
         ...base,

@@ -6,7 +6,7 @@ import {
   type StablecoinFixture,
 } from "@slabridge/devnet";
 import { associatedTokenAccount, formatSlabridgeMemo, readVaultOutflows, SolanaSender } from "@slabridge/solana";
-import { MemoryCursorStore } from "@slabridge/store";
+import { MemorySendLeaseStore } from "@slabridge/store";
 import {
   Connection,
   Keypair,
@@ -27,7 +27,7 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
   let fx: StablecoinFixture;
   let connection: Connection;
   let operators: Keypair[];
-  const cursors = new MemoryCursorStore();
+  const leases = new MemorySendLeaseStore();
   const alice = Keypair.generate().publicKey;
   const bob = Keypair.generate().publicKey;
   const carol = Keypair.generate().publicKey;
@@ -57,7 +57,7 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
       multisig: fx.multisig,
       mint: fx.mint,
       decimals: fx.decimals,
-      cursors,
+      leases,
       ...overrides,
     });
   };
@@ -169,7 +169,10 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
       },
     });
     await expect(crashing.pay({ modelId: MODEL, epoch, solanaPayouts })).rejects.toThrow("worker died");
-    expect((await cursors.get(`solana:vault-send:${MODEL}:${epoch}`))?.blockHash).toMatch(/^sent:/);
+    // The crash left the lease naming the transaction it broadcast.
+    const lease = await leases.get(`solana:vault-send:${MODEL}:${epoch}`);
+    expect(lease?.state).toBe("sent");
+    expect(lease?.state === "sent" && lease.signature).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
     const vaultAfterCrash = await balance(fx.vault);
 
     const retry = await payer().pay({ modelId: MODEL, epoch, solanaPayouts });
@@ -181,13 +184,13 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
     expect(await balance(fx.vault)).toBe(vaultAfterCrash);
     expect(await balance(associatedTokenAccount(alice, fx.mint))).toBe(1_334n);
     expect(await balance(associatedTokenAccount(carol, fx.mint))).toBe(7n);
-    expect((await cursors.get(`solana:vault-send:${MODEL}:${epoch}`))?.blockHash).toBe("idle");
+    expect((await leases.get(`solana:vault-send:${MODEL}:${epoch}`))?.state).toBe("idle");
   });
 
   it("backs off while another worker holds the send lease", async () => {
     const epoch = EPOCH + 2n;
     const id = `solana:vault-send:${MODEL}:${epoch}`;
-    await cursors.advance({ id, block: BigInt(Date.now()), blockHash: "sending", version: 1 }, undefined);
+    await leases.advance({ id, state: "sending", takenAt: Date.now(), version: 1 }, undefined);
     const before = sends;
     await expect(payer().pay({ modelId: MODEL, epoch, solanaPayouts: [payout(bob, 3n)] })).rejects.toMatchObject({
       name: "SolanaNetSendInFlightError",

@@ -1,4 +1,4 @@
-import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import { type SendLeaseStore, SlabridgeError } from "@slabridge/core";
 import {
   associatedTokenAccount,
   buildVaultTransferBatch,
@@ -67,7 +67,7 @@ export interface SolanaNettingPayerOptions {
   mint: PublicKey;
   decimals: number;
   /** Holds the (model, epoch) send lease shared with the Solana settlement target. */
-  cursors: CursorStore;
+  leases: SendLeaseStore;
   /** Payouts per transaction. Default 16. */
   maxPayoutsPerTransaction?: number;
   /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
@@ -82,7 +82,7 @@ export interface SolanaNettingPayerOptions {
  * (round, payee). The vault's history is the record: before sending, the vault's outflows are read back
  * (`readVaultOutflows`) and every payee whose net memo is already there is skipped, so a crash after a send, a retry
  * or a duplicate call never pays twice. Sends hold the (model, epoch) lease the settlement target uses
- * (`solana:vault-send:<model>:<epoch>`, "sending" / "sent:<signature>" / "idle"), so a call racing another, or coming
+ * (`solana:vault-send:<model>:<epoch>`, a `SendLease`: "sending" / "sent" with its signature / "idle"), so a call racing another, or coming
  * while an earlier transaction may still land, backs off with {@link SolanaNetSendInFlightError} instead of paying.
  * Bad input throws {@link InvalidSolanaNetPayoutError} and sends nothing; a vault holding less than what is still
  * owed throws `NettingVaultNotReadyError` (retryable) and sends nothing.
@@ -90,7 +90,7 @@ export interface SolanaNettingPayerOptions {
  * @example
  * ```ts
  * const payer = new SolanaNettingPayer({ chainId: SOLANA_CHAIN_ID, connection, sender, feePayer, operators, vault,
- *   multisig, mint, decimals: 6, cursors });
+ *   multisig, mint, decimals: 6, leases });
  * const { paid } = await payer.pay({ modelId: 1n, epoch: 7n, solanaPayouts: outcome.solanaPayouts });
  * paid; // [{ account: "9xQe…", amount: "1012", signature: "5h…" }]
  * ```
@@ -216,7 +216,7 @@ export class SolanaNettingPayer {
       connection: o.connection,
       sender: o.sender,
       operators: o.operators,
-      cursors: o.cursors,
+      leases: o.leases,
       now: this.#now,
       inFlightGuardMs: o.inFlightGuardMs,
       inFlightError: (message: string) => new SolanaNetSendInFlightError(message),

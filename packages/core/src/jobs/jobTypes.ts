@@ -73,13 +73,32 @@ export interface FinalizedJob extends JobBase {
   notBefore?: number;
 }
 
+/**
+ * A settle job's claim on publishing its epoch's payouts: one worker at a time publishes them. Taken by the single
+ * conditional write finalized -> submitted, before anything is published; it holds for the settle worker's claim
+ * window from `claimedAt`, after which the holder is taken for dead and the payouts are checked again.
+ */
+export interface PayoutClaim {
+  /** When the claim was taken (unix ms). */
+  claimedAt: number;
+  /** The release transaction the claiming run sent just before it claimed, if it sent one. */
+  release?: string;
+}
+
+/**
+ * Submitted: either a destination transaction was sent (`destinationTransaction`), or a settle job claimed its
+ * payouts (`payoutClaim`), never both and never neither (see `jobRecordIssue`, which the store applies on every
+ * write and read).
+ */
 export interface SubmittedJob extends JobBase {
   status: "submitted";
   confirmations: number;
-  /** Destination transaction hash/signature of the submit, recorded right after sending. */
-  destinationTransaction: string;
+  /** Destination transaction hash/signature of the submit, recorded right after sending; absent on a payout claim. */
+  destinationTransaction?: string;
   /** EVM: the nonce used, so a stuck transaction is replaced at the same nonce, never duplicated. */
   nonce?: number;
+  /** settle jobs only: the claim on publishing the epoch's payouts (absent on a sent transaction). */
+  payoutClaim?: PayoutClaim;
   submittedAt: number;
 }
 

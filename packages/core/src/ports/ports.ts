@@ -32,6 +32,12 @@ export interface JobStore {
   listByStatus(status: JobStatus, options?: { limit?: number; updatedBefore?: number }): Promise<Job[]>;
 }
 
+/** A block a watcher processed, with the hash it had then (a point to rewind to on a reorg). */
+export interface CursorCheckpoint {
+  block: bigint;
+  hash: string;
+}
+
 /** A watcher's position on one chain for one contract or emitter. */
 export interface Cursor {
   /** e.g. "evm:31337:escrow:0xabc..." or "solana:vault:<address>". */
@@ -40,6 +46,11 @@ export interface Cursor {
   block: bigint;
   /** Its hash, checked on the next run to detect a reorg behind the cursor. */
   blockHash: string;
+  /**
+   * EVM watchers: older processed blocks and their hashes, newest first, each below `block` (the store refuses any
+   * other order). On a reorg behind `block` the watcher rewinds to the newest one still on the chain.
+   */
+  checkpoints?: CursorCheckpoint[];
   /** Solana: the last processed signature (the `until` of the next getSignaturesForAddress). */
   lastSignature?: string;
   version: number;

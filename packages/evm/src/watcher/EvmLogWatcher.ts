@@ -62,7 +62,7 @@ export interface EvmLogWatcherOptions<TEvents extends readonly AbiEvent[]> {
   maxBlockRange: number;
   /** First block to scan when no cursor is stored (e.g. the contract's deployment block). */
   startBlock: bigint;
-  /** Older (block, hash) pairs kept in the cursor to rewind to on a reorg (default 16). */
+  /** Older (block, hash) pairs kept in the cursor's `checkpoints` to rewind to on a reorg (default 16). */
   checkpoints?: number;
 }
 
@@ -147,7 +147,7 @@ export class EvmLogWatcher<const TEvents extends readonly AbiEvent[]> {
     const { cursorStore, cursorId, startBlock } = this.#options;
     const stored = await cursorStore.get(cursorId);
     let position: StoredPosition = {
-      state: stored === undefined ? undefined : cursorCheckpoints.decode(stored.block, stored.blockHash),
+      state: stored === undefined ? undefined : cursorCheckpoints.decode(stored),
       version: stored?.version,
     };
     const head = await this.#rpc("eth_blockNumber", () => this.#options.client.getBlockNumber({ cacheTime: 0 }));

@@ -1,10 +1,11 @@
+import { MemoryCursorStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { cursorCheckpoints } from "./cursorCheckpoints.ts";
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 
 describe("cursorCheckpoints", () => {
-  it("round-trips a cursor with checkpoints, newest first; the stored hash starts with the cursor block's hash", () => {
+  it("round-trips a cursor with checkpoints, newest first, through the typed field and a store", async () => {
     const cursor = {
       block: 30n,
       hash: hash(30),
@@ -14,20 +15,29 @@ describe("cursorCheckpoints", () => {
       ],
     };
     const stored = cursorCheckpoints.encode(cursor);
-    expect(stored.block).toBe(30n);
-    expect(stored.blockHash.split(";")[0]).toBe(hash(30));
-    expect(cursorCheckpoints.decode(stored.block, stored.blockHash)).toEqual(cursor);
+    expect(stored).toEqual({ block: 30n, blockHash: hash(30), checkpoints: cursor.checkpoints });
+    expect(cursorCheckpoints.decode(stored)).toEqual(cursor);
+    const store = new MemoryCursorStore();
+    expect(await store.advance({ id: "evm:31337:token", ...stored, version: 1 }, undefined)).toBe(true);
+    const read = await store.get("evm:31337:token");
+    expect(read && cursorCheckpoints.decode(read)).toEqual(cursor);
   });
 
-  it("reads a plain hash (no checkpoints) and drops malformed or future entries", () => {
-    expect(cursorCheckpoints.decode(5n, hash(5))).toEqual({ block: 5n, hash: hash(5), checkpoints: [] });
-    const decoded = cursorCheckpoints.decode(5n, `${hash(5)};4:${hash(4)},x:y,9:${hash(9)}`);
-    expect(decoded.checkpoints).toEqual([{ block: 4n, hash: hash(4) }]);
+  it("reads a cursor without checkpoints", () => {
+    expect(cursorCheckpoints.encode({ block: 5n, hash: hash(5), checkpoints: [] })).toEqual({
+      block: 5n,
+      blockHash: hash(5),
+    });
+    expect(cursorCheckpoints.decode({ block: 5n, blockHash: hash(5) })).toEqual({
+      block: 5n,
+      hash: hash(5),
+      checkpoints: [],
+    });
   });
 
   it("stores 'nothing processed' with a non-negative block and a non-empty hash", () => {
     const stored = cursorCheckpoints.encode({ block: -1n, hash: "", checkpoints: [] });
     expect(stored).toEqual({ block: 0n, blockHash: "unscanned" });
-    expect(cursorCheckpoints.decode(stored.block, stored.blockHash)).toEqual({ block: -1n, hash: "", checkpoints: [] });
+    expect(cursorCheckpoints.decode(stored)).toEqual({ block: -1n, hash: "", checkpoints: [] });
   });
 });

@@ -9,6 +9,9 @@ import {
   MAX_UINT256,
   type NonceStore,
   type PaymentStore,
+  type SendLease,
+  type SendLeaseStore,
+  type SubmittedJob,
 } from "@slabridge/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ConflictingRecordError } from "../errors/ConflictingRecordError.ts";
@@ -28,7 +31,9 @@ export interface StoreHarness {
   cursors: CursorStore;
   nonces: NonceStore;
   payments: PaymentStore;
-  putRaw(table: "jobs" | "cursors" | "nonces" | "payments", item: Record<string, unknown>): Promise<void>;
+  leases: SendLeaseStore;
+  /** "leases" is the table the lease store keeps its items in (the Cursors table in DynamoDB). */
+  putRaw(table: "jobs" | "cursors" | "nonces" | "payments" | "leases", item: Record<string, unknown>): Promise<void>;
 }
 
 const STATUSES = Object.keys(LEGAL_TRANSITIONS) as JobStatus[];
@@ -182,6 +187,57 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       }
     });
 
+    it("round-trips a settle job's payout claim through its claim, and drops it on the next step", async () => {
+      const finalized = fixtures.job("finalized", "settle:31337:2:7", { kind: "settle" });
+      await h.jobs.create(finalized);
+      const { destinationTransaction: _sent, ...submitted } = stepped(finalized, "submitted") as SubmittedJob;
+      const claimed: SubmittedJob = { ...submitted, payoutClaim: { claimedAt: 9, release: `0x${"aa".repeat(32)}` } };
+      expect(await h.jobs.transition(finalized, claimed)).toBe(true);
+      const read = await h.jobs.get(claimed.id);
+      expect(read).toEqual(claimed);
+      expect(read).not.toHaveProperty("destinationTransaction");
+      // A claim without a release (the release was sent by an earlier run) reads back without one.
+      const bare = fixtures.job("finalized", "settle:31337:2:8", { kind: "settle" });
+      await h.jobs.create(bare);
+      const { destinationTransaction: _none, ...bareSubmitted } = stepped(bare, "submitted") as SubmittedJob;
+      const bareClaim: SubmittedJob = { ...bareSubmitted, payoutClaim: { claimedAt: 10 } };
+      expect(await h.jobs.transition(bare, bareClaim)).toBe(true);
+      expect(await h.jobs.get(bareClaim.id)).toEqual(bareClaim);
+      // Confirmed from the claim: what `{ ...claimed, status: "confirmed" }` carries along is not kept.
+      const confirmed = stepped(claimed, "confirmed");
+      expect(await h.jobs.transition(claimed, { ...claimed, ...confirmed })).toBe(true);
+      expect(await h.jobs.get(claimed.id)).toEqual(confirmed);
+    });
+
+    it("refuses a payout claim on another kind, beside a send, or a submitted job with neither", async () => {
+      const finalized = fixtures.job("finalized", "settle:31337:3:7", { kind: "settle" });
+      await h.jobs.create(finalized);
+      const sent = stepped(finalized, "submitted") as SubmittedJob;
+      const { destinationTransaction: _sent, ...unsent } = sent;
+      const claim = { claimedAt: 9 };
+      const bad: Job[] = [
+        { ...unsent, kind: "refund", payoutClaim: claim },
+        { ...sent, payoutClaim: claim },
+        { ...unsent, payoutClaim: claim, nonce: 4 },
+        unsent,
+      ];
+      for (const next of bad) {
+        await expect(h.jobs.transition(finalized, next)).rejects.toBeInstanceOf(InvalidStoreInputError);
+        expect(await h.jobs.get(finalized.id)).toEqual(finalized);
+      }
+      await expect(
+        h.jobs.create({ ...unsent, id: "refund:31337:3:9", kind: "refund", payoutClaim: claim }),
+      ).rejects.toBeInstanceOf(InvalidStoreInputError);
+      // A stored item that lost its claim (a bad writer) is reported, not read as a claim or a send.
+      const item = jobItem.encode({ ...unsent, id: "settle:31337:3:10", payoutClaim: claim });
+      const { payoutClaim: _lost, ...lost } = item;
+      await h.putRaw("jobs", lost);
+      await expect(h.jobs.get("settle:31337:3:10")).rejects.toMatchObject({
+        name: "CorruptRecordError",
+        field: "payoutClaim",
+      });
+    });
+
     it("refuses to store a job that would not read back, or that has a field the store does not know", async () => {
       const job = fixtures.job("observed", "invalid:1");
       const bad = [
@@ -247,9 +303,106 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       expect(creators.filter(Boolean)).toHaveLength(1);
     });
 
+    it("round-trips a watcher's reorg checkpoints as their own attribute, newest first, below the cursor block", async () => {
+      const hash = (n: bigint) => `0x${n.toString(16).padStart(64, "0")}`;
+      const checkpoints = [
+        { block: MAX_UINT256 - 1n, hash: hash(9n) },
+        { block: 20n, hash: hash(20n) },
+      ];
+      const cursor = { ...fixtures.cursor("evm:31337:escrow:0xcp", 1, MAX_UINT256), checkpoints };
+      expect(await h.cursors.advance(cursor, undefined)).toBe(true);
+      const read = await h.cursors.get(cursor.id);
+      expect(read).toEqual(cursor);
+      expect(read?.blockHash).toBe(hash(MAX_UINT256)); // the hash alone: nothing packed into it
+      // Dropped by a later advance without them.
+      const next = fixtures.cursor(cursor.id, 2, 40n);
+      expect(await h.cursors.advance(next, 1)).toBe(true);
+      expect(await h.cursors.get(cursor.id)).toEqual(next);
+      // At the cursor block, oldest first, or without a hash: refused.
+      const unordered = [
+        { ...fixtures.cursor(cursor.id, 3, 50n), checkpoints: [{ block: 50n, hash: hash(50n) }] },
+        {
+          ...fixtures.cursor(cursor.id, 3, 50n),
+          checkpoints: [
+            { block: 10n, hash: hash(10n) },
+            { block: 20n, hash: hash(20n) },
+          ],
+        },
+        { ...fixtures.cursor(cursor.id, 3, 50n), checkpoints: [{ block: 10n, hash: "" }] },
+      ];
+      for (const bad of unordered) {
+        await expect(h.cursors.advance(bad, 2)).rejects.toBeInstanceOf(InvalidStoreInputError);
+      }
+      expect(await h.cursors.get(cursor.id)).toEqual(next);
+      await h.putRaw("cursors", {
+        cursorId: "bad-checkpoints",
+        block: "5",
+        blockHash: "0x05",
+        checkpoints: [{ block: "6", hash: "0x06" }],
+        version: 1,
+      });
+      await expect(h.cursors.get("bad-checkpoints")).rejects.toMatchObject({
+        name: "CorruptRecordError",
+        field: "checkpoints.0.block",
+      });
+    });
+
     it("reports a corrupt stored cursor", async () => {
       await h.putRaw("cursors", { cursorId: "bad", block: "1e3", blockHash: "0x00", version: 1 });
       await expect(h.cursors.get("bad")).rejects.toMatchObject({ name: "CorruptRecordError", field: "block" });
+    });
+  });
+
+  describe(`${backend} SendLeaseStore`, () => {
+    it("round-trips every lease state, each move conditional on the version it moves from", async () => {
+      const id = "solana:vault-send:2:41";
+      expect(await h.leases.get(id)).toBeUndefined();
+      const sending: SendLease = { id, state: "sending", takenAt: 1_700_000_000_000, version: 1 };
+      expect(await h.leases.advance(sending, undefined)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(sending);
+      expect(await h.leases.advance({ ...sending, takenAt: 5 }, undefined)).toBe(false); // taken by someone else
+      const sent: SendLease = {
+        id,
+        state: "sent",
+        signature: "5VfydnLu4XwV2H2dLHPv22JxhLbYJruaM9YTaGY5S8Ue",
+        takenAt: 2,
+        version: 2,
+      };
+      expect(await h.leases.advance(sent, 1)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(sent);
+      const idle: SendLease = { id, state: "idle", takenAt: 3, version: 3 };
+      expect(await h.leases.advance({ ...idle, version: 2 }, 1)).toBe(false); // a stale holder
+      expect(await h.leases.advance(idle, 2)).toBe(true);
+      expect(await h.leases.get(id)).toEqual(idle); // the signature is gone with the "sent" state
+      expect(await h.leases.advance({ ...idle, version: 3 }, 2)).toBe(false);
+    });
+
+    it("lets exactly one of concurrent takers win, and refuses a bad step or record", async () => {
+      const id = "solana:vault-send:2:42";
+      const takers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          h.leases.advance({ id, state: "sending", takenAt: i, version: 1 }, undefined),
+        ),
+      );
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      await expect(h.leases.advance({ id, state: "idle", takenAt: 1, version: 3 }, 1)).rejects.toBeInstanceOf(
+        InvalidStoreInputError,
+      );
+      const bad = [
+        { id, state: "sent", takenAt: 1, version: 2 },
+        { id, state: "idle", signature: "5Vfy", takenAt: 1, version: 2 },
+        { id, state: "lost", takenAt: 1, version: 2 },
+        { id, state: "idle", takenAt: -1, version: 2 },
+      ] as SendLease[];
+      for (const next of bad) await expect(h.leases.advance(next, 1)).rejects.toBeInstanceOf(InvalidStoreInputError);
+      expect((await h.leases.get(id))?.version).toBe(1);
+    });
+
+    it("reports a corrupt stored lease (a sent lease without its signature, or a watcher cursor)", async () => {
+      await h.putRaw("leases", { cursorId: "l1", record: "send-lease", state: "sent", takenAt: 1, version: 1 });
+      await expect(h.leases.get("l1")).rejects.toMatchObject({ name: "CorruptRecordError", field: "signature" });
+      await h.putRaw("leases", { cursorId: "l2", block: "5", blockHash: "idle", version: 1 });
+      await expect(h.leases.get("l2")).rejects.toMatchObject({ name: "CorruptRecordError" });
     });
   });
 

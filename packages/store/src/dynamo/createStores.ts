@@ -8,6 +8,7 @@ import { DynamoCursorStore } from "./DynamoCursorStore.ts";
 import { DynamoJobStore } from "./DynamoJobStore.ts";
 import { DynamoNonceStore } from "./DynamoNonceStore.ts";
 import { DynamoPaymentStore } from "./DynamoPaymentStore.ts";
+import { DynamoSendLeaseStore } from "./DynamoSendLeaseStore.ts";
 import { toDocumentClient } from "./toDocumentClient.ts";
 
 /**
@@ -37,6 +38,8 @@ export interface DynamoStores {
   cursors: DynamoCursorStore;
   nonces: DynamoNonceStore;
   payments: DynamoPaymentStore;
+  /** Send leases (the Solana vault's), kept in the Cursors table. */
+  leases: DynamoSendLeaseStore;
   /** Probe samples; undefined unless `tableNames.samples` was given. */
   samples: DynamoSampleStore | undefined;
   /** The shared document client (for health checks). */
@@ -86,6 +89,7 @@ export function createStores(options: CreateStoresOptions): DynamoStores {
     cursors: new DynamoCursorStore({ client: doc, tableName: tableNames.cursors, ...clock }),
     nonces: new DynamoNonceStore({ client: doc, tableName: tableNames.nonces, ...clock }),
     payments: new DynamoPaymentStore({ client: doc, tableName: tableNames.payments, ...clock }),
+    leases: new DynamoSendLeaseStore({ client: doc, tableName: tableNames.cursors, ...clock }),
     samples:
       tableNames.samples === undefined
         ? undefined

@@ -47,8 +47,11 @@ describeStoreContract("dynamodb", async () => {
     cursors: stores.cursors,
     nonces: stores.nonces,
     payments: stores.payments,
+    leases: stores.leases,
     putRaw: async (table, item) => {
-      await raw.send(new PutCommand({ TableName: dynamo.tableNames[table], Item: item }));
+      // The lease store keeps its items in the Cursors table.
+      const TableName = dynamo.tableNames[table === "leases" ? "cursors" : table];
+      await raw.send(new PutCommand({ TableName, Item: item }));
     },
   };
 });

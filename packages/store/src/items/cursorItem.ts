@@ -16,11 +16,29 @@ const shape = {
   cursorId: fields.text,
   block: fields.decimal,
   blockHash: fields.text,
+  /** Its own attribute (a list of { block, hash } maps, blocks as decimal strings), never packed into blockHash. */
+  checkpoints: z.array(z.strictObject({ block: fields.decimal, hash: fields.text })).exactOptional(),
   lastSignature: fields.text.exactOptional(),
   version: fields.count,
 };
-const strictSchema = z.strictObject(shape);
-const looseSchema = z.object(shape);
+
+/** Checkpoints are older than the cursor block and newest first: a watcher rewinds to the first that matches. */
+function checkCheckpointOrder(item: { block: bigint; checkpoints?: { block: bigint }[] }, ctx: z.RefinementCtx): void {
+  let above = item.block;
+  for (const [index, checkpoint] of (item.checkpoints ?? []).entries()) {
+    if (checkpoint.block >= above) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be below the cursor block and the checkpoint before it (newest first)",
+        path: ["checkpoints", index, "block"],
+      });
+      return;
+    }
+    above = checkpoint.block;
+  }
+}
+const strictSchema = z.strictObject(shape).superRefine(checkCheckpointOrder);
+const looseSchema = z.object(shape).superRefine(checkCheckpointOrder);
 
 /**
  * Converts cursors to stored items and back (shared by the memory and DynamoDB stores).

@@ -1,4 +1,4 @@
-import type { Job } from "@slabridge/core";
+import { type Job, jobRecordIssue } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { checkedParse } from "./checkedParse.ts";
@@ -56,8 +56,9 @@ const jobItemSchema = z.discriminatedUnion("status", [
     ...base,
     status: z.literal("submitted"),
     confirmations: fields.count,
-    destinationTransaction: fields.text,
+    destinationTransaction: fields.text.exactOptional(),
     nonce: fields.count.exactOptional(),
+    payoutClaim: object({ claimedAt: fields.timestamp, release: fields.text.exactOptional() }).exactOptional(),
     submittedAt: fields.timestamp,
   }),
   z.object({
@@ -77,6 +78,12 @@ const jobItemSchema = z.discriminatedUnion("status", [
   z.object({ ...base, status: z.literal("dead-lettered"), reason: z.string(), deadLetteredAt: fields.timestamp }),
 ]);
 
+/** The item schema plus core's rules across a state's fields (a payout claim: settle jobs only, never beside a send). */
+const checkedJobItemSchema = jobItemSchema.superRefine((item, ctx) => {
+  const issue = jobRecordIssue(item);
+  if (issue !== undefined) ctx.addIssue({ code: "custom", message: issue, path: ["payoutClaim"] });
+});
+
 /** Every field some status has: anything else on a job is a field the store does not know and would lose. */
 const KNOWN_FIELDS = new Set(jobItemSchema.options.flatMap((option) => Object.keys(option.shape)));
 
@@ -93,13 +100,13 @@ export const jobItem = {
     const raw = { jobId: id, ...toStorable(rest) };
     const unknown = Object.keys(raw).find((name) => !KNOWN_FIELDS.has(name));
     if (unknown !== undefined) throw new InvalidStoreInputError(`job ${id} cannot be stored: unknown field ${unknown}`);
-    const { jobId, ...parsed } = checkedParse(jobItemSchema, raw, `job ${id}`);
+    const { jobId, ...parsed } = checkedParse(checkedJobItemSchema, raw, `job ${id}`);
     return { jobId, ...toStorable(parsed) };
   },
   /** The job a stored item holds; throws CorruptRecordError when it does not parse. */
   decode(table: string, item: unknown): Job {
     const key = typeof item === "object" && item !== null && "jobId" in item ? String(item.jobId) : "(no jobId)";
-    const { jobId, ...rest } = parseItem(jobItemSchema, table, key, item);
+    const { jobId, ...rest } = parseItem(checkedJobItemSchema, table, key, item);
     return { ...rest, id: jobId };
   },
 } as const;

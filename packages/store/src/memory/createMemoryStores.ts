@@ -4,6 +4,7 @@ import { MemoryCursorStore } from "./MemoryCursorStore.ts";
 import { MemoryJobStore } from "./MemoryJobStore.ts";
 import { MemoryNonceStore } from "./MemoryNonceStore.ts";
 import { MemoryPaymentStore } from "./MemoryPaymentStore.ts";
+import { MemorySendLeaseStore } from "./MemorySendLeaseStore.ts";
 
 /**
  * The in-memory stores {@link createMemoryStores} returns.
@@ -15,6 +16,7 @@ export interface MemoryStores {
   cursors: MemoryCursorStore;
   nonces: MemoryNonceStore;
   payments: MemoryPaymentStore;
+  leases: MemorySendLeaseStore;
   samples: MemorySampleStore;
 }
 
@@ -30,6 +32,7 @@ export function createMemoryStores(config: { clock?: Clock } = {}): MemoryStores
     cursors: new MemoryCursorStore(clockConfig),
     nonces: new MemoryNonceStore(clockConfig),
     payments: new MemoryPaymentStore(clockConfig),
+    leases: new MemorySendLeaseStore(clockConfig),
     samples: new MemorySampleStore(clockConfig),
   };
 }

@@ -1,9 +1,15 @@
 import { DEFAULT_RETRY_POLICY, type Job, type JobStore, jobIds, SlabridgeError } from "@slabridge/core";
+import {
+  type PayoutPublisher,
+  type PayoutStatus,
+  type ProcessOutcome,
+  RelayEngine,
+  type SettlementState,
+  type SettlementTarget,
+} from "@slabridge/relay";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
-import type { PayoutPublisher, PayoutStatus } from "./PayoutPublisher.ts";
-import { type ProcessOutcome, RelayEngine } from "./RelayEngine.ts";
-import type { SettlementState, SettlementTarget } from "./SettlementTarget.ts";
+import { createSettlementWorkers } from "./createSettlementWorkers.ts";
 
 const CHAIN = 31_338;
 const CLAIM_MS = 60_000;
@@ -113,9 +119,12 @@ function engineOf(jobs: JobStore, fake: FakeSettlement, clock: FakeClock): Relay
     jobs,
     transports: {},
     receiptSources: new Map(),
-    settlementTargets: new Map([[CHAIN, fake]]),
-    payouts: fake,
-    payoutClaimMs: CLAIM_MS,
+    workers: createSettlementWorkers({
+      settlementTargets: new Map([[CHAIN, fake]]),
+      payouts: fake,
+      payoutClaimMs: CLAIM_MS,
+      clock,
+    }),
     enqueue: async () => {},
     clock,
     retry: { ...DEFAULT_RETRY_POLICY, tiersMs: [1_000], maxAttempts: 4 },
@@ -154,7 +163,7 @@ const expectedAmounts = (): bigint[] => {
   return [...floors, RELEASED - floors.reduce((a, b) => a + b, 0n)];
 };
 
-describe("RelayEngine settle jobs with payouts", () => {
+describe("SettleWorker: settle jobs with payouts", () => {
   it("releases once, then publishes every payout once in index order; the last index takes the dust", async () => {
     const clock = new FakeClock();
     const fake = new FakeSettlement(RELEASED, SHARES);
@@ -197,7 +206,11 @@ describe("RelayEngine settle jobs with payouts", () => {
     await engineOf(store, fake, clock).ingest(settleJob());
     await expect(engineOf(store, fake, clock).process(id)).rejects.toThrow("process is dead");
     expect(fake.published).toEqual([0, 1]);
-    expect((await store.get(id))?.status).toBe("submitted"); // the claim is all that was recorded
+    // The claim is all that was recorded: a typed payout claim naming the release, no destination transaction.
+    const claim = await store.get(id);
+    expect(claim?.status).toBe("submitted");
+    expect(claim?.status === "submitted" && claim.payoutClaim).toEqual({ claimedAt: clock.ms, release: "0xrelease" });
+    expect(claim).not.toHaveProperty("destinationTransaction");
 
     store.killed = false;
     const restarted = engineOf(store, fake, clock);

@@ -1,8 +1,8 @@
 import { DEFAULT_RETRY_POLICY, type Job, jobIds } from "@slabridge/core";
+import { type ProcessOutcome, RelayEngine, type SettlementState, type SettlementTarget } from "@slabridge/relay";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
-import { type ProcessOutcome, RelayEngine } from "./RelayEngine.ts";
-import type { SettlementState, SettlementTarget } from "./SettlementTarget.ts";
+import { createSettlementWorkers } from "./createSettlementWorkers.ts";
 
 class FakeClock {
   ms = 1_000_000;
@@ -55,9 +55,12 @@ function setup(payments = 250) {
     jobs,
     transports: {},
     receiptSources: new Map(),
-    settlementTargets: new Map([[escrow.chainId, escrow]]),
-    maxRefundsPerTransaction: 100,
-    verdictPollMs: 5_000,
+    workers: createSettlementWorkers({
+      settlementTargets: new Map([[escrow.chainId, escrow]]),
+      clock,
+      maxRefundsPerTransaction: 100,
+      verdictPollMs: 5_000,
+    }),
     enqueue: async () => {},
     clock,
     retry: { ...DEFAULT_RETRY_POLICY, tiersMs: [1_000, 10_000], maxAttempts: 3 },
@@ -95,7 +98,7 @@ function jobOf(outcome: ProcessOutcome): Job {
 const everyPaymentOnce = (escrow: FakeEscrow) =>
   expect([...escrow.refunds.values()]).toEqual(Array.from({ length: escrow.payments }, () => 1));
 
-describe("RelayEngine refund and settle jobs", () => {
+describe("refund and settle workers in the relay engine", () => {
   it("waits for the verdict without spending an attempt, then refunds in batches of maxRefundsPerTransaction", async () => {
     const { engine, escrow, clock } = setup();
     const id = jobIds.refund(ref);
@@ -175,7 +178,7 @@ describe("RelayEngine refund and settle jobs", () => {
       jobs: new MemoryJobStore({ clock }),
       transports: {},
       receiptSources: new Map(),
-      settlementTargets: new Map([[escrow.chainId, escrow]]),
+      workers: createSettlementWorkers({ settlementTargets: new Map([[escrow.chainId, escrow]]), clock }),
       enqueue: async () => {},
       clock,
       retry: DEFAULT_RETRY_POLICY,
