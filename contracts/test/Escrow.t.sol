@@ -371,7 +371,9 @@ contract EscrowTest is EscrowFixture {
         messenger.setFee(0.01 ether);
         vm.deal(carol, 1 ether);
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(MessengerFees.InsufficientMessagingFee.selector, 0.01 ether, 0.001 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(MessengerFees.InsufficientMessagingFee.selector, 0.01 ether, 0.001 ether)
+        );
         escrow.relayReceipts{ value: 0.001 ether }(MODEL, 0, 10, messenger);
     }
 

@@ -24,7 +24,7 @@ import {
     TermsInput
 } from "../src/types/ModelTypes.sol";
 import { HomeFixtures } from "./mocks/HomeFixtures.sol";
-import { HomeMockMessenger } from "./mocks/HomeMockMessenger.sol";
+import { MockMessenger } from "./mocks/MockMessenger.sol";
 import { HomeMockOracle } from "./mocks/HomeMockOracle.sol";
 
 contract ModelRegistryTest is HomeFixtures {
@@ -859,11 +859,11 @@ contract ModelRegistryTest is HomeFixtures {
         vm.prank(stranger);
         bytes32 messageId = registry.publishListing{ value: 0.01 ether }(id, BASE_CHAIN, messenger);
 
-        HomeMockMessenger.Sent memory sent = messenger.lastSent();
+        MockMessenger.Sent memory sent = messenger.lastSent();
         assertEq(sent.sender, address(registry));
         assertEq(sent.dstChain, BASE_CHAIN);
         assertEq(sent.value, 0.01 ether);
-        assertEq(messageId, keccak256(abi.encode(uint256(1), BASE_CHAIN, sent.message)));
+        assertEq(messageId, keccak256(abi.encode(uint256(0), BASE_CHAIN, sent.message)));
         MessageCodec.ModelListing memory l = codec.decodeModelListing(sent.message);
         assertEq(l.modelId, id);
         assertEq(l.genesis, registry.coreOf(id).genesis);
@@ -900,7 +900,7 @@ contract ModelRegistryTest is HomeFixtures {
         bytes memory expected = MessageCodec.encodeModelListing(
             MessageCodec.ModelListing(id, uint64(block.timestamp), EPOCH, 0, PRICE, true)
         );
-        bytes32 messageId = keccak256(abi.encode(uint256(1), BASE_CHAIN, expected));
+        bytes32 messageId = keccak256(abi.encode(uint256(0), BASE_CHAIN, expected));
         vm.expectEmit(address(registry));
         emit IModelRegistry.ListingPublished(id, BASE_CHAIN, 0, messageId);
         registry.publishListing(id, BASE_CHAIN, messenger);
@@ -909,7 +909,7 @@ contract ModelRegistryTest is HomeFixtures {
 
     function test_publishListing_revertsMessengerNotAllowed() public {
         uint256 id = _mint();
-        HomeMockMessenger rogue = new HomeMockMessenger();
+        MockMessenger rogue = new MockMessenger();
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.MessengerNotAllowed.selector, address(rogue)));
         registry.publishListing(id, BASE_CHAIN, rogue);
     }
@@ -937,7 +937,7 @@ contract ModelRegistryTest is HomeFixtures {
         messenger.setFee(123);
         vm.prank(stranger);
         registry.publishPayout{ value: 123 }(id, 0, BASE_CHAIN, 2, messenger); // validator, paid on Base
-        HomeMockMessenger.Sent memory sent = messenger.lastSent();
+        MockMessenger.Sent memory sent = messenger.lastSent();
         assertEq(sent.value, 123);
         assertEq(sent.dstChain, BASE_CHAIN);
         MessageCodec.Payout memory p = codec.decodePayout(sent.message);
@@ -960,7 +960,7 @@ contract ModelRegistryTest is HomeFixtures {
             1,
             bytes32(uint256(0xBA5E)),
             2_000,
-            keccak256(abi.encode(uint256(1), BASE_CHAIN, expected))
+            keccak256(abi.encode(uint256(0), BASE_CHAIN, expected))
         );
         registry.publishPayout(id, 0, BASE_CHAIN, 1, messenger); // Solana data contributor, paid on Base
         assertEq(messenger.lastSent().message, expected);

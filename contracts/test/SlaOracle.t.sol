@@ -8,7 +8,7 @@ import { IModelRegistry } from "../src/interfaces/IModelRegistry.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
 import { MintParams, Payee, PayeeRole, Report, TermsInput, Verdict } from "../src/types/ModelTypes.sol";
 import { HomeFixtures } from "./mocks/HomeFixtures.sol";
-import { HomeMockMessenger } from "./mocks/HomeMockMessenger.sol";
+import { MockMessenger } from "./mocks/MockMessenger.sol";
 
 contract SlaOracleTest is HomeFixtures {
     bytes32 internal constant REPORT_TYPEHASH = keccak256(
@@ -535,11 +535,11 @@ contract SlaOracleTest is HomeFixtures {
         messenger.setFee(7);
         vm.prank(stranger);
         bytes32 messageId = oracle.publishVerdict{ value: 7 }(modelId, 0, BASE_CHAIN, messenger);
-        HomeMockMessenger.Sent memory sent = messenger.lastSent();
+        MockMessenger.Sent memory sent = messenger.lastSent();
         assertEq(sent.sender, address(oracle));
         assertEq(sent.value, 7);
         assertEq(sent.dstChain, BASE_CHAIN);
-        assertEq(messageId, keccak256(abi.encode(uint256(1), BASE_CHAIN, sent.message)));
+        assertEq(messageId, keccak256(abi.encode(uint256(0), BASE_CHAIN, sent.message)));
         MessageCodec.Verdict memory v = codec.decodeVerdict(sent.message);
         assertEq(v.modelId, modelId);
         assertEq(v.epoch, 0);
@@ -553,7 +553,7 @@ contract SlaOracleTest is HomeFixtures {
         bytes memory expected = MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 0, 1_000, _digest(_report(0))));
         vm.expectEmit(address(oracle));
         emit ISlaOracle.VerdictPublished(
-            modelId, 0, BASE_CHAIN, keccak256(abi.encode(uint256(1), BASE_CHAIN, expected))
+            modelId, 0, BASE_CHAIN, keccak256(abi.encode(uint256(0), BASE_CHAIN, expected))
         );
         oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
     }
@@ -566,7 +566,7 @@ contract SlaOracleTest is HomeFixtures {
     function test_publishVerdict_revertsMessengerNotAllowed() public {
         _afterEpoch(0);
         _submit(_report(0));
-        HomeMockMessenger rogue = new HomeMockMessenger();
+        MockMessenger rogue = new MockMessenger();
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.MessengerNotAllowed.selector, address(rogue)));
         oracle.publishVerdict(modelId, 0, BASE_CHAIN, rogue);
     }

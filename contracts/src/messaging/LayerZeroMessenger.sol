@@ -32,12 +32,7 @@ contract LayerZeroMessenger is ILayerZeroMessenger, MessengerBase, OApp, OAppOpt
 
     /// @inheritdoc IMessenger
     /// @dev Pays the whole msg.value as native fee; the endpoint refunds the excess to the caller.
-    function send(uint32 dstChain, bytes calldata message)
-        external
-        payable
-        onlySender
-        returns (bytes32 messageId)
-    {
+    function send(uint32 dstChain, bytes calldata message) external payable onlySender returns (bytes32 messageId) {
         uint32 eid = _checkOutgoing(dstChain, message);
         messageId = _lzSend(eid, message, _options(eid), MessagingFee(msg.value, 0), msg.sender).guid;
         emit MessageSent(dstChain, messageId, message);

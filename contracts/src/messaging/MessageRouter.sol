@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IMessageReceiver} from "../interfaces/IMessageReceiver.sol";
-import {SettlementReceiver} from "../SettlementReceiver.sol";
+import { IMessageReceiver } from "../interfaces/IMessageReceiver.sol";
+import { SettlementReceiver } from "../SettlementReceiver.sol";
 
 /// @title MessageRouter
 /// @notice A messenger has one receiver. On a chain that is both the home chain and a payment chain, one messenger
@@ -18,7 +18,7 @@ contract MessageRouter is SettlementReceiver {
     /// @notice Emitted when the owner routes a kind to a receiver (zero removes the route).
     event RouteSet(uint8 indexed kind, address target);
 
-    constructor(address owner_) SettlementReceiver(owner_) {}
+    constructor(address owner_) SettlementReceiver(owner_) { }
 
     /// @notice Routes messages of `kind` to `target` (zero refuses the kind).
     function setRoute(uint8 kind, IMessageReceiver target) external onlyOwner {

@@ -61,12 +61,7 @@ contract WormholeMessenger is IWormholeMessenger, MessengerBase {
 
     /// @inheritdoc IMessenger
     /// @dev Pays core.messageFee() and returns any excess of msg.value to the caller.
-    function send(uint32 dstChain, bytes calldata message)
-        external
-        payable
-        onlySender
-        returns (bytes32 messageId)
-    {
+    function send(uint32 dstChain, bytes calldata message) external payable onlySender returns (bytes32 messageId) {
         _checkOutgoing(dstChain, message);
         uint256 fee = core.messageFee();
         if (msg.value < fee) revert InsufficientFee(msg.value, fee);

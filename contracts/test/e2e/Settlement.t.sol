@@ -81,9 +81,7 @@ contract SettlementE2ETest is TestHelperOz5 {
         vm.deal(oracle, 10 ether);
         // The listing reaches the escrow over LayerZero; buyers pay during epoch 0.
         _sendLayerZero(
-            MessageCodec.encodeModelListing(
-                MessageCodec.ModelListing(MODEL, GENESIS, EPOCH_SECONDS, 0, PRICE, true)
-            )
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH_SECONDS, 0, PRICE, true))
         );
         verifyPackets(B_EID, address(lzPayment));
         _pay(alice, 4 * PRICE);
@@ -122,9 +120,8 @@ contract SettlementE2ETest is TestHelperOz5 {
         bytes32 guid = _sendLayerZero(message);
         this.validatePacket(getNextInflightPacket(uint16(B_EID), _b32(address(lzPayment))), "");
         vm.expectRevert(abi.encodeWithSelector(IEscrow.AlreadySettled.selector, MODEL, uint64(0)));
-        ILayerZeroEndpointV2(endpoints[B_EID]).lzReceive(
-            Origin(A_EID, _b32(address(lzHome)), 2), address(lzPayment), guid, message, ""
-        );
+        ILayerZeroEndpointV2(endpoints[B_EID])
+            .lzReceive(Origin(A_EID, _b32(address(lzHome)), 2), address(lzPayment), guid, message, "");
         assertFalse(lzPayment.delivered(guid));
         _assertSettledAndRefundable();
     }

@@ -27,9 +27,7 @@ contract MessageCodecTest is Test {
 
     function test_verdictLayout() public view {
         bytes memory encoded = codec.encodeVerdict(MessageCodec.Verdict(7, 12, 2500, bytes32(uint256(0xab))));
-        assertEq(
-            encoded, abi.encodePacked(uint8(1), uint8(3), uint256(7), uint256(12), uint256(2500), uint256(0xab))
-        );
+        assertEq(encoded, abi.encodePacked(uint8(1), uint8(3), uint256(7), uint256(12), uint256(2500), uint256(0xab)));
     }
 
     // ---------------------------------------------------------------- round trips (fuzz)

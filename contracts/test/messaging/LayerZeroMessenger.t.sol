@@ -187,9 +187,8 @@ contract LayerZeroMessengerTest is TestHelperOz5 {
             assertEq(err, abi.encodeWithSelector(Errors.LZ_InvalidNonce.selector, uint64(1)));
         }
         assertEq(
-            ILayerZeroEndpointV2(endpoints[B_EID]).inboundPayloadHash(
-                address(messengerB), A_EID, _b32(address(rogue)), 1
-            ),
+            ILayerZeroEndpointV2(endpoints[B_EID])
+                .inboundPayloadHash(address(messengerB), A_EID, _b32(address(rogue)), 1),
             bytes32(0)
         );
         // Even a (hypothetically) compromised endpoint hits the OApp's own peer check.
@@ -320,9 +319,8 @@ contract LayerZeroMessengerTest is TestHelperOz5 {
 
     /// @dev The executor's call: the endpoint's permissionless lzReceive for (A messenger, nonce).
     function _execute(bytes32 guid, bytes memory message, uint64 nonce) internal {
-        ILayerZeroEndpointV2(endpoints[B_EID]).lzReceive(
-            Origin(A_EID, _b32(address(messengerA)), nonce), address(messengerB), guid, message, ""
-        );
+        ILayerZeroEndpointV2(endpoints[B_EID])
+            .lzReceive(Origin(A_EID, _b32(address(messengerA)), nonce), address(messengerB), guid, message, "");
     }
 
     function _verdict(uint256 modelId) internal pure returns (bytes memory) {

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Test, Vm} from "forge-std/Test.sol";
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {IMessageReceiver} from "../../src/interfaces/IMessageReceiver.sol";
-import {IMessengerConfig} from "../../src/interfaces/IMessengerConfig.sol";
-import {IRevenueLedger} from "../../src/interfaces/IRevenueLedger.sol";
-import {IWormhole} from "../../src/interfaces/IWormhole.sol";
-import {MessageCodec} from "../../src/libraries/MessageCodec.sol";
-import {MessageRouter} from "../../src/messaging/MessageRouter.sol";
-import {WormholeMessenger} from "../../src/messaging/WormholeMessenger.sol";
-import {RevenueLedger} from "../../src/RevenueLedger.sol";
-import {RecordingReceiver} from "./RecordingReceiver.sol";
-import {VaaBuilder} from "./VaaBuilder.sol";
-import {WormholeCore} from "./WormholeCore.sol";
+import { Test, Vm } from "forge-std/Test.sol";
+import { Ownable } from "@openzeppelin/contracts/access/Ownable.sol";
+import { IMessageReceiver } from "../../src/interfaces/IMessageReceiver.sol";
+import { IMessengerConfig } from "../../src/interfaces/IMessengerConfig.sol";
+import { IRevenueLedger } from "../../src/interfaces/IRevenueLedger.sol";
+import { IWormhole } from "../../src/interfaces/IWormhole.sol";
+import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
+import { MessageRouter } from "../../src/messaging/MessageRouter.sol";
+import { WormholeMessenger } from "../../src/messaging/WormholeMessenger.sol";
+import { RevenueLedger } from "../../src/RevenueLedger.sol";
+import { RecordingReceiver } from "./RecordingReceiver.sol";
+import { VaaBuilder } from "./VaaBuilder.sol";
+import { WormholeCore } from "./WormholeCore.sol";
 
 /// @notice A chain that is both home and payment chain: its WormholeMessenger trusts its own emitter, delivers to
 /// itself through the router, and the router hands receipt batches to the ledger and the rest to the escrow.

@@ -26,9 +26,7 @@ library WormholeCore {
             GOVERNANCE_CONTRACT,
             block.chainid
         );
-        core = IWormhole(
-            _create(bytes.concat(VM.getCode("wormhole-artifacts/Wormhole.json"), abi.encode(setup, init)))
-        );
+        core = IWormhole(_create(bytes.concat(VM.getCode("wormhole-artifacts/Wormhole.json"), abi.encode(setup, init))));
     }
 
     /// @notice A core with a single guardian.

@@ -305,10 +305,7 @@ contract WormholeMessengerTest is Test {
     }
 
     /// @dev The last LogMessagePublished of coreA by messengerA.
-    function _published()
-        internal
-        returns (uint64 sequence, uint32 nonce, bytes memory payload, uint8 consistency)
-    {
+    function _published() internal returns (uint64 sequence, uint32 nonce, bytes memory payload, uint8 consistency) {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i = logs.length; i > 0; i--) {
             Vm.Log memory l = logs[i - 1];
@@ -323,7 +320,9 @@ contract WormholeMessengerTest is Test {
     /// @dev What a guardian observes from the last publish on coreA.
     function _observe() internal returns (VaaBuilder.Body memory) {
         (uint64 sequence, uint32 nonce, bytes memory payload, uint8 consistency) = _published();
-        return VaaBuilder.Body(uint32(block.timestamp), nonce, WH_A, _b32(address(messengerA)), sequence, consistency, payload);
+        return VaaBuilder.Body(
+            uint32(block.timestamp), nonce, WH_A, _b32(address(messengerA)), sequence, consistency, payload
+        );
     }
 
     /// @dev Sets `core`'s message fee through a guardian-signed governance VAA, as Wormhole governance would.

@@ -15,8 +15,8 @@ import {
     SlaTerms,
     TermsInput
 } from "../../src/types/ModelTypes.sol";
-import { HomeMockMessenger } from "./HomeMockMessenger.sol";
-import { HomeCodecHarness } from "./HomeCodecHarness.sol";
+import { MockMessenger } from "./MockMessenger.sol";
+import { MessageCodecHarness } from "../libraries/MessageCodecHarness.sol";
 
 /// @notice Shared deployment and default model parameters of the home-chain tests.
 abstract contract HomeFixtures is Test {
@@ -34,8 +34,8 @@ abstract contract HomeFixtures is Test {
     address internal validator = makeAddr("validator");
 
     ModelRegistry internal registry;
-    HomeMockMessenger internal messenger;
-    HomeCodecHarness internal codec;
+    MockMessenger internal messenger;
+    MessageCodecHarness internal codec;
 
     uint32 internal home;
 
@@ -43,8 +43,8 @@ abstract contract HomeFixtures is Test {
         vm.warp(1_700_000_000);
         home = uint32(block.chainid);
         registry = new ModelRegistry(owner, MIN_FEE, FEE_CHAIN, FEE_ACCOUNT, 1 hours);
-        messenger = new HomeMockMessenger();
-        codec = new HomeCodecHarness();
+        messenger = new MockMessenger();
+        codec = new MessageCodecHarness();
         vm.prank(owner);
         registry.setMessenger(address(messenger), true);
     }

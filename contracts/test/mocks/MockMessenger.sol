@@ -4,7 +4,9 @@ pragma solidity ^0.8.28;
 import { IMessenger } from "../../src/interfaces/IMessenger.sol";
 import { IMessageReceiver } from "../../src/interfaces/IMessageReceiver.sol";
 
-/// @notice A messenger that records what it is asked to send and delivers whatever a test hands it.
+/// @notice A messenger that records what it is asked to send and delivers whatever a test hands it. Shared by
+/// the payment-chain (Escrow, RevenueLedger) and home-chain (ModelRegistry, SlaOracle) tests; the message id of the
+/// n-th send (0-based) is keccak256(abi.encode(n, dstChain, message)).
 contract MockMessenger is IMessenger {
     struct Sent {
         address sender;

@@ -8,6 +8,7 @@ import { LayerZeroConfigError } from "./errors/LayerZeroConfigError.ts";
 import { NotFinalYetError } from "./errors/NotFinalYetError.ts";
 import { PacketNotFoundError } from "./errors/PacketNotFoundError.ts";
 import { SourceTransactionNotFoundError } from "./errors/SourceTransactionNotFoundError.ts";
+import { LayerZeroTransport } from "./LayerZeroTransport.ts";
 import { sentPackets } from "./sentPackets.ts";
 import {
   deliveriesOf,
@@ -134,6 +135,23 @@ describe("LayerZeroTransport on the devnet (real EndpointV2 + ULN302)", () => {
       retryable: false,
     });
     await expect(transport.quote(1, PAYMENT, message)).rejects.toBeInstanceOf(LayerZeroConfigError);
+    // A delivery-only transport (no messenger configured, as the devnet's relayer builds it) cannot quote.
+    const home = devnet.manifest.evm.find((chain) => chain.chainId === HOME);
+    if (!home) throw new Error("no home chain");
+    const deliveryOnly = new LayerZeroTransport({
+      chains: {
+        [HOME]: {
+          client: devnet.evm.clients(HOME).publicClient,
+          eid: home.layerZero.eid,
+          endpointV2: home.layerZero.endpointV2,
+          receiveUln302: home.layerZero.receiveUln302,
+          confirmations: 1,
+        },
+      },
+      dvn: { address: home.layerZero.endpointV2, submitter: { send: () => Promise.reject(new Error("unused")) } },
+      executor: { address: home.layerZero.endpointV2, submitter: { send: () => Promise.reject(new Error("unused")) } },
+    });
+    await expect(deliveryOnly.quote(HOME, PAYMENT, message)).rejects.toThrow(/no LayerZeroMessenger configured/);
 
     const { sourceTransaction } = await publishFreshListing(devnet, transport);
     const [ref] = await transport.messagesIn(HOME, sourceTransaction);

@@ -33,8 +33,11 @@ export interface LayerZeroChainConfig {
   endpointV2: Address;
   /** The receive library the endpoint uses for slabridge's pathways into this chain. */
   receiveUln302: Address;
-  /** slabridge's LayerZeroMessenger (OApp) on this chain: `quote` asks it, and its packets are delivered. */
-  messenger: Address;
+  /**
+   * slabridge's LayerZeroMessenger (OApp) on this chain: `quote` asks it, and its packets are delivered. A transport
+   * that only delivers (the devnet's relayer, before the messenger exists) may leave it out; `quote` then refuses.
+   */
+  messenger?: Address;
   /**
    * Other OApps on this chain whose inbound packets this transport delivers, e.g. the stablecoin OFT whose net
    * transfers the netting executor sends. When given, a packet to any receiver other than `messenger` and these is
@@ -170,9 +173,13 @@ export class LayerZeroTransport implements Transport {
    */
   async quote(sourceChainId: number, destinationChainId: number, message: Hex): Promise<Quote> {
     const source = this.#chain(sourceChainId);
+    const messenger = source.messenger;
+    if (messenger === undefined) {
+      throw new LayerZeroConfigError(`Chain ${sourceChainId} has no LayerZeroMessenger configured to quote.`);
+    }
     try {
       const nativeFee = await source.client.readContract({
-        address: source.messenger,
+        address: messenger,
         abi: layerZeroMessengerAbi,
         functionName: "quote",
         args: [destinationChainId, message],
@@ -556,7 +563,8 @@ export class LayerZeroTransport implements Transport {
       throw notFound(`it goes to eid ${packet.dstEid}, not chain ${destinationChainId} (eid ${destination.eid})`);
     }
     if (destination.oapps !== undefined) {
-      const served = [destination.messenger, ...destination.oapps];
+      const served =
+        destination.messenger === undefined ? destination.oapps : [destination.messenger, ...destination.oapps];
       if (!served.some((oapp) => isAddressEqual(oapp, packet.receiver))) {
         throw new PacketRefusedError({
           guid: packet.guid,

@@ -51,7 +51,7 @@ export function createTableInput(definition: TableDefinition, tableName: string)
  * @example
  * throw new TableDefinitionError("Jobs", "status");
  */
-export class TableDefinitionError extends Error {
+class TableDefinitionError extends Error {
   override readonly name = "TableDefinitionError";
   constructor(
     readonly table: string,

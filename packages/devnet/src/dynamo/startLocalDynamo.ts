@@ -87,7 +87,7 @@ async function waitActive(client: DynamoDBClient, names: readonly string[], time
  * @example
  * throw new LocalDynamoTimeoutError("Jobs", 10_000);
  */
-export class LocalDynamoTimeoutError extends Error {
+class LocalDynamoTimeoutError extends Error {
   override readonly name = "LocalDynamoTimeoutError";
   constructor(
     readonly table: string,

@@ -54,9 +54,12 @@ export async function startAnvil(options: StartAnvilOptions): Promise<AnvilInsta
 }
 
 function anvilBinary(): string {
-  const require = createRequire(import.meta.url);
   try {
-    const pkg = require.resolve("@foundry-rs/anvil-linux-amd64/package.json");
+    // The binary ships in @foundry-rs/anvil's optional per-platform dependency: resolve it from there, the package
+    // this one depends on, so the lookup holds however npm lays out node_modules.
+    const require = createRequire(import.meta.url);
+    const fromAnvil = createRequire(require.resolve("@foundry-rs/anvil/package.json"));
+    const pkg = fromAnvil.resolve("@foundry-rs/anvil-linux-amd64/package.json");
     return path.join(path.dirname(pkg), "bin", "anvil");
   } catch (error) {
     throw EvmDevnetError.wrap(

@@ -7,7 +7,7 @@ const ms = z.number().finite().min(0).max(600_000);
  * Latency as given by a caller: either an explicit tail (`tailProbability`, `slowMs`) or a target `p95Ms`, from which
  * `slowMs` is solved (tail probability defaults to 0.1 then, so the 95th percentile falls inside the tail).
  */
-export const latencyInputSchema = z
+const latencyInputSchema = z
   .strictObject({
     baseMs: ms,
     jitterMs: ms.default(0),
@@ -50,9 +50,7 @@ export const latencyInputSchema = z
   });
 
 /** How a failed request fails: HTTP 503, a dropped connection, or no answer at all (the client times out). */
-export const failureModeSchema = z.enum(["http503", "drop", "timeout"]);
-/** See {@link failureModeSchema}. */
-export type FailureMode = z.infer<typeof failureModeSchema>;
+const failureModeSchema = z.enum(["http503", "drop", "timeout"]);
 
 /** The run-time behaviour of a demo host; PUT /admin/config replaces any of the top-level fields. */
 export const demoHostConfigSchema = z.strictObject({

@@ -27,9 +27,9 @@ import { receiptOf, submitTransaction } from "../evm/submitTransaction.ts";
 import { linkBytecode } from "./linkBytecode.ts";
 
 /** Gas the executor gives `lzReceive` on every slabridge pathway (a verdict or receipt batch needs < 150k). */
-export const LZ_RECEIVE_GAS = 300_000n;
+const LZ_RECEIVE_GAS = 300_000n;
 /** Wormhole chain id of Solana: slabridge's Solana emitter publishes as if from there. */
-export const WORMHOLE_SOLANA_CHAIN = 1;
+const WORMHOLE_SOLANA_CHAIN = 1;
 /** Wormhole consistency level slabridge publishes with (1 = finalized on the devnet's instant-finality anvils). */
 const WORMHOLE_CONSISTENCY = 1;
 

@@ -24,7 +24,7 @@ import { type WormholeChainConfig, WormholeTransport } from "../WormholeTranspor
 /** evm-a (payment) and evm-b (home) on the devnet. */
 export const PAYMENT_CHAIN = 31_337;
 export const HOME_CHAIN = 31_338;
-export const EPOCH_SECONDS = 3;
+const EPOCH_SECONDS = 3;
 
 /** An {@link EvmSubmitter} over a devnet wallet that records every call it is asked to send. Test support only. */
 export interface RecordingSubmitter extends EvmSubmitter {
