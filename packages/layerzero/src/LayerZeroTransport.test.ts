@@ -136,7 +136,7 @@ describe("LayerZeroTransport on the devnet (real EndpointV2 + ULN302)", () => {
     });
     await expect(transport.quote(1, PAYMENT, message)).rejects.toBeInstanceOf(LayerZeroConfigError);
     // A delivery-only transport (no messenger configured, as the devnet's relayer builds it) cannot quote.
-    const home = devnet.manifest.evm.find((chain) => chain.chainId === HOME);
+    const home = evmChainsOf(devnet.manifest).find((chain) => chain.chainId === HOME);
     if (!home) throw new Error("no home chain");
     const deliveryOnly = new LayerZeroTransport({
       chains: {
