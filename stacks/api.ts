@@ -1,8 +1,8 @@
+import { type TableKey, tables } from "@slabridge/topology";
 import type { Signers } from "./signers.ts";
 import { createSlabridgeFunction } from "./slabridgeFunction.ts";
 import type { StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
-import { type TableKey, tables } from "./tables.ts";
 
 /**
  * The API stack: the operator's status API, one function (`functions/src/status.handler`) behind a Lambda function

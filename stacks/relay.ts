@@ -1,9 +1,9 @@
+import type { TableKey } from "@slabridge/topology";
 import { scheduleFunction } from "./scheduleFunction.ts";
 import type { Signers, SigningKey } from "./signers.ts";
 import { createSlabridgeFunction } from "./slabridgeFunction.ts";
 import type { ChainFamily, StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
-import type { TableKey } from "./tables.ts";
 
 /**
  * The relay stack owns the relay engine's moving parts: the job queue and its dead-letter queue, the four Lambdas

@@ -1,7 +1,7 @@
+import type { TableKey } from "@slabridge/topology";
 import type { Signers, SigningKey } from "./signers.ts";
 import type { ChainFamily, StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
-import type { TableKey } from "./tables.ts";
 
 /**
  * One slabridge Lambda, as every stack declares it: Node 22, JSON logs kept 3 months, the stage config and deployment

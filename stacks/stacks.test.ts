@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
-import { tables } from "./tables.ts";
 import { installRecordingSst, type RecordedConstruct, type SstRecording } from "./testing/recordingSst.ts";
 
 // Loads sst.config.ts against the recording stand-in for SST's globals and checks the wiring the stacks declare.

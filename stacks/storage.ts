@@ -1,4 +1,4 @@
-import { type TableDefinition, type TableKey, tables } from "./tables.ts";
+import { type TableDefinition, type TableKey, tables } from "@slabridge/topology";
 
 /**
  * The storage stack owns slabridge's DynamoDB tables: one per definition in `tables.ts` (jobs, watcher cursors,

@@ -1,0 +1,1 @@
+export { type AttributeType, type TableDefinition, type TableKey, tables } from "./tables.ts";
