@@ -549,3 +549,17 @@ describe("handler files", () => {
     expect(handlersInProgress.has("functions/src/status.handler")).toBe(false);
   });
 });
+
+describe("stage periods", () => {
+  it("are the watch and probe periods config/dev.json runs at, so the schedules' multiples mean the same", async () => {
+    const { stageTopology } = await import("./stages.ts");
+    const config = JSON.parse(readFileSync(join(repoRoot, "config/dev.json"), "utf8")) as {
+      watch: { pollIntervalSeconds: number };
+      probing: { periodSeconds: number };
+    };
+    expect(stageTopology("dev").periods).toEqual({
+      watch: config.watch.pollIntervalSeconds,
+      probe: config.probing.periodSeconds,
+    });
+  });
+});
