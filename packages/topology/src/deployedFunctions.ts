@@ -1,5 +1,5 @@
 import type { ChainConfig } from "@slabridge/core";
-import { type QueueKey, relayTimeoutSeconds } from "./queues.ts";
+import { type ConsumedQueueKey, type QueueKey, relayTimeoutSeconds } from "./queues.ts";
 import type { TableKey } from "./tables.ts";
 
 /** A chain family whose RPC URL secrets a function may read (the stage config's `chains[].family`). */
@@ -21,7 +21,7 @@ export type StagePeriod = "watch" | "probe";
  */
 export type FunctionTrigger =
   | { readonly kind: "schedule"; readonly name: string; readonly every: number; readonly period: StagePeriod }
-  | { readonly kind: "queue"; readonly queue: QueueKey }
+  | { readonly kind: "queue"; readonly queue: ConsumedQueueKey }
   | { readonly kind: "invoke"; readonly by: FunctionKey }
   | { readonly kind: "url" };
 

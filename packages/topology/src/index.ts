@@ -9,6 +9,13 @@ export {
   type SigningKeyRole,
   type StagePeriod,
 } from "./deployedFunctions.ts";
-export { type QueueDescription, type QueueKey, queues, relayTimeoutSeconds, scheduleRetries } from "./queues.ts";
+export {
+  type ConsumedQueueKey,
+  type QueueDescription,
+  type QueueKey,
+  queues,
+  relayTimeoutSeconds,
+  scheduleRetries,
+} from "./queues.ts";
 export { InvalidSchedulePeriodError, type StagePeriods, schedulePeriodSeconds, scheduleRate } from "./schedules.ts";
 export { type AttributeType, type TableDefinition, type TableKey, tables } from "./tables.ts";

@@ -45,5 +45,10 @@ export const queues = {
 
 export type QueueKey = "relay" | "relayDeadLetter" | "scheduleDeadLetter";
 
+/** The queues a function consumes: those with a `consumer`. */
+export type ConsumedQueueKey = {
+  [Key in QueueKey]: (typeof queues)[Key] extends { readonly consumer: object } ? Key : never;
+}[QueueKey];
+
 /** Retries when invoking a scheduled function fails, before the event goes to `queues.scheduleDeadLetter`. */
 export const scheduleRetries = 2;
