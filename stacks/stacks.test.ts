@@ -164,7 +164,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       ...probe,
       handler: "functions/src/evaluate.handler",
-      tables: ["Cursors", "Jobs", "Nonces", "Samples"],
+      tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
       signingKeys: proberKeys,
     },

@@ -198,12 +198,8 @@ export const deployedFunctions = {
     memoryMb: 1024,
     // Often enough to submit a verdict a few periods after an epoch (an hour in production) ends.
     trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
-    links: {
-      ...noLinks,
-      tables: ["samples", "jobs", "cursors", "nonces"],
-      rpcFamilies: ["evm"],
-      signingKeys: ["probers"],
-    },
+    // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores.
+    links: { ...noLinks, tables: ["samples", "nonces"], rpcFamilies: ["evm"], signingKeys: ["probers"] },
     placement: "home",
   },
   refund: {
