@@ -3,27 +3,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
+import { recordDeployment } from "./testing/recordDeployment.ts";
 import { installRecordingSst, type RecordedConstruct, type SstRecording } from "./testing/recordingSst.ts";
 
 // Loads sst.config.ts against the recording stand-in for SST's globals and checks the wiring the stacks declare.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-
-interface Deployment {
-  readonly recording: SstRecording;
-  readonly outputs: Record<string, unknown>;
-}
-
-async function deploy(stage: string): Promise<Deployment> {
-  const sst = installRecordingSst({ name: "slabridge", stage });
-  try {
-    const config = (await import("../sst.config.ts")).default;
-    const outputs = await config.run();
-    return { recording: sst.recording, outputs };
-  } finally {
-    sst.uninstall();
-  }
-}
 
 async function appConfig(stage: string) {
   const sst = installRecordingSst({ name: "slabridge", stage });
@@ -241,7 +226,7 @@ describe("the recording stand-in", () => {
 });
 
 describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
-  const load = () => deploy(stage);
+  const load = () => recordDeployment(stage);
 
   it("declare the five tables of tables.ts, each with only its key attributes as fields", async () => {
     const { recording } = await load();
@@ -526,7 +511,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
 
 describe("handler files", () => {
   it("exist for every declared function and export `handler`", async () => {
-    const { recording } = await deploy("dev");
+    const { recording } = await recordDeployment("dev");
     const problems: string[] = [];
     for (const fn of recording.ofType("sst.aws.Function")) {
       const [file, exported] = String(fn.args.handler).split(/\.(?=[^.]+$)/);
