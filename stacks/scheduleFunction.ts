@@ -1,11 +1,17 @@
+import { SlabridgeError } from "@slabridge/core";
 import { type FunctionDescription, schedulePeriodSeconds, scheduleRate, scheduleRetries } from "@slabridge/topology";
 import type { StageTopology } from "./stages.ts";
 
-/** A function whose record in `deployedFunctions` is triggered by a schedule was given another trigger. */
-export class NotScheduledError extends Error {
-  override readonly name = "NotScheduledError";
+/**
+ * A function whose record in `deployedFunctions` has another trigger was put on a schedule.
+ *
+ * @example
+ * scheduleFunction(topology, deployedFunctions.relay, relay, dlq); // throws: the relay worker consumes a queue
+ */
+export class NotScheduledError extends SlabridgeError {
+  override readonly name = "NotScheduledError" as const;
   constructor(functionName: string) {
-    super(`${functionName} is not triggered by a schedule in @slabridge/topology`);
+    super(`${functionName} is not triggered by a schedule in @slabridge/topology`, { retryable: false });
   }
 }
 

@@ -1,3 +1,4 @@
+import { SlabridgeError } from "@slabridge/core";
 import {
   type FunctionDescription,
   type QueueKey,
@@ -55,11 +56,16 @@ export interface SlabridgeFunctionContext {
   readonly probers?: ProberLinks;
 }
 
-/** A record links a resource its stack did not put in the context (a wiring mistake, caught at `sst deploy`). */
-export class UnlinkableResourceError extends Error {
-  override readonly name = "UnlinkableResourceError";
+/**
+ * A record links a resource its stack did not put in the context (a wiring mistake, caught at `sst deploy`).
+ *
+ * @example
+ * createSlabridgeFunction({ topology, storage, signers }, deployedFunctions.relay); // throws: no relay queue given
+ */
+export class UnlinkableResourceError extends SlabridgeError {
+  override readonly name = "UnlinkableResourceError" as const;
   constructor(functionName: string, resource: string) {
-    super(`${functionName} links ${resource}, which its stack did not provide`);
+    super(`${functionName} links ${resource}, which its stack did not provide`, { retryable: false });
   }
 }
 

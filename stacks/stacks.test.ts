@@ -1,8 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tables } from "@slabridge/topology";
+import { deployedFunctions, tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
+import { NotScheduledError, scheduleFunction } from "./scheduleFunction.ts";
+import { createSigners } from "./signers.ts";
+import { createSlabridgeFunction, UnlinkableResourceError } from "./slabridgeFunction.ts";
+import { stageTopology } from "./stages.ts";
+import { createStorage } from "./storage.ts";
 import { recordDeployment } from "./testing/recordDeployment.ts";
 import { installRecordingSst, type RecordedConstruct, type SstRecording } from "./testing/recordingSst.ts";
 
@@ -222,6 +227,22 @@ describe("the recording stand-in", () => {
       "action kms:*",
     ]);
     expect(wildcardGrants([{ actions: ["kms:Sign"], resources: ["*"] }])).toEqual(["resource *"]);
+  });
+});
+
+describe("declaring a function from its record", () => {
+  it("refuses a record whose links its stack did not provide, and a schedule for a function with another trigger", () => {
+    const standIn = installRecordingSst({ name: "slabridge", stage: "dev" });
+    try {
+      const topology = stageTopology("dev");
+      const context = { topology, storage: createStorage(), signers: createSigners(topology) };
+      expect(() => createSlabridgeFunction(context, deployedFunctions.relay)).toThrow(UnlinkableResourceError);
+      const queue = new globalThis.sst.aws.Queue("SomeQueue");
+      const relay = createSlabridgeFunction({ ...context, queues: { relay: queue } }, deployedFunctions.relay);
+      expect(() => scheduleFunction(topology, deployedFunctions.relay, relay, queue)).toThrow(NotScheduledError);
+    } finally {
+      standIn.uninstall();
+    }
   });
 });
 

@@ -1,10 +1,16 @@
+import { SlabridgeError } from "@slabridge/core";
 import type { RecordedConstruct, SstRecording } from "./recordingSst.ts";
 
-/** A function links something no stack declared, or a secret the caller gave no value for. */
-export class UnknownLinkError extends Error {
-  override readonly name = "UnknownLinkError";
+/**
+ * A function links something no stack declared, or a secret the caller gave no value for.
+ *
+ * @example
+ * lambdaEnvironment(recording, relay, { secretValues: {}, app, region }); // throws: no value for RpcUrlEvmA
+ */
+export class UnknownLinkError extends SlabridgeError {
+  override readonly name = "UnknownLinkError" as const;
   constructor(functionName: string, what: string) {
-    super(`${functionName}: ${what}`);
+    super(`${functionName}: ${what}`, { retryable: false });
   }
 }
 

@@ -4,7 +4,12 @@ import type { FunctionTrigger, StagePeriod } from "./deployedFunctions.ts";
 /** A stage's periods, in seconds: what schedule multiples are taken of. */
 export type StagePeriods = Readonly<Record<StagePeriod, number>>;
 
-/** A period cannot be expressed as an AWS schedule rate (EventBridge Scheduler rates are whole minutes). */
+/**
+ * A period cannot be expressed as an AWS schedule rate (EventBridge Scheduler rates are whole minutes).
+ *
+ * @example
+ * try { scheduleRate(90); } catch (error) { if (error instanceof InvalidSchedulePeriodError) error.retryable; } // false
+ */
 export class InvalidSchedulePeriodError extends SlabridgeError {
   override readonly name = "InvalidSchedulePeriodError" as const;
   constructor(seconds: number) {
