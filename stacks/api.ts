@@ -1,15 +1,15 @@
+import { deployedFunctions, type TableKey, tables } from "@slabridge/topology";
 import type { Signers } from "./signers.ts";
-import { createSlabridgeFunction } from "./slabridgeFunction.ts";
+import { createSlabridgeFunction, type ReadOnlyTable } from "./slabridgeFunction.ts";
 import type { StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
-import { type TableKey, tables } from "./tables.ts";
 
 /**
  * The API stack: the operator's status API, one function (`functions/src/status.handler`) behind a Lambda function
  * URL. It reads chains (RPC URL secrets) and the Jobs and Payments tables, and can change nothing: the tables are
  * not linked (an SST table link grants writes too) but named by read-only linkables (`JobsReadOnly`,
- * `PaymentsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables and the jobs
- * table's `byStatus` index.
+ * `PaymentsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables
+ * and the jobs table's `byStatus` index. Its limits and links are the `status` record of `@slabridge/topology`.
  *
  * Authorization: `iam` in production (callers sign with SigV4, e.g. `awscurl` or a dashboard's role), `none` on
  * development stages, whose chains and money are test ones (the answers carry no secret either way).
@@ -21,9 +21,6 @@ import { type TableKey, tables } from "./tables.ts";
 export interface Api {
   readonly status: sst.aws.Function;
 }
-
-/** The tables the status API reads. */
-export const statusTables = ["jobs", "payments"] as const satisfies readonly TableKey[];
 
 /**
  * Function URL authorization of a stage.
@@ -40,33 +37,15 @@ export function statusUrlAuthorization(topology: StageTopology): "iam" | "none" 
  * @example const { status } = createApi({ topology, storage, signers });
  */
 export function createApi(input: { topology: StageTopology; storage: Storage; signers: Signers }): Api {
-  const { topology, storage, signers } = input;
-  const readOnly = statusTables.map(
-    (table) => new sst.Linkable(`${tables[table].name}ReadOnly`, { properties: { name: storage[table].name } }),
-  );
-  const tableArns = statusTables.map((table) => storage[table].arn);
-  const status = createSlabridgeFunction(
-    { topology, storage, signers },
-    {
-      name: "Status",
-      handler: "functions/src/status.handler",
-      description: "Status API: models, epochs with verdict evidence, refunds and payouts, jobs in flight",
-      service: "slabridge-status",
-      timeoutSeconds: 30,
-      memory: "512 MB",
-      tables: [],
-      rpcFamilies: ["evm", "solana"],
-      guardianApi: false,
-      signingKeys: [],
-      links: readOnly,
-      permissions: [
-        {
-          actions: ["dynamodb:GetItem", "dynamodb:Query"],
-          resources: [...tableArns, $interpolate`${storage.jobs.arn}/index/byStatus`],
-        },
-      ],
-      url: { authorization: statusUrlAuthorization(topology) },
-    },
-  );
+  const { topology, storage } = input;
+  const readOnlyTables: Partial<Record<TableKey, ReadOnlyTable>> = {};
+  for (const table of deployedFunctions.status.links.readOnlyTables) {
+    readOnlyTables[table] = new sst.Linkable(`${tables[table].name}ReadOnly`, {
+      properties: { name: storage[table].name },
+    });
+  }
+  const status = createSlabridgeFunction({ ...input, readOnlyTables }, deployedFunctions.status, {
+    url: { authorization: statusUrlAuthorization(topology) },
+  });
   return { status };
 }

@@ -1,3 +1,4 @@
+import { deployedFunctions } from "@slabridge/topology";
 import { scheduleFunction } from "./scheduleFunction.ts";
 import type { Signers } from "./signers.ts";
 import { createSlabridgeFunction } from "./slabridgeFunction.ts";
@@ -10,14 +11,15 @@ import type { Storage } from "./storage.ts";
  *   `aws.Provider` of its region (SST v3's multi-region pattern: `new sst.aws.Function(name, args, { provider })`).
  *   A prober sends one canary request to each host it is given and writes its samples to the Samples table in the
  *   app's home region (`SLABRIDGE_TABLES_REGION`), its items prefixed by its vantage point;
- * - the **probe coordinator**, every minute on an EventBridge Scheduler schedule (retries, schedule DLQ): reads the
+ * - the **probe coordinator**, every probe period on an EventBridge Scheduler schedule (retries, schedule DLQ): reads the
  *   listed models' hosts and SLA terms from the home chain and invokes every prober (`lambda:InvokeFunction` on exactly
  *   the prober ARNs; their region, name and ARN reach it through the `ProberFunctions` linkable, so it builds one
  *   Lambda client per region);
- * - the **evaluator**, every 5 minutes: for each ended (model, epoch) without a verdict, merges the samples, builds
+ * - the **evaluator**, every 5 watch periods: for each ended (model, epoch) without a verdict, merges the samples, builds
  *   the report, signs it with the M-of-N prober keys (`kms:Sign`/`kms:GetPublicKey` on those keys only: the relay
  *   can never sign as a prober) and submits it to the home chain's SlaOracle through a nonce-safe sender (Nonces
  *   table) from the first prober key's address.
+ * Limits, links and periods are the `prober`, `probeCoordinator` and `evaluate` records of `@slabridge/topology`.
  *
  * @example
  * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
@@ -43,11 +45,6 @@ export interface ProberFunctionRef {
   readonly name: $util.Output<string>;
   readonly arn: $util.Output<string>;
 }
-
-/** Probe coordinator period: one probe round a minute (the production uptime bucket). */
-export const probeRoundSchedule = "rate(1 minute)";
-/** Evaluation period: often enough to submit a verdict minutes after an epoch (an hour in production) ends. */
-export const evaluateSchedule = "rate(5 minutes)";
 
 /**
  * A region as a component name suffix.
@@ -82,18 +79,9 @@ export function createProbes(input: {
   const probers = topology.proberRegions.map((region): RegionalProber => {
     const suffix = regionComponentSuffix(region);
     const provider = new aws.Provider(`ProbeRegion${suffix}`, { region });
-    const fn = createSlabridgeFunction(context, {
-      name: `Prober${suffix}`,
-      handler: "functions/src/probe.handler",
+    const fn = createSlabridgeFunction(context, deployedFunctions.prober, {
+      name: `${deployedFunctions.prober.name}${suffix}`,
       description: `SLA prober in ${region}: canary requests to each host, samples to the Samples table`,
-      service: "slabridge-probe",
-      // A round must end before the next minute's round starts.
-      timeoutSeconds: 50,
-      memory: "256 MB",
-      tables: ["samples"],
-      rpcFamilies: [],
-      guardianApi: false,
-      signingKeys: [],
       environment: { ...environment, SLABRIDGE_PROBER_REGION: region },
       provider,
     });
@@ -105,40 +93,13 @@ export function createProbes(input: {
       functions: probers.map(({ region, fn }): ProberFunctionRef => ({ region, name: fn.name, arn: fn.arn })),
     },
   });
+  const withProbers = { ...context, probers: { linkable: proberFunctions, arns: probers.map(({ fn }) => fn.arn) } };
+  const coordinator = createSlabridgeFunction(withProbers, deployedFunctions.probeCoordinator, { environment });
+  const evaluator = createSlabridgeFunction(context, deployedFunctions.evaluate, { environment });
 
-  const coordinator = createSlabridgeFunction(context, {
-    name: "ProbeCoordinator",
-    handler: "functions/src/probeCoordinator.handler",
-    description: "Every minute: reads listed hosts and SLA terms, fans a probe round out to the prober of each region",
-    service: "slabridge-probe",
-    timeoutSeconds: 55,
-    memory: "256 MB",
-    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores.
-    tables: ["samples", "nonces"],
-    rpcFamilies: ["evm"],
-    guardianApi: false,
-    signingKeys: [],
-    links: [proberFunctions],
-    permissions: [{ actions: ["lambda:InvokeFunction"], resources: probers.map(({ fn }) => fn.arn) }],
-    environment,
-  });
-
-  const evaluator = createSlabridgeFunction(context, {
-    name: "Evaluate",
-    handler: "functions/src/evaluate.handler",
-    description: "Evaluates ended epochs from the samples, signs the SLA report M-of-N and submits it to the SlaOracle",
-    service: "slabridge-probe",
-    timeoutSeconds: 120,
-    memory: "1024 MB",
-    tables: ["samples", "jobs", "cursors", "nonces"],
-    rpcFamilies: ["evm"],
-    guardianApi: false,
-    signingKeys: signers.evm.probers,
-    environment,
-  });
-
-  scheduleFunction("ProbeRoundSchedule", coordinator, probeRoundSchedule, input.scheduleDeadLetterQueue);
-  scheduleFunction("EvaluateSchedule", evaluator, evaluateSchedule, input.scheduleDeadLetterQueue);
+  const { scheduleDeadLetterQueue } = input;
+  scheduleFunction(topology, deployedFunctions.probeCoordinator, coordinator, scheduleDeadLetterQueue);
+  scheduleFunction(topology, deployedFunctions.evaluate, evaluator, scheduleDeadLetterQueue);
 
   return { probers, coordinator, evaluator, proberFunctions };
 }

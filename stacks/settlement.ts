@@ -1,3 +1,4 @@
+import { deployedFunctions } from "@slabridge/topology";
 import { scheduleFunction } from "./scheduleFunction.ts";
 import type { Signers } from "./signers.ts";
 import { createSlabridgeFunction } from "./slabridgeFunction.ts";
@@ -12,6 +13,7 @@ import type { Storage } from "./storage.ts";
  * these two functions link no signing key. `Net` nets every fully paid-out (model, epoch) once: each EVM netting vault
  * sends its net transfer over the stablecoin OFT and pays its chain's payees, and the function delivers the OFT
  * packets itself (as slabridge's DVN and executor), so it links the netting vault keys and the DVN and relayer keys.
+ * Limits, links and periods are the `refund`, `settle` and `net` records of `@slabridge/topology`.
  *
  * @example
  * const settlement = createSettlement({ topology, storage, signers, relayQueue, scheduleDeadLetterQueue });
@@ -21,12 +23,6 @@ export interface Settlement {
   readonly settle: sst.aws.Function;
   readonly net: sst.aws.Function;
 }
-
-/** How often refunds and releases are looked for (verdicts arrive minutes after an epoch ends). */
-export const settlementSchedule = "rate(5 minutes)";
-
-/** How often paid-out epochs are looked for to net (payouts land minutes after the release). */
-export const nettingSchedule = "rate(5 minutes)";
 
 /**
  * Declares the refund, settle and net functions and their schedules (see {@link Settlement}).
@@ -41,48 +37,15 @@ export function createSettlement(input: {
   relayQueue: sst.aws.Queue;
   scheduleDeadLetterQueue: sst.aws.Queue;
 }): Settlement {
-  const context = { topology: input.topology, storage: input.storage, signers: input.signers };
-  const common = {
-    service: "slabridge-settlement",
-    timeoutSeconds: 60,
-    memory: "512 MB",
-    // Nonces only because the relay world they share with the watchers opens every store; they send nothing.
-    tables: ["jobs", "payments", "cursors", "nonces"],
-    rpcFamilies: ["evm", "solana"],
-    guardianApi: false,
-    signingKeys: [],
-    links: [input.relayQueue],
-  } as const;
-  const refund = createSlabridgeFunction(context, {
-    ...common,
-    name: "Refund",
-    handler: "functions/src/refund.handler",
-    description: "Finds verdicts with refunds due on each payment chain and queues their refund jobs",
-  });
-  const settle = createSlabridgeFunction(context, {
-    ...common,
-    name: "Settle",
-    handler: "functions/src/settle.handler",
-    description: "Finds refunded epochs and queues their release and payout jobs",
-  });
-  const { evm } = input.signers;
-  const net = createSlabridgeFunction(context, {
-    name: "Net",
-    handler: "functions/src/net.handler",
-    description: "Nets fully paid-out epochs between the chains' netting vaults and pays their payees",
-    service: "slabridge-net",
-    // A round sends several transactions and waits for each (transfer, OFT delivery, payee payments).
-    timeoutSeconds: 300,
-    memory: "512 MB",
-    tables: ["jobs", "payments", "cursors", "nonces"],
-    rpcFamilies: ["evm", "solana"],
-    guardianApi: false,
-    signingKeys: [...evm.nettingVaults, evm.dvn, evm.relayer],
-    // The relay world it is built on needs the queue's URL (netting queues no job).
-    links: [input.relayQueue],
-  });
-  scheduleFunction("RefundSchedule", refund, settlementSchedule, input.scheduleDeadLetterQueue);
-  scheduleFunction("SettleSchedule", settle, settlementSchedule, input.scheduleDeadLetterQueue);
-  scheduleFunction("NetSchedule", net, nettingSchedule, input.scheduleDeadLetterQueue);
+  const { topology, scheduleDeadLetterQueue } = input;
+  const context = { topology, storage: input.storage, signers: input.signers, queues: { relay: input.relayQueue } };
+  const declare = (key: "refund" | "settle" | "net") => {
+    const fn = createSlabridgeFunction(context, deployedFunctions[key]);
+    scheduleFunction(topology, deployedFunctions[key], fn, scheduleDeadLetterQueue);
+    return fn;
+  };
+  const refund = declare("refund");
+  const settle = declare("settle");
+  const net = declare("net");
   return { refund, settle, net };
 }

@@ -1,42 +1,32 @@
+import { SlabridgeError } from "@slabridge/core";
+import {
+  type FunctionDescription,
+  type QueueKey,
+  type SigningKeyRole,
+  type TableKey,
+  tables,
+} from "@slabridge/topology";
 import type { Signers, SigningKey } from "./signers.ts";
-import type { ChainFamily, StageTopology } from "./stages.ts";
+import type { StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
-import type { TableKey } from "./tables.ts";
 
 /**
- * One slabridge Lambda, as every stack declares it: Node 22, JSON logs kept 3 months, the stage config and deployment
- * manifest bundled with the code, and exactly the links the plan names (tables it may write, RPC URL secrets of the
- * chain families it talks to, the guardian API, its signing keys with `kms:Sign`/`kms:GetPublicKey` on those keys
- * only) plus whatever extra links and IAM statements its stack adds. Nothing else is reachable from the function.
+ * One slabridge Lambda, as every stack declares it from its record in `@slabridge/topology`'s `deployedFunctions`:
+ * Node 22, JSON logs kept 3 months, the stage config and deployment manifest bundled with the code, and exactly the
+ * links the record names (tables it may write, tables it may only read, RPC URL secrets of the chain families it
+ * talks to, the guardian API, its signing keys with `kms:Sign`/`kms:GetPublicKey` on those keys only, the queues it
+ * sends to, the prober list with `lambda:InvokeFunction` on the probers). Nothing else is reachable from the function.
  *
  * `provider` places the function in another region (SST v3's multi-region pattern:
  * `new sst.aws.Function(name, args, { provider: new aws.Provider(name, { region }) })`).
  *
  * @example
- * const retry = createSlabridgeFunction({ topology, storage, signers }, {
- *   name: "Retry", handler: "functions/src/retry.handler", description: "Re-enqueues jobs", service: "slabridge-relay",
- *   timeoutSeconds: 60, memory: "256 MB", tables: ["jobs"], rpcFamilies: [], guardianApi: false, signingKeys: [],
- * });
+ * const retry = createSlabridgeFunction({ topology, storage, signers, queues: { relay: queue } }, deployedFunctions.retry);
  */
-export interface SlabridgeFunctionPlan {
-  /** Component name; its handler is `functions/src/<camelCase name>.handler` by convention. */
-  readonly name: string;
-  readonly handler: string;
-  readonly description: string;
-  /** Powertools service name (logs and metrics dimension). */
-  readonly service: string;
-  readonly timeoutSeconds: number;
-  readonly memory: `${number} MB`;
-  /** Tables linked with SST's full table access (read and conditional writes). */
-  readonly tables: readonly TableKey[];
-  /** RPC URL secrets of the chains of these families. */
-  readonly rpcFamilies: readonly ChainFamily[];
-  readonly guardianApi: boolean;
-  readonly signingKeys: readonly SigningKey[];
-  /** Further linkables (a queue, a read-only table name, the prober function list). */
-  readonly links?: readonly unknown[];
-  /** Further IAM statements (never wildcards). */
-  readonly permissions?: readonly sst.aws.FunctionPermissionArgs[];
+export interface SlabridgeFunctionOptions {
+  /** Component name, when not the record's (each regional prober adds its region). */
+  readonly name?: string;
+  readonly description?: string;
   /** Further environment variables (never URLs or secrets: those are links). */
   readonly environment?: Readonly<Record<string, $util.Input<string>>>;
   readonly url?: sst.aws.FunctionArgs["url"];
@@ -44,63 +34,143 @@ export interface SlabridgeFunctionPlan {
   readonly provider?: aws.Provider;
 }
 
-/** What every stack passes to {@link createSlabridgeFunction}. */
+/** A read-only table as linked to a function: its name only (`Resource.JobsReadOnly.name`). */
+export type ReadOnlyTable = sst.Linkable<{ name: $util.Output<string> }>;
+
+/** The probers as the coordinator sees them: the `ProberFunctions` linkable and the ARNs it may invoke. */
+export interface ProberLinks {
+  readonly linkable: sst.Linkable<Record<string, unknown>>;
+  readonly arns: readonly $util.Output<string>[];
+}
+
+/** What every stack passes to {@link createSlabridgeFunction}: the resources a record's links can name. */
 export interface SlabridgeFunctionContext {
   readonly topology: StageTopology;
   readonly storage: Storage;
   readonly signers: Signers;
+  /** The relay stack's queues (for records that link a queue). */
+  readonly queues?: Partial<Record<QueueKey, sst.aws.Queue>>;
+  /** The API stack's read-only table linkables (for records with `readOnlyTables`). */
+  readonly readOnlyTables?: Partial<Record<TableKey, ReadOnlyTable>>;
+  /** The probe stack's probers (for records with `proberFunctions`). */
+  readonly probers?: ProberLinks;
 }
 
 /**
- * Declares one function from its plan (see {@link SlabridgeFunctionPlan}).
+ * A record links a resource its stack did not put in the context (a wiring mistake, caught at `sst deploy`).
  *
  * @example
- * const fn = createSlabridgeFunction({ topology, storage, signers }, plan);
+ * createSlabridgeFunction({ topology, storage, signers }, deployedFunctions.relay); // throws: no relay queue given
+ */
+export class UnlinkableResourceError extends SlabridgeError {
+  override readonly name = "UnlinkableResourceError" as const;
+  constructor(functionName: string, resource: string) {
+    super(`${functionName} links ${resource}, which its stack did not provide`, { retryable: false });
+  }
+}
+
+/**
+ * The signing keys of a role.
+ *
+ * @example signingKeysOf(signers, "relayer"); // [signers.evm.relayer]
+ */
+export function signingKeysOf(signers: Signers, role: SigningKeyRole): readonly SigningKey[] {
+  switch (role) {
+    case "relayer":
+      return [signers.evm.relayer];
+    case "dvn":
+      return [signers.evm.dvn];
+    case "probers":
+      return signers.evm.probers;
+    case "nettingVaults":
+      return signers.evm.nettingVaults;
+    case "solanaOperators":
+      return signers.solanaOperators;
+  }
+}
+
+/**
+ * Declares one function from its record (see {@link SlabridgeFunctionOptions}).
+ *
+ * @example
+ * const fn = createSlabridgeFunction({ topology, storage, signers }, deployedFunctions.evaluate, { environment });
  */
 export function createSlabridgeFunction(
   context: SlabridgeFunctionContext,
-  plan: SlabridgeFunctionPlan,
+  fn: FunctionDescription,
+  options: SlabridgeFunctionOptions = {},
 ): sst.aws.Function {
   const { topology, storage, signers } = context;
+  const { links } = fn;
+  const name = options.name ?? fn.name;
+  const required = <T>(resource: T | undefined, what: string): T => {
+    if (resource === undefined) throw new UnlinkableResourceError(name, what);
+    return resource;
+  };
   const rpcUrlSecrets = signers.rpcUrls
-    .filter((rpcUrl) => plan.rpcFamilies.includes(rpcUrl.chain.family))
+    .filter((rpcUrl) => links.rpcFamilies.includes(rpcUrl.chain.family))
     .map((rpcUrl) => rpcUrl.secret);
+  const signingKeys = links.signingKeys.flatMap((role) => signingKeysOf(signers, role));
+  const readOnlyTables = links.readOnlyTables.map((table) =>
+    required(context.readOnlyTables?.[table], `the read-only ${table} table`),
+  );
+  const queues = links.queues.map((queue) => required(context.queues?.[queue], `the ${queue} queue`));
+  const probers = links.proberFunctions ? required(context.probers, "the prober functions") : undefined;
+
   const permissions: sst.aws.FunctionPermissionArgs[] = [];
-  if (plan.signingKeys.length > 0) {
+  if (signingKeys.length > 0) {
     permissions.push({
       actions: ["kms:Sign", "kms:GetPublicKey"],
-      resources: plan.signingKeys.map((signingKey) => signingKey.key.arn),
+      resources: signingKeys.map((signingKey) => signingKey.key.arn),
     });
   }
-  permissions.push(...(plan.permissions ?? []));
+  if (links.readOnlyTables.length > 0) {
+    // All the stores use to read: items and queries, on the tables and their global indexes.
+    const indexArns = links.readOnlyTables.flatMap((table) =>
+      Object.keys(globalIndexesOf(table)).map((index) => $interpolate`${storage[table].arn}/index/${index}`),
+    );
+    permissions.push({
+      actions: ["dynamodb:GetItem", "dynamodb:Query"],
+      resources: [...links.readOnlyTables.map((table) => storage[table].arn), ...indexArns],
+    });
+  }
+  if (probers) permissions.push({ actions: ["lambda:InvokeFunction"], resources: [...probers.arns] });
+
   const args: sst.aws.FunctionArgs = {
-    handler: plan.handler,
-    description: plan.description,
+    handler: fn.handler,
+    description: options.description ?? fn.description,
     runtime: "nodejs22.x",
-    timeout: `${plan.timeoutSeconds} seconds`,
-    memory: plan.memory,
+    timeout: `${fn.timeoutSeconds} seconds`,
+    memory: `${fn.memoryMb} MB`,
     logging: { format: "json", retention: "3 months" },
     // The stage config and the contracts' deployment manifest ship with the code (read at cold start).
     copyFiles: [{ from: topology.configFile }, { from: topology.manifestFile }],
     environment: {
-      POWERTOOLS_SERVICE_NAME: plan.service,
+      POWERTOOLS_SERVICE_NAME: fn.service,
       POWERTOOLS_METRICS_NAMESPACE: "slabridge",
       STAGE: topology.stage,
       SLABRIDGE_CONFIG: topology.configFile,
       SLABRIDGE_MANIFEST: topology.manifestFile,
-      ...plan.environment,
+      ...options.environment,
     },
     link: [
-      ...plan.tables.map((table) => storage[table]),
-      ...(plan.links ?? []),
+      ...links.tables.map((table) => storage[table]),
+      ...readOnlyTables,
+      ...queues,
+      ...(probers ? [probers.linkable] : []),
       ...rpcUrlSecrets,
-      ...(plan.guardianApi ? [signers.guardianApiUrl] : []),
-      ...plan.signingKeys.map((signingKey) => signingKey.linkable),
+      ...(links.guardianApi ? [signers.guardianApiUrl] : []),
+      ...signingKeys.map((signingKey) => signingKey.linkable),
     ],
     permissions,
-    ...(plan.url === undefined ? {} : { url: plan.url }),
+    ...(options.url === undefined ? {} : { url: options.url }),
   };
-  return plan.provider
-    ? new sst.aws.Function(plan.name, args, { provider: plan.provider })
-    : new sst.aws.Function(plan.name, args);
+  return options.provider
+    ? new sst.aws.Function(name, args, { provider: options.provider })
+    : new sst.aws.Function(name, args);
+}
+
+function globalIndexesOf(table: TableKey): Readonly<Record<string, unknown>> {
+  const definition = tables[table];
+  return "globalIndexes" in definition ? definition.globalIndexes : {};
 }

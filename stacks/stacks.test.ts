@@ -1,29 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { deployedFunctions, tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
-import { tables } from "./tables.ts";
+import { NotScheduledError, scheduleFunction } from "./scheduleFunction.ts";
+import { createSigners } from "./signers.ts";
+import { createSlabridgeFunction, UnlinkableResourceError } from "./slabridgeFunction.ts";
+import { stageTopology } from "./stages.ts";
+import { createStorage } from "./storage.ts";
+import { recordDeployment } from "./testing/recordDeployment.ts";
 import { installRecordingSst, type RecordedConstruct, type SstRecording } from "./testing/recordingSst.ts";
 
 // Loads sst.config.ts against the recording stand-in for SST's globals and checks the wiring the stacks declare.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-
-interface Deployment {
-  readonly recording: SstRecording;
-  readonly outputs: Record<string, unknown>;
-}
-
-async function deploy(stage: string): Promise<Deployment> {
-  const sst = installRecordingSst({ name: "slabridge", stage });
-  try {
-    const config = (await import("../sst.config.ts")).default;
-    const outputs = await config.run();
-    return { recording: sst.recording, outputs };
-  } finally {
-    sst.uninstall();
-  }
-}
 
 async function appConfig(stage: string) {
   const sst = installRecordingSst({ name: "slabridge", stage });
@@ -164,7 +154,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       ...probe,
       handler: "functions/src/evaluate.handler",
-      tables: ["Cursors", "Jobs", "Nonces", "Samples"],
+      tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
       signingKeys: proberKeys,
     },
@@ -240,8 +230,24 @@ describe("the recording stand-in", () => {
   });
 });
 
+describe("declaring a function from its record", () => {
+  it("refuses a record whose links its stack did not provide, and a schedule for a function with another trigger", () => {
+    const standIn = installRecordingSst({ name: "slabridge", stage: "dev" });
+    try {
+      const topology = stageTopology("dev");
+      const context = { topology, storage: createStorage(), signers: createSigners(topology) };
+      expect(() => createSlabridgeFunction(context, deployedFunctions.relay)).toThrow(UnlinkableResourceError);
+      const queue = new globalThis.sst.aws.Queue("SomeQueue");
+      const relay = createSlabridgeFunction({ ...context, queues: { relay: queue } }, deployedFunctions.relay);
+      expect(() => scheduleFunction(topology, deployedFunctions.relay, relay, queue)).toThrow(NotScheduledError);
+    } finally {
+      standIn.uninstall();
+    }
+  });
+});
+
 describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
-  const load = () => deploy(stage);
+  const load = () => recordDeployment(stage);
 
   it("declare the five tables of tables.ts, each with only its key attributes as fields", async () => {
     const { recording } = await load();
@@ -526,7 +532,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
 
 describe("handler files", () => {
   it("exist for every declared function and export `handler`", async () => {
-    const { recording } = await deploy("dev");
+    const { recording } = await recordDeployment("dev");
     const problems: string[] = [];
     for (const fn of recording.ofType("sst.aws.Function")) {
       const [file, exported] = String(fn.args.handler).split(/\.(?=[^.]+$)/);
@@ -547,5 +553,19 @@ describe("handler files", () => {
   it("include the status API's handler: it is not one still being written", () => {
     expect(existsSync(join(repoRoot, "functions/src/status.ts"))).toBe(true);
     expect(handlersInProgress.has("functions/src/status.handler")).toBe(false);
+  });
+});
+
+describe("stage periods", () => {
+  it("are the watch and probe periods config/dev.json runs at, so the schedules' multiples mean the same", async () => {
+    const { stageTopology } = await import("./stages.ts");
+    const config = JSON.parse(readFileSync(join(repoRoot, "config/dev.json"), "utf8")) as {
+      watch: { pollIntervalSeconds: number };
+      probing: { periodSeconds: number };
+    };
+    expect(stageTopology("dev").periods).toEqual({
+      watch: config.watch.pollIntervalSeconds,
+      probe: config.probing.periodSeconds,
+    });
   });
 });

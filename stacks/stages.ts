@@ -1,7 +1,11 @@
+import type { ChainFamily, StagePeriods } from "@slabridge/topology";
+
+export type { ChainFamily } from "@slabridge/topology";
+
 /**
  * What differs between stages, as far as the stacks are concerned: which chains the relay talks to (one RPC URL
- * Secret each), how many prober and Solana operator keys exist, which AWS regions run probers, and which stage config
- * file the functions load.
+ * Secret each), how many prober and Solana operator keys exist, which AWS regions run probers, the periods the
+ * schedules of `@slabridge/topology` are multiples of, and which stage config file the functions load.
  * The bot's own settings (routes, confirmations, retry tiers) live in that file, `config/<stage>.json`, not here.
  *
  * @example
@@ -9,8 +13,6 @@
  * topology.chains.map((chain) => rpcUrlSecretName(chain.name)); // ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"]
  * stageTopology("production").proberRegions; // ["us-east-1", "eu-west-1", "ap-southeast-1"]
  */
-export type ChainFamily = "evm" | "solana";
-
 export interface ChainTopology {
   /** The chain's name in the stage config file (lowercase, dashes), e.g. `evm-a`. */
   readonly name: string;
@@ -37,6 +39,11 @@ export interface StageTopology {
    * one, so one region's network trouble is not read as the host being down.
    */
   readonly proberRegions: readonly AwsRegion[];
+  /**
+   * The watch and probe periods in seconds (the stage config's `watch.pollIntervalSeconds` and
+   * `probing.periodSeconds`): every schedule runs a multiple of one (`deployedFunctions[key].trigger`).
+   */
+  readonly periods: StagePeriods;
 }
 
 /** An AWS region name, e.g. `us-east-1`. */
@@ -50,6 +57,12 @@ const chains: readonly ChainTopology[] = [
 ];
 
 export const productionStage = "production";
+
+/**
+ * A minute each in every deployed stage: EventBridge Scheduler's finest rate, and what `config/dev.json` says
+ * (`watch.pollIntervalSeconds`, `probing.periodSeconds`); the devnet runs the same multiples of seconds.
+ */
+const deployedPeriods: StagePeriods = { watch: 60, probe: 60 };
 
 /** Where the app lives in every stage (the SST app's home region). */
 const homeRegion: AwsRegion = "us-east-1";
@@ -74,6 +87,7 @@ export function stageTopology(stage: string): StageTopology {
     solanaOperatorCount: 3,
     homeRegion,
     proberRegions: stage === productionStage ? proberRegionsByStage.production : proberRegionsByStage.development,
+    periods: deployedPeriods,
   };
 }
 

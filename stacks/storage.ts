@@ -1,9 +1,9 @@
-import { type TableDefinition, type TableKey, tables } from "./tables.ts";
+import { type TableDefinition, type TableKey, tables } from "@slabridge/topology";
 
 /**
- * The storage stack owns slabridge's DynamoDB tables: one per definition in `tables.ts` (jobs, watcher cursors,
- * payments, sender nonces, Powertools idempotency records). The devnet creates the same tables locally from the same
- * definitions, so the relay runs against one schema in both places.
+ * The storage stack owns slabridge's DynamoDB tables: one per definition in `@slabridge/topology`'s `tables` (jobs,
+ * watcher cursors, payments, sender nonces, probe samples, Powertools idempotency records). The devnet creates the
+ * same tables locally from the same definitions, so the relay runs against one schema in both places.
  *
  * @example
  * const storage = createStorage(); // inside sst.config.ts run()

@@ -9,6 +9,31 @@ export class MissingLinkError extends SlabridgeError {
   }
 }
 
+/** Called with the name of every link a function reads (see {@link observeLinkReads}). */
+export type LinkReadObserver = (name: string) => void;
+
+const linkReadObservers = new Set<LinkReadObserver>();
+
+/**
+ * Calls `observer` with the name of each link read from now on, until the returned function is called. Tests use it
+ * to compare what a function's cold start reads with what its stack links (a link read but not given fails anyway;
+ * this also shows links given but never read).
+ *
+ * @example
+ * const read: string[] = [];
+ * const stop = observeLinkReads((name) => read.push(name));
+ * await worldFromEnv(env);
+ * stop(); // read: ["RpcUrlEvmA", ..., "Jobs", "Cursors", "Payments", "Nonces", "RelayQueue"]
+ */
+export function observeLinkReads(observer: LinkReadObserver): () => void {
+  // A wrapper per call, so observing twice with one function is two subscriptions.
+  const subscription: LinkReadObserver = (name) => observer(name);
+  linkReadObservers.add(subscription);
+  return () => {
+    linkReadObservers.delete(subscription);
+  };
+}
+
 /**
  * Reads a resource SST links to a function. SST passes each link as `SST_RESOURCE_<Name>` (JSON); this is what
  * `Resource.<Name>` from the `sst` package reads, without needing the package at run time (its CLI cannot be
@@ -17,6 +42,7 @@ export class MissingLinkError extends SlabridgeError {
  * @example const url = linkedResource("RpcUrlEvmA", z.object({ value: z.string() })).value;
  */
 export function linkedResource<T>(name: string, schema: z.ZodType<T>, env: NodeJS.ProcessEnv = process.env): T {
+  for (const observer of linkReadObservers) observer(name);
   const raw = env[`SST_RESOURCE_${name}`];
   if (raw === undefined) throw new MissingLinkError(name, "not linked to this function");
   let json: unknown;

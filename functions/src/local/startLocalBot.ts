@@ -4,6 +4,7 @@ import { devnetChainsOf } from "@slabridge/devnet";
 import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { createStores } from "@slabridge/store";
+import { queues } from "@slabridge/topology";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
@@ -21,6 +22,7 @@ import { createRetryHandler } from "../retry.ts";
 import { createSettleSweepHandler } from "../settle.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
 import { createWatchSolanaHandler } from "../watchSolana.ts";
+import { registerDeployedFunctions } from "./registerDeployedFunctions.ts";
 
 /** Options of {@link startLocalBot}. */
 export interface LocalBotOptions {
@@ -39,22 +41,6 @@ export interface LocalBot {
   stores: ReturnType<typeof createStores>;
   stop(): Promise<void>;
 }
-
-/** Names of the local functions, queues and schedules (the SST stacks use the same roles). */
-export const localNames = {
-  relayQueue: "relay",
-  relayDeadLetterQueue: "relay-dlq",
-  scheduleDeadLetterQueue: "schedule-dlq",
-  relay: "relay",
-  retry: "retry",
-  watchEvm: "watch-evm",
-  watchSolana: "watch-solana",
-  refundSweep: "refund",
-  net: "net",
-  settleSweep: "settle",
-  probeCoordinator: "probe-coordinator",
-  evaluate: "evaluate",
-} as const;
 
 /**
  * Runs slabridge's Lambda handlers against a running devnet, as AWS would run them: the relay function consumes an
@@ -90,86 +76,56 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     stores,
     rpcUrls,
     enqueue: async (jobId) => {
-      runtime.queue(localNames.relayQueue).send(JSON.stringify({ jobId }));
+      runtime.queue(queues.relay.name).send(JSON.stringify({ jobId }));
     },
     ...(solana ? { solanaPublisher: guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter) } : {}),
   });
   const getWorld = async () => world;
 
-  runtime.addQueue(localNames.relayDeadLetterQueue);
-  runtime.addQueue(localNames.scheduleDeadLetterQueue);
-  runtime.addQueue(localNames.relayQueue, {
-    visibilityTimeout: 60,
-    maxReceiveCount: 5,
-    dlq: localNames.relayDeadLetterQueue,
-  });
-  runtime.addFunction(
-    localNames.relay,
-    createRelayHandler(getWorld, {
-      idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
-    }),
-    { timeoutSeconds: 60 },
-  );
-  runtime.subscribe(localNames.relayQueue, localNames.relay, { batchSize: 10, maxConcurrency: 2 });
-
-  const scheduled = { retries: 2, dlq: localNames.scheduleDeadLetterQueue };
-  runtime.addFunction(localNames.watchEvm, createWatchEvmHandler(getWorld), { timeoutSeconds: 60 });
-  runtime.addSchedule(localNames.watchEvm, periodMs, localNames.watchEvm, scheduled);
-  runtime.addFunction(localNames.retry, createRetryHandler(getWorld), { timeoutSeconds: 60 });
-  runtime.addSchedule(localNames.retry, periodMs, localNames.retry, scheduled);
-  // Safety nets behind the watchers: refund/settle jobs for every applied verdict, whatever the watchers missed.
-  runtime.addFunction(localNames.refundSweep, createRefundSweepHandler(getWorld), { timeoutSeconds: 60 });
-  runtime.addSchedule(localNames.refundSweep, 5 * periodMs, localNames.refundSweep, scheduled);
-  runtime.addFunction(localNames.settleSweep, createSettleSweepHandler(getWorld), { timeoutSeconds: 60 });
-  runtime.addSchedule(localNames.settleSweep, 5 * periodMs, localNames.settleSweep, scheduled);
   // Netting once an epoch is paid out everywhere: vaults pay payees on their chains, only the net crosses chains.
   const netting = buildNettingWorld(world);
-  runtime.addFunction(
-    localNames.net,
-    createNetHandler(async () => netting),
-    { timeoutSeconds: 120 },
-  );
-  runtime.addSchedule(localNames.net, 3 * periodMs, localNames.net, scheduled);
   const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
-  if (solana && solanaChain) {
-    const rpcUrl = resolveRpcUrl(solanaChain, manifest);
-    runtime.addFunction(
-      localNames.watchSolana,
-      createWatchSolanaHandler(getWorld, () => rpcUrl),
-      { timeoutSeconds: 60 },
-    );
-    runtime.addSchedule(localNames.watchSolana, periodMs, localNames.watchSolana, scheduled);
-  }
+  const solanaRpcUrl = solana && solanaChain ? resolveRpcUrl(solanaChain, manifest) : undefined;
 
   // Measuring: a prober function per vantage point (invoked by the coordinator over the Lambda Invoke API), the
-  // coordinator on the probe period, the evaluator every few seconds. Their world needs the invoke server's URL,
-  // which exists once the runtime started, so it is built lazily.
+  // coordinator and the evaluator on their schedules. Their world needs the invoke server's URL, which exists once
+  // the runtime started, so it is built lazily.
   const probing = config.probing;
   let measure: MeasureWorld | undefined;
   const getMeasure = async () => {
     if (!measure) throw new Error("the measuring world is built when the runtime starts");
     return measure;
   };
-  if (probing) {
-    const samples = stores.samples;
-    if (!samples) throw new Error("the devnet has no samples table");
-    for (const vantage of probing.vantagePoints) {
-      runtime.addFunction(
-        vantage.functionName,
-        createProbeHandler(async () => ({ samples, probing, clock: world.clock }), vantage.name),
-        { timeoutSeconds: 10, maximumRetryAttempts: 0 },
-      );
-    }
-    runtime.addFunction(localNames.probeCoordinator, createProbeCoordinatorHandler(getMeasure), { timeoutSeconds: 10 });
-    runtime.addSchedule(
-      localNames.probeCoordinator,
-      probing.periodSeconds * 1_000,
-      localNames.probeCoordinator,
-      scheduled,
-    );
-    runtime.addFunction(localNames.evaluate, createEvaluateHandler(getMeasure), { timeoutSeconds: 60 });
-    runtime.addSchedule(localNames.evaluate, 2 * periodMs, localNames.evaluate, scheduled);
-  }
+  const samples = stores.samples;
+  if (probing && !samples) throw new Error("the devnet has no samples table");
+
+  // Every deployed function, queue and schedule, declared from @slabridge/topology as the stacks declare them.
+  registerDeployedFunctions(
+    runtime,
+    {
+      watchEvm: createWatchEvmHandler(getWorld),
+      ...(solanaRpcUrl === undefined ? {} : { watchSolana: createWatchSolanaHandler(getWorld, () => solanaRpcUrl) }),
+      relay: createRelayHandler(getWorld, {
+        idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
+      }),
+      retry: createRetryHandler(getWorld),
+      // Safety nets behind the watchers: refund/settle jobs for every applied verdict, whatever the watchers missed.
+      refund: createRefundSweepHandler(getWorld),
+      settle: createSettleSweepHandler(getWorld),
+      net: createNetHandler(async () => netting),
+      ...(probing && samples
+        ? {
+            prober: probing.vantagePoints.map((vantage) => ({
+              name: vantage.functionName,
+              handler: createProbeHandler(async () => ({ samples, probing, clock: world.clock }), vantage.name),
+            })),
+            probeCoordinator: createProbeCoordinatorHandler(getMeasure),
+            evaluate: createEvaluateHandler(getMeasure),
+          }
+        : {}),
+    },
+    { periods: { watch: periodMs / 1_000, probe: probing?.periodSeconds ?? 0 }, maxConcurrency: 2 },
+  );
 
   // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
   const feePayer = solana ? solanaOperatorSigners(solana)?.[0] : undefined;

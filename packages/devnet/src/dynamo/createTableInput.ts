@@ -1,5 +1,5 @@
 import type { AttributeDefinition, CreateTableCommandInput, KeySchemaElement } from "@aws-sdk/client-dynamodb";
-import type { AttributeType, TableDefinition } from "../../../../stacks/tables.ts";
+import type { AttributeType, TableDefinition } from "@slabridge/topology";
 
 const scalarTypes = { string: "S", number: "N", binary: "B" } as const satisfies Record<AttributeType, string>;
 

@@ -6,8 +6,8 @@ import {
   PutItemCommand,
   QueryCommand,
 } from "@aws-sdk/client-dynamodb";
+import { tables } from "@slabridge/topology";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tables } from "../../../../stacks/tables.ts";
 import { type LocalDynamo, startLocalDynamo } from "./startLocalDynamo.ts";
 
 async function portIsFree(port: number): Promise<boolean> {

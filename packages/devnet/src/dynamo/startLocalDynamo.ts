@@ -1,6 +1,6 @@
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { type TableKey, tables } from "@slabridge/topology";
 import dynalite from "dynalite";
-import { type TableKey, tables } from "../../../../stacks/tables.ts";
 import { closeServer } from "../hosts/closeServer.ts";
 import { listenLoopback } from "../hosts/listenLoopback.ts";
 import { createTableInput } from "./createTableInput.ts";
@@ -30,7 +30,7 @@ const localClientConfig = {
 } as const;
 
 /**
- * Starts an in-memory dynalite on 127.0.0.1 with every table of `stacks/tables.ts` created and ACTIVE.
+ * Starts an in-memory dynalite on 127.0.0.1 with every table of `@slabridge/topology` created and ACTIVE.
  *
  * @example
  * const dynamo = await startLocalDynamo({ tablePrefix: "test-" }); const ddb = dynamo.client(); await dynamo.close();

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clock, CreateJobResult, Job, JobStatus, JobStore } from "@slabridge/core";
-import type { tables } from "../../../../stacks/tables.ts";
+import type { tables } from "@slabridge/topology";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { jobItem } from "../items/jobItem.ts";
 import { checkJobTransition } from "../rules/checkJobTransition.ts";

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "@slabridge/core";
-import type { TableKey } from "../../../../stacks/tables.ts";
+import type { TableKey } from "@slabridge/topology";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
 import { DynamoCursorStore } from "./DynamoCursorStore.ts";

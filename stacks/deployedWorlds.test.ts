@@ -1,0 +1,294 @@
+import { generateKeyPairSync } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deployedFunctions, describedFunctions, type FunctionKey } from "@slabridge/topology";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { regionComponentSuffix } from "./probes.ts";
+import { stageTopology } from "./stages.ts";
+import { lambdaEnvironment } from "./testing/lambdaEnvironment.ts";
+import { recordDeployment } from "./testing/recordDeployment.ts";
+import type { RecordedConstruct, SstRecording } from "./testing/recordingSst.ts";
+
+// Each deployed function's cold start, in exactly the environment its stack gives it: the links SST turns into
+// SST_RESOURCE_* variables, the stack's environment, the stage config and manifest bundled with the code. A function
+// that reads a link its stack does not give fails here, not at its first cold start in AWS (commit 404fc3a); a table,
+// queue or RPC secret linked but never read fails too (least privilege). Building a world opens no connection:
+// clients connect lazily, and every URL points at port 9 of loopback, where nothing listens.
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const stage = "dev";
+const topology = stageTopology(stage);
+const deadLoopback = (path: string) => `http://127.0.0.1:9/${path}`;
+
+/** The secrets `sst secret set` gives the dev stage, pointed at loopback. */
+const secretValues: Record<string, string> = {
+  RpcUrlEvmA: deadLoopback("evm-a"),
+  RpcUrlEvmB: deadLoopback("evm-b"),
+  RpcUrlSolana: deadLoopback("solana"),
+  GuardianApiUrl: deadLoopback("guardian"),
+};
+
+/**
+ * Links a stack gives but no cold start reads yet, each for a reason: the signing keys and the guardian API secret
+ * wait for KMS signing and the AWS guardian wiring (the worlds use the manifest's key references and guardian URL);
+ * the coordinator invokes the probers named in the stage config's vantage points, not `ProberFunctions`.
+ */
+const linkedForLater = (name: string) =>
+  name.endsWith("SigningKey") || name === "GuardianApiUrl" || name === "ProberFunctions";
+
+const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
+const anvil = (index: number) => ({ kind: "anvil-dev-account", index, address: address(100 + index) });
+const leftPadded = (evmAddress: string) => `0x${evmAddress.slice(2).padStart(64, "0")}`;
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+function base58(bytes: Uint8Array): string {
+  let value = bytes.reduce((n, byte) => n * 256n + BigInt(byte), 0n);
+  let text = "";
+  while (value > 0n) {
+    text = base58Alphabet.charAt(Number(value % 58n)) + text;
+    value /= 58n;
+  }
+  for (const byte of bytes) {
+    if (byte !== 0) break;
+    text = `1${text}`;
+  }
+  return text;
+}
+
+/** A Solana operator key file (Solana CLI format: seed then public key) and its reference. */
+function solanaOperator(dir: string, n: number) {
+  const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
+  const seed = Buffer.from(String(jwk.d), "base64url");
+  const publicKey = Buffer.from(String(jwk.x), "base64url");
+  const path = join(dir, `operator-${n}.json`);
+  writeFileSync(path, JSON.stringify([...seed, ...publicKey]), { mode: 0o600 });
+  return { kind: "devnet-key-file", path, publicKey: base58(publicKey) };
+}
+
+/** A dev-stage deployment manifest (chain ids of config/dev.json); every URL is dead loopback. */
+function devManifest(dir: string) {
+  const chain = (name: string, chainId: number, home: boolean, n: number) => ({
+    family: "evm" as const,
+    name,
+    chainId,
+    rpcUrl: deadLoopback(name),
+    confirmations: 3,
+    layerZero: { eid: 40_000 + n, endpointV2: address(1), sendUln302: address(2), receiveUln302: address(3) },
+    wormhole: { chainId: 10_000 + n, core: address(4) },
+    stablecoin: { address: address(5), decimals: 6, symbol: "USDC" },
+    contracts: {
+      escrow: address(9 + n),
+      ...(home ? { modelRegistry: address(6), slaOracle: address(7), revenueLedger: address(8) } : {}),
+      layerZeroMessenger: address(20 + n),
+      wormholeMessenger: address(30 + n),
+    },
+  });
+  return {
+    version: 1,
+    network: "testnet",
+    createdAt: new Date(0).toISOString(),
+    homeChainId: 84_532,
+    chains: [
+      chain("evm-a", 11_155_111, false, 1),
+      chain("evm-b", 84_532, true, 2),
+      {
+        family: "solana",
+        name: "solana",
+        chainId: 1_399_811_169,
+        rpcUrl: deadLoopback("solana"),
+        wsUrl: "ws://127.0.0.1:9/",
+        mint: "So11111111111111111111111111111111111111112",
+        decimals: 6,
+        vault: "11111111111111111111111111111111",
+        multisig: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+        threshold: 2,
+        operators: [solanaOperator(dir, 1), solanaOperator(dir, 2), solanaOperator(dir, 3)],
+        wormholeEmitter: `0x${"ab".repeat(32)}`,
+      },
+    ],
+    guardian: { apiUrl: deadLoopback("guardian"), guardianSetIndex: 0 },
+    dynamo: { region: "us-east-1", tables: {} },
+    hosts: [],
+    models: [
+      {
+        modelId: "1",
+        homeChainId: 84_532,
+        genesis: 1_700_000_000,
+        epochSeconds: 3_600,
+        hostName: "host",
+        hostUrl: "https://model.example",
+        pricePerRequest: "10000",
+      },
+    ],
+    keys: {
+      deployer: anvil(0),
+      layerZeroDvn: anvil(1),
+      layerZeroExecutor: anvil(2),
+      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(12) },
+      probers: [anvil(3), anvil(4), anvil(5)],
+      proberThreshold: 2,
+      demoBuyers: [],
+      nettingVaults: [
+        { chainId: 11_155_111, account: leftPadded(address(106)), key: anvil(6) },
+        { chainId: 84_532, account: leftPadded(address(107)), key: anvil(7) },
+      ],
+    },
+  };
+}
+
+/** Fresh builder modules (their worlds are cached per container), observing the links they read. */
+async function coldStartModules() {
+  vi.resetModules();
+  const [links, relay, measure, status, netting, rpc] = await Promise.all([
+    import("@slabridge/functions/src/context/linkedResource.ts"),
+    import("@slabridge/functions/src/context/worldFromEnv.ts"),
+    import("@slabridge/functions/src/context/measuring/measureWorldFromEnv.ts"),
+    import("@slabridge/functions/src/context/status/statusWorldFromEnv.ts"),
+    import("@slabridge/functions/src/context/netting/buildNettingWorld.ts"),
+    import("@slabridge/functions/src/context/resolveRpcUrl.ts"),
+  ]);
+  return { links, relay, measure, status, netting, rpc };
+}
+type Modules = Awaited<ReturnType<typeof coldStartModules>>;
+
+/**
+ * What each deployed handler builds before its first event: its world from the environment (the production
+ * `…FromEnv` builders), and the links the handler module reads itself.
+ */
+const coldStarts = {
+  watchEvm: ({ relay }, env) => relay.worldFromEnv(env),
+  watchSolana: async ({ relay, rpc }, env) => {
+    const world = await relay.worldFromEnv(env);
+    const chain = world.config.chains.find((c) => c.family === "solana");
+    if (chain) rpc.resolveRpcUrl(chain, world.manifest, env);
+  },
+  relay: async ({ relay, links }, env) => {
+    links.linkedResource("Idempotency", links.linkedTable, env);
+    await relay.worldFromEnv(env);
+  },
+  retry: ({ relay }, env) => relay.worldFromEnv(env),
+  prober: ({ measure }, env) => measure.proberWorldFromEnv(env),
+  probeCoordinator: ({ measure }, env) => measure.measureWorldFromEnv(env),
+  evaluate: ({ measure }, env) => measure.measureWorldFromEnv(env),
+  refund: ({ relay }, env) => relay.worldFromEnv(env),
+  settle: ({ relay }, env) => relay.worldFromEnv(env),
+  net: async ({ relay, netting }, env) => netting.buildNettingWorld(await relay.worldFromEnv(env)),
+  status: ({ status }, env) => status.statusWorldFromEnv(env),
+} satisfies Record<FunctionKey, (modules: Modules, env: NodeJS.ProcessEnv) => Promise<unknown>>;
+
+/** The description a recorded function was declared from (probers: one per region, one description). */
+function keyOf(fn: RecordedConstruct): FunctionKey {
+  const found = describedFunctions().find(([, description]) => description.handler === fn.args.handler);
+  if (!found) throw new Error(`${fn.name} has no record in @slabridge/topology`);
+  return found[0];
+}
+
+/** Connections attempted while the guard is on (host or socket path). */
+const connections: string[] = [];
+const originalConnect = net.Socket.prototype.connect;
+
+/** Records every socket connection and refuses any that is not to loopback (the network rule of these tests). */
+function guardConnections(): void {
+  Object.defineProperty(net.Socket.prototype, "connect", {
+    configurable: true,
+    writable: true,
+    value: function guardedConnect(this: net.Socket, ...args: unknown[]) {
+      const [first, second] = args;
+      const host =
+        typeof first === "object" && first !== null
+          ? String(("host" in first && first.host) || ("path" in first && first.path) || "localhost")
+          : typeof second === "string"
+            ? second
+            : "localhost";
+      connections.push(host);
+      if (!["127.0.0.1", "::1", "localhost"].includes(host) && !host.startsWith("/")) {
+        throw new Error(`a deployed world connected to ${host} while being built`);
+      }
+      return Reflect.apply(originalConnect, this, args);
+    },
+  });
+}
+
+describe(`each deployed function of stage ${stage}, built from exactly its stack's links`, () => {
+  let bundleDir: string;
+  let recording: SstRecording;
+
+  beforeAll(async () => {
+    guardConnections();
+    // The function's bundle: the stage config and manifest copied next to the code (`copyFiles`).
+    bundleDir = mkdtempSync(join(tmpdir(), "slabridge-deployed-"));
+    ({ recording } = await recordDeployment(stage));
+    const configFile = join(bundleDir, topology.configFile);
+    const manifestFile = join(bundleDir, topology.manifestFile);
+    mkdirSync(dirname(configFile), { recursive: true });
+    mkdirSync(dirname(manifestFile), { recursive: true });
+    writeFileSync(configFile, readFileSync(join(repoRoot, topology.configFile)));
+    writeFileSync(manifestFile, JSON.stringify(devManifest(bundleDir)));
+  });
+
+  afterAll(() => {
+    Object.defineProperty(net.Socket.prototype, "connect", {
+      configurable: true,
+      writable: true,
+      value: originalConnect,
+    });
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  it("refuses a connection outside loopback while the guard is on", () => {
+    // 192.0.2.1 is TEST-NET-1 (documentation only): were the guard off, nothing would answer anyway.
+    expect(() => new net.Socket().connect({ host: "192.0.2.1", port: 9 })).toThrow(/connected to 192\.0\.2\.1/);
+  });
+
+  it("covers every function the stacks declare", () => {
+    const keys = new Set(recording.ofType("sst.aws.Function").map(keyOf));
+    expect([...keys].sort()).toEqual(Object.keys(deployedFunctions).sort());
+  });
+
+  it.each(
+    describedFunctions().flatMap(([, fn]) =>
+      fn.placement === "eachProberRegion"
+        ? topology.proberRegions.map((region) => `${fn.name}${regionComponentSuffix(region)}`)
+        : [fn.name],
+    ),
+  )(
+    "%s builds its world reading only links it is given, and reads every table, queue and RPC secret given",
+    async (name) => {
+      const fn = recording.named("sst.aws.Function", name);
+      const env = lambdaEnvironment(recording, fn, {
+        secretValues,
+        app: { name: "slabridge", stage },
+        region: String(recording.byInstance(fn.options.provider)?.args.region ?? "us-east-1"),
+      });
+      for (const variable of ["SLABRIDGE_CONFIG", "SLABRIDGE_MANIFEST"]) {
+        env[variable] = join(bundleDir, String(env[variable]));
+      }
+      const given = Object.keys(env)
+        .filter((variable) => variable.startsWith("SST_RESOURCE_") && variable !== "SST_RESOURCE_App")
+        .map((variable) => variable.slice("SST_RESOURCE_".length));
+
+      const modules = await coldStartModules();
+      const read = new Set<string>();
+      const stop = modules.links.observeLinkReads((link) => read.add(link));
+      connections.length = 0;
+      try {
+        await coldStarts[keyOf(fn)](modules, env);
+      } finally {
+        stop();
+      }
+
+      expect(
+        [...read].filter((link) => !given.includes(link)),
+        `${name} reads links its stack does not give`,
+      ).toEqual([]);
+      expect(
+        given.filter((link) => !read.has(link) && !linkedForLater(link)),
+        `${name} is given links it never reads`,
+      ).toEqual([]);
+      expect(connections, `${name} connected while building its world`).toEqual([]);
+    },
+  );
+});
