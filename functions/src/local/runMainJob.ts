@@ -1,10 +1,9 @@
 import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { DemoTraffic, type Devnet, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { startLocalStatusServer } from "../context/status/startLocalStatusServer.ts";
-import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
 import {
