@@ -4,6 +4,7 @@ import { DevnetScenario, type DevnetStageOptions, type EpochOnChain } from "@sla
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
 import { createStores, type DynamoStores, MemoryJobStore } from "@slabridge/store";
 import type { Address } from "viem";
+import { afterAll, beforeAll } from "vitest";
 import { buildRelayWorld, type RelayStores, type RelayWorld } from "../../context/buildRelayWorld.ts";
 import { readSolanaStablecoinSupply } from "../../context/netting/readSolanaStablecoinSupply.ts";
 import { readStablecoinLedger } from "../../context/netting/readStablecoinLedger.ts";
@@ -67,6 +68,7 @@ export interface ReplayOutcome {
   id: string;
   result: string;
   status: Job["status"] | undefined;
+  attempts: number | undefined;
   /** Confirmed because the chain showed the work done, with nothing sent. */
   alreadyDone: boolean;
 }
@@ -297,6 +299,7 @@ export class BotHarness {
         id: job.id,
         result: outcome.result,
         status: after?.status,
+        attempts: after?.attempts,
         alreadyDone: after?.status === "confirmed" && after.alreadyDone === true,
       });
     }
@@ -310,6 +313,18 @@ export class BotHarness {
     const consumer = new QueueConsumer({ queue: this.runtime.queue("relay"), handler: relay, batchSize: 10 });
     while ((await consumer.pollOnce()) > 0) {}
   }
+}
+
+/**
+ * A {@link BotHarness} for one test file: started before its tests, stopped after them.
+ *
+ * @example const bot = botHarnessForSuite({ devnet: { epochSeconds: 3 }, stage: { routes } });
+ */
+export function botHarnessForSuite(options: BotHarnessOptions, startTimeoutMs = 60_000): BotHarness {
+  const bot = new BotHarness(options);
+  beforeAll(() => bot.start(), startTimeoutMs);
+  afterAll(() => bot.stop());
+  return bot;
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   type Address,
   type Chain,
   createTestClient,
+  type GetContractEventsReturnType,
   getAddress,
   type Hash,
   type Hex,
@@ -82,7 +83,10 @@ export interface PublishedMessage {
   vaaId?: string;
 }
 
-type EscrowEventName = "Refunded" | "Released" | "VerdictApplied";
+type EscrowEventName = "Refunded" | "Released" | "PaidOut" | "VerdictApplied";
+type OracleEventName = "VerdictRecorded" | "VerdictPublished";
+type OracleLogs<E extends OracleEventName> = GetContractEventsReturnType<typeof slaOracleAbi, E, undefined, bigint>;
+type EscrowLogs<E extends EscrowEventName> = GetContractEventsReturnType<typeof escrowAbi, E, undefined, bigint>;
 
 /**
  * A running devnet seen from a test, with no bot code: the manifest's chains, contracts and keys, the demo buyers
@@ -268,6 +272,13 @@ export class DevnetScenario {
   /** EVM demo buyer `buyerIndex` approves and pays `requests` requests of `model` into `chainId`'s escrow. */
   pay(chainId: number, model: bigint, buyerIndex: number, requests: bigint): Promise<DemoPayment> {
     return this.traffic.payEvm(chainId, buyerIndex, model, requests);
+  }
+
+  /** EVM demo buyer `i` pays `requests[i]` requests of `model` on `chainId`, one after the other. */
+  async payEach(chainId: number, model: bigint, requests: readonly bigint[]): Promise<DemoPayment[]> {
+    const payments: DemoPayment[] = [];
+    for (const [i, n] of requests.entries()) payments.push(await this.pay(chainId, model, i, n));
+    return payments;
   }
 
   /** Solana demo buyer `buyerIndex` pays `amount` for `model` into the vault with a payment memo. */
@@ -513,8 +524,9 @@ export class DevnetScenario {
     });
   }
 
-  /** The escrow's logs of one kind for an epoch. */
-  escrowEvents(e: EpochOnChain, eventName: EscrowEventName) {
+  /** The escrow's logs of one kind for an epoch (PaidOut: one per payout index it paid). */
+  escrowEvents<E extends EscrowEventName>(e: EpochOnChain, eventName: E): Promise<EscrowLogs<E>>;
+  escrowEvents(e: EpochOnChain, eventName: EscrowEventName): Promise<EscrowLogs<EscrowEventName>> {
     return this.client(e.chainId).getContractEvents({
       address: this.escrowOf(e.chainId),
       abi: escrowAbi,
@@ -526,13 +538,7 @@ export class DevnetScenario {
 
   /** The escrow's PaidOut logs of an epoch (one per payout index it paid). */
   paidOutLogs(e: EpochOnChain) {
-    return this.client(e.chainId).getContractEvents({
-      address: this.escrowOf(e.chainId),
-      abi: escrowAbi,
-      eventName: "PaidOut",
-      args: { modelId: e.model, epoch: e.epoch },
-      fromBlock: 0n,
-    });
+    return this.escrowEvents(e, "PaidOut");
   }
 
   /** The registry's PayoutPublished logs of an epoch towards its payment chain. */
@@ -547,7 +553,8 @@ export class DevnetScenario {
   }
 
   /** The home oracle's VerdictRecorded or VerdictPublished logs. */
-  oracleEvents(eventName: "VerdictRecorded" | "VerdictPublished") {
+  oracleEvents<E extends OracleEventName>(eventName: E): Promise<OracleLogs<E>>;
+  oracleEvents(eventName: OracleEventName): Promise<OracleLogs<OracleEventName>> {
     return this.client(this.homeChainId).getContractEvents({
       address: this.homeContract("slaOracle"),
       abi: slaOracleAbi,
@@ -617,6 +624,20 @@ export class DevnetScenario {
     const emitter = pad(log.args.sender).slice(2).toLowerCase();
     return { receipt, transport, messageId, vaaId: `${wormhole.chainId}/${emitter}/${log.args.sequence}` };
   }
+}
+
+/**
+ * The distinct (chain, model, epoch)s some payments fell in, in the order first paid.
+ *
+ * @example const [e] = epochsOf(await scenario.payEach(31337, 2n, [3n, 2n, 1n]));
+ */
+export function epochsOf(payments: readonly Pick<DemoPayment, "chainId" | "modelId" | "epoch">[]): EpochOnChain[] {
+  const out = new Map<string, EpochOnChain>();
+  for (const p of payments) {
+    const key = `${p.chainId}:${p.modelId}:${p.epoch}`;
+    if (!out.has(key)) out.set(key, { chainId: p.chainId, model: p.modelId, epoch: p.epoch });
+  }
+  return [...out.values()];
 }
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);

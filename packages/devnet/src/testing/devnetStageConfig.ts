@@ -1,4 +1,10 @@
-import { type DeploymentManifest, parseStageConfig, type RouteConfig, type StageConfig } from "@slabridge/core";
+import {
+  type DeploymentManifest,
+  parseStageConfig,
+  type RouteConfig,
+  type StageConfig,
+  type TransportName,
+} from "@slabridge/core";
 
 /** Options of {@link devnetStageConfig}: what a test wants of the bot; the rest are quick devnet defaults. */
 export interface DevnetStageOptions {
@@ -57,6 +63,24 @@ export function devnetStageConfig(manifest: DeploymentManifest, options: DevnetS
 }
 
 /**
+ * A payment chain's routes over one transport: receipts to the home chain, verdicts and payouts back.
+ *
+ * @example devnetStageConfig(manifest, { routes: devnetPaymentChainRoutes(31337, 31338, "layerzero") });
+ */
+export function devnetPaymentChainRoutes(
+  paymentChainId: number,
+  homeChainId: number,
+  transport: TransportName,
+  kinds: readonly RouteConfig["kind"][] = ["ReceiptBatch", "Verdict", "Payout"],
+): RouteConfig[] {
+  return kinds.map((kind) =>
+    kind === "ReceiptBatch"
+      ? { source: paymentChainId, destination: homeChainId, kind, transport }
+      : { source: homeChainId, destination: paymentChainId, kind, transport },
+  );
+}
+
+/**
  * The EVM routes of config/devnet.json without fallbacks or listings: the payment chain over LayerZero both ways,
  * the home chain's own escrow over Wormhole self-delivery.
  *
@@ -65,9 +89,7 @@ export function devnetStageConfig(manifest: DeploymentManifest, options: DevnetS
 export function devnetEvmRoutes(paymentChainId: number, homeChainId: number): RouteConfig[] {
   const [a, b] = [paymentChainId, homeChainId];
   return [
-    { source: a, destination: b, kind: "ReceiptBatch", transport: "layerzero" },
-    { source: b, destination: a, kind: "Verdict", transport: "layerzero" },
-    { source: b, destination: a, kind: "Payout", transport: "layerzero" },
+    ...devnetPaymentChainRoutes(a, b, "layerzero"),
     { source: b, destination: b, kind: "ReceiptBatch", transport: "wormhole" },
     { source: b, destination: b, kind: "Verdict", transport: "wormhole" },
     { source: b, destination: b, kind: "Payout", transport: "wormhole" },

@@ -8,8 +8,14 @@ export {
   DevnetScenario,
   demoMeasurements,
   type EpochOnChain,
+  epochsOf,
   type PublishedMessage,
   type RecordedVerdict,
   type SlaMeasurement,
 } from "./DevnetScenario.ts";
-export { type DevnetStageOptions, devnetEvmRoutes, devnetStageConfig } from "./devnetStageConfig.ts";
+export {
+  type DevnetStageOptions,
+  devnetEvmRoutes,
+  devnetPaymentChainRoutes,
+  devnetStageConfig,
+} from "./devnetStageConfig.ts";
