@@ -1,68 +1,41 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { escrowAbi, slaOracleAbi } from "@slabridge/contracts";
-import {
-  type EvmChainManifest,
-  epochEndMs,
-  type JobStatus,
-  LEGAL_TRANSITIONS,
-  parseStageConfig,
-  SOLANA_CHAIN_ID,
-  type StageConfig,
-} from "@slabridge/core";
-import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet } from "@slabridge/devnet";
-import type { MeasureWorld } from "@slabridge/measuring";
-import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
-import { createStores } from "@slabridge/store";
-import type { Address } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
+import { type JobStatus, LEGAL_TRANSITIONS, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { demoSlaTerms } from "@slabridge/devnet";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
-import { createRelayHandler } from "../relay.ts";
-import { createRetryHandler } from "../retry.ts";
-import { createWatchEvmHandler } from "../watchEvm.ts";
+import {
+  botHarnessForSuite,
+  buildMeasureWorld,
+  epochEndMs,
+  type MeasureWorld,
+  type RelayWorld,
+} from "./testing/botHarness.ts";
 
 const EPOCH_SECONDS = 6;
 const configPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../config/devnet.json");
-let devnet: Devnet;
-let runtime: LocalRuntime;
-let stores: ReturnType<typeof createStores>;
-let config: StageConfig;
+const bot = botHarnessForSuite({
+  devnet: { epochSeconds: EPOCH_SECONDS, hosts: ["healthy", "slowP95", "poorUptime"] },
+  // The committed devnet config, with quicker relay retries and a 1 s evaluation grace for the test.
+  stage: () => {
+    const committed = JSON.parse(readFileSync(configPath, "utf8"));
+    return parseStageConfig({
+      ...committed,
+      retry: { tiersMs: [50, 100], maxAttempts: 5, jitter: 0 },
+      probing: { ...committed.probing, evaluationGraceSeconds: 1 },
+    });
+  },
+});
 let measure: MeasureWorld;
 let relay: RelayWorld;
-let home: EvmChainManifest;
-let paymentChain: EvmChainManifest;
 
 beforeAll(async () => {
-  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy", "slowP95", "poorUptime"] });
-  // The committed devnet config, with quicker relay retries and a 1 s evaluation grace for the test.
-  const committed = JSON.parse(readFileSync(configPath, "utf8"));
-  config = parseStageConfig({
-    ...committed,
-    retry: { tiersMs: [50, 100], maxAttempts: 5, jitter: 0 },
-    probing: { ...committed.probing, evaluationGraceSeconds: 1 },
-  });
-  const tables = devnet.dynamo.tableNames;
-  stores = createStores({
-    endpoint: devnet.manifest.dynamo.endpoint ?? "",
-    region: "us-east-1",
-    tableNames: {
-      jobs: tables.jobs,
-      cursors: tables.cursors,
-      payments: tables.payments,
-      nonces: tables.nonces,
-      samples: tables.samples,
-    },
-  });
+  const { config, stores, runtime, scenario } = bot;
   const samples = stores.samples;
   if (!samples) throw new Error("no sample store");
-  runtime = new LocalRuntime();
-  runtime.addQueue("relay-dlq");
-  runtime.addQueue("relay", { visibilityTimeout: 60, maxReceiveCount: 5, dlq: "relay-dlq" });
   // Three local prober functions, one per vantage point, behind the runtime's Lambda Invoke API.
   const probing = config.probing;
   if (!probing) throw new Error("config/devnet.json has no probing section");
@@ -74,58 +47,18 @@ beforeAll(async () => {
     runtime.addFunction(vantage.functionName, probe, { timeoutSeconds: 10 });
   }
   await runtime.start();
-  const rpcUrls = new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl]));
   // Solana too: the verdicts published to Solana become Solana settlement jobs, which need the vault's target.
-  const { solana } = devnetChainsOf(devnet.manifest);
-  if (solana) rpcUrls.set(solana.chainId, solana.rpcUrl);
+  relay = bot.world();
   measure = buildMeasureWorld({
-    manifest: devnet.manifest,
+    manifest: scenario.manifest,
     config,
     stores: { samples, nonces: stores.nonces },
-    rpcUrls,
+    rpcUrls: new Map(config.chains.map((chain) => [chain.chainId, scenario.rpcUrl(chain.chainId)])),
     lambdaEndpoint: runtime.server.url,
   });
-  relay = buildRelayWorld({
-    manifest: devnet.manifest,
-    config,
-    stores,
-    rpcUrls,
-    enqueue: async (jobId) => {
-      runtime.queue("relay").send(JSON.stringify({ jobId }));
-    },
-  });
-  const [a, b] = devnetChainsOf(devnet.manifest).evm;
-  if (!a?.contracts.escrow || b?.chainId !== devnet.manifest.homeChainId) throw new Error("devnet shape");
-  paymentChain = a;
-  home = b;
-}, 60_000);
-
-afterAll(async () => {
-  await runtime?.stop();
-  stores?.destroy();
-  await devnet?.stop();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-const publicClient = (chainId: number) => devnet.evm.clients(chainId).publicClient;
-
-/** Watch passes and relay-queue drains through the Lambda handlers, as settle.e2e.test.ts does. */
-async function drive(rounds: number): Promise<void> {
-  const watch = createWatchEvmHandler(async () => relay);
-  const relayHandler = createRelayHandler(async () => relay, {
-    idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
-  });
-  const retry = createRetryHandler(async () => relay);
-  const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relayHandler, batchSize: 10 });
-  for (let round = 0; round < rounds; round++) {
-    for (const chain of devnetChainsOf(devnet.manifest).evm)
-      await publicClient(chain.chainId).request({ method: "evm_mine" as never });
-    await watch();
-    while ((await consumer.pollOnce()) > 0) {}
-    await sleep(120);
-    await retry();
-  }
-}
 
 /** The demo tier a measured uptime falls in (the highest refund among tiers it is below), 0 if none. */
 function uptimeTier(uptimeBps: number): number {
@@ -134,8 +67,9 @@ function uptimeTier(uptimeBps: number): number {
 
 describe("measuring on the devnet: probe rounds through the Lambda API, verdicts M-of-N, published and applied", () => {
   it("measures the three demo hosts over one epoch, records each verdict once and delivers it to evm-a's escrow", async () => {
-    const [healthy, slow, poor] = devnet.manifest.models.map((m) => BigInt(m.modelId));
-    const [, slowHost, poorHost] = devnet.hosts;
+    const { scenario } = bot;
+    const [healthy, slow, poor] = scenario.manifest.models.map((m) => BigInt(m.modelId));
+    const [, slowHost, poorHost] = bot.scenario.devnet.hosts;
     if (!healthy || !slow || !poor || !slowHost || !poorHost) throw new Error("three demo models expected");
     // One 6 s epoch of 1 s rounds gives 18 samples per host. At that size the presets' 10% tail and 20% failures
     // make the epoch's p95 and uptime tier a coin toss, so the same hosts are dialled to decisive settings: the
@@ -155,8 +89,8 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
       const round = await coordinator({ time: new Date(tick).toISOString() });
       expect(round).toMatchObject({ roundId: String(tick), targets: 3, invoked: ["local-1", "local-2", "local-3"] });
     }
-    await runtime.functions.idle(); // the last round's probes
-    expect(runtime.functions.stats().errors).toBe(0);
+    await bot.runtime.functions.idle(); // the last round's probes
+    expect(bot.runtime.functions.stats().errors).toBe(0);
     const stored = await measure.samples.listEpoch(slow, epoch);
     expect(stored.length).toBeGreaterThanOrEqual(3 * (EPOCH_SECONDS - 1));
 
@@ -192,28 +126,15 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     // The oracle holds exactly these verdicts; the current epoch has none (it is not over). That the oracle itself
     // refuses a report with fewer than M signatures, or for an epoch not yet over, is proven in
     // packages/evm/src/sla/sla.e2e.test.ts (InsufficientSignatures, EpochNotOver).
-    const oracle = home.contracts.slaOracle as Address;
-    const homeClient = publicClient(home.chainId);
+    const [paymentChain, home] = [scenario.chain(31_337), scenario.home()];
     for (const modelId of [healthy, slow, poor]) {
-      const verdict = await homeClient.readContract({
-        address: oracle,
-        abi: slaOracleAbi,
-        functionName: "verdictOf",
-        args: [modelId, epoch],
-      });
+      const verdict = await scenario.verdictOf(modelId, epoch);
       expect(verdict.refundBps).toBe(report(modelId).refundBps);
       expect(verdict.samplesRoot).toBe(report(modelId).samplesRoot);
       expect(await measure.home.hasVerdict(modelId, epoch + 2n)).toBe(false);
     }
-    const recordedLogs = () =>
-      homeClient.getContractEvents({ address: oracle, abi: slaOracleAbi, eventName: "VerdictRecorded", fromBlock: 0n });
-    const publishedLogs = () =>
-      homeClient.getContractEvents({
-        address: oracle,
-        abi: slaOracleAbi,
-        eventName: "VerdictPublished",
-        fromBlock: 0n,
-      });
+    const recordedLogs = () => scenario.oracleEvents("VerdictRecorded");
+    const publishedLogs = () => scenario.oracleEvents("VerdictPublished");
     expect(await recordedLogs()).toHaveLength(3);
     const published = await publishedLogs();
     expect(published.map((log) => `${log.args.modelId}:${log.args.dstChain}`).sort()).toEqual(
@@ -232,22 +153,17 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
 
     // The relay handlers deliver the verdicts to evm-a's escrow (LayerZero) and the home chain's own escrow
     // (Wormhole); the Solana-bound messages become Solana settlement jobs, never deliver-message jobs.
-    await drive(3);
+    await bot.drive(relay, 3);
     for (const chain of [paymentChain, home]) {
       for (const modelId of [healthy, slow, poor]) {
-        const record = await publicClient(chain.chainId).readContract({
-          address: chain.contracts.escrow as Address,
-          abi: escrowAbi,
-          functionName: "epochRecord",
-          args: [modelId, epoch],
-        });
+        const record = await scenario.epochRecord({ chainId: chain.chainId, model: modelId, epoch });
         expect(record.status).toBeGreaterThanOrEqual(1); // settled by the verdict
         expect(record.refundBps).toBe(report(modelId).refundBps);
       }
     }
-    expect(await stores.jobs.listByStatus("dead-lettered", { limit: 100 })).toEqual([]);
+    expect(await bot.jobsIn("dead-lettered")).toEqual([]);
     const statuses = Object.keys(LEGAL_TRANSITIONS) as JobStatus[];
-    const jobs = (await Promise.all(statuses.map((s) => stores.jobs.listByStatus(s, { limit: 1_000 })))).flat();
+    const jobs = (await Promise.all(statuses.map((s) => bot.jobsIn(s, 1_000)))).flat();
     expect(
       jobs.filter((job) => job.kind === "deliver-message" && job.destinationChainId === paymentChain.chainId).length,
     ).toBeGreaterThanOrEqual(3);

@@ -1,39 +1,37 @@
-import { devnetStablecoinAbi, escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import { devnetStablecoinAbi, modelRegistryAbi } from "@slabridge/contracts";
 import {
   checkConservation,
   type EpochRelease,
   type EvmChainManifest,
-  InvalidNettingRoundError,
-  NettingVaultNotReadyError,
-  pickRefundBps,
   type SettlementPayee,
-  type SlaReport,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { type Devnet, devnetChainsOf, startDevnet, submitTransaction } from "@slabridge/devnet";
-import {
-  buildSubmitReportTx,
-  EvmNettingVault,
-  type EvmSubmitter,
-  readRoundReleases,
-  readStablecoinLedger,
-  signSlaReport,
-  walletClientSigner,
-} from "@slabridge/evm";
+import { submitTransaction } from "@slabridge/devnet";
+import { demoMeasurements, devnetEvmRoutes } from "@slabridge/devnet/testing";
+import type { EvmSubmitter } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
-import { runNettingRound } from "@slabridge/netting";
 import { base58 } from "@slabridge/solana";
-import { Connection } from "@solana/web3.js";
 import { type Address, getAddress, type Hex, hexToBytes, pad } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  botHarnessForSuite,
+  EvmNettingVault,
+  InvalidNettingRoundError,
+  NettingVaultNotReadyError,
+  readRoundReleases,
+  runNettingRound,
+} from "./testing/botHarness.ts";
 
+/** The registry's Solana payees are base58 keys; the Solana vault's legs stay open (its own payer pays them). */
+const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
+const openChains = new Set([SOLANA_CHAIN_ID]);
 const A = 31_337;
 const B = 31_338;
 const INVENTORY = 1_000_000n;
 
-let devnet: Devnet;
+// No bot runs here: the rounds are driven by hand; the harness gives the devnet and the conservation check.
+const bot = botHarnessForSuite({ devnet: { hosts: ["healthy"] }, stage: { routes: devnetEvmRoutes(A, B) } }, 120_000);
 let chainA: EvmChainManifest;
 let chainB: EvmChainManifest;
 let fromBlocks: Map<number, bigint>;
@@ -44,9 +42,6 @@ const PROTOCOL = payee(0xf00d01);
 const CREATOR = payee(0xf00d02);
 const HOST = payee(0xf00d03);
 const SOLANA_HOST = "So1anaHost1111111111111111111111111111111111";
-/** The registry's Solana payees are base58 keys; the Solana vault's legs stay open (its own payer pays them). */
-const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
-const openChains = new Set([SOLANA_CHAIN_ID]);
 
 // One (model, epoch), released on A, B and Solana (as if each had an escrow).
 const payees: SettlementPayee[] = [
@@ -70,33 +65,20 @@ const release: EpochRelease = {
 const HELD_A = 650_000n;
 const HELD_B = 120_000n;
 
-function deployer(): Address {
-  const ref = devnet.manifest.keys.deployer;
-  if (ref.kind !== "anvil-dev-account") throw new Error("the devnet deployer is an anvil dev account");
-  return ref.address;
-}
-
-function chainOf(chainId: number): EvmChainManifest {
-  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
-  if (!chain) throw new Error(`no chain ${chainId}`);
-  return chain;
-}
-
-const balanceOf = (chainId: number, account: Address) =>
-  devnet.evm.clients(chainId).publicClient.readContract({
-    address: chainOf(chainId).stablecoin.address,
-    abi: devnetStablecoinAbi,
-    functionName: "balanceOf",
-    args: [account],
-  });
-
-const vaultNonce = (chainId: number) =>
-  devnet.evm.clients(chainId).publicClient.getTransactionCount({ address: vaultAccount.address });
+const balanceOf = (chainId: number, account: Address) => bot.scenario.balanceOf(chainId, account);
+const vaultNonce = (chainId: number) => bot.scenario.nonceOf(chainId, vaultAccount.address);
+const conservation = () =>
+  bot.conservation(
+    new Map([
+      [A, vaultAccount.address],
+      [B, vaultAccount.address],
+    ]),
+  );
 
 function unlockedSubmitter(address: Address): EvmSubmitter {
   return {
     async send(chainId, { to, data, value }) {
-      const { publicClient, wallet } = devnet.evm.clients(chainId);
+      const { publicClient, wallet } = bot.scenario.devnet.evm.clients(chainId);
       const hash = await wallet(address).sendTransaction({ to, data, value: value ?? 0n });
       const { status } = await publicClient.waitForTransactionReceipt({ hash });
       return { transactionHash: hash, status };
@@ -106,18 +88,19 @@ function unlockedSubmitter(address: Address): EvmSubmitter {
 
 /** What a fresh worker builds: vaults, transport (the stablecoin among each chain's OApps). */
 function world() {
-  const keyOf = (ref: (typeof devnet.manifest.keys)["layerZeroDvn"]): Address => {
+  const { keys } = bot.scenario.manifest;
+  const keyOf = (ref: (typeof keys)["layerZeroDvn"]): Address => {
     if (ref.kind !== "anvil-dev-account") throw new Error("devnet LayerZero keys are anvil dev accounts");
     return ref.address;
   };
-  const dvn = keyOf(devnet.manifest.keys.layerZeroDvn);
-  const executor = keyOf(devnet.manifest.keys.layerZeroExecutor);
+  const dvn = keyOf(keys.layerZeroDvn);
+  const executor = keyOf(keys.layerZeroExecutor);
   const transport = new LayerZeroTransport({
     chains: new Map(
       [chainA, chainB].map((c) => [
         c.chainId,
         {
-          client: devnet.evm.clients(c.chainId).publicClient,
+          client: bot.scenario.client(c.chainId),
           eid: c.layerZero.eid,
           endpointV2: c.layerZero.endpointV2,
           receiveUln302: c.layerZero.receiveUln302,
@@ -135,7 +118,7 @@ function world() {
       c.chainId,
       new EvmNettingVault({
         chainId: c.chainId,
-        client: devnet.evm.clients(c.chainId).publicClient,
+        client: bot.scenario.client(c.chainId),
         token: c.stablecoin.address,
         account: vaultAccount,
         fromBlock: fromBlocks.get(c.chainId) ?? 0n,
@@ -144,30 +127,6 @@ function world() {
   );
   const eids = new Map([chainA, chainB].map((c) => [c.chainId, c.layerZero.eid]));
   return { transport, vaults, eids };
-}
-
-async function conservation() {
-  const { solana } = devnetChainsOf(devnet.manifest);
-  if (!solana) throw new Error("the devnet has Solana");
-  const connection = new Connection(solana.rpcUrl, "confirmed");
-  const ledger = await readStablecoinLedger(
-    [chainA, chainB].map((c) => ({
-      chainId: c.chainId,
-      client: devnet.evm.clients(c.chainId).publicClient,
-      token: c.stablecoin.address,
-      eid: c.layerZero.eid,
-      roles: new Map([[vaultAccount.address, "vault"]]),
-    })),
-    {
-      solana: await readSolanaStablecoinSupply(
-        connection,
-        solana.chainId,
-        solana.mint,
-        new Map([[solana.vault, "vault"]]),
-      ),
-    },
-  );
-  return { ledger, report: checkConservation(ledger) };
 }
 
 /** Crashes the worker right after its n-th broadcast (the transaction is mined; the run dies before recording). */
@@ -182,21 +141,18 @@ function crashAfter(n: number) {
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({ hosts: ["healthy"] });
-  chainA = chainOf(A);
-  chainB = chainOf(B);
+  const { scenario } = bot;
+  chainA = scenario.chain(A);
+  chainB = scenario.chain(B);
   fromBlocks = new Map();
   for (const chain of [chainA, chainB]) {
-    const { publicClient, wallet } = devnet.evm.clients(chain.chainId);
+    const { publicClient, wallet } = scenario.devnet.evm.clients(chain.chainId);
     fromBlocks.set(chain.chainId, await publicClient.getBlockNumber());
-    await publicClient.request({
-      method: "anvil_setBalance" as "eth_blockNumber",
-      params: [vaultAccount.address, "0xde0b6b3a7640000"] as unknown as undefined,
-    });
+    await scenario.fund(chain.chainId, vaultAccount.address);
     // The escrows' payouts to the vault (simulated by a mint) plus the vault's inventory.
     const held = chain.chainId === A ? HELD_A : HELD_B;
     await submitTransaction(publicClient, "mint vault", () =>
-      wallet(deployer()).writeContract({
+      wallet(scenario.deployer()).writeContract({
         address: chain.stablecoin.address,
         abi: devnetStablecoinAbi,
         functionName: "mint",
@@ -205,10 +161,6 @@ beforeAll(async () => {
     );
   }
 }, 120_000);
-
-afterAll(async () => {
-  await devnet?.stop();
-});
 
 describe("netting round on the devnet", () => {
   let issued: bigint;
@@ -226,14 +178,13 @@ describe("netting round on the devnet", () => {
   });
 
   it("reads a round from the chains: the registry's payee table and the escrow's (here: no) payouts", async () => {
-    const home = devnet.evm.clients(B).publicClient;
-    const registry = chainB.contracts.modelRegistry as Address;
+    const { scenario } = bot;
     const read = await readRoundReleases({
-      home: { client: home, registry },
-      escrows: [{ chainId: A, client: devnet.evm.clients(A).publicClient, escrow: chainA.contracts.escrow as Address }],
+      home: { client: scenario.client(B), registry: scenario.homeContract("modelRegistry") },
+      escrows: [{ chainId: A, client: scenario.client(A), escrow: scenario.escrowOf(A) }],
       vaults: new Map([[A, vaultAccount.address]]),
-      items: [{ modelId: 1n, epoch: 0n }],
       foreignAccounts: solanaAccounts,
+      items: [{ modelId: 1n, epoch: 0n }],
     });
     const [model] = read.releases;
     expect(model?.payees.reduce((sum, p) => sum + p.shareBps, 0)).toBe(10_000);
@@ -365,21 +316,13 @@ describe("netting round on the devnet", () => {
 
 describe("netting after real escrow payouts (pay, verdict, release, payouts over LayerZero)", () => {
   const MODEL = 1n; // the healthy demo host: no refund
-  const publicClient = (chainId: number) => devnet.evm.clients(chainId).publicClient;
-  const escrow = () => chainA.contracts.escrow as Address;
-  const registry = () => chainB.contracts.modelRegistry as Address;
-  const messenger = () => chainB.contracts.layerZeroMessenger as Address;
-  const anvilKey = (ref: (typeof devnet.manifest.keys)["deployer"] | undefined): Address => {
-    if (ref?.kind !== "anvil-dev-account") throw new Error("expected an anvil dev account");
-    return ref.address;
-  };
 
   /** Delivers every LayerZero packet a home-chain transaction sent to evm-a, mining until it is final. */
   async function deliverToA(hash: Hex): Promise<void> {
     const { transport } = world();
     for (const ref of await transport.messagesIn(B, hash)) {
       for (let attempt = 0; ; attempt++) {
-        await publicClient(B).request({ method: "evm_mine" as never });
+        await bot.scenario.mine([B]);
         const outcome = await transport.deliver(ref, A).catch((e: unknown) => e);
         if (!(outcome instanceof Error)) {
           expect(outcome).toMatchObject({ status: "delivered" });
@@ -390,116 +333,41 @@ describe("netting after real escrow payouts (pay, verdict, release, payouts over
     }
   }
 
-  async function passTime(chainId: number, endSeconds: bigint): Promise<void> {
-    const now = (await publicClient(chainId).getBlock({ blockTag: "latest" })).timestamp;
-    const delta = endSeconds > now ? Number(endSeconds - now) + 1 : 1;
-    await publicClient(chainId).request({ method: "evm_increaseTime" as never, params: [delta] as never });
-    await publicClient(chainId).request({ method: "evm_mine" as never });
-  }
-
   it("nets what the escrow paid the vault: the creator's shares cross to evm-b once, the Solana share stays open", async () => {
+    const { scenario } = bot;
+    const registry = scenario.homeContract("modelRegistry");
     const { issued: issuedBefore } = (await conservation()).ledger;
     // A demo buyer pays 3 requests of the model on evm-a.
-    const buyer = anvilKey(devnet.manifest.keys.demoBuyers[0]);
-    const paid = 30_000n;
-    const walletA = devnet.evm.clients(A).wallet(buyer);
-    await submitTransaction(publicClient(A), "approve", () =>
-      walletA.writeContract({
-        address: chainA.stablecoin.address,
-        abi: devnetStablecoinAbi,
-        functionName: "approve",
-        args: [escrow(), paid],
-      }),
-    );
-    const epoch = await publicClient(A).readContract({
-      address: escrow(),
-      abi: escrowAbi,
-      functionName: "currentEpoch",
-      args: [MODEL],
-    });
-    await submitTransaction(publicClient(A), "pay", () =>
-      walletA.writeContract({ address: escrow(), abi: escrowAbi, functionName: "pay", args: [MODEL, paid] }),
-    );
-    const end = await publicClient(A).readContract({
-      address: escrow(),
-      abi: escrowAbi,
-      functionName: "epochEnd",
-      args: [MODEL, epoch],
-    });
-    await passTime(A, end);
-    await passTime(B, end);
+    const { epoch, amount: paid } = await scenario.pay(A, MODEL, 0, 3n);
+    expect(paid).toBe(30_000n);
+    const e = { chainId: A, model: MODEL, epoch };
+    await scenario.passEpochs([e]);
 
     // 2 of 3 probers sign a clean report; the oracle records it and the verdict goes to evm-a.
-    const clientsB = devnet.evm.clients(B);
-    const oracle = chainB.contracts.slaOracle as Address;
-    const terms = await publicClient(B).readContract({
-      address: registry(),
-      abi: modelRegistryAbi,
-      functionName: "slaTermsAt",
-      args: [MODEL, epoch],
-    });
-    const measured = { p50Ms: 40, p95Ms: 90, p99Ms: 120, uptimeBps: 10_000, sampleCount: 300 };
-    const report: SlaReport = {
-      modelId: MODEL,
-      epoch,
-      ...measured,
+    const verdict = await scenario.recordVerdict(MODEL, epoch, {
+      measured: demoMeasurements.healthy,
       samplesRoot: `0x${"5b".repeat(32)}`,
-      refundBps: pickRefundBps(terms, measured),
-    };
-    expect(report.refundBps).toBe(0);
-    const probers = devnet.manifest.keys.probers.slice(0, 2).map((key) => {
-      const address = anvilKey(key);
-      return walletClientSigner(clientsB.wallet(address), address);
     });
-    const { signatures } = await signSlaReport(report, { chainId: B, oracle }, probers);
-    const operator = deployer();
-    const walletB = clientsB.wallet(operator);
-    const submit = buildSubmitReportTx({ oracle, report, signatures });
-    await submitTransaction(publicClient(B), "submitReport", () =>
-      walletB.sendTransaction({ to: oracle, data: submit.data }),
-    );
-    const verdictTx = await submitTransaction(publicClient(B), "publishVerdict", () =>
-      walletB.writeContract({
-        address: oracle,
-        abi: slaOracleAbi,
-        functionName: "publishVerdict",
-        args: [MODEL, epoch, A, messenger()],
-      }),
-    );
-    await deliverToA(verdictTx.transactionHash);
-    await submitTransaction(publicClient(A), "release", () =>
-      devnet.evm
-        .clients(A)
-        .wallet(operator)
-        .writeContract({ address: escrow(), abi: escrowAbi, functionName: "release", args: [MODEL, epoch] }),
-    );
+    expect(verdict.refundBps).toBe(0);
+    const published = await scenario.publishVerdict(MODEL, epoch, A, { transport: "layerzero" });
+    await deliverToA(published.receipt.transactionHash);
+    await scenario.release(e);
 
     // The registry pays shares owed on other chains than evm-a to evm-a's netting vault.
-    await submitTransaction(publicClient(B), "setNettingVault", () =>
+    const walletB = scenario.devnet.evm.clients(B).wallet(scenario.deployer());
+    await submitTransaction(scenario.client(B), "setNettingVault", () =>
       walletB.writeContract({
-        address: registry(),
+        address: registry,
         abi: modelRegistryAbi,
         functionName: "setNettingVault",
         args: [A, pad(vaultAccount.address)],
       }),
     );
-    const table = await publicClient(B).readContract({
-      address: registry(),
-      abi: modelRegistryAbi,
-      functionName: "payees",
-      args: [MODEL, epoch],
-    });
+    const table = await scenario.payeesOf(MODEL, epoch);
     const vaultBefore = await balanceOf(A, vaultAccount.address);
     for (let index = 0; index < table.length; index++) {
-      const tx = await submitTransaction(publicClient(B), `publishPayout ${index}`, () =>
-        walletB.writeContract({
-          address: registry(),
-          abi: modelRegistryAbi,
-          functionName: "publishPayout",
-          args: [MODEL, epoch, A, index, messenger()],
-        }),
-      );
-      await deliverToA(tx.transactionHash);
+      const payout = await scenario.publishPayout(MODEL, epoch, A, index, { transport: "layerzero" });
+      await deliverToA(payout.receipt.transactionHash);
     }
     const vaultGot = (await balanceOf(A, vaultAccount.address)) - vaultBefore;
     // creator + validator + protocol fee (home chain) and the data contributor (Solana) went to the vault
@@ -508,11 +376,11 @@ describe("netting after real escrow payouts (pay, verdict, release, payouts over
 
     // Read the round from the chains, check it against what the vault got, and net it.
     const read = await readRoundReleases({
-      home: { client: publicClient(B), registry: registry() },
-      escrows: [{ chainId: A, client: publicClient(A), escrow: escrow() }],
+      home: { client: scenario.client(B), registry },
+      escrows: [{ chainId: A, client: scenario.client(A), escrow: scenario.escrowOf(A) }],
       vaults: new Map([[A, vaultAccount.address]]),
-      items: [{ modelId: MODEL, epoch }],
       foreignAccounts: solanaAccounts,
+      items: [{ modelId: MODEL, epoch }],
     });
     expect(read.releases[0]?.released).toEqual(new Map([[A, paid]]));
     expect(read.vaultReceived).toEqual(new Map([[A, vaultGot]]));

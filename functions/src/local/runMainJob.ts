@@ -1,9 +1,8 @@
 import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
+import { DemoTraffic, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
-import { DemoTraffic } from "./DemoTraffic.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
 import {

@@ -8,14 +8,13 @@ import {
   type SettlementPayee,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
+import { type DemoTraffic, type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
 import { readStablecoinLedger } from "@slabridge/evm";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
-import type { DemoTraffic } from "./DemoTraffic.ts";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */
 export interface ChainMoney {

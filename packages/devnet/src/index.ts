@@ -21,3 +21,5 @@ export { deploySlabridge, type SlabridgeChainContracts } from "./slabridge/deplo
 export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 export * from "./solana/index.ts";
 export { type Devnet, type StartDevnetOptions, startDevnet } from "./startDevnet.ts";
+export { type DemoPayment, DemoTraffic } from "./traffic/DemoTraffic.ts";
+export { DevnetShapeError } from "./traffic/DevnetShapeError.ts";

@@ -1,23 +1,16 @@
 import { readFileSync } from "node:fs";
 import { escrowAbi } from "@slabridge/contracts";
 import { type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
-import {
-  createMemoInstruction,
-  type Devnet,
-  devnetChainsOf,
-  devnetStablecoinAbi,
-  submitTransaction,
-} from "@slabridge/devnet";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
-import {
-  Connection,
-  Keypair,
-  PublicKey,
-  sendAndConfirmTransaction,
-  Transaction,
-  TransactionInstruction,
-} from "@solana/web3.js";
+import { createTransferInstruction } from "@solana/spl-token";
+import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
 import { type Address, bytesToHex, decodeEventLog, type Hex } from "viem";
+import { devnetStablecoinAbi } from "../evm/abis.ts";
+import { submitTransaction } from "../evm/submitTransaction.ts";
+import { createMemoInstruction } from "../solana/memo.ts";
+import type { Devnet } from "../startDevnet.ts";
+import { DevnetShapeError } from "./DevnetShapeError.ts";
+import { devnetChainsOf } from "../devnetChainsOf.ts";
 
 /** One payment the demo buyers made, as the buyer knows it. */
 export interface DemoPayment {
@@ -32,12 +25,11 @@ export interface DemoPayment {
   transaction: string;
 }
 
-const TOKEN_PROGRAM_ID = new PublicKey("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-
 /**
  * The devnet's demo buyers: anvil dev accounts paying into the escrow of every EVM chain that has one, and Solana
- * keypairs paying into the vault with a slabridge memo. What they paid is kept, so the main job (and tests) can
- * check every refund against the payment it belongs to.
+ * keypairs paying into the vault with a slabridge memo. What they paid is kept, so the main job can check every
+ * refund against the payment it belongs to; the e2e tests pay through it too (`DevnetScenario.pay`), so there is
+ * one payment path for both.
  *
  * @example
  * const traffic = new DemoTraffic(devnet);
@@ -59,9 +51,7 @@ export class DemoTraffic {
   /** Chains buyers can pay on: every EVM chain with an escrow, then Solana. */
   paymentChains(): number[] {
     const manifest = this.#devnet.manifest;
-    const evm = devnetChainsOf(manifest)
-      .evm.filter((chain) => chain.contracts.escrow)
-      .map((chain) => chain.chainId);
+    const evm = devnetChainsOf(manifest).evm.filter((chain) => chain.contracts.escrow).map((chain) => chain.chainId);
     return devnetChainsOf(manifest).solana ? [...evm, SOLANA_CHAIN_ID] : evm;
   }
 
@@ -94,7 +84,7 @@ export class DemoTraffic {
     const escrow = chain.contracts.escrow as Address;
     const buyers = this.evmBuyers();
     const buyer = buyers[buyerIndex % buyers.length];
-    if (!buyer) throw new Error("the devnet has no EVM demo buyers");
+    if (!buyer) throw new DevnetShapeError("the devnet has no EVM demo buyers");
     const { publicClient, wallet } = this.#devnet.evm.clients(chainId);
     const [price] = await publicClient.readContract({
       address: escrow,
@@ -126,7 +116,7 @@ export class DemoTraffic {
         }
       })
       .find((event) => event !== undefined);
-    if (!paid) throw new Error(`pay on chain ${chainId}: no Paid event in ${receipt.transactionHash}`);
+    if (!paid) throw new DevnetShapeError(`pay on chain ${chainId}: no Paid event in ${receipt.transactionHash}`);
     const payment: DemoPayment = {
       chainId,
       modelId,
@@ -142,21 +132,23 @@ export class DemoTraffic {
 
   /** An SPL transfer into the vault with the payment memo, in one transaction, as a Solana wallet would send it. */
   async paySolana(buyerIndex: number, modelId: bigint, requests: bigint): Promise<DemoPayment> {
-    const solana = devnetChainsOf(this.#devnet.manifest).solana;
-    const connection = this.#solana;
-    if (!solana || !connection) throw new Error("the devnet has no Solana");
+    return this.paySolanaAmount(buyerIndex, modelId, BigInt(this.#model(modelId).pricePerRequest) * requests);
+  }
+
+  /** As {@link paySolana}, for any amount (tests pay odd amounts, so the refunds' floors matter). */
+  async paySolanaAmount(buyerIndex: number, modelId: bigint, amount: bigint): Promise<DemoPayment> {
+    const { solana, connection } = this.#solanaOrThrow();
     const buyers = this.solanaBuyers();
     const buyer = buyers[buyerIndex % buyers.length];
-    if (!buyer) throw new Error("the devnet has no Solana demo buyers");
-    const amount = BigInt(this.#model(modelId).pricePerRequest) * requests;
+    if (!buyer) throw new DevnetShapeError("the devnet has no Solana demo buyers");
     const { value: accounts } = await connection.getTokenAccountsByOwner(buyer.publicKey, {
       mint: new PublicKey(solana.mint),
     });
     const source = accounts[0]?.pubkey;
-    if (!source) throw new Error("the Solana buyer has no token account");
+    if (!source) throw new DevnetShapeError("the Solana buyer has no token account");
     const ref = bytesToHex(crypto.getRandomValues(new Uint8Array(16))).slice(2);
     const tx = new Transaction().add(
-      splTransfer(source, new PublicKey(solana.vault), buyer.publicKey, amount),
+      createTransferInstruction(source, new PublicKey(solana.vault), buyer.publicKey, amount),
       createMemoInstruction(formatSlabridgeMemo({ kind: "pay", modelId, ref }), [buyer.publicKey]),
     );
     const signature = await sendAndConfirmTransaction(connection, tx, [buyer]);
@@ -168,6 +160,7 @@ export class DemoTraffic {
       epoch,
       buyer: bytesToHex(buyer.publicKey.toBytes()),
       amount,
+      // What the buyer can compute alone: the id of the transfer at instruction 0 of their transaction.
       paymentId: solanaPaymentId(signature, { instructionIndex: 0, innerIndex: undefined }),
       transaction: signature,
     };
@@ -177,9 +170,7 @@ export class DemoTraffic {
 
   /** The stablecoin balance of a Solana owner (sum of its token accounts of the devnet mint). */
   async solanaTokenBalance(owner: PublicKey): Promise<bigint> {
-    const solana = devnetChainsOf(this.#devnet.manifest).solana;
-    const connection = this.#solana;
-    if (!solana || !connection) throw new Error("the devnet has no Solana");
+    const { solana, connection } = this.#solanaOrThrow();
     const { value: accounts } = await connection.getTokenAccountsByOwner(owner, { mint: new PublicKey(solana.mint) });
     let total = 0n;
     for (const { pubkey } of accounts) {
@@ -199,9 +190,16 @@ export class DemoTraffic {
     });
   }
 
+  #solanaOrThrow() {
+    const solana = devnetChainsOf(this.#devnet.manifest).solana;
+    const connection = this.#solana;
+    if (!solana || !connection) throw new DevnetShapeError("the devnet has no Solana");
+    return { solana, connection };
+  }
+
   #model(modelId: bigint) {
     const model = this.#devnet.manifest.models.find((m) => BigInt(m.modelId) === modelId);
-    if (!model) throw new Error(`model ${modelId} is not in the manifest`);
+    if (!model) throw new DevnetShapeError(`model ${modelId} is not in the manifest`);
     return model;
   }
 
@@ -213,22 +211,6 @@ export class DemoTraffic {
 
 function evmChain(manifest: DeploymentManifest, chainId: number) {
   const chain = devnetChainsOf(manifest).evm.find((c) => c.chainId === chainId);
-  if (!chain?.contracts.escrow) throw new Error(`chain ${chainId} has no escrow in the manifest`);
+  if (!chain?.contracts.escrow) throw new DevnetShapeError(`chain ${chainId} has no escrow in the manifest`);
   return chain;
-}
-
-/** SPL Token `Transfer` (instruction 3, u64 amount): functions does not depend on spl-token. */
-function splTransfer(source: PublicKey, destination: PublicKey, owner: PublicKey, amount: bigint) {
-  const data = Buffer.alloc(9);
-  data.writeUInt8(3, 0);
-  data.writeBigUInt64LE(amount, 1);
-  return new TransactionInstruction({
-    programId: TOKEN_PROGRAM_ID,
-    keys: [
-      { pubkey: source, isSigner: false, isWritable: true },
-      { pubkey: destination, isSigner: false, isWritable: true },
-      { pubkey: owner, isSigner: true, isWritable: false },
-    ],
-    data,
-  });
 }
