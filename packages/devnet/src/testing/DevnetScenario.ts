@@ -36,13 +36,13 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { devnetChainsOf } from "../devnetChainsOf.ts";
 import { devnetStablecoinAbi, wormholeCoreAbi } from "../evm/abis.ts";
 import { submitTransaction } from "../evm/submitTransaction.ts";
 import type { Devnet } from "../startDevnet.ts";
 import { type DemoPayment, DemoTraffic } from "../traffic/DemoTraffic.ts";
 import { DevnetShapeError } from "../traffic/DevnetShapeError.ts";
 import { type DevnetStageOptions, devnetStageConfig } from "./devnetStageConfig.ts";
-import { devnetChainsOf } from "../devnetChainsOf.ts";
 
 /** One model's epoch on one payment chain: what a refund, a release or a payout is about. */
 export interface EpochOnChain {

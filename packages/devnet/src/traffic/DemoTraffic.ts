@@ -5,12 +5,12 @@ import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import { createTransferInstruction } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
 import { type Address, bytesToHex, decodeEventLog, type Hex } from "viem";
+import { devnetChainsOf } from "../devnetChainsOf.ts";
 import { devnetStablecoinAbi } from "../evm/abis.ts";
 import { submitTransaction } from "../evm/submitTransaction.ts";
 import { createMemoInstruction } from "../solana/memo.ts";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
-import { devnetChainsOf } from "../devnetChainsOf.ts";
 
 /** One payment the demo buyers made, as the buyer knows it. */
 export interface DemoPayment {
@@ -51,7 +51,9 @@ export class DemoTraffic {
   /** Chains buyers can pay on: every EVM chain with an escrow, then Solana. */
   paymentChains(): number[] {
     const manifest = this.#devnet.manifest;
-    const evm = devnetChainsOf(manifest).evm.filter((chain) => chain.contracts.escrow).map((chain) => chain.chainId);
+    const evm = devnetChainsOf(manifest)
+      .evm.filter((chain) => chain.contracts.escrow)
+      .map((chain) => chain.chainId);
     return devnetChainsOf(manifest).solana ? [...evm, SOLANA_CHAIN_ID] : evm;
   }
 
