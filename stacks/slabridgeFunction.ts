@@ -74,7 +74,7 @@ export class UnlinkableResourceError extends SlabridgeError {
  *
  * @example signingKeysOf(signers, "relayer"); // [signers.evm.relayer]
  */
-export function signingKeysOf(signers: Signers, role: SigningKeyRole): readonly SigningKey[] {
+function signingKeysOf(signers: Signers, role: SigningKeyRole): readonly SigningKey[] {
   switch (role) {
     case "relayer":
       return [signers.evm.relayer];

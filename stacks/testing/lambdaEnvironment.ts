@@ -7,7 +7,7 @@ import type { RecordedConstruct, SstRecording } from "./recordingSst.ts";
  * @example
  * lambdaEnvironment(recording, relay, { secretValues: {}, app, region }); // throws: no value for RpcUrlEvmA
  */
-export class UnknownLinkError extends SlabridgeError {
+class UnknownLinkError extends SlabridgeError {
   override readonly name = "UnknownLinkError" as const;
   constructor(functionName: string, what: string) {
     super(`${functionName}: ${what}`, { retryable: false });

@@ -24,6 +24,8 @@ const linkReadObservers = new Set<LinkReadObserver>();
  * const stop = observeLinkReads((name) => read.push(name));
  * await worldFromEnv(env);
  * stop(); // read: ["RpcUrlEvmA", ..., "Jobs", "Cursors", "Payments", "Nonces", "RelayQueue"]
+ *
+ * @public the stacks' cold-start test imports it by a subpath that static analysis does not follow
  */
 export function observeLinkReads(observer: LinkReadObserver): () => void {
   // A wrapper per call, so observing twice with one function is two subscriptions.
