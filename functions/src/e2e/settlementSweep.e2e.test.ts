@@ -15,7 +15,6 @@ import { createStores, MemoryCursorStore, MemoryJobStore } from "@slabridge/stor
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayStores, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { watchEvmChain } from "../context/watchEvmChain.ts";
 import { createRefundSweepHandler } from "../refund.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
@@ -251,7 +250,7 @@ describe("settlement sweeps on the devnet", () => {
       for (const chain of devnetChainsOf(devnet.manifest).evm) {
         await publicClient(chain.chainId).request({ method: "evm_mine" as never });
       }
-      await watchEvmChain(lost, home);
+      await lost.chains.get(home.chainId)?.watch();
       for (const status of ["observed", "finalized", "submitted", "failed"] as const) {
         for (const job of await lost.stores.jobs.listByStatus(status)) await lost.engine.process(job.id);
       }

@@ -8,9 +8,15 @@ import {
   paymentsProof,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { createMemoInstruction, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
+import {
+  createMemoInstruction,
+  type Devnet,
+  devnetChainsOf,
+  guardianReceiptPublisher,
+  startDevnet,
+} from "@slabridge/devnet";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
-import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
+import { formatSlabridgeMemo, type SolanaReceiptPublisher, solanaPaymentId } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import {
   Connection,
@@ -23,7 +29,6 @@ import {
 import { type Address, bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { guardianReceiptPublisher, type SolanaReceiptPublisher } from "../context/SolanaReceiptSource.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchSolanaHandler } from "../watchSolana.ts";
@@ -159,10 +164,7 @@ async function revenue(modelId: bigint, epoch: bigint) {
 
 /** Runs Solana watch passes and drains the relay queue through the relay handler, until `done` or out of rounds. */
 async function settle(w: RelayWorld, done: () => Promise<boolean>, rounds = 10): Promise<void> {
-  const watch = createWatchSolanaHandler(
-    async () => w,
-    () => devnetChainsOf(devnet.manifest).solana?.rpcUrl ?? "",
-  );
+  const watch = createWatchSolanaHandler(async () => w);
   const relay = createRelayHandler(async () => w);
   const retry = createRetryHandler(async () => w);
   const consumer = new QueueConsumer({ queue: runtime.queue("relay"), handler: relay, batchSize: 10 });

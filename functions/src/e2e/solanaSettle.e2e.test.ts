@@ -20,7 +20,13 @@ import {
   formatSlabridgeMemo,
   readVaultOutflows,
   SolanaSender,
+  SolanaSettlementTarget,
   type SolanaVaultOutflow,
+  SolanaVerdictSource,
+  solanaOperatorSigners,
+  vaultScanCursorId,
+  verifySolanaVerdict,
+  watchSolanaVault,
 } from "@slabridge/solana";
 import { createStores, MemoryJobStore } from "@slabridge/store";
 import { formatVaaId, GuardianSetCache } from "@slabridge/wormhole";
@@ -36,10 +42,6 @@ import {
 import { type Address, bytesToHex, decodeEventLog, type Hex, hexToBytes, pad, parseAbiItem } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
-import { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
-import { SolanaVerdictSource, verifySolanaVerdict } from "../context/SolanaVerdictSource.ts";
-import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
-import { vaultScanCursorId, watchSolanaVault } from "../context/watchSolanaVault.ts";
 import { createRelayHandler } from "../relay.ts";
 import { createRetryHandler } from "../retry.ts";
 import { createWatchEvmHandler } from "../watchEvm.ts";
@@ -274,6 +276,7 @@ async function drive(w: RelayWorld, rounds = 4): Promise<void> {
 
 function vaultPass(w: RelayWorld) {
   return watchSolanaVault({
+    solana: solanaOf(devnet),
     manifest: w.manifest,
     rpcUrl: solanaOf(devnet).rpcUrl,
     payments: w.stores.payments,
@@ -482,7 +485,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
     // The home watcher turns the published verdict into the Solana refund and settle jobs (no deliver-message job).
     for (let i = 0; i < 3; i++) await publicClient(home.chainId).request({ method: "evm_mine" as never });
     const watched = await createWatchEvmHandler(async () => w)();
-    expect(watched.results.find((r) => r.chain === home.name)?.solanaSettlementJobs).toBe(2);
+    expect(watched.results.find((r) => r.chain === home.name)?.forwardedJobs).toBe(2);
     const refundId = jobIds.refund({ chainId: SOLANA_CHAIN_ID, modelId: MODEL, epoch });
     const refundJob = await stores.jobs.get(refundId);
     expect(refundJob).toMatchObject({ kind: "refund", destinationChainId: SOLANA_CHAIN_ID });

@@ -2,9 +2,9 @@ import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts"
 import type { CursorStore } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf } from "@slabridge/devnet";
+import type { SolanaSettlementTarget } from "@slabridge/solana";
 import type { Address, PublicClient } from "viem";
 import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
-import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
 /** One condition the main job waits for, with what it is in words (printed when it is still pending at the end). */

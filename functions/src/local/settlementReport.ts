@@ -9,12 +9,12 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
+import type { SolanaSettlementTarget } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
 import { readNetRoundOutcome } from "../context/netting/netDueRounds.ts";
 import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import { readStablecoinLedger } from "../context/netting/readStablecoinLedger.ts";
-import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 import type { DemoTraffic } from "./DemoTraffic.ts";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */

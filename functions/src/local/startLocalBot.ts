@@ -1,7 +1,8 @@
-import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
+import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
-import { devnetChainsOf } from "@slabridge/devnet";
+import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
+import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
@@ -9,8 +10,6 @@ import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
 import type { MeasureWorld } from "../context/measuring/MeasureWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
-import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
-import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createNetHandler } from "../net.ts";
 import { createProbeHandler } from "../probe.ts";
@@ -130,14 +129,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     { timeoutSeconds: 120 },
   );
   runtime.addSchedule(localNames.net, 3 * periodMs, localNames.net, scheduled);
-  const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
-  if (solana && solanaChain) {
-    const rpcUrl = resolveRpcUrl(solanaChain, manifest);
-    runtime.addFunction(
-      localNames.watchSolana,
-      createWatchSolanaHandler(getWorld, () => rpcUrl),
-      { timeoutSeconds: 60 },
-    );
+  if (solana && config.chains.some((chain) => chain.chainId === solana.chainId)) {
+    runtime.addFunction(localNames.watchSolana, createWatchSolanaHandler(getWorld), { timeoutSeconds: 60 });
     runtime.addSchedule(localNames.watchSolana, periodMs, localNames.watchSolana, scheduled);
   }
 

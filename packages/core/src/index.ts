@@ -70,6 +70,12 @@ export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeEr
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
+export {
+  type ChainClock,
+  createEpochReceiptJobs,
+  type EpochReceiptJobsWorld,
+  type JobIntake,
+} from "./jobs/createEpochReceiptJobs.ts";
 export { jobIds } from "./jobs/jobIds.ts";
 export {
   assertTransition,
@@ -104,6 +110,15 @@ export {
   verifyPaymentProof,
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
+export type {
+  ChainAdapter,
+  ChainWatchResult,
+  InboundMessage,
+  SettlementJobRef,
+} from "./ports/ChainAdapter.ts";
+export { NettingVaultNotReadyError } from "./ports/NettingVaultNotReadyError.ts";
+export { NotReadyError } from "./ports/NotReadyError.ts";
+export type { PayoutPublisher, PayoutStatus } from "./ports/PayoutPublisher.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,
@@ -117,7 +132,10 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export type { ReceiptProgress, ReceiptSource } from "./ports/ReceiptSource.ts";
+export type { SettlementState, SettlementTarget } from "./ports/SettlementTarget.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
+export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export {
   assertPayeeTable,
   type ChainSupply,

@@ -2,6 +2,22 @@
 // become typed SlabridgeErrors, a log watcher with confirmations, reorg rewind and backfill, a nonce-safe sender with
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
+export {
+  type CreateEvmChainOptions,
+  createEvmChain,
+  type EvmChain,
+  type PayeeEntry,
+} from "./chain/createEvmChain.ts";
+export type { EvmOutbox, EvmOutboxLog, OutgoingMessage } from "./chain/EvmOutbox.ts";
+export {
+  type EvmEscrowRef,
+  EvmPayoutPublisher,
+  type EvmPayoutPublisherOptions,
+  PayoutRouteMissingError,
+} from "./chain/EvmPayoutPublisher.ts";
+export { EvmReceiptSource, type MessengerAddresses } from "./chain/EvmReceiptSource.ts";
+export { EvmSettlementTarget } from "./chain/EvmSettlementTarget.ts";
+export { EvmWatcher, type EvmWatcherOptions, evmSettlementJobs } from "./chain/EvmWatcher.ts";
 export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
 export { buildRefundTx } from "./contracts/buildRefundTx.ts";

@@ -1,9 +1,8 @@
+import type { PayoutPublisher, PayoutStatus, SettlementState, SettlementTarget } from "@slabridge/core";
 import { DEFAULT_RETRY_POLICY, type Job, type JobStore, jobIds, SlabridgeError } from "@slabridge/core";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
-import type { PayoutPublisher, PayoutStatus } from "./PayoutPublisher.ts";
 import { type ProcessOutcome, RelayEngine } from "./RelayEngine.ts";
-import type { SettlementState, SettlementTarget } from "./SettlementTarget.ts";
 
 const CHAIN = 31_338;
 const CLAIM_MS = 60_000;

@@ -1,8 +1,8 @@
+import type { SettlementState, SettlementTarget } from "@slabridge/core";
 import { DEFAULT_RETRY_POLICY, type Job, jobIds } from "@slabridge/core";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { type ProcessOutcome, RelayEngine } from "./RelayEngine.ts";
-import type { SettlementState, SettlementTarget } from "./SettlementTarget.ts";
 
 class FakeClock {
   ms = 1_000_000;

@@ -6,16 +6,17 @@ import {
   type FinalizedJob,
   type Job,
   type JobStore,
+  NotReadyError,
   nextRetryDelay,
+  type PayoutPublisher,
+  type ReceiptSource,
   type RetryPolicy,
+  type SettlementTarget,
   SlabridgeError,
   type SubmittedJob,
   type Transport,
   type TransportName,
 } from "@slabridge/core";
-import type { PayoutPublisher } from "./PayoutPublisher.ts";
-import type { ReceiptSource } from "./ReceiptSource.ts";
-import type { SettlementTarget } from "./SettlementTarget.ts";
 
 /** Everything the engine needs, as ports: the same engine runs in Lambda and in the local runtime. */
 export interface RelayEngineOptions {
@@ -60,17 +61,6 @@ export interface RelayEngineOptions {
 export type ProcessOutcome =
   | { jobId: string; result: "confirmed" | "waiting" | "failed" | "dead-lettered" | "already-final"; job: Job }
   | { jobId: string; result: "unknown-job" };
-
-/** The job is not ready yet (e.g. its epoch has not ended); not a failure, not counted as an attempt. */
-export class NotReadyError extends SlabridgeError {
-  override readonly name = "NotReadyError" as const;
-  constructor(
-    reason: string,
-    readonly retryAt: number,
-  ) {
-    super(reason, { retryable: true });
-  }
-}
 
 /** `destinationTransaction` of a settle job that claimed its payouts before sending anything. */
 const PAYOUT_CLAIM_MARKER = "payouts-claimed";

@@ -1,10 +1,10 @@
 import { planNetting, SOLANA_CHAIN_ID } from "@slabridge/core";
+import type { SolanaNettingPayResult } from "@slabridge/solana";
 import { MemoryCursorStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { InvalidNettingRoundError, NettingVaultNotReadyError } from "./errors.ts";
 import { type ChainNettingStatus, type NettingChains, netDueRounds, readNetRoundOutcome } from "./netDueRounds.ts";
 import type { NettingRecord } from "./runNettingRound.ts";
-import type { SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
 
 const A = 31_337;
 const B = 31_338;

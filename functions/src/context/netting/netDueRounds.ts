@@ -1,6 +1,6 @@
 import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import type { SolanaNetPayment, SolanaNettingPayResult } from "@slabridge/solana";
 import type { NettingRecord } from "./runNettingRound.ts";
-import type { SolanaNetPayment, SolanaNettingPayResult } from "./SolanaNettingPayer.ts";
 
 /** Where one chain stands with a (model, epoch): whether buyers paid there and whether its payouts are all made. */
 export interface ChainNettingStatus {

@@ -1,4 +1,4 @@
-import type { TransportName } from "@slabridge/core";
+import type { TransportName } from "../jobs/jobTypes.ts";
 
 /** Where one (model, epoch)'s receipts stand on a payment chain. */
 export interface ReceiptProgress {
