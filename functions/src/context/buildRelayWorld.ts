@@ -9,8 +9,6 @@ import type {
   ReceiptSource,
   SettlementTarget,
   StageConfig,
-  Transport,
-  TransportName,
 } from "@slabridge/core";
 import {
   createEvmChain,
@@ -50,7 +48,8 @@ export interface RelayWorld {
   chains: ReadonlyMap<number, ChainAdapter>;
   /** The EVM chains' clients (netting and the main job's report read EVM chains through them). */
   clients: ReadonlyMap<number, EvmChainClient>;
-  transports: Readonly<Record<TransportName, Transport>>;
+  /** Both transports over the EVM chains (each also reads its messages off a chain: `outbox`). */
+  transports: { readonly layerzero: LayerZeroTransport; readonly wormhole: WormholeTransport };
   engine: RelayEngine;
   /** The engine's settlement target per payment chain (EVM escrows, the Solana vault when it can sign). */
   settlementTargets: ReadonlyMap<number, SettlementTarget>;
@@ -171,19 +170,20 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         return unknownFamily(chain);
     }
   }
-  // Manifest order for everything that lists chains (watch results, sweeps).
+  // Manifest order for everything that lists chains (watch results, sweeps, the transports' chains).
   const ordered = new Map(
-    manifest.chains.flatMap((chain) => {
-      const adapter = chains.get(chain.chainId);
-      return adapter ? [[chain.chainId, adapter] as const] : [];
+    manifest.chains.flatMap((c) => {
+      const a = chains.get(c.chainId);
+      return a ? [[c.chainId, a] as const] : [];
     }),
   );
+  const evmChains = manifest.chains.flatMap((c) => evm.get(c.chainId) ?? []);
 
   const senders = (pick: (chain: EvmChain) => EvmSender) =>
-    new Map([...evm.values()].map((chain) => [chain.chainId, pick(chain)]));
+    new Map(evmChains.map((chain) => [chain.chainId, pick(chain)]));
   const layerzero = new LayerZeroTransport({
     chains: new Map(
-      [...evm.values()].map((chain) => [
+      evmChains.map((chain) => [
         chain.chainId,
         {
           client: chain.client,
@@ -201,7 +201,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   });
   const wormhole = new WormholeTransport({
     chains: new Map(
-      [...evm.values()].map((chain) => [
+      evmChains.map((chain) => [
         chain.chainId,
         {
           client: chain.client,
@@ -245,7 +245,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     config,
     stores,
     chains: ordered,
-    clients: new Map([...evm.values()].map((chain) => [chain.chainId, chain.client])),
+    clients: new Map(evmChains.map((chain) => [chain.chainId, chain.client])),
     transports,
     engine,
     settlementTargets,

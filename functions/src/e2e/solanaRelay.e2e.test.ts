@@ -63,7 +63,7 @@ function world(publisher: SolanaReceiptPublisher | "devnet" | "none" = "devnet",
       watch: { pollIntervalSeconds: 1 },
     }),
     stores,
-    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnet.manifest.chains.map((chain) => [chain.chainId, chain.rpcUrl])),
     enqueue: async (jobId) => {
       if (enqueue) runtime.queue("relay").send(JSON.stringify({ jobId }));
     },
