@@ -3,6 +3,7 @@ import type {
   Clock,
   CursorStore,
   DeploymentManifest,
+  Hex,
   JobStore,
   NonceStore,
   PaymentStore,
@@ -28,7 +29,6 @@ import {
   type SolanaVerdictSource,
 } from "@slabridge/solana";
 import { GuardianApiClient, GuardianSetCache, WormholeTransport } from "@slabridge/wormhole";
-import type { Address } from "viem";
 import { MissingLinkError } from "./linkedResource.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
@@ -262,7 +262,7 @@ function unknownFamily(chain: never): never {
   throw new MissingLinkError(`chain ${JSON.stringify(chain)}`, "no adapter for its family");
 }
 
-function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
+function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Hex {
   if (ref.kind === "anvil-dev-account" || ref.kind === "wormhole-sdk-devnet-guardian") return ref.address;
   throw new MissingLinkError(
     role,

@@ -29,7 +29,7 @@ export interface NettingChains {
     fromBlocks: ReadonlyMap<number, bigint>;
   }): Promise<NettingRecord>;
   /**
-   * Pays a netted round's Solana payouts out of the Solana vault (`SolanaNettingPayer`: idempotent by the vault's
+   * Pays a netted round's Solana payouts out of the Solana vault (`SolanaNettingVault`: idempotent by the vault's
    * net memos). Absent when the deployment has no Solana settlement target: the payouts then stay owed.
    */
   paySolana?(round: {
