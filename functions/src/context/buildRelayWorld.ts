@@ -1,30 +1,37 @@
 import type {
+  ChainAdapter,
   Clock,
   CursorStore,
   DeploymentManifest,
+  Hex,
   JobStore,
   NonceStore,
   PaymentStore,
+  ReceiptSource,
   SendLeaseStore,
+  SettlementTarget,
   StageConfig,
-  Transport,
-  TransportName,
 } from "@slabridge/core";
-import { createEvmChainClient, createSenderSubmitter, EscrowReader, EvmSender, evmChainsOf } from "@slabridge/evm";
+import {
+  createEvmChain,
+  createSenderSubmitter,
+  type EvmChain,
+  type EvmChainClient,
+  type EvmSender,
+} from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
-import { type ReceiptSource, RelayEngine, type SettlementTarget } from "@slabridge/relay";
+import { RelayEngine } from "@slabridge/relay";
 import { createSettlementWorkers } from "@slabridge/settlement";
-import { solanaChainsOf } from "@slabridge/solana";
-import { GuardianApiClient, WormholeTransport } from "@slabridge/wormhole";
-import { type Address, type PublicClient, parseGwei } from "viem";
-import { buildSolanaSettlement } from "./buildSolanaSettlement.ts";
-import { EscrowReceiptSource } from "./EscrowReceiptSource.ts";
-import { EscrowSettlementTarget } from "./EscrowSettlementTarget.ts";
-import { RegistryPayoutPublisher } from "./RegistryPayoutPublisher.ts";
-import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
-import type { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
-import type { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
-import { vaultScanCursorId } from "./watchSolanaVault.ts";
+import {
+  createSolanaChain,
+  SOLANA_WORMHOLE_CHAIN,
+  type SolanaChain,
+  type SolanaReceiptPublisher,
+  type SolanaSettlementTarget,
+  type SolanaVerdictSource,
+} from "@slabridge/solana";
+import { GuardianApiClient, GuardianSetCache, WormholeTransport } from "@slabridge/wormhole";
+import { MissingLinkError } from "./linkedResource.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
 export interface RelayStores {
@@ -41,15 +48,19 @@ export interface RelayWorld {
   manifest: DeploymentManifest;
   config: StageConfig;
   stores: RelayStores;
-  clients: ReadonlyMap<number, PublicClient>;
-  transports: Readonly<Record<TransportName, Transport>>;
+  /** Every chain's adapter (the chain-family port), in manifest order: what the watchers and sweeps run on. */
+  chains: ReadonlyMap<number, ChainAdapter>;
+  /** The EVM chains' clients (netting and the main job's report read EVM chains through them). */
+  clients: ReadonlyMap<number, EvmChainClient>;
+  /** Both transports over the EVM chains (each also reads its messages off a chain: `outbox`). */
+  transports: { readonly layerzero: LayerZeroTransport; readonly wormhole: WormholeTransport };
   engine: RelayEngine;
   /** The engine's settlement target per payment chain (EVM escrows, the Solana vault when it can sign). */
   settlementTargets: ReadonlyMap<number, SettlementTarget>;
   /** Puts a job id on the relay queue (the engine's own queue: what `engine.ingest` enqueues new jobs with). */
   enqueue(jobId: string): Promise<void>;
   clock: Clock;
-  /** The guardian API (VAAs of every chain; the Solana emitter scan reads it directly). */
+  /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
   /** Verdicts the home chain published to Solana, verified from their VAAs (absent without Solana). */
   solanaVerdicts?: SolanaVerdictSource;
@@ -78,169 +89,151 @@ export interface BuildRelayWorldOptions {
 }
 
 /**
- * The composition root of the relay bot: chain clients, nonce-safe senders for the relayer/executor and DVN keys,
- * both transports, a receipt source and a settlement target per EVM payment chain, a receipt source for the Solana vault,
- * and the relay engine, all from the deployment manifest
- * and the stage config. Keys are the manifest's key references: unlocked anvil dev accounts on the devnet (KMS
- * signers in AWS are not wired yet: see the README).
+ * The composition root of the relay bot: one chain adapter per manifest chain, picked by its family (the one
+ * switch over families), both transports over the EVM chains, and the relay engine with every chain's receipt
+ * source and settlement target and the home chain's payout publisher. Keys are the manifest's key references:
+ * unlocked anvil dev accounts on the devnet (KMS signers in AWS are not wired yet: see the README).
  *
  * @example const world = buildRelayWorld({ manifest, config, stores, enqueue, rpcUrls });
  */
 export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
-  const { manifest, config } = options;
+  const { manifest, config, stores } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const executor = evmKeyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
   const dvn = evmKeyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
-
-  const clients = new Map<number, PublicClient>();
-  const executorSenders = new Map<number, EvmSender>();
-  const dvnSenders = new Map<number, EvmSender>();
-  for (const chain of evmChainsOf(manifest)) {
-    const rpcUrl = options.rpcUrls.get(chain.chainId);
-    if (!rpcUrl) throw new Error(`no RPC URL for chain ${chain.name}`);
-    const client = createEvmChainClient({
-      chainId: chain.chainId,
-      rpcUrl,
-      name: chain.name,
-      ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
-    }) as unknown as PublicClient;
-    clients.set(chain.chainId, client);
-    const sender = (account: Address, role: string) =>
-      new EvmSender({
-        client: client as never,
-        account,
-        nonceStore: options.stores.nonces,
-        senderId: `evm:${chain.chainId}:${role}:${account.toLowerCase()}`,
-        gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
-        stuckAfterMs: 30_000,
-        receiptTimeoutMs: 120_000,
-      });
-    executorSenders.set(chain.chainId, sender(executor, "executor"));
-    dvnSenders.set(chain.chainId, sender(dvn, "dvn"));
-  }
-  const client = (chainId: number) => {
-    const found = clients.get(chainId);
-    if (!found) throw new Error(`no client for chain ${chainId}`);
-    return found;
-  };
-
-  const layerzero = new LayerZeroTransport({
-    chains: new Map(
-      evmChainsOf(manifest).map((chain) => [
-        chain.chainId,
-        {
-          client: client(chain.chainId),
-          eid: chain.layerZero.eid,
-          endpointV2: chain.layerZero.endpointV2,
-          receiveUln302: chain.layerZero.receiveUln302,
-          messenger: chain.contracts.layerZeroMessenger,
-          confirmations: chain.confirmations,
-        },
-      ]),
-    ),
-    dvn: { address: dvn, submitter: createSenderSubmitter(dvnSenders) },
-    executor: { address: executor, submitter: createSenderSubmitter(executorSenders) },
-    clock,
-  });
   const guardian = new GuardianApiClient({
     baseUrls: [manifest.guardian.apiUrl],
     timeoutMs: 5_000,
     backoff: { initialMs: 200, maxMs: 5_000, factor: 2, jitter: 0.2 },
     maxAttempts: 10,
   });
-  const wormhole = new WormholeTransport({
+  // The engine and the transports are built from the chains; the chains reach them only at watch time.
+  const intake = { ingest: (job: Parameters<RelayEngine["ingest"]>[0]) => engine.ingest(job) };
+  const chains = new Map<number, ChainAdapter>();
+  const evm = new Map<number, EvmChain>();
+  const solana: SolanaChain[] = [];
+  const shared = { manifest, config, cursors: stores.cursors, clock, intake };
+  const chainOf = (chainId: number) => chains.get(chainId);
+  const rpcUrl = (chainId: number) => options.rpcUrls.get(chainId);
+
+  // The home chain first: the other chains' adapters read it (Solana's verdicts, payouts' split tables).
+  const home = manifest.chains.filter((chain) => chain.chainId === manifest.homeChainId);
+  for (const chain of [...home, ...manifest.chains.filter((c) => c.chainId !== manifest.homeChainId)]) {
+    switch (chain.family) {
+      case "evm": {
+        const url = rpcUrl(chain.chainId);
+        if (!url) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "no RPC URL for this chain");
+        const adapter = createEvmChain({
+          ...shared,
+          chain,
+          rpcUrl: url,
+          ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+          nonces: stores.nonces,
+          executor,
+          dvn,
+          outboxes: (chainId) => [transports.layerzero.outbox(chainId), transports.wormhole.outbox(chainId)],
+          chainOf,
+          evmChainOf: (chainId) => evm.get(chainId),
+        });
+        evm.set(chain.chainId, adapter);
+        chains.set(chain.chainId, adapter);
+        break;
+      }
+      case "solana": {
+        const homeChain = evm.get(manifest.homeChainId);
+        if (!homeChain) throw new MissingLinkError(`home chain ${manifest.homeChainId}`, "not an EVM chain");
+        const adapter = createSolanaChain({
+          ...shared,
+          chain,
+          rpcUrl: rpcUrl(chain.chainId),
+          payments: stores.payments,
+          leases: stores.leases,
+          guardian,
+          home: {
+            wormholeChainId: homeChain.chain.wormhole.chainId,
+            messenger: homeChain.chain.contracts.wormholeMessenger,
+            guardianSets: new GuardianSetCache({
+              client: homeChain.client,
+              chainId: homeChain.chainId,
+              core: homeChain.chain.wormhole.core,
+            }),
+            payees: (modelId, epoch) => homeChain.payeeTable(modelId, epoch),
+          },
+          publisher: options.solanaPublisher,
+          finalityLagMs: options.solanaFinalityLagMs ?? 0,
+          // The emitter's messages become deliver-message jobs to chains a messenger delivers to.
+          delivers: (chainId) => {
+            const target = chains.get(chainId);
+            return target !== undefined && target.receive === undefined;
+          },
+        });
+        solana.push(adapter);
+        chains.set(chain.chainId, adapter);
+        break;
+      }
+      default:
+        return unknownFamily(chain);
+    }
+  }
+  // Manifest order for everything that lists chains (watch results, sweeps, the transports' chains).
+  const ordered = new Map(
+    manifest.chains.flatMap((c) => {
+      const a = chains.get(c.chainId);
+      return a ? [[c.chainId, a] as const] : [];
+    }),
+  );
+  const evmChains = manifest.chains.flatMap((c) => evm.get(c.chainId) ?? []);
+
+  const senders = (pick: (chain: EvmChain) => EvmSender) =>
+    new Map(evmChains.map((chain) => [chain.chainId, pick(chain)]));
+  const layerzero = new LayerZeroTransport({
     chains: new Map(
-      evmChainsOf(manifest).map((chain) => [
+      evmChains.map((chain) => [
         chain.chainId,
         {
-          client: client(chain.chainId),
-          wormholeChainId: chain.wormhole.chainId,
-          core: chain.wormhole.core,
-          messenger: chain.contracts.wormholeMessenger,
+          client: chain.client,
+          eid: chain.chain.layerZero.eid,
+          endpointV2: chain.chain.layerZero.endpointV2,
+          receiveUln302: chain.chain.layerZero.receiveUln302,
+          messenger: chain.chain.contracts.layerZeroMessenger,
+          confirmations: chain.chain.confirmations,
+        },
+      ]),
+    ),
+    dvn: { address: dvn, submitter: createSenderSubmitter(senders((chain) => chain.dvn)) },
+    executor: { address: executor, submitter: createSenderSubmitter(senders((chain) => chain.executor)) },
+    clock,
+  });
+  const wormhole = new WormholeTransport({
+    chains: new Map(
+      evmChains.map((chain) => [
+        chain.chainId,
+        {
+          client: chain.client,
+          wormholeChainId: chain.chain.wormhole.chainId,
+          core: chain.chain.wormhole.core,
+          messenger: chain.chain.contracts.wormholeMessenger,
         },
       ]),
     ),
     guardian,
-    submitter: createSenderSubmitter(executorSenders),
-    externalEmitters: solanaChainsOf(manifest).map((solana) => ({
-      wormholeChainId: 1,
-      emitter: solana.wormholeEmitter,
+    submitter: createSenderSubmitter(senders((chain) => chain.executor)),
+    externalEmitters: solana.map((chain) => ({
+      wormholeChainId: SOLANA_WORMHOLE_CHAIN,
+      emitter: chain.chain.wormholeEmitter,
     })),
   });
   const transports = { layerzero, wormhole } as const;
 
   const receiptSources = new Map<number, ReceiptSource>();
   const settlementTargets = new Map<number, SettlementTarget>();
-  for (const chain of evmChainsOf(manifest)) {
-    const escrow = chain.contracts.escrow;
-    if (!escrow) continue;
-    const sender = executorSenders.get(chain.chainId);
-    if (!sender) continue;
-    // refund() and release() are permissionless: the executor key that relays receipts pushes them too.
-    settlementTargets.set(
-      chain.chainId,
-      new EscrowSettlementTarget({
-        chainId: chain.chainId,
-        escrow: new EscrowReader(client(chain.chainId) as never, escrow),
-        sender,
-      }),
-    );
-    receiptSources.set(
-      chain.chainId,
-      new EscrowReceiptSource({
-        chainId: chain.chainId,
-        homeChainId: manifest.homeChainId,
-        escrow: new EscrowReader(client(chain.chainId) as never, escrow),
-        client: client(chain.chainId),
-        sender,
-        messengers: { layerzero: chain.contracts.layerZeroMessenger, wormhole: chain.contracts.wormholeMessenger },
-      }),
-    );
+  for (const chain of ordered.values()) {
+    if (chain.receipts) receiptSources.set(chain.chainId, chain.receipts);
+    if (chain.settlement) settlementTargets.set(chain.chainId, chain.settlement);
   }
-
-  const [solana] = solanaChainsOf(manifest);
-  if (solana) {
-    // Only the Wormhole emitter leaves Solana: fail at cold start rather than on every receipt job.
-    const route = config.routes.find(
-      (r) => r.source === solana.chainId && r.destination === manifest.homeChainId && r.kind === "ReceiptBatch",
-    );
-    if (route && route.transport !== "wormhole") {
-      throw new SolanaReceiptConfigError(`the Solana ReceiptBatch route must use wormhole, not ${route.transport}`);
-    }
-    receiptSources.set(
-      solana.chainId,
-      new SolanaReceiptSource({
-        chainId: solana.chainId,
-        homeChainId: manifest.homeChainId,
-        models: manifest.models,
-        payments: options.stores.payments,
-        cursors: options.stores.cursors,
-        publisher: options.solanaPublisher,
-        vaultScanCursorId: vaultScanCursorId(solana.vault),
-        finalityLagMs: options.solanaFinalityLagMs ?? 0,
-        now: () => clock.now(),
-      }),
-    );
-  }
-
-  // Solana settlement (verdicts as verified VAAs, refunds and payouts by the vault multisig): see buildSolanaSettlement.
-  const solanaSettlement = solana
-    ? buildSolanaSettlement({
-        manifest,
-        solana,
-        rpcUrl: options.rpcUrls.get(solana.chainId),
-        homeClient: client(manifest.homeChainId),
-        guardian,
-        stores: options.stores,
-        clock,
-        finalityLagMs: options.solanaFinalityLagMs ?? 0,
-      })
-    : undefined;
-  if (solanaSettlement?.target) settlementTargets.set(solanaSettlement.target.chainId, solanaSettlement.target);
-
-  const payouts = payoutPublisher(manifest, config, client, executorSenders);
+  const payouts = ordered.get(manifest.homeChainId)?.payouts;
   const engine = new RelayEngine({
-    jobs: options.stores.jobs,
+    jobs: stores.jobs,
     transports,
     receiptSources,
     enqueue: options.enqueue,
@@ -254,60 +247,33 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
       maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
     }),
   });
+  const [firstSolana] = solana;
   return {
     manifest,
     config,
-    stores: options.stores,
-    clients,
+    stores,
+    chains: ordered,
+    clients: new Map(evmChains.map((chain) => [chain.chainId, chain.client])),
     transports,
     engine,
     settlementTargets,
     enqueue: options.enqueue,
     clock,
     guardian,
-    ...(solanaSettlement ? { solanaVerdicts: solanaSettlement.verdicts } : {}),
-    ...(solanaSettlement?.target ? { solanaSettlement: solanaSettlement.target } : {}),
+    ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),
+    ...(firstSolana?.settlement ? { solanaSettlement: firstSolana.settlement } : {}),
   };
 }
 
-/** Payouts from the home chain's registry over each chain's Payout route; none without a registry. */
-function payoutPublisher(
-  manifest: DeploymentManifest,
-  config: StageConfig,
-  client: (chainId: number) => PublicClient,
-  senders: ReadonlyMap<number, EvmSender>,
-): RegistryPayoutPublisher | undefined {
-  const home = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
-  const registry = home?.contracts.modelRegistry;
-  const sender = senders.get(manifest.homeChainId);
-  if (!home || !registry || !sender) return undefined;
-  // A stage without any Payout route does not relay payouts: its settle jobs end at the release.
-  if (!config.routes.some((route) => route.source === home.chainId && route.kind === "Payout")) return undefined;
-  const escrows = new Map<number, { client: PublicClient; escrow: Address }>();
-  for (const chain of evmChainsOf(manifest)) {
-    if (chain.contracts.escrow)
-      escrows.set(chain.chainId, { client: client(chain.chainId), escrow: chain.contracts.escrow });
-  }
-  const maxBlockRange = config.chains.find((chain) => chain.chainId === home.chainId)?.maxBlockRange;
-  return new RegistryPayoutPublisher({
-    client: client(home.chainId),
-    registry,
-    sender,
-    escrows,
-    ...(maxBlockRange === undefined ? {} : { maxBlockRange: BigInt(maxBlockRange) }),
-    messengerFor: (chainId) => {
-      const route = config.routes.find(
-        (r) => r.source === home.chainId && r.destination === chainId && r.kind === "Payout",
-      );
-      if (!route) return undefined;
-      const messenger =
-        route.transport === "layerzero" ? home.contracts.layerZeroMessenger : home.contracts.wormholeMessenger;
-      return { transport: route.transport, messenger };
-    },
-  });
+/** Exhaustiveness: a family added to the manifest schema without an adapter fails to compile here. */
+function unknownFamily(chain: never): never {
+  throw new MissingLinkError(`chain ${JSON.stringify(chain)}`, "no adapter for its family");
 }
 
-function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
+function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Hex {
   if (ref.kind === "anvil-dev-account" || ref.kind === "wormhole-sdk-devnet-guardian") return ref.address;
-  throw new Error(`${role}: ${ref.kind} keys are not supported by this build yet (KMS signing comes with deployment)`);
+  throw new MissingLinkError(
+    role,
+    `${ref.kind} keys are not supported by this build yet (KMS signing comes with deployment)`,
+  );
 }

@@ -1,6 +1,16 @@
-import { type DeploymentManifest, type Job, jobIds, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
-import { RelayEngine, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import {
+  type DeploymentManifest,
+  type Job,
+  jobIds,
+  parseStageConfig,
+  type SettlementState,
+  type SettlementTarget,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import { evmSettlementJobs } from "@slabridge/evm";
+import { RelayEngine } from "@slabridge/relay";
 import { createSettlementWorkers } from "@slabridge/settlement";
+import { solanaSettlementJobs } from "@slabridge/solana";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createRefundSweepHandler } from "../refund.ts";
@@ -140,10 +150,23 @@ function world(targets: FakeTarget[], options: { solana?: boolean; now?: number 
     maxPaymentsPerBatch: 10,
     workers: createSettlementWorkers({ settlementTargets, clock }),
   });
+  // Each chain's jobs as its family's watcher shapes them (the adapters' settlementJobs).
+  const chains = new Map(
+    targets.map((t) => [
+      t.chainId,
+      {
+        settlementJobs: (r: Parameters<typeof evmSettlementJobs>[1]) =>
+          t.chainId === SOLANA_CHAIN_ID
+            ? solanaSettlementJobs({ chainId: t.chainId, clock }, r)
+            : evmSettlementJobs({ chainId: t.chainId, homeChainId: HOME_CHAIN, config, clock }, r),
+      },
+    ]),
+  );
   const w: SettlementSweepWorld = {
     manifest: manifest(options.solana ?? false),
     config,
     clock,
+    chains,
     settlementTargets,
     enqueue,
     engine,

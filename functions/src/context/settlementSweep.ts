@@ -1,9 +1,14 @@
-import type { Job, JobSource } from "@slabridge/core";
-import type { RelayEngine, SettlementState } from "@slabridge/relay";
-import { solanaChainsOf } from "@slabridge/solana";
+import { type ChainAdapter, type Job, type JobSource, type SettlementState, SlabridgeError } from "@slabridge/core";
+import type { RelayEngine } from "@slabridge/relay";
 import type { RelayWorld } from "./buildRelayWorld.ts";
-import { solanaSettlementJobs } from "./observeSolanaVerdict.ts";
-import { escrowSettlementJobs } from "./watchEvmChain.ts";
+
+/** A settlement target names a chain the world has no adapter for (a wiring bug). Never retryable. */
+export class SweepChainMissingError extends SlabridgeError {
+  override readonly name = "SweepChainMissingError" as const;
+  constructor(chainId: number) {
+    super(`no chain adapter for settlement target chain ${chainId}`, { retryable: false });
+  }
+}
 
 /** Which half of settling a sweep looks after: the refunds, or the release and payouts. */
 export type SettlementSweepKind = "refund" | "settle";
@@ -17,6 +22,8 @@ export type SettlementSweepWorld = Pick<
   "manifest" | "config" | "clock" | "settlementTargets" | "enqueue"
 > & {
   engine: Pick<RelayEngine, "ingest">;
+  /** Each chain's adapter: the sweep creates missing jobs with the shape its watcher gives them. */
+  chains: ReadonlyMap<number, Pick<ChainAdapter, "settlementJobs">>;
 };
 
 /** One (chain, model, epoch) the sweep found unfinished, and what it did about it. JSON-safe. */
@@ -51,7 +58,7 @@ export interface SettlementSweepResult {
  * `probing.lookbackEpochs`, else {@link DEFAULT_SWEEP_LOOKBACK_EPOCHS}), on every payment chain with a settlement
  * target, reads where settling stands and, when the verdict is applied but the refunds are not done (`refund`) or
  * the remainder is not released (`settle`), makes sure the (chain, model, epoch)'s job exists, with the same
- * deterministic id and shape the watcher gives it (`escrowSettlementJobs` / `solanaSettlementJobs`), and is on
+ * deterministic id and shape the watcher gives it (the chain adapter's `settlementJobs`), and is on
  * the relay queue: a missing job is created (and queued by `engine.ingest`), an existing one is queued again
  * (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
  * recorded in `failures` and the pass goes on.
@@ -135,10 +142,8 @@ function sweepJob(
     blockHash: "settlement-sweep",
     index: 0,
   };
-  const ref = { chainId, modelId, epoch, source };
-  const jobs =
-    chainId === solanaChainsOf(world.manifest)[0]?.chainId
-      ? solanaSettlementJobs(world, ref)
-      : escrowSettlementJobs(world, ref);
+  const chain = world.chains.get(chainId);
+  if (!chain) throw new SweepChainMissingError(chainId);
+  const jobs = chain.settlementJobs({ modelId, epoch, source });
   return kind === "refund" ? jobs.refund : jobs.settle;
 }

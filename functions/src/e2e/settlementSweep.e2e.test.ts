@@ -4,7 +4,7 @@ import { MemoryCursorStore, MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createRefundSweepHandler } from "../refund.ts";
 import { createSettleSweepHandler } from "../settle.ts";
-import { botHarnessForSuite, watchEvmChain } from "./testing/botHarness.ts";
+import { botHarnessForSuite } from "./testing/botHarness.ts";
 
 // The settlement sweeps as a safety net: the escrow applied a verdict, but the watcher that should have turned it
 // into refund and settle jobs lost its writes (a crash between reading the log and storing the jobs, a lost table).
@@ -39,7 +39,7 @@ describe("settlement sweeps on the devnet", () => {
     const lost = bot.world({ stores: { jobs: new MemoryJobStore(), cursors: new MemoryCursorStore() } });
     for (let round = 0; round < 6 && (await scenario.epochRecord(e)).status === 0; round++) {
       await scenario.mine();
-      await watchEvmChain(lost, scenario.home());
+      await lost.chains.get(scenario.homeChainId)?.watch();
       for (const status of ["observed", "finalized", "submitted", "failed"] as const) {
         for (const job of await lost.stores.jobs.listByStatus(status)) await lost.engine.process(job.id);
       }

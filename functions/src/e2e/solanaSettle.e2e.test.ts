@@ -7,22 +7,19 @@ import {
   formatSlabridgeMemo,
   readVaultOutflows,
   SolanaSender,
+  SolanaSettlementTarget,
   type SolanaVaultOutflow,
+  SolanaVerdictSource,
+  solanaOperatorSigners,
+  vaultScanCursorId,
+  verifySolanaVerdict,
 } from "@slabridge/solana";
 import { formatVaaId, GuardianSetCache } from "@slabridge/wormhole";
 import { LAMPORTS_PER_SOL, PublicKey } from "@solana/web3.js";
 import { bytesToHex, type Hex, hexToBytes, pad } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createWatchEvmHandler } from "../watchEvm.ts";
-import {
-  botHarnessForSuite,
-  SolanaSettlementTarget,
-  SolanaVerdictSource,
-  settlementJob,
-  solanaOperatorSigners,
-  vaultScanCursorId,
-  verifySolanaVerdict,
-} from "./testing/botHarness.ts";
+import { botHarnessForSuite, settlementJob } from "./testing/botHarness.ts";
 
 const EPOCH_SECONDS = 4;
 const MODEL = 2n; // the slowP95 demo host: p95 900 ms against a 500 ms SLA -> 25 % refund
@@ -234,7 +231,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
     // The home watcher turns the published verdict into the Solana refund and settle jobs (no deliver-message job).
     for (let i = 0; i < 3; i++) await scenario.mine([HOME]);
     const watched = await createWatchEvmHandler(async () => w)();
-    expect(watched.results.find((r) => r.chain === home.name)?.solanaSettlementJobs).toBe(2);
+    expect(watched.results.find((r) => r.chain === home.name)?.forwardedJobs).toBe(2);
     const refundId = jobIds.refund({ chainId: SOLANA_CHAIN_ID, modelId: MODEL, epoch });
     const refundJob = await bot.stores.jobs.get(refundId);
     expect(refundJob).toMatchObject({ kind: "refund", destinationChainId: SOLANA_CHAIN_ID });

@@ -2,8 +2,8 @@ import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts"
 import type { CursorStore } from "@slabridge/core";
 import { type DemoTraffic, type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import { readNetRoundOutcome } from "@slabridge/netting";
+import type { SolanaSettlementTarget } from "@slabridge/solana";
 import type { Address, PublicClient } from "viem";
-import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 
 /** One condition the main job waits for, with what it is in words (printed when it is still pending at the end). */
 export interface SettlementCheck {

@@ -1,8 +1,9 @@
-import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
+import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
-import { devnetChainsOf } from "@slabridge/devnet";
+import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
 import type { MeasureWorld } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
+import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import { queues } from "@slabridge/topology";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
@@ -10,8 +11,6 @@ import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts"
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
-import { guardianReceiptPublisher } from "../context/SolanaReceiptSource.ts";
-import { solanaOperatorSigners } from "../context/solanaOperatorSigners.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createNetHandler } from "../net.ts";
 import { createProbeHandler } from "../probe.ts";
@@ -84,8 +83,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
 
   // Netting once an epoch is paid out everywhere: vaults pay payees on their chains, only the net crosses chains.
   const netting = buildNettingWorld(world);
-  const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
-  const solanaRpcUrl = solana && solanaChain ? resolveRpcUrl(solanaChain, manifest) : undefined;
+  const watchesSolana = solana !== undefined && config.chains.some((chain) => chain.chainId === solana.chainId);
 
   // Measuring: a prober function per vantage point (invoked by the coordinator over the Lambda Invoke API), the
   // coordinator and the evaluator on their schedules. Their world needs the invoke server's URL, which exists once
@@ -104,7 +102,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     runtime,
     {
       watchEvm: createWatchEvmHandler(getWorld),
-      ...(solanaRpcUrl === undefined ? {} : { watchSolana: createWatchSolanaHandler(getWorld, () => solanaRpcUrl) }),
+      ...(watchesSolana ? { watchSolana: createWatchSolanaHandler(getWorld) } : {}),
       relay: createRelayHandler(getWorld, {
         idempotency: { tableName: devnet.dynamo.tableNames.idempotency, client: stores.client },
       }),

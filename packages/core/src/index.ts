@@ -72,6 +72,12 @@ export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
 export { ClaimHeldError } from "./jobs/ClaimHeldError.ts";
+export {
+  type ChainClock,
+  createEpochReceiptJobs,
+  type EpochReceiptJobsWorld,
+  type JobIntake,
+} from "./jobs/createEpochReceiptJobs.ts";
 export { jobIds } from "./jobs/jobIds.ts";
 export { type JobRecordFields, jobRecordIssue } from "./jobs/jobRecordIssue.ts";
 export {
@@ -110,6 +116,12 @@ export {
   ZERO_BYTES32,
 } from "./merkle/paymentsMerkle.ts";
 export type {
+  ChainAdapter,
+  ChainWatchResult,
+  InboundMessage,
+  SettlementJobRef,
+} from "./ports/ChainAdapter.ts";
+export type {
   ChainStatusReader,
   EpochSettlementQuery,
   EpochSettlementReader,
@@ -146,6 +158,7 @@ export {
   NettingTransactionRevertedError,
   NettingVaultNotReadyError,
 } from "./ports/nettingErrors.ts";
+export type { PayoutPublisher, PayoutStatus } from "./ports/PayoutPublisher.ts";
 export type { PaymentRecord, PaymentStore, RecordPaymentResult } from "./ports/paymentStore.ts";
 export type {
   Clock,
@@ -160,8 +173,11 @@ export type {
   Quote,
   Transport,
 } from "./ports/ports.ts";
+export type { ReceiptProgress, ReceiptSource } from "./ports/ReceiptSource.ts";
 export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
+export type { SettlementState, SettlementTarget } from "./ports/SettlementTarget.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
+export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export {
   assertPayeeTable,
   type ChainSupply,

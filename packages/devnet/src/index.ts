@@ -6,6 +6,7 @@
 export { type DevnetChains, devnetChainsOf } from "./devnetChainsOf.ts";
 export { type LocalDynamo, type LocalDynamoOptions, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
 export * from "./evm/index.ts";
+export { type GuardianReceiptPublisher, guardianReceiptPublisher } from "./guardian/guardianReceiptPublisher.ts";
 export {
   type DevnetGuardian,
   type DevnetGuardianOptions,

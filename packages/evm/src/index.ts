@@ -2,8 +2,23 @@
 // become typed SlabridgeErrors, a log watcher with confirmations, reorg rewind and backfill, a nonce-safe sender with
 // gas bumping, and typed readers / transaction builders for slabridge's contracts. Depends on core's ports only.
 
+export {
+  type CreateEvmChainOptions,
+  createEvmChain,
+  type EvmChain,
+  type PayeeEntry,
+} from "./chain/createEvmChain.ts";
 export { EvmHomeChain, type EvmHomeChainOptions } from "./chain/EvmHomeChain.ts";
 export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+export type { EvmOutbox, EvmOutboxLog, OutgoingMessage } from "./chain/EvmOutbox.ts";
+export {
+  type EvmEscrowRef,
+  EvmPayoutPublisher,
+  type EvmPayoutPublisherOptions,
+  PayoutRouteMissingError,
+} from "./chain/EvmPayoutPublisher.ts";
+export { EvmReceiptSource, type MessengerAddresses } from "./chain/EvmReceiptSource.ts";
+export { EvmSettlementTarget } from "./chain/EvmSettlementTarget.ts";
 // The status read model's EVM reader (ChainStatusReader).
 export {
   EvmStatusReader,
@@ -11,6 +26,7 @@ export {
   type IdentifySentMessage,
   type SentMessageIdentity,
 } from "./chain/EvmStatusReader.ts";
+export { EvmWatcher, type EvmWatcherOptions, evmSettlementJobs } from "./chain/EvmWatcher.ts";
 export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";

@@ -1,14 +1,25 @@
+import { PacketV1Codec } from "@layerzerolabs/lz-v2-utilities";
 import { layerZeroMessengerAbi } from "@slabridge/contracts";
 import {
   type Clock,
   type DeliveryStatus,
   type Hex,
+  jobIds,
   type MessageRef,
   type Quote,
   SlabridgeError,
   type Transport,
 } from "@slabridge/core";
-import { type Address, encodeFunctionData, isAddressEqual, type PublicClient, type TransactionReceipt } from "viem";
+import type { EvmOutbox } from "@slabridge/evm";
+import {
+  type Address,
+  decodeEventLog,
+  encodeFunctionData,
+  getAbiItem,
+  isAddressEqual,
+  type PublicClient,
+  type TransactionReceipt,
+} from "viem";
 import { endpointV2Abi } from "./abis/endpointV2Abi.ts";
 import { oAppReceiverAbi } from "./abis/oAppReceiverAbi.ts";
 import { receiveUln302Abi } from "./abis/receiveUln302Abi.ts";
@@ -24,6 +35,13 @@ import { SourceTransactionNotFoundError } from "./errors/SourceTransactionNotFou
 import { TransactionRevertedError } from "./errors/TransactionRevertedError.ts";
 import { lzReceiveOptionOf } from "./lzReceiveOptionOf.ts";
 import { type SentPacket, sentPackets } from "./sentPackets.ts";
+
+const packetSentEvent = getAbiItem({ abi: endpointV2Abi, name: "PacketSent" });
+
+/** PacketV1Codec returns hex strings untyped; a message is 0x-prefixed hex. */
+function bytesHex(value: string): Hex {
+  return value.startsWith("0x") ? `0x${value.slice(2)}` : `0x${value}`;
+}
 
 /** One chain the transport sends from or delivers to (keyed by slabridge chain id = EVM chain id). */
 export interface LayerZeroChainConfig {
@@ -604,6 +622,45 @@ export class LayerZeroTransport implements Transport {
       if (error instanceof SlabridgeError) throw error;
       throw new LayerZeroRpcError(chainId, operation, error);
     }
+  }
+
+  /**
+   * How slabridge messages leave `chainId` over LayerZero, for the EVM watcher: the endpoint's `PacketSent` logs
+   * whose sender is our messenger, decoded with PacketV1Codec (destination by the packet's dstEid).
+   *
+   * @example const outbox = transport.outbox(31337); // watched by createEvmChain's watcher
+   */
+  outbox(chainId: number): EvmOutbox {
+    const source = this.#chain(chainId);
+    if (!source.messenger)
+      throw new LayerZeroConfigError(`no messenger configured for chain ${chainId}: nothing to watch`);
+    const messenger = source.messenger.toLowerCase();
+    const byEid = new Map([...this.#chains].map(([id, chain]) => [chain.eid, id]));
+    return {
+      transport: "layerzero",
+      address: source.endpointV2,
+      event: packetSentEvent,
+      decode: (log) => {
+        let encodedPayload: Hex;
+        try {
+          ({ encodedPayload } = decodeEventLog({
+            abi: endpointV2Abi,
+            eventName: "PacketSent",
+            data: log.data,
+            topics: log.topics,
+            strict: true,
+          }).args);
+        } catch {
+          return undefined; // not a PacketSent
+        }
+        const packet = PacketV1Codec.from(encodedPayload);
+        if (`0x${packet.sender().slice(-40)}`.toLowerCase() !== messenger) return undefined; // another OApp
+        const destination = byEid.get(packet.dstEid());
+        return destination === undefined ? undefined : { destination, message: bytesHex(packet.message()) };
+      },
+      messagesIn: (transaction) => this.messagesIn(chainId, transaction),
+      deliverJobId: (ref) => jobIds.layerZeroMessage(ref.messageId),
+    };
   }
 
   #chain(chainId: number): LayerZeroChainConfig {

@@ -1,3 +1,4 @@
+import type { ReceiptProgress, ReceiptSource } from "@slabridge/core";
 import {
   ClaimHeldError,
   DEFAULT_RETRY_POLICY,
@@ -13,7 +14,6 @@ import {
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { MalformedQueueMessageError, parseRelayQueueMessage } from "./queueMessage.ts";
-import type { ReceiptProgress, ReceiptSource } from "./ReceiptSource.ts";
 import { RelayEngine } from "./RelayEngine.ts";
 
 class FakeClock {

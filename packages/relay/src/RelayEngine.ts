@@ -12,6 +12,7 @@ import {
   NotReadyError,
   nextRetryDelay,
   type PayoutClaim,
+  type ReceiptSource,
   type RetryPolicy,
   SlabridgeError,
   type SubmittedJob,
@@ -19,7 +20,6 @@ import {
   type TransportName,
   type WorkerJobKind,
 } from "@slabridge/core";
-import type { ReceiptSource } from "./ReceiptSource.ts";
 
 /** Everything the engine needs, as ports: the same engine runs in Lambda and in the local runtime. */
 export interface RelayEngineOptions {

@@ -1,12 +1,6 @@
+import type { PayoutPublisher, PayoutStatus, SettlementState, SettlementTarget } from "@slabridge/core";
 import { DEFAULT_RETRY_POLICY, type Job, type JobStore, jobIds, SlabridgeError } from "@slabridge/core";
-import {
-  type PayoutPublisher,
-  type PayoutStatus,
-  type ProcessOutcome,
-  RelayEngine,
-  type SettlementState,
-  type SettlementTarget,
-} from "@slabridge/relay";
+import { type ProcessOutcome, RelayEngine } from "@slabridge/relay";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createSettlementWorkers } from "./createSettlementWorkers.ts";

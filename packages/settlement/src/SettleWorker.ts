@@ -1,5 +1,5 @@
+import type { PayoutPublisher } from "@slabridge/core";
 import { type JobRun, type JobWorker, NotReadyError } from "@slabridge/core";
-import type { PayoutPublisher } from "@slabridge/relay";
 import { PayoutsClaimedError } from "./PayoutsClaimedError.ts";
 import { pushRefunds } from "./pushRefunds.ts";
 import type { SettlementWorkerOptions } from "./SettlementWorkerOptions.ts";

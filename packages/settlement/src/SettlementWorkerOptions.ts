@@ -1,5 +1,4 @@
-import type { Clock } from "@slabridge/core";
-import type { PayoutPublisher, SettlementTarget } from "@slabridge/relay";
+import type { Clock, PayoutPublisher, SettlementTarget } from "@slabridge/core";
 
 /** What the refund and settle workers need, as ports. */
 export interface SettlementWorkerOptions {

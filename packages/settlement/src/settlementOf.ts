@@ -1,5 +1,4 @@
-import type { Job } from "@slabridge/core";
-import type { SettlementTarget } from "@slabridge/relay";
+import type { Job, SettlementTarget } from "@slabridge/core";
 import { MissingEpochRefError, MissingSettlementTargetError } from "./errors.ts";
 
 /** The settlement target and (model, epoch) a refund or settle job works on. */

@@ -1,5 +1,6 @@
+import type { SettlementState, SettlementTarget } from "@slabridge/core";
 import { DEFAULT_RETRY_POLICY, type Job, jobIds } from "@slabridge/core";
-import { type ProcessOutcome, RelayEngine, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import { type ProcessOutcome, RelayEngine } from "@slabridge/relay";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createSettlementWorkers } from "./createSettlementWorkers.ts";

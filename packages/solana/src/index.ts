@@ -1,6 +1,38 @@
 // @slabridge/solana: the Solana chain adapter (web3.js v1): vault watcher, robust sender, multisig vault transfers.
 
 export { base58 } from "./base58.ts";
+export {
+  type CreateSolanaChainOptions,
+  createSolanaChain,
+  type SolanaChain,
+  type SolanaHomeChain,
+} from "./chain/createSolanaChain.ts";
+export { receiveSolanaVerdict, solanaSettlementJobs } from "./chain/receiveSolanaVerdict.ts";
+export {
+  InvalidSolanaNetPayoutError,
+  type SolanaNetPayment,
+  type SolanaNetPayout,
+  SolanaNetSendInFlightError,
+  type SolanaNettingPayResult,
+  SolanaNettingVault,
+  type SolanaNettingVaultOptions,
+} from "./chain/SolanaNettingVault.ts";
+export {
+  SolanaPublisherMissingError,
+  SolanaReceiptConfigError,
+  type SolanaReceiptPublisher,
+  SolanaReceiptSource,
+  type SolanaReceiptSourceOptions,
+} from "./chain/SolanaReceiptSource.ts";
+export {
+  type SolanaNettingPosition,
+  SolanaPaymentMismatchError,
+  SolanaRefundsPendingError,
+  SolanaSendInFlightError,
+  SolanaSettlementConfigError,
+  SolanaSettlementTarget,
+  type SolanaSettlementTargetOptions,
+} from "./chain/SolanaSettlementTarget.ts";
 // The status read model's Solana reader (ChainStatusReader) and the vault-outflow evidence behind it.
 export {
   type SolanaSettlementFindings,
@@ -8,11 +40,34 @@ export {
   SolanaStatusReader,
   type SolanaStatusReaderOptions,
 } from "./chain/SolanaStatusReader.ts";
+export {
+  type HomeWormholeEmitter,
+  type SolanaVerdict,
+  SolanaVerdictMismatchError,
+  SolanaVerdictSource,
+  type SolanaVerdictSourceOptions,
+  verifySolanaVerdict,
+} from "./chain/SolanaVerdictSource.ts";
+export {
+  SolanaWatcher,
+  type SolanaWatcherOptions,
+  vaultScanCursorId,
+  type WatchSolanaResult,
+  watchSolanaVault,
+} from "./chain/SolanaWatcher.ts";
 export { solanaChainsOf } from "./chain/solanaChainsOf.ts";
+export { OperatorKeyMismatchError, solanaOperatorSigners } from "./chain/solanaOperatorSigners.ts";
 export {
   VaultOutflowSettlementReader,
   type VaultOutflowSettlementReaderOptions,
 } from "./chain/VaultOutflowSettlementReader.ts";
+export {
+  SOLANA_WORMHOLE_CHAIN,
+  type WatchSolanaEmitterOptions,
+  type WatchSolanaEmitterResult,
+  watchSolanaEmitter,
+} from "./chain/watchSolanaEmitter.ts";
+export { type VaultSend, type VaultSendLeaseOptions, withVaultSendLease } from "./chain/withVaultSendLease.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";

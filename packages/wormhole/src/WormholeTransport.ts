@@ -1,12 +1,18 @@
 import type { DeliveryStatus, MessageRef, Quote, SlabridgeError, Transport } from "@slabridge/core";
+import type { EvmOutbox } from "@slabridge/evm";
 import {
   type Address,
+  decodeEventLog,
   encodeFunctionData,
+  getAbiItem,
   type Hex,
+  hexToNumber,
   isAddressEqual,
   type PublicClient,
   pad,
   parseEventLogs,
+  size,
+  slice,
   type TransactionReceipt,
   toHex,
 } from "viem";
@@ -27,6 +33,8 @@ import { splitVaa } from "./splitVaa.ts";
 import { formatVaaId, parseVaaId } from "./vaaId.ts";
 import { type VerifiedVaa, verifyVaa } from "./verifyVaa.ts";
 import { wormholeCoreAbi } from "./wormholeCoreAbi.ts";
+
+const logMessagePublished = getAbiItem({ abi: wormholeCoreAbi, name: "LogMessagePublished" });
 
 /** One EVM chain as the transport sees it. */
 export interface WormholeChainConfig {
@@ -328,6 +336,46 @@ export class WormholeTransport implements Transport {
       throw new WormholeConfigError(`Message ref of transport ${message.transport} given to the Wormhole transport.`);
     }
     return parseVaaId(message.messageId);
+  }
+
+  /**
+   * How slabridge messages leave `chainId` over Wormhole, for the EVM watcher: the core's `LogMessagePublished` logs
+   * whose sender is our messenger; the payload is `uint32 destination || message` (slabridge chain id), and the log
+   * alone names the VAA (`chain/emitter/sequence`).
+   *
+   * @example const outbox = transport.outbox(31338); // watched by createEvmChain's watcher
+   */
+  outbox(chainId: number): EvmOutbox {
+    const chain = this.#chain(chainId);
+    const emitter = pad(chain.messenger).slice(2).toLowerCase();
+    return {
+      transport: "wormhole",
+      address: chain.core,
+      event: logMessagePublished,
+      decode: (log) => {
+        let args: { sender: Address; sequence: bigint; payload: Hex };
+        try {
+          ({ args } = decodeEventLog({
+            abi: wormholeCoreAbi,
+            eventName: "LogMessagePublished",
+            data: log.data,
+            topics: log.topics,
+            strict: true,
+          }));
+        } catch {
+          return undefined; // not a LogMessagePublished
+        }
+        if (!isAddressEqual(args.sender, chain.messenger)) return undefined; // another emitter on the same core
+        if (size(args.payload) < 4) return undefined;
+        return {
+          destination: hexToNumber(slice(args.payload, 0, 4)),
+          message: slice(args.payload, 4),
+          messageId: formatVaaId({ chain: chain.wormholeChainId, emitter, sequence: args.sequence }),
+        };
+      },
+      messagesIn: (transaction) => this.messagesIn(chainId, transaction),
+      deliverJobId: (ref) => `deliver-message:wh:${ref.messageId.toLowerCase()}`,
+    };
   }
 
   #chain(chainId: number): WormholeChainConfig {

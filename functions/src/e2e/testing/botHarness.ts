@@ -1,37 +1,31 @@
 import { type Clock, checkConservation, type Job, jobIds, SlabridgeError, type StageConfig } from "@slabridge/core";
-import { type StartDevnetOptions, startDevnet } from "@slabridge/devnet";
+import { guardianReceiptPublisher, type StartDevnetOptions, startDevnet } from "@slabridge/devnet";
 import { DevnetScenario, type DevnetStageOptions, type EpochOnChain } from "@slabridge/devnet/testing";
 import { readStablecoinLedger } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
+import { type SolanaReceiptPublisher, watchSolanaVault } from "@slabridge/solana";
 import { createStores, type DynamoStores, MemoryJobStore } from "@slabridge/store";
 import type { Address } from "viem";
 import { afterAll, beforeAll } from "vitest";
 import { buildRelayWorld, type RelayStores, type RelayWorld } from "../../context/buildRelayWorld.ts";
 import { readSolanaStablecoinSupply } from "../../context/netting/readSolanaStablecoinSupply.ts";
-import { guardianReceiptPublisher, type SolanaReceiptPublisher } from "../../context/SolanaReceiptSource.ts";
-import { watchSolanaVault } from "../../context/watchSolanaVault.ts";
 import { createRelayHandler } from "../../relay.ts";
 import { createRetryHandler } from "../../retry.ts";
 import { createWatchEvmHandler } from "../../watchEvm.ts";
 import { createWatchSolanaHandler } from "../../watchSolana.ts";
 
 export { epochEndMs, InvalidNettingRoundError, NettingVaultNotReadyError } from "@slabridge/core";
+export { guardianReceiptPublisher } from "@slabridge/devnet";
 export { EvmNettingVault, readRoundReleases } from "@slabridge/evm";
 export type { MeasureWorld } from "@slabridge/measuring";
 export { readNetRoundOutcome, runNettingRound } from "@slabridge/netting";
-export type { SolanaSettlementReader } from "@slabridge/solana";
+export type { SolanaReceiptPublisher, SolanaSettlementReader } from "@slabridge/solana";
 // The e2e tests reach functions/src/context only through this file: what they use of it is re-exported here, so a
 // move of those modules into packages is one edit.
 export type { RelayStores, RelayWorld } from "../../context/buildRelayWorld.ts";
 export { buildMeasureWorld } from "../../context/measuring/buildMeasureWorld.ts";
 export { buildNettingWorld } from "../../context/netting/buildNettingWorld.ts";
-export { guardianReceiptPublisher, type SolanaReceiptPublisher } from "../../context/SolanaReceiptSource.ts";
-export { SolanaSettlementTarget } from "../../context/SolanaSettlementTarget.ts";
-export { SolanaVerdictSource, verifySolanaVerdict } from "../../context/SolanaVerdictSource.ts";
-export { solanaOperatorSigners } from "../../context/solanaOperatorSigners.ts";
 export { buildStatusWorld } from "../../context/status/buildStatusWorld.ts";
-export { watchEvmChain } from "../../context/watchEvmChain.ts";
-export { vaultScanCursorId } from "../../context/watchSolanaVault.ts";
 export { type LocalStatusServer, startLocalStatusServer } from "../../local/startLocalStatusServer.ts";
 
 /** Options of {@link BotHarness}. */
@@ -189,10 +183,7 @@ export class BotHarness {
   async drive(w: RelayWorld, rounds: number, options: DriveOptions = {}): Promise<void> {
     const watch = options.watch ?? ["evm"];
     const watchEvm = createWatchEvmHandler(async () => w);
-    const watchSolana = createWatchSolanaHandler(
-      async () => w,
-      () => this.scenario.solana.rpcUrl,
-    );
+    const watchSolana = createWatchSolanaHandler(async () => w);
     const retry = createRetryHandler(async () => w);
     for (let round = 0; round < rounds; round++) {
       if (watch.includes("evm")) {
@@ -246,6 +237,7 @@ export class BotHarness {
   /** One pass of the Solana vault scan (payments into the vault), as the watch-solana schedule runs it. */
   watchSolanaVault(w: RelayWorld) {
     return watchSolanaVault({
+      solana: this.scenario.solana,
       manifest: w.manifest,
       rpcUrl: this.scenario.solana.rpcUrl,
       payments: w.stores.payments,

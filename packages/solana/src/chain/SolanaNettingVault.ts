@@ -1,16 +1,15 @@
-import { type SendLeaseStore, SlabridgeError } from "@slabridge/core";
+import { NettingVaultNotReadyError, type SendLeaseStore, SlabridgeError } from "@slabridge/core";
+import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
+import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
   associatedTokenAccount,
   buildVaultTransferBatch,
-  formatSlabridgeMemo,
-  readVaultOutflows,
-  SolanaRpcError,
-  type SolanaSender,
   type VaultTransferOrder,
-} from "@slabridge/solana";
-import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
-import { type VaultSend, withVaultSendLease } from "../withVaultSendLease.ts";
-import { NettingVaultNotReadyError } from "./errors.ts";
+} from "../multisig/buildVaultTransferBatch.ts";
+import { readVaultOutflows } from "../multisig/readVaultOutflows.ts";
+import type { SolanaSender } from "../sender/SolanaSender.ts";
+import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
 /** A netting round's Solana payouts are not payable as given (wrong chain, bad key, bad amount, a payee twice). */
 export class InvalidSolanaNetPayoutError extends SlabridgeError {
@@ -44,7 +43,7 @@ export interface SolanaNetPayment {
   signature: string;
 }
 
-/** What one {@link SolanaNettingPayer.pay} found and did. */
+/** What one {@link SolanaNettingVault.pay} found and did. */
 export interface SolanaNettingPayResult {
   /** Paid by this call. */
   paid: SolanaNetPayment[];
@@ -52,8 +51,8 @@ export interface SolanaNettingPayResult {
   alreadyPaid: SolanaNetPayment[];
 }
 
-/** Options of {@link SolanaNettingPayer}. */
-export interface SolanaNettingPayerOptions {
+/** Options of {@link SolanaNettingVault}. */
+export interface SolanaNettingVaultOptions {
   /** SOLANA_CHAIN_ID: the chain the payouts must name. */
   chainId: number;
   connection: Connection;
@@ -89,17 +88,17 @@ export interface SolanaNettingPayerOptions {
  *
  * @example
  * ```ts
- * const payer = new SolanaNettingPayer({ chainId: SOLANA_CHAIN_ID, connection, sender, feePayer, operators, vault,
+import { NettingVaultNotReadyError, type SendLeaseStore, SlabridgeError } from "@slabridge/core";
  *   multisig, mint, decimals: 6, leases });
  * const { paid } = await payer.pay({ modelId: 1n, epoch: 7n, solanaPayouts: outcome.solanaPayouts });
  * paid; // [{ account: "9xQe…", amount: "1012", signature: "5h…" }]
  * ```
  */
-export class SolanaNettingPayer {
-  readonly #o: SolanaNettingPayerOptions;
+export class SolanaNettingVault {
+  readonly #o: SolanaNettingVaultOptions;
   readonly #now: () => number;
 
-  constructor(options: SolanaNettingPayerOptions) {
+  constructor(options: SolanaNettingVaultOptions) {
     if (options.operators.length === 0) throw new RangeError("the vault multisig needs operator keys");
     this.#o = options;
     this.#now = options.now ?? Date.now;

@@ -1,8 +1,10 @@
 import { layerZeroMessengerAbi } from "@slabridge/contracts";
-import { encodeMessage, type TransportName } from "@slabridge/core";
-import { buildRelayReceiptsTx, type EscrowReader, type EvmSender } from "@slabridge/evm";
-import type { ReceiptProgress, ReceiptSource } from "@slabridge/relay";
-import type { Address, PublicClient } from "viem";
+import { encodeMessage, type ReceiptProgress, type ReceiptSource, type TransportName } from "@slabridge/core";
+import type { Address } from "viem";
+import { buildRelayReceiptsTx } from "../contracts/buildRelayReceiptsTx.ts";
+import type { EscrowReader } from "../contracts/EscrowReader.ts";
+import type { EvmChainClient } from "../createEvmChainClient.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
 
 /** Messengers of one payment chain, by transport. */
 export type MessengerAddresses = Readonly<Record<TransportName, Address>>;
@@ -11,14 +13,14 @@ export type MessengerAddresses = Readonly<Record<TransportName, Address>>;
  * Receipts of an EVM payment chain: the escrow computes each batch (count, total, Merkle root) on chain and its
  * receipt cursor makes every batch go out once, so relaying is "call relayReceipts until the final batch is out".
  *
- * @example const source = new EscrowReceiptSource({ chainId: 31337, homeChainId: 31338, escrow, client, sender, messengers });
+ * @example const source = new EvmReceiptSource({ chainId: 31337, homeChainId: 31338, escrow, client, sender, messengers });
  */
-export class EscrowReceiptSource implements ReceiptSource {
+export class EvmReceiptSource implements ReceiptSource {
   readonly chainId: number;
   readonly #o: {
     homeChainId: number;
     escrow: EscrowReader;
-    client: PublicClient;
+    client: EvmChainClient;
     sender: EvmSender;
     messengers: MessengerAddresses;
     now: () => number;
@@ -28,7 +30,7 @@ export class EscrowReceiptSource implements ReceiptSource {
     chainId: number;
     homeChainId: number;
     escrow: EscrowReader;
-    client: PublicClient;
+    client: EvmChainClient;
     sender: EvmSender;
     messengers: MessengerAddresses;
     now?: () => number;

@@ -1,4 +1,4 @@
-import { type CursorStore, SlabridgeError } from "@slabridge/core";
+import { type CursorStore, type Hex, SlabridgeError, type VerdictSource } from "@slabridge/core";
 import {
   formatVaaId,
   type GuardianSet,
@@ -8,7 +8,7 @@ import {
   VaaNotYetAvailableError,
   verifyVaaForSolana,
 } from "@slabridge/wormhole";
-import { type Address, type Hex, pad } from "viem";
+import { leftPad32 } from "./hexParts.ts";
 
 /** A home-chain verdict for Solana, taken from a VAA that passed every check. */
 export interface SolanaVerdict {
@@ -27,7 +27,7 @@ export interface HomeWormholeEmitter {
   /** Wormhole chain id of the home chain. */
   wormholeChainId: number;
   /** The home chain's WormholeMessenger (the SlaOracle publishes verdicts through it). */
-  messenger: Address;
+  messenger: Hex;
 }
 
 /** A verified VAA that is not a verdict for the (model, epoch) it was recorded for. Never retryable. */
@@ -56,7 +56,7 @@ export async function verifySolanaVerdict(
 ): Promise<SolanaVerdict> {
   const verified = await verifyVaaForSolana(bytes, {
     guardianSet: options.guardianSet,
-    allowedEmitters: new Map([[options.home.wormholeChainId, pad(options.home.messenger)]]),
+    allowedEmitters: new Map([[options.home.wormholeChainId, leftPad32(options.home.messenger)]]),
   });
   const { message } = verified;
   if (message.kind !== "Verdict") {
@@ -98,7 +98,7 @@ export interface SolanaVerdictSourceOptions {
  * const verdict = await verdicts.verified(2n, 41n); // undefined until the VAA is signed
  * ```
  */
-export class SolanaVerdictSource {
+export class SolanaVerdictSource implements VerdictSource<SolanaVerdict> {
   readonly #o: SolanaVerdictSourceOptions;
   readonly #cache = new Map<string, SolanaVerdict>();
 

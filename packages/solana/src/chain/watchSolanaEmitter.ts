@@ -1,9 +1,6 @@
-import { type Job, jobIds } from "@slabridge/core";
-import { evmChainsOf } from "@slabridge/evm";
-import { solanaChainsOf } from "@slabridge/solana";
-import { splitVaa, VaaNotYetAvailableError } from "@slabridge/wormhole";
-import { bytesToHex, type Hex, hexToNumber, slice } from "viem";
-import type { RelayWorld } from "./buildRelayWorld.ts";
+import { bytesToHex, type Clock, type CursorStore, type Hex, type Job, type JobIntake, jobIds } from "@slabridge/core";
+import { splitVaa, type VaaId, VaaNotYetAvailableError } from "@slabridge/wormhole";
+import { afterBytes, uint32At } from "./hexParts.ts";
 
 /** What one emitter scan found. */
 export interface WatchSolanaEmitterResult {
@@ -14,7 +11,21 @@ export interface WatchSolanaEmitterResult {
 }
 
 /** Wormhole chain id of Solana, where slabridge's Solana emitter publishes. */
-const SOLANA_WORMHOLE_CHAIN = 1;
+export const SOLANA_WORMHOLE_CHAIN = 1;
+
+/** What {@link watchSolanaEmitter} reads and writes. */
+export interface WatchSolanaEmitterOptions {
+  /** slabridge chain id of the cluster (the jobs' source). */
+  chainId: number;
+  /** slabridge's emitter on the cluster (bytes32). */
+  wormholeEmitter: Hex;
+  guardian: { getSignedVaa(id: VaaId, options?: { maxAttempts?: number }): Promise<Uint8Array> };
+  cursors: CursorStore;
+  clock: Clock;
+  intake: JobIntake;
+  /** Whether a messenger delivers to this chain (a chain of the deployment that does not take messages itself). */
+  delivers(chainId: number): boolean;
+}
 
 /**
  * Scans the guardian API for slabridge's Solana emitter messages (Wormhole chain 1, sequences from 0, no gaps) from
@@ -22,15 +33,15 @@ const SOLANA_WORMHOLE_CHAIN = 1;
  * chain named in the payload's first 4 bytes. Stops at the first sequence not yet signed (404). Job ids are the VAA
  * id, so a rescan creates nothing twice. A message to a chain we do not serve is skipped.
  *
- * @example const { messages } = await watchSolanaEmitter(world);
+ * @example const { messages } = await watchSolanaEmitter({ chainId, wormholeEmitter, guardian, cursors, clock, intake, delivers });
  */
-export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): Promise<WatchSolanaEmitterResult> {
-  const solana = solanaChainsOf(world.manifest)[0];
-  if (!solana) return { messages: 0, nextSequence: 0n };
-  const emitter = solana.wormholeEmitter.slice(2).toLowerCase();
+export async function watchSolanaEmitter(
+  options: WatchSolanaEmitterOptions,
+  maxPerPass = 100,
+): Promise<WatchSolanaEmitterResult> {
+  const emitter = options.wormholeEmitter.slice(2).toLowerCase();
   const cursorId = `solana:emitter:${emitter}`;
-  const served = new Set(evmChainsOf(world.manifest).map((chain) => chain.chainId));
-  const cursor = await world.stores.cursors.get(cursorId);
+  const cursor = await options.cursors.get(cursorId);
   let sequence = cursor?.block ?? 0n;
   let version = cursor?.version;
   let messages = 0;
@@ -38,7 +49,7 @@ export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): P
     const id = { chain: SOLANA_WORMHOLE_CHAIN, emitter, sequence };
     let bytes: Uint8Array;
     try {
-      bytes = await world.guardian.getSignedVaa(id, { maxAttempts: 1 });
+      bytes = await options.guardian.getSignedVaa(id, { maxAttempts: 1 });
     } catch (error) {
       if (error instanceof VaaNotYetAvailableError) break;
       throw error;
@@ -46,9 +57,9 @@ export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): P
     const parts = splitVaa(bytes);
     const payload = parts ? bytesToHex(parts.payload) : "0x";
     // Our payload is `uint32 destination || message`; anything shorter is not ours to deliver.
-    const destination = payload.length >= 10 ? hexToNumber(slice(payload, 0, 4)) : undefined;
-    if (destination !== undefined && served.has(destination)) {
-      const now = world.clock.now();
+    const destination = uint32At(payload);
+    if (destination !== undefined && options.delivers(destination)) {
+      const now = options.clock.now();
       const messageId = `${SOLANA_WORMHOLE_CHAIN}/${emitter}/${sequence}`;
       const job: Job = {
         id: jobIds.wormholeMessage({ emitterChain: SOLANA_WORMHOLE_CHAIN, emitter, sequence }),
@@ -56,7 +67,7 @@ export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): P
         status: "observed",
         version: 1,
         source: {
-          chainId: solana.chainId,
+          chainId: options.chainId,
           transaction: sequence.toString(),
           block: sequence,
           blockHash: `0x${emitter}`,
@@ -64,22 +75,22 @@ export async function watchSolanaEmitter(world: RelayWorld, maxPerPass = 100): P
         },
         destinationChainId: destination,
         transport: "wormhole",
-        payload: slice(payload, 4) as Hex,
+        payload: afterBytes(payload, 4),
         messageRef: {
           transport: "wormhole",
           messageId,
-          sourceChainId: solana.chainId,
+          sourceChainId: options.chainId,
           sourceTransaction: sequence.toString(),
         },
         attempts: 0,
         createdAt: now,
         updatedAt: now,
       };
-      if ((await world.engine.ingest(job)) === "created") messages++;
+      if ((await options.intake.ingest(job)) === "created") messages++;
     }
     const next = sequence + 1n;
     // The job exists before the cursor moves past it, so a crash here only rescans (and finds the job exists).
-    const moved = await world.stores.cursors.advance(
+    const moved = await options.cursors.advance(
       { id: cursorId, block: next, blockHash: `0x${emitter}`, version: (version ?? 0) + 1 },
       version,
     );

@@ -14,7 +14,7 @@ export interface SettlementState {
  * time; so the engine only has to ask `state` before each step.
  *
  * @example
- * const target: SettlementTarget = new EscrowSettlementTarget({ chainId: 31337, escrow, sender });
+ * const target: SettlementTarget = new EvmSettlementTarget({ chainId: 31337, escrow, sender }); // @slabridge/evm
  * const { refundsDone } = await target.state(2n, 42n);
  * if (!refundsDone) await target.refundNext(2n, 42n, 100);
  */

@@ -1,6 +1,17 @@
-import type { Clock, CursorStore, DeploymentManifest, PaymentStore } from "@slabridge/core";
-import { SolanaVaultWatcher, solanaChainsOf } from "@slabridge/solana";
+import {
+  type ChainWatchResult,
+  type Clock,
+  type CursorStore,
+  createEpochReceiptJobs,
+  type DeploymentManifest,
+  type JobIntake,
+  type PaymentStore,
+  type SolanaChainManifest,
+  type StageConfig,
+} from "@slabridge/core";
 import { Connection, PublicKey } from "@solana/web3.js";
+import { SolanaVaultWatcher } from "../vault/SolanaVaultWatcher.ts";
+import { type WatchSolanaEmitterOptions, watchSolanaEmitter } from "./watchSolanaEmitter.ts";
 
 /** What one Solana watch pass found. */
 export interface WatchSolanaResult {
@@ -13,7 +24,7 @@ export interface WatchSolanaResult {
  * Cursor where each vault pass records when it started (block = unix ms): every payment finalized before then is
  * in the PaymentStore, which is what the Solana receipt source waits for before it calls an epoch over.
  *
- * @example vaultScanCursorId(solanaChainsOf(manifest)[0].vault) // "solana:vault-scan:<vault>"
+ * @example vaultScanCursorId(solana.vault) // "solana:vault-scan:<vault>"
  */
 export function vaultScanCursorId(vault: string): string {
   return `solana:vault-scan:${vault}`;
@@ -25,17 +36,17 @@ export function vaultScanCursorId(vault: string): string {
  * reason. The payment id is derived from the signature, so a rescan records nothing twice. A completed pass moves
  * {@link vaultScanCursorId} to its start time.
  *
- * @example const result = await watchSolanaVault({ manifest, rpcUrl, payments, cursors, clock });
+ * @example const result = await watchSolanaVault({ solana, manifest, rpcUrl, payments, cursors, clock });
  */
 export async function watchSolanaVault(options: {
-  manifest: DeploymentManifest;
+  solana: SolanaChainManifest;
+  manifest: Pick<DeploymentManifest, "models">;
   rpcUrl: string;
   payments: PaymentStore;
   cursors: CursorStore;
   clock: Clock;
 }): Promise<WatchSolanaResult> {
-  const solana = solanaChainsOf(options.manifest)[0];
-  if (!solana) return { payments: 0, outflows: 0, skipped: 0 };
+  const { solana } = options;
   const models = new Map(options.manifest.models.map((m) => [BigInt(m.modelId), m]));
   const watcher = new SolanaVaultWatcher({
     connection: new Connection(options.rpcUrl, { commitment: "finalized", disableRetryOnRateLimit: true }),
@@ -78,4 +89,62 @@ async function markScanned(cursors: CursorStore, id: string, startedAt: number):
     { id, block: BigInt(startedAt), blockHash: "scan", version: (current?.version ?? 0) + 1 },
     current?.version,
   );
+}
+
+/** Options of {@link SolanaWatcher}. */
+export interface SolanaWatcherOptions extends Omit<WatchSolanaEmitterOptions, "chainId" | "wormholeEmitter"> {
+  solana: SolanaChainManifest;
+  manifest: Pick<DeploymentManifest, "homeChainId" | "models">;
+  config: Pick<StageConfig, "routes">;
+  rpcUrl: string;
+  payments: PaymentStore;
+  intake: JobIntake;
+}
+
+/**
+ * One watch pass over a Solana cluster: (1) records the vault's new payments (finalized, {@link watchSolanaVault});
+ * (2) creates a relay-receipts job per model per ended epoch (the Solana -> home ReceiptBatch route, over Wormhole);
+ * (3) scans slabridge's Solana emitter on the guardian API and creates a deliver-message job per new VAA
+ * ({@link watchSolanaEmitter}). Every step resumes from its cursor and job ids are deterministic, so downtime is
+ * backfilled and a duplicate run creates nothing twice.
+ *
+ * @example
+ * const watcher = new SolanaWatcher({ solana, manifest, config, rpcUrl, payments, cursors, clock, intake, guardian, delivers });
+ * const result = await watcher.watch(); // { chain: "solana", payments: 3, receiptJobs: 2, messages: 0, ... }
+ */
+export class SolanaWatcher {
+  readonly #o: SolanaWatcherOptions;
+
+  constructor(options: SolanaWatcherOptions) {
+    this.#o = options;
+  }
+
+  async watch(): Promise<ChainWatchResult> {
+    const o = this.#o;
+    const vault = await watchSolanaVault(o);
+    // Solana has no escrow clock to read: its epochs end by wall time (its blockTime follows wall time).
+    const receiptJobs = await createEpochReceiptJobs(o, {
+      chainId: o.solana.chainId,
+      nowSeconds: BigInt(Math.floor(o.clock.now() / 1000)),
+      block: 0n,
+      blockHash: "wall-clock",
+    });
+    const emitter = await watchSolanaEmitter({
+      ...o,
+      chainId: o.solana.chainId,
+      wormholeEmitter: o.solana.wormholeEmitter,
+    });
+    return {
+      chain: o.solana.name,
+      chainId: o.solana.chainId,
+      family: "solana",
+      messages: emitter.messages,
+      receiptJobs,
+      refundJobs: 0,
+      settleJobs: 0,
+      forwardedJobs: 0,
+      payments: vault.payments,
+      details: { outflows: vault.outflows, skipped: vault.skipped, nextSequence: `${emitter.nextSequence}` },
+    };
+  }
 }

@@ -1,4 +1,4 @@
-import type { TransportName } from "@slabridge/core";
+import type { TransportName } from "../jobs/jobTypes.ts";
 
 /** Where one (model, epoch)'s receipts stand on a payment chain. */
 export interface ReceiptProgress {
@@ -14,6 +14,11 @@ export interface ReceiptProgress {
  * The chain-specific half of relaying receipts: an EVM escrow (`relayReceipts`, whose on-chain cursor makes each
  * batch go out once) or the Solana vault (batches built off-chain from the watched payments and published by the
  * operators through the Wormhole emitter that stands in for a Solana program).
+ *
+ * @example
+ * const source: ReceiptSource = evmA.receipts; // createEvmChain(...).receipts
+ * const { epochOver, relayedAll } = await source.progress(2n, 41n);
+ * if (epochOver && !relayedAll) await source.relayNextBatch(2n, 41n, "layerzero", 100);
  */
 export interface ReceiptSource {
   readonly chainId: number;

@@ -2,27 +2,31 @@ import {
   type CursorStore,
   type DeploymentManifest,
   type Hex,
+  NotReadyError,
   type PaymentRecord,
   type PaymentStore,
   type SendLeaseStore,
+  type SettlementState,
+  type SettlementTarget,
   SlabridgeError,
 } from "@slabridge/core";
-import { NotReadyError, type SettlementState, type SettlementTarget } from "@slabridge/relay";
+import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
   associatedTokenAccount,
   buildVaultTransferBatch,
-  formatSlabridgeMemo,
-  planSolanaSettlement,
-  readVaultOutflows,
-  readVaultPayment,
-  type SolanaSender,
-  type SolanaSettlementPlan,
-  type SolanaVaultOutflow,
-  type SplitEntry,
   type VaultTransferOrder,
-} from "@slabridge/solana";
-import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
-import { SolanaNettingPayer } from "./netting/SolanaNettingPayer.ts";
+} from "../multisig/buildVaultTransferBatch.ts";
+import { readVaultOutflows } from "../multisig/readVaultOutflows.ts";
+import type { SolanaSender } from "../sender/SolanaSender.ts";
+import {
+  planSolanaSettlement,
+  type SolanaSettlementPlan,
+  type SplitEntry,
+} from "../settlement/planSolanaSettlement.ts";
+import { readVaultPayment } from "../vault/readVaultPayment.ts";
+import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
+import { SolanaNettingVault } from "./SolanaNettingVault.ts";
 import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
@@ -184,9 +188,9 @@ export class SolanaSettlementTarget implements SettlementTarget {
    * await target.nettingPayer().pay({ modelId: 1n, epoch: 7n, solanaPayouts: outcome.solanaPayouts });
    * ```
    */
-  nettingPayer(): SolanaNettingPayer {
+  nettingPayer(): SolanaNettingVault {
     const o = this.#o;
-    return new SolanaNettingPayer({
+    return new SolanaNettingVault({
       chainId: o.chainId,
       connection: o.connection,
       sender: o.sender,

@@ -1,8 +1,14 @@
 import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi } from "@slabridge/contracts";
-import { encodeMessage, SlabridgeError, type TransportName } from "@slabridge/core";
-import type { EvmSender } from "@slabridge/evm";
-import type { PayoutPublisher, PayoutStatus } from "@slabridge/relay";
-import { type Address, encodeFunctionData, getAbiItem, type PublicClient } from "viem";
+import {
+  encodeMessage,
+  type PayoutPublisher,
+  type PayoutStatus,
+  SlabridgeError,
+  type TransportName,
+} from "@slabridge/core";
+import { type Address, encodeFunctionData, getAbiItem } from "viem";
+import type { EvmChainClient } from "../createEvmChainClient.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
 
 /** A settle job's chain has no Payout route from the home chain in the stage config: nothing can be published. */
 export class PayoutRouteMissingError extends SlabridgeError {
@@ -12,17 +18,23 @@ export class PayoutRouteMissingError extends SlabridgeError {
   }
 }
 
-/** Options of {@link RegistryPayoutPublisher}. */
-export interface RegistryPayoutPublisherOptions {
+/** An EVM payment chain's escrow, where payouts to it are marked paid. */
+export interface EvmEscrowRef {
+  client: EvmChainClient;
+  escrow: Address;
+}
+
+/** Options of {@link EvmPayoutPublisher}. */
+export interface EvmPayoutPublisherOptions {
   /** The home chain's client and ModelRegistry. */
-  client: PublicClient;
+  client: EvmChainClient;
   registry: Address;
   /** Sends from the home chain (publishPayout is permissionless: the executor key pays the fee). */
   sender: EvmSender;
   /** The home messenger that carries payouts to `chainId` (the stage config's Payout route), or undefined. */
   messengerFor(chainId: number): { transport: TransportName; messenger: Address } | undefined;
-  /** Escrow and client of each EVM payment chain, for its paid bits. */
-  escrows: ReadonlyMap<number, { client: PublicClient; escrow: Address }>;
+  /** Escrow and client of an EVM payment chain, for its paid bits (undefined: the chain has no escrow to pay into). */
+  escrowOf(chainId: number): EvmEscrowRef | undefined;
   /** First home block to look for PayoutPublished logs in (the registry's deployment block; default 0). */
   fromBlock?: bigint;
   /** Blocks per getLogs call (the stage config's maxBlockRange of the home chain; default 2000). */
@@ -37,13 +49,13 @@ const payoutPublished = getAbiItem({ abi: modelRegistryAbi, name: "PayoutPublish
  * (model, epoch, chain, index) exists; `publish` calls `publishPayout` over the route's messenger paying its quote.
  *
  * @example
- * const publisher = new RegistryPayoutPublisher({ client, registry, sender, messengerFor, escrows });
+ * const publisher = new EvmPayoutPublisher({ client, registry, sender, messengerFor, escrowOf });
  * if ((await publisher.status(31_337, 2n, 42n, 0)) === "open") await publisher.publish(31_337, 2n, 42n, 0);
  */
-export class RegistryPayoutPublisher implements PayoutPublisher {
-  readonly #o: RegistryPayoutPublisherOptions;
+export class EvmPayoutPublisher implements PayoutPublisher {
+  readonly #o: EvmPayoutPublisherOptions;
 
-  constructor(options: RegistryPayoutPublisherOptions) {
+  constructor(options: EvmPayoutPublisherOptions) {
     this.#o = options;
   }
 
@@ -58,11 +70,11 @@ export class RegistryPayoutPublisher implements PayoutPublisher {
   }
 
   servesChain(chainId: number): boolean {
-    return this.#o.escrows.has(chainId);
+    return this.#o.escrowOf(chainId) !== undefined;
   }
 
   async status(chainId: number, modelId: bigint, epoch: bigint, payoutIndex: number): Promise<PayoutStatus> {
-    const escrow = this.#o.escrows.get(chainId);
+    const escrow = this.#o.escrowOf(chainId);
     if (escrow) {
       const paid = await escrow.client.readContract({
         address: escrow.escrow,

@@ -1,5 +1,22 @@
-import { type Job, jobIds } from "@slabridge/core";
-import type { RelayWorld } from "./buildRelayWorld.ts";
+import type { DeploymentManifest } from "../config/deploymentManifest.ts";
+import type { StageConfig } from "../config/stageConfig.ts";
+import type { Clock, CreateJobResult, CursorStore } from "../ports/ports.ts";
+import { jobIds } from "./jobIds.ts";
+import type { Job } from "./jobTypes.ts";
+
+/** Where new jobs go: the relay engine stores each (once: ids are deterministic) and puts it on the relay queue. */
+export interface JobIntake {
+  ingest(job: Job): Promise<CreateJobResult>;
+}
+
+/** What {@link createEpochReceiptJobs} reads and writes. */
+export interface EpochReceiptJobsWorld {
+  manifest: Pick<DeploymentManifest, "homeChainId" | "models">;
+  config: Pick<StageConfig, "routes">;
+  cursors: CursorStore;
+  clock: Clock;
+  intake: JobIntake;
+}
 
 /** Where the payment chain's clock stands, by which its epochs end. */
 export interface ChainClock {
@@ -19,7 +36,7 @@ export interface ChainClock {
  *
  * @example await createEpochReceiptJobs(world, { chainId: 31337, nowSeconds: block.timestamp, block: block.number, blockHash: block.hash });
  */
-export async function createEpochReceiptJobs(world: RelayWorld, clock: ChainClock): Promise<number> {
+export async function createEpochReceiptJobs(world: EpochReceiptJobsWorld, clock: ChainClock): Promise<number> {
   const route = world.config.routes.find(
     (r) => r.source === clock.chainId && r.destination === world.manifest.homeChainId && r.kind === "ReceiptBatch",
   );
@@ -30,7 +47,7 @@ export async function createEpochReceiptJobs(world: RelayWorld, clock: ChainCloc
     if (clock.nowSeconds < BigInt(model.genesis)) continue;
     const current = (clock.nowSeconds - BigInt(model.genesis)) / BigInt(model.epochSeconds);
     const cursorId = `epochs:${clock.chainId}:${model.modelId}`;
-    const cursor = await world.stores.cursors.get(cursorId);
+    const cursor = await world.cursors.get(cursorId);
     // A fresh bot starts with the last ended epoch; older ones are the operator's call (no silent mass backfill).
     const first = cursor ? cursor.block + 1n : current > 0n ? current - 1n : 0n;
     for (let epoch = first; epoch < current; epoch++) {
@@ -54,10 +71,10 @@ export async function createEpochReceiptJobs(world: RelayWorld, clock: ChainCloc
         createdAt: now,
         updatedAt: now,
       };
-      if ((await world.engine.ingest(job)) === "created") created++;
+      if ((await world.intake.ingest(job)) === "created") created++;
     }
     if (current > first) {
-      await world.stores.cursors.advance(
+      await world.cursors.advance(
         { id: cursorId, block: current - 1n, blockHash: clock.blockHash, version: (cursor?.version ?? 0) + 1 },
         cursor?.version,
       );

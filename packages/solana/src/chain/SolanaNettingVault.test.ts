@@ -17,12 +17,12 @@ import {
   TransactionInstruction,
 } from "@solana/web3.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SolanaNettingPayer, type SolanaNettingPayerOptions } from "./SolanaNettingPayer.ts";
+import { SolanaNettingVault, type SolanaNettingVaultOptions } from "./SolanaNettingVault.ts";
 
 const MODEL = 4n;
 const EPOCH = 9n;
 
-describe("SolanaNettingPayer on a local Solana cluster", () => {
+describe("SolanaNettingVault on a local Solana cluster", () => {
   let rpc: SolanaLocalRpc;
   let fx: StablecoinFixture;
   let connection: Connection;
@@ -33,7 +33,7 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
   const carol = Keypair.generate().publicKey;
   let sends = 0;
 
-  const payer = (overrides: Partial<SolanaNettingPayerOptions> = {}) => {
+  const payer = (overrides: Partial<SolanaNettingVaultOptions> = {}) => {
     const [feePayer] = operators as [Keypair];
     const sender = new SolanaSender({
       connection,
@@ -42,7 +42,7 @@ describe("SolanaNettingPayer on a local Solana cluster", () => {
       confirmTimeoutMs: 10_000,
       pollIntervalMs: 20,
     });
-    return new SolanaNettingPayer({
+    return new SolanaNettingVault({
       chainId: SOLANA_CHAIN_ID,
       connection,
       sender: {

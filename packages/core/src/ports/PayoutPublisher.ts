@@ -13,7 +13,7 @@ export type PayoutStatus =
  * destination escrow's paid bit does), so the engine asks `status` right before every `publish`.
  *
  * @example
- * const publisher: PayoutPublisher = new RegistryPayoutPublisher({ ... });
+ * const publisher: PayoutPublisher = new EvmPayoutPublisher({ ... }); // @slabridge/evm, the home chain
  * for (let i = 0; i < (await publisher.payoutCount(2n, 42n)); i++) {
  *   if ((await publisher.status(31_337, 2n, 42n, i)) === "open") await publisher.publish(31_337, 2n, 42n, i);
  * }

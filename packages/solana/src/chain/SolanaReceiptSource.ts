@@ -1,50 +1,31 @@
 import {
+  bytesToHex,
   type CursorStore,
   type DeploymentManifest,
   encodeMessage,
+  type Hex,
   type PaymentRecord,
   type PaymentStore,
   paymentsRoot,
+  type ReceiptProgress,
+  type ReceiptSource,
   SlabridgeError,
   type TransportName,
 } from "@slabridge/core";
-import type { ReceiptProgress, ReceiptSource } from "@slabridge/relay";
 import { PublicKey } from "@solana/web3.js";
-import { bytesToHex, concat, type Hex, hexToBytes, numberToHex } from "viem";
+import { uint32Hex } from "./hexParts.ts";
 
 type ModelManifest = DeploymentManifest["models"][number];
 
 /**
  * Posts a Wormhole message from slabridge's Solana emitter. On the devnet the operators sign it through the devnet
- * guardian ({@link guardianReceiptPublisher}); in AWS a Solana program would post it, and none is wired yet.
+ * guardian (`guardianReceiptPublisher` of `@slabridge/devnet`); in AWS a Solana program would post it, and none is
+ * wired yet.
  *
  * @example const { sequence } = await publisher.publish("0x00007a6a0102…");
  */
 export interface SolanaReceiptPublisher {
   publish(payload: Hex): Promise<{ emitterChain: number; emitter: Hex; sequence: bigint }>;
-}
-
-/**
- * The devnet publisher: the devnet guardian signs the payload as a message of `emitter` on Wormhole chain 1.
- * Structural, so the Lambda bundle never imports the devnet package.
- *
- * @example const publisher = guardianReceiptPublisher(devnet.guardian, solanaChainsOf(manifest)[0].wormholeEmitter);
- */
-export function guardianReceiptPublisher(
-  guardian: {
-    submitExternalMessage(message: {
-      emitter: string;
-      payload: Uint8Array;
-    }): Promise<{ id: { chain: number; emitter: string; sequence: bigint } }>;
-  },
-  emitter: Hex,
-): SolanaReceiptPublisher {
-  return {
-    async publish(payload) {
-      const { id } = await guardian.submitExternalMessage({ emitter, payload: hexToBytes(payload) });
-      return { emitterChain: id.chain, emitter: `0x${id.emitter.toLowerCase()}` as Hex, sequence: id.sequence };
-    },
-  };
 }
 
 /** No {@link SolanaReceiptPublisher} is configured (AWS has no Solana program posting messages yet). */
@@ -76,7 +57,7 @@ export interface SolanaReceiptSourceOptions {
   payments: PaymentStore;
   cursors: CursorStore;
   publisher?: SolanaReceiptPublisher | undefined;
-  /** Cursor the vault watch writes its last pass start (unix ms) to: see `watchSolanaVault`. */
+  /** Cursor the vault watch writes its last pass start (unix ms) to: see `vaultScanCursorId`. */
   vaultScanCursorId: string;
   /** How long after its blockTime a payment is surely finalized and seen by a vault pass (0 on the devnet). */
   finalityLagMs?: number;
@@ -155,7 +136,7 @@ export class SolanaReceiptSource implements ReceiptSource {
       paymentsRoot: paymentsRoot(leaves),
       finalBatch,
     });
-    const payload = concat([numberToHex(this.#o.homeChainId, { size: 4 }), message]);
+    const payload: Hex = `${uint32Hex(this.#o.homeChainId)}${message.slice(2)}`;
     const published = await publisher.publish(payload);
     // Losing this write to a racing worker is fine: its twin batch is refused on the ledger as DuplicateBatch.
     await this.#o.cursors.advance(

@@ -1,5 +1,8 @@
-import { buildRefundTx, buildReleaseTx, EPOCH_STATUS, type EscrowReader, type EvmSender } from "@slabridge/evm";
-import type { SettlementState, SettlementTarget } from "@slabridge/relay";
+import type { SettlementState, SettlementTarget } from "@slabridge/core";
+import { buildRefundTx } from "../contracts/buildRefundTx.ts";
+import { buildReleaseTx } from "../contracts/buildReleaseTx.ts";
+import { EPOCH_STATUS, type EscrowReader } from "../contracts/EscrowReader.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
 
 /**
  * Settlement on an EVM payment chain's Escrow: the epoch record says whether the verdict arrived
@@ -8,10 +11,10 @@ import type { SettlementState, SettlementTarget } from "@slabridge/relay";
  * `release` reverts `AlreadyReleased`, which the engine reads back as "done".
  *
  * @example
- * const target = new EscrowSettlementTarget({ chainId: 31337, escrow: new EscrowReader(client, address), sender });
+ * const target = new EvmSettlementTarget({ chainId: 31337, escrow: new EscrowReader(client, address), sender });
  * await target.refundNext(2n, 42n, 100);
  */
-export class EscrowSettlementTarget implements SettlementTarget {
+export class EvmSettlementTarget implements SettlementTarget {
   readonly chainId: number;
   readonly #escrow: EscrowReader;
   readonly #sender: EvmSender;

@@ -1,6 +1,7 @@
 import type { SendLeaseStore } from "@slabridge/core";
-import { SolanaRpcError, type SolanaSender } from "@slabridge/solana";
 import type { Connection, Signer } from "@solana/web3.js";
+import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
+import type { SolanaSender } from "../sender/SolanaSender.ts";
 
 /** What {@link withVaultSendLease} needs: the vault's sender and signers, the lease store and the clock. */
 export interface VaultSendLeaseOptions {

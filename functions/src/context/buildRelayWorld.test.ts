@@ -1,0 +1,239 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type ChainManifest,
+  type DeploymentManifest,
+  type EvmChainManifest,
+  findRoute,
+  type Job,
+  parseDeploymentManifest,
+  parseStageConfig,
+  SOLANA_CHAIN_ID,
+} from "@slabridge/core";
+import {
+  MemoryCursorStore,
+  MemoryJobStore,
+  MemoryNonceStore,
+  MemoryPaymentStore,
+  MemorySendLeaseStore,
+} from "@slabridge/store";
+import { Keypair } from "@solana/web3.js";
+import { encodeAbiParameters, encodeEventTopics, pad, parseAbi, toHex } from "viem";
+import { describe, expect, it, vi } from "vitest";
+import { buildRelayWorld } from "./buildRelayWorld.ts";
+
+const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
+const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(0x100 + index) });
+const HOME = 31_338;
+const PAYMENT_CHAINS = [31_337, 31_339] as const;
+const NOW = 1_700_000_000_000;
+
+function evmChain(name: string, chainId: number, base: number): EvmChainManifest {
+  return {
+    family: "evm",
+    name,
+    chainId,
+    rpcUrl: `http://127.0.0.1:${9_000 + (chainId - 31_337)}`,
+    confirmations: 1,
+    layerZero: {
+      eid: 40_000 + chainId - 31_337,
+      endpointV2: address(base),
+      sendUln302: address(base + 1),
+      receiveUln302: address(base + 2),
+    },
+    wormhole: { chainId: 10_002 + chainId - 31_337, core: address(base + 3) },
+    stablecoin: { address: address(base + 4), decimals: 6, symbol: "dUSDC" },
+    contracts: {
+      escrow: address(base + 5),
+      ...(chainId === HOME
+        ? { modelRegistry: address(base + 6), slaOracle: address(base + 7), revenueLedger: address(base + 8) }
+        : {}),
+      layerZeroMessenger: address(base + 9),
+      wormholeMessenger: address(base + 10),
+    },
+  };
+}
+
+/** Three EVM chains (evm-c is one more manifest entry, nothing else) and a Solana cluster whose operators sign. */
+function manifest(): DeploymentManifest {
+  const dir = mkdtempSync(path.join(tmpdir(), "slabridge-world-"));
+  const operators = [0, 1].map((i) => {
+    const key = Keypair.generate();
+    const file = path.join(dir, `operator-${i}.json`);
+    writeFileSync(file, JSON.stringify([...key.secretKey]), { mode: 0o600 });
+    return { kind: "devnet-key-file" as const, path: file, publicKey: key.publicKey.toBase58() };
+  });
+  const solana: ChainManifest = {
+    family: "solana",
+    name: "solana",
+    chainId: SOLANA_CHAIN_ID,
+    rpcUrl: "http://127.0.0.1:8899",
+    wsUrl: "ws://127.0.0.1:8900",
+    mint: Keypair.generate().publicKey.toBase58(),
+    decimals: 6,
+    vault: Keypair.generate().publicKey.toBase58(),
+    multisig: Keypair.generate().publicKey.toBase58(),
+    threshold: 2,
+    operators,
+    wormholeEmitter: `0x${"11".repeat(32)}`,
+  };
+  return parseDeploymentManifest({
+    version: 1,
+    network: "devnet",
+    createdAt: new Date(NOW).toISOString(),
+    homeChainId: HOME,
+    chains: [
+      evmChain("evm-a", 31_337, 0x1000),
+      evmChain("evm-b", HOME, 0x2000),
+      evmChain("evm-c", 31_339, 0x3000),
+      solana,
+    ],
+    guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
+    dynamo: { region: "us-east-1", tables: {} },
+    hosts: [],
+    models: [
+      {
+        modelId: "1",
+        homeChainId: HOME,
+        genesis: 1_699_000_000,
+        epochSeconds: 60,
+        hostName: "healthy",
+        hostUrl: "http://127.0.0.1:9001",
+        pricePerRequest: "10000",
+      },
+    ],
+    keys: {
+      deployer: anvil(0),
+      layerZeroDvn: anvil(1),
+      layerZeroExecutor: anvil(2),
+      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(0x200) },
+      probers: [anvil(3)],
+      proberThreshold: 1,
+      demoBuyers: [],
+    },
+  });
+}
+
+function world() {
+  const m = manifest();
+  const config = parseStageConfig({
+    stage: "unit",
+    chains: m.chains.map((chain) => ({
+      chainId: chain.chainId,
+      name: chain.name,
+      family: chain.family,
+      rpcUrl: { manifest: true },
+      confirmations: 1,
+    })),
+    routes: [
+      ...PAYMENT_CHAINS.flatMap((chainId) => [
+        { source: chainId, destination: HOME, kind: "ReceiptBatch" as const, transport: "layerzero" as const },
+        { source: HOME, destination: chainId, kind: "Verdict" as const, transport: "layerzero" as const },
+        { source: HOME, destination: chainId, kind: "Payout" as const, transport: "wormhole" as const },
+      ]),
+      { source: SOLANA_CHAIN_ID, destination: HOME, kind: "ReceiptBatch", transport: "wormhole" },
+      { source: HOME, destination: SOLANA_CHAIN_ID, kind: "Verdict", transport: "wormhole" },
+    ],
+    batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
+    retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
+    watch: { pollIntervalSeconds: 1 },
+  });
+  const clock = { now: () => NOW };
+  const stores = {
+    jobs: new MemoryJobStore({ clock }),
+    cursors: new MemoryCursorStore(),
+    nonces: new MemoryNonceStore(),
+    payments: new MemoryPaymentStore(),
+    leases: new MemorySendLeaseStore(),
+  };
+  const queued: string[] = [];
+  const w = buildRelayWorld({
+    manifest: m,
+    config,
+    stores,
+    rpcUrls: new Map(m.chains.map((chain) => [chain.chainId, chain.rpcUrl])),
+    clock,
+    enqueue: async (jobId) => {
+      queued.push(jobId);
+    },
+  });
+  return { world: w, manifest: m, config, stores };
+}
+
+describe("buildRelayWorld over three EVM chains and Solana", () => {
+  it("gives every manifest chain its family's adapter, in manifest order, with what its contracts allow", () => {
+    const { world: w } = world();
+    expect([...w.chains.values()].map((chain) => `${chain.family}:${chain.name}`)).toEqual([
+      "evm:evm-a",
+      "evm:evm-b",
+      "evm:evm-c",
+      "solana:solana",
+    ]);
+    for (const chain of w.chains.values()) {
+      expect(chain.receipts?.chainId, chain.name).toBe(chain.chainId);
+      expect(chain.settlement?.chainId, chain.name).toBe(chain.chainId);
+    }
+    // Only the home chain publishes payouts; it pays into every EVM escrow, evm-c's too.
+    expect([...w.chains.values()].filter((chain) => chain.payouts).map((chain) => chain.name)).toEqual(["evm-b"]);
+    expect(w.chains.get(HOME)?.payouts?.servesChain(31_339)).toBe(true);
+    expect(w.chains.get(HOME)?.payouts?.servesChain(SOLANA_CHAIN_ID)).toBe(false);
+    // Only Solana takes messages itself; the EVM chains get theirs delivered by a messenger.
+    expect([...w.chains.values()].filter((chain) => chain.receive).map((chain) => chain.name)).toEqual(["solana"]);
+    expect([...w.clients.keys()]).toEqual([31_337, HOME, 31_339]);
+  });
+
+  it("resolves the third chain's routes and transports: receipts home, verdicts and payouts back, its outboxes decode", () => {
+    const { world: w, config } = world();
+    expect(findRoute(config, { source: 31_339, destination: HOME, kind: "ReceiptBatch" })?.transport).toBe("layerzero");
+    expect(findRoute(config, { source: HOME, destination: 31_339, kind: "Payout" })?.transport).toBe("wormhole");
+    const evmC = evmChain("evm-c", 31_339, 0x3000);
+    // The watcher of evm-c reads the transports' outboxes on evm-c: a Wormhole message of its messenger to the
+    // home chain decodes to the home chain, with its VAA id.
+    const { layerzero, wormhole } = w.transports;
+    expect(layerzero.outbox(31_339).address).toBe(evmC.layerZero.endpointV2);
+    const outbox = wormhole.outbox(31_339);
+    expect(outbox.address).toBe(evmC.wormhole.core);
+    const event = parseAbi([
+      "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
+    ]);
+    const payload = `${toHex(HOME, { size: 4 })}0102` as const;
+    const [signature] = encodeEventTopics({ abi: event, eventName: "LogMessagePublished" });
+    const topics: [`0x${string}`, `0x${string}`] = [signature, pad(evmC.contracts.wormholeMessenger)];
+    const data = encodeAbiParameters(
+      [{ type: "uint64" }, { type: "uint32" }, { type: "bytes" }, { type: "uint8" }],
+      [7n, 0, payload, 1],
+    );
+    expect(outbox.decode({ address: evmC.wormhole.core, data, topics })).toMatchObject({
+      destination: HOME,
+      messageId: `${evmC.wormhole.chainId}/${"0".repeat(24)}${evmC.contracts.wormholeMessenger.slice(2)}/7`,
+    });
+  });
+
+  it("gives the engine every chain's settlement target: a refund on evm-c runs there, an unknown chain dead-letters", async () => {
+    const { world: w, stores } = world();
+    expect([...w.settlementTargets.keys()]).toEqual([31_337, HOME, 31_339, SOLANA_CHAIN_ID]);
+    const source = { chainId: HOME, transaction: "0x01", block: 1n, blockHash: "0x02", index: 0 };
+    for (const chain of w.chains.values()) {
+      const target = chain.settlement;
+      if (!target) throw new Error(`${chain.name} has no settlement target`);
+      // The verdict is applied and refunded already: the engine confirms without a transaction.
+      vi.spyOn(target, "state").mockResolvedValue({ verdictApplied: true, refundsDone: true, released: false });
+      const { refund, settle } = chain.settlementJobs({ modelId: 1n, epoch: 3n, source });
+      expect(settle.destinationChainId).toBe(chain.chainId);
+      await w.engine.ingest(refund);
+      await w.engine.process(refund.id);
+      expect((await stores.jobs.get(refund.id))?.status, chain.name).toBe("confirmed");
+    }
+    const evmCJobs = w.chains.get(31_339)?.settlementJobs({ modelId: 1n, epoch: 3n, source });
+    if (!evmCJobs) throw new Error("evm-c has no adapter");
+    const stray: Job = {
+      ...evmCJobs.refund,
+      id: "refund:99999:1:3",
+      destinationChainId: 99_999,
+    };
+    await w.engine.ingest(stray);
+    await w.engine.process(stray.id);
+    expect((await stores.jobs.get(stray.id))?.status).toBe("dead-lettered");
+  });
+});

@@ -1,0 +1,188 @@
+import { modelRegistryAbi } from "@slabridge/contracts";
+import type {
+  ChainAdapter,
+  Clock,
+  CursorStore,
+  DeploymentManifest,
+  EvmChainManifest,
+  Hex,
+  JobIntake,
+  NonceStore,
+  StageConfig,
+} from "@slabridge/core";
+import { type Address, parseGwei } from "viem";
+import { EscrowReader } from "../contracts/EscrowReader.ts";
+import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
+import { EvmConfigError } from "../errors.ts";
+import { EvmSender } from "../sender/EvmSender.ts";
+import type { EvmOutbox } from "./EvmOutbox.ts";
+import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
+import { EvmReceiptSource } from "./EvmReceiptSource.ts";
+import { EvmSettlementTarget } from "./EvmSettlementTarget.ts";
+import { EvmWatcher } from "./EvmWatcher.ts";
+
+/** One entry of a model's split table on the home chain (ModelRegistry `payees(modelId, epoch)`), in table order. */
+export interface PayeeEntry {
+  /** slabridge chain id the payee is paid on. */
+  chain: number;
+  /** bytes32: a left-padded EVM address, or a Solana owner's public key. */
+  account: Hex;
+  shareBps: number;
+}
+
+/** Options of {@link createEvmChain}. */
+export interface CreateEvmChainOptions {
+  chain: EvmChainManifest;
+  manifest: DeploymentManifest;
+  config: StageConfig;
+  /** The chain's RPC URL (resolved from the manifest, inline config or a secret by the caller). */
+  rpcUrl: string;
+  /** Lets a non-loopback RPC URL through (AWS); the devnet and tests never set it. */
+  allowNonLoopback?: boolean;
+  cursors: CursorStore;
+  nonces: NonceStore;
+  clock: Clock;
+  /** Where the watcher's jobs go (the relay engine). */
+  intake: JobIntake;
+  /** The relayer/executor account: relays receipts, refunds, releases, publishes payouts, delivers messages. */
+  executor: Address;
+  /** The LayerZero DVN account. */
+  dvn: Address;
+  /** The transports' outboxes on this chain (asked at watch time: the transports are built after the chains). */
+  outboxes(chainId: number): readonly EvmOutbox[];
+  /** The adapter of any chain of the deployment (a destination that takes messages itself gets them handed over). */
+  chainOf(chainId: number): ChainAdapter | undefined;
+  /** Another EVM chain of the deployment (the home chain's payouts read each destination escrow's paid bit). */
+  evmChainOf(chainId: number): EvmChain | undefined;
+}
+
+/** The EVM implementation of the chain-family port, with what EVM-only parts (transports, netting) build on. */
+export interface EvmChain extends ChainAdapter {
+  readonly family: "evm";
+  readonly chain: EvmChainManifest;
+  readonly client: EvmChainClient;
+  /** Sends as the relayer/executor key, nonce-safe across workers (the NonceStore). */
+  readonly executor: EvmSender;
+  /** Sends as the LayerZero DVN key. */
+  readonly dvn: EvmSender;
+  /** The chain's escrow, when it is a payment chain. */
+  readonly escrow?: EvmEscrowRef;
+  readonly payouts?: EvmPayoutPublisher;
+  /** The home chain's split table of (model, epoch) (the home chain only; others throw). */
+  payeeTable(modelId: bigint, epoch: bigint): Promise<PayeeEntry[]>;
+}
+
+/**
+ * Builds the EVM adapter of one manifest chain: its client (bound to the configured URL), nonce-safe senders for
+ * the executor and DVN keys, the watcher, and, as the chain's contracts allow, the escrow's receipt source and
+ * settlement target (refund() and release() are permissionless: the executor key pushes them) and, on the home
+ * chain with a Payout route, the registry's payout publisher.
+ *
+ * @example
+ * const evmA = createEvmChain({ chain, manifest, config, rpcUrl, cursors, nonces, clock, intake, executor, dvn,
+ *   outboxes: (id) => [transports.layerzero.outbox(id), transports.wormhole.outbox(id)], chainOf, evmChainOf });
+ * await evmA.watch();
+ */
+export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
+  const { chain, manifest, config } = options;
+  const client = createEvmChainClient({
+    chainId: chain.chainId,
+    rpcUrl: options.rpcUrl,
+    name: chain.name,
+    ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+  });
+  const sender = (account: Address, role: string) =>
+    new EvmSender({
+      client,
+      account,
+      nonceStore: options.nonces,
+      senderId: `evm:${chain.chainId}:${role}:${account.toLowerCase()}`,
+      gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
+      stuckAfterMs: 30_000,
+      receiptTimeoutMs: 120_000,
+    });
+  const executor = sender(options.executor, "executor");
+  const dvn = sender(options.dvn, "dvn");
+  const watcher = new EvmWatcher({
+    chain,
+    client,
+    manifest,
+    config,
+    cursors: options.cursors,
+    clock: options.clock,
+    intake: options.intake,
+    outboxes: () => options.outboxes(chain.chainId),
+    chainOf: options.chainOf,
+  });
+  const escrowAddress = chain.contracts.escrow;
+  const escrow = escrowAddress ? { client, escrow: escrowAddress } : undefined;
+  const reader = escrowAddress ? new EscrowReader(client, escrowAddress) : undefined;
+  const payouts = payoutPublisher(options, client, executor);
+  const registry = chain.contracts.modelRegistry;
+  return {
+    family: "evm",
+    chainId: chain.chainId,
+    name: chain.name,
+    chain,
+    client,
+    executor,
+    dvn,
+    watch: () => watcher.watch(),
+    settlementJobs: (ref) => watcher.settlementJobs(ref),
+    ...(escrow ? { escrow } : {}),
+    ...(reader
+      ? {
+          settlement: new EvmSettlementTarget({ chainId: chain.chainId, escrow: reader, sender: executor }),
+          receipts: new EvmReceiptSource({
+            chainId: chain.chainId,
+            homeChainId: manifest.homeChainId,
+            escrow: reader,
+            client,
+            sender: executor,
+            messengers: { layerzero: chain.contracts.layerZeroMessenger, wormhole: chain.contracts.wormholeMessenger },
+          }),
+        }
+      : {}),
+    ...(payouts ? { payouts } : {}),
+    async payeeTable(modelId, epoch) {
+      if (!registry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
+      const table = await client.readContract({
+        address: registry,
+        abi: modelRegistryAbi,
+        functionName: "payees",
+        args: [modelId, epoch],
+      });
+      return table.map((p) => ({ chain: Number(p.chain), account: p.account, shareBps: Number(p.shareBps) }));
+    },
+  };
+}
+
+/** Payouts from the home chain's registry over each chain's Payout route; none off the home chain or without one. */
+function payoutPublisher(
+  options: CreateEvmChainOptions,
+  client: EvmChainClient,
+  sender: EvmSender,
+): EvmPayoutPublisher | undefined {
+  const { chain, manifest, config } = options;
+  const registry = chain.contracts.modelRegistry;
+  if (chain.chainId !== manifest.homeChainId || !registry) return undefined;
+  // A stage without any Payout route does not relay payouts: its settle jobs end at the release.
+  if (!config.routes.some((route) => route.source === chain.chainId && route.kind === "Payout")) return undefined;
+  const maxBlockRange = config.chains.find((c) => c.chainId === chain.chainId)?.maxBlockRange;
+  return new EvmPayoutPublisher({
+    client,
+    registry,
+    sender,
+    escrowOf: (chainId) => options.evmChainOf(chainId)?.escrow,
+    ...(maxBlockRange === undefined ? {} : { maxBlockRange: BigInt(maxBlockRange) }),
+    messengerFor: (chainId) => {
+      const route = config.routes.find(
+        (r) => r.source === chain.chainId && r.destination === chainId && r.kind === "Payout",
+      );
+      if (!route) return undefined;
+      const messenger =
+        route.transport === "layerzero" ? chain.contracts.layerZeroMessenger : chain.contracts.wormholeMessenger;
+      return { transport: route.transport, messenger };
+    },
+  });
+}
