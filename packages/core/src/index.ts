@@ -55,6 +55,7 @@ export {
 export { homeChainOf } from "./config/homeChainOf.ts";
 export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
 export { InvalidStageConfigError, parseStageConfig } from "./config/parseStageConfig.ts";
+export { type FamilyHandlers, matchFamily } from "./config/matchFamily.ts";
 export { paymentChainsOf } from "./config/paymentChainsOf.ts";
 export {
   type ChainConfig,
