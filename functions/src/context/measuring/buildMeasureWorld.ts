@@ -1,11 +1,14 @@
-import type {
-  Clock,
-  DeploymentManifest,
-  EscrowVerdicts,
-  KeyReference,
-  NonceStore,
-  SampleStore,
-  StageConfig,
+import {
+  type Clock,
+  type DeploymentManifest,
+  type EscrowVerdicts,
+  type EvmChainManifest,
+  homeChainOf,
+  type KeyReference,
+  matchFamily,
+  type NonceStore,
+  type SampleStore,
+  type StageConfig,
 } from "@slabridge/core";
 import {
   createEvmChainClient,
@@ -14,7 +17,6 @@ import {
   type EvmChainClient,
   EvmHomeChain,
   EvmSender,
-  evmChainsOf,
   type SlaReportSigner,
   walletClientSigner,
 } from "@slabridge/evm";
@@ -68,23 +70,23 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   if (!probing) throw new MeasureConfigError("the stage config has no probing section");
   const clock = options.clock ?? { now: () => Date.now() };
   const clients = new Map<number, EvmChainClient>();
-  for (const chain of evmChainsOf(manifest)) {
+  const escrowReaders = new Map<number, EscrowReader>();
+  for (const chain of measuredChains(manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MeasureConfigError(`no RPC URL for chain ${chain.name}`);
-    clients.set(
-      chain.chainId,
-      createEvmChainClient({
-        chainId: chain.chainId,
-        rpcUrl,
-        name: chain.name,
-        ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
-      }),
-    );
+    const client = createEvmChainClient({
+      chainId: chain.chainId,
+      rpcUrl,
+      name: chain.name,
+      ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+    });
+    clients.set(chain.chainId, client);
+    if (chain.contracts.escrow) escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));
   }
-  const homeManifest = evmChainsOf(manifest).find((chain) => chain.chainId === manifest.homeChainId);
+  const homeManifest = homeChainOf(manifest);
   const homeClient = clients.get(manifest.homeChainId);
   const { modelRegistry, slaOracle } = homeManifest?.contracts ?? {};
-  if (!homeManifest || !homeClient || !modelRegistry || !slaOracle) {
+  if (!homeClient || !modelRegistry || !slaOracle) {
     throw new MeasureConfigError(`home chain ${manifest.homeChainId} has no ModelRegistry/SlaOracle in the manifest`);
   }
   const executor = anvilAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
@@ -115,12 +117,6 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     maxBlockRange: config.chains.find((c) => c.chainId === homeManifest.chainId)?.maxBlockRange ?? 2_000,
   });
 
-  const escrowReaders = new Map<number, EscrowReader>();
-  for (const chain of evmChainsOf(manifest)) {
-    const client = clients.get(chain.chainId);
-    if (chain.contracts.escrow && client)
-      escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));
-  }
   const escrows: EscrowVerdicts = {
     async verdictApplied(chainId, modelId, epoch) {
       const reader = escrowReaders.get(chainId);
@@ -136,4 +132,17 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     ...(options.allowNonLoopback && options.lambdaEndpoint === undefined ? { useAws: true } : {}),
   });
   return { manifest, config, probing, samples: options.stores.samples, clock, home, escrows, invoker };
+}
+
+/**
+ * The chains the measuring functions read: the home chain (registry, oracle) and the EVM escrows whose applied
+ * verdicts make a publish unnecessary. A Solana vault holds no verdict state the evaluator could read: publishing to
+ * it is made idempotent by the home chain's VerdictPublished logs instead.
+ *
+ * @example const urls = measuredChains(manifest).map((chain) => chain.rpcUrl);
+ */
+export function measuredChains(manifest: Pick<DeploymentManifest, "chains">): EvmChainManifest[] {
+  return manifest.chains.flatMap((chain) =>
+    matchFamily<EvmChainManifest[]>(chain, { evm: (evm) => [evm], solana: () => [] }),
+  );
 }

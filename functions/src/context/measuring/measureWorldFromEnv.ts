@@ -5,7 +5,7 @@ import type { MeasureWorld, ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
-import { buildMeasureWorld } from "./buildMeasureWorld.ts";
+import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
 
 let cached: Promise<MeasureWorld> | undefined;
 let cachedProber: Promise<ProberWorld> | undefined;
@@ -31,8 +31,9 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
   cached ??= Promise.resolve().then(() => {
     const { config, manifest } = readFiles(env);
     const rpcUrls = new Map<number, string>();
+    const measured = new Set(measuredChains(manifest).map((chain) => chain.chainId));
     for (const chain of config.chains) {
-      if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+      if (measured.has(chain.chainId)) rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     }
     // Only the tables this world uses, so the stack links exactly those (Samples, Nonces).
     const client = new DynamoDBClient({ region: env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1" });

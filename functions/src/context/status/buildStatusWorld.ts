@@ -1,19 +1,17 @@
-import type {
-  ChainStatusReader,
-  Clock,
-  DeploymentManifest,
-  JobStore,
-  PaymentStore,
-  StageConfig,
-} from "@slabridge/core";
-import { createEvmChainClient, EvmStatusReader, evmChainsOf } from "@slabridge/evm";
-import { layerZeroSentMessage } from "@slabridge/layerzero";
 import {
-  type SolanaSettlementReader,
-  SolanaStatusReader,
-  solanaChainsOf,
-  VaultOutflowSettlementReader,
-} from "@slabridge/solana";
+  type ChainStatusReader,
+  type Clock,
+  type DeploymentManifest,
+  type EvmChainManifest,
+  type JobStore,
+  matchFamily,
+  type PaymentStore,
+  type SolanaChainManifest,
+  type StageConfig,
+} from "@slabridge/core";
+import { createEvmChainClient, EvmStatusReader } from "@slabridge/evm";
+import { layerZeroSentMessage } from "@slabridge/layerzero";
+import { type SolanaSettlementReader, SolanaStatusReader, VaultOutflowSettlementReader } from "@slabridge/solana";
 import { StatusConfigError, type StatusWorld } from "@slabridge/status";
 import { wormholeSentMessage } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
@@ -58,49 +56,13 @@ export interface BuildStatusWorldOptions {
  */
 export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld {
   const logWindowBlocks = options.logWindowBlocks ?? 50_000n;
-  const chains: ChainStatusReader[] = [];
-  for (const chain of evmChainsOf(options.manifest)) {
-    const rpcUrl = options.rpcUrls.get(chain.chainId);
-    if (!rpcUrl) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not resolved");
-    const client = createEvmChainClient({
-      chainId: chain.chainId,
-      rpcUrl,
-      name: chain.name,
-      ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
-    });
-    const { escrow, modelRegistry, slaOracle, layerZeroMessenger, wormholeMessenger } = chain.contracts;
-    chains.push(
-      new EvmStatusReader({
-        client,
-        chainId: chain.chainId,
-        name: chain.name,
-        ...(escrow ? { escrow } : {}),
-        ...(modelRegistry && slaOracle
-          ? {
-              home: {
-                registry: modelRegistry,
-                oracle: slaOracle,
-                // LayerZero first: Wormhole names every message the other did not.
-                sentMessages: [
-                  layerZeroSentMessage(layerZeroMessenger),
-                  wormholeSentMessage({
-                    core: chain.wormhole.core,
-                    wormholeChainId: chain.wormhole.chainId,
-                    messenger: wormholeMessenger,
-                  }),
-                ],
-              },
-            }
-          : {}),
-        maxBlockRange: BigInt(
-          options.config.chains.find((candidate) => candidate.chainId === chain.chainId)?.maxBlockRange ?? 2_000,
-        ),
-        logWindowBlocks,
-      }),
-    );
-  }
-  const solana = solanaReader(options);
-  if (solana) chains.push(solana);
+  // Manifest order (EVM chains, then Solana, on the devnet): the order the API reports payment chains in.
+  const chains = options.manifest.chains.map((chain) =>
+    matchFamily<ChainStatusReader>(chain, {
+      evm: (evm) => evmReader(options, evm, logWindowBlocks),
+      solana: (solana) => solanaReader(options, solana),
+    }),
+  );
   return {
     manifest: options.manifest,
     config: options.config,
@@ -110,12 +72,54 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
   };
 }
 
+/** An EVM chain's escrow, and on the home chain its registry, oracle and both transports' message names. */
+function evmReader(
+  options: BuildStatusWorldOptions,
+  chain: EvmChainManifest,
+  logWindowBlocks: bigint,
+): EvmStatusReader {
+  const rpcUrl = options.rpcUrls.get(chain.chainId);
+  if (!rpcUrl) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "not resolved");
+  const client = createEvmChainClient({
+    chainId: chain.chainId,
+    rpcUrl,
+    name: chain.name,
+    ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+  });
+  const { escrow, modelRegistry, slaOracle, layerZeroMessenger, wormholeMessenger } = chain.contracts;
+  return new EvmStatusReader({
+    client,
+    chainId: chain.chainId,
+    name: chain.name,
+    ...(escrow ? { escrow } : {}),
+    ...(modelRegistry && slaOracle
+      ? {
+          home: {
+            registry: modelRegistry,
+            oracle: slaOracle,
+            // LayerZero first: Wormhole names every message the other did not.
+            sentMessages: [
+              layerZeroSentMessage(layerZeroMessenger),
+              wormholeSentMessage({
+                core: chain.wormhole.core,
+                wormholeChainId: chain.wormhole.chainId,
+                messenger: wormholeMessenger,
+              }),
+            ],
+          },
+        }
+      : {}),
+    maxBlockRange: BigInt(
+      options.config.chains.find((candidate) => candidate.chainId === chain.chainId)?.maxBlockRange ?? 2_000,
+    ),
+    logWindowBlocks,
+  });
+}
+
 const LOOPBACK_HOSTS = new Set(["localhost", "[::1]", "::1"]);
 
-/** Solana's payments and the vault's outflows (read-only), or undefined without Solana in the manifest. */
-function solanaReader(options: BuildStatusWorldOptions): SolanaStatusReader | undefined {
-  const [solana] = solanaChainsOf(options.manifest);
-  if (!solana) return undefined;
+/** A Solana cluster's payments and its vault's outflows (read-only). */
+function solanaReader(options: BuildStatusWorldOptions, solana: SolanaChainManifest): SolanaStatusReader {
   const name = options.config.chains.find((chain) => chain.chainId === solana.chainId)?.name ?? "solana";
   const reader = { chainId: solana.chainId, name, payments: options.stores.payments };
   if (options.solanaSettlement) return new SolanaStatusReader({ ...reader, outflows: options.solanaSettlement });

@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
-import { solanaChainsOf } from "@slabridge/solana";
 import type { StatusWorld } from "@slabridge/status";
 import { DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
@@ -30,8 +29,8 @@ function build(env: NodeJS.ProcessEnv): StatusWorld {
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) {
-    // Solana's only when the manifest has Solana (its vault's outflows are the Solana settlement evidence).
-    if (chain.family === "evm" || solanaChainsOf(manifest)[0]?.chainId === chain.chainId) {
+    // Every chain of the deployment has a reader (Solana's vault outflows are its settlement evidence).
+    if (manifest.chains.some((deployed) => deployed.chainId === chain.chainId)) {
       rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     }
   }
