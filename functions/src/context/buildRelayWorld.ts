@@ -1,16 +1,17 @@
-import type {
-  ChainAdapter,
-  Clock,
-  CursorStore,
-  DeploymentManifest,
-  Hex,
-  JobStore,
-  NonceStore,
-  PaymentStore,
-  ReceiptSource,
-  SendLeaseStore,
-  SettlementTarget,
-  StageConfig,
+import {
+  type ChainAdapter,
+  type Clock,
+  type CursorStore,
+  type DeploymentManifest,
+  type Hex,
+  type JobStore,
+  matchFamily,
+  type NonceStore,
+  type PaymentStore,
+  type ReceiptSource,
+  type SendLeaseStore,
+  type SettlementTarget,
+  type StageConfig,
 } from "@slabridge/core";
 import {
   createEvmChain,
@@ -119,8 +120,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   // The home chain first: the other chains' adapters read it (Solana's verdicts, payouts' split tables).
   const home = manifest.chains.filter((chain) => chain.chainId === manifest.homeChainId);
   for (const chain of [...home, ...manifest.chains.filter((c) => c.chainId !== manifest.homeChainId)]) {
-    switch (chain.family) {
-      case "evm": {
+    matchFamily(chain, {
+      evm: (chain) => {
         const url = rpcUrl(chain.chainId);
         if (!url) throw new MissingLinkError(`rpcUrl of ${chain.name}`, "no RPC URL for this chain");
         const adapter = createEvmChain({
@@ -137,9 +138,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         });
         evm.set(chain.chainId, adapter);
         chains.set(chain.chainId, adapter);
-        break;
-      }
-      case "solana": {
+      },
+      solana: (chain) => {
         const homeChain = evm.get(manifest.homeChainId);
         if (!homeChain) throw new MissingLinkError(`home chain ${manifest.homeChainId}`, "not an EVM chain");
         const adapter = createSolanaChain({
@@ -169,11 +169,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         });
         solana.push(adapter);
         chains.set(chain.chainId, adapter);
-        break;
-      }
-      default:
-        return unknownFamily(chain);
-    }
+      },
+    });
   }
   // Manifest order for everything that lists chains (watch results, sweeps, the transports' chains).
   const ordered = new Map(
@@ -263,11 +260,6 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),
     ...(firstSolana?.settlement ? { solanaSettlement: firstSolana.settlement } : {}),
   };
-}
-
-/** Exhaustiveness: a family added to the manifest schema without an adapter fails to compile here. */
-function unknownFamily(chain: never): never {
-  throw new MissingLinkError(`chain ${JSON.stringify(chain)}`, "no adapter for its family");
 }
 
 function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Hex {

@@ -1,4 +1,4 @@
-import type { DeploymentManifest, EvmChainManifest, SolanaChainManifest } from "@slabridge/core";
+import { type DeploymentManifest, type EvmChainManifest, matchFamily, type SolanaChainManifest } from "@slabridge/core";
 
 /** A manifest's chains split by family, as the devnet builds them (EVM chains in order, at most one Solana cluster). */
 export interface DevnetChains {
@@ -16,14 +16,14 @@ export function devnetChainsOf(manifest: Pick<DeploymentManifest, "chains">): De
   const evm: EvmChainManifest[] = [];
   let solana: SolanaChainManifest | undefined;
   for (const chain of manifest.chains) {
-    switch (chain.family) {
-      case "evm":
-        evm.push(chain);
-        break;
-      case "solana":
-        solana ??= chain;
-        break;
-    }
+    matchFamily(chain, {
+      evm: (c) => {
+        evm.push(c);
+      },
+      solana: (c) => {
+        solana ??= c;
+      },
+    });
   }
   return { evm, solana };
 }

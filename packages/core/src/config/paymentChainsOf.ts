@@ -1,4 +1,5 @@
 import type { ChainManifest, DeploymentManifest } from "./deploymentManifest.ts";
+import { matchFamily } from "./matchFamily.ts";
 
 /**
  * The chains where buyers pay and money waits in escrow for verdicts: every EVM chain with an escrow contract (the
@@ -11,10 +12,5 @@ export function paymentChainsOf(manifest: Pick<DeploymentManifest, "chains">): C
 }
 
 function holdsEscrow(chain: ChainManifest): boolean {
-  switch (chain.family) {
-    case "evm":
-      return chain.contracts.escrow !== undefined;
-    case "solana":
-      return true;
-  }
+  return matchFamily(chain, { evm: (evm) => evm.contracts.escrow !== undefined, solana: () => true });
 }
