@@ -161,6 +161,11 @@ export type {
   Transport,
 } from "./ports/ports.ts";
 export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
+export {
+  type ChainStablecoinLedger,
+  combineStablecoinLedgers,
+  type StablecoinLedgerReader,
+} from "./ports/StablecoinLedgerReader.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export {
   assertPayeeTable,
