@@ -111,6 +111,8 @@ export {
 } from "./merkle/paymentsMerkle.ts";
 export type {
   ChainStatusReader,
+  EpochMoneyQuery,
+  EpochMoneyView,
   EpochSettlementQuery,
   EpochSettlementReader,
   EpochSettlementView,
