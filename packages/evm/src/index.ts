@@ -4,6 +4,10 @@
 
 export { EvmHomeChain, type EvmHomeChainOptions } from "./chain/EvmHomeChain.ts";
 export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
+export {
+  EvmStablecoinLedgerReader,
+  type EvmStablecoinLedgerReaderOptions,
+} from "./chain/EvmStablecoinLedgerReader.ts";
 // The status read model's EVM reader (ChainStatusReader).
 export {
   EvmStatusReader,
