@@ -11,9 +11,9 @@ import {
 import { type DemoTraffic, type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
 import { readStablecoinLedger } from "@slabridge/evm";
 import { readNetRoundOutcome } from "@slabridge/netting";
+import { readSolanaStablecoinSupply } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
-import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
 import type { SolanaSettlementTarget } from "../context/SolanaSettlementTarget.ts";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */

@@ -1,6 +1,11 @@
 // @slabridge/solana: the Solana chain adapter (web3.js v1): vault watcher, robust sender, multisig vault transfers.
 
 export { base58 } from "./base58.ts";
+export { readSolanaStablecoinSupply } from "./chain/readSolanaStablecoinSupply.ts";
+export {
+  SolanaStablecoinLedgerReader,
+  type SolanaStablecoinLedgerReaderOptions,
+} from "./chain/SolanaStablecoinLedgerReader.ts";
 // The status read model's Solana reader (ChainStatusReader) and the vault-outflow evidence behind it.
 export {
   type SolanaSettlementFindings,
