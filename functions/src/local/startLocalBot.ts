@@ -1,4 +1,4 @@
-import { SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
+import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf } from "@slabridge/devnet";
 import type { MeasureWorld } from "@slabridge/measuring";
@@ -84,7 +84,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
 
   // Netting once an epoch is paid out everywhere: vaults pay payees on their chains, only the net crosses chains.
   const netting = buildNettingWorld(world);
-  const solanaChain = config.chains.find((chain) => chain.chainId === SOLANA_CHAIN_ID);
+  const solanaChain = solana && config.chains.find((chain) => chain.chainId === solana.chainId);
   const solanaRpcUrl = solana && solanaChain ? resolveRpcUrl(solanaChain, manifest) : undefined;
 
   // Measuring: a prober function per vantage point (invoked by the coordinator over the Lambda Invoke API), the
