@@ -80,9 +80,7 @@ export class ProgressMonitor {
     this.#jobs = options.jobs;
     this.#emit = options.emit;
     this.#startedAt = options.startedAt;
-    this.#chainNames = new Map(devnetChainsOf(manifest).evm.map((chain) => [chain.chainId, chain.name]));
-    const { solana } = devnetChainsOf(manifest);
-    if (solana) this.#chainNames.set(solana.chainId, "solana");
+    this.#chainNames = new Map(manifest.chains.map((chain) => [chain.chainId, chain.name]));
     this.#contracts = [];
     for (const chain of devnetChainsOf(manifest).evm) {
       const base = { chainId: chain.chainId, chainName: chain.name };
@@ -116,6 +114,16 @@ export class ProgressMonitor {
   /** Name of a slabridge chain id, for display. */
   chainName(chainId: number | bigint): string {
     return this.#chainNames.get(Number(chainId)) ?? `chain ${chainId}`;
+  }
+
+  /**
+   * Whether the monitor reports the payments made on a chain itself (from its escrow's `Paid` logs); the caller notes
+   * the others as it makes them.
+   *
+   * @example if (!monitor.observesPayments(chainId)) monitor.note("pay", `${amount} paid on ${monitor.chainName(chainId)}`);
+   */
+  observesPayments(chainId: number): boolean {
+    return this.#contracts.some((contract) => contract.chainId === chainId && contract.events.includes("Paid"));
   }
 
   /** Reports a line that did not come from a chain or the store (payments by the demo buyers, probe rounds). */

@@ -1,4 +1,4 @@
-import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { parseStageConfig } from "@slabridge/core";
 import { DemoTraffic, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
@@ -12,6 +12,7 @@ import {
   type SettlementReport,
   snapshotAccounts,
 } from "./settlementReport.ts";
+import { stablecoinLedgers } from "./stablecoinLedgers.ts";
 import { startLocalBot } from "./startLocalBot.ts";
 import { startLocalStatusServer } from "./startLocalStatusServer.ts";
 
@@ -108,15 +109,14 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         failures.set(key, (failures.get(key) ?? 0) + 1);
       },
     });
-    const status = await startLocalStatusServer({
-      world: buildStatusWorld({
-        manifest: devnet.manifest,
-        config,
-        stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
-        rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
-      }),
-      port: options.statusPort ?? 0,
+    // The status read model serves the status API and gives the final table each payment chain's money.
+    const statusWorld = buildStatusWorld({
+      manifest: devnet.manifest,
+      config,
+      stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
+      rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
     });
+    const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
     stopBot = async () => {
       await status.stop();
       await bot.stop();
@@ -160,8 +160,9 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
+    const ledgers = stablecoinLedgers(devnet.manifest, clients);
     const accounts = await accountBook(devnet, clients, traffic);
-    const before = await snapshotAccounts(devnet, clients, traffic, accounts);
+    const before = await snapshotAccounts(ledgers, accounts);
     const deadline = startedAt + options.timeoutMs;
     for (let k = 0; options.watch ? !signal?.aborted : k < options.epochs; k++) {
       for (const model of models) {
@@ -177,10 +178,11 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
             const buyer = k + c + i + Number(model.modelId);
             const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
             const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
-            if (chainId === SOLANA_CHAIN_ID) {
+            // The monitor reports payments it sees in escrow logs; the others are noted as they are made.
+            if (!monitor.observesPayments(chainId)) {
               monitor.note(
                 "pay",
-                `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on solana`,
+                `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on ${monitor.chainName(chainId)}`,
               );
             }
           }
@@ -199,7 +201,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           clients,
           traffic,
           planned,
-          solanaSettlement: bot.world.solanaSettlement,
+          chains: statusWorld.chains,
           cursors: bot.stores.cursors,
         })
       ).filter((check) => !check.done);
@@ -216,7 +218,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       planned,
       before,
       accounts,
-      solanaSettlement: bot.world.solanaSettlement,
+      chains: statusWorld.chains,
+      ledgers,
       cursors: bot.stores.cursors,
     });
     for (const line of formatSettlementReport(report)) out(line);

@@ -1,20 +1,20 @@
-import { escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import { modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
+  type ChainStatusReader,
   type ConservationReport,
   type CursorStore,
   checkConservation,
+  combineStablecoinLedgers,
   type EpochRelease,
   planNetting,
   type SettlementPayee,
-  SOLANA_CHAIN_ID,
+  SlabridgeError,
+  type StablecoinLedgerReader,
 } from "@slabridge/core";
-import { type DemoTraffic, type Devnet, devnetChainsOf, devnetStablecoinAbi } from "@slabridge/devnet";
-import { readStablecoinLedger } from "@slabridge/evm";
+import { type DemoTraffic, type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import { readNetRoundOutcome } from "@slabridge/netting";
-import type { SolanaSettlementTarget } from "@slabridge/solana";
-import { Connection, PublicKey } from "@solana/web3.js";
-import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, pad } from "viem";
-import { readSolanaStablecoinSupply } from "../context/netting/readSolanaStablecoinSupply.ts";
+import { PublicKey } from "@solana/web3.js";
+import { type Hex, type PublicClient, pad } from "viem";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */
 export interface ChainMoney {
@@ -71,23 +71,71 @@ export type AccountBook = Map<string, { chainId: number; account: Hex; roles: Se
 /** What {@link collectSettlementReport} reads. */
 export interface SettlementReportInput {
   devnet: Devnet;
+  /** Read-only clients; the home chain's gives the verdicts and split tables. */
   clients: ReadonlyMap<number, PublicClient>;
   traffic: DemoTraffic;
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>;
   /** Balances before the traffic (see {@link snapshotAccounts}). */
   before: Map<string, bigint>;
   accounts: AccountBook;
-  solanaSettlement?: SolanaSettlementTarget | undefined;
+  /** The status read model's chains: each payment chain's money of an epoch, and the chains' names. */
+  chains: readonly ChainStatusReader[];
+  /** Every chain's stablecoin: the proofs' balances and the conservation check. */
+  ledgers: readonly StablecoinLedgerReader[];
   /** Where the netting rounds record their outcome. */
   cursors: CursorStore;
 }
 
+/** The main job found the devnet without what it reads (a home chain's registry or oracle, a chain's ledger). */
+class MainJobShapeError extends SlabridgeError {
+  override name = "MainJobShapeError";
+}
+
 const BPS = 10_000n;
-const RELEASED = 2;
 /** Accounts are keyed as 32-byte hex: EVM addresses (20 bytes) are left-padded, as in the split table. */
 const key = (chainId: number, account: string) =>
   `${chainId}:${(account.length === 42 ? pad(account as Hex) : account).toLowerCase()}`;
-const evmWord = (address: string) => pad(address as Hex).toLowerCase() as Hex;
+
+/**
+ * The devnet's home chain with a client: its registry, oracle and revenue ledger (the report and the settlement
+ * checks read them).
+ *
+ * @example const { client, slaOracle } = homeOf(devnet, clients);
+ */
+export function homeOf(devnet: Devnet, clients: ReadonlyMap<number, PublicClient>) {
+  const { manifest } = devnet;
+  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
+  const client = clients.get(manifest.homeChainId);
+  const { modelRegistry, slaOracle, revenueLedger } = home?.contracts ?? {};
+  if (!modelRegistry || !slaOracle || !revenueLedger || !client) throw new MainJobShapeError("no home chain");
+  return { client, modelRegistry, slaOracle, revenueLedger };
+}
+
+/**
+ * The split table of a (model, epoch) from the home registry, in table order (accounts lower-case 32-byte hex).
+ *
+ * @example const payees = await epochPayees(devnet, clients, 2n, 14n);
+ */
+export async function epochPayees(
+  devnet: Devnet,
+  clients: ReadonlyMap<number, PublicClient>,
+  modelId: bigint,
+  epoch: bigint,
+): Promise<(SettlementPayee & { account: Hex })[]> {
+  const home = homeOf(devnet, clients);
+  const payees = await home.client.readContract({
+    address: home.modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "payees",
+    args: [modelId, epoch],
+  });
+  return payees.map((p) => ({
+    chain: p.chain,
+    account: p.account.toLowerCase() as Hex,
+    shareBps: p.shareBps,
+    role: p.role,
+  }));
+}
 
 /**
  * Every account the story touches, with its roles: the demo buyers on every payment chain, each model's payees (its
@@ -101,111 +149,72 @@ export async function accountBook(
   traffic: DemoTraffic,
 ): Promise<AccountBook> {
   const book: AccountBook = new Map();
-  const add = (chainId: number, account: Hex, role: string) => {
+  const add = (chainId: number, account: string, role: string) => {
     const entry = book.get(key(chainId, account)) ?? {
       chainId,
-      account: account.toLowerCase() as Hex,
+      account: accountHex(account),
       roles: new Set(),
     };
     entry.roles.add(role);
     book.set(key(chainId, account), entry);
   };
   for (const chainId of traffic.paymentChains()) {
-    if (chainId === SOLANA_CHAIN_ID) {
-      for (const buyer of traffic.solanaBuyers())
-        add(chainId, `0x${Buffer.from(buyer.publicKey.toBytes()).toString("hex")}`, "buyer");
-    } else {
-      for (const buyer of traffic.evmBuyers()) add(chainId, evmWord(buyer), "buyer");
-    }
+    for (const buyer of traffic.buyerAccounts(chainId)) add(chainId, buyer, "buyer");
   }
   const { manifest } = devnet;
-  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
-  const homeClient = clients.get(manifest.homeChainId);
-  if (!home?.contracts.modelRegistry || !homeClient) throw new Error("no home registry");
+  const home = homeOf(devnet, clients);
   const roleNames = ["creator", "data contributor", "validator", "host", "protocol fee", "parent creator"];
   for (const model of manifest.models) {
     const modelId = BigInt(model.modelId);
-    const epoch = await homeClient.readContract({
-      address: home.contracts.modelRegistry,
+    const epoch = await home.client.readContract({
+      address: home.modelRegistry,
       abi: modelRegistryAbi,
       functionName: "currentEpoch",
       args: [modelId],
     });
-    const payees = await homeClient.readContract({
-      address: home.contracts.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "payees",
-      args: [modelId, epoch],
-    });
-    for (const payee of payees) add(payee.chain, payee.account, roleNames[payee.role] ?? "payee");
+    for (const payee of await epochPayees(devnet, clients, modelId, epoch))
+      add(payee.chain, payee.account, (payee.role === undefined ? undefined : roleNames[payee.role]) ?? "payee");
   }
-  for (const vault of manifest.keys.nettingVaults ?? []) add(vault.chainId, vault.account as Hex, "netting vault");
+  for (const vault of manifest.keys.nettingVaults ?? []) add(vault.chainId, vault.account, "netting vault");
   return book;
 }
 
 /**
- * Reads the balance of every account of the book now (the main job calls it before the traffic and at the end).
+ * Reads the balance of every account of the book now, each through its chain's ledger (the main job calls it before
+ * the traffic and at the end).
  *
- * @example const before = await snapshotAccounts(devnet, clients, traffic, accounts);
+ * @example const before = await snapshotAccounts(ledgers, accounts);
  */
 export async function snapshotAccounts(
-  devnet: Devnet,
-  clients: ReadonlyMap<number, PublicClient>,
-  traffic: DemoTraffic,
+  ledgers: readonly StablecoinLedgerReader[],
   accounts: AccountBook,
 ): Promise<Map<string, bigint>> {
   const balances = new Map<string, bigint>();
-  for (const [k, entry] of accounts)
-    balances.set(k, await balanceOf(devnet, clients, traffic, entry.chainId, entry.account));
-  return balances;
-}
-
-async function balanceOf(
-  devnet: Devnet,
-  clients: ReadonlyMap<number, PublicClient>,
-  traffic: DemoTraffic,
-  chainId: number,
-  account: Hex,
-): Promise<bigint> {
-  if (chainId === SOLANA_CHAIN_ID) {
-    const solana = devnetChainsOf(devnet.manifest).solana;
-    const key32 = new PublicKey(hexToBytes(account));
-    // The vault is a token account itself; every other Solana account is an owner of token accounts.
-    if (solana && key32.toBase58() === solana.vault) {
-      const connection = new Connection(solana.rpcUrl, "confirmed");
-      return BigInt((await connection.getTokenAccountBalance(key32)).value.amount);
-    }
-    return traffic.solanaTokenBalance(key32);
+  for (const ledger of ledgers) {
+    const entries = [...accounts].filter(([, entry]) => entry.chainId === ledger.chainId);
+    const amounts = await ledger.balances(entries.map(([, entry]) => entry.account));
+    for (const [i, [k]] of entries.entries()) balances.set(k, amounts[i] ?? 0n);
   }
-  const chain = devnetChainsOf(devnet.manifest).evm.find((c) => c.chainId === chainId);
-  const client = clients.get(chainId);
-  if (!chain || !client) throw new Error(`no chain ${chainId}`);
-  return client.readContract({
-    address: chain.stablecoin.address as Address,
-    abi: devnetStablecoinAbi,
-    functionName: "balanceOf",
-    args: [getAddress(`0x${account.slice(-40)}`)],
-  });
+  const missing = [...accounts.values()].find((entry) => !ledgers.some((ledger) => ledger.chainId === entry.chainId));
+  if (missing) throw new MainJobShapeError(`no stablecoin ledger for chain ${missing.chainId}`);
+  return balances;
 }
 
 /**
  * Collects the final table from the chains: verdict figures from the home SlaOracle's `VerdictRecorded` events,
- * money per EVM chain from each escrow's epoch record and per Solana from the vault's settlement; then every
- * account's balance change checked against what its roles call for (core's netting plan gives each payee's share
- * per source chain, and whether it is paid directly or held by that chain's vault), and the conservation of the
- * stablecoin over all chains (core's `checkConservation` on every EVM token and the Solana mint).
+ * money per payment chain from the status read model's chain readers (`epochMoney`); then every account's balance
+ * change checked against what its roles call for (core's netting plan gives each payee's share per source chain, and
+ * whether it is paid directly or held by that chain's vault), and the conservation of the stablecoin over all chains
+ * (core's `checkConservation` on every chain's ledger).
  *
- * @example const report = await collectSettlementReport({ devnet, clients, traffic, planned, before, accounts });
+ * @example const report = await collectSettlementReport({ devnet, clients, traffic, planned, before, accounts, chains, ledgers, cursors });
  */
 export async function collectSettlementReport(input: SettlementReportInput): Promise<SettlementReport> {
   const { manifest } = input.devnet;
-  const chainNames = new Map(devnetChainsOf(manifest).evm.map((chain) => [chain.chainId, chain.name]));
-  if (devnetChainsOf(manifest).solana) chainNames.set(SOLANA_CHAIN_ID, "solana");
-  const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
-  const homeClient = input.clients.get(manifest.homeChainId);
-  if (!home?.contracts.slaOracle || !home.contracts.modelRegistry || !homeClient) throw new Error("no home chain");
-  const verdictLogs = await homeClient.getContractEvents({
-    address: home.contracts.slaOracle,
+  const chainNames = new Map(input.chains.map((chain) => [chain.chainId, chain.name]));
+  const home = homeOf(input.devnet, input.clients);
+  const verdictLogs = await home.client.getContractEvents({
+    address: home.slaOracle,
     abi: slaOracleAbi,
     eventName: "VerdictRecorded",
     fromBlock: 0n,
@@ -229,53 +238,16 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     const verdict = verdicts.get(`${modelId}:${epoch}`);
     const row: EpochRow = { modelId, host: model?.hostName ?? "?", epoch, chains: new Map() };
     if (verdict) row.verdict = verdict;
+    const payees = await epochPayees(input.devnet, input.clients, modelId, epoch);
     const released = new Map<number, bigint>();
-    for (const chain of devnetChainsOf(manifest).evm) {
-      const client = input.clients.get(chain.chainId);
-      if (!chain.contracts.escrow || !client) continue;
-      const record = await client.readContract({
-        address: chain.contracts.escrow,
-        abi: escrowAbi,
-        functionName: "epochRecord",
-        args: [modelId, epoch],
-      });
-      row.chains.set(chain.chainId, { paid: record.paid, refunded: record.refunded, paidOut: record.paidOut });
-      if (record.status === RELEASED && record.paidOutBps === Number(BPS)) {
-        released.set(chain.chainId, record.paid - record.refunded);
-      }
-    }
-    if (devnetChainsOf(manifest).solana) {
-      const paid = input.traffic.payments
-        .filter((p) => p.chainId === SOLANA_CHAIN_ID && p.modelId === modelId && p.epoch === epoch)
-        .reduce((sum, p) => sum + p.amount, 0n);
-      const position = verdict ? await input.solanaSettlement?.nettingPosition(modelId, epoch) : undefined;
-      row.chains.set(SOLANA_CHAIN_ID, {
-        paid,
-        refunded: position?.refundsDone ? position.refunded : 0n,
-        paidOut: position?.payoutsDone ? position.paidLocally : 0n,
-      });
-      if (position?.payoutsDone) released.set(SOLANA_CHAIN_ID, position.released);
+    for (const chain of input.chains) {
+      const money = await chain.settlement?.epochMoney({ modelId, epoch, refundBps: verdict?.refundBps, payees });
+      if (!money) continue;
+      row.chains.set(chain.chainId, { paid: money.paid, refunded: money.refunded, paidOut: money.paidOut });
+      if (money.released !== undefined) released.set(chain.chainId, money.released);
     }
     rows.push(row);
-    const payees = await homeClient.readContract({
-      address: home.contracts.modelRegistry,
-      abi: modelRegistryAbi,
-      functionName: "payees",
-      args: [modelId, epoch],
-    });
-    releases.push({
-      modelId,
-      epoch,
-      released,
-      payees: payees.map(
-        (p): SettlementPayee => ({
-          chain: p.chain,
-          account: p.account.toLowerCase(),
-          shareBps: p.shareBps,
-          role: p.role,
-        }),
-      ),
-    });
+    releases.push({ modelId, epoch, released, payees });
   }
 
   // What every account should have gained or lost, by role.
@@ -284,10 +256,12 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     expected.set(key(chainId, account), (expected.get(key(chainId, account)) ?? 0n) + amount);
   for (const payment of input.traffic.payments) {
     const bps = BigInt(verdicts.get(`${payment.modelId}:${payment.epoch}`)?.refundBps ?? 0);
-    const account = payment.chainId === SOLANA_CHAIN_ID ? payment.buyer : evmWord(payment.buyer);
-    credit(payment.chainId, account, (payment.amount * bps) / BPS - payment.amount);
+    credit(payment.chainId, payment.buyer, (payment.amount * bps) / BPS - payment.amount);
   }
   const vaultOf = new Map((manifest.keys.nettingVaults ?? []).map((v) => [v.chainId, v.account.toLowerCase()]));
+  // A netting vault that takes the payments itself (a vault, not a separate account) holds netted shares in place.
+  const custodians = new Set(input.ledgers.flatMap((ledger) => ledger.custodians.map((c) => key(ledger.chainId, c))));
+  const holdsInPlace = (chainId: number, account: string) => custodians.has(key(chainId, account));
   let heldForNetting = 0n;
   const plan = planNetting(releases.filter((r) => r.released.size > 0));
   for (const share of plan.shares) {
@@ -295,9 +269,8 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
       credit(share.sourceChain, share.payee.account, share.amount);
     } else {
       heldForNetting += share.amount;
-      // The Solana vault is the chain's netting vault: the share simply stays in it.
       const vault = vaultOf.get(share.sourceChain);
-      if (vault && share.sourceChain !== SOLANA_CHAIN_ID) credit(share.sourceChain, vault, share.amount);
+      if (vault && !holdsInPlace(share.sourceChain, vault)) credit(share.sourceChain, vault, share.amount);
     }
   }
 
@@ -329,46 +302,31 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     }
     for (const open of outcome.openBalances) netting.open.push({ ...open, amount: BigInt(open.amount) });
     for (const owed of outcome.solanaPayouts) netting.solanaPayoutsOwed += BigInt(owed.amount);
-    // The Solana vault pays Solana payees their netted shares itself (the vault is not in the proofs).
+    // The vault that owed these payouts pays them itself (the vault is not in the proofs); each on the owed chain.
     for (const paid of outcome.solanaPaid ?? []) {
-      credit(SOLANA_CHAIN_ID, solanaAccountHex(paid.account), BigInt(paid.amount));
+      const owed = outcome.solanaPayouts.find((p) => accountHex(p.account) === accountHex(paid.account));
+      if (owed) credit(owed.chain, accountHex(paid.account), BigInt(paid.amount));
       netting.solanaPaid += BigInt(paid.amount);
     }
   }
 
+  const ledgerOf = new Map(input.ledgers.map((ledger) => [ledger.chainId, ledger]));
   const accounts: AccountProof[] = [];
   for (const [k, entry] of input.accounts) {
-    if (entry.chainId === SOLANA_CHAIN_ID && devnetChainsOf(manifest).solana && entry.roles.has("netting vault"))
-      continue;
-    const now = await balanceOf(input.devnet, input.clients, input.traffic, entry.chainId, entry.account);
+    // Payments and settlements flow through a vault that holds shares in place: no role explains its change alone.
+    if (entry.roles.has("netting vault") && holdsInPlace(entry.chainId, entry.account)) continue;
+    const ledger = ledgerOf.get(entry.chainId);
+    if (!ledger) throw new MainJobShapeError(`no stablecoin ledger for chain ${entry.chainId}`);
+    const [now = 0n] = await ledger.balances([entry.account]);
     const actual = now - (input.before.get(k) ?? 0n);
     const want = expected.get(k) ?? 0n;
     if (actual === 0n && want === 0n) continue;
     accounts.push({ ...entry, roles: [...entry.roles], expected: want, actual, holds: actual === want });
   }
 
-  const conservation = checkConservation(await readLedger(input));
+  const ledgers = await Promise.all(input.ledgers.map((ledger) => ledger.ledger()));
+  const conservation = checkConservation(combineStablecoinLedgers(ledgers));
   return { chainNames, rows, accounts, heldForNetting, netting, conservation };
-}
-
-async function readLedger(input: SettlementReportInput) {
-  const { manifest } = input.devnet;
-  const chains = devnetChainsOf(manifest).evm.flatMap((chain) => {
-    const client = input.clients.get(chain.chainId);
-    return client
-      ? [{ chainId: chain.chainId, client, token: chain.stablecoin.address as Address, eid: chain.layerZero.eid }]
-      : [];
-  });
-  const solana = devnetChainsOf(manifest).solana;
-  const solanaSupply = solana
-    ? await readSolanaStablecoinSupply(
-        new Connection(solana.rpcUrl, "confirmed"),
-        SOLANA_CHAIN_ID,
-        solana.mint,
-        new Map([[solana.vault, "vault"]]),
-      )
-    : undefined;
-  return readStablecoinLedger(chains, solanaSupply ? { solana: solanaSupply } : {});
 }
 
 const units = (amount: bigint) => {
@@ -448,9 +406,12 @@ export function formatSettlementReport(report: SettlementReport): string[] {
   return lines;
 }
 
-/** A Solana account as the proofs key it: 32-byte hex (base58 in the netting outcome). */
-function solanaAccountHex(account: string): Hex {
-  if (account.startsWith("0x")) return account.toLowerCase() as Hex;
+/**
+ * An account as the proofs key it: 32-byte hex, lower case. EVM addresses are left-padded; accounts the netting
+ * outcome names in base58 (public keys) become their bytes.
+ */
+function accountHex(account: string): Hex {
+  if (account.startsWith("0x")) return pad(account.toLowerCase() as Hex);
   return `0x${Buffer.from(new PublicKey(account).toBytes()).toString("hex")}`;
 }
 
@@ -465,8 +426,10 @@ function summarizeOpen(open: readonly { from: number; to: number; amount: bigint
   return [...sums.values()];
 }
 
+/** A left-padded EVM address (12 zero bytes, then 20) prints as the address; any other account as its 32 bytes. */
 function shortAccount(proof: AccountProof): string {
-  const hex = proof.chainId === SOLANA_CHAIN_ID ? proof.account : `0x${proof.account.slice(-40)}`;
+  const padded = proof.account.startsWith("0x000000000000000000000000");
+  const hex = padded ? `0x${proof.account.slice(-40)}` : proof.account;
   return `${hex.slice(0, 8)}…${hex.slice(-4)}`;
 }
 

@@ -124,6 +124,8 @@ export type {
 } from "./ports/ChainAdapter.ts";
 export type {
   ChainStatusReader,
+  EpochMoneyQuery,
+  EpochMoneyView,
   EpochSettlementQuery,
   EpochSettlementReader,
   EpochSettlementView,
@@ -177,6 +179,11 @@ export type {
 export type { ReceiptProgress, ReceiptSource } from "./ports/ReceiptSource.ts";
 export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
 export type { SettlementState, SettlementTarget } from "./ports/SettlementTarget.ts";
+export {
+  type ChainStablecoinLedger,
+  combineStablecoinLedgers,
+  type StablecoinLedgerReader,
+} from "./ports/StablecoinLedgerReader.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export {

@@ -19,6 +19,10 @@ export {
 } from "./chain/EvmPayoutPublisher.ts";
 export { EvmReceiptSource, type MessengerAddresses } from "./chain/EvmReceiptSource.ts";
 export { EvmSettlementTarget } from "./chain/EvmSettlementTarget.ts";
+export {
+  EvmStablecoinLedgerReader,
+  type EvmStablecoinLedgerReaderOptions,
+} from "./chain/EvmStablecoinLedgerReader.ts";
 // The status read model's EVM reader (ChainStatusReader).
 export {
   EvmStatusReader,

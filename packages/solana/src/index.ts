@@ -7,6 +7,7 @@ export {
   type SolanaChain,
   type SolanaHomeChain,
 } from "./chain/createSolanaChain.ts";
+export { readSolanaStablecoinSupply } from "./chain/readSolanaStablecoinSupply.ts";
 export { receiveSolanaVerdict, solanaSettlementJobs } from "./chain/receiveSolanaVerdict.ts";
 export {
   InvalidSolanaNetPayoutError,
@@ -33,6 +34,10 @@ export {
   SolanaSettlementTarget,
   type SolanaSettlementTargetOptions,
 } from "./chain/SolanaSettlementTarget.ts";
+export {
+  SolanaStablecoinLedgerReader,
+  type SolanaStablecoinLedgerReaderOptions,
+} from "./chain/SolanaStablecoinLedgerReader.ts";
 // The status read model's Solana reader (ChainStatusReader) and the vault-outflow evidence behind it.
 export {
   type SolanaSettlementFindings,

@@ -68,6 +68,14 @@ function world(options: { verdict?: VerdictView | null; jobs?: MemoryJobStore } 
         asked.settlement.push(query);
         return { family: "evm", chainId: 31_337, name: "evm-a", escrow: address("99"), listed: false };
       },
+      epochMoney: async () => ({
+        chainId: 31_337,
+        paid: 0n,
+        refunded: 0n,
+        paidOut: 0n,
+        refundsDone: false,
+        released: undefined,
+      }),
     },
   };
   const w: StatusWorld = {

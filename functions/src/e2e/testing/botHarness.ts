@@ -3,12 +3,11 @@ import { guardianReceiptPublisher, type StartDevnetOptions, startDevnet } from "
 import { DevnetScenario, type DevnetStageOptions, type EpochOnChain } from "@slabridge/devnet/testing";
 import { readStablecoinLedger } from "@slabridge/evm";
 import { LocalRuntime, QueueConsumer } from "@slabridge/runtime";
-import { type SolanaReceiptPublisher, watchSolanaVault } from "@slabridge/solana";
+import { readSolanaStablecoinSupply, type SolanaReceiptPublisher, watchSolanaVault } from "@slabridge/solana";
 import { createStores, type DynamoStores, MemoryJobStore } from "@slabridge/store";
 import type { Address } from "viem";
 import { afterAll, beforeAll } from "vitest";
 import { buildRelayWorld, type RelayStores, type RelayWorld } from "../../context/buildRelayWorld.ts";
-import { readSolanaStablecoinSupply } from "../../context/netting/readSolanaStablecoinSupply.ts";
 import { createRelayHandler } from "../../relay.ts";
 import { createRetryHandler } from "../../retry.ts";
 import { createWatchEvmHandler } from "../../watchEvm.ts";

@@ -121,9 +121,36 @@ export interface EpochSettlementQuery {
   readonly refundBps: number | undefined;
 }
 
+/** {@link EpochSettlementQuery} with the epoch's split table, which tells a chain which payouts are its own. */
+export interface EpochMoneyQuery extends EpochSettlementQuery {
+  /** The home registry's `payees(modelId, epoch)` in table order (undefined: not known yet). */
+  readonly payees: readonly { readonly chain: number; readonly account: Hex; readonly shareBps: number }[] | undefined;
+}
+
+/** The money of one (model, epoch) on one payment chain, the same for every family (stablecoin base units). */
+export interface EpochMoneyView {
+  readonly chainId: number;
+  /** What buyers paid in. */
+  readonly paid: bigint;
+  /** What went back to buyers so far. */
+  readonly refunded: bigint;
+  /** What this chain paid out to payees so far. */
+  readonly paidOut: bigint;
+  /** Every payment got its refund share back (false until the verdict reached the chain). */
+  readonly refundsDone: boolean;
+  /**
+   * What the chain released to the split table (paid − refunded), once it made every payout that is its own to
+   * make; undefined before. Shares of payees elsewhere are then held for netting.
+   */
+  readonly released: bigint | undefined;
+}
+
 /** A payment chain's part: what was paid for an epoch there, and what was refunded, released and paid out. */
 export interface EpochSettlementReader {
+  /** The chain's settlement of the epoch in its family's terms, with its evidence. */
   epochSettlement(query: EpochSettlementQuery): Promise<EpochSettlementView>;
+  /** The epoch's money on the chain in the terms every family shares (no evidence, cheaper to read). */
+  epochMoney(query: EpochMoneyQuery): Promise<EpochMoneyView>;
 }
 
 /** The home chain's part: the models' registry (hosts, epochs, terms), the oracle's verdicts, messages sent. */
@@ -157,7 +184,10 @@ export interface HomeChainStatusReader {
  * const reader: ChainStatusReader = {
  *   chainId: 31_337,
  *   name: "evm-a",
- *   settlement: { epochSettlement: async ({ modelId, epoch }) => readEscrow(modelId, epoch) },
+ *   settlement: {
+ *     epochSettlement: async ({ modelId, epoch }) => readEscrow(modelId, epoch),
+ *     epochMoney: async ({ modelId, epoch }) => escrowMoney(modelId, epoch),
+ *   },
  * };
  * ```
  */

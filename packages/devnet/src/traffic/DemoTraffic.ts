@@ -4,7 +4,7 @@ import { type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import { createTransferInstruction } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
-import { type Address, bytesToHex, decodeEventLog, type Hex } from "viem";
+import { type Address, bytesToHex, decodeEventLog, type Hex, pad } from "viem";
 import { devnetChainsOf } from "../devnetChainsOf.ts";
 import { devnetStablecoinAbi } from "../evm/abis.ts";
 import { submitTransaction } from "../evm/submitTransaction.ts";
@@ -55,6 +55,19 @@ export class DemoTraffic {
       .evm.filter((chain) => chain.contracts.escrow)
       .map((chain) => chain.chainId);
     return devnetChainsOf(manifest).solana ? [...evm, SOLANA_CHAIN_ID] : evm;
+  }
+
+  /**
+   * The demo buyers' accounts on a payment chain as 32-byte hex, the way split tables and balance proofs name
+   * accounts (EVM addresses left-padded, Solana public keys as their bytes).
+   *
+   * @example for (const account of traffic.buyerAccounts(31_337)) console.log(account);
+   */
+  buyerAccounts(chainId: number): Hex[] {
+    if (chainId === devnetChainsOf(this.#devnet.manifest).solana?.chainId) {
+      return this.solanaBuyers().map((buyer) => bytesToHex(buyer.publicKey.toBytes()));
+    }
+    return this.evmBuyers().map((buyer) => pad(buyer).toLowerCase() as Hex);
   }
 
   /** EVM buyers (anvil dev accounts). */

@@ -1,15 +1,17 @@
 import { escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
-import type {
-  ChainStatusReader,
-  EpochSettlementQuery,
-  EpochSettlementReader,
-  EvmSettlementView,
-  EvmTransferView,
-  HomeChainStatusReader,
-  SentMessageView,
-  SlaTerms,
-  TransportName,
-  VerdictView,
+import {
+  BPS,
+  type ChainStatusReader,
+  type EpochMoneyView,
+  type EpochSettlementQuery,
+  type EpochSettlementReader,
+  type EvmSettlementView,
+  type EvmTransferView,
+  type HomeChainStatusReader,
+  type SentMessageView,
+  type SlaTerms,
+  type TransportName,
+  type VerdictView,
 } from "@slabridge/core";
 import { type Address, BaseError, decodeFunctionData, type Hex, isAddressEqual, type Log, recoverAddress } from "viem";
 import { EPOCH_STATUS, EscrowReader } from "../contracts/EscrowReader.ts";
@@ -77,6 +79,7 @@ export interface EvmStatusReaderOptions {
  * const reader = new EvmStatusReader({ client, chainId: 31_337, name: "evm-a", escrow, maxBlockRange: 2_000n,
  *   logWindowBlocks: 50_000n });
  * const view = await reader.settlement?.epochSettlement({ modelId: 2n, epoch: 14n, refundBps: undefined });
+ * const money = await reader.settlement?.epochMoney({ modelId: 2n, epoch: 14n, refundBps: 0, payees: undefined });
  * ```
  */
 export class EvmStatusReader implements ChainStatusReader {
@@ -92,7 +95,10 @@ export class EvmStatusReader implements ChainStatusReader {
     this.name = options.name;
     const { escrow, home } = options;
     if (escrow) {
-      this.settlement = { epochSettlement: (query) => translated(this.#epochSettlement(escrow, query)) };
+      this.settlement = {
+        epochSettlement: (query) => translated(this.#epochSettlement(escrow, query)),
+        epochMoney: ({ modelId, epoch }) => translated(this.#epochMoney(escrow, modelId, epoch)),
+      };
     }
     if (home) this.home = this.#homeReader(home);
   }
@@ -221,6 +227,22 @@ export class EvmStatusReader implements ChainStatusReader {
         ? { payout: { payoutIndex: args.payoutIndex, payee: args.payee, shareBps: args.shareBps } }
         : {}),
       jobId: identity.jobId,
+    };
+  }
+
+  /** The escrow's record alone: released counts once the record is released and every payout reached 10,000 bps. */
+  async #epochMoney(escrowAddress: Address, modelId: bigint, epoch: bigint): Promise<EpochMoneyView> {
+    const record = await new EscrowReader(this.#o.client, escrowAddress).epochRecord(modelId, epoch);
+    const status = EPOCH_STATUS[record.status] ?? "open";
+    const paidOutInFull = status === "released" && record.paidOutBps === BPS;
+    return {
+      chainId: this.chainId,
+      paid: record.paid,
+      refunded: record.refunded,
+      paidOut: record.paidOut,
+      // A zero-refund verdict sets the cursor to the count at once; an open epoch has nothing refunded yet.
+      refundsDone: status !== "open" && record.refundCursor >= record.count,
+      released: paidOutInFull ? record.paid - record.refunded : undefined,
     };
   }
 

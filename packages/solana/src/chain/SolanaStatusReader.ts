@@ -1,11 +1,15 @@
-import type {
-  ChainStatusReader,
-  EpochSettlementQuery,
-  PaymentRecord,
-  PaymentStore,
-  SolanaSettlementTransfer,
-  SolanaSettlementView,
+import {
+  type ChainStatusReader,
+  type EpochMoneyQuery,
+  type EpochMoneyView,
+  type EpochSettlementQuery,
+  isHex,
+  type PaymentRecord,
+  type PaymentStore,
+  type SolanaSettlementTransfer,
+  type SolanaSettlementView,
 } from "@slabridge/core";
+import { planSolanaSettlement } from "../settlement/planSolanaSettlement.ts";
 
 /** What a {@link SolanaSettlementReader} found on Solana for a (model, epoch). */
 export interface SolanaSettlementFindings {
@@ -51,19 +55,55 @@ export interface SolanaStatusReaderOptions {
  * const reader = new SolanaStatusReader({ chainId: SOLANA_CHAIN_ID, name: "solana", payments,
  *   outflows: new VaultOutflowSettlementReader({ connection, vault }) });
  * const view = await reader.settlement.epochSettlement({ modelId: 2n, epoch: 41n, refundBps: 2_500 });
+ * const money = await reader.settlement.epochMoney({ modelId: 2n, epoch: 41n, refundBps: 2_500, payees });
  * ```
  */
 export class SolanaStatusReader implements ChainStatusReader {
   readonly chainId: number;
   readonly name: string;
-  readonly settlement: { epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> };
+  readonly settlement: {
+    epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView>;
+    epochMoney(query: EpochMoneyQuery): Promise<EpochMoneyView>;
+  };
   readonly #o: SolanaStatusReaderOptions;
 
   constructor(options: SolanaStatusReaderOptions) {
     this.#o = options;
     this.chainId = options.chainId;
     this.name = options.name;
-    this.settlement = { epochSettlement: (query) => this.#epochSettlement(query) };
+    this.settlement = {
+      epochSettlement: (query) => this.#epochSettlement(query),
+      epochMoney: (query) => this.#epochMoney(query),
+    };
+  }
+
+  /**
+   * The vault's money of the epoch: paid from the payment store, refunded and paid out from the vault's outflows; with
+   * the verdict's refund share and the split table, the settlement plan says whether every refund and every Solana
+   * payee's payout left the vault (then the rest is released: Solana holds the other chains' shares in the vault).
+   */
+  async #epochMoney(query: EpochMoneyQuery): Promise<EpochMoneyView> {
+    const view = await this.#epochSettlement(query);
+    const sum = (transfers: readonly SolanaSettlementTransfer[] | null) =>
+      (transfers ?? []).reduce((total, transfer) => total + transfer.amount, 0n);
+    const money = { chainId: this.chainId, paid: view.paid, refunded: sum(view.refunds), paidOut: sum(view.payouts) };
+    const { refundBps, payees } = query;
+    if (refundBps === undefined || payees === undefined || view.refunds === null || view.payouts === null) {
+      return { ...money, refundsDone: false, released: undefined };
+    }
+    const plan = planSolanaSettlement({
+      payments: view.payments.flatMap((payment) =>
+        isHex(payment.paymentId) ? [{ paymentId: payment.paymentId, amount: payment.amount }] : [],
+      ),
+      refundBps,
+      payees,
+      solanaChainId: this.chainId,
+    });
+    const refunded = new Set(view.refunds.map((refund) => refund.reference.toLowerCase()));
+    const paidOut = new Set(view.payouts.map((payout) => payout.reference));
+    const refundsDone = plan.refunds.every((refund) => refunded.has(refund.paymentId.toLowerCase()));
+    const payoutsDone = plan.payouts.every((payout) => paidOut.has(`${payout.index}`));
+    return { ...money, refundsDone, released: refundsDone && payoutsDone ? plan.released : undefined };
   }
 
   async #epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> {

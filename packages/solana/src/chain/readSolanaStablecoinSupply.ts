@@ -12,7 +12,7 @@ const TOKEN_ACCOUNT_SIZE = 165;
  * @example
  * ```ts
  * const solana = await readSolanaStablecoinSupply(connection, SOLANA_CHAIN_ID, mint, new Map([[vault, "vault"]]));
- * checkConservation(await readStablecoinLedger(evmChains, { solana }));
+ * checkConservation(await readStablecoinLedger(evmChains, { solana })); // readStablecoinLedger from @slabridge/evm
  * ```
  */
 export async function readSolanaStablecoinSupply(
