@@ -53,9 +53,9 @@ export {
   solanaChainManifestSchema,
 } from "./config/deploymentManifest.ts";
 export { homeChainOf } from "./config/homeChainOf.ts";
+export { type FamilyHandlers, matchFamily } from "./config/matchFamily.ts";
 export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
 export { InvalidStageConfigError, parseStageConfig } from "./config/parseStageConfig.ts";
-export { type FamilyHandlers, matchFamily } from "./config/matchFamily.ts";
 export { paymentChainsOf } from "./config/paymentChainsOf.ts";
 export {
   type ChainConfig,
@@ -145,11 +145,13 @@ export {
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
 export type {
+  ChainNetting,
   ChainNettingStatus,
   NetPayment,
   NetPayout,
   NettingPayer,
   NettingPayResult,
+  NettingStepVault,
   NettingVault,
   VaultHooks,
   VaultStepResult,
