@@ -1,5 +1,10 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type SettlementSweepResult, type SettlementSweepWorld, sweepSettlement } from "./context/settlementSweep.ts";
+import {
+  SettlementSweepIncompleteError,
+  type SettlementSweepResult,
+  type SettlementSweepWorld,
+  sweepSettlement,
+} from "@slabridge/settlement";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
 
 const logger = new Logger({ serviceName: "slabridge-settlement" });
@@ -17,7 +22,7 @@ export function createRefundSweepHandler(getWorld: () => Promise<SettlementSweep
     const result = await sweepSettlement(await getWorld(), "refund");
     logger.info("refund sweep", { ...result });
     if (result.failures.length > 0) {
-      throw new Error(`refund sweep could not check ${result.failures.length} epoch(s); see the log`);
+      throw new SettlementSweepIncompleteError(result);
     }
     return result;
   };

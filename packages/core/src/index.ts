@@ -147,11 +147,13 @@ export {
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
 export type {
+  ChainNetting,
   ChainNettingStatus,
   NetPayment,
   NetPayout,
   NettingPayer,
   NettingPayResult,
+  NettingStepVault,
   NettingVault,
   VaultHooks,
   VaultStepResult,

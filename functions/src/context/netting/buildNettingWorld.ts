@@ -1,25 +1,15 @@
 import {
+  type ChainNetting,
   type ChainNettingStatus,
   type CursorStore,
   type DeploymentManifest,
   type Hex,
-  hexToBytes,
   InvalidNettingRoundError,
-  type NettingPayer,
-  SOLANA_CHAIN_ID,
+  type NettingStepVault,
 } from "@slabridge/core";
-import {
-  createSenderSubmitter,
-  EscrowReader,
-  EvmNettingVault,
-  EvmSender,
-  evmChainsOf,
-  readEscrowNettingStatus,
-  readRoundReleases,
-} from "@slabridge/evm";
+import { createSenderSubmitter, EvmSender, evmChainsOf, readRoundReleases } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
-import { base58, solanaChainsOf } from "@slabridge/solana";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
@@ -38,10 +28,11 @@ export interface BuildNettingWorldOptions {
 }
 
 /**
- * Builds the netting world from a relay world: its chain clients, cursor and payment stores and Solana settlement
- * target (whose `nettingPayer()` pays the rounds' Solana payouts from the Solana vault), each EVM chain's netting vault (the manifest's `keys.nettingVaults`; anvil dev accounts on the devnet, KMS
- * later), the LayerZero eids and a LayerZero transport that serves the stablecoin OFT besides the messenger (same
- * DVN/executor keys and nonce-store sender ids as the relay's, so the two never reuse a nonce).
+ * Builds the netting world from a relay world: each chain adapter's part in netting (`ChainAdapter.netting`, from
+ * its family package: how it spells payees, where it stands with an epoch, a netting vault the round drives step by
+ * step, or a vault that pays its own payees, whose legs stay open), the home registry's split tables and the EVM
+ * escrows' payout events, the LayerZero eids and a LayerZero transport that serves the stablecoin OFT besides the
+ * messenger (same DVN/executor keys and nonce-store sender ids as the relay's, so the two never reuse a nonce).
  *
  * @example
  * ```ts
@@ -50,7 +41,7 @@ export interface BuildNettingWorldOptions {
  * ```
  */
 export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldOptions = {}): NettingWorld {
-  const { manifest, stores } = relay;
+  const { manifest } = relay;
   const client = (chainId: number): PublicClient => {
     const found = relay.clients.get(chainId);
     if (!found) throw new InvalidNettingRoundError(`no client for chain ${chainId}`);
@@ -62,84 +53,69 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const escrows = evmChainsOf(manifest).flatMap((c) =>
     c.contracts.escrow ? [{ chainId: c.chainId, client: client(c.chainId), escrow: c.contracts.escrow }] : [],
   );
-  const vaultAccounts = new Map<number, Address>();
-  for (const vault of manifest.keys.nettingVaults ?? []) {
-    if (vault.chainId === SOLANA_CHAIN_ID || !vault.key) continue;
-    const address = keyAddress(vault.key, `nettingVaults[${vault.chainId}]`);
-    // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
-    if (BigInt(vault.account) !== BigInt(address)) {
-      throw new InvalidNettingRoundError(`the netting vault key of chain ${vault.chainId} is not its account`);
-    }
-    vaultAccounts.set(vault.chainId, address);
+  const sides: ChainNetting[] = [...relay.chains.values()].flatMap((chain) => chain.netting ?? []);
+  // Each chain's vault the round drives step by step (its key checked now, so a bad key fails at cold start).
+  const stepVaults = new Map<number, NettingStepVault>();
+  for (const side of sides) {
+    const vault = side.stepVault?.();
+    if (vault) stepVaults.set(side.chainId, vault);
   }
+  const stepVault = (chainId: number): NettingStepVault => {
+    const vault = stepVaults.get(chainId);
+    if (!vault) throw new InvalidNettingRoundError(`no netting vault on chain ${chainId}`);
+    return vault;
+  };
+  const vaultAccounts = new Map([...stepVaults].map(([chainId, vault]) => [chainId, vault.account]));
   const transport = oftTransport(relay);
   const eids = new Map(evmChainsOf(manifest).map((c) => [c.chainId, c.layerZero.eid]));
-  // The registry names Solana payees on SOLANA_CHAIN_ID (base58 keys); the Solana vault is paid by its own payer,
-  // so its legs stay open in every round.
-  const openChains = new Set([SOLANA_CHAIN_ID]);
-  const solanaAccounts = new Map([[SOLANA_CHAIN_ID, (account: Hex) => base58.encode(hexToBytes(account))]]);
-  const solana = relay.solanaSettlement;
-  const [solanaManifest] = solanaChainsOf(manifest);
-  // Pays Solana payees' netted shares from the Solana vault (same keys, sender and send lease as the target).
-  const solanaPayer: NettingPayer | undefined = solana?.nettingPayer();
+  // Chains whose vault pays its own payees: their legs stay open in every round.
+  const openChains = new Set(sides.filter((side) => side.paysOwnPayees).map((side) => side.chainId));
+  const accounts = new Map(sides.map((side) => [side.chainId, (account: Hex) => side.account(account)]));
+  // Pays the netted shares of a vault that pays its own payees (same keys, sender and send lease as its target).
+  const [payer] = sides.flatMap((side) => side.payer ?? []);
 
   const chains: NettingChains = {
-    vaultChains: [...vaultAccounts.keys()],
+    vaultChains: [...stepVaults.keys()],
     async currentEpoch(modelId) {
       let latest = 0n;
-      for (const e of escrows) {
-        const epoch = await new EscrowReader(e.client, e.escrow).currentEpoch(modelId);
+      for (const side of sides) {
+        const epoch = (await side.currentEpoch?.(modelId)) ?? 0n;
         if (epoch > latest) latest = epoch;
       }
       return latest;
     },
     async status(modelId, epoch) {
       const out: ChainNettingStatus[] = [];
-      for (const e of escrows) {
-        out.push(await readEscrowNettingStatus(new EscrowReader(e.client, e.escrow), e.chainId, modelId, epoch));
-      }
-      if (solanaManifest) {
-        const payments = await stores.payments.listEpoch(solanaManifest.chainId, modelId, epoch);
-        if (payments.length > 0) {
-          const position = await solana?.nettingPosition(modelId, epoch);
-          out.push({ chainId: solanaManifest.chainId, paid: true, paidOut: position?.payoutsDone === true });
-        }
+      for (const side of sides) {
+        const status = await side.status(modelId, epoch);
+        if (status) out.push(status);
       }
       return out;
     },
-    blockNumber: (chainId) => client(chainId).getBlockNumber(),
+    blockNumber: (chainId) => stepVault(chainId).blockNumber(),
     async run({ roundId, modelId, epoch, fromBlocks }) {
       const read = await readRoundReleases({
         home: { client: client(manifest.homeChainId), registry },
         escrows,
         vaults: vaultAccounts,
         items: [{ modelId, epoch }],
-        foreignAccounts: solanaAccounts,
+        foreignAccounts: accounts,
       });
-      if (solanaManifest && solana) {
-        const position = await solana.nettingPosition(modelId, epoch);
-        const solanaChain = solanaManifest.chainId;
-        if (position && position.released > 0n) {
+      // What vaults released by their own records (the escrows' events do not show them).
+      for (const side of sides) {
+        const released = (await side.released?.(modelId, epoch)) ?? 0n;
+        if (released > 0n) {
           read.releases = read.releases.map((r) => ({
             ...r,
-            released: new Map([...r.released, [solanaChain, position.released]]),
+            released: new Map([...r.released, [side.chainId, released]]),
           }));
         }
       }
       const vaults = new Map(
-        [...vaultAccounts].map(([chainId, account]) => {
-          const chain = evmChainsOf(manifest).find((c) => c.chainId === chainId);
-          if (!chain) throw new InvalidNettingRoundError(`netting vault on chain ${chainId}, not in the manifest`);
+        [...stepVaults].map(([chainId, vault]) => {
           const fromBlock = fromBlocks.get(chainId);
           if (fromBlock === undefined) throw new InvalidNettingRoundError(`no fromBlock for chain ${chainId}`);
-          const vault = new EvmNettingVault({
-            chainId,
-            client: client(chainId),
-            token: chain.stablecoin.address,
-            account,
-            fromBlock,
-          });
-          return [chainId, vault] as const;
+          return [chainId, vault.open(fromBlock)] as const;
         }),
       );
       return runNettingRound({
@@ -152,14 +128,14 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         transport,
       });
     },
-    ...(solanaPayer ? { paySolana: (round) => solanaPayer.pay(round) } : {}),
+    ...(payer ? { paySolana: (round) => payer.pay(round) } : {}),
   };
   return {
     models: manifest.models.map((m) => BigInt(m.modelId)),
     lookbackEpochs:
       options.lookbackEpochs ?? relay.config.netting?.lookbackEpochs ?? relay.config.probing?.lookbackEpochs ?? 10,
     chains,
-    cursors: stores.cursors,
+    cursors: relay.stores.cursors,
   };
 }
 
@@ -174,7 +150,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
         const client = relay.clients.get(chain.chainId);
         if (!client) throw new InvalidNettingRoundError(`no client for chain ${chain.chainId}`);
         const sender = new EvmSender({
-          client: client as never,
+          client,
           account,
           nonceStore: relay.stores.nonces,
           // The relay's sender ids: both reserve nonces of the same key from the same record.
@@ -189,7 +165,8 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
   return new LayerZeroTransport({
     chains: new Map(
       evmChainsOf(manifest).map((chain) => {
-        const client = relay.clients.get(chain.chainId) as PublicClient;
+        const client = relay.clients.get(chain.chainId);
+        if (!client) throw new InvalidNettingRoundError(`no client for chain ${chain.chainId}`);
         return [
           chain.chainId,
           {

@@ -1,6 +1,7 @@
 import type { ChainFamilyName } from "../config/deploymentManifest.ts";
 import type { Hex } from "../hex/hex.ts";
 import type { Job, JobSource, TransportName } from "../jobs/jobTypes.ts";
+import type { ChainNetting } from "./NettingVault.ts";
 import type { PayoutPublisher } from "./PayoutPublisher.ts";
 import type { ReceiptSource } from "./ReceiptSource.ts";
 import type { SettlementTarget } from "./SettlementTarget.ts";
@@ -98,4 +99,6 @@ export interface ChainAdapter {
   readonly verdicts?: VerdictSource;
   /** Payouts published by the home chain (the home EVM chain only). */
   readonly payouts?: PayoutPublisher;
+  /** Its part in netting rounds (absent on a chain that takes no part). */
+  readonly netting?: ChainNetting;
 }

@@ -91,3 +91,49 @@ export interface ChainNettingStatus {
   /** Refunds done, the rest released and every payee's share paid out (EVM: `Released` and 10,000 bps paid out). */
   paidOut: boolean;
 }
+
+/** A vault a netting round drives step by step on its chain (see {@link ChainNetting.stepVault}). */
+export interface NettingStepVault {
+  /** The vault's account (what the registry's `nettingVault[chain]` pays). */
+  readonly account: string;
+  /** The chain's latest block: recorded as a round's `fromBlock` the first time the round is seen. */
+  blockNumber(): Promise<bigint>;
+  /** The vault for a round, searching its marked transactions from `fromBlock` (so a retry never pays twice). */
+  open(fromBlock: bigint): NettingVault;
+}
+
+/**
+ * One chain's part in netting, implemented once per family and exposed by its chain adapter
+ * (`ChainAdapter.netting`): how the chain spells a payee, where it stands with a (model, epoch), and how its vault
+ * takes part: driven step by step by the round (`stepVault`: EVM netting vaults) or paying its own payees in one
+ * call per round (`paysOwnPayees`, with its `payer`: the Solana vault's multisig), whose legs the round leaves open.
+ *
+ * @example
+ * for (const netting of chains.flatMap((c) => c.netting ?? [])) {
+ *   const status = await netting.status(1n, 7n); // { chainId: 31337, paid: true, paidOut: true } or undefined
+ *   netting.account(`0x${"00".repeat(12)}${"ab".repeat(20)}`); // "0xabab…ab" on EVM, base58 on Solana
+ * }
+ */
+export interface ChainNetting {
+  readonly chainId: number;
+  /** A payee account of the home registry's split table (bytes32) as this chain spells it. */
+  account(registryAccount: Hex): string;
+  /** The model's latest epoch on this chain; absent where the chain does not count epochs itself (the Solana vault). */
+  currentEpoch?(modelId: bigint): Promise<bigint>;
+  /** Where the chain stands with the (model, epoch); undefined when it takes no part (no escrow, nothing paid). */
+  status(modelId: bigint, epoch: bigint): Promise<ChainNettingStatus | undefined>;
+  /** Its vault pays its own payees (legs to and from it stay open in every round; nothing is bridged to it). */
+  readonly paysOwnPayees: boolean;
+  /**
+   * What the chain's vault released for the (model, epoch) by its own records (0n: nothing, or not known yet);
+   * absent where the releases are read from the escrows' events.
+   */
+  released?(modelId: bigint, epoch: bigint): Promise<bigint>;
+  /** Pays the round's netted shares of a vault that pays its own payees (absent without its keys). */
+  readonly payer?: NettingPayer;
+  /**
+   * The vault the round drives step by step on this chain, or undefined when the deployment has no netting vault key
+   * for it. Throws core's `InvalidNettingRoundError` when the key cannot be used or is not the vault's account.
+   */
+  stepVault?(): NettingStepVault | undefined;
+}

@@ -1,6 +1,7 @@
 import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   ChainAdapter,
+  ChainNetting,
   Clock,
   CursorStore,
   DeploymentManifest,
@@ -15,6 +16,7 @@ import { EscrowReader } from "../contracts/EscrowReader.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
 import { EvmSender } from "../sender/EvmSender.ts";
+import { evmChainNetting } from "./EvmChainNetting.ts";
 import type { EvmOutbox } from "./EvmOutbox.ts";
 import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
 import { EvmReceiptSource } from "./EvmReceiptSource.ts";
@@ -68,6 +70,8 @@ export interface EvmChain extends ChainAdapter {
   /** The chain's escrow, when it is a payment chain. */
   readonly escrow?: EvmEscrowRef;
   readonly payouts?: EvmPayoutPublisher;
+  /** Its part in netting: EVM payees, the escrow's epoch record, the netting vault driven step by step. */
+  readonly netting: ChainNetting;
   /** The home chain's split table of (model, epoch) (the home chain only; others throw). */
   payeeTable(modelId: bigint, epoch: bigint): Promise<PayeeEntry[]>;
 }
@@ -144,6 +148,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
         }
       : {}),
     ...(payouts ? { payouts } : {}),
+    netting: evmChainNetting({ chain, client, escrow: reader, nettingVaults: manifest.keys.nettingVaults }),
     async payeeTable(modelId, epoch) {
       if (!registry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
       const table = await client.readContract({

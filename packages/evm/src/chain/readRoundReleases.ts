@@ -10,7 +10,7 @@ export interface ReadRoundReleasesInput {
   /** Every EVM payment chain's escrow. */
   escrows: readonly Omit<ReadEscrowPayoutsInput, "modelId" | "epoch">[];
   /** Each payment chain's netting vault address (what the registry's `nettingVault[chain]` pays). */
-  vaults: ReadonlyMap<number, Address>;
+  vaults: ReadonlyMap<number, string>;
   /** The (model, epoch)s of the round. */
   items: readonly { modelId: bigint; epoch: bigint }[];
   /**
@@ -71,7 +71,16 @@ function accountOf(
   foreignAccounts: ReadonlyMap<number, (account: Hex) => string> = new Map(),
 ): string {
   const foreign = foreignAccounts.get(chain);
-  if (foreign) return foreign(account);
+  return foreign ? foreign(account) : evmAccountOf(chain, account);
+}
+
+/**
+ * A registry account (bytes32) of an EVM chain's payee as netting spells it: the lower-case address it left-pads.
+ *
+ * @example
+ * evmAccountOf(31337, `0x${"00".repeat(12)}${"AB".repeat(20)}`); // "0xabab…ab"
+ */
+export function evmAccountOf(chain: number, account: Hex): string {
   if (BigInt(account) >> 160n !== 0n) {
     throw new InvalidNettingRoundError(`payee ${account} on chain ${chain} is not an EVM address`);
   }

@@ -1,5 +1,6 @@
 import type {
   ChainAdapter,
+  ChainNetting,
   Clock,
   CursorStore,
   DeploymentManifest,
@@ -15,6 +16,7 @@ import { Connection, PublicKey } from "@solana/web3.js";
 import { SolanaSender } from "../sender/SolanaSender.ts";
 import type { SplitEntry } from "../settlement/planSolanaSettlement.ts";
 import { receiveSolanaVerdict, solanaSettlementJobs } from "./receiveSolanaVerdict.ts";
+import { solanaChainNetting } from "./SolanaChainNetting.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
 import { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
@@ -70,6 +72,8 @@ export interface SolanaChain extends ChainAdapter {
   readonly verdicts: SolanaVerdictSource;
   /** Refunds and payouts out of the vault (absent without the RPC URL or usable operator keys). */
   readonly settlement?: SolanaSettlementTarget;
+  /** Its part in netting: base58 payees, the vault's own records, a vault that pays its own payees. */
+  readonly netting: ChainNetting;
 }
 
 /**
@@ -123,6 +127,7 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
     receipts,
     verdicts,
     ...(settlement ? { settlement } : {}),
+    netting: solanaChainNetting({ chainId: chain.chainId, payments: options.payments, settlement }),
     async watch() {
       if (!watcher) throw new SolanaReceiptConfigError(`no RPC URL for ${chain.name}: it cannot be watched`);
       return watcher.watch();

@@ -2,20 +2,20 @@ import {
   type DeploymentManifest,
   type Job,
   jobIds,
+  matchFamily,
   parseStageConfig,
+  type SettlementJobRef,
   type SettlementState,
   type SettlementTarget,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { evmSettlementJobs } from "@slabridge/evm";
 import { RelayEngine } from "@slabridge/relay";
-import { createSettlementWorkers } from "@slabridge/settlement";
 import { solanaSettlementJobs } from "@slabridge/solana";
 import { MemoryJobStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
-import { createRefundSweepHandler } from "../refund.ts";
-import { createSettleSweepHandler } from "../settle.ts";
-import { type SettlementSweepWorld, sweepSettlement } from "./settlementSweep.ts";
+import { createSettlementWorkers } from "./createSettlementWorkers.ts";
+import { type SettlementSweepWorld, sweepSettlement } from "./sweepSettlement.ts";
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(100 + index) });
@@ -151,19 +151,23 @@ function world(targets: FakeTarget[], options: { solana?: boolean; now?: number 
     workers: createSettlementWorkers({ settlementTargets, clock }),
   });
   // Each chain's jobs as its family's watcher shapes them (the adapters' settlementJobs).
+  const deployment = manifest(options.solana ?? false);
   const chains = new Map(
-    targets.map((t) => [
-      t.chainId,
-      {
-        settlementJobs: (r: Parameters<typeof evmSettlementJobs>[1]) =>
-          t.chainId === SOLANA_CHAIN_ID
-            ? solanaSettlementJobs({ chainId: t.chainId, clock }, r)
-            : evmSettlementJobs({ chainId: t.chainId, homeChainId: HOME_CHAIN, config, clock }, r),
-      },
-    ]),
+    deployment.chains
+      .filter((chain) => settlementTargets.has(chain.chainId))
+      .map((chain) => [
+        chain.chainId,
+        {
+          settlementJobs: (r: SettlementJobRef) =>
+            matchFamily(chain, {
+              evm: (c) => evmSettlementJobs({ chainId: c.chainId, homeChainId: HOME_CHAIN, config, clock }, r),
+              solana: (c) => solanaSettlementJobs({ chainId: c.chainId, clock }, r),
+            }),
+        },
+      ]),
   );
   const w: SettlementSweepWorld = {
-    manifest: manifest(options.solana ?? false),
+    manifest: deployment,
     config,
     clock,
     chains,
@@ -214,7 +218,7 @@ describe("sweepSettlement", () => {
     expect(epochs("1")).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(epochs("2")).toEqual(epochs("1"));
 
-    const probed = { ...w, config: { ...config, probing: { lookbackEpochs: 3 } as never } };
+    const probed = { ...w, config: { probing: { lookbackEpochs: 3 } } };
     target.reads.length = 0;
     await sweepSettlement(probed, "refund");
     expect(target.reads).toEqual(["1:22", "1:23", "1:24", "2:22", "2:23", "2:24"]);
@@ -330,23 +334,5 @@ describe("sweepSettlement", () => {
       transport: "wormhole",
       epochRef: { modelId: 2n, epoch: 21n },
     });
-  });
-});
-
-describe("refund and settle handlers", () => {
-  it("return the JSON-safe sweep, and throw after the pass when an epoch could not be checked", async () => {
-    const target = new FakeTarget(PAYMENT_CHAIN, {
-      "1:24": { verdictApplied: true, refundsDone: false, released: false },
-    });
-    const { world: w, jobs } = world([target]);
-    const refund = await createRefundSweepHandler(async () => w)({});
-    const settle = await createSettleSweepHandler(async () => w)({});
-    expect(refund.jobs.map((j) => j.jobId)).toEqual([jobIds.refund(ref(PAYMENT_CHAIN, 1n, 24n))]);
-    expect(settle.jobs.map((j) => j.jobId)).toEqual([jobIds.settle(ref(PAYMENT_CHAIN, 1n, 24n))]);
-    expect(JSON.parse(JSON.stringify(settle))).toEqual(settle);
-    expect(await jobs.listByStatus("observed")).toHaveLength(2);
-
-    const broken = world([new FakeTarget(PAYMENT_CHAIN, {}, new Set(["1:24"]))]).world;
-    await expect(createRefundSweepHandler(async () => broken)({})).rejects.toThrow(/could not check 1 epoch/);
   });
 });

@@ -1,12 +1,39 @@
-import { type ChainAdapter, type Job, type JobSource, type SettlementState, SlabridgeError } from "@slabridge/core";
-import type { RelayEngine } from "@slabridge/relay";
-import type { RelayWorld } from "./buildRelayWorld.ts";
+import {
+  type ChainAdapter,
+  type Clock,
+  type DeploymentManifest,
+  type Job,
+  type JobIntake,
+  type JobSource,
+  type SettlementState,
+  type SettlementTarget,
+  SlabridgeError,
+} from "@slabridge/core";
 
-/** A settlement target names a chain the world has no adapter for (a wiring bug). Never retryable. */
+/**
+ * A settlement target names a chain the world has no adapter for (a wiring bug). Never retryable.
+ *
+ * @example
+ * throw new SweepChainMissingError(31337); // "no chain adapter for settlement target chain 31337"
+ */
 export class SweepChainMissingError extends SlabridgeError {
   override readonly name = "SweepChainMissingError" as const;
   constructor(chainId: number) {
     super(`no chain adapter for settlement target chain ${chainId}`, { retryable: false });
+  }
+}
+
+/**
+ * A sweep pass could not check some (chain, model, epoch)s (their reads failed; the rest of the pass was kept).
+ * Retryable: the schedule runs the sweep again.
+ *
+ * @example
+ * if (result.failures.length > 0) throw new SettlementSweepIncompleteError(result);
+ */
+export class SettlementSweepIncompleteError extends SlabridgeError {
+  override readonly name = "SettlementSweepIncompleteError" as const;
+  constructor(result: Pick<SettlementSweepResult, "kind" | "failures">) {
+    super(`${result.kind} sweep could not check ${result.failures.length} epoch(s); see the log`, { retryable: true });
   }
 }
 
@@ -16,15 +43,22 @@ export type SettlementSweepKind = "refund" | "settle";
 /** How many ended epochs back a sweep looks when the stage config has no `probing.lookbackEpochs`. */
 export const DEFAULT_SWEEP_LOOKBACK_EPOCHS = 10;
 
-/** What a sweep needs of the relay world (tests pass fakes of the targets and the engine). */
-export type SettlementSweepWorld = Pick<
-  RelayWorld,
-  "manifest" | "config" | "clock" | "settlementTargets" | "enqueue"
-> & {
-  engine: Pick<RelayEngine, "ingest">;
+/** What a sweep runs on (the relay world fits it; tests pass fakes of the targets and the engine). */
+export interface SettlementSweepWorld {
+  /** The models whose ended epochs are swept. */
+  manifest: Pick<DeploymentManifest, "models">;
+  /** The stage config's `probing.lookbackEpochs`: how many ended epochs back the sweep looks. */
+  config: { readonly probing?: { readonly lookbackEpochs: number } | undefined };
+  clock: Clock;
+  /** The settlement target per payment chain: where settling stands. */
+  settlementTargets: ReadonlyMap<number, SettlementTarget>;
+  /** Puts an existing job's id on the relay queue again. */
+  enqueue(jobId: string): Promise<void>;
+  /** Creates a missing job (and queues it): the relay engine. */
+  engine: JobIntake;
   /** Each chain's adapter: the sweep creates missing jobs with the shape its watcher gives them. */
   chains: ReadonlyMap<number, Pick<ChainAdapter, "settlementJobs">>;
-};
+}
 
 /** One (chain, model, epoch) the sweep found unfinished, and what it did about it. JSON-safe. */
 export interface SweptJob {
@@ -64,7 +98,7 @@ export interface SettlementSweepResult {
  * recorded in `failures` and the pass goes on.
  *
  * @example
- * const result = await sweepSettlement(world, "refund");
+ * const result = await sweepSettlement(relayWorld, "refund");
  * // { kind: "refund", checked: 60, jobs: [{ chainId: 31337, modelId: "2", epoch: "41", jobId, action: "created" }], failures: [] }
  */
 export async function sweepSettlement(

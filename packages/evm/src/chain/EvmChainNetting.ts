@@ -1,0 +1,64 @@
+import {
+  type ChainNetting,
+  type DeploymentManifest,
+  type EvmChainManifest,
+  InvalidNettingRoundError,
+} from "@slabridge/core";
+import { type Address, getAddress } from "viem";
+import type { EscrowReader } from "../contracts/EscrowReader.ts";
+import type { EvmChainClient } from "../createEvmChainClient.ts";
+import { EvmNettingVault } from "./EvmNettingVault.ts";
+import { readEscrowNettingStatus } from "./readEscrowNettingStatus.ts";
+import { evmAccountOf } from "./readRoundReleases.ts";
+
+/** Options of {@link evmChainNetting}. */
+export interface EvmChainNettingOptions {
+  chain: EvmChainManifest;
+  client: EvmChainClient;
+  /** The chain's escrow, when it is a payment chain (its epoch record says where netting stands). */
+  escrow?: EscrowReader | undefined;
+  /** The manifest's netting vaults (`keys.nettingVaults`): this chain's entry with a key is its step vault. */
+  nettingVaults: DeploymentManifest["keys"]["nettingVaults"];
+}
+
+/**
+ * An EVM chain's part in netting: payees are EVM addresses (lower-case), the escrow's epoch record is its status
+ * and epoch count, and its netting vault (the manifest's `keys.nettingVaults` entry for the chain, with its key:
+ * an anvil dev account on the devnet, KMS later) is driven step by step by the round.
+ *
+ * @example
+ * const netting = evmChainNetting({ chain, client, escrow: new EscrowReader(client, escrow), nettingVaults });
+ * const vault = netting.stepVault?.()?.open(await client.getBlockNumber());
+ */
+export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
+  const { chain, client, escrow } = options;
+  const chainId = chain.chainId;
+  return {
+    chainId,
+    paysOwnPayees: false,
+    account: (registryAccount) => evmAccountOf(chainId, registryAccount),
+    ...(escrow ? { currentEpoch: (modelId: bigint) => escrow.currentEpoch(modelId) } : {}),
+    status: async (modelId, epoch) =>
+      escrow ? await readEscrowNettingStatus(escrow, chainId, modelId, epoch) : undefined,
+    stepVault() {
+      const entry = (options.nettingVaults ?? []).find((vault) => vault.chainId === chainId);
+      if (!entry?.key) return undefined;
+      const account = keyAddress(entry.key, `nettingVaults[${chainId}]`);
+      // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
+      if (BigInt(entry.account) !== BigInt(account)) {
+        throw new InvalidNettingRoundError(`the netting vault key of chain ${chainId} is not its account`);
+      }
+      return {
+        account,
+        blockNumber: () => client.getBlockNumber(),
+        open: (fromBlock) =>
+          new EvmNettingVault({ chainId, client, token: chain.stablecoin.address, account, fromBlock }),
+      };
+    },
+  };
+}
+
+function keyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
+  if (ref.kind === "anvil-dev-account") return getAddress(ref.address);
+  throw new InvalidNettingRoundError(`${role}: ${ref.kind} keys are not supported by netting yet (KMS comes later)`);
+}
