@@ -162,7 +162,7 @@ export class ProgressMonitor {
     for (const log of logs) {
       const name = (log as { eventName?: string }).eventName ?? "";
       if (!contract.events.includes(name)) continue;
-      const args = (log as unknown as { args: Record<string, unknown> }).args;
+      const args = argsOf(log);
       const model = args.modelId as bigint;
       const epoch = args.epoch as bigint;
       const where = `model ${model} · epoch ${epoch}`;
@@ -246,4 +246,10 @@ function describeJob(job: Job, names: { chainName(id: number): string }): string
 
 function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
+
+/** A decoded log's named arguments (viem types them per ABI; this monitor reads several ABIs through one loop). */
+function argsOf(log: object): Record<string, unknown> {
+  if ("args" in log && typeof log.args === "object" && log.args !== null) return { ...log.args };
+  return {};
 }

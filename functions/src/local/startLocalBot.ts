@@ -7,6 +7,7 @@ import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
 import { queues } from "@slabridge/topology";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
+import { createTestClient, http } from "viem";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
@@ -142,14 +143,14 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       lambdaEndpoint: runtime.server.url,
     });
   }
+  const miners = devnetChainsOf(manifest).evm.map((chain) =>
+    createTestClient({ mode: "anvil", transport: http(chain.rpcUrl, { retryCount: 0 }) }),
+  );
   const blocks = setInterval(() => {
-    for (const chain of devnetChainsOf(manifest).evm) {
-      devnet.evm
-        .clients(chain.chainId)
-        .publicClient.request({ method: "evm_mine" as never })
-        .catch(() => {
-          // the chain is stopping; the next tick or stop() ends this
-        });
+    for (const miner of miners) {
+      miner.mine({ blocks: 1 }).catch(() => {
+        // the chain is stopping; the next tick or stop() ends this
+      });
     }
   }, periodMs);
   blocks.unref();

@@ -19,7 +19,12 @@ export async function submitTransaction(
     throw EvmDevnetError.wrap("transaction-reverted", label, error);
   }
   const receipt = await receiptOf(publicClient, hash, label);
-  if (receipt.status !== "success") throw new EvmDevnetError("transaction-reverted", `${label}: reverted in ${hash}`);
+  if (receipt.status !== "success") {
+    // Gas used against the limit tells an out-of-gas revert (used == limit) from a revert with a reason.
+    const sent = await publicClient.getTransaction({ hash }).catch(() => undefined);
+    const gas = sent ? ` (gas used ${receipt.gasUsed} of ${sent.gas})` : "";
+    throw new EvmDevnetError("transaction-reverted", `${label}: reverted in ${hash}${gas}`);
+  }
   return receipt;
 }
 
