@@ -252,7 +252,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
     expect(raced.map((r) => r.result)).not.toContain("dead-lettered");
     for (const outcome of raced) {
       const reason = outcome.result === "failed" && outcome.job.status === "failed" ? outcome.job.reason : "";
-      if (outcome.result === "failed") expect(reason).toMatch(/^SolanaSendInFlightError/);
+      if (outcome.result === "failed") expect(reason).toMatch(/^VaultSendInFlightError/);
     }
     bot.send(refundId, settleId, refundId, settleId);
     const confirmed = async () =>

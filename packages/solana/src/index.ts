@@ -13,7 +13,6 @@ export {
   InvalidSolanaNetPayoutError,
   type SolanaNetPayment,
   type SolanaNetPayout,
-  SolanaNetSendInFlightError,
   type SolanaNettingPayResult,
   SolanaNettingVault,
   type SolanaNettingVaultOptions,
@@ -29,7 +28,6 @@ export {
   type SolanaNettingPosition,
   SolanaPaymentMismatchError,
   SolanaRefundsPendingError,
-  SolanaSendInFlightError,
   SolanaSettlementConfigError,
   SolanaSettlementTarget,
   type SolanaSettlementTargetOptions,
@@ -78,6 +76,7 @@ export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
 export { SolanaRpcError } from "./errors/SolanaRpcError.ts";
 export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
+export { VaultSendInFlightError } from "./errors/VaultSendInFlightError.ts";
 export { formatSlabridgeMemo } from "./memo/formatSlabridgeMemo.ts";
 export {
   MAX_MEMO_LENGTH,

@@ -193,7 +193,7 @@ describe("SolanaNettingVault on a local Solana cluster", () => {
     await leases.advance({ id, state: "sending", takenAt: Date.now(), version: 1 }, undefined);
     const before = sends;
     await expect(payer().pay({ modelId: MODEL, epoch, solanaPayouts: [payout(bob, 3n)] })).rejects.toMatchObject({
-      name: "SolanaNetSendInFlightError",
+      name: "VaultSendInFlightError",
       retryable: true,
     });
     expect(sends).toBe(before);

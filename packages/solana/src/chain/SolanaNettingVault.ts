@@ -19,14 +19,6 @@ export class InvalidSolanaNetPayoutError extends SlabridgeError {
   }
 }
 
-/** Another send out of the vault for this (model, epoch) may still land; try again once it settled. Retryable. */
-export class SolanaNetSendInFlightError extends SlabridgeError {
-  override readonly name = "SolanaNetSendInFlightError" as const;
-  constructor(reason: string) {
-    super(reason, { retryable: true });
-  }
-}
-
 /** One payee's netted share as the round's outcome records it (JSON-safe: `amount` in decimal raw units). */
 export interface SolanaNetPayout {
   chain: number;
@@ -82,7 +74,7 @@ export interface SolanaNettingVaultOptions {
  * (`readVaultOutflows`) and every payee whose net memo is already there is skipped, so a crash after a send, a retry
  * or a duplicate call never pays twice. Sends hold the (model, epoch) lease the settlement target uses
  * (`solana:vault-send:<model>:<epoch>`, a `SendLease`: "sending" / "sent" with its signature / "idle"), so a call racing another, or coming
- * while an earlier transaction may still land, backs off with {@link SolanaNetSendInFlightError} instead of paying.
+ * while an earlier transaction may still land, backs off with `VaultSendInFlightError` instead of paying.
  * Bad input throws {@link InvalidSolanaNetPayoutError} and sends nothing; a vault holding less than what is still
  * owed throws `NettingVaultNotReadyError` (retryable) and sends nothing.
  *
@@ -218,7 +210,6 @@ export class SolanaNettingVault {
       leases: o.leases,
       now: this.#now,
       inFlightGuardMs: o.inFlightGuardMs,
-      inFlightError: (message: string) => new SolanaNetSendInFlightError(message),
     };
     return withVaultSendLease(lease, modelId, epoch, work);
   }

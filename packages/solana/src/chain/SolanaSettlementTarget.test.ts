@@ -191,7 +191,7 @@ describe("SolanaSettlementTarget on a local Solana cluster", () => {
     );
     const before = sends;
     await expect(target().refundNext(MODEL, EPOCH, 1)).rejects.toMatchObject({
-      name: "SolanaSendInFlightError",
+      name: "VaultSendInFlightError",
       retryable: true,
     });
     expect(sends).toBe(before);

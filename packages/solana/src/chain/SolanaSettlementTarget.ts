@@ -32,14 +32,6 @@ import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
 type ModelManifest = DeploymentManifest["models"][number];
 
-/** Another send out of the vault for this (model, epoch) may still land; try again after it settles. Retryable. */
-export class SolanaSendInFlightError extends SlabridgeError {
-  override readonly name = "SolanaSendInFlightError" as const;
-  constructor(reason: string) {
-    super(reason, { retryable: true });
-  }
-}
-
 /** A stored payment is not in its transaction as recorded: refuse to refund from it. Never retryable. */
 export class SolanaPaymentMismatchError extends SlabridgeError {
   override readonly name = "SolanaPaymentMismatchError" as const;
@@ -328,7 +320,6 @@ export class SolanaSettlementTarget implements SettlementTarget {
       leases: o.leases,
       now: this.#now,
       inFlightGuardMs: o.inFlightGuardMs,
-      inFlightError: (message: string) => new SolanaSendInFlightError(message),
     };
     return { transaction: await withVaultSendLease(lease, modelId, epoch, work) };
   }

@@ -1,6 +1,7 @@
 import type { SendLeaseStore } from "@slabridge/core";
 import type { Connection, Signer } from "@solana/web3.js";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
+import { VaultSendInFlightError } from "../errors/VaultSendInFlightError.ts";
 import type { SolanaSender } from "../sender/SolanaSender.ts";
 
 /** What {@link withVaultSendLease} needs: the vault's sender and signers, the lease store and the clock. */
@@ -12,8 +13,6 @@ export interface VaultSendLeaseOptions {
   now(): number;
   /** How long a lease naming an unconfirmed signature holds before a worker may take over (default 90 s). */
   inFlightGuardMs?: number | undefined;
-  /** The typed, retryable error a caller reports when the lease is busy (each caller names its own). */
-  inFlightError(message: string): Error;
 }
 
 /** Sends one transaction of vault instructions under the lease; resolves with its signature. */
@@ -24,7 +23,7 @@ export type VaultSend = (instructions: Parameters<SolanaSender["send"]>[0]) => P
  * (refunds and payouts of the settlement target, netted payouts of the netting payer), so two of them never send at
  * once. The lease (a typed `SendLease`) records "sending" and then each submitted signature ("sent"): a worker that
  * finds it busy, or naming an earlier signature that may still land (within the guard), backs off with
- * `inFlightError`; one that finds the earlier transaction landed or failed takes over. `work` reads the vault's
+ * `VaultSendInFlightError` (retryable); one that finds the earlier transaction landed or failed takes over. `work` reads the vault's
  * outflows only after taking the lease.
  *
  * @example
@@ -36,22 +35,22 @@ export async function withVaultSendLease<T>(
   epoch: bigint,
   work: (send: VaultSend) => Promise<T>,
 ): Promise<T> {
-  const { leases, now, inFlightError } = options;
+  const { leases, now } = options;
   const id = `solana:vault-send:${modelId}:${epoch}`;
   const lease = await leases.get(id);
   if (lease && lease.state !== "idle" && now() - lease.takenAt < (options.inFlightGuardMs ?? 90_000)) {
     const signature = lease.state === "sent" ? lease.signature : undefined;
     if (signature === undefined || (await signatureStatus(options.connection, signature)) === "pending") {
-      throw inFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
+      throw new VaultSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
     }
   }
   let version = (lease?.version ?? 0) + 1;
   const taken = await leases.advance({ id, state: "sending", takenAt: now(), version }, lease?.version);
-  if (!taken) throw inFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
+  if (!taken) throw new VaultSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
   let submitted = false;
   const mark = async (next: { state: "idle" } | { state: "sent"; signature: string }) => {
     const moved = await leases.advance({ id, ...next, takenAt: now(), version: version + 1 }, version);
-    if (!moved) throw inFlightError(`lost the send lease of ${modelId}/${epoch}`);
+    if (!moved) throw new VaultSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
     version++;
   };
   const send: VaultSend = async (instructions) => {
