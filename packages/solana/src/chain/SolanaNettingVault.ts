@@ -1,5 +1,5 @@
-import { NettingVaultNotReadyError, type SendLeaseStore, SlabridgeError } from "@slabridge/core";
-import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { NettingVaultNotReadyError, SlabridgeError } from "@slabridge/core";
+import { PublicKey } from "@solana/web3.js";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
@@ -8,7 +8,7 @@ import {
   type VaultTransferOrder,
 } from "../multisig/buildVaultTransferBatch.ts";
 import { readVaultOutflows } from "../multisig/readVaultOutflows.ts";
-import type { SolanaSender } from "../sender/SolanaSender.ts";
+import type { VaultAccess } from "./VaultAccess.ts";
 import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
 /** A netting round's Solana payouts are not payable as given (wrong chain, bad key, bad amount, a payee twice). */
@@ -44,21 +44,7 @@ export interface SolanaNettingPayResult {
 }
 
 /** Options of {@link SolanaNettingVault}. */
-export interface SolanaNettingVaultOptions {
-  /** SOLANA_CHAIN_ID: the chain the payouts must name. */
-  chainId: number;
-  connection: Connection;
-  /** Sends as the fee payer (`feePayer`); the operators co-sign each transaction. */
-  sender: Pick<SolanaSender, "send">;
-  feePayer: PublicKey;
-  /** `threshold` of the vault multisig's operator keys. */
-  operators: readonly Signer[];
-  vault: PublicKey;
-  multisig: PublicKey;
-  mint: PublicKey;
-  decimals: number;
-  /** Holds the (model, epoch) send lease shared with the Solana settlement target. */
-  leases: SendLeaseStore;
+export interface SolanaNettingVaultOptions extends VaultAccess {
   /** Payouts per transaction. Default 16. */
   maxPayoutsPerTransaction?: number;
   /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */

@@ -5,12 +5,11 @@ import {
   NotReadyError,
   type PaymentRecord,
   type PaymentStore,
-  type SendLeaseStore,
   type SettlementState,
   type SettlementTarget,
   SlabridgeError,
 } from "@slabridge/core";
-import { type Connection, PublicKey, type Signer } from "@solana/web3.js";
+import { PublicKey } from "@solana/web3.js";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
   associatedTokenAccount,
@@ -18,7 +17,6 @@ import {
   type VaultTransferOrder,
 } from "../multisig/buildVaultTransferBatch.ts";
 import { readVaultOutflows } from "../multisig/readVaultOutflows.ts";
-import type { SolanaSender } from "../sender/SolanaSender.ts";
 import {
   planSolanaSettlement,
   type SolanaSettlementPlan,
@@ -28,6 +26,7 @@ import { readVaultPayment } from "../vault/readVaultPayment.ts";
 import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
 import { SolanaNettingVault } from "./SolanaNettingVault.ts";
 import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
+import type { VaultAccess } from "./VaultAccess.ts";
 import { type VaultSend, withVaultSendLease } from "./withVaultSendLease.ts";
 
 type ModelManifest = DeploymentManifest["models"][number];
@@ -68,25 +67,11 @@ export interface SolanaNettingPosition extends SolanaSettlementPlan {
 }
 
 /** Options of {@link SolanaSettlementTarget}. */
-export interface SolanaSettlementTargetOptions {
-  /** SOLANA_CHAIN_ID. */
-  chainId: number;
-  connection: Connection;
-  /** Sends as the fee payer (`feePayer`); the operators co-sign each transaction. */
-  sender: Pick<SolanaSender, "send">;
-  feePayer: PublicKey;
-  /** `threshold` of the vault multisig's operator keys. */
-  operators: readonly Signer[];
-  vault: PublicKey;
-  multisig: PublicKey;
-  mint: PublicKey;
-  decimals: number;
+export interface SolanaSettlementTargetOptions extends VaultAccess {
   /** Where the vault watch records Solana payments. */
   payments: PaymentStore;
   /** Where the vault scan cursor is (see `vaultScanCursorId`). */
   cursors: CursorStore;
-  /** The (model, epoch) vault send leases, shared with the netting payer (see `withVaultSendLease`). */
-  leases: SendLeaseStore;
   verdicts: Pick<SolanaVerdictSource, "verified">;
   /** The model's split table for the epoch (home ModelRegistry `payees(modelId, epoch)`), in table order. */
   payees(modelId: bigint, epoch: bigint): Promise<readonly SplitEntry[]>;
