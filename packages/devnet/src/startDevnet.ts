@@ -12,6 +12,7 @@ import {
 import { Keypair } from "@solana/web3.js";
 import { type Address, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
 import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
+import { reachTimestamp } from "./evm/reachTimestamp.ts";
 import type { KeyReference as EvmKeyReference } from "./evm/startEvmDevnet.ts";
 import { defaultEvmDevnetChains, type EvmDevnet, startEvmDevnet } from "./evm/startEvmDevnet.ts";
 import { submitTransaction } from "./evm/submitTransaction.ts";
@@ -33,6 +34,11 @@ export interface StartDevnetOptions {
   hosts?: readonly DemoHostPreset[];
   /** Called at every step, with the time since start. */
   onProgress?: (step: string, elapsedMs: number) => void;
+  /**
+   * Starts these EVM chains' clocks this many seconds behind the wall clock, by chain id (tests of clock skew: an
+   * anvil's own start can leave it a second behind the others).
+   */
+  evmClockLagSeconds?: Readonly<Record<number, number>>;
 }
 
 /** A running devnet: the manifest plus handles on every service, for tests and the main job. */
@@ -100,7 +106,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     progress("starting anvil chains, Solana, DynamoDB and demo hosts");
     const [evm, solana, dynamo, hosts] = await Promise.all([
       startEvmDevnet({
-        chains: defaultEvmDevnetChains,
+        chains: defaultEvmDevnetChains.map((chain) => {
+          const lag = options.evmClockLagSeconds?.[chain.chainId];
+          return lag === undefined ? chain : { ...chain, clockLagSeconds: lag };
+        }),
         demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS,
         onProgress: progress,
       }).then((devnet) => {
@@ -250,6 +259,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         }
       }
     }
+
+    // Genesis is the home chain's clock at mint; another anvil's clock may lag it (its start can leave it a second
+    // behind), and until it reaches genesis its escrow refuses payments (BeforeGenesis). Ready means payable.
+    const latestGenesis = models.reduce((latest, model) => Math.max(latest, model.genesis), 0);
+    for (const chain of evm.manifest.chains) await reachTimestamp(evm.clients(chain.chainId), BigInt(latestGenesis));
 
     const manifest = parseDeploymentManifest({
       version: 1,

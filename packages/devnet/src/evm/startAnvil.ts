@@ -13,6 +13,12 @@ export interface StartAnvilOptions {
   accounts?: number;
   /** How long to wait for the RPC to answer. */
   readyTimeoutMs?: number;
+  /**
+   * Starts the chain's clock this many seconds behind the wall clock (anvil's `--timestamp`). Anvil's own start can
+   * leave its clock a second behind (it takes the genesis timestamp before it sets its time offset); tests of clock
+   * skew set it on purpose. Default 0.
+   */
+  clockLagSeconds?: number;
 }
 
 /** A running anvil process. */
@@ -83,6 +89,9 @@ async function spawnAnvil(options: StartAnvilOptions, port: number): Promise<Anv
     "--silent",
   ];
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
+  if (options.clockLagSeconds !== undefined && options.clockLagSeconds > 0) {
+    args.push("--timestamp", String(Math.floor(Date.now() / 1_000) - Math.floor(options.clockLagSeconds)));
+  }
 
   const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
   const stderr: string[] = [];

@@ -19,6 +19,8 @@ export interface EvmDevnetChainConfig {
   /** Wormhole chain id (must be known to sdk-base). */
   wormholeChainId: number;
   name?: string;
+  /** Starts this chain's anvil clock this many seconds behind the wall clock (tests of clock skew). Default 0. */
+  clockLagSeconds?: number;
 }
 
 /** Options for {@link startEvmDevnet}. */
@@ -104,6 +106,7 @@ const configSchema = z.object({
         eid: positiveInt.max(0xffff_ffff),
         wormholeChainId: positiveInt.max(0xffff),
         name: z.string().min(1).optional(),
+        clockLagSeconds: z.number().int().min(0).optional(),
       }),
     )
     .min(1),
@@ -146,6 +149,7 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
           chainId: chain.chainId,
           accounts: FIRST_DEMO + demoCount,
           ...(options.blockTime === undefined ? {} : { blockTime: options.blockTime }),
+          ...(chain.clockLagSeconds === undefined ? {} : { clockLagSeconds: chain.clockLagSeconds }),
         }),
       ),
     );
