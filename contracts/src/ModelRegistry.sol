@@ -46,6 +46,7 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         ModelCore core;
         uint16 royaltyBps;
         uint16 derivativeShareBps;
+        uint32 listingVersion;
         address hostSigner;
         string hostEndpoint;
         ModelMetadata metadata;
@@ -139,8 +140,10 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
 
     /// @inheritdoc IModelRegistry
     function scheduleActive(uint256 modelId, bool active) external onlyModelOwner(modelId) returns (uint64 fromEpoch) {
-        fromEpoch = _epochAt(_models[modelId].core, block.timestamp) + 1;
+        Model storage m = _models[modelId];
+        fromEpoch = _epochAt(m.core, block.timestamp) + 1;
         bool replaced = ModelTerms.scheduleActive(_versions[modelId], fromEpoch, active);
+        ++m.listingVersion;
         emit TermsScheduled(modelId, fromEpoch, replaced);
     }
 
@@ -189,7 +192,8 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         payable
         returns (bytes32 messageId)
     {
-        ModelCore storage core = _model(modelId).core;
+        Model storage m = _model(modelId);
+        ModelCore storage core = m.core;
         Terms[] storage versions = _versions[modelId];
         Terms storage latest = versions[versions.length - 1];
         bytes memory message = MessageCodec.encodeModelListing(
@@ -199,7 +203,9 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
                 epochSeconds: core.epochSeconds,
                 fromEpoch: latest.fromEpoch,
                 pricePerRequest: latest.pricePerRequest,
-                active: latest.active
+                active: latest.active,
+                version: m.listingVersion,
+                verdictGraceEpochs: latest.verdictGraceEpochs
             })
         );
         messageId = _send(messenger, dstChain, message);
@@ -340,6 +346,11 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
     }
 
     /// @inheritdoc IModelRegistry
+    function listingVersionOf(uint256 modelId) external view returns (uint32) {
+        return _model(modelId).listingVersion;
+    }
+
+    /// @inheritdoc IModelRegistry
     function protocolFeeRecipient() external view returns (uint32 chain, bytes32 account) {
         return (_feeChain, _feeAccount);
     }
@@ -390,6 +401,7 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
                 : bytes32(uint256(uint160(_models[core.parentId].core.creator)))
         });
         bool replaced = ModelTerms.schedule(_versions[modelId], input, fromEpoch, ctx);
+        ++_models[modelId].listingVersion;
         emit TermsScheduled(modelId, fromEpoch, replaced);
     }
 

@@ -871,6 +871,10 @@ contract ModelRegistryTest is HomeFixtures {
         assertEq(l.fromEpoch, 3);
         assertEq(l.pricePerRequest, 42);
         assertFalse(l.active);
+        // mint, scheduleTerms, scheduleActive: the third version, which a receiver applies over the first two
+        assertEq(l.version, 3);
+        assertEq(registry.listingVersionOf(id), 3);
+        assertEq(l.verdictGraceEpochs, GRACE);
     }
 
     function test_publishListing_paysExactQuoteAndReturnsChange() public {
@@ -898,7 +902,7 @@ contract ModelRegistryTest is HomeFixtures {
     function test_publishListing_emits() public {
         uint256 id = _mint();
         bytes memory expected = MessageCodec.encodeModelListing(
-            MessageCodec.ModelListing(id, uint64(block.timestamp), EPOCH, 0, PRICE, true)
+            MessageCodec.ModelListing(id, uint64(block.timestamp), EPOCH, 0, PRICE, true, 1, GRACE)
         );
         bytes32 messageId = keccak256(abi.encode(uint256(0), BASE_CHAIN, expected));
         vm.expectEmit(address(registry));

@@ -23,7 +23,8 @@ import {
 /// Terms versioning: price, `active`, SLA terms and the split table form one `Terms` version. A model owner's change
 /// is scheduled for `currentEpoch + 1`; a second change before that epoch starts replaces the pending one. So the
 /// terms of an epoch are fixed once it started, and `termsAt(modelId, e)` is the version with the greatest
-/// `fromEpoch <= e`. The first version applies from the epoch in progress at mint.
+/// `fromEpoch <= e`. The first version applies from the epoch in progress at mint. Each scheduling bumps the model's
+/// listing version (`listingVersionOf`), which every published listing carries so receivers can ignore stale ones.
 ///
 /// Split tables: the owner supplies entries (Creator, DataContributor, Validator, Host roles) and a protocol fee;
 /// the registry appends a ProtocolFee entry paying the registry's fee recipient, then, for a fine-tune, a
@@ -56,6 +57,8 @@ interface IModelRegistry {
     error ZeroHostSigner();
     /// @notice pricePerRequest is zero.
     error ZeroPrice();
+    /// @notice verdictGraceEpochs is zero (buyers must be able to take back an epoch's payments if no verdict comes).
+    error ZeroVerdictGrace();
     /// @notice The owner's payee list is empty or, with the entries the registry appends, exceeds MAX_PAYEES.
     error InvalidPayeeCount(uint256 count);
     /// @notice Owner-supplied entry `index` uses a role only the registry may append (ProtocolFee, ParentCreator).
@@ -154,8 +157,9 @@ interface IModelRegistry {
 
     // ---------------------------------------------------------------- cross-chain publishing
 
-    /// @notice Sends the model's latest terms version as a MessageCodec.ModelListing to `dstChain` through an
-    /// allowlisted `messenger`, forwarding msg.value as the fee. Anyone may call.
+    /// @notice Sends the model's latest terms version as a MessageCodec.ModelListing (with `listingVersionOf`) to
+    /// `dstChain` through an allowlisted `messenger`, forwarding msg.value as the fee. Anyone may call; a receiver
+    /// applies it from `max(fromEpoch, its current epoch + 1)` unless it already applied this or a newer version.
     function publishListing(uint256 modelId, uint32 dstChain, IMessenger messenger)
         external
         payable
@@ -226,6 +230,10 @@ interface IModelRegistry {
 
     /// @notice Number of terms versions of the model.
     function termsVersionCount(uint256 modelId) external view returns (uint256);
+
+    /// @notice The model's listing version: 1 at mint, +1 for every scheduleTerms / scheduleActive (a replaced
+    /// pending version counts too), so a later listing always carries a higher version.
+    function listingVersionOf(uint256 modelId) external view returns (uint32);
 
     /// @notice Registry-wide minimum protocol fee.
     function minProtocolFeeBps() external view returns (uint16);
