@@ -488,6 +488,23 @@ contract ModelRegistryTest is HomeFixtures {
         registry.scheduleTerms(id, _terms(0));
     }
 
+    /// Finding 1's scenario: 300 s "for a large model" would let one host hold every prober past its time budget.
+    function test_scheduleTerms_revertsProbeTimeoutAboveMax() public {
+        uint256 id = _mint();
+        TermsInput memory t = _terms(0);
+        t.sla.probeTimeoutMs = 300_000;
+        vm.expectRevert(abi.encodeWithSelector(SlaTiers.ProbeTimeoutTooLong.selector, 300_000, 30_000));
+        _schedule(id, t);
+    }
+
+    function test_scheduleTerms_revertsZeroVerdictGrace() public {
+        uint256 id = _mint();
+        TermsInput memory t = _terms(0);
+        t.verdictGraceEpochs = 0;
+        vm.expectRevert(IModelRegistry.ZeroVerdictGrace.selector);
+        _schedule(id, t);
+    }
+
     function test_scheduleTerms_revertsModelNotFound() public {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 3));
         registry.scheduleTerms(3, _terms(0));
