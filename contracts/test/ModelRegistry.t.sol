@@ -142,7 +142,7 @@ contract ModelRegistryTest is HomeFixtures {
         vm.expectEmit(address(registry));
         emit IModelRegistry.ModelMinted(1, creator, 0, uint64(block.timestamp), EPOCH);
         vm.expectEmit(address(registry));
-        emit IModelRegistry.HostUpdated(1, "https://host.example/v1", hostSigner);
+        emit IModelRegistry.HostUpdated(1, 0, "https://host.example/v1", hostSigner);
         vm.expectEmit(address(registry));
         emit IModelRegistry.MetadataUpdated(1, "ipfs://artifact", keccak256("weights"));
         vm.expectEmit(address(registry));
@@ -561,19 +561,83 @@ contract ModelRegistryTest is HomeFixtures {
         registry.scheduleActive(id, false);
     }
 
-    // ================================================================ immediate setters
+    // ================================================================ host (per epoch)
 
-    function test_setHost_updates() public {
+    /// Finding 2: a host switching its endpoint mid-epoch (e.g. to "offline" during an outage) must not change what
+    /// the probers measure in the running epoch.
+    function test_setHost_midEpochKeepsTheCurrentEpochsEndpoint() public {
         uint256 id = _mint();
+        vm.warp(block.timestamp + EPOCH / 2);
+        address signer = makeAddr("newSigner");
+        vm.prank(creator);
+        registry.setHost(id, "offline", signer);
+        (string memory endpoint, address s) = registry.hostOf(id);
+        assertEq(endpoint, "https://host.example/v1");
+        assertEq(s, hostSigner);
+        vm.warp(block.timestamp + EPOCH / 2);
+        (endpoint, s) = registry.hostOf(id);
+        assertEq(endpoint, "offline");
+        assertEq(s, signer);
+        // the measured epoch 0 keeps its endpoint for good
+        (endpoint, s) = registry.hostAt(id, 0);
+        assertEq(endpoint, "https://host.example/v1");
+        assertEq(s, hostSigner);
+    }
+
+    function test_setHost_appliesFromNextEpochAndEmits() public {
+        uint256 id = _mint();
+        vm.warp(block.timestamp + 3 * EPOCH);
         address signer = makeAddr("newSigner");
         vm.expectEmit(address(registry));
-        emit IModelRegistry.HostUpdated(id, "https://h2", signer);
+        emit IModelRegistry.HostUpdated(id, 4, "https://h2", signer);
         vm.prank(creator);
-        registry.setHost(id, "https://h2", signer);
-        (string memory endpoint, address s) = registry.hostOf(id);
+        assertEq(registry.setHost(id, "https://h2", signer), 4);
+        (string memory endpoint, address s) = registry.hostAt(id, 3);
+        assertEq(endpoint, "https://host.example/v1");
+        (endpoint, s) = registry.hostAt(id, 4);
         assertEq(endpoint, "https://h2");
         assertEq(s, signer);
+        (endpoint,) = registry.hostAt(id, 400);
+        assertEq(endpoint, "https://h2");
     }
+
+    function test_setHost_secondChangeInAnEpochReplacesTheFirst() public {
+        uint256 id = _mint();
+        vm.startPrank(creator);
+        registry.setHost(id, "https://h2", hostSigner);
+        registry.setHost(id, "https://h3", hostSigner);
+        vm.stopPrank();
+        (string memory endpoint,) = registry.hostAt(id, 1);
+        assertEq(endpoint, "https://h3");
+        (endpoint,) = registry.hostAt(id, 0);
+        assertEq(endpoint, "https://host.example/v1");
+    }
+
+    function test_hostAt_revertsBeforeTheMintEpoch() public {
+        MintParams memory p = _mintParams();
+        p.genesis = uint64(block.timestamp - 5 * EPOCH);
+        vm.prank(creator);
+        uint256 id = registry.mint(p);
+        (string memory endpoint,) = registry.hostAt(id, 5);
+        assertEq(endpoint, "https://host.example/v1");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NoHostForEpoch.selector, id, uint64(4)));
+        registry.hostAt(id, 4);
+    }
+
+    function test_setHost_revertsEmptyEndpoint() public {
+        uint256 id = _mint();
+        vm.expectRevert(IModelRegistry.EmptyHostEndpoint.selector);
+        vm.prank(creator);
+        registry.setHost(id, "", hostSigner);
+    }
+
+    function test_mint_revertsEmptyHostEndpoint() public {
+        MintParams memory p = _mintParams();
+        p.hostEndpoint = "";
+        _mintExpectRevert(p, abi.encodeWithSelector(IModelRegistry.EmptyHostEndpoint.selector));
+    }
+
+    // ================================================================ immediate setters
 
     function test_setHost_revertsZeroSigner() public {
         uint256 id = _mint();

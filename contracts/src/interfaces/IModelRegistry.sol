@@ -55,6 +55,10 @@ interface IModelRegistry {
     error DerivativesNotAllowed(uint256 parentId);
     /// @notice The host signer is the zero address.
     error ZeroHostSigner();
+    /// @notice The host endpoint is empty.
+    error EmptyHostEndpoint();
+    /// @notice The epoch lies before the model's first host (its mint epoch).
+    error NoHostForEpoch(uint256 modelId, uint64 epoch);
     /// @notice pricePerRequest is zero.
     error ZeroPrice();
     /// @notice verdictGraceEpochs is zero (buyers must be able to take back an epoch's payments if no verdict comes).
@@ -94,8 +98,8 @@ interface IModelRegistry {
     );
     /// @notice Terms were scheduled from `fromEpoch`; `replacedPending` when they replace a not yet started version.
     event TermsScheduled(uint256 indexed modelId, uint64 indexed fromEpoch, bool replacedPending);
-    /// @notice Host endpoint or signer changed (immediately).
-    event HostUpdated(uint256 indexed modelId, string endpoint, address signer);
+    /// @notice Host endpoint and signer set from `fromEpoch` on (the mint epoch at mint, else the next epoch).
+    event HostUpdated(uint256 indexed modelId, uint64 fromEpoch, string endpoint, address signer);
     /// @notice Metadata changed (immediately).
     event MetadataUpdated(uint256 indexed modelId, string artifactURI, bytes32 artifactHash);
     /// @notice License changed (immediately; existing fine-tunes keep their parent share).
@@ -140,8 +144,11 @@ interface IModelRegistry {
     /// @notice Schedules the latest terms with `active` changed, from `currentEpoch + 1`. Model owner only.
     function scheduleActive(uint256 modelId, bool active) external returns (uint64 fromEpoch);
 
-    /// @notice Changes the host endpoint and signer, effective immediately. Model owner only.
-    function setHost(uint256 modelId, string calldata endpoint, address signer) external;
+    /// @notice Sets the host endpoint and signer from `currentEpoch + 1` (replacing one set earlier in this epoch),
+    /// like every other term: the probers measure one endpoint per epoch, so a host cannot hide an outage by
+    /// switching its endpoint mid-epoch. Model owner only.
+    /// @return fromEpoch the epoch the new host applies from
+    function setHost(uint256 modelId, string calldata endpoint, address signer) external returns (uint64 fromEpoch);
 
     /// @notice Replaces the metadata, effective immediately. Model owner only.
     function setMetadata(uint256 modelId, ModelMetadata calldata metadata) external;
@@ -201,8 +208,11 @@ interface IModelRegistry {
     /// @notice The model's license.
     function licenseOf(uint256 modelId) external view returns (License memory);
 
-    /// @notice The model's host endpoint and signer.
+    /// @notice The model's host endpoint and signer in force in the current epoch.
     function hostOf(uint256 modelId) external view returns (string memory endpoint, address signer);
+
+    /// @notice The model's host endpoint and signer in force during `epoch`.
+    function hostAt(uint256 modelId, uint64 epoch) external view returns (string memory endpoint, address signer);
 
     /// @notice The share future fine-tunes of this model carve out for its creator.
     function derivativeShareOf(uint256 modelId) external view returns (uint16);

@@ -85,6 +85,13 @@ struct Terms {
     Payee[] payees;
 }
 
+/// @notice The host a model's probers measure from epoch `fromEpoch` on (until the next entry's fromEpoch).
+struct HostVersion {
+    uint64 fromEpoch;
+    address signer;
+    string endpoint;
+}
+
 /// @notice Everything fixed or chosen at mint.
 /// @param genesis start of epoch 0 (unix seconds, not in the future; 0 means the mint block's timestamp)
 /// @param epochSeconds epoch length
