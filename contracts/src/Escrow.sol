@@ -10,7 +10,7 @@ import { MessageCodec } from "./libraries/MessageCodec.sol";
 import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "./libraries/PaymentsMerkle.sol";
 import { SettlementReceiver } from "./SettlementReceiver.sol";
-import { Listing, EpochRecord, EpochStatus, Payment } from "./types/EscrowTypes.sol";
+import { Listing, EpochRecord, EpochStatus, GraceFrom, Payment } from "./types/EscrowTypes.sol";
 
 /// @title Escrow
 /// @notice slabridge's escrow on an EVM payment chain (see IEscrow).
@@ -18,7 +18,11 @@ import { Listing, EpochRecord, EpochStatus, Payment } from "./types/EscrowTypes.
 /// revert (e.g. a blacklisted buyer or payee) are credited instead of pushed, so one account can't block a batch.
 /// Terms: the escrow keeps the terms in force and at most one scheduled entry; a listing that arrives while another
 /// entry is scheduled replaces it (neither has started, so no epoch's terms change after it began). termsAt is
-/// therefore exact for the current and later epochs only.
+/// therefore exact for the current and later epochs only. The verdict grace is kept per epoch for good
+/// (`_graces`, one entry per change), since it matters after its epoch ended.
+/// Listings are versioned: only a newer version than the last applied one is applied, from
+/// max(fromEpoch, current epoch + 1), so a late, reordered or repeated delivery never reverts and never brings older
+/// terms back.
 contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
@@ -40,6 +44,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     mapping(uint256 modelId => mapping(uint64 epoch => EpochRecord)) private _records;
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 index => Payment))) private _payments;
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 word => uint256 bits))) private _payoutsPaid;
+    /// @dev Verdict grace changes in ascending fromEpoch; entries that have not started may be replaced.
+    mapping(uint256 modelId => GraceFrom[]) private _graces;
 
     constructor(address owner_, IERC20 token_, uint32 thisChain_, uint32 homeChain_) SettlementReceiver(owner_) {
         token = token_;
@@ -179,25 +185,31 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
     function _applyListing(MessageCodec.ModelListing memory m) private {
         if (m.epochSeconds == 0) revert ZeroEpochSeconds(m.modelId);
+        if (m.verdictGraceEpochs == 0) revert ZeroVerdictGrace(m.modelId);
         Listing storage l = _listings[m.modelId];
         bool listed = l.epochSeconds != 0;
         if (listed && (l.genesis != m.genesis || l.epochSeconds != m.epochSeconds)) {
             revert ClockMismatch(m.modelId, m.genesis, m.epochSeconds);
+        }
+        // Versions only move forward: a repeated delivery, or an older listing delivered after a newer one, is a
+        // no-op (not a revert: the transport would retry it forever).
+        if (listed && m.version <= l.version) {
+            emit ListingIgnored(m.modelId, m.version, l.version);
+            return;
         }
         // before genesis no epoch has started, so terms may start at epoch 0
         // epochs are a time schedule by design; seconds of validator drift don't matter
         // forge-lint: disable-next-line(block-timestamp)
         bool started = block.timestamp >= m.genesis;
         uint64 nowEpoch = started ? uint64((block.timestamp - m.genesis) / m.epochSeconds) : 0;
-        // A change applies only to epochs that have not started. A first listing applies from the running epoch at
-        // the earliest: one delivered late (bridge downtime) lists the model from now on, rather than being refused
-        // forever; no payment can predate it on this chain, so no started epoch changes.
-        if (listed) {
-            uint256 minFrom = started ? uint256(nowEpoch) + 1 : nowEpoch;
-            if (m.fromEpoch < minFrom) revert TermsStartTooEarly(m.modelId, m.fromEpoch, nowEpoch);
-        } else if (m.fromEpoch < nowEpoch) {
-            m.fromEpoch = nowEpoch;
-        }
+        // A change applies only to epochs that have not started: one delivered after its fromEpoch began (bridge
+        // latency or downtime) applies from the next epoch, so the payment chain follows the registry from then on
+        // instead of keeping stale terms. A first listing applies from the running epoch at the earliest: no payment
+        // can predate it on this chain, so no started epoch changes.
+        uint64 minFrom = listed && started ? nowEpoch + 1 : nowEpoch;
+        if (m.fromEpoch < minFrom) m.fromEpoch = minFrom;
+        l.version = m.version;
+        _scheduleGrace(_graces[m.modelId], m.fromEpoch, m.verdictGraceEpochs);
 
         if (!listed) {
             l.genesis = m.genesis;
@@ -222,7 +234,27 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
                 l.hasPending = true;
             }
         }
-        emit Listed(m.modelId, m.genesis, m.epochSeconds, m.fromEpoch, m.pricePerRequest, m.active);
+        emit Listed(
+            m.modelId,
+            m.genesis,
+            m.epochSeconds,
+            m.fromEpoch,
+            m.pricePerRequest,
+            m.active,
+            m.version,
+            m.verdictGraceEpochs
+        );
+    }
+
+    /// @dev Records `epochs` as the grace from `fromEpoch` on. Entries from `fromEpoch` on have not started (it is the
+    /// next epoch or later, or this is the first listing), so the newer listing replaces them.
+    function _scheduleGrace(GraceFrom[] storage graces, uint64 fromEpoch, uint16 epochs) private {
+        uint256 n = graces.length;
+        while (n != 0 && graces[n - 1].fromEpoch >= fromEpoch) {
+            graces.pop();
+            --n;
+        }
+        if (n == 0 || graces[n - 1].epochs != epochs) graces.push(GraceFrom(fromEpoch, epochs));
     }
 
     function _setCurrent(Listing storage l, MessageCodec.ModelListing memory m) private {
@@ -279,6 +311,17 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     /// @inheritdoc IEscrow
     function listing(uint256 modelId) external view returns (Listing memory) {
         return _listings[modelId];
+    }
+
+    /// @inheritdoc IEscrow
+    function verdictGraceAt(uint256 modelId, uint64 epoch) public view returns (uint16) {
+        GraceFrom[] storage graces = _graces[modelId];
+        // newest first: the epochs asked about are recent, and the list grows only when the grace changes
+        for (uint256 i = graces.length; i != 0; --i) {
+            GraceFrom storage g = graces[i - 1];
+            if (g.fromEpoch <= epoch) return g.epochs;
+        }
+        return 0;
     }
 
     /// @inheritdoc IEscrow

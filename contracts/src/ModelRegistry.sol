@@ -16,6 +16,7 @@ import {
     ModelCore,
     ModelMetadata,
     MintParams,
+    HostVersion,
     Payee,
     SlaTerms,
     Terms,
@@ -46,8 +47,9 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         ModelCore core;
         uint16 royaltyBps;
         uint16 derivativeShareBps;
-        address hostSigner;
-        string hostEndpoint;
+        uint32 listingVersion;
+        /// @dev In ascending fromEpoch; only the last may lie in the future (fromEpoch = currentEpoch + 1).
+        HostVersion[] hosts;
         ModelMetadata metadata;
         License license;
     }
@@ -101,7 +103,6 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         }
         if (p.royaltyBps > MAX_ROYALTY_BPS) revert RoyaltyTooHigh(p.royaltyBps);
         if (p.derivativeShareBps > MAX_PARENT_SHARE_BPS) revert ParentShareTooHigh(p.derivativeShareBps);
-        if (p.hostSigner == address(0)) revert ZeroHostSigner();
         uint16 parentShare;
         if (p.parentId != 0) {
             Model storage parent = _model(p.parentId);
@@ -114,16 +115,15 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         m.core = ModelCore(msg.sender, genesis, p.epochSeconds, p.parentId, parentShare);
         m.royaltyBps = p.royaltyBps;
         m.derivativeShareBps = p.derivativeShareBps;
-        m.hostSigner = p.hostSigner;
-        m.hostEndpoint = p.hostEndpoint;
         m.metadata = p.metadata;
         m.license = p.license;
         // _mint, not _safeMint: the caller mints to itself, and no callback may run before the terms exist.
         _mint(msg.sender, modelId);
         emit ModelMinted(modelId, msg.sender, p.parentId, genesis, p.epochSeconds);
-        emit HostUpdated(modelId, p.hostEndpoint, p.hostSigner);
+        uint64 mintEpoch = _epochAt(m.core, block.timestamp);
+        _setHost(m, modelId, mintEpoch, p.hostEndpoint, p.hostSigner);
         emit MetadataUpdated(modelId, p.metadata.artifactURI, p.metadata.artifactHash);
-        _schedule(modelId, m.core, p.terms, _epochAt(m.core, block.timestamp));
+        _schedule(modelId, m.core, p.terms, mintEpoch);
     }
 
     /// @inheritdoc IModelRegistry
@@ -139,18 +139,22 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
 
     /// @inheritdoc IModelRegistry
     function scheduleActive(uint256 modelId, bool active) external onlyModelOwner(modelId) returns (uint64 fromEpoch) {
-        fromEpoch = _epochAt(_models[modelId].core, block.timestamp) + 1;
+        Model storage m = _models[modelId];
+        fromEpoch = _epochAt(m.core, block.timestamp) + 1;
         bool replaced = ModelTerms.scheduleActive(_versions[modelId], fromEpoch, active);
+        ++m.listingVersion;
         emit TermsScheduled(modelId, fromEpoch, replaced);
     }
 
     /// @inheritdoc IModelRegistry
-    function setHost(uint256 modelId, string calldata endpoint, address signer) external onlyModelOwner(modelId) {
-        if (signer == address(0)) revert ZeroHostSigner();
+    function setHost(uint256 modelId, string calldata endpoint, address signer)
+        external
+        onlyModelOwner(modelId)
+        returns (uint64 fromEpoch)
+    {
         Model storage m = _models[modelId];
-        m.hostEndpoint = endpoint;
-        m.hostSigner = signer;
-        emit HostUpdated(modelId, endpoint, signer);
+        fromEpoch = _epochAt(m.core, block.timestamp) + 1;
+        _setHost(m, modelId, fromEpoch, endpoint, signer);
     }
 
     /// @inheritdoc IModelRegistry
@@ -189,7 +193,8 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
         payable
         returns (bytes32 messageId)
     {
-        ModelCore storage core = _model(modelId).core;
+        Model storage m = _model(modelId);
+        ModelCore storage core = m.core;
         Terms[] storage versions = _versions[modelId];
         Terms storage latest = versions[versions.length - 1];
         bytes memory message = MessageCodec.encodeModelListing(
@@ -199,7 +204,9 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
                 epochSeconds: core.epochSeconds,
                 fromEpoch: latest.fromEpoch,
                 pricePerRequest: latest.pricePerRequest,
-                active: latest.active
+                active: latest.active,
+                version: m.listingVersion,
+                verdictGraceEpochs: latest.verdictGraceEpochs
             })
         );
         messageId = _send(messenger, dstChain, message);
@@ -285,8 +292,18 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
 
     /// @inheritdoc IModelRegistry
     function hostOf(uint256 modelId) external view returns (string memory endpoint, address signer) {
-        Model storage m = _model(modelId);
-        return (m.hostEndpoint, m.hostSigner);
+        return hostAt(modelId, _epochAt(_model(modelId).core, block.timestamp));
+    }
+
+    /// @inheritdoc IModelRegistry
+    function hostAt(uint256 modelId, uint64 epoch) public view returns (string memory endpoint, address signer) {
+        HostVersion[] storage hosts = _model(modelId).hosts;
+        // newest first: lookups are for recent epochs, and the list grows only when the host changes
+        for (uint256 i = hosts.length; i != 0; --i) {
+            HostVersion storage h = hosts[i - 1];
+            if (h.fromEpoch <= epoch) return (h.endpoint, h.signer);
+        }
+        revert NoHostForEpoch(modelId, epoch);
     }
 
     /// @inheritdoc IModelRegistry
@@ -340,6 +357,11 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
     }
 
     /// @inheritdoc IModelRegistry
+    function listingVersionOf(uint256 modelId) external view returns (uint32) {
+        return _model(modelId).listingVersion;
+    }
+
+    /// @inheritdoc IModelRegistry
     function protocolFeeRecipient() external view returns (uint32 chain, bytes32 account) {
         return (_feeChain, _feeAccount);
     }
@@ -390,7 +412,24 @@ contract ModelRegistry is IModelRegistry, ERC721, IERC2981, Ownable2Step {
                 : bytes32(uint256(uint160(_models[core.parentId].core.creator)))
         });
         bool replaced = ModelTerms.schedule(_versions[modelId], input, fromEpoch, ctx);
+        ++_models[modelId].listingVersion;
         emit TermsScheduled(modelId, fromEpoch, replaced);
+    }
+
+    /// @dev Sets the host from `fromEpoch` (the mint epoch, or currentEpoch + 1): a new entry, or in place of the last
+    /// one when it already starts then (it has not started: a second change within one epoch).
+    function _setHost(Model storage m, uint256 modelId, uint64 fromEpoch, string calldata endpoint, address signer)
+        private
+    {
+        if (signer == address(0)) revert ZeroHostSigner();
+        if (bytes(endpoint).length == 0) revert EmptyHostEndpoint();
+        HostVersion[] storage hosts = m.hosts;
+        uint256 n = hosts.length;
+        HostVersion storage h = n != 0 && hosts[n - 1].fromEpoch == fromEpoch ? hosts[n - 1] : hosts.push();
+        h.fromEpoch = fromEpoch;
+        h.signer = signer;
+        h.endpoint = endpoint;
+        emit HostUpdated(modelId, fromEpoch, endpoint, signer);
     }
 
     function _send(IMessenger messenger, uint32 dstChain, bytes memory message) private returns (bytes32) {

@@ -38,7 +38,7 @@ contract EscrowTest is EscrowFixture {
 
     function test_receiveMessage_revertsForUnregisteredMessenger() public {
         bytes memory listing =
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true));
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true, 1, GRACE));
         vm.expectRevert(abi.encodeWithSelector(IMessageReceiver.UnauthorizedMessenger.selector, alice));
         vm.prank(alice);
         escrow.receiveMessage(HOME, listing);
@@ -46,7 +46,7 @@ contract EscrowTest is EscrowFixture {
 
     function test_receiveMessage_revertsFromAnotherChain() public {
         bytes memory listing =
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true));
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 0, PRICE, true, 1, GRACE));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, THIS, MessageCodec.KIND_MODEL_LISTING)
         );
@@ -73,9 +73,11 @@ contract EscrowTest is EscrowFixture {
 
     function test_listing_storesClockAndTerms() public {
         vm.expectEmit(address(escrow));
-        emit IEscrow.Listed(MODEL, GENESIS, EPOCH, 0, PRICE, true);
+        emit IEscrow.Listed(MODEL, GENESIS, EPOCH, 0, PRICE, true, 1, GRACE);
         _listDefault();
         Listing memory l = escrow.listing(MODEL);
+        assertEq(l.version, 1);
+        assertEq(escrow.verdictGraceAt(MODEL, 0), GRACE);
         assertEq(l.genesis, GENESIS);
         assertEq(l.epochSeconds, EPOCH);
         assertEq(l.currentFrom, 0);
@@ -116,11 +118,91 @@ contract EscrowTest is EscrowFixture {
         assertEq(escrow.epochRecord(MODEL, 3).count, 1);
     }
 
-    function test_listing_changeRevertsForCurrentEpoch() public {
+    /// The review's scenario: the owner retires the model for epoch 2 near the end of epoch 1, the bridge delivers
+    /// the listing in epoch 2. It must apply from epoch 3 (not revert forever and leave the model active).
+    function test_listing_lateChangeAppliesFromNextEpoch() public {
+        _listDefault();
+        vm.warp(GENESIS + 2 * EPOCH + 10);
+        _list(MODEL, GENESIS, EPOCH, 2, PRICE, false);
+        // epoch 2 had started: its terms stay as they were
+        (, bool active2) = escrow.termsAt(MODEL, 2);
+        assertTrue(active2);
+        _pay(alice, MODEL, PRICE);
+        // from epoch 3 on, the model is retired on this chain as on the registry
+        (, bool active3) = escrow.termsAt(MODEL, 3);
+        assertFalse(active3);
+        _endEpoch(2);
+        usd.mint(alice, PRICE);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ModelInactive.selector, MODEL, uint64(3)));
+        escrow.pay(MODEL, PRICE);
+    }
+
+    /// Two late listings (v2 retires nothing but reprices from epoch 2, v3 retires the model from epoch 3), both
+    /// delivered in epoch 2, in either order: the payment chain ends where the registry is, never on v2.
+    function test_listing_outOfOrderVersionsEndOnTheNewest() public {
+        for (uint256 order; order < 2; ++order) {
+            uint256 id = MODEL + order;
+            vm.warp(GENESIS);
+            _deliver(_listingMsg(id, GENESIS, EPOCH, 0, PRICE, true, 1, GRACE));
+            vm.warp(GENESIS + 2 * EPOCH + 1);
+            bytes memory v2 = _listingMsg(id, GENESIS, EPOCH, 2, PRICE * 2, true, 2, GRACE);
+            bytes memory v3 = _listingMsg(id, GENESIS, EPOCH, 3, PRICE * 2, false, 3, GRACE);
+            if (order == 0) {
+                _deliver(v3);
+                vm.expectEmit(address(escrow));
+                emit IEscrow.ListingIgnored(id, 2, 3);
+                _deliver(v2);
+            } else {
+                _deliver(v2);
+                _deliver(v3);
+            }
+            (uint256 p2, bool a2) = escrow.termsAt(id, 2);
+            (, bool a3) = escrow.termsAt(id, 3);
+            assertEq(p2, PRICE); // epoch 2 had started: unchanged
+            assertTrue(a2);
+            assertFalse(a3); // the newest version rules from epoch 3
+            assertEq(escrow.listing(id).version, 3);
+        }
+    }
+
+    /// The owner re-schedules within one epoch (same fromEpoch); the older one arrives last and is ignored.
+    function test_listing_olderVersionForTheSameEpochIsIgnored() public {
+        _listDefault();
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 1, PRICE * 3, true, 3, GRACE));
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 1, PRICE * 2, true, 2, GRACE));
+        (uint256 p1,) = escrow.termsAt(MODEL, 1);
+        assertEq(p1, PRICE * 3);
+    }
+
+    function test_listing_duplicateDeliveryIsANoOp() public {
+        _listDefault();
+        bytes memory v2 = _listingMsg(MODEL, GENESIS, EPOCH, 1, PRICE * 2, false, 2, GRACE);
+        _deliver(v2);
+        Listing memory before = escrow.listing(MODEL);
+        vm.warp(GENESIS + 3 * EPOCH);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.ListingIgnored(MODEL, 2, 2);
+        _deliver(v2);
+        assertEq(abi.encode(escrow.listing(MODEL)), abi.encode(before));
+    }
+
+    function test_listing_revertsOnZeroVerdictGrace() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.ZeroVerdictGrace.selector, MODEL));
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 0, PRICE, true, 1, 0));
+    }
+
+    function test_verdictGraceAt_keepsEachEpochsGrace() public {
         _listDefault();
         vm.warp(GENESIS + 2 * EPOCH);
-        vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, uint64(2), uint64(2)));
-        _list(MODEL, GENESIS, EPOCH, 2, PRICE * 2, true);
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 2, PRICE, true, 2, 5)); // late: from epoch 3
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 4, PRICE, true, 3, 7));
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 4, PRICE, true, 4, 9)); // replaces the unstarted 7
+        assertEq(escrow.verdictGraceAt(MODEL, 0), GRACE);
+        assertEq(escrow.verdictGraceAt(MODEL, 2), GRACE);
+        assertEq(escrow.verdictGraceAt(MODEL, 3), 5);
+        assertEq(escrow.verdictGraceAt(MODEL, 4), 9);
+        assertEq(escrow.verdictGraceAt(MODEL + 1, 4), 0);
     }
 
     function test_listing_changeAppliesFromItsEpoch() public {
@@ -805,7 +887,8 @@ contract EscrowTest is EscrowFixture {
         _payout(MODEL, 0, uint32(k), payee1, 1);
     }
 
-    /// Listing schedules: terms of an epoch that has started never change, and new terms apply from fromEpoch.
+    /// Listing schedules: terms of an epoch that has started never change, and new terms apply from fromEpoch, or
+    /// from the next epoch when fromEpoch had already started.
     function test_fuzz_listing_termsOfAStartedEpochNeverChange(uint64 nowEpoch, uint64 fromEpoch, uint256 price)
         public
     {
@@ -815,13 +898,12 @@ contract EscrowTest is EscrowFixture {
         _listDefault();
         vm.warp(GENESIS + uint256(nowEpoch) * EPOCH + 1);
         (uint256 before,) = escrow.termsAt(MODEL, nowEpoch);
-        if (fromEpoch <= nowEpoch) {
-            vm.expectRevert(abi.encodeWithSelector(IEscrow.TermsStartTooEarly.selector, MODEL, fromEpoch, nowEpoch));
-        }
         _list(MODEL, GENESIS, EPOCH, fromEpoch, price, true);
         (uint256 current,) = escrow.termsAt(MODEL, nowEpoch);
         assertEq(current, before);
-        if (fromEpoch > nowEpoch) {
+        // a late listing is clamped to the next epoch
+        if (fromEpoch <= nowEpoch) fromEpoch = nowEpoch + 1;
+        {
             (uint256 atFrom,) = escrow.termsAt(MODEL, fromEpoch);
             (uint256 beforeFrom,) = escrow.termsAt(MODEL, fromEpoch - 1);
             assertEq(atFrom, price);

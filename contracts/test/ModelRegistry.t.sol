@@ -142,7 +142,7 @@ contract ModelRegistryTest is HomeFixtures {
         vm.expectEmit(address(registry));
         emit IModelRegistry.ModelMinted(1, creator, 0, uint64(block.timestamp), EPOCH);
         vm.expectEmit(address(registry));
-        emit IModelRegistry.HostUpdated(1, "https://host.example/v1", hostSigner);
+        emit IModelRegistry.HostUpdated(1, 0, "https://host.example/v1", hostSigner);
         vm.expectEmit(address(registry));
         emit IModelRegistry.MetadataUpdated(1, "ipfs://artifact", keccak256("weights"));
         vm.expectEmit(address(registry));
@@ -488,6 +488,23 @@ contract ModelRegistryTest is HomeFixtures {
         registry.scheduleTerms(id, _terms(0));
     }
 
+    /// Finding 1's scenario: 300 s "for a large model" would let one host hold every prober past its time budget.
+    function test_scheduleTerms_revertsProbeTimeoutAboveMax() public {
+        uint256 id = _mint();
+        TermsInput memory t = _terms(0);
+        t.sla.probeTimeoutMs = 300_000;
+        vm.expectRevert(abi.encodeWithSelector(SlaTiers.ProbeTimeoutTooLong.selector, 300_000, 30_000));
+        _schedule(id, t);
+    }
+
+    function test_scheduleTerms_revertsZeroVerdictGrace() public {
+        uint256 id = _mint();
+        TermsInput memory t = _terms(0);
+        t.verdictGraceEpochs = 0;
+        vm.expectRevert(IModelRegistry.ZeroVerdictGrace.selector);
+        _schedule(id, t);
+    }
+
     function test_scheduleTerms_revertsModelNotFound() public {
         vm.expectRevert(abi.encodeWithSelector(IModelRegistry.ModelNotFound.selector, 3));
         registry.scheduleTerms(3, _terms(0));
@@ -544,19 +561,83 @@ contract ModelRegistryTest is HomeFixtures {
         registry.scheduleActive(id, false);
     }
 
-    // ================================================================ immediate setters
+    // ================================================================ host (per epoch)
 
-    function test_setHost_updates() public {
+    /// Finding 2: a host switching its endpoint mid-epoch (e.g. to "offline" during an outage) must not change what
+    /// the probers measure in the running epoch.
+    function test_setHost_midEpochKeepsTheCurrentEpochsEndpoint() public {
         uint256 id = _mint();
+        vm.warp(block.timestamp + EPOCH / 2);
+        address signer = makeAddr("newSigner");
+        vm.prank(creator);
+        registry.setHost(id, "offline", signer);
+        (string memory endpoint, address s) = registry.hostOf(id);
+        assertEq(endpoint, "https://host.example/v1");
+        assertEq(s, hostSigner);
+        vm.warp(block.timestamp + EPOCH / 2);
+        (endpoint, s) = registry.hostOf(id);
+        assertEq(endpoint, "offline");
+        assertEq(s, signer);
+        // the measured epoch 0 keeps its endpoint for good
+        (endpoint, s) = registry.hostAt(id, 0);
+        assertEq(endpoint, "https://host.example/v1");
+        assertEq(s, hostSigner);
+    }
+
+    function test_setHost_appliesFromNextEpochAndEmits() public {
+        uint256 id = _mint();
+        vm.warp(block.timestamp + 3 * EPOCH);
         address signer = makeAddr("newSigner");
         vm.expectEmit(address(registry));
-        emit IModelRegistry.HostUpdated(id, "https://h2", signer);
+        emit IModelRegistry.HostUpdated(id, 4, "https://h2", signer);
         vm.prank(creator);
-        registry.setHost(id, "https://h2", signer);
-        (string memory endpoint, address s) = registry.hostOf(id);
+        assertEq(registry.setHost(id, "https://h2", signer), 4);
+        (string memory endpoint, address s) = registry.hostAt(id, 3);
+        assertEq(endpoint, "https://host.example/v1");
+        (endpoint, s) = registry.hostAt(id, 4);
         assertEq(endpoint, "https://h2");
         assertEq(s, signer);
+        (endpoint,) = registry.hostAt(id, 400);
+        assertEq(endpoint, "https://h2");
     }
+
+    function test_setHost_secondChangeInAnEpochReplacesTheFirst() public {
+        uint256 id = _mint();
+        vm.startPrank(creator);
+        registry.setHost(id, "https://h2", hostSigner);
+        registry.setHost(id, "https://h3", hostSigner);
+        vm.stopPrank();
+        (string memory endpoint,) = registry.hostAt(id, 1);
+        assertEq(endpoint, "https://h3");
+        (endpoint,) = registry.hostAt(id, 0);
+        assertEq(endpoint, "https://host.example/v1");
+    }
+
+    function test_hostAt_revertsBeforeTheMintEpoch() public {
+        MintParams memory p = _mintParams();
+        p.genesis = uint64(block.timestamp - 5 * EPOCH);
+        vm.prank(creator);
+        uint256 id = registry.mint(p);
+        (string memory endpoint,) = registry.hostAt(id, 5);
+        assertEq(endpoint, "https://host.example/v1");
+        vm.expectRevert(abi.encodeWithSelector(IModelRegistry.NoHostForEpoch.selector, id, uint64(4)));
+        registry.hostAt(id, 4);
+    }
+
+    function test_setHost_revertsEmptyEndpoint() public {
+        uint256 id = _mint();
+        vm.expectRevert(IModelRegistry.EmptyHostEndpoint.selector);
+        vm.prank(creator);
+        registry.setHost(id, "", hostSigner);
+    }
+
+    function test_mint_revertsEmptyHostEndpoint() public {
+        MintParams memory p = _mintParams();
+        p.hostEndpoint = "";
+        _mintExpectRevert(p, abi.encodeWithSelector(IModelRegistry.EmptyHostEndpoint.selector));
+    }
+
+    // ================================================================ immediate setters
 
     function test_setHost_revertsZeroSigner() public {
         uint256 id = _mint();
@@ -871,6 +952,10 @@ contract ModelRegistryTest is HomeFixtures {
         assertEq(l.fromEpoch, 3);
         assertEq(l.pricePerRequest, 42);
         assertFalse(l.active);
+        // mint, scheduleTerms, scheduleActive: the third version, which a receiver applies over the first two
+        assertEq(l.version, 3);
+        assertEq(registry.listingVersionOf(id), 3);
+        assertEq(l.verdictGraceEpochs, GRACE);
     }
 
     function test_publishListing_paysExactQuoteAndReturnsChange() public {
@@ -898,7 +983,7 @@ contract ModelRegistryTest is HomeFixtures {
     function test_publishListing_emits() public {
         uint256 id = _mint();
         bytes memory expected = MessageCodec.encodeModelListing(
-            MessageCodec.ModelListing(id, uint64(block.timestamp), EPOCH, 0, PRICE, true)
+            MessageCodec.ModelListing(id, uint64(block.timestamp), EPOCH, 0, PRICE, true, 1, GRACE)
         );
         bytes32 messageId = keccak256(abi.encode(uint256(0), BASE_CHAIN, expected));
         vm.expectEmit(address(registry));

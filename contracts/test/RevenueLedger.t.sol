@@ -139,7 +139,7 @@ contract RevenueLedgerTest is Test {
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_VERDICT)
         );
         messenger.deliver(ledger, ARB, verdict);
-        bytes memory listing = MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true));
+        bytes memory listing = MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 0, 1, 0, 1, true, 1, 2));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_MODEL_LISTING)
         );
@@ -209,7 +209,7 @@ contract RevenueLedgerTest is Test {
         vm.stopPrank();
         vm.warp(1000);
         toHome.deliver(
-            escrow, HOME, MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 1000, 100, 0, 5, true))
+            escrow, HOME, MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, 1000, 100, 0, 5, true, 1, 2))
         );
         bytes32[] memory leaves = new bytes32[](7);
         for (uint256 i; i < 7; ++i) {

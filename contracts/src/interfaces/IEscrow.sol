@@ -19,9 +19,8 @@ interface IEscrow {
     error ZeroEpochSeconds(uint256 modelId);
     /// @notice A later listing names another epoch clock than the one the model was first listed with.
     error ClockMismatch(uint256 modelId, uint64 genesis, uint64 epochSeconds);
-    /// @notice Terms must start after the current epoch (`fromEpoch` > current) once the model is listed, or at the
-    /// current epoch or later for its first listing.
-    error TermsStartTooEarly(uint256 modelId, uint64 fromEpoch, uint64 currentEpoch);
+    /// @notice A listing's verdictGraceEpochs is 0.
+    error ZeroVerdictGrace(uint256 modelId);
     /// @notice The model was never listed on this chain.
     error ModelNotListed(uint256 modelId);
     /// @notice The model's first epoch has not started yet.
@@ -61,15 +60,21 @@ interface IEscrow {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice A ModelListing from the home chain was applied.
+    /// @notice A ModelListing from the home chain was applied; `fromEpoch` is the epoch it applies from here (the
+    /// listing's own, or the next epoch when it arrived after its own had started).
     event Listed(
         uint256 indexed modelId,
         uint64 genesis,
         uint64 epochSeconds,
         uint64 fromEpoch,
         uint256 pricePerRequest,
-        bool active
+        bool active,
+        uint32 version,
+        uint16 verdictGraceEpochs
     );
+    /// @notice A ModelListing was not applied: this escrow already applied version `appliedVersion` >= `version`
+    /// (a repeated, reordered or late delivery).
+    event ListingIgnored(uint256 indexed modelId, uint32 version, uint32 appliedVersion);
     /// @notice A buyer paid `amount` for the model's inference in `epoch`; `paymentIndex` is the payment id.
     event Paid(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
@@ -146,8 +151,12 @@ interface IEscrow {
     /// @notice slabridge chain id of the home chain, the only chain messages are accepted from.
     function homeChain() external view returns (uint32);
 
-    /// @notice The model's clock and terms (current and pending; pending may already be in force).
+    /// @notice The model's clock, terms (current and pending; pending may already be in force) and newest listing
+    /// version applied. Listings apply in version order only: one at or below `version` is ignored, and one whose
+    /// `fromEpoch` has already started here applies from the next epoch (the terms of a started epoch never change).
     function listing(uint256 modelId) external view returns (Listing memory);
+    /// @notice The verdict grace (in epochs) of `epoch`: from the listing in force for it (0 if none was).
+    function verdictGraceAt(uint256 modelId, uint64 epoch) external view returns (uint16);
     /// @notice The price and availability of `modelId` in `epoch`.
     function termsAt(uint256 modelId, uint64 epoch) external view returns (uint256 pricePerRequest, bool active);
     /// @notice The model's epoch at this block; reverts before genesis or when not listed.

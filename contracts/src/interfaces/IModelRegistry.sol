@@ -23,7 +23,8 @@ import {
 /// Terms versioning: price, `active`, SLA terms and the split table form one `Terms` version. A model owner's change
 /// is scheduled for `currentEpoch + 1`; a second change before that epoch starts replaces the pending one. So the
 /// terms of an epoch are fixed once it started, and `termsAt(modelId, e)` is the version with the greatest
-/// `fromEpoch <= e`. The first version applies from the epoch in progress at mint.
+/// `fromEpoch <= e`. The first version applies from the epoch in progress at mint. Each scheduling bumps the model's
+/// listing version (`listingVersionOf`), which every published listing carries so receivers can ignore stale ones.
 ///
 /// Split tables: the owner supplies entries (Creator, DataContributor, Validator, Host roles) and a protocol fee;
 /// the registry appends a ProtocolFee entry paying the registry's fee recipient, then, for a fine-tune, a
@@ -54,8 +55,14 @@ interface IModelRegistry {
     error DerivativesNotAllowed(uint256 parentId);
     /// @notice The host signer is the zero address.
     error ZeroHostSigner();
+    /// @notice The host endpoint is empty.
+    error EmptyHostEndpoint();
+    /// @notice The epoch lies before the model's first host (its mint epoch).
+    error NoHostForEpoch(uint256 modelId, uint64 epoch);
     /// @notice pricePerRequest is zero.
     error ZeroPrice();
+    /// @notice verdictGraceEpochs is zero (buyers must be able to take back an epoch's payments if no verdict comes).
+    error ZeroVerdictGrace();
     /// @notice The owner's payee list is empty or, with the entries the registry appends, exceeds MAX_PAYEES.
     error InvalidPayeeCount(uint256 count);
     /// @notice Owner-supplied entry `index` uses a role only the registry may append (ProtocolFee, ParentCreator).
@@ -91,8 +98,8 @@ interface IModelRegistry {
     );
     /// @notice Terms were scheduled from `fromEpoch`; `replacedPending` when they replace a not yet started version.
     event TermsScheduled(uint256 indexed modelId, uint64 indexed fromEpoch, bool replacedPending);
-    /// @notice Host endpoint or signer changed (immediately).
-    event HostUpdated(uint256 indexed modelId, string endpoint, address signer);
+    /// @notice Host endpoint and signer set from `fromEpoch` on (the mint epoch at mint, else the next epoch).
+    event HostUpdated(uint256 indexed modelId, uint64 fromEpoch, string endpoint, address signer);
     /// @notice Metadata changed (immediately).
     event MetadataUpdated(uint256 indexed modelId, string artifactURI, bytes32 artifactHash);
     /// @notice License changed (immediately; existing fine-tunes keep their parent share).
@@ -137,8 +144,11 @@ interface IModelRegistry {
     /// @notice Schedules the latest terms with `active` changed, from `currentEpoch + 1`. Model owner only.
     function scheduleActive(uint256 modelId, bool active) external returns (uint64 fromEpoch);
 
-    /// @notice Changes the host endpoint and signer, effective immediately. Model owner only.
-    function setHost(uint256 modelId, string calldata endpoint, address signer) external;
+    /// @notice Sets the host endpoint and signer from `currentEpoch + 1` (replacing one set earlier in this epoch),
+    /// like every other term: the probers measure one endpoint per epoch, so a host cannot hide an outage by
+    /// switching its endpoint mid-epoch. Model owner only.
+    /// @return fromEpoch the epoch the new host applies from
+    function setHost(uint256 modelId, string calldata endpoint, address signer) external returns (uint64 fromEpoch);
 
     /// @notice Replaces the metadata, effective immediately. Model owner only.
     function setMetadata(uint256 modelId, ModelMetadata calldata metadata) external;
@@ -154,8 +164,9 @@ interface IModelRegistry {
 
     // ---------------------------------------------------------------- cross-chain publishing
 
-    /// @notice Sends the model's latest terms version as a MessageCodec.ModelListing to `dstChain` through an
-    /// allowlisted `messenger`, forwarding msg.value as the fee. Anyone may call.
+    /// @notice Sends the model's latest terms version as a MessageCodec.ModelListing (with `listingVersionOf`) to
+    /// `dstChain` through an allowlisted `messenger`, forwarding msg.value as the fee. Anyone may call; a receiver
+    /// applies it from `max(fromEpoch, its current epoch + 1)` unless it already applied this or a newer version.
     function publishListing(uint256 modelId, uint32 dstChain, IMessenger messenger)
         external
         payable
@@ -197,8 +208,11 @@ interface IModelRegistry {
     /// @notice The model's license.
     function licenseOf(uint256 modelId) external view returns (License memory);
 
-    /// @notice The model's host endpoint and signer.
+    /// @notice The model's host endpoint and signer in force in the current epoch.
     function hostOf(uint256 modelId) external view returns (string memory endpoint, address signer);
+
+    /// @notice The model's host endpoint and signer in force during `epoch`.
+    function hostAt(uint256 modelId, uint64 epoch) external view returns (string memory endpoint, address signer);
 
     /// @notice The share future fine-tunes of this model carve out for its creator.
     function derivativeShareOf(uint256 modelId) external view returns (uint16);
@@ -226,6 +240,10 @@ interface IModelRegistry {
 
     /// @notice Number of terms versions of the model.
     function termsVersionCount(uint256 modelId) external view returns (uint256);
+
+    /// @notice The model's listing version: 1 at mint, +1 for every scheduleTerms / scheduleActive (a replaced
+    /// pending version counts too), so a later listing always carries a higher version.
+    function listingVersionOf(uint256 modelId) external view returns (uint32);
 
     /// @notice Registry-wide minimum protocol fee.
     function minProtocolFeeBps() external view returns (uint16);

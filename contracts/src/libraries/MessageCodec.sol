@@ -12,7 +12,8 @@ pragma solidity ^0.8.28;
 /// | kind | name          | direction                 | fields (abi-encoded, in order)                                            |
 /// |------|---------------|---------------------------|---------------------------------------------------------------------------|
 /// | 1    | ModelListing  | home -> payment chains    | uint256 modelId, uint64 genesis, uint64 epochSeconds, uint64 fromEpoch,     |
-/// |      |               |                           | uint256 pricePerRequest, bool active                                      |
+/// |      |               |                           | uint256 pricePerRequest, bool active, uint32 version,                     |
+/// |      |               |                           | uint16 verdictGraceEpochs                                                 |
 /// | 2    | ReceiptBatch  | payment -> home chain     | uint256 modelId, uint64 epoch, uint32 paymentChain, uint32 batchIndex,    |
 /// |      |               |                           | uint32 count, uint256 total, bytes32 paymentsRoot, bool finalBatch        |
 /// | 3    | Verdict       | home -> payment chains    | uint256 modelId, uint64 epoch, uint16 refundBps, bytes32 reportHash        |
@@ -44,8 +45,12 @@ library MessageCodec {
     /// @notice Field number `field` (0-based) does not fit its type (or a bps value exceeds 10,000).
     error ValueOutOfRange(uint8 kind, uint256 field);
 
-    /// @notice home -> payment chains: a model's listing as seen by escrows (epoch clock and price).
-    /// @dev The epoch clock (genesis, epochSeconds) is fixed at mint; price and `active` apply from `fromEpoch`.
+    /// @notice home -> payment chains: a model's listing as seen by escrows (epoch clock, price, verdict grace).
+    /// @dev The epoch clock (genesis, epochSeconds) is fixed at mint; price, `active` and `verdictGraceEpochs` apply
+    /// from `fromEpoch`. `version` counts the model's terms changes on the registry (from 1, +1 per change): a
+    /// receiver applies a listing only when it is newer than the newest it applied, so late, reordered or repeated
+    /// deliveries never bring older terms back. `verdictGraceEpochs` (> 0): once epoch `e + 1 + grace` has begun
+    /// without a verdict for `e`, each payment of `e` can be withdrawn in full.
     struct ModelListing {
         uint256 modelId;
         uint64 genesis;
@@ -53,6 +58,8 @@ library MessageCodec {
         uint64 fromEpoch;
         uint256 pricePerRequest;
         bool active;
+        uint32 version;
+        uint16 verdictGraceEpochs;
     }
 
     /// @notice payment -> home chain: a batch of one (model, epoch)'s payments on one chain.
@@ -127,6 +134,8 @@ library MessageCodec {
         m.fromEpoch = uint64(_bounded(message, KIND_MODEL_LISTING, 3, type(uint64).max));
         m.pricePerRequest = _word(message, 4);
         m.active = _bounded(message, KIND_MODEL_LISTING, 5, 1) == 1;
+        m.version = uint32(_bounded(message, KIND_MODEL_LISTING, 6, type(uint32).max));
+        m.verdictGraceEpochs = uint16(_bounded(message, KIND_MODEL_LISTING, 7, type(uint16).max));
     }
 
     function decodeReceiptBatch(bytes calldata message) internal pure returns (ReceiptBatch memory m) {
@@ -159,7 +168,7 @@ library MessageCodec {
     }
 
     function _fieldCount(uint8 kind) private pure returns (uint256) {
-        if (kind == KIND_MODEL_LISTING) return 6;
+        if (kind == KIND_MODEL_LISTING) return 8;
         if (kind == KIND_RECEIPT_BATCH) return 8;
         if (kind == KIND_VERDICT) return 4;
         if (kind == KIND_PAYOUT) return 5;

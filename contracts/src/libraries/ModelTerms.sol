@@ -33,10 +33,12 @@ library ModelTerms {
         returns (bool replaced)
     {
         if (input.pricePerRequest == 0) revert IModelRegistry.ZeroPrice();
+        if (input.verdictGraceEpochs == 0) revert IModelRegistry.ZeroVerdictGrace();
         SlaTiers.validate(input.sla);
         Terms storage t;
         (t, replaced) = _slot(versions, fromEpoch);
         t.active = input.active;
+        t.verdictGraceEpochs = input.verdictGraceEpochs;
         t.pricePerRequest = input.pricePerRequest;
         _writeSla(t.sla, input.sla);
         _writePayees(t, input, ctx);
@@ -51,6 +53,7 @@ library ModelTerms {
             Terms storage next = versions.push();
             next.fromEpoch = fromEpoch;
             next.pricePerRequest = last.pricePerRequest;
+            next.verdictGraceEpochs = last.verdictGraceEpochs;
             SlaTerms storage s = next.sla;
             s.maxP95LatencyMs = last.sla.maxP95LatencyMs;
             s.minUptimeBps = last.sla.minUptimeBps;

@@ -10,6 +10,9 @@ library SlaTiers {
     /// @notice At most this many refund tiers.
     uint256 internal constant MAX_TIERS = 4;
     uint16 internal constant BPS = 10_000;
+    /// @notice Longest probe timeout terms may set: one probe round of every model must fit the prober's time budget,
+    /// so one slow or hanging host cannot stall every model's measurement (off-chain: `MAX_PROBE_TIMEOUT_MS`).
+    uint32 internal constant MAX_PROBE_TIMEOUT_MS = 30_000;
 
     /// @notice More than MAX_TIERS tiers.
     error TooManyTiers(uint256 count);
@@ -17,6 +20,8 @@ library SlaTiers {
     error BpsOutOfRange(uint256 value);
     /// @notice maxP95LatencyMs is zero or probeTimeoutMs is below it (a timed-out probe must count as a breach).
     error InvalidLatencyTerms(uint32 maxP95LatencyMs, uint32 probeTimeoutMs);
+    /// @notice probeTimeoutMs exceeds MAX_PROBE_TIMEOUT_MS.
+    error ProbeTimeoutTooLong(uint32 probeTimeoutMs, uint32 maxProbeTimeoutMs);
     /// @notice Tier `index` has a zero threshold or one above minUptimeBps (it could refund a met SLA).
     error TierThresholdOutOfRange(uint256 index);
     /// @notice Tier `index`'s threshold is not strictly below the previous tier's.
@@ -28,6 +33,9 @@ library SlaTiers {
     function validate(SlaTerms memory t) internal pure {
         if (t.maxP95LatencyMs == 0 || t.probeTimeoutMs < t.maxP95LatencyMs) {
             revert InvalidLatencyTerms(t.maxP95LatencyMs, t.probeTimeoutMs);
+        }
+        if (t.probeTimeoutMs > MAX_PROBE_TIMEOUT_MS) {
+            revert ProbeTimeoutTooLong(t.probeTimeoutMs, MAX_PROBE_TIMEOUT_MS);
         }
         if (t.minUptimeBps > BPS) revert BpsOutOfRange(t.minUptimeBps);
         if (t.latencyBreachRefundBps > BPS) revert BpsOutOfRange(t.latencyBreachRefundBps);

@@ -17,18 +17,26 @@ struct Terms {
 
 /// @notice What the escrow knows about a listed model: its clock, the terms in force and at most one scheduled entry.
 /// @dev `pending` applies from `pending.fromEpoch` on once `hasPending`; it is folded into `current` lazily.
-/// Layout: slot 0 = genesis, epochSeconds, current.fromEpoch, current.active, hasPending; slot 1 = current price;
-/// slot 2 = pending.fromEpoch, pending.active; slot 3 = pending price.
+/// `version` is the newest listing version applied (a listing with a version at or below it is ignored).
+/// Layout: slot 0 = genesis, epochSeconds, current.fromEpoch, current.active, hasPending, version; slot 1 = current
+/// price; slot 2 = pending.fromEpoch, pending.active; slot 3 = pending price.
 struct Listing {
     uint64 genesis;
     uint64 epochSeconds;
     uint64 currentFrom;
     bool currentActive;
     bool hasPending;
+    uint32 version;
     uint256 currentPrice;
     uint64 pendingFrom;
     bool pendingActive;
     uint256 pendingPrice;
+}
+
+/// @notice The verdict grace of a model from `fromEpoch` on (until the next entry's fromEpoch).
+struct GraceFrom {
+    uint64 fromEpoch;
+    uint16 epochs;
 }
 
 /// @notice Settlement state of one (model, epoch).

@@ -66,6 +66,7 @@ struct Payee {
 struct TermsInput {
     uint256 pricePerRequest;
     bool active;
+    uint16 verdictGraceEpochs;
     uint16 protocolFeeBps;
     SlaTerms sla;
     Payee[] payees;
@@ -73,13 +74,22 @@ struct TermsInput {
 
 /// @notice Terms of a model in force from epoch `fromEpoch` until the next version's `fromEpoch`.
 /// @dev `payees` sums to exactly 10,000 bps: the owner's entries, then the ProtocolFee entry, then (fine-tunes only)
-/// the ParentCreator entry.
+/// the ParentCreator entry. `verdictGraceEpochs` (> 0): once epoch `e + 1 + verdictGraceEpochs` has begun without a
+/// verdict for `e`, every payment of `e` can be withdrawn in full from its escrow.
 struct Terms {
     uint64 fromEpoch;
     bool active;
+    uint16 verdictGraceEpochs;
     uint256 pricePerRequest;
     SlaTerms sla;
     Payee[] payees;
+}
+
+/// @notice The host a model's probers measure from epoch `fromEpoch` on (until the next entry's fromEpoch).
+struct HostVersion {
+    uint64 fromEpoch;
+    address signer;
+    string endpoint;
 }
 
 /// @notice Everything fixed or chosen at mint.

@@ -81,7 +81,9 @@ contract SettlementE2ETest is TestHelperOz5 {
         vm.deal(oracle, 10 ether);
         // The listing reaches the escrow over LayerZero; buyers pay during epoch 0.
         _sendLayerZero(
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH_SECONDS, 0, PRICE, true))
+            MessageCodec.encodeModelListing(
+                MessageCodec.ModelListing(MODEL, GENESIS, EPOCH_SECONDS, 0, PRICE, true, 1, 2)
+            )
         );
         verifyPackets(B_EID, address(lzPayment));
         _pay(alice, 4 * PRICE);

@@ -31,6 +31,8 @@ contract EscrowHandler is Test {
 
     Key[] internal _keys;
     mapping(uint256 => mapping(uint64 => bool)) internal _known;
+    // the invariant test lists each model at version 1; relists carry the next version
+    mapping(uint256 => uint32) internal _listingVersion;
 
     // ghost books, from what the escrow emitted
     mapping(uint256 => mapping(uint64 => uint256)) public ghostPaid;
@@ -88,7 +90,16 @@ contract EscrowHandler is Test {
         (uint64 genesis, uint64 epochSeconds) = _clock(modelId);
         _deliver(
             MessageCodec.encodeModelListing(
-                MessageCodec.ModelListing(modelId, genesis, epochSeconds, from, _bound(price, 1, 5) * 1e6, active)
+                MessageCodec.ModelListing(
+                    modelId,
+                    genesis,
+                    epochSeconds,
+                    from,
+                    _bound(price, 1, 5) * 1e6,
+                    active,
+                    ++_listingVersion[modelId],
+                    2
+                )
             )
         );
         calls["relist"]++;

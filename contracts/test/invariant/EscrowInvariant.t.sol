@@ -31,12 +31,12 @@ contract EscrowInvariantTest is Test {
         messenger.deliver(
             escrow,
             HOME,
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(1, 1_700_000_000, 1 hours, 0, 1e6, true))
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(1, 1_700_000_000, 1 hours, 0, 1e6, true, 1, 2))
         );
         messenger.deliver(
             escrow,
             HOME,
-            MessageCodec.encodeModelListing(MessageCodec.ModelListing(2, 1_699_990_000, 3 hours, 0, 2500, true))
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(2, 1_699_990_000, 3 hours, 0, 2500, true, 1, 2))
         );
         handler = new EscrowHandler(escrow, usd, messenger);
         targetContract(address(handler));

@@ -34,7 +34,7 @@ contract MessageCodecTest is Test {
 
     function testFuzz_roundTripModelListing(MessageCodec.ModelListing memory m) public view {
         bytes memory encoded = codec.encodeModelListing(m);
-        assertEq(encoded.length, 2 + 32 * 6);
+        assertEq(encoded.length, 2 + 32 * 8);
         assertEq(encoded, abi.encodePacked(uint8(1), uint8(1), abi.encode(m)));
         assertEq(codec.kindOf(encoded), MessageCodec.KIND_MODEL_LISTING);
         assertEq(abi.encode(codec.decodeModelListing(encoded)), abi.encode(m));
@@ -121,7 +121,7 @@ contract MessageCodecTest is Test {
     function test_wrongKindReverts() public {
         bytes memory verdict = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0)));
         bytes memory payout = codec.encodePayout(MessageCodec.Payout(1, 2, 3, bytes32(0), 4));
-        bytes memory listing = codec.encodeModelListing(MessageCodec.ModelListing(1, 2, 3, 4, 5, true));
+        bytes memory listing = codec.encodeModelListing(MessageCodec.ModelListing(1, 2, 3, 4, 5, true, 6, 7));
         bytes memory batch = codec.encodeReceiptBatch(MessageCodec.ReceiptBatch(1, 2, 3, 4, 5, 6, bytes32(0), true));
 
         vm.expectRevert(abi.encodeWithSelector(MessageCodec.WrongKind.selector, uint8(4), uint8(3)));
@@ -145,13 +145,20 @@ contract MessageCodecTest is Test {
 
     function testFuzz_modelListingFieldOutOfRange(uint256 fieldSeed, uint256 value) public {
         uint256[3] memory u64Fields = [uint256(1), 2, 3];
-        bytes memory message = codec.encodeModelListing(MessageCodec.ModelListing(1, 2, 3, 4, 5, true));
+        bytes memory message = codec.encodeModelListing(MessageCodec.ModelListing(1, 2, 3, 4, 5, true, 6, 7));
         uint256 field;
-        if (fieldSeed % 4 == 3) {
+        uint256 pick = fieldSeed % 6;
+        if (pick == 3) {
             field = 5; // bool
             value = bound(value, 2, type(uint256).max);
+        } else if (pick == 4) {
+            field = 6; // uint32 version
+            value = bound(value, uint256(type(uint32).max) + 1, type(uint256).max);
+        } else if (pick == 5) {
+            field = 7; // uint16 verdictGraceEpochs
+            value = bound(value, uint256(type(uint16).max) + 1, type(uint256).max);
         } else {
-            field = u64Fields[fieldSeed % 4];
+            field = u64Fields[pick];
             value = bound(value, uint256(type(uint64).max) + 1, type(uint256).max);
         }
         _expectOutOfRange(1, field);

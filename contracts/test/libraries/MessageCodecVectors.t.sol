@@ -26,14 +26,16 @@ contract MessageCodecVectorsTest is Test {
         assertGe(n, 3);
         for (uint256 i = 0; i < n; i++) {
             string memory p = _at("modelListings", i);
-            _expectKeys(p, 6);
+            _expectKeys(p, 8);
             MessageCodec.ModelListing memory m = MessageCodec.ModelListing({
                 modelId: _uint(p, "modelId"),
                 genesis: _u64(p, "genesis"),
                 epochSeconds: _u64(p, "epochSeconds"),
                 fromEpoch: _u64(p, "fromEpoch"),
                 pricePerRequest: _uint(p, "pricePerRequest"),
-                active: vm.parseJsonBool(json, string.concat(p, ".active"))
+                active: vm.parseJsonBool(json, string.concat(p, ".active")),
+                version: _u32(p, "version"),
+                verdictGraceEpochs: _u16(p, "verdictGraceEpochs")
             });
             bytes memory hex_ = vm.parseJsonBytes(json, string.concat(p, ".hex"));
             string memory name = vm.parseJsonString(json, string.concat(p, ".name"));

@@ -70,6 +70,24 @@ contract SlaTiersTest is Test {
         h.validate(s);
     }
 
+    function test_validate_acceptsProbeTimeoutAtMax() public view {
+        SlaTerms memory s = _terms();
+        s.probeTimeoutMs = SlaTiers.MAX_PROBE_TIMEOUT_MS;
+        h.validate(s);
+    }
+
+    /// Finding 1: an uncapped timeout (the review's 300 s "large model") let one host outlast the prober's budget.
+    function test_fuzz_validate_revertsProbeTimeoutAboveMax(uint32 timeoutMs) public {
+        SlaTerms memory s = _terms();
+        s.probeTimeoutMs = uint32(bound(timeoutMs, uint256(SlaTiers.MAX_PROBE_TIMEOUT_MS) + 1, type(uint32).max));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                SlaTiers.ProbeTimeoutTooLong.selector, s.probeTimeoutMs, SlaTiers.MAX_PROBE_TIMEOUT_MS
+            )
+        );
+        h.validate(s);
+    }
+
     function test_validate_revertsMinUptimeAboveBps() public {
         SlaTerms memory s = _terms();
         s.minUptimeBps = 10_001;

@@ -26,6 +26,7 @@ abstract contract HomeFixtures is Test {
     uint32 internal constant BASE_CHAIN = 8453;
     uint64 internal constant EPOCH = 1 days;
     uint256 internal constant PRICE = 2_500; // 0.0025 USDC
+    uint16 internal constant GRACE = 2; // verdictGraceEpochs
 
     address internal owner = makeAddr("owner");
     address internal creator = makeAddr("creator");
@@ -69,6 +70,7 @@ abstract contract HomeFixtures is Test {
     function _terms(uint16 parentShare) internal view returns (TermsInput memory t) {
         t.pricePerRequest = PRICE;
         t.active = true;
+        t.verdictGraceEpochs = GRACE;
         t.protocolFeeBps = MIN_FEE;
         t.sla = _sla();
         t.payees = new Payee[](4);

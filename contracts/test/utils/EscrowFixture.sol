@@ -17,6 +17,10 @@ abstract contract EscrowFixture is Test {
     uint64 internal constant GENESIS = 1_000_000;
     uint64 internal constant EPOCH = 1 days;
     uint256 internal constant PRICE = 2500; // 0.0025 mUSD per request
+    uint16 internal constant GRACE = 2; // verdictGraceEpochs
+
+    /// @dev The last listing version `_list` sent (each call sends the next, as the registry would).
+    uint32 internal listingVersion;
 
     address internal owner = makeAddr("owner");
     MockStablecoin internal usd;
@@ -39,10 +43,21 @@ abstract contract EscrowFixture is Test {
     function _list(uint256 modelId, uint64 genesis, uint64 epochSeconds, uint64 fromEpoch, uint256 price, bool active)
         internal
     {
-        _deliver(
-            MessageCodec.encodeModelListing(
-                MessageCodec.ModelListing(modelId, genesis, epochSeconds, fromEpoch, price, active)
-            )
+        _deliver(_listingMsg(modelId, genesis, epochSeconds, fromEpoch, price, active, ++listingVersion, GRACE));
+    }
+
+    function _listingMsg(
+        uint256 modelId,
+        uint64 genesis,
+        uint64 epochSeconds,
+        uint64 fromEpoch,
+        uint256 price,
+        bool active,
+        uint32 version,
+        uint16 grace
+    ) internal pure returns (bytes memory) {
+        return MessageCodec.encodeModelListing(
+            MessageCodec.ModelListing(modelId, genesis, epochSeconds, fromEpoch, price, active, version, grace)
         );
     }
 

@@ -20,7 +20,7 @@ import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnet
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
 import { deploySlabridge } from "./slabridge/deploySlabridge.ts";
-import { mintDemoModel } from "./slabridge/mintDemoModel.ts";
+import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
 import { SolanaLocalRpc } from "./solana/SolanaLocalRpc.ts";
 
@@ -365,6 +365,9 @@ async function publishListing(
     fromEpoch: 0n,
     pricePerRequest: BigInt(model.pricePerRequest),
     active: true,
+    // the quote depends on the message length only: the first terms version, the demo grace
+    version: 1,
+    verdictGraceEpochs: DEMO_VERDICT_GRACE_EPOCHS,
   });
   const fee = await clients.publicClient.readContract({
     address: messenger,

@@ -76,6 +76,8 @@ describe("LayerZeroTransport: a packet from a messenger that is not the receiver
       fromEpoch: 0n,
       pricePerRequest: 1n,
       active: true,
+      version: 1,
+      verdictGraceEpochs: 2,
     });
     const { publicClient, wallet } = devnet.evm.clients(HOME);
     const fee = await publicClient.readContract({

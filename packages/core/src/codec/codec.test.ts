@@ -40,6 +40,8 @@ const modelListing = fc.record({
   fromEpoch: uint64,
   pricePerRequest: uint256,
   active: fc.boolean(),
+  version: uint32,
+  verdictGraceEpochs: fc.integer({ min: 0, max: 0xffff }),
 });
 const receiptBatch = fc.record({
   kind: fc.constant("ReceiptBatch" as const),
@@ -69,7 +71,7 @@ const payout = fc.record({
 });
 const anyMessage: fc.Arbitrary<SlabridgeMessage> = fc.oneof(modelListing, receiptBatch, verdict, payout);
 
-const FIELD_COUNT = { ModelListing: 6, ReceiptBatch: 8, Verdict: 4, Payout: 5 } as const;
+const FIELD_COUNT = { ModelListing: 8, ReceiptBatch: 8, Verdict: 4, Payout: 5 } as const;
 
 const sampleVerdict: Verdict = {
   kind: "Verdict",
@@ -267,6 +269,8 @@ describe("decodeMessage errors mirror MessageCodec.sol", () => {
       fromEpoch: 1n,
       pricePerRequest: 1n,
       active: true,
+      version: 1,
+      verdictGraceEpochs: 1,
     });
     const batch = encodeMessage({
       kind: "ReceiptBatch",
@@ -284,6 +288,8 @@ describe("decodeMessage errors mirror MessageCodec.sol", () => {
       [listing, 2, MAX_UINT64, "epochSeconds"],
       [listing, 3, MAX_UINT64, "fromEpoch"],
       [listing, 5, 1n, "active"],
+      [listing, 6, BigInt(MAX_UINT32), "version"],
+      [listing, 7, 0xffffn, "verdictGraceEpochs"],
       [batch, 2, BigInt(MAX_UINT32), "paymentChain"],
       [batch, 3, BigInt(MAX_UINT32), "batchIndex"],
       [batch, 4, BigInt(MAX_UINT32), "count"],

@@ -46,6 +46,8 @@ export const MESSAGE_LAYOUTS: Readonly<
       field("fromEpoch", "uint64"),
       field("pricePerRequest", "uint256"),
       field("active", "bool"),
+      field("version", "uint32"),
+      field("verdictGraceEpochs", "uint16"),
     ],
   },
   ReceiptBatch: {

@@ -4,6 +4,7 @@ import { BPS, MAX_UINT16, MAX_UINT32, MAX_UINT64, MAX_UINT256 } from "./constant
 
 const uint256 = (description: string) => z.bigint().min(0n).max(MAX_UINT256).describe(`${description} (uint256)`);
 const uint64 = (description: string) => z.bigint().min(0n).max(MAX_UINT64).describe(`${description} (uint64)`);
+const uint16 = (description: string) => z.number().int().min(0).max(MAX_UINT16).describe(`${description} (uint16)`);
 const uint32 = (description: string) => z.number().int().min(0).max(MAX_UINT32).describe(`${description} (uint32)`);
 const bps = (description: string) =>
   z.number().int().min(0).max(Math.min(BPS, MAX_UINT16)).describe(`${description} (uint16 basis points, <= 10000)`);
@@ -14,12 +15,14 @@ const bytes32 = (description: string) =>
     .describe(`${description} (bytes32, 0x + 64 hex digits; normalized to lowercase)`);
 
 /**
- * Kind 1, home -> payment chains: a model's listing as escrows see it (epoch clock and price).
+ * Kind 1, home -> payment chains: a model's listing as escrows see it (epoch clock, price, terms version and
+ * verdict grace). A receiver applies a listing only when its `version` is newer than the newest it applied, from
+ * `max(fromEpoch, current epoch + 1)`.
  *
  * @example
  * ```ts
  * modelListingSchema.parse({ kind: "ModelListing", modelId: 7n, genesis: 1_700_000_000n, epochSeconds: 3600n,
- *   fromEpoch: 0n, pricePerRequest: 10n ** 15n, active: true });
+ *   fromEpoch: 0n, pricePerRequest: 10n ** 15n, active: true, version: 1, verdictGraceEpochs: 2 });
  * ```
  */
 export const modelListingSchema = z
@@ -31,6 +34,12 @@ export const modelListingSchema = z
     fromEpoch: uint64("First epoch the price and active flag apply to"),
     pricePerRequest: uint256("Price of one request in the payment token's smallest unit"),
     active: z.boolean().describe("Whether the model accepts payments from fromEpoch on (bool)"),
+    version: uint32(
+      "The model's terms version on the registry (from 1, +1 per change); receivers apply only a newer one",
+    ),
+    verdictGraceEpochs: uint16(
+      "Epochs after an epoch's end a verdict may take; then its payments can be withdrawn in full (> 0 on chain)",
+    ),
   })
   .describe("ModelListing (kind 1): home -> payment chains");
 

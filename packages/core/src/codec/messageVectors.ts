@@ -1,6 +1,6 @@
 import type { Hex } from "../hex/hex.ts";
 import { paymentsRoot } from "../merkle/paymentsMerkle.ts";
-import { MAX_UINT32, MAX_UINT64, MAX_UINT256, type MessageKindName, SOLANA_CHAIN_ID } from "./constants.ts";
+import { MAX_UINT16, MAX_UINT32, MAX_UINT64, MAX_UINT256, type MessageKindName, SOLANA_CHAIN_ID } from "./constants.ts";
 import { encodeMessage } from "./encodeMessage.ts";
 import { MESSAGE_LAYOUTS } from "./messageLayouts.ts";
 import type { SlabridgeMessage, SlabridgeMessageInput } from "./messageSchemas.ts";
@@ -63,6 +63,8 @@ const VALID: readonly (SlabridgeMessageInput & { name: string })[] = [
     fromEpoch: 0n,
     pricePerRequest: 10n ** 15n,
     active: true,
+    version: 1,
+    verdictGraceEpochs: 2,
   },
   {
     name: "all zero, inactive",
@@ -73,6 +75,8 @@ const VALID: readonly (SlabridgeMessageInput & { name: string })[] = [
     fromEpoch: 0n,
     pricePerRequest: 0n,
     active: false,
+    version: 0,
+    verdictGraceEpochs: 0,
   },
   {
     name: "max values",
@@ -83,6 +87,8 @@ const VALID: readonly (SlabridgeMessageInput & { name: string })[] = [
     fromEpoch: MAX_UINT64,
     pricePerRequest: MAX_UINT256,
     active: true,
+    version: MAX_UINT32,
+    verdictGraceEpochs: MAX_UINT16,
   },
   {
     name: "Solana final batch with a real payments root",
@@ -256,6 +262,8 @@ export function buildMessageVectors(): MessageVectorsFile {
   invalid("listing genesis = 2^64", withWord(listing, 1, 1n << 64n), "ValueOutOfRange", 1, 1);
   invalid("listing fromEpoch = 2^256-1", withWord(listing, 3, MAX_UINT256), "ValueOutOfRange", 1, 3);
   invalid("listing active = 2", withWord(listing, 5, 2n), "ValueOutOfRange", 1, 5);
+  invalid("listing version = 2^32", withWord(listing, 6, 1n << 32n), "ValueOutOfRange", 1, 6);
+  invalid("listing verdictGraceEpochs = 2^16", withWord(listing, 7, 1n << 16n), "ValueOutOfRange", 1, 7);
   invalid("batch epoch = 2^64", withWord(batch, 1, 1n << 64n), "ValueOutOfRange", 2, 1);
   invalid("batch paymentChain = 2^32", withWord(batch, 2, 1n << 32n), "ValueOutOfRange", 2, 2);
   invalid("batch count = 2^32", withWord(batch, 4, 1n << 32n), "ValueOutOfRange", 2, 4);

@@ -18,6 +18,14 @@ export const demoSlaTerms = {
   ],
 } as const;
 
+/**
+ * Epochs after an epoch's end its verdict may take before buyers can withdraw that epoch's payments in full (the
+ * terms' `verdictGraceEpochs`, carried in every listing).
+ *
+ * @example mintDemoModel({ ...options, verdictGraceEpochs: DEMO_VERDICT_GRACE_EPOCHS });
+ */
+export const DEMO_VERDICT_GRACE_EPOCHS = 2;
+
 // Errors of the linked ModelTerms library surface through mint: give viem their ABI too so they decode by name.
 const mintAbi = [...modelRegistryAbi, ...modelTermsAbi.filter((item) => item.type === "error")] as const;
 
@@ -41,6 +49,8 @@ export interface MintDemoModelOptions {
   hostPayout: { chainId: number; account: Hex };
   /** A data contributor paid on Solana (32-byte account). */
   dataContributorSolana: Hex;
+  /** The terms' verdict grace in epochs (default {@link DEMO_VERDICT_GRACE_EPOCHS}). */
+  verdictGraceEpochs?: number;
 }
 
 /**
@@ -88,6 +98,7 @@ export async function mintDemoModel(options: MintDemoModelOptions): Promise<bigi
           terms: {
             pricePerRequest: options.pricePerRequest,
             active: true,
+            verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
             protocolFeeBps: options.protocolFeeBps,
             sla: {
               ...demoSlaTerms,

@@ -183,6 +183,9 @@ async function quoteListing(devnet: Devnet, transport: LayerZeroTransport, model
     fromEpoch: 0n,
     pricePerRequest: 10_000n,
     active: true,
+    // the quote depends on the message length only: the first terms version, the default grace
+    version: 1,
+    verdictGraceEpochs: 2,
   });
   return (await transport.quote(HOME, PAYMENT, message)).nativeFee;
 }
