@@ -62,6 +62,7 @@ export {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  TransactionKnownError,
 } from "./errors.ts";
 export {
   EvmSender,
@@ -71,6 +72,7 @@ export {
   type SendResult,
   type Submission,
 } from "./sender/EvmSender.ts";
+export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
 export {
   buildSubmitReportTx,
