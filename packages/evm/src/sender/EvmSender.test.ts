@@ -4,7 +4,7 @@ import { type Address, encodeFunctionData, type Hash, parseEther, parseGwei } fr
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvmChainClient } from "../createEvmChainClient.ts";
-import { ContractRevertedError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
+import { ContractRevertedError, InsufficientFundsError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
 import { type RpcProxy, startRpcProxy } from "../testing/startRpcProxy.ts";
 import { startTestChain, type TestChain } from "../testing/testChain.ts";
 import { EvmSender, type EvmSenderOptions, type SenderEvent, type Submission } from "./EvmSender.ts";
@@ -264,5 +264,39 @@ describe("EvmSender over a node whose answers get lost", () => {
     expect(result.hashes).toEqual([result.receipt.transactionHash]);
     expect(proxy.forwarded("eth_sendRawTransaction") + proxy.forwarded("eth_sendTransaction")).toBe(1);
     expect(await chain.client.getTransactionCount({ address: chain.deployer })).toBe(before + 1);
+  });
+});
+
+describe("EvmSender nonce gaps", () => {
+  it("gives back the nonce of a broadcast the node refused (insufficient funds), so the key's next send is mined", async () => {
+    const account = privateKeyToAccount(generatePrivateKey()); // no funds yet: estimateGas is skipped (gas given)
+    const store = new MemoryNonceStore();
+    const { sender: s } = sender({ account, nonceStore: store, receiptTimeoutMs: 3_000 });
+    const refused = await s.send({ to: chain.other, value: 1n, gas: 21_000n }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InsufficientFundsError);
+    await chain.test.setBalance({ address: account.address, value: parseEther("1") });
+    const result = await s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    expect(result.nonce).toBe(0);
+    expect(result.receipt.status).toBe("success");
+  });
+
+  it("fills a nonce that was reserved but never broadcast (a worker died in between) once the key stalls", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    await chain.test.setBalance({ address: account.address, value: parseEther("1") });
+    const store = new MemoryNonceStore();
+    const senderId = `evm:31337:${account.address}`;
+    expect(await store.reserve(senderId, 0)).toBe(0); // the dead worker's reservation
+    const { sender: s, events } = sender({
+      account,
+      nonceStore: store,
+      senderId,
+      receiptTimeoutMs: 10_000,
+      gapFillAfterMs: 300,
+    });
+    const result = await s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    expect(result.nonce).toBe(1);
+    expect(result.receipt.status).toBe("success");
+    expect(events).toContainEqual(expect.objectContaining({ type: "gap-filled", nonce: 0 }));
+    expect(await chain.client.getTransactionCount({ address: account.address })).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import type { NonceStore, SlabridgeError } from "@slabridge/core";
+import { type NonceStore, SlabridgeError } from "@slabridge/core";
 import {
   type Abi,
   type Address,
@@ -58,7 +58,13 @@ export type SenderEvent =
   | ({ type: "bumped"; nonce: number; hash: Hash } & Eip1559Fees)
   /** The fee cap leaves no room for another bump: the sender keeps waiting at the current fees. */
   | { type: "fee-cap-reached"; nonce: number; maxFeePerGas: bigint }
-  | { type: "replacement-rejected"; nonce: number; reason: string };
+  | { type: "replacement-rejected"; nonce: number; reason: string }
+  /** The node refused a first broadcast; its nonce went back to the store (nothing was reserved after it). */
+  | { type: "nonce-released"; nonce: number; reason: string }
+  /** A nonce nobody broadcast (refused, lost, or its worker died) was taken by a 0-value transfer to self. */
+  | { type: "gap-filled"; nonce: number; hash: Hash }
+  /** Filling that nonce failed (e.g. no funds for gas): the stall check tries again later. */
+  | { type: "gap-fill-failed"; nonce: number; reason: string };
 
 /** Options of {@link EvmSender}. */
 export interface EvmSenderOptions {
@@ -77,6 +83,11 @@ export interface EvmSenderOptions {
   stuckAfterMs: number;
   /** How long to wait for any transaction of a nonce before giving up with {@link ReceiptTimeoutError}. */
   receiptTimeoutMs: number;
+  /**
+   * How long the node's pending nonce may stay below a nonce this sender waits on, without moving, before the
+   * missing nonce is filled with a 0-value transfer to self (default: twice `stuckAfterMs`).
+   */
+  gapFillAfterMs?: number;
   /** Receipt polling interval (default: the client's polling interval). */
   pollIntervalMs?: number;
   /**
@@ -115,6 +126,8 @@ interface InFlight {
 type Broadcast = { kind: "sent" } | { kind: "known" } | { kind: "refused"; error: SlabridgeError };
 
 const BROADCAST_ATTEMPTS = 3;
+const TRANSFER_GAS = 21_000n;
+
 /**
  * The NonceStore key of a key on a chain: `evm:<chainId>:<address>`. One key has one nonce sequence whatever role
  * (executor, DVN, ...) uses it, so the id never names the role.
@@ -134,6 +147,8 @@ export function evmSenderId(chainId: number, address: Address): string {
  * - re-sending the same signed bytes is harmless (same hash), so a lost answer is retried as is, and "nonce too low"
  *   / "already known" are settled by the receipts of its own hashes: {@link NonceTakenError} only when another
  *   transaction took the nonce;
+ * - a broadcast the node refused gives its nonce back (or fills it), and a wait that finds the node's pending nonce
+ *   stuck below its own fills the missing nonce with a 0-value transfer to self;
  * - a stuck transaction is replaced at the same nonce with fees bumped by `gasBump.factor` (capped).
  *
  * `resume` picks up a send recorded before a crash.
@@ -152,6 +167,10 @@ export class EvmSender {
   readonly #options: EvmSenderOptions;
   readonly #signer: EvmTxSigner;
   readonly #pollMs: number;
+  readonly #gapFillAfterMs: number;
+  /** The node's pending nonce last seen below a waited-on nonce, and since when (the stall check). */
+  #stall: { pending: number; since: number } | undefined;
+  readonly #filling = new Set<number>();
 
   constructor(options: EvmSenderOptions) {
     if (!(options.gasBump.factor >= 1.1)) throw new EvmConfigError("gasBump.factor must be at least 1.1.");
@@ -159,10 +178,14 @@ export class EvmSender {
     if (options.stuckAfterMs <= 0 || options.receiptTimeoutMs <= 0) {
       throw new EvmConfigError("stuckAfterMs and receiptTimeoutMs must be positive.");
     }
+    if (options.gapFillAfterMs !== undefined && !(options.gapFillAfterMs > 0)) {
+      throw new EvmConfigError("gapFillAfterMs must be positive.");
+    }
     this.#options = options;
     this.#signer =
       typeof options.account === "string" ? nodeAccountSigner(options.client, options.account) : options.account;
     this.#pollMs = options.pollIntervalMs ?? options.client.pollingInterval;
+    this.#gapFillAfterMs = options.gapFillAfterMs ?? 2 * options.stuckAfterMs;
   }
 
   /** The sending address. */
@@ -254,15 +277,26 @@ export class EvmSender {
     return await this.#settle(inFlight);
   }
 
-  /** Signs the nonce's transaction, reports its hash, then broadcasts it. */
+  /**
+   * Signs the nonce's transaction, reports its hash, then broadcasts it. When the node surely did not take it (it
+   * refused, or signing or `onSubmitted` failed), the nonce is given back or filled before the error is thrown, so a
+   * failed first broadcast never stalls the key.
+   */
   async #submitFirst(inFlight: InFlight): Promise<void> {
-    const raw = await this.#signAndReport(inFlight, inFlight.fees, inFlight.hashes.length > 0);
+    let raw: Hex;
+    try {
+      raw = await this.#signAndReport(inFlight, inFlight.fees, inFlight.hashes.length > 0);
+    } catch (error) {
+      await this.#abandon(inFlight.nonce, error);
+      throw error;
+    }
     const outcome = await this.#broadcast(raw, inFlight.abi);
     if (outcome.kind !== "refused") return;
     if (outcome.error instanceof ReplacementUnderpricedError) {
       // Another transaction (not ours: our bytes would be "already known") holds the nonce on the node.
       throw new NonceTakenError(inFlight.nonce, [...inFlight.hashes], this.#context("eth_sendRawTransaction"));
     }
+    await this.#abandon(inFlight.nonce, outcome.error);
     throw outcome.error;
   }
 
@@ -318,6 +352,61 @@ export class EvmSender {
     }
   }
 
+  /**
+   * A nonce whose transaction never reached the node: given back when nothing was reserved after it (a conditional
+   * store update), otherwise filled with a 0-value transfer to self, so the nonces above it can be mined.
+   */
+  async #abandon(nonce: number, reason: unknown): Promise<void> {
+    const { nonceStore, senderId, onEvent } = this.#options;
+    // A store failure here falls back to the fill (which reports its own failure): either closes the gap.
+    const released = await nonceStore.release(senderId, nonce).catch(() => false);
+    if (released) {
+      onEvent?.({ type: "nonce-released", nonce, reason: reasonOf(reason) });
+      return;
+    }
+    await this.#fill(nonce);
+  }
+
+  /** Takes `nonce` with a 0-value transfer to self (not awaited to mining); reports the outcome as an event. */
+  async #fill(nonce: number): Promise<void> {
+    if (this.#filling.has(nonce)) return;
+    this.#filling.add(nonce);
+    const { client, gasBump, onEvent } = this.#options;
+    try {
+      const fees = capFees(
+        await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas()),
+        gasBump.maxFeePerGasCap,
+      );
+      const raw = await this.#sign(nonce, { to: this.address, data: "0x", value: 0n, gas: TRANSFER_GAS }, fees);
+      const outcome = await this.#broadcast(raw, undefined);
+      if (outcome.kind === "refused") throw outcome.error;
+      onEvent?.({ type: "gap-filled", nonce, hash: keccak256(raw) });
+    } catch (error) {
+      onEvent?.({ type: "gap-fill-failed", nonce, reason: reasonOf(error) });
+    } finally {
+      this.#filling.delete(nonce);
+    }
+  }
+
+  /**
+   * The stall check, run while waiting on `nonce` with the chain below it: when the node's pending nonce stays below
+   * `nonce` without moving for `gapFillAfterMs`, nobody is going to broadcast that pending nonce (a refused or lost
+   * first broadcast, a worker that died between reserve and broadcast), so it is filled. Only the node's pending
+   * nonce itself is ever filled: a nonce the node holds a transaction for is never replaced by a fill.
+   */
+  async #fillStalledGap(nonce: number): Promise<void> {
+    const pending = await this.#pendingNonce();
+    if (pending >= nonce) return;
+    const now = Date.now();
+    if (this.#stall?.pending !== pending) {
+      this.#stall = { pending, since: now };
+      return;
+    }
+    if (now - this.#stall.since < this.#gapFillAfterMs) return;
+    this.#stall = { pending, since: now };
+    await this.#fill(pending);
+  }
+
   async #pendingNonce(): Promise<number> {
     const { client } = this.#options;
     return await this.#rpc("eth_getTransactionCount", undefined, () =>
@@ -325,7 +414,7 @@ export class EvmSender {
     );
   }
 
-  /** Waits for any hash of the nonce to be mined, bumping while stuck. */
+  /** Waits for any hash of the nonce to be mined, filling a stalled gap below it and bumping while stuck. */
   async #settle(inFlight: InFlight): Promise<SendResult> {
     const { receiptTimeoutMs, stuckAfterMs, gasBump, client } = this.#options;
     const deadline = Date.now() + receiptTimeoutMs;
@@ -333,10 +422,11 @@ export class EvmSender {
     for (;;) {
       const mined = await this.#findMined(inFlight.hashes);
       if (mined) return await this.#finish(mined, inFlight.nonce, inFlight.hashes, inFlight.abi);
-      await this.#assertNonceOpen(inFlight.nonce, inFlight.hashes);
+      const latest = await this.#assertNonceOpen(inFlight.nonce, inFlight.hashes);
       if (Date.now() >= deadline) {
         throw new ReceiptTimeoutError(inFlight.nonce, [...inFlight.hashes], receiptTimeoutMs, this.#context("wait"));
       }
+      if (latest < inFlight.nonce) await this.#fillStalledGap(inFlight.nonce);
       if (Date.now() >= inFlight.nextBumpAt) {
         inFlight.nextBumpAt = Date.now() + stuckAfterMs;
         const current = await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas());
@@ -487,6 +577,10 @@ export class EvmSender {
 function mayHaveArrived(error: SlabridgeError): boolean {
   if (error instanceof RpcTimeoutError || error instanceof RpcUnavailableError) return true;
   return error instanceof EvmRpcError && error.retryable;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof SlabridgeError ? error.shortMessage : "not broadcast";
 }
 
 function sleep(ms: number): Promise<void> {
