@@ -1,6 +1,15 @@
 import { devnetStablecoinAbi } from "@slabridge/contracts";
 import { MemoryNonceStore } from "@slabridge/store";
-import { type Address, encodeFunctionData, type Hash, parseEther, parseGwei } from "viem";
+import {
+  type Address,
+  encodeFunctionData,
+  type Hash,
+  hexToNumber,
+  isHex,
+  parseEther,
+  parseGwei,
+  parseTransaction,
+} from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvmChainClient } from "../createEvmChainClient.ts";
@@ -225,6 +234,16 @@ describe("EvmSender", () => {
   });
 });
 
+/** The nonce a send request carries, whether the node signs it (eth_sendTransaction) or it comes signed. */
+function nonceOf(method: string, params: unknown): number | undefined {
+  const [first] = Array.isArray(params) ? params : [];
+  if (method === "eth_sendRawTransaction" && isHex(first)) return parseTransaction(first).nonce;
+  if (method === "eth_sendTransaction" && typeof first === "object" && first !== null && "nonce" in first) {
+    return isHex(first.nonce) ? hexToNumber(first.nonce) : undefined;
+  }
+  return undefined;
+}
+
 const isSend = (method: string) => method === "eth_sendRawTransaction" || method === "eth_sendTransaction";
 
 describe("EvmSender over a node whose answers get lost", () => {
@@ -264,6 +283,22 @@ describe("EvmSender over a node whose answers get lost", () => {
     expect(result.hashes).toEqual([result.receipt.transactionHash]);
     expect(proxy.forwarded("eth_sendRawTransaction") + proxy.forwarded("eth_sendTransaction")).toBe(1);
     expect(await chain.client.getTransactionCount({ address: chain.deployer })).toBe(before + 1);
+  });
+
+  it("gives 10 concurrent sends distinct consecutive nonces, all mined, when the lowest nonce's broadcast is lost twice", async () => {
+    // The CI flake: a broadcast lost to client timeouts left its nonce off the node while the nonces above it were
+    // already waiting for receipts; they timed out behind the gap.
+    const start = await chain.client.getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+    let lost = 0;
+    proxy.rule = (method, params) =>
+      isSend(method) && nonceOf(method, params) === start && ++lost <= 2 ? { kind: "drop" } : { kind: "forward" };
+    const { sender: s } = sender({ account: chain.deployer, client: client(1_000), receiptTimeoutMs: 2_000 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.send({ to: chain.token, data: transferData(BigInt(i + 1)) })),
+    );
+    expect(lost).toBeGreaterThanOrEqual(2);
+    expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => start + i));
+    for (const r of results) expect(r.receipt.status).toBe("success");
   });
 });
 

@@ -144,6 +144,8 @@ export function evmSenderId(chainId: number, address: Address): string {
  *
  * - each send reserves a nonce in the {@link NonceStore}, signs (so it knows the hash), reports the hash through
  *   `onSubmitted`, and only then broadcasts the raw transaction, never retried underneath by the transport;
+ * - reservation and broadcast are serialized per sender, so its transactions reach the node in nonce order and a
+ *   nonce's receipt wait never starts behind a lower nonce of its own that is still being broadcast;
  * - re-sending the same signed bytes is harmless (same hash), so a lost answer is retried as is, and "nonce too low"
  *   / "already known" are settled by the receipts of its own hashes: {@link NonceTakenError} only when another
  *   transaction took the nonce;
@@ -168,6 +170,8 @@ export class EvmSender {
   readonly #signer: EvmTxSigner;
   readonly #pollMs: number;
   readonly #gapFillAfterMs: number;
+  /** The tail of the reserve-sign-broadcast queue (see the class doc). */
+  #queue: Promise<unknown> = Promise.resolve();
   /** The node's pending nonce last seen below a waited-on nonce, and since when (the stall check). */
   #stall: { pending: number; since: number } | undefined;
   readonly #filling = new Set<number>();
@@ -213,17 +217,20 @@ export class EvmSender {
       await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas()),
       gasBump.maxFeePerGasCap,
     );
-    const pending = await this.#pendingNonce();
-    const nonce = await nonceStore.reserve(senderId, pending);
-    const inFlight: InFlight = {
-      nonce,
-      hashes: [],
-      fees,
-      body: { to: request.to, data, value, gas },
-      abi: request.abi,
-      nextBumpAt: Date.now() + this.#options.stuckAfterMs,
-    };
-    await this.#submitFirst(inFlight);
+    const inFlight = await this.#inTurn(async () => {
+      const pending = await this.#pendingNonce();
+      const nonce = await nonceStore.reserve(senderId, pending);
+      const reserved: InFlight = {
+        nonce,
+        hashes: [],
+        fees,
+        body: { to: request.to, data, value, gas },
+        abi: request.abi,
+        nextBumpAt: Date.now() + this.#options.stuckAfterMs,
+      };
+      await this.#submitFirst(reserved);
+      return reserved;
+    });
     return await this.#settle(inFlight);
   }
 
@@ -275,6 +282,13 @@ export class EvmSender {
     };
     await this.#submitFirst(inFlight);
     return await this.#settle(inFlight);
+  }
+
+  /** Runs `step` after every earlier reserve-and-broadcast of this sender has finished (see the class doc). */
+  async #inTurn<T>(step: () => Promise<T>): Promise<T> {
+    const turn = this.#queue.then(step);
+    this.#queue = turn.catch(() => undefined);
+    return await turn;
   }
 
   /**
