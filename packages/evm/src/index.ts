@@ -68,6 +68,7 @@ export {
   EvmSender,
   type EvmSenderOptions,
   type EvmTxRequest,
+  evmSenderId,
   type SenderEvent,
   type SendResult,
   type Submission,

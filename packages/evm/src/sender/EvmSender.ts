@@ -197,6 +197,11 @@ export class EvmSender {
     return this.#signer.address;
   }
 
+  /** The NonceStore key its nonces are reserved under. */
+  get senderId(): string {
+    return this.#options.senderId;
+  }
+
   /**
    * Estimates gas (a revert surfaces here, before a nonce is spent), reserves a nonce, signs, reports the hash,
    * broadcasts, and waits for the receipt, replacing the transaction with higher fees while it is stuck. A mined
