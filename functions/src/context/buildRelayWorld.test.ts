@@ -11,6 +11,7 @@ import {
   parseStageConfig,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
+import { EvmSender } from "@slabridge/evm";
 import {
   MemoryCursorStore,
   MemoryJobStore,
@@ -56,7 +57,7 @@ function evmChain(name: string, chainId: number, base: number): EvmChainManifest
 }
 
 /** Three EVM chains (evm-c is one more manifest entry, nothing else) and a Solana cluster whose operators sign. */
-function manifest(): DeploymentManifest {
+function manifest(keys: { dvn?: number; executor?: number } = {}): DeploymentManifest {
   const dir = mkdtempSync(path.join(tmpdir(), "slabridge-world-"));
   const operators = [0, 1].map((i) => {
     const key = Keypair.generate();
@@ -105,8 +106,8 @@ function manifest(): DeploymentManifest {
     ],
     keys: {
       deployer: anvil(0),
-      layerZeroDvn: anvil(1),
-      layerZeroExecutor: anvil(2),
+      layerZeroDvn: anvil(keys.dvn ?? 1),
+      layerZeroExecutor: anvil(keys.executor ?? 2),
       wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(0x200) },
       probers: [anvil(3)],
       proberThreshold: 1,
@@ -115,8 +116,8 @@ function manifest(): DeploymentManifest {
   });
 }
 
-function world() {
-  const m = manifest();
+function world(keys: { dvn?: number; executor?: number } = {}) {
+  const m = manifest(keys);
   const config = parseStageConfig({
     stage: "unit",
     chains: m.chains.map((chain) => ({
@@ -160,6 +161,30 @@ function world() {
   });
   return { world: w, manifest: m, config, stores };
 }
+
+/** The executor and DVN senders of an EVM chain adapter. */
+function sendersOf(chain: unknown) {
+  if (typeof chain !== "object" || chain === null || !("executor" in chain) || !("dvn" in chain)) {
+    throw new Error("not an EVM chain adapter");
+  }
+  const { executor, dvn } = chain;
+  if (!(executor instanceof EvmSender) || !(dvn instanceof EvmSender)) throw new Error("no senders");
+  return { executor, dvn };
+}
+
+describe("buildRelayWorld senders", () => {
+  it("names a sender's nonce sequence by chain and key, not by role: two roles on one key share one sender", () => {
+    const distinct = sendersOf(world().world.chains.get(31_337));
+    expect(distinct.executor.senderId).toBe(`evm:31337:${address(0x102)}`);
+    expect(distinct.dvn.senderId).toBe(`evm:31337:${address(0x101)}`);
+    const { world: shared } = world({ dvn: 2, executor: 2 });
+    for (const chainId of [31_337, HOME, 31_339]) {
+      const { executor, dvn } = sendersOf(shared.chains.get(chainId));
+      expect(dvn).toBe(executor);
+      expect(executor.senderId).toBe(`evm:${chainId}:${address(0x102)}`);
+    }
+  });
+});
 
 describe("buildRelayWorld over three EVM chains and Solana", () => {
   it("gives every manifest chain its family's adapter, in manifest order, with what its contracts allow", () => {

@@ -12,7 +12,10 @@ export interface CreateEvmChainClientOptions {
   name?: string;
   /** Per-request timeout (default 10 s). */
   timeoutMs?: number;
-  /** Transport-level retries of one request (default 1; jobs have their own retry policy on top). */
+  /**
+   * Transport-level retries of one request (default 1; jobs have their own retry policy on top). Reads only:
+   * `EvmSender` broadcasts with `retryCount: 0` per call, so a send is never re-sent underneath it.
+   */
   retryCount?: number;
   /** Polling interval of receipt waits and watchers (default 1 s; tests on anvil use ~25 ms). */
   pollingIntervalMs?: number;

@@ -171,6 +171,24 @@ export class NonceTooLowError extends SlabridgeError {
 }
 
 /**
+ * The node already holds this exact transaction ("already known", "transaction already imported"): an earlier copy
+ * of the same signed bytes got through. Not a failure of the send: the sender waits for that hash.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof TransactionKnownError) await waitFor(hash); }
+ * ```
+ */
+export class TransactionKnownError extends SlabridgeError {
+  override readonly name = "TransactionKnownError" as const;
+  readonly context: EvmErrorContext;
+  constructor(options: EvmErrorOptions = {}) {
+    super("The node already has this transaction.", baseOptions(options, false));
+    this.context = options.context ?? {};
+  }
+}
+
+/**
  * The node refused a replacement because its fees were not bumped enough. Retryable with higher fees.
  *
  * @example
@@ -205,8 +223,9 @@ export class InsufficientFundsError extends SlabridgeError {
 }
 
 /**
- * The sender's nonce was consumed by a transaction that is none of the hashes it sent for it (another process with
- * the same key, or a send whose hash was lost in a crash). Retryable, but never as a blind resend: a retry must
+ * The sender's nonce was consumed by a transaction that is none of the hashes it sent for it: another process with
+ * the same key (or, pending, another transaction holds it on the node). The sender knows every hash it signs before
+ * broadcasting it, so its own transactions (a re-sent broadcast, a replacement) never raise this. Retryable, but never as a blind resend: a retry must
  * re-check the destination state first (the effect may already be there, from the lost send) and send with a fresh
  * nonce only if it is not; the relay engine's jobs always do (every attempt starts with the destination's state).
  *

@@ -62,15 +62,18 @@ export {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  TransactionKnownError,
 } from "./errors.ts";
 export {
   EvmSender,
   type EvmSenderOptions,
   type EvmTxRequest,
+  evmSenderId,
   type SenderEvent,
   type SendResult,
   type Submission,
 } from "./sender/EvmSender.ts";
+export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
 export {
   buildSubmitReportTx,

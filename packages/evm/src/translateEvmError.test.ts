@@ -12,6 +12,7 @@ import {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  TransactionKnownError,
 } from "./errors.ts";
 import { translateEvmError } from "./translateEvmError.ts";
 
@@ -91,6 +92,8 @@ describe("translateEvmError", () => {
       new RpcRequestError({ body: {}, url: `http://127.0.0.1:1/${KEY}`, error: { code: -32000, message } });
     expect(translateEvmError(node("nonce too low"))).toBeInstanceOf(NonceTooLowError);
     expect(translateEvmError(node("replacement transaction underpriced"))).toBeInstanceOf(ReplacementUnderpricedError);
+    expect(translateEvmError(node("already known"))).toBeInstanceOf(TransactionKnownError);
+    expect(translateEvmError(node("transaction already imported"))).toBeInstanceOf(TransactionKnownError);
     expect(translateEvmError(node("insufficient funds for gas * price + value"))).toBeInstanceOf(
       InsufficientFundsError,
     );

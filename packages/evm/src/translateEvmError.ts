@@ -24,6 +24,7 @@ import {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  TransactionKnownError,
 } from "./errors.ts";
 
 /** What {@link translateEvmError} may use besides the error itself. */
@@ -44,7 +45,8 @@ const TRANSIENT_RPC_CODES = new Set([-32005, -32002, -32603]);
  * translated, so callers branch on classes and `retryable`, never on message text.
  *
  * - reverts -> {@link ContractRevertedError} with the decoded error name and args (not retryable);
- * - "nonce too low" -> {@link NonceTooLowError}; "replacement underpriced" -> {@link ReplacementUnderpricedError};
+ * - "nonce too low" -> {@link NonceTooLowError}; "already known" -> {@link TransactionKnownError};
+ *   "replacement underpriced" -> {@link ReplacementUnderpricedError};
  *   "insufficient funds" -> {@link InsufficientFundsError};
  * - unreachable endpoint, HTTP 429/5xx -> {@link RpcUnavailableError} (retryable); timeouts -> {@link RpcTimeoutError}
  *   (retryable); anything else -> {@link EvmRpcError}.
@@ -83,6 +85,7 @@ export function translateEvmError(error: unknown, context: TranslateEvmErrorCont
   ) {
     return new NonceTooLowError(options);
   }
+  if (/already known|already imported|known transaction/i.test(text)) return new TransactionKnownError(options);
   if (/replacement.*underpriced|underpriced.*replacement/i.test(text)) return new ReplacementUnderpricedError(options);
   if (chain.some((e) => e instanceof ViemInsufficientFundsError) || /insufficient funds/i.test(text)) {
     return new InsufficientFundsError(options);

@@ -17,6 +17,7 @@ import {
   type EvmChainClient,
   EvmHomeChain,
   EvmSender,
+  evmSenderId,
   type SlaReportSigner,
   walletClientSigner,
 } from "@slabridge/evm";
@@ -94,7 +95,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     client: homeClient,
     account: executor,
     nonceStore: options.stores.nonces,
-    senderId: `evm:${homeManifest.chainId}:executor:${executor.toLowerCase()}`,
+    senderId: evmSenderId(homeManifest.chainId, executor),
     gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
     stuckAfterMs: 30_000,
     receiptTimeoutMs: 120_000,

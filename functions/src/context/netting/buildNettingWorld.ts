@@ -7,7 +7,7 @@ import {
   InvalidNettingRoundError,
   type NettingStepVault,
 } from "@slabridge/core";
-import { createSenderSubmitter, EvmSender, evmChainsOf, readRoundReleases } from "@slabridge/evm";
+import { createSenderSubmitter, EvmSender, evmChainsOf, evmSenderId, readRoundReleases } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
 import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
@@ -144,7 +144,7 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
   const { manifest } = relay;
   const dvn = keyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
   const executor = keyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
-  const senders = (account: Address, role: string) =>
+  const senders = (account: Address) =>
     new Map(
       evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId);
@@ -153,8 +153,8 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
           client,
           account,
           nonceStore: relay.stores.nonces,
-          // The relay's sender ids: both reserve nonces of the same key from the same record.
-          senderId: `evm:${chain.chainId}:${role}:${account.toLowerCase()}`,
+          // The relay's sender ids (one per chain and key): both reserve nonces of the key from the same record.
+          senderId: evmSenderId(chain.chainId, account),
           gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
           stuckAfterMs: 30_000,
           receiptTimeoutMs: 120_000,
@@ -181,8 +181,8 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
         ];
       }),
     ),
-    dvn: { address: dvn, submitter: createSenderSubmitter(senders(dvn, "dvn")) },
-    executor: { address: executor, submitter: createSenderSubmitter(senders(executor, "executor")) },
+    dvn: { address: dvn, submitter: createSenderSubmitter(senders(dvn)) },
+    executor: { address: executor, submitter: createSenderSubmitter(senders(executor)) },
     clock: relay.clock,
   });
 }

@@ -173,8 +173,29 @@ export const deploymentManifestSchema = z
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: "custom", path: ["chains"], message: "chain ids must be distinct" });
     }
+    // A netting vault sends outside the NonceStore: sharing the executor's or DVN's key would give that key two
+    // nonce sequences, i.e. real collisions.
+    const relayKeys = new Map([
+      [keyIdentity(manifest.keys.layerZeroExecutor), "layerZeroExecutor"],
+      [keyIdentity(manifest.keys.layerZeroDvn), "layerZeroDvn"],
+    ]);
+    (manifest.keys.nettingVaults ?? []).forEach((vault, i) => {
+      const role = vault.key === undefined ? undefined : relayKeys.get(keyIdentity(vault.key));
+      if (role !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["keys", "nettingVaults", i, "key"],
+          message: `is the ${role} key: a netting vault needs a key of its own`,
+        });
+      }
+    });
     if (manifest.keys.proberThreshold > manifest.keys.probers.length) {
       ctx.addIssue({ code: "custom", path: ["keys", "proberThreshold"], message: "exceeds the number of probers" });
     }
   });
 export type DeploymentManifest = z.infer<typeof deploymentManifestSchema>;
+
+/** The account a key reference signs for (address or public key, case-folded), to spot one key named twice. */
+function keyIdentity(ref: KeyReference): string {
+  return ("address" in ref ? ref.address : ref.publicKey).toLowerCase();
+}

@@ -135,6 +135,27 @@ describe("parseDeploymentManifest", () => {
     );
   });
 
+  it("refuses a netting vault key that is the executor's or the DVN's key (one key, one nonce sequence)", () => {
+    const manifest = validManifest();
+    const account = `0x${"00".repeat(12)}${address(102).slice(2)}` as const;
+    manifest.keys.nettingVaults = [
+      { chainId: 31_337, account, key: anvil(2) },
+      { chainId: 31_338, account, key: { kind: "anvil-dev-account", index: 1, address: address(101) } },
+    ];
+    const error = (() => {
+      try {
+        parseDeploymentManifest(manifest);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidManifestError);
+    expect((error as InvalidManifestError).issues).toEqual([
+      "keys.nettingVaults.0.key: is the layerZeroExecutor key: a netting vault needs a key of its own",
+      "keys.nettingVaults.1.key: is the layerZeroDvn key: a netting vault needs a key of its own",
+    ]);
+  });
+
   it("rejects a chain of no known family, naming the family field", () => {
     const manifest = JSON.parse(JSON.stringify(validManifest())) as { chains: Array<{ family: string }> };
     const [first] = manifest.chains;

@@ -71,6 +71,13 @@ export interface NonceStore {
   reserve(senderId: string, chainPendingNonce: number): Promise<number>;
   /** The next nonce the store would hand out (for diagnostics and gap checks). */
   peek(senderId: string): Promise<number | undefined>;
+  /**
+   * Gives `nonce` back after its transaction surely never reached the chain (the node refused it): a conditional
+   * write that succeeds only while it is the last nonce handed out (stored next == nonce + 1), so the next
+   * reservation reuses it instead of leaving a gap. False when a later nonce was handed out meanwhile: the sender
+   * then fills the gap on chain instead.
+   */
+  release(senderId: string, nonce: number): Promise<boolean>;
 }
 
 /** A transport's view of a message in flight. */

@@ -15,7 +15,7 @@ import { type Address, parseGwei } from "viem";
 import { EscrowReader } from "../contracts/EscrowReader.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
-import { EvmSender } from "../sender/EvmSender.ts";
+import { EvmSender, evmSenderId } from "../sender/EvmSender.ts";
 import { evmChainNetting } from "./EvmChainNetting.ts";
 import type { EvmOutbox } from "./EvmOutbox.ts";
 import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
@@ -78,7 +78,8 @@ export interface EvmChain extends ChainAdapter {
 
 /**
  * Builds the EVM adapter of one manifest chain: its client (bound to the configured URL), nonce-safe senders for
- * the executor and DVN keys, the watcher, and, as the chain's contracts allow, the escrow's receipt source and
+ * the executor and DVN keys (one sender, nonce sequence `evmSenderId(chain, address)`, per key: two roles naming
+ * one key share it), the watcher, and, as the chain's contracts allow, the escrow's receipt source and
  * settlement target (refund() and release() are permissionless: the executor key pushes them) and, on the home
  * chain with a Payout route, the registry's payout publisher.
  *
@@ -95,18 +96,19 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
     name: chain.name,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  const sender = (account: Address, role: string) =>
+  const sender = (account: Address) =>
     new EvmSender({
       client,
       account,
       nonceStore: options.nonces,
-      senderId: `evm:${chain.chainId}:${role}:${account.toLowerCase()}`,
+      senderId: evmSenderId(chain.chainId, account),
       gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
       stuckAfterMs: 30_000,
       receiptTimeoutMs: 120_000,
     });
-  const executor = sender(options.executor, "executor");
-  const dvn = sender(options.dvn, "dvn");
+  const executor = sender(options.executor);
+  // One key, one nonce sequence, one sender: two roles naming the same key share it.
+  const dvn = options.dvn.toLowerCase() === options.executor.toLowerCase() ? executor : sender(options.dvn);
   const watcher = new EvmWatcher({
     chain,
     client,

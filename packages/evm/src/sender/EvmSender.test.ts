@@ -1,9 +1,20 @@
 import { devnetStablecoinAbi } from "@slabridge/contracts";
 import { MemoryNonceStore } from "@slabridge/store";
-import { type Account, type Address, encodeFunctionData, type Hash, parseEther, parseGwei } from "viem";
+import {
+  type Address,
+  encodeFunctionData,
+  type Hash,
+  hexToNumber,
+  isHex,
+  parseEther,
+  parseGwei,
+  parseTransaction,
+} from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ContractRevertedError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
+import { createEvmChainClient } from "../createEvmChainClient.ts";
+import { ContractRevertedError, InsufficientFundsError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
+import { type RpcProxy, startRpcProxy } from "../testing/startRpcProxy.ts";
 import { startTestChain, type TestChain } from "../testing/testChain.ts";
 import { EvmSender, type EvmSenderOptions, type SenderEvent, type Submission } from "./EvmSender.ts";
 
@@ -25,7 +36,7 @@ afterEach(async () => {
 const transferData = (amount: bigint, to: Address = "0x000000000000000000000000000000000000dEaD") =>
   encodeFunctionData({ abi: devnetStablecoinAbi, functionName: "transfer", args: [to, amount] });
 
-function sender(overrides: Partial<EvmSenderOptions> & { account: Account | Address }) {
+function sender(overrides: Partial<EvmSenderOptions> & Pick<EvmSenderOptions, "account">) {
   const submissions: Submission[] = [];
   const events: SenderEvent[] = [];
   const instance = new EvmSender({
@@ -89,20 +100,7 @@ describe("EvmSender", () => {
     const account = privateKeyToAccount(generatePrivateKey());
     await chain.test.setBalance({ address: account.address, value: parseEther("10") });
     await chain.test.setAutomine(false);
-    const sent: Array<Submission & { maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint }> = [];
-    const { sender: s } = sender({
-      account,
-      stuckAfterMs: 150,
-      // Read each broadcast back from the node's pool while it is still there (awaited before the sender waits).
-      onSubmitted: async (submission) => {
-        const tx = await chain.client.getTransaction({ hash: submission.hash });
-        sent.push({
-          ...submission,
-          ...(tx.maxFeePerGas === undefined ? {} : { maxFeePerGas: tx.maxFeePerGas }),
-          ...(tx.maxPriorityFeePerGas === undefined ? {} : { maxPriorityFeePerGas: tx.maxPriorityFeePerGas }),
-        });
-      },
-    });
+    const { sender: s, submissions: sent } = sender({ account, stuckAfterMs: 150 });
     const sending = s.send({ to: chain.other, value: 1n, gas: 21_000n });
     await until(() => sent.length === 2);
     await chain.test.mine({ blocks: 1 });
@@ -117,9 +115,11 @@ describe("EvmSender", () => {
     expect(result.receipt.transactionHash).toBe(replacement?.hash);
     expect(await chain.client.getTransactionCount({ address: account.address })).toBe(1);
     // Both fee fields bumped by at least 1.1x.
-    expect((replacement?.maxFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual((original?.maxFeePerGas ?? 1n) * 11n);
-    expect((replacement?.maxPriorityFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual(
-      (original?.maxPriorityFeePerGas ?? 1n) * 11n,
+    expect((replacement?.fees.maxFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual(
+      (original?.fees.maxFeePerGas ?? 1n) * 11n,
+    );
+    expect((replacement?.fees.maxPriorityFeePerGas ?? 0n) * 10n).toBeGreaterThanOrEqual(
+      (original?.fees.maxPriorityFeePerGas ?? 1n) * 11n,
     );
   });
 
@@ -153,11 +153,12 @@ describe("EvmSender", () => {
     // The original gets mined just before the replacement reaches the node.
     let sends = 0;
     chain.tap.before = async (method) => {
-      if (method === "eth_sendTransaction" && ++sends === 2) await chain.test.mine({ blocks: 1 });
+      if (isSend(method) && ++sends === 2) await chain.test.mine({ blocks: 1 });
     };
     const result = await s.send({ to: chain.token, data: transferData(3n) });
     expect(sends).toBe(2);
-    expect(submissions).toHaveLength(1);
+    // The replacement's hash was recorded before its broadcast, which the node refused.
+    expect(submissions.map((x) => x.replacement)).toEqual([false, true]);
     expect(result.receipt.transactionHash).toBe(submissions[0]?.hash);
     expect(result.receipt.status).toBe("success");
   });
@@ -230,5 +231,107 @@ describe("EvmSender", () => {
     expect(error).toBeInstanceOf(ContractRevertedError);
     expect((error as ContractRevertedError).errorName).toBe("ERC20InsufficientBalance");
     expect((error as ContractRevertedError).transactionHash).toMatch(/^0x[0-9a-f]{64}$/);
+  });
+});
+
+/** The nonce a send request carries, whether the node signs it (eth_sendTransaction) or it comes signed. */
+function nonceOf(method: string, params: unknown): number | undefined {
+  const [first] = Array.isArray(params) ? params : [];
+  if (method === "eth_sendRawTransaction" && isHex(first)) return parseTransaction(first).nonce;
+  if (method === "eth_sendTransaction" && typeof first === "object" && first !== null && "nonce" in first) {
+    return isHex(first.nonce) ? hexToNumber(first.nonce) : undefined;
+  }
+  return undefined;
+}
+
+const isSend = (method: string) => method === "eth_sendRawTransaction" || method === "eth_sendTransaction";
+
+describe("EvmSender over a node whose answers get lost", () => {
+  let proxy: RpcProxy;
+
+  beforeAll(async () => {
+    proxy = await startRpcProxy(chain.anvil.rpcUrl);
+  });
+
+  afterAll(async () => {
+    await proxy?.stop();
+  });
+
+  afterEach(() => {
+    proxy.rule = () => ({ kind: "forward" });
+  });
+
+  const client = (timeoutMs: number) =>
+    createEvmChainClient({ chainId: 31_337, rpcUrl: proxy.url, timeoutMs, pollingIntervalMs: 20 });
+
+  it("resolves with its one mined transaction when the node took the first broadcast, answered after the client timeout, then said 'nonce too low'", async () => {
+    let sends = 0;
+    proxy.rule = (method) => {
+      if (!isSend(method)) return { kind: "forward" };
+      sends++;
+      return sends === 1
+        ? { kind: "forward-late", delayMs: 2_500 }
+        : { kind: "error", code: -32_000, message: "nonce too low" };
+    };
+    const before = await chain.client.getTransactionCount({ address: chain.deployer });
+    const { sender: s, submissions } = sender({ account: chain.deployer, client: client(1_000) });
+    const result = await s.send({ to: chain.token, data: transferData(7n) });
+    expect(result.receipt.status).toBe("success");
+    expect(result.nonce).toBe(before);
+    // One logical send: one hash, reported once, and one copy reached the node.
+    expect(submissions.map((x) => x.hash)).toEqual([result.receipt.transactionHash]);
+    expect(result.hashes).toEqual([result.receipt.transactionHash]);
+    expect(proxy.forwarded("eth_sendRawTransaction") + proxy.forwarded("eth_sendTransaction")).toBe(1);
+    expect(await chain.client.getTransactionCount({ address: chain.deployer })).toBe(before + 1);
+  });
+
+  it("gives 10 concurrent sends distinct consecutive nonces, all mined, when the lowest nonce's broadcast is lost twice", async () => {
+    // The CI flake: a broadcast lost to client timeouts left its nonce off the node while the nonces above it were
+    // already waiting for receipts; they timed out behind the gap.
+    const start = await chain.client.getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+    let lost = 0;
+    proxy.rule = (method, params) =>
+      isSend(method) && nonceOf(method, params) === start && ++lost <= 2 ? { kind: "drop" } : { kind: "forward" };
+    const { sender: s } = sender({ account: chain.deployer, client: client(1_000), receiptTimeoutMs: 2_000 });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => s.send({ to: chain.token, data: transferData(BigInt(i + 1)) })),
+    );
+    expect(lost).toBeGreaterThanOrEqual(2);
+    expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => start + i));
+    for (const r of results) expect(r.receipt.status).toBe("success");
+  });
+});
+
+describe("EvmSender nonce gaps", () => {
+  it("gives back the nonce of a broadcast the node refused (insufficient funds), so the key's next send is mined", async () => {
+    const account = privateKeyToAccount(generatePrivateKey()); // no funds yet: estimateGas is skipped (gas given)
+    const store = new MemoryNonceStore();
+    const { sender: s } = sender({ account, nonceStore: store, receiptTimeoutMs: 3_000 });
+    const refused = await s.send({ to: chain.other, value: 1n, gas: 21_000n }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InsufficientFundsError);
+    await chain.test.setBalance({ address: account.address, value: parseEther("1") });
+    const result = await s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    expect(result.nonce).toBe(0);
+    expect(result.receipt.status).toBe("success");
+  });
+
+  it("fills a nonce that was reserved but never broadcast (a worker died in between) once the key stalls", async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    await chain.test.setBalance({ address: account.address, value: parseEther("1") });
+    const store = new MemoryNonceStore();
+    const senderId = `evm:31337:${account.address}`;
+    expect(await store.reserve(senderId, 0)).toBe(0); // the dead worker's reservation
+    const { sender: s, events } = sender({
+      account,
+      nonceStore: store,
+      senderId,
+      receiptTimeoutMs: 10_000,
+      gapFillAfterMs: 300,
+    });
+    const result = await s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    expect(result.nonce).toBe(1);
+    expect(result.receipt.status).toBe("success");
+    expect(events).toContainEqual(expect.objectContaining({ type: "gap-filled", nonce: 0 }));
+    expect(await chain.client.getTransactionCount({ address: account.address })).toBe(2);
   });
 });

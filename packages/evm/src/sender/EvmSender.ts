@@ -1,30 +1,33 @@
-import type { NonceStore } from "@slabridge/core";
+import { type NonceStore, SlabridgeError } from "@slabridge/core";
 import {
   type Abi,
-  type Account,
   type Address,
   type Chain,
-  createWalletClient,
-  custom,
   type Hash,
   type Hex,
+  keccak256,
   type PublicClient,
   TransactionNotFoundError,
   type TransactionReceipt,
   TransactionReceiptNotFoundError,
   type Transport,
-  type WalletClient,
 } from "viem";
+import { sendRawTransaction } from "viem/actions";
 import { rpcUrlOf } from "../createEvmChainClient.ts";
 import {
   ContractRevertedError,
   EvmConfigError,
+  EvmRpcError,
   NonceTakenError,
   NonceTooLowError,
   ReceiptTimeoutError,
   ReplacementUnderpricedError,
+  RpcTimeoutError,
+  RpcUnavailableError,
+  TransactionKnownError,
 } from "../errors.ts";
 import { type TranslateEvmErrorContext, translateEvmError } from "../translateEvmError.ts";
+import { type EvmTxSigner, nodeAccountSigner } from "./EvmTxSigner.ts";
 import { bumpFees, capFees, type Eip1559Fees } from "./feeBump.ts";
 
 /** A transaction to send, built apart from signing (see the `build*Tx` helpers). */
@@ -38,14 +41,16 @@ export interface EvmTxRequest {
   abi?: Abi | readonly unknown[];
 }
 
-/** A transaction the sender broadcast. */
+/** A signed transaction of the sender, reported before it is broadcast. */
 export interface Submission {
   hash: Hash;
   nonce: number;
-  /** Every hash sent for this nonce so far, oldest first (what `resume` needs). */
+  /** Every hash signed for this nonce so far, oldest first (what `resume` needs). */
   hashes: readonly Hash[];
   /** True for a fee-bumped replacement of an earlier hash. */
   replacement: boolean;
+  /** The fees this hash was signed with. */
+  fees: Eip1559Fees;
 }
 
 /** Things worth a log line or a metric. */
@@ -53,15 +58,24 @@ export type SenderEvent =
   | ({ type: "bumped"; nonce: number; hash: Hash } & Eip1559Fees)
   /** The fee cap leaves no room for another bump: the sender keeps waiting at the current fees. */
   | { type: "fee-cap-reached"; nonce: number; maxFeePerGas: bigint }
-  | { type: "replacement-rejected"; nonce: number; reason: string };
+  | { type: "replacement-rejected"; nonce: number; reason: string }
+  /** The node refused a first broadcast; its nonce went back to the store (nothing was reserved after it). */
+  | { type: "nonce-released"; nonce: number; reason: string }
+  /** A nonce nobody broadcast (refused, lost, or its worker died) was taken by a 0-value transfer to self. */
+  | { type: "gap-filled"; nonce: number; hash: Hash }
+  /** Filling that nonce failed (e.g. no funds for gas): the stall check tries again later. */
+  | { type: "gap-fill-failed"; nonce: number; reason: string };
 
 /** Options of {@link EvmSender}. */
 export interface EvmSenderOptions {
   client: PublicClient<Transport, Chain>;
-  /** A viem Account (local key; a KMS-backed account later) or the address of an unlocked node account (anvil). */
-  account: Account | Address;
+  /**
+   * The key: an {@link EvmTxSigner} (a viem `LocalAccount` from `privateKeyToAccount`; a KMS signer later), or the
+   * address of an account the node holds unlocked (anvil's dev accounts: signed by the node, see `nodeAccountSigner`).
+   */
+  account: EvmTxSigner | Address;
   nonceStore: NonceStore;
-  /** The NonceStore key, e.g. `evm:31337:0xabc...`: one per (chain, key). */
+  /** The NonceStore key: one per (chain, key), never per role (see {@link evmSenderId}). */
   senderId: string;
   /** Replacement fees: each bump multiplies both fee fields by at least `factor` (>= 1.1), never above the cap. */
   gasBump: { factor: number; maxFeePerGasCap: bigint };
@@ -69,9 +83,17 @@ export interface EvmSenderOptions {
   stuckAfterMs: number;
   /** How long to wait for any transaction of a nonce before giving up with {@link ReceiptTimeoutError}. */
   receiptTimeoutMs: number;
+  /**
+   * How long the node's pending nonce may stay below a nonce this sender waits on, without moving, before the
+   * missing nonce is filled with a 0-value transfer to self (default: twice `stuckAfterMs`).
+   */
+  gapFillAfterMs?: number;
   /** Receipt polling interval (default: the client's polling interval). */
   pollIntervalMs?: number;
-  /** Called after every broadcast and before any waiting, so the caller can record "submitted" first. */
+  /**
+   * Called with every signed transaction's hash before it is broadcast (awaited; a throw cancels the broadcast), so
+   * the caller can record it first: a crash mid-broadcast still leaves the hash on record.
+   */
   onSubmitted?: (submission: Submission) => void | Promise<void>;
   onEvent?: (event: SenderEvent) => void;
 }
@@ -80,32 +102,63 @@ export interface EvmSenderOptions {
 export interface SendResult {
   receipt: TransactionReceipt;
   nonce: number;
-  /** Every hash sent for the nonce; `receipt.transactionHash` is the one that landed. */
+  /** Every hash signed for the nonce; `receipt.transactionHash` is the one that landed. */
   hashes: readonly Hash[];
+}
+
+interface TxBody {
+  to: Address;
+  data: Hex;
+  value: bigint;
+  gas: bigint;
 }
 
 interface InFlight {
   nonce: number;
   hashes: Hash[];
   fees: Eip1559Fees;
-  /** The body to re-send on a bump; undefined when it is unknown (resume without it and the node lost the tx). */
-  body: Required<Pick<EvmTxRequest, "to" | "gas">> & { data: Hex; value: bigint };
+  body: TxBody;
   abi: Abi | readonly unknown[] | undefined;
   nextBumpAt: number;
 }
 
+/** What a broadcast came to: on the node (or maybe: a lost answer), or refused for sure. */
+type Broadcast = { kind: "sent" } | { kind: "known" } | { kind: "refused"; error: SlabridgeError };
+
 const BROADCAST_ATTEMPTS = 3;
+const TRANSFER_GAS = 21_000n;
 
 /**
- * Sends transactions from one key without ever using a nonce twice for different work: each send reserves a nonce
- * in the {@link NonceStore}, reports the hash through `onSubmitted` before waiting, replaces a stuck transaction at
- * the same nonce with fees bumped by `gasBump.factor` (capped), and on "nonce too low" looks for its own mined
- * transaction instead of retrying. `resume` picks up a send recorded before a crash.
+ * The NonceStore key of a key on a chain: `evm:<chainId>:<address>`. One key has one nonce sequence whatever role
+ * (executor, DVN, ...) uses it, so the id never names the role.
+ *
+ * @example evmSenderId(31337, "0xF39F...2266") // "evm:31337:0xf39f...2266"
+ */
+export function evmSenderId(chainId: number, address: Address): string {
+  return `evm:${chainId}:${address.toLowerCase()}`;
+}
+
+/**
+ * Sends transactions from one key without ever using a nonce twice for different work, and without leaving a nonce
+ * nobody will use:
+ *
+ * - each send reserves a nonce in the {@link NonceStore}, signs (so it knows the hash), reports the hash through
+ *   `onSubmitted`, and only then broadcasts the raw transaction, never retried underneath by the transport;
+ * - reservation and broadcast are serialized per sender, so its transactions reach the node in nonce order and a
+ *   nonce's receipt wait never starts behind a lower nonce of its own that is still being broadcast;
+ * - re-sending the same signed bytes is harmless (same hash), so a lost answer is retried as is, and "nonce too low"
+ *   / "already known" are settled by the receipts of its own hashes: {@link NonceTakenError} only when another
+ *   transaction took the nonce;
+ * - a broadcast the node refused gives its nonce back (or fills it), and a wait that finds the node's pending nonce
+ *   stuck below its own fills the missing nonce with a 0-value transfer to self;
+ * - a stuck transaction is replaced at the same nonce with fees bumped by `gasBump.factor` (capped).
+ *
+ * `resume` picks up a send recorded before a crash.
  *
  * @example
  * ```ts
  * const sender = new EvmSender({
- *   client, account, nonceStore, senderId: `evm:${chainId}:${address}`,
+ *   client, account: privateKeyToAccount(key), nonceStore, senderId: evmSenderId(chainId, address),
  *   gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("200") }, stuckAfterMs: 30_000, receiptTimeoutMs: 600_000,
  *   onSubmitted: ({ hash, nonce }) => jobs.markSubmitted(job, hash, nonce),
  * });
@@ -114,8 +167,14 @@ const BROADCAST_ATTEMPTS = 3;
  */
 export class EvmSender {
   readonly #options: EvmSenderOptions;
-  readonly #wallet: WalletClient<Transport, Chain, Account>;
+  readonly #signer: EvmTxSigner;
   readonly #pollMs: number;
+  readonly #gapFillAfterMs: number;
+  /** The tail of the reserve-sign-broadcast queue (see the class doc). */
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The node's pending nonce last seen below a waited-on nonce, and since when (the stall check). */
+  #stall: { pending: number; since: number } | undefined;
+  readonly #filling = new Set<number>();
 
   constructor(options: EvmSenderOptions) {
     if (!(options.gasBump.factor >= 1.1)) throw new EvmConfigError("gasBump.factor must be at least 1.1.");
@@ -123,26 +182,30 @@ export class EvmSender {
     if (options.stuckAfterMs <= 0 || options.receiptTimeoutMs <= 0) {
       throw new EvmConfigError("stuckAfterMs and receiptTimeoutMs must be positive.");
     }
+    if (options.gapFillAfterMs !== undefined && !(options.gapFillAfterMs > 0)) {
+      throw new EvmConfigError("gapFillAfterMs must be positive.");
+    }
     this.#options = options;
-    const { client } = options;
-    // The wallet shares the public client's transport, so both see the same node through the same URL.
-    this.#wallet = createWalletClient({
-      account: options.account,
-      chain: client.chain,
-      transport: custom({ request: client.request }),
-    });
-    this.#pollMs = options.pollIntervalMs ?? client.pollingInterval;
+    this.#signer =
+      typeof options.account === "string" ? nodeAccountSigner(options.client, options.account) : options.account;
+    this.#pollMs = options.pollIntervalMs ?? options.client.pollingInterval;
+    this.#gapFillAfterMs = options.gapFillAfterMs ?? 2 * options.stuckAfterMs;
   }
 
   /** The sending address. */
   get address(): Address {
-    return this.#wallet.account.address;
+    return this.#signer.address;
+  }
+
+  /** The NonceStore key its nonces are reserved under. */
+  get senderId(): string {
+    return this.#options.senderId;
   }
 
   /**
-   * Estimates gas (a revert surfaces here, before a nonce is spent), reserves a nonce, broadcasts, reports the
-   * hash, and waits for the receipt, replacing the transaction with higher fees while it is stuck. A mined revert
-   * throws {@link ContractRevertedError} with the transaction hash.
+   * Estimates gas (a revert surfaces here, before a nonce is spent), reserves a nonce, signs, reports the hash,
+   * broadcasts, and waits for the receipt, replacing the transaction with higher fees while it is stuck. A mined
+   * revert throws {@link ContractRevertedError} with the transaction hash.
    *
    * @example const { receipt, nonce } = await sender.send({ to, data, abi: escrowAbi });
    */
@@ -153,27 +216,26 @@ export class EvmSender {
     const gas =
       request.gas ??
       (await this.#rpc("eth_estimateGas", request.abi, () =>
-        client.estimateGas({ account: this.#wallet.account, to: request.to, data, value }),
+        client.estimateGas({ account: this.address, to: request.to, data, value }),
       ));
     const fees = capFees(
       await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas()),
       gasBump.maxFeePerGasCap,
     );
-    const pending = await this.#rpc("eth_getTransactionCount", undefined, () =>
-      client.getTransactionCount({ address: this.address, blockTag: "pending" }),
-    );
-    const nonce = await nonceStore.reserve(senderId, pending);
-    const inFlight: InFlight = {
-      nonce,
-      hashes: [],
-      fees,
-      body: { to: request.to, data, value, gas },
-      abi: request.abi,
-      nextBumpAt: Date.now() + this.#options.stuckAfterMs,
-    };
-    const hash = await this.#broadcastFirst(inFlight);
-    inFlight.hashes.push(hash);
-    await this.#options.onSubmitted?.({ hash, nonce, hashes: [...inFlight.hashes], replacement: false });
+    const inFlight = await this.#inTurn(async () => {
+      const pending = await this.#pendingNonce();
+      const nonce = await nonceStore.reserve(senderId, pending);
+      const reserved: InFlight = {
+        nonce,
+        hashes: [],
+        fees,
+        body: { to: request.to, data, value, gas },
+        abi: request.abi,
+        nextBumpAt: Date.now() + this.#options.stuckAfterMs,
+      };
+      await this.#submitFirst(reserved);
+      return reserved;
+    });
     return await this.#settle(inFlight);
   }
 
@@ -209,7 +271,7 @@ export class EvmSender {
     const gas =
       fallback.gas ??
       (await this.#rpc("eth_estimateGas", abi, () =>
-        client.estimateGas({ account: this.#wallet.account, to: fallback.to, data, value }),
+        client.estimateGas({ account: this.address, to: fallback.to, data, value }),
       ));
     const fees = capFees(
       await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas()),
@@ -223,45 +285,155 @@ export class EvmSender {
       abi,
       nextBumpAt: Date.now() + this.#options.stuckAfterMs,
     };
-    const hash = await this.#broadcastFirst(inFlight);
-    hashes.push(hash);
-    await this.#options.onSubmitted?.({ hash, nonce, hashes: [...hashes], replacement: hashes.length > 1 });
+    await this.#submitFirst(inFlight);
     return await this.#settle(inFlight);
   }
 
-  /** First broadcast of a nonce: transient RPC failures are retried a few times (a lost nonce leaves a gap). */
-  async #broadcastFirst(inFlight: InFlight): Promise<Hash> {
+  /** Runs `step` after every earlier reserve-and-broadcast of this sender has finished (see the class doc). */
+  async #inTurn<T>(step: () => Promise<T>): Promise<T> {
+    const turn = this.#queue.then(step);
+    this.#queue = turn.catch(() => undefined);
+    return await turn;
+  }
+
+  /**
+   * Signs the nonce's transaction, reports its hash, then broadcasts it. When the node surely did not take it (it
+   * refused, or signing or `onSubmitted` failed), the nonce is given back or filled before the error is thrown, so a
+   * failed first broadcast never stalls the key.
+   */
+  async #submitFirst(inFlight: InFlight): Promise<void> {
+    let raw: Hex;
+    try {
+      raw = await this.#signAndReport(inFlight, inFlight.fees, inFlight.hashes.length > 0);
+    } catch (error) {
+      await this.#abandon(inFlight.nonce, error);
+      throw error;
+    }
+    const outcome = await this.#broadcast(raw, inFlight.abi);
+    if (outcome.kind !== "refused") return;
+    if (outcome.error instanceof ReplacementUnderpricedError) {
+      // Another transaction (not ours: our bytes would be "already known") holds the nonce on the node.
+      throw new NonceTakenError(inFlight.nonce, [...inFlight.hashes], this.#context("eth_sendRawTransaction"));
+    }
+    await this.#abandon(inFlight.nonce, outcome.error);
+    throw outcome.error;
+  }
+
+  /** Signs the nonce's body with `fees`, adds the hash to the in-flight record and reports it (before any broadcast). */
+  async #signAndReport(inFlight: InFlight, fees: Eip1559Fees, replacement: boolean): Promise<Hex> {
+    const raw = await this.#sign(inFlight.nonce, inFlight.body, fees);
+    const hash = keccak256(raw);
+    if (!inFlight.hashes.includes(hash)) inFlight.hashes.push(hash);
+    await this.#options.onSubmitted?.({
+      hash,
+      nonce: inFlight.nonce,
+      hashes: [...inFlight.hashes],
+      replacement,
+      fees,
+    });
+    return raw;
+  }
+
+  async #sign(nonce: number, body: TxBody, fees: Eip1559Fees): Promise<Hex> {
+    return await this.#rpc("sign transaction", undefined, () =>
+      this.#signer.signTransaction({
+        chainId: this.#options.client.chain.id,
+        type: "eip1559",
+        nonce,
+        to: body.to,
+        data: body.data,
+        value: body.value,
+        gas: body.gas,
+        ...fees,
+      }),
+    );
+  }
+
+  /**
+   * Broadcasts signed bytes with no transport retry underneath. A lost answer (timeout, connection error, transient
+   * node error) is retried with the same bytes, which is harmless: same hash. "Nonce too low" and "already known"
+   * mean the node has the nonce already (ours or not: the receipts of our hashes tell), so they are not failures here.
+   * After the last attempt a possibly delivered transaction counts as sent: the wait re-sends it as a replacement if
+   * the node never got it.
+   */
+  async #broadcast(raw: Hex, abi: InFlight["abi"]): Promise<Broadcast> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#broadcast(inFlight, inFlight.fees);
-      } catch (raw) {
-        const error = translateEvmError(raw, this.#context("eth_sendTransaction", inFlight.abi));
-        if (error instanceof NonceTooLowError) {
-          const mined = await this.#findMined(inFlight.hashes);
-          if (mined) return mined.transactionHash;
-          throw new NonceTakenError(inFlight.nonce, inFlight.hashes, this.#context("eth_sendTransaction"));
-        }
-        if (!error.retryable || error instanceof ReplacementUnderpricedError || attempt >= BROADCAST_ATTEMPTS) {
-          throw error;
-        }
+        await sendRawTransaction(this.#options.client, { serializedTransaction: raw });
+        return { kind: "sent" };
+      } catch (cause) {
+        const error = translateEvmError(cause, this.#context("eth_sendRawTransaction", abi));
+        if (error instanceof NonceTooLowError || error instanceof TransactionKnownError) return { kind: "known" };
+        if (!mayHaveArrived(error)) return { kind: "refused", error };
+        if (attempt >= BROADCAST_ATTEMPTS) return { kind: "sent" };
         await sleep(this.#pollMs * attempt);
       }
     }
   }
 
-  #broadcast(inFlight: InFlight, fees: Eip1559Fees): Promise<Hash> {
-    return this.#wallet.sendTransaction({
-      to: inFlight.body.to,
-      data: inFlight.body.data,
-      value: inFlight.body.value,
-      gas: inFlight.body.gas,
-      nonce: inFlight.nonce,
-      type: "eip1559",
-      ...fees,
-    });
+  /**
+   * A nonce whose transaction never reached the node: given back when nothing was reserved after it (a conditional
+   * store update), otherwise filled with a 0-value transfer to self, so the nonces above it can be mined.
+   */
+  async #abandon(nonce: number, reason: unknown): Promise<void> {
+    const { nonceStore, senderId, onEvent } = this.#options;
+    // A store failure here falls back to the fill (which reports its own failure): either closes the gap.
+    const released = await nonceStore.release(senderId, nonce).catch(() => false);
+    if (released) {
+      onEvent?.({ type: "nonce-released", nonce, reason: reasonOf(reason) });
+      return;
+    }
+    await this.#fill(nonce);
   }
 
-  /** Waits for any hash of the nonce to be mined, bumping while stuck (see the class doc). */
+  /** Takes `nonce` with a 0-value transfer to self (not awaited to mining); reports the outcome as an event. */
+  async #fill(nonce: number): Promise<void> {
+    if (this.#filling.has(nonce)) return;
+    this.#filling.add(nonce);
+    const { client, gasBump, onEvent } = this.#options;
+    try {
+      const fees = capFees(
+        await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas()),
+        gasBump.maxFeePerGasCap,
+      );
+      const raw = await this.#sign(nonce, { to: this.address, data: "0x", value: 0n, gas: TRANSFER_GAS }, fees);
+      const outcome = await this.#broadcast(raw, undefined);
+      if (outcome.kind === "refused") throw outcome.error;
+      onEvent?.({ type: "gap-filled", nonce, hash: keccak256(raw) });
+    } catch (error) {
+      onEvent?.({ type: "gap-fill-failed", nonce, reason: reasonOf(error) });
+    } finally {
+      this.#filling.delete(nonce);
+    }
+  }
+
+  /**
+   * The stall check, run while waiting on `nonce` with the chain below it: when the node's pending nonce stays below
+   * `nonce` without moving for `gapFillAfterMs`, nobody is going to broadcast that pending nonce (a refused or lost
+   * first broadcast, a worker that died between reserve and broadcast), so it is filled. Only the node's pending
+   * nonce itself is ever filled: a nonce the node holds a transaction for is never replaced by a fill.
+   */
+  async #fillStalledGap(nonce: number): Promise<void> {
+    const pending = await this.#pendingNonce();
+    if (pending >= nonce) return;
+    const now = Date.now();
+    if (this.#stall?.pending !== pending) {
+      this.#stall = { pending, since: now };
+      return;
+    }
+    if (now - this.#stall.since < this.#gapFillAfterMs) return;
+    this.#stall = { pending, since: now };
+    await this.#fill(pending);
+  }
+
+  async #pendingNonce(): Promise<number> {
+    const { client } = this.#options;
+    return await this.#rpc("eth_getTransactionCount", undefined, () =>
+      client.getTransactionCount({ address: this.address, blockTag: "pending" }),
+    );
+  }
+
+  /** Waits for any hash of the nonce to be mined, filling a stalled gap below it and bumping while stuck. */
   async #settle(inFlight: InFlight): Promise<SendResult> {
     const { receiptTimeoutMs, stuckAfterMs, gasBump, client } = this.#options;
     const deadline = Date.now() + receiptTimeoutMs;
@@ -269,10 +441,11 @@ export class EvmSender {
     for (;;) {
       const mined = await this.#findMined(inFlight.hashes);
       if (mined) return await this.#finish(mined, inFlight.nonce, inFlight.hashes, inFlight.abi);
-      await this.#assertNonceOpen(inFlight.nonce, inFlight.hashes);
+      const latest = await this.#assertNonceOpen(inFlight.nonce, inFlight.hashes);
       if (Date.now() >= deadline) {
         throw new ReceiptTimeoutError(inFlight.nonce, [...inFlight.hashes], receiptTimeoutMs, this.#context("wait"));
       }
+      if (latest < inFlight.nonce) await this.#fillStalledGap(inFlight.nonce);
       if (Date.now() >= inFlight.nextBumpAt) {
         inFlight.nextBumpAt = Date.now() + stuckAfterMs;
         const current = await this.#rpc("estimateFeesPerGas", undefined, () => client.estimateFeesPerGas());
@@ -287,59 +460,53 @@ export class EvmSender {
             });
           }
         } else {
-          const result = await this.#replace(inFlight, fees);
-          if (result) return result;
+          await this.#replace(inFlight, fees);
         }
       }
       await sleep(this.#pollMs);
     }
   }
 
-  /** Sends a replacement; returns a result only when "nonce too low" revealed that one of our hashes was mined. */
-  async #replace(inFlight: InFlight, fees: Eip1559Fees): Promise<SendResult | undefined> {
-    try {
-      const hash = await this.#broadcast(inFlight, fees);
+  /**
+   * Signs, reports and broadcasts a replacement with `fees`. "Nonce too low" needs nothing here: the wait's next
+   * receipt check finds our mined hash, or its nonce check throws {@link NonceTakenError}.
+   */
+  async #replace(inFlight: InFlight, fees: Eip1559Fees): Promise<void> {
+    const raw = await this.#signAndReport(inFlight, fees, true);
+    const outcome = await this.#broadcast(raw, inFlight.abi);
+    const { onEvent } = this.#options;
+    if (outcome.kind === "known") return;
+    if (outcome.kind === "sent") {
       inFlight.fees = fees;
-      if (!inFlight.hashes.includes(hash)) inFlight.hashes.push(hash);
-      this.#options.onEvent?.({ type: "bumped", nonce: inFlight.nonce, hash, ...fees });
-      await this.#options.onSubmitted?.({
-        hash,
-        nonce: inFlight.nonce,
-        hashes: [...inFlight.hashes],
-        replacement: true,
-      });
-      return undefined;
-    } catch (raw) {
-      const error = translateEvmError(raw, this.#context("eth_sendTransaction", inFlight.abi));
-      if (error instanceof NonceTooLowError) {
-        // The nonce got mined between our receipt check and this send: ours, or someone else's.
-        const mined = await this.#findMined(inFlight.hashes);
-        if (mined) return await this.#finish(mined, inFlight.nonce, inFlight.hashes, inFlight.abi);
-        throw new NonceTakenError(inFlight.nonce, [...inFlight.hashes], this.#context("eth_sendTransaction"));
-      }
-      if (error instanceof ReplacementUnderpricedError) {
-        // Start the next bump from what the node refused, so it clears the node's own threshold.
-        inFlight.fees = fees;
-        this.#options.onEvent?.({ type: "replacement-rejected", nonce: inFlight.nonce, reason: error.shortMessage });
-        return undefined;
-      }
-      if (error.retryable) {
-        this.#options.onEvent?.({ type: "replacement-rejected", nonce: inFlight.nonce, reason: error.shortMessage });
-        return undefined;
-      }
-      throw error;
+      onEvent?.({ type: "bumped", nonce: inFlight.nonce, hash: keccak256(raw), ...fees });
+      return;
     }
+    const { error } = outcome;
+    if (error instanceof ReplacementUnderpricedError) {
+      // Start the next bump from what the node refused, so it clears the node's own threshold.
+      inFlight.fees = fees;
+      onEvent?.({ type: "replacement-rejected", nonce: inFlight.nonce, reason: error.shortMessage });
+      return;
+    }
+    if (error.retryable) {
+      onEvent?.({ type: "replacement-rejected", nonce: inFlight.nonce, reason: error.shortMessage });
+      return;
+    }
+    throw error;
   }
 
-  /** Throws {@link NonceTakenError} when the nonce is used on chain by none of `hashes`. */
-  async #assertNonceOpen(nonce: number, hashes: readonly Hash[]): Promise<void> {
+  /**
+   * The chain's latest nonce; throws {@link NonceTakenError} when it is past `nonce` and none of `hashes` (every
+   * hash this sender signed for it) was mined: only then did another transaction take it.
+   */
+  async #assertNonceOpen(nonce: number, hashes: readonly Hash[]): Promise<number> {
     const { client } = this.#options;
     const latest = await this.#rpc("eth_getTransactionCount", undefined, () =>
       client.getTransactionCount({ address: this.address, blockTag: "latest" }),
     );
-    if (latest <= nonce) return;
+    if (latest <= nonce) return latest;
     // Mined between the two reads? Then it is ours after all; the caller's next receipt check returns it.
-    if (await this.#findMined(hashes)) return;
+    if (await this.#findMined(hashes)) return latest;
     throw new NonceTakenError(nonce, [...hashes], this.#context("eth_getTransactionCount"));
   }
 
@@ -423,6 +590,16 @@ export class EvmSender {
       ...(abi === undefined ? {} : { abi }),
     };
   }
+}
+
+/** Whether a failed broadcast may still have reached the node (no answer, or a transient node error). */
+function mayHaveArrived(error: SlabridgeError): boolean {
+  if (error instanceof RpcTimeoutError || error instanceof RpcUnavailableError) return true;
+  return error instanceof EvmRpcError && error.retryable;
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof SlabridgeError ? error.shortMessage : "not broadcast";
 }
 
 function sleep(ms: number): Promise<void> {

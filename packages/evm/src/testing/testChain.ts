@@ -47,7 +47,8 @@ export async function startTestChain(chainId = 31_337) {
         request: async (args: { method: string; params?: unknown }) => {
           tap.counts.set(args.method, tap.count(args.method) + 1);
           await tap.before?.(args.method, args.params);
-          return await request(args as never);
+          // Retries are the tapped client's own (configured per call), never the inner client's on top.
+          return await request(args as never, { retryCount: 0 });
         },
       },
       { retryCount: 0 },

@@ -428,6 +428,20 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       expect([...mixed].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 23 + i));
     });
 
+    it("gives back only the last nonce handed out, so a refused broadcast leaves no gap", async () => {
+      const sender = "evm:31337:0xrelease";
+      expect(await h.nonces.release(sender, 0)).toBe(false); // nothing handed out yet
+      expect(await h.nonces.reserve(sender, 4)).toBe(4);
+      expect(await h.nonces.release(sender, 4)).toBe(true);
+      expect(await h.nonces.peek(sender)).toBe(4);
+      expect(await h.nonces.reserve(sender, 4)).toBe(4); // reused
+      expect(await h.nonces.reserve(sender, 4)).toBe(5);
+      expect(await h.nonces.release(sender, 4)).toBe(false); // 5 was handed out after it: stays taken
+      expect(await h.nonces.release(sender, 5)).toBe(true);
+      expect(await h.nonces.peek(sender)).toBe(5);
+      await expect(h.nonces.release(sender, -1)).rejects.toBeInstanceOf(InvalidStoreInputError);
+    });
+
     it("rejects an invalid pending nonce and reports a corrupt stored one", async () => {
       await expect(h.nonces.reserve("s", -1)).rejects.toBeInstanceOf(InvalidStoreInputError);
       await expect(h.nonces.reserve("s", 1.5)).rejects.toBeInstanceOf(InvalidStoreInputError);

@@ -16,7 +16,8 @@ import { toDocumentClient } from "./toDocumentClient.ts";
  * 2. otherwise (absent, or `next <= pending`): `next = pending + 1` on that same condition, returning `pending`;
  * 3. if 2 lost to a concurrent writer, `next > pending` now holds for good (`next` only grows), so 1 succeeds.
  *
- * So concurrent reservers always get distinct nonces, without gaps.
+ * So concurrent reservers always get distinct nonces, without gaps. `release` gives the last nonce back with one
+ * conditional update (`next == nonce + 1` -> `nonce`) when its transaction never reached the chain.
  *
  * @example const nonces = new DynamoNonceStore({ client, tableName }); const n = await nonces.reserve(sender, pending);
  */
@@ -41,6 +42,21 @@ export class DynamoNonceStore implements NonceStore {
     // Both conditions failing twice means `next` is not a number DynamoDB can compare: report the stored item.
     await this.peek(senderId);
     throw new CorruptRecordError(this.#table, senderId, "next", "cannot be compared with a nonce");
+  }
+
+  /** One conditional update: `next = nonce` only while `next == nonce + 1` (nothing handed out after it). */
+  async release(senderId: string, nonce: number): Promise<boolean> {
+    checkNonce(senderId, nonce);
+    const update = new UpdateCommand({
+      TableName: this.#table,
+      Key: { senderId },
+      UpdateExpression: "SET #next = :nonce, #storedAt = :now",
+      ConditionExpression: "#next = :after",
+      ExpressionAttributeNames: { "#next": "next", "#storedAt": "storedAt" },
+      ExpressionAttributeValues: { ":nonce": nonce, ":after": nonce + 1, ":now": this.#clock.now() },
+    });
+    const out = await storeCall("UpdateItem", this.#table, () => this.#doc.send(update));
+    return out !== undefined;
   }
 
   async peek(senderId: string): Promise<number | undefined> {

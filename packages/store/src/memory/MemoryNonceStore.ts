@@ -6,7 +6,8 @@ import { systemClock } from "../systemClock.ts";
 const TABLE = "Nonces";
 
 /**
- * In-memory {@link NonceStore}: hands out max(stored next, chain pending) and stores that + 1, like the DynamoDB one.
+ * In-memory {@link NonceStore}: hands out max(stored next, chain pending) and stores that + 1, like the DynamoDB one;
+ * `release` gives the last nonce back (next == nonce + 1 -> nonce).
  *
  * @example const nonces = new MemoryNonceStore(); await nonces.reserve("evm:31337:0xabc", 5); // 5, then 6, 7, ...
  */
@@ -25,6 +26,14 @@ export class MemoryNonceStore implements NonceStore {
     const nonce = Math.max(next ?? 0, chainPendingNonce);
     this.#items.set(senderId, { senderId, next: nonce + 1, storedAt: this.#clock.now() });
     return nonce;
+  }
+
+  async release(senderId: string, nonce: number): Promise<boolean> {
+    checkNonce(senderId, nonce);
+    const stored = this.#items.get(senderId);
+    if (stored === undefined || nonceItem.decodeNext(TABLE, senderId, stored) !== nonce + 1) return false;
+    this.#items.set(senderId, { senderId, next: nonce, storedAt: this.#clock.now() });
+    return true;
   }
 
   async peek(senderId: string): Promise<number | undefined> {
