@@ -96,6 +96,11 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
   maxPayoutsPerTransaction?: number;
   /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
   inFlightGuardMs?: number;
+  /**
+   * How many epochs back (per model) {@link SolanaSettlementTarget.reserve} keeps buyers' money for; must exceed the
+   * verdict grace plus the time settlement takes. Default 48.
+   */
+  reserveLookbackEpochs?: number;
   now?: () => number;
 }
 
@@ -206,7 +211,49 @@ export class SolanaSettlementTarget implements SettlementTarget {
       ...(o.maxPayoutsPerTransaction === undefined ? {} : { maxPayoutsPerTransaction: o.maxPayoutsPerTransaction }),
       ...(o.inFlightGuardMs === undefined ? {} : { inFlightGuardMs: o.inFlightGuardMs }),
       now: this.#now,
+      reserve: () => this.reserve(),
     });
+  }
+
+  /**
+   * What the vault must keep for its buyers and its own payees, so netting pays nothing out of it: over the last
+   * `reserveLookbackEpochs` epochs of every model (and the current one), an epoch without a verified verdict (or not
+   * yet fully recorded) keeps everything its buyers paid (a breach, or the no-verdict escape, may refund it all);
+   * an epoch with one keeps its refunds not yet paid or parked, its unclaimed credits and its Solana payees' unpaid
+   * payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
+   *
+   * @example
+   * const free = vaultBalance - (await target.reserve());
+   */
+  async reserve(): Promise<bigint> {
+    const outflows = await readVaultOutflows(this.#o.connection, this.#o.vault);
+    const lookback = BigInt(this.#o.reserveLookbackEpochs ?? 48);
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    let total = 0n;
+    for (const model of this.#o.models) {
+      if (nowSeconds < model.genesis) continue;
+      const modelId = BigInt(model.modelId);
+      const current = BigInt(Math.floor((nowSeconds - model.genesis) / model.epochSeconds));
+      for (let epoch = current > lookback ? current - lookback : 0n; epoch <= current; epoch++) {
+        total += await this.#kept(modelId, epoch, outflows);
+      }
+    }
+    return total;
+  }
+
+  /** What one (model, epoch) still owes out of the vault (see {@link reserve}). */
+  async #kept(modelId: bigint, epoch: bigint, outflows: ReadonlyMap<string, SolanaVaultOutflow>): Promise<bigint> {
+    const stored = await this.#o.payments.listEpoch(this.chainId, modelId, epoch);
+    if (stored.length === 0) return 0n;
+    const current = await this.#current(modelId, epoch, outflows);
+    if (!current) return stored.reduce((sum, p) => sum + p.amount, 0n);
+    const { plan, paid } = current;
+    let kept = 0n;
+    for (const r of plan.refunds) {
+      if (!paid.has(refundMemo(modelId, epoch, r.paymentId))) kept += r.amount; // owed, or parked as a credit
+    }
+    for (const p of plan.payouts) if (!paid.has(payoutMemo(modelId, epoch, p.index))) kept += p.amount;
+    return kept;
   }
 
   async refundNext(modelId: bigint, epoch: bigint, maxPayments: number): Promise<{ transaction: string }> {
@@ -359,15 +406,17 @@ export class SolanaSettlementTarget implements SettlementTarget {
   }
 
   /** The verified verdict, the settlement plan and what the vault already paid for (model, epoch), if ready. */
-  async #current(modelId: bigint, epoch: bigint) {
+  async #current(modelId: bigint, epoch: bigint, outflows?: ReadonlyMap<string, SolanaVaultOutflow>) {
     const verdict = await this.#o.verdicts.verified(modelId, epoch);
     if (!verdict || !(await this.#paymentsComplete(modelId, epoch))) return undefined;
     const [stored, payees, paid] = await Promise.all([
       this.#o.payments.listEpoch(this.chainId, modelId, epoch),
       this.#o.payees(modelId, epoch),
-      readVaultOutflows(this.#o.connection, this.#o.vault, {
-        match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
-      }),
+      // Memo texts name their (model, epoch), so a map of every outflow answers for this epoch too.
+      outflows ??
+        readVaultOutflows(this.#o.connection, this.#o.vault, {
+          match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
+        }),
     ]);
     const plan = planSolanaSettlement({
       payments: stored.map((p) => ({ paymentId: p.paymentId as Hex, amount: p.amount })),
