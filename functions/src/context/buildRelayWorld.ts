@@ -85,7 +85,7 @@ export interface BuildRelayWorldOptions {
    * AWS until a Solana program posts them: Solana receipt jobs then fail with `SolanaPublisherMissingError`.
    */
   solanaPublisher?: SolanaReceiptPublisher;
-  /** How long after an epoch's end its Solana payments are surely finalized and recorded (default 0: devnet). */
+  /** How long after an epoch's end its Solana payments are surely finalized (default: the stage config's, else 0). */
   solanaFinalityLagMs?: number;
 }
 
@@ -160,7 +160,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
             payees: (modelId, epoch) => homeChain.payeeTable(modelId, epoch),
           },
           publisher: options.solanaPublisher,
-          finalityLagMs: options.solanaFinalityLagMs ?? 0,
+          finalityLagMs: options.solanaFinalityLagMs, // else the stage config's (see createSolanaChain)
           // The emitter's messages become deliver-message jobs to chains a messenger delivers to.
           delivers: (chainId) => {
             const target = chains.get(chainId);

@@ -29,6 +29,15 @@ export const chainConfigSchema = z.object({
     .min(0)
     .describe("blocks a watcher stays behind the head (EVM); Solana uses finalized"),
   maxBlockRange: z.number().int().min(1).max(10_000).default(2_000).describe("blocks per eth_getLogs call"),
+  finalityLagMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .optional()
+    .describe(
+      "Solana: how long after an epoch's end its payments are surely finalized and recorded (~13 s of finality on a real cluster; 0 on the devnet)",
+    ),
 });
 
 export const routeSchema = z.object({
@@ -148,6 +157,16 @@ export const stageConfigSchema = z
         });
       }
       ids.add(chain.chainId);
+      // A real cluster finalizes ~13 s after a payment: without a lag, a payment in an epoch's last seconds is not
+      // recorded when the epoch's receipts are cut. A deployed cluster's URL is a secret; local clusters (a loopback
+      // URL, or the devnet's from the manifest) finalize at once.
+      if (chain.family === "solana" && "secret" in chain.rpcUrl && (chain.finalityLagMs ?? 0) < 13_000) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "finalityLagMs"],
+          message: "a deployed Solana cluster (RPC URL from a secret) needs finalityLagMs of at least 13,000 ms",
+        });
+      }
     });
     const seen = new Set<string>();
     config.routes.forEach((route, i) => {

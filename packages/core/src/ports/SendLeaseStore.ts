@@ -11,6 +11,12 @@ export type SendLease =
       state: "sent";
       /** The transaction signature (or hash) the holder broadcast last. */
       signature: string;
+      /**
+       * The last block height at which that transaction can still land (Solana: its blockhash's
+       * `lastValidBlockHeight`). Until the chain's finalized height passes it, the transaction may land, so nobody
+       * takes the lease over; absent on leases written before it was recorded.
+       */
+      lastValidBlockHeight?: number;
       takenAt: number;
       version: number;
     };

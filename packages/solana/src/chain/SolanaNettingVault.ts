@@ -50,6 +50,11 @@ export interface SolanaNettingVaultOptions extends VaultAccess {
   /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
   inFlightGuardMs?: number;
   now?: () => number;
+  /**
+   * What the vault must keep for buyers' pending refunds and credits and its own payees' payouts (the settlement
+   * target's `reserve`); netted shares are paid only from the balance above it. Default: nothing kept.
+   */
+  reserve?: () => Promise<bigint>;
 }
 
 /**
@@ -61,8 +66,10 @@ export interface SolanaNettingVaultOptions extends VaultAccess {
  * or a duplicate call never pays twice. Sends hold the (model, epoch) lease the settlement target uses
  * (`solana:vault-send:<model>:<epoch>`, a `SendLease`: "sending" / "sent" with its signature / "idle"), so a call racing another, or coming
  * while an earlier transaction may still land, backs off with `VaultSendInFlightError` instead of paying.
- * Bad input throws {@link InvalidSolanaNetPayoutError} and sends nothing; a vault holding less than what is still
- * owed throws `NettingVaultNotReadyError` (retryable) and sends nothing.
+ * Bad input throws {@link InvalidSolanaNetPayoutError} and sends nothing. Netted shares are paid only from the
+ * vault's free balance, its balance minus the `reserve` (buyers' money of epochs without a verdict or with refunds
+ * owed, unclaimed credits, its own payees' unpaid payouts): when that is less than what is still owed it throws
+ * `NettingVaultNotReadyError` (retryable) and sends nothing, so the round waits rather than spend buyers' escrow.
  *
  * @example
  * ```ts
@@ -118,9 +125,14 @@ export class SolanaNettingVault {
       }
       if (pending.length === 0) return result;
       const total = pending.reduce((sum, p) => sum + p.amount, 0n);
-      const held = await this.#vaultBalance();
-      if (held < total) {
-        throw new NettingVaultNotReadyError(this.#o.chainId, `the Solana vault holds ${held}, owes payees ${total}`);
+      // Read under the lease, after the outflows: nothing of this (model, epoch) moves meanwhile.
+      const [held, kept] = await Promise.all([this.#vaultBalance(), this.#o.reserve?.() ?? 0n]);
+      // Buyers' escrow (epochs without a verdict, refunds owed, credits) is not netting's to spend: wait instead.
+      if (held - kept < total) {
+        throw new NettingVaultNotReadyError(
+          this.#o.chainId,
+          `the Solana vault holds ${held}, keeps ${kept} for buyers' refunds and its own payouts, owes payees ${total}`,
+        );
       }
       let orders: (VaultTransferOrder & { account: string })[] = pending.map((p) => {
         const owner = new PublicKey(p.account);

@@ -10,6 +10,7 @@ import {
   SlabridgeError,
 } from "@slabridge/core";
 import { PublicKey } from "@solana/web3.js";
+import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
   associatedTokenAccount,
@@ -22,8 +23,9 @@ import {
   type SolanaSettlementPlan,
   type SplitEntry,
 } from "../settlement/planSolanaSettlement.ts";
-import { readVaultPayment } from "../vault/readVaultPayment.ts";
+import { readVaultPayment, type VaultPaymentOnChain } from "../vault/readVaultPayment.ts";
 import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
+import { readTokenAccounts, type TokenAccountUse } from "./readTokenAccounts.ts";
 import { SolanaNettingVault } from "./SolanaNettingVault.ts";
 import type { SolanaVerdict, SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 import type { VaultAccess } from "./VaultAccess.ts";
@@ -60,10 +62,20 @@ export interface SolanaNettingPosition extends SolanaSettlementPlan {
   modelId: bigint;
   epoch: bigint;
   verdict: SolanaVerdict;
-  /** Every owed refund is paid out of the vault. */
+  /** Every owed refund is paid out of the vault, or parked in it as the buyer's claimable credit. */
   refundsDone: boolean;
+  /** Refunds parked as claimable credits and not yet claimed (they stay in the vault, owed to their buyers). */
+  credits: SolanaRefundCredit[];
   /** Every Solana payee's share is paid out of the vault. */
   payoutsDone: boolean;
+}
+
+/** A refund that could not be delivered, parked in the vault until its buyer can receive it. */
+export interface SolanaRefundCredit {
+  paymentId: Hex;
+  amount: bigint;
+  /** The signature of the vault-to-itself transfer that carries its credit memo. */
+  signature: string;
 }
 
 /** Options of {@link SolanaSettlementTarget}. */
@@ -84,6 +96,11 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
   maxPayoutsPerTransaction?: number;
   /** How long a submitted, unconfirmed send blocks the next one (a blockhash lives ~60-90 s). Default 90 s. */
   inFlightGuardMs?: number;
+  /**
+   * How many epochs back (per model) {@link SolanaSettlementTarget.reserve} keeps buyers' money for; must exceed the
+   * verdict grace plus the time settlement takes. Default 48.
+   */
+  reserveLookbackEpochs?: number;
   now?: () => number;
 }
 
@@ -98,7 +115,12 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
  * settle job racing, or a retry while an earlier transaction may still land, cannot both pay.
  *
  * Amounts: each payment refunds floor(amount × refundBps / 10,000) (refundBps from the verified VAA only) back to
- * the token account it came from, as its transaction shows; the released rest (paid − refunded) is split like the
+ * the token account it came from, as its transaction shows, while that account is open, unfrozen and still the
+ * payer's; otherwise to the payer's associated token account (created when missing). When neither can take it
+ * (both frozen, or no owner known), the refund is parked as a claimable credit: a transfer from the vault to itself
+ * with its credit memo (`credit:…:payment=<id>`), so the vault's history records it and it counts as done; the
+ * buyer gets it later with {@link claimCredits}. A batch refused in preflight is retried one refund at a time and a
+ * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest (paid − refunded) is split like the
  * EVM escrow (`planSolanaSettlement`) and only the Solana payees (their associated token accounts) are paid here;
  * the other payees' shares stay in the vault for netting ({@link nettingPosition}).
  *
@@ -146,12 +168,20 @@ export class SolanaSettlementTarget implements SettlementTarget {
     const current = await this.#current(modelId, epoch);
     if (!current) return undefined;
     const { verdict, plan, paid } = current;
+    const credits: SolanaRefundCredit[] = [];
+    for (const r of plan.refunds) {
+      const parked = paid.get(creditMemo(modelId, epoch, r.paymentId));
+      if (parked && !paid.has(refundMemo(modelId, epoch, r.paymentId))) {
+        credits.push({ paymentId: r.paymentId, amount: parked.amount, signature: parked.signature });
+      }
+    }
     return {
       ...plan,
       modelId,
       epoch,
       verdict,
-      refundsDone: plan.refunds.every((r) => paid.has(refundMemo(modelId, epoch, r.paymentId))),
+      refundsDone: plan.refunds.every((r) => settled(paid, modelId, epoch, r.paymentId)),
+      credits,
       payoutsDone: plan.payouts.every((p) => paid.has(payoutMemo(modelId, epoch, p.index))),
     };
   }
@@ -181,7 +211,49 @@ export class SolanaSettlementTarget implements SettlementTarget {
       ...(o.maxPayoutsPerTransaction === undefined ? {} : { maxPayoutsPerTransaction: o.maxPayoutsPerTransaction }),
       ...(o.inFlightGuardMs === undefined ? {} : { inFlightGuardMs: o.inFlightGuardMs }),
       now: this.#now,
+      reserve: () => this.reserve(),
     });
+  }
+
+  /**
+   * What the vault must keep for its buyers and its own payees, so netting pays nothing out of it: over the last
+   * `reserveLookbackEpochs` epochs of every model (and the current one), an epoch without a verified verdict (or not
+   * yet fully recorded) keeps everything its buyers paid (a breach, or the no-verdict escape, may refund it all);
+   * an epoch with one keeps its refunds not yet paid or parked, its unclaimed credits and its Solana payees' unpaid
+   * payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
+   *
+   * @example
+   * const free = vaultBalance - (await target.reserve());
+   */
+  async reserve(): Promise<bigint> {
+    const outflows = await readVaultOutflows(this.#o.connection, this.#o.vault);
+    const lookback = BigInt(this.#o.reserveLookbackEpochs ?? 48);
+    const nowSeconds = Math.floor(this.#now() / 1000);
+    let total = 0n;
+    for (const model of this.#o.models) {
+      if (nowSeconds < model.genesis) continue;
+      const modelId = BigInt(model.modelId);
+      const current = BigInt(Math.floor((nowSeconds - model.genesis) / model.epochSeconds));
+      for (let epoch = current > lookback ? current - lookback : 0n; epoch <= current; epoch++) {
+        total += await this.#kept(modelId, epoch, outflows);
+      }
+    }
+    return total;
+  }
+
+  /** What one (model, epoch) still owes out of the vault (see {@link reserve}). */
+  async #kept(modelId: bigint, epoch: bigint, outflows: ReadonlyMap<string, SolanaVaultOutflow>): Promise<bigint> {
+    const stored = await this.#o.payments.listEpoch(this.chainId, modelId, epoch);
+    if (stored.length === 0) return 0n;
+    const current = await this.#current(modelId, epoch, outflows);
+    if (!current) return stored.reduce((sum, p) => sum + p.amount, 0n);
+    const { plan, paid } = current;
+    let kept = 0n;
+    for (const r of plan.refunds) {
+      if (!paid.has(refundMemo(modelId, epoch, r.paymentId))) kept += r.amount; // owed, or parked as a credit
+    }
+    for (const p of plan.payouts) if (!paid.has(payoutMemo(modelId, epoch, p.index))) kept += p.amount;
+    return kept;
   }
 
   async refundNext(modelId: bigint, epoch: bigint, maxPayments: number): Promise<{ transaction: string }> {
@@ -189,10 +261,10 @@ export class SolanaSettlementTarget implements SettlementTarget {
       const current = await this.#current(modelId, epoch);
       if (!current) throw this.#notReady();
       const { plan, paid, records } = current;
-      const pending = plan.refunds.filter((r) => !paid.has(refundMemo(modelId, epoch, r.paymentId)));
+      const pending = plan.refunds.filter((r) => !settled(paid, modelId, epoch, r.paymentId));
       if (pending.length === 0) return "";
       // Read back only what can fit in one transaction (a handful), not every pending payment.
-      const orders: VaultTransferOrder[] = [];
+      const refunds: RefundToSend[] = [];
       for (const refund of pending.slice(0, Math.min(maxPayments, 16))) {
         const record = records.get(refund.paymentId.toLowerCase());
         if (!record) throw new SolanaPaymentMismatchError(`payment ${refund.paymentId} vanished from the store`);
@@ -202,14 +274,54 @@ export class SolanaSettlementTarget implements SettlementTarget {
             `payment ${refund.paymentId} is not a transfer of ${record.amount} into the vault in ${record.transaction}`,
           );
         }
-        orders.push({
-          destination: new PublicKey(onChain.sourceTokenAccount),
-          amount: refund.amount,
-          memo: refundMemo(modelId, epoch, refund.paymentId),
-        });
+        refunds.push({ paymentId: refund.paymentId, amount: refund.amount, onChain });
       }
+      const orders = await this.#refundOrders(modelId, epoch, refunds);
       const batch = this.#batch(orders, maxPayments);
-      return send(batch.instructions);
+      try {
+        return await send(batch.instructions);
+      } catch (error) {
+        if (!refusedInPreflight(error)) throw error;
+        // One refund's destination turned unusable after it was read (closed or frozen meanwhile): find it alone.
+        return this.#sendAlone(send, orders.slice(0, batch.count), modelId, epoch);
+      }
+    });
+  }
+
+  /**
+   * Delivers the (model, epoch)'s parked credits whose buyer can now receive them (the paying account or the
+   * buyer's associated token account, created when missing), each with its refund memo, so a credit is paid once.
+   * Credits still undeliverable stay parked. Resolves with the last transaction ("" when nothing was deliverable).
+   *
+   * @example
+   * ```ts
+   * const { credits } = (await target.nettingPosition(2n, 41n)) ?? { credits: [] };
+   * if (credits.length > 0) await target.claimCredits(2n, 41n);
+   * ```
+   */
+  async claimCredits(modelId: bigint, epoch: bigint): Promise<{ transaction: string }> {
+    return this.#exclusive(modelId, epoch, async (send) => {
+      const current = await this.#current(modelId, epoch);
+      if (!current) throw this.#notReady();
+      const { paid, records } = current;
+      const parked: RefundToSend[] = [];
+      for (const r of current.plan.refunds) {
+        const credit = paid.get(creditMemo(modelId, epoch, r.paymentId));
+        if (!credit || paid.has(refundMemo(modelId, epoch, r.paymentId))) continue;
+        const record = records.get(r.paymentId.toLowerCase());
+        const onChain = record
+          ? await readVaultPayment(this.#o.connection, this.#o.vault, record.transaction, r.paymentId)
+          : undefined;
+        if (onChain) parked.push({ paymentId: r.paymentId, amount: credit.amount, onChain });
+      }
+      let orders: RefundOrder[] = (await this.#refundOrders(modelId, epoch, parked)).filter((o) => !o.parked);
+      let last = "";
+      while (orders.length > 0) {
+        const batch = this.#batch(orders, 16);
+        last = await send(batch.instructions);
+        orders = orders.slice(batch.count);
+      }
+      return last;
     });
   }
 
@@ -218,7 +330,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       const current = await this.#current(modelId, epoch);
       if (!current) throw this.#notReady();
       const { plan, paid } = current;
-      const owed = plan.refunds.filter((r) => !paid.has(refundMemo(modelId, epoch, r.paymentId))).length;
+      const owed = plan.refunds.filter((r) => !settled(paid, modelId, epoch, r.paymentId)).length;
       if (owed > 0) throw new SolanaRefundsPendingError(owed);
       let orders: VaultTransferOrder[] = plan.payouts
         .filter((p) => !paid.has(payoutMemo(modelId, epoch, p.index)))
@@ -241,16 +353,70 @@ export class SolanaSettlementTarget implements SettlementTarget {
     });
   }
 
+  /**
+   * Each refund's transfer: to the account the payment came from while it is open, unfrozen and still the payer's;
+   * else to the payer's associated token account (created when missing); else parked in the vault as a credit.
+   */
+  async #refundOrders(modelId: bigint, epoch: bigint, refunds: readonly RefundToSend[]): Promise<RefundOrder[]> {
+    const { mint } = this.#o;
+    const owners = refunds.map((r) => (r.onChain.owner === undefined ? undefined : new PublicKey(r.onChain.owner)));
+    const sources = refunds.map((r) => new PublicKey(r.onChain.sourceTokenAccount));
+    const associated = owners.map((owner) => (owner ? associatedTokenAccount(owner, mint) : undefined));
+    const uses = await readTokenAccounts(this.#o.connection, mint, [...sources, ...associated]);
+    return refunds.map((refund, i): RefundOrder => {
+      const owner = owners[i];
+      const source = sources[i] as PublicKey;
+      const ata = associated[i];
+      const sourceUse: TokenAccountUse | undefined = uses[i];
+      const ataUse: TokenAccountUse | undefined = uses[refunds.length + i];
+      const order = {
+        paymentId: refund.paymentId,
+        amount: refund.amount,
+        memo: refundMemo(modelId, epoch, refund.paymentId),
+        parked: false,
+      };
+      if (sourceUse?.kind === "usable" && owner !== undefined && sourceUse.owner.equals(owner)) {
+        return { ...order, destination: source };
+      }
+      if (owner !== undefined && ata !== undefined && ataUse?.kind === "usable") return { ...order, destination: ata };
+      if (owner !== undefined && ata !== undefined && ataUse?.kind === "missing") {
+        return { ...order, destination: ata, createAssociatedFor: owner };
+      }
+      return this.#parkOrder(modelId, epoch, refund);
+    });
+  }
+
+  #parkOrder(modelId: bigint, epoch: bigint, refund: { paymentId: Hex; amount: bigint }): RefundOrder {
+    const { paymentId, amount } = refund;
+    return { paymentId, amount, destination: this.#o.vault, memo: creditMemo(modelId, epoch, paymentId), parked: true };
+  }
+
+  /** Sends `orders` one per transaction; one refused in preflight is parked instead (a credit always lands). */
+  async #sendAlone(send: VaultSend, orders: readonly RefundOrder[], modelId: bigint, epoch: bigint) {
+    let last = "";
+    for (const order of orders) {
+      try {
+        last = await send(this.#batch([order], 1).instructions);
+      } catch (error) {
+        if (!refusedInPreflight(error) || order.parked) throw error;
+        last = await send(this.#batch([this.#parkOrder(modelId, epoch, order)], 1).instructions);
+      }
+    }
+    return last;
+  }
+
   /** The verified verdict, the settlement plan and what the vault already paid for (model, epoch), if ready. */
-  async #current(modelId: bigint, epoch: bigint) {
+  async #current(modelId: bigint, epoch: bigint, outflows?: ReadonlyMap<string, SolanaVaultOutflow>) {
     const verdict = await this.#o.verdicts.verified(modelId, epoch);
     if (!verdict || !(await this.#paymentsComplete(modelId, epoch))) return undefined;
     const [stored, payees, paid] = await Promise.all([
       this.#o.payments.listEpoch(this.chainId, modelId, epoch),
       this.#o.payees(modelId, epoch),
-      readVaultOutflows(this.#o.connection, this.#o.vault, {
-        match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
-      }),
+      // Memo texts name their (model, epoch), so a map of every outflow answers for this epoch too.
+      outflows ??
+        readVaultOutflows(this.#o.connection, this.#o.vault, {
+          match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
+        }),
     ]);
     const plan = planSolanaSettlement({
       payments: stored.map((p) => ({ paymentId: p.paymentId as Hex, amount: p.amount })),
@@ -313,6 +479,30 @@ export class SolanaSettlementTarget implements SettlementTarget {
 function refundMemo(modelId: bigint, epoch: bigint, paymentId: Hex): string {
   return formatSlabridgeMemo({ kind: "refund", modelId, epoch, paymentId });
 }
+
+function creditMemo(modelId: bigint, epoch: bigint, paymentId: Hex): string {
+  return formatSlabridgeMemo({ kind: "credit", modelId, epoch, paymentId });
+}
+
+/** A refund is settled once paid, or once parked as a credit (the credit is then the buyer's to claim). */
+function settled(paid: ReadonlyMap<string, unknown>, modelId: bigint, epoch: bigint, paymentId: Hex): boolean {
+  return paid.has(refundMemo(modelId, epoch, paymentId)) || paid.has(creditMemo(modelId, epoch, paymentId));
+}
+
+/** A refund being sent: its amount and the payment as its transaction shows it. */
+interface RefundToSend {
+  paymentId: Hex;
+  amount: bigint;
+  onChain: VaultPaymentOnChain;
+}
+
+/** The runtime refused the transaction before it could land (nothing was paid). */
+function refusedInPreflight(error: unknown): boolean {
+  return error instanceof TransactionFailedError && error.signature === undefined;
+}
+
+/** A refund's transfer (to the buyer, or parked in the vault), with the payment it refunds. */
+type RefundOrder = VaultTransferOrder & { paymentId: Hex; parked: boolean };
 
 function payoutMemo(modelId: bigint, epoch: bigint, index: number): string {
   return formatSlabridgeMemo({ kind: "payout", modelId, epoch, index });

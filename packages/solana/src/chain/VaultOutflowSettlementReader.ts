@@ -27,7 +27,8 @@ const OWNER_OFFSET = 32;
  * (model, epoch) (`slabridge:v1:refund:model=..:epoch=..:payment=..` and `slabridge:v1:payout:model=..:epoch=..:index=..`,
  * found with `readVaultOutflows`), whoever sent them. A refund's `reference` is the payment id, a payout's its index;
  * the `recipient` is the owner of the destination token account (the buyer, the payee), or the token account itself
- * when it no longer exists. Refunds come sorted by payment id, payouts by index. RPC failures throw `SolanaRpcError`.
+ * when it no longer exists. A refund parked as a credit (`slabridge:v1:credit:…`, see the settlement target) counts as
+ * a refund held by the vault (recipient: the vault's owner, the multisig) until its refund memo delivers it. Refunds come sorted by payment id, payouts by index. RPC failures throw `SolanaRpcError`.
  *
  * @example
  * ```ts
@@ -63,9 +64,13 @@ export class VaultOutflowSettlementReader implements SolanaSettlementReader {
     });
     const refunds: SolanaSettlementTransfer[] = [];
     const payouts: { index: number; transfer: SolanaSettlementTransfer }[] = [];
+    const delivered = new Set(outflows.flatMap((o) => (o.memo.kind === "refund" ? [o.memo.paymentId] : [])));
     for (const outflow of outflows) {
       const { memo } = outflow;
       if (memo.kind === "refund") refunds.push(transfer(outflow, memo.paymentId));
+      // A refund parked as a credit (still in the vault, the buyer's to claim) counts until it is delivered.
+      else if (memo.kind === "credit" && !delivered.has(memo.paymentId))
+        refunds.push(transfer(outflow, memo.paymentId));
       else if (memo.kind === "payout")
         payouts.push({ index: memo.index, transfer: transfer(outflow, `${memo.index}`) });
       // Net memos (netted shares of Solana payees) are netting's, not the epoch's settlement.

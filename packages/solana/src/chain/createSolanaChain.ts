@@ -57,8 +57,11 @@ export interface CreateSolanaChainOptions {
    * until a Solana program posts them: receipt jobs then fail with `SolanaPublisherMissingError`.
    */
   publisher?: SolanaReceiptPublisher | undefined;
-  /** How long after an epoch's end its payments are surely finalized and recorded (default 0: devnet). */
-  finalityLagMs?: number;
+  /**
+   * How long after an epoch's end its payments are surely finalized and recorded. Default: the stage config's
+   * `finalityLagMs` for this cluster (required there outside the devnet), else 0 (the devnet finalizes at once).
+   */
+  finalityLagMs?: number | undefined;
   /** Whether a messenger delivers to a chain (the emitter's messages become deliver-message jobs only for those). */
   delivers(chainId: number): boolean;
 }
@@ -97,7 +100,7 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
   if (route && route.transport !== "wormhole") {
     throw new SolanaReceiptConfigError(`the Solana ReceiptBatch route must use wormhole, not ${route.transport}`);
   }
-  const finalityLagMs = options.finalityLagMs ?? 0;
+  const finalityLagMs = solanaFinalityLagMs(options);
   const receipts = new SolanaReceiptSource({
     chainId: chain.chainId,
     homeChainId: manifest.homeChainId,
@@ -174,7 +177,20 @@ function settlementTarget(
     payees: (modelId, epoch) => options.home.payees(modelId, epoch),
     models: options.manifest.models,
     vaultScanCursorId: vaultScanCursorId(chain.vault),
-    finalityLagMs: options.finalityLagMs ?? 0,
+    finalityLagMs: solanaFinalityLagMs(options),
     now: () => options.clock.now(),
   });
+}
+
+/**
+ * How long after an epoch's end the cluster's payments are surely finalized and recorded: the option, else the stage
+ * config's `finalityLagMs` for the cluster, else 0 (the devnet).
+ *
+ * @example solanaFinalityLagMs({ chain, config }) // 30_000 with { chainId, finalityLagMs: 30000 } in config.chains
+ */
+export function solanaFinalityLagMs(
+  options: Pick<CreateSolanaChainOptions, "chain" | "config" | "finalityLagMs">,
+): number {
+  const configured = options.config.chains.find((c) => c.chainId === options.chain.chainId)?.finalityLagMs;
+  return options.finalityLagMs ?? configured ?? 0;
 }

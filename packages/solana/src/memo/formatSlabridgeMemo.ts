@@ -16,6 +16,8 @@ export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
       return `slabridge:v1:pay:model=${memo.modelId}:ref=${memo.ref.toLowerCase()}`;
     case "refund":
       return `slabridge:v1:refund:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
+    case "credit":
+      return `slabridge:v1:credit:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
     case "payout":
       return `slabridge:v1:payout:model=${memo.modelId}:epoch=${memo.epoch}:index=${memo.index}`;
     case "net":

@@ -16,6 +16,7 @@ describe("parseSlabridgeMemo", () => {
       `slabridge:v1:pay:model=${MAX_UINT256}:ref=${"f".repeat(64)}`,
       `slabridge:v1:refund:model=7:epoch=12:payment=${PID}`,
       "slabridge:v1:payout:model=7:epoch=0:index=3",
+      `slabridge:v1:credit:model=7:epoch=12:payment=${PID}`,
     ];
     for (const text of texts) expect(formatSlabridgeMemo(parseSlabridgeMemo(text))).toBe(text);
     expect(parsePaymentMemo(`slabridge:v1:pay:model=42:ref=${REF}`)).toEqual({ kind: "pay", modelId: 42n, ref: REF });
@@ -24,6 +25,15 @@ describe("parseSlabridgeMemo", () => {
       modelId: 7n,
       epoch: 3n,
       index: 0,
+    });
+  });
+
+  it("reads a credit memo (a refund parked in the vault) apart from a refund memo", () => {
+    expect(parseSlabridgeMemo(`slabridge:v1:credit:model=7:epoch=12:payment=${PID}`)).toEqual({
+      kind: "credit",
+      modelId: 7n,
+      epoch: 12n,
+      paymentId: PID,
     });
   });
 

@@ -41,8 +41,21 @@ export interface NetMemo {
   account: string;
 }
 
-/** A memo of a transfer out of the vault (the vault's outflows). */
-export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo;
+/**
+ * A refund that could not be delivered (the buyer's token accounts closed or frozen), parked in the vault as the
+ * buyer's claimable credit: `slabridge:v1:credit:model=<id>:epoch=<n>:payment=<paymentId>`, written on a transfer from
+ * the vault to itself (moves nothing, and only the multisig can sign it), so the vault's own history records the credit.
+ */
+export interface CreditMemo {
+  kind: "credit";
+  modelId: bigint;
+  epoch: bigint;
+  /** The payment whose refund is parked, 0x + 64 lowercase hex. */
+  paymentId: Hex;
+}
+
+/** A memo of a transfer out of the vault (the vault's outflows), or of a refund parked in it (a credit). */
+export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo | CreditMemo;
 
 /** Any memo slabridge writes or reads on Solana. */
 export type SlabridgeMemo = PaymentMemo | OutflowMemo;
@@ -78,6 +91,11 @@ const fieldSchemas = {
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
     payment: z.string().regex(/^0x[0-9a-f]{64}$/, "invalid-payment-id"),
   }),
+  credit: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch"),
+    payment: z.string().regex(/^0x[0-9a-f]{64}$/, "invalid-payment-id"),
+  }),
   payout: z.object({
     model: decimal(MAX_UINT256, "invalid-model-id"),
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
@@ -93,6 +111,7 @@ const fieldSchemas = {
 const FIELD_ORDER = {
   pay: ["model", "ref"],
   refund: ["model", "epoch", "payment"],
+  credit: ["model", "epoch", "payment"],
   payout: ["model", "epoch", "index"],
   net: ["model", "epoch", "account"],
 };
@@ -137,7 +156,10 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
   }
   const v = result.data;
   if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
-  if ("payment" in v) return { kind: "refund", modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };
+  if ("payment" in v) {
+    const paid = { modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };
+    return kind === "credit" ? { kind: "credit", ...paid } : { kind: "refund", ...paid };
+  }
   if ("account" in v) return { kind: "net", modelId: v.model, epoch: v.epoch, account: v.account };
   return { kind: "payout", modelId: v.model, epoch: v.epoch, index: Number(v.index) };
 }

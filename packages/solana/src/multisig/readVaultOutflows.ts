@@ -19,11 +19,11 @@ export interface ReadVaultOutflowsOptions {
 }
 
 // The RPC renders a transaction's memos as "[len] text; [len] text": a cheap filter before fetching it.
-const OUTFLOW_MEMO = /slabridge:v1:(refund|payout|net):/;
+const OUTFLOW_MEMO = /slabridge:v1:(refund|payout|net|credit):/;
 
 /**
  * Everything the vault has already paid out, by memo text: one scan of the vault's history (newest first) that
- * reads each successful transaction carrying a refund, payout or net memo and pairs every transfer out of the vault
+ * reads each successful transaction carrying a refund, payout, net or credit memo and pairs every transfer out of the vault
  * with the memo after it (see `pairVaultOutflows`). It is the settlement's record of what is done: a refund or
  * payout whose memo is in the map was paid, whoever sent it and whether or not anyone recorded it. A memo paid
  * twice (which the settlement never does) keeps the newest outflow.

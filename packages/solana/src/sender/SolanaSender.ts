@@ -41,9 +41,11 @@ export interface SolanaSenderOptions {
 export interface SendOptions {
   /**
    * Called with each signature after signing and before it is broadcast or waited on: persist it, so a crash
-   * mid-send leaves a signature to check instead of a reason to pay again.
+   * mid-send leaves a signature to check instead of a reason to pay again. `expiry.lastValidBlockHeight` is the last
+   * block height at which this transaction can land: until the finalized height passes it, never send its
+   * transfers again.
    */
-  onSubmitted?: (signature: string, attempt: number) => void | Promise<void>;
+  onSubmitted?: (signature: string, attempt: number, expiry: { lastValidBlockHeight: number }) => void | Promise<void>;
 }
 
 /** A landed, successful transaction. */
@@ -108,7 +110,7 @@ export class SolanaSender {
       const tx = this.build(instructions, signers, blockhash.blockhash, fee);
       const signature = base58.encode(tx.signatures[0] ?? new Uint8Array(64));
       submitted.push(signature);
-      await options.onSubmitted?.(signature, attempt);
+      await options.onSubmitted?.(signature, attempt, { lastValidBlockHeight: blockhash.lastValidBlockHeight });
       await this.broadcast(tx);
       const outcome = await this.waitFor(submitted, blockhash, deadline);
       if (outcome.kind === "landed") {

@@ -44,16 +44,25 @@ export function classifyVaultTransaction(
   if (tx.meta?.err) return skip("failed", `transaction failed: ${JSON.stringify(tx.meta.err)}`);
 
   const decoded = decodeVaultTransfers(tx, ctx.vault, ctx.tokenProgramId);
-  const { transfers } = decoded;
-  if (transfers.length === 0) return skip("no-vault-transfer", "no SPL Token transfer into or out of the vault");
+  const { transfers, selfTransfers } = decoded;
+  if (transfers.length === 0 && selfTransfers.length === 0) {
+    return skip("no-vault-transfer", "no SPL Token transfer into or out of the vault");
+  }
   const mint = ctx.mint.toBase58();
   if (decoded.vaultMint !== mint) return skip("wrong-mint", `vault holds ${decoded.vaultMint}, expected ${mint}`);
-  const foreign = transfers.find((t) => t.mint !== undefined && !t.mint.equals(ctx.mint));
+  const foreign = [...transfers, ...selfTransfers].find((t) => t.mint !== undefined && !t.mint.equals(ctx.mint));
   if (foreign) return skip("wrong-mint", `transfer names mint ${foreign.mint?.toBase58()}`);
   // The decoded amounts must explain the balance change exactly; otherwise we misread the transaction.
   const net = transfers.reduce((sum, t) => (t.direction === "in" ? sum + t.amount : sum - t.amount), 0n);
   if (decoded.vaultDelta !== net) {
     return skip("balance-mismatch", `vault delta ${decoded.vaultDelta} but decoded transfers net ${net}`);
+  }
+
+  if (selfTransfers.length > 0) {
+    // Only the settlement moves the vault to itself, to park refunds as credits, each with its credit memo.
+    const paired = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded);
+    if (paired) return { kind: "outflows", outflows: paired };
+    return skip("unexpected-memo-kind", "a transfer from the vault to itself without its credit memo");
   }
 
   const texts = [...new Set(decoded.memos.filter((m) => m?.startsWith("slabridge:")))];
@@ -75,6 +84,7 @@ export function classifyVaultTransaction(
     throw e;
   }
 
+  if (memo.kind === "credit") return skip("unexpected-memo-kind", "a credit memo on a transfer that moves tokens");
   const direction = memo.kind === "pay" ? "in" : "out";
   const wrongWay = transfers.find((t) => t.direction !== direction);
   if (wrongWay)

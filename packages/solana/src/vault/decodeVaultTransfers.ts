@@ -27,6 +27,11 @@ export interface VaultTransfer extends InstructionLocation {
 /** What a transaction did to the vault, before any memo or balance judgement. */
 export interface DecodedVaultTransaction {
   transfers: VaultTransfer[];
+  /**
+   * Transfers from the vault to itself (they move nothing; `direction` is "out"): how the settlement parks an
+   * undeliverable refund as a credit, each followed by its credit memo.
+   */
+  selfTransfers: VaultTransfer[];
   /** Top-level memo texts in instruction order (`undefined` for a memo that is not UTF-8). */
   memos: Array<string | undefined>;
   /** Top-level instruction index of each entry of `memos` (pairs a batched outflow with the memo after it). */
@@ -63,6 +68,7 @@ export function decodeVaultTransfers(
     meta?.preTokenBalances?.find((b) => b.accountIndex === accountIndex)?.owner;
 
   const transfers: VaultTransfer[] = [];
+  const selfTransfers: VaultTransfer[] = [];
   const consider = (programIdIndex: number, accounts: readonly number[], data: Uint8Array, at: InstructionLocation) => {
     if (!keyAt(programIdIndex)?.equals(tokenProgramId)) return;
     const decoded = decodeTokenTransfer(accounts, data);
@@ -73,11 +79,11 @@ export function decodeVaultTransfers(
     if (source === undefined || destination === undefined || authority === undefined) return;
     const into = destination.equals(vault);
     const outOf = source.equals(vault);
-    // A vault-to-vault transfer moves nothing; ignore it rather than count it twice.
-    if (into === outOf) return;
-    transfers.push({
+    if (!into && !outOf) return;
+    // A vault-to-vault transfer moves nothing: kept apart rather than counted twice.
+    (into && outOf ? selfTransfers : transfers).push({
       ...at,
-      direction: into ? "in" : "out",
+      direction: into && !outOf ? "in" : "out",
       source,
       destination,
       authority,
@@ -115,7 +121,7 @@ export function decodeVaultTransfers(
     vaultIndex < 0 || post === undefined
       ? undefined
       : BigInt(post.uiTokenAmount.amount) - BigInt(pre?.uiTokenAmount.amount ?? "0");
-  return { transfers, memos, memoInstructions, vaultDelta, vaultMint: post?.mint ?? pre?.mint };
+  return { transfers, selfTransfers, memos, memoInstructions, vaultDelta, vaultMint: post?.mint ?? pre?.mint };
 }
 
 interface DecodedTransfer {

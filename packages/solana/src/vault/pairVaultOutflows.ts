@@ -6,7 +6,8 @@ import type { SolanaVaultOutflow } from "./vaultEvents.ts";
 /**
  * Pairs each top-level transfer out of the vault with the memo instruction right after it, the layout
  * `buildMultisigTransfer` and `buildVaultTransferBatch` write (`transfer, memo, transfer, memo, ...`). Returns one
- * outflow per pair whose memo is a well-formed refund or payout memo; returns `undefined` unless every transfer of
+ * outflow per pair whose memo is a well-formed refund, payout or net memo, or, for a transfer from the vault to
+ * itself, a credit memo (a parked refund: its destination is the vault); returns `undefined` unless every transfer of
  * the transaction is such a pair (a transaction we did not write is not ours to read this way). Pure: no RPC.
  *
  * @example
@@ -21,9 +22,11 @@ export function pairVaultOutflows(
   blockTime: number | null,
   decoded: DecodedVaultTransaction,
 ): SolanaVaultOutflow[] | undefined {
-  if (decoded.transfers.length === 0) return undefined;
+  const all = [...decoded.transfers, ...decoded.selfTransfers].sort((a, b) => a.instructionIndex - b.instructionIndex);
+  if (all.length === 0) return undefined;
+  const parked = new Set(decoded.selfTransfers);
   const outflows: SolanaVaultOutflow[] = [];
-  for (const transfer of decoded.transfers) {
+  for (const transfer of all) {
     if (transfer.direction !== "out" || transfer.innerIndex !== undefined) return undefined;
     const at = decoded.memoInstructions.indexOf(transfer.instructionIndex + 1);
     const memoText = at < 0 ? undefined : decoded.memos[at];
@@ -35,7 +38,7 @@ export function pairVaultOutflows(
       if (error instanceof MalformedMemoError) return undefined;
       throw error;
     }
-    if (memo.kind === "pay") return undefined;
+    if (memo.kind === "pay" || (memo.kind === "credit") !== parked.has(transfer)) return undefined;
     outflows.push({
       signature,
       slot,

@@ -365,6 +365,7 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
         id,
         state: "sent",
         signature: "5VfydnLu4XwV2H2dLHPv22JxhLbYJruaM9YTaGY5S8Ue",
+        lastValidBlockHeight: 1_234,
         takenAt: 2,
         version: 2,
       };

@@ -22,14 +22,19 @@ const options = (object: typeof z.object | typeof z.strictObject) =>
   [
     object({ ...base, state: z.literal("idle") }),
     object({ ...base, state: z.literal("sending") }),
-    object({ ...base, state: z.literal("sent"), signature: fields.text }),
+    object({
+      ...base,
+      state: z.literal("sent"),
+      signature: fields.text,
+      lastValidBlockHeight: fields.count.optional(),
+    }),
   ] as const;
 const strictSchema = z.discriminatedUnion("state", options(z.strictObject));
 const looseSchema = z.discriminatedUnion("state", options(z.object));
 
 /**
- * Converts send leases to stored items and back (shared by the memory and DynamoDB lease stores): a signature only,
- * and always, on a `sent` lease.
+ * Converts send leases to stored items and back (shared by the memory and DynamoDB lease stores): a signature (and the
+ * height until which its transaction can land, when known) only, and always, on a `sent` lease.
  *
  * @example const item = sendLeaseItem.encode(lease); sendLeaseItem.decode("Cursors", item); // deep-equal to lease
  */
@@ -46,8 +51,15 @@ export const sendLeaseItem = {
     const key = typeof item === "object" && item !== null && "cursorId" in item ? String(item.cursorId) : "(no key)";
     const parsed = parseItem(looseSchema, table, key, item);
     const { cursorId: id, takenAt, version } = parsed;
-    return parsed.state === "sent"
-      ? { id, state: parsed.state, signature: parsed.signature, takenAt, version }
-      : { id, state: parsed.state, takenAt, version };
+    if (parsed.state !== "sent") return { id, state: parsed.state, takenAt, version };
+    const { signature, lastValidBlockHeight } = parsed;
+    return {
+      id,
+      state: parsed.state,
+      signature,
+      ...(lastValidBlockHeight === undefined ? {} : { lastValidBlockHeight }),
+      takenAt,
+      version,
+    };
   },
 } as const;
