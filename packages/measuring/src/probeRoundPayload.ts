@@ -1,3 +1,4 @@
+import { MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidProbePayloadError } from "./errors.ts";
 
@@ -9,7 +10,12 @@ export const probeTargetPayloadSchema = z.strictObject({
   epoch: decimal.describe("the model's epoch at the round's scheduled time (registry clock)"),
   endpoint: z.url({ protocol: /^https?$/ }).describe("the host's endpoint (ModelRegistry.hostOf)"),
   model: z.string().min(1).describe("the model name the probe requests"),
-  timeoutMs: z.number().int().positive().max(600_000).describe("the epoch's SLA probe timeout"),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_PROBE_TIMEOUT_MS)
+    .describe("the epoch's SLA probe timeout, clamped to MAX_PROBE_TIMEOUT_MS by the coordinator"),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { epochAt } from "@slabridge/core";
+import { epochAt, MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
 import { type ProbeTargetPayload, probeTargetPayloadSchema } from "../probeRoundPayload.ts";
 
@@ -12,7 +12,7 @@ export interface ProbeTargets {
 /**
  * Reads every measured model from the home chain's ModelRegistry for a round scheduled at `atMs`: its epoch by the
  * registry's clock (genesis + epochSeconds, at wall-clock time), its host endpoint (`hostOf`) and the epoch's SLA
- * probe timeout (`slaTermsAt`). The probe requests the model named by `probing.servedModel`.
+ * probe timeout (`slaTermsAt`), clamped to `MAX_PROBE_TIMEOUT_MS`. The probe requests the model named by `probing.servedModel`.
  *
  * @example const { targets } = await readProbeTargets(world, Date.now());
  */
@@ -30,7 +30,9 @@ export async function readProbeTargets(
         epoch: epoch.toString(),
         endpoint,
         model: world.probing.servedModel.replaceAll("{modelId}", modelId.toString()),
-        timeoutMs: terms.probeTimeoutMs,
+        // Clamped whatever the chain says (older terms, or a registry without the cap): one host can never hold a
+        // prober longer than this, so the other hosts' probes and the round's budget are safe.
+        timeoutMs: Math.min(terms.probeTimeoutMs, MAX_PROBE_TIMEOUT_MS),
       });
     }),
   );
