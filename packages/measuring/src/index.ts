@@ -45,6 +45,8 @@ export {
   runProbeRound,
 } from "./probe/runProbeRound.ts";
 export {
+  isProbeableEndpoint,
+  MAX_ENDPOINT_LENGTH,
   type ProbeRoundPayload,
   type ProbeTargetPayload,
   parseProbeRoundPayload,

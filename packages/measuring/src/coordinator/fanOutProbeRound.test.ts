@@ -91,11 +91,20 @@ describe("fanOutProbeRound", () => {
     expect(MAX_PROBE_TIMEOUT_MS).toBe(30_000);
   });
 
-  it("skips a model whose endpoint cannot be probed, and reports a vantage point that failed without stopping the others", async () => {
-    const { world: w, invocations } = world(["http://127.0.0.1:8001", "ftp://127.0.0.1/x"], new Set(["b"]));
+  it("sends a model whose endpoint cannot be probed as a target all the same, and reports a vantage point that failed without stopping the others", async () => {
+    const { world: w, invocations } = world(
+      ["http://127.0.0.1:8001", "ftp://127.0.0.1/x", "x".repeat(3_000)],
+      new Set(["b"]),
+    );
     const result = await fanOutProbeRound(w, Date.now());
-    expect(result.targets).toBe(1);
-    expect(result.skipped).toEqual([{ modelId: "2", reason: expect.stringMatching(/^endpoint: /) }]);
+    // Not skipped: each prober records it as unprobeable, i.e. down (a host cannot hide behind its endpoint).
+    expect(result.targets).toBe(3);
+    expect(result.skipped).toEqual([]);
+    expect(invocations[0]?.payload.targets.map((t) => t.endpoint)).toEqual([
+      "http://127.0.0.1:8001",
+      "ftp://127.0.0.1/x",
+      "",
+    ]);
     expect(result.invoked).toEqual(["a", "c"]);
     expect(result.failed).toEqual([
       { vantage: "b", error: expect.stringMatching(/^Could not invoke the prober of vantage point b\./) },

@@ -1,6 +1,7 @@
 import { type SampleRecord, sampleIdOf } from "@slabridge/core";
 import type { ProberWorld } from "../MeasureWorld.ts";
-import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
+import { isProbeableEndpoint, type ProbeRoundPayload, type ProbeTargetPayload } from "../probeRoundPayload.ts";
+import type { ProbeSample } from "./ProbeSample.ts";
 import type { FetchLike } from "./probeHost.ts";
 import { runProbeRound } from "./runProbeRound.ts";
 
@@ -65,44 +66,65 @@ export async function recordProbeRound(
   const base = { roundId, vantage, alreadyRecorded: payload.targets.length - pending.length };
   if (pending.length === 0) return { ...base, probed: 0, recorded: 0, notStarted: 0, outcomes: {} };
 
+  const toRecord = (target: ProbeTargetPayload, sample: ProbeSample): SampleRecord => ({
+    modelId: BigInt(target.modelId),
+    epoch: BigInt(target.epoch),
+    vantage,
+    roundId,
+    startedAt: sample.startedAt,
+    rttMs: sample.rttMs,
+    ok: sample.outcome === "ok",
+    outcome: sample.outcome,
+    ...(sample.status === undefined ? {} : { status: sample.status }),
+  });
+  let recorded = 0;
+  const store = async (record: SampleRecord) => {
+    if ((await world.samples.record(record)) === "created") recorded++;
+  };
+
+  // An endpoint that is not an http(s) URL cannot be probed: recorded as down at once, nothing is sent.
+  const probeable = pending.filter((t) => isProbeableEndpoint(t.endpoint));
+  const unprobeable = pending.filter((t) => !isProbeableEndpoint(t.endpoint));
+  for (const target of unprobeable) {
+    await store(
+      toRecord(target, {
+        modelId: target.modelId,
+        host: target.endpoint,
+        prober: vantage,
+        startedAt: Math.floor(world.clock.now()),
+        rttMs: 0,
+        outcome: "unprobeable",
+      }),
+    );
+  }
+
   const deadline = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   if (options.remainingTimeMs !== undefined) {
     const budgetMs = options.remainingTimeMs() - (options.deadlineMarginMs ?? ROUND_DEADLINE_MARGIN_MS);
     timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
   }
-  let recorded = 0;
   try {
     const { samples, notStarted, summary } = await runProbeRound({
-      targets: pending.map((t) => ({ modelId: t.modelId, url: t.endpoint, model: t.model, timeoutMs: t.timeoutMs })),
+      targets: probeable.map((t) => ({ modelId: t.modelId, url: t.endpoint, model: t.model, timeoutMs: t.timeoutMs })),
       prober: vantage,
       concurrency: world.probing.concurrency,
       clock: world.clock,
       signal: deadline.signal,
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       onSample: async (sample, i) => {
-        const target = pending[i];
+        const target = probeable[i];
         if (target === undefined) throw new Error("runProbeRound reported a sample of no target");
-        const record: SampleRecord = {
-          modelId: BigInt(target.modelId),
-          epoch: BigInt(target.epoch),
-          vantage,
-          roundId,
-          startedAt: sample.startedAt,
-          rttMs: sample.rttMs,
-          ok: sample.outcome === "ok",
-          outcome: sample.outcome,
-          ...(sample.status === undefined ? {} : { status: sample.status }),
-        };
-        if ((await world.samples.record(record)) === "created") recorded++;
+        await store(toRecord(target, sample));
       },
     });
+    const outcomes = { ...summary.outcomes, unprobeable: unprobeable.length };
     return {
       ...base,
-      probed: samples.length,
+      probed: samples.length + unprobeable.length,
       recorded,
       notStarted: notStarted.length,
-      outcomes: Object.fromEntries(Object.entries(summary.outcomes).filter(([, n]) => n > 0)),
+      outcomes: Object.fromEntries(Object.entries(outcomes).filter(([, n]) => n > 0)),
     };
   } finally {
     clearTimeout(timer);

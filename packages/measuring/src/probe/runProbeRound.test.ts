@@ -38,6 +38,7 @@ describe("runProbeRound", () => {
         timeout: 0,
         "bad-answer": 0,
         "network-error": 0,
+        unprobeable: 0,
       });
       // Every failure the host decided on is one the prober saw, and nothing else.
       expect(host.stats().failed).toBe(httpErrors.length);
