@@ -14,7 +14,8 @@ const logger = new Logger({ serviceName: "slabridge-probe" });
 /**
  * Prober function of one vantage point (invoked asynchronously by the coordinator): validates the round payload
  * (a bad one is a typed error and probes nothing), probes every target not yet recorded for this (vantage, round)
- * with bounded concurrency and the SLA timeout, and records the samples under the vantage point.
+ * with bounded concurrency and the SLA timeout, and records each sample under the vantage point as it arrives; the
+ * round ends before the function's time does (`context.getRemainingTimeInMillis`).
  *
  * @example runtime.addFunction("prober-local-1", createProbeHandler(async () => world, "local-1"));
  */
@@ -23,13 +24,17 @@ export function createProbeHandler(
   vantage: string,
   options: { fetch?: FetchLike } = {},
 ) {
-  return async (event: unknown): Promise<RecordProbeRoundResult> => {
+  return async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<RecordProbeRoundResult> => {
     const payload = parseProbeRoundPayload(event);
     const world = await getWorld();
     if (!world.probing.vantagePoints.some((v) => v.name === vantage)) {
       throw new MeasureConfigError(`vantage point ${vantage} is not in the probing config`);
     }
-    const result = await recordProbeRound(world, vantage, payload, options);
+    // The round ends before the function is killed: what was measured is kept, pending hosts count as timeouts.
+    const result = await recordProbeRound(world, vantage, payload, {
+      ...options,
+      ...(context === undefined ? {} : { remainingTimeMs: () => context.getRemainingTimeInMillis() }),
+    });
     logger.info("probe round recorded", { ...result });
     return result;
   };

@@ -219,6 +219,7 @@ export {
   InvalidSlaInputError,
   LATENCY_SKETCH_RELATIVE_ACCURACY,
   LatencySketch,
+  MAX_PROBE_TIMEOUT_MS,
   type ProbeSample,
   pickRefundBps,
   type RefundInputs,

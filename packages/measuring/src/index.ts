@@ -31,7 +31,12 @@ export {
   probeSampleSchema,
 } from "./probe/ProbeSample.ts";
 export { assertProbeOptions, type FetchLike, type ProbeHostOptions, probeHost } from "./probe/probeHost.ts";
-export { type RecordProbeRoundResult, recordProbeRound } from "./probe/recordProbeRound.ts";
+export {
+  type RecordProbeRoundOptions,
+  type RecordProbeRoundResult,
+  ROUND_DEADLINE_MARGIN_MS,
+  recordProbeRound,
+} from "./probe/recordProbeRound.ts";
 export {
   type ProbeRound,
   type ProbeRoundOptions,
@@ -40,6 +45,8 @@ export {
   runProbeRound,
 } from "./probe/runProbeRound.ts";
 export {
+  isProbeableEndpoint,
+  MAX_ENDPOINT_LENGTH,
   type ProbeRoundPayload,
   type ProbeTargetPayload,
   parseProbeRoundPayload,

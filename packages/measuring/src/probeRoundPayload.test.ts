@@ -21,7 +21,7 @@ describe("probe round payload", () => {
     ["a round id with a '#'", { ...valid, roundId: "1#2" }],
     ["a non-decimal model id", { ...valid, targets: [{ ...valid.targets[0], modelId: "0x2" }] }],
     ["a negative epoch", { ...valid, targets: [{ ...valid.targets[0], epoch: "-1" }] }],
-    ["a non-http endpoint", { ...valid, targets: [{ ...valid.targets[0], endpoint: "ftp://127.0.0.1/x" }] }],
+    ["an endpoint over 2048 characters", { ...valid, targets: [{ ...valid.targets[0], endpoint: "h".repeat(2_049) }] }],
     ["a zero timeout", { ...valid, targets: [{ ...valid.targets[0], timeoutMs: 0 }] }],
     ["a fractional timeout", { ...valid, targets: [{ ...valid.targets[0], timeoutMs: 1.5 }] }],
     ["not an object", "probe everything"],

@@ -1,5 +1,9 @@
+import { MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidProbePayloadError } from "./errors.ts";
+
+/** Longest listed endpoint a payload carries; the coordinator sends a longer one as "" (unprobeable, hence down). */
+export const MAX_ENDPOINT_LENGTH = 2_048;
 
 const decimal = z.string().regex(/^(?:0|[1-9][0-9]*)$/, "a decimal string");
 
@@ -7,9 +11,17 @@ const decimal = z.string().regex(/^(?:0|[1-9][0-9]*)$/, "a decimal string");
 export const probeTargetPayloadSchema = z.strictObject({
   modelId: decimal.describe("Model NFT id"),
   epoch: decimal.describe("the model's epoch at the round's scheduled time (registry clock)"),
-  endpoint: z.url({ protocol: /^https?$/ }).describe("the host's endpoint (ModelRegistry.hostOf)"),
+  endpoint: z
+    .string()
+    .max(MAX_ENDPOINT_LENGTH)
+    .describe("the host's endpoint as listed (ModelRegistry.hostOf); one that is not an http(s) URL is probed as down"),
   model: z.string().min(1).describe("the model name the probe requests"),
-  timeoutMs: z.number().int().positive().max(600_000).describe("the epoch's SLA probe timeout"),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_PROBE_TIMEOUT_MS)
+    .describe("the epoch's SLA probe timeout, clamped to MAX_PROBE_TIMEOUT_MS by the coordinator"),
 });
 
 /**
@@ -57,4 +69,16 @@ export function parseProbeRoundPayload(input: unknown): ProbeRoundPayload {
 export function roundStartOf(scheduledMs: number, periodSeconds: number): number {
   const periodMs = periodSeconds * 1_000;
   return Math.floor(scheduledMs / periodMs) * periodMs;
+}
+
+const probeableUrl = z.url({ protocol: /^https?$/ });
+
+/**
+ * Whether a listed endpoint can be probed at all (an http(s) URL). A prober records a target whose endpoint cannot be
+ * as an `unprobeable` sample, i.e. down: the host picks its endpoint, so an unusable one is its outage, not a gap.
+ *
+ * @example isProbeableEndpoint("offline") // false
+ */
+export function isProbeableEndpoint(endpoint: string): boolean {
+  return probeableUrl.safeParse(endpoint).success;
 }

@@ -2,6 +2,7 @@
 export { InsufficientObservationsError, InvalidSlaInputError } from "./errors.ts";
 export { type EvaluateEpochInput, effectiveLatencyMs, evaluateEpoch } from "./evaluateEpoch.ts";
 export { LATENCY_SKETCH_RELATIVE_ACCURACY, LatencySketch } from "./LatencySketch.ts";
+export { MAX_PROBE_TIMEOUT_MS } from "./limits.ts";
 export { pickRefundBps, type RefundInputs } from "./pickRefundBps.ts";
 export { sampleLeaf, samplesRoot } from "./samplesRoot.ts";
 export type { ProbeSample, RefundTier, SlaReport, SlaTerms } from "./types.ts";

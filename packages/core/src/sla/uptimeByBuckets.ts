@@ -34,6 +34,12 @@ export function reachedInTime(sample: ProbeSample, probeTimeoutMs: number): bool
  * when at least `quorum` distinct probers reached the host within the timeout in it (one success per prober is
  * enough). Uptime is `floor(up * 10,000 / observed)` bps: rounding down, a host never rounds its way up to a met SLA.
  *
+ * Who a missing bucket is blamed on is settled by the probers before this runs: every prober that ran a round
+ * records a sample for every listed host it reached in time, and records a failed one when the host is to blame
+ * (an endpoint that is not an http(s) URL: `unprobeable`; a host still holding its probe when the round's deadline
+ * came: `timeout`), so such buckets are observed and down. A bucket with fewer than `quorum` probers left is then
+ * the probers' own gap (their function did not run, their region was down) and counts neither way.
+ *
  * @throws {InvalidSlaInputError} on a sample from an unknown prober, a bad bucket size or quorum.
  * @throws {InsufficientObservationsError} when no bucket was observed.
  * @example

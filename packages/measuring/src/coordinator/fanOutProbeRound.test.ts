@@ -1,3 +1,4 @@
+import { MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { MemorySampleStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { MeasureConfigError, ProberInvokeError } from "../errors.ts";
@@ -17,7 +18,7 @@ const probing =
   })();
 
 /** A world whose invoker records each invocation; vantage points in `down` refuse theirs. */
-function world(endpoints: string[], down: ReadonlySet<string> = new Set()) {
+function world(endpoints: string[], down: ReadonlySet<string> = new Set(), timeoutsMs: readonly number[] = []) {
   const invocations: { vantage: string; payload: ProbeRoundPayload }[] = [];
   const home = new FakeHomeChain({
     chainId: 31_338,
@@ -25,7 +26,11 @@ function world(endpoints: string[], down: ReadonlySet<string> = new Set()) {
     models: new Map(
       endpoints.map((endpoint, i) => [
         BigInt(i + 1),
-        { clock: { genesis: GENESIS, epochSeconds: 10n }, endpoint, terms: { ...demoTerms, probeTimeoutMs: 1_500 } },
+        {
+          clock: { genesis: GENESIS, epochSeconds: 10n },
+          endpoint,
+          terms: { ...demoTerms, probeTimeoutMs: timeoutsMs[i] ?? 1_500 },
+        },
       ]),
     ),
   });
@@ -73,11 +78,33 @@ describe("fanOutProbeRound", () => {
     expect((await fanOutProbeRound(w, scheduled + 500)).roundId).toBe(roundId);
   });
 
-  it("skips a model whose endpoint cannot be probed, and reports a vantage point that failed without stopping the others", async () => {
-    const { world: w, invocations } = world(["http://127.0.0.1:8001", "ftp://127.0.0.1/x"], new Set(["b"]));
+  it("clamps a host's probe timeout to MAX_PROBE_TIMEOUT_MS, so one host cannot hold a round past its budget", async () => {
+    const endpoints = ["http://127.0.0.1:8001", "http://127.0.0.1:8002", "http://127.0.0.1:8003"];
+    const { world: w, invocations } = world(endpoints, new Set(), [300_000, 700_000, 1_500]);
     const result = await fanOutProbeRound(w, Date.now());
-    expect(result.targets).toBe(1);
-    expect(result.skipped).toEqual([{ modelId: "2", reason: expect.stringMatching(/^endpoint: /) }]);
+    expect(result).toMatchObject({ targets: 3, skipped: [] });
+    expect(invocations[0]?.payload.targets.map((t) => t.timeoutMs)).toEqual([
+      MAX_PROBE_TIMEOUT_MS,
+      MAX_PROBE_TIMEOUT_MS,
+      1_500,
+    ]);
+    expect(MAX_PROBE_TIMEOUT_MS).toBe(30_000);
+  });
+
+  it("sends a model whose endpoint cannot be probed as a target all the same, and reports a vantage point that failed without stopping the others", async () => {
+    const { world: w, invocations } = world(
+      ["http://127.0.0.1:8001", "ftp://127.0.0.1/x", "x".repeat(3_000)],
+      new Set(["b"]),
+    );
+    const result = await fanOutProbeRound(w, Date.now());
+    // Not skipped: each prober records it as unprobeable, i.e. down (a host cannot hide behind its endpoint).
+    expect(result.targets).toBe(3);
+    expect(result.skipped).toEqual([]);
+    expect(invocations[0]?.payload.targets.map((t) => t.endpoint)).toEqual([
+      "http://127.0.0.1:8001",
+      "ftp://127.0.0.1/x",
+      "",
+    ]);
     expect(result.invoked).toEqual(["a", "c"]);
     expect(result.failed).toEqual([
       { vantage: "b", error: expect.stringMatching(/^Could not invoke the prober of vantage point b\./) },

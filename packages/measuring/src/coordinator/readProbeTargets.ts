@@ -1,18 +1,21 @@
-import { epochAt } from "@slabridge/core";
+import { epochAt, MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
-import { type ProbeTargetPayload, probeTargetPayloadSchema } from "../probeRoundPayload.ts";
+import { MAX_ENDPOINT_LENGTH, type ProbeTargetPayload, probeTargetPayloadSchema } from "../probeRoundPayload.ts";
 
 /** The targets of one round, and the models left out because their listing cannot be probed. */
 export interface ProbeTargets {
   targets: ProbeTargetPayload[];
-  /** Models whose on-chain endpoint or terms do not make a valid probe (e.g. a non-http endpoint). */
+  /**
+   * Models whose terms do not make a valid probe. Never a model with an unusable endpoint: that one is a target, and
+   * probed as down.
+   */
   skipped: { modelId: string; reason: string }[];
 }
 
 /**
  * Reads every measured model from the home chain's ModelRegistry for a round scheduled at `atMs`: its epoch by the
  * registry's clock (genesis + epochSeconds, at wall-clock time), its host endpoint (`hostOf`) and the epoch's SLA
- * probe timeout (`slaTermsAt`). The probe requests the model named by `probing.servedModel`.
+ * probe timeout (`slaTermsAt`), clamped to `MAX_PROBE_TIMEOUT_MS`. The probe requests the model named by `probing.servedModel`.
  *
  * @example const { targets } = await readProbeTargets(world, Date.now());
  */
@@ -28,9 +31,12 @@ export async function readProbeTargets(
       return probeTargetPayloadSchema.safeParse({
         modelId: modelId.toString(),
         epoch: epoch.toString(),
-        endpoint,
+        // Any endpoint goes out as listed, a non-URL too: the probers record it as down (see isProbeableEndpoint).
+        endpoint: endpoint.length > MAX_ENDPOINT_LENGTH ? "" : endpoint,
         model: world.probing.servedModel.replaceAll("{modelId}", modelId.toString()),
-        timeoutMs: terms.probeTimeoutMs,
+        // Clamped whatever the chain says (older terms, or a registry without the cap): one host can never hold a
+        // prober longer than this, so the other hosts' probes and the round's budget are safe.
+        timeoutMs: Math.min(terms.probeTimeoutMs, MAX_PROBE_TIMEOUT_MS),
       });
     }),
   );

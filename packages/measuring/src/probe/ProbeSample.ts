@@ -1,7 +1,11 @@
 import { z } from "zod";
 
-/** How a probe ended. Only `ok` counts as up; every other outcome is a failed request against the SLA. */
-export const probeOutcomeSchema = z.enum(["ok", "timeout", "http-error", "bad-answer", "network-error"]);
+/**
+ * How a probe ended. Only `ok` counts as up; every other outcome is a failed request against the SLA.
+ * `unprobeable`: the listed endpoint is not an http(s) URL (e.g. `setHost(id, "offline")`), so no request could be
+ * sent: buyers cannot reach the host either, and the host chose the endpoint, so it is down, not unobserved.
+ */
+export const probeOutcomeSchema = z.enum(["ok", "timeout", "http-error", "bad-answer", "network-error", "unprobeable"]);
 /** See {@link probeOutcomeSchema}. */
 export type ProbeOutcome = z.infer<typeof probeOutcomeSchema>;
 

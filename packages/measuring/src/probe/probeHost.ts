@@ -30,6 +30,11 @@ export interface ProbeHostOptions {
   readonly hrtime?: () => number;
   /** Largest response body read; a bigger one is a `bad-answer`. Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * The round's deadline: when it aborts, the probe stops waiting and ends as a `timeout` (the host still had not
+   * answered when the prober's time ran out: host side, see {@link runProbeRound}).
+   */
+  readonly roundSignal?: AbortSignal;
 }
 
 const optionsSchema = z.object({
@@ -66,7 +71,12 @@ export function assertProbeOptions(options: ProbeHostOptions): void {
 
 /** Thrown into the request when the SLA timeout fires, so a timeout is told apart from any other abort. */
 class SlaTimeout extends Error {
-  override readonly name = "SlaTimeout";
+  override readonly name: string = "SlaTimeout";
+}
+
+/** The round's deadline came first: the host was still holding the probe. */
+class RoundDeadline extends SlaTimeout {
+  override readonly name = "RoundDeadline";
 }
 
 type Body = { readonly text: string } | { readonly tooLarge: true };
@@ -164,6 +174,10 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
   const startedAt = Math.floor((options.clock ?? systemClock).now());
   const t0 = hrtime();
   const timer = setTimeout(() => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`)), timeoutMs);
+  const cutRound = () =>
+    controller.abort(new RoundDeadline("no full answer when the prober's round deadline came (host still pending)"));
+  if (options.roundSignal?.aborted) cutRound();
+  else options.roundSignal?.addEventListener("abort", cutRound, { once: true });
   // Set when the last body byte arrived, so validating the answer is not billed to the host.
   let endedAt: number | undefined;
   const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => ({
@@ -203,6 +217,7 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
     return sample("network-error", { error: describeNetworkError(error) });
   } finally {
     clearTimeout(timer);
+    options.roundSignal?.removeEventListener("abort", cutRound);
     // Frees the connection of a request that is still streaming (e.g. after a body-size cut).
     controller.abort();
   }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ProberWorld } from "../MeasureWorld.ts";
 import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
 import { measureConfig } from "../testing/measureFixtures.ts";
+import { startTestServer } from "../testing/startTestServer.ts";
 import { recordProbeRound } from "./recordProbeRound.ts";
 
 let hosts: DemoHost[];
@@ -77,5 +78,45 @@ describe("recordProbeRound", () => {
     // Another vantage point's samples of the same round are its own.
     expect((await recordProbeRound(world(samples), "c", payload())).recorded).toBe(2);
     expect((await samples.listEpoch(1n, 9n)).map((s) => s.vantage)).toEqual(["b", "c"]);
+  });
+
+  it("a hanging host among healthy ones: the healthy samples are recorded as they arrive and the round ends within its budget", async () => {
+    // Accepts the request and never answers: a tarpit with the largest timeout the registry accepts.
+    const tarpit = await startTestServer(() => undefined);
+    try {
+      const samples = new MemorySampleStore();
+      const round = payload();
+      round.targets.push({ modelId: "3", epoch: "9", endpoint: tarpit.url, model: "demo-model-3", timeoutMs: 30_000 });
+      const started = performance.now();
+      // The Lambda has 4.5 s left; with the 3 s margin, the round has 1.5 s.
+      const result = await recordProbeRound(world(samples), "a", round, {
+        remainingTimeMs: () => 4_500 - (performance.now() - started),
+      });
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeLessThan(2_500);
+      expect(result).toMatchObject({ probed: 3, recorded: 3, outcomes: { ok: 1, "http-error": 1, timeout: 1 } });
+      expect(await samples.get(1n, 9n, "a#1700000000000#1")).toMatchObject({ ok: true, outcome: "ok" });
+      // The host that held the round is down for it (host side), not missing.
+      expect(await samples.get(3n, 9n, "a#1700000000000#3")).toMatchObject({ ok: false, outcome: "timeout" });
+    } finally {
+      await tarpit.close();
+    }
+  }, 40_000);
+
+  it("records each sample as soon as its probe ends, before slower hosts answer", async () => {
+    const slow = await startTestServer(() => undefined);
+    try {
+      const samples = new MemorySampleStore();
+      const round = payload();
+      round.targets.push({ modelId: "3", epoch: "9", endpoint: slow.url, model: "demo-model-3", timeoutMs: 1_500 });
+      const running = recordProbeRound(world(samples), "a", round);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      // The slow host is still pending, the two fast ones are already stored.
+      expect((await samples.listEpoch(1n, 9n)).length + (await samples.listEpoch(2n, 9n)).length).toBe(2);
+      await running;
+      expect(await samples.get(3n, 9n, "a#1700000000000#3")).toMatchObject({ outcome: "timeout" });
+    } finally {
+      await slow.close();
+    }
   });
 });

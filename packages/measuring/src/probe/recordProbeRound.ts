@@ -1,8 +1,12 @@
 import { type SampleRecord, sampleIdOf } from "@slabridge/core";
 import type { ProberWorld } from "../MeasureWorld.ts";
-import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
+import { isProbeableEndpoint, type ProbeRoundPayload, type ProbeTargetPayload } from "../probeRoundPayload.ts";
+import type { ProbeSample } from "./ProbeSample.ts";
 import type { FetchLike } from "./probeHost.ts";
 import { runProbeRound } from "./runProbeRound.ts";
+
+/** Time kept back from the function's remaining time for the last writes after the round's deadline, ms. */
+export const ROUND_DEADLINE_MARGIN_MS = 3_000;
 
 /** What one prober did with a round. */
 export interface RecordProbeRoundResult {
@@ -14,23 +18,39 @@ export interface RecordProbeRoundResult {
   recorded: number;
   /** Targets this vantage point had already recorded for the round (a duplicate or retried invocation). */
   alreadyRecorded: number;
+  /** Targets the round's deadline came before (not probed, nothing recorded: the prober's budget, not the host). */
+  notStarted: number;
   /** Samples per outcome of the probes sent now. */
   outcomes: Record<string, number>;
+}
+
+/** Options of {@link recordProbeRound}. */
+export interface RecordProbeRoundOptions {
+  fetch?: FetchLike;
+  /**
+   * The invoking function's remaining time (Lambda `context.getRemainingTimeInMillis`): the round ends
+   * `deadlineMarginMs` before it, hosts still pending then are recorded as timeouts. Default: no deadline.
+   */
+  remainingTimeMs?: () => number;
+  /** Default {@link ROUND_DEADLINE_MARGIN_MS}. */
+  deadlineMarginMs?: number;
 }
 
 /**
  * Runs one probe round from one vantage point and records its samples: targets already recorded for this
  * (vantage, round) are left out before anything is sent, the rest are probed with bounded concurrency and the SLA
- * timeout (`runProbeRound`), and each sample is a conditional put under `<vantage>#<roundId>#<modelId>`, so a
- * duplicate invocation of the same round records nothing new.
+ * timeout (`runProbeRound`), and each sample is stored as soon as its probe ends (a conditional put under
+ * `<vantage>#<roundId>#<modelId>`, so a duplicate invocation of the same round records nothing new). The round is
+ * bounded by the function's remaining time: when it runs out, hosts still holding a probe are recorded as `timeout`
+ * (they held the round), so one hanging host can neither lose the other hosts' samples nor hide its own outage.
  *
- * @example const result = await recordProbeRound(world, "local-1", payload);
+ * @example const result = await recordProbeRound(world, "local-1", payload, { remainingTimeMs: () => ctx.getRemainingTimeInMillis() });
  */
 export async function recordProbeRound(
   world: ProberWorld,
   vantage: string,
   payload: ProbeRoundPayload,
-  options: { fetch?: FetchLike } = {},
+  options: RecordProbeRoundOptions = {},
 ): Promise<RecordProbeRoundResult> {
   const { roundId } = payload;
   const seen = await Promise.all(
@@ -44,37 +64,69 @@ export async function recordProbeRound(
   );
   const pending = payload.targets.filter((_, i) => seen[i] === undefined);
   const base = { roundId, vantage, alreadyRecorded: payload.targets.length - pending.length };
-  if (pending.length === 0) return { ...base, probed: 0, recorded: 0, outcomes: {} };
+  if (pending.length === 0) return { ...base, probed: 0, recorded: 0, notStarted: 0, outcomes: {} };
 
-  const { samples, summary } = await runProbeRound({
-    targets: pending.map((t) => ({ modelId: t.modelId, url: t.endpoint, model: t.model, timeoutMs: t.timeoutMs })),
-    prober: vantage,
-    concurrency: world.probing.concurrency,
-    clock: world.clock,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  const toRecord = (target: ProbeTargetPayload, sample: ProbeSample): SampleRecord => ({
+    modelId: BigInt(target.modelId),
+    epoch: BigInt(target.epoch),
+    vantage,
+    roundId,
+    startedAt: sample.startedAt,
+    rttMs: sample.rttMs,
+    ok: sample.outcome === "ok",
+    outcome: sample.outcome,
+    ...(sample.status === undefined ? {} : { status: sample.status }),
   });
-  const results = await Promise.all(
-    samples.map((sample, i) => {
-      const target = pending[i];
-      if (target === undefined) throw new Error("runProbeRound returned more samples than targets");
-      const record: SampleRecord = {
-        modelId: BigInt(target.modelId),
-        epoch: BigInt(target.epoch),
-        vantage,
-        roundId,
-        startedAt: sample.startedAt,
-        rttMs: sample.rttMs,
-        ok: sample.outcome === "ok",
-        outcome: sample.outcome,
-        ...(sample.status === undefined ? {} : { status: sample.status }),
-      };
-      return world.samples.record(record);
-    }),
-  );
-  return {
-    ...base,
-    probed: samples.length,
-    recorded: results.filter((r) => r === "created").length,
-    outcomes: Object.fromEntries(Object.entries(summary.outcomes).filter(([, n]) => n > 0)),
+  let recorded = 0;
+  const store = async (record: SampleRecord) => {
+    if ((await world.samples.record(record)) === "created") recorded++;
   };
+
+  // An endpoint that is not an http(s) URL cannot be probed: recorded as down at once, nothing is sent.
+  const probeable = pending.filter((t) => isProbeableEndpoint(t.endpoint));
+  const unprobeable = pending.filter((t) => !isProbeableEndpoint(t.endpoint));
+  for (const target of unprobeable) {
+    await store(
+      toRecord(target, {
+        modelId: target.modelId,
+        host: target.endpoint,
+        prober: vantage,
+        startedAt: Math.floor(world.clock.now()),
+        rttMs: 0,
+        outcome: "unprobeable",
+      }),
+    );
+  }
+
+  const deadline = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  if (options.remainingTimeMs !== undefined) {
+    const budgetMs = options.remainingTimeMs() - (options.deadlineMarginMs ?? ROUND_DEADLINE_MARGIN_MS);
+    timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
+  }
+  try {
+    const { samples, notStarted, summary } = await runProbeRound({
+      targets: probeable.map((t) => ({ modelId: t.modelId, url: t.endpoint, model: t.model, timeoutMs: t.timeoutMs })),
+      prober: vantage,
+      concurrency: world.probing.concurrency,
+      clock: world.clock,
+      signal: deadline.signal,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      onSample: async (sample, i) => {
+        const target = probeable[i];
+        if (target === undefined) throw new Error("runProbeRound reported a sample of no target");
+        await store(toRecord(target, sample));
+      },
+    });
+    const outcomes = { ...summary.outcomes, unprobeable: unprobeable.length };
+    return {
+      ...base,
+      probed: samples.length + unprobeable.length,
+      recorded,
+      notStarted: notStarted.length,
+      outcomes: Object.fromEntries(Object.entries(outcomes).filter(([, n]) => n > 0)),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -38,6 +38,7 @@ describe("runProbeRound", () => {
         timeout: 0,
         "bad-answer": 0,
         "network-error": 0,
+        unprobeable: 0,
       });
       // Every failure the host decided on is one the prober saw, and nothing else.
       expect(host.stats().failed).toBe(httpErrors.length);
@@ -96,7 +97,9 @@ describe("runProbeRound", () => {
       targets: Array.from({ length: 30 }, (_, i) => target(server.url, String(i))),
       prober: "p",
       concurrency: 3,
-      onSample: (_sample, index) => seen.push(index),
+      onSample: (_sample, index) => {
+        seen.push(index);
+      },
     });
     expect(samples.every((s) => s.outcome === "ok")).toBe(true);
     expect(peak).toBe(3);
@@ -145,5 +148,27 @@ describe("runProbeRound", () => {
     const empty = await runProbeRound({ targets: [], prober: "p", concurrency: 2, fetch: spy });
     expect(empty.samples).toEqual([]);
     expect(empty.summary).toMatchObject({ total: 0, okRatio: 1, maxInFlight: 0 });
+  });
+
+  it("at the round's deadline ends the probe in flight as a timeout and leaves targets not started out", async () => {
+    const tarpit = await startTestServer(() => undefined);
+    servers.push(tarpit);
+    const host = await demoHost({ latency: { baseMs: 1 }, failureRate: 0 });
+    const deadline = AbortSignal.timeout(300);
+    const started = performance.now();
+    const { samples, notStarted, summary } = await runProbeRound({
+      targets: [target(host.url, "1"), target(tarpit.url, "2", 30_000), target(host.url, "3")],
+      prober: "local-1",
+      concurrency: 1,
+      signal: deadline,
+    });
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(samples.map((s) => [s.modelId, s.outcome])).toEqual([
+      ["1", "ok"],
+      ["2", "timeout"],
+    ]);
+    expect(samples[1]?.error).toMatch(/round deadline/);
+    expect(notStarted).toEqual([2]);
+    expect(summary.total).toBe(2);
   });
 });

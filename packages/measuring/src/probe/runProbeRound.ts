@@ -23,8 +23,17 @@ export interface ProbeRoundOptions {
   readonly fetch?: FetchLike;
   readonly clock?: Clock;
   readonly hrtime?: () => number;
-  /** Called as each sample completes (e.g. to persist it early); a throw here fails the round. */
-  readonly onSample?: (sample: ProbeSample, index: number) => void;
+  /**
+   * Called as each sample completes, and awaited before that worker takes the next target (e.g. to persist it at
+   * once, so a round cut short keeps everything measured so far); a throw here fails the round.
+   */
+  readonly onSample?: (sample: ProbeSample, index: number) => void | Promise<void>;
+  /**
+   * The round's deadline. When it aborts, probes still in flight end at once as `timeout` samples (their host was
+   * holding the round: host side) and targets not started yet are left out (`notStarted`: the prober's own budget
+   * ran out before it reached them, which says nothing about those hosts).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What a round did, in numbers. */
@@ -45,12 +54,16 @@ export interface ProbeRoundSummary {
 
 /** The result of {@link runProbeRound}: samples in target order, and the summary. */
 export interface ProbeRound {
+  /** One per probed target, in target order (targets in `notStarted` have none). */
   readonly samples: readonly ProbeSample[];
+  /** Indexes of the targets the round's deadline came before (never probed, no sample). */
+  readonly notStarted: readonly number[];
   readonly summary: ProbeRoundSummary;
 }
 
 /**
- * Probes every target once, at most `concurrency` at a time, and returns the samples in target order with a summary.
+ * Probes every target once, at most `concurrency` at a time, and returns the samples in target order with a summary;
+ * with a `signal`, the round ends when it aborts (see {@link ProbeRoundOptions.signal}).
  * All targets are checked before the first request, so a bad target throws {@link ProbeConfigError} and sends nothing;
  * host failures never throw (they are samples).
  *
@@ -73,18 +86,19 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.hrtime === undefined ? {} : { hrtime: options.hrtime }),
+    ...(options.signal === undefined ? {} : { roundSignal: options.signal }),
   }));
   for (const probe of probeOptions) assertProbeOptions(probe);
 
   const startedAt = Math.floor((options.clock ?? { now: () => Date.now() }).now());
   const t0 = hrtime();
-  const samples: ProbeSample[] = new Array(targets.length);
+  const slots: (ProbeSample | undefined)[] = new Array(targets.length).fill(undefined);
   let next = 0;
   let inFlight = 0;
   let maxInFlight = 0;
   // A fixed pool of workers pulling the next index: at most `concurrency` probes can ever be pending.
   const worker = async (): Promise<void> => {
-    while (next < probeOptions.length) {
+    while (next < probeOptions.length && options.signal?.aborted !== true) {
       const index = next++;
       const probe = probeOptions[index];
       if (probe === undefined) return;
@@ -92,8 +106,8 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
         const sample = await probeHost(probe);
-        samples[index] = sample;
-        options.onSample?.(sample, index);
+        slots[index] = sample;
+        await options.onSample?.(sample, index);
       } finally {
         inFlight--;
       }
@@ -101,10 +115,13 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
 
+  const samples = slots.filter((sample) => sample !== undefined);
+  const notStarted = slots.flatMap((sample, index) => (sample === undefined ? [index] : []));
   const outcomes = Object.fromEntries(probeOutcomes.map((o) => [o, 0])) as Record<ProbeOutcome, number>;
   for (const sample of samples) outcomes[sample.outcome]++;
   return {
     samples,
+    notStarted,
     summary: {
       prober,
       startedAt,

@@ -18,6 +18,8 @@ import {
 export class FakeHomeChain implements HomeChain {
   readonly chainId: number;
   readonly #models: ReadonlyMap<bigint, { clock: ModelClock; endpoint: string; terms: SlaTerms }>;
+  /** Endpoints changed by {@link setHost}, over the listed ones. */
+  readonly #hosts = new Map<bigint, string>();
   readonly #nowMs: () => number;
   readonly verdicts = new Map<string, SlaReport>();
   readonly submissions: SlaReport[] = [];
@@ -46,7 +48,13 @@ export class FakeHomeChain implements HomeChain {
   }
 
   async hostOf(modelId: bigint): Promise<string> {
-    return this.#model(modelId).endpoint;
+    return this.#hosts.get(modelId) ?? this.#model(modelId).endpoint;
+  }
+
+  /** `ModelRegistry.setHost`: the endpoint `hostOf` returns from now on (any string, as the registry accepts). */
+  setHost(modelId: bigint, endpoint: string): void {
+    this.#model(modelId);
+    this.#hosts.set(modelId, endpoint);
   }
 
   async slaTermsAt(modelId: bigint, _epoch: bigint): Promise<SlaTerms> {
