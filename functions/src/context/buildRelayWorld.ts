@@ -8,6 +8,7 @@ import {
   matchFamily,
   type NonceStore,
   type PaymentStore,
+  type PayoutPublisher,
   type ReceiptSource,
   type SendLeaseStore,
   type SettlementTarget,
@@ -60,6 +61,8 @@ export interface RelayWorld {
   settlementTargets: ReadonlyMap<number, SettlementTarget>;
   /** Puts a job id on the relay queue (the engine's own queue: what `engine.ingest` enqueues new jobs with). */
   enqueue(jobId: string): Promise<void>;
+  /** The home chain's payout publisher (the settle sweep finds released epochs with unpublished payouts by it). */
+  payouts?: PayoutPublisher;
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
@@ -255,6 +258,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     engine,
     settlementTargets,
     enqueue: options.enqueue,
+    ...(payouts ? { payouts } : {}),
     clock,
     guardian,
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),
