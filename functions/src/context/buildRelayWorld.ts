@@ -8,6 +8,7 @@ import {
   matchFamily,
   type NonceStore,
   type PaymentStore,
+  type PayoutPublisher,
   type ReceiptSource,
   type SendLeaseStore,
   type SettlementTarget,
@@ -33,6 +34,7 @@ import {
 } from "@slabridge/solana";
 import { GuardianApiClient, GuardianSetCache, WormholeTransport } from "@slabridge/wormhole";
 import { MissingLinkError } from "./linkedResource.ts";
+import { waitOnVaultLease } from "./vaultLeaseWait.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
 export interface RelayStores {
@@ -60,6 +62,8 @@ export interface RelayWorld {
   settlementTargets: ReadonlyMap<number, SettlementTarget>;
   /** Puts a job id on the relay queue (the engine's own queue: what `engine.ingest` enqueues new jobs with). */
   enqueue(jobId: string): Promise<void>;
+  /** The home chain's payout publisher (the settle sweep finds released epochs with unpublished payouts by it). */
+  payouts?: PayoutPublisher;
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
@@ -226,7 +230,9 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   const settlementTargets = new Map<number, SettlementTarget>();
   for (const chain of ordered.values()) {
     if (chain.receipts) receiptSources.set(chain.chainId, chain.receipts);
-    if (chain.settlement) settlementTargets.set(chain.chainId, chain.settlement);
+    // A vault send in flight is a lease to wait on, not a failed attempt (the job is parked, its budget kept).
+    const pollMs = config.retry.tiersMs[0] ?? 1_000;
+    if (chain.settlement) settlementTargets.set(chain.chainId, waitOnVaultLease(chain.settlement, clock, pollMs));
   }
   const payouts = ordered.get(manifest.homeChainId)?.payouts;
   const engine = new RelayEngine({
@@ -255,6 +261,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     engine,
     settlementTargets,
     enqueue: options.enqueue,
+    ...(payouts ? { payouts } : {}),
     clock,
     guardian,
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),

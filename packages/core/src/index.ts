@@ -104,6 +104,7 @@ export type {
   SubmittedJob,
   TransportName,
 } from "./jobs/jobTypes.ts";
+export { LeaseHeldError } from "./jobs/LeaseHeldError.ts";
 export { NotReadyError } from "./jobs/NotReadyError.ts";
 export {
   hashPair,

@@ -82,6 +82,13 @@ export interface LayerZeroTransportConfig {
   executor: LayerZeroSigner;
   /** Time source for error timestamps (default: the system clock). */
   clock?: Clock;
+  /**
+   * How long a worker whose step was refused (reverted simulation, send or transaction) keeps re-reading the
+   * destination for the step done by another worker before it reports the refusal (default 5 s). The node that
+   * refused it may be ahead of the block the re-read lands on (a replica a block behind; on anvil, a mined block's
+   * state shows before its number does). Refusals that no worker can cause (peer, codec) are reported at once.
+   */
+  reReadWindowMs?: number;
 }
 
 type Step = "verify" | "commitVerification" | "lzReceive";
@@ -133,6 +140,9 @@ const PERMANENT_REASONS = new Set([
 /** Each step moves a packet at least one stage; more rounds than stages means the chain is moving under us. */
 const MAX_ROUNDS = 8;
 
+const DEFAULT_RE_READ_WINDOW_MS = 5_000;
+const RE_READ_INTERVAL_MS = 100;
+
 /**
  * slabridge's LayerZero V2 transport. Finds the packets a source transaction sent, reports where they stand on the
  * destination, and delivers them by playing slabridge's DVN (ReceiveUln302.verify) and executor
@@ -160,6 +170,7 @@ export class LayerZeroTransport implements Transport {
   readonly #dvn: LayerZeroSigner;
   readonly #executor: LayerZeroSigner;
   readonly #clock: Clock;
+  readonly #reReadWindowMs: number;
 
   constructor(config: LayerZeroTransportConfig) {
     const chains =
@@ -178,6 +189,11 @@ export class LayerZeroTransport implements Transport {
     this.#dvn = config.dvn;
     this.#executor = config.executor;
     this.#clock = config.clock ?? { now: () => Date.now() };
+    const window = config.reReadWindowMs ?? DEFAULT_RE_READ_WINDOW_MS;
+    if (!Number.isFinite(window) || window < 0) {
+      throw new LayerZeroConfigError(`reReadWindowMs must be a non-negative number of ms, got ${window}.`);
+    }
+    this.#reReadWindowMs = window;
   }
 
   /**
@@ -320,7 +336,11 @@ export class LayerZeroTransport implements Transport {
     });
   }
 
-  /** Simulates then sends one step; a failure is accepted when a re-read shows the step done by someone else. */
+  /**
+   * Simulates then sends one step; a refusal is accepted when a re-read shows the step done by someone else. The
+   * re-read may land on a block before the state that refused us (see `reReadWindowMs`), so it is repeated on fresh
+   * blocks for a while before the refusal counts.
+   */
   async #step(
     packet: SentPacket,
     destinationChainId: number,
@@ -332,29 +352,32 @@ export class LayerZeroTransport implements Transport {
     const request = this.#request(packet, destinationChainId, step, confirmations);
     const revert = await this.#simulate(destinationChainId, signer.address, request, step);
     if (revert) {
-      if (await this.#reached(packet, destinationChainId, step)) return;
-      throw PERMANENT_REASONS.has(revert.name)
-        ? this.#refused(packet, destinationChainId, revert)
-        : new LzReceiveRevertedError({
-            step,
-            guid: packet.guid,
-            destinationChainId,
-            reason: revert.name,
-            args: revert.args,
-          });
+      // Peer and codec refusals are the receiver's answer to this packet, whoever sends it: no race to wait out.
+      if (PERMANENT_REASONS.has(revert.name)) {
+        if (await this.#reached(packet, destinationChainId, step)) return;
+        throw this.#refused(packet, destinationChainId, revert);
+      }
+      if (await this.#reachedSoon(packet, destinationChainId, step)) return;
+      throw new LzReceiveRevertedError({
+        step,
+        guid: packet.guid,
+        destinationChainId,
+        reason: revert.name,
+        args: revert.args,
+      });
     }
     let outcome: Awaited<ReturnType<EvmSubmitter["send"]>>;
     try {
       outcome = await signer.submitter.send(destinationChainId, request);
     } catch (error) {
       // Typically gas estimation reverting because a racing worker's transaction landed first.
-      if (await this.#reached(packet, destinationChainId, step)) return;
+      if (await this.#reachedSoon(packet, destinationChainId, step)) return;
       if (error instanceof SlabridgeError) throw error;
       throw new TransactionRevertedError({ step, chainId: destinationChainId, cause: error });
     }
     transactions.push(outcome.transactionHash);
     if (outcome.status === "success") return;
-    if (await this.#reached(packet, destinationChainId, step)) return;
+    if (await this.#reachedSoon(packet, destinationChainId, step)) return;
     throw new TransactionRevertedError({ step, chainId: destinationChainId, transactionHash: outcome.transactionHash });
   }
 
@@ -421,6 +444,19 @@ export class LayerZeroTransport implements Transport {
   async #reached(packet: SentPacket, destinationChainId: number, step: Step): Promise<boolean> {
     const view = await this.#view(packet, destinationChainId);
     return RANK[view.stage] >= RANK[REACHES[step]];
+  }
+
+  /**
+   * Whether the destination shows `step` done, re-read on fresh blocks for up to `reReadWindowMs`: what refused our
+   * step was another worker's transaction, which the node that refused us had and our re-read's block may not yet.
+   */
+  async #reachedSoon(packet: SentPacket, destinationChainId: number, step: Step): Promise<boolean> {
+    const reReads = Math.ceil(this.#reReadWindowMs / RE_READ_INTERVAL_MS);
+    for (let i = 0; ; i++) {
+      if (await this.#reached(packet, destinationChainId, step)) return true;
+      if (i >= reReads) return false;
+      await new Promise((resolve) => setTimeout(resolve, RE_READ_INTERVAL_MS));
+    }
   }
 
   /**

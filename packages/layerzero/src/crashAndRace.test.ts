@@ -90,6 +90,24 @@ describe("LayerZeroTransport: crashes between steps and racing workers", () => {
     expect(commits).toHaveLength(1);
   });
 
+  it("a worker whose step was refused because another worker did it re-reads until its reads show it, then ends delivered", async () => {
+    const { modelId, ref, packet } = await publish();
+    // The winner delivers; the loser comes right behind it. The node that refuses the loser's lzReceive has the
+    // winner's block, but the loser's re-read lands on a block before it (an RPC replica one block behind; on anvil,
+    // the moment between a mined block's state and its number). It must not take the refusal for a failure.
+    const winner = devnetTransport(devnet);
+    expect((await winner.transport.deliver(ref, PAYMENT)).status).toBe("delivered");
+    const lagMs = 600;
+    const loser = devnetTransport(devnet, { destinationReadsLag: { chainId: PAYMENT, blocks: 1n, forMs: lagMs } });
+    const started = Date.now();
+    const outcome = await loser.transport.deliver(ref, PAYMENT);
+    expect(outcome).toEqual({ transactions: [], status: "delivered" });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(lagMs - 50); // it waited for its reads to catch up
+    expect(loser.sent).toEqual([]);
+    expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+    expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
+  });
+
   it("many concurrent workers over several packets deliver each exactly once (retrying what is retryable)", async () => {
     const published = [await publish(), await publish()];
     const workers = Array.from({ length: 4 }, () => devnetTransport(devnet));

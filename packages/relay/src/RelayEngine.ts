@@ -9,6 +9,7 @@ import {
   type JobRun,
   type JobStore,
   type JobWorkers,
+  LeaseHeldError,
   NotReadyError,
   nextRetryDelay,
   type PayoutClaim,
@@ -267,12 +268,12 @@ export class RelayEngine {
   async #fail(job: FinalizedJob | SubmittedJob, error: unknown): Promise<ProcessOutcome | undefined> {
     const now = this.#o.clock.now();
     if (error instanceof ClaimHeldError) return { jobId: job.id, result: "waiting", job };
-    if (error instanceof NotReadyError) {
-      // Not a failure of ours: park it until it can be ready, without spending an attempt.
+    if (error instanceof NotReadyError || error instanceof LeaseHeldError) {
+      // Not a failure of ours: park it until it can be ready (or the lease may be free), without spending an attempt.
       const parked: FailedJob = {
         ...this.#base(job),
         status: "failed",
-        reason: `not ready: ${error.shortMessage}`,
+        reason: `${error instanceof LeaseHeldError ? "waiting on a lease" : "not ready"}: ${error.shortMessage}`,
         retryable: true,
         nextAttemptAt: error.retryAt,
       };

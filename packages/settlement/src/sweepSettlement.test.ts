@@ -3,6 +3,8 @@ import {
   type Job,
   jobIds,
   matchFamily,
+  type PayoutPublisher,
+  type PayoutStatus,
   parseStageConfig,
   type SettlementJobRef,
   type SettlementState,
@@ -132,7 +134,31 @@ class FakeTarget implements SettlementTarget {
   }
 }
 
-function world(targets: FakeTarget[], options: { solana?: boolean; now?: number } = {}) {
+/** The home chain's payout publisher as a table of payout statuses per (chain, model, epoch); records publishes. */
+class FakePayouts implements PayoutPublisher {
+  readonly published: string[] = [];
+  constructor(
+    private readonly count: number,
+    private readonly statuses: Record<string, PayoutStatus> = {},
+  ) {}
+  servesChain(chainId: number): boolean {
+    return chainId !== SOLANA_CHAIN_ID;
+  }
+  async payoutCount(): Promise<number> {
+    return this.count;
+  }
+  async status(chainId: number, modelId: bigint, epoch: bigint, index: number): Promise<PayoutStatus> {
+    return this.statuses[`${chainId}:${modelId}:${epoch}:${index}`] ?? "open";
+  }
+  async publish(chainId: number, modelId: bigint, epoch: bigint, index: number): Promise<{ transaction: string }> {
+    const key = `${chainId}:${modelId}:${epoch}:${index}`;
+    this.published.push(key);
+    this.statuses[key] = "published";
+    return { transaction: `0xpublish-${key}` };
+  }
+}
+
+function world(targets: FakeTarget[], options: { solana?: boolean; now?: number; payouts?: FakePayouts } = {}) {
   const clock = { now: () => options.now ?? NOW };
   const jobs = new MemoryJobStore({ clock });
   const queued: string[] = [];
@@ -148,7 +174,7 @@ function world(targets: FakeTarget[], options: { solana?: boolean; now?: number 
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: 10,
-    workers: createSettlementWorkers({ settlementTargets, clock }),
+    workers: createSettlementWorkers({ settlementTargets, clock, payouts: options.payouts }),
   });
   // Each chain's jobs as its family's watcher shapes them (the adapters' settlementJobs).
   const deployment = manifest(options.solana ?? false);
@@ -174,8 +200,9 @@ function world(targets: FakeTarget[], options: { solana?: boolean; now?: number 
     settlementTargets,
     enqueue,
     engine,
+    ...(options.payouts ? { payouts: options.payouts } : {}),
   };
-  return { world: w, jobs, queued };
+  return { world: w, jobs, queued, engine };
 }
 
 const ref = (chainId: number, modelId: bigint, epoch: bigint) => ({ chainId, modelId, epoch });
@@ -334,5 +361,63 @@ describe("sweepSettlement", () => {
       transport: "wormhole",
       epochRef: { modelId: 2n, epoch: 21n },
     });
+  });
+
+  it("re-arms a settle job dead-lettered after the release while payouts are unpublished, once; then finds nothing", async () => {
+    const released = { verdictApplied: true, refundsDone: true, released: true };
+    const target = new FakeTarget(PAYMENT_CHAIN, { "1:23": released, "2:24": released });
+    // 1:23: payout 0 was published before the job died; 1 and 2 are open. 2:24: every payout is paid.
+    const payouts = new FakePayouts(3, {
+      [`${PAYMENT_CHAIN}:1:23:0`]: "published",
+      ...Object.fromEntries([0, 1, 2].map((i) => [`${PAYMENT_CHAIN}:2:24:${i}`, "paid" as const])),
+    });
+    const { world: w, jobs, queued, engine } = world([target], { payouts });
+    const id = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 23n));
+    const dead: Job = {
+      id,
+      kind: "settle",
+      status: "dead-lettered",
+      reason: "NonceTakenError: nonce 7 is taken",
+      deadLetteredAt: NOW - 60_000,
+      version: 9,
+      source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
+      destinationChainId: PAYMENT_CHAIN,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId: 1n, epoch: 23n },
+      attempts: 3,
+      createdAt: NOW - 120_000,
+      updatedAt: NOW - 60_000,
+    };
+    expect(await jobs.create(dead)).toBe("created");
+
+    const result = await sweepSettlement(w, "settle");
+    expect(result.failures).toEqual([]);
+    expect(result.jobs).toEqual([{ chainId: PAYMENT_CHAIN, modelId: "1", epoch: "23", jobId: id, action: "re-armed" }]);
+    expect(queued).toEqual([id]);
+    expect(await jobs.get(id)).toMatchObject({ status: "finalized", attempts: 0 });
+    // A second pass before the relay got to it: queued again, not re-armed twice.
+    expect((await sweepSettlement(w, "settle")).jobs.map((j) => j.action)).toEqual(["queued"]);
+
+    expect((await engine.process(id)).result).toBe("confirmed");
+    expect(payouts.published).toEqual([`${PAYMENT_CHAIN}:1:23:1`, `${PAYMENT_CHAIN}:1:23:2`]);
+    expect((await sweepSettlement(w, "settle")).jobs).toEqual([]);
+    expect((await sweepSettlement(w, "refund")).jobs).toEqual([]);
+  });
+
+  it("creates the settle job of a released epoch whose payouts nobody published (the job table was lost)", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "2:22": { verdictApplied: true, refundsDone: true, released: true },
+    });
+    const payouts = new FakePayouts(2);
+    const { world: w, jobs, engine } = world([target], { payouts });
+    const id = jobIds.settle(ref(PAYMENT_CHAIN, 2n, 22n));
+    expect((await sweepSettlement(w, "settle")).jobs).toEqual([
+      { chainId: PAYMENT_CHAIN, modelId: "2", epoch: "22", jobId: id, action: "created" },
+    ]);
+    expect(await jobs.get(id)).toMatchObject({ kind: "settle", status: "observed" });
+    expect((await engine.process(id)).result).toBe("confirmed");
+    expect(payouts.published).toEqual([`${PAYMENT_CHAIN}:2:22:0`, `${PAYMENT_CHAIN}:2:22:1`]);
+    expect((await sweepSettlement(w, "settle")).jobs).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import {
   type Job,
   type JobIntake,
   type JobSource,
+  type PayoutPublisher,
   type SettlementState,
   type SettlementTarget,
   SlabridgeError,
@@ -54,8 +55,16 @@ export interface SettlementSweepWorld {
   settlementTargets: ReadonlyMap<number, SettlementTarget>;
   /** Puts an existing job's id on the relay queue again. */
   enqueue(jobId: string): Promise<void>;
-  /** Creates a missing job (and queues it): the relay engine. */
-  engine: JobIntake;
+  /**
+   * The relay engine: creates a missing job (and queues it), and gives a dead-lettered one a fresh set of attempts
+   * (and queues it) when its epoch is still unfinished.
+   */
+  engine: JobIntake & { retryDeadLettered(jobId: string): Promise<boolean> };
+  /**
+   * The home chain's payout publisher: a released epoch is unfinished while a payout index towards its chain is
+   * neither paid nor published. Absent: released epochs are finished.
+   */
+  payouts?: PayoutPublisher | undefined;
   /** Each chain's adapter: the sweep creates missing jobs with the shape its watcher gives them. */
   chains: ReadonlyMap<number, Pick<ChainAdapter, "settlementJobs">>;
 }
@@ -66,8 +75,11 @@ export interface SweptJob {
   readonly modelId: string;
   readonly epoch: string;
   readonly jobId: string;
-  /** `created`: the watcher had missed it, the sweep created and queued it; `queued`: it existed, queued again. */
-  readonly action: "created" | "queued";
+  /**
+   * `created`: the watcher had missed it, the sweep created and queued it; `queued`: it existed, queued again;
+   * `re-armed`: it had been dead-lettered, the sweep gave it a fresh set of attempts and queued it.
+   */
+  readonly action: "created" | "queued" | "re-armed";
 }
 
 /** A (chain, model, epoch) the sweep could not check or act on (the rest of the pass went on). JSON-safe. */
@@ -91,10 +103,12 @@ export interface SettlementSweepResult {
  * The safety net under the watchers: for every model of the manifest and each of its last ended epochs (at most
  * `probing.lookbackEpochs`, else {@link DEFAULT_SWEEP_LOOKBACK_EPOCHS}), on every payment chain with a settlement
  * target, reads where settling stands and, when the verdict is applied but the refunds are not done (`refund`) or
- * the remainder is not released (`settle`), makes sure the (chain, model, epoch)'s job exists, with the same
+ * the remainder is not released or a payout towards the chain is neither paid nor published (`settle`, asking
+ * `payouts`), makes sure the (chain, model, epoch)'s job exists, with the same
  * deterministic id and shape the watcher gives it (the chain adapter's `settlementJobs`), and is on
- * the relay queue: a missing job is created (and queued by `engine.ingest`), an existing one is queued again
- * (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
+ * the relay queue: a missing job is created (and queued by `engine.ingest`), a dead-lettered one gets a fresh set of
+ * attempts (`engine.retryDeadLettered`, one conditional write, so two passes re-arm it once), any other is queued
+ * again (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
  * recorded in `failures` and the pass goes on.
  *
  * @example
@@ -119,10 +133,13 @@ export async function sweepSettlement(
           try {
             const state = await target.state(modelId, epoch);
             checked++;
-            if (!due(kind, state)) continue;
+            if (!(await due(world, kind, target.chainId, modelId, epoch, state))) continue;
             const job = sweepJob(world, kind, target.chainId, modelId, epoch);
             if ((await world.engine.ingest(job)) === "created") {
               jobs.push({ ...at, jobId: job.id, action: "created" });
+            } else if (await world.engine.retryDeadLettered(job.id)) {
+              // Its attempts ran out while the epoch is unfinished (e.g. released, payouts not published).
+              jobs.push({ ...at, jobId: job.id, action: "re-armed" });
             } else {
               await world.enqueue(job.id);
               jobs.push({ ...at, jobId: job.id, action: "queued" });
@@ -143,10 +160,28 @@ export async function sweepSettlement(
   };
 }
 
-/** Whether a (chain, model, epoch) in `state` needs a `kind` job. */
-function due(kind: SettlementSweepKind, state: SettlementState): boolean {
+/**
+ * Whether a (chain, model, epoch) in `state` needs a `kind` job: refunds not done; or not released, or released with
+ * a payout towards the chain neither paid nor published (only the settle job publishes them).
+ */
+async function due(
+  world: Pick<SettlementSweepWorld, "payouts">,
+  kind: SettlementSweepKind,
+  chainId: number,
+  modelId: bigint,
+  epoch: bigint,
+  state: SettlementState,
+): Promise<boolean> {
   if (!state.verdictApplied) return false;
-  return kind === "refund" ? !state.refundsDone : !state.released;
+  if (kind === "refund") return !state.refundsDone;
+  if (!state.released) return true;
+  const payouts = world.payouts;
+  if (!payouts?.servesChain(chainId)) return false;
+  const count = await payouts.payoutCount(modelId, epoch);
+  for (let index = 0; index < count; index++) {
+    if ((await payouts.status(chainId, modelId, epoch, index)) === "open") return true;
+  }
+  return false;
 }
 
 /** The ended epochs of a model at `nowMs`, newest last: at most `lookback`, none before genesis. */

@@ -4,7 +4,7 @@ import { escrowAbi, modelRegistryAbi } from "@slabridge/contracts";
 import { encodeMessage } from "@slabridge/core";
 import { type Devnet, mintDemoModel } from "@slabridge/devnet";
 import { evmChainsOf } from "@slabridge/evm";
-import { type Address, type Hex, pad, toFunctionSelector } from "viem";
+import { type Address, type Hex, type PublicClient, pad, toFunctionSelector } from "viem";
 import type { EvmSubmitter } from "../EvmSubmitter.ts";
 import { LayerZeroTransport } from "../LayerZeroTransport.ts";
 
@@ -84,17 +84,44 @@ function crashAfter(sends: number): (inner: EvmSubmitter) => EvmSubmitter {
   });
 }
 
+/**
+ * Makes a chain's block-number reads lag its head by `blocks` for the first `forMs` ms: the transport then reads the
+ * endpoint and ULN at a block before the latest, as through an RPC replica a block behind the node that runs its
+ * simulations and sends.
+ */
+export interface ReadsLag {
+  chainId: number;
+  blocks: bigint;
+  forMs: number;
+}
+
+function lagging(client: PublicClient, lag: ReadsLag | undefined, chainId: number): PublicClient {
+  if (lag?.chainId !== chainId) return client;
+  const until = Date.now() + lag.forMs;
+  return {
+    ...client,
+    async getBlockNumber(args) {
+      const head = await client.getBlockNumber(args);
+      return Date.now() < until && head >= lag.blocks ? head - lag.blocks : head;
+    },
+  };
+}
+
 /** A fresh transport instance over the devnet (as a new Lambda would build), with its own send log. */
 export function devnetTransport(
   devnet: Devnet,
-  options: { confirmations?: Partial<Record<number, number>>; crashAfterSends?: number } = {},
+  options: {
+    confirmations?: Partial<Record<number, number>>;
+    crashAfterSends?: number;
+    destinationReadsLag?: ReadsLag;
+  } = {},
 ): { transport: LayerZeroTransport; sent: SentStep[] } {
   const sent: SentStep[] = [];
   const chains = new Map(
     evmChainsOf(devnet.manifest).map((chain) => [
       chain.chainId,
       {
-        client: devnet.evm.clients(chain.chainId).publicClient,
+        client: lagging(devnet.evm.clients(chain.chainId).publicClient, options.destinationReadsLag, chain.chainId),
         eid: chain.layerZero.eid,
         endpointV2: chain.layerZero.endpointV2,
         receiveUln302: chain.layerZero.receiveUln302,
@@ -113,6 +140,8 @@ export function devnetTransport(
   const wrap = options.crashAfterSends === undefined ? (s: EvmSubmitter) => s : crashAfter(options.crashAfterSends);
   const transport = new LayerZeroTransport({
     chains,
+    // Crash tests send nothing after the crash: each of their refusals is re-read for this long before it counts.
+    reReadWindowMs: 1_000,
     dvn: { address: dvn, submitter: wrap(devnetSubmitter(devnet, "dvn", dvn, sent)) },
     executor: { address: executor, submitter: wrap(devnetSubmitter(devnet, "executor", executor, sent)) },
   });
