@@ -300,6 +300,30 @@ describe("EvmSender over a node whose answers get lost", () => {
     expect(results.map((r) => r.nonce).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => start + i));
     for (const r of results) expect(r.receipt.status).toBe("success");
   });
+
+  it("never fills a nonce it is itself waiting on: its lost broadcast is re-sent by its own bump", async () => {
+    const start = await chain.client.getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+    let lost = 0;
+    proxy.rule = (method, params) =>
+      isSend(method) && nonceOf(method, params) === start && ++lost <= 3 ? { kind: "drop" } : { kind: "forward" };
+    const { sender: s, events } = sender({
+      account: chain.deployer,
+      client: client(300),
+      stuckAfterMs: 1_500,
+      gapFillAfterMs: 100,
+      receiptTimeoutMs: 10_000,
+    });
+    const [first, second] = await Promise.all([
+      s.send({ to: chain.token, data: transferData(1n) }),
+      s.send({ to: chain.token, data: transferData(2n) }),
+    ]);
+    expect(lost).toBeGreaterThanOrEqual(4); // three copies lost, then its bump got through
+    expect([first?.nonce, second?.nonce]).toEqual([start, start + 1]);
+    expect(first?.receipt.status).toBe("success");
+    expect(second?.receipt.status).toBe("success");
+    expect(events.filter((e) => e.type === "gap-filled")).toEqual([]);
+    expect(events).toContainEqual(expect.objectContaining({ type: "bumped", nonce: start }));
+  });
 });
 
 describe("EvmSender nonce gaps", () => {

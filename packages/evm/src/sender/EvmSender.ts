@@ -175,6 +175,8 @@ export class EvmSender {
   /** The node's pending nonce last seen below a waited-on nonce, and since when (the stall check). */
   #stall: { pending: number; since: number } | undefined;
   readonly #filling = new Set<number>();
+  /** Nonces this sender is waiting on: their own wait re-sends them (bumps), so the stall check leaves them alone. */
+  readonly #waiting = new Set<number>();
 
   constructor(options: EvmSenderOptions) {
     if (!(options.gasBump.factor >= 1.1)) throw new EvmConfigError("gasBump.factor must be at least 1.1.");
@@ -411,11 +413,12 @@ export class EvmSender {
    * The stall check, run while waiting on `nonce` with the chain below it: when the node's pending nonce stays below
    * `nonce` without moving for `gapFillAfterMs`, nobody is going to broadcast that pending nonce (a refused or lost
    * first broadcast, a worker that died between reserve and broadcast), so it is filled. Only the node's pending
-   * nonce itself is ever filled: a nonce the node holds a transaction for is never replaced by a fill.
+   * nonce itself is ever filled (a nonce the node holds a transaction for is never replaced by a fill), and never
+   * one this sender is waiting on itself (its wait re-sends it, with bumped fees, after `stuckAfterMs`).
    */
   async #fillStalledGap(nonce: number): Promise<void> {
     const pending = await this.#pendingNonce();
-    if (pending >= nonce) return;
+    if (pending >= nonce || this.#waiting.has(pending)) return;
     const now = Date.now();
     if (this.#stall?.pending !== pending) {
       this.#stall = { pending, since: now };
@@ -435,6 +438,15 @@ export class EvmSender {
 
   /** Waits for any hash of the nonce to be mined, filling a stalled gap below it and bumping while stuck. */
   async #settle(inFlight: InFlight): Promise<SendResult> {
+    this.#waiting.add(inFlight.nonce);
+    try {
+      return await this.#waitMined(inFlight);
+    } finally {
+      this.#waiting.delete(inFlight.nonce);
+    }
+  }
+
+  async #waitMined(inFlight: InFlight): Promise<SendResult> {
     const { receiptTimeoutMs, stuckAfterMs, gasBump, client } = this.#options;
     const deadline = Date.now() + receiptTimeoutMs;
     let capReported = false;
