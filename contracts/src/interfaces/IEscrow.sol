@@ -57,6 +57,10 @@ interface IEscrow {
     error SharesExceeded(uint256 modelId, uint64 epoch, uint256 totalBps);
     /// @notice The account has no refund or payout credit to claim.
     error NothingToClaim(address account);
+    /// @notice The (model, epoch)'s verdict grace has not passed yet: withdrawals open at `opensAt`.
+    error VerdictGraceNotOver(uint256 modelId, uint64 epoch, uint256 opensAt);
+    /// @notice No payment `paymentIndex` in the (model, epoch).
+    error PaymentNotFound(uint256 modelId, uint64 epoch, uint256 paymentIndex);
 
     // ---------------------------------------------------------------- events
 
@@ -95,6 +99,11 @@ interface IEscrow {
     event VerdictApplied(uint256 indexed modelId, uint64 indexed epoch, uint16 refundBps, bytes32 reportHash);
     /// @notice Payment `paymentIndex` was refunded `amount` (transferred, or credited when the transfer failed).
     event Refunded(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
+    /// @notice Payment `paymentIndex` was given back in full to its buyer because no verdict came within the grace
+    /// (transferred, or credited when the transfer failed).
+    event WithdrawnUnverdicted(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
     /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
@@ -139,6 +148,16 @@ interface IEscrow {
     /// messages can pay it out. Anyone may call it, once.
     function release(uint256 modelId, uint64 epoch) external;
 
+    /// @notice No verdict, no lock-in: once epoch `epoch + 1 + verdictGraceAt(modelId, epoch)` has begun and no
+    /// verdict for `epoch` has arrived, gives each listed payment back in full to its buyer (pushed, or credited if
+    /// the transfer fails). Anyone may call it; the money only ever goes to the payment's buyer. A payment already
+    /// withdrawn is skipped, so racing calls never pay twice. A verdict arriving later still applies: its refunds
+    /// skip withdrawn payments and the release pays payees only what remains (withdrawals count as refunded).
+    /// @return amount the sum given back by this call
+    function withdrawUnverdicted(uint256 modelId, uint64 epoch, uint256[] calldata paymentIndexes)
+        external
+        returns (uint256 amount);
+
     /// @notice Sends the caller's whole credit (refunds or payouts whose transfer failed) to `to`.
     function claim(address to) external returns (uint256 amount);
 
@@ -167,6 +186,11 @@ interface IEscrow {
     function epochRecord(uint256 modelId, uint64 epoch) external view returns (EpochRecord memory);
     /// @notice Payment `paymentIndex` of a (model, epoch) (zero values if it does not exist).
     function payment(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (Payment memory);
+    /// @notice When payments of a (model, epoch) without a verdict can be withdrawn: the start of epoch
+    /// `epoch + 1 + verdictGraceAt(modelId, epoch)`.
+    function unverdictedWithdrawalOpensAt(uint256 modelId, uint64 epoch) external view returns (uint256);
+    /// @notice Whether payment `paymentIndex` of a (model, epoch) was withdrawn for want of a verdict.
+    function isWithdrawn(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (bool);
     /// @notice Whether payout `payoutIndex` of a (model, epoch) was paid.
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool);
     /// @notice Tokens kept for `account` after a failed transfer, claimable with `claim`.
