@@ -39,6 +39,10 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     mapping(address account => uint256 amount) public credit;
     /// @notice Sum of all unclaimed credits (part of what the escrow owes).
     uint256 public totalCredit;
+    /// @inheritdoc IEscrow
+    address public guardian;
+    /// @inheritdoc IEscrow
+    bool public paused;
 
     mapping(uint256 modelId => Listing) private _listings;
     mapping(uint256 modelId => mapping(uint64 epoch => EpochRecord)) private _records;
@@ -59,6 +63,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
     /// @inheritdoc IEscrow
     function pay(uint256 modelId, uint256 amount) external nonReentrant returns (uint256 paymentIndex) {
+        if (paused) revert EscrowPaused();
         Listing storage l = _listings[modelId];
         uint64 epoch = _currentEpoch(l, modelId);
         (uint256 price, bool active) = _termsAt(l, epoch);
@@ -209,6 +214,34 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         totalCredit -= amount;
         token.safeTransfer(to, amount);
         emit Claimed(msg.sender, to, amount);
+    }
+
+    // ---------------------------------------------------------------- kill switch
+
+    /// @inheritdoc IEscrow
+    function pause() external {
+        _onlyOwnerOrGuardian();
+        paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IEscrow
+    function unpause() external {
+        _onlyOwnerOrGuardian();
+        paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IEscrow
+    function setGuardian(address guardian_) external onlyOwner {
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    function _onlyOwnerOrGuardian() private view {
+        if (msg.sender != owner() && (msg.sender != guardian || msg.sender == address(0))) {
+            revert NotOwnerOrGuardian(msg.sender);
+        }
     }
 
     // ---------------------------------------------------------------- messages from the home chain

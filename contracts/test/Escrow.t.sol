@@ -964,6 +964,87 @@ contract EscrowTest is EscrowFixture {
         assertEq(usd.balanceOf(address(escrow)), 0);
     }
 
+    // ---------------------------------------------------------------- kill switch
+
+    /// The owner pauses new payments. (Called by signature so it compiled, and failed, before pause existed.)
+    function test_pause_refusesNewPayments() public {
+        _listDefault();
+        vm.prank(owner);
+        (bool ok,) = address(escrow).call(abi.encodeWithSignature("pause()"));
+        assertTrue(ok);
+        usd.mint(alice, PRICE);
+        vm.startPrank(alice);
+        usd.approve(address(escrow), PRICE);
+        vm.expectRevert(abi.encodeWithSignature("EscrowPaused()"));
+        escrow.pay(MODEL, PRICE);
+        vm.stopPrank();
+    }
+
+    function test_pause_byTheGuardianAndEvents() public {
+        address guardian = makeAddr("guardian");
+        vm.expectEmit(address(escrow));
+        emit IEscrow.GuardianSet(guardian);
+        vm.prank(owner);
+        escrow.setGuardian(guardian);
+        assertEq(escrow.guardian(), guardian);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Paused(guardian);
+        vm.prank(guardian);
+        escrow.pause();
+        assertTrue(escrow.paused());
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Unpaused(owner);
+        vm.prank(owner);
+        escrow.unpause();
+        assertFalse(escrow.paused());
+        _listDefault();
+        _pay(alice, MODEL, PRICE); // payments flow again
+    }
+
+    function test_pause_revertsForAnyoneElse() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, alice));
+        vm.prank(alice);
+        escrow.pause();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, alice));
+        vm.prank(alice);
+        escrow.unpause();
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
+        vm.prank(alice);
+        escrow.setGuardian(alice);
+        // no guardian set: the zero address is nobody
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, address(0)));
+        vm.prank(address(0));
+        escrow.pause();
+    }
+
+    /// A pause stops new money only: relaying, verdicts, refunds, release, payouts, withdrawals and claims all run,
+    /// to the exact balance.
+    function test_pause_neverBlocksSettlementOrWithdrawals() public {
+        _listDefault();
+        _pay(alice, MODEL, 4 * PRICE);
+        _pay(bob, MODEL, 4 * PRICE);
+        _endEpoch(0);
+        _pay(alice, MODEL, 4 * PRICE); // epoch 1
+        vm.prank(owner);
+        escrow.pause();
+        escrow.relayReceipts(MODEL, 0, 10, IMessenger(address(messenger)));
+        _verdict(MODEL, 0, 5_000);
+        usd.setBlacklisted(bob, true);
+        escrow.refund(MODEL, 0, 10);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        vm.prank(bob);
+        escrow.claim(carol);
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 2, PRICE, true, 2, GRACE)); // listings apply too
+        // epoch 1's payment has no verdict: after the grace its buyer takes it back, paused or not
+        vm.warp(escrow.unverdictedWithdrawalOpensAt(MODEL, 1));
+        escrow.withdrawUnverdicted(MODEL, 1, _indexes(0));
+        assertEq(usd.balanceOf(alice), 2 * PRICE + 4 * PRICE);
+        assertEq(usd.balanceOf(carol), 2 * PRICE);
+        assertEq(usd.balanceOf(payee1), 4 * PRICE);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
     // ---------------------------------------------------------------- claim and views
 
     function test_claim_revertsWithoutCredit() public {

@@ -59,6 +59,10 @@ interface IEscrow {
     error NothingToClaim(address account);
     /// @notice The (model, epoch)'s verdict grace has not passed yet: withdrawals open at `opensAt`.
     error VerdictGraceNotOver(uint256 modelId, uint64 epoch, uint256 opensAt);
+    /// @notice New payments are paused (kill switch); settlement, refunds, withdrawals and claims are not.
+    error EscrowPaused();
+    /// @notice The caller is neither the owner nor the guardian.
+    error NotOwnerOrGuardian(address caller);
     /// @notice No payment `paymentIndex` in the (model, epoch).
     error PaymentNotFound(uint256 modelId, uint64 epoch, uint256 paymentIndex);
 
@@ -106,6 +110,12 @@ interface IEscrow {
     event WithdrawnUnverdicted(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
+    /// @notice `by` (owner or guardian) paused new payments.
+    event Paused(address indexed by);
+    /// @notice `by` (owner or guardian) resumed new payments.
+    event Unpaused(address indexed by);
+    /// @notice The owner set the guardian (zero: none).
+    event GuardianSet(address indexed guardian);
     /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
     event Credited(address indexed account, uint256 amount);
     /// @notice `account` claimed its credit to `to`.
@@ -161,8 +171,25 @@ interface IEscrow {
     /// @notice Sends the caller's whole credit (refunds or payouts whose transfer failed) to `to`.
     function claim(address to) external returns (uint256 amount);
 
+    // ---------------------------------------------------------------- kill switch
+
+    /// @notice Refuses new payments (`pay` reverts EscrowPaused) until `unpause`. Owner or guardian. Nothing else
+    /// stops: receipts still relay, verdicts, payouts and listings still apply, and refunds, releases, withdrawals
+    /// and claims still run, so a pause never locks money that is already in.
+    function pause() external;
+
+    /// @notice Accepts new payments again. Owner or guardian.
+    function unpause() external;
+
+    /// @notice Sets the guardian, an operator key that may pause and unpause (zero: none). Owner only.
+    function setGuardian(address guardian) external;
+
     // ---------------------------------------------------------------- views
 
+    /// @notice Whether new payments are paused.
+    function paused() external view returns (bool);
+    /// @notice The account that may pause and unpause besides the owner (zero: none).
+    function guardian() external view returns (address);
     /// @notice The stablecoin payments are made in.
     function token() external view returns (IERC20);
     /// @notice slabridge chain id of this chain.
