@@ -39,11 +39,17 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     mapping(address account => uint256 amount) public credit;
     /// @notice Sum of all unclaimed credits (part of what the escrow owes).
     uint256 public totalCredit;
+    /// @inheritdoc IEscrow
+    address public guardian;
+    /// @inheritdoc IEscrow
+    bool public paused;
 
     mapping(uint256 modelId => Listing) private _listings;
     mapping(uint256 modelId => mapping(uint64 epoch => EpochRecord)) private _records;
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 index => Payment))) private _payments;
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 word => uint256 bits))) private _payoutsPaid;
+    /// @dev One bit per payment withdrawn for want of a verdict, 256 per word.
+    mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 word => uint256 bits))) private _withdrawnBits;
     /// @dev Verdict grace changes in ascending fromEpoch; entries that have not started may be replaced.
     mapping(uint256 modelId => GraceFrom[]) private _graces;
 
@@ -57,6 +63,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
     /// @inheritdoc IEscrow
     function pay(uint256 modelId, uint256 amount) external nonReentrant returns (uint256 paymentIndex) {
+        if (paused) revert EscrowPaused();
         Listing storage l = _listings[modelId];
         uint64 epoch = _currentEpoch(l, modelId);
         (uint256 price, bool active) = _termsAt(l, epoch);
@@ -121,8 +128,10 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         EpochRecord storage r = _records[modelId][epoch];
         if (r.status == EpochStatus.Open) revert NoVerdict(modelId, epoch);
         uint32 cursor = r.refundCursor;
-        uint256 remaining = r.count - cursor;
-        refundedCount = maxPayments < remaining ? maxPayments : remaining;
+        {
+            uint256 remaining = r.count - cursor;
+            refundedCount = maxPayments < remaining ? maxPayments : remaining;
+        }
         if (refundedCount == 0) return 0;
         uint256 end = cursor + refundedCount;
         // the cursor only moves forward: each payment is refunded at most once
@@ -133,7 +142,10 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         uint256 bps = r.refundBps;
         uint256 sum;
         mapping(uint256 => Payment) storage payments = _payments[modelId][epoch];
+        // payments withdrawn before the verdict came were given back in full: they get no refund on top
+        bool anyWithdrawn = r.withdrawn != 0;
         for (uint256 i = cursor; i < end; ++i) {
+            if (anyWithdrawn && _isWithdrawn(modelId, epoch, i)) continue;
             Payment memory p = payments[i];
             uint256 amount = uint256(p.amount) * bps / BPS;
             // a payment too small to have a non-zero share is simply passed
@@ -158,6 +170,43 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IEscrow
+    function withdrawUnverdicted(uint256 modelId, uint64 epoch, uint256[] calldata paymentIndexes)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        EpochRecord storage r = _records[modelId][epoch];
+        // once a verdict is in, its refunds apply instead (withdrawals made before it are honoured by them)
+        if (r.status != EpochStatus.Open) revert AlreadySettled(modelId, epoch);
+        {
+            uint256 opensAt = unverdictedWithdrawalOpensAt(modelId, epoch);
+            // epochs are a time schedule by design
+            // forge-lint: disable-next-line(block-timestamp)
+            if (block.timestamp < opensAt) revert VerdictGraceNotOver(modelId, epoch, opensAt);
+        }
+        uint32 withdrawn = r.withdrawn;
+        mapping(uint256 => uint256) storage bits = _withdrawnBits[modelId][epoch];
+        for (uint256 k; k < paymentIndexes.length; ++k) {
+            uint256 i = paymentIndexes[k];
+            if (i >= r.count) revert PaymentNotFound(modelId, epoch, i);
+            // one bit per payment, 256 per word
+            // forge-lint: disable-next-line(incorrect-shift)
+            uint256 bit = 1 << (i & 0xff);
+            // already withdrawn (a racing or repeated call): skip rather than revert, so one can't block a batch
+            if (bits[i >> 8] & bit != 0) continue;
+            // the bit is set before the transfer: each payment is withdrawn at most once
+            bits[i >> 8] |= bit;
+            ++withdrawn;
+            amount += _withdrawOne(modelId, epoch, i);
+        }
+        r.withdrawn = withdrawn;
+        // withdrawals count as refunded: a later release pays payees only paid - refunded
+        // amount <= paid - refunded <= type(uint96).max (each payment is given back at most once)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        r.refunded += uint96(amount);
+    }
+
+    /// @inheritdoc IEscrow
     function claim(address to) external nonReentrant returns (uint256 amount) {
         amount = credit[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
@@ -165,6 +214,34 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         totalCredit -= amount;
         token.safeTransfer(to, amount);
         emit Claimed(msg.sender, to, amount);
+    }
+
+    // ---------------------------------------------------------------- kill switch
+
+    /// @inheritdoc IEscrow
+    function pause() external {
+        _onlyOwnerOrGuardian();
+        paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc IEscrow
+    function unpause() external {
+        _onlyOwnerOrGuardian();
+        paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IEscrow
+    function setGuardian(address guardian_) external onlyOwner {
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    function _onlyOwnerOrGuardian() private view {
+        if (msg.sender != owner() && (msg.sender != guardian || msg.sender == address(0))) {
+            revert NotOwnerOrGuardian(msg.sender);
+        }
     }
 
     // ---------------------------------------------------------------- messages from the home chain
@@ -353,6 +430,16 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IEscrow
+    function unverdictedWithdrawalOpensAt(uint256 modelId, uint64 epoch) public view returns (uint256) {
+        return epochEnd(modelId, epoch) + uint256(verdictGraceAt(modelId, epoch)) * _listings[modelId].epochSeconds;
+    }
+
+    /// @inheritdoc IEscrow
+    function isWithdrawn(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (bool) {
+        return _isWithdrawn(modelId, epoch, paymentIndex);
+    }
+
+    /// @inheritdoc IEscrow
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool) {
         // one bit per payout index, 256 per word
         // forge-lint: disable-next-line(incorrect-shift)
@@ -406,6 +493,20 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         batch.count = n;
         batch.total = total;
         batch.paymentsRoot = PaymentsMerkle.root(leaves);
+    }
+
+    function _isWithdrawn(uint256 modelId, uint64 epoch, uint256 paymentIndex) private view returns (bool) {
+        // one bit per payment, 256 per word
+        // forge-lint: disable-next-line(incorrect-shift)
+        return _withdrawnBits[modelId][epoch][paymentIndex >> 8] & (1 << (paymentIndex & 0xff)) != 0;
+    }
+
+    /// @dev Gives payment `index` back in full to its buyer (its bit already set by the caller).
+    function _withdrawOne(uint256 modelId, uint64 epoch, uint256 index) private returns (uint256) {
+        Payment memory p = _payments[modelId][epoch][index];
+        _send(p.buyer, p.amount);
+        emit WithdrawnUnverdicted(modelId, epoch, index, p.buyer, p.amount);
+        return p.amount;
     }
 
     /// @dev Pushes `amount` to `to`; if the token refuses (e.g. `to` is blacklisted), keeps it as `to`'s credit.

@@ -782,6 +782,269 @@ contract EscrowTest is EscrowFixture {
         assertEq(usd.balanceOf(alice), PRICE);
     }
 
+    // ---------------------------------------------------------------- withdrawUnverdicted (no verdict, no lock-in)
+
+    function _indexes(uint256 a) internal pure returns (uint256[] memory list) {
+        list = new uint256[](1);
+        list[0] = a;
+    }
+
+    function _indexes(uint256 a, uint256 b) internal pure returns (uint256[] memory list) {
+        list = new uint256[](2);
+        list[0] = a;
+        list[1] = b;
+    }
+
+    /// Finding 1's lock-in: no verdict ever comes for epoch 0. Once epoch 0 + 1 + GRACE has begun, the buyer takes
+    /// the whole payment back. (Called by signature so it compiled, and failed, before the function existed.)
+    function test_withdrawUnverdicted_givesTheWholePaymentBackAfterTheGrace() public {
+        _listDefault();
+        _pay(alice, MODEL, 4 * PRICE);
+        _endEpoch(GRACE); // epoch 0 + 1 + GRACE begins
+        (bool ok,) = address(escrow)
+            .call(
+                abi.encodeWithSignature("withdrawUnverdicted(uint256,uint64,uint256[])", MODEL, uint64(0), _indexes(0))
+            );
+        assertTrue(ok);
+        assertEq(usd.balanceOf(alice), 4 * PRICE);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    function test_withdrawUnverdicted_opensExactlyAfterTheGrace() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        uint256 opensAt = GENESIS + (1 + uint256(GRACE)) * EPOCH;
+        assertEq(escrow.unverdictedWithdrawalOpensAt(MODEL, 0), opensAt);
+        vm.warp(opensAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.VerdictGraceNotOver.selector, MODEL, uint64(0), opensAt));
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0));
+        vm.warp(opensAt);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.WithdrawnUnverdicted(MODEL, 0, 0, alice, PRICE);
+        vm.prank(carol); // anyone may push it; the money goes to the buyer
+        assertEq(escrow.withdrawUnverdicted(MODEL, 0, _indexes(0)), PRICE);
+        assertEq(usd.balanceOf(alice), PRICE);
+        assertEq(usd.balanceOf(carol), 0);
+        assertTrue(escrow.isWithdrawn(MODEL, 0, 0));
+    }
+
+    function test_withdrawUnverdicted_usesTheGraceOfItsEpoch() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        // a later listing lengthens the grace from epoch 1 on: epoch 0 keeps GRACE
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 1, PRICE, true, 2, 30));
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0));
+        assertEq(usd.balanceOf(alice), PRICE);
+        assertEq(escrow.unverdictedWithdrawalOpensAt(MODEL, 1), GENESIS + (2 + 30) * uint256(EPOCH));
+    }
+
+    function test_withdrawUnverdicted_repeatedOrDuplicateIndexesPayOnce() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, 2 * PRICE);
+        _endEpoch(GRACE);
+        assertEq(escrow.withdrawUnverdicted(MODEL, 0, _indexes(0, 0)), PRICE);
+        assertEq(escrow.withdrawUnverdicted(MODEL, 0, _indexes(0, 1)), 2 * PRICE);
+        assertEq(escrow.withdrawUnverdicted(MODEL, 0, _indexes(1, 0)), 0);
+        assertEq(usd.balanceOf(alice), PRICE);
+        assertEq(usd.balanceOf(bob), 2 * PRICE);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.refunded, 3 * PRICE);
+        assertEq(r.withdrawn, 2);
+        assertEq(r.status == EpochStatus.Open, true);
+    }
+
+    function test_withdrawUnverdicted_revertsForAnUnknownPayment() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(GRACE);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.PaymentNotFound.selector, MODEL, uint64(0), uint256(1)));
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0, 1));
+        assertEq(usd.balanceOf(alice), 0); // nothing moved
+    }
+
+    function test_withdrawUnverdicted_revertsOnceAVerdictArrived() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(GRACE);
+        _verdict(MODEL, 0, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.AlreadySettled.selector, MODEL, uint64(0)));
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0));
+    }
+
+    /// The late-verdict race: alice withdraws after the grace, then the verdict (25 %) arrives. Bob gets his 25 %,
+    /// alice nothing more, payees get exactly bob's 75 %, and the escrow ends empty.
+    function test_withdrawUnverdicted_lateVerdictNeverPaysTwice() public {
+        _listDefault();
+        _pay(alice, MODEL, 4 * PRICE);
+        _pay(bob, MODEL, 2 * PRICE);
+        _pay(alice, MODEL, 8 * PRICE);
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0, 2));
+        assertEq(usd.balanceOf(alice), 12 * PRICE);
+        _verdict(MODEL, 0, 2_500);
+        escrow.refund(MODEL, 0, 100);
+        assertEq(usd.balanceOf(alice), 12 * PRICE); // withdrawn payments get no refund on top
+        assertEq(usd.balanceOf(bob), 2 * PRICE / 4);
+        EpochRecord memory r = escrow.epochRecord(MODEL, 0);
+        assertEq(r.refunded, 12 * PRICE + 2 * PRICE / 4);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Released(MODEL, 0, 2 * PRICE - 2 * PRICE / 4);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 6_000);
+        _payout(MODEL, 0, 1, payee2, 4_000);
+        assertEq(usd.balanceOf(payee1) + usd.balanceOf(payee2), 2 * PRICE - 2 * PRICE / 4);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    /// Every payment withdrawn, then a full-refund verdict: nobody gets a second payment, nothing is released.
+    function test_withdrawUnverdicted_allWithdrawnThenVerdict() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, PRICE);
+        _endEpoch(GRACE + 5);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(1, 0));
+        _verdict(MODEL, 0, 10_000);
+        assertEq(escrow.refund(MODEL, 0, 10), 2);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(usd.balanceOf(alice), PRICE);
+        assertEq(usd.balanceOf(bob), PRICE);
+        assertEq(usd.balanceOf(payee1), 0);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    /// A buyer the token refuses is credited, and the others still get theirs.
+    function test_withdrawUnverdicted_creditsABlacklistedBuyer() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, 3 * PRICE);
+        usd.setBlacklisted(bob, true);
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(1, 0));
+        assertEq(usd.balanceOf(alice), PRICE);
+        assertEq(escrow.credit(bob), 3 * PRICE);
+        vm.prank(bob);
+        escrow.claim(carol);
+        assertEq(usd.balanceOf(carol), 3 * PRICE);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    /// Exact balances over random payments, a random subset withdrawn, then a random verdict and full settlement.
+    function test_fuzz_withdrawUnverdicted_conservation(uint256 seed, uint16 refundBps) public {
+        refundBps = uint16(bound(refundBps, 0, 10_000));
+        _listDefault();
+        address[3] memory who = [alice, bob, carol];
+        uint256 n = bound(seed, 1, 12);
+        uint256 total;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = PRICE * bound(uint256(keccak256(abi.encode(seed, i))), 1, 40);
+            _pay(who[i % 3], MODEL, amount);
+            total += amount;
+        }
+        _endEpoch(GRACE);
+        uint256 back;
+        uint256 expectedRefund;
+        for (uint256 i; i < n; ++i) {
+            uint256 amount = escrow.payment(MODEL, 0, i).amount;
+            if (uint256(keccak256(abi.encode(seed, "w", i))) % 2 == 0) {
+                back += escrow.withdrawUnverdicted(MODEL, 0, _indexes(i));
+            } else {
+                expectedRefund += amount * refundBps / 10_000;
+            }
+        }
+        _verdict(MODEL, 0, refundBps);
+        escrow.refund(MODEL, 0, n);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        uint256 buyers = usd.balanceOf(alice) + usd.balanceOf(bob) + usd.balanceOf(carol);
+        assertEq(buyers, back + expectedRefund);
+        assertEq(usd.balanceOf(payee1), total - back - expectedRefund);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    // ---------------------------------------------------------------- kill switch
+
+    /// The owner pauses new payments. (Called by signature so it compiled, and failed, before pause existed.)
+    function test_pause_refusesNewPayments() public {
+        _listDefault();
+        vm.prank(owner);
+        (bool ok,) = address(escrow).call(abi.encodeWithSignature("pause()"));
+        assertTrue(ok);
+        usd.mint(alice, PRICE);
+        vm.startPrank(alice);
+        usd.approve(address(escrow), PRICE);
+        vm.expectRevert(abi.encodeWithSignature("EscrowPaused()"));
+        escrow.pay(MODEL, PRICE);
+        vm.stopPrank();
+    }
+
+    function test_pause_byTheGuardianAndEvents() public {
+        address guardian = makeAddr("guardian");
+        vm.expectEmit(address(escrow));
+        emit IEscrow.GuardianSet(guardian);
+        vm.prank(owner);
+        escrow.setGuardian(guardian);
+        assertEq(escrow.guardian(), guardian);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Paused(guardian);
+        vm.prank(guardian);
+        escrow.pause();
+        assertTrue(escrow.paused());
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Unpaused(owner);
+        vm.prank(owner);
+        escrow.unpause();
+        assertFalse(escrow.paused());
+        _listDefault();
+        _pay(alice, MODEL, PRICE); // payments flow again
+    }
+
+    function test_pause_revertsForAnyoneElse() public {
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, alice));
+        vm.prank(alice);
+        escrow.pause();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, alice));
+        vm.prank(alice);
+        escrow.unpause();
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, alice));
+        vm.prank(alice);
+        escrow.setGuardian(alice);
+        // no guardian set: the zero address is nobody
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NotOwnerOrGuardian.selector, address(0)));
+        vm.prank(address(0));
+        escrow.pause();
+    }
+
+    /// A pause stops new money only: relaying, verdicts, refunds, release, payouts, withdrawals and claims all run,
+    /// to the exact balance.
+    function test_pause_neverBlocksSettlementOrWithdrawals() public {
+        _listDefault();
+        _pay(alice, MODEL, 4 * PRICE);
+        _pay(bob, MODEL, 4 * PRICE);
+        _endEpoch(0);
+        _pay(alice, MODEL, 4 * PRICE); // epoch 1
+        vm.prank(owner);
+        escrow.pause();
+        escrow.relayReceipts(MODEL, 0, 10, IMessenger(address(messenger)));
+        _verdict(MODEL, 0, 5_000);
+        usd.setBlacklisted(bob, true);
+        escrow.refund(MODEL, 0, 10);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        vm.prank(bob);
+        escrow.claim(carol);
+        _deliver(_listingMsg(MODEL, GENESIS, EPOCH, 2, PRICE, true, 2, GRACE)); // listings apply too
+        // epoch 1's payment has no verdict: after the grace its buyer takes it back, paused or not
+        vm.warp(escrow.unverdictedWithdrawalOpensAt(MODEL, 1));
+        escrow.withdrawUnverdicted(MODEL, 1, _indexes(0));
+        assertEq(usd.balanceOf(alice), 2 * PRICE + 4 * PRICE);
+        assertEq(usd.balanceOf(carol), 2 * PRICE);
+        assertEq(usd.balanceOf(payee1), 4 * PRICE);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
     // ---------------------------------------------------------------- claim and views
 
     function test_claim_revertsWithoutCredit() public {

@@ -57,6 +57,14 @@ interface IEscrow {
     error SharesExceeded(uint256 modelId, uint64 epoch, uint256 totalBps);
     /// @notice The account has no refund or payout credit to claim.
     error NothingToClaim(address account);
+    /// @notice The (model, epoch)'s verdict grace has not passed yet: withdrawals open at `opensAt`.
+    error VerdictGraceNotOver(uint256 modelId, uint64 epoch, uint256 opensAt);
+    /// @notice New payments are paused (kill switch); settlement, refunds, withdrawals and claims are not.
+    error EscrowPaused();
+    /// @notice The caller is neither the owner nor the guardian.
+    error NotOwnerOrGuardian(address caller);
+    /// @notice No payment `paymentIndex` in the (model, epoch).
+    error PaymentNotFound(uint256 modelId, uint64 epoch, uint256 paymentIndex);
 
     // ---------------------------------------------------------------- events
 
@@ -97,6 +105,17 @@ interface IEscrow {
     event Refunded(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
+    /// @notice Payment `paymentIndex` was given back in full to its buyer because no verdict came within the grace
+    /// (transferred, or credited when the transfer failed).
+    event WithdrawnUnverdicted(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
+    /// @notice `by` (owner or guardian) paused new payments.
+    event Paused(address indexed by);
+    /// @notice `by` (owner or guardian) resumed new payments.
+    event Unpaused(address indexed by);
+    /// @notice The owner set the guardian (zero: none).
+    event GuardianSet(address indexed guardian);
     /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
     event Credited(address indexed account, uint256 amount);
     /// @notice `account` claimed its credit to `to`.
@@ -139,11 +158,38 @@ interface IEscrow {
     /// messages can pay it out. Anyone may call it, once.
     function release(uint256 modelId, uint64 epoch) external;
 
+    /// @notice No verdict, no lock-in: once epoch `epoch + 1 + verdictGraceAt(modelId, epoch)` has begun and no
+    /// verdict for `epoch` has arrived, gives each listed payment back in full to its buyer (pushed, or credited if
+    /// the transfer fails). Anyone may call it; the money only ever goes to the payment's buyer. A payment already
+    /// withdrawn is skipped, so racing calls never pay twice. A verdict arriving later still applies: its refunds
+    /// skip withdrawn payments and the release pays payees only what remains (withdrawals count as refunded).
+    /// @return amount the sum given back by this call
+    function withdrawUnverdicted(uint256 modelId, uint64 epoch, uint256[] calldata paymentIndexes)
+        external
+        returns (uint256 amount);
+
     /// @notice Sends the caller's whole credit (refunds or payouts whose transfer failed) to `to`.
     function claim(address to) external returns (uint256 amount);
 
+    // ---------------------------------------------------------------- kill switch
+
+    /// @notice Refuses new payments (`pay` reverts EscrowPaused) until `unpause`. Owner or guardian. Nothing else
+    /// stops: receipts still relay, verdicts, payouts and listings still apply, and refunds, releases, withdrawals
+    /// and claims still run, so a pause never locks money that is already in.
+    function pause() external;
+
+    /// @notice Accepts new payments again. Owner or guardian.
+    function unpause() external;
+
+    /// @notice Sets the guardian, an operator key that may pause and unpause (zero: none). Owner only.
+    function setGuardian(address guardian) external;
+
     // ---------------------------------------------------------------- views
 
+    /// @notice Whether new payments are paused.
+    function paused() external view returns (bool);
+    /// @notice The account that may pause and unpause besides the owner (zero: none).
+    function guardian() external view returns (address);
     /// @notice The stablecoin payments are made in.
     function token() external view returns (IERC20);
     /// @notice slabridge chain id of this chain.
@@ -167,6 +213,11 @@ interface IEscrow {
     function epochRecord(uint256 modelId, uint64 epoch) external view returns (EpochRecord memory);
     /// @notice Payment `paymentIndex` of a (model, epoch) (zero values if it does not exist).
     function payment(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (Payment memory);
+    /// @notice When payments of a (model, epoch) without a verdict can be withdrawn: the start of epoch
+    /// `epoch + 1 + verdictGraceAt(modelId, epoch)`.
+    function unverdictedWithdrawalOpensAt(uint256 modelId, uint64 epoch) external view returns (uint256);
+    /// @notice Whether payment `paymentIndex` of a (model, epoch) was withdrawn for want of a verdict.
+    function isWithdrawn(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (bool);
     /// @notice Whether payout `payoutIndex` of a (model, epoch) was paid.
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool);
     /// @notice Tokens kept for `account` after a failed transfer, claimable with `claim`.

@@ -47,7 +47,8 @@ enum EpochStatus {
 }
 
 /// @notice The packed money record of one (model, epoch) on this chain.
-/// @dev Slot 0 is what `pay` touches (paid, count) next to the cursors; slot 1 is written only after the verdict.
+/// @dev Slot 0 is what `pay` touches (paid, count) next to the cursors; slot 1 is written only after the verdict or
+/// by withdrawals once the verdict grace has passed without one.
 /// uint96 holds 7.9e28 base units: far beyond any stablecoin supply at 6 or 18 decimals.
 struct EpochRecord {
     // slot 0
@@ -59,9 +60,10 @@ struct EpochRecord {
     uint16 refundBps; // the verdict's refund share
     EpochStatus status;
     // slot 1
-    uint96 refunded; // sum of refunds (pushed or credited)
+    uint96 refunded; // sum of refunds and unverdicted withdrawals (pushed or credited)
     uint96 paidOut; // sum of payouts made from the released amount
     uint16 paidOutBps; // sum of the shares of payouts made
+    uint32 withdrawn; // payments withdrawn in full after the verdict grace (refunds skip them)
 }
 
 /// @notice One payment: exactly one storage slot.

@@ -50,6 +50,9 @@ contract EscrowHandler is Test {
     uint256 public doubleReleases;
     uint256 public wrongRefunds; // a Refunded amount other than floor(amount * bps / 1e4)
     uint256 public duplicateVerdictsAccepted;
+    mapping(uint256 => mapping(uint64 => mapping(uint256 => uint256))) public ghostWithdrawalsOf; // per payment
+    uint256 public doubleWithdrawals;
+    uint256 public refundsOfWithdrawn; // a Refunded payment that was already withdrawn in full
 
     mapping(bytes32 => uint256) public calls;
 
@@ -143,6 +146,7 @@ contract EscrowHandler is Test {
             if (logs[i].topics[0] == IEscrow.Refunded.selector) {
                 (uint256 index, uint256 amount) = abi.decode(logs[i].data, (uint256, uint256));
                 if (++ghostRefundsOf[modelId][epoch][index] > 1) doubleRefunds++;
+                if (ghostWithdrawalsOf[modelId][epoch][index] != 0) refundsOfWithdrawn++;
                 Payment memory p = escrow.payment(modelId, epoch, index);
                 if (amount != uint256(p.amount) * r.refundBps / 10_000) wrongRefunds++;
                 ghostRefunded[modelId][epoch] += amount;
@@ -207,6 +211,34 @@ contract EscrowHandler is Test {
                 ghostCredited += abi.decode(logs[i].data, (uint256));
             }
         }
+    }
+
+    /// No verdict, no lock-in: after the grace, give back a few payments (duplicates and repeats included).
+    function withdraw(uint256 modelSeed, uint256 epochSeed, uint256 indexSeed) external {
+        (uint256 modelId, uint64 epoch, bool ended) = _pastEpoch(modelSeed, epochSeed);
+        if (!ended) return;
+        EpochRecord memory r = escrow.epochRecord(modelId, epoch);
+        if (r.count == 0 || r.status != EpochStatus.Open) return;
+        // forge-lint: disable-next-line(block-timestamp)
+        if (block.timestamp < escrow.unverdictedWithdrawalOpensAt(modelId, epoch)) return;
+        uint256[] memory indexes = new uint256[](3);
+        for (uint256 k; k < 3; ++k) {
+            indexes[k] = uint256(keccak256(abi.encode(indexSeed, k))) % r.count;
+        }
+        vm.recordLogs();
+        escrow.withdrawUnverdicted(modelId, epoch, indexes);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IEscrow.WithdrawnUnverdicted.selector) {
+                (uint256 index, uint256 amount) = abi.decode(logs[i].data, (uint256, uint256));
+                if (++ghostWithdrawalsOf[modelId][epoch][index] > 1) doubleWithdrawals++;
+                if (amount != escrow.payment(modelId, epoch, index).amount) wrongRefunds++;
+                ghostRefunded[modelId][epoch] += amount;
+            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+                ghostCredited += abi.decode(logs[i].data, (uint256));
+            }
+        }
+        calls["withdraw"]++;
     }
 
     function relay(uint256 modelSeed, uint256 epochSeed, uint256 maxPayments) external {
@@ -287,7 +319,9 @@ contract EscrowHandler is Test {
     function _expectedRefund(uint256 modelId, uint64 epoch, uint16 bps) internal view returns (uint256 sum) {
         uint256 count = escrow.epochRecord(modelId, epoch).count;
         for (uint256 i; i < count; ++i) {
-            sum += uint256(escrow.payment(modelId, epoch, i).amount) * bps / 10_000;
+            uint256 amount = escrow.payment(modelId, epoch, i).amount;
+            // a payment withdrawn before the verdict was given back in full, and gets no refund
+            sum += ghostWithdrawalsOf[modelId][epoch][i] != 0 ? amount : amount * bps / 10_000;
         }
     }
 }

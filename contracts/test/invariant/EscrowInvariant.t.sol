@@ -10,8 +10,8 @@ import { MockMessenger } from "../mocks/MockMessenger.sol";
 import { MockStablecoin } from "../mocks/MockStablecoin.sol";
 import { EscrowHandler } from "./EscrowHandler.sol";
 
-/// @notice The escrow's money rules under random sequences of payments, time, verdicts, refunds, releases, payouts,
-/// claims and blacklisting.
+/// @notice The escrow's money rules under random sequences of payments, time, verdicts, refunds, withdrawals after
+/// the verdict grace, releases, payouts, claims and blacklisting.
 contract EscrowInvariantTest is Test {
     uint32 internal constant THIS = 42_161;
     uint32 internal constant HOME = 8453;
@@ -56,13 +56,16 @@ contract EscrowInvariantTest is Test {
         assertEq(escrow.totalCredit(), handler.ghostCredited() - handler.ghostClaimed());
     }
 
-    /// Nothing is refunded, released or paid out twice; every refund is the payment's exact share.
+    /// Nothing is refunded, withdrawn, released or paid out twice; a withdrawn payment gets no refund on top; every
+    /// refund is the payment's exact share and every withdrawal its whole amount.
     function invariant_nothingTwice() public view {
         assertEq(handler.doubleRefunds(), 0);
         assertEq(handler.doubleReleases(), 0);
         assertEq(handler.doublePayouts(), 0);
         assertEq(handler.wrongRefunds(), 0);
         assertEq(handler.duplicateVerdictsAccepted(), 0);
+        assertEq(handler.doubleWithdrawals(), 0);
+        assertEq(handler.refundsOfWithdrawn(), 0);
     }
 
     /// Per (model, epoch): the books match the ghost books; once released, refunded + released == paid;
@@ -92,7 +95,7 @@ contract EscrowInvariantTest is Test {
     }
 
     function afterInvariant() external view {
-        string[13] memory names = [
+        string[14] memory names = [
             "pay",
             "warp",
             "relist",
@@ -104,6 +107,7 @@ contract EscrowInvariantTest is Test {
             "payout",
             "payout-refused",
             "relay",
+            "withdraw",
             "claim",
             "blacklist"
         ];
