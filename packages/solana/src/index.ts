@@ -6,9 +6,17 @@ export {
   createSolanaChain,
   type SolanaChain,
   type SolanaHomeChain,
+  solanaFinalityLagMs,
 } from "./chain/createSolanaChain.ts";
 export { readSolanaStablecoinSupply } from "./chain/readSolanaStablecoinSupply.ts";
+export { readTokenAccounts, type TokenAccountUse } from "./chain/readTokenAccounts.ts";
 export { receiveSolanaVerdict, solanaSettlementJobs } from "./chain/receiveSolanaVerdict.ts";
+export {
+  type ReturnDepositsResult,
+  type ReturnedDeposit,
+  SolanaDepositReturner,
+  type SolanaDepositReturnerOptions,
+} from "./chain/SolanaDepositReturner.ts";
 export {
   InvalidSolanaNetPayoutError,
   type SolanaNetPayment,
@@ -27,6 +35,7 @@ export {
 export {
   type SolanaNettingPosition,
   SolanaPaymentMismatchError,
+  type SolanaRefundCredit,
   SolanaRefundsPendingError,
   SolanaSettlementConfigError,
   SolanaSettlementTarget,
@@ -70,7 +79,12 @@ export {
   type WatchSolanaEmitterResult,
   watchSolanaEmitter,
 } from "./chain/watchSolanaEmitter.ts";
-export { type VaultSend, type VaultSendLeaseOptions, withVaultSendLease } from "./chain/withVaultSendLease.ts";
+export {
+  type VaultSend,
+  type VaultSendLeaseOptions,
+  withVaultSendLease,
+  withVaultSendLeaseId,
+} from "./chain/withVaultSendLease.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
@@ -79,6 +93,7 @@ export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
 export { VaultSendInFlightError } from "./errors/VaultSendInFlightError.ts";
 export { formatSlabridgeMemo } from "./memo/formatSlabridgeMemo.ts";
 export {
+  type CreditMemo,
   MAX_MEMO_LENGTH,
   type NetMemo,
   type OutflowMemo,
@@ -87,6 +102,7 @@ export {
   parsePaymentMemo,
   parseSlabridgeMemo,
   type RefundMemo,
+  type ReturnMemo,
   type SlabridgeMemo,
 } from "./memo/slabridgeMemo.ts";
 export { type InstructionLocation, solanaPaymentId } from "./memo/solanaPaymentId.ts";
@@ -102,7 +118,12 @@ export {
   type VaultTransferBatchParams,
   type VaultTransferOrder,
 } from "./multisig/buildVaultTransferBatch.ts";
-export { type FindVaultOutflowOptions, findVaultOutflow } from "./multisig/findVaultOutflow.ts";
+export {
+  type FindVaultOutflowOptions,
+  findDepositReturn,
+  findVaultOutflow,
+  type VaultTransferOut,
+} from "./multisig/findVaultOutflow.ts";
 export { type ReadVaultOutflowsOptions, readVaultOutflows } from "./multisig/readVaultOutflows.ts";
 export {
   type SendVaultTransferOnceParams,
@@ -142,7 +163,9 @@ export {
 export type {
   SkippedVaultTransaction,
   SkipReason,
+  SolanaDepositReturn,
   SolanaPayment,
   SolanaVaultOutflow,
+  UnmatchedDeposit,
   VaultBatch,
 } from "./vault/vaultEvents.ts";

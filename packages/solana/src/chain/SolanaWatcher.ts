@@ -11,6 +11,7 @@ import {
 } from "@slabridge/core";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { SolanaVaultWatcher } from "../vault/SolanaVaultWatcher.ts";
+import type { SolanaDepositReturner } from "./SolanaDepositReturner.ts";
 import { type WatchSolanaEmitterOptions, watchSolanaEmitter } from "./watchSolanaEmitter.ts";
 
 /** What one Solana watch pass found. */
@@ -99,13 +100,16 @@ export interface SolanaWatcherOptions extends Omit<WatchSolanaEmitterOptions, "c
   rpcUrl: string;
   payments: PaymentStore;
   intake: JobIntake;
+  /** Sends unmatched deposits back (present when the deployment holds the vault's operator keys). */
+  returner?: Pick<SolanaDepositReturner, "returnUnmatched"> | undefined;
 }
 
 /**
  * One watch pass over a Solana cluster: (1) records the vault's new payments (finalized, {@link watchSolanaVault});
  * (2) creates a relay-receipts job per model per ended epoch (the Solana -> home ReceiptBatch route, over Wormhole);
  * (3) scans slabridge's Solana emitter on the guardian API and creates a deliver-message job per new VAA
- * ({@link watchSolanaEmitter}). Every step resumes from its cursor and job ids are deterministic, so downtime is
+ * ({@link watchSolanaEmitter}); (4) with the vault's keys, sends back the deposits that match no payment
+ * (`SolanaDepositReturner`). Every step resumes from its cursor and job ids are deterministic, so downtime is
  * backfilled and a duplicate run creates nothing twice.
  *
  * @example
@@ -134,6 +138,8 @@ export class SolanaWatcher {
       chainId: o.solana.chainId,
       wormholeEmitter: o.solana.wormholeEmitter,
     });
+    // Last: a return waiting on its send lease fails this pass after everything else was done (the next one retries).
+    const returns = o.returner ? await o.returner.returnUnmatched() : undefined;
     return {
       chain: o.solana.name,
       chainId: o.solana.chainId,
@@ -144,7 +150,14 @@ export class SolanaWatcher {
       settleJobs: 0,
       forwardedJobs: 0,
       payments: vault.payments,
-      details: { outflows: vault.outflows, skipped: vault.skipped, nextSequence: `${emitter.nextSequence}` },
+      details: {
+        outflows: vault.outflows,
+        skipped: vault.skipped,
+        nextSequence: `${emitter.nextSequence}`,
+        ...(returns
+          ? { returnedDeposits: returns.returned.length, undeliverableDeposits: returns.undeliverable.length }
+          : {}),
+      },
     };
   }
 }

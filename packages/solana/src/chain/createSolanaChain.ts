@@ -17,11 +17,13 @@ import { SolanaSender } from "../sender/SolanaSender.ts";
 import type { SplitEntry } from "../settlement/planSolanaSettlement.ts";
 import { receiveSolanaVerdict, solanaSettlementJobs } from "./receiveSolanaVerdict.ts";
 import { solanaChainNetting } from "./SolanaChainNetting.ts";
+import { SolanaDepositReturner } from "./SolanaDepositReturner.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
 import { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 import { SolanaWatcher, vaultScanCursorId } from "./SolanaWatcher.ts";
 import { solanaOperatorSigners } from "./solanaOperatorSigners.ts";
+import type { VaultAccess } from "./VaultAccess.ts";
 
 /** What a Solana cluster needs of the home chain: its Wormhole identity, its guardian sets and its split tables. */
 export interface SolanaHomeChain {
@@ -118,9 +120,22 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
     guardianSets: options.home.guardianSets,
     home: { wormholeChainId: options.home.wormholeChainId, messenger: options.home.messenger },
   });
-  const settlement = options.rpcUrl ? settlementTarget(options, options.rpcUrl, verdicts) : undefined;
   const { rpcUrl } = options;
-  const watcher = rpcUrl ? new SolanaWatcher({ ...options, solana: chain, rpcUrl }) : undefined;
+  const access = rpcUrl ? vaultAccess(options, rpcUrl) : undefined;
+  const settlement = access ? settlementTarget(options, access, verdicts) : undefined;
+  const returner = access
+    ? new SolanaDepositReturner({
+        ...access,
+        cursors: options.cursors,
+        epochOf: (modelId, blockTime) => {
+          const model = manifest.models.find((m) => BigInt(m.modelId) === modelId);
+          if (!model || blockTime < model.genesis) return undefined;
+          return BigInt(Math.floor((blockTime - model.genesis) / model.epochSeconds));
+        },
+        now: () => clock.now(),
+      })
+    : undefined;
+  const watcher = rpcUrl ? new SolanaWatcher({ ...options, solana: chain, rpcUrl, returner }) : undefined;
   const jobs = { chainId: chain.chainId, clock };
   return {
     family: "solana",
@@ -144,18 +159,14 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
   };
 }
 
-/** The vault's settlement target, or undefined when the operators are not keys this deployment holds. */
-function settlementTarget(
-  options: CreateSolanaChainOptions,
-  rpcUrl: string,
-  verdicts: SolanaVerdictSource,
-): SolanaSettlementTarget | undefined {
+/** The vault's cluster, keys and lease store, or undefined when the operators are not keys this deployment holds. */
+function vaultAccess(options: CreateSolanaChainOptions, rpcUrl: string): VaultAccess | undefined {
   const { chain } = options;
   const operators = solanaOperatorSigners(chain);
   const [feePayer] = operators ?? [];
   if (!operators || !feePayer) return undefined;
   const connection = new Connection(rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true });
-  return new SolanaSettlementTarget({
+  return {
     chainId: chain.chainId,
     connection,
     sender: new SolanaSender({
@@ -170,9 +181,21 @@ function settlementTarget(
     multisig: new PublicKey(chain.multisig),
     mint: new PublicKey(chain.mint),
     decimals: chain.decimals,
+    leases: options.leases,
+  };
+}
+
+/** The vault's settlement target (refunds and payouts out of the vault). */
+function settlementTarget(
+  options: CreateSolanaChainOptions,
+  access: VaultAccess,
+  verdicts: SolanaVerdictSource,
+): SolanaSettlementTarget {
+  const { chain } = options;
+  return new SolanaSettlementTarget({
+    ...access,
     payments: options.payments,
     cursors: options.cursors,
-    leases: options.leases,
     verdicts,
     payees: (modelId, epoch) => options.home.payees(modelId, epoch),
     models: options.manifest.models,

@@ -42,19 +42,33 @@ export async function withVaultSendLease<T>(
   epoch: bigint,
   work: (send: VaultSend) => Promise<T>,
 ): Promise<T> {
+  return withVaultSendLeaseId(options, `solana:vault-send:${modelId}:${epoch}`, work);
+}
+
+/**
+ * {@link withVaultSendLease} under any lease id, for vault transfers that belong to no (model, epoch) (the return of
+ * an unmatched deposit: `solana:vault-send:return:<depositId>`).
+ *
+ * @example
+ * await withVaultSendLeaseId(options, `solana:vault-send:return:${depositId}`, async (send) => send(instructions));
+ */
+export async function withVaultSendLeaseId<T>(
+  options: VaultSendLeaseOptions,
+  id: string,
+  work: (send: VaultSend) => Promise<T>,
+): Promise<T> {
   const { leases, now } = options;
-  const id = `solana:vault-send:${modelId}:${epoch}`;
   const lease = await leases.get(id);
   if (lease && !(await mayTakeOver(options, lease))) {
-    throw new VaultSendInFlightError(`a send for model ${modelId} epoch ${epoch} is in flight`);
+    throw new VaultSendInFlightError(`a send under ${id} is in flight`);
   }
   let version = (lease?.version ?? 0) + 1;
   const taken = await leases.advance({ id, state: "sending", takenAt: now(), version }, lease?.version);
-  if (!taken) throw new VaultSendInFlightError(`another worker took the send lease of ${modelId}/${epoch}`);
+  if (!taken) throw new VaultSendInFlightError(`another worker took the send lease ${id}`);
   let submitted = false;
   const mark = async (next: { state: "idle" } | { state: "sent"; signature: string; lastValidBlockHeight: number }) => {
     const moved = await leases.advance({ id, ...next, takenAt: now(), version: version + 1 }, version);
-    if (!moved) throw new VaultSendInFlightError(`lost the send lease of ${modelId}/${epoch}`);
+    if (!moved) throw new VaultSendInFlightError(`lost the send lease ${id}`);
     version++;
   };
   const send: VaultSend = async (instructions) => {

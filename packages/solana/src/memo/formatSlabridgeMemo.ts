@@ -16,6 +16,8 @@ export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
       return `slabridge:v1:pay:model=${memo.modelId}:ref=${memo.ref.toLowerCase()}`;
     case "refund":
       return `slabridge:v1:refund:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
+    case "return":
+      return `slabridge:v1:return:deposit=${memo.depositId.toLowerCase()}`;
     case "credit":
       return `slabridge:v1:credit:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
     case "payout":

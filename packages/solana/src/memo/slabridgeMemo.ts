@@ -57,8 +57,19 @@ export interface CreditMemo {
 /** A memo of a transfer out of the vault (the vault's outflows), or of a refund parked in it (a credit). */
 export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo | CreditMemo;
 
+/**
+ * A deposit the vault could not match to a payment (no memo, a memo in no form we read, an unknown model or epoch,
+ * two models in one transaction) sent back to its sender: `slabridge:v1:return:deposit=<depositId>`, the deposit's id
+ * being `solanaPaymentId` of its transfer. One per deposit: the idempotency key of the return.
+ */
+export interface ReturnMemo {
+  kind: "return";
+  /** `solanaPaymentId(signature, location)` of the deposit's transfer, 0x + 64 lowercase hex. */
+  depositId: Hex;
+}
+
 /** Any memo slabridge writes or reads on Solana. */
-export type SlabridgeMemo = PaymentMemo | OutflowMemo;
+export type SlabridgeMemo = PaymentMemo | OutflowMemo | ReturnMemo;
 
 /**
  * Memos longer than this are refused before parsing (the memo program allows ~566 bytes; ours are < 200).
@@ -101,6 +112,9 @@ const fieldSchemas = {
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
     index: decimal(BigInt(MAX_UINT32), "invalid-index"),
   }),
+  return: z.object({
+    deposit: z.string().regex(/^0x[0-9a-f]{64}$/, "invalid-payment-id"),
+  }),
   net: z.object({
     model: decimal(MAX_UINT256, "invalid-model-id"),
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
@@ -114,6 +128,7 @@ const FIELD_ORDER = {
   credit: ["model", "epoch", "payment"],
   payout: ["model", "epoch", "index"],
   net: ["model", "epoch", "account"],
+  return: ["deposit"],
 };
 type Kind = keyof typeof FIELD_ORDER;
 
@@ -155,6 +170,7 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
     throw new MalformedMemoError(toReason(issue?.message), memo, `field ${String(issue?.path[0])}`);
   }
   const v = result.data;
+  if ("deposit" in v) return { kind: "return", depositId: v.deposit as Hex };
   if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
   if ("payment" in v) {
     const paid = { modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };

@@ -1,6 +1,8 @@
+import type { Hex } from "@slabridge/core";
 import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import type { ConfirmedSignatureInfo, Connection, Finality, PublicKey } from "@solana/web3.js";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
+import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import { parseSlabridgeMemo } from "../memo/slabridgeMemo.ts";
 import { decodeVaultTransfers } from "../vault/decodeVaultTransfers.ts";
 import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
@@ -33,7 +35,35 @@ export async function findVaultOutflow(
   options: FindVaultOutflowOptions = {},
 ): Promise<SolanaVaultOutflow | undefined> {
   const parsed = parseSlabridgeMemo(memo);
-  if (parsed.kind === "pay") return undefined;
+  if (parsed.kind === "pay" || parsed.kind === "return") return undefined;
+  const found = await findTransferOutWithMemo(connection, vault, memo, options);
+  return found === undefined ? undefined : { ...found, memo: parsed, memoText: memo };
+}
+
+/** A transfer out of the vault found by its memo. */
+export type VaultTransferOut = Omit<SolanaVaultOutflow, "memo" | "memoText">;
+
+/**
+ * The return of an unmatched deposit (`slabridge:v1:return:deposit=<depositId>`) if the vault already made it: the
+ * returner's idempotency check before sending a deposit back.
+ *
+ * @example if (await findDepositReturn(connection, vault, depositId)) return; // already returned
+ */
+export async function findDepositReturn(
+  connection: Connection,
+  vault: PublicKey,
+  depositId: Hex,
+  options: FindVaultOutflowOptions = {},
+): Promise<VaultTransferOut | undefined> {
+  return findTransferOutWithMemo(connection, vault, formatSlabridgeMemo({ kind: "return", depositId }), options);
+}
+
+async function findTransferOutWithMemo(
+  connection: Connection,
+  vault: PublicKey,
+  memo: string,
+  options: FindVaultOutflowOptions,
+): Promise<VaultTransferOut | undefined> {
   const commitment = options.commitment ?? "confirmed";
   const pageSize = options.pageSize ?? 1000;
   const tokenProgramId = options.tokenProgramId ?? TOKEN_PROGRAM_ID;
@@ -75,8 +105,6 @@ export async function findVaultOutflow(
         innerIndex: out.innerIndex,
         destination: out.destination.toBase58(),
         amount: out.amount,
-        memo: parsed,
-        memoText: memo,
       };
     }
     const last = page.at(-1);

@@ -135,6 +135,8 @@ export class SolanaVaultWatcher {
       payments: [],
       outflows: [],
       skipped: [],
+      unmatched: [],
+      returns: [],
       lastSignature: last.signature,
       lastSlot: last.slot,
     };
@@ -155,7 +157,11 @@ export class SolanaVaultWatcher {
       const outcome = classifyVaultTransaction(info.signature, tx, this.ctx);
       if (outcome.kind === "payments") batch.payments.push(...outcome.payments);
       else if (outcome.kind === "outflows") batch.outflows.push(...outcome.outflows);
-      else batch.skipped.push(outcome.skipped);
+      else if (outcome.kind === "returns") batch.returns.push(...outcome.returns);
+      else {
+        batch.skipped.push(outcome.skipped);
+        batch.unmatched.push(...outcome.unmatched);
+      }
     });
     return batch;
   }

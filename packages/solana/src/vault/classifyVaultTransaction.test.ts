@@ -36,7 +36,10 @@ function cpiPayment(options: {
   amount: bigint;
   vaultDelta: bigint;
   vaultMint?: PublicKey;
+  /** Where the memo is: a top-level instruction (default), made by the router through CPI, or nowhere. */
+  memoAt?: "top" | "cpi" | "none";
 }): VersionedTransactionResponse {
+  const memoAt = options.memoAt ?? "top";
   // A router program is called with the accounts; it CPIs a plain SPL Token Transfer into the vault.
   const message = MessageV0.compile({
     payerKey: buyer,
@@ -48,10 +51,13 @@ function cpiPayment(options: {
           { pubkey: source, isSigner: false, isWritable: true },
           { pubkey: vault, isSigner: false, isWritable: true },
           { pubkey: TOKEN_PROGRAM_ID, isSigner: false, isWritable: false },
+          { pubkey: MEMO_PROGRAM_ID, isSigner: false, isWritable: false },
         ],
         data: Buffer.alloc(0),
       }),
-      new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(memo) }),
+      ...(memoAt === "top"
+        ? [new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(memo) })]
+        : []),
     ],
   });
   const keys = message.staticAccountKeys;
@@ -80,6 +86,9 @@ function cpiPayment(options: {
               accounts: [at(source), at(vault), at(buyer)],
               data: base58.encode(transferData(options.amount)),
             },
+            ...(memoAt === "cpi"
+              ? [{ programIdIndex: at(MEMO_PROGRAM_ID), accounts: [], data: base58.encode(Buffer.from(memo)) }]
+              : []),
           ],
         },
       ],
@@ -113,6 +122,39 @@ describe("classifyVaultTransaction", () => {
           modelId: 4n,
           ref: "cd".repeat(10),
           epoch: 9n,
+        },
+      ],
+    });
+  });
+
+  it("reads a memo a wallet program made through CPI: the payment counts (finding 9)", () => {
+    const outcome = classifyVaultTransaction(
+      signature,
+      cpiPayment({ amount: 25n, vaultDelta: 25n, memoAt: "cpi" }),
+      ctx,
+    );
+    expect(outcome).toMatchObject({ kind: "payments", payments: [{ amount: 25n, modelId: 4n, epoch: 9n }] });
+  });
+
+  it("reports a deposit with no memo at all as a refundable unmatched deposit", () => {
+    const outcome = classifyVaultTransaction(
+      signature,
+      cpiPayment({ amount: 25n, vaultDelta: 25n, memoAt: "none" }),
+      ctx,
+    );
+    expect(outcome).toEqual({
+      kind: "skipped",
+      skipped: { signature, slot: 10, blockTime: 7_200, reason: "missing-memo", detail: "no memo" },
+      unmatched: [
+        {
+          signature,
+          slot: 10,
+          blockTime: 7_200,
+          depositId: solanaPaymentId(signature, { instructionIndex: 0, innerIndex: 0 }),
+          sourceTokenAccount: source.toBase58(),
+          owner: buyer.toBase58(),
+          amount: 25n,
+          reason: "missing-memo",
         },
       ],
     });

@@ -4,7 +4,14 @@ import { parseSlabridgeMemo, type SlabridgeMemo } from "../memo/slabridgeMemo.ts
 import { solanaPaymentId } from "../memo/solanaPaymentId.ts";
 import { decodeVaultTransfers } from "./decodeVaultTransfers.ts";
 import { pairVaultOutflows } from "./pairVaultOutflows.ts";
-import type { SkippedVaultTransaction, SkipReason, SolanaPayment, SolanaVaultOutflow } from "./vaultEvents.ts";
+import type {
+  SkippedVaultTransaction,
+  SkipReason,
+  SolanaDepositReturn,
+  SolanaPayment,
+  SolanaVaultOutflow,
+  UnmatchedDeposit,
+} from "./vaultEvents.ts";
 
 /** The vault, its stablecoin and how epochs are assigned. */
 export interface VaultContext {
@@ -14,11 +21,12 @@ export interface VaultContext {
   epochOf(modelId: bigint, blockTime: number): bigint | undefined;
 }
 
-/** Payments, outflows or the reason there are none. */
+/** Payments, outflows, returns of unmatched deposits, or the reason there are none (with the refundable deposits). */
 export type VaultTransactionOutcome =
   | { kind: "payments"; payments: SolanaPayment[] }
   | { kind: "outflows"; outflows: SolanaVaultOutflow[] }
-  | { kind: "skipped"; skipped: SkippedVaultTransaction };
+  | { kind: "returns"; returns: SolanaDepositReturn[] }
+  | { kind: "skipped"; skipped: SkippedVaultTransaction; unmatched: UnmatchedDeposit[] };
 
 /**
  * Judges one successful vault transaction: its transfers must all go one way, use the stablecoin, match the
@@ -37,9 +45,10 @@ export function classifyVaultTransaction(
   tx: VersionedTransactionResponse,
   ctx: VaultContext,
 ): VaultTransactionOutcome {
-  const skip = (reason: SkipReason, detail: string): VaultTransactionOutcome => ({
+  const skip = (reason: SkipReason, detail: string, unmatched: UnmatchedDeposit[] = []): VaultTransactionOutcome => ({
     kind: "skipped",
     skipped: { signature, slot: tx.slot, blockTime: tx.blockTime ?? null, reason, detail },
+    unmatched,
   });
   if (tx.meta?.err) return skip("failed", `transaction failed: ${JSON.stringify(tx.meta.err)}`);
 
@@ -58,6 +67,27 @@ export function classifyVaultTransaction(
     return skip("balance-mismatch", `vault delta ${decoded.vaultDelta} but decoded transfers net ${net}`);
   }
 
+  // Tokens that came in and match no payment go back to their sender: every transfer must be an inflow (a
+  // transaction that also moves tokens out is not a buyer's deposit to read this way).
+  const refundable = (reason: SkipReason, detail: string): VaultTransactionOutcome => {
+    const inflowsOnly = selfTransfers.length === 0 && transfers.every((t) => t.direction === "in");
+    const deposits = inflowsOnly
+      ? transfers.map(
+          (t): UnmatchedDeposit => ({
+            signature,
+            slot: tx.slot,
+            blockTime: tx.blockTime ?? null,
+            depositId: solanaPaymentId(signature, t),
+            sourceTokenAccount: t.source.toBase58(),
+            owner: t.sourceOwner,
+            amount: t.amount,
+            reason,
+          }),
+        )
+      : [];
+    return skip(reason, detail, deposits);
+  };
+
   if (selfTransfers.length > 0) {
     // Only the settlement moves the vault to itself, to park refunds as credits, each with its credit memo.
     const paired = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded);
@@ -67,28 +97,46 @@ export function classifyVaultTransaction(
 
   const texts = [...new Set(decoded.memos.filter((m) => m?.startsWith("slabridge:")))];
   if (texts.length === 0) {
-    return skip("missing-memo", decoded.memos.length > 0 ? "only non-slabridge memos" : "no memo");
+    return refundable("missing-memo", decoded.memos.length > 0 ? "only non-slabridge memos" : "no memo");
   }
   if (texts.length > 1) {
     // A batch of refunds or payouts: each transfer out is followed by its own memo.
     const paired = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded);
     if (paired) return { kind: "outflows", outflows: paired };
-    return skip("ambiguous-memo", `${texts.length} different slabridge memos`);
+    return refundable("ambiguous-memo", `${texts.length} different slabridge memos`);
   }
   const memoText = texts[0] as string;
   let memo: SlabridgeMemo;
   try {
     memo = parseSlabridgeMemo(memoText);
   } catch (e) {
-    if (e instanceof MalformedMemoError) return skip("malformed-memo", `${e.reason}: ${e.details ?? e.shortMessage}`);
+    if (e instanceof MalformedMemoError) {
+      return refundable("malformed-memo", `${e.reason}: ${e.details ?? e.shortMessage}`);
+    }
     throw e;
   }
 
-  if (memo.kind === "credit") return skip("unexpected-memo-kind", "a credit memo on a transfer that moves tokens");
+  if (memo.kind === "credit") {
+    return refundable("unexpected-memo-kind", "a credit memo on a transfer that moves tokens");
+  }
   const direction = memo.kind === "pay" ? "in" : "out";
   const wrongWay = transfers.find((t) => t.direction !== direction);
-  if (wrongWay)
-    return skip("unexpected-memo-kind", `a ${memo.kind} memo on a transfer ${wrongWay.direction} the vault`);
+  if (wrongWay) {
+    return refundable("unexpected-memo-kind", `a ${memo.kind} memo on a transfer ${wrongWay.direction} the vault`);
+  }
+
+  if (memo.kind === "return") {
+    return {
+      kind: "returns",
+      returns: transfers.map((t) => ({
+        signature,
+        slot: tx.slot,
+        depositId: memo.depositId,
+        destination: t.destination.toBase58(),
+        amount: t.amount,
+      })),
+    };
+  }
 
   if (memo.kind !== "pay") {
     return {
@@ -110,10 +158,10 @@ export function classifyVaultTransaction(
   const blockTime = tx.blockTime;
   if (blockTime === null || blockTime === undefined) return skip("no-block-time", "the RPC reported no block time");
   const epoch = ctx.epochOf(memo.modelId, blockTime);
-  if (epoch === undefined) return skip("unknown-epoch", `no epoch for model ${memo.modelId} at ${blockTime}`);
+  if (epoch === undefined) return refundable("unknown-epoch", `no epoch for model ${memo.modelId} at ${blockTime}`);
   const payments: SolanaPayment[] = [];
   for (const t of transfers) {
-    if (t.sourceOwner === undefined) return skip("unknown-buyer", `no owner for ${t.source.toBase58()}`);
+    if (t.sourceOwner === undefined) return refundable("unknown-buyer", `no owner for ${t.source.toBase58()}`);
     payments.push({
       signature,
       slot: tx.slot,

@@ -32,9 +32,15 @@ export interface DecodedVaultTransaction {
    * undeliverable refund as a credit, each followed by its credit memo.
    */
   selfTransfers: VaultTransfer[];
-  /** Top-level memo texts in instruction order (`undefined` for a memo that is not UTF-8). */
+  /**
+   * Memo texts in instruction order, top-level and made by a program through CPI (a smart wallet's memo), `undefined`
+   * for a memo that is not UTF-8.
+   */
   memos: Array<string | undefined>;
-  /** Top-level instruction index of each entry of `memos` (pairs a batched outflow with the memo after it). */
+  /**
+   * Top-level instruction index of each entry of `memos`, -1 for a memo made through CPI (pairs a batched outflow
+   * with the top-level memo after it).
+   */
   memoInstructions: number[];
   /** The vault's post minus pre token balance, undefined when the RPC did not report both. */
   vaultDelta: bigint | undefined;
@@ -44,7 +50,7 @@ export interface DecodedVaultTransaction {
 
 /**
  * Finds the SPL Token `Transfer`/`TransferChecked` instructions (top-level and inner) that move tokens into or out
- * of `vault`, the transaction's top-level memos and the vault's balance delta. Pure: no RPC.
+ * of `vault`, the transaction's memos (top-level and inner) and the vault's balance delta. Pure: no RPC.
  *
  * @example
  * ```ts
@@ -109,6 +115,11 @@ export function decodeVaultTransfers(
         data = base58.decode(cpi.data);
       } catch {
         return;
+      }
+      const cpiProgram = keyAt(cpi.programIdIndex)?.toBase58();
+      if (cpiProgram !== undefined && MEMO_PROGRAMS.has(cpiProgram)) {
+        memos.push(decodeUtf8(data));
+        memoInstructions.push(-1);
       }
       consider(cpi.programIdIndex, cpi.accounts, data, { instructionIndex, innerIndex });
     });

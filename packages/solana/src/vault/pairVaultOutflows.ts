@@ -38,7 +38,9 @@ export function pairVaultOutflows(
       if (error instanceof MalformedMemoError) return undefined;
       throw error;
     }
-    if (memo.kind === "pay" || (memo.kind === "credit") !== parked.has(transfer)) return undefined;
+    if (memo.kind === "pay" || memo.kind === "return" || (memo.kind === "credit") !== parked.has(transfer)) {
+      return undefined;
+    }
     outflows.push({
       signature,
       slot,

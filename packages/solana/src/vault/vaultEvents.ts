@@ -41,6 +41,35 @@ export interface SolanaVaultOutflow {
   memoText: string;
 }
 
+/**
+ * A transfer into the vault that cannot be matched to a payment (no slabridge memo, a malformed one, two models in one
+ * transaction, an unknown model or an epoch before genesis): refundable in full to its sender, by the deposit returner.
+ */
+export interface UnmatchedDeposit {
+  signature: string;
+  slot: number;
+  blockTime: number | null;
+  /** `solanaPaymentId(signature, location)` of the transfer: the key its return memo carries. */
+  depositId: Hex;
+  /** The token account the tokens came from (base58). */
+  sourceTokenAccount: string;
+  /** Its owner when the deposit was made (base58), if the RPC reported it. */
+  owner: string | undefined;
+  amount: bigint;
+  /** Why it was not a payment. */
+  reason: SkipReason;
+}
+
+/** An unmatched deposit sent back out of the vault (`slabridge:v1:return:deposit=<depositId>`). */
+export interface SolanaDepositReturn {
+  signature: string;
+  slot: number;
+  depositId: Hex;
+  /** Destination token account (base58). */
+  destination: string;
+  amount: bigint;
+}
+
 /** Why a vault transaction produced no payment or outflow. */
 export type SkipReason =
   | "failed"
@@ -70,6 +99,10 @@ export interface VaultBatch {
   payments: SolanaPayment[];
   outflows: SolanaVaultOutflow[];
   skipped: SkippedVaultTransaction[];
+  /** The inflows of skipped transactions that are refundable deposits (each also has its `skipped` entry). */
+  unmatched: UnmatchedDeposit[];
+  /** Unmatched deposits the vault sent back. */
+  returns: SolanaDepositReturn[];
   /** Newest signature in the batch; the cursor moves here once the handler returns. */
   lastSignature: string;
   lastSlot: number;
