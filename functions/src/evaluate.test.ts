@@ -1,6 +1,12 @@
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
-import type { MeasureWorld } from "@slabridge/measuring";
-import { demoTerms, FakeHomeChain, measureConfig, measureManifest } from "@slabridge/measuring/testing";
+import { type MeasureWorld, signSampleRecord } from "@slabridge/measuring";
+import {
+  demoTerms,
+  FakeHomeChain,
+  inProcessProbers,
+  measureConfig,
+  measureManifest,
+} from "@slabridge/measuring/testing";
 import { MemorySampleStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
 import { createEvaluateHandler } from "./evaluate.ts";
@@ -13,13 +19,6 @@ async function world(): Promise<{ world: MeasureWorld; home: FakeHomeChain }> {
   const probing = config.probing;
   if (!probing) throw new Error("no probing");
   const samples = new MemorySampleStore();
-  for (let second = 0; second < 10; second++) {
-    for (const vantage of ["a", "b"]) {
-      const roundId = String(END_MS - 10_000 + second * 1_000);
-      const startedAt = Number(roundId) + 7;
-      await samples.record({ modelId: 1n, epoch: 5n, vantage, roundId, startedAt, rttMs: 50, ok: true, outcome: "ok" });
-    }
-  }
   const now = END_MS + 3_000;
   const home = new FakeHomeChain({
     chainId: 31_338,
@@ -28,6 +27,15 @@ async function world(): Promise<{ world: MeasureWorld; home: FakeHomeChain }> {
       [1n, { clock: { genesis: 1_000n, epochSeconds: 10n }, endpoint: "http://127.0.0.1:9", terms: demoTerms }],
     ]),
   });
+  const probers = inProcessProbers({ probing, samples, clock: { now: () => now }, home });
+  for (let second = 0; second < 10; second++) {
+    for (const vantage of ["a", "b"]) {
+      const roundId = String(END_MS - 10_000 + second * 1_000);
+      const startedAt = Number(roundId) + 7;
+      const record = { modelId: 1n, epoch: 5n, vantage, roundId, startedAt, rttMs: 50, ok: true, outcome: "ok" };
+      await samples.record(await signSampleRecord(probers.proberWorld(vantage).key, probers.registry.domain, record));
+    }
+  }
   return {
     home,
     world: {
@@ -38,12 +46,9 @@ async function world(): Promise<{ world: MeasureWorld; home: FakeHomeChain }> {
       clock: { now: () => now },
       home,
       escrows: { verdictApplied: async (chainId) => (chainId === SOLANA_CHAIN_ID ? undefined : false) },
-      invoker: {
-        vantages: ["a", "b", "c"],
-        invoke: async () => {
-          throw new Error("the evaluator invokes no prober");
-        },
-      },
+      invoker: probers.invoker,
+      registry: probers.registry,
+      blobs: probers.blobs,
     },
   };
 }

@@ -1,8 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
+  type CosignResponse,
+  cosignReport,
   type FetchLike,
+  isCosignRequest,
   MeasureConfigError,
   type ProberWorld,
+  parseCosignRequest,
   parseProbeRoundPayload,
   type RecordProbeRoundResult,
   recordProbeRound,
@@ -12,7 +16,8 @@ import { proberWorldFromEnv } from "./context/measuring/measureWorldFromEnv.ts";
 const logger = new Logger({ serviceName: "slabridge-probe" });
 
 /**
- * Prober function of one vantage point (invoked asynchronously by the coordinator): validates the round payload
+ * Prober function of one vantage point. Co-sign requests (synchronous, from the evaluator): `cosignReport`. Probe
+ * rounds (asynchronous, from the coordinator): validates the round payload
  * (a bad one is a typed error and probes nothing), probes every target not yet recorded for this (vantage, round)
  * with bounded concurrency and the SLA timeout, and records each sample under the vantage point as it arrives; the
  * round ends before the function's time does (`context.getRemainingTimeInMillis`).
@@ -24,7 +29,23 @@ export function createProbeHandler(
   vantage: string,
   options: { fetch?: FetchLike } = {},
 ) {
-  return async (event: unknown, context?: { getRemainingTimeInMillis(): number }): Promise<RecordProbeRoundResult> => {
+  return async (
+    event: unknown,
+    context?: { getRemainingTimeInMillis(): number },
+  ): Promise<RecordProbeRoundResult | CosignResponse> => {
+    // Second step, after an epoch: the evaluator asks this prober to recompute a report from the published evidence
+    // and co-sign it with this vantage point's own key (a refusal is a typed error the evaluator reports).
+    if (isCosignRequest(event)) {
+      const request = parseCosignRequest(event);
+      const answer = await cosignReport(await getWorld(), vantage, request);
+      logger.info("report co-signed", {
+        vantage,
+        modelId: request.modelId,
+        epoch: request.epoch,
+        bundle: request.bundle,
+      });
+      return answer;
+    }
     const payload = parseProbeRoundPayload(event);
     const world = await getWorld();
     if (!world.probing.vantagePoints.some((v) => v.name === vantage)) {

@@ -7,7 +7,14 @@ import {
   type ProbeRoundPayload,
   ProberInvoker,
 } from "@slabridge/measuring";
-import { demoTerms, FakeHomeChain, measureConfig, measureManifest } from "@slabridge/measuring/testing";
+import {
+  demoTerms,
+  FakeHomeChain,
+  type InProcessProbers,
+  inProcessProbers,
+  measureConfig,
+  measureManifest,
+} from "@slabridge/measuring/testing";
 import { LambdaInvokeServer } from "@slabridge/runtime";
 import { MemorySampleStore } from "@slabridge/store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -20,6 +27,7 @@ let server: LambdaInvokeServer;
 let received: Map<string, ProbeRoundPayload[]>;
 let samples: MemorySampleStore;
 let invoker: ProberInvoker;
+let probers: InProcessProbers;
 
 const config = measureConfig();
 const probing =
@@ -52,6 +60,8 @@ function world(vantagePoints = probing.vantagePoints): MeasureWorld {
     home,
     escrows: { verdictApplied: async () => false },
     invoker,
+    registry: probers.registry,
+    blobs: probers.blobs,
   };
 }
 
@@ -61,9 +71,16 @@ beforeAll(async () => {
       startDemoHost({ name: `h${i}`, model: `demo-model-${i}`, latency: { baseMs: 5, jitterMs: 5 }, failureRate: 0 }),
     ),
   );
+  probers = inProcessProbers({
+    probing,
+    samples: new MemorySampleStore(),
+    clock: { now: () => Date.now() },
+    home: new FakeHomeChain({ chainId: 31_338, nowMs: () => Date.now(), models: new Map() }),
+  });
   server = new LambdaInvokeServer();
   for (const { name, functionName } of probing.vantagePoints) {
-    const probe = createProbeHandler(async () => ({ samples, probing, clock: { now: () => Date.now() } }), name);
+    // The samples store is new for each test.
+    const probe = createProbeHandler(async () => ({ ...probers.proberWorld(name), samples }), name);
     server.register(functionName, async (event: ProbeRoundPayload) => {
       received.get(name)?.push(event);
       return probe(event);

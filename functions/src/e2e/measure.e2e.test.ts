@@ -3,7 +3,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type JobStatus, LEGAL_TRANSITIONS, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { demoSlaTerms } from "@slabridge/devnet";
+import { MemoryBlobStore } from "@slabridge/measuring";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildProberWorld } from "../context/measuring/buildProberWorld.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
 import { createProbeHandler } from "../probe.ts";
 import { createProbeCoordinatorHandler } from "../probeCoordinator.ts";
@@ -39,11 +41,20 @@ beforeAll(async () => {
   // Three local prober functions, one per vantage point, behind the runtime's Lambda Invoke API.
   const probing = config.probing;
   if (!probing) throw new Error("config/devnet.json has no probing section");
+  // Each prober holds its own key (and only it), reads the home chain, and shares the evidence store with the
+  // evaluator: it signs its samples, then recomputes and co-signs each report.
+  const blobs = new MemoryBlobStore();
+  const homeRpcUrl = scenario.rpcUrl(scenario.manifest.homeChainId);
   for (const vantage of probing.vantagePoints) {
-    const probe = createProbeHandler(
-      async () => ({ samples, probing, clock: { now: () => Date.now() } }),
-      vantage.name,
-    );
+    const proberWorld = buildProberWorld({
+      manifest: scenario.manifest,
+      config,
+      vantage: vantage.name,
+      samples,
+      blobs,
+      homeRpcUrl,
+    });
+    const probe = createProbeHandler(async () => proberWorld, vantage.name);
     runtime.addFunction(vantage.functionName, probe, { timeoutSeconds: 10 });
   }
   await runtime.start();
@@ -53,6 +64,7 @@ beforeAll(async () => {
     manifest: scenario.manifest,
     config,
     stores: { samples, nonces: stores.nonces },
+    blobs,
     rpcUrls: new Map(config.chains.map((chain) => [chain.chainId, scenario.rpcUrl(chain.chainId)])),
     lambdaEndpoint: runtime.server.url,
   });

@@ -1,7 +1,7 @@
 import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
-import type { MeasureWorld } from "@slabridge/measuring";
+import { type MeasureWorld, MemoryBlobStore } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
@@ -10,6 +10,7 @@ import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { createTestClient, http } from "viem";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
+import { buildProberWorld } from "../context/measuring/buildProberWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
 import { createEvaluateHandler } from "../evaluate.ts";
@@ -97,6 +98,8 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   };
   const samples = stores.samples;
   if (probing && !samples) throw new Error("the devnet has no samples table");
+  // Report evidence, shared by the evaluator (publishes) and the probers (recompute before co-signing).
+  const blobs = new MemoryBlobStore();
 
   // Every deployed function, queue and schedule, declared from @slabridge/topology as the stacks declare them.
   registerDeployedFunctions(
@@ -116,7 +119,19 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         ? {
             prober: probing.vantagePoints.map((vantage) => ({
               name: vantage.functionName,
-              handler: createProbeHandler(async () => ({ samples, probing, clock: world.clock }), vantage.name),
+              handler: createProbeHandler(
+                async () =>
+                  buildProberWorld({
+                    manifest,
+                    config,
+                    vantage: vantage.name,
+                    samples,
+                    blobs,
+                    homeRpcUrl: rpcUrls.get(manifest.homeChainId) ?? "",
+                    clock: world.clock,
+                  }),
+                vantage.name,
+              ),
             })),
             probeCoordinator: createProbeCoordinatorHandler(getMeasure),
             evaluate: createEvaluateHandler(getMeasure),
@@ -139,6 +154,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       manifest,
       config,
       stores: { samples: stores.samples, nonces: stores.nonces },
+      blobs,
       rpcUrls,
       lambdaEndpoint: runtime.server.url,
     });

@@ -144,6 +144,7 @@ export {
   epochEndMs,
   type HomeChain,
   type ModelClock,
+  type ReportSignature,
   type SubmitReportResult,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
@@ -226,9 +227,13 @@ export {
   type RefundInputs,
   type RefundTier,
   reachedInTime,
+  SAMPLE_SET_TYPE,
+  type SampleSetClaim,
+  type SampleSetDomain,
   type SlaReport,
   type SlaTerms,
   sampleLeaf,
+  sampleSetDigest,
   samplesRoot,
   type UptimeOptions,
   type UptimeResult,

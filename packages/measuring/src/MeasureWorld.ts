@@ -7,26 +7,44 @@ import type {
   SampleStore,
   StageConfig,
 } from "@slabridge/core";
+import type { BlobStore } from "./attest/BlobStore.ts";
+import type { ProberKey } from "./attest/ProberKey.ts";
+import type { ProberRegistry } from "./attest/ProberRegistry.ts";
 import type { ProberInvoker } from "./coordinator/ProberInvoker.ts";
 
-/** What a prober function needs: where to record samples and how to probe. */
+/**
+ * What a prober function needs: where to record samples, how to probe, its own key (it signs its samples and the
+ * reports it co-signs), the registered prober set, the published evidence, and read access to the home chain's
+ * clock, terms and report digest (to recompute a report before co-signing it).
+ */
 export interface ProberWorld {
   samples: SampleStore;
   probing: ProbingConfig;
   clock: Clock;
+  key: ProberKey;
+  registry: ProberRegistry;
+  blobs: BlobStore;
+  home: Pick<HomeChain, "modelClock" | "slaTermsAt" | "reportDigest">;
 }
 
 /**
- * Everything the measuring functions use (coordinator, probers, evaluator), built once per Lambda container or per
- * local runtime by the wiring (`buildMeasureWorld` in functions/), or from stand-ins in unit tests.
+ * Everything the coordinator and the evaluator use, built once per Lambda container or per local runtime by the
+ * wiring (`buildMeasureWorld` in functions/), or from stand-ins in unit tests. It holds no prober key: reports are
+ * co-signed by the probers (`invoker.cosign`).
  */
-export interface MeasureWorld extends ProberWorld {
+export interface MeasureWorld {
   manifest: DeploymentManifest;
   config: StageConfig;
+  probing: ProbingConfig;
+  samples: SampleStore;
+  clock: Clock;
   home: HomeChain;
   escrows: EscrowVerdicts;
-  /** Fans probe rounds out to the prober functions (the coordinator's only). */
-  invoker: Pick<ProberInvoker, "invoke" | "vantages">;
+  registry: ProberRegistry;
+  /** Where the evaluator publishes each report's evidence bundle. */
+  blobs: BlobStore;
+  /** Fans probe rounds out to the prober functions, and asks them to co-sign reports. */
+  invoker: Pick<ProberInvoker, "invoke" | "cosign" | "vantages">;
 }
 
 /**

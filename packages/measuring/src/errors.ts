@@ -60,3 +60,33 @@ export class ProberInvokeError extends SlabridgeError {
     super(`Could not invoke the prober of vantage point ${vantage}.`, { cause, retryable: true });
   }
 }
+
+/**
+ * A signature (a sample set's, a co-signed report's) is malformed or recovers to no key, or a prober key is unusable.
+ * Not retryable: the same bytes fail the same way. Never carries key material.
+ *
+ * @example throw new SignatureError("a signature must be 65 bytes (r, s, v)");
+ */
+export class SignatureError extends SlabridgeError {
+  override readonly name = "SignatureError" as const;
+  constructor(shortMessage: string, cause?: unknown) {
+    super(shortMessage, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  }
+}
+
+/**
+ * A prober refuses to co-sign a report: the evidence bundle is missing or does not hash to its address, a sample set
+ * in it is not signed by its registered vantage point, or the report recomputed from it differs from the one
+ * proposed. Not retryable: the evaluator must propose what the published evidence says.
+ *
+ * @example throw new CosignRefusedError("local-2", "uptimeBps: proposed 10000, recomputed 7000");
+ */
+export class CosignRefusedError extends SlabridgeError {
+  override readonly name = "CosignRefusedError" as const;
+  constructor(
+    readonly vantage: string,
+    details: string,
+  ) {
+    super(`The prober of ${vantage} refused to co-sign the report.`, { details, retryable: false });
+  }
+}

@@ -5,13 +5,39 @@
  * publishes the verdict to every payment chain. Chain access goes through core's `HomeChain` and `EscrowVerdicts`
  * ports; nothing here depends on a chain SDK.
  */
+export { type BlobStore, FileBlobStore, getVerified, MemoryBlobStore } from "./attest/BlobStore.ts";
+export { cosignReport } from "./attest/cosignReport.ts";
+export {
+  type CosignRequest,
+  type CosignResponse,
+  cosignRequestOf,
+  cosignRequestSchema,
+  cosignResponseSchema,
+  isCosignRequest,
+  parseCosignRequest,
+  reportOfRequest,
+} from "./attest/cosignRequest.ts";
+export {
+  decodeEvidenceBundle,
+  type EvidenceBundle,
+  encodeEvidenceBundle,
+  evidenceBundleSchema,
+  evidenceName,
+  reportFromSamples,
+  trustedSamples,
+} from "./attest/evidenceBundle.ts";
+export { type ProberKey, privateKeyProberKey, recoverSigner } from "./attest/ProberKey.ts";
+export { type ProberRegistry, proberRegistryOf } from "./attest/ProberRegistry.ts";
+export { isSignedByItsVantage, sampleRecordDigest, signSampleRecord, slaSampleOf } from "./attest/signedSamples.ts";
 export { type FanOutResult, fanOutProbeRound } from "./coordinator/fanOutProbeRound.ts";
 export { ProberInvoker, type ProberInvokerOptions } from "./coordinator/ProberInvoker.ts";
 export { type ProbeTargets, readProbeTargets } from "./coordinator/readProbeTargets.ts";
 export {
+  CosignRefusedError,
   InvalidProbePayloadError,
   MeasureConfigError,
   ProberInvokeError,
+  SignatureError,
   UnsupportedSignerError,
 } from "./errors.ts";
 export { type EpochEvaluation, evaluateDueEpochs } from "./evaluator/evaluateDueEpochs.ts";

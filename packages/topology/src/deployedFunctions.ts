@@ -173,8 +173,9 @@ export const deployedFunctions = {
     timeoutSeconds: 50,
     memoryMb: 256,
     trigger: { kind: "invoke", by: "probeCoordinator" },
-    // Writes its samples to the home region's table (SLABRIDGE_TABLES_REGION); reads no chain.
-    links: { ...noLinks, tables: ["samples"] },
+    // Writes its signed samples to the home region's table (SLABRIDGE_TABLES_REGION); reads the home chain's clock,
+    // terms and report digest to recompute a report before co-signing it.
+    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"] },
     placement: "eachProberRegion",
   },
   probeCoordinator: {

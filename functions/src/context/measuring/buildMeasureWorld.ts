@@ -18,11 +18,15 @@ import {
   EvmHomeChain,
   EvmSender,
   evmSenderId,
-  type SlaReportSigner,
-  walletClientSigner,
 } from "@slabridge/evm";
-import { MeasureConfigError, type MeasureWorld, ProberInvoker, UnsupportedSignerError } from "@slabridge/measuring";
-import { type Address, createWalletClient, custom, parseGwei } from "viem";
+import {
+  type BlobStore,
+  MeasureConfigError,
+  type MeasureWorld,
+  ProberInvoker,
+  proberRegistryOf,
+} from "@slabridge/measuring";
+import { type Address, parseGwei } from "viem";
 
 /** Options of {@link buildMeasureWorld}. */
 export interface BuildMeasureWorldOptions {
@@ -30,6 +34,8 @@ export interface BuildMeasureWorldOptions {
   /** Must have a `probing` section. */
   config: StageConfig;
   stores: { samples: SampleStore; nonces: NonceStore };
+  /** Where report evidence is published (memory or files locally; S3 in AWS is not wired yet). */
+  blobs: BlobStore;
   /** RPC URL per EVM chain (resolved by the caller, as for the relay world). */
   rpcUrls: ReadonlyMap<number, string>;
   /** The local Lambda Invoke API (LambdaInvokeServer) the coordinator fans out to; absent in AWS. */
@@ -45,25 +51,13 @@ function anvilAddress(ref: KeyReference, role: string): Address {
 }
 
 /**
- * The report signers: the first M (`proberThreshold`) of the manifest's prober keys. Unlocked anvil dev accounts
- * sign on the node (`eth_signTypedData_v4`); a KMS key is refused with {@link UnsupportedSignerError}.
- */
-function proberSigners(manifest: DeploymentManifest, client: EvmChainClient): SlaReportSigner[] {
-  const wallet = createWalletClient({ chain: client.chain, transport: custom({ request: client.request }) });
-  return manifest.keys.probers.slice(0, manifest.keys.proberThreshold).map((ref, i) => {
-    if (ref.kind !== "anvil-dev-account") throw new UnsupportedSignerError(ref.kind, i);
-    return walletClientSigner(wallet, ref.address);
-  });
-}
-
-/**
  * The composition root of the measuring functions, built like the relay world: a client per EVM chain from the
  * manifest, the home chain's registry/oracle behind {@link EvmHomeChain} with a nonce-safe sender of the executor
  * key (the same key and nonce sequence the relay uses; the NonceStore keeps them apart), escrow readers of the
- * payment chains, and the prober invoker (local Lambda endpoint, or AWS with `allowNonLoopback`). Prober keys are
- * resolved when a report is first signed, so a KMS reference fails there, typed, and not at the coordinator.
+ * payment chains, the prober invoker (local Lambda endpoint, or AWS with `allowNonLoopback`), the registered prober
+ * set and the evidence store. It holds no prober key: each prober co-signs (see buildProberWorld).
  *
- * @example const world = buildMeasureWorld({ manifest, config, stores: { samples, nonces }, rpcUrls, lambdaEndpoint });
+ * @example const world = buildMeasureWorld({ manifest, config, stores: { samples, nonces }, blobs, rpcUrls, lambdaEndpoint });
  */
 export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWorld {
   const { manifest, config } = options;
@@ -100,7 +94,6 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     stuckAfterMs: 30_000,
     receiptTimeoutMs: 120_000,
   });
-  let signers: SlaReportSigner[] | undefined;
   const home = new EvmHomeChain({
     chainId: homeManifest.chainId,
     client: homeClient,
@@ -111,10 +104,8 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
       wormhole: homeManifest.contracts.wormholeMessenger,
     },
     sender,
-    signers: () => {
-      signers ??= proberSigners(manifest, homeClient);
-      return signers;
-    },
+    // The evaluator holds no prober key: reports are submitted with the probers' own co-signatures.
+    signers: () => [],
     maxBlockRange: config.chains.find((c) => c.chainId === homeManifest.chainId)?.maxBlockRange ?? 2_000,
   });
 
@@ -132,7 +123,19 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     ...(options.lambdaEndpoint === undefined ? {} : { localEndpoint: options.lambdaEndpoint }),
     ...(options.allowNonLoopback && options.lambdaEndpoint === undefined ? { useAws: true } : {}),
   });
-  return { manifest, config, probing, samples: options.stores.samples, clock, home, escrows, invoker };
+  const registry = proberRegistryOf(manifest, probing, { chainId: homeManifest.chainId, verifier: slaOracle });
+  return {
+    manifest,
+    config,
+    probing,
+    samples: options.stores.samples,
+    clock,
+    home,
+    escrows,
+    invoker,
+    registry,
+    blobs: options.blobs,
+  };
 }
 
 /**

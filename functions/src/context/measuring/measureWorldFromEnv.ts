@@ -1,11 +1,18 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
-import type { MeasureWorld, ProberWorld } from "@slabridge/measuring";
+import { FileBlobStore, type MeasureWorld, type ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
+import { buildProberWorld } from "./buildProberWorld.ts";
+
+/**
+ * Report evidence in AWS: S3 is not wired yet, so each container keeps its bundles in /tmp, which the probers (other
+ * functions) cannot read: they refuse to co-sign until an S3 BlobStore is linked. Locally the runtime shares one.
+ */
+const awsEvidenceDir = "/tmp/slabridge-evidence";
 
 let cached: Promise<MeasureWorld> | undefined;
 let cachedProber: Promise<ProberWorld> | undefined;
@@ -46,6 +53,7 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       manifest,
       config,
       stores,
+      blobs: new FileBlobStore(awsEvidenceDir),
       rpcUrls,
       allowNonLoopback: true,
     });
@@ -54,20 +62,37 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
 }
 
 /**
- * The world of a deployed prober function (any region): only the Samples table (DynamoDB in the home region,
- * `SLABRIDGE_TABLES_REGION`, default the function's region) and the probing config; no chain access.
+ * The world of a deployed prober function (any region): the Samples table (DynamoDB in the home region,
+ * `SLABRIDGE_TABLES_REGION`, default the function's region), the probing config, its own key and read-only home
+ * chain access (buildProberWorld).
  *
- * @example export const handler = createProbeHandler(() => proberWorldFromEnv(), vantage);
+ * @example export const handler = createProbeHandler(() => proberWorldFromEnv(vantage), vantage);
  */
 export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ProberWorld> {
   cachedProber ??= Promise.resolve().then(() => {
-    const { config } = readFiles(env);
+    const { config, manifest } = readFiles(env);
     if (!config.probing) throw new MissingLinkError("probing", "the stage config has no probing section");
     // The Samples table lives in the app's home region (the stack sets SLABRIDGE_TABLES_REGION); a prober links only it.
     const region = env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1";
     const table = linkedResource("Samples", linkedTable, env).name;
     const samples = new DynamoSampleStore({ client: new DynamoDBClient({ region }), tableName: table });
-    return { samples, probing: config.probing, clock: { now: () => Date.now() } };
+    // The topology links RPC URLs per family (every EVM chain); resolving them all checks them all at cold start.
+    const measured = new Set(measuredChains(manifest).map((chain) => chain.chainId));
+    const rpcUrls = new Map(
+      config.chains.filter((c) => measured.has(c.chainId)).map((c) => [c.chainId, resolveRpcUrl(c, manifest, env)]),
+    );
+    const homeRpcUrl = rpcUrls.get(manifest.homeChainId);
+    if (homeRpcUrl === undefined) throw new MissingLinkError("home chain", "not in the stage config");
+    return buildProberWorld({
+      manifest,
+      config,
+      // The same vantage point the probe handler answers for.
+      vantage: env.SLABRIDGE_VANTAGE ?? env.AWS_REGION ?? "unknown",
+      samples,
+      blobs: new FileBlobStore(awsEvidenceDir),
+      homeRpcUrl,
+      allowNonLoopback: true,
+    });
   });
   return cachedProber;
 }

@@ -1,3 +1,4 @@
+import type { Hex } from "../hex/hex.ts";
 import type { TransportName } from "../jobs/jobTypes.ts";
 import type { SlaReport, SlaTerms } from "../sla/index.ts";
 
@@ -6,6 +7,12 @@ export interface ModelClock {
   /** Unix seconds of epoch 0. */
   readonly genesis: bigint;
   readonly epochSeconds: bigint;
+}
+
+/** One prober's co-signature of a report: its address and its signature of the report's oracle digest. */
+export interface ReportSignature {
+  readonly signer: Hex;
+  readonly signature: Hex;
 }
 
 /** How a report submission ended. */
@@ -26,8 +33,13 @@ export interface HomeChain {
   hasVerdict(modelId: bigint, epoch: bigint): Promise<boolean>;
   /** The recorded verdict; `recordedAt` 0 when there is none. */
   verdictOf(modelId: bigint, epoch: bigint): Promise<{ refundBps: number; recordedAt: bigint }>;
-  /** Signs `report` with M of the N prober keys and submits it once; a verdict already there counts as done. */
-  submitReport(report: SlaReport): Promise<SubmitReportResult>;
+  /** The digest the SlaOracle verifies prober signatures of `report` against (EIP-712 `hashReport`). */
+  reportDigest(report: SlaReport): Promise<Hex>;
+  /**
+   * Submits `report` once with the probers' co-signatures (put in the oracle's order here); a verdict already there
+   * counts as done. Without `signatures`, signs with the keys the implementation was given (tests, legacy).
+   */
+  submitReport(report: SlaReport, signatures?: readonly ReportSignature[]): Promise<SubmitReportResult>;
   /** Whether a VerdictPublished(modelId, epoch, dstChain) log exists (searched back to the verdict's recording). */
   wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean>;
   /** `SlaOracle.publishVerdict` through the transport's messenger, paying its quote; resolves with the tx hash. */

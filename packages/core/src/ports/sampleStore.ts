@@ -1,3 +1,5 @@
+import type { Hex } from "../hex/hex.ts";
+
 /**
  * The samples port: every probe a prober made of a model host, kept as evidence of the epoch's SLA verdict and
  * grouped by (model, epoch) so the evaluator can load an epoch's samples from every vantage point at once.
@@ -21,6 +23,11 @@ export interface SampleRecord {
   outcome: string;
   /** HTTP status, when a response arrived. */
   status?: number;
+  /**
+   * The vantage point's signature of its sample set of (model, epoch, round): this sample (`sampleSetDigest`, see
+   * @slabridge/measuring). Only signed samples are evidence.
+   */
+  signature?: Hex;
 }
 
 /** Outcome of recording a sample: "exists" when a sample with the same id was already stored (it is kept). */

@@ -72,7 +72,7 @@ export function evaluateEpoch(input: EvaluateEpochInput): SlaReport {
     p99Ms,
     uptimeBps,
     sampleCount: samples.length,
-    samplesRoot: samplesRoot(samples),
+    samplesRoot: samplesRoot(input.modelId, samples),
     refundBps: pickRefundBps(terms, { uptimeBps, p95Ms }),
   };
 }

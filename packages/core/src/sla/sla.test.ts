@@ -10,6 +10,7 @@ import {
   pickRefundBps,
   type SlaTerms,
   sampleLeaf,
+  sampleSetDigest,
   samplesRoot,
   uptimeByBuckets,
 } from "./index.ts";
@@ -159,6 +160,7 @@ describe("pickRefundBps mirrors SlaTiers.refundBps", () => {
 const P = ["p1", "p2", "p3"] as const;
 const probe = (prober: string, atMs: number, ok = true, latencyMs = 100): ProbeSample => ({
   prober,
+  round: Math.floor(atMs / 1_000) * 1_000,
   atMs,
   latencyMs,
   ok,
@@ -212,6 +214,7 @@ describe("uptimeByBuckets", () => {
 
 const sampleArb = fc.record({
   prober: fc.constantFrom(...P),
+  round: fc.integer({ min: 0, max: 10 }).map((n) => n * 1_000),
   atMs: fc.integer({ min: 0, max: 10_000 }),
   latencyMs: fc.integer({ min: 0, max: 3_000 }),
   ok: fc.boolean(),
@@ -222,20 +225,63 @@ describe("samplesRoot", () => {
     fc.assert(
       fc.property(fc.array(sampleArb, { minLength: 1, maxLength: 40 }), fc.integer(), (samples, seed) => {
         const shuffled = [...samples].sort(() => (seed % 2 === 0 ? 1 : -1));
-        expect(samplesRoot(shuffled)).toBe(samplesRoot(samples));
+        expect(samplesRoot(1n, shuffled)).toBe(samplesRoot(1n, samples));
       }),
     );
     const one = probe("p1", 5);
-    expect(samplesRoot([one])).toBe(sampleLeaf(one));
-    expect(samplesRoot([])).toBe(ZERO_BYTES32);
+    expect(samplesRoot(1n, [one])).toBe(sampleLeaf(1n, one));
+    expect(samplesRoot(1n, [])).toBe(ZERO_BYTES32);
   });
 
   it("builds sorted-pair levels over canonically ordered leaves, and commits to every field", () => {
     const [a, b, c] = [probe("p1", 0), probe("p2", 0), probe("p1", 1)];
-    expect(samplesRoot([c, b, a])).toBe(hashPair(hashPair(sampleLeaf(a), sampleLeaf(b)), sampleLeaf(c)));
-    expect(sampleLeaf(probe("p1", 0, false))).not.toBe(sampleLeaf(a));
-    expect(sampleLeaf(probe("p1", 0, true, 101))).not.toBe(sampleLeaf(a));
-    expect(() => sampleLeaf(probe("p1", 0, true, 2 ** 32))).toThrow(InvalidSlaInputError);
+    expect(samplesRoot(1n, [c, b, a])).toBe(
+      hashPair(hashPair(sampleLeaf(1n, a), sampleLeaf(1n, b)), sampleLeaf(1n, c)),
+    );
+    expect(sampleLeaf(1n, probe("p1", 0, false))).not.toBe(sampleLeaf(1n, a));
+    expect(sampleLeaf(1n, probe("p1", 0, true, 101))).not.toBe(sampleLeaf(1n, a));
+    expect(() => sampleLeaf(1n, probe("p1", 0, true, 2 ** 32))).toThrow(InvalidSlaInputError);
+  });
+
+  it("commits to the model and the round, so a sample cannot be replayed into another model's or round's evidence", () => {
+    const a = probe("p1", 1_500);
+    expect(sampleLeaf(2n, a)).not.toBe(sampleLeaf(1n, a));
+    expect(sampleLeaf(1n, { ...a, round: 2_000 })).not.toBe(sampleLeaf(1n, a));
+    expect(samplesRoot(2n, [a])).not.toBe(samplesRoot(1n, [a]));
+  });
+});
+
+describe("sampleSetDigest", () => {
+  const domain = { chainId: 31_338, verifier: `0x${"0a".repeat(20)}` } as const;
+  const claim = {
+    modelId: 2n,
+    epoch: 7n,
+    round: 1_000,
+    vantage: "local-1",
+    samplesRoot: `0x${"11".repeat(32)}`,
+  } as const;
+
+  it("binds the domain and every field of the claim", () => {
+    const base = sampleSetDigest(domain, claim);
+    expect(base).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(sampleSetDigest(domain, { ...claim })).toBe(base);
+    for (const changed of [
+      sampleSetDigest({ ...domain, chainId: 31_337 }, claim),
+      sampleSetDigest({ ...domain, verifier: `0x${"0b".repeat(20)}` }, claim),
+      sampleSetDigest(domain, { ...claim, modelId: 3n }),
+      sampleSetDigest(domain, { ...claim, epoch: 8n }),
+      sampleSetDigest(domain, { ...claim, round: 2_000 }),
+      sampleSetDigest(domain, { ...claim, vantage: "local-2" }),
+      sampleSetDigest(domain, { ...claim, samplesRoot: `0x${"12".repeat(32)}` }),
+    ]) {
+      expect(changed).not.toBe(base);
+    }
+  });
+
+  it("refuses malformed input", () => {
+    expect(() => sampleSetDigest({ ...domain, verifier: "0x1234" }, claim)).toThrow(InvalidSlaInputError);
+    expect(() => sampleSetDigest(domain, { ...claim, round: -1 })).toThrow(InvalidSlaInputError);
+    expect(() => sampleSetDigest(domain, { ...claim, samplesRoot: "0x12" })).toThrow(InvalidSlaInputError);
   });
 });
 
@@ -257,7 +303,7 @@ describe("evaluateEpoch", () => {
     expect(report.p50Ms).toBeGreaterThanOrEqual(122);
     expect(report.p50Ms).toBeLessThanOrEqual(127);
     expect(report.p99Ms).toBeLessThanOrEqual(150);
-    expect(report.samplesRoot).toBe(samplesRoot(samples));
+    expect(report.samplesRoot).toBe(samplesRoot(1n, samples));
   });
 
   it("counts failed probes at the timeout, so p95 breaches and the refund follows the terms", () => {

@@ -29,12 +29,14 @@ export interface SlaTerms {
  *
  * @example
  * ```ts
- * const s: ProbeSample = { prober: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8", atMs: 1_700_000_000_000, latencyMs: 120, ok: true };
+ * const s: ProbeSample = { prober: "local-1", round: 1_700_000_000_000, atMs: 1_700_000_000_004, latencyMs: 120, ok: true };
  * ```
  */
 export interface ProbeSample {
   /** Who probed: a prober id (its signer address in practice). Must be one of the epoch's probers. */
   readonly prober: string;
+  /** The probe round it belongs to: the round's scheduled start, unix milliseconds (a non-negative integer). */
+  readonly round: number;
   /** When the probe was sent, unix milliseconds (a non-negative integer). */
   readonly atMs: number;
   /** Milliseconds until the answer or until the prober gave up (a non-negative integer, at most uint32). */

@@ -3,17 +3,20 @@ import {
   encodeMessage,
   type HomeChain,
   type ModelClock,
+  type ReportSignature,
   type SlaReport,
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
 } from "@slabridge/core";
-import { type Address, encodeFunctionData, type Hex, parseEventLogs } from "viem";
+import { type Address, encodeFunctionData, type Hex, hashTypedData, parseEventLogs, recoverAddress } from "viem";
 import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
 import { ContractRevertedError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
 import { buildSubmitReportTx } from "../sla/buildSubmitReportTx.ts";
+import { SlaSigningError } from "../sla/errors.ts";
 import { type SlaReportSigner, signSlaReport } from "../sla/signSlaReport.ts";
+import { slaReportTypedData } from "../sla/slaReportTypedData.ts";
 
 /** Options of {@link EvmHomeChain}. */
 export interface EvmHomeChainOptions {
@@ -24,7 +27,10 @@ export interface EvmHomeChainOptions {
   messengers: Readonly<Record<TransportName, Address>>;
   /** Sends the oracle transactions (submitReport is permissionless; so is publishVerdict). */
   sender: EvmSender;
-  /** The prober keys that sign reports (M of them), resolved on first use. */
+  /**
+   * Keys that sign reports when `submitReport` gets no co-signatures (tests); the measuring evaluator passes none
+   * and submits the probers' co-signatures instead.
+   */
   signers: () => readonly SlaReportSigner[];
   /** Blocks per eth_getLogs call when looking for VerdictPublished. */
   maxBlockRange: number;
@@ -68,12 +74,15 @@ export class EvmHomeChain implements HomeChain {
     return { refundBps: v.refundBps, recordedAt: BigInt(v.recordedAt) };
   }
 
-  async submitReport(report: SlaReport): Promise<SubmitReportResult> {
-    const { signatures } = await signSlaReport(
-      report,
-      { chainId: this.chainId, oracle: this.#o.oracle },
-      this.#o.signers(),
-    );
+  async reportDigest(report: SlaReport): Promise<Hex> {
+    return hashTypedData(slaReportTypedData(report, { chainId: this.chainId, oracle: this.#o.oracle }));
+  }
+
+  async submitReport(report: SlaReport, cosignatures?: readonly ReportSignature[]): Promise<SubmitReportResult> {
+    const signatures =
+      cosignatures === undefined
+        ? (await signSlaReport(report, { chainId: this.chainId, oracle: this.#o.oracle }, this.#o.signers())).signatures
+        : await this.#ordered(report, cosignatures);
     try {
       const { receipt } = await this.#o.sender.send(
         buildSubmitReportTx({ oracle: this.#o.oracle, report, signatures }),
@@ -87,6 +96,23 @@ export class EvmHomeChain implements HomeChain {
       }
       throw error;
     }
+  }
+
+  /** Co-signatures checked against the report's digest and put in the oracle's order (signer ascending as uint160). */
+  async #ordered(report: SlaReport, cosignatures: readonly ReportSignature[]): Promise<Hex[]> {
+    if (cosignatures.length === 0) throw new SlaSigningError("No co-signatures for the SLA report.");
+    const digest = await this.reportDigest(report);
+    const checked = await Promise.all(
+      cosignatures.map(async ({ signer, signature }) => {
+        const recovered = await recoverAddress({ hash: digest, signature });
+        if (recovered.toLowerCase() !== signer.toLowerCase()) {
+          throw new SlaSigningError(`A co-signature recovers to ${recovered}, not to its signer.`, { signer });
+        }
+        return { key: BigInt(signer), signature };
+      }),
+    );
+    checked.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return checked.filter((c, i) => i === 0 || c.key !== checked[i - 1]?.key).map((c) => c.signature);
   }
 
   async wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean> {

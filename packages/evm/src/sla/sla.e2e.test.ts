@@ -96,7 +96,9 @@ describe("SLA reports against the devnet's SlaOracle", () => {
     const ids = probers.map((p) => p.address.toLowerCase());
     const samples: ProbeSample[] = [];
     for (let bucket = 0; bucket < 100; bucket++) {
-      for (const prober of ids) samples.push({ prober, atMs: bucket * 1_000, latencyMs: 120, ok: bucket % 25 !== 0 });
+      for (const prober of ids) {
+        samples.push({ prober, round: bucket * 1_000, atMs: bucket * 1_000, latencyMs: 120, ok: bucket % 25 !== 0 });
+      }
     }
     const report = evaluateEpoch({ modelId, epoch, terms, samples, probers: ids, quorum: 2, bucketMs: 1_000 });
     expect(report.uptimeBps).toBe(9_600);

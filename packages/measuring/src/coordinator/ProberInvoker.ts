@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { ProbingConfig } from "@slabridge/core";
+import { type CosignRequest, type CosignResponse, cosignResponseSchema } from "../attest/cosignRequest.ts";
 import { MeasureConfigError, ProberInvokeError } from "../errors.ts";
 import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
 
@@ -78,6 +79,43 @@ export class ProberInvoker {
       throw new ProberInvokeError(vantage, error);
     }
     if (status !== 202) throw new ProberInvokeError(vantage, `the Lambda API answered ${status} instead of 202`);
+  }
+
+  /**
+   * Asks the prober of `vantage` to co-sign a report (a synchronous invocation) and returns its answer, parsed.
+   *
+   * @throws {ProberInvokeError} when the Lambda API refuses, or the prober's function failed (its refusal is in the
+   *   message: e.g. a CosignRefusedError).
+   * @example const { signer, signature } = await invoker.cosign("eu-west-1", cosignRequestOf(report, bundle));
+   */
+  async cosign(vantage: string, request: CosignRequest): Promise<CosignResponse> {
+    const point = this.#vantages.get(vantage);
+    if (!point) throw new MeasureConfigError(`unknown vantage point ${vantage}`);
+    let text: string;
+    let functionError: string | undefined;
+    try {
+      const out = await this.#client(point.region).send(
+        new InvokeCommand({
+          FunctionName: point.functionName,
+          InvocationType: "RequestResponse",
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
+      );
+      text = new TextDecoder().decode(out.Payload ?? new Uint8Array());
+      functionError = out.FunctionError;
+    } catch (error) {
+      throw new ProberInvokeError(vantage, error);
+    }
+    if (functionError !== undefined) throw new ProberInvokeError(vantage, `the prober failed: ${text.slice(0, 500)}`);
+    const parsed = (() => {
+      try {
+        return cosignResponseSchema.safeParse(JSON.parse(text));
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!parsed?.success) throw new ProberInvokeError(vantage, "the prober's answer is not a co-signature");
+    return parsed.data;
   }
 
   /** Closes every client's sockets. */

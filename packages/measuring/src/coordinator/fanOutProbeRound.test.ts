@@ -1,11 +1,13 @@
 import { MAX_PROBE_TIMEOUT_MS } from "@slabridge/core";
 import { MemorySampleStore } from "@slabridge/store";
 import { describe, expect, it } from "vitest";
+import { MemoryBlobStore } from "../attest/BlobStore.ts";
 import { MeasureConfigError, ProberInvokeError } from "../errors.ts";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
 import { FakeHomeChain } from "../testing/FakeHomeChain.ts";
 import { demoTerms, measureConfig, measureManifest } from "../testing/measureFixtures.ts";
+import { testRegistry } from "../testing/testProbers.ts";
 import { fanOutProbeRound } from "./fanOutProbeRound.ts";
 import { ProberInvoker } from "./ProberInvoker.ts";
 
@@ -48,7 +50,12 @@ function world(endpoints: string[], down: ReadonlySet<string> = new Set(), timeo
         if (down.has(vantage)) throw new ProberInvokeError(vantage, "refused");
         invocations.push({ vantage, payload });
       },
+      cosign: async () => {
+        throw new Error("the coordinator asks no co-signature");
+      },
     },
+    registry: testRegistry(probing),
+    blobs: new MemoryBlobStore(),
   };
   return { world: w, invocations };
 }

@@ -8,9 +8,12 @@ import {
 } from "@slabridge/core";
 import { MemorySampleStore } from "@slabridge/store";
 import { beforeEach, describe, expect, it } from "vitest";
+import { signSampleRecord } from "../attest/signedSamples.ts";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 import { FakeHomeChain } from "../testing/FakeHomeChain.ts";
+import { type InProcessProbers, inProcessProbers } from "../testing/inProcessProbers.ts";
 import { demoTerms, measureConfig, measureManifest } from "../testing/measureFixtures.ts";
+import { testProberKeys } from "../testing/testProbers.ts";
 import { evaluateDueEpochs } from "./evaluateDueEpochs.ts";
 
 const EPOCH = 5n;
@@ -22,6 +25,7 @@ let now: number;
 let samples: MemorySampleStore;
 let home: FakeHomeChain;
 let applied: Set<string>;
+let probers: InProcessProbers;
 
 function world(config: StageConfig = measureConfig()): MeasureWorld {
   const probing = config.probing;
@@ -39,12 +43,9 @@ function world(config: StageConfig = measureConfig()): MeasureWorld {
         return applied.has(`${chainId}:${modelId}:${epoch}`);
       },
     },
-    invoker: {
-      vantages: [...VANTAGES],
-      invoke: async () => {
-        throw new Error("the evaluator invokes no prober");
-      },
-    },
+    invoker: probers.invoker,
+    registry: probers.registry,
+    blobs: probers.blobs,
   };
 }
 
@@ -68,8 +69,14 @@ async function recordEpoch(
         outcome: ok ? "ok" : "http-error",
         ...(ok ? { status: 200 } : { status: 503 }),
       };
-      await samples.record(record);
-      expected.push({ prober: vantage, atMs: record.startedAt, latencyMs: Math.ceil(rttMs), ok });
+      await samples.record(await signSampleRecord(probers.proberWorld(vantage).key, probers.registry.domain, record));
+      expected.push({
+        prober: vantage,
+        round: Number(record.roundId),
+        atMs: record.startedAt,
+        latencyMs: Math.ceil(rttMs),
+        ok,
+      });
     }
   }
   return expected;
@@ -92,7 +99,11 @@ beforeEach(() => {
       [2n, model(2)],
       [3n, model(3)],
     ]),
+    oracleSigners: { addresses: testProberKeys().map((k) => k.address), threshold: 2 },
   });
+  const probing = measureConfig().probing;
+  if (!probing) throw new Error("no probing");
+  probers = inProcessProbers({ probing, samples, clock: { now: () => now }, home });
 });
 
 describe("evaluateDueEpochs", () => {
@@ -122,8 +133,8 @@ describe("evaluateDueEpochs", () => {
     expect(evaluations.map((e) => e.verdict)).toEqual(["submitted", "submitted", "submitted"]);
     const [one, two, three] = evaluations.map((e) => e.report as SlaReport);
     expect(one).toMatchObject({ modelId: 1n, epoch: EPOCH, uptimeBps: 10_000, sampleCount: 30, refundBps: 0 });
-    expect(one?.samplesRoot).toBe(samplesRoot(healthy));
-    expect(two?.samplesRoot).toBe(samplesRoot(slow));
+    expect(one?.samplesRoot).toBe(samplesRoot(1n, healthy));
+    expect(two?.samplesRoot).toBe(samplesRoot(2n, slow));
     expect(Math.abs((two?.p95Ms ?? 0) - 901) / 901).toBeLessThanOrEqual(0.01);
     expect(two).toMatchObject({ uptimeBps: 10_000, refundBps: 2_500 });
     // 7000 bps is below the 7500 tier (10,000); the failed probes also count as 2 s latencies.

@@ -1,11 +1,15 @@
 import {
   epochAt,
   epochEndMs,
-  evaluateEpoch,
+  type Hex,
   InsufficientObservationsError,
-  type ProbeSample,
+  type ReportSignature,
   type SlaReport,
 } from "@slabridge/core";
+import { cosignRequestOf } from "../attest/cosignRequest.ts";
+import { encodeEvidenceBundle, evidenceName, reportFromSamples, trustedSamples } from "../attest/evidenceBundle.ts";
+import { recoverSigner } from "../attest/ProberKey.ts";
+import { SignatureError } from "../errors.ts";
 import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
 import { type PublishOutcome, publishVerdictEverywhere } from "./publishVerdictEverywhere.ts";
 
@@ -20,72 +24,102 @@ export interface EpochEvaluation {
   verdict: "submitted" | "already-recorded" | "no-observations" | "failed";
   /** The report submitted by this run. */
   report?: SlaReport;
+  /**
+   * The evidence published for the report: the bundle's address in the blob store (also named
+   * `verdict/<modelId>/<epoch>`), and how many stored samples were left out for lack of a valid signature.
+   */
+  evidence?: { bundle: Hex; rejectedSamples: number };
   published: PublishOutcome[];
   error?: string;
 }
 
-/**
- * The probe samples of an epoch as the SLA math takes them: only samples started inside the epoch (a probe of a
- * round scheduled just before the end can start just after it), from configured vantage points, with the round
- * trip rounded up to whole ms (a report never understates latency).
- *
- * @example const samples = await epochSamples(world, 2n, 7n, { genesis, epochSeconds });
- */
-async function epochSamples(
-  world: Pick<MeasureWorld, "samples" | "probing">,
-  modelId: bigint,
-  epoch: bigint,
-  endMs: number,
-  epochMs: number,
-): Promise<ProbeSample[]> {
-  const vantages = new Set(world.probing.vantagePoints.map((v) => v.name));
-  const records = await world.samples.listEpoch(modelId, epoch);
-  return records
-    .filter((r) => vantages.has(r.vantage) && r.startedAt >= endMs - epochMs && r.startedAt < endMs)
-    .map((r) => ({ prober: r.vantage, atMs: r.startedAt, latencyMs: Math.ceil(r.rttMs), ok: r.ok }));
+/** Why the co-signatures did not reach the oracle's threshold: each prober's refusal or failure. */
+async function collectCosignatures(
+  world: MeasureWorld,
+  report: SlaReport,
+  bundle: Hex,
+): Promise<{ signatures: ReportSignature[]; refusals: string[] }> {
+  const request = cosignRequestOf(report, bundle);
+  const digest = await world.home.reportDigest(report);
+  const vantages = world.invoker.vantages.filter((v) => world.registry.probers.has(v));
+  const answers = await Promise.allSettled(vantages.map((vantage) => world.invoker.cosign(vantage, request)));
+  const signatures: ReportSignature[] = [];
+  const refusals: string[] = [];
+  answers.forEach((answer, i) => {
+    const vantage = vantages[i] ?? String(i);
+    if (answer.status === "rejected") {
+      refusals.push(`${vantage}: ${answer.reason instanceof Error ? answer.reason.message : String(answer.reason)}`);
+      return;
+    }
+    const { signer, signature } = answer.value;
+    // Only a signature of this very report by the key registered for that vantage point counts.
+    const registered = world.registry.probers.get(vantage);
+    let valid = false;
+    try {
+      valid = registered === signer.toLowerCase() && recoverSigner(digest, signature as Hex) === registered;
+    } catch (error) {
+      if (!(error instanceof SignatureError)) throw error;
+    }
+    if (valid) signatures.push({ signer: registered as Hex, signature: signature as Hex });
+    else refusals.push(`${vantage}: its co-signature is not its registered key's signature of this report`);
+  });
+  return { signatures, refusals };
 }
 
-async function evaluateOne(
-  world: MeasureWorld,
-  modelId: bigint,
-  epoch: bigint,
-  endMs: number,
-  epochMs: number,
-): Promise<EpochEvaluation> {
+async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint): Promise<EpochEvaluation> {
   const ids = { modelId: modelId.toString(), epoch: epoch.toString() };
-  let verdict: EpochEvaluation["verdict"] = "already-recorded";
-  let report: SlaReport | undefined;
-  if (!(await world.home.hasVerdict(modelId, epoch))) {
-    const [samples, terms] = await Promise.all([
-      epochSamples(world, modelId, epoch, endMs, epochMs),
-      world.home.slaTermsAt(modelId, epoch),
-    ]);
-    try {
-      report = evaluateEpoch({
-        modelId,
-        epoch,
-        terms,
-        samples,
-        probers: world.probing.vantagePoints.map((v) => v.name),
-        quorum: world.probing.quorum,
-        bucketMs: world.probing.uptimeBucketSeconds * 1_000,
-      });
-    } catch (error) {
-      if (error instanceof InsufficientObservationsError) return { ...ids, verdict: "no-observations", published: [] };
-      throw error;
-    }
-    verdict = (await world.home.submitReport(report)) === "recorded" ? "submitted" : "already-recorded";
+  if (await world.home.hasVerdict(modelId, epoch)) {
+    return { ...ids, verdict: "already-recorded", published: await publishVerdictEverywhere(world, modelId, epoch) };
   }
+  const [records, terms, clock] = await Promise.all([
+    world.samples.listEpoch(modelId, epoch),
+    world.home.slaTermsAt(modelId, epoch),
+    world.home.modelClock(modelId),
+  ]);
+  // Only samples signed by their registered vantage point count; unsigned or foreign rows are left out, whoever
+  // wrote them to the table.
+  const { trusted, rejected } = trustedSamples(world.registry, records, clock, epoch);
+  let report: SlaReport;
+  try {
+    report = reportFromSamples({
+      modelId,
+      epoch,
+      terms,
+      records: trusted,
+      registry: world.registry,
+      probing: world.probing,
+    });
+  } catch (error) {
+    if (error instanceof InsufficientObservationsError) return { ...ids, verdict: "no-observations", published: [] };
+    throw error;
+  }
+  // Published before anyone signs: each prober recomputes the report from exactly these bytes.
+  const bundle = await world.blobs.put(encodeEvidenceBundle(world.registry.domain, modelId, epoch, trusted));
+  await world.blobs.link(evidenceName(modelId, epoch), bundle);
+  const evidence = { bundle, rejectedSamples: rejected };
+  const { signatures, refusals } = await collectCosignatures(world, report, bundle);
+  if (signatures.length < world.registry.threshold) {
+    return {
+      ...ids,
+      verdict: "failed",
+      published: [],
+      evidence,
+      error: `${signatures.length} of ${world.registry.threshold} co-signatures: ${refusals.join("; ")}`,
+    };
+  }
+  const verdict = (await world.home.submitReport(report, signatures)) === "recorded" ? "submitted" : "already-recorded";
   const published = await publishVerdictEverywhere(world, modelId, epoch);
-  return { ...ids, verdict, ...(report === undefined || verdict !== "submitted" ? {} : { report }), published };
+  return { ...ids, verdict, evidence, ...(verdict === "submitted" ? { report } : {}), published };
 }
 
 /**
  * The evaluator's pass: for each measured model, each epoch that is over (by at least `evaluationGraceSeconds`, so
  * every prober's last samples are in) and at most `lookbackEpochs` old: with no verdict on the SlaOracle yet, load
- * its samples, evaluate them (core `evaluateEpoch`: DDSketch percentiles, quorum uptime by buckets, refund from the
- * epoch's on-chain terms, samples Merkle root), sign the report M-of-N and submit it once; then publish the verdict
- * to every payment chain that has not got it. Epochs are independent: one failing is reported, the rest go on.
+ * its samples signed by their registered vantage points, evaluate them (core `evaluateEpoch`: DDSketch percentiles,
+ * quorum uptime by buckets, refund from the epoch's on-chain terms, samples Merkle root), publish the signed sample
+ * sets as a content-addressed evidence bundle, ask every prober to recompute and co-sign the report (the evaluator
+ * holds no prober key) and submit it once with M co-signatures; then publish the verdict to every payment chain
+ * that has not got it. Epochs are independent: one failing is reported, the rest go on.
  *
  * @example const evaluations = await evaluateDueEpochs(world, Date.now());
  */
@@ -94,14 +128,13 @@ export async function evaluateDueEpochs(world: MeasureWorld, nowMs: number): Pro
   const evaluations: EpochEvaluation[] = [];
   for (const modelId of measuredModels(world)) {
     const clock = await world.home.modelClock(modelId);
-    const epochMs = Number(clock.epochSeconds) * 1_000;
     const current = epochAt(clock, nowMs);
     const first = current > BigInt(lookbackEpochs) ? current - BigInt(lookbackEpochs) : 0n;
     for (let epoch = first; epoch < current; epoch++) {
       const endMs = epochEndMs(clock, epoch);
       if (endMs + evaluationGraceSeconds * 1_000 > nowMs) continue;
       try {
-        evaluations.push(await evaluateOne(world, modelId, epoch, endMs, epochMs));
+        evaluations.push(await evaluateOne(world, modelId, epoch));
       } catch (error) {
         evaluations.push({
           modelId: modelId.toString(),

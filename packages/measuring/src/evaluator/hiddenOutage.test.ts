@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fanOutProbeRound } from "../coordinator/fanOutProbeRound.ts";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 import { recordProbeRound } from "../probe/recordProbeRound.ts";
-import type { ProbeRoundPayload } from "../probeRoundPayload.ts";
 import { FakeHomeChain } from "../testing/FakeHomeChain.ts";
+import { inProcessProbers } from "../testing/inProcessProbers.ts";
 import { demoTerms, measureConfig, measureManifest } from "../testing/measureFixtures.ts";
 import { evaluateDueEpochs } from "./evaluateDueEpochs.ts";
 
@@ -31,21 +31,20 @@ function measuring() {
     nowMs: () => now,
     models: new Map([[1n, { clock: { genesis: 1_000n, epochSeconds: 10n }, endpoint: host.url, terms: demoTerms }]]),
   });
-  const rounds: { vantage: string; payload: ProbeRoundPayload }[] = [];
+  const samples = new MemorySampleStore();
+  const clock = { now: () => now };
+  const probers = inProcessProbers({ probing, samples, clock, home });
   const world: MeasureWorld = {
     manifest: measureManifest({ models: 1 }),
     config,
     probing,
-    samples: new MemorySampleStore(),
-    clock: { now: () => now },
+    samples,
+    clock,
     home,
     escrows: { verdictApplied: async () => false },
-    invoker: {
-      vantages: probing.vantagePoints.map((v) => v.name),
-      invoke: async (vantage, payload) => {
-        rounds.push({ vantage, payload });
-      },
-    },
+    invoker: probers.invoker,
+    registry: probers.registry,
+    blobs: probers.blobs,
   };
   return {
     world,
@@ -58,7 +57,9 @@ function measuring() {
       now = ms;
       await fanOutProbeRound(world, ms);
       now = ms + 5;
-      for (const { vantage, payload } of rounds.splice(0)) await recordProbeRound(world, vantage, payload);
+      for (const { vantage, payload } of probers.rounds.splice(0)) {
+        await recordProbeRound(probers.proberWorld(vantage), vantage, payload);
+      }
     },
   };
 }

@@ -1,4 +1,6 @@
 import { type SampleRecord, sampleIdOf } from "@slabridge/core";
+import { signSampleRecord } from "../attest/signedSamples.ts";
+import { MeasureConfigError } from "../errors.ts";
 import type { ProberWorld } from "../MeasureWorld.ts";
 import { isProbeableEndpoint, type ProbeRoundPayload, type ProbeTargetPayload } from "../probeRoundPayload.ts";
 import type { ProbeSample } from "./ProbeSample.ts";
@@ -40,7 +42,8 @@ export interface RecordProbeRoundOptions {
  * Runs one probe round from one vantage point and records its samples: targets already recorded for this
  * (vantage, round) are left out before anything is sent, the rest are probed with bounded concurrency and the SLA
  * timeout (`runProbeRound`), and each sample is stored as soon as its probe ends (a conditional put under
- * `<vantage>#<roundId>#<modelId>`, so a duplicate invocation of the same round records nothing new). The round is
+ * `<vantage>#<roundId>#<modelId>`, signed by the vantage point's key: `signSampleRecord`; a duplicate invocation of
+ * the same round records nothing new). The round is
  * bounded by the function's remaining time: when it runs out, hosts still holding a probe are recorded as `timeout`
  * (they held the round), so one hanging host can neither lose the other hosts' samples nor hide its own outage.
  *
@@ -53,6 +56,9 @@ export async function recordProbeRound(
   options: RecordProbeRoundOptions = {},
 ): Promise<RecordProbeRoundResult> {
   const { roundId } = payload;
+  if (world.registry.probers.get(vantage) !== world.key.address) {
+    throw new MeasureConfigError(`vantage point ${vantage} does not hold the key registered for it`);
+  }
   const seen = await Promise.all(
     payload.targets.map((t) =>
       world.samples.get(
@@ -78,8 +84,10 @@ export async function recordProbeRound(
     ...(sample.status === undefined ? {} : { status: sample.status }),
   });
   let recorded = 0;
+  // Each sample is signed by this vantage point's own key before it is stored: only signed samples are evidence.
   const store = async (record: SampleRecord) => {
-    if ((await world.samples.record(record)) === "created") recorded++;
+    const signed = await signSampleRecord(world.key, world.registry.domain, record);
+    if ((await world.samples.record(signed)) === "created") recorded++;
   };
 
   // An endpoint that is not an http(s) URL cannot be probed: recorded as down at once, nothing is sent.

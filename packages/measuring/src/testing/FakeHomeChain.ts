@@ -1,12 +1,16 @@
 import {
+  type Hex,
   type HomeChain,
+  keccak256,
   type ModelClock,
   pickRefundBps,
+  type ReportSignature,
   type SlaReport,
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
 } from "@slabridge/core";
+import { recoverSigner } from "../attest/ProberKey.ts";
 
 /**
  * A home chain in memory for unit tests, with the SlaOracle's rules: a report is refused before its epoch is over
@@ -27,12 +31,19 @@ export class FakeHomeChain implements HomeChain {
   /** Destinations whose next publish throws (then succeeds). */
   readonly failNextPublishTo = new Set<number>();
 
+  /** The co-signatures each recorded report was submitted with. */
+  readonly cosignatures = new Map<string, readonly ReportSignature[]>();
+  readonly #oracleSigners: { addresses: readonly Hex[]; threshold: number } | undefined;
+
   constructor(options: {
     chainId: number;
     nowMs: () => number;
     models: ReadonlyMap<bigint, { clock: ModelClock; endpoint: string; terms: SlaTerms }>;
+    /** The oracle's signer set: when given, a report needs `threshold` valid signatures of distinct signers. */
+    oracleSigners?: { addresses: readonly Hex[]; threshold: number };
   }) {
     this.chainId = options.chainId;
+    this.#oracleSigners = options.oracleSigners;
     this.#models = options.models;
     this.#nowMs = options.nowMs;
   }
@@ -75,7 +86,23 @@ export class FakeHomeChain implements HomeChain {
     this.verdicts.set(`${report.modelId}:${report.epoch}`, report);
   }
 
-  async submitReport(report: SlaReport): Promise<SubmitReportResult> {
+  /** A stand-in for the EIP-712 digest: keccak256 of the chain id and the report's fields. */
+  async reportDigest(report: SlaReport): Promise<Hex> {
+    const fields = Object.entries(report).map(([k, v]) => `${k}=${String(v)}`);
+    return keccak256(new TextEncoder().encode(`fake-oracle:${this.chainId}:${fields.join(",")}`));
+  }
+
+  async submitReport(report: SlaReport, signatures?: readonly ReportSignature[]): Promise<SubmitReportResult> {
+    if (this.#oracleSigners) {
+      const digest = await this.reportDigest(report);
+      const valid = new Set(
+        (signatures ?? [])
+          .filter((s) => this.#oracleSigners?.addresses.includes(s.signer.toLowerCase() as Hex))
+          .filter((s) => recoverSigner(digest, s.signature) === s.signer.toLowerCase())
+          .map((s) => s.signer.toLowerCase()),
+      );
+      if (valid.size < this.#oracleSigners.threshold) throw new Error("InsufficientSignatures");
+    }
     const { clock, terms } = this.#model(report.modelId);
     const end = Number((clock.genesis + (report.epoch + 1n) * clock.epochSeconds) * 1_000n);
     if (this.#nowMs() < end) throw new Error(`EpochNotOver(${report.modelId}, ${report.epoch})`);
@@ -84,6 +111,7 @@ export class FakeHomeChain implements HomeChain {
     this.submissions.push(report);
     if (this.verdicts.has(`${report.modelId}:${report.epoch}`)) return "already-recorded";
     this.record(report);
+    this.cosignatures.set(`${report.modelId}:${report.epoch}`, signatures ?? []);
     return "recorded";
   }
 

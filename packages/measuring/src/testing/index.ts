@@ -4,5 +4,7 @@
  * server for hosts the demo host cannot play.
  */
 export { FakeHomeChain } from "./FakeHomeChain.ts";
+export { type InProcessProbers, inProcessProbers } from "./inProcessProbers.ts";
 export { demoTerms, measureConfig, measureManifest } from "./measureFixtures.ts";
 export { startTestServer, type TestServer } from "./startTestServer.ts";
+export { TEST_ORACLE, TEST_PROBER_PRIVATE_KEYS, testProberKeys, testRegistry } from "./testProbers.ts";

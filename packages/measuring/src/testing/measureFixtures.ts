@@ -6,6 +6,8 @@ import {
   type StageConfig,
 } from "@slabridge/core";
 
+import { testProberKeys } from "./testProbers.ts";
+
 const address = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as const;
 
 /** The demo SLA (packages/devnet demoSlaTerms), spelled out so these unit tests do not need the devnet. */
@@ -93,7 +95,10 @@ export function measureManifest(options: { models: number; proberKeys?: Deployme
       layerZeroDvn: anvil(1),
       layerZeroExecutor: anvil(2),
       wormholeGuardian: anvil(3),
-      probers: options.proberKeys ?? [anvil(4), anvil(5), anvil(6)],
+      // Anvil's dev accounts 4-6 with their real addresses: the keys of testProberKeys sign as them.
+      probers:
+        options.proberKeys ??
+        testProberKeys().map((key, i) => ({ kind: "anvil-dev-account" as const, index: 4 + i, address: key.address })),
       proberThreshold: 2,
       demoBuyers: [],
     },

@@ -27,6 +27,7 @@ const shape = {
   ok: z.boolean(),
   outcome: fields.text,
   status: z.number().int().min(100).max(599).optional(),
+  signature: fields.hex.optional(),
 };
 const strictSchema = z.strictObject(shape);
 const looseSchema = z.object(shape);
@@ -57,13 +58,17 @@ export const sampleItem = {
   /** The sample a stored item holds; throws CorruptRecordError when it does not parse or its keys disagree. */
   decode(table: string, item: unknown): SampleRecord {
     const key = keyOf(item);
-    const { sampleKey, sampleId, status, ...sample } = parseItem(looseSchema, table, key, item);
+    const { sampleKey, sampleId, status, signature, ...sample } = parseItem(looseSchema, table, key, item);
     if (sampleKey !== sampleItem.sampleKey(sample.modelId, sample.epoch)) {
       throw new CorruptRecordError(table, key, "sampleKey", "does not match modelId#epoch");
     }
     if (sampleId !== sampleIdOf(sample)) {
       throw new CorruptRecordError(table, key, "sampleId", "does not match vantage#roundId#modelId");
     }
-    return status === undefined ? sample : { ...sample, status };
+    return {
+      ...sample,
+      ...(status === undefined ? {} : { status }),
+      ...(signature === undefined ? {} : { signature }),
+    };
   },
 } as const;

@@ -1,0 +1,120 @@
+import { modelRegistryAbi } from "@slabridge/contracts";
+import {
+  type Clock,
+  type DeploymentManifest,
+  type Hex,
+  homeChainOf,
+  type KeyReference,
+  type SampleStore,
+  type StageConfig,
+} from "@slabridge/core";
+import { createEvmChainClient, readContractTyped, slaReportTypedData } from "@slabridge/evm";
+import {
+  type BlobStore,
+  MeasureConfigError,
+  type ProberKey,
+  type ProberWorld,
+  privateKeyProberKey,
+  proberRegistryOf,
+  UnsupportedSignerError,
+} from "@slabridge/measuring";
+import { bytesToHex, hashTypedData } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+
+/** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
+const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Options of {@link buildProberWorld}. */
+export interface BuildProberWorldOptions {
+  manifest: DeploymentManifest;
+  /** Must have a `probing` section listing `vantage`. */
+  config: StageConfig;
+  /** The vantage point this prober function is. */
+  vantage: string;
+  samples: SampleStore;
+  /** Where the evaluator publishes report evidence (the same store it writes). */
+  blobs: BlobStore;
+  /** The home chain's RPC URL (reads only: the model clock, the epoch's terms; nothing is sent). */
+  homeRpcUrl: string;
+  clock?: Clock;
+  allowNonLoopback?: boolean;
+}
+
+/** A key whose address is known (the registry's) but that cannot sign here: it fails, typed, at its first use. */
+function unusableKey(address: Hex, error: () => Error): ProberKey {
+  return {
+    address,
+    signDigest: async () => {
+      throw error();
+    },
+  };
+}
+
+/**
+ * The prober's own key: an anvil dev account's key derived from the devnet mnemonic. A KMS key is not wired yet, and
+ * a dev account whose address is not the mnemonic's cannot sign: the function still starts (its address is the
+ * registered one) and fails, typed, at its first signature.
+ */
+function proberKeyOf(ref: KeyReference | undefined, index: number, registered: Hex | undefined): ProberKey {
+  const kind = ref?.kind ?? "missing";
+  if (ref?.kind !== "anvil-dev-account") {
+    if (registered === undefined) throw new UnsupportedSignerError(kind, index);
+    return unusableKey(registered, () => new UnsupportedSignerError(kind, index));
+  }
+  const privateKey = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index }).getHdKey().privateKey;
+  const key = privateKey ? privateKeyProberKey(bytesToHex(privateKey)) : undefined;
+  if (key?.address !== ref.address.toLowerCase()) {
+    const address = ref.address.toLowerCase() as Hex;
+    return unusableKey(
+      address,
+      () => new MeasureConfigError(`prober key ${index}: anvil account ${ref.index} is not ${ref.address}`),
+    );
+  }
+  return key;
+}
+
+/**
+ * The world of one vantage point's prober function: its own key (vantage point i of the config is the manifest's
+ * prober key i; it signs this vantage point's samples and the reports it co-signs, and no other function holds it),
+ * the registered prober set, the samples table, the evidence store, and read-only home chain access (model clock,
+ * terms, the oracle's report digest) to recompute a report before co-signing it.
+ *
+ * @example const world = buildProberWorld({ manifest, config, vantage: "local-1", samples, blobs, homeRpcUrl });
+ */
+export function buildProberWorld(options: BuildProberWorldOptions): ProberWorld {
+  const { manifest, config, vantage } = options;
+  const probing = config.probing;
+  if (!probing) throw new MeasureConfigError("the stage config has no probing section");
+  const index = probing.vantagePoints.findIndex((v) => v.name === vantage);
+  if (index < 0) throw new MeasureConfigError(`vantage point ${vantage} is not in the probing config`);
+  const home = homeChainOf(manifest);
+  const { modelRegistry, slaOracle } = home?.contracts ?? {};
+  if (!home || !modelRegistry || !slaOracle) {
+    throw new MeasureConfigError(`home chain ${manifest.homeChainId} has no ModelRegistry/SlaOracle in the manifest`);
+  }
+  const client = createEvmChainClient({
+    chainId: home.chainId,
+    rpcUrl: options.homeRpcUrl,
+    name: home.name,
+    ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+  });
+  const target = { chainId: home.chainId, oracle: slaOracle };
+  const registry = proberRegistryOf(manifest, probing, { chainId: home.chainId, verifier: slaOracle });
+  return {
+    samples: options.samples,
+    probing,
+    clock: options.clock ?? { now: () => Date.now() },
+    key: proberKeyOf(manifest.keys.probers[index], index, registry.probers.get(vantage)),
+    registry,
+    blobs: options.blobs,
+    home: {
+      async modelClock(modelId) {
+        const core = await readContractTyped(client, modelRegistry, modelRegistryAbi, "coreOf", [modelId]);
+        return { genesis: BigInt(core.genesis), epochSeconds: BigInt(core.epochSeconds) };
+      },
+      slaTermsAt: (modelId, epoch) =>
+        readContractTyped(client, modelRegistry, modelRegistryAbi, "slaTermsAt", [modelId, epoch]),
+      reportDigest: async (report) => hashTypedData(slaReportTypedData(report, target)),
+    },
+  };
+}

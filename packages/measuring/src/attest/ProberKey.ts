@@ -1,0 +1,65 @@
+import { secp256k1 } from "@noble/curves/secp256k1";
+import { bytesToHex, type Hex, hexToBytes, keccak256 } from "@slabridge/core";
+import { SignatureError } from "../errors.ts";
+
+/**
+ * A vantage point's own key: it signs 32-byte digests (its sample sets, and the SLA reports it co-signs) as a
+ * 65-byte Ethereum signature (r, s, v = 27/28). Implemented with a private key locally (devnet accounts), with KMS in
+ * AWS; only the prober function of that vantage point holds it, never the evaluator.
+ */
+export interface ProberKey {
+  /** The key's Ethereum address, lowercase. */
+  readonly address: Hex;
+  signDigest(digest: Hex): Promise<Hex>;
+}
+
+/** The Ethereum address of an uncompressed secp256k1 public key (65 bytes, 0x04 ...), lowercase. */
+function addressOf(publicKey: Uint8Array): Hex {
+  return `0x${keccak256(publicKey.slice(1)).slice(-40)}` as Hex;
+}
+
+/**
+ * A {@link ProberKey} over a raw private key (devnet and tests; the key stays in this closure, never in messages).
+ *
+ * @example const key = privateKeyProberKey("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+ */
+export function privateKeyProberKey(privateKey: Hex): ProberKey {
+  const secret = hexToBytes(privateKey);
+  if (secret.length !== 32) throw new SignatureError("a prober private key must be 32 bytes");
+  const address = addressOf(secp256k1.getPublicKey(secret, false));
+  return {
+    address,
+    async signDigest(digest) {
+      const signature = secp256k1.sign(hexToBytes(digest), secret);
+      return `${bytesToHex(signature.toCompactRawBytes())}${(27 + signature.recovery).toString(16)}` as Hex;
+    },
+  };
+}
+
+/**
+ * The address whose key made `signature` (65 bytes r ‖ s ‖ v, v 27/28 or 0/1) over `digest`, lowercase; throws
+ * {@link SignatureError} on a malformed signature or one that recovers to no key.
+ *
+ * @example if (recoverSigner(digest, signature) !== registered) reject();
+ */
+export function recoverSigner(digest: Hex, signature: Hex): Hex {
+  const bytes = (() => {
+    try {
+      return hexToBytes(signature);
+    } catch {
+      throw new SignatureError("a signature must be hex");
+    }
+  })();
+  if (bytes.length !== 65) throw new SignatureError("a signature must be 65 bytes (r, s, v)");
+  const v = bytes[64] ?? 0;
+  const recovery = v >= 27 ? v - 27 : v;
+  if (recovery !== 0 && recovery !== 1) throw new SignatureError("a signature's v must be 27 or 28");
+  try {
+    const point = secp256k1.Signature.fromCompact(bytes.slice(0, 64))
+      .addRecoveryBit(recovery)
+      .recoverPublicKey(hexToBytes(digest));
+    return addressOf(point.toRawBytes(false));
+  } catch (cause) {
+    throw new SignatureError("the signature recovers to no key", cause);
+  }
+}

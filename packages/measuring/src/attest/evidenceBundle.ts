@@ -1,0 +1,167 @@
+import {
+  epochEndMs,
+  evaluateEpoch,
+  type Hex,
+  type ModelClock,
+  type ProbingConfig,
+  type SampleRecord,
+  type SlaReport,
+  type SlaTerms,
+} from "@slabridge/core";
+import { z } from "zod";
+import type { ProberRegistry } from "./ProberRegistry.ts";
+import { isSignedByItsVantage, slaSampleOf } from "./signedSamples.ts";
+
+const hex = (bytes: number) =>
+  z.string().regex(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `0x + ${bytes} bytes, lowercase`);
+const decimal = z.string().regex(/^(?:0|[1-9][0-9]*)$/);
+
+/** One signed sample set of the bundle: a vantage point's sample of the model in one round, and its signature. */
+const signedSampleSchema = z.strictObject({
+  vantage: z.string().min(1),
+  roundId: z.string().regex(/^[0-9]{1,16}$/),
+  startedAt: z.number().int().nonnegative(),
+  rttMs: z.number().finite().nonnegative(),
+  ok: z.boolean(),
+  outcome: z.string().min(1),
+  status: z.number().int().min(100).max(599).optional(),
+  signature: hex(65),
+});
+
+/**
+ * The published evidence of one (model, epoch) report: every signed sample set it was computed from, bound to the
+ * home chain's SlaOracle. Stored content-addressed (`BlobStore`), so its address is the keccak256 of these bytes.
+ *
+ * @example evidenceBundleSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
+ */
+export const evidenceBundleSchema = z.strictObject({
+  version: z.literal(1),
+  domain: z.strictObject({ chainId: z.number().int().positive(), verifier: hex(20) }),
+  modelId: decimal,
+  epoch: decimal,
+  samples: z.array(signedSampleSchema),
+});
+/** See {@link evidenceBundleSchema}. */
+export type EvidenceBundle = z.infer<typeof evidenceBundleSchema>;
+
+/**
+ * Where the evidence of a (model, epoch) verdict is named in the blob store.
+ *
+ * @example await blobs.resolve(evidenceName(2n, 7n)) // bundle address
+ */
+export function evidenceName(modelId: bigint, epoch: bigint): string {
+  return `verdict/${modelId}/${epoch}`;
+}
+
+/**
+ * The canonical bytes of a bundle (fixed key order, samples sorted by vantage then round), so the evaluator and
+ * anyone re-encoding the same signed samples get the same address.
+ *
+ * @example const address = await blobs.put(encodeEvidenceBundle(registry.domain, 2n, 7n, trusted));
+ */
+export function encodeEvidenceBundle(
+  domain: ProberRegistry["domain"],
+  modelId: bigint,
+  epoch: bigint,
+  records: readonly SampleRecord[],
+): Uint8Array {
+  const samples = [...records]
+    .sort((a, b) =>
+      a.vantage !== b.vantage ? (a.vantage < b.vantage ? -1 : 1) : Number(BigInt(a.roundId) - BigInt(b.roundId)),
+    )
+    .map((r) => ({
+      vantage: r.vantage,
+      roundId: r.roundId,
+      startedAt: r.startedAt,
+      rttMs: r.rttMs,
+      ok: r.ok,
+      outcome: r.outcome,
+      ...(r.status === undefined ? {} : { status: r.status }),
+      signature: (r.signature ?? "").toLowerCase(),
+    }));
+  const bundle: EvidenceBundle = {
+    version: 1,
+    domain: { chainId: domain.chainId, verifier: domain.verifier.toLowerCase() },
+    modelId: modelId.toString(),
+    epoch: epoch.toString(),
+    samples,
+  };
+  return new TextEncoder().encode(JSON.stringify(bundle));
+}
+
+/**
+ * The sample records a bundle holds, or undefined when its bytes are not a bundle.
+ *
+ * @example const records = decodeEvidenceBundle(bytes)?.records;
+ */
+export function decodeEvidenceBundle(
+  bytes: Uint8Array,
+): { bundle: EvidenceBundle; records: SampleRecord[] } | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+  const parsed = evidenceBundleSchema.safeParse(json);
+  if (!parsed.success) return undefined;
+  const bundle = parsed.data;
+  const records = bundle.samples.map(
+    ({ status, signature, ...s }): SampleRecord => ({
+      ...s,
+      modelId: BigInt(bundle.modelId),
+      epoch: BigInt(bundle.epoch),
+      signature: signature as Hex,
+      ...(status === undefined ? {} : { status }),
+    }),
+  );
+  return { bundle, records };
+}
+
+/**
+ * The samples of a (model, epoch) that count as evidence: signed by the key registered for their vantage point and
+ * started inside the epoch (a probe of a round scheduled just before the end can start just after it). The rest is
+ * counted in `rejected` and left out, whoever wrote it.
+ *
+ * @example const { trusted, rejected } = trustedSamples(registry, await samples.listEpoch(2n, 7n), clock, 7n);
+ */
+export function trustedSamples(
+  registry: ProberRegistry,
+  records: readonly SampleRecord[],
+  clock: ModelClock,
+  epoch: bigint,
+): { trusted: SampleRecord[]; rejected: number } {
+  const endMs = epochEndMs(clock, epoch);
+  const startMs = endMs - Number(clock.epochSeconds) * 1_000;
+  const trusted = records.filter(
+    (r) => r.epoch === epoch && r.startedAt >= startMs && r.startedAt < endMs && isSignedByItsVantage(registry, r),
+  );
+  return { trusted, rejected: records.length - trusted.length };
+}
+
+/**
+ * The report of a (model, epoch) from its trusted samples: core's `evaluateEpoch` over the registered vantage points
+ * with the probing quorum and bucket size. The evaluator and each co-signing prober run exactly this, so the same
+ * evidence gives the same report.
+ *
+ * @throws {InsufficientObservationsError} when no bucket reached the quorum.
+ * @example const report = reportFromSamples({ modelId, epoch, terms, records: trusted, registry, probing });
+ */
+export function reportFromSamples(input: {
+  modelId: bigint;
+  epoch: bigint;
+  terms: SlaTerms;
+  records: readonly SampleRecord[];
+  registry: ProberRegistry;
+  probing: Pick<ProbingConfig, "quorum" | "uptimeBucketSeconds">;
+}): SlaReport {
+  return evaluateEpoch({
+    modelId: input.modelId,
+    epoch: input.epoch,
+    terms: input.terms,
+    samples: input.records.map(slaSampleOf),
+    probers: [...input.registry.probers.keys()],
+    quorum: input.probing.quorum,
+    bucketMs: input.probing.uptimeBucketSeconds * 1_000,
+  });
+}
