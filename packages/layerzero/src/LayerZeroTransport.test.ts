@@ -8,7 +8,8 @@ import { LayerZeroConfigError } from "./errors/LayerZeroConfigError.ts";
 import { NotFinalYetError } from "./errors/NotFinalYetError.ts";
 import { PacketNotFoundError } from "./errors/PacketNotFoundError.ts";
 import { SourceTransactionNotFoundError } from "./errors/SourceTransactionNotFoundError.ts";
-import { LayerZeroTransport } from "./LayerZeroTransport.ts";
+import { LayerZeroTransport, LZ_RECEIVE_OVERHEAD_GAS } from "./LayerZeroTransport.ts";
+import { lzReceiveOptionOf } from "./lzReceiveOptionOf.ts";
 import { sentPackets } from "./sentPackets.ts";
 import {
   deliveriesOf,
@@ -67,6 +68,23 @@ describe("LayerZeroTransport on the devnet (real EndpointV2 + ULN302)", () => {
     const [packet] = sentPackets(receipt, homeEndpoint());
     if (!packet) throw new Error("no packet");
     expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+  });
+
+  it("executes lzReceive with the gas the packet's options paid for (plus the endpoint's overhead), not a guess", async () => {
+    const { transport, sent } = devnetTransport(devnet);
+    const { sourceTransaction } = await publishFreshListing(devnet, transport);
+    const [ref] = await transport.messagesIn(HOME, sourceTransaction);
+    if (!ref) throw new Error("no ref");
+    expect((await transport.deliver(ref, PAYMENT)).status).toBe("delivered");
+    const receipt = await devnet.evm.clients(HOME).publicClient.getTransactionReceipt({ hash: sourceTransaction });
+    const [packet] = sentPackets(receipt, homeEndpoint());
+    if (!packet) throw new Error("no packet");
+    const { gas: paid } = lzReceiveOptionOf(packet.options);
+    expect(paid).toBe(300_000n); // the messenger's enforced options on the devnet
+    const lzReceive = sent.find((s) => s.step === "lzReceive");
+    if (!lzReceive) throw new Error("no lzReceive sent");
+    const tx = await devnet.evm.clients(PAYMENT).publicClient.getTransaction({ hash: lzReceive.transactionHash });
+    expect(tx.gas).toBe(paid + LZ_RECEIVE_OVERHEAD_GAS);
   });
 
   it("a replayed packet is refused by the endpoint after delivery", async () => {

@@ -140,6 +140,12 @@ const PERMANENT_REASONS = new Set([
 /** Each step moves a packet at least one stage; more rounds than stages means the chain is moving under us. */
 const MAX_ROUNDS = 8;
 
+/**
+ * Gas the executor adds to the options' lzReceive gas for the endpoint's own work around the receiver's call
+ * (payload checks and clearing, the lazy nonce, PacketDelivered, calldata), so the receiver gets what was paid for.
+ */
+export const LZ_RECEIVE_OVERHEAD_GAS = 100_000n;
+
 const DEFAULT_RE_READ_WINDOW_MS = 5_000;
 const RE_READ_INTERVAL_MS = 100;
 
@@ -403,7 +409,8 @@ export class LayerZeroTransport implements Transport {
           }),
         };
       case "lzReceive": {
-        const { value } = lzReceiveOptionOf(packet.options);
+        // The executor runs the receiver with the gas and value the sender paid for in the packet's options.
+        const { gas, value } = lzReceiveOptionOf(packet.options);
         return {
           to: destination.endpointV2,
           data: encodeFunctionData({
@@ -412,6 +419,7 @@ export class LayerZeroTransport implements Transport {
             args: [origin(packet), packet.receiver, packet.guid, packet.message, "0x"],
           }),
           ...(value > 0n ? { value } : {}),
+          ...(gas > 0n ? { gas: gas + LZ_RECEIVE_OVERHEAD_GAS } : {}),
         };
       }
     }
@@ -431,6 +439,8 @@ export class LayerZeroTransport implements Transport {
         to: request.to,
         data: request.data,
         ...(request.value === undefined ? {} : { value: request.value }),
+        // With the gas the transaction will carry: a receiver that needs more than was paid for fails here.
+        ...(request.gas === undefined ? {} : { gas: request.gas }),
       });
       return undefined;
     } catch (error) {

@@ -5,6 +5,8 @@ export interface EvmCall {
   readonly to: Hex;
   readonly data: Hex;
   readonly value?: bigint;
+  /** Gas limit the call must run with (e.g. the lzReceive gas a LayerZero packet paid for); estimated when absent. */
+  readonly gas?: bigint;
 }
 
 /** What became of a submitted transaction once mined. */

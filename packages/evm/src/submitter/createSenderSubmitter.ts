@@ -17,6 +17,7 @@ export function createSenderSubmitter(senders: ReadonlyMap<number, EvmSender>): 
           to: call.to,
           data: call.data,
           ...(call.value ? { value: call.value } : {}),
+          ...(call.gas === undefined ? {} : { gas: call.gas }),
         });
         return { transactionHash: receipt.transactionHash, status: receipt.status };
       } catch (error) {

@@ -55,10 +55,10 @@ export function devnetSubmitter(
   log: SentStep[],
 ): EvmSubmitter {
   return {
-    async send(chainId, { to, data, value }) {
+    async send(chainId, { to, data, value, gas }) {
       const { publicClient, wallet } = devnet.evm.clients(chainId);
       const hash = await serialized(`${chainId}:${address}`, () =>
-        wallet(address).sendTransaction({ to, data, value: value ?? 0n }),
+        wallet(address).sendTransaction({ to, data, value: value ?? 0n, ...(gas === undefined ? {} : { gas }) }),
       );
       const { status } = await publicClient.waitForTransactionReceipt({ hash });
       log.push({ chainId, role, step: SELECTORS[data.slice(0, 10)] ?? "other", transactionHash: hash, status });
