@@ -142,6 +142,8 @@ export class SimWorld {
   chainFaults: ArmedChainFault[] = [];
   storeFaults: ArmedStoreFault[] = [];
   readonly stats: SimStats = { faultsFired: 0, crashes: 0, publishes: 0, reorgs: 0, deadLettered: 0 };
+  /** Why jobs ended dead-lettered (job kind: reason), for the report. */
+  readonly deadLetters: string[] = [];
   readonly supply: bigint;
   readonly setup: SimSetup;
   readonly #retry: RetryPolicy;
@@ -560,6 +562,7 @@ export class SimWorld {
       for (const job of await this.jobs.listByStatus(status)) {
         if (job.status === "dead-lettered") {
           this.stats.deadLettered++;
+          this.deadLetters.push(`${job.kind}: ${job.reason}`);
           if (!job.reason) out.push(`job ${job.id} dead-lettered without a reason`);
         } else if (job.status === "failed") {
           if (!job.retryable || !job.reason) out.push(`job ${job.id} failed without a retry or a reason`);
