@@ -11,6 +11,7 @@ import { submitTransaction } from "../evm/submitTransaction.ts";
 import { createMemoInstruction } from "../solana/memo.ts";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
+import { payGasLimit } from "./payGasLimit.ts";
 
 /** One payment the demo buyers made, as the buyer knows it. */
 export interface DemoPayment {
@@ -117,8 +118,9 @@ export class DemoTraffic {
         args: [escrow, amount],
       }),
     );
+    const gas = await payGasLimit(publicClient, { escrow, buyer, modelId, amount });
     const receipt = await submitTransaction(publicClient, "pay", () =>
-      client.writeContract({ address: escrow, abi: escrowAbi, functionName: "pay", args: [modelId, amount] }),
+      client.writeContract({ address: escrow, abi: escrowAbi, functionName: "pay", args: [modelId, amount], gas }),
     );
     const paid = receipt.logs
       .filter((log) => log.address.toLowerCase() === escrow.toLowerCase())
