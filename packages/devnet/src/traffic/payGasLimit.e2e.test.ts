@@ -62,7 +62,11 @@ describe("a payment estimated in one epoch and mined in the next", () => {
 
     // The next block opens the next epoch.
     const [url] = publicClient.chain.rpcUrls.default.http;
-    const test = createTestClient({ chain: publicClient.chain, mode: "anvil", transport: http(url, { retryCount: 0 }) });
+    const test = createTestClient({
+      chain: publicClient.chain,
+      mode: "anvil",
+      transport: http(url, { retryCount: 0 }),
+    });
     await test.setNextBlockTimestamp({ timestamp: BigInt(model.genesis) + (epoch + 1n) * BigInt(EPOCH_SECONDS) });
     const short = await payer.writeContract({
       address: escrow,
