@@ -4,9 +4,10 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DEFAULT_RETRY_POLICY, type JobStatus, parseDeploymentManifest } from "@slabridge/core";
-import { RelayEngine } from "@slabridge/relay";
+import { DEFAULT_RETRY_POLICY, type JobStatus, parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import { type PauseScope, RelayEngine } from "@slabridge/relay";
 import { createStores } from "@slabridge/store";
+import { routeControlsOf } from "./context/routeControlsOf.ts";
 
 const HELP = `slabridge operator commands
 
@@ -14,13 +15,27 @@ Usage:
   npm run ops -- jobs [--status S] [--manifest F]      list jobs in a state (default: dead-lettered)
   npm run ops -- retry <jobId> [--manifest F] [--queue-url U]
                                                       give a dead-lettered job a fresh set of attempts
+  npm run ops -- pause chain <chainId> --reason R [--config C] [--manifest F]
+  npm run ops -- pause route <source>-<destination> --reason R [--config C] [--manifest F]
+                                                      kill switch: the relay stops sending there (status: /controls)
+  npm run ops -- resume chain <chainId> | route <source>-<destination> [--config C] [--manifest F]
+  npm run ops -- paused [--config C] [--manifest F]   list the pauses in force
 
 States: observed, finalized, submitted, confirmed, failed, dead-lettered.
 --manifest  deployment manifest (default .devnet/manifest.json, written by npm run devnet)
 --queue-url the relay queue (SQS) to put the job on; without it the next retry sweep queues it
+--config    the stage config naming the chains and routes (default config/devnet.json)
+--reason    why (shown by the status API); required to pause
 `;
 
 const STATUSES: readonly JobStatus[] = ["observed", "finalized", "submitted", "confirmed", "failed", "dead-lettered"];
+
+function pauseScope(kind: string | undefined, target: string | undefined): PauseScope {
+  if (kind === "chain" && target && /^\d+$/.test(target)) return { kind: "chain", chainId: Number(target) };
+  const route = /^(\d+)-(\d+)$/.exec(target ?? "");
+  if (kind === "route" && route) return { kind: "route", source: Number(route[1]), destination: Number(route[2]) };
+  return fail(`expected "chain <chainId>" or "route <source>-<destination>"`);
+}
 
 function fail(message: string): never {
   console.error(`ops: ${message}\n\n${HELP}`);
@@ -35,6 +50,8 @@ const { values, positionals } = (() => {
         status: { type: "string", default: "dead-lettered" },
         manifest: { type: "string", default: ".devnet/manifest.json" },
         "queue-url": { type: "string" },
+        config: { type: "string", default: "config/devnet.json" },
+        reason: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -97,6 +114,24 @@ try {
       fail(job ? `job ${jobId} is ${job.status}, not dead-lettered` : `no job ${jobId}`);
     }
     console.log(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`);
+  } else if (command === "pause" || command === "resume" || command === "paused") {
+    const config = parseStageConfig(JSON.parse(readFileSync(values.config, "utf8")));
+    const controls = routeControlsOf(config, stores.cursors, { now: () => Date.now() });
+    if (command === "paused") {
+      const paused = await controls.paused();
+      if (paused.length === 0) console.log("nothing is paused");
+      for (const p of paused) console.log(`${p.scope}  since ${p.pausedAt}  ${p.reason}`);
+    } else {
+      const [, kind, target] = positionals;
+      const scope = pauseScope(kind, target);
+      if (command === "pause") {
+        await controls.pause(scope, values.reason ?? fail("pause needs --reason"));
+        console.log(`${kind} ${target}: paused`);
+      } else {
+        await controls.resume(scope);
+        console.log(`${kind} ${target}: resumed`);
+      }
+    }
   } else {
     fail(`unknown command "${command}"`);
   }

@@ -1,9 +1,18 @@
-import { type DeploymentManifest, type Job, parseStageConfig, SlabridgeError } from "@slabridge/core";
+import {
+  type DeploymentManifest,
+  encodeMessage,
+  type Job,
+  type MessageRef,
+  parseStageConfig,
+  SlabridgeError,
+} from "@slabridge/core";
 import { evmChainsOf } from "@slabridge/evm";
+import { RelayEngine } from "@slabridge/relay";
 import { LocalFunctionUrlServer } from "@slabridge/runtime";
 import type { StatusWorld } from "@slabridge/status";
-import { MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
+import { MemoryCursorStore, MemoryJobStore, MemoryPaymentStore } from "@slabridge/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeControlsOf } from "./context/routeControlsOf.ts";
 import { buildStatusWorld } from "./context/status/buildStatusWorld.ts";
 import { createStatusHandler } from "./status.ts";
 
@@ -68,7 +77,27 @@ function manifest(): DeploymentManifest {
   };
 }
 
-function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } })): StatusWorld {
+function stageConfig() {
+  const m = manifest();
+  return parseStageConfig({
+    stage: "devnet",
+    chains: evmChainsOf(m).map((chain) => ({
+      chainId: chain.chainId,
+      name: chain.name,
+      family: "evm",
+      rpcUrl: { url: chain.rpcUrl },
+      confirmations: chain.confirmations,
+    })),
+    routes: [
+      { source: 31_337, destination: 31_338, kind: "ReceiptBatch", transport: "layerzero", maxValuePerHour: "100" },
+    ],
+    batching: { maxPaymentsPerReceiptBatch: 10, maxRefundsPerTransaction: 2 },
+    retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
+    watch: { pollIntervalSeconds: 1 },
+  });
+}
+
+function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } }), cursors?: MemoryCursorStore): StatusWorld {
   const m = manifest();
   return buildStatusWorld({
     manifest: m,
@@ -86,7 +115,7 @@ function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } })): Status
       retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
       watch: { pollIntervalSeconds: 1 },
     }),
-    stores: { jobs, payments: new MemoryPaymentStore() },
+    stores: { jobs, payments: new MemoryPaymentStore(), ...(cursors ? { cursors } : {}) },
     rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
     clock: { now: () => NOW },
   });
@@ -250,6 +279,77 @@ describe("status API routes (memory stores)", () => {
     const { status, body } = await call(world(), "GET", path);
     expect(status).toBe(400);
     expect(body.error.issues.join("\n")).toMatch(issue);
+  });
+
+  it("GET /controls shows the operator's pauses and the jobs a pause or a route's hourly value limit holds", async () => {
+    const clock = { now: () => NOW };
+    const jobs = new MemoryJobStore({ clock });
+    const cursors = new MemoryCursorStore();
+    const controls = routeControlsOf(stageConfig(), cursors, clock);
+    const delivered: string[] = [];
+    const engine = new RelayEngine({
+      jobs,
+      transports: {
+        layerzero: {
+          name: "layerzero",
+          quote: async () => ({ nativeFee: 0n }),
+          messagesIn: async () => [],
+          status: async (ref: MessageRef) => (delivered.includes(ref.messageId) ? "delivered" : "deliverable"),
+          deliver: async (ref: MessageRef) => {
+            delivered.push(ref.messageId);
+            return { transactions: ["0xtx"], status: "delivered" as const };
+          },
+        },
+      },
+      receiptSources: new Map(),
+      enqueue: async () => {},
+      clock,
+      retry: { tiersMs: [50], maxAttempts: 3, jitter: 0 },
+      maxPaymentsPerBatch: 10,
+      controls,
+    });
+    const batch = (id: string, total: bigint): Job => ({
+      id: `deliver-message:lz:${id}`,
+      kind: "deliver-message",
+      status: "observed",
+      version: 1,
+      source: { chainId: 31_337, transaction: "0xsrc", block: 1n, blockHash: "0xh", index: 0 },
+      destinationChainId: 31_338,
+      transport: "layerzero",
+      payload: encodeMessage({
+        kind: "ReceiptBatch",
+        modelId: 1n,
+        epoch: 7n,
+        paymentChain: 31_337,
+        batchIndex: 0,
+        count: 1,
+        total,
+        paymentsRoot: `0x${"11".repeat(32)}`,
+        finalBatch: true,
+      }),
+      messageRef: { transport: "layerzero", messageId: id, sourceChainId: 31_337, sourceTransaction: "0xsrc" },
+      attempts: 0,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
+    for (const j of [batch("big", 80n), batch("over", 30n)]) {
+      await engine.ingest(j);
+      await engine.process(j.id);
+    }
+    expect(delivered).toEqual(["big"]); // 80 + 30 is over the route's 100 per hour: "over" waits
+    await controls.pause({ kind: "chain", chainId: 31_337 }, "escrow migration");
+
+    const { status, body } = await call(world(jobs, cursors), "GET", "/controls");
+    expect(status).toBe(200);
+    expect(body.paused).toEqual([
+      { scope: "chain:31337", reason: "escrow migration", pausedAt: new Date(NOW).toISOString() },
+    ]);
+    expect(body.held).toHaveLength(1);
+    expect(body.held[0]).toMatchObject({ id: "deliver-message:lz:over", status: "failed", attempts: 0 });
+    expect(body.held[0].reason).toMatch(/^not ready: route 31337->31338 is at its limit of 100 per hour \(80 sent/);
+
+    // Without a controls store the route still answers, with nothing paused.
+    expect((await call(world(jobs), "GET", "/controls")).body.paused).toEqual([]);
   });
 
   it("answers 404 for a model not in the manifest and for an unknown route, 405 for other methods", async () => {

@@ -22,7 +22,7 @@ import {
   type EvmSender,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
-import { RelayEngine } from "@slabridge/relay";
+import { RelayEngine, type RouteControls } from "@slabridge/relay";
 import { createSettlementWorkers } from "@slabridge/settlement";
 import {
   createSolanaChain,
@@ -34,6 +34,7 @@ import {
 } from "@slabridge/solana";
 import { GuardianApiClient, GuardianSetCache, WormholeTransport } from "@slabridge/wormhole";
 import { MissingLinkError } from "./linkedResource.ts";
+import { routeControlsOf } from "./routeControlsOf.ts";
 import { waitOnVaultLease } from "./vaultLeaseWait.ts";
 
 /** The stores a world runs on (DynamoDB in AWS and on the devnet, memory in unit tests). */
@@ -64,6 +65,8 @@ export interface RelayWorld {
   enqueue(jobId: string): Promise<void>;
   /** The home chain's payout publisher (the settle sweep finds released epochs with unpublished payouts by it). */
   payouts?: PayoutPublisher;
+  /** The kill switch and rate limits the engine obeys (pauses and rate windows in the cursor store). */
+  controls: RouteControls;
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
@@ -235,7 +238,9 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     if (chain.settlement) settlementTargets.set(chain.chainId, waitOnVaultLease(chain.settlement, clock, pollMs));
   }
   const payouts = ordered.get(manifest.homeChainId)?.payouts;
+  const controls = routeControlsOf(config, stores.cursors, clock);
   const engine = new RelayEngine({
+    controls,
     jobs: stores.jobs,
     transports,
     receiptSources,
@@ -262,6 +267,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     settlementTargets,
     enqueue: options.enqueue,
     ...(payouts ? { payouts } : {}),
+    controls,
     clock,
     guardian,
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),

@@ -38,6 +38,11 @@ export interface RelayEngineOptions {
    * (`createSettlementWorkers` of `@slabridge/settlement`). A job whose kind has no worker is dead-lettered.
    */
   workers?: JobWorkers;
+  /**
+   * The kill switch and rate limits (`RouteControls`): asked right before a job sends; a job it holds (a paused chain
+   * or route, a route over its value-per-hour limit) is parked with the reason, no attempt spent.
+   */
+  controls?: { admit(job: Job): Promise<void> };
   /** Upper bound on transitions per `process` call, so one message can't spin forever. */
   maxStepsPerRun?: number;
   /**
@@ -181,11 +186,13 @@ export class RelayEngine {
       case "deliver-message":
         return this.#deliver(job);
       case "relay-receipts":
+        await this.#o.controls?.admit(job);
         return this.#relayReceipts(job);
       case "refund":
       case "settle": {
         const worker = this.#o.workers?.[job.kind];
         if (!worker) throw new MissingWorkerError(job.kind);
+        await this.#o.controls?.admit(job);
         return worker.run(this.#run(job, current));
       }
     }
@@ -224,6 +231,7 @@ export class RelayEngine {
     if (status === "failed") {
       throw new SlabridgeError(`destination refuses message ${ref.messageId}`, { retryable: false });
     }
+    await this.#o.controls?.admit(job); // delivered by someone else is confirmed above, paused or not
     const { transactions, status: after } = await transport.deliver(ref, job.destinationChainId);
     if (after !== "delivered") {
       throw new SlabridgeError(`message ${ref.messageId} is ${after} after delivery`, { retryable: true });

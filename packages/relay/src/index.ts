@@ -11,3 +11,10 @@ export {
   RelayEngine,
   type RelayEngineOptions,
 } from "./RelayEngine.ts";
+export {
+  InvalidRouteControlError,
+  type PauseScope,
+  type PauseView,
+  RouteControls,
+  type RouteControlsOptions,
+} from "./RouteControls.ts";

@@ -7,6 +7,7 @@ import type {
   StageConfig,
 } from "@slabridge/core";
 import { StatusConfigError } from "./errors.ts";
+import type { PauseStatusView } from "./readControls.ts";
 
 /**
  * Everything the status read model reads from: the models and home chain id of the deployment manifest, the stage and
@@ -19,6 +20,8 @@ export interface StatusWorld {
   readonly stores: { readonly jobs: Pick<JobStore, "get" | "listByStatus"> };
   readonly chains: readonly ChainStatusReader[];
   readonly clock: Clock;
+  /** The kill switch's pauses in force (the relay's `RouteControls`); absent: none are shown. */
+  readonly controls?: { paused(): Promise<readonly PauseStatusView[]> };
 }
 
 /**

@@ -9,6 +9,7 @@ export {
   StatusNotFoundError,
   type StatusNotFoundKind,
 } from "./errors.ts";
+export { type ControlsView, type PauseStatusView, readControls } from "./readControls.ts";
 export { type DeliveryView, type EpochStatusView, readEpochStatus } from "./readEpochStatus.ts";
 export { JOB_STATUSES, type JobsResponse, readJobs, UNFINISHED_STATUSES } from "./readJobs.ts";
 export { type ModelView, readModels, type SlaTermsView } from "./readModels.ts";

@@ -1,6 +1,7 @@
 import { type JobStatus, SlabridgeError, scrubSecrets } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidStatusRequestError, StatusMethodNotAllowedError, StatusNotFoundError } from "./errors.ts";
+import { readControls } from "./readControls.ts";
 import { readEpochStatus } from "./readEpochStatus.ts";
 import { JOB_STATUSES, readJobs } from "./readJobs.ts";
 import { readModels } from "./readModels.ts";
@@ -77,7 +78,8 @@ const MODEL_EPOCH = /^\/models\/([^/]+)\/epochs\/([^/]+)$/;
  * - `/health`: `{ status: "ok", stage, homeChainId, chains: [{ chainId, name, family }], time }`;
  * - `/models`: `{ models: ModelView[] }` (see `readModels`);
  * - `/models/{modelId}/epochs/{epoch}`: `EpochStatusView` (see `readEpochStatus`);
- * - `/jobs?status=failed,dead-lettered&limit=100`: `JobsResponse` (see `readJobs`).
+ * - `/jobs?status=failed,dead-lettered&limit=100`: `JobsResponse` (see `readJobs`);
+ * - `/controls`: `ControlsView` (see `readControls`): the pauses in force and the jobs a pause or a limit holds.
  *
  * Bad parameters answer 400 (`InvalidStatusRequestError` with `issues`), unknown paths, models and epochs 404
  * (`StatusNotFoundError` with `kind`), other methods 405, failures 503 when a retry may help and 500 otherwise; error
@@ -99,7 +101,8 @@ export async function routeStatusRequest(
 
 async function route(getWorld: () => Promise<StatusWorld>, request: StatusRequest): Promise<unknown> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
-  const known = path === "/health" || path === "/models" || path === "/jobs" || MODEL_EPOCH.test(path);
+  const known =
+    path === "/health" || path === "/models" || path === "/jobs" || path === "/controls" || MODEL_EPOCH.test(path);
   if (!known) throw new StatusNotFoundError("route", `No route ${path}.`);
   if (request.method !== "GET") throw new StatusMethodNotAllowedError(request.method);
 
@@ -120,6 +123,7 @@ async function route(getWorld: () => Promise<StatusWorld>, request: StatusReques
     };
   }
   if (path === "/models") return readModels(world);
+  if (path === "/controls") return readControls(world);
   const [, modelId = "", epoch = ""] = MODEL_EPOCH.exec(path) ?? [];
   const params = parse(epochParamsSchema, { modelId: safeDecode(modelId), epoch: safeDecode(epoch) });
   return readEpochStatus(world, params.modelId, params.epoch);

@@ -1,6 +1,7 @@
 import {
   type ChainStatusReader,
   type Clock,
+  type CursorStore,
   type DeploymentManifest,
   type EvmChainManifest,
   type JobStore,
@@ -16,11 +17,14 @@ import { StatusConfigError, type StatusWorld } from "@slabridge/status";
 import { wormholeSentMessage } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { MissingLinkError } from "../linkedResource.ts";
+import { routeControlsOf } from "../routeControlsOf.ts";
 
 /** The stores the status API reads (it never writes). */
 export interface StatusStores {
   jobs: JobStore;
   payments: PaymentStore;
+  /** Where the kill switch keeps its pauses (the cursor store): given, `/controls` lists them. */
+  cursors?: CursorStore;
 }
 
 /** Options of {@link buildStatusWorld}. */
@@ -63,12 +67,15 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
       solana: (solana) => solanaReader(options, solana),
     }),
   );
+  const clock = options.clock ?? { now: () => Date.now() };
+  const { cursors } = options.stores;
   return {
     manifest: options.manifest,
     config: options.config,
     stores: options.stores,
     chains,
-    clock: options.clock ?? { now: () => Date.now() },
+    clock,
+    ...(cursors ? { controls: routeControlsOf(options.config, cursors, clock) } : {}),
   };
 }
 

@@ -47,6 +47,11 @@ export const routeSchema = z.object({
   transport: z.enum(["layerzero", "wormhole"]),
   /** Transport to fail over to when the primary stays undeliverable; same message bytes. */
   fallback: z.enum(["layerzero", "wormhole"]).optional(),
+  maxValuePerHour: z
+    .string()
+    .regex(/^[1-9]\d*$/, "a positive integer in the stablecoin's base units")
+    .optional()
+    .describe("value (stablecoin base units) the route's messages may move per hour; more waits for the next hour"),
 });
 
 export const retryPolicySchema = z.object({
