@@ -62,6 +62,7 @@ export {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  SendCancelledError,
   TransactionKnownError,
 } from "./errors.ts";
 export {
@@ -70,6 +71,7 @@ export {
   type EvmTxRequest,
   evmSenderId,
   type SenderEvent,
+  type SendHooks,
   type SendResult,
   type Submission,
 } from "./sender/EvmSender.ts";
