@@ -75,6 +75,12 @@ export {
   type SendResult,
   type Submission,
 } from "./sender/EvmSender.ts";
+export {
+  DEFAULT_EVM_SENDER_SETTINGS,
+  EvmSenderRegistry,
+  type EvmSenderRequest,
+  processEvmSenders,
+} from "./sender/EvmSenderRegistry.ts";
 export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
 export {
