@@ -146,7 +146,13 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
         }
       : {}),
     ...(payouts ? { payouts } : {}),
-    netting: evmChainNetting({ chain, client, escrow: reader, nettingVaults: manifest.keys.nettingVaults }),
+    netting: evmChainNetting({
+      chain,
+      client,
+      escrow: reader,
+      nettingVaults: manifest.keys.nettingVaults,
+      sender,
+    }),
     async payeeTable(modelId, epoch) {
       if (!modelRegistry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
       const table = await client.readContract({
