@@ -11,7 +11,9 @@ import {
   parseStageConfig,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
+import { startAnvil } from "@slabridge/devnet";
 import { EvmSender } from "@slabridge/evm";
+import { startRpcProxy } from "@slabridge/evm/testing";
 import {
   MemoryCursorStore,
   MemoryJobStore,
@@ -20,7 +22,19 @@ import {
   MemorySendLeaseStore,
 } from "@slabridge/store";
 import { Keypair } from "@solana/web3.js";
-import { encodeAbiParameters, encodeEventTopics, pad, parseAbi, toHex } from "viem";
+import {
+  createPublicClient,
+  encodeAbiParameters,
+  encodeEventTopics,
+  getAddress,
+  type Hex,
+  http,
+  isHex,
+  pad,
+  parseAbi,
+  parseTransaction,
+  toHex,
+} from "viem";
 import { describe, expect, it, vi } from "vitest";
 import { buildRelayWorld } from "./buildRelayWorld.ts";
 
@@ -57,7 +71,7 @@ function evmChain(name: string, chainId: number, base: number): EvmChainManifest
 }
 
 /** Three EVM chains (evm-c is one more manifest entry, nothing else) and a Solana cluster whose operators sign. */
-function manifest(keys: { dvn?: number; executor?: number } = {}): DeploymentManifest {
+function manifest(keys: { dvn?: number; executor?: number; executorAddress?: Hex } = {}): DeploymentManifest {
   const dir = mkdtempSync(path.join(tmpdir(), "slabridge-world-"));
   const operators = [0, 1].map((i) => {
     const key = Keypair.generate();
@@ -107,7 +121,9 @@ function manifest(keys: { dvn?: number; executor?: number } = {}): DeploymentMan
     keys: {
       deployer: anvil(0),
       layerZeroDvn: anvil(keys.dvn ?? 1),
-      layerZeroExecutor: anvil(keys.executor ?? 2),
+      layerZeroExecutor: keys.executorAddress
+        ? { kind: "anvil-dev-account", index: 2, address: keys.executorAddress }
+        : anvil(keys.executor ?? 2),
       wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(0x200) },
       probers: [anvil(3)],
       proberThreshold: 1,
@@ -116,7 +132,10 @@ function manifest(keys: { dvn?: number; executor?: number } = {}): DeploymentMan
   });
 }
 
-function world(keys: { dvn?: number; executor?: number } = {}) {
+function world(
+  keys: { dvn?: number; executor?: number; executorAddress?: Hex } = {},
+  shared: { nonces?: MemoryNonceStore; rpcUrls?: ReadonlyMap<number, string> } = {},
+) {
   const m = manifest(keys);
   const config = parseStageConfig({
     stage: "unit",
@@ -144,7 +163,7 @@ function world(keys: { dvn?: number; executor?: number } = {}) {
   const stores = {
     jobs: new MemoryJobStore({ clock }),
     cursors: new MemoryCursorStore(),
-    nonces: new MemoryNonceStore(),
+    nonces: shared.nonces ?? new MemoryNonceStore(),
     payments: new MemoryPaymentStore(),
     leases: new MemorySendLeaseStore(),
   };
@@ -153,7 +172,7 @@ function world(keys: { dvn?: number; executor?: number } = {}) {
     manifest: m,
     config,
     stores,
-    rpcUrls: new Map(m.chains.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(m.chains.map((chain) => [chain.chainId, shared.rpcUrls?.get(chain.chainId) ?? chain.rpcUrl])),
     clock,
     enqueue: async (jobId) => {
       queued.push(jobId);
@@ -182,6 +201,51 @@ describe("buildRelayWorld senders", () => {
       const { executor, dvn } = sendersOf(shared.chains.get(chainId));
       expect(dvn).toBe(executor);
       expect(executor.senderId).toBe(`evm:${chainId}:${address(0x102)}`);
+    }
+  });
+});
+
+describe("worlds of one process", () => {
+  it("share one sender per (chain, key): two worlds sending concurrently with the executor get consecutive nonces, reaching the node in nonce order, all mined, no gap", async () => {
+    const node = await startAnvil({ chainId: HOME });
+    const proxy = await startRpcProxy(node.rpcUrl);
+    try {
+      // anvil's third dev account, unlocked on the node (the devnet's executor kind of key).
+      const executorAddress = getAddress("0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc");
+      const client = createPublicClient({ transport: http(node.rpcUrl) });
+      const start = await client.getTransactionCount({ address: executorAddress, blockTag: "pending" });
+      const nonceOf = (method: string, params: unknown) => {
+        const [raw] = Array.isArray(params) ? params : [];
+        return method === "eth_sendRawTransaction" && isHex(raw) ? (parseTransaction(raw).nonce ?? -1) : undefined;
+      };
+      const arrived: number[] = [];
+      proxy.onForward = (method, params) => {
+        const nonce = nonceOf(method, params);
+        if (nonce !== undefined) arrived.push(nonce);
+      };
+      // The lowest nonce's broadcast takes a slow path to the node: whatever comes after it must wait for it.
+      proxy.rule = (method, params) =>
+        nonceOf(method, params) === start ? { kind: "forward-after", delayMs: 1_500 } : { kind: "forward" };
+      const nonces = new MemoryNonceStore();
+      const rpcUrls = new Map([[HOME, proxy.url]]);
+      // The local main job builds the relay world, and the netting and measuring worlds next to it, in one process.
+      const relay = world({ executorAddress }, { nonces, rpcUrls }).world;
+      const other = world({ executorAddress }, { nonces, rpcUrls }).world;
+      const a = sendersOf(relay.chains.get(HOME)).executor;
+      const b = sendersOf(other.chains.get(HOME)).executor;
+      expect(b).toBe(a);
+
+      const results = await Promise.all(
+        [a, b, a, b].map((sender, i) => sender.send({ to: executorAddress, value: BigInt(i + 1), gas: 21_000n })),
+      );
+      expect(results.map((r) => r.nonce).sort((x, y) => x - y)).toEqual([start, start + 1, start + 2, start + 3]);
+      for (const r of results) expect(r.receipt.status).toBe("success");
+      // In nonce order at the node: no nonce waited behind a gap, nothing for a stall check to fill.
+      expect(arrived).toEqual([start, start + 1, start + 2, start + 3]);
+      expect(await client.getTransactionCount({ address: executorAddress })).toBe(start + 4);
+    } finally {
+      await proxy.stop();
+      await node.stop();
     }
   });
 });

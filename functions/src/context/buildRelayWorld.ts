@@ -20,6 +20,8 @@ import {
   type EvmChain,
   type EvmChainClient,
   type EvmSender,
+  type EvmSenderRegistry,
+  processEvmSenders,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { RelayEngine, type RouteControls } from "@slabridge/relay";
@@ -54,6 +56,8 @@ export interface RelayWorld {
   stores: RelayStores;
   /** Every chain's adapter (the chain-family port), in manifest order: what the watchers and sweeps run on. */
   chains: ReadonlyMap<number, ChainAdapter>;
+  /** The process's EVM senders: one per (chain, key), shared by every world built in the process. */
+  senders: EvmSenderRegistry;
   /** The EVM chains' clients (netting and the main job's report read EVM chains through them). */
   clients: ReadonlyMap<number, EvmChainClient>;
   /** Both transports over the EVM chains (each also reads its messages off a chain: `outbox`). */
@@ -94,6 +98,8 @@ export interface BuildRelayWorldOptions {
   solanaPublisher?: SolanaReceiptPublisher;
   /** How long after an epoch's end its Solana payments are surely finalized (default: the stage config's, else 0). */
   solanaFinalityLagMs?: number;
+  /** Where EVM senders come from (default: the process's registry, so every world of the process shares them). */
+  senders?: EvmSenderRegistry;
 }
 
 /**
@@ -107,6 +113,7 @@ export interface BuildRelayWorldOptions {
 export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   const { manifest, config, stores } = options;
   const clock = options.clock ?? { now: () => Date.now() };
+  const senders = options.senders ?? processEvmSenders;
   const executor = evmKeyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
   const dvn = evmKeyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
   const guardian = new GuardianApiClient({
@@ -137,6 +144,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
           rpcUrl: url,
           ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
           nonces: stores.nonces,
+          senders,
           executor,
           dvn,
           outboxes: (chainId) => [transports.layerzero.outbox(chainId), transports.wormhole.outbox(chainId)],
@@ -188,7 +196,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   );
   const evmChains = manifest.chains.flatMap((c) => evm.get(c.chainId) ?? []);
 
-  const senders = (pick: (chain: EvmChain) => EvmSender) =>
+  const sendersOf = (pick: (chain: EvmChain) => EvmSender) =>
     new Map(evmChains.map((chain) => [chain.chainId, pick(chain)]));
   const layerzero = new LayerZeroTransport({
     chains: new Map(
@@ -204,8 +212,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         },
       ]),
     ),
-    dvn: { address: dvn, submitter: createSenderSubmitter(senders((chain) => chain.dvn)) },
-    executor: { address: executor, submitter: createSenderSubmitter(senders((chain) => chain.executor)) },
+    dvn: { address: dvn, submitter: createSenderSubmitter(sendersOf((chain) => chain.dvn)) },
+    executor: { address: executor, submitter: createSenderSubmitter(sendersOf((chain) => chain.executor)) },
     clock,
   });
   const wormhole = new WormholeTransport({
@@ -221,7 +229,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
       ]),
     ),
     guardian,
-    submitter: createSenderSubmitter(senders((chain) => chain.executor)),
+    submitter: createSenderSubmitter(sendersOf((chain) => chain.executor)),
     externalEmitters: solana.map((chain) => ({
       wormholeChainId: SOLANA_WORMHOLE_CHAIN,
       emitter: chain.chain.wormholeEmitter,
@@ -260,6 +268,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     manifest,
     config,
     stores,
+    senders,
     chains: ordered,
     clients: new Map(evmChains.map((chain) => [chain.chainId, chain.client])),
     transports,

@@ -8,9 +8,10 @@ import {
 } from "@slabridge/core";
 import { submitTransaction } from "@slabridge/devnet";
 import { demoMeasurements, devnetEvmRoutes } from "@slabridge/devnet/testing";
-import type { EvmSubmitter } from "@slabridge/evm";
+import { type EvmSubmitter, processEvmSenders } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { base58 } from "@slabridge/solana";
+import { MemoryNonceStore } from "@slabridge/store";
 import { type Address, getAddress, type Hex, hexToBytes, pad } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -37,6 +38,8 @@ let chainB: EvmChainManifest;
 let fromBlocks: Map<number, bigint>;
 /** The netting vault: a fresh key (not an anvil dev account), the same address on both chains. */
 const vaultAccount = privateKeyToAccount(generatePrivateKey());
+/** The vault key's nonce records (the Nonces table every worker shares). */
+const vaultNonces = new MemoryNonceStore();
 const payee = (n: number) => getAddress(`0x${n.toString(16).padStart(40, "0")}`) as Address;
 const PROTOCOL = payee(0xf00d01);
 const CREATOR = payee(0xf00d02);
@@ -86,7 +89,10 @@ function unlockedSubmitter(address: Address): EvmSubmitter {
   };
 }
 
-/** What a fresh worker builds: vaults, transport (the stablecoin among each chain's OApps). */
+/**
+ * What a fresh worker of this process builds: vaults (sending with the process's one sender of the vault key per
+ * chain), transport (the stablecoin among each chain's OApps).
+ */
 function world() {
   const { keys } = bot.scenario.manifest;
   const keyOf = (ref: (typeof keys)["layerZeroDvn"]): Address => {
@@ -120,7 +126,11 @@ function world() {
         chainId: c.chainId,
         client: bot.scenario.client(c.chainId),
         token: c.stablecoin.address,
-        account: vaultAccount,
+        sender: processEvmSenders.sender({
+          client: bot.scenario.client(c.chainId),
+          account: vaultAccount,
+          nonceStore: vaultNonces,
+        }),
         fromBlock: fromBlocks.get(c.chainId) ?? 0n,
       }),
     ]),

@@ -249,6 +249,27 @@ export class NonceTakenError extends SlabridgeError {
 }
 
 /**
+ * The caller's `onReserved` hook refused the send once its nonce was known (e.g. the chain showed the work done);
+ * nothing was signed and the nonce was given back (or filled). Not retryable as such: the caller decided.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof SendCancelledError) return alreadyDone; }
+ * ```
+ */
+export class SendCancelledError extends SlabridgeError {
+  override readonly name = "SendCancelledError" as const;
+  readonly nonce: number;
+  constructor(nonce: number, context: EvmErrorContext = {}) {
+    super(`The send was cancelled at nonce ${nonce} before signing.`, {
+      metaMessages: metaOf(context),
+      retryable: false,
+    });
+    this.nonce = nonce;
+  }
+}
+
+/**
  * No transaction sent for the nonce was mined within `receiptTimeoutMs`. Retryable: `nonce` and `hashes` are what
  * `EvmSender.resume` needs to pick the send up again (never send the same work with a new nonce instead).
  *

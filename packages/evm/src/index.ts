@@ -62,6 +62,7 @@ export {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  SendCancelledError,
   TransactionKnownError,
 } from "./errors.ts";
 export {
@@ -70,9 +71,16 @@ export {
   type EvmTxRequest,
   evmSenderId,
   type SenderEvent,
+  type SendHooks,
   type SendResult,
   type Submission,
 } from "./sender/EvmSender.ts";
+export {
+  DEFAULT_EVM_SENDER_SETTINGS,
+  EvmSenderRegistry,
+  type EvmSenderRequest,
+  processEvmSenders,
+} from "./sender/EvmSenderRegistry.ts";
 export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
 export {

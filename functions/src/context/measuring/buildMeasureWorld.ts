@@ -16,8 +16,8 @@ import {
   EscrowReader,
   type EvmChainClient,
   EvmHomeChain,
-  EvmSender,
-  evmSenderId,
+  type EvmSenderRegistry,
+  processEvmSenders,
 } from "@slabridge/evm";
 import {
   type BlobStore,
@@ -26,7 +26,7 @@ import {
   ProberInvoker,
   proberRegistryOf,
 } from "@slabridge/measuring";
-import { type Address, parseGwei } from "viem";
+import type { Address } from "viem";
 
 /** Options of {@link buildMeasureWorld}. */
 export interface BuildMeasureWorldOptions {
@@ -43,6 +43,8 @@ export interface BuildMeasureWorldOptions {
   clock?: Clock;
   /** Lets non-loopback RPC URLs and AWS's Lambda endpoints through (AWS); the devnet and tests never set it. */
   allowNonLoopback?: boolean;
+  /** Where EVM senders come from (default: the process's registry: the relay world's executor sender is this one). */
+  senders?: EvmSenderRegistry;
 }
 
 function anvilAddress(ref: KeyReference, role: string): Address {
@@ -85,14 +87,11 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     throw new MeasureConfigError(`home chain ${manifest.homeChainId} has no ModelRegistry/SlaOracle in the manifest`);
   }
   const executor = anvilAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
-  const sender = new EvmSender({
+  // The process's one sender of the executor key on the home chain (the relay world's, when it runs here too).
+  const sender = (options.senders ?? processEvmSenders).sender({
     client: homeClient,
     account: executor,
     nonceStore: options.stores.nonces,
-    senderId: evmSenderId(homeManifest.chainId, executor),
-    gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
-    stuckAfterMs: 30_000,
-    receiptTimeoutMs: 120_000,
   });
   const home = new EvmHomeChain({
     chainId: homeManifest.chainId,

@@ -7,10 +7,10 @@ import {
   InvalidNettingRoundError,
   type NettingStepVault,
 } from "@slabridge/core";
-import { createSenderSubmitter, EvmSender, evmChainsOf, evmSenderId, readRoundReleases } from "@slabridge/evm";
+import { createSenderSubmitter, evmChainsOf, readRoundReleases } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
-import { type Address, getAddress, type PublicClient, parseGwei } from "viem";
+import { type Address, getAddress, type PublicClient } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
 /** What the net handler runs on. */
@@ -149,17 +149,8 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
       evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId);
         if (!client) throw new InvalidNettingRoundError(`no client for chain ${chain.chainId}`);
-        const sender = new EvmSender({
-          client,
-          account,
-          nonceStore: relay.stores.nonces,
-          // The relay's sender ids (one per chain and key): both reserve nonces of the key from the same record.
-          senderId: evmSenderId(chain.chainId, account),
-          gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
-          stuckAfterMs: 30_000,
-          receiptTimeoutMs: 120_000,
-        });
-        return [chain.chainId, sender] as const;
+        // The relay's own sender of the key (one per chain and key per process): one nonce order, one stall check.
+        return [chain.chainId, relay.senders.sender({ client, account, nonceStore: relay.stores.nonces })] as const;
       }),
     );
   return new LayerZeroTransport({

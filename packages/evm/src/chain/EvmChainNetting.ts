@@ -7,6 +7,7 @@ import {
 import { type Address, getAddress } from "viem";
 import type { EscrowReader } from "../contracts/EscrowReader.ts";
 import type { EvmChainClient } from "../createEvmChainClient.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
 import { EvmNettingVault } from "./EvmNettingVault.ts";
 import { readEscrowNettingStatus } from "./readEscrowNettingStatus.ts";
 import { evmAccountOf } from "./readRoundReleases.ts";
@@ -19,6 +20,8 @@ export interface EvmChainNettingOptions {
   escrow?: EscrowReader | undefined;
   /** The manifest's netting vaults (`keys.nettingVaults`): this chain's entry with a key is its step vault. */
   nettingVaults: DeploymentManifest["keys"]["nettingVaults"];
+  /** The sender of a key on this chain (the process's one per key: `EvmSenderRegistry`); the vault sends with it. */
+  sender(account: Address): EvmSender;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface EvmChainNettingOptions {
  * an anvil dev account on the devnet, KMS later) is driven step by step by the round.
  *
  * @example
- * const netting = evmChainNetting({ chain, client, escrow: new EscrowReader(client, escrow), nettingVaults });
+ * const sender = (account: Address) => processEvmSenders.sender({ client, account, nonceStore });
+ * const netting = evmChainNetting({ chain, client, escrow: new EscrowReader(client, escrow), nettingVaults, sender });
  * const vault = netting.stepVault?.()?.open(await client.getBlockNumber());
  */
 export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
@@ -48,11 +52,12 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
       if (BigInt(entry.account) !== BigInt(account)) {
         throw new InvalidNettingRoundError(`the netting vault key of chain ${chainId} is not its account`);
       }
+      const sender = options.sender(account);
       return {
         account,
         blockNumber: () => client.getBlockNumber(),
         open: (fromBlock) =>
-          new EvmNettingVault({ chainId, client, token: chain.stablecoin.address, account, fromBlock }),
+          new EvmNettingVault({ chainId, client, token: chain.stablecoin.address, sender, fromBlock }),
       };
     },
   };

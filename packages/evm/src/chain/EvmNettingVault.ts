@@ -7,11 +7,8 @@ import {
   type VaultStepResult,
 } from "@slabridge/core";
 import {
-  type Account,
   type Address,
   concat,
-  createWalletClient,
-  custom,
   encodeFunctionData,
   getAddress,
   type Hash,
@@ -20,6 +17,8 @@ import {
   type PublicClient,
   pad,
 } from "viem";
+import { ContractRevertedError, SendCancelledError } from "../errors.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
 
 /** Configuration of one chain's {@link EvmNettingVault}. */
 export interface EvmNettingVaultConfig {
@@ -27,11 +26,14 @@ export interface EvmNettingVaultConfig {
   client: PublicClient;
   /** The stablecoin: an OFT (one token on every EVM chain, burn on send, mint on receive). */
   token: Address;
-  /** The vault's key: a viem Account (local key; KMS later) or an unlocked node account's address (anvil). */
-  account: Account | Address;
+  /**
+   * The vault key's sender (its one nonce sequence in the NonceStore; one per (chain, key) per process, see
+   * `EvmSenderRegistry`): signs first, broadcasts raw without transport retries, recognises its own transactions.
+   */
+  sender: EvmSender;
   /** First block to search for the vault's marked transactions: at or before the round's first step. */
   fromBlock: bigint;
-  /** How long to wait for an earlier pending transaction of the vault to be mined (default 30 s). */
+  /** How long a step waits for the vault's earlier transactions to be mined before giving up (default 30 s). */
   pendingTimeoutMs?: number;
 }
 
@@ -43,13 +45,16 @@ const oftSentEvent = oftAbi.find((i) => i.type === "event" && i.name === "OFTSen
  * sends net transfers to other chains' vaults (OFT `send`). Every step carries its deterministic id (see
  * `nettingStepId`) appended to the calldata (the token ignores trailing calldata), so the chain itself is the record:
  * before sending, the vault looks for its own mined transaction with that id since `fromBlock` and sends nothing if
- * it finds one. Sends pin the nonce to the vault's mined nonce and refuse while an earlier transaction is pending,
- * so a crash after broadcast, a retry, or two racing workers never pay or bridge twice: of two transactions at one
- * nonce only one is mined, and the loser re-reads the chain.
+ * it finds one. Sends go through the vault key's {@link EvmSender} (nonce from the store, signed first, raw
+ * broadcast, its own re-sent broadcast recognised). The decisive look-up runs once the step's nonce is reserved and
+ * every lower nonce of the key is mined: nothing else of the vault is in flight then, and a racing worker (which
+ * reserved a later nonce) waits for this one to land and then finds the step done, so a crash after broadcast, a
+ * retry, or two racing workers never pay or bridge twice; a step found done gives its nonce back.
  *
  * @example
  * ```ts
- * const vault = new EvmNettingVault({ chainId: 31337, client, token, account, fromBlock: 120n });
+ * const sender = processEvmSenders.sender({ client, account: vaultKey, nonceStore });
+ * const vault = new EvmNettingVault({ chainId: 31337, client, token, sender, fromBlock: 120n });
  * await vault.pay(nettingStepId(round, "payout", [31337, payee]), payee, 150_000n);
  * ```
  */
@@ -57,18 +62,16 @@ export class EvmNettingVault implements NettingVault {
   readonly chainId: number;
   readonly token: Address;
   readonly #config: EvmNettingVaultConfig;
-  readonly #account: Account | Address;
 
   constructor(config: EvmNettingVaultConfig) {
     this.chainId = config.chainId;
     this.token = config.token;
     this.#config = config;
-    this.#account = config.account;
   }
 
   /** The vault's address. */
   get address(): Address {
-    return typeof this.#account === "string" ? this.#account : this.#account.address;
+    return this.#config.sender.address;
   }
 
   /**
@@ -142,7 +145,12 @@ export class EvmNettingVault implements NettingVault {
    */
   async pay(stepId: Hex, to: string, amount: bigint, hooks: VaultHooks = {}): Promise<VaultStepResult> {
     const data = encodeFunctionData({ abi: oftAbi, functionName: "transfer", args: [getAddress(to), amount] });
-    return await this.#once(stepId, () => this.findPayout(stepId, to), { to: this.token, data, value: 0n }, hooks);
+    return await this.#once(
+      stepId,
+      () => this.findPayout(stepId, to),
+      { to: this.token, data, value: 0n, amount },
+      hooks,
+    );
   }
 
   /**
@@ -180,7 +188,7 @@ export class EvmNettingVault implements NettingVault {
     const result = await this.#once(
       stepId,
       async () => (await this.findBridge(stepId))?.transactionHash,
-      { to: this.token, data, value: fee.nativeFee },
+      { to: this.token, data, value: fee.nativeFee, amount },
       hooks,
     );
     const sent = await this.findBridge(stepId);
@@ -201,56 +209,54 @@ export class EvmNettingVault implements NettingVault {
   async #once(
     stepId: Hex,
     find: () => Promise<Hash | undefined>,
-    request: { to: Address; data: Hex; value: bigint },
+    request: { to: Address; data: Hex; value: bigint; amount: bigint },
     hooks: VaultHooks,
   ): Promise<VaultStepResult> {
-    const { client, chainId } = this.#config;
-    // Each attempt either finds the step done, or sends at the vault's mined nonce; losing that nonce to another
-    // transaction (a racing worker) sends the loop back to reading the chain.
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const nonce = await this.#idleNonce();
-      const done = await find();
-      if (done) return { transactionHash: done, sent: false };
-      const wallet = createWalletClient({ account: this.#account, transport: custom({ request: client.request }) });
-      let hash: Hash;
-      try {
-        hash = await wallet.sendTransaction({
-          account: this.#account,
-          chain: client.chain ?? null,
-          to: request.to,
-          data: concat([request.data, stepId]),
-          value: request.value,
-          nonce,
-        });
-      } catch (error) {
-        if (/nonce/i.test(String((error as Error).message))) continue;
-        throw error;
-      }
-      await hooks.afterBroadcast?.(stepId, hash);
-      const receipt = await client.waitForTransactionReceipt({
-        hash,
-        timeout: this.#config.pendingTimeoutMs ?? 30_000,
-      });
-      if (receipt.status !== "success") {
-        throw new NettingTransactionRevertedError({ chainId, stepId, transactionHash: hash });
-      }
-      return { transactionHash: hash, sent: true };
+    const { chainId } = this.#config;
+    const done = await find();
+    if (done) return { transactionHash: done, sent: false };
+    // Too little stablecoin is "not yet" (the escrows' payouts or a bridge transfer may still arrive), not a revert.
+    const held = await this.balance();
+    if (held < request.amount) {
+      throw new NettingVaultNotReadyError(chainId, `it holds ${held} but must send ${request.amount}`);
     }
-    throw new NettingVaultNotReadyError(chainId, "its nonce kept being taken by other transactions");
+    let found: Hash | undefined;
+    try {
+      const { receipt } = await this.#config.sender.send(
+        { to: request.to, data: concat([request.data, stepId]), value: request.value, abi: oftAbi },
+        {
+          // With the nonce reserved and every lower nonce of the key mined, no other step transaction of the vault
+          // is in flight, and any worker reserving after this one waits here on this nonce: the chain is final for
+          // the step, so this look-up decides whether to send.
+          onReserved: async (nonce) => {
+            await this.#minedUpTo(nonce);
+            found = await find();
+            return found === undefined;
+          },
+          onBroadcast: async ({ hash }) => {
+            await hooks.afterBroadcast?.(stepId, hash);
+          },
+        },
+      );
+      return { transactionHash: receipt.transactionHash, sent: true };
+    } catch (error) {
+      if (error instanceof SendCancelledError && found !== undefined) return { transactionHash: found, sent: false };
+      if (error instanceof ContractRevertedError && error.transactionHash !== undefined) {
+        throw new NettingTransactionRevertedError({ chainId, stepId, transactionHash: error.transactionHash });
+      }
+      throw error;
+    }
   }
 
-  /** The vault's next nonce once no transaction of it is pending (an earlier run's send must land first). */
-  async #idleNonce(): Promise<number> {
+  /** Waits until the vault's mined nonce is `nonce` (every earlier transaction of the key landed). */
+  async #minedUpTo(nonce: number): Promise<void> {
     const { client } = this.#config;
     const deadline = Date.now() + (this.#config.pendingTimeoutMs ?? 30_000);
     for (;;) {
-      const [mined, pending] = await Promise.all([
-        client.getTransactionCount({ address: this.address, blockTag: "latest" }),
-        client.getTransactionCount({ address: this.address, blockTag: "pending" }),
-      ]);
-      if (pending === mined) return mined;
+      const mined = await client.getTransactionCount({ address: this.address, blockTag: "latest" });
+      if (mined >= nonce) return;
       if (Date.now() > deadline) {
-        throw new NettingVaultNotReadyError(this.chainId, `${pending - mined} transaction(s) still pending`);
+        throw new NettingVaultNotReadyError(this.chainId, `${nonce - mined} earlier transaction(s) still unmined`);
       }
       await new Promise((resolve) => setTimeout(resolve, client.pollingInterval));
     }

@@ -11,11 +11,12 @@ import type {
   NonceStore,
   StageConfig,
 } from "@slabridge/core";
-import { type Address, parseGwei } from "viem";
+import type { Address } from "viem";
 import { EscrowReader } from "../contracts/EscrowReader.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
-import { EvmSender, evmSenderId } from "../sender/EvmSender.ts";
+import type { EvmSender } from "../sender/EvmSender.ts";
+import { type EvmSenderRegistry, processEvmSenders } from "../sender/EvmSenderRegistry.ts";
 import { evmChainNetting } from "./EvmChainNetting.ts";
 import type { EvmOutbox } from "./EvmOutbox.ts";
 import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
@@ -50,6 +51,8 @@ export interface CreateEvmChainOptions {
   executor: Address;
   /** The LayerZero DVN account. */
   dvn: Address;
+  /** Where its senders come from: one per (chain, key) per process (default: the process's registry). */
+  senders?: EvmSenderRegistry;
   /** The transports' outboxes on this chain (asked at watch time: the transports are built after the chains). */
   outboxes(chainId: number): readonly EvmOutbox[];
   /** The adapter of any chain of the deployment (a destination that takes messages itself gets them handed over). */
@@ -96,19 +99,12 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
     name: chain.name,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  const sender = (account: Address) =>
-    new EvmSender({
-      client,
-      account,
-      nonceStore: options.nonces,
-      senderId: evmSenderId(chain.chainId, account),
-      gasBump: { factor: 1.125, maxFeePerGasCap: parseGwei("500") },
-      stuckAfterMs: 30_000,
-      receiptTimeoutMs: 120_000,
-    });
+  const registry = options.senders ?? processEvmSenders;
+  // One key, one nonce sequence, one sender per process: two roles naming one key, and every world of the process
+  // (relay, netting, measuring), get the same instance.
+  const sender = (account: Address) => registry.sender({ client, account, nonceStore: options.nonces });
   const executor = sender(options.executor);
-  // One key, one nonce sequence, one sender: two roles naming the same key share it.
-  const dvn = options.dvn.toLowerCase() === options.executor.toLowerCase() ? executor : sender(options.dvn);
+  const dvn = sender(options.dvn);
   const watcher = new EvmWatcher({
     chain,
     client,
@@ -124,7 +120,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
   const escrow = escrowAddress ? { client, escrow: escrowAddress } : undefined;
   const reader = escrowAddress ? new EscrowReader(client, escrowAddress) : undefined;
   const payouts = payoutPublisher(options, client, executor);
-  const registry = chain.contracts.modelRegistry;
+  const modelRegistry = chain.contracts.modelRegistry;
   return {
     family: "evm",
     chainId: chain.chainId,
@@ -150,11 +146,17 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
         }
       : {}),
     ...(payouts ? { payouts } : {}),
-    netting: evmChainNetting({ chain, client, escrow: reader, nettingVaults: manifest.keys.nettingVaults }),
+    netting: evmChainNetting({
+      chain,
+      client,
+      escrow: reader,
+      nettingVaults: manifest.keys.nettingVaults,
+      sender,
+    }),
     async payeeTable(modelId, epoch) {
-      if (!registry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
+      if (!modelRegistry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
       const table = await client.readContract({
-        address: registry,
+        address: modelRegistry,
         abi: modelRegistryAbi,
         functionName: "payees",
         args: [modelId, epoch],

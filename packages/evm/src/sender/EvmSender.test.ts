@@ -13,7 +13,13 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEvmChainClient } from "../createEvmChainClient.ts";
-import { ContractRevertedError, InsufficientFundsError, NonceTakenError, ReceiptTimeoutError } from "../errors.ts";
+import {
+  ContractRevertedError,
+  InsufficientFundsError,
+  NonceTakenError,
+  ReceiptTimeoutError,
+  SendCancelledError,
+} from "../errors.ts";
 import { type RpcProxy, startRpcProxy } from "../testing/startRpcProxy.ts";
 import { startTestChain, type TestChain } from "../testing/testChain.ts";
 import { EvmSender, type EvmSenderOptions, type SenderEvent, type Submission } from "./EvmSender.ts";
@@ -93,6 +99,54 @@ describe("EvmSender", () => {
     await chain.test.mine({ blocks: 1 });
     const result = await sending;
     expect(seen).toEqual([{ hash: result.receipt.transactionHash, minedAtCallback: false }]);
+  });
+
+  it("gives each send its own onSubmitted: the job's hash is known before the node sees it, and only that send's", async () => {
+    await chain.test.setAutomine(false);
+    const { sender: s } = sender({ account: chain.deployer });
+    const mine: Array<{ hash: Hash; pending: boolean }> = [];
+    const jobA = s.send(
+      { to: chain.token, data: transferData(8n) },
+      {
+        onSubmitted: async ({ hash }) => {
+          const known = await chain.client.getTransaction({ hash }).then(
+            () => true,
+            () => false,
+          );
+          mine.push({ hash, pending: known });
+        },
+      },
+    );
+    const jobB = s.send({ to: chain.token, data: transferData(9n) });
+    await until(() => mine.length === 1);
+    await chain.test.setAutomine(true);
+    await chain.test.mine({ blocks: 1 });
+    const [a, b] = await Promise.all([jobA, jobB]);
+    // Recorded before the broadcast (the node did not know it yet), and it is the hash that was mined.
+    expect(mine).toEqual([{ hash: a.receipt.transactionHash, pending: false }]);
+    expect(b.receipt.transactionHash).not.toBe(a.receipt.transactionHash);
+  });
+
+  it("lets a send be cancelled once its nonce is known, giving the nonce back", async () => {
+    const store = new MemoryNonceStore();
+    const { sender: s } = sender({ account: chain.deployer, nonceStore: store });
+    const pending = await chain.client.getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+    let offered: number | undefined;
+    const error = await s
+      .send(
+        { to: chain.other, value: 1n, gas: 21_000n },
+        {
+          onReserved: (nonce) => {
+            offered = nonce;
+            return false;
+          },
+        },
+      )
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SendCancelledError);
+    expect(offered).toBe(pending);
+    const next = await s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    expect(next.nonce).toBe(pending);
   });
 
   it("replaces a stuck transaction at the same nonce with fees >= 1.1x; exactly one of the two lands", async () => {

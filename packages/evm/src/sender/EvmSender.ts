@@ -24,6 +24,7 @@ import {
   ReplacementUnderpricedError,
   RpcTimeoutError,
   RpcUnavailableError,
+  SendCancelledError,
   TransactionKnownError,
 } from "../errors.ts";
 import { type TranslateEvmErrorContext, translateEvmError } from "../translateEvmError.ts";
@@ -51,6 +52,26 @@ export interface Submission {
   replacement: boolean;
   /** The fees this hash was signed with. */
   fees: Eip1559Fees;
+}
+
+/**
+ * Hooks of one send (besides the sender-wide `onSubmitted`), so the caller of `send` can record its own work's hash
+ * (a job, a netting step) and guard the send with what the chain shows once its nonce is known.
+ */
+export interface SendHooks {
+  /**
+   * Called with the reserved nonce before anything is signed, inside the sender's turn (no other send of this sender
+   * reserves or broadcasts meanwhile). `false` cancels: the nonce is given back (or filled) and `send` throws
+   * {@link SendCancelledError}; a throw cancels the same way and is rethrown.
+   */
+  onReserved?: (nonce: number) => boolean | Promise<boolean>;
+  /** Like the sender-wide `onSubmitted`, for this send's hashes only (awaited before each broadcast; called after it). */
+  onSubmitted?: (submission: Submission) => void | Promise<void>;
+  /**
+   * Called once the first broadcast is done (the node has the transaction, or may have it), before the receipt wait.
+   * A throw ends the send with it (the transaction stays with the node): a crash point for tests, or a log line.
+   */
+  onBroadcast?: (submission: Submission) => void | Promise<void>;
 }
 
 /** Things worth a log line or a metric. */
@@ -120,6 +141,8 @@ interface InFlight {
   body: TxBody;
   abi: Abi | readonly unknown[] | undefined;
   nextBumpAt: number;
+  /** The send's own hook (see {@link SendHooks.onSubmitted}). */
+  onSubmitted?: SendHooks["onSubmitted"];
 }
 
 /** What a broadcast came to: on the node (or maybe: a lost answer), or refused for sure. */
@@ -207,11 +230,15 @@ export class EvmSender {
   /**
    * Estimates gas (a revert surfaces here, before a nonce is spent), reserves a nonce, signs, reports the hash,
    * broadcasts, and waits for the receipt, replacing the transaction with higher fees while it is stuck. A mined
-   * revert throws {@link ContractRevertedError} with the transaction hash.
+   * revert throws {@link ContractRevertedError} with the transaction hash. `hooks` are this send's own (see
+   * {@link SendHooks}).
    *
-   * @example const { receipt, nonce } = await sender.send({ to, data, abi: escrowAbi });
+   * @example
+   * const { receipt, nonce } = await sender.send({ to, data, abi: escrowAbi }, {
+   *   onSubmitted: ({ hash, nonce }) => jobs.recordHash(job.id, hash, nonce),   // before the node sees it
+   * });
    */
-  async send(request: EvmTxRequest): Promise<SendResult> {
+  async send(request: EvmTxRequest, hooks: SendHooks = {}): Promise<SendResult> {
     const { client, nonceStore, senderId, gasBump } = this.#options;
     const data = request.data ?? "0x";
     const value = request.value ?? 0n;
@@ -234,11 +261,35 @@ export class EvmSender {
         body: { to: request.to, data, value, gas },
         abi: request.abi,
         nextBumpAt: Date.now() + this.#options.stuckAfterMs,
+        ...(hooks.onSubmitted ? { onSubmitted: hooks.onSubmitted } : {}),
       };
+      if (hooks.onReserved) await this.#guard(nonce, hooks.onReserved);
       await this.#submitFirst(reserved);
       return reserved;
     });
+    await hooks.onBroadcast?.(this.#submission(inFlight, inFlight.fees, false));
     return await this.#settle(inFlight);
+  }
+
+  /** Runs a send's `onReserved`; a refusal or a throw gives the nonce back (or fills it) before `send` fails. */
+  async #guard(nonce: number, onReserved: NonNullable<SendHooks["onReserved"]>): Promise<void> {
+    let go: boolean;
+    try {
+      go = await onReserved(nonce);
+    } catch (error) {
+      await this.#abandon(nonce, error);
+      throw error;
+    }
+    if (go) return;
+    const error = new SendCancelledError(nonce, this.#context("send"));
+    await this.#abandon(nonce, error);
+    throw error;
+  }
+
+  #submission(inFlight: InFlight, fees: Eip1559Fees, replacement: boolean): Submission {
+    const hash = inFlight.hashes.at(-1);
+    if (hash === undefined) throw new EvmConfigError(`nonce ${inFlight.nonce} has no signed transaction`);
+    return { hash, nonce: inFlight.nonce, hashes: [...inFlight.hashes], replacement, fees };
   }
 
   /**
@@ -326,13 +377,9 @@ export class EvmSender {
     const raw = await this.#sign(inFlight.nonce, inFlight.body, fees);
     const hash = keccak256(raw);
     if (!inFlight.hashes.includes(hash)) inFlight.hashes.push(hash);
-    await this.#options.onSubmitted?.({
-      hash,
-      nonce: inFlight.nonce,
-      hashes: [...inFlight.hashes],
-      replacement,
-      fees,
-    });
+    const submission: Submission = { hash, nonce: inFlight.nonce, hashes: [...inFlight.hashes], replacement, fees };
+    await this.#options.onSubmitted?.(submission);
+    await inFlight.onSubmitted?.(submission);
     return raw;
   }
 

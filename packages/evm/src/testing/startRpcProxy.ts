@@ -6,6 +6,8 @@ export type ProxyAction =
   | { kind: "forward" }
   /** Pass it to the node at once, but answer only after `delayMs` (the client has timed out by then). */
   | { kind: "forward-late"; delayMs: number }
+  /** Pass it to the node only after `delayMs` (a slow path to the node), then answer with the node's reply. */
+  | { kind: "forward-after"; delayMs: number }
   /** Do not pass it on; answer with this JSON-RPC error. */
   | { kind: "error"; code: number; message: string }
   /** Lose it: never passed on, never answered (the client times out). */
@@ -20,6 +22,8 @@ export interface RpcProxy {
   forwarded(method: string): number;
   /** Decides each request's fate; the default forwards everything. */
   rule: (method: string, params: unknown, seen: number) => ProxyAction;
+  /** Called as a request is passed to the node (after any `forward-after` delay): the order the node sees. */
+  onForward?: ((method: string, params: unknown) => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -70,6 +74,8 @@ export async function startRpcProxy(targetUrl: string): Promise<RpcProxy> {
     if (action.kind === "error") {
       reply = JSON.stringify({ jsonrpc: "2.0", id: request.id, error: { code: action.code, message: action.message } });
     } else {
+      if (action.kind === "forward-after") await new Promise((resolve) => setTimeout(resolve, action.delayMs));
+      proxy.onForward?.(request.method, request.params);
       reply = await forward(request.method, body);
       if (action.kind === "forward-late") await new Promise((resolve) => setTimeout(resolve, action.delayMs));
     }
