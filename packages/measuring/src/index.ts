@@ -1,8 +1,9 @@
 /**
  * @slabridge/measuring: the measuring workflow. A coordinator fans each probe round out to one prober per vantage
- * point; probers send canary inference requests with the SLA's timeout and record one sample per host; the evaluator
- * turns an ended epoch's samples into an SLA report, has it signed and submitted through the HomeChain port, and
- * publishes the verdict to every payment chain. Chain access goes through core's `HomeChain` and `EscrowVerdicts`
+ * point; probers send buyer-like inference requests with the SLA's timeout and record one signed sample per host as it
+ * arrives; the evaluator turns an ended epoch's signed samples into an SLA report, publishes them as content-addressed
+ * evidence, has the probers recompute and co-sign it, submits it through the HomeChain port, and publishes the verdict
+ * to every payment chain. Chain access goes through core's `HomeChain` and `EscrowVerdicts`
  * ports; nothing here depends on a chain SDK.
  */
 export { type BlobStore, FileBlobStore, getVerified, MemoryBlobStore } from "./attest/BlobStore.ts";
@@ -57,6 +58,7 @@ export {
   probeSampleSchema,
 } from "./probe/ProbeSample.ts";
 export { assertProbeOptions, type FetchLike, type ProbeHostOptions, probeHost } from "./probe/probeHost.ts";
+export { buyerClientHeaders, drawProbePrompt, type ProbePrompt } from "./probe/promptCorpus.ts";
 export {
   type RecordProbeRoundOptions,
   type RecordProbeRoundResult,

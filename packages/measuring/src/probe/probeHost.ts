@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { type Clock, scrubSecrets } from "@slabridge/core";
 import { z } from "zod";
 import { completionResponseSchema } from "./completionResponseSchema.ts";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
 import type { ProbeOutcome, ProbeSample } from "./ProbeSample.ts";
+import { buyerClientHeaders, drawProbePrompt, type ProbePrompt } from "./promptCorpus.ts";
 
 /** The subset of `fetch` a probe uses; inject one to test or to route through another agent. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
@@ -35,6 +35,8 @@ export interface ProbeHostOptions {
    * answered when the prober's time ran out: host side, see {@link runProbeRound}).
    */
   readonly roundSignal?: AbortSignal;
+  /** The prompt to send; default a fresh draw from the corpus (`drawProbePrompt`). */
+  readonly prompt?: ProbePrompt;
 }
 
 const optionsSchema = z.object({
@@ -125,7 +127,7 @@ function httpErrorMessage(status: number, text: string): string {
   return `HTTP ${status}`;
 }
 
-function judgeAnswer(text: string, model: string): string | undefined {
+function judgeAnswer(text: string, model: string, expected: string | undefined): string | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -136,13 +138,18 @@ function judgeAnswer(text: string, model: string): string | undefined {
   if (!parsed.success) return oneLine(`malformed completion: ${z.prettifyError(parsed.error)}`);
   // Providers may answer with a dated variant ("gpt-4o" -> "gpt-4o-2024-08-06"), so a prefix match is enough.
   if (!parsed.data.model.startsWith(model)) return oneLine(`answered for model ${parsed.data.model}, not ${model}`);
+  // A challenge's answer is known: a reply without it (a canned answer, a stub) is not the model answering.
+  if (expected !== undefined && !parsed.data.choices.some((c) => c.text.includes(expected))) {
+    return "the answer does not contain the challenge's expected text";
+  }
   return undefined;
 }
 
 /**
  * Sends one canary completion to a host and records how it went. Host failures (timeouts, HTTP errors, malformed
  * answers, refused connections) are data and come back as a sample; only invalid options throw
- * ({@link ProbeConfigError}). Each probe carries a fresh nonce in its prompt, so a cache cannot fake a fast answer.
+ * ({@link ProbeConfigError}). The request is what a buyer's OpenAI client sends (its headers, a prompt from a varied
+ * corpus); a third of the prompts are challenges whose answer is checked, so a canned reply fails.
  * `rttMs` runs from just before the request to the last byte of the body, on a monotonic clock.
  *
  * @example
@@ -156,11 +163,14 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
   const hrtime = options.hrtime ?? (() => performance.now());
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const endpoint = `${url.replace(/\/+$/, "")}/v1/completions`;
+  // Drawn from a corpus of buyer-like prompts (a third of them challenges with a fresh code), so a probe cannot be
+  // told from paid traffic by its text and a cache cannot answer it.
+  const drawn = options.prompt ?? drawProbePrompt();
   const body = JSON.stringify({
     model,
-    prompt: `slabridge canary ${randomUUID()}. Reply with OK.`,
-    max_tokens: 8,
-    temperature: 0,
+    prompt: drawn.prompt,
+    max_tokens: drawn.maxTokens,
+    temperature: drawn.temperature,
     stream: false,
   });
 
@@ -194,7 +204,7 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
     const res = await Promise.race([
       doFetch(endpoint, {
         method: "POST",
-        headers: { ...options.headers, "content-type": "application/json", "cache-control": "no-store" },
+        headers: { ...buyerClientHeaders(), ...options.headers },
         body,
         signal: controller.signal,
         // The SLA is about the listed endpoint; following a redirect would measure another one.
@@ -208,7 +218,7 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
     if ("tooLarge" in read) return sample("bad-answer", { status, error: `response body over ${limit} bytes` });
     if (status < 200 || status > 299)
       return sample("http-error", { status, error: httpErrorMessage(status, read.text) });
-    const problem = judgeAnswer(read.text, model);
+    const problem = judgeAnswer(read.text, model, drawn.expect);
     return problem === undefined ? sample("ok", { status }) : sample("bad-answer", { status, error: problem });
   } catch (error) {
     if (controller.signal.reason instanceof SlaTimeout) {

@@ -36,6 +36,11 @@ export interface RecordProbeRoundOptions {
   remainingTimeMs?: () => number;
   /** Default {@link ROUND_DEADLINE_MARGIN_MS}. */
   deadlineMarginMs?: number;
+  /**
+   * Random start delay per probe, ms; default half the shorter of the probe period and the uptime bucket, so probes
+   * are spread over the round without leaving its bucket.
+   */
+  startJitterMs?: number;
 }
 
 /**
@@ -119,6 +124,9 @@ export async function recordProbeRound(
       concurrency: world.probing.concurrency,
       clock: world.clock,
       signal: deadline.signal,
+      startJitterMs:
+        options.startJitterMs ??
+        Math.floor((Math.min(world.probing.periodSeconds, world.probing.uptimeBucketSeconds) * 1_000) / 2),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       onSample: async (sample, i) => {
         const target = probeable[i];

@@ -6,6 +6,8 @@ import type { FetchLike } from "./probeHost.ts";
 import { type ProbeTarget, runProbeRound } from "./runProbeRound.ts";
 
 const model = "demo-7b";
+/** A free-form prompt: canned test answers are then judged on their shape only. */
+const FREE = { prompt: "Tell me a short fun fact about octopuses.", maxTokens: 64, temperature: 0.7 };
 const hosts: DemoHost[] = [];
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -96,6 +98,7 @@ describe("runProbeRound", () => {
     const { samples, summary } = await runProbeRound({
       targets: Array.from({ length: 30 }, (_, i) => target(server.url, String(i))),
       prober: "p",
+      drawPrompt: () => FREE,
       concurrency: 3,
       onSample: (_sample, index) => {
         seen.push(index);
@@ -124,6 +127,7 @@ describe("runProbeRound", () => {
       const { summary } = await runProbeRound({
         targets: Array.from({ length: 40 }, () => target("http://127.0.0.1:1")),
         prober: "p",
+        drawPrompt: () => FREE,
         concurrency,
         fetch: fakeFetch,
       });
@@ -137,15 +141,21 @@ describe("runProbeRound", () => {
     const spy = vi.fn<FetchLike>();
     const good = target("http://127.0.0.1:1");
     for (const concurrency of [0, -1, 1.5, Number.NaN]) {
-      await expect(runProbeRound({ targets: [good], prober: "p", concurrency, fetch: spy })).rejects.toBeInstanceOf(
-        ProbeConfigError,
-      );
+      await expect(
+        runProbeRound({ targets: [good], prober: "p", drawPrompt: () => FREE, concurrency, fetch: spy }),
+      ).rejects.toBeInstanceOf(ProbeConfigError);
     }
     await expect(
-      runProbeRound({ targets: [good, { ...good, timeoutMs: -1 }], prober: "p", concurrency: 2, fetch: spy }),
+      runProbeRound({
+        targets: [good, { ...good, timeoutMs: -1 }],
+        prober: "p",
+        drawPrompt: () => FREE,
+        concurrency: 2,
+        fetch: spy,
+      }),
     ).rejects.toBeInstanceOf(ProbeConfigError);
     expect(spy).not.toHaveBeenCalled();
-    const empty = await runProbeRound({ targets: [], prober: "p", concurrency: 2, fetch: spy });
+    const empty = await runProbeRound({ targets: [], prober: "p", drawPrompt: () => FREE, concurrency: 2, fetch: spy });
     expect(empty.samples).toEqual([]);
     expect(empty.summary).toMatchObject({ total: 0, okRatio: 1, maxInFlight: 0 });
   });

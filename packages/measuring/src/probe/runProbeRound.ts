@@ -2,6 +2,7 @@ import type { Clock } from "@slabridge/core";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
 import { type ProbeOutcome, type ProbeSample, probeOutcomes } from "./ProbeSample.ts";
 import { assertProbeOptions, type FetchLike, probeHost } from "./probeHost.ts";
+import type { ProbePrompt } from "./promptCorpus.ts";
 
 /** One host to probe in a round: a listed model's endpoint and its SLA timeout. */
 export interface ProbeTarget {
@@ -34,6 +35,15 @@ export interface ProbeRoundOptions {
    * ran out before it reached them, which says nothing about those hosts).
    */
   readonly signal?: AbortSignal;
+  /**
+   * Each probe starts after a random delay in [0, startJitterMs) (default 0), so probes do not arrive on the round's
+   * tick like a schedule a host could recognise; the deadline still applies during the wait.
+   */
+  readonly startJitterMs?: number;
+  /** Draws each probe's prompt; default `probeHost`'s own draw from the corpus (tests pin it). */
+  readonly drawPrompt?: () => ProbePrompt;
+  /** Uniform draw in [0, 1) for the jitter; default `Math.random`. */
+  readonly random?: () => number;
 }
 
 /** What a round did, in numbers. */
@@ -87,9 +97,13 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.hrtime === undefined ? {} : { hrtime: options.hrtime }),
     ...(options.signal === undefined ? {} : { roundSignal: options.signal }),
+    ...(options.drawPrompt === undefined ? {} : { prompt: options.drawPrompt() }),
   }));
   for (const probe of probeOptions) assertProbeOptions(probe);
 
+  const jitterMs = options.startJitterMs ?? 0;
+  const cut = () => options.signal?.aborted === true;
+  const random = options.random ?? Math.random;
   const startedAt = Math.floor((options.clock ?? { now: () => Date.now() }).now());
   const t0 = hrtime();
   const slots: (ProbeSample | undefined)[] = new Array(targets.length).fill(undefined);
@@ -98,10 +112,13 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
   let maxInFlight = 0;
   // A fixed pool of workers pulling the next index: at most `concurrency` probes can ever be pending.
   const worker = async (): Promise<void> => {
-    while (next < probeOptions.length && options.signal?.aborted !== true) {
+    while (next < probeOptions.length && !cut()) {
       const index = next++;
       const probe = probeOptions[index];
       if (probe === undefined) return;
+      if (jitterMs > 0) await pause(Math.floor(random() * jitterMs), options.signal);
+      // The deadline came while waiting: this target was never started.
+      if (cut()) return;
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
@@ -132,4 +149,18 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
       maxInFlight,
     },
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
