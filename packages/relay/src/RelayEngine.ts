@@ -175,6 +175,29 @@ export class RelayEngine {
   async retryDeadLettered(jobId: string): Promise<boolean> {
     const job = await this.#o.jobs.get(jobId);
     if (job?.status !== "dead-lettered") return false;
+    return this.#rearm(job);
+  }
+
+  /**
+   * Puts a finished (dead-lettered or confirmed) job back to work with a fresh set of attempts and queues it: for a
+   * caller that saw on chain that the job's work is not done (its attempts ran out before it was, or a reorg dropped
+   * what it did after it confirmed). One conditional write: two callers re-arm it once; a job in any other state (at
+   * work, waiting on a retry) is left as it is and false returned. A confirmed job is re-armed only if it is a refund
+   * or settle job (their work re-reads where settling stands before every transaction, so a spare run is harmless).
+   *
+   * @example
+   * if (!(await engine.rearm(jobIds.settle({ chainId, modelId, epoch })))) await enqueue(jobId);
+   */
+  async rearm(jobId: string): Promise<boolean> {
+    const job = await this.#o.jobs.get(jobId);
+    if (job?.status === "dead-lettered") return this.#rearm(job);
+    // A confirmed delivery or receipt relay is done for good; refund and settle jobs re-read the chain first.
+    if (job?.status !== "confirmed" || (job.kind !== "refund" && job.kind !== "settle")) return false;
+    return this.#rearm(job);
+  }
+
+  async #rearm(job: Job): Promise<boolean> {
+    const jobId = job.id;
     const next: FinalizedJob = { ...this.#base(job), status: "finalized", confirmations: 0, attempts: 0 };
     if (!(await this.#o.jobs.transition(job, next))) return false;
     await this.#o.enqueue(jobId);

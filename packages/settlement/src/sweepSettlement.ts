@@ -56,10 +56,10 @@ export interface SettlementSweepWorld {
   /** Puts an existing job's id on the relay queue again. */
   enqueue(jobId: string): Promise<void>;
   /**
-   * The relay engine: creates a missing job (and queues it), and gives a dead-lettered one a fresh set of attempts
-   * (and queues it) when its epoch is still unfinished.
+   * The relay engine: creates a missing job (and queues it), and gives a finished one (dead-lettered, or confirmed
+   * while the chain shows its work undone) a fresh set of attempts (and queues it): `RelayEngine.rearm`.
    */
-  engine: JobIntake & { retryDeadLettered(jobId: string): Promise<boolean> };
+  engine: JobIntake & { rearm(jobId: string): Promise<boolean> };
   /**
    * The home chain's payout publisher: a released epoch is unfinished while a payout index towards its chain is
    * neither paid nor published. Absent: released epochs are finished.
@@ -77,7 +77,8 @@ export interface SweptJob {
   readonly jobId: string;
   /**
    * `created`: the watcher had missed it, the sweep created and queued it; `queued`: it existed, queued again;
-   * `re-armed`: it had been dead-lettered, the sweep gave it a fresh set of attempts and queued it.
+   * `re-armed`: it had been dead-lettered, or confirmed while the chain shows its work undone (a reorg dropped its
+   * refunds, release or publishes), the sweep gave it a fresh set of attempts and queued it.
    */
   readonly action: "created" | "queued" | "re-armed";
 }
@@ -106,8 +107,8 @@ export interface SettlementSweepResult {
  * the remainder is not released or a payout towards the chain is neither paid nor published (`settle`, asking
  * `payouts`), makes sure the (chain, model, epoch)'s job exists, with the same
  * deterministic id and shape the watcher gives it (the chain adapter's `settlementJobs`), and is on
- * the relay queue: a missing job is created (and queued by `engine.ingest`), a dead-lettered one gets a fresh set of
- * attempts (`engine.retryDeadLettered`, one conditional write, so two passes re-arm it once), any other is queued
+ * the relay queue: a missing job is created (and queued by `engine.ingest`), a dead-lettered or confirmed one gets a
+ * fresh set of attempts (`engine.rearm`, one conditional write, so two passes re-arm it once), any other is queued
  * again (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
  * recorded in `failures` and the pass goes on.
  *
@@ -137,8 +138,8 @@ export async function sweepSettlement(
             const job = sweepJob(world, kind, target.chainId, modelId, epoch);
             if ((await world.engine.ingest(job)) === "created") {
               jobs.push({ ...at, jobId: job.id, action: "created" });
-            } else if (await world.engine.retryDeadLettered(job.id)) {
-              // Its attempts ran out while the epoch is unfinished (e.g. released, payouts not published).
+            } else if (await world.engine.rearm(job.id)) {
+              // It ended (attempts ran out, or confirmed and then a reorg dropped its work) with the epoch unfinished.
               jobs.push({ ...at, jobId: job.id, action: "re-armed" });
             } else {
               await world.enqueue(job.id);

@@ -334,6 +334,8 @@ export class SimWorld {
           this.queue.push(jobId);
         },
         engine,
+        // As the relay world wires it: a released epoch with a payout neither paid nor published is unfinished.
+        payouts: this.#publisher(proc),
         chains: new Map(
           PAYMENT_CHAINS.map((chainId) => [
             chainId,
