@@ -1,4 +1,5 @@
 import {
+  AlreadyDoneAtDestinationError,
   ClaimHeldError,
   type Clock,
   type ConfirmedJob,
@@ -255,7 +256,15 @@ export class RelayEngine {
       throw new SlabridgeError(`destination refuses message ${ref.messageId}`, { retryable: false });
     }
     await this.#o.controls?.admit(job); // delivered by someone else is confirmed above, paused or not
-    const { transactions, status: after } = await transport.deliver(ref, job.destinationChainId);
+    let delivery: Awaited<ReturnType<Transport["deliver"]>>;
+    try {
+      delivery = await transport.deliver(ref, job.destinationChainId);
+    } catch (error) {
+      // The destination already has what this message carries (a duplicate publish of a paid payout): delivered.
+      if (error instanceof AlreadyDoneAtDestinationError) return this.#confirm(job, "", true);
+      throw error;
+    }
+    const { transactions, status: after } = delivery;
     if (after !== "delivered") {
       throw new SlabridgeError(`message ${ref.messageId} is ${after} after delivery`, { retryable: true });
     }
