@@ -430,12 +430,13 @@ describe("sweepSettlement", () => {
     });
     const payouts = new FakePayouts(2);
     const { world: w, jobs, queued } = world([target], { payouts });
+    const confirmedAt = NOW - 600_000; // past the 5 min a just-confirmed job is left alone
     const confirmed = (id: string, kind: "refund" | "settle", modelId: bigint, epoch: bigint): Job => ({
       id,
       kind,
       status: "confirmed",
       alreadyDone: false,
-      confirmedAt: NOW - 60_000,
+      confirmedAt,
       destinationTransaction: `0x${"cd".repeat(32)}`,
       version: 6,
       source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
@@ -470,5 +471,38 @@ describe("sweepSettlement", () => {
     expect(queued).toEqual([refundId, settleId, settle2]);
     // A second pass before the relay got to them: queued again, never re-armed twice.
     expect((await sweepSettlement(w, "settle")).jobs.map((j) => j.action)).toEqual(["queued", "queued"]);
+  });
+
+  it("leaves a job that just confirmed alone: a read right after may not see its last transactions yet", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { verdictApplied: true, refundsDone: true, released: true },
+    });
+    const payouts = new FakePayouts(2); // reads "open": the publishes are in a block this read does not see yet
+    const { world: w, jobs, queued } = world([target], { payouts });
+    const id = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 23n));
+    const job: Job = {
+      id,
+      kind: "settle",
+      status: "confirmed",
+      alreadyDone: false,
+      confirmedAt: NOW - 10_000,
+      version: 6,
+      source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
+      destinationChainId: PAYMENT_CHAIN,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId: 1n, epoch: 23n },
+      attempts: 1,
+      createdAt: NOW - 120_000,
+      updatedAt: NOW - 10_000,
+    };
+    expect(await jobs.create(job)).toBe("created");
+    expect((await sweepSettlement(w, "settle")).jobs).toEqual([]);
+    expect(await jobs.get(id)).toEqual(job);
+    expect(queued).toEqual([]);
+    // Once it has been confirmed for the grace, the chain's word counts.
+    expect((await sweepSettlement({ ...w, rearmConfirmedAfterMs: 5_000 }, "settle")).jobs.map((j) => j.action)).toEqual(
+      ["re-armed"],
+    );
   });
 });
