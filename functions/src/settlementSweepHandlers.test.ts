@@ -53,7 +53,7 @@ function world(failing = false) {
         created.set(j.id, j);
         return "created";
       },
-      retryDeadLettered: async () => false,
+      rearm: async () => "busy" as const,
     },
     chains: new Map([
       [

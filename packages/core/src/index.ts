@@ -72,6 +72,7 @@ export { SlabridgeError, type SlabridgeErrorOptions } from "./errors/SlabridgeEr
 export { REDACTED, scrubSecrets } from "./errors/scrubSecrets.ts";
 export { bytesToHex, type Hex, hexToBytes, isHex } from "./hex/hex.ts";
 export { keccak256 } from "./hex/keccak256.ts";
+export { ALREADY_DONE_REVERTS, AlreadyDoneAtDestinationError } from "./jobs/AlreadyDoneAtDestinationError.ts";
 export { ClaimHeldError } from "./jobs/ClaimHeldError.ts";
 export {
   type ChainClock,

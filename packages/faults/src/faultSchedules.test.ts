@@ -60,7 +60,7 @@ async function checkSchedules(options: {
     async (s, commands) => {
       const world = await runSchedule(s, commands, retry);
       for (const key of Object.keys(totals) as (keyof SimStats)[]) totals[key] += world.stats[key];
-    for (const reason of world.deadLetters) deadLetters.add(reason.replace(/0x[0-9a-f]+/g, "0x…"));
+      for (const reason of world.deadLetters) deadLetters.add(reason.replace(/0x[0-9a-f]+/g, "0x…"));
     },
   );
   const started = Date.now();
@@ -88,13 +88,14 @@ describe("randomized fault schedules over relay, settlement and netting", () => 
     expect(totals.faultsFired).toBeGreaterThan(runs / 2); // armed faults really fire (about one per schedule)
   }, 600_000);
 
-  // Known product bug (settlement sweep, finding 6 family), seed -778212885: with a retry budget of 2 attempts the
+  // Was a product bug (settlement sweep, finding 6 family), seed -778212885: with a retry budget of 2 attempts the
   // shrunk schedule is verdictArrives(A, 0), arm(read-error on A, after 2), sweep(settle), arm(rpc-error on A),
   // deliver(settle job), tick(300001), retryDue, deliver(settle job): the settle job dead-letters BEFORE its release,
   // and the settle sweep (which sees the epoch unreleased) only queues the dead-lettered job again, which answers
   // "already-final": the epoch is never released and none of its payouts is made. Production's budget (12 attempts,
-  // about 4 h of backoff) only moves the line: an RPC outage longer than that does the same.
-  it.fails("a settle job dead-lettered before its release is revived by the sweep (fails: never released)", async () => {
+  // about 4 h of backoff) only moves the line: an RPC outage longer than that does the same. Fixed: the sweep (wired
+  // with the payout publisher, as the relay world is) re-arms a dead-lettered job while the epoch is unfinished.
+  it("a settle job dead-lettered before its release is revived by the sweep", async () => {
     await checkSchedules({
       numRuns: 50,
       maxCommands: 60,
@@ -104,11 +105,12 @@ describe("randomized fault schedules over relay, settlement and netting", () => 
     });
   }, 120_000);
 
-  // Known product bug (settlement sweep, finding 6 family), seed -2110236879: a reorg on the home chain drops the
+  // Was a product bug (settlement sweep, finding 6 family), seed -2110236879: a reorg on the home chain drops the
   // payout publishes of a settle job that already confirmed, and the dropped transactions never land again
   // (evicted). Shrunk: race(refund job), deliver(settle job: release + 3 publishes), reorg(home), evict(home). The
   // epoch reads Released, so the settle sweep never looks at it again; payouts 0..2 stay in the escrow for good.
-  it.fails("payouts dropped by a reorg after the settle job confirmed are published again (fails: lost)", async () => {
+  // Fixed: the sweep asks the payout publisher for open indexes and re-arms the confirmed job (RelayEngine.rearm).
+  it("payouts dropped by a reorg after the settle job confirmed are published again", async () => {
     await checkSchedules({ numRuns: 50, maxCommands: 60, mix: { evictions: true }, seed: -2110236879, shrink: false });
   }, 120_000);
 

@@ -1,6 +1,8 @@
 import { PacketV1Codec } from "@layerzerolabs/lz-v2-utilities";
 import { layerZeroMessengerAbi } from "@slabridge/contracts";
 import {
+  ALREADY_DONE_REVERTS,
+  AlreadyDoneAtDestinationError,
   type Clock,
   type DeliveryStatus,
   type Hex,
@@ -288,7 +290,9 @@ export class LayerZeroTransport implements Transport {
    *
    * Throws {@link NotFinalYetError} (retryable) before the source has its confirmations, {@link PacketRefusedError}
    * (not retryable) when the destination refuses the packet, {@link LzReceiveRevertedError} (retryable) when a step
-   * reverts for a reason that may clear, {@link LayerZeroRpcError} (retryable) on RPC failures.
+   * reverts for a reason that may clear, {@link LayerZeroRpcError} (retryable) on RPC failures, and
+   * `AlreadyDoneAtDestinationError` (core) when lzReceive reverts because the receiver already has the packet's effect
+   * (`PayoutAlreadyPaid`, `AlreadySettled`): the relay engine confirms the job.
    *
    * @example
    * ```ts
@@ -364,6 +368,11 @@ export class LayerZeroTransport implements Transport {
         throw this.#refused(packet, destinationChainId, revert);
       }
       if (await this.#reachedSoon(packet, destinationChainId, step)) return;
+      // A payout already paid, a verdict already applied: the receiver has this packet's effect (a duplicate
+      // publish by a racing worker). Retrying can never clear it; the relay engine confirms the job.
+      if (step === "lzReceive" && ALREADY_DONE_REVERTS.has(revert.name)) {
+        throw new AlreadyDoneAtDestinationError(packet.guid, destinationChainId, revert.name);
+      }
       throw new LzReceiveRevertedError({
         step,
         guid: packet.guid,

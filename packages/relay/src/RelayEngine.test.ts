@@ -1,5 +1,6 @@
 import type { ReceiptProgress, ReceiptSource } from "@slabridge/core";
 import {
+  AlreadyDoneAtDestinationError,
   ClaimHeldError,
   DEFAULT_RETRY_POLICY,
   type DeliveryStatus,
@@ -196,6 +197,18 @@ describe("RelayEngine", () => {
     expect(await engine.retryDeadLettered("deliver-message:lz:guid-1")).toBe(true);
     expect(queued.at(-1)).toBe("deliver-message:lz:guid-1");
     expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("confirmed");
+  });
+
+  it("confirms a message the destination refuses as already done (a racing worker published the payout twice)", async () => {
+    const { engine, transport, jobs } = setup();
+    transport.deliver = async (ref: MessageRef) => {
+      throw new AlreadyDoneAtDestinationError(ref.messageId, 31_337, "PayoutAlreadyPaid");
+    };
+    await engine.ingest(deliverJob());
+    const outcome = await engine.process("deliver-message:lz:guid-1");
+    expect(outcome.result).toBe("confirmed");
+    expect(await jobs.get("deliver-message:lz:guid-1")).toMatchObject({ status: "confirmed", alreadyDone: true });
+    expect(await jobs.listByStatus("dead-lettered")).toEqual([]);
   });
 
   it("dead-letters at once when the destination refuses the message", async () => {

@@ -1,4 +1,5 @@
 import {
+  AlreadyDoneAtDestinationError,
   ClaimHeldError,
   type Clock,
   type ConfirmedJob,
@@ -175,6 +176,33 @@ export class RelayEngine {
   async retryDeadLettered(jobId: string): Promise<boolean> {
     const job = await this.#o.jobs.get(jobId);
     if (job?.status !== "dead-lettered") return false;
+    return this.#rearm(job);
+  }
+
+  /**
+   * Puts a finished (dead-lettered or confirmed) job back to work with a fresh set of attempts and queues it: for a
+   * caller that saw on chain that the job's work is not done (its attempts ran out before it was, or a reorg dropped
+   * what it did after it confirmed). One conditional write: two callers re-arm it once; a job in any other state (at
+   * work, waiting on a retry) is left as it is (`busy`). A confirmed job is re-armed only if it is a refund or settle
+   * job (their work re-reads where settling stands before every transaction, so a spare run is harmless), and only
+   * if it confirmed before `confirmedBefore`: a job that just confirmed is left alone (`recent`), since a read
+   * that shows its work undone may simply not see its last transactions yet (a node a block behind, a cached head).
+   *
+   * @example
+   * const outcome = await engine.rearm(jobId, { confirmedBefore: clock.now() - 300_000 });
+   * if (outcome === "busy") await enqueue(jobId);
+   */
+  async rearm(jobId: string, options: { confirmedBefore?: number } = {}): Promise<"re-armed" | "busy" | "recent"> {
+    const job = await this.#o.jobs.get(jobId);
+    if (job?.status === "dead-lettered") return (await this.#rearm(job)) ? "re-armed" : "busy";
+    // A confirmed delivery or receipt relay is done for good; refund and settle jobs re-read the chain first.
+    if (job?.status !== "confirmed" || (job.kind !== "refund" && job.kind !== "settle")) return "busy";
+    if (options.confirmedBefore !== undefined && job.confirmedAt > options.confirmedBefore) return "recent";
+    return (await this.#rearm(job)) ? "re-armed" : "busy";
+  }
+
+  async #rearm(job: Job): Promise<boolean> {
+    const jobId = job.id;
     const next: FinalizedJob = { ...this.#base(job), status: "finalized", confirmations: 0, attempts: 0 };
     if (!(await this.#o.jobs.transition(job, next))) return false;
     await this.#o.enqueue(jobId);
@@ -232,7 +260,15 @@ export class RelayEngine {
       throw new SlabridgeError(`destination refuses message ${ref.messageId}`, { retryable: false });
     }
     await this.#o.controls?.admit(job); // delivered by someone else is confirmed above, paused or not
-    const { transactions, status: after } = await transport.deliver(ref, job.destinationChainId);
+    let delivery: Awaited<ReturnType<Transport["deliver"]>>;
+    try {
+      delivery = await transport.deliver(ref, job.destinationChainId);
+    } catch (error) {
+      // The destination already has what this message carries (a duplicate publish of a paid payout): delivered.
+      if (error instanceof AlreadyDoneAtDestinationError) return this.#confirm(job, "", true);
+      throw error;
+    }
+    const { transactions, status: after } = delivery;
     if (after !== "delivered") {
       throw new SlabridgeError(`message ${ref.messageId} is ${after} after delivery`, { retryable: true });
     }

@@ -8,6 +8,7 @@ export { RefundWorker } from "./RefundWorker.ts";
 export type { SettlementWorkerOptions } from "./SettlementWorkerOptions.ts";
 export { SettleWorker } from "./SettleWorker.ts";
 export {
+  DEFAULT_REARM_CONFIRMED_AFTER_MS,
   DEFAULT_SWEEP_LOOKBACK_EPOCHS,
   SettlementSweepIncompleteError,
   type SettlementSweepKind,

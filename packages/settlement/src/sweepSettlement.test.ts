@@ -420,4 +420,89 @@ describe("sweepSettlement", () => {
     expect(payouts.published).toEqual([`${PAYMENT_CHAIN}:2:22:0`, `${PAYMENT_CHAIN}:2:22:1`]);
     expect((await sweepSettlement(w, "settle")).jobs).toEqual([]);
   });
+
+  it("re-arms confirmed jobs once when the chain shows their work undone (a reorg dropped it after they confirmed)", async () => {
+    // 1:23: released, but payouts 0..1 were published in blocks a reorg dropped: they read open again.
+    // 2:24: the refund job confirmed, but its refunds were dropped: refunds left, not released.
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { verdictApplied: true, refundsDone: true, released: true },
+      "2:24": { verdictApplied: true, refundsDone: false, released: false },
+    });
+    const payouts = new FakePayouts(2);
+    const { world: w, jobs, queued } = world([target], { payouts });
+    const confirmedAt = NOW - 600_000; // past the 5 min a just-confirmed job is left alone
+    const confirmed = (id: string, kind: "refund" | "settle", modelId: bigint, epoch: bigint): Job => ({
+      id,
+      kind,
+      status: "confirmed",
+      alreadyDone: false,
+      confirmedAt,
+      destinationTransaction: `0x${"cd".repeat(32)}`,
+      version: 6,
+      source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
+      destinationChainId: PAYMENT_CHAIN,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId, epoch },
+      attempts: 1,
+      createdAt: NOW - 120_000,
+      updatedAt: NOW - 60_000,
+    });
+    const settleId = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 23n));
+    const refundId = jobIds.refund(ref(PAYMENT_CHAIN, 2n, 24n));
+    const settle2 = jobIds.settle(ref(PAYMENT_CHAIN, 2n, 24n));
+    expect(await jobs.create(confirmed(settleId, "settle", 1n, 23n))).toBe("created");
+    expect(await jobs.create(confirmed(refundId, "refund", 2n, 24n))).toBe("created");
+    expect(await jobs.create(confirmed(settle2, "settle", 2n, 24n))).toBe("created");
+
+    const refund = await sweepSettlement(w, "refund");
+    expect(refund.failures).toEqual([]);
+    expect(refund.jobs).toEqual([
+      { chainId: PAYMENT_CHAIN, modelId: "2", epoch: "24", jobId: refundId, action: "re-armed" },
+    ]);
+    const settle = await sweepSettlement(w, "settle");
+    expect(settle.jobs).toEqual([
+      { chainId: PAYMENT_CHAIN, modelId: "1", epoch: "23", jobId: settleId, action: "re-armed" },
+      { chainId: PAYMENT_CHAIN, modelId: "2", epoch: "24", jobId: settle2, action: "re-armed" },
+    ]);
+    for (const id of [settleId, refundId, settle2]) {
+      expect(await jobs.get(id)).toMatchObject({ status: "finalized", attempts: 0 });
+    }
+    expect(queued).toEqual([refundId, settleId, settle2]);
+    // A second pass before the relay got to them: queued again, never re-armed twice.
+    expect((await sweepSettlement(w, "settle")).jobs.map((j) => j.action)).toEqual(["queued", "queued"]);
+  });
+
+  it("leaves a job that just confirmed alone: a read right after may not see its last transactions yet", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { verdictApplied: true, refundsDone: true, released: true },
+    });
+    const payouts = new FakePayouts(2); // reads "open": the publishes are in a block this read does not see yet
+    const { world: w, jobs, queued } = world([target], { payouts });
+    const id = jobIds.settle(ref(PAYMENT_CHAIN, 1n, 23n));
+    const job: Job = {
+      id,
+      kind: "settle",
+      status: "confirmed",
+      alreadyDone: false,
+      confirmedAt: NOW - 10_000,
+      version: 6,
+      source: { chainId: PAYMENT_CHAIN, transaction: `0x${"ab".repeat(32)}`, block: 7n, blockHash: "0x01", index: 2 },
+      destinationChainId: PAYMENT_CHAIN,
+      transport: "wormhole",
+      payload: "0x",
+      epochRef: { modelId: 1n, epoch: 23n },
+      attempts: 1,
+      createdAt: NOW - 120_000,
+      updatedAt: NOW - 10_000,
+    };
+    expect(await jobs.create(job)).toBe("created");
+    expect((await sweepSettlement(w, "settle")).jobs).toEqual([]);
+    expect(await jobs.get(id)).toEqual(job);
+    expect(queued).toEqual([]);
+    // Once it has been confirmed for the grace, the chain's word counts.
+    expect((await sweepSettlement({ ...w, rearmConfirmedAfterMs: 5_000 }, "settle")).jobs.map((j) => j.action)).toEqual(
+      ["re-armed"],
+    );
+  });
 });

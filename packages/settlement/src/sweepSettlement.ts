@@ -44,6 +44,9 @@ export type SettlementSweepKind = "refund" | "settle";
 /** How many ended epochs back a sweep looks when the stage config has no `probing.lookbackEpochs`. */
 export const DEFAULT_SWEEP_LOOKBACK_EPOCHS = 10;
 
+/** A confirmed job is re-armed only once it has been confirmed this long (5 min, the stuck-job sweep's age). */
+export const DEFAULT_REARM_CONFIRMED_AFTER_MS = 300_000;
+
 /** What a sweep runs on (the relay world fits it; tests pass fakes of the targets and the engine). */
 export interface SettlementSweepWorld {
   /** The models whose ended epochs are swept. */
@@ -56,10 +59,17 @@ export interface SettlementSweepWorld {
   /** Puts an existing job's id on the relay queue again. */
   enqueue(jobId: string): Promise<void>;
   /**
-   * The relay engine: creates a missing job (and queues it), and gives a dead-lettered one a fresh set of attempts
-   * (and queues it) when its epoch is still unfinished.
+   * The relay engine: creates a missing job (and queues it), and gives a finished one (dead-lettered, or confirmed
+   * while the chain shows its work undone) a fresh set of attempts (and queues it): `RelayEngine.rearm`.
    */
-  engine: JobIntake & { retryDeadLettered(jobId: string): Promise<boolean> };
+  engine: JobIntake & {
+    rearm(jobId: string, options: { confirmedBefore: number }): Promise<"re-armed" | "busy" | "recent">;
+  };
+  /**
+   * How long a confirmed job is left alone before the chain's word that its work is undone re-arms it (a read right
+   * after it confirmed may not see its last transactions yet). Default {@link DEFAULT_REARM_CONFIRMED_AFTER_MS}.
+   */
+  rearmConfirmedAfterMs?: number | undefined;
   /**
    * The home chain's payout publisher: a released epoch is unfinished while a payout index towards its chain is
    * neither paid nor published. Absent: released epochs are finished.
@@ -77,7 +87,8 @@ export interface SweptJob {
   readonly jobId: string;
   /**
    * `created`: the watcher had missed it, the sweep created and queued it; `queued`: it existed, queued again;
-   * `re-armed`: it had been dead-lettered, the sweep gave it a fresh set of attempts and queued it.
+   * `re-armed`: it had been dead-lettered, or confirmed while the chain shows its work undone (a reorg dropped its
+   * refunds, release or publishes), the sweep gave it a fresh set of attempts and queued it.
    */
   readonly action: "created" | "queued" | "re-armed";
 }
@@ -106,8 +117,9 @@ export interface SettlementSweepResult {
  * the remainder is not released or a payout towards the chain is neither paid nor published (`settle`, asking
  * `payouts`), makes sure the (chain, model, epoch)'s job exists, with the same
  * deterministic id and shape the watcher gives it (the chain adapter's `settlementJobs`), and is on
- * the relay queue: a missing job is created (and queued by `engine.ingest`), a dead-lettered one gets a fresh set of
- * attempts (`engine.retryDeadLettered`, one conditional write, so two passes re-arm it once), any other is queued
+ * the relay queue: a missing job is created (and queued by `engine.ingest`), a dead-lettered or confirmed one gets a
+ * fresh set of attempts (`engine.rearm`, one conditional write, so two passes re-arm it once; a job confirmed less than
+ * `rearmConfirmedAfterMs` ago is left alone, as a read may not see its last transactions yet), any other is queued
  * again (processing is idempotent: a spare message costs one read). Nothing is ever created twice. A read that fails is
  * recorded in `failures` and the pass goes on.
  *
@@ -137,10 +149,15 @@ export async function sweepSettlement(
             const job = sweepJob(world, kind, target.chainId, modelId, epoch);
             if ((await world.engine.ingest(job)) === "created") {
               jobs.push({ ...at, jobId: job.id, action: "created" });
-            } else if (await world.engine.retryDeadLettered(job.id)) {
-              // Its attempts ran out while the epoch is unfinished (e.g. released, payouts not published).
-              jobs.push({ ...at, jobId: job.id, action: "re-armed" });
             } else {
+              // It ended (attempts ran out, or confirmed and then a reorg dropped its work) with the epoch unfinished.
+              const confirmedBefore = nowMs - (world.rearmConfirmedAfterMs ?? DEFAULT_REARM_CONFIRMED_AFTER_MS);
+              const rearmed = await world.engine.rearm(job.id, { confirmedBefore });
+              if (rearmed === "recent") continue; // just confirmed: its last transactions may not be visible yet
+              if (rearmed === "re-armed") {
+                jobs.push({ ...at, jobId: job.id, action: "re-armed" });
+                continue;
+              }
               await world.enqueue(job.id);
               jobs.push({ ...at, jobId: job.id, action: "queued" });
             }

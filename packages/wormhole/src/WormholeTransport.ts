@@ -1,4 +1,12 @@
-import type { DeliveryStatus, MessageRef, Quote, SlabridgeError, Transport } from "@slabridge/core";
+import {
+  ALREADY_DONE_REVERTS,
+  AlreadyDoneAtDestinationError,
+  type DeliveryStatus,
+  type MessageRef,
+  type Quote,
+  type SlabridgeError,
+  type Transport,
+} from "@slabridge/core";
 import type { EvmOutbox } from "@slabridge/evm";
 import {
   type Address,
@@ -280,6 +288,8 @@ export class WormholeTransport implements Transport {
    *
    * @throws {AlreadyDeliveredError} when the destination already has it (nothing sent)
    * @throws {ForgedVaaError | UntrustedEmitterError | WrongDestinationError | MalformedPayloadError} (nothing sent)
+   * @throws {AlreadyDoneAtDestinationError} when the receiver already has this VAA's effect (`PayoutAlreadyPaid`,
+   *   `AlreadySettled`: a duplicate publish); the relay engine confirms the job
    * @throws {MessengerRevertedError} when the simulation or the mined transaction reverts
    * @throws {WormholeRpcError} when the chain cannot be read or the submitter fails without a revert
    * @example
@@ -416,6 +426,10 @@ export class WormholeTransport implements Transport {
   #refusal(error: unknown, chainId: number, hash: Hex, operation = "Simulating receiveVaa"): SlabridgeError {
     const revert = decodeMessengerRevert(error, chainId);
     if (revert?.errorName === "AlreadyDelivered") return new AlreadyDeliveredError(hash, chainId);
+    // A payout already paid, a verdict already applied: the receiver has this VAA's effect (a duplicate publish).
+    if (revert?.errorName !== undefined && ALREADY_DONE_REVERTS.has(revert.errorName)) {
+      return new AlreadyDoneAtDestinationError(hash, chainId, revert.errorName);
+    }
     return revert ?? new WormholeRpcError(chainId, operation, error);
   }
 

@@ -15,19 +15,20 @@ describe("job transitions", () => {
       ["failed", "finalized"],
       ["failed", "dead-lettered"],
       ["dead-lettered", "finalized"],
+      ["confirmed", "finalized"],
     ] as const) {
       expect(() => assertTransition("j", from, to)).not.toThrow();
     }
   });
 
-  it("refuses every step that is not listed, confirmed is terminal", () => {
+  it("refuses every step that is not listed; confirmed only goes back to work (re-armed)", () => {
     for (const from of statuses) {
       for (const to of statuses) {
         const legal = LEGAL_TRANSITIONS[from].includes(to);
         if (!legal) expect(() => assertTransition("j", from, to)).toThrow(IllegalTransitionError);
       }
     }
-    expect(LEGAL_TRANSITIONS.confirmed).toEqual([]);
+    expect(LEGAL_TRANSITIONS.confirmed).toEqual(["finalized"]);
     // submitted never goes back to finalized: a resubmit must replace the same nonce, not start over.
     expect(LEGAL_TRANSITIONS.submitted).not.toContain("finalized");
   });

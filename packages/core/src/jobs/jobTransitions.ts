@@ -6,7 +6,8 @@ export const LEGAL_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>
   observed: ["finalized", "failed"],
   finalized: ["submitted", "confirmed", "failed"],
   submitted: ["confirmed", "failed"],
-  confirmed: [],
+  // A refund or settle job is re-armed when the chain shows its work undone after it confirmed (a reorg dropped it).
+  confirmed: ["finalized"],
   failed: ["finalized", "dead-lettered"],
   "dead-lettered": ["finalized"],
 };

@@ -1,4 +1,6 @@
 import {
+  ALREADY_DONE_REVERTS,
+  AlreadyDoneAtDestinationError,
   type Clock,
   type CursorStore,
   type DeliveryStatus,
@@ -334,6 +336,8 @@ export class SimWorld {
           this.queue.push(jobId);
         },
         engine,
+        // As the relay world wires it: a released epoch with a payout neither paid nor published is unfinished.
+        payouts: this.#publisher(proc),
         chains: new Map(
           PAYMENT_CHAINS.map((chainId) => [
             chainId,
@@ -717,8 +721,15 @@ export class SimWorld {
           if (!payout) throw new SimRevertError("unknown packet");
           applyPayout(s, payout.epoch, payout.index, destinationChainId);
         }).catch((error: unknown) => {
-          // A reverting lzReceive leaves the packet stored at the endpoint: it can be executed again later.
-          if (error instanceof SimRevertError) throw new SimRpcError(`lzReceive reverted: ${error.shortMessage}`);
+          // A reverting lzReceive leaves the packet stored at the endpoint: it can be executed again later. Like the
+          // LayerZero transport, a revert saying the effect is already there (PayoutAlreadyPaid) is typed as such.
+          if (error instanceof SimRevertError) {
+            const reason = error.shortMessage.replace(/^execution reverted: /, "");
+            if (ALREADY_DONE_REVERTS.has(reason)) {
+              throw new AlreadyDoneAtDestinationError(ref.messageId, destinationChainId, reason);
+            }
+            throw new SimRpcError(`lzReceive reverted: ${error.shortMessage}`);
+          }
           throw error;
         });
         return { transactions: [transaction], status: "delivered" };
