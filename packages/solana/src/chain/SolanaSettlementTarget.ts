@@ -165,7 +165,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
     const current = await this.#current(modelId, epoch);
     if (!current) return { verdictApplied: false, refundsDone: false, released: false };
     const position = this.#position(modelId, epoch, current);
-    const { refundsDone } = position;
+    // A parked credit its buyer can now take keeps the refunds open, so the sweep's refund job delivers it.
+    const refundsDone = position.refundsDone && (await this.#claimable(modelId, epoch, current)).length === 0;
     return { verdictApplied: true, refundsDone, released: refundsDone && position.payoutsDone };
   }
 
@@ -282,7 +283,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
       if (!current) throw this.#notReady();
       const { plan, paid, records } = current;
       const pending = plan.refunds.filter((r) => !settled(paid, modelId, epoch, r.paymentId));
-      if (pending.length === 0) return "";
+      // Every refund is paid or parked: deliver the parked credits whose buyer can now take them (once, by memo).
+      if (pending.length === 0) return this.#deliverCredits(send, modelId, epoch, current);
       if (current.voided && !paid.has(voidMemo(modelId, epoch))) {
         // The void is on record before any refund leaves: a verdict arriving later is then ignored for good.
         await send(this.#batch([this.#voidOrder(modelId, epoch)], 1).instructions);
