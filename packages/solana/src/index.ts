@@ -33,6 +33,7 @@ export {
   type SolanaReceiptSourceOptions,
 } from "./chain/SolanaReceiptSource.ts";
 export {
+  DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS,
   type SolanaNettingPosition,
   SolanaPaymentMismatchError,
   type SolanaRefundCredit,
@@ -104,6 +105,7 @@ export {
   type RefundMemo,
   type ReturnMemo,
   type SlabridgeMemo,
+  type VoidMemo,
 } from "./memo/slabridgeMemo.ts";
 export { type InstructionLocation, solanaPaymentId } from "./memo/solanaPaymentId.ts";
 export {

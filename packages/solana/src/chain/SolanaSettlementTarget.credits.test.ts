@@ -208,7 +208,8 @@ describe("refunds to closed or frozen buyer accounts (finding 4)", () => {
     const t = target(1n);
     beforeSend = () => setState(buyer(0).tokenAccount, FROZEN);
     await t.refundNext(MODEL, 1n, 10);
-    expect(await t.state(MODEL, 1n)).toMatchObject({ refundsDone: true });
+    // Every refund is paid or parked (the state keeps refunds open: buyer 0's associated account could take it now).
+    expect((await t.nettingPosition(MODEL, 1n))?.refundsDone).toBe(true);
     expect(await balance(buyer(0).tokenAccount)).toBe(b0Before);
     expect(await balance(buyer(2).tokenAccount)).toBe(b2Before + 400n);
     const position = await t.nettingPosition(MODEL, 1n);
@@ -219,5 +220,37 @@ describe("refunds to closed or frozen buyer accounts (finding 4)", () => {
     await t.claimCredits(MODEL, 1n);
     expect(await balance(buyer(0).tokenAccount)).toBe(b0Before + 200n);
     await conserved();
+  });
+
+  it("delivers a parked credit through the refund pass once its buyer can take it, once, with no claim call", async () => {
+    const b2 = buyer(2);
+    await pay(2, 2n, 600n);
+    setState(b2.tokenAccount, FROZEN);
+    setState(ataOf(2), FROZEN);
+    const t = target(2n);
+    /** What a refund job does (the settlement sweep's, on its schedule): refund until the state says done. */
+    const refundJob = async () => {
+      for (let i = 0; i < 5 && !(await t.state(MODEL, 2n)).refundsDone; i++) await t.refundNext(MODEL, 2n, 10);
+    };
+    await refundJob();
+    expect((await t.nettingPosition(MODEL, 2n))?.credits.map((c) => c.amount)).toEqual([300n]);
+    // Still frozen: nothing to deliver, the epoch counts as settled (the credit stays parked).
+    expect(await t.state(MODEL, 2n)).toMatchObject({ refundsDone: true });
+    expect(await t.refundNext(MODEL, 2n, 10)).toEqual({ transaction: "" });
+
+    const ataBefore = await balance(ataOf(2));
+    const vaultBefore = await balance(world.fx.vault);
+    setState(ataOf(2), INITIALIZED);
+    // The buyer can take it now: the sweep sees refunds owed again and its refund job delivers the credit.
+    expect(await t.state(MODEL, 2n)).toMatchObject({ verdictApplied: true, refundsDone: false, released: false });
+    await refundJob();
+    expect(await t.state(MODEL, 2n)).toMatchObject({ refundsDone: true });
+    expect(await t.refundNext(MODEL, 2n, 10)).toEqual({ transaction: "" });
+    expect(await t.claimCredits(MODEL, 2n)).toEqual({ transaction: "" });
+    expect(await balance(ataOf(2))).toBe(ataBefore + 300n);
+    expect(await balance(world.fx.vault)).toBe(vaultBefore - 300n);
+    expect((await t.nettingPosition(MODEL, 2n))?.credits).toEqual([]);
+    await conserved();
+    setState(b2.tokenAccount, INITIALIZED);
   });
 });

@@ -57,11 +57,23 @@ export class SolanaRefundsPendingError extends SlabridgeError {
   }
 }
 
+/**
+ * How many epochs after an epoch's end its verdict may take before the epoch is void (no verdict, no lock-in), while
+ * the Solana side cannot read the model's `verdictGraceEpochs` term (the listing's) yet.
+ */
+export const DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS = 2;
+
 /** What the Solana vault did and owes for one (model, epoch): the Solana side of cross-chain netting. */
 export interface SolanaNettingPosition extends SolanaSettlementPlan {
   modelId: bigint;
   epoch: bigint;
-  verdict: SolanaVerdict;
+  /** The verified verdict settled by; undefined when the epoch is void. */
+  verdict: SolanaVerdict | undefined;
+  /**
+   * No verdict came within the grace: every payment goes back in full, nothing is released, and a verdict arriving
+   * later is ignored (the vault's void memo, written before the first refund, says so for good).
+   */
+  voided: boolean;
   /** Every owed refund is paid out of the vault, or parked in it as the buyer's claimable credit. */
   refundsDone: boolean;
   /** Refunds parked as claimable credits and not yet claimed (they stay in the vault, owed to their buyers). */
@@ -85,6 +97,12 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
   /** Where the vault scan cursor is (see `vaultScanCursorId`). */
   cursors: CursorStore;
   verdicts: Pick<SolanaVerdictSource, "verified">;
+  /**
+   * The model's `verdictGraceEpochs` term for the epoch (the listing's): once epoch `epoch + 1 + grace` has begun with
+   * no verified verdict, the epoch is void and every buyer is refunded in full. Default
+   * {@link DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS} (the Solana side does not read the home terms yet).
+   */
+  verdictGraceEpochs?(modelId: bigint, epoch: bigint): Promise<number>;
   /** The model's split table for the epoch (home ModelRegistry `payees(modelId, epoch)`), in table order. */
   payees(modelId: bigint, epoch: bigint): Promise<readonly SplitEntry[]>;
   models: readonly ModelManifest[];
@@ -144,13 +162,12 @@ export class SolanaSettlementTarget implements SettlementTarget {
   }
 
   async state(modelId: bigint, epoch: bigint): Promise<SettlementState> {
-    const position = await this.nettingPosition(modelId, epoch);
-    if (!position) return { verdictApplied: false, refundsDone: false, released: false };
-    return {
-      verdictApplied: true,
-      refundsDone: position.refundsDone,
-      released: position.refundsDone && position.payoutsDone,
-    };
+    const current = await this.#current(modelId, epoch);
+    if (!current) return { verdictApplied: false, refundsDone: false, released: false };
+    const position = this.#position(modelId, epoch, current);
+    // A parked credit its buyer can now take keeps the refunds open, so the sweep's refund job delivers it.
+    const refundsDone = position.refundsDone && (await this.#claimable(modelId, epoch, current)).length === 0;
+    return { verdictApplied: true, refundsDone, released: refundsDone && position.payoutsDone };
   }
 
   /**
@@ -166,7 +183,10 @@ export class SolanaSettlementTarget implements SettlementTarget {
    */
   async nettingPosition(modelId: bigint, epoch: bigint): Promise<SolanaNettingPosition | undefined> {
     const current = await this.#current(modelId, epoch);
-    if (!current) return undefined;
+    return current ? this.#position(modelId, epoch, current) : undefined;
+  }
+
+  #position(modelId: bigint, epoch: bigint, current: Current): SolanaNettingPosition {
     const { verdict, plan, paid } = current;
     const credits: SolanaRefundCredit[] = [];
     for (const r of plan.refunds) {
@@ -180,6 +200,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       modelId,
       epoch,
       verdict,
+      voided: current.voided,
       refundsDone: plan.refunds.every((r) => settled(paid, modelId, epoch, r.paymentId)),
       credits,
       payoutsDone: plan.payouts.every((p) => paid.has(payoutMemo(modelId, epoch, p.index))),
@@ -262,7 +283,12 @@ export class SolanaSettlementTarget implements SettlementTarget {
       if (!current) throw this.#notReady();
       const { plan, paid, records } = current;
       const pending = plan.refunds.filter((r) => !settled(paid, modelId, epoch, r.paymentId));
-      if (pending.length === 0) return "";
+      // Every refund is paid or parked: deliver the parked credits whose buyer can now take them (once, by memo).
+      if (pending.length === 0) return this.#deliverCredits(send, modelId, epoch, current);
+      if (current.voided && !paid.has(voidMemo(modelId, epoch))) {
+        // The void is on record before any refund leaves: a verdict arriving later is then ignored for good.
+        await send(this.#batch([this.#voidOrder(modelId, epoch)], 1).instructions);
+      }
       // Read back only what can fit in one transaction (a handful), not every pending payment.
       const refunds: RefundToSend[] = [];
       for (const refund of pending.slice(0, Math.min(maxPayments, 16))) {
@@ -303,26 +329,42 @@ export class SolanaSettlementTarget implements SettlementTarget {
     return this.#exclusive(modelId, epoch, async (send) => {
       const current = await this.#current(modelId, epoch);
       if (!current) throw this.#notReady();
-      const { paid, records } = current;
-      const parked: RefundToSend[] = [];
-      for (const r of current.plan.refunds) {
-        const credit = paid.get(creditMemo(modelId, epoch, r.paymentId));
-        if (!credit || paid.has(refundMemo(modelId, epoch, r.paymentId))) continue;
-        const record = records.get(r.paymentId.toLowerCase());
-        const onChain = record
-          ? await readVaultPayment(this.#o.connection, this.#o.vault, record.transaction, r.paymentId)
-          : undefined;
-        if (onChain) parked.push({ paymentId: r.paymentId, amount: credit.amount, onChain });
-      }
-      let orders: RefundOrder[] = (await this.#refundOrders(modelId, epoch, parked)).filter((o) => !o.parked);
-      let last = "";
-      while (orders.length > 0) {
-        const batch = this.#batch(orders, 16);
-        last = await send(batch.instructions);
-        orders = orders.slice(batch.count);
-      }
-      return last;
+      return this.#deliverCredits(send, modelId, epoch, current);
     });
+  }
+
+  /** Sends every parked credit its buyer can now take (see {@link claimCredits}); "" when there is none. */
+  async #deliverCredits(send: VaultSend, modelId: bigint, epoch: bigint, current: Current): Promise<string> {
+    let orders = await this.#claimable(modelId, epoch, current);
+    let last = "";
+    while (orders.length > 0) {
+      const batch = this.#batch(orders, 16);
+      last = await send(batch.instructions);
+      orders = orders.slice(batch.count);
+    }
+    return last;
+  }
+
+  /** The delivery orders of the parked, unclaimed credits whose buyer can receive them now. */
+  async #claimable(modelId: bigint, epoch: bigint, current: Current): Promise<RefundOrder[]> {
+    const { paid, records } = current;
+    const parked: RefundToSend[] = [];
+    for (const r of current.plan.refunds) {
+      const credit = paid.get(creditMemo(modelId, epoch, r.paymentId));
+      if (!credit || paid.has(refundMemo(modelId, epoch, r.paymentId))) continue;
+      const record = records.get(r.paymentId.toLowerCase());
+      const onChain = record
+        ? await readVaultPayment(this.#o.connection, this.#o.vault, record.transaction, r.paymentId)
+        : undefined;
+      if (onChain) parked.push({ paymentId: r.paymentId, amount: credit.amount, onChain });
+    }
+    if (parked.length === 0) return [];
+    return (await this.#refundOrders(modelId, epoch, parked)).filter((o) => !o.parked);
+  }
+
+  /** The void marker: a transfer of 0 from the vault to itself with the epoch's void memo. */
+  #voidOrder(modelId: bigint, epoch: bigint): VaultTransferOrder {
+    return { destination: this.#o.vault, amount: 0n, memo: voidMemo(modelId, epoch) };
   }
 
   async release(modelId: bigint, epoch: bigint): Promise<{ transaction: string }> {
@@ -405,33 +447,65 @@ export class SolanaSettlementTarget implements SettlementTarget {
     return last;
   }
 
-  /** The verified verdict, the settlement plan and what the vault already paid for (model, epoch), if ready. */
-  async #current(modelId: bigint, epoch: bigint, outflows?: ReadonlyMap<string, SolanaVaultOutflow>) {
+  /**
+   * How the (model, epoch) settles, the plan and what the vault already paid for it, once ready: by its verified
+   * verdict; or void (everything back in full, nothing released) once its void memo is in the vault (whatever verdict
+   * came since), or once its verdict grace passed with no verified verdict and nothing paid out for it yet.
+   */
+  async #current(
+    modelId: bigint,
+    epoch: bigint,
+    outflows?: ReadonlyMap<string, SolanaVaultOutflow>,
+  ): Promise<Current | undefined> {
+    const model = this.#model(modelId);
     const verdict = await this.#o.verdicts.verified(modelId, epoch);
-    if (!verdict || !(await this.#paymentsComplete(modelId, epoch))) return undefined;
-    const [stored, payees, paid] = await Promise.all([
-      this.#o.payments.listEpoch(this.chainId, modelId, epoch),
-      this.#o.payees(modelId, epoch),
-      // Memo texts name their (model, epoch), so a map of every outflow answers for this epoch too.
+    if (!verdict && !(await this.#graceOver(model, modelId, epoch))) return undefined;
+    if (!(await this.#paymentsComplete(model, epoch))) return undefined;
+    // Memo texts name their (model, epoch), so a map of every outflow answers for this epoch too.
+    const paid: ReadonlyMap<string, SolanaVaultOutflow> =
       outflows ??
-        readVaultOutflows(this.#o.connection, this.#o.vault, {
-          match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
-        }),
+      (await readVaultOutflows(this.#o.connection, this.#o.vault, {
+        match: (memo) => memo.modelId === modelId && memo.epoch === epoch,
+      }));
+    const marked = paid.has(voidMemo(modelId, epoch));
+    // Without the void memo, anything already paid for the epoch was settled by a verdict: never void it then.
+    if (!verdict && !marked && settledByVerdict(paid, modelId, epoch)) return undefined;
+    const voided = marked || !verdict;
+    const [stored, payees] = await Promise.all([
+      this.#o.payments.listEpoch(this.chainId, modelId, epoch),
+      voided ? [] : this.#o.payees(modelId, epoch),
     ]);
-    const plan = planSolanaSettlement({
-      payments: stored.map((p) => ({ paymentId: p.paymentId as Hex, amount: p.amount })),
-      refundBps: verdict.refundBps,
-      payees,
-      solanaChainId: this.chainId,
-    });
+    const payments = stored.map((p) => ({ paymentId: p.paymentId as Hex, amount: p.amount }));
+    const plan = voided
+      ? voidPlan(payments)
+      : planSolanaSettlement({
+          payments,
+          refundBps: verdict?.refundBps ?? 10_000,
+          payees,
+          solanaChainId: this.chainId,
+        });
     const records = new Map<string, PaymentRecord>(stored.map((p) => [p.paymentId.toLowerCase(), p]));
-    return { verdict, plan, paid: paid as ReadonlyMap<string, SolanaVaultOutflow>, records };
+    return { verdict: voided ? undefined : verdict, voided, plan, paid, records };
+  }
+
+  #model(modelId: bigint): ModelManifest {
+    const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
+    if (!model) throw new SolanaSettlementConfigError(`model ${modelId} is not in the manifest`);
+    return model;
+  }
+
+  /** Epoch `epoch + 1 + grace` has begun (the EVM escrow's `withdrawUnverdicted` opens at the same second). */
+  async #graceOver(model: ModelManifest, modelId: bigint, epoch: bigint): Promise<boolean> {
+    const grace = (await this.#o.verdictGraceEpochs?.(modelId, epoch)) ?? DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS;
+    if (!Number.isInteger(grace) || grace <= 0 || grace > 0xffff) {
+      throw new SolanaSettlementConfigError(`model ${modelId} verdictGraceEpochs ${grace} is not in 1..65535`);
+    }
+    const opensAt = (model.genesis + Number(epoch + 1n + BigInt(grace)) * model.epochSeconds) * 1000;
+    return this.#now() >= opensAt;
   }
 
   /** Every payment of the epoch is in the store once a vault pass that started after its end (+ lag) completed. */
-  async #paymentsComplete(modelId: bigint, epoch: bigint): Promise<boolean> {
-    const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
-    if (!model) throw new SolanaSettlementConfigError(`model ${modelId} is not in the manifest`);
+  async #paymentsComplete(model: ModelManifest, epoch: bigint): Promise<boolean> {
     const readyAt = (model.genesis + Number(epoch + 1n) * model.epochSeconds) * 1000 + (this.#o.finalityLagMs ?? 0);
     const scan = await this.#o.cursors.get(this.#o.vaultScanCursorId);
     return this.#now() >= readyAt && scan !== undefined && Number(scan.block) >= readyAt;
@@ -482,6 +556,51 @@ function refundMemo(modelId: bigint, epoch: bigint, paymentId: Hex): string {
 
 function creditMemo(modelId: bigint, epoch: bigint, paymentId: Hex): string {
   return formatSlabridgeMemo({ kind: "credit", modelId, epoch, paymentId });
+}
+
+function voidMemo(modelId: bigint, epoch: bigint): string {
+  return formatSlabridgeMemo({ kind: "void", modelId, epoch });
+}
+
+/** A refund, credit or payout of the (model, epoch) left the vault: a verdict settled it (no void memo before). */
+function settledByVerdict(paid: ReadonlyMap<string, SolanaVaultOutflow>, modelId: bigint, epoch: bigint): boolean {
+  for (const { memo } of paid.values()) {
+    const kind = memo.kind;
+    if (
+      (kind === "refund" || kind === "credit" || kind === "payout") &&
+      memo.modelId === modelId &&
+      memo.epoch === epoch
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** A void epoch: every payment back in full, nothing released, nobody paid out. */
+function voidPlan(payments: readonly { paymentId: Hex; amount: bigint }[]): SolanaSettlementPlan {
+  const paid = payments.reduce((sum, p) => sum + p.amount, 0n);
+  return {
+    paid,
+    refunded: paid,
+    released: 0n,
+    refunds: payments
+      .filter((p) => p.amount > 0n)
+      .map((p) => ({ paymentId: p.paymentId, amount: p.amount }))
+      .sort((a, b) => (a.paymentId.toLowerCase() < b.paymentId.toLowerCase() ? -1 : 1)),
+    payouts: [],
+    paidLocally: 0n,
+    heldForOtherChains: 0n,
+  };
+}
+
+/** How a (model, epoch) settles now and what the vault already did for it (see `#current`). */
+interface Current {
+  verdict: SolanaVerdict | undefined;
+  voided: boolean;
+  plan: SolanaSettlementPlan;
+  paid: ReadonlyMap<string, SolanaVaultOutflow>;
+  records: Map<string, PaymentRecord>;
 }
 
 /** A refund is settled once paid, or once parked as a credit (the credit is then the buyer's to claim). */

@@ -35,6 +35,11 @@ export interface SolanaHomeChain {
   guardianSets: { forIndex(index: number): Promise<GuardianSet> };
   /** The model's split table for the epoch (home ModelRegistry `payees(modelId, epoch)`), in table order. */
   payees(modelId: bigint, epoch: bigint): Promise<readonly SplitEntry[]>;
+  /**
+   * The model's `verdictGraceEpochs` term for the epoch (home ModelRegistry `termsAt(modelId, epoch)`). Absent: the
+   * settlement target assumes `DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS` (2).
+   */
+  verdictGraceEpochs?(modelId: bigint, epoch: bigint): Promise<number>;
 }
 
 /** Options of {@link createSolanaChain}. */
@@ -198,6 +203,7 @@ function settlementTarget(
     cursors: options.cursors,
     verdicts,
     payees: (modelId, epoch) => options.home.payees(modelId, epoch),
+    ...(options.home.verdictGraceEpochs ? { verdictGraceEpochs: options.home.verdictGraceEpochs } : {}),
     models: options.manifest.models,
     vaultScanCursorId: vaultScanCursorId(chain.vault),
     finalityLagMs: solanaFinalityLagMs(options),

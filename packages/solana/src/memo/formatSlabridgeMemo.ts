@@ -22,6 +22,8 @@ export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
       return `slabridge:v1:credit:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
     case "payout":
       return `slabridge:v1:payout:model=${memo.modelId}:epoch=${memo.epoch}:index=${memo.index}`;
+    case "void":
+      return `slabridge:v1:void:model=${memo.modelId}:epoch=${memo.epoch}`;
     case "net":
       return `slabridge:v1:net:model=${memo.modelId}:epoch=${memo.epoch}:account=${memo.account}`;
   }

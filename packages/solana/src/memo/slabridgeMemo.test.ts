@@ -37,6 +37,15 @@ describe("parseSlabridgeMemo", () => {
     });
   });
 
+  it("reads a void memo (an epoch voided: no verdict within its grace), strictly", () => {
+    const text = "slabridge:v1:void:model=7:epoch=12";
+    expect(parseSlabridgeMemo(text)).toEqual({ kind: "void", modelId: 7n, epoch: 12n });
+    expect(formatSlabridgeMemo({ kind: "void", modelId: 7n, epoch: 12n })).toBe(text);
+    expect(() => parseSlabridgeMemo("slabridge:v1:void:model=7:epoch=012")).toThrow(MalformedMemoError);
+    expect(() => parseSlabridgeMemo("slabridge:v1:void:epoch=1:model=7")).toThrow(MalformedMemoError);
+    expect(() => parseSlabridgeMemo("slabridge:v1:void:model=7:epoch=1:index=0")).toThrow(MalformedMemoError);
+  });
+
   it("lowercases the buyer's ref", () => {
     expect(parsePaymentMemo(`slabridge:v1:pay:model=1:ref=${REF.toUpperCase()}`).ref).toBe(REF);
   });

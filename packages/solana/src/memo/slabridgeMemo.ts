@@ -54,8 +54,19 @@ export interface CreditMemo {
   paymentId: Hex;
 }
 
-/** A memo of a transfer out of the vault (the vault's outflows), or of a refund parked in it (a credit). */
-export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo | CreditMemo;
+/**
+ * No verdict, no lock-in: the (model, epoch)'s verdict grace passed with no verdict, so the epoch is void and every
+ * buyer gets the whole payment back: `slabridge:v1:void:model=<id>:epoch=<n>`, written on a transfer of 0 from the
+ * vault to itself (only the multisig can sign it) before the first refund. A verdict arriving afterwards is ignored.
+ */
+export interface VoidMemo {
+  kind: "void";
+  modelId: bigint;
+  epoch: bigint;
+}
+
+/** A memo of a transfer out of the vault (the vault's outflows), or of one from the vault to itself (credit, void). */
+export type OutflowMemo = RefundMemo | PayoutMemo | NetMemo | CreditMemo | VoidMemo;
 
 /**
  * A deposit the vault could not match to a payment (no memo, a memo in no form we read, an unknown model or epoch,
@@ -112,6 +123,10 @@ const fieldSchemas = {
     epoch: decimal(MAX_UINT64, "invalid-epoch"),
     index: decimal(BigInt(MAX_UINT32), "invalid-index"),
   }),
+  void: z.object({
+    model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch"),
+  }),
   return: z.object({
     deposit: z.string().regex(/^0x[0-9a-f]{64}$/, "invalid-payment-id"),
   }),
@@ -128,6 +143,7 @@ const FIELD_ORDER = {
   credit: ["model", "epoch", "payment"],
   payout: ["model", "epoch", "index"],
   net: ["model", "epoch", "account"],
+  void: ["model", "epoch"],
   return: ["deposit"],
 };
 type Kind = keyof typeof FIELD_ORDER;
@@ -172,12 +188,16 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
   const v = result.data;
   if ("deposit" in v) return { kind: "return", depositId: v.deposit as Hex };
   if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
+  if (kind === "void") return { kind: "void", modelId: v.model, epoch: v.epoch };
   if ("payment" in v) {
     const paid = { modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };
     return kind === "credit" ? { kind: "credit", ...paid } : { kind: "refund", ...paid };
   }
-  if ("account" in v) return { kind: "net", modelId: v.model, epoch: v.epoch, account: v.account };
-  return { kind: "payout", modelId: v.model, epoch: v.epoch, index: Number(v.index) };
+  if ("index" in v) return { kind: "payout", modelId: v.model, epoch: v.epoch, index: Number(v.index) };
+  if ("account" in v && typeof v.account === "string") {
+    return { kind: "net", modelId: v.model, epoch: v.epoch, account: v.account };
+  }
+  throw new MalformedMemoError("unknown-kind", memo, `kind ${kind}`); // unreachable: every kind is handled above
 }
 
 /**

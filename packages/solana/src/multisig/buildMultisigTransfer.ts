@@ -33,7 +33,7 @@ export interface MultisigTransferParams {
 /**
  * Builds the instructions of a multisig transfer out of the vault: a `TransferChecked` (mint and decimals checked
  * by the token program) authorised by the multisig with `signers` as its co-signers, then the memo. Refuses a
- * memo that is not a well-formed refund or payout memo, so nothing leaves the vault without its idempotency key.
+ * memo that is not a well-formed refund or payout memo (a void memo only on a transfer of 0 to the vault itself), so nothing leaves the vault without its idempotency key.
  *
  * @example
  * ```ts
@@ -48,7 +48,12 @@ export function buildMultisigTransfer(params: MultisigTransferParams): Transacti
     throw new MalformedMemoError("wrong-kind", params.memo, "a vault outflow needs a refund or payout memo");
   }
   if (params.signers.length === 0) throw new RangeError("a multisig transfer needs at least one signer");
-  if (params.amount <= 0n) throw new RangeError("amount must be positive");
+  if (memo.kind === "void") {
+    // The void marker moves nothing: 0 from the vault to itself, so only the multisig can write it.
+    if (params.amount !== 0n || !params.destination.equals(params.vault)) {
+      throw new RangeError("a void memo goes on a transfer of 0 from the vault to itself");
+    }
+  } else if (params.amount <= 0n) throw new RangeError("amount must be positive");
   const transfer = createTransferCheckedInstruction(
     params.vault,
     params.mint,

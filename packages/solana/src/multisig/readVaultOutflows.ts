@@ -19,7 +19,7 @@ export interface ReadVaultOutflowsOptions {
 }
 
 // The RPC renders a transaction's memos as "[len] text; [len] text": a cheap filter before fetching it.
-const OUTFLOW_MEMO = /slabridge:v1:(refund|payout|net|credit):/;
+const OUTFLOW_MEMO = /slabridge:v1:(refund|payout|net|credit|void):/;
 
 /**
  * Everything the vault has already paid out, by memo text: one scan of the vault's history (newest first) that

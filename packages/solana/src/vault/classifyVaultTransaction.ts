@@ -116,8 +116,8 @@ export function classifyVaultTransaction(
     throw e;
   }
 
-  if (memo.kind === "credit") {
-    return refundable("unexpected-memo-kind", "a credit memo on a transfer that moves tokens");
+  if (memo.kind === "credit" || memo.kind === "void") {
+    return refundable("unexpected-memo-kind", `a ${memo.kind} memo on a transfer that moves tokens`);
   }
   const direction = memo.kind === "pay" ? "in" : "out";
   const wrongWay = transfers.find((t) => t.direction !== direction);

@@ -7,7 +7,7 @@ import type { SolanaVaultOutflow } from "./vaultEvents.ts";
  * Pairs each top-level transfer out of the vault with the memo instruction right after it, the layout
  * `buildMultisigTransfer` and `buildVaultTransferBatch` write (`transfer, memo, transfer, memo, ...`). Returns one
  * outflow per pair whose memo is a well-formed refund, payout or net memo, or, for a transfer from the vault to
- * itself, a credit memo (a parked refund: its destination is the vault); returns `undefined` unless every transfer of
+ * itself, a credit memo (a parked refund: its destination is the vault) or a void memo (an epoch voided); returns `undefined` unless every transfer of
  * the transaction is such a pair (a transaction we did not write is not ours to read this way). Pure: no RPC.
  *
  * @example
@@ -38,7 +38,11 @@ export function pairVaultOutflows(
       if (error instanceof MalformedMemoError) return undefined;
       throw error;
     }
-    if (memo.kind === "pay" || memo.kind === "return" || (memo.kind === "credit") !== parked.has(transfer)) {
+    if (
+      memo.kind === "pay" ||
+      memo.kind === "return" ||
+      (memo.kind === "credit" || memo.kind === "void") !== parked.has(transfer)
+    ) {
       return undefined;
     }
     outflows.push({
