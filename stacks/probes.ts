@@ -76,7 +76,7 @@ export function createProbes(input: {
   // Functions outside the home region still read and write the home region's tables.
   const environment = { SLABRIDGE_TABLES_REGION: topology.homeRegion };
 
-  const probers = topology.proberRegions.map((region): RegionalProber => {
+  const probers = topology.proberRegions.map((region, vantage): RegionalProber => {
     const suffix = regionComponentSuffix(region);
     const provider = new aws.Provider(`ProbeRegion${suffix}`, { region });
     const fn = createSlabridgeFunction(context, deployedFunctions.prober, {
@@ -84,6 +84,7 @@ export function createProbes(input: {
       description: `SLA prober in ${region}: canary requests to each host, samples to the Samples table`,
       environment: { ...environment, SLABRIDGE_PROBER_REGION: region },
       provider,
+      vantage,
     });
     return { region, provider, fn };
   });
@@ -95,7 +96,7 @@ export function createProbes(input: {
   });
   const withProbers = { ...context, probers: { linkable: proberFunctions, arns: probers.map(({ fn }) => fn.arn) } };
   const coordinator = createSlabridgeFunction(withProbers, deployedFunctions.probeCoordinator, { environment });
-  const evaluator = createSlabridgeFunction(context, deployedFunctions.evaluate, { environment });
+  const evaluator = createSlabridgeFunction(withProbers, deployedFunctions.evaluate, { environment });
 
   const { scheduleDeadLetterQueue } = input;
   scheduleFunction(topology, deployedFunctions.probeCoordinator, coordinator, scheduleDeadLetterQueue);

@@ -32,6 +32,8 @@ export interface SlabridgeFunctionOptions {
   readonly url?: sst.aws.FunctionArgs["url"];
   /** The region's provider when the function runs outside the app's home region. */
   readonly provider?: aws.Provider;
+  /** A regional prober's vantage point (0-based): which prober key is its own (`ownProber`). */
+  readonly vantage?: number;
 }
 
 /** A read-only table as linked to a function: its name only (`Resource.JobsReadOnly.name`). */
@@ -72,16 +74,19 @@ export class UnlinkableResourceError extends SlabridgeError {
 /**
  * The signing keys of a role.
  *
- * @example signingKeysOf(signers, "relayer"); // [signers.evm.relayer]
+ * @example signingKeysOf(signers, "relayer", undefined); // [signers.evm.relayer]
  */
-function signingKeysOf(signers: Signers, role: SigningKeyRole): readonly SigningKey[] {
+function signingKeysOf(signers: Signers, role: SigningKeyRole, vantage: number | undefined): readonly SigningKey[] {
   switch (role) {
     case "relayer":
       return [signers.evm.relayer];
     case "dvn":
       return [signers.evm.dvn];
-    case "probers":
-      return signers.evm.probers;
+    case "ownProber": {
+      // Only its own vantage point's key: no function holds two prober keys.
+      const own = vantage === undefined ? undefined : signers.evm.probers[vantage];
+      return own ? [own] : [];
+    }
     case "nettingVaults":
       return signers.evm.nettingVaults;
     case "solanaOperators":
@@ -110,7 +115,10 @@ export function createSlabridgeFunction(
   const rpcUrlSecrets = signers.rpcUrls
     .filter((rpcUrl) => links.rpcFamilies.includes(rpcUrl.chain.family))
     .map((rpcUrl) => rpcUrl.secret);
-  const signingKeys = links.signingKeys.flatMap((role) => signingKeysOf(signers, role));
+  const signingKeys = links.signingKeys.flatMap((role) => signingKeysOf(signers, role, options.vantage));
+  if (links.signingKeys.includes("ownProber") && signingKeys.length === 0) {
+    required(undefined, "its own prober key (one per prober region)");
+  }
   const readOnlyTables = links.readOnlyTables.map((table) =>
     required(context.readOnlyTables?.[table], `the read-only ${table} table`),
   );

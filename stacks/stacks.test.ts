@@ -106,10 +106,18 @@ function expectedAccess(stage: string): Record<string, Access> {
     secrets: rpcUrlSecrets,
     queues: ["RelayQueue"],
   };
+  // Each prober holds its own vantage point's key and no other; the evaluator holds none (M-of-N is M probers).
   const probers = Object.fromEntries(
-    proberRegionsOf(stage).map((region) => [
+    proberRegionsOf(stage).map((region, vantage) => [
       proberName(region),
-      { ...none, ...probe, handler: "functions/src/probe.handler", tables: ["Samples"] },
+      {
+        ...none,
+        ...probe,
+        handler: "functions/src/probe.handler",
+        tables: ["Samples"],
+        secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+        signingKeys: [proberKeys[vantage] ?? "no key"],
+      },
     ]),
   );
   return {
@@ -156,7 +164,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/evaluate.handler",
       tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
-      signingKeys: proberKeys,
+      linkables: ["ProberFunctions"],
     },
     Refund: { ...settlement, handler: "functions/src/refund.handler" },
     Settle: { ...settlement, handler: "functions/src/settle.handler" },
@@ -404,8 +412,14 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
       for (const statement of kmsStatements) {
         expect([...statement.actions].sort(), fn.name).toEqual(["kms:GetPublicKey", "kms:Sign"]);
       }
-      if (fn.name === "Evaluate") continue;
-      for (const arn of proberKeyArns) expect(grantedArns, `${fn.name} must not sign as a prober`).not.toContain(arn);
+      // A prober signs with its own key only; no other function signs as a prober.
+      const own = proberRegionsOf(stage).indexOf(
+        proberRegionsOf(stage).find((region) => proberName(region) === fn.name) ?? "",
+      );
+      for (const [index, arn] of proberKeyArns.entries()) {
+        if (index === own) continue;
+        expect(grantedArns, `${fn.name} must not sign as prober ${index + 1}`).not.toContain(arn);
+      }
     }
   });
 
@@ -462,17 +476,19 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     }
   });
 
-  it("let the probe coordinator invoke exactly the probers, and link it their region, name and ARN", async () => {
+  it("let the probe coordinator and the evaluator (co-signing) invoke exactly the probers, and link them their region, name and ARN", async () => {
     const { recording } = await load();
-    const coordinator = recording.named("sst.aws.Function", "ProbeCoordinator");
     const proberArns = proberRegionsOf(stage).map(
       (region) => recording.named("sst.aws.Function", proberName(region)).instance.arn,
     );
-    const invoke = permissionsOf(coordinator).filter((statement) =>
-      statement.actions.includes("lambda:InvokeFunction"),
-    );
-    expect(invoke).toEqual([{ actions: ["lambda:InvokeFunction"], resources: proberArns }]);
-    for (const fn of recording.ofType("sst.aws.Function").filter((f) => f.name !== "ProbeCoordinator")) {
+    const invokers = ["ProbeCoordinator", "Evaluate"];
+    for (const name of invokers) {
+      const invoke = permissionsOf(recording.named("sst.aws.Function", name)).filter((statement) =>
+        statement.actions.includes("lambda:InvokeFunction"),
+      );
+      expect(invoke, name).toEqual([{ actions: ["lambda:InvokeFunction"], resources: proberArns }]);
+    }
+    for (const fn of recording.ofType("sst.aws.Function").filter((f) => !invokers.includes(f.name))) {
       const actions = permissionsOf(fn).flatMap((statement) => statement.actions);
       expect(actions, `${fn.name} may not invoke functions`).not.toContain("lambda:InvokeFunction");
     }

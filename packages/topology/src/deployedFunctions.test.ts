@@ -24,11 +24,11 @@ describe("deployedFunctions", () => {
     }
   });
 
-  it("lets only the function that invokes the probers reach them", () => {
+  it("lets only the functions that invoke the probers reach them (fan-out, co-signing)", () => {
     const invoked = describedFunctions().filter(([, fn]) => fn.trigger.kind === "invoke");
     expect(invoked.map(([key]) => key)).toEqual(["prober"]);
     const withProbers = describedFunctions().filter(([, fn]) => fn.links.proberFunctions);
-    expect(withProbers.map(([key]) => key)).toEqual(["probeCoordinator"]);
+    expect(withProbers.map(([key]) => key)).toEqual(["probeCoordinator", "evaluate"]);
     expect(deployedFunctions.prober.trigger).toEqual({ kind: "invoke", by: "probeCoordinator" });
   });
 
@@ -42,12 +42,12 @@ describe("deployedFunctions", () => {
     }
   });
 
-  it("keeps the prober keys to the evaluator and the Solana operator keys to the relay worker", () => {
+  it("gives each prober its own key only (the evaluator none) and the Solana operator keys to the relay worker", () => {
     const holders = (role: string) =>
       describedFunctions()
         .filter(([, fn]) => fn.links.signingKeys.some((held) => held === role))
         .map(([key]) => key);
-    expect(holders("probers")).toEqual(["evaluate"]);
+    expect(holders("ownProber")).toEqual(["prober"]);
     expect(holders("solanaOperators")).toEqual(["relay"]);
     expect(holders("nettingVaults")).toEqual(["net"]);
   });

@@ -27,10 +27,11 @@ export type FunctionTrigger =
 
 /**
  * A role whose signing keys a function may use (`kms:Sign`/`kms:GetPublicKey` on those keys only): the relayer
- * (every EVM transaction, and the LayerZero executor), slabridge's LayerZero DVN, the SLA probers (report signers),
+ * (every EVM transaction, and the LayerZero executor), slabridge's LayerZero DVN, a prober's own key (`ownProber`: the
+ * vantage point's key, which signs its samples and co-signs reports; no function holds another prober's key),
  * each EVM chain's netting vault, and the operators of the Solana vault's multisig.
  */
-export type SigningKeyRole = "relayer" | "dvn" | "probers" | "nettingVaults" | "solanaOperators";
+export type SigningKeyRole = "relayer" | "dvn" | "ownProber" | "nettingVaults" | "solanaOperators";
 
 /** Everything a function can reach; nothing else is linked to it (least privilege). */
 export interface FunctionLinks {
@@ -175,7 +176,7 @@ export const deployedFunctions = {
     trigger: { kind: "invoke", by: "probeCoordinator" },
     // Writes its signed samples to the home region's table (SLABRIDGE_TABLES_REGION); reads the home chain's clock,
     // terms and report digest to recompute a report before co-signing it.
-    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"] },
+    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"], signingKeys: ["ownProber"] },
     placement: "eachProberRegion",
   },
   probeCoordinator: {
@@ -193,14 +194,15 @@ export const deployedFunctions = {
   evaluate: {
     name: "Evaluate",
     handler: "functions/src/evaluate.handler",
-    description: "Evaluates ended epochs from the samples, signs the SLA report M-of-N and submits it to the SlaOracle",
+    description: "Evaluates ended epochs from the signed samples, has the probers co-sign the report, submits it",
     service: "slabridge-probe",
     timeoutSeconds: 120,
     memoryMb: 1024,
     // Often enough to submit a verdict a few periods after an epoch (an hour in production) ends.
     trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
-    // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores.
-    links: { ...noLinks, tables: ["samples", "nonces"], rpcFamilies: ["evm"], signingKeys: ["probers"] },
+    // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, and the probers it asks to
+    // co-sign. It holds no prober key: M-of-N means M vantage points each signed.
+    links: { ...noLinks, tables: ["samples", "nonces"], rpcFamilies: ["evm"], proberFunctions: true },
     placement: "home",
   },
   refund: {
