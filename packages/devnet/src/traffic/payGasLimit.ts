@@ -7,7 +7,7 @@ import type { Address, Chain, PublicClient, Transport } from "viem";
  * zero-to-nonzero store (22,100 gas) instead of a nonzero-to-nonzero one (2,900), plus a cold slot read: 25,000
  * covers it with room to spare.
  */
-export const FRESH_EPOCH_RECORD_GAS = 25_000n;
+const FRESH_EPOCH_RECORD_GAS = 25_000n;
 
 /**
  * The gas limit for `Escrow.pay`: viem's estimate at the latest block plus {@link FRESH_EPOCH_RECORD_GAS}, so a
