@@ -1,12 +1,14 @@
 import {
   type DeploymentManifest,
   encodeMessage,
+  type HomeChainStatusReader,
   type Job,
   type MessageRef,
   parseStageConfig,
   SlabridgeError,
 } from "@slabridge/core";
 import { evmChainsOf } from "@slabridge/evm";
+import { encodeEvidenceBundle, evidenceName, MemoryBlobStore } from "@slabridge/measuring";
 import { RelayEngine } from "@slabridge/relay";
 import { LocalFunctionUrlServer } from "@slabridge/runtime";
 import type { StatusWorld } from "@slabridge/status";
@@ -427,5 +429,60 @@ describe("status API over the local function URL", () => {
     expect(((await missing.json()) as { error: { kind: string } }).error.kind).toBe("model");
     const trailing = await fetch(`${server.url}/health/`);
     expect(trailing.status).toBe(200);
+  });
+});
+
+describe("the evidence bundle of an epoch", () => {
+  /** The built world's readers, with a fake home chain (verdict recorded) in place of the dead RPC's. */
+  function withHome(built: StatusWorld): StatusWorld {
+    const hash = (byte: string): `0x${string}` => `0x${byte.repeat(32)}`;
+    const home: HomeChainStatusReader = {
+      latestTimestamp: async () => 1_700_000_095n,
+      currentEpoch: async () => 9n,
+      host: async () => ({ endpoint: "http://127.0.0.1:9001", signer: address(11) }),
+      epochWindow: async (_modelId, epoch) => ({
+        startsAt: 1_700_000_000n + 10n * epoch,
+        endsAt: 1_700_000_010n + 10n * epoch,
+      }),
+      slaTerms: async () => ({
+        maxP95LatencyMs: 500,
+        minUptimeBps: 9_900,
+        probeTimeoutMs: 2_000,
+        latencyBreachRefundBps: 2_500,
+        tiers: [],
+      }),
+      verdict: async () => ({
+        refundBps: 0,
+        reportHash: hash("aa"),
+        samplesRoot: hash("bb"),
+        recordedAt: 1_700_000_100n,
+        report: { p50Ms: 100, p95Ms: 200, p99Ms: 300, uptimeBps: 10_000, sampleCount: 40 },
+        transaction: { chainId: 31_338, hash: hash("cc"), blockNumber: 120n },
+        signatures: null,
+      }),
+      messagesSent: async () => [],
+    };
+    return { ...built, chains: [{ chainId: 31_338, name: "evm-b", home }] };
+  }
+
+  it("shows the evaluator's published bundle of (model, epoch) as evidence.bundle, and none for an epoch without one", async () => {
+    const blobs = new MemoryBlobStore();
+    const bundle = await blobs.put(encodeEvidenceBundle({ chainId: 31_338, verifier: address(13) }, 1n, 7n, []));
+    await blobs.link(evidenceName(1n, 7n), bundle);
+    const m = manifest();
+    const built = buildStatusWorld({
+      manifest: m,
+      config: stageConfig(),
+      stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      clock: { now: () => NOW },
+      evidence: blobs,
+    });
+    const epoch = await call(withHome(built), "GET", "/models/1/epochs/7");
+    expect(epoch.status).toBe(200);
+    expect(epoch.body.evidence).toEqual({ bundle });
+    const other = await call(withHome(built), "GET", "/models/1/epochs/6");
+    expect(other.status).toBe(200);
+    expect(other.body.evidence).toBeNull();
   });
 });

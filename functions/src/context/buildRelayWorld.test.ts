@@ -1,6 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { modelRegistryAbi } from "@slabridge/contracts";
 import {
   type ChainManifest,
   type DeploymentManifest,
@@ -24,8 +27,10 @@ import {
 import { Keypair } from "@solana/web3.js";
 import {
   createPublicClient,
+  decodeFunctionData,
   encodeAbiParameters,
   encodeEventTopics,
+  encodeFunctionResult,
   getAddress,
   type Hex,
   http,
@@ -37,6 +42,19 @@ import {
 } from "viem";
 import { describe, expect, it, vi } from "vitest";
 import { buildRelayWorld } from "./buildRelayWorld.ts";
+
+// createSolanaChain itself, recorded: what the relay world hands the Solana side of the home chain.
+const solanaOptions = vi.hoisted(() => ({ calls: [] as unknown[] }));
+vi.mock("@slabridge/solana", async (original) => {
+  const actual = await original<typeof import("@slabridge/solana")>();
+  return {
+    ...actual,
+    createSolanaChain: (options: Parameters<typeof actual.createSolanaChain>[0]) => {
+      solanaOptions.calls.push(options);
+      return actual.createSolanaChain(options);
+    },
+  };
+});
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(0x100 + index) });
@@ -324,5 +342,74 @@ describe("buildRelayWorld over three EVM chains and Solana", () => {
     await w.engine.ingest(stray);
     await w.engine.process(stray.id);
     expect((await stores.jobs.get(stray.id))?.status).toBe("dead-lettered");
+  });
+});
+
+/**
+ * A loopback JSON-RPC node serving the home registry's `currentEpoch` and `termsAt` (the listing's grace, per
+ * epoch); it counts the `termsAt` calls.
+ */
+async function registryNode(grace: (epoch: bigint) => number, currentEpoch: bigint) {
+  const seen = { termsAt: 0 };
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const request: { id: number; method: string; params: [{ data: Hex }] } = JSON.parse(body);
+      const reply = (result: unknown) => res.end(JSON.stringify({ jsonrpc: "2.0", id: request.id, result }));
+      if (request.method !== "eth_call") return reply(toHex(HOME));
+      const call = decodeFunctionData({ abi: modelRegistryAbi, data: request.params[0].data });
+      if (call.functionName === "currentEpoch") {
+        return reply(
+          encodeFunctionResult({ abi: modelRegistryAbi, functionName: "currentEpoch", result: currentEpoch }),
+        );
+      }
+      if (call.functionName !== "termsAt") throw new Error(`unexpected ${call.functionName}`);
+      seen.termsAt += 1;
+      const [, epoch] = call.args;
+      const sla = { maxP95LatencyMs: 1, minUptimeBps: 1, probeTimeoutMs: 1, latencyBreachRefundBps: 0, tiers: [] };
+      const terms = {
+        fromEpoch: 0n,
+        active: true,
+        verdictGraceEpochs: grace(epoch),
+        pricePerRequest: 10_000n,
+        sla,
+        payees: [],
+      };
+      reply(encodeFunctionResult({ abi: modelRegistryAbi, functionName: "termsAt", result: terms }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe("buildRelayWorld: the Solana side's verdict grace", () => {
+  it("is the home registry's termsAt(modelId, epoch).verdictGraceEpochs (3 here, not the default 2), read once per started epoch", async () => {
+    const node = await registryNode((epoch) => (epoch === 4n ? 5 : 3), 10n);
+    try {
+      solanaOptions.calls.length = 0;
+      world({}, { rpcUrls: new Map([[HOME, node.url]]) });
+      const [options] = solanaOptions.calls;
+      const grace = options !== null && typeof options === "object" && "home" in options ? options.home : undefined;
+      if (grace === null || typeof grace !== "object" || !("verdictGraceEpochs" in grace)) {
+        throw new Error("the Solana side gets no verdictGraceEpochs reader of the home chain");
+      }
+      const read = grace.verdictGraceEpochs;
+      if (typeof read !== "function") throw new Error("verdictGraceEpochs is not a function");
+      expect(await read(1n, 3n)).toBe(3);
+      expect(await read(1n, 4n)).toBe(5);
+      expect(await read(1n, 3n)).toBe(3);
+      // Terms of a started epoch never change: the second read of epoch 3 comes from the cache.
+      expect(node.seen.termsAt).toBe(2);
+      // A future epoch's terms (a pending version the owner may still replace) are read again each time.
+      await read(1n, 11n);
+      await read(1n, 11n);
+      expect(node.seen.termsAt).toBe(4);
+    } finally {
+      await node.stop();
+    }
   });
 });

@@ -173,6 +173,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
               core: homeChain.chain.wormhole.core,
             }),
             payees: (modelId, epoch) => homeChain.payeeTable(modelId, epoch),
+            // The listing's grace, not the Solana side's default: the vault refunds when the EVM escrows do.
+            verdictGraceEpochs: (modelId, epoch) => homeChain.verdictGraceEpochs(modelId, epoch),
           },
           publisher: options.solanaPublisher,
           finalityLagMs: options.solanaFinalityLagMs, // else the stage config's (see createSolanaChain)

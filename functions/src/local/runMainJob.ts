@@ -115,6 +115,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       config,
       stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
       rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
     stopBot = async () => {

@@ -1,7 +1,7 @@
 import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
-import { type MeasureWorld, MemoryBlobStore } from "@slabridge/measuring";
+import { type BlobStore, type MeasureWorld, MemoryBlobStore } from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
@@ -40,6 +40,8 @@ export interface LocalBot {
   runtime: LocalRuntime;
   world: RelayWorld;
   stores: ReturnType<typeof createStores>;
+  /** The evaluator's published evidence bundles (the status API shows each epoch's, read only). */
+  evidence: Pick<BlobStore, "resolve">;
   stop(): Promise<void>;
 }
 
@@ -176,6 +178,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     runtime,
     world,
     stores,
+    evidence: blobs,
     async stop() {
       if (stopped) return;
       stopped = true;

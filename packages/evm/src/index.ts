@@ -32,6 +32,7 @@ export {
 } from "./chain/EvmStatusReader.ts";
 export { EvmWatcher, type EvmWatcherOptions, evmSettlementJobs } from "./chain/EvmWatcher.ts";
 export { evmChainsOf } from "./chain/evmChainsOf.ts";
+export { RegistryGraceReader } from "./chain/RegistryGraceReader.ts";
 export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
 export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";

@@ -2,6 +2,7 @@ import type {
   ChainStatusReader,
   Clock,
   DeploymentManifest,
+  Hex,
   HomeChainStatusReader,
   JobStore,
   StageConfig,
@@ -22,6 +23,11 @@ export interface StatusWorld {
   readonly clock: Clock;
   /** The kill switch's pauses in force (the relay's `RouteControls`); absent: none are shown. */
   readonly controls?: { paused(): Promise<readonly PauseStatusView[]> };
+  /**
+   * The evaluator's published evidence (read only): the address of the signed sample-set bundle behind the report of
+   * (model, epoch), or undefined when none was published. Absent: no epoch shows evidence.
+   */
+  readonly evidence?: { bundleOf(modelId: bigint, epoch: bigint): Promise<Hex | undefined> };
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   type EpochSettlementView,
+  type Hex,
   type Job,
   type JobStatus,
   jobIds,
@@ -32,6 +33,11 @@ export interface EpochStatusView {
   readonly ended: boolean;
   readonly sla: SlaTermsView;
   readonly verdict: VerdictView | null;
+  /**
+   * The published evidence of the epoch's report: `bundle` is the keccak256 address of the signed sample-set bundle in
+   * the evidence store (fetch it and check it hashes to this). Null when none is recorded or the world reads none.
+   */
+  readonly evidence: { readonly bundle: Hex } | null;
   readonly deliveries: readonly DeliveryView[];
   readonly settlement: readonly EpochSettlementView[];
   /** Every job of the (model, epoch): receipts, refunds, settles and the deliveries above. */
@@ -40,7 +46,8 @@ export interface EpochStatusView {
 
 /**
  * Everything about one (model, epoch): SLA terms, the verdict with its evidence (the recording transaction, report
- * figures, prober signatures recovered against the report hash, samples root and count), the deliveries of its
+ * figures, prober signatures recovered against the report hash, samples root and count) and the address of its
+ * published sample-set bundle (when the world reads the evidence store), the deliveries of its
  * verdict and payout messages (transport message ids from the home chain, destination transactions from the job
  * store), refunds, release and payouts per payment chain (each chain's `ChainStatusReader` reads its own: escrow
  * record and logs on EVM, payment store and vault outflows on Solana), and its jobs.
@@ -59,10 +66,11 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
       `Epoch ${epoch} of model ${modelId} has not started (current ${currentEpoch}).`,
     );
   }
-  const [{ startsAt, endsAt }, sla, verdict] = await Promise.all([
+  const [{ startsAt, endsAt }, sla, verdict, bundle] = await Promise.all([
     home.epochWindow(modelId, epoch),
     home.slaTerms(modelId, epoch),
     home.verdict(modelId, epoch),
+    world.evidence?.bundleOf(modelId, epoch),
   ]);
   const latest = await home.latestTimestamp();
 
@@ -95,6 +103,7 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
     ended: latest >= endsAt,
     sla,
     verdict,
+    evidence: bundle === undefined ? null : { bundle },
     deliveries,
     settlement,
     jobs,

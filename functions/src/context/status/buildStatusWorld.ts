@@ -12,6 +12,7 @@ import {
 } from "@slabridge/core";
 import { createEvmChainClient, EvmStatusReader } from "@slabridge/evm";
 import { layerZeroSentMessage } from "@slabridge/layerzero";
+import { type BlobStore, evidenceName } from "@slabridge/measuring";
 import { type SolanaSettlementReader, SolanaStatusReader, VaultOutflowSettlementReader } from "@slabridge/solana";
 import { StatusConfigError, type StatusWorld } from "@slabridge/status";
 import { wormholeSentMessage } from "@slabridge/wormhole";
@@ -47,6 +48,11 @@ export interface BuildStatusWorldOptions {
    * events, in chunks of the chain's `maxBlockRange`. Default 50,000 blocks.
    */
   logWindowBlocks?: bigint;
+  /**
+   * The evaluator's evidence store, read only (its `verdict/<modelId>/<epoch>` names): given, an epoch's status shows
+   * its published bundle. The devnet shares the runtime's; AWS has no shared store yet (S3 is not wired).
+   */
+  evidence?: Pick<BlobStore, "resolve">;
 }
 
 /**
@@ -69,6 +75,7 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
   );
   const clock = options.clock ?? { now: () => Date.now() };
   const { cursors } = options.stores;
+  const { evidence } = options;
   return {
     manifest: options.manifest,
     config: options.config,
@@ -76,6 +83,7 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
     chains,
     clock,
     ...(cursors ? { controls: routeControlsOf(options.config, cursors, clock) } : {}),
+    ...(evidence ? { evidence: { bundleOf: (modelId, epoch) => evidence.resolve(evidenceName(modelId, epoch)) } } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
 import { EvmReceiptSource } from "./EvmReceiptSource.ts";
 import { EvmSettlementTarget } from "./EvmSettlementTarget.ts";
 import { EvmWatcher } from "./EvmWatcher.ts";
+import { RegistryGraceReader } from "./RegistryGraceReader.ts";
 
 /** One entry of a model's split table on the home chain (ModelRegistry `payees(modelId, epoch)`), in table order. */
 export interface PayeeEntry {
@@ -77,6 +78,11 @@ export interface EvmChain extends ChainAdapter {
   readonly netting: ChainNetting;
   /** The home chain's split table of (model, epoch) (the home chain only; others throw). */
   payeeTable(modelId: bigint, epoch: bigint): Promise<PayeeEntry[]>;
+  /**
+   * The home chain's `verdictGraceEpochs` term of (model, epoch) (registry `termsAt`), cached once the epoch started
+   * (the home chain only; others throw).
+   */
+  verdictGraceEpochs(modelId: bigint, epoch: bigint): Promise<number>;
 }
 
 /**
@@ -121,6 +127,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
   const reader = escrowAddress ? new EscrowReader(client, escrowAddress) : undefined;
   const payouts = payoutPublisher(options, client, executor);
   const modelRegistry = chain.contracts.modelRegistry;
+  const graces = modelRegistry ? new RegistryGraceReader(client, modelRegistry) : undefined;
   return {
     family: "evm",
     chainId: chain.chainId,
@@ -162,6 +169,10 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
         args: [modelId, epoch],
       });
       return table.map((p) => ({ chain: Number(p.chain), account: p.account, shareBps: Number(p.shareBps) }));
+    },
+    verdictGraceEpochs(modelId, epoch) {
+      if (!graces) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
+      return graces.verdictGraceEpochs(modelId, epoch);
     },
   };
 }

@@ -59,7 +59,7 @@ export class SolanaRefundsPendingError extends SlabridgeError {
 
 /**
  * How many epochs after an epoch's end its verdict may take before the epoch is void (no verdict, no lock-in), while
- * the Solana side cannot read the model's `verdictGraceEpochs` term (the listing's) yet.
+ * no `verdictGraceEpochs` reader of the model's term (the listing's, home `termsAt`) is given.
  */
 export const DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS = 2;
 
