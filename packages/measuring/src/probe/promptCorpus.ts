@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { getRandomValues } from "node:crypto";
 
 /** One probe prompt: what a buyer might send, and, for a challenge, what the answer must contain. */
 export interface ProbePrompt {
@@ -43,17 +43,36 @@ function freshCode(random: (max: number) => number): string {
   return `${part(3)}-${part(4)}-${part(3)}`;
 }
 
+/**
+ * A uniform integer in [0, max) (max <= 65,536) from the system's secure random source, by rejection on 16-bit draws,
+ * with small-integer maths only. Not `crypto.randomInt`: it takes a float remainder (fmod, x87 instructions), and
+ * native code sharing the process can leave the x87 stack dirty (litesvm does, see the devnet's Solana ledger), which
+ * turns that remainder into NaN and makes `randomInt` loop forever: the local main job's probers hung that way.
+ *
+ * @example secureRandomBelow(4); // 0, 1, 2 or 3
+ */
+export function secureRandomBelow(max: number): number {
+  if (!Number.isInteger(max) || max < 1 || max > 65_536) throw new RangeError(`max must be in [1, 65536], got ${max}`);
+  const limit = 65_536 - (65_536 % max);
+  const draw = new Uint16Array(1);
+  for (;;) {
+    getRandomValues(draw);
+    const x = draw[0] ?? 0;
+    if (x < limit) return x % max;
+  }
+}
+
 /** How often a probe is a checked challenge rather than a free-form prompt. */
 const CHALLENGE_ONE_IN = 3;
 
 /**
  * Draws a probe prompt: mostly a free-form buyer-like prompt from a varied corpus, one in three an echo challenge
  * with a fresh random code the answer must contain (a canned reply cannot pass it). `random(max)` draws an integer in
- * [0, max) (default: crypto `randomInt`), injectable for tests.
+ * [0, max) (default: {@link secureRandomBelow}), injectable for tests.
  *
  * @example const { prompt, maxTokens, expect } = drawProbePrompt();
  */
-export function drawProbePrompt(random: (max: number) => number = randomInt): ProbePrompt {
+export function drawProbePrompt(random: (max: number) => number = secureRandomBelow): ProbePrompt {
   const temperature = [0.2, 0.5, 0.7, 1][random(4)] ?? 0.7;
   if (random(CHALLENGE_ONE_IN) === 0) {
     const code = freshCode(random);
