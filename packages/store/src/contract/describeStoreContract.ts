@@ -91,7 +91,7 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
           checked++;
         }
       }
-      expect(checked).toBe(36 - 10); // 6 x 6 pairs minus the 10 legal steps
+      expect(checked).toBe(36 - 11); // 6 x 6 pairs minus the 11 legal steps (confirmed -> finalized re-arms a job)
     });
 
     it("returns false for a stale version or status, or a missing job, and changes nothing", async () => {
