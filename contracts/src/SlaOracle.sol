@@ -106,7 +106,9 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
         Verdict storage v = _verdicts[modelId][epoch];
         if (v.recordedAt == 0) revert VerdictNotRecorded(modelId, epoch);
         bytes memory message = MessageCodec.encodeVerdict(
-            MessageCodec.Verdict({ modelId: modelId, epoch: epoch, refundBps: v.refundBps, reportHash: v.reportHash })
+            MessageCodec.Verdict({
+                modelId: modelId, epoch: epoch, refundBps: v.refundBps, reportHash: v.reportHash, topUp: 0
+            })
         );
         messageId = MessengerFees.sendPayingQuote(messenger, dstChain, message);
         emit VerdictPublished(modelId, epoch, dstChain, messageId);

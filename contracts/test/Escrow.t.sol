@@ -547,7 +547,9 @@ contract EscrowTest is EscrowFixture {
         _listDefault();
         _endEpoch(0);
         bytes memory raw = abi.encodePacked(
-            MessageCodec.VERSION, MessageCodec.KIND_VERDICT, abi.encode(MODEL, uint64(0), uint256(10_001), bytes32(0))
+            MessageCodec.VERSION,
+            MessageCodec.KIND_VERDICT,
+            abi.encode(MODEL, uint64(0), uint256(10_001), bytes32(0), uint256(0))
         );
         vm.expectRevert(
             abi.encodeWithSelector(MessageCodec.ValueOutOfRange.selector, MessageCodec.KIND_VERDICT, uint256(2))

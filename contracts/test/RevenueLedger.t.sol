@@ -134,7 +134,7 @@ contract RevenueLedgerTest is Test {
     }
 
     function test_receiveMessage_revertsOnOtherKinds() public {
-        bytes memory verdict = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 3, 0, bytes32(0)));
+        bytes memory verdict = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 3, 0, bytes32(0), 0));
         vm.expectRevert(
             abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, ARB, MessageCodec.KIND_VERDICT)
         );

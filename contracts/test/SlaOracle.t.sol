@@ -550,7 +550,8 @@ contract SlaOracleTest is HomeFixtures {
     function test_publishVerdict_emits() public {
         _afterEpoch(0);
         _submit(_report(0));
-        bytes memory expected = MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 0, 1_000, _digest(_report(0))));
+        bytes memory expected =
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 0, 1_000, _digest(_report(0)), 0));
         vm.expectEmit(address(oracle));
         emit ISlaOracle.VerdictPublished(
             modelId, 0, BASE_CHAIN, keccak256(abi.encode(uint256(0), BASE_CHAIN, expected))

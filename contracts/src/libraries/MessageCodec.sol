@@ -84,6 +84,8 @@ library MessageCodec {
         uint64 epoch;
         uint16 refundBps;
         bytes32 reportHash;
+        /// @dev host bond slashed for this chain's buyers of the epoch, shared pro rata on top of the refunds
+        uint96 topUp;
     }
 
     /// @notice home -> payment chain: pay `shareBps` of a (model, epoch)'s released revenue on that chain to `payee`.
@@ -156,6 +158,7 @@ library MessageCodec {
         m.epoch = uint64(_bounded(message, KIND_VERDICT, 1, type(uint64).max));
         m.refundBps = uint16(_bounded(message, KIND_VERDICT, 2, BPS));
         m.reportHash = bytes32(_word(message, 3));
+        m.topUp = uint96(_bounded(message, KIND_VERDICT, 4, type(uint96).max));
     }
 
     function decodePayout(bytes calldata message) internal pure returns (Payout memory m) {
@@ -170,7 +173,7 @@ library MessageCodec {
     function _fieldCount(uint8 kind) private pure returns (uint256) {
         if (kind == KIND_MODEL_LISTING) return 8;
         if (kind == KIND_RECEIPT_BATCH) return 8;
-        if (kind == KIND_VERDICT) return 4;
+        if (kind == KIND_VERDICT) return 5;
         if (kind == KIND_PAYOUT) return 5;
         revert UnknownKind(kind);
     }

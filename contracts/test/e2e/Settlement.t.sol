@@ -175,7 +175,7 @@ contract SettlementE2ETest is TestHelperOz5 {
     }
 
     function _verdict() internal pure returns (bytes memory) {
-        return MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 0, REFUND_BPS, keccak256("report 0")));
+        return MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 0, REFUND_BPS, keccak256("report 0"), 0));
     }
 
     function _pay(address buyer, uint256 amount) internal {

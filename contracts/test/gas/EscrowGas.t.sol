@@ -138,7 +138,7 @@ contract EscrowSettleGasTest is GasFixture {
     }
 
     function test_gas_receiveMessage_verdict() public {
-        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 2, 1500, keccak256("report")));
+        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 2, 1500, keccak256("report"), 0));
         vm.prank(address(messenger));
         uint256 g = gasleft();
         escrow.receiveMessage(HOME, message);

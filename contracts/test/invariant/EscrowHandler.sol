@@ -114,7 +114,8 @@ contract EscrowHandler is Test {
         uint16 refundBps = uint16(_bound(bps, 0, 10_000));
         if (bps % 4 == 0) refundBps = 0; // clean epochs are common
         bool settled = escrow.epochRecord(modelId, epoch).status != EpochStatus.Open;
-        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps)));
+        bytes memory message =
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps), 0));
         if (settled) {
             // a duplicate delivery must be refused
             try messenger.deliver(escrow, HOME, message) {

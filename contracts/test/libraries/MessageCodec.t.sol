@@ -26,8 +26,11 @@ contract MessageCodecTest is Test {
     }
 
     function test_verdictLayout() public view {
-        bytes memory encoded = codec.encodeVerdict(MessageCodec.Verdict(7, 12, 2500, bytes32(uint256(0xab))));
-        assertEq(encoded, abi.encodePacked(uint8(1), uint8(3), uint256(7), uint256(12), uint256(2500), uint256(0xab)));
+        bytes memory encoded = codec.encodeVerdict(MessageCodec.Verdict(7, 12, 2500, bytes32(uint256(0xab)), 0));
+        assertEq(
+            encoded,
+            abi.encodePacked(uint8(1), uint8(3), uint256(7), uint256(12), uint256(2500), uint256(0xab), uint256(0))
+        );
     }
 
     // ---------------------------------------------------------------- round trips (fuzz)
@@ -51,7 +54,7 @@ contract MessageCodecTest is Test {
     function testFuzz_roundTripVerdict(MessageCodec.Verdict memory m) public view {
         m.refundBps = uint16(bound(m.refundBps, 0, MessageCodec.BPS));
         bytes memory encoded = codec.encodeVerdict(m);
-        assertEq(encoded.length, 2 + 32 * 4);
+        assertEq(encoded.length, 2 + 32 * 5);
         assertEq(encoded, abi.encodePacked(uint8(1), uint8(3), abi.encode(m)));
         assertEq(codec.kindOf(encoded), MessageCodec.KIND_VERDICT);
         assertEq(abi.encode(codec.decodeVerdict(encoded)), abi.encode(m));
@@ -106,7 +109,7 @@ contract MessageCodecTest is Test {
 
     function testFuzz_wrongLengthRevertsMalformed(uint8 kindSeed, uint256 bodyLength) public {
         uint8 kind = uint8(bound(kindSeed, 1, 4));
-        uint256[5] memory fields = [uint256(0), 8, 8, 4, 5];
+        uint256[5] memory fields = [uint256(0), 8, 8, 5, 5];
         bodyLength = bound(bodyLength, 0, 400);
         vm.assume(bodyLength != 32 * fields[kind]);
         bytes memory message = abi.encodePacked(uint8(1), kind, new bytes(bodyLength));
@@ -119,7 +122,7 @@ contract MessageCodecTest is Test {
     // ---------------------------------------------------------------- wrong kind
 
     function test_wrongKindReverts() public {
-        bytes memory verdict = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0)));
+        bytes memory verdict = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0), 0));
         bytes memory payout = codec.encodePayout(MessageCodec.Payout(1, 2, 3, bytes32(0), 4));
         bytes memory listing = codec.encodeModelListing(MessageCodec.ModelListing(1, 2, 3, 4, 5, true, 6, 7));
         bytes memory batch = codec.encodeReceiptBatch(MessageCodec.ReceiptBatch(1, 2, 3, 4, 5, 6, bytes32(0), true));
@@ -177,7 +180,7 @@ contract MessageCodecTest is Test {
     }
 
     function testFuzz_verdictFieldOutOfRange(bool epochField, uint256 value) public {
-        bytes memory message = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0)));
+        bytes memory message = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0), 0));
         uint256 field = epochField ? 1 : 2;
         value = bound(value, (epochField ? type(uint64).max : MessageCodec.BPS) + uint256(1), type(uint256).max);
         _expectOutOfRange(3, field);
@@ -195,14 +198,14 @@ contract MessageCodecTest is Test {
     }
 
     function test_boundaryValuesDecode() public view {
-        bytes memory verdict = codec.encodeVerdict(MessageCodec.Verdict(1, type(uint64).max, 10_000, bytes32(0)));
+        bytes memory verdict = codec.encodeVerdict(MessageCodec.Verdict(1, type(uint64).max, 10_000, bytes32(0), 0));
         assertEq(codec.decodeVerdict(verdict).refundBps, 10_000);
         bytes memory payout = codec.encodePayout(MessageCodec.Payout(1, 2, type(uint32).max, bytes32(0), 10_000));
         assertEq(codec.decodePayout(payout).payoutIndex, type(uint32).max);
     }
 
     function test_firstOutOfRangeFieldWins() public {
-        bytes memory message = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0)));
+        bytes memory message = codec.encodeVerdict(MessageCodec.Verdict(1, 2, 3, bytes32(0), 0));
         message = _setWord(_setWord(message, 2, 10_001), 1, uint256(type(uint64).max) + 1);
         _expectOutOfRange(3, 1);
         codec.decodeVerdict(message);

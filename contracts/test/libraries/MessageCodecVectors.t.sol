@@ -74,12 +74,16 @@ contract MessageCodecVectorsTest is Test {
         assertGe(n, 3);
         for (uint256 i = 0; i < n; i++) {
             string memory p = _at("verdicts", i);
-            _expectKeys(p, 4);
+            _expectKeys(p, 5);
+            uint256 topUp = _uint(p, "topUp");
+            assertLe(topUp, type(uint96).max);
             MessageCodec.Verdict memory m = MessageCodec.Verdict({
                 modelId: _uint(p, "modelId"),
                 epoch: _u64(p, "epoch"),
                 refundBps: _u16(p, "refundBps"),
-                reportHash: vm.parseJsonBytes32(json, string.concat(p, ".reportHash"))
+                reportHash: vm.parseJsonBytes32(json, string.concat(p, ".reportHash")),
+                // forge-lint: disable-next-line(unsafe-typecast)
+                topUp: uint96(topUp)
             });
             bytes memory hex_ = vm.parseJsonBytes(json, string.concat(p, ".hex"));
             string memory name = vm.parseJsonString(json, string.concat(p, ".name"));

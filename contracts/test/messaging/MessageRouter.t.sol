@@ -57,7 +57,7 @@ contract MessageRouterTest is Test {
     }
 
     function test_selfDelivery_routesAVerdictToTheEscrow() public {
-        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 2_500, keccak256("report")));
+        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 2_500, keccak256("report"), 0));
         bytes memory vaa = _sendAndSign(message);
         messenger.receiveVaa(vaa);
         assertEq(escrow.count(), 1);
@@ -80,7 +80,7 @@ contract MessageRouterTest is Test {
     }
 
     function test_selfDelivery_isOnce() public {
-        bytes memory vaa = _sendAndSign(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0))));
+        bytes memory vaa = _sendAndSign(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0)));
         messenger.receiveVaa(vaa);
         vm.expectRevert();
         messenger.receiveVaa(vaa);
@@ -99,7 +99,7 @@ contract MessageRouterTest is Test {
     }
 
     function test_receiveMessage_revertsForAnUnregisteredCaller() public {
-        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0)));
+        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0));
         address stranger = makeAddr("stranger");
         vm.expectRevert(abi.encodeWithSelector(IMessageReceiver.UnauthorizedMessenger.selector, stranger));
         vm.prank(stranger);
@@ -107,7 +107,7 @@ contract MessageRouterTest is Test {
     }
 
     function test_receiveMessage_keepsTheSourceChainOfOtherEmitters() public {
-        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0)));
+        bytes memory message = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0));
         bytes memory body = VaaBuilder.encodeBody(
             VaaBuilder.Body(
                 uint32(block.timestamp), 0, WH_OTHER, _b32(otherMessenger), 0, 1, abi.encodePacked(HOME, message)

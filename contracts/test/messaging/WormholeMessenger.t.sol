@@ -289,7 +289,7 @@ contract WormholeMessengerTest is Test {
     // ---------------------------------------------------------------- helpers
 
     function _verdict(uint256 modelId) internal pure returns (bytes memory) {
-        return MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 5, 2_500, keccak256("report")));
+        return MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, 5, 2_500, keccak256("report"), 0));
     }
 
     function _b32(address a) internal pure returns (bytes32) {

@@ -66,7 +66,7 @@ abstract contract EscrowFixture is Test {
     }
 
     function _verdict(uint256 modelId, uint64 epoch, uint16 refundBps) internal {
-        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, keccak256("report"))));
+        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, keccak256("report"), 0)));
     }
 
     function _payout(uint256 modelId, uint64 epoch, uint32 index, address payee, uint16 shareBps) internal {

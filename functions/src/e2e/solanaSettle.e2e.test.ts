@@ -142,6 +142,7 @@ describe("settlement on Solana: a verified verdict VAA, multisig refunds in batc
       epoch: nextEpoch,
       refundBps: 10_000,
       reportHash: `0x${"66".repeat(32)}`,
+      topUp: 0n,
     });
     const forged = await scenario.devnet.guardian.submitExternalMessage({
       chain: home.wormhole.chainId,

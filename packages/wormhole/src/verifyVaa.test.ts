@@ -27,6 +27,7 @@ const MESSAGE = encodeMessage({
   epoch: 2n,
   refundBps: 2_500,
   reportHash: `0x${"11".repeat(32)}`,
+  topUp: 0n,
 });
 const payloadTo = (destination: number, message: Hex = MESSAGE) =>
   hexToBytes(concat([numberToHex(destination, { size: 4 }), message]));

@@ -7,6 +7,7 @@ import {
   MAX_UINT16,
   MAX_UINT32,
   MAX_UINT64,
+  MAX_UINT96,
   MAX_UINT256,
   MESSAGE_KINDS,
   MESSAGE_VERSION,
@@ -60,6 +61,7 @@ const verdict = fc.record({
   epoch: uint64,
   refundBps: bps,
   reportHash: bytes32,
+  topUp: fc.bigInt({ min: 0n, max: MAX_UINT96 }),
 });
 const payout = fc.record({
   kind: fc.constant("Payout" as const),
@@ -71,7 +73,7 @@ const payout = fc.record({
 });
 const anyMessage: fc.Arbitrary<SlabridgeMessage> = fc.oneof(modelListing, receiptBatch, verdict, payout);
 
-const FIELD_COUNT = { ModelListing: 8, ReceiptBatch: 8, Verdict: 4, Payout: 5 } as const;
+const FIELD_COUNT = { ModelListing: 8, ReceiptBatch: 8, Verdict: 5, Payout: 5 } as const;
 
 const sampleVerdict: Verdict = {
   kind: "Verdict",
@@ -79,6 +81,7 @@ const sampleVerdict: Verdict = {
   epoch: 12n,
   refundBps: 2_500,
   reportHash: `0x${"ab".repeat(32)}`,
+  topUp: 0n,
 };
 
 function thrown(fn: () => unknown): unknown {
@@ -139,9 +142,9 @@ describe("encodeMessage / decodeMessage round trip (property)", () => {
   });
 
   it("encodes fields as big-endian 32-byte words in layout order", () => {
-    const hex = encodeMessage(sampleVerdict);
+    const hex = encodeMessage({ ...sampleVerdict, topUp: 0x16e360n });
     expect(hex).toBe(
-      `0x0103${"7".padStart(64, "0")}${"c".padStart(64, "0")}${"9c4".padStart(64, "0")}${"ab".repeat(32)}`,
+      `0x0103${"7".padStart(64, "0")}${"c".padStart(64, "0")}${"9c4".padStart(64, "0")}${"ab".repeat(32)}${"16e360".padStart(64, "0")}`,
     );
   });
 });
@@ -149,6 +152,7 @@ describe("encodeMessage / decodeMessage round trip (property)", () => {
 describe("encodeMessage validation", () => {
   const invalid: [string, unknown][] = [
     ["refundBps 10001", { ...sampleVerdict, refundBps: 10_001 }],
+    ["topUp 2^96", { ...sampleVerdict, topUp: 1n << 96n }],
     ["negative refundBps", { ...sampleVerdict, refundBps: -1 }],
     ["fractional refundBps", { ...sampleVerdict, refundBps: 1.5 }],
     ["epoch 2^64", { ...sampleVerdict, epoch: 1n << 64n }],

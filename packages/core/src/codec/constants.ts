@@ -34,6 +34,8 @@ export const MAX_UINT16 = 0xffff;
 export const MAX_UINT32 = 0xffff_ffff;
 /** Largest uint64. @example `MAX_UINT64 === 2n ** 64n - 1n` */
 export const MAX_UINT64 = (1n << 64n) - 1n;
+/** Largest uint96 (token amounts the escrow keeps in 96 bits). @example `MAX_UINT96 === 2n ** 96n - 1n` */
+export const MAX_UINT96 = (1n << 96n) - 1n;
 /** Largest uint256. @example `MAX_UINT256 === 2n ** 256n - 1n` */
 export const MAX_UINT256 = (1n << 256n) - 1n;
 

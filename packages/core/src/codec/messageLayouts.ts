@@ -1,4 +1,12 @@
-import { BPS, MAX_UINT32, MAX_UINT64, MAX_UINT256, MESSAGE_KINDS, type MessageKindName } from "./constants.ts";
+import {
+  BPS,
+  MAX_UINT32,
+  MAX_UINT64,
+  MAX_UINT96,
+  MAX_UINT256,
+  MESSAGE_KINDS,
+  type MessageKindName,
+} from "./constants.ts";
 
 /** ABI type of one static field, as it travels in a 32-byte word. */
 export type FieldType = "uint256" | "uint64" | "uint32" | "uint16" | "bool" | "bytes32";
@@ -70,6 +78,7 @@ export const MESSAGE_LAYOUTS: Readonly<
       field("epoch", "uint64"),
       field("refundBps", "uint16", BigInt(BPS)),
       field("reportHash", "bytes32"),
+      field("topUp", "uint256", MAX_UINT96),
     ],
   },
   Payout: {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Hex } from "../hex/hex.ts";
-import { BPS, MAX_UINT16, MAX_UINT32, MAX_UINT64, MAX_UINT256 } from "./constants.ts";
+import { BPS, MAX_UINT16, MAX_UINT32, MAX_UINT64, MAX_UINT96, MAX_UINT256 } from "./constants.ts";
 
 const uint256 = (description: string) => z.bigint().min(0n).max(MAX_UINT256).describe(`${description} (uint256)`);
 const uint64 = (description: string) => z.bigint().min(0n).max(MAX_UINT64).describe(`${description} (uint64)`);
@@ -71,7 +71,7 @@ export const receiptBatchSchema = z
  *
  * @example
  * ```ts
- * verdictSchema.parse({ kind: "Verdict", modelId: 7n, epoch: 12n, refundBps: 2_500, reportHash: "0x…" });
+ * verdictSchema.parse({ kind: "Verdict", modelId: 7n, epoch: 12n, refundBps: 2_500, reportHash: "0x…", topUp: 0n });
  * ```
  */
 export const verdictSchema = z
@@ -81,6 +81,11 @@ export const verdictSchema = z
     epoch: uint64("Epoch judged"),
     refundBps: bps("Share of every payment refunded to its buyer"),
     reportHash: bytes32("Hash of the SLA report the verdict rests on"),
+    topUp: z
+      .bigint()
+      .min(0n)
+      .max(MAX_UINT96)
+      .describe("Host bond slashed for this chain's buyers of the epoch, shared pro rata on top of refunds (uint96)"),
   })
   .describe("Verdict (kind 3): home -> payment chains");
 

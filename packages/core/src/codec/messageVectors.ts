@@ -1,6 +1,14 @@
 import type { Hex } from "../hex/hex.ts";
 import { paymentsRoot } from "../merkle/paymentsMerkle.ts";
-import { MAX_UINT16, MAX_UINT32, MAX_UINT64, MAX_UINT256, type MessageKindName, SOLANA_CHAIN_ID } from "./constants.ts";
+import {
+  MAX_UINT16,
+  MAX_UINT32,
+  MAX_UINT64,
+  MAX_UINT96,
+  MAX_UINT256,
+  type MessageKindName,
+  SOLANA_CHAIN_ID,
+} from "./constants.ts";
 import { encodeMessage } from "./encodeMessage.ts";
 import { MESSAGE_LAYOUTS } from "./messageLayouts.ts";
 import type { SlabridgeMessage, SlabridgeMessageInput } from "./messageSchemas.ts";
@@ -138,8 +146,16 @@ const VALID: readonly (SlabridgeMessageInput & { name: string })[] = [
     paymentsRoot: b32("00"),
     finalBatch: false,
   },
-  { name: "no refund", kind: "Verdict", modelId: 1n, epoch: 0n, refundBps: 0, reportHash: b32("00") },
-  { name: "partial refund", kind: "Verdict", modelId: 7n, epoch: 12n, refundBps: 2_500, reportHash: b32("ab") },
+  { name: "no refund", kind: "Verdict", modelId: 1n, epoch: 0n, refundBps: 0, reportHash: b32("00"), topUp: 0n },
+  {
+    name: "partial refund with a bond top-up",
+    kind: "Verdict",
+    modelId: 7n,
+    epoch: 12n,
+    refundBps: 2_500,
+    reportHash: b32("ab"),
+    topUp: 1_500_000n,
+  },
   {
     name: "full refund, max ids",
     kind: "Verdict",
@@ -147,6 +163,7 @@ const VALID: readonly (SlabridgeMessageInput & { name: string })[] = [
     epoch: MAX_UINT64,
     refundBps: 10_000,
     reportHash: b32("ff"),
+    topUp: MAX_UINT96,
   },
   {
     name: "EVM payee takes everything",
@@ -258,7 +275,7 @@ export function buildMessageVectors(): MessageVectorsFile {
     invalid(`kind ${kind} truncated by one byte`, hex.slice(0, -2) as Hex, "MalformedMessage", kind, bytesOf(hex) - 1);
     invalid(`kind ${kind} with one extra byte`, `${hex}00`, "MalformedMessage", kind, bytesOf(hex) + 1);
   }
-  invalid("verdict body under payout kind", `0x0104${verdict.slice(6)}`, "MalformedMessage", 4, bytesOf(verdict));
+  invalid("listing body under verdict kind", `0x0103${listing.slice(6)}`, "MalformedMessage", 3, bytesOf(listing));
   invalid("listing genesis = 2^64", withWord(listing, 1, 1n << 64n), "ValueOutOfRange", 1, 1);
   invalid("listing fromEpoch = 2^256-1", withWord(listing, 3, MAX_UINT256), "ValueOutOfRange", 1, 3);
   invalid("listing active = 2", withWord(listing, 5, 2n), "ValueOutOfRange", 1, 5);
@@ -276,6 +293,7 @@ export function buildMessageVectors(): MessageVectorsFile {
     3,
     1,
   );
+  invalid("verdict topUp = 2^96", withWord(verdict, 4, 1n << 96n), "ValueOutOfRange", 3, 4);
   invalid("payout payoutIndex = 2^32", withWord(payout, 2, 1n << 32n), "ValueOutOfRange", 4, 2);
   invalid("payout shareBps = 10001", withWord(payout, 4, 10_001n), "ValueOutOfRange", 4, 4);
   invalid("payout shareBps = 2^16", withWord(payout, 4, 1n << 16n), "ValueOutOfRange", 4, 4);

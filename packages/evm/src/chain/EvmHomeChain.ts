@@ -150,6 +150,8 @@ export class EvmHomeChain implements HomeChain {
       epoch,
       refundBps: verdict.refundBps,
       reportHash: verdict.reportHash as Hex,
+      // only for the quote: the oracle fills in the bond top-up, and a message has the same length whatever it is
+      topUp: 0n,
     });
     const messenger = this.#o.messengers[transport];
     const fee =

@@ -30,7 +30,9 @@ async function vaa(fields: { emitter?: Hex; sequence: bigint; payload: Hex; key?
 
 const toSolana = (message: Hex): Hex => concat([numberToHex(SOLANA_CHAIN_ID, { size: 4 }), message]);
 const verdict = (modelId: bigint, epoch: bigint, refundBps: number): Hex =>
-  toSolana(encodeMessage({ kind: "Verdict", modelId, epoch, refundBps, reportHash: `0x${"ab".repeat(32)}` }));
+  toSolana(
+    encodeMessage({ kind: "Verdict", modelId, epoch, refundBps, reportHash: `0x${"ab".repeat(32)}`, topUp: 0n }),
+  );
 const idOf = (sequence: bigint) => formatVaaId({ chain: HOME_WH, emitter: emitter.slice(2), sequence });
 
 function source(vaas: Map<string, Uint8Array>) {
@@ -105,7 +107,14 @@ describe("SolanaVerdictSource", () => {
     // Addressed to an EVM chain, not Solana.
     const toEvm = concat([
       numberToHex(31_337, { size: 4 }),
-      encodeMessage({ kind: "Verdict", modelId: 2n, epoch: 12n, refundBps: 1, reportHash: `0x${"ab".repeat(32)}` }),
+      encodeMessage({
+        kind: "Verdict",
+        modelId: 2n,
+        epoch: 12n,
+        refundBps: 1,
+        reportHash: `0x${"ab".repeat(32)}`,
+        topUp: 0n,
+      }),
     ]);
     vaas.set(idOf(4n), await vaa({ sequence: 4n, payload: toEvm }));
     await verdicts.record(2n, 12n, idOf(4n));
