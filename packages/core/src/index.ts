@@ -148,6 +148,7 @@ export {
   type ModelClock,
   type ReportSignature,
   type SubmitReportResult,
+  VerdictAwaitsReceiptsError,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
 export type {

@@ -1,3 +1,4 @@
+import { SlabridgeError } from "../errors/SlabridgeError.ts";
 import type { Hex } from "../hex/hex.ts";
 import type { TransportName } from "../jobs/jobTypes.ts";
 import type { SlaReport, SlaTerms } from "../sla/index.ts";
@@ -42,8 +43,34 @@ export interface HomeChain {
   submitReport(report: SlaReport, signatures?: readonly ReportSignature[]): Promise<SubmitReportResult>;
   /** Whether a VerdictPublished(modelId, epoch, dstChain) log exists (searched back to the verdict's recording). */
   wasPublished(modelId: bigint, epoch: bigint, dstChain: number): Promise<boolean>;
-  /** `SlaOracle.publishVerdict` through the transport's messenger, paying its quote; resolves with the tx hash. */
+  /**
+   * `SlaOracle.publishVerdict` through the transport's messenger, paying its quote; resolves with the tx hash.
+   *
+   * @throws {VerdictAwaitsReceiptsError} when the verdict slashes the host's bond and a payment chain's receipts for
+   * the epoch are not all on the home ledger yet (the slash is split by them)
+   */
   publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string>;
+}
+
+/**
+ * A breach verdict of a bonded model travels with the buyers' share of the slashed bond, split per payment chain by
+ * that chain's receipts; so it is published only once every payment chain's receipt batches for the epoch reached
+ * the home ledger. Not a failure: the relay delivers the receipts and the evaluator's next run publishes.
+ *
+ * @example if (error instanceof VerdictAwaitsReceiptsError) outcome = "waiting";
+ */
+export class VerdictAwaitsReceiptsError extends SlabridgeError {
+  override readonly name = "VerdictAwaitsReceiptsError" as const;
+  constructor(
+    readonly modelId: bigint,
+    readonly epoch: bigint,
+    readonly paymentChain: number,
+  ) {
+    super(
+      `the verdict of model ${modelId} epoch ${epoch} waits for the receipts of chain ${paymentChain} (its bond slash is split by them)`,
+      { retryable: true },
+    );
+  }
 }
 
 /**

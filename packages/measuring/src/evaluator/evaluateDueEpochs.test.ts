@@ -221,6 +221,28 @@ describe("evaluateDueEpochs", () => {
       "no-route",
     ]);
   });
+
+  it("waits, without failing, while a bond-slashing verdict's receipts are not all home; publishes once they are", async () => {
+    await recordEpoch(1n, () => ({ rttMs: 50, ok: true }));
+    home.receiptsIncomplete.add(SOLANA_CHAIN_ID);
+    now = END_MS + 3_000;
+    const waiting = await evaluateDueEpochs(world(measureConfig()), now);
+    expect(waiting.find((e) => e.modelId === "1" && e.epoch === "5")?.published).toEqual([
+      { chainId: 31_337, result: "waiting", error: expect.stringContaining("waits for the receipts of chain") },
+      {
+        chainId: SOLANA_CHAIN_ID,
+        result: "waiting",
+        error: expect.stringContaining("waits for the receipts of chain"),
+      },
+    ]);
+    expect(home.published).toEqual([]);
+    home.receiptsIncomplete.clear();
+    const later = await evaluateDueEpochs(world(measureConfig()), now);
+    expect(later.find((e) => e.modelId === "1" && e.epoch === "5")?.published.map((p) => p.result)).toEqual([
+      "published",
+      "published",
+    ]);
+  });
 });
 
 function sampleOf(modelId: bigint): SampleRecord {

@@ -1,10 +1,11 @@
-import { findRoute, paymentChainsOf } from "@slabridge/core";
+import { findRoute, paymentChainsOf, VerdictAwaitsReceiptsError } from "@slabridge/core";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 
 /** What happened for one payment chain. */
 export interface PublishOutcome {
   chainId: number;
-  result: "published" | "already-published" | "already-applied" | "no-route" | "failed";
+  /** waiting: a breach verdict of a bonded model waits for every chain's receipts (its slash is split by them). */
+  result: "published" | "already-published" | "already-applied" | "no-route" | "waiting" | "failed";
   transaction?: string;
   error?: string;
 }
@@ -25,7 +26,8 @@ export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[
  * stage config's `Verdict` route (home -> chain), via `SlaOracle.publishVerdict` paying the messenger's quote.
  * Idempotent: a chain whose escrow already applied the verdict, or for which a VerdictPublished(model, epoch, chain)
  * log already exists on the home chain, is skipped; the relay's watcher delivers what was published. One chain
- * failing does not stop the others (its outcome is "failed", and the next evaluator run tries again).
+ * failing does not stop the others (its outcome is "failed", and the next evaluator run tries again). A breach
+ * verdict that slashes a host bond waits ("waiting") until every chain's receipts for the epoch are home.
  *
  * @example const outcomes = await publishVerdictEverywhere(world, 2n, 7n);
  */
@@ -51,6 +53,10 @@ export async function publishVerdictEverywhere(
         outcomes.push({ chainId, result: "published", transaction });
       }
     } catch (error) {
+      if (error instanceof VerdictAwaitsReceiptsError) {
+        outcomes.push({ chainId, result: "waiting", error: error.shortMessage });
+        continue;
+      }
       outcomes.push({ chainId, result: "failed", error: error instanceof Error ? error.message : String(error) });
     }
   }

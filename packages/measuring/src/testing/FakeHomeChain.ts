@@ -9,6 +9,7 @@ import {
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
+  VerdictAwaitsReceiptsError,
 } from "@slabridge/core";
 import { recoverSigner } from "../attest/ProberKey.ts";
 
@@ -30,6 +31,8 @@ export class FakeHomeChain implements HomeChain {
   readonly published: { modelId: bigint; epoch: bigint; dstChain: number; transport: TransportName }[] = [];
   /** Destinations whose next publish throws (then succeeds). */
   readonly failNextPublishTo = new Set<number>();
+  /** Payment chains whose receipts are not all home yet: a breach verdict of a bonded model waits for them. */
+  readonly receiptsIncomplete = new Set<number>();
 
   /** The co-signatures each recorded report was submitted with. */
   readonly cosignatures = new Map<string, readonly ReportSignature[]>();
@@ -122,6 +125,8 @@ export class FakeHomeChain implements HomeChain {
   async publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string> {
     if (!(await this.hasVerdict(modelId, epoch))) throw new Error(`VerdictNotRecorded(${modelId}, ${epoch})`);
     if (this.failNextPublishTo.delete(dstChain)) throw new Error(`messenger down for ${dstChain}`);
+    const [incomplete] = this.receiptsIncomplete;
+    if (incomplete !== undefined) throw new VerdictAwaitsReceiptsError(modelId, epoch, incomplete);
     this.published.push({ modelId, epoch, dstChain, transport });
     return `0x${this.published.length.toString(16).padStart(64, "0")}`;
   }
