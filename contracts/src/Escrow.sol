@@ -10,7 +10,7 @@ import { MessageCodec } from "./libraries/MessageCodec.sol";
 import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "./libraries/PaymentsMerkle.sol";
 import { SettlementReceiver } from "./SettlementReceiver.sol";
-import { Listing, EpochRecord, EpochStatus, GraceFrom, Payment } from "./types/EscrowTypes.sol";
+import { Listing, EpochRecord, EpochStatus, GraceFrom, Payment, TopUp } from "./types/EscrowTypes.sol";
 
 /// @title Escrow
 /// @notice slabridge's escrow on an EVM payment chain (see IEscrow).
@@ -52,6 +52,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     mapping(uint256 modelId => mapping(uint64 epoch => mapping(uint256 word => uint256 bits))) private _withdrawnBits;
     /// @dev Verdict grace changes in ascending fromEpoch; entries that have not started may be replaced.
     mapping(uint256 modelId => GraceFrom[]) private _graces;
+    mapping(uint256 modelId => mapping(uint64 epoch => TopUp)) private _topUps;
 
     constructor(address owner_, IERC20 token_, uint32 thisChain_, uint32 homeChain_) SettlementReceiver(owner_) {
         token = token_;
@@ -207,6 +208,42 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IEscrow
+    function fundTopUp(uint256 modelId, uint64 epoch) external nonReentrant {
+        TopUp storage t = _topUps[modelId][epoch];
+        uint256 due = t.due;
+        if (due == 0) revert NoTopUp(modelId, epoch);
+        if (t.funded) revert TopUpAlreadyFunded(modelId, epoch);
+        t.funded = true;
+        token.safeTransferFrom(msg.sender, address(this), due);
+        emit TopUpFunded(modelId, epoch, msg.sender, due);
+    }
+
+    /// @inheritdoc IEscrow
+    function refundTopUp(uint256 modelId, uint64 epoch, uint256 maxPayments)
+        external
+        nonReentrant
+        returns (uint256 count)
+    {
+        TopUp storage t = _topUps[modelId][epoch];
+        if (t.due == 0) revert NoTopUp(modelId, epoch);
+        if (!t.funded) revert TopUpNotFunded(modelId, epoch);
+        uint256 cursor = t.cursor;
+        {
+            uint256 remaining = _records[modelId][epoch].count - cursor;
+            count = maxPayments < remaining ? maxPayments : remaining;
+        }
+        if (count == 0) return 0;
+        uint256 end = cursor + count;
+        // the cursor only moves forward: each payment gets its share at most once
+        // end <= count, a uint32
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.cursor = uint32(end);
+        // cumulative <= eligible, a uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
+        t.cumulative = uint96(_sendTopUpShares(modelId, epoch, t, cursor, end));
+    }
+
+    /// @inheritdoc IEscrow
     function claim(address to) external nonReentrant returns (uint256 amount) {
         amount = credit[msg.sender];
         if (amount == 0) revert NothingToClaim(msg.sender);
@@ -350,6 +387,18 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         // nothing to refund: refunds are done at once
         if (v.refundBps == 0) r.refundCursor = r.count;
         emit VerdictApplied(v.modelId, v.epoch, v.refundBps, v.reportHash);
+        if (v.topUp != 0) {
+            // before the verdict only no-verdict withdrawals count as refunded: what is left are the eligible payments
+            uint96 eligible = r.paid - r.refunded;
+            if (eligible == 0) {
+                emit TopUpVoided(v.modelId, v.epoch, v.topUp);
+            } else {
+                TopUp storage t = _topUps[v.modelId][v.epoch];
+                t.due = v.topUp;
+                t.eligible = eligible;
+                emit TopUpRecorded(v.modelId, v.epoch, v.topUp, eligible);
+            }
+        }
     }
 
     function _applyPayout(MessageCodec.Payout memory p) private {
@@ -440,6 +489,11 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IEscrow
+    function topUpOf(uint256 modelId, uint64 epoch) external view returns (TopUp memory) {
+        return _topUps[modelId][epoch];
+    }
+
+    /// @inheritdoc IEscrow
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool) {
         // one bit per payout index, 256 per word
         // forge-lint: disable-next-line(incorrect-shift)
@@ -507,6 +561,32 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         _send(p.buyer, p.amount);
         emit WithdrawnUnverdicted(modelId, epoch, index, p.buyer, p.amount);
         return p.amount;
+    }
+
+    /// @dev Sends payments [i, end) their top-up share; returns the cumulative eligible amount after them.
+    function _sendTopUpShares(uint256 modelId, uint64 epoch, TopUp storage t, uint256 i, uint256 end)
+        private
+        returns (uint256 cumulative)
+    {
+        uint256 due = t.due;
+        uint256 eligible = t.eligible;
+        cumulative = t.cumulative;
+        uint256 sharesBefore = due * cumulative / eligible;
+        mapping(uint256 => Payment) storage payments = _payments[modelId][epoch];
+        // payments withdrawn before the verdict are not part of `eligible`
+        bool anyWithdrawn = _records[modelId][epoch].withdrawn != 0;
+        for (; i < end; ++i) {
+            if (anyWithdrawn && _isWithdrawn(modelId, epoch, i)) continue;
+            Payment memory p = payments[i];
+            cumulative += p.amount;
+            uint256 sharesAfter = due * cumulative / eligible;
+            uint256 amount = sharesAfter - sharesBefore;
+            sharesBefore = sharesAfter;
+            // a payment too small to have a non-zero share is simply passed
+            if (amount == 0) continue;
+            _send(p.buyer, amount);
+            emit TopUpRefunded(modelId, epoch, i, p.buyer, amount);
+        }
     }
 
     /// @dev Pushes `amount` to `to`; if the token refuses (e.g. `to` is blacklisted), keeps it as `to`'s credit.

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import { EIP712 } from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import { Ownable, Ownable2Step } from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import { IHostBond } from "./interfaces/IHostBond.sol";
 import { ISlaOracle } from "./interfaces/ISlaOracle.sol";
 import { IModelRegistry } from "./interfaces/IModelRegistry.sol";
 import { IMessenger } from "./interfaces/IMessenger.sol";
@@ -31,6 +32,8 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     uint256 public threshold;
     /// @inheritdoc ISlaOracle
     mapping(address messenger => bool allowed) public isMessenger;
+    /// @inheritdoc ISlaOracle
+    IHostBond public hostBond;
 
     address[] private _signers;
     /// @dev Replacing the set bumps the id, which retires every old signer without clearing storage.
@@ -60,6 +63,12 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     function setMessenger(address messenger, bool allowed) external onlyOwner {
         isMessenger[messenger] = allowed;
         emit MessengerSet(messenger, allowed);
+    }
+
+    /// @inheritdoc ISlaOracle
+    function setHostBond(IHostBond hostBond_) external onlyOwner {
+        hostBond = hostBond_;
+        emit HostBondSet(address(hostBond_));
     }
 
     /// @inheritdoc ISlaOracle
@@ -105,9 +114,12 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
         if (!isMessenger[address(messenger)]) revert MessengerNotAllowed(address(messenger));
         Verdict storage v = _verdicts[modelId][epoch];
         if (v.recordedAt == 0) revert VerdictNotRecorded(modelId, epoch);
+        IHostBond bond = hostBond;
+        // settles the epoch's bond first (reverts, e.g. ReceiptsIncomplete, while its slash cannot be known yet)
+        uint96 topUp = address(bond) == address(0) ? 0 : bond.topUpFor(modelId, epoch, dstChain);
         bytes memory message = MessageCodec.encodeVerdict(
             MessageCodec.Verdict({
-                modelId: modelId, epoch: epoch, refundBps: v.refundBps, reportHash: v.reportHash, topUp: 0
+                modelId: modelId, epoch: epoch, refundBps: v.refundBps, reportHash: v.reportHash, topUp: topUp
             })
         );
         messageId = MessengerFees.sendPayingQuote(messenger, dstChain, message);

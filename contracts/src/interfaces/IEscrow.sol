@@ -3,15 +3,19 @@ pragma solidity ^0.8.28;
 
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import { IMessenger } from "./IMessenger.sol";
-import { Listing, EpochRecord, Payment } from "../types/EscrowTypes.sol";
+import { Listing, EpochRecord, Payment, TopUp } from "../types/EscrowTypes.sol";
 
 /// @title IEscrow
 /// @notice slabridge's escrow on an EVM payment chain. Buyers pay for a model's inference in one stablecoin; the
 /// money of a (model, epoch) stays here until the epoch's SLA verdict arrives from the home chain, then each buyer
 /// gets `refundBps` of every payment back, the remainder is released, and the home chain's payout messages split
 /// it among payees.
+/// A verdict may carry a host bond top-up (`topUp`, slashed from the host's bond on the home chain): once the
+/// chain's netting vault funds it, each buyer whose payment was not withdrawn before the verdict gets its pro rata
+/// share on top of the refund. The top-up is not revenue: release and payouts never touch it.
 /// @dev Money rules: escrow balance >= what it owes; no payment is refunded twice, no payout index paid twice; once
-/// released, refunded + released == paid for the (model, epoch); payouts never exceed released.
+/// released, refunded + released == paid for the (model, epoch); payouts never exceed released; the top-up shares
+/// paid never exceed what was funded and add up to exactly `due` once every payment got its share.
 interface IEscrow {
     // ---------------------------------------------------------------- errors
 
@@ -65,6 +69,12 @@ interface IEscrow {
     error NotOwnerOrGuardian(address caller);
     /// @notice No payment `paymentIndex` in the (model, epoch).
     error PaymentNotFound(uint256 modelId, uint64 epoch, uint256 paymentIndex);
+    /// @notice The (model, epoch) has no top-up owed on this chain (none in its verdict, or void).
+    error NoTopUp(uint256 modelId, uint64 epoch);
+    /// @notice The (model, epoch)'s top-up was already funded.
+    error TopUpAlreadyFunded(uint256 modelId, uint64 epoch);
+    /// @notice The (model, epoch)'s top-up has not been funded yet.
+    error TopUpNotFunded(uint256 modelId, uint64 epoch);
 
     // ---------------------------------------------------------------- events
 
@@ -108,6 +118,16 @@ interface IEscrow {
     /// @notice Payment `paymentIndex` was given back in full to its buyer because no verdict came within the grace
     /// (transferred, or credited when the transfer failed).
     event WithdrawnUnverdicted(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
+    /// @notice The verdict assigned this chain's buyers a top-up of `due`, shared among payments worth `eligible`.
+    event TopUpRecorded(uint256 indexed modelId, uint64 indexed epoch, uint256 due, uint256 eligible);
+    /// @notice The verdict's top-up `amount` is void: every payment was withdrawn before it, so nobody is owed it.
+    event TopUpVoided(uint256 indexed modelId, uint64 indexed epoch, uint256 amount);
+    /// @notice `funder` paid in the (model, epoch)'s top-up.
+    event TopUpFunded(uint256 indexed modelId, uint64 indexed epoch, address indexed funder, uint256 amount);
+    /// @notice Payment `paymentIndex` got `amount` of the top-up (transferred, or credited when the transfer failed).
+    event TopUpRefunded(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
     /// @notice `by` (owner or guardian) paused new payments.
@@ -168,14 +188,25 @@ interface IEscrow {
         external
         returns (uint256 amount);
 
+    /// @notice Pays in the (model, epoch)'s top-up: pulls exactly `due` from the caller (in practice this chain's
+    /// netting vault, which advances it), once. Anyone may call.
+    function fundTopUp(uint256 modelId, uint64 epoch) external;
+
+    /// @notice Gives the next up to `maxPayments` payments of a funded top-up their share: payments withdrawn before
+    /// the verdict are skipped, the others get `due * cumAfter / eligible - due * cumBefore / eligible`
+    /// (cumulative eligible amounts in index order), so the shares add up to exactly `due`. Each payment at most
+    /// once; a failed transfer is credited. Anyone may call, also while paused.
+    /// @return count how many payments this call processed
+    function refundTopUp(uint256 modelId, uint64 epoch, uint256 maxPayments) external returns (uint256 count);
+
     /// @notice Sends the caller's whole credit (refunds or payouts whose transfer failed) to `to`.
     function claim(address to) external returns (uint256 amount);
 
     // ---------------------------------------------------------------- kill switch
 
     /// @notice Refuses new payments (`pay` reverts EscrowPaused) until `unpause`. Owner or guardian. Nothing else
-    /// stops: receipts still relay, verdicts, payouts and listings still apply, and refunds, releases, withdrawals
-    /// and claims still run, so a pause never locks money that is already in.
+    /// stops: receipts still relay, verdicts, payouts and listings still apply, and refunds, top-ups, releases,
+    /// withdrawals and claims still run, so a pause never locks money that is already in.
     function pause() external;
 
     /// @notice Accepts new payments again. Owner or guardian.
@@ -220,6 +251,8 @@ interface IEscrow {
     function isWithdrawn(uint256 modelId, uint64 epoch, uint256 paymentIndex) external view returns (bool);
     /// @notice Whether payout `payoutIndex` of a (model, epoch) was paid.
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool);
+    /// @notice The (model, epoch)'s top-up on this chain (zero values if none).
+    function topUpOf(uint256 modelId, uint64 epoch) external view returns (TopUp memory);
     /// @notice Tokens kept for `account` after a failed transfer, claimable with `claim`.
     function credit(address account) external view returns (uint256);
 }

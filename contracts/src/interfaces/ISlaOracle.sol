@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import { IHostBond } from "./IHostBond.sol";
 import { IMessenger } from "./IMessenger.sol";
 import { Report, Verdict } from "../types/ModelTypes.sol";
 
@@ -67,6 +68,8 @@ interface ISlaOracle {
         uint16 uptimeBps,
         uint32 sampleCount
     );
+    /// @notice The owner set the HostBond consulted for verdict top-ups (zero: none).
+    event HostBondSet(address indexed hostBond);
     /// @notice A Verdict message left for `dstChain`.
     event VerdictPublished(uint256 indexed modelId, uint64 indexed epoch, uint32 indexed dstChain, bytes32 messageId);
 
@@ -78,13 +81,19 @@ interface ISlaOracle {
     /// @notice Allows or revokes a messenger for publishing verdicts. Owner only.
     function setMessenger(address messenger, bool allowed) external;
 
+    /// @notice Sets the HostBond whose top-ups verdicts carry (zero: none, every top-up is 0). Owner only.
+    function setHostBond(IHostBond hostBond) external;
+
     /// @notice Records the verdict of `report` once its epoch is over, given at least `threshold` signatures of
     /// distinct current signers, sorted by signer address ascending.
     /// @return recorded true if recorded now; false if this exact report was already recorded (idempotent retry)
     function submitReport(Report calldata report, bytes[] calldata signatures) external returns (bool recorded);
 
     /// @notice Sends the verdict of (modelId, epoch) as a MessageCodec.Verdict to `dstChain` through an allowlisted
-    /// `messenger`, forwarding msg.value as the fee. Anyone may call.
+    /// `messenger`, forwarding msg.value as the fee. Anyone may call. With a HostBond set, the message's `topUp` is
+    /// `hostBond.topUpFor(modelId, epoch, dstChain)`, which settles the epoch's bond first: a breached epoch of a
+    /// bonded model is published only once every payment chain's receipts are in (it reverts
+    /// `IHostBond.ReceiptsIncomplete` until then). Without one the top-up is 0.
     function publishVerdict(uint256 modelId, uint64 epoch, uint32 dstChain, IMessenger messenger)
         external
         payable
@@ -110,6 +119,9 @@ interface ISlaOracle {
 
     /// @notice Whether `messenger` may be used for publishing.
     function isMessenger(address messenger) external view returns (bool);
+
+    /// @notice The HostBond consulted for verdict top-ups (zero: none).
+    function hostBond() external view returns (IHostBond);
 
     /// @notice The model registry consulted for epochs and terms.
     function registry() external view returns (address);

@@ -66,6 +66,20 @@ struct EpochRecord {
     uint32 withdrawn; // payments withdrawn in full after the verdict grace (refunds skip them)
 }
 
+/// @notice The host bond top-up of one (model, epoch) on this chain (the verdict's `topUp`): `due` is shared among
+/// the payments not withdrawn before the verdict, pro rata to their amounts (`eligible` is their sum).
+/// @dev Slot 0 holds all but `cumulative`. Payment i's share is `due * cumAfter / eligible - due * cumBefore /
+/// eligible` over the eligible amounts in index order, so the shares sum to exactly `due`.
+struct TopUp {
+    // slot 0
+    uint96 due; // what the verdict assigned this chain's buyers (0: none)
+    uint96 eligible; // paid - refunded when the verdict arrived (payments not withdrawn for want of a verdict)
+    uint32 cursor; // payments [0, cursor) got their share (or were skipped as withdrawn)
+    bool funded; // `due` was paid in (fundTopUp)
+    // slot 1
+    uint96 cumulative; // sum of the eligible amounts of payments [0, cursor)
+}
+
 /// @notice One payment: exactly one storage slot.
 struct Payment {
     address buyer;
