@@ -43,6 +43,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     address public guardian;
     /// @inheritdoc IEscrow
     bool public paused;
+    /// @inheritdoc IEscrow
+    address public topUpFunder;
 
     mapping(uint256 modelId => Listing) private _listings;
     mapping(uint256 modelId => mapping(uint64 epoch => EpochRecord)) private _records;
@@ -213,9 +215,17 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         uint256 due = t.due;
         if (due == 0) revert NoTopUp(modelId, epoch);
         if (t.funded) revert TopUpAlreadyFunded(modelId, epoch);
+        address funder = topUpFunder;
+        if (funder == address(0)) revert NoTopUpFunder();
         t.funded = true;
-        token.safeTransferFrom(msg.sender, address(this), due);
-        emit TopUpFunded(modelId, epoch, msg.sender, due);
+        token.safeTransferFrom(funder, address(this), due);
+        emit TopUpFunded(modelId, epoch, funder, due);
+    }
+
+    /// @inheritdoc IEscrow
+    function setTopUpFunder(address funder) external onlyOwner {
+        topUpFunder = funder;
+        emit TopUpFunderSet(funder);
     }
 
     /// @inheritdoc IEscrow

@@ -67,6 +67,8 @@ interface IEscrow {
     error EscrowPaused();
     /// @notice The caller is neither the owner nor the guardian.
     error NotOwnerOrGuardian(address caller);
+    /// @notice No top-up funder is set, so a top-up cannot be funded yet.
+    error NoTopUpFunder();
     /// @notice No payment `paymentIndex` in the (model, epoch).
     error PaymentNotFound(uint256 modelId, uint64 epoch, uint256 paymentIndex);
     /// @notice The (model, epoch) has no top-up owed on this chain (none in its verdict, or void).
@@ -136,6 +138,8 @@ interface IEscrow {
     event Unpaused(address indexed by);
     /// @notice The owner set the guardian (zero: none).
     event GuardianSet(address indexed guardian);
+    /// @notice The owner set the account top-ups are pulled from (this chain's netting vault; zero: none).
+    event TopUpFunderSet(address indexed funder);
     /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
     event Credited(address indexed account, uint256 amount);
     /// @notice `account` claimed its credit to `to`.
@@ -188,9 +192,14 @@ interface IEscrow {
         external
         returns (uint256 amount);
 
-    /// @notice Pays in the (model, epoch)'s top-up: pulls exactly `due` from the caller (in practice this chain's
-    /// netting vault, which advances it), once. Anyone may call.
+    /// @notice Pays in the (model, epoch)'s top-up: pulls exactly `due`, once, from the top-up funder (this chain's
+    /// netting vault, which advances it: the home chain's HostBond paid the slash into the home netting vault, and
+    /// the funder approved this escrow for top-ups). Anyone may call: the amount comes from the home chain's verdict,
+    /// so a relayer needs no vault key.
     function fundTopUp(uint256 modelId, uint64 epoch) external;
+
+    /// @notice Sets the account top-ups are pulled from (zero: none, funding reverts NoTopUpFunder). Owner only.
+    function setTopUpFunder(address funder) external;
 
     /// @notice Gives the next up to `maxPayments` payments of a funded top-up their share: payments withdrawn before
     /// the verdict are skipped, the others get `due * cumAfter / eligible - due * cumBefore / eligible`
@@ -221,6 +230,8 @@ interface IEscrow {
     function paused() external view returns (bool);
     /// @notice The account that may pause and unpause besides the owner (zero: none).
     function guardian() external view returns (address);
+    /// @notice The account top-ups are pulled from (zero: none).
+    function topUpFunder() external view returns (address);
     /// @notice The stablecoin payments are made in.
     function token() external view returns (IERC20);
     /// @notice slabridge chain id of this chain.

@@ -1,4 +1,10 @@
-import { layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi, wormholeMessengerAbi } from "@slabridge/contracts";
+import {
+  hostBondAbi,
+  layerZeroMessengerAbi,
+  modelRegistryAbi,
+  slaOracleAbi,
+  wormholeMessengerAbi,
+} from "@slabridge/contracts";
 import {
   encodeMessage,
   type HomeChain,
@@ -8,6 +14,7 @@ import {
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
+  VerdictAwaitsReceiptsError,
 } from "@slabridge/core";
 import { type Address, encodeFunctionData, type Hex, hashTypedData, parseEventLogs, recoverAddress } from "viem";
 import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
@@ -17,6 +24,9 @@ import { buildSubmitReportTx } from "../sla/buildSubmitReportTx.ts";
 import { SlaSigningError } from "../sla/errors.ts";
 import { type SlaReportSigner, signSlaReport } from "../sla/signSlaReport.ts";
 import { slaReportTypedData } from "../sla/slaReportTypedData.ts";
+
+/** HostBond's custom errors, to decode a revert of `SlaOracle.publishVerdict` that comes from the bond. */
+const hostBondErrors = hostBondAbi.filter((item) => item.type === "error");
 
 /** Options of {@link EvmHomeChain}. */
 export interface EvmHomeChainOptions {
@@ -158,16 +168,25 @@ export class EvmHomeChain implements HomeChain {
       transport === "layerzero"
         ? await readContractTyped(client, messenger, layerZeroMessengerAbi, "quote", [dstChain, message])
         : await readContractTyped(client, messenger, wormholeMessengerAbi, "quote", [dstChain, message]);
-    const { receipt } = await sender.send({
-      to: oracle,
-      data: encodeFunctionData({
-        abi: slaOracleAbi,
-        functionName: "publishVerdict",
-        args: [modelId, epoch, dstChain, messenger],
-      }),
-      value: fee,
-      abi: slaOracleAbi,
-    });
-    return receipt.transactionHash;
+    try {
+      const { receipt } = await sender.send({
+        to: oracle,
+        data: encodeFunctionData({
+          abi: slaOracleAbi,
+          functionName: "publishVerdict",
+          args: [modelId, epoch, dstChain, messenger],
+        }),
+        value: fee,
+        // the oracle asks the HostBond for the chain's top-up: its errors bubble up through publishVerdict
+        abi: [...slaOracleAbi, ...hostBondErrors],
+      });
+      return receipt.transactionHash;
+    } catch (error) {
+      if (error instanceof ContractRevertedError && error.errorName === "ReceiptsIncomplete") {
+        const chain = error.args[2];
+        throw new VerdictAwaitsReceiptsError(modelId, epoch, typeof chain === "number" ? chain : dstChain);
+      }
+      throw error;
+    }
   }
 }

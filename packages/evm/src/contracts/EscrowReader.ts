@@ -27,6 +27,11 @@ export class EscrowReader {
     return readContractTyped(this.client, this.address, escrowAbi, "epochRecord", [modelId, epoch]);
   }
 
+  /** The host bond top-up of (model, epoch): due (0: none), eligible amount, cursor, funded, cumulative. */
+  topUpOf(modelId: bigint, epoch: bigint) {
+    return readContractTyped(this.client, this.address, escrowAbi, "topUpOf", [modelId, epoch]);
+  }
+
   /** The model's listing on this chain: clock (genesis, epochSeconds) and terms. */
   listing(modelId: bigint) {
     return readContractTyped(this.client, this.address, escrowAbi, "listing", [modelId]);
