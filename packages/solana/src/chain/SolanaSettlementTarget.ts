@@ -132,15 +132,20 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
  * (`SendLeaseStore`, `solana:vault-send:<model>:<epoch>`) naming the last submitted signature, so a refund job and a
  * settle job racing, or a retry while an earlier transaction may still land, cannot both pay.
  *
- * Amounts: each payment refunds floor(amount × refundBps / 10,000) (refundBps from the verified VAA only) back to
- * the token account it came from, as its transaction shows, while that account is open, unfrozen and still the
+ * Amounts: each payment refunds floor(amount × refundBps / 10,000) plus its share of the verdict's bond top-up
+ * (`topUpShares` over the epoch's payments in paymentId order, so the shares sum to the top-up; refundBps and topUp
+ * from the verified VAA only), as one transfer under the payment's refund memo: a payment is done once that memo (or
+ * its credit memo) is in the vault's history, whatever the amount, so its share is never paid apart or twice. The
+ * vault advances the top-up from its balance (it is the Solana netting vault too). The transfer goes back to the
+ * token account the payment came from, as its transaction shows, while that account is open, unfrozen and still the
  * payer's; otherwise to the payer's associated token account (created when missing). When neither can take it
  * (both frozen, or no owner known), the refund is parked as a claimable credit: a transfer from the vault to itself
  * with its credit memo (`credit:…:payment=<id>`), so the vault's history records it and it counts as done; the
  * buyer gets it later with {@link claimCredits}. A batch refused in preflight is retried one refund at a time and a
- * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest (paid − refunded) is split like the
- * EVM escrow (`planSolanaSettlement`) and only the Solana payees (their associated token accounts) are paid here;
- * the other payees' shares stay in the vault for netting ({@link nettingPosition}).
+ * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest
+ * (paid − refunded; the top-up is not revenue) is split like the EVM escrow (`planSolanaSettlement`) and only the
+ * Solana payees (their associated token accounts) are paid here; the other payees' shares stay in the vault for
+ * netting ({@link nettingPosition}). A void epoch refunds in full and never pays a later verdict's top-up.
  *
  * @example
  * ```ts
@@ -240,8 +245,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
    * What the vault must keep for its buyers and its own payees, so netting pays nothing out of it: over the last
    * `reserveLookbackEpochs` epochs of every model (and the current one), an epoch without a verified verdict (or not
    * yet fully recorded) keeps everything its buyers paid (a breach, or the no-verdict escape, may refund it all);
-   * an epoch with one keeps its refunds not yet paid or parked, its unclaimed credits and its Solana payees' unpaid
-   * payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
+   * an epoch with one keeps its refunds not yet paid or parked (each with its share of the bond top-up, which the
+   * vault advances), its unclaimed credits and its Solana payees' unpaid payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
    *
    * @example
    * const free = vaultBalance - (await target.reserve());
@@ -481,6 +486,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       : planSolanaSettlement({
           payments,
           refundBps: verdict?.refundBps ?? 10_000,
+          topUp: verdict?.topUp ?? 0n,
           payees,
           solanaChainId: this.chainId,
         });
@@ -584,6 +590,7 @@ function voidPlan(payments: readonly { paymentId: Hex; amount: bigint }[]): Sola
     paid,
     refunded: paid,
     released: 0n,
+    topUp: 0n, // the void memo stands for good: a later verdict's top-up is never paid
     refunds: payments
       .filter((p) => p.amount > 0n)
       .map((p) => ({ paymentId: p.paymentId, amount: p.amount }))
