@@ -261,4 +261,33 @@ describe("a verdict's bond top-up on Solana: each buyer gets its refund plus its
     expect(await t.nettingPosition(MODEL, epoch)).toMatchObject({ voided: true, topUp: 0n, refunded: 1_500n });
     expect(await t.reserve()).toBe(0n);
   });
+
+  it("waits, sending nothing, while the vault cannot advance the top-up, then pays it to the unit once funded", async () => {
+    const epoch = 500n;
+    const paid = [await pay(0, epoch, 2_000n), await pay(1, epoch, 1_000n)];
+    nowMs = graceEnd(epoch) - EPOCH_MS; // earlier epochs are past the reserve's lookback
+    const vault = (await balances())[3] ?? 0n;
+    // Refunds of 50 % are 1,500 and the Solana payee's 40 % of the 1,500 released is 600; the top-up is the rest of
+    // the vault plus 1: one unit short of all the vault owes.
+    const topUp = vault - 1_500n - 600n + 1n;
+    verdicts.set(epoch, { refundBps: 5_000, topUp });
+    const t = target();
+    const before = await balances();
+    const payeeBefore = await payeeBalance();
+    expect(await t.reserve()).toBe(vault + 1n);
+    sends = 0;
+    await expect(t.refundNext(MODEL, epoch, 10)).rejects.toMatchObject({ name: "NotReadyError", retryable: true });
+    expect(sends).toBe(0);
+    expect(await balances()).toEqual(before);
+
+    await payVault(world, 2, [1n], undefined); // the vault gets the unit it lacked
+    await refundJob(t, epoch);
+    await t.release(MODEL, epoch);
+    const shares = expectedShares(topUp, paid);
+    const owed = paid.map((p) => p.amount / 2n + (shares.get(p.paymentId) ?? 0n));
+    expect(await deltas(before)).toEqual([...owed, -1n, -vault]);
+    expect(await payeeBalance()).toBe(payeeBefore + 600n);
+    expect((await balances())[3]).toBe(0n);
+    expect(await t.reserve()).toBe(0n);
+  });
 });

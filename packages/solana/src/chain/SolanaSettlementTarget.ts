@@ -10,6 +10,7 @@ import {
   SlabridgeError,
 } from "@slabridge/core";
 import { PublicKey } from "@solana/web3.js";
+import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
@@ -145,7 +146,9 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
  * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest
  * (paid − refunded; the top-up is not revenue) is split like the EVM escrow (`planSolanaSettlement`) and only the
  * Solana payees (their associated token accounts) are paid here; the other payees' shares stay in the vault for
- * netting ({@link nettingPosition}). A void epoch refunds in full and never pays a later verdict's top-up.
+ * netting ({@link nettingPosition}). A void epoch refunds in full and never pays a later verdict's top-up. While the
+ * vault's balance is short of its {@link reserve} (what it owes, top-ups included), a refund pass with a top-up sends
+ * nothing and throws a retryable `NotReadyError`: the vault advances the top-up, never out of others' escrow.
  *
  * @example
  * ```ts
@@ -309,6 +312,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
       }
       const orders = await this.#refundOrders(modelId, epoch, refunds);
       const batch = this.#batch(orders, maxPayments);
+      // The vault advances the bond top-up from its own balance, never from what it owes others: short, it waits.
+      if (plan.topUp > 0n) await this.#assertVaultCovers();
       try {
         return await send(batch.instructions);
       } catch (error) {
@@ -365,6 +370,26 @@ export class SolanaSettlementTarget implements SettlementTarget {
     }
     if (parked.length === 0) return [];
     return (await this.#refundOrders(modelId, epoch, parked)).filter((o) => !o.parked);
+  }
+
+  /**
+   * Throws a retryable {@link NotReadyError} when the vault's balance is short of its {@link reserve} (which counts
+   * the pending refunds with their top-up shares): paying the top-up then would spend other buyers' escrow.
+   */
+  async #assertVaultCovers(): Promise<void> {
+    let held: bigint;
+    try {
+      held = BigInt((await this.#o.connection.getTokenAccountBalance(this.#o.vault, "confirmed")).value.amount);
+    } catch (error) {
+      throw new SolanaRpcError("getTokenAccountBalance", error);
+    }
+    const owed = await this.reserve();
+    if (held < owed) {
+      throw new NotReadyError(
+        `the Solana vault holds ${held} but owes ${owed} with the bond top-up: it waits to be funded`,
+        this.#now() + 60_000,
+      );
+    }
   }
 
   /** The void marker: a transfer of 0 from the vault to itself with the epoch's void memo. */
