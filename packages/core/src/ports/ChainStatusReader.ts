@@ -121,7 +121,7 @@ export interface EpochSettlementQuery {
   readonly refundBps: number | undefined;
   /**
    * The verdict's bond top-up for this chain's buyers (the Verdict message's `topUp`, home `HostBond.topUpOf`), when
-   * known; absent or undefined: none is expected.
+   * known; absent or undefined: none is expected (and none is reported apart from the refunds).
    */
   readonly topUp?: bigint | undefined;
 }

@@ -139,8 +139,9 @@ export class SolanaStatusReader implements ChainStatusReader {
 }
 
 /**
- * The top-up part of the refund transfers: what each carried above its payment's refund, up to the payment's planned
- * share (a transfer of a void epoch refunds in full and carries no top-up).
+ * The top-up part of the refund transfers: what each carried above its payment's refund, capped at the payment's
+ * planned share. The findings carry no void memo, so a void epoch with a late verdict would read as topped up: only
+ * pass `topUp` for an epoch settled by its verdict.
  */
 function topUpPartOf(
   transfers: readonly SolanaSettlementTransfer[],
