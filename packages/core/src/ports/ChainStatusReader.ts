@@ -119,6 +119,11 @@ export interface EpochSettlementQuery {
   readonly modelId: bigint;
   readonly epoch: bigint;
   readonly refundBps: number | undefined;
+  /**
+   * The verdict's bond top-up for this chain's buyers (the Verdict message's `topUp`, home `HostBond.topUpOf`), when
+   * known; absent or undefined: none is expected (and none is reported apart from the refunds).
+   */
+  readonly topUp?: bigint | undefined;
 }
 
 /** {@link EpochSettlementQuery} with the epoch's split table, which tells a chain which payouts are its own. */
@@ -132,8 +137,13 @@ export interface EpochMoneyView {
   readonly chainId: number;
   /** What buyers paid in. */
   readonly paid: bigint;
-  /** What went back to buyers so far. */
+  /** What went back to buyers so far (their refunds, without the bond top-up). */
   readonly refunded: bigint;
+  /**
+   * What buyers got so far as their shares of the verdict's bond top-up, on top of `refunded` (reported by a chain
+   * that pays the top-up with the refunds once the query gives it; absent otherwise).
+   */
+  readonly topUpPaid?: bigint;
   /** What this chain paid out to payees so far. */
   readonly paidOut: bigint;
   /** Every payment got its refund share back (false until the verdict reached the chain). */

@@ -6,6 +6,11 @@ export interface ChainVerdict {
   epoch: bigint;
   refundBps: number;
   reportHash: Hex;
+  /**
+   * The host bond's top-up for this chain's buyers of the (model, epoch), in stablecoin base units: shared over the
+   * epoch's payments pro rata (`topUpShares`) on top of their refunds. 0 when there is no bond or no breach.
+   */
+  topUp: bigint;
 }
 
 /**
@@ -14,7 +19,7 @@ export interface ChainVerdict {
  *
  * @example
  * const verdict = await verdicts.verified(2n, 41n); // undefined until the verdict is there and verified
- * if (verdict) console.log(verdict.refundBps);
+ * if (verdict) console.log(verdict.refundBps, verdict.topUp);
  */
 export interface VerdictSource<TVerdict extends ChainVerdict = ChainVerdict> {
   verified(modelId: bigint, epoch: bigint): Promise<TVerdict | undefined>;

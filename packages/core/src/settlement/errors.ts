@@ -18,3 +18,19 @@ export class InvalidNettingInputError extends SlabridgeError {
     this.field = field;
   }
 }
+
+/**
+ * A top-up split was asked with a negative top-up or a negative payment amount. Not retryable: the same input fails
+ * the same way.
+ *
+ * @example
+ * ```ts
+ * try { topUpShares(-1n, [5n]); } catch (e) { if (e instanceof InvalidTopUpInputError) console.log(e.shortMessage); }
+ * ```
+ */
+export class InvalidTopUpInputError extends SlabridgeError {
+  override readonly name = "InvalidTopUpInputError" as const;
+  constructor(reason: string) {
+    super(`Invalid top-up input: ${reason}.`, { retryable: false });
+  }
+}

@@ -7,10 +7,11 @@ export {
   type HolderBalance,
   type InFlightTransfer,
 } from "./checkConservation.ts";
-export { InvalidNettingInputError } from "./errors.ts";
+export { InvalidNettingInputError, InvalidTopUpInputError } from "./errors.ts";
 export { planNetting, settlePositions } from "./planNetting.ts";
 export { type PaidOutEvent, type ReleaseFromPayouts, releaseFromPayouts } from "./releaseFromPayouts.ts";
 export { assertPayeeTable, splitRelease } from "./splitRelease.ts";
+export { topUpShares } from "./topUpShares.ts";
 export type {
   EpochRelease,
   NettingPlan,

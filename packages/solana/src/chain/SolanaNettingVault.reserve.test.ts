@@ -64,6 +64,7 @@ describe("the Solana netting payer keeps buyers' escrow (finding 10)", () => {
     epoch,
     refundBps,
     reportHash: `0x${"ab".repeat(32)}`,
+    topUp: 0n,
     vaaId: `10003/${"00".repeat(32)}/0`,
     vaaHash: `0x${"cd".repeat(32)}`,
   });

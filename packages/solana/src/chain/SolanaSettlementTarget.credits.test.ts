@@ -77,6 +77,7 @@ describe("refunds to closed or frozen buyer accounts (finding 4)", () => {
           epoch,
           refundBps: 5_000,
           reportHash: `0x${"ab".repeat(32)}`,
+          topUp: 0n,
           vaaId: `10003/${"00".repeat(32)}/0`,
           vaaHash: `0x${"cd".repeat(32)}`,
         }),

@@ -67,6 +67,7 @@ describe("the vault send lease and a transaction still in flight (finding 7)", (
           epoch,
           refundBps: 10_000,
           reportHash: `0x${"ab".repeat(32)}`,
+          topUp: 0n,
           vaaId: `10003/${"00".repeat(32)}/0`,
           vaaHash: `0x${"cd".repeat(32)}`,
         }),

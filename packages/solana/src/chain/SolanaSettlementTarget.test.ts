@@ -44,6 +44,7 @@ const verdict: SolanaVerdict = {
   epoch: EPOCH,
   refundBps: 1_000,
   reportHash: `0x${"ab".repeat(32)}`,
+  topUp: 0n,
   vaaId: `10003/${"00".repeat(32)}/0`,
   vaaHash: `0x${"cd".repeat(32)}`,
 };

@@ -10,6 +10,7 @@ import {
   SlabridgeError,
 } from "@slabridge/core";
 import { PublicKey } from "@solana/web3.js";
+import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import {
@@ -132,15 +133,22 @@ export interface SolanaSettlementTargetOptions extends VaultAccess {
  * (`SendLeaseStore`, `solana:vault-send:<model>:<epoch>`) naming the last submitted signature, so a refund job and a
  * settle job racing, or a retry while an earlier transaction may still land, cannot both pay.
  *
- * Amounts: each payment refunds floor(amount × refundBps / 10,000) (refundBps from the verified VAA only) back to
- * the token account it came from, as its transaction shows, while that account is open, unfrozen and still the
+ * Amounts: each payment refunds floor(amount × refundBps / 10,000) plus its share of the verdict's bond top-up
+ * (`topUpShares` over the epoch's payments in paymentId order, so the shares sum to the top-up; refundBps and topUp
+ * from the verified VAA only), as one transfer under the payment's refund memo: a payment is done once that memo (or
+ * its credit memo) is in the vault's history, whatever the amount, so its share is never paid apart or twice. The
+ * vault advances the top-up from its balance (it is the Solana netting vault too). The transfer goes back to the
+ * token account the payment came from, as its transaction shows, while that account is open, unfrozen and still the
  * payer's; otherwise to the payer's associated token account (created when missing). When neither can take it
  * (both frozen, or no owner known), the refund is parked as a claimable credit: a transfer from the vault to itself
  * with its credit memo (`credit:…:payment=<id>`), so the vault's history records it and it counts as done; the
  * buyer gets it later with {@link claimCredits}. A batch refused in preflight is retried one refund at a time and a
- * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest (paid − refunded) is split like the
- * EVM escrow (`planSolanaSettlement`) and only the Solana payees (their associated token accounts) are paid here;
- * the other payees' shares stay in the vault for netting ({@link nettingPosition}).
+ * refund refused alone is parked, so one refund never holds up the others or the payouts. The released rest
+ * (paid − refunded; the top-up is not revenue) is split like the EVM escrow (`planSolanaSettlement`) and only the
+ * Solana payees (their associated token accounts) are paid here; the other payees' shares stay in the vault for
+ * netting ({@link nettingPosition}). A void epoch refunds in full and never pays a later verdict's top-up. While the
+ * vault's balance is short of its {@link reserve} (what it owes, top-ups included), a refund pass with a top-up sends
+ * nothing and throws a retryable `NotReadyError`: the vault advances the top-up, never out of others' escrow.
  *
  * @example
  * ```ts
@@ -240,8 +248,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
    * What the vault must keep for its buyers and its own payees, so netting pays nothing out of it: over the last
    * `reserveLookbackEpochs` epochs of every model (and the current one), an epoch without a verified verdict (or not
    * yet fully recorded) keeps everything its buyers paid (a breach, or the no-verdict escape, may refund it all);
-   * an epoch with one keeps its refunds not yet paid or parked, its unclaimed credits and its Solana payees' unpaid
-   * payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
+   * an epoch with one keeps its refunds not yet paid or parked (each with its share of the bond top-up, which the
+   * vault advances), its unclaimed credits and its Solana payees' unpaid payouts. What is left of the vault's balance (the shares held for payees on other chains) is free for netting.
    *
    * @example
    * const free = vaultBalance - (await target.reserve());
@@ -304,6 +312,8 @@ export class SolanaSettlementTarget implements SettlementTarget {
       }
       const orders = await this.#refundOrders(modelId, epoch, refunds);
       const batch = this.#batch(orders, maxPayments);
+      // The vault advances the bond top-up from its own balance, never from what it owes others: short, it waits.
+      if (plan.topUp > 0n) await this.#assertVaultCovers();
       try {
         return await send(batch.instructions);
       } catch (error) {
@@ -360,6 +370,26 @@ export class SolanaSettlementTarget implements SettlementTarget {
     }
     if (parked.length === 0) return [];
     return (await this.#refundOrders(modelId, epoch, parked)).filter((o) => !o.parked);
+  }
+
+  /**
+   * Throws a retryable {@link NotReadyError} when the vault's balance is short of its {@link reserve} (which counts
+   * the pending refunds with their top-up shares): paying the top-up then would spend other buyers' escrow.
+   */
+  async #assertVaultCovers(): Promise<void> {
+    let held: bigint;
+    try {
+      held = BigInt((await this.#o.connection.getTokenAccountBalance(this.#o.vault, "confirmed")).value.amount);
+    } catch (error) {
+      throw new SolanaRpcError("getTokenAccountBalance", error);
+    }
+    const owed = await this.reserve();
+    if (held < owed) {
+      throw new NotReadyError(
+        `the Solana vault holds ${held} but owes ${owed} with the bond top-up: it waits to be funded`,
+        this.#now() + 60_000,
+      );
+    }
   }
 
   /** The void marker: a transfer of 0 from the vault to itself with the epoch's void memo. */
@@ -481,6 +511,7 @@ export class SolanaSettlementTarget implements SettlementTarget {
       : planSolanaSettlement({
           payments,
           refundBps: verdict?.refundBps ?? 10_000,
+          topUp: verdict?.topUp ?? 0n,
           payees,
           solanaChainId: this.chainId,
         });
@@ -584,6 +615,7 @@ function voidPlan(payments: readonly { paymentId: Hex; amount: bigint }[]): Sola
     paid,
     refunded: paid,
     released: 0n,
+    topUp: 0n, // the void memo stands for good: a later verdict's top-up is never paid
     refunds: payments
       .filter((p) => p.amount > 0n)
       .map((p) => ({ paymentId: p.paymentId, amount: p.amount }))

@@ -80,6 +80,7 @@ describe("no verdict, no lock-in: an epoch without a verdict within its grace is
             epoch,
             refundBps,
             reportHash: `0x${"ab".repeat(32)}`,
+            topUp: 0n,
             vaaId: `10003/${"00".repeat(32)}/${epoch}`,
             vaaHash: `0x${"cd".repeat(32)}`,
           };

@@ -69,4 +69,29 @@ describe("SolanaStatusReader.epochMoney", () => {
       released: undefined,
     });
   });
+
+  it("reports the bond top-up paid on top of the refunds, and waits for each payment's share", async () => {
+    // Refunds 25 and 15; the top-up 10 by the cumulative rule over 100, 60: floor(10·100/160) = 6, then 10 − 6 = 4.
+    const query = { modelId: 2n, epoch: 7n, refundBps: 2_500, topUp: 10n, payees };
+    const partly = readerWith({ refunds: [transfer(paymentId(1), 25n + 6n)], payouts: [] });
+    expect(await partly.settlement.epochMoney(query)).toMatchObject({
+      refunded: 25n,
+      topUpPaid: 6n,
+      refundsDone: false,
+      released: undefined,
+    });
+    const done = readerWith({
+      refunds: [transfer(paymentId(1), 25n + 6n), transfer(paymentId(2), 15n + 4n)],
+      payouts: [transfer("1", 60n)],
+    });
+    expect(await done.settlement.epochMoney(query)).toEqual({
+      chainId: 9,
+      paid: 160n,
+      refunded: 40n,
+      topUpPaid: 10n,
+      paidOut: 60n,
+      refundsDone: true,
+      released: 120n,
+    });
+  });
 });

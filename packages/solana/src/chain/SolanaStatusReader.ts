@@ -1,4 +1,5 @@
 import {
+  BPS,
   type ChainStatusReader,
   type EpochMoneyQuery,
   type EpochMoneyView,
@@ -55,7 +56,8 @@ export interface SolanaStatusReaderOptions {
  * const reader = new SolanaStatusReader({ chainId: SOLANA_CHAIN_ID, name: "solana", payments,
  *   outflows: new VaultOutflowSettlementReader({ connection, vault }) });
  * const view = await reader.settlement.epochSettlement({ modelId: 2n, epoch: 41n, refundBps: 2_500 });
- * const money = await reader.settlement.epochMoney({ modelId: 2n, epoch: 41n, refundBps: 2_500, payees });
+ * const money = await reader.settlement.epochMoney({ modelId: 2n, epoch: 41n, refundBps: 2_500, topUp: 300n, payees });
+ * money.topUpPaid; // the buyers' shares of the 300 top-up that left the vault so far
  * ```
  */
 export class SolanaStatusReader implements ChainStatusReader {
@@ -81,21 +83,25 @@ export class SolanaStatusReader implements ChainStatusReader {
    * The vault's money of the epoch: paid from the payment store, refunded and paid out from the vault's outflows; with
    * the verdict's refund share and the split table, the settlement plan says whether every refund and every Solana
    * payee's payout left the vault (then the rest is released: Solana holds the other chains' shares in the vault).
+   * Given the verdict's bond top-up, each refund transfer (refund + share, one memo) is split back into its refund and
+   * its share of the top-up (`topUpPaid`), so `paid − refunded` stays what the split table divides.
    */
   async #epochMoney(query: EpochMoneyQuery): Promise<EpochMoneyView> {
     const view = await this.#epochSettlement(query);
     const sum = (transfers: readonly SolanaSettlementTransfer[] | null) =>
       (transfers ?? []).reduce((total, transfer) => total + transfer.amount, 0n);
     const money = { chainId: this.chainId, paid: view.paid, refunded: sum(view.refunds), paidOut: sum(view.payouts) };
-    const { refundBps, payees } = query;
+    const { refundBps, payees, topUp } = query;
     if (refundBps === undefined || payees === undefined || view.refunds === null || view.payouts === null) {
       return { ...money, refundsDone: false, released: undefined };
     }
+    const payments = view.payments.flatMap((payment) =>
+      isHex(payment.paymentId) ? [{ paymentId: payment.paymentId, amount: payment.amount }] : [],
+    );
     const plan = planSolanaSettlement({
-      payments: view.payments.flatMap((payment) =>
-        isHex(payment.paymentId) ? [{ paymentId: payment.paymentId, amount: payment.amount }] : [],
-      ),
+      payments,
       refundBps,
+      topUp: topUp ?? 0n,
       payees,
       solanaChainId: this.chainId,
     });
@@ -103,7 +109,10 @@ export class SolanaStatusReader implements ChainStatusReader {
     const paidOut = new Set(view.payouts.map((payout) => payout.reference));
     const refundsDone = plan.refunds.every((refund) => refunded.has(refund.paymentId.toLowerCase()));
     const payoutsDone = plan.payouts.every((payout) => paidOut.has(`${payout.index}`));
-    return { ...money, refundsDone, released: refundsDone && payoutsDone ? plan.released : undefined };
+    const released = refundsDone && payoutsDone ? plan.released : undefined;
+    if (topUp === undefined) return { ...money, refundsDone, released };
+    const topUpPaid = topUpPartOf(view.refunds, payments, plan.refunds, refundBps);
+    return { ...money, refunded: money.refunded - topUpPaid, topUpPaid, refundsDone, released };
   }
 
   async #epochSettlement(query: EpochSettlementQuery): Promise<SolanaSettlementView> {
@@ -127,4 +136,28 @@ export class SolanaStatusReader implements ChainStatusReader {
       payouts: findings?.payouts ?? null,
     };
   }
+}
+
+/**
+ * The top-up part of the refund transfers: what each carried above its payment's refund, capped at the payment's
+ * planned share. The findings carry no void memo, so a void epoch with a late verdict would read as topped up: only
+ * pass `topUp` for an epoch settled by its verdict.
+ */
+function topUpPartOf(
+  transfers: readonly SolanaSettlementTransfer[],
+  payments: readonly { paymentId: string; amount: bigint }[],
+  planned: readonly { paymentId: string; amount: bigint }[],
+  refundBps: number,
+): bigint {
+  const amountOf = new Map(payments.map((p) => [p.paymentId.toLowerCase(), p.amount]));
+  const plannedOf = new Map(planned.map((r) => [r.paymentId.toLowerCase(), r.amount]));
+  let part = 0n;
+  for (const transfer of transfers) {
+    const id = transfer.reference.toLowerCase();
+    const refund = ((amountOf.get(id) ?? 0n) * BigInt(refundBps)) / BigInt(BPS);
+    const share = (plannedOf.get(id) ?? refund) - refund;
+    const above = transfer.amount - refund;
+    part += above <= 0n ? 0n : above < share ? above : share;
+  }
+  return part;
 }

@@ -29,10 +29,8 @@ async function vaa(fields: { emitter?: Hex; sequence: bigint; payload: Hex; key?
 }
 
 const toSolana = (message: Hex): Hex => concat([numberToHex(SOLANA_CHAIN_ID, { size: 4 }), message]);
-const verdict = (modelId: bigint, epoch: bigint, refundBps: number): Hex =>
-  toSolana(
-    encodeMessage({ kind: "Verdict", modelId, epoch, refundBps, reportHash: `0x${"ab".repeat(32)}`, topUp: 0n }),
-  );
+const verdict = (modelId: bigint, epoch: bigint, refundBps: number, topUp = 0n): Hex =>
+  toSolana(encodeMessage({ kind: "Verdict", modelId, epoch, refundBps, reportHash: `0x${"ab".repeat(32)}`, topUp }));
 const idOf = (sequence: bigint) => formatVaaId({ chain: HOME_WH, emitter: emitter.slice(2), sequence });
 
 function source(vaas: Map<string, Uint8Array>) {
@@ -119,6 +117,14 @@ describe("SolanaVerdictSource", () => {
     vaas.set(idOf(4n), await vaa({ sequence: 4n, payload: toEvm }));
     await verdicts.record(2n, 12n, idOf(4n));
     await expect(verdicts.verified(2n, 12n)).rejects.toMatchObject({ name: "WrongDestinationError" });
+  });
+
+  it("carries the verdict's bond top-up out of the verified bytes", async () => {
+    const vaas = new Map<string, Uint8Array>();
+    const { verdicts } = source(vaas);
+    vaas.set(idOf(6n), await vaa({ sequence: 6n, payload: verdict(4n, 3n, 2_500, 123_456_789n) }));
+    await verdicts.record(4n, 3n, idOf(6n));
+    expect(await verdicts.verified(4n, 3n)).toMatchObject({ refundBps: 2_500, topUp: 123_456_789n });
   });
 
   it("refuses a malformed VAA id at record time", async () => {

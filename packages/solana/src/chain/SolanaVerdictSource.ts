@@ -16,6 +16,8 @@ export interface SolanaVerdict {
   epoch: bigint;
   refundBps: number;
   reportHash: Hex;
+  /** The host bond's top-up for Solana's buyers of the epoch (base units), shared on top of their refunds. */
+  topUp: bigint;
   /** `chain/emitter/sequence` of the VAA it came from. */
   vaaId: string;
   /** keccak256(keccak256(body)) of that VAA. */
@@ -41,13 +43,14 @@ export class SolanaVerdictMismatchError extends SlabridgeError {
 /**
  * Verifies a VAA addressed to Solana as a verdict: signed by a quorum of `guardianSet`, emitted by the home chain's
  * WormholeMessenger, naming SOLANA_CHAIN_ID, and carrying a Verdict message (core codec). Everything settlement uses
- * (the refund share above all) comes out of the verified bytes.
+ * (the refund share and the bond top-up above all) comes out of the verified bytes.
  *
  * @throws {ForgedVaaError | UntrustedEmitterError | WrongDestinationError | MalformedPayloadError | SolanaVerdictMismatchError}
  * @example
  * ```ts
  * const verdict = await verifySolanaVerdict(bytes, { guardianSet, home: { wormholeChainId: 10003, messenger } });
  * verdict.refundBps; // 2500
+ * verdict.topUp; // 0n unless the host's bond was slashed for the epoch
  * ```
  */
 export async function verifySolanaVerdict(
@@ -67,6 +70,7 @@ export async function verifySolanaVerdict(
     epoch: message.epoch,
     refundBps: message.refundBps,
     reportHash: message.reportHash,
+    topUp: message.topUp,
     vaaId: formatVaaId({
       chain: verified.emitterChain,
       emitter: verified.emitter.slice(2),

@@ -41,6 +41,40 @@ describe("planSolanaSettlement", () => {
     expect(plan.heldForOtherChains).toBe(7_512n - 751n);
   });
 
+  it("adds each payment's share of the top-up to its refund (cumulative rule, paymentId order) and releases the same", () => {
+    const payees: SplitEntry[] = [{ chain: SOLANA, account: solanaAccount, shareBps: 10_000 }];
+    const payments = [
+      { paymentId: id(3), amount: 10_003n },
+      { paymentId: id(1), amount: 7n },
+      { paymentId: id(2), amount: 3n },
+    ];
+    const plan = planSolanaSettlement({ payments, refundBps: 2_500, topUp: 1_000n, payees, solanaChainId: SOLANA });
+    // Order id(1), id(2), id(3); cum 7, 10, 10,013 of 10,013: floor(1000·7/10013) = 0, floor(1000·10/10013) = 0,
+    // then 1000 − 0: the dust lands where the running floor crosses. id(2)'s refund is 0 + 0: no transfer.
+    expect(plan.refunds).toEqual([
+      { paymentId: id(1), amount: 1n + 0n },
+      { paymentId: id(3), amount: 2_500n + 1_000n },
+    ]);
+    expect(plan).toMatchObject({ topUp: 1_000n, refunded: 2_501n, released: 7_512n, paidLocally: 7_512n });
+
+    const small = planSolanaSettlement({
+      payments: [
+        { paymentId: id(1), amount: 3n },
+        { paymentId: id(2), amount: 1n },
+      ],
+      refundBps: 1_000,
+      topUp: 5n,
+      payees,
+      solanaChainId: SOLANA,
+    });
+    // A payment whose refund floors to 0 still gets its share: floor(5·3/4) = 3, then 5 − 3 = 2.
+    expect(small.refunds).toEqual([
+      { paymentId: id(1), amount: 3n },
+      { paymentId: id(2), amount: 2n },
+    ]);
+    expect(small).toMatchObject({ refunded: 0n, released: 4n, topUp: 5n });
+  });
+
   it("gives the dust to the last entry when it is the Solana payee", () => {
     const plan = planSolanaSettlement({
       payments: [{ paymentId: id(1), amount: 999n }],

@@ -1,4 +1,4 @@
-import { BPS, type Hex } from "@slabridge/core";
+import { BPS, type Hex, topUpShares } from "@slabridge/core";
 import { PublicKey } from "@solana/web3.js";
 
 const BIG_BPS = BigInt(BPS);
@@ -18,6 +18,8 @@ export interface PlanSolanaSettlementInput {
   payments: readonly { paymentId: Hex; amount: bigint }[];
   /** From the verified verdict. */
   refundBps: number;
+  /** The verified verdict's bond top-up for Solana's buyers (default 0): shared over the payments on top of refunds. */
+  topUp?: bigint;
   payees: readonly SplitEntry[];
   solanaChainId: number;
 }
@@ -26,11 +28,16 @@ export interface PlanSolanaSettlementInput {
 export interface SolanaSettlementPlan {
   /** Paid into the vault. */
   paid: bigint;
-  /** Owed back to buyers: the sum of each payment's floor(amount × refundBps / 10,000). */
+  /** Owed back to buyers out of what they paid: the sum of each payment's floor(amount × refundBps / 10,000). */
   refunded: bigint;
-  /** paid − refunded: what the split table divides. */
+  /** paid − refunded: what the split table divides (the top-up is not revenue). */
   released: bigint;
-  /** One per payment with a non-zero refund, in paymentId order. */
+  /** The bond top-up paid to buyers on top of their refunds (out of the vault's balance, not the epoch's money). */
+  topUp: bigint;
+  /**
+   * One per payment with a non-zero refund or top-up share, in paymentId order: its refund plus its share of `topUp`
+   * (`topUpShares` over every payment in that order), sent as one transfer.
+   */
   refunds: { paymentId: Hex; amount: bigint }[];
   /** One per Solana entry of the split table with a non-zero share, in table order. */
   payouts: { index: number; owner: string; amount: bigint }[];
@@ -45,11 +52,14 @@ export interface SolanaSettlementPlan {
  * floor(amount × refundBps / 10,000); the released rest is split by the table, each share
  * floor(released × shareBps / 10,000), except that the last entry, which completes 10,000 bps, takes the rounding
  * dust (released minus every other share). Only Solana entries are paid here; the rest is held for other chains.
+ * A verdict's bond top-up is shared over the payments in paymentId order by the escrow's cumulative rule
+ * (`topUpShares`: the shares sum to exactly `topUp`) and added to each payment's refund; it changes nothing else.
  *
  * @example
  * ```ts
- * const plan = planSolanaSettlement({ payments, refundBps: 2_500, payees, solanaChainId: SOLANA_CHAIN_ID });
+ * const plan = planSolanaSettlement({ payments, refundBps: 2_500, topUp: 300n, payees, solanaChainId: SOLANA_CHAIN_ID });
  * plan.payouts; // [{ index: 1, owner: "9xQe…", amount: 1_012n }]
+ * plan.refunds; // each payment's floor(25 %) plus its share of the 300 top-up
  * ```
  */
 export function planSolanaSettlement(input: PlanSolanaSettlementInput): SolanaSettlementPlan {
@@ -59,12 +69,18 @@ export function planSolanaSettlement(input: PlanSolanaSettlementInput): SolanaSe
   const bps = BigInt(input.refundBps);
   const payments = [...input.payments].sort((a, b) => compare(a.paymentId.toLowerCase(), b.paymentId.toLowerCase()));
   const paid = payments.reduce((sum, p) => sum + p.amount, 0n);
-  const refunds = payments.map((p) => ({ paymentId: p.paymentId, amount: (p.amount * bps) / BIG_BPS }));
-  const refunded = refunds.reduce((sum, r) => sum + r.amount, 0n);
+  const bases = payments.map((p) => (p.amount * bps) / BIG_BPS);
+  const refunded = bases.reduce((sum, r) => sum + r, 0n);
+  const shares = topUpShares(
+    input.topUp ?? 0n,
+    payments.map((p) => p.amount),
+  );
+  const topUp = shares.reduce((sum, s) => sum + s, 0n);
+  const refunds = payments.map((p, i) => ({ paymentId: p.paymentId, amount: (bases[i] ?? 0n) + (shares[i] ?? 0n) }));
   const released = paid - refunded;
-  const shares = splitShares(released, input.payees);
+  const split = splitShares(released, input.payees);
   const payouts = input.payees.flatMap((entry, index) => {
-    const amount = shares[index] ?? 0n;
+    const amount = split[index] ?? 0n;
     if (entry.chain !== input.solanaChainId || amount === 0n) return [];
     return [{ index, owner: new PublicKey(hexBytes(entry.account)).toBase58(), amount }];
   });
@@ -73,6 +89,7 @@ export function planSolanaSettlement(input: PlanSolanaSettlementInput): SolanaSe
     paid,
     refunded,
     released,
+    topUp,
     refunds: refunds.filter((r) => r.amount > 0n),
     payouts,
     paidLocally,
