@@ -1,7 +1,13 @@
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi, wormholeMessengerAbi } from "@slabridge/contracts";
+import {
+  escrowAbi,
+  hostBondAbi,
+  layerZeroMessengerAbi,
+  modelRegistryAbi,
+  wormholeMessengerAbi,
+} from "@slabridge/contracts";
 import {
   type DeploymentManifest,
   encodeMessage,
@@ -10,11 +16,12 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { Keypair } from "@solana/web3.js";
-import { type Address, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
+import { type Address, erc20Abi, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
 import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
+import type { DevnetClients } from "./evm/devnetClients.ts";
 import { reachTimestamp } from "./evm/reachTimestamp.ts";
 import type { KeyReference as EvmKeyReference } from "./evm/startEvmDevnet.ts";
-import { defaultEvmDevnetChains, type EvmDevnet, startEvmDevnet } from "./evm/startEvmDevnet.ts";
+import { defaultEvmDevnetChains, type EvmDevnet, type EvmDevnetChain, startEvmDevnet } from "./evm/startEvmDevnet.ts";
 import { submitTransaction } from "./evm/submitTransaction.ts";
 import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnetGuardian.ts";
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
@@ -68,6 +75,12 @@ const PROBER_THRESHOLD = 2;
 const SOLANA_OPERATORS = 3;
 const SOLANA_THRESHOLD = 2;
 const BUYERS = 3;
+/** Host bonds: each demo model's host stakes this much (6 decimals); a breached epoch slashes 10 % of the bond. */
+const DEMO_BOND = 500_000n;
+const BOND_SLASH_BPS = 1_000;
+const BOND_NOTICE_EPOCHS = 2;
+/** What each EVM netting vault lets its escrow pull for bond top-ups it advances (6 decimals). */
+const TOP_UP_ALLOWANCE = 1_000_000_000n;
 /** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
 const NETTING_VAULTS = 2;
 const logMessagePublished = parseAbi([
@@ -181,8 +194,24 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       minEpochSeconds: 1,
       protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
       nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
+      hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
       onProgress: progress,
     });
+    progress("netting vaults approve their escrows for the bond top-ups they advance");
+    await Promise.all(
+      evm.manifest.chains.map(async (chain, i) => {
+        const clients = evm.clients(chain.chainId);
+        const escrow = required(contracts.get(chain.chainId)?.escrow, `escrow of ${chain.chainId}`);
+        await submitTransaction(clients.publicClient, `${chain.name}: vault approves escrow top-ups`, () =>
+          clients.wallet(at(vaultKeys, i).address).writeContract({
+            address: chain.stablecoin.address,
+            abi: erc20Abi,
+            functionName: "approve",
+            args: [escrow, TOP_UP_ALLOWANCE],
+          }),
+        );
+      }),
+    );
     const home = required(contracts.get(HOME_CHAIN_ID), "home contracts");
     const payment = required(contracts.get(PAYMENT_CHAIN_ID), "payment contracts");
     const registry = required(home.modelRegistry, "registry");
@@ -210,6 +239,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         abi: modelRegistryAbi,
         functionName: "coreOf",
         args: [modelId],
+      });
+      await depositDemoBond(homeClients, chainOf(HOME_CHAIN_ID), required(home.hostBond, "hostBond"), {
+        host: hostSigner.address,
+        modelId,
+        amount: DEMO_BOND,
       });
       models.push({
         modelId: modelId.toString(),
@@ -296,6 +330,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
               ...(deployed.revenueLedger ? { revenueLedger: deployed.revenueLedger } : {}),
               ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
               ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
+              ...(deployed.hostBond ? { hostBond: deployed.hostBond } : {}),
               ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
               layerZeroMessenger: deployed.layerZeroMessenger,
               wormholeMessenger: deployed.wormholeMessenger,
@@ -470,4 +505,30 @@ function at<T>(list: readonly T[], index: number): T {
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`devnet: ${what} missing`);
   return value;
+}
+
+/** The host stakes `amount` behind its model on the home chain's HostBond (approve, then deposit). */
+async function depositDemoBond(
+  clients: DevnetClients,
+  chain: EvmDevnetChain,
+  hostBond: Address,
+  bond: { host: Address; modelId: bigint; amount: bigint },
+): Promise<void> {
+  const wallet = clients.wallet(bond.host);
+  await submitTransaction(clients.publicClient, `${chain.name}: host approves its bond`, () =>
+    wallet.writeContract({
+      address: chain.stablecoin.address,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [hostBond, bond.amount],
+    }),
+  );
+  await submitTransaction(clients.publicClient, `${chain.name}: host bond for model ${bond.modelId}`, () =>
+    wallet.writeContract({
+      address: hostBond,
+      abi: hostBondAbi,
+      functionName: "deposit",
+      args: [bond.modelId, bond.amount],
+    }),
+  );
 }

@@ -61,6 +61,9 @@ export const evmChainManifestSchema = z.object({
       revenueLedger: evmAddress.optional().describe("home chain only"),
       modelRegistry: evmAddress.optional().describe("home chain only"),
       slaOracle: evmAddress.optional().describe("home chain only"),
+      hostBond: evmAddress
+        .optional()
+        .describe("home chain only: hosts' bonds, slashed for breached epochs into top-ups for their buyers"),
       layerZeroMessenger: evmAddress,
       wormholeMessenger: evmAddress,
     })

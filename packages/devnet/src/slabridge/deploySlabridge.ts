@@ -2,6 +2,8 @@ import { Options } from "@layerzerolabs/lz-v2-utilities";
 import {
   escrowAbi,
   escrowBytecode,
+  hostBondAbi,
+  hostBondBytecode,
   layerZeroMessengerAbi,
   layerZeroMessengerBytecode,
   messageRouterAbi,
@@ -46,6 +48,8 @@ export interface SlabridgeChainContracts {
   modelRegistry?: Address;
   modelTerms?: Address;
   slaOracle?: Address;
+  /** Home chain: hosts' bonds (slashed for breached epochs into top-ups for their buyers). */
+  hostBond?: Address;
   /** Home chain: receiver of its Wormhole messenger (receipt batches to the ledger, the rest to the home escrow). */
   messageRouter?: Address;
   layerZeroMessenger: Address;
@@ -73,6 +77,8 @@ export interface DeploySlabridgeOptions {
    * chain is elsewhere go there on that chain.
    */
   nettingVaults?: ReadonlyMap<number, Hex>;
+  /** Host bonds: the share of a bond slashed per breached epoch, and the unlock notice in epochs. */
+  hostBond: { slashBps: number; noticeEpochs: number };
   onProgress?: (step: string) => void;
 }
 
@@ -132,6 +138,16 @@ export async function deploySlabridge(options: DeploySlabridgeOptions): Promise<
         const revenueLedger = await deploy("RevenueLedger", revenueLedgerAbi, revenueLedgerBytecode, [
           options.deployer,
         ]);
+        const hostBond = await deploy("HostBond", hostBondAbi, hostBondBytecode, [
+          options.deployer,
+          chain.stablecoin.address,
+          modelRegistry,
+          slaOracle,
+          revenueLedger,
+          chain.chainId,
+          options.hostBond.slashBps,
+          options.hostBond.noticeEpochs,
+        ]);
         say("deploy the home escrow and its message router");
         const escrow = await deploy("Escrow", escrowAbi, escrowBytecode, [
           options.deployer,
@@ -148,6 +164,7 @@ export async function deploySlabridge(options: DeploySlabridgeOptions): Promise<
           modelTerms,
           modelRegistry,
           slaOracle,
+          hostBond,
           revenueLedger,
           escrow,
           messageRouter,
@@ -268,6 +285,20 @@ async function wireChain(
     await send("registry setSlaOracle", () =>
       wallet.writeContract({ address: registry, abi: modelRegistryAbi, functionName: "setSlaOracle", args: [oracle] }),
     );
+    const hostBond = required(mine.hostBond, "hostBond");
+    // Every chain verdicts go to holds escrow: the slash is split over all of them by their receipts.
+    const paymentChains = [...options.chains.map((c) => c.chainId), SOLANA_CHAIN_ID];
+    await send("hostBond setPaymentChains", () =>
+      wallet.writeContract({
+        address: hostBond,
+        abi: hostBondAbi,
+        functionName: "setPaymentChains",
+        args: [paymentChains],
+      }),
+    );
+    await send("oracle setHostBond", () =>
+      wallet.writeContract({ address: oracle, abi: slaOracleAbi, functionName: "setHostBond", args: [hostBond] }),
+    );
     for (const [vaultChain, vault] of options.nettingVaults ?? []) {
       await send(`registry setNettingVault(${vaultChain})`, () =>
         wallet.writeContract({
@@ -298,6 +329,19 @@ async function wireChain(
         }),
       );
     }
+  }
+  // The chain's netting vault advances bond top-ups: the escrow pulls them from it (it approves the escrow itself).
+  const vault = options.nettingVaults?.get(chain.chainId);
+  if (vault) {
+    const funder = getAddress(`0x${vault.slice(-40)}`);
+    await send("escrow setTopUpFunder", () =>
+      wallet.writeContract({
+        address: required(mine.escrow, "escrow"),
+        abi: escrowAbi,
+        functionName: "setTopUpFunder",
+        args: [funder],
+      }),
+    );
   }
 }
 

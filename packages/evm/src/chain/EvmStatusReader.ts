@@ -232,16 +232,22 @@ export class EvmStatusReader implements ChainStatusReader {
 
   /** The escrow's record alone: released counts once the record is released and every payout reached 10,000 bps. */
   async #epochMoney(escrowAddress: Address, modelId: bigint, epoch: bigint): Promise<EpochMoneyView> {
-    const record = await new EscrowReader(this.#o.client, escrowAddress).epochRecord(modelId, epoch);
+    const escrow = new EscrowReader(this.#o.client, escrowAddress);
+    const [record, topUp] = await Promise.all([escrow.epochRecord(modelId, epoch), escrow.topUpOf(modelId, epoch)]);
     const status = EPOCH_STATUS[record.status] ?? "open";
     const paidOutInFull = status === "released" && record.paidOutBps === BPS;
+    // The escrow's cumulative rule: the shares of payments [0, cursor) add up to due * cumulative / eligible.
+    const topUpPaid = topUp.due === 0n || topUp.eligible === 0n ? 0n : (topUp.due * topUp.cumulative) / topUp.eligible;
     return {
       chainId: this.chainId,
       paid: record.paid,
       refunded: record.refunded,
+      ...(topUp.due === 0n ? {} : { topUpPaid }),
       paidOut: record.paidOut,
-      // A zero-refund verdict sets the cursor to the count at once; an open epoch has nothing refunded yet.
-      refundsDone: status !== "open" && record.refundCursor >= record.count,
+      // A zero-refund verdict sets the cursor to the count at once; an open epoch has nothing refunded yet. A verdict
+      // with a bond top-up is refunded once its second cursor got there too.
+      refundsDone:
+        status !== "open" && record.refundCursor >= record.count && (topUp.due === 0n || topUp.cursor >= record.count),
       released: paidOutInFull ? record.paid - record.refunded : undefined,
     };
   }
