@@ -17,10 +17,11 @@ import { threeChainManifest } from "./testing/threeChainManifest.ts";
 // deployment manifest in a temp dir, with the devnet's stage config (chains 31337, 31338, Solana).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ops = path.join(repoRoot, "functions/src/ops.ts");
-const tsx = path.join(repoRoot, "node_modules/.bin/tsx");
 const configFile = path.join(repoRoot, "config/devnet.json");
 const config = parseStageConfig(JSON.parse(readFileSync(configFile, "utf8")));
 const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
+// Every run of a suite starts at once; on a busy machine they wait for a CPU, so a run's time is the suite's.
+const SPAWNING = { timeout: 60_000 };
 
 interface Store {
   readonly dynamo: LocalDynamo;
@@ -54,7 +55,8 @@ async function freshStore(): Promise<Store> {
 /** One run of `npm run ops -- ...args`: its exit code and output. */
 function runOps(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [ops, ...args], {
+    // node with tsx's loader, as one process (the tsx binary would start a second node for every run).
+    const child = spawn(process.execPath, ["--import", "tsx", ops, ...args], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
       env: {
@@ -109,7 +111,7 @@ async function controlsView(store: Store): Promise<unknown> {
   }
 }
 
-describe.concurrent("npm run ops: the kill switch", () => {
+describe.concurrent("npm run ops: the kill switch", SPAWNING, () => {
   it("pause chain and pause route: `paused` lists both with their reasons, and the status API's /controls shows them", async () => {
     const store = await freshStore();
     const [chain, route] = await Promise.all([
@@ -122,17 +124,13 @@ describe.concurrent("npm run ops: the kill switch", () => {
     const paused = await opsOn(store, "paused");
     expect(paused.code).toBe(0);
     expect(paused.stdout.trimEnd().split("\n")).toEqual([
-      expect.stringMatching(new RegExp(`^chain:31337  since ${ISO}  escrow upgrade$`)),
-      expect.stringMatching(new RegExp(`^route:31338-31337  since ${ISO}  verdict replay$`)),
+      expect.stringMatching(`^chain:31337  since ${ISO}  escrow upgrade$`),
+      expect.stringMatching(`^route:31338-31337  since ${ISO}  verdict replay$`),
     ]);
     expect(await controlsView(store)).toEqual({
       paused: [
-        { scope: "chain:31337", reason: "escrow upgrade", pausedAt: expect.stringMatching(new RegExp(`^${ISO}$`)) },
-        {
-          scope: "route:31338-31337",
-          reason: "verdict replay",
-          pausedAt: expect.stringMatching(new RegExp(`^${ISO}$`)),
-        },
+        { scope: "chain:31337", reason: "escrow upgrade", pausedAt: expect.stringMatching(`^${ISO}$`) },
+        { scope: "route:31338-31337", reason: "verdict replay", pausedAt: expect.stringMatching(`^${ISO}$`) },
       ],
       held: [],
     });
@@ -171,14 +169,17 @@ const quiet = (): Promise<Store> => {
   return quietStore;
 };
 
-describe.concurrent("npm run ops: bad input exits 2 with a clear message and writes nothing", () => {
+describe.concurrent("npm run ops: bad input exits 2 with a clear message and writes nothing", SPAWNING, () => {
   const refused = [
     { args: ["pause", "chain", "31337"], message: "pause needs --reason" },
     { args: ["pause", "route", "1-x", "--reason", "r"], message: `expected "chain <chainId>" or "route` },
     { args: ["pause", "chain", "abc", "--reason", "r"], message: `expected "chain <chainId>" or "route` },
+    { args: ["pause", "chain", "31337", "--reason", " "], message: "pause needs --reason" },
+    { args: ["pause", "chain", "99999", "--reason", "r"], message: "chain:99999 is not in the stage config" },
   ];
   for (const { args, message } of refused) {
-    it(`ops ${args.join(" ")}: "${message}"`, async () => {
+    const shown = args.map((arg) => (/^\S+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ");
+    it(`ops ${shown}: "${message}"`, async () => {
       const store = await quiet();
       const run = await opsOn(store, ...args);
       expect(run.code).toBe(2);
@@ -188,10 +189,17 @@ describe.concurrent("npm run ops: bad input exits 2 with a clear message and wri
     });
   }
 
-  it(`ops sideways: 'unknown command "sideways"'`, async () => {
-    const run = await opsOn(await quiet(), "sideways");
+  it(`ops sideways: 'unknown command "sideways"', named before any file is read (the manifest is missing)`, async () => {
+    const run = await runOps(["sideways", "--manifest", path.join(tmpdir(), "no-such-dir", "manifest.json")]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`ops: unknown command "sideways"`);
+  });
+
+  it(`ops paused --config <missing>: "cannot read <missing>"`, async () => {
+    const missing = path.join(tmpdir(), "no-such-dir", "stage.json");
+    const run = await runOps(["paused", "--manifest", (await quiet()).manifestFile, "--config", missing]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`ops: cannot read ${missing}`);
   });
 
   it(`ops retry nope: "no job nope"`, async () => {
@@ -201,7 +209,7 @@ describe.concurrent("npm run ops: bad input exits 2 with a clear message and wri
   });
 });
 
-describe.concurrent("npm run ops: help and jobs", () => {
+describe.concurrent("npm run ops: help and jobs", SPAWNING, () => {
   it("--help prints the usage and exits 0", async () => {
     const run = await runOps(["--help"]);
     expect(run.code).toBe(0);
