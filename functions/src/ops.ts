@@ -1,13 +1,12 @@
 #!/usr/bin/env node
-// `npm run ops`: the operator's commands for the relay's jobs (list them by state, retry a dead-lettered one).
-// Talks to the store named by a deployment manifest: the devnet's by default, or any stage's.
+// `npm run ops`: the operator's commands for the relay's jobs (list them by state, retry a dead-lettered one) and its
+// kill switch (pause, resume, list the pauses). Talks to the store named by a deployment manifest: the devnet's by
+// default, or any stage's.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { DEFAULT_RETRY_POLICY, type JobStatus, parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
-import { type PauseScope, RelayEngine } from "@slabridge/relay";
-import { createStores } from "@slabridge/store";
-import { routeControlsOf } from "./context/routeControlsOf.ts";
+import type { JobStatus } from "@slabridge/core";
+import type { PauseScope } from "@slabridge/relay";
 
 const HELP = `slabridge operator commands
 
@@ -64,12 +63,63 @@ if (values.help || positionals.length === 0) {
   process.exit(values.help ? 0 : 2);
 }
 
-let manifestText: string;
-try {
-  manifestText = readFileSync(values.manifest, "utf8");
-} catch {
-  fail(`cannot read ${values.manifest} (start the devnet with "npm run devnet", or pass --manifest)`);
+/** A command line, checked before any file is read or the store is touched. */
+type Command =
+  | { name: "jobs"; status: JobStatus }
+  | { name: "retry"; jobId: string }
+  | { name: "pause"; scope: PauseScope; reason: string }
+  | { name: "resume"; scope: PauseScope }
+  | { name: "paused" };
+
+function scopeLabel(scope: PauseScope): string {
+  return scope.kind === "chain" ? `chain ${scope.chainId}` : `route ${scope.source}-${scope.destination}`;
 }
+
+function commandOf([name, first, second]: readonly string[]): Command {
+  switch (name) {
+    case "jobs": {
+      const status = STATUSES.find((s) => s === values.status);
+      return status ? { name, status } : fail(`unknown state "${values.status}"`);
+    }
+    case "retry":
+      return first ? { name, jobId: first } : fail("retry needs a job id");
+    case "pause": {
+      const scope = pauseScope(first, second);
+      const reason = values.reason?.trim();
+      return reason ? { name, scope, reason } : fail("pause needs --reason");
+    }
+    case "resume":
+      return { name, scope: pauseScope(first, second) };
+    case "paused":
+      return { name };
+    default:
+      return fail(`unknown command "${name}"`);
+  }
+}
+
+function readText(file: string, hint = ""): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return fail(`cannot read ${file}${hint}`);
+  }
+}
+
+const command = commandOf(positionals);
+const manifestText = readText(values.manifest, ' (start the devnet with "npm run devnet", or pass --manifest)');
+
+// The rest loads only for a well-formed command: a usage error answers without loading the SDKs.
+const [
+  { DEFAULT_RETRY_POLICY, parseDeploymentManifest, parseStageConfig },
+  { InvalidRouteControlError, RelayEngine },
+  { createStores },
+  { routeControlsOf },
+] = await Promise.all([
+  import("@slabridge/core"),
+  import("@slabridge/relay"),
+  import("@slabridge/store"),
+  import("./context/routeControlsOf.ts"),
+]);
 const manifest = parseDeploymentManifest(JSON.parse(manifestText));
 const tables = manifest.dynamo.tables;
 const stores = createStores({
@@ -84,18 +134,15 @@ const stores = createStores({
 });
 
 try {
-  const [command, jobId] = positionals;
-  if (command === "jobs") {
-    const status = values.status as JobStatus;
-    if (!STATUSES.includes(status)) fail(`unknown state "${values.status}"`);
-    const jobs = await stores.jobs.listByStatus(status, { limit: 1_000 });
-    if (jobs.length === 0) console.log(`no ${status} jobs`);
+  if (command.name === "jobs") {
+    const jobs = await stores.jobs.listByStatus(command.status, { limit: 1_000 });
+    if (jobs.length === 0) console.log(`no ${command.status} jobs`);
     for (const job of jobs) {
       const reason = "reason" in job ? `  ${job.reason}` : "";
       console.log(`${job.id}  attempts=${job.attempts}  updated=${new Date(job.updatedAt).toISOString()}${reason}`);
     }
-  } else if (command === "retry") {
-    if (!jobId) fail("retry needs a job id");
+  } else if (command.name === "retry") {
+    const { jobId } = command;
     const queueUrl = values["queue-url"];
     const sqs = queueUrl ? new SQSClient({}) : undefined;
     const engine = new RelayEngine({
@@ -114,27 +161,25 @@ try {
       fail(job ? `job ${jobId} is ${job.status}, not dead-lettered` : `no job ${jobId}`);
     }
     console.log(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`);
-  } else if (command === "pause" || command === "resume" || command === "paused") {
-    const config = parseStageConfig(JSON.parse(readFileSync(values.config, "utf8")));
+  } else {
+    const config = parseStageConfig(JSON.parse(readText(values.config)));
     const controls = routeControlsOf(config, stores.cursors, { now: () => Date.now() });
-    if (command === "paused") {
+    if (command.name === "paused") {
       const paused = await controls.paused();
       if (paused.length === 0) console.log("nothing is paused");
       for (const p of paused) console.log(`${p.scope}  since ${p.pausedAt}  ${p.reason}`);
+    } else if (command.name === "pause") {
+      await controls.pause(command.scope, command.reason);
+      console.log(`${scopeLabel(command.scope)}: paused`);
     } else {
-      const [, kind, target] = positionals;
-      const scope = pauseScope(kind, target);
-      if (command === "pause") {
-        await controls.pause(scope, values.reason ?? fail("pause needs --reason"));
-        console.log(`${kind} ${target}: paused`);
-      } else {
-        await controls.resume(scope);
-        console.log(`${kind} ${target}: resumed`);
-      }
+      await controls.resume(command.scope);
+      console.log(`${scopeLabel(command.scope)}: resumed`);
     }
-  } else {
-    fail(`unknown command "${command}"`);
   }
+} catch (error) {
+  // A chain or route the stage config does not name: the operator's mistake, nothing was written.
+  if (error instanceof InvalidRouteControlError) fail(error.message);
+  throw error;
 } finally {
   stores.destroy();
 }

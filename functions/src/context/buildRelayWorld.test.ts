@@ -1,21 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { modelRegistryAbi } from "@slabridge/contracts";
-import {
-  type ChainManifest,
-  type DeploymentManifest,
-  type EvmChainManifest,
-  findRoute,
-  type Job,
-  parseDeploymentManifest,
-  parseStageConfig,
-  SOLANA_CHAIN_ID,
-} from "@slabridge/core";
+import { findRoute, type Job, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { startAnvil } from "@slabridge/devnet";
-import { EvmSender } from "@slabridge/evm";
+import { EvmSender, evmChainsOf } from "@slabridge/evm";
 import { startRpcProxy } from "@slabridge/evm/testing";
 import {
   MemoryCursorStore,
@@ -24,7 +12,6 @@ import {
   MemoryPaymentStore,
   MemorySendLeaseStore,
 } from "@slabridge/store";
-import { Keypair } from "@solana/web3.js";
 import {
   createPublicClient,
   decodeFunctionData,
@@ -41,6 +28,7 @@ import {
   toHex,
 } from "viem";
 import { describe, expect, it, vi } from "vitest";
+import { HOME, testAddress, threeChainManifest } from "../testing/threeChainManifest.ts";
 import { buildRelayWorld } from "./buildRelayWorld.ts";
 
 // createSolanaChain itself, recorded: what the relay world hands the Solana side of the home chain.
@@ -56,105 +44,15 @@ vi.mock("@slabridge/solana", async (original) => {
   };
 });
 
-const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
-const anvil = (index: number) => ({ kind: "anvil-dev-account" as const, index, address: address(0x100 + index) });
-const HOME = 31_338;
+const address = testAddress;
 const PAYMENT_CHAINS = [31_337, 31_339] as const;
 const NOW = 1_700_000_000_000;
-
-function evmChain(name: string, chainId: number, base: number): EvmChainManifest {
-  return {
-    family: "evm",
-    name,
-    chainId,
-    rpcUrl: `http://127.0.0.1:${9_000 + (chainId - 31_337)}`,
-    confirmations: 1,
-    layerZero: {
-      eid: 40_000 + chainId - 31_337,
-      endpointV2: address(base),
-      sendUln302: address(base + 1),
-      receiveUln302: address(base + 2),
-    },
-    wormhole: { chainId: 10_002 + chainId - 31_337, core: address(base + 3) },
-    stablecoin: { address: address(base + 4), decimals: 6, symbol: "dUSDC" },
-    contracts: {
-      escrow: address(base + 5),
-      ...(chainId === HOME
-        ? { modelRegistry: address(base + 6), slaOracle: address(base + 7), revenueLedger: address(base + 8) }
-        : {}),
-      layerZeroMessenger: address(base + 9),
-      wormholeMessenger: address(base + 10),
-    },
-  };
-}
-
-/** Three EVM chains (evm-c is one more manifest entry, nothing else) and a Solana cluster whose operators sign. */
-function manifest(keys: { dvn?: number; executor?: number; executorAddress?: Hex } = {}): DeploymentManifest {
-  const dir = mkdtempSync(path.join(tmpdir(), "slabridge-world-"));
-  const operators = [0, 1].map((i) => {
-    const key = Keypair.generate();
-    const file = path.join(dir, `operator-${i}.json`);
-    writeFileSync(file, JSON.stringify([...key.secretKey]), { mode: 0o600 });
-    return { kind: "devnet-key-file" as const, path: file, publicKey: key.publicKey.toBase58() };
-  });
-  const solana: ChainManifest = {
-    family: "solana",
-    name: "solana",
-    chainId: SOLANA_CHAIN_ID,
-    rpcUrl: "http://127.0.0.1:8899",
-    wsUrl: "ws://127.0.0.1:8900",
-    mint: Keypair.generate().publicKey.toBase58(),
-    decimals: 6,
-    vault: Keypair.generate().publicKey.toBase58(),
-    multisig: Keypair.generate().publicKey.toBase58(),
-    threshold: 2,
-    operators,
-    wormholeEmitter: `0x${"11".repeat(32)}`,
-  };
-  return parseDeploymentManifest({
-    version: 1,
-    network: "devnet",
-    createdAt: new Date(NOW).toISOString(),
-    homeChainId: HOME,
-    chains: [
-      evmChain("evm-a", 31_337, 0x1000),
-      evmChain("evm-b", HOME, 0x2000),
-      evmChain("evm-c", 31_339, 0x3000),
-      solana,
-    ],
-    guardian: { apiUrl: "http://127.0.0.1:7071", guardianSetIndex: 0 },
-    dynamo: { region: "us-east-1", tables: {} },
-    hosts: [],
-    models: [
-      {
-        modelId: "1",
-        homeChainId: HOME,
-        genesis: 1_699_000_000,
-        epochSeconds: 60,
-        hostName: "healthy",
-        hostUrl: "http://127.0.0.1:9001",
-        pricePerRequest: "10000",
-      },
-    ],
-    keys: {
-      deployer: anvil(0),
-      layerZeroDvn: anvil(keys.dvn ?? 1),
-      layerZeroExecutor: keys.executorAddress
-        ? { kind: "anvil-dev-account", index: 2, address: keys.executorAddress }
-        : anvil(keys.executor ?? 2),
-      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(0x200) },
-      probers: [anvil(3)],
-      proberThreshold: 1,
-      demoBuyers: [],
-    },
-  });
-}
 
 function world(
   keys: { dvn?: number; executor?: number; executorAddress?: Hex } = {},
   shared: { nonces?: MemoryNonceStore; rpcUrls?: ReadonlyMap<number, string> } = {},
 ) {
-  const m = manifest(keys);
+  const m = threeChainManifest({ keys });
   const config = parseStageConfig({
     stage: "unit",
     chains: m.chains.map((chain) => ({
@@ -291,10 +189,11 @@ describe("buildRelayWorld over three EVM chains and Solana", () => {
   });
 
   it("resolves the third chain's routes and transports: receipts home, verdicts and payouts back, its outboxes decode", () => {
-    const { world: w, config } = world();
+    const { world: w, config, manifest: m } = world();
     expect(findRoute(config, { source: 31_339, destination: HOME, kind: "ReceiptBatch" })?.transport).toBe("layerzero");
     expect(findRoute(config, { source: HOME, destination: 31_339, kind: "Payout" })?.transport).toBe("wormhole");
-    const evmC = evmChain("evm-c", 31_339, 0x3000);
+    const evmC = evmChainsOf(m).find((chain) => chain.chainId === 31_339);
+    if (!evmC) throw new Error("the manifest has no evm-c");
     // The watcher of evm-c reads the transports' outboxes on evm-c: a Wormhole message of its messenger to the
     // home chain decodes to the home chain, with its VAA id.
     const { layerzero, wormhole } = w.transports;
