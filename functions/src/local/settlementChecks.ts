@@ -3,7 +3,7 @@ import type { ChainStatusReader, CursorStore } from "@slabridge/core";
 import type { DemoTraffic, Devnet } from "@slabridge/devnet";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import type { PublicClient } from "viem";
-import { epochPayees, homeOf } from "./settlementReport.ts";
+import { epochBond, epochPayees, homeOf } from "./settlementReport.ts";
 
 /** One condition the main job waits for, with what it is in words (printed when it is still pending at the end). */
 export interface SettlementCheck {
@@ -26,7 +26,7 @@ export interface SettlementCheckInput {
 /**
  * Everything that must be true on chain before the main job calls an epoch settled: per (model, epoch), every
  * payment chain's receipts are complete at home and the verdict is recorded; on every payment chain where buyers
- * paid, every payment got its refund share back and the rest was released and paid out there (the chain's
+ * paid, every payment got its refund share back (with its share of the host's slashed bond) and the rest was released and paid out there (the chain's
  * `epochMoney`); then the epoch is netted across chains and any netted shares owed to Solana payees are paid.
  *
  * @example const pending = (await settlementChecks(input)).filter((c) => !c.done);
@@ -66,9 +66,27 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
         ).refundBps
       : undefined;
     const payees = hasVerdict ? await epochPayees(input.devnet, input.clients, modelId, epoch) : undefined;
+    // A breach of a bonded model: the bond is slashed when its verdict is first published (and travels with it).
+    const bond = await epochBond(
+      input.devnet,
+      input.clients,
+      modelId,
+      epoch,
+      input.chains.map((chain) => chain.chainId),
+    );
+    if (home.hostBond && refundBps !== undefined && refundBps > 0) {
+      checks.push({ what: `${where}: host bond settled (slashed into buyers' top-ups)`, done: bond.settled });
+    }
     for (const chain of input.chains) {
       if (!chain.settlement || !paidOn.has(chain.chainId)) continue;
-      const money = await chain.settlement.epochMoney({ modelId, epoch, refundBps, payees });
+      const topUp = bond.topUps.get(chain.chainId) ?? 0n;
+      const money = await chain.settlement.epochMoney({
+        modelId,
+        epoch,
+        refundBps,
+        payees,
+        ...(topUp > 0n ? { topUp } : {}),
+      });
       checks.push({ what: `${where}: refunds done on ${chain.name}`, done: money.refundsDone });
       checks.push({ what: `${where}: released and paid out on ${chain.name}`, done: money.released !== undefined });
     }

@@ -1,4 +1,4 @@
-import { modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import { hostBondAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
   type ChainStatusReader,
   type ConservationReport,
@@ -9,7 +9,9 @@ import {
   planNetting,
   type SettlementPayee,
   SlabridgeError,
+  SOLANA_CHAIN_ID,
   type StablecoinLedgerReader,
+  topUpShares,
 } from "@slabridge/core";
 import { type DemoTraffic, type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import { readNetRoundOutcome } from "@slabridge/netting";
@@ -20,7 +22,17 @@ import { type Hex, type PublicClient, pad } from "viem";
 export interface ChainMoney {
   paid: bigint;
   refunded: bigint;
+  /** The buyers' shares of the host's slashed bond paid so far, on top of `refunded`. */
+  toppedUp: bigint;
   paidOut: bigint;
+}
+
+/** The host bond side of a (model, epoch): what the home HostBond slashed and each payment chain's top-up. */
+export interface EpochBond {
+  /** The HostBond settled the epoch (slashed it, or found nothing to slash). */
+  settled: boolean;
+  slashed: bigint;
+  topUps: Map<number, bigint>;
 }
 
 /** One row of the final table: the SLA figures and verdict of a (model, epoch), and its money per chain. */
@@ -30,6 +42,7 @@ export interface EpochRow {
   epoch: bigint;
   verdict?: { p95Ms: number; uptimeBps: number; refundBps: number; sampleCount: number };
   chains: Map<number, ChainMoney>;
+  bond: EpochBond;
 }
 
 /**
@@ -63,6 +76,8 @@ export interface SettlementReport {
     solanaPaid: bigint;
   };
   conservation: ConservationReport;
+  /** Each model's bond on the home chain at the end (what is left after slashes). */
+  bonds: { modelId: bigint; host: string; amount: bigint }[];
 }
 
 /** The accounts the proofs are about, keyed `<chainId>:<32-byte hex>`, with their roles. */
@@ -106,9 +121,40 @@ export function homeOf(devnet: Devnet, clients: ReadonlyMap<number, PublicClient
   const { manifest } = devnet;
   const home = devnetChainsOf(manifest).evm.find((chain) => chain.chainId === manifest.homeChainId);
   const client = clients.get(manifest.homeChainId);
-  const { modelRegistry, slaOracle, revenueLedger } = home?.contracts ?? {};
+  const { modelRegistry, slaOracle, revenueLedger, hostBond } = home?.contracts ?? {};
   if (!modelRegistry || !slaOracle || !revenueLedger || !client) throw new MainJobShapeError("no home chain");
-  return { client, modelRegistry, slaOracle, revenueLedger };
+  return { client, modelRegistry, slaOracle, revenueLedger, hostBond };
+}
+
+/**
+ * The home HostBond's view of a (model, epoch): whether it settled the epoch, what it slashed, and the top-up it
+ * assigned to each of `chainIds` (all zero when the deployment has no HostBond).
+ *
+ * @example const bond = await epochBond(devnet, clients, 2n, 14n, [31337, 31338]);
+ */
+export async function epochBond(
+  devnet: Devnet,
+  clients: ReadonlyMap<number, PublicClient>,
+  modelId: bigint,
+  epoch: bigint,
+  chainIds: readonly number[],
+): Promise<EpochBond> {
+  const home = homeOf(devnet, clients);
+  const topUps = new Map(chainIds.map((chainId) => [chainId, 0n]));
+  if (!home.hostBond) return { settled: false, slashed: 0n, topUps };
+  const bond = { address: home.hostBond, abi: hostBondAbi } as const;
+  const [settled, slashed] = await home.client.readContract({
+    ...bond,
+    functionName: "slashOf",
+    args: [modelId, epoch],
+  });
+  for (const chainId of chainIds) {
+    topUps.set(
+      chainId,
+      await home.client.readContract({ ...bond, functionName: "topUpOf", args: [modelId, epoch, chainId] }),
+    );
+  }
+  return { settled, slashed, topUps };
 }
 
 /**
@@ -236,14 +282,33 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
   for (const { modelId, epoch } of input.planned) {
     const model = manifest.models.find((m) => BigInt(m.modelId) === modelId);
     const verdict = verdicts.get(`${modelId}:${epoch}`);
-    const row: EpochRow = { modelId, host: model?.hostName ?? "?", epoch, chains: new Map() };
+    const bond = await epochBond(
+      input.devnet,
+      input.clients,
+      modelId,
+      epoch,
+      input.chains.map((chain) => chain.chainId),
+    );
+    const row: EpochRow = { modelId, host: model?.hostName ?? "?", epoch, chains: new Map(), bond };
     if (verdict) row.verdict = verdict;
     const payees = await epochPayees(input.devnet, input.clients, modelId, epoch);
     const released = new Map<number, bigint>();
     for (const chain of input.chains) {
-      const money = await chain.settlement?.epochMoney({ modelId, epoch, refundBps: verdict?.refundBps, payees });
+      const topUp = bond.topUps.get(chain.chainId) ?? 0n;
+      const money = await chain.settlement?.epochMoney({
+        modelId,
+        epoch,
+        refundBps: verdict?.refundBps,
+        payees,
+        ...(topUp > 0n ? { topUp } : {}),
+      });
       if (!money) continue;
-      row.chains.set(chain.chainId, { paid: money.paid, refunded: money.refunded, paidOut: money.paidOut });
+      row.chains.set(chain.chainId, {
+        paid: money.paid,
+        refunded: money.refunded,
+        toppedUp: money.topUpPaid ?? 0n,
+        paidOut: money.paidOut,
+      });
       if (money.released !== undefined) released.set(chain.chainId, money.released);
     }
     rows.push(row);
@@ -259,6 +324,25 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     credit(payment.chainId, payment.buyer, (payment.amount * bps) / BPS - payment.amount);
   }
   const vaultOf = new Map((manifest.keys.nettingVaults ?? []).map((v) => [v.chainId, v.account.toLowerCase()]));
+  // Host bonds: the slash went into the home chain's netting vault; each chain's vault advanced that chain's
+  // top-up to its escrow (the Solana vault pays it itself), which shares it over the epoch's payments.
+  for (const row of rows) {
+    const homeVault = vaultOf.get(manifest.homeChainId);
+    if (homeVault && row.bond.slashed > 0n) credit(manifest.homeChainId, homeVault, row.bond.slashed);
+    for (const [chainId, topUp] of row.bond.topUps) {
+      if (topUp === 0n) continue;
+      const vault = vaultOf.get(chainId);
+      if (vault) credit(chainId, vault, -topUp);
+      const payments = input.traffic.payments
+        .filter((p) => p.chainId === chainId && p.modelId === row.modelId && p.epoch === row.epoch)
+        .sort(canonicalPaymentOrder);
+      const shares = topUpShares(
+        topUp,
+        payments.map((p) => p.amount),
+      );
+      for (const [i, payment] of payments.entries()) credit(chainId, payment.buyer, shares[i] ?? 0n);
+    }
+  }
   // A netting vault that takes the payments itself (a vault, not a separate account) holds netted shares in place.
   const custodians = new Set(input.ledgers.flatMap((ledger) => ledger.custodians.map((c) => key(ledger.chainId, c))));
   const holdsInPlace = (chainId: number, account: string) => custodians.has(key(chainId, account));
@@ -326,7 +410,31 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
 
   const ledgers = await Promise.all(input.ledgers.map((ledger) => ledger.ledger()));
   const conservation = checkConservation(combineStablecoinLedgers(ledgers));
-  return { chainNames, rows, accounts, heldForNetting, netting, conservation };
+  const bonds: SettlementReport["bonds"] = [];
+  if (home.hostBond) {
+    for (const model of manifest.models) {
+      const bond = await home.client.readContract({
+        address: home.hostBond,
+        abi: hostBondAbi,
+        functionName: "bondOf",
+        args: [BigInt(model.modelId)],
+      });
+      bonds.push({ modelId: BigInt(model.modelId), host: model.hostName, amount: bond.amount });
+    }
+  }
+  return { chainNames, rows, accounts, heldForNetting, netting, conservation, bonds };
+}
+
+/**
+ * The order a chain shares a top-up in: the escrow's payment index on EVM, the payment id on Solana (the vault's
+ * refund pass order).
+ */
+function canonicalPaymentOrder(a: { chainId: number; paymentId: string }, b: { chainId: number; paymentId: string }) {
+  if (a.chainId === SOLANA_CHAIN_ID) {
+    const [x, y] = [a.paymentId.toLowerCase(), b.paymentId.toLowerCase()];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return Number(BigInt(a.paymentId) - BigInt(b.paymentId));
 }
 
 const units = (amount: bigint) => {
@@ -351,7 +459,7 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     "p95 ms",
     "uptime",
     "verdict",
-    ...chainIds.map((id) => `${report.chainNames.get(id)}: paid / refunded / paid out`),
+    ...chainIds.map((id) => `${report.chainNames.get(id)}: paid / refunded (+ bond) / paid out`),
   ];
   const body = report.rows.map((row) => [
     `${row.modelId}`,
@@ -362,7 +470,8 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     row.verdict ? (row.verdict.refundBps === 0 ? "SLA met" : `refund ${row.verdict.refundBps / 100}%`) : "pending",
     ...chainIds.map((id) => {
       const money = row.chains.get(id);
-      return money ? `${units(money.paid)} / ${units(money.refunded)} / ${units(money.paidOut)}` : "–";
+      const bond = money && money.toppedUp > 0n ? ` (+${units(money.toppedUp)})` : "";
+      return money ? `${units(money.paid)} / ${units(money.refunded)}${bond} / ${units(money.paidOut)}` : "–";
     }),
   ]);
   const lines = ["", "Settlement per model and epoch (stablecoin, 6 decimals)", ...table([header, ...body])];
@@ -381,6 +490,23 @@ export function formatSettlementReport(report: SettlementReport): string[] {
       ]),
     ]),
   );
+  const slashes = report.rows.filter((row) => row.bond.slashed > 0n);
+  if (report.bonds.length > 0) {
+    lines.push(
+      "",
+      `Host bonds (home chain): ${report.bonds.map((b) => `model ${b.modelId} (${b.host}) ${units(b.amount)} left`).join(" · ")}`,
+      ...slashes.map(
+        (row) =>
+          `  model ${row.modelId} epoch ${row.epoch}: slashed ${units(row.bond.slashed)} → buyers' top-ups ${[
+            ...row.bond.topUps,
+          ]
+            .filter(([, amount]) => amount > 0n)
+            .map(([chainId, amount]) => `${report.chainNames.get(chainId) ?? chainId} ${units(amount)}`)
+            .join(", ")}`,
+      ),
+      ...(slashes.length === 0 ? ["  no epoch was slashed"] : []),
+    );
+  }
   const c = report.conservation;
   const n = report.netting;
   const name = (id: number) => report.chainNames.get(id) ?? `${id}`;

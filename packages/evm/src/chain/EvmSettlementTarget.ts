@@ -64,7 +64,8 @@ export class EvmSettlementTarget implements SettlementTarget {
       return { transaction: receipt.transactionHash };
     } catch (error) {
       // Another worker funded it between our read and our send: done, the next step reads the state again.
-      if (error instanceof ContractRevertedError && error.errorName === "TopUpAlreadyFunded") return { transaction: "" };
+      if (error instanceof ContractRevertedError && error.errorName === "TopUpAlreadyFunded")
+        return { transaction: "" };
       throw error;
     }
   }
