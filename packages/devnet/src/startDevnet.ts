@@ -79,6 +79,8 @@ const BUYERS = 3;
 const DEMO_BOND = 500_000n;
 const BOND_SLASH_BPS = 1_000;
 const BOND_NOTICE_EPOCHS = 2;
+/** The Solana vault's own float (6 decimals): it advances Solana buyers' bond top-ups before value is netted in. */
+const SOLANA_VAULT_FLOAT = 1_000_000_000n;
 /** What each EVM netting vault lets its escrow pull for bond top-ups it advances (6 decimals). */
 const TOP_UP_ALLOWANCE = 1_000_000_000n;
 /** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
@@ -164,6 +166,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       operators: operators.map((key) => key.publicKey),
       threshold: SOLANA_THRESHOLD,
       buyers: solanaBuyers,
+      // like the EVM vaults' accounts: the operators' float, from which the vault advances buyers' bond top-ups
+      vaultFloat: SOLANA_VAULT_FLOAT,
     });
     const operatorRefs = operators.map((key, i) => writeKeyFile(dir, `solana-operator-${i}`, key));
     const solanaBuyerRefs = solanaBuyers.map((key, i) => writeKeyFile(dir, `solana-buyer-${i}`, key));

@@ -29,6 +29,11 @@ export interface StablecoinFixtureOptions {
   buyers?: readonly Keypair[];
   /** Raw token units minted to each buyer. Default 1,000 tokens. */
   buyerAmount?: bigint;
+  /**
+   * Raw token units minted to the vault as the operators' own float (default 0): the vault is the Solana netting
+   * vault too, and advances what it pays before value from other chains arrives (e.g. buyers' bond top-ups).
+   */
+  vaultFloat?: bigint;
   decimals?: number;
 }
 
@@ -116,7 +121,13 @@ export function createStablecoinFixture(rpc: SolanaLocalRpc, options: Stablecoin
     return [ixs, account];
   };
   const [vaultIxs, vault] = tokenAccount(multisig.publicKey);
-  send(vaultIxs, [payer, vault]);
+  const float = options.vaultFloat ?? 0n;
+  send(
+    float > 0n
+      ? [...vaultIxs, createMintToInstruction(mint.publicKey, vault.publicKey, payer.publicKey, float, [], programId)]
+      : vaultIxs,
+    [payer, vault],
+  );
 
   const funded = buyers.map((keypair) => {
     ledger.airdrop(keypair.publicKey, LAMPORTS_PER_SOL);
