@@ -226,7 +226,9 @@ contract HostBond is IHostBond, Ownable2Step, ReentrancyGuardTransient {
         Verdict memory v = oracle.verdictOf(modelId, epoch);
         if (v.recordedAt != 0) {
             uint256 refundBps = v.refundBps;
-            if (refundBps == 0) return 0;
+            uint256 byBond = uint256(b.amount) * slashBps / BPS;
+            // nothing to slash (no breach, or a bond too small): no need to wait for receipts
+            if (refundBps == 0 || byBond == 0) return 0;
             uint32[] memory chains = _paymentChains;
             uint256 n = chains.length;
             uint256[] memory paid = new uint256[](n);
@@ -239,8 +241,7 @@ contract HostBond is IHostBond, Ownable2Step, ReentrancyGuardTransient {
             }
             // never more than the buyers paid minus their refunds
             uint256 cap = totalPaid * (BPS - refundBps) / BPS;
-            slashed = uint256(b.amount) * slashBps / BPS;
-            if (slashed > cap) slashed = cap;
+            slashed = byBond < cap ? byBond : cap;
             if (slashed != 0) _assignTopUps(modelId, epoch, chains, paid, totalPaid, slashed);
             return slashed;
         }

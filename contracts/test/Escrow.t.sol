@@ -9,7 +9,7 @@ import { IMessenger } from "../src/interfaces/IMessenger.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
 import { MessengerFees } from "../src/libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "../src/libraries/PaymentsMerkle.sol";
-import { Listing, EpochRecord, EpochStatus, Payment } from "../src/types/EscrowTypes.sol";
+import { Listing, EpochRecord, EpochStatus, Payment, TopUp } from "../src/types/EscrowTypes.sol";
 import { MockMessenger } from "./mocks/MockMessenger.sol";
 import { EscrowFixture } from "./utils/EscrowFixture.sol";
 
@@ -19,6 +19,7 @@ contract EscrowTest is EscrowFixture {
     address internal carol = makeAddr("carol");
     address internal payee1 = makeAddr("payee1");
     address internal payee2 = makeAddr("payee2");
+    address internal vault = makeAddr("vault");
 
     // ---------------------------------------------------------------- constructor, messengers, dispatch
 
@@ -963,6 +964,253 @@ contract EscrowTest is EscrowFixture {
         uint256 buyers = usd.balanceOf(alice) + usd.balanceOf(bob) + usd.balanceOf(carol);
         assertEq(buyers, back + expectedRefund);
         assertEq(usd.balanceOf(payee1), total - back - expectedRefund);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    // ---------------------------------------------------------------- host bond top-ups
+
+    /// alice 1, bob 2, carol 4 prices (17,500): the epoch's payments, in index order.
+    function _threePayments() internal {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, 2 * PRICE);
+        _pay(carol, MODEL, 4 * PRICE);
+    }
+
+    function test_verdict_recordsTheTopUp() public {
+        _threePayments();
+        _endEpoch(0);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpRecorded(MODEL, 0, 1_000, 7 * PRICE);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        TopUp memory t = escrow.topUpOf(MODEL, 0);
+        assertEq(t.due, 1_000);
+        assertEq(t.eligible, 7 * PRICE);
+        assertFalse(t.funded);
+        assertEq(t.cursor, 0);
+        assertEq(t.cumulative, 0);
+        // a verdict without a top-up records none
+        _pay(alice, MODEL, PRICE);
+        _endEpoch(1);
+        _verdict(MODEL, 1, 1_000);
+        assertEq(escrow.topUpOf(MODEL, 1).due, 0);
+    }
+
+    /// Payments withdrawn for want of a verdict before it came are not eligible.
+    function test_verdict_topUpEligibleExcludesWithdrawnPayments() public {
+        _threePayments();
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(1));
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        assertEq(escrow.topUpOf(MODEL, 0).eligible, 5 * PRICE);
+    }
+
+    /// Everything was withdrawn before the verdict: the top-up is void, nothing is owed or can be funded.
+    function test_verdict_topUpVoidWhenEverythingWasWithdrawn() public {
+        _listDefault();
+        _pay(alice, MODEL, PRICE);
+        _pay(bob, MODEL, PRICE);
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(0, 1));
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpVoided(MODEL, 0, 1_000);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        assertEq(escrow.topUpOf(MODEL, 0).due, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoTopUp.selector, MODEL, uint64(0)));
+        escrow.fundTopUp(MODEL, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoTopUp.selector, MODEL, uint64(0)));
+        escrow.refundTopUp(MODEL, 0, 10);
+    }
+
+    function test_fundTopUp_pullsTheDueOnce() public {
+        _threePayments();
+        _endEpoch(0);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        usd.mint(vault, 5_000);
+        vm.startPrank(vault);
+        usd.approve(address(escrow), 5_000);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpFunded(MODEL, 0, vault, 1_000);
+        escrow.fundTopUp(MODEL, 0);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.TopUpAlreadyFunded.selector, MODEL, uint64(0)));
+        escrow.fundTopUp(MODEL, 0);
+        vm.stopPrank();
+        assertEq(usd.balanceOf(vault), 4_000);
+        assertEq(usd.balanceOf(address(escrow)), 7 * PRICE + 1_000);
+        assertTrue(escrow.topUpOf(MODEL, 0).funded);
+    }
+
+    function test_fundTopUp_revertsWithoutATopUp() public {
+        _threePayments();
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoTopUp.selector, MODEL, uint64(0)));
+        escrow.fundTopUp(MODEL, 0);
+        _endEpoch(0);
+        _verdict(MODEL, 0, 1_000);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.NoTopUp.selector, MODEL, uint64(0)));
+        escrow.fundTopUp(MODEL, 0);
+    }
+
+    function test_refundTopUp_revertsBeforeFunding() public {
+        _threePayments();
+        _endEpoch(0);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        vm.expectRevert(abi.encodeWithSelector(IEscrow.TopUpNotFunded.selector, MODEL, uint64(0)));
+        escrow.refundTopUp(MODEL, 0, 10);
+    }
+
+    /// Cumulative pro rata: 1,000 over 2,500 / 5,000 / 10,000 of 17,500 is 142 / 286 / 572, exactly 1,000.
+    function test_refundTopUp_sharesProRataToExactlyTheDue() public {
+        _threePayments();
+        _endEpoch(0);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        _fundTopUp(vault, MODEL, 0);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpRefunded(MODEL, 0, 0, alice, 142);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpRefunded(MODEL, 0, 1, bob, 286);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.TopUpRefunded(MODEL, 0, 2, carol, 572);
+        assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
+        assertEq(usd.balanceOf(alice), 142);
+        assertEq(usd.balanceOf(bob), 286);
+        assertEq(usd.balanceOf(carol), 572);
+        TopUp memory t = escrow.topUpOf(MODEL, 0);
+        assertEq(t.cursor, 3);
+        assertEq(t.cumulative, 7 * PRICE);
+
+        // refunds and release are untouched by the top-up: the escrow ends empty
+        escrow.refund(MODEL, 0, 10);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(usd.balanceOf(alice), 142 + PRICE / 10);
+        assertEq(usd.balanceOf(payee1), 7 * PRICE - 7 * PRICE / 10);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    /// A withdrawn payment gets no share; the others split the whole due over what is eligible.
+    function test_refundTopUp_skipsWithdrawnPayments() public {
+        _threePayments();
+        _endEpoch(GRACE);
+        escrow.withdrawUnverdicted(MODEL, 0, _indexes(1));
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        _fundTopUp(vault, MODEL, 0);
+        assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
+        assertEq(usd.balanceOf(alice), 200); // 1,000 * 2,500 / 12,500
+        assertEq(usd.balanceOf(bob), 2 * PRICE); // its withdrawal only
+        assertEq(usd.balanceOf(carol), 800);
+        escrow.refund(MODEL, 0, 10);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(usd.balanceOf(address(escrow)), 0);
+    }
+
+    /// A buyer the token refuses is credited its share; the others are paid.
+    function test_refundTopUp_creditsABlacklistedBuyer() public {
+        _threePayments();
+        _endEpoch(0);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        _fundTopUp(vault, MODEL, 0);
+        usd.setBlacklisted(bob, true);
+        vm.expectEmit(address(escrow));
+        emit IEscrow.Credited(bob, 286);
+        assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
+        assertEq(usd.balanceOf(alice), 142);
+        assertEq(usd.balanceOf(carol), 572);
+        assertEq(escrow.credit(bob), 286);
+        vm.prank(bob);
+        escrow.claim(payee2);
+        assertEq(usd.balanceOf(payee2), 286);
+    }
+
+    /// The kill switch stops new payments only: funding and sharing a top-up still run.
+    function test_refundTopUp_notBlockedByPause() public {
+        _threePayments();
+        _endEpoch(0);
+        vm.prank(owner);
+        escrow.pause();
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        _fundTopUp(vault, MODEL, 0);
+        assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
+        assertEq(usd.balanceOf(alice) + usd.balanceOf(bob) + usd.balanceOf(carol), 1_000);
+    }
+
+    /// Partial and repeated calls: each payment gets its share once, and calls past the end do nothing.
+    function test_refundTopUp_eachPaymentOnceAcrossCalls() public {
+        _threePayments();
+        _endEpoch(0);
+        _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        _fundTopUp(vault, MODEL, 0);
+        assertEq(escrow.refundTopUp(MODEL, 0, 1), 1);
+        assertEq(usd.balanceOf(alice), 142);
+        assertEq(escrow.refundTopUp(MODEL, 0, 0), 0);
+        assertEq(escrow.refundTopUp(MODEL, 0, 1), 1);
+        assertEq(escrow.refundTopUp(MODEL, 0, 5), 1);
+        vm.recordLogs();
+        assertEq(escrow.refundTopUp(MODEL, 0, 5), 0);
+        assertEq(escrow.refundTopUp(MODEL, 0, 5), 0);
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(usd.balanceOf(alice), 142);
+        assertEq(usd.balanceOf(bob), 286);
+        assertEq(usd.balanceOf(carol), 572);
+        assertEq(usd.balanceOf(address(escrow)), 7 * PRICE);
+    }
+
+    /// Random payments, a random subset withdrawn, a random due and batch size: every eligible payment gets exactly
+    /// due * cumAfter / eligible - due * cumBefore / eligible, the shares add up to exactly `due`, and after refunds,
+    /// release and payout the escrow is empty.
+    function test_fuzz_refundTopUp_sharesAddUpToTheDue(uint256 seed, uint256 n, uint96 due, uint256 batch) public {
+        n = bound(n, 1, 24);
+        due = uint96(bound(due, 1, type(uint96).max));
+        batch = bound(batch, 1, 30);
+        _list(MODEL, GENESIS, EPOCH, 0, 1, true);
+        address[4] memory buyers = [alice, bob, carol, payee2];
+        uint256[] memory amounts = new uint256[](n);
+        uint256 paid;
+        for (uint256 i; i < n; ++i) {
+            amounts[i] = bound(uint256(keccak256(abi.encode(seed, i))), 1, 1e15);
+            _pay(buyers[i % 4], MODEL, amounts[i]);
+            paid += amounts[i];
+        }
+        _endEpoch(GRACE);
+        bool[] memory withdrawn = new bool[](n);
+        uint256 eligible;
+        for (uint256 i; i < n; ++i) {
+            withdrawn[i] = uint256(keccak256(abi.encode(seed, "w", i))) % 3 == 0;
+            if (withdrawn[i]) escrow.withdrawUnverdicted(MODEL, 0, _indexes(i));
+            else eligible += amounts[i];
+        }
+        uint256[4] memory before =
+            [usd.balanceOf(alice), usd.balanceOf(bob), usd.balanceOf(carol), usd.balanceOf(payee2)];
+        _verdictTopUp(MODEL, 0, 0, due);
+        if (eligible == 0) {
+            assertEq(escrow.topUpOf(MODEL, 0).due, 0);
+            return;
+        }
+        _fundTopUp(vault, MODEL, 0);
+        uint256 processed;
+        while (escrow.topUpOf(MODEL, 0).cursor < n) {
+            processed += escrow.refundTopUp(MODEL, 0, batch);
+        }
+        assertEq(processed, n);
+        assertEq(escrow.refundTopUp(MODEL, 0, batch), 0);
+
+        uint256[4] memory expected;
+        uint256 cum;
+        for (uint256 i; i < n; ++i) {
+            if (withdrawn[i]) continue;
+            uint256 share = uint256(due) * (cum + amounts[i]) / eligible - uint256(due) * cum / eligible;
+            cum += amounts[i];
+            expected[i % 4] += share;
+        }
+        uint256 sum;
+        for (uint256 w; w < 4; ++w) {
+            assertEq(usd.balanceOf(buyers[w]) - before[w], expected[w]);
+            sum += expected[w];
+        }
+        assertEq(sum, due);
+        escrow.release(MODEL, 0);
+        _payout(MODEL, 0, 0, payee1, 10_000);
+        assertEq(usd.balanceOf(payee1), eligible);
         assertEq(usd.balanceOf(address(escrow)), 0);
     }
 

@@ -455,6 +455,16 @@ contract HostBondTest is HomeFixtures {
         assertEq(_bond().nextUnsettled, 1);
     }
 
+    /// A bond too small to slash anything (4 units * 20% rounds to 0) settles a breach without waiting for receipts.
+    function test_settle_nothingToSlashNeedsNoReceipts() public {
+        _deposit(creator, 4);
+        oracle.setRefund(modelId, 0, 5_000);
+        _afterEpoch(0);
+        assertEq(bond.settle(modelId, 0), 0);
+        assertEq(_bond().amount, 4);
+        assertEq(_bond().nextUnsettled, 1);
+    }
+
     /// No verdict: settled (nothing slashed) only once the payment chains' no-verdict escape opened; a verdict
     /// recorded later no longer slashes.
     function test_settle_withoutVerdictOnlyAfterTheGrace() public {

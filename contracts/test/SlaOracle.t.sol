@@ -2,13 +2,19 @@
 pragma solidity ^0.8.28;
 
 import { Ownable } from "@openzeppelin/contracts/access/Ownable.sol";
+import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { HostBond } from "../src/HostBond.sol";
+import { RevenueLedger } from "../src/RevenueLedger.sol";
 import { SlaOracle } from "../src/SlaOracle.sol";
+import { IHostBond } from "../src/interfaces/IHostBond.sol";
+import { IRevenueLedger } from "../src/interfaces/IRevenueLedger.sol";
 import { ISlaOracle } from "../src/interfaces/ISlaOracle.sol";
 import { IModelRegistry } from "../src/interfaces/IModelRegistry.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
 import { MintParams, Payee, PayeeRole, Report, TermsInput, Verdict } from "../src/types/ModelTypes.sol";
 import { HomeFixtures } from "./mocks/HomeFixtures.sol";
 import { MockMessenger } from "./mocks/MockMessenger.sol";
+import { MockStablecoin } from "./mocks/MockStablecoin.sol";
 
 contract SlaOracleTest is HomeFixtures {
     bytes32 internal constant REPORT_TYPEHASH = keccak256(
@@ -545,6 +551,7 @@ contract SlaOracleTest is HomeFixtures {
         assertEq(v.epoch, 0);
         assertEq(v.refundBps, 1_000);
         assertEq(v.reportHash, _digest(r));
+        assertEq(v.topUp, 0); // no HostBond set
     }
 
     function test_publishVerdict_emits() public {
@@ -570,6 +577,102 @@ contract SlaOracleTest is HomeFixtures {
         MockMessenger rogue = new MockMessenger();
         vm.expectRevert(abi.encodeWithSelector(ISlaOracle.MessengerNotAllowed.selector, address(rogue)));
         oracle.publishVerdict(modelId, 0, BASE_CHAIN, rogue);
+    }
+
+    // ------------------------------------------------------------ host bond top-ups
+
+    /// @dev A HostBond (20% per breach, 2 epochs notice) over payment chains BASE and Solana, wired to this oracle,
+    /// a ledger fed by the mock messenger, and `amount` bonded behind the model from epoch 0.
+    function _bondModel(uint256 amount) internal returns (HostBond bond, RevenueLedger ledger, MockStablecoin usd) {
+        usd = new MockStablecoin();
+        ledger = new RevenueLedger(owner);
+        bond = new HostBond(
+            owner, IERC20(address(usd)), registry, oracle, IRevenueLedger(address(ledger)), home, 2_000, 2
+        );
+        uint32[] memory chains = new uint32[](2);
+        (chains[0], chains[1]) = (BASE_CHAIN, MessageCodec.SOLANA_CHAIN_ID);
+        vm.startPrank(owner);
+        ledger.setMessenger(address(messenger), true);
+        bond.setPaymentChains(chains);
+        registry.setNettingVault(home, _account(makeAddr("homeVault")));
+        vm.expectEmit(address(oracle));
+        emit ISlaOracle.HostBondSet(address(bond));
+        oracle.setHostBond(bond);
+        vm.stopPrank();
+        assertEq(address(oracle.hostBond()), address(bond));
+        usd.mint(creator, amount);
+        vm.startPrank(creator);
+        usd.approve(address(bond), amount);
+        bond.deposit(modelId, amount);
+        vm.stopPrank();
+    }
+
+    function _receipts(RevenueLedger ledger, uint64 epoch, uint32 chain, uint256 total) internal {
+        messenger.deliver(
+            ledger,
+            chain,
+            MessageCodec.encodeReceiptBatch(
+                MessageCodec.ReceiptBatch(modelId, epoch, chain, 0, 1, total, bytes32(0), true)
+            )
+        );
+    }
+
+    function test_setHostBond_revertsForNonOwner() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.prank(stranger);
+        oracle.setHostBond(IHostBond(address(1)));
+    }
+
+    /// A breached epoch of a bonded model: published once every chain's receipts are in, each chain's message
+    /// carrying its buyers' share of the slash.
+    function test_publishVerdict_carriesTheHostBondTopUp() public {
+        (HostBond bond, RevenueLedger ledger, MockStablecoin usd) = _bondModel(1_000e6);
+        _afterEpoch(0);
+        _submit(_report(0)); // 10% refund
+
+        vm.expectRevert(
+            abi.encodeWithSelector(IHostBond.ReceiptsIncomplete.selector, modelId, uint64(0), uint32(BASE_CHAIN))
+        );
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        _receipts(ledger, 0, BASE_CHAIN, 300e6);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IHostBond.ReceiptsIncomplete.selector, modelId, uint64(0), MessageCodec.SOLANA_CHAIN_ID
+            )
+        );
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        _receipts(ledger, 0, MessageCodec.SOLANA_CHAIN_ID, 100e6);
+
+        // slash = min(1,000 * 20%, 400 * 90%) = 200, split 300 : 100
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        MessageCodec.Verdict memory v = codec.decodeVerdict(messenger.lastSent().message);
+        assertEq(v.refundBps, 1_000);
+        assertEq(v.topUp, 150e6);
+        oracle.publishVerdict(modelId, 0, MessageCodec.SOLANA_CHAIN_ID, messenger);
+        assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 50e6);
+        // a repeated publication carries the same top-up and slashes nothing more
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 150e6);
+        oracle.publishVerdict(modelId, 0, 10, messenger); // not a payment chain
+        assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 0);
+        assertEq(usd.balanceOf(makeAddr("homeVault")), 200e6);
+        assertEq(bond.bondOf(modelId).amount, 800e6);
+    }
+
+    /// No breach: published at once (no receipts needed) with a zero top-up, and nothing is slashed.
+    function test_publishVerdict_noBreachOfABondedModel() public {
+        (HostBond bond,,) = _bondModel(1_000e6);
+        _afterEpoch(0);
+        Report memory r = _report(0);
+        r.uptimeBps = 10_000;
+        r.refundBps = 0;
+        _submit(r);
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 0);
+        (bool settled, uint256 slashed) = bond.slashOf(modelId, 0);
+        assertTrue(settled);
+        assertEq(slashed, 0);
+        assertEq(bond.bondOf(modelId).amount, 1_000e6);
     }
 
     function test_verdictOf_emptyBeforeRecording() public view {

@@ -60,7 +60,8 @@ interface IHostBond {
     error EpochNotOver(uint256 modelId, uint64 epoch, uint256 epochEnd);
     /// @notice The epoch has no verdict and the payment chains' no-verdict escape has not opened yet.
     error VerdictPending(uint256 modelId, uint64 epoch);
-    /// @notice The verdict refunds buyers, but `chain` has not reported all its receipts of the epoch yet.
+    /// @notice The verdict refunds buyers and the bond has something to slash, but `chain` has not reported all its
+    /// receipts of the epoch yet.
     error ReceiptsIncomplete(uint256 modelId, uint64 epoch, uint32 chain);
     /// @notice The registry has no (EVM) netting vault for `chain`, where slashes are paid.
     error NoNettingVault(uint32 chain);

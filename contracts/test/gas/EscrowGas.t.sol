@@ -15,6 +15,7 @@ import { EscrowFixture } from "../utils/EscrowFixture.sol";
 abstract contract GasFixture is EscrowFixture {
     uint256 internal constant PAY_TARGET = 110_000;
     uint256 internal constant REFUND_PER_PAYMENT_TARGET = 45_000;
+    uint256 internal constant TOP_UP_PER_PAYMENT_TARGET = 45_000;
 
     function _txGas(uint256 exec, bytes memory data) internal pure returns (uint256 gas) {
         gas = exec + 21_000;
@@ -110,10 +111,14 @@ contract EscrowSettleGasTest is GasFixture {
             escrow.pay(MODEL, PRICE);
         }
         _endEpoch(3);
-        _verdict(MODEL, 0, 5000);
-        _verdict(MODEL, 1, 5000);
+        // epochs 0 and 1 carry a host bond top-up: epoch 0's is funded (its shares are measured), epoch 1's is not
+        _verdictTopUp(MODEL, 0, 5000, 1_000_000);
+        _verdictTopUp(MODEL, 1, 5000, 1_000_000);
         _verdict(MODEL, 3, 2000);
         escrow.refund(MODEL, 3, 10);
+        _fundTopUp(address(this), MODEL, 0);
+        usd.mint(address(this), 1_000_000);
+        usd.approve(address(escrow), 1_000_000);
     }
 
     function test_gas_refund_perPaymentInABatchOf100() public {
@@ -144,6 +149,34 @@ contract EscrowSettleGasTest is GasFixture {
         escrow.receiveMessage(HOME, message);
         uint256 exec = g - gasleft();
         _report("receiveMessage (verdict)", exec, abi.encodeCall(escrow.receiveMessage, (HOME, message)));
+    }
+
+    function test_gas_receiveMessage_verdictWithTopUp() public {
+        bytes memory message =
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 2, 1500, keccak256("report"), 1_000_000));
+        vm.prank(address(messenger));
+        uint256 g = gasleft();
+        escrow.receiveMessage(HOME, message);
+        uint256 exec = g - gasleft();
+        _report("receiveMessage (verdict with a top-up)", exec, abi.encodeCall(escrow.receiveMessage, (HOME, message)));
+    }
+
+    function test_gas_fundTopUp() public {
+        uint256 g = gasleft();
+        escrow.fundTopUp(MODEL, 1);
+        uint256 exec = g - gasleft();
+        _report("fundTopUp", exec, abi.encodeCall(IEscrow.fundTopUp, (MODEL, 1)));
+    }
+
+    function test_gas_refundTopUp_perPaymentInABatchOf100() public {
+        uint256 g = gasleft();
+        escrow.refundTopUp(MODEL, 0, N);
+        uint256 exec = g - gasleft();
+        uint256 txGas = _report(
+            "refundTopUp x100 (buyers with balance), total", exec, abi.encodeCall(IEscrow.refundTopUp, (MODEL, 0, N))
+        );
+        console.log("refundTopUp per payment", txGas / N);
+        assertLe(txGas / N, TOP_UP_PER_PAYMENT_TARGET);
     }
 
     function test_gas_release() public {

@@ -6,12 +6,13 @@ import { Vm } from "forge-std/Vm.sol";
 import { Escrow } from "../../src/Escrow.sol";
 import { IEscrow } from "../../src/interfaces/IEscrow.sol";
 import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
-import { EpochRecord, EpochStatus, Payment } from "../../src/types/EscrowTypes.sol";
+import { EpochRecord, EpochStatus, Payment, TopUp } from "../../src/types/EscrowTypes.sol";
 import { MockMessenger } from "../mocks/MockMessenger.sol";
 import { MockStablecoin } from "../mocks/MockStablecoin.sol";
 
-/// @notice Drives an escrow like the real world: buyers paying, time passing, verdicts, refunds in random batches,
-/// releases, payouts (duplicates included) and claims, with blacklisting in between; keeps ghost books from the
+/// @notice Drives an escrow like the real world: buyers paying, time passing, verdicts (some with a host bond
+/// top-up), refunds and top-up shares in random batches, releases, payouts (duplicates included) and claims, with
+/// blacklisting in between; keeps ghost books from the
 /// events so the invariants can compare them with the escrow's own.
 contract EscrowHandler is Test {
     uint32 internal constant HOME = 8453;
@@ -23,6 +24,7 @@ contract EscrowHandler is Test {
     uint256[2] internal models = [uint256(1), 2];
     address[4] internal buyers = [address(0xB1), address(0xB2), address(0xB3), address(0xB4)];
     address[3] internal payees = [address(0xFA), address(0xFB), address(0xB1)];
+    address internal constant VAULT = address(0x7A017);
 
     struct Key {
         uint256 modelId;
@@ -53,6 +55,12 @@ contract EscrowHandler is Test {
     mapping(uint256 => mapping(uint64 => mapping(uint256 => uint256))) public ghostWithdrawalsOf; // per payment
     uint256 public doubleWithdrawals;
     uint256 public refundsOfWithdrawn; // a Refunded payment that was already withdrawn in full
+    mapping(uint256 => mapping(uint64 => uint256)) public ghostTopUpFunded;
+    mapping(uint256 => mapping(uint64 => uint256)) public ghostTopUpPaid; // sum of TopUpRefunded amounts
+    mapping(uint256 => mapping(uint64 => mapping(uint256 => uint256))) public ghostTopUpsOf; // per payment
+    uint256 public doubleTopUps; // a payment given its top-up share twice
+    uint256 public topUpsOfWithdrawn; // a top-up share for a payment withdrawn before the verdict
+    uint256 public doubleFundings; // a second fundTopUp accepted
 
     mapping(bytes32 => uint256) public calls;
 
@@ -113,9 +121,11 @@ contract EscrowHandler is Test {
         if (!ended) return;
         uint16 refundBps = uint16(_bound(bps, 0, 10_000));
         if (bps % 4 == 0) refundBps = 0; // clean epochs are common
+        // a breach of a bonded model carries a top-up, sometimes far more than the epoch's payments
+        uint96 topUp = refundBps == 0 || bps % 3 == 0 ? 0 : uint96(_bound(bps >> 16, 1, 1e12));
         bool settled = escrow.epochRecord(modelId, epoch).status != EpochStatus.Open;
         bytes memory message =
-            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps), 0));
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, bytes32(bps), topUp));
         if (settled) {
             // a duplicate delivery must be refused
             try messenger.deliver(escrow, HOME, message) {
@@ -156,6 +166,48 @@ contract EscrowHandler is Test {
             }
         }
         calls["refund"]++;
+    }
+
+    /// The netting vault pays in a top-up (a second attempt must be refused).
+    function fundTopUp(uint256 modelSeed, uint256 epochSeed) external {
+        (uint256 modelId, uint64 epoch,) = _pastEpoch(modelSeed, epochSeed);
+        TopUp memory t = escrow.topUpOf(modelId, epoch);
+        if (t.due == 0) return;
+        usd.mint(VAULT, t.due);
+        vm.startPrank(VAULT);
+        usd.approve(address(escrow), t.due);
+        try escrow.fundTopUp(modelId, epoch) {
+            if (t.funded) doubleFundings++;
+            ghostTopUpFunded[modelId][epoch] += t.due;
+        } catch { }
+        usd.approve(address(escrow), 0);
+        vm.stopPrank();
+        calls["fund-topup"]++;
+    }
+
+    function refundTopUp(uint256 modelSeed, uint256 epochSeed, uint256 maxPayments) external {
+        (uint256 modelId, uint64 epoch,) = _pastEpoch(modelSeed, epochSeed);
+        TopUp memory t = escrow.topUpOf(modelId, epoch);
+        if (t.due == 0) return;
+        // half the time, fund it first so shares go out often
+        if (!t.funded) {
+            if (maxPayments % 2 == 0) return;
+            this.fundTopUp(modelSeed, epochSeed);
+        }
+        vm.recordLogs();
+        escrow.refundTopUp(modelId, epoch, _bound(maxPayments >> 1, 0, 12));
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == IEscrow.TopUpRefunded.selector) {
+                (uint256 index, uint256 amount) = abi.decode(logs[i].data, (uint256, uint256));
+                if (++ghostTopUpsOf[modelId][epoch][index] > 1) doubleTopUps++;
+                if (ghostWithdrawalsOf[modelId][epoch][index] != 0) topUpsOfWithdrawn++;
+                ghostTopUpPaid[modelId][epoch] += amount;
+            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+                ghostCredited += abi.decode(logs[i].data, (uint256));
+            }
+        }
+        calls["refund-topup"]++;
     }
 
     function release(uint256 modelSeed, uint256 epochSeed) external {

@@ -5,13 +5,14 @@ import { Test, console } from "forge-std/Test.sol";
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import { Escrow } from "../../src/Escrow.sol";
 import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
-import { EpochRecord, EpochStatus } from "../../src/types/EscrowTypes.sol";
+import { EpochRecord, EpochStatus, TopUp } from "../../src/types/EscrowTypes.sol";
 import { MockMessenger } from "../mocks/MockMessenger.sol";
 import { MockStablecoin } from "../mocks/MockStablecoin.sol";
 import { EscrowHandler } from "./EscrowHandler.sol";
 
-/// @notice The escrow's money rules under random sequences of payments, time, verdicts, refunds, withdrawals after
-/// the verdict grace, releases, payouts, claims and blacklisting.
+/// @notice The escrow's money rules under random sequences of payments, time, verdicts (with host bond top-ups),
+/// refunds, top-up funding and shares, withdrawals after the verdict grace, releases, payouts, claims and
+/// blacklisting.
 contract EscrowInvariantTest is Test {
     uint32 internal constant THIS = 42_161;
     uint32 internal constant HOME = 8453;
@@ -43,13 +44,14 @@ contract EscrowInvariantTest is Test {
     }
 
     /// The escrow holds at least what it owes: unsettled and unreleased money, released money not yet paid out,
-    /// and credits. With no donations it holds exactly that.
+    /// funded top-ups not yet shared out, and credits. With no donations it holds exactly that.
     function invariant_balanceCoversWhatIsOwed() public view {
         uint256 owed = escrow.totalCredit();
         for (uint256 i; i < handler.keyCount(); ++i) {
             (uint256 m, uint64 e) = handler.keyAt(i);
             EpochRecord memory r = escrow.epochRecord(m, e);
             owed += uint256(r.paid) - r.refunded - r.paidOut;
+            owed += handler.ghostTopUpFunded(m, e) - handler.ghostTopUpPaid(m, e);
         }
         assertGe(usd.balanceOf(address(escrow)), owed);
         assertEq(usd.balanceOf(address(escrow)), owed);
@@ -66,6 +68,29 @@ contract EscrowInvariantTest is Test {
         assertEq(handler.duplicateVerdictsAccepted(), 0);
         assertEq(handler.doubleWithdrawals(), 0);
         assertEq(handler.refundsOfWithdrawn(), 0);
+        assertEq(handler.doubleTopUps(), 0);
+        assertEq(handler.topUpsOfWithdrawn(), 0);
+        assertEq(handler.doubleFundings(), 0);
+    }
+
+    /// Per (model, epoch) top-up: funded at most once and exactly `due`; the shares paid are the cumulative rule's
+    /// (due * cumulative / eligible), never more than funded, and exactly `due` once every payment had its turn.
+    function invariant_topUpsShareExactly() public view {
+        for (uint256 i; i < handler.keyCount(); ++i) {
+            (uint256 m, uint64 e) = handler.keyAt(i);
+            TopUp memory t = escrow.topUpOf(m, e);
+            uint256 paid = handler.ghostTopUpPaid(m, e);
+            if (t.due == 0) {
+                assertEq(handler.ghostTopUpFunded(m, e), 0);
+                assertEq(paid, 0);
+                continue;
+            }
+            assertEq(handler.ghostTopUpFunded(m, e), t.funded ? t.due : 0);
+            assertLe(t.cumulative, t.eligible);
+            assertEq(paid, uint256(t.due) * t.cumulative / t.eligible);
+            assertLe(paid, handler.ghostTopUpFunded(m, e));
+            if (t.cursor == escrow.epochRecord(m, e).count) assertEq(paid, t.due);
+        }
     }
 
     /// Per (model, epoch): the books match the ghost books; once released, refunded + released == paid;
@@ -95,7 +120,7 @@ contract EscrowInvariantTest is Test {
     }
 
     function afterInvariant() external view {
-        string[14] memory names = [
+        string[16] memory names = [
             "pay",
             "warp",
             "relist",
@@ -109,7 +134,9 @@ contract EscrowInvariantTest is Test {
             "relay",
             "withdraw",
             "claim",
-            "blacklist"
+            "blacklist",
+            "fund-topup",
+            "refund-topup"
         ];
         string memory line = string.concat("keys ", vm.toString(handler.keyCount()));
         for (uint256 i; i < names.length; ++i) {

@@ -69,6 +69,23 @@ abstract contract EscrowFixture is Test {
         _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, keccak256("report"), 0)));
     }
 
+    /// @dev A verdict carrying a host bond top-up of `topUp` for this chain's buyers.
+    function _verdictTopUp(uint256 modelId, uint64 epoch, uint16 refundBps, uint96 topUp) internal {
+        _deliver(
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(modelId, epoch, refundBps, keccak256("report"), topUp))
+        );
+    }
+
+    /// @dev `funder` (the chain's netting vault in practice) pays in the (model, epoch)'s top-up.
+    function _fundTopUp(address funder, uint256 modelId, uint64 epoch) internal {
+        uint256 due = escrow.topUpOf(modelId, epoch).due;
+        usd.mint(funder, due);
+        vm.startPrank(funder);
+        usd.approve(address(escrow), due);
+        escrow.fundTopUp(modelId, epoch);
+        vm.stopPrank();
+    }
+
     function _payout(uint256 modelId, uint64 epoch, uint32 index, address payee, uint16 shareBps) internal {
         _deliver(_payoutMsg(modelId, epoch, index, bytes32(uint256(uint160(payee))), shareBps));
     }
