@@ -1026,6 +1026,8 @@ contract EscrowTest is EscrowFixture {
         _threePayments();
         _endEpoch(0);
         _verdictTopUp(MODEL, 0, 1_000, 1_000);
+        vm.prank(owner);
+        escrow.setTopUpFunder(vault);
         usd.mint(vault, 5_000);
         vm.startPrank(vault);
         usd.approve(address(escrow), 5_000);

@@ -149,6 +149,8 @@ contract BondedSettlementE2ETest is HomeFixtures {
     function _settle(Escrow escrow, address vault) internal {
         escrow.refund(modelId, 0, 10);
         uint256 due = escrow.topUpOf(modelId, 0).due;
+        vm.prank(owner);
+        escrow.setTopUpFunder(vault);
         usd.mint(vault, due);
         vm.startPrank(vault);
         usd.approve(address(escrow), due);

@@ -24,7 +24,7 @@ contract EscrowHandler is Test {
     uint256[2] internal models = [uint256(1), 2];
     address[4] internal buyers = [address(0xB1), address(0xB2), address(0xB3), address(0xB4)];
     address[3] internal payees = [address(0xFA), address(0xFB), address(0xB1)];
-    address internal constant VAULT = address(0x7A017);
+    address public constant VAULT = address(0x7A017);
 
     struct Key {
         uint256 modelId;

@@ -40,6 +40,7 @@ contract EscrowInvariantTest is Test {
             MessageCodec.encodeModelListing(MessageCodec.ModelListing(2, 1_699_990_000, 3 hours, 0, 2500, true, 1, 2))
         );
         handler = new EscrowHandler(escrow, usd, messenger);
+        escrow.setTopUpFunder(handler.VAULT());
         targetContract(address(handler));
     }
 

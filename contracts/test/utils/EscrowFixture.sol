@@ -76,8 +76,11 @@ abstract contract EscrowFixture is Test {
         );
     }
 
-    /// @dev `funder` (the chain's netting vault in practice) pays in the (model, epoch)'s top-up.
+    /// @dev `funder` (the chain's netting vault in practice) becomes the top-up funder and pays in the (model,
+    /// epoch)'s top-up.
     function _fundTopUp(address funder, uint256 modelId, uint64 epoch) internal {
+        vm.prank(owner);
+        escrow.setTopUpFunder(funder);
         uint256 due = escrow.topUpOf(modelId, epoch).due;
         usd.mint(funder, due);
         vm.startPrank(funder);
