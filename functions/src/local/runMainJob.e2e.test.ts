@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
-import { demoSlaTerms } from "@slabridge/devnet";
+import { DEMO_HOST_BOND, demoSlaTerms } from "@slabridge/devnet";
 import { describe, expect, it } from "vitest";
+
+const bigMin = (a: bigint, b: bigint) => (a < b ? a : b);
 
 // As `npm start` does: the handlers' JSON logs would drown the story (set before the handlers are imported).
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -52,6 +54,28 @@ describe("npm start (one epoch)", () => {
         expect(money.refunded).toBeGreaterThanOrEqual((money.paid * bps) / 10_000n - 2n);
       }
     }
+    // Host bonds: each breach slashed 10 % of the host's 0.5 bond, capped at what buyers paid minus their refunds;
+    // the slash is split over the chains by their receipts (the shares add up to it exactly) and each chain's buyers
+    // got their chain's part on top of their refunds (the buyers' proofs below include their top-up shares).
+    for (const row of report.rows) {
+      const bps = BigInt(row.verdict?.refundBps ?? 0);
+      const paid = [...row.chains.values()].reduce((sum, money) => sum + money.paid, 0n);
+      const expected =
+        bps === 0n ? 0n : bigMin((DEMO_HOST_BOND * 1_000n) / 10_000n, (paid * (10_000n - bps)) / 10_000n);
+      expect(row.bond.settled || bps === 0n).toBe(true);
+      expect(row.bond.slashed).toBe(expected);
+      expect([...row.bond.topUps.values()].reduce((sum, topUp) => sum + topUp, 0n)).toBe(row.bond.slashed);
+      for (const [chainId, money] of row.chains) expect(money.toppedUp).toBe(row.bond.topUps.get(chainId) ?? 0n);
+    }
+    expect(
+      report.rows
+        .filter((row) => row.bond.slashed > 0n)
+        .map((row) => row.host)
+        .sort(),
+    ).toEqual(["poorUptime", "slowP95"].filter((host) => (byHost.get(host)?.verdict?.refundBps ?? 10_000) < 10_000));
+    const slashed = report.rows.reduce((sum, row) => sum + row.bond.slashed, 0n);
+    expect(report.bonds.reduce((sum, bond) => sum + bond.amount, 0n)).toBe(3n * DEMO_HOST_BOND - slashed);
+
     const chainsWithBuyers = new Set(report.accounts.filter((a) => a.roles.includes("buyer")).map((a) => a.chainId));
     expect([...chainsWithBuyers].sort()).toEqual([31_337, 31_338, SOLANA_CHAIN_ID].sort());
 

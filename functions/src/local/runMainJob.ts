@@ -1,5 +1,5 @@
 import { parseStageConfig } from "@slabridge/core";
-import { DemoTraffic, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
+import { DEMO_HOST_BOND, DemoTraffic, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
@@ -98,6 +98,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
   try {
     devnet = await startDevnet({
       epochSeconds: options.epochSeconds,
+      hostBond: DEMO_HOST_BOND,
       onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
     });
     const failures = new Map<string, number>();

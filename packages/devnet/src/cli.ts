@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { devnetChainsOf } from "./devnetChainsOf.ts";
-import { type Devnet, startDevnet } from "./startDevnet.ts";
+import { DEMO_HOST_BOND, type Devnet, startDevnet } from "./startDevnet.ts";
 
 const HELP = `slabridge devnet: the whole local world on 127.0.0.1, no account or network needed.
 
@@ -78,6 +78,7 @@ async function up(epochSeconds: number): Promise<void> {
     devnet = await startDevnet({
       dir,
       epochSeconds,
+      hostBond: DEMO_HOST_BOND,
       onProgress: (step, ms) => {
         if (!quiet) console.error(`[${(ms / 1000).toFixed(2).padStart(6)}s] ${step}`);
       },

@@ -21,6 +21,6 @@ export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startD
 export { deploySlabridge, type SlabridgeChainContracts } from "./slabridge/deploySlabridge.ts";
 export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 export * from "./solana/index.ts";
-export { type Devnet, type StartDevnetOptions, startDevnet } from "./startDevnet.ts";
+export { DEMO_HOST_BOND, type Devnet, type StartDevnetOptions, startDevnet } from "./startDevnet.ts";
 export { type DemoPayment, DemoTraffic } from "./traffic/DemoTraffic.ts";
 export { DevnetShapeError } from "./traffic/DevnetShapeError.ts";

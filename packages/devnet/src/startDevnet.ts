@@ -46,7 +46,16 @@ export interface StartDevnetOptions {
    * anvil's own start can leave it a second behind the others).
    */
   evmClockLagSeconds?: Readonly<Record<number, number>>;
+  /**
+   * What each demo model's host stakes on the home chain's HostBond (6 decimals; default none). With a bond, a
+   * breached epoch's verdict waits for every payment chain's receipts (its slash is split by them), which the main
+   * job's bot relays; tests that drive single chains by hand leave it out.
+   */
+  hostBond?: bigint;
 }
+
+/** The bond `npm start` and `npm run devnet` give each demo model (0.5 of the stablecoin). */
+export const DEMO_HOST_BOND = 500_000n;
 
 /** A running devnet: the manifest plus handles on every service, for tests and the main job. */
 export interface Devnet {
@@ -75,8 +84,7 @@ const PROBER_THRESHOLD = 2;
 const SOLANA_OPERATORS = 3;
 const SOLANA_THRESHOLD = 2;
 const BUYERS = 3;
-/** Host bonds: each demo model's host stakes this much (6 decimals); a breached epoch slashes 10 % of the bond. */
-const DEMO_BOND = 500_000n;
+/** Host bonds: a breached epoch slashes 10 % of the bond; an unlock takes effect after 2 epochs' notice. */
 const BOND_SLASH_BPS = 1_000;
 const BOND_NOTICE_EPOCHS = 2;
 /** The Solana vault's own float (6 decimals): it advances Solana buyers' bond top-ups before value is netted in. */
@@ -244,11 +252,13 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         functionName: "coreOf",
         args: [modelId],
       });
-      await depositDemoBond(homeClients, chainOf(HOME_CHAIN_ID), required(home.hostBond, "hostBond"), {
-        host: hostSigner.address,
-        modelId,
-        amount: DEMO_BOND,
-      });
+      if (options.hostBond !== undefined && options.hostBond > 0n) {
+        await depositDemoBond(homeClients, chainOf(HOME_CHAIN_ID), required(home.hostBond, "hostBond"), {
+          host: hostSigner.address,
+          modelId,
+          amount: options.hostBond,
+        });
+      }
       models.push({
         modelId: modelId.toString(),
         homeChainId: HOME_CHAIN_ID,
