@@ -6,9 +6,9 @@ import type { Storage } from "./storage.ts";
 
 /**
  * The API stack: the operator's status API, one function (`functions/src/status.handler`) behind a Lambda function
- * URL. It reads chains (RPC URL secrets) and the Jobs and Payments tables, and can change nothing: the tables are
- * not linked (an SST table link grants writes too) but named by read-only linkables (`JobsReadOnly`,
- * `PaymentsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables
+ * URL. It reads chains (RPC URL secrets) and the Jobs, Payments and Cursors (the kill switch's pauses) tables, and can
+ * change nothing: the tables are not linked (an SST table link grants writes too) but named by read-only linkables
+ * (`JobsReadOnly`, `PaymentsReadOnly`, `CursorsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables
  * and the jobs table's `byStatus` index. Its limits and links are the `status` record of `@slabridge/topology`.
  *
  * Authorization: `iam` in production (callers sign with SigV4, e.g. `awscurl` or a dashboard's role), `none` on

@@ -179,7 +179,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/status.handler",
       service: "slabridge-status",
       secrets: rpcUrlSecrets,
-      linkables: ["JobsReadOnly", "PaymentsReadOnly"],
+      linkables: ["JobsReadOnly", "PaymentsReadOnly", "CursorsReadOnly"],
     },
   };
 }
@@ -507,19 +507,21 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status]);
   });
 
-  it("let the status API only read the jobs and payments tables", async () => {
+  it("let the status API only read the jobs, payments and cursors tables (the kill switch's pauses are cursors)", async () => {
     const { recording } = await load();
     const status = recording.named("sst.aws.Function", "Status");
     const jobs = recording.named("sst.aws.Dynamo", "Jobs").instance;
     const payments = recording.named("sst.aws.Dynamo", "Payments").instance;
+    const cursors = recording.named("sst.aws.Dynamo", "Cursors").instance;
     expect(permissionsOf(status)).toEqual([
       {
         actions: ["dynamodb:GetItem", "dynamodb:Query"],
-        resources: [jobs.arn, payments.arn, `${jobs.arn}/index/byStatus`],
+        resources: [jobs.arn, payments.arn, cursors.arn, `${jobs.arn}/index/byStatus`],
       },
     ]);
     expect(recording.named("sst.Linkable", "JobsReadOnly").args.properties).toEqual({ name: jobs.name });
     expect(recording.named("sst.Linkable", "PaymentsReadOnly").args.properties).toEqual({ name: payments.name });
+    expect(recording.named("sst.Linkable", "CursorsReadOnly").args.properties).toEqual({ name: cursors.name });
   });
 
   it("return the queue URLs, function names and the status URL as outputs", async () => {

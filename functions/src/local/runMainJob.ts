@@ -114,7 +114,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const statusWorld = buildStatusWorld({
       manifest: devnet.manifest,
       config,
-      stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
+      stores: { jobs: bot.stores.jobs, payments: bot.stores.payments, cursors: bot.stores.cursors },
       rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
       evidence: bot.evidence,
     });

@@ -252,8 +252,9 @@ export const deployedFunctions = {
     timeoutSeconds: 30,
     memoryMb: 512,
     trigger: { kind: "url" },
-    // Reads chains and two tables and can change nothing (a table link would grant writes too).
-    links: { ...noLinks, readOnlyTables: ["jobs", "payments"], rpcFamilies: ["evm", "solana"] },
+    // Reads chains and three tables and can change nothing (a table link would grant writes too); the cursors
+    // table holds the kill switch's pauses, which `/controls` shows.
+    links: { ...noLinks, readOnlyTables: ["jobs", "payments", "cursors"], rpcFamilies: ["evm", "solana"] },
     placement: "home",
   },
 } as const satisfies Record<FunctionKey, FunctionDescription>;

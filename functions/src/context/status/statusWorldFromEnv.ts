@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { StatusWorld } from "@slabridge/status";
-import { DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
+import { DynamoCursorStore, DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildStatusWorld } from "./buildStatusWorld.ts";
@@ -11,8 +11,9 @@ let cached: Promise<StatusWorld> | undefined;
 
 /**
  * The status function's world in AWS, built once per container: stage config and manifest bundled with the code,
- * EVM and Solana RPC URLs from linked secrets, and the Jobs and Payments tables named by the read-only linkables the API stack
- * gives it (`JobsReadOnly`, `PaymentsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`).
+ * EVM and Solana RPC URLs from linked secrets, and the Jobs, Payments and Cursors tables (the last holds the kill
+ * switch's pauses) named by the read-only linkables the API stack gives it (`JobsReadOnly`, `PaymentsReadOnly`,
+ * `CursorsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`).
  *
  * @example export const handler = createStatusHandler(() => statusWorldFromEnv());
  */
@@ -42,6 +43,8 @@ function build(env: NodeJS.ProcessEnv): StatusWorld {
     stores: {
       jobs: new DynamoJobStore({ client, tableName: table("JobsReadOnly") }),
       payments: new DynamoPaymentStore({ client, tableName: table("PaymentsReadOnly") }),
+      // the kill switch's pauses, for `/controls`
+      cursors: new DynamoCursorStore({ client, tableName: table("CursorsReadOnly") }),
     },
     rpcUrls,
     allowNonLoopback: true,
