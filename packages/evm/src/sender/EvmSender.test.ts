@@ -372,9 +372,10 @@ describe("EvmSender over a node whose answers get lost", () => {
       s.send({ to: chain.token, data: transferData(2n) }),
     ]);
     expect(lost).toBeGreaterThanOrEqual(4); // three copies lost, then its bump got through
-    expect([first?.nonce, second?.nonce]).toEqual([start, start + 1]);
-    expect(first?.receipt.status).toBe("success");
-    expect(second?.receipt.status).toBe("success");
+    // Two concurrent sends: each reserves its nonce after its own gas estimate, so which gets `start` is not fixed.
+    expect([first.nonce, second.nonce].sort((a, b) => a - b)).toEqual([start, start + 1]);
+    expect(first.receipt.status).toBe("success");
+    expect(second.receipt.status).toBe("success");
     expect(events.filter((e) => e.type === "gap-filled")).toEqual([]);
     expect(events).toContainEqual(expect.objectContaining({ type: "bumped", nonce: start }));
   });
