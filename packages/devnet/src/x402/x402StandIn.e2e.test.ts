@@ -30,6 +30,7 @@ const PRICE = 1_000n; // per-request ceiling, 0.001 dUSDC
 /**
  * The stock x402 SDK (client, facilitator) against slabridge's stand-in at the canonical addresses on a loopback
  * anvil: nothing in the SDK is configured or patched, so agreeing here means the stand-in is wire-compatible.
+ * The tests run in order on one chain and one channel: deposit, claims, settle, refund.
  */
 describe("x402 batch-settlement stand-in", () => {
   let anvil: AnvilInstance;
@@ -199,6 +200,47 @@ describe("x402 batch-settlement stand-in", () => {
     expect(swept.amount).toBe("2700");
     expect(await balanceOf(receiver)).toBe(2_700n);
     expect(await balanceOf(BATCH_SETTLEMENT_ADDRESS)).toBe(balance - 2_700n);
+  });
+
+  it("refunds through the SDK facilitator: a last claim and the signed refund in one multicall, nonce bumped", async () => {
+    const signer = clientSigner();
+    const config = new BatchSettlementClient(signer).buildChannelConfig(requirements);
+    const id = computeChannelId(config, NETWORK);
+    const [balance, before] = await channelOf(id);
+    const payerBefore = await balanceOf(payer.address);
+    const last = await signVoucher(signer, id, (3n * PRICE).toString(), NETWORK);
+    const claim = {
+      voucher: { channel: config, maxClaimableAmount: last.maxClaimableAmount },
+      signature: last.signature,
+      totalClaimed: "2800",
+    };
+    const refunded = await (await facilitator()).settle(
+      {
+        x402Version: 2,
+        accepted: requirements,
+        payload: {
+          type: "refund",
+          channelConfig: config,
+          voucher: last,
+          amount: PRICE.toString(),
+          refundNonce: "0",
+          claims: [claim],
+        },
+      },
+      requirements,
+    );
+    expect(refunded.errorReason).toBeUndefined();
+    expect(refunded.success).toBe(true);
+    expect(before).toBe(2_700n);
+    expect(await channelOf(id)).toEqual([balance - PRICE, 2_800n]);
+    expect(await balanceOf(payer.address)).toBe(payerBefore + PRICE);
+    const nonce = await clients.publicClient.readContract({
+      address: BATCH_SETTLEMENT_ADDRESS,
+      abi: x402BatchSettlementAbi,
+      functionName: "refundNonce",
+      args: [id],
+    });
+    expect(nonce).toBe(1n);
   });
 });
 
