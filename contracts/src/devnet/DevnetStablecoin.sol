@@ -30,7 +30,9 @@ contract DevnetStablecoin is OFT, EIP712, IERC3009 {
     error AuthorizationNotYetValid(uint256 validAfter);
     /// @notice The authorization has expired (`block.timestamp >= validBefore`).
     error AuthorizationExpired(uint256 validBefore);
+    /// @notice `authorizer` has used this nonce before.
     error AuthorizationAlreadyUsed(address authorizer, bytes32 nonce);
+    /// @notice The signature is not `from`'s over this authorization (ECDSA or EIP-1271).
     error InvalidAuthorizationSignature();
     /// @notice `receiveWithAuthorization` was called by someone other than the payee.
     error CallerMustBePayee(address caller, address payee);

@@ -5,7 +5,7 @@ pragma solidity ^0.8.28;
 /// @notice The ERC-3009 calls slabridge's deposit collector and devnet stablecoin use, as USDC (FiatToken v2.2) has
 /// them: transfers authorized by an EIP-712 signature of `from` with a random 32-byte nonce used once.
 interface IERC3009 {
-    /// @notice The authorization `nonce` of `authorizer` was used (or cancelled).
+    /// @notice The authorization `nonce` of `authorizer` was used.
     event AuthorizationUsed(address indexed authorizer, bytes32 indexed nonce);
 
     /// @notice Whether `authorizer` has used `nonce`.

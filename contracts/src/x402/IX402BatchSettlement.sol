@@ -64,17 +64,24 @@ interface IX402BatchSettlement {
     event ChannelCreated(bytes32 indexed channelId, ChannelConfig config);
     /// @notice The channel's balance returned to zero with nothing claimed (full refund or withdrawal).
     event ChannelClosed(bytes32 indexed channelId, ChannelConfig config);
+    /// @notice `amount` arrived through a collector (relayed by `sender`); the channel now holds `newBalance`.
     event Deposited(bytes32 indexed channelId, address indexed sender, uint128 amount, uint128 newBalance);
+    /// @notice `sender` raised the channel's claimed total by `claimAmount` to `newTotalClaimed` (no transfer).
     event Claimed(bytes32 indexed channelId, address indexed sender, uint128 claimAmount, uint128 newTotalClaimed);
+    /// @notice `amount` of claimed funds went to `receiver` in one transfer, on `sender`'s call.
     event Settled(address indexed receiver, address indexed token, address indexed sender, uint128 amount);
+    /// @notice `amount` of unclaimed escrow went back to the payer, on `sender`'s call or signature relay.
     event Refunded(bytes32 indexed channelId, address indexed sender, uint128 amount);
+    /// @notice The payer side asked for `amount`; it can be finalized from `finalizeAfter` (unix seconds).
     event WithdrawInitiated(bytes32 indexed channelId, uint128 amount, uint40 finalizeAfter);
+    /// @notice The timed withdrawal paid the payer `amount` (capped at the escrow still unclaimed).
     event WithdrawFinalized(bytes32 indexed channelId, address indexed sender, uint128 amount);
 
     /// @notice `withdrawDelay` is outside 15 minutes to 30 days.
     error WithdrawDelayOutOfRange(uint40 withdrawDelay);
     /// @notice A config field that must be set (payer, receiver, receiverAuthorizer, token) is zero.
     error InvalidChannelConfig();
+    /// @notice A deposit, refund or withdrawal of zero.
     error ZeroAmount();
     /// @notice The collector delivered less than the deposit amount (checked on this contract's token balance).
     error DepositShortfall(uint256 expected, uint256 received);
@@ -84,19 +91,27 @@ interface IX402BatchSettlement {
     error NotReceiverSide(bytes32 channelId, address caller);
     /// @notice `msg.sender` is neither the channel's payer nor its payerAuthorizer.
     error NotPayerSide(bytes32 channelId, address caller);
+    /// @notice The voucher was not signed by the payerAuthorizer (ECDSA) or, with none set, by the payer.
     error InvalidVoucherSignature(bytes32 channelId);
+    /// @notice The ClaimBatch or Refund signature is not the receiverAuthorizer's (ECDSA or EIP-1271).
     error InvalidAuthorizerSignature();
+    /// @notice `claimWithSignature` got no rows.
     error EmptyClaimBatch();
     /// @notice The rows of a `claimWithSignature` name different receiverAuthorizers.
     error ReceiverAuthorizerMismatch(bytes32 channelId);
+    /// @notice A row claims more than its voucher's `maxClaimableAmount`.
     error ClaimExceedsVoucher(bytes32 channelId, uint128 totalClaimed, uint128 maxClaimableAmount);
+    /// @notice A row claims more than the channel's balance.
     error ClaimExceedsBalance(bytes32 channelId, uint128 totalClaimed, uint128 balance);
     /// @notice A claim would lower the channel's `totalClaimed`.
     error ClaimBelowClaimed(bytes32 channelId, uint128 totalClaimed, uint128 alreadyClaimed);
+    /// @notice The signed refund is not for the channel's current `refundNonce`.
     error InvalidRefundNonce(bytes32 channelId, uint256 expected, uint256 given);
     /// @notice `initiateWithdraw` asked for more than the unclaimed escrow.
     error WithdrawExceedsAvailable(bytes32 channelId, uint128 amount, uint128 available);
+    /// @notice `finalizeWithdraw` without an `initiateWithdraw` pending.
     error NoPendingWithdrawal(bytes32 channelId);
+    /// @notice `finalizeWithdraw` before `initiatedAt + withdrawDelay`.
     error WithdrawNotReady(bytes32 channelId, uint256 readyAt);
 
     /// @notice Funds a channel through `collector`, which pulls `amount` of `config.token` from `config.payer`
@@ -146,10 +161,13 @@ interface IX402BatchSettlement {
     // solhint-disable-next-line func-name-mixedcase
     function CHANNEL_CONFIG_TYPEHASH() external view returns (bytes32);
 
+    /// @notice A channel's balance (deposits minus refunds and withdrawals) and cumulative claimed amount.
     function channels(bytes32 channelId) external view returns (uint128 balance, uint128 totalClaimed);
 
+    /// @notice A channel's pending timed withdrawal (`initiatedAt` zero when none).
     function pendingWithdrawals(bytes32 channelId) external view returns (uint128 amount, uint40 initiatedAt);
 
+    /// @notice Everything claimed for `receiver` in `token`, and what of it has been settled.
     function receivers(address receiver, address token)
         external
         view

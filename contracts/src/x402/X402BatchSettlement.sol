@@ -301,6 +301,7 @@ contract X402BatchSettlement is IX402BatchSettlement, EIP712, Multicall, Reentra
         return SignatureChecker.isValidSignatureNowCalldata(config.payer, digest, signature);
     }
 
+    /// @dev The channel's id, after checking `msg.sender` is its payer or payerAuthorizer.
     function _onlyPayerSide(ChannelConfig calldata config) private view returns (bytes32 channelId) {
         channelId = _channelId(config);
         if (msg.sender != config.payer && msg.sender != config.payerAuthorizer) {
@@ -308,6 +309,7 @@ contract X402BatchSettlement is IX402BatchSettlement, EIP712, Multicall, Reentra
         }
     }
 
+    /// @dev The binding's config rules for a deposit: delay within bounds, the parties and token set.
     function _checkConfig(ChannelConfig calldata config) private pure {
         if (config.withdrawDelay < MIN_WITHDRAW_DELAY || config.withdrawDelay > MAX_WITHDRAW_DELAY) {
             revert WithdrawDelayOutOfRange(config.withdrawDelay);
@@ -318,14 +320,17 @@ contract X402BatchSettlement is IX402BatchSettlement, EIP712, Multicall, Reentra
         ) revert InvalidChannelConfig();
     }
 
+    /// @dev EIP-712 hash of the config under this contract's domain (chain id and address included).
     function _channelId(ChannelConfig calldata config) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(CHANNEL_CONFIG_TYPEHASH, config)));
     }
 
+    /// @dev EIP-712 digest of `Voucher(channelId, maxClaimableAmount)`.
     function _voucherDigest(bytes32 channelId, uint128 maxClaimableAmount) private view returns (bytes32) {
         return _hashTypedDataV4(keccak256(abi.encode(VOUCHER_TYPEHASH, channelId, maxClaimableAmount)));
     }
 
+    /// @dev EIP-712 struct hash of one `ClaimEntry`.
     function _claimEntryHash(bytes32 channelId, uint128 maxClaimableAmount, uint128 totalClaimed)
         private
         pure
