@@ -20,7 +20,7 @@ export class RefundWorker implements JobWorker {
   }
 
   async run(run: JobRun): Promise<void> {
-    const last = await pushRefunds(settlementOf(run.job, this.#o.settlementTargets), this.#o);
+    const last = await pushRefunds(settlementOf(run.job, this.#o.settlementTargets), this.#o, { withTopUps: true });
     await run.confirm(last, last === "");
   }
 }

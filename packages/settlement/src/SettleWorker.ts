@@ -38,7 +38,8 @@ export class SettleWorker implements JobWorker {
     }
     let release = "";
     if (!(await target.state(modelId, epoch)).released) {
-      release = await pushRefunds(settlement, this.#o);
+      // The release waits for the refunds only: the bond top-up is the refund job's, and cannot hold up the payees.
+      release = await pushRefunds(settlement, this.#o, { withTopUps: false });
       try {
         release = (await target.release(modelId, epoch)).transaction;
       } catch (error) {

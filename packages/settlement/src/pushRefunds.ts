@@ -3,14 +3,16 @@ import type { SettlementWorkerOptions } from "./SettlementWorkerOptions.ts";
 import type { JobSettlement } from "./settlementOf.ts";
 
 /**
- * Pushes refund batches until the escrow's refund cursor reaches the end; returns the last transaction it sent, or
- * "" when there was nothing left to refund. Throws {@link NotReadyError} while the verdict has not reached the chain.
+ * Pushes refund batches until the escrow's refund cursor reaches the end, and with `withTopUps` until every payment
+ * also got its share of the verdict's bond top-up; returns the last transaction it sent, or "" when there was
+ * nothing left to do. Throws {@link NotReadyError} while the verdict has not reached the chain.
  *
- * @example const last = await pushRefunds(settlementOf(job, targets), options);
+ * @example const last = await pushRefunds(settlementOf(job, targets), options, { withTopUps: true });
  */
 export async function pushRefunds(
   { target, modelId, epoch }: JobSettlement,
   options: Pick<SettlementWorkerOptions, "clock" | "maxRefundsPerTransaction" | "verdictPollMs">,
+  { withTopUps }: { withTopUps: boolean },
 ): Promise<string> {
   let last = "";
   for (;;) {
@@ -21,8 +23,8 @@ export async function pushRefunds(
         options.clock.now() + (options.verdictPollMs ?? 60_000),
       );
     }
-    if (state.refundsDone) return last;
-    // The escrow's refund cursor makes each payment refunded at most once, even if we crash right after this.
+    if (state.refundsDone && (!withTopUps || state.topUpsDone !== false)) return last;
+    // The escrow's cursors make each payment refunded (and topped up) at most once, even if we crash right after this.
     const { transaction } = await target.refundNext(modelId, epoch, options.maxRefundsPerTransaction ?? 100);
     last = transaction;
   }

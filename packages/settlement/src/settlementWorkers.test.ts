@@ -20,16 +20,36 @@ class FakeEscrow implements SettlementTarget {
   readonly refunds = new Map<number, number>();
   readonly batches: number[] = [];
   crashAfterBatch: number | undefined;
+  /** A bond top-up in the verdict: funded from the vault's allowance, then shared on its own cursor. */
+  topUp: { due: boolean; fundable: boolean; funded: boolean; cursor: number } = {
+    due: false,
+    fundable: true,
+    funded: false,
+    cursor: 0,
+  };
+  readonly topUpShares = new Map<number, number>();
   constructor(readonly payments: number) {}
   async state(): Promise<SettlementState> {
     return {
       verdictApplied: this.verdict,
       refundsDone: this.verdict && this.cursor >= this.payments,
+      topUpsDone: this.verdict && (!this.topUp.due || this.topUp.cursor >= this.payments),
       released: this.releasedCount > 0,
     };
   }
   async refundNext(_m: bigint, _e: bigint, maxPayments: number) {
     if (!this.verdict) throw new Error("NoVerdict");
+    if (this.cursor >= this.payments && this.topUp.due) {
+      if (!this.topUp.funded) {
+        if (!this.topUp.fundable) throw new Error("ERC20InsufficientAllowance");
+        this.topUp.funded = true;
+        return { transaction: "0xfund" };
+      }
+      const end = Math.min(this.payments, this.topUp.cursor + maxPayments);
+      for (let i = this.topUp.cursor; i < end; i++) this.topUpShares.set(i, (this.topUpShares.get(i) ?? 0) + 1);
+      this.topUp.cursor = end;
+      return { transaction: `0xtopup${end}` };
+    }
     const end = Math.min(this.payments, this.cursor + maxPayments);
     for (let i = this.cursor; i < end; i++) this.refunds.set(i, (this.refunds.get(i) ?? 0) + 1);
     this.batches.push(end - this.cursor);
@@ -192,6 +212,31 @@ describe("refund and settle workers in the relay engine", () => {
     expect(again.result).toBe("confirmed");
     expect(escrow.releasedCount).toBe(1);
     expect((await jobs.get(id))?.status).toBe("confirmed");
+  });
+
+  it("releases without waiting for a bond top-up the vault cannot fund yet; the refund job pays each share once after", async () => {
+    const { engine, escrow, jobs, clock } = setup(150);
+    escrow.verdict = true;
+    escrow.topUp = { due: true, fundable: false, funded: false, cursor: 0 };
+    await engine.ingest(settlementJob("settle"));
+    await engine.ingest(settlementJob("refund"));
+    // The payees are not held up by the vault: the settle job refunds and releases.
+    expect((await engine.process(jobIds.settle(ref))).result).toBe("confirmed");
+    expect(escrow.releasedCount).toBe(1);
+    everyPaymentOnce(escrow);
+    // The refund job stays open (retrying, with the reason) while the top-up cannot be funded.
+    const stuck = await engine.process(jobIds.refund(ref));
+    expect(stuck.result).toBe("failed");
+    const failed = jobOf(stuck);
+    expect(failed.status === "failed" && failed.reason).toContain("ERC20InsufficientAllowance");
+    escrow.topUp.fundable = true;
+    clock.ms += 1_000;
+    expect((await engine.process(jobIds.refund(ref))).result).toBe("confirmed");
+    expect([...escrow.topUpShares.values()]).toEqual(Array.from({ length: 150 }, () => 1));
+    expect((await jobs.get(jobIds.refund(ref)))?.status).toBe("confirmed");
+    // Once done, a replay pays nothing more.
+    expect((await engine.process(jobIds.refund(ref))).result).toBe("already-final");
+    expect([...escrow.topUpShares.values()]).toEqual(Array.from({ length: 150 }, () => 1));
   });
 
   it("dead-letters a job for a chain without an escrow, naming it", async () => {

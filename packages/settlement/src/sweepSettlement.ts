@@ -190,7 +190,7 @@ async function due(
   state: SettlementState,
 ): Promise<boolean> {
   if (!state.verdictApplied) return false;
-  if (kind === "refund") return !state.refundsDone;
+  if (kind === "refund") return !state.refundsDone || state.topUpsDone === false;
   if (!state.released) return true;
   const payouts = world.payouts;
   if (!payouts?.servesChain(chainId)) return false;

@@ -4,6 +4,12 @@ export interface SettlementState {
   verdictApplied: boolean;
   /** Every payment of the epoch was refunded its share (or needed none): the refund cursor reached the count. */
   refundsDone: boolean;
+  /**
+   * Every payment got its share of the verdict's host bond top-up (true when there is none). Absent where the chain
+   * pays the top-up share with the refund itself (the Solana vault): then `refundsDone` says it. Releasing the
+   * epoch never waits for it, so a vault slow to advance a top-up cannot hold up the payees.
+   */
+  topUpsDone?: boolean;
   /** The unrefunded remainder was released to the payees. */
   released: boolean;
 }

@@ -39,8 +39,8 @@ export class EvmSettlementTarget implements SettlementTarget {
     return {
       verdictApplied,
       // A zero-refund verdict sets the cursor to the count at once; an open epoch has nothing refunded yet.
-      refundsDone:
-        verdictApplied && record.refundCursor >= record.count && (topUp.due === 0n || topUp.cursor >= record.count),
+      refundsDone: verdictApplied && record.refundCursor >= record.count,
+      topUpsDone: verdictApplied && (topUp.due === 0n || topUp.cursor >= record.count),
       released: status === "released",
     };
   }
