@@ -434,7 +434,7 @@ describe("status API over the local function URL", () => {
 
 describe("the evidence bundle of an epoch", () => {
   /** The built world's readers, with a fake home chain (verdict recorded) in place of the dead RPC's. */
-  function withHome(built: StatusWorld): StatusWorld {
+  function withHome(built: StatusWorld, extra: Partial<HomeChainStatusReader> = {}): StatusWorld {
     const hash = (byte: string): `0x${string}` => `0x${byte.repeat(32)}`;
     const home: HomeChainStatusReader = {
       latestTimestamp: async () => 1_700_000_095n,
@@ -461,6 +461,7 @@ describe("the evidence bundle of an epoch", () => {
         signatures: null,
       }),
       messagesSent: async () => [],
+      ...extra,
     };
     return { ...built, chains: [{ chainId: 31_338, name: "evm-b", home }] };
   }
@@ -484,5 +485,41 @@ describe("the evidence bundle of an epoch", () => {
     const other = await call(withHome(built), "GET", "/models/1/epochs/6");
     expect(other.status).toBe(200);
     expect(other.body.evidence).toBeNull();
+  });
+
+  it("shows the host's bond: what is left, the epoch's slash and each payment chain's top-up; null without bonds", async () => {
+    const m = manifest();
+    const built = buildStatusWorld({
+      manifest: m,
+      config: stageConfig(),
+      stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      clock: { now: () => NOW },
+    });
+    const asked: number[][] = [];
+    const bonded = withHome(built, {
+      bond: async (_modelId, _epoch, chainIds) => {
+        asked.push([...chainIds]);
+        return {
+          amount: 450_000n,
+          unlockEpoch: 0n,
+          settled: true,
+          slashed: 50_000n,
+          topUps: [{ chainId: 31_337, amount: 50_000n }],
+        };
+      },
+    });
+    const epoch = await call(bonded, "GET", "/models/1/epochs/7");
+    expect(epoch.status).toBe(200);
+    expect(epoch.body.bond).toEqual({
+      amount: "450000",
+      unlockEpoch: "0",
+      settled: true,
+      slashed: "50000",
+      topUps: [{ chainId: 31_337, amount: "50000" }],
+    });
+    expect(asked).toEqual([[]]); // this fake world has no payment chain readers
+    const unbonded = await call(withHome(built), "GET", "/models/1/epochs/7");
+    expect(unbonded.body.bond).toBeNull();
   });
 });

@@ -127,6 +127,7 @@ export type {
 } from "./ports/ChainAdapter.ts";
 export type {
   ChainStatusReader,
+  EpochBondView,
   EpochMoneyQuery,
   EpochMoneyView,
   EpochSettlementQuery,

@@ -1,4 +1,5 @@
 import {
+  type EpochBondView,
   type EpochSettlementView,
   type Hex,
   type Job,
@@ -38,6 +39,11 @@ export interface EpochStatusView {
    * the evidence store (fetch it and check it hashes to this). Null when none is recorded or the world reads none.
    */
   readonly evidence: { readonly bundle: Hex } | null;
+  /**
+   * The host's bond: what is left, whether this epoch is settled with it, the slash and each payment chain's top-up
+   * (paid to its buyers on top of their refunds). Null when the deployment has no host bonds.
+   */
+  readonly bond: EpochBondView | null;
   readonly deliveries: readonly DeliveryView[];
   readonly settlement: readonly EpochSettlementView[];
   /** Every job of the (model, epoch): receipts, refunds, settles and the deliveries above. */
@@ -82,8 +88,23 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
   const paymentChains = world.chains.flatMap((chain) =>
     chain.settlement ? [{ chainId: chain.chainId, settlement: chain.settlement }] : [],
   );
+  const bond =
+    (await home.bond?.(
+      modelId,
+      epoch,
+      paymentChains.map((chain) => chain.chainId),
+    )) ?? null;
+  const topUpOf = (chainId: number) => bond?.topUps.find((topUp) => topUp.chainId === chainId)?.amount ?? 0n;
   const settlement = await Promise.all(
-    paymentChains.map((chain) => chain.settlement.epochSettlement({ modelId, epoch, refundBps: verdict?.refundBps })),
+    paymentChains.map((chain) => {
+      const topUp = topUpOf(chain.chainId);
+      return chain.settlement.epochSettlement({
+        modelId,
+        epoch,
+        refundBps: verdict?.refundBps,
+        ...(topUp > 0n ? { topUp } : {}),
+      });
+    }),
   );
 
   const jobs = await epochJobs(
@@ -104,6 +125,7 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
     sla,
     verdict,
     evidence: bundle === undefined ? null : { bundle },
+    bond,
     deliveries,
     settlement,
     jobs,

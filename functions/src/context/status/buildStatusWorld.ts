@@ -101,7 +101,7 @@ function evmReader(
     name: chain.name,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  const { escrow, modelRegistry, slaOracle, layerZeroMessenger, wormholeMessenger } = chain.contracts;
+  const { escrow, modelRegistry, slaOracle, hostBond, layerZeroMessenger, wormholeMessenger } = chain.contracts;
   return new EvmStatusReader({
     client,
     chainId: chain.chainId,
@@ -112,6 +112,7 @@ function evmReader(
           home: {
             registry: modelRegistry,
             oracle: slaOracle,
+            ...(hostBond ? { hostBond } : {}),
             // LayerZero first: Wormhole names every message the other did not.
             sentMessages: [
               layerZeroSentMessage(layerZeroMessenger),

@@ -114,6 +114,20 @@ export interface SolanaSettlementView {
 /** A payment chain's settlement of one epoch, in its family's terms (tagged by `family`). */
 export type EpochSettlementView = EvmSettlementView | SolanaSettlementView;
 
+/** The host bond of a model as an epoch's status shows it (stablecoin base units). */
+export interface EpochBondView {
+  /** What is left of the host's bond now. */
+  readonly amount: bigint;
+  /** The epoch from which an unlock takes effect (0: none requested). */
+  readonly unlockEpoch: bigint;
+  /** Whether the bond settled this epoch (slashed it, or found nothing to slash). */
+  readonly settled: boolean;
+  /** What this epoch's breach took from the bond. */
+  readonly slashed: bigint;
+  /** Each payment chain's part of the slash, paid to its buyers on top of their refunds. */
+  readonly topUps: readonly { readonly chainId: number; readonly amount: bigint }[];
+}
+
 /** One (model, epoch) to read, with the verdict's refund share when there is a verdict. */
 export interface EpochSettlementQuery {
   readonly modelId: bigint;
@@ -176,6 +190,11 @@ export interface HomeChainStatusReader {
   slaTerms(modelId: bigint, epoch: bigint): Promise<SlaTerms>;
   /** The recorded verdict with its evidence, or null before one is recorded. */
   verdict(modelId: bigint, epoch: bigint): Promise<VerdictView | null>;
+  /**
+   * The host bond behind the model and what it paid for the epoch, or null when the deployment has no HostBond.
+   * `chainIds`: the payment chains whose top-ups to report.
+   */
+  bond?(modelId: bigint, epoch: bigint, chainIds: readonly number[]): Promise<EpochBondView | null>;
   /** The verdict and payout messages published for the epoch from `fromBlock` on (the verdict's block). */
   messagesSent(query: {
     readonly modelId: bigint;

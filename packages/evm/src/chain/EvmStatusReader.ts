@@ -1,7 +1,8 @@
-import { escrowAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
+import { escrowAbi, hostBondAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
 import {
   BPS,
   type ChainStatusReader,
+  type EpochBondView,
   type EpochMoneyView,
   type EpochSettlementQuery,
   type EpochSettlementReader,
@@ -52,6 +53,8 @@ export interface EvmStatusReaderOptions {
   readonly home?: {
     readonly registry: Address;
     readonly oracle: Address;
+    /** Hosts' bonds (absent: the deployment has none, and `bond` reads null). */
+    readonly hostBond?: Address;
     readonly sentMessages: readonly IdentifySentMessage[];
   };
   /** Blocks per `eth_getLogs` request (the chain's `maxBlockRange`). */
@@ -124,6 +127,8 @@ export class EvmStatusReader implements ChainStatusReader {
       slaTerms: (modelId, epoch): Promise<SlaTerms> =>
         readContractTyped(client, home.registry, modelRegistryAbi, "slaTermsAt", [modelId, epoch]),
       verdict: (modelId, epoch) => translated(this.#verdict(home.oracle, modelId, epoch)),
+      bond: (modelId, epoch, chainIds) =>
+        home.hostBond ? translated(this.#bond(home.hostBond, modelId, epoch, chainIds)) : Promise.resolve(null),
       messagesSent: (query) => translated(this.#messagesSent(home, query)),
     };
   }
@@ -228,6 +233,22 @@ export class EvmStatusReader implements ChainStatusReader {
         : {}),
       jobId: identity.jobId,
     };
+  }
+
+  /** The HostBond's view of the model's bond and of what it paid for the epoch, per payment chain. */
+  async #bond(hostBond: Address, modelId: bigint, epoch: bigint, chainIds: readonly number[]): Promise<EpochBondView> {
+    const { client } = this.#o;
+    const [bond, [settled, slashed], topUps] = await Promise.all([
+      readContractTyped(client, hostBond, hostBondAbi, "bondOf", [modelId]),
+      readContractTyped(client, hostBond, hostBondAbi, "slashOf", [modelId, epoch]),
+      Promise.all(
+        chainIds.map(async (chainId) => ({
+          chainId,
+          amount: await readContractTyped(client, hostBond, hostBondAbi, "topUpOf", [modelId, epoch, chainId]),
+        })),
+      ),
+    ]);
+    return { amount: bond.amount, unlockEpoch: bond.unlockEpoch, settled, slashed, topUps };
   }
 
   /** The escrow's record alone: released counts once the record is released and every payout reached 10,000 bps. */
