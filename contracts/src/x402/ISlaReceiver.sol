@@ -48,7 +48,9 @@ interface ISlaReceiver {
         uint96 refunded; // sum of refunds and top-up shares' refund parts (not the top-up)
         uint96 topUpDue; // host bond top-up for this chain's buyers (0: none)
         bool topUpFunded; // the top-up funder paid `topUpDue` in
+        uint16 paidOutBps; // sum of the shares of payouts made
         uint96 topUpCumulative; // sum of booked amounts of buyers [0, refundCursor), for the top-up shares
+        uint96 paidOut; // sum of payouts made from the released amount
     }
 
     /// @notice One buyer's total for an epoch: exactly one slot.
@@ -77,6 +79,10 @@ interface ISlaReceiver {
     error TopUpNotFunded(uint64 epoch);
     error NothingToClaim(address account);
     error AmountOverflow();
+    error NotReleased(uint64 epoch);
+    error PayoutAlreadyPaid(uint64 epoch, uint32 payoutIndex);
+    error InvalidPayee(bytes32 payee);
+    error SharesExceeded(uint64 epoch, uint256 totalBps);
 
     /// @notice A claim row raised `channelId`'s claimed total by `amount`, booked to `payer` in `epoch`.
     event Booked(uint64 indexed epoch, bytes32 indexed channelId, address indexed payer, uint256 amount);
@@ -102,6 +108,8 @@ interface ISlaReceiver {
     /// @notice Buyer `buyerIndex` got `refund` (its tier share) plus `topUp` (its bond share) in one transfer.
     event Refunded(uint64 indexed epoch, uint256 buyerIndex, address indexed buyer, uint256 refund, uint256 topUp);
     event Released(uint64 indexed epoch, uint256 amount);
+    /// @notice Payout `payoutIndex` paid `amount` (`shareBps` of the released amount, or the remainder) to `payee`.
+    event PaidOut(uint64 indexed epoch, uint32 payoutIndex, address indexed payee, uint16 shareBps, uint256 amount);
     event Credited(address indexed account, uint256 amount);
     event Claimed(address indexed account, address indexed to, uint256 amount);
     event OperatorSet(address indexed operator);
@@ -141,13 +149,17 @@ interface ISlaReceiver {
     /// it fails). A top-up must be funded first. Anyone may call; each buyer once.
     function refund(uint64 epoch, uint256 maxBuyers) external returns (uint256 count);
 
-    /// @notice Releases `claimed - refunded` once every buyer was refunded. Anyone, once.
+    /// @notice Releases `claimed - refunded` once every buyer was refunded, for the home chain's Payout messages to
+    /// pay out as the Escrow's do (each payout index once, the payout completing 10,000 bps takes the dust). Anyone,
+    /// once.
     function release(uint64 epoch) external;
 
     /// @notice Sends the caller's credit (failed transfers) to `to`.
     function claim(address to) external returns (uint256 amount);
 
     function epochState(uint64 epoch) external view returns (EpochState memory);
+    /// @notice Whether payout `payoutIndex` of `epoch` was paid.
+    function isPayoutPaid(uint64 epoch, uint32 payoutIndex) external view returns (bool);
     function buyerAt(uint64 epoch, uint256 index) external view returns (BuyerTotal memory);
     /// @notice What `payer` paid in `epoch` (0 if nothing was booked).
     function paidBy(uint64 epoch, address payer) external view returns (uint256);

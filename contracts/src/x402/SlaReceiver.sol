@@ -9,6 +9,7 @@ import { IMessenger } from "../interfaces/IMessenger.sol";
 import { MessageCodec } from "../libraries/MessageCodec.sol";
 import { MessengerFees } from "../libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "../libraries/PaymentsMerkle.sol";
+import { SettlementShares } from "../libraries/SettlementShares.sol";
 import { SettlementReceiver } from "../SettlementReceiver.sol";
 import { ISlaReceiver } from "./ISlaReceiver.sol";
 import { IX402BatchSettlement } from "./IX402BatchSettlement.sol";
@@ -41,6 +42,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     mapping(uint64 epoch => mapping(uint256 index => BuyerTotal)) private _buyers;
     /// @dev buyer index + 1 (0: not booked yet in that epoch)
     mapping(uint64 epoch => mapping(address payer => uint256 slot)) private _buyerSlot;
+    mapping(uint64 epoch => mapping(uint256 word => uint256 bits)) private _payoutsPaid;
 
     /// @dev The implementation's owner is its deployer (the factory); clones get theirs in `initialize`.
     constructor() SettlementReceiver(msg.sender) {
@@ -155,10 +157,15 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
 
     // ---------------------------------------------------------------- verdict, refunds, release
 
-    /// @dev Verdicts for this receiver's model, from the home chain only.
+    /// @dev Verdicts and payouts for this receiver's model, from the home chain only.
     function _handleMessage(uint32 srcChain, uint8 kind, bytes calldata message) internal override nonReentrant {
-        if (srcChain != homeChain || kind != MessageCodec.KIND_VERDICT) revert UnexpectedMessage(srcChain, kind);
-        MessageCodec.Verdict memory v = MessageCodec.decodeVerdict(message);
+        if (srcChain != homeChain) revert UnexpectedMessage(srcChain, kind);
+        if (kind == MessageCodec.KIND_VERDICT) _applyVerdict(MessageCodec.decodeVerdict(message));
+        else if (kind == MessageCodec.KIND_PAYOUT) _applyPayout(MessageCodec.decodePayout(message));
+        else revert UnexpectedMessage(srcChain, kind);
+    }
+
+    function _applyVerdict(MessageCodec.Verdict memory v) private {
         if (v.modelId != modelId) revert WrongModel(v.modelId);
         // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < epochEnd(v.epoch)) revert EpochNotOver(v.epoch);
@@ -172,6 +179,33 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         // a top-up with nobody booked is owed to nobody
         if (e.claimed != 0) e.topUpDue = v.topUp;
         emit VerdictApplied(v.epoch, v.refundBps, v.topUp, v.reportHash);
+    }
+
+    /// @dev The Escrow's payout rule (SettlementShares): each index once, by share, the last takes the dust.
+    function _applyPayout(MessageCodec.Payout memory p) private {
+        if (p.modelId != modelId) revert WrongModel(p.modelId);
+        (address payee, bool isEvm) = SettlementShares.evmPayee(p.payee);
+        if (!isEvm) revert InvalidPayee(p.payee);
+        EpochState storage e = _epochs[p.epoch];
+        if (e.status != Status.Released) revert NotReleased(p.epoch);
+        if (!SettlementShares.markPaid(_payoutsPaid[p.epoch], p.payoutIndex)) {
+            revert PayoutAlreadyPaid(p.epoch, p.payoutIndex);
+        }
+        (uint256 amount, uint256 totalBps) =
+            SettlementShares.payoutAmount(e.claimed - e.refunded, e.paidOut, e.paidOutBps, p.shareBps);
+        if (totalBps > BPS) revert SharesExceeded(p.epoch, totalBps);
+        // totalBps <= 10,000 (checked above)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        e.paidOutBps = uint16(totalBps);
+        // paidOut + amount <= released <= claimed, a uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
+        e.paidOut = uint96(e.paidOut + amount);
+        if (amount != 0) {
+            // the claimed funds sit in the channel contract until settled
+            settle();
+            _send(payee, amount);
+        }
+        emit PaidOut(p.epoch, p.payoutIndex, payee, p.shareBps, amount);
     }
 
     /// @inheritdoc ISlaReceiver
@@ -246,6 +280,11 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     /// @inheritdoc ISlaReceiver
     function epochState(uint64 epoch) external view returns (EpochState memory) {
         return _epochs[epoch];
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function isPayoutPaid(uint64 epoch, uint32 payoutIndex) external view returns (bool) {
+        return SettlementShares.isPaid(_payoutsPaid[epoch], payoutIndex);
     }
 
     /// @inheritdoc ISlaReceiver
@@ -340,10 +379,11 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
             uint256 share = uint256(b.amount) * bps / BPS;
             uint256 topUp;
             if (due != 0) {
-                // Escrow.refundTopUp's rule: cumulative shares, so they add up to exactly `due`
-                uint256 before = due * cumulative / eligible;
-                cumulative += b.amount;
-                topUp = due * cumulative / eligible - before;
+                // the Escrow's cumulative rule: the shares add up to exactly `due`
+                uint256 sharesBefore = due * cumulative / eligible;
+                uint256 sharesAfter;
+                (cumulative, sharesAfter) = SettlementShares.topUpStep(due, eligible, cumulative, b.amount);
+                topUp = sharesAfter - sharesBefore;
             }
             if (share + topUp == 0) continue;
             sum += share;

@@ -175,6 +175,45 @@ contract SlaReceiverTest is SlaReceiverFixture {
         sla.settle(); // idempotent
         assertEq(token.balanceOf(address(sla)), 9e6);
         assertEq(token.balanceOf(vm.addr(K1)), 0);
+
+        address host = makeAddr("host");
+        address creator = makeAddr("creator");
+        bytes memory p0 = _payoutMsg(0, 0, creator, 3_333);
+        messenger.deliver(sla, HOME, p0);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.PayoutAlreadyPaid.selector, uint64(0), uint32(0)));
+        messenger.deliver(sla, HOME, p0);
+        bytes memory over = _payoutMsg(1, 0, host, 6_668);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.SharesExceeded.selector, uint64(0), uint256(10_001)));
+        messenger.deliver(sla, HOME, over);
+        messenger.deliver(sla, HOME, _payoutMsg(1, 0, host, 6_667));
+        // 33.33 % rounds down; the payout completing 10,000 bps takes the dust
+        assertEq(token.balanceOf(creator), 2_999_700);
+        assertEq(token.balanceOf(host), 9e6 - 2_999_700);
+        assertEq(token.balanceOf(address(sla)), 0);
+        assertTrue(sla.isPayoutPaid(0, 1));
+    }
+
+    function test_payout_onlyAfterRelease() public {
+        _claimEpoch0();
+        _verdict(0, 2_500, 0);
+        bytes memory p0 = _payoutMsg(0, 0, makeAddr("host"), 10_000);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NotReleased.selector, uint64(0)));
+        messenger.deliver(sla, HOME, p0);
+        sla.refund(0, 100);
+        sla.release(0);
+        messenger.deliver(sla, HOME, p0);
+        assertEq(token.balanceOf(makeAddr("host")), 9e6 - 2_250_000);
+        assertEq(token.balanceOf(vm.addr(K2)), 1_250_000);
+    }
+
+    function _payoutMsg(uint32 index, uint64 epoch, address payee, uint16 shareBps)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return MessageCodec.encodePayout(
+            MessageCodec.Payout(MODEL, epoch, index, bytes32(uint256(uint160(payee))), shareBps)
+        );
     }
 
     function test_verdict_homeOnly_thisModelOnly_once() public {
