@@ -44,7 +44,7 @@ interface ISlaReceiver {
         uint32 refundCursor; // buyers [0, refundCursor) refunded (or owed nothing)
         uint16 refundBps; // the verdict's refund share
         Status status;
-        bool closed; // the final receipt batch was sent or the verdict arrived: no more claims
+        bool closed; // the first receipt batch was sent or the verdict arrived: no more claims
         uint96 refunded; // sum of refunds and top-up shares' refund parts (not the top-up)
         uint96 topUpDue; // host bond top-up for this chain's buyers (0: none)
         bool topUpFunded; // the top-up funder paid `topUpDue` in
@@ -87,9 +87,9 @@ interface ISlaReceiver {
     /// @notice A claim row raised `channelId`'s claimed total by `amount`, booked to `payer` in `epoch`.
     event Booked(uint64 indexed epoch, bytes32 indexed channelId, address indexed payer, uint256 amount);
     /// @notice Row `row` of a claim batch was left out; `reason` is the channel contract's revert data, or one of
-    /// this contract's own selectors (`ForeignRow`: another receiver or token).
+    /// this contract's own selectors (`ForeignRow`: another receiver, receiverAuthorizer or token).
     event RowSkipped(uint64 indexed epoch, uint256 row, bytes32 indexed channelId, bytes reason);
-    /// @notice The rows' receiver or token is not this SLA receiver's (reason in `RowSkipped`).
+    /// @notice The row's receiver, receiverAuthorizer or token is not this SLA receiver's (reason in `RowSkipped`).
     error ForeignRow();
     /// @notice Buyers [firstIndex, firstIndex + count) of `epoch` were sent home as receipt batch `batchIndex`.
     event ReceiptsRelayed(
@@ -119,10 +119,11 @@ interface ISlaReceiver {
 
     /// @notice Claims the rows (at most MAX_ROWS) from the channel contract as their receiver and books each row's
     /// increase of its channel's `totalClaimed` to the channel's payer in `epoch`. A row that would revert (bad
-    /// signature, over the voucher or balance, below the claimed total, another receiver or token) is skipped with
-    /// `RowSkipped`, so one row never reverts the batch. Operator only: the epoch a cumulative voucher belongs to is
-    /// known off chain only, so anyone holding a later voucher could otherwise book the next epoch's calls here.
-    /// `epoch` must have started and not be closed (final receipt batch sent or verdict in).
+    /// signature, over the voucher or balance, below the claimed total, another receiver, receiverAuthorizer or token)
+    /// is skipped with `RowSkipped`, so one row never reverts the batch. Operator only: the epoch a cumulative
+    /// voucher belongs to is known off chain only, so anyone holding a later voucher could otherwise book the next
+    /// epoch's calls here. `epoch` must have started and not be closed (its first receipt batch sent or its verdict
+    /// in), so the set relayed home is final.
     /// @return booked the sum booked by this call
     function claimEpoch(uint64 epoch, IX402BatchSettlement.VoucherClaim[] calldata rows)
         external
@@ -132,7 +133,7 @@ interface ISlaReceiver {
     function settle() external;
 
     /// @notice Sends the next up to `maxBuyers` buyer totals of an ended epoch home as one ReceiptBatch (leaf per
-    /// (buyer index, buyer, amount), as the escrow's). Anyone may call; the final batch closes the epoch to claims.
+    /// (buyer index, buyer, amount), as the escrow's). Anyone may call; the first batch closes the epoch to claims.
     function relayReceipts(uint64 epoch, uint32 maxBuyers, IMessenger messenger)
         external
         payable

@@ -92,8 +92,9 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         for (uint256 i; i < rows.length; ++i) {
             IX402BatchSettlement.ChannelConfig calldata c = rows[i].voucher.channel;
             bytes32 id = ch.getChannelId(c);
-            // a row for another receiver or token would claim money this contract never receives
-            if (c.receiver != address(this) || c.token != tok) {
+            // a row for another receiver or token would claim money this contract never receives; one with another
+            // receiverAuthorizer could be claimed or refunded behind this contract's back, unbooked
+            if (c.receiver != address(this) || c.receiverAuthorizer != address(this) || c.token != tok) {
                 emit RowSkipped(epoch, i, id, abi.encodeWithSelector(ForeignRow.selector));
                 continue;
             }

@@ -64,11 +64,14 @@ contract SlaReceiverTest is SlaReceiverFixture {
     }
 
     function test_claims_badRowsAreIsolated() public {
-        IX402BatchSettlement.VoucherClaim[] memory rows = new IX402BatchSettlement.VoucherClaim[](4);
+        IX402BatchSettlement.VoucherClaim[] memory rows = new IX402BatchSettlement.VoucherClaim[](5);
         rows[0] = _row(c1, 3e6, 3e6, K1);
         rows[1] = _row(c2, 5e6, 5e6, K1); // signed by another buyer's key
         rows[2] = _row(c3, 1e6, 2e6, K3); // over its voucher
         rows[3] = _row(_config(), 1e6, 1e6, payerAuthKey); // another receiver's channel
+        IX402BatchSettlement.ChannelConfig memory other = c2;
+        other.receiverAuthorizer = receiverAuthorizer; // someone else could claim or refund it behind the receiver
+        rows[4] = _row(other, 1e6, 1e6, K2);
         _endEpoch(0);
         vm.recordLogs();
         assertEq(_claimEpoch(0, rows), 3e6);
@@ -77,7 +80,7 @@ contract SlaReceiverTest is SlaReceiverFixture {
         for (uint256 i; i < logs.length; ++i) {
             if (logs[i].topics[0] == ISlaReceiver.RowSkipped.selector) ++skipped;
         }
-        assertEq(skipped, 3);
+        assertEq(skipped, 4);
         assertEq(sla.epochState(0).claimed, 3e6);
         assertEq(sla.epochState(0).buyers, 1);
         assertEq(sla.paidBy(0, vm.addr(K2)), 0);
