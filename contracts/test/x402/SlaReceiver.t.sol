@@ -202,6 +202,9 @@ contract SlaReceiverTest is SlaReceiverFixture {
         bytes memory p0 = _payoutMsg(0, 0, makeAddr("host"), 10_000);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NotReleased.selector, uint64(0)));
         messenger.deliver(sla, HOME, p0);
+        sla.refund(0, 2);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.RefundsPending.selector, uint64(0)));
+        sla.release(0);
         sla.refund(0, 100);
         sla.release(0);
         messenger.deliver(sla, HOME, p0);
