@@ -9,6 +9,7 @@ import { IMessenger } from "./interfaces/IMessenger.sol";
 import { MessageCodec } from "./libraries/MessageCodec.sol";
 import { MessengerFees } from "./libraries/MessengerFees.sol";
 import { PaymentsMerkle } from "./libraries/PaymentsMerkle.sol";
+import { SettlementShares } from "./libraries/SettlementShares.sol";
 import { SettlementReceiver } from "./SettlementReceiver.sol";
 import { Listing, EpochRecord, EpochStatus, GraceFrom, Payment, TopUp } from "./types/EscrowTypes.sol";
 
@@ -412,32 +413,23 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
     }
 
     function _applyPayout(MessageCodec.Payout memory p) private {
-        if (uint256(p.payee) >> 160 != 0 || p.payee == bytes32(0)) revert InvalidPayee(p.payee);
+        (address payee, bool isEvm) = SettlementShares.evmPayee(p.payee);
+        if (!isEvm) revert InvalidPayee(p.payee);
         EpochRecord storage r = _records[p.modelId][p.epoch];
         if (r.status != EpochStatus.Released) revert NotReleased(p.modelId, p.epoch);
-
-        mapping(uint256 => uint256) storage paidBits = _payoutsPaid[p.modelId][p.epoch];
-        uint256 word = p.payoutIndex >> 8;
-        // one bit per payout index, 256 per word
-        // forge-lint: disable-next-line(incorrect-shift)
-        uint256 bit = 1 << (p.payoutIndex & 0xff);
-        if (paidBits[word] & bit != 0) revert PayoutAlreadyPaid(p.modelId, p.epoch, p.payoutIndex);
-        paidBits[word] |= bit;
-
-        uint256 totalBps = uint256(r.paidOutBps) + p.shareBps;
+        if (!SettlementShares.markPaid(_payoutsPaid[p.modelId][p.epoch], p.payoutIndex)) {
+            revert PayoutAlreadyPaid(p.modelId, p.epoch, p.payoutIndex);
+        }
+        (uint256 amount, uint256 totalBps) =
+            SettlementShares.payoutAmount(r.paid - r.refunded, r.paidOut, r.paidOutBps, p.shareBps);
         if (totalBps > BPS) revert SharesExceeded(p.modelId, p.epoch, totalBps);
-        uint256 released = r.paid - r.refunded;
-        uint256 paidOut = r.paidOut;
-        // the payout that completes the 10,000 bps takes the rounding dust of the earlier ones
-        uint256 amount = totalBps == BPS ? released - paidOut : released * p.shareBps / BPS;
         // totalBps <= 10,000 (checked above)
         // forge-lint: disable-next-line(unsafe-typecast)
         r.paidOutBps = uint16(totalBps);
         // paidOut + amount <= released <= paid, a uint96
         // forge-lint: disable-next-line(unsafe-typecast)
-        r.paidOut = uint96(paidOut + amount);
+        r.paidOut = uint96(r.paidOut + amount);
 
-        address payee = address(uint160(uint256(p.payee)));
         if (amount != 0) _send(payee, amount);
         emit PaidOut(p.modelId, p.epoch, p.payoutIndex, payee, p.shareBps, amount);
     }
@@ -505,9 +497,7 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
 
     /// @inheritdoc IEscrow
     function isPayoutPaid(uint256 modelId, uint64 epoch, uint32 payoutIndex) external view returns (bool) {
-        // one bit per payout index, 256 per word
-        // forge-lint: disable-next-line(incorrect-shift)
-        return _payoutsPaid[modelId][epoch][payoutIndex >> 8] & (1 << (payoutIndex & 0xff)) != 0;
+        return SettlementShares.isPaid(_payoutsPaid[modelId][epoch], payoutIndex);
     }
 
     // ---------------------------------------------------------------- internals
@@ -588,8 +578,8 @@ contract Escrow is IEscrow, SettlementReceiver, ReentrancyGuardTransient {
         for (; i < end; ++i) {
             if (anyWithdrawn && _isWithdrawn(modelId, epoch, i)) continue;
             Payment memory p = payments[i];
-            cumulative += p.amount;
-            uint256 sharesAfter = due * cumulative / eligible;
+            uint256 sharesAfter;
+            (cumulative, sharesAfter) = SettlementShares.topUpStep(due, eligible, cumulative, p.amount);
             uint256 amount = sharesAfter - sharesBefore;
             sharesBefore = sharesAfter;
             // a payment too small to have a non-zero share is simply passed

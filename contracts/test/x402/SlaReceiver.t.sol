@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import { Vm } from "forge-std/Vm.sol";
+import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
+import { PaymentsMerkle } from "../../src/libraries/PaymentsMerkle.sol";
+import { ISlaReceiver } from "../../src/x402/ISlaReceiver.sol";
+import { IX402BatchSettlement } from "../../src/x402/IX402BatchSettlement.sol";
+import { SlaReceiverFixture } from "./SlaReceiverFixture.sol";
+
+/// @notice End to end with the x402 stand-in: buyers deposit and sign cumulative vouchers, the operator claims the
+/// epoch, receipts go home, and the verdict refunds each buyer-epoch once (with its bond top-up share) or releases.
+contract SlaReceiverTest is SlaReceiverFixture {
+    uint256 internal constant K1 = 0xB1;
+    uint256 internal constant K2 = 0xB2;
+    uint256 internal constant K3 = 0xB3;
+    uint128 internal constant DEPOSIT = 10e6;
+
+    IX402BatchSettlement.ChannelConfig internal c1;
+    IX402BatchSettlement.ChannelConfig internal c2;
+    IX402BatchSettlement.ChannelConfig internal c3;
+
+    function setUp() public override {
+        super.setUp();
+        c1 = _open(K1, DEPOSIT);
+        c2 = _open(K2, DEPOSIT);
+        c3 = _open(K3, DEPOSIT);
+    }
+
+    /// @dev Epoch 0: buyer 1 spent 3, buyer 2 5, buyer 3 1 (USD, cumulative vouchers), claimed after its end.
+    function _claimEpoch0() internal {
+        IX402BatchSettlement.VoucherClaim[] memory rows = new IX402BatchSettlement.VoucherClaim[](3);
+        rows[0] = _row(c1, 3e6, 3e6, K1);
+        rows[1] = _row(c2, 5e6, 5e6, K2);
+        rows[2] = _row(c3, 1e6, 1e6, K3);
+        _endEpoch(0);
+        assertEq(_claimEpoch(0, rows), 9e6);
+    }
+
+    function test_claims_bookPerBuyerAndEpoch() public {
+        _claimEpoch0();
+        assertEq(sla.paidBy(0, vm.addr(K1)), 3e6);
+        assertEq(sla.paidBy(0, vm.addr(K2)), 5e6);
+        assertEq(sla.paidBy(0, vm.addr(K3)), 1e6);
+        ISlaReceiver.EpochState memory e = sla.epochState(0);
+        assertEq(e.claimed, 9e6);
+        assertEq(e.buyers, 3);
+        (, uint128 claimed) = settlement.channels(_id(c2));
+        assertEq(claimed, 5e6);
+    }
+
+    function test_claims_secondClaimAddsOnlyTheDelta() public {
+        _claimEpoch0();
+        _claimEpoch(0, _rows(_row(c1, 4e6, 4e6, K1)));
+        _claimEpoch(0, _rows(_row(c1, 4e6, 4e6, K1))); // the same voucher again: nothing new
+        assertEq(sla.paidBy(0, vm.addr(K1)), 4e6);
+        assertEq(sla.epochState(0).claimed, 10e6);
+        assertEq(sla.epochState(0).buyers, 3);
+        // the next epoch gets only what was spent after the last claim of this one
+        _endEpoch(1);
+        _claimEpoch(1, _rows(_row(c1, 6e6, 6e6, K1)));
+        assertEq(sla.paidBy(1, vm.addr(K1)), 2e6);
+        assertEq(sla.epochState(1).claimed, 2e6);
+    }
+
+    function test_claims_badRowsAreIsolated() public {
+        IX402BatchSettlement.VoucherClaim[] memory rows = new IX402BatchSettlement.VoucherClaim[](5);
+        rows[0] = _row(c1, 3e6, 3e6, K1);
+        rows[1] = _row(c2, 5e6, 5e6, K1); // signed by another buyer's key
+        rows[2] = _row(c3, 1e6, 2e6, K3); // over its voucher
+        rows[3] = _row(_config(), 1e6, 1e6, payerAuthKey); // another receiver's channel
+        IX402BatchSettlement.ChannelConfig memory other = c2;
+        other.receiverAuthorizer = receiverAuthorizer; // someone else could claim or refund it behind the receiver
+        rows[4] = _row(other, 1e6, 1e6, K2);
+        _endEpoch(0);
+        vm.recordLogs();
+        assertEq(_claimEpoch(0, rows), 3e6);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 skipped;
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] == ISlaReceiver.RowSkipped.selector) ++skipped;
+        }
+        assertEq(skipped, 4);
+        assertEq(sla.epochState(0).claimed, 3e6);
+        assertEq(sla.epochState(0).buyers, 1);
+        assertEq(sla.paidBy(0, vm.addr(K2)), 0);
+    }
+
+    function test_claims_operatorOnly_startedEpoch_closedByRelay() public {
+        IX402BatchSettlement.VoucherClaim[] memory rows = _rows(_row(c1, 3e6, 3e6, K1));
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NotOperator.selector, address(this)));
+        sla.claimEpoch(0, rows);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochNotStarted.selector, uint64(1)));
+        _claimEpoch(1, rows);
+        // the running epoch takes a watchdog claim (ahead of a payer's timed withdrawal)
+        _claimEpoch(0, rows);
+        assertEq(sla.paidBy(0, vm.addr(K1)), 3e6);
+        _endEpoch(0);
+        sla.relayReceipts(0, 100, messenger);
+        rows = _rows(_row(c1, 4e6, 4e6, K1));
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochClosed.selector, uint64(0)));
+        _claimEpoch(0, rows);
+    }
+
+    function test_receipts_perBuyerLeaves() public {
+        _claimEpoch0();
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochNotOver.selector, uint64(1)));
+        sla.relayReceipts(1, 100, messenger);
+        sla.relayReceipts(0, 2, messenger);
+        sla.relayReceipts(0, 2, messenger);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NothingToRelay.selector, uint64(0)));
+        sla.relayReceipts(0, 2, messenger);
+        assertEq(messenger.sentCount(), 2);
+
+        MessageCodec.ReceiptBatch memory b = this.decodeBatch(messenger.sent(0).message);
+        bytes32[] memory leaves = new bytes32[](2);
+        leaves[0] = PaymentsMerkle.leaf(0, vm.addr(K1), 3e6);
+        leaves[1] = PaymentsMerkle.leaf(1, vm.addr(K2), 5e6);
+        assertEq(messenger.sent(0).dstChain, HOME);
+        assertEq(b.modelId, MODEL);
+        assertEq(b.paymentChain, THIS);
+        assertEq(b.count, 2);
+        assertEq(b.total, 8e6);
+        assertEq(b.paymentsRoot, PaymentsMerkle.root(leaves));
+        assertFalse(b.finalBatch);
+        b = this.decodeBatch(messenger.sent(1).message);
+        assertEq(b.batchIndex, 1);
+        assertEq(b.total, 1e6);
+        assertEq(b.paymentsRoot, PaymentsMerkle.leaf(2, vm.addr(K3), 1e6));
+        assertTrue(b.finalBatch);
+    }
+
+    function test_breach_refundsEachBuyerEpochOnce_withTopUp() public {
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        _verdict(0, 2_500, 1e6);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.TopUpNotFunded.selector, uint64(0)));
+        sla.refund(0, 100);
+        _fundTopUp(0);
+
+        vm.recordLogs();
+        assertEq(sla.refund(0, 2), 2);
+        assertEq(sla.refund(0, 2), 1);
+        assertEq(sla.refund(0, 2), 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        uint256 transfers;
+        for (uint256 i; i < logs.length; ++i) {
+            if (
+                logs[i].topics[0] == keccak256("Transfer(address,address,uint256)") && logs[i].emitter == address(token)
+            ) {
+                ++transfers;
+            }
+        }
+        assertEq(transfers, 1 + 3, "one settle, then one transfer per buyer-epoch");
+
+        // 25 % of each total, plus the 1 USD top-up pro rata by the cumulative rule (shares sum to exactly 1 USD)
+        assertEq(token.balanceOf(vm.addr(K1)), 750_000 + 333_333);
+        assertEq(token.balanceOf(vm.addr(K2)), 1_250_000 + 555_555);
+        assertEq(token.balanceOf(vm.addr(K3)), 250_000 + 111_112);
+        sla.release(0);
+        assertEq(token.balanceOf(address(sla)), 9e6 - 2_250_000);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.AlreadyReleased.selector, uint64(0)));
+        sla.release(0);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.TopUpAlreadyFunded.selector, uint64(0)));
+        sla.fundTopUp(0);
+        assertEq(token.balanceOf(vm.addr(K1)), 750_000 + 333_333, "nothing twice");
+    }
+
+    function test_healthy_releasesWholeEpoch() public {
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        _verdict(0, 0, 0);
+        assertEq(sla.refund(0, 100), 0);
+        vm.expectEmit(address(sla));
+        emit ISlaReceiver.Released(0, 9e6);
+        sla.release(0);
+        sla.settle();
+        sla.settle(); // idempotent
+        assertEq(token.balanceOf(address(sla)), 9e6);
+        assertEq(token.balanceOf(vm.addr(K1)), 0);
+
+        address host = makeAddr("host");
+        address creator = makeAddr("creator");
+        bytes memory p0 = _payoutMsg(0, 0, creator, 3_333);
+        messenger.deliver(sla, HOME, p0);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.PayoutAlreadyPaid.selector, uint64(0), uint32(0)));
+        messenger.deliver(sla, HOME, p0);
+        bytes memory over = _payoutMsg(1, 0, host, 6_668);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.SharesExceeded.selector, uint64(0), uint256(10_001)));
+        messenger.deliver(sla, HOME, over);
+        messenger.deliver(sla, HOME, _payoutMsg(1, 0, host, 6_667));
+        // 33.33 % rounds down; the payout completing 10,000 bps takes the dust
+        assertEq(token.balanceOf(creator), 2_999_700);
+        assertEq(token.balanceOf(host), 9e6 - 2_999_700);
+        assertEq(token.balanceOf(address(sla)), 0);
+        assertTrue(sla.isPayoutPaid(0, 1));
+    }
+
+    function test_payout_onlyAfterRelease() public {
+        _claimEpoch0();
+        _verdict(0, 2_500, 0);
+        bytes memory p0 = _payoutMsg(0, 0, makeAddr("host"), 10_000);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NotReleased.selector, uint64(0)));
+        messenger.deliver(sla, HOME, p0);
+        sla.refund(0, 2);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.RefundsPending.selector, uint64(0)));
+        sla.release(0);
+        sla.refund(0, 100);
+        sla.release(0);
+        messenger.deliver(sla, HOME, p0);
+        assertEq(token.balanceOf(makeAddr("host")), 9e6 - 2_250_000);
+        assertEq(token.balanceOf(vm.addr(K2)), 1_250_000);
+    }
+
+    function _payoutMsg(uint32 index, uint64 epoch, address payee, uint16 shareBps)
+        internal
+        pure
+        returns (bytes memory)
+    {
+        return MessageCodec.encodePayout(
+            MessageCodec.Payout(MODEL, epoch, index, bytes32(uint256(uint160(payee))), shareBps)
+        );
+    }
+
+    function test_verdict_homeOnly_thisModelOnly_once() public {
+        _claimEpoch0();
+        bytes memory v = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 0, 1, bytes32(0), 0));
+        vm.expectRevert();
+        messenger.deliver(sla, THIS, v);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.WrongModel.selector, MODEL + 1));
+        messenger.deliver(sla, HOME, MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL + 1, 0, 1, bytes32(0), 0)));
+        messenger.deliver(sla, HOME, v);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.AlreadySettled.selector, uint64(0)));
+        messenger.deliver(sla, HOME, v);
+        // the verdict closes the epoch to claims
+        IX402BatchSettlement.VoucherClaim[] memory rows = _rows(_row(c1, 4e6, 4e6, K1));
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochClosed.selector, uint64(0)));
+        _claimEpoch(0, rows);
+    }
+
+    function test_clone_cannotBeReinitialized() public {
+        ISlaReceiver.InitParams memory p;
+        p.epochSeconds = 1;
+        vm.expectRevert();
+        sla.initialize(p);
+        ISlaReceiver impl = ISlaReceiver(factory.implementation());
+        vm.expectRevert();
+        impl.initialize(p);
+        assertEq(factory.receiverOf(MODEL), address(sla));
+        assertEq(factory.predict(MODEL), address(sla));
+    }
+
+    function decodeBatch(bytes calldata m) external pure returns (MessageCodec.ReceiptBatch memory) {
+        return MessageCodec.decodeReceiptBatch(m);
+    }
+}
