@@ -25,6 +25,7 @@ import {
   signVoucher,
 } from "@x402/evm/batch-settlement/client";
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
+import type { ChannelStorage } from "@x402/evm/batch-settlement/server";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import type { Address, Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -63,6 +64,8 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   let server: LoopbackServer;
   let storage: VersionedChannelStorage;
   let clockOffsetMs = 0;
+  let crashNextCharge = false;
+  let chargePerCall = 0n;
   const gatewayKey = privateKeyToAccount(generatePrivateKey());
   const receiverAuthorizer = privateKeyToAccount(generatePrivateKey());
   const buyerA = privateKeyToAccount(generatePrivateKey());
@@ -104,6 +107,21 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       ),
     );
     storage = new VersionedChannelStorage(new MemoryChannelRecordStore());
+    // The gateway's view of the store can "crash" once: the write that records a charge throws, nothing is written.
+    const inner = storage;
+    const crashable: ChannelStorage = {
+      get: (id) => inner.get(id),
+      list: () => inner.list(),
+      updateChannel: (id, update) =>
+        inner.updateChannel(id, (current) => {
+          const next = update(current);
+          if (crashNextCharge && current && next && next.chargedCumulativeAmount !== current.chargedCumulativeAmount) {
+            crashNextCharge = false;
+            throw new Error("simulated crash between serving the call and recording its charge");
+          }
+          return next;
+        }),
+    };
     const model = (key: string, hostUrl: string, overrides: Partial<GatewayModelInput> = {}): GatewayModelInput => ({
       key,
       model: "llama-demo",
@@ -129,7 +147,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         model("garbage", garbageHost.url),
       ],
       facilitator,
-      storage,
+      storage: crashable,
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
     });
@@ -246,6 +264,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       const charge = expectedCharge(body.usage);
       expect(charge).toBeGreaterThan(0n);
       expect(charge).toBeLessThan(CEILING);
+      chargePerCall = charge; // the demo host answers the same prompt with the same usage
       cumulative += charge;
 
       const settled = decodePaymentResponseHeader(response.headers.get("payment-response") ?? "");
@@ -361,6 +380,25 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(response.status).toBe(200);
     const body = answerSchema.parse(await response.json());
     expect(await chargedOn(channelA)).toBe(before + expectedCharge(body.usage));
+  });
+
+  it("charges a call at most once and never unrecorded: a crash between serving and recording leaves it uncharged", async () => {
+    const [healthy] = hosts;
+    if (healthy === undefined) throw new Error("no demo host");
+    const before = await chargedOn(channelA);
+    const servedBefore = healthy.stats().served;
+    crashNextCharge = true;
+    // The host served it, the charge was not recorded: the buyer gets the SDK's settle-failure 402, not the answer.
+    const response = await chat(payA, "llama");
+    expect(response.status).toBe(402);
+    expect(crashNextCharge).toBe(false);
+    expect(healthy.stats().served - servedBefore).toBe(1);
+    expect(await chargedOn(channelA)).toBe(before);
+    expect((await storage.get(channelA))?.pendingRequest).toBeUndefined();
+    // The channel is not stuck: the same cumulative pays the next call, charged once.
+    const next = await chat(payA, "llama");
+    expect(next.status).toBe(200);
+    expect(await chargedOn(channelA)).toBe(before + chargePerCall);
   });
 
   it("refuses a voucher over the channel's deposit (402 invalid_batch_settlement_evm_cumulative_exceeds_balance)", async () => {
