@@ -34,7 +34,7 @@ import { z } from "zod";
 import { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
 import { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
 import type { GatewayModelInput } from "./config/GatewayModel.ts";
-import { createGateway } from "./createGateway.ts";
+import { CHANNEL_WITHDRAWAL_PENDING, createGateway } from "./createGateway.ts";
 import { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 import { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
 import { USAGE_RECEIPT_HEADER, verifyUsageReceipt } from "./receipts/usageReceipt.ts";
@@ -48,6 +48,31 @@ const MINTED = 10_000_000n;
 const answerSchema = z.object({
   usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int() }),
 });
+// The payer's escape hatch on the channel contract (x402BatchSettlement.initiateWithdraw).
+const initiateWithdrawAbi = [
+  {
+    type: "function",
+    name: "initiateWithdraw",
+    stateMutability: "nonpayable",
+    inputs: [
+      {
+        name: "config",
+        type: "tuple",
+        components: [
+          { name: "payer", type: "address" },
+          { name: "payerAuthorizer", type: "address" },
+          { name: "receiver", type: "address" },
+          { name: "receiverAuthorizer", type: "address" },
+          { name: "token", type: "address" },
+          { name: "withdrawDelay", type: "uint40" },
+          { name: "salt", type: "bytes32" },
+        ],
+      },
+      { name: "amount", type: "uint128" },
+    ],
+    outputs: [],
+  },
+] as const;
 const CHAT = JSON.stringify({ model: "llama-demo", messages: [{ role: "user", content: "what is an SLA" }] });
 
 /**
@@ -71,7 +96,10 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   const buyerA = privateKeyToAccount(generatePrivateKey());
   const buyerB = privateKeyToAccount(generatePrivateKey());
   const receivers = Object.fromEntries(
-    ["llama", "tight", "slow", "garbage"].map((key) => [key, privateKeyToAccount(generatePrivateKey()).address]),
+    ["llama", "tight", "slow", "garbage", "fresh"].map((key) => [
+      key,
+      privateKeyToAccount(generatePrivateKey()).address,
+    ]),
   );
   const sentSignatures: string[] = [];
 
@@ -145,6 +173,8 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         model("tight", healthy.url, { rateLimit: { burst: 2, perSecond: 1 / RATE_LIMIT_WINDOW_S } }),
         model("slow", hanging.url, { hostTimeoutMs: 300 }),
         model("garbage", garbageHost.url),
+        // Trusts no mirrored on-chain state, so every voucher is checked by the facilitator against the chain.
+        model("fresh", healthy.url, { onchainStateTtlMs: 0 }),
       ],
       facilitator,
       storage: crashable,
@@ -425,6 +455,32 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(response.status).toBe(402);
     expect(refusedCode(response)).toBe("invalid_batch_settlement_evm_cumulative_exceeds_balance");
     expect(await chargedOn(channelB)).toBe(charged);
+  });
+
+  it("refuses a voucher on a channel under withdrawal (402 channel_withdrawal_pending), charging nothing", async () => {
+    const scheme = () => clientScheme(buyerB);
+    const pay = payingFetch(scheme());
+    expect((await chat(pay, "fresh")).status).toBe(200);
+    const config = scheme().buildChannelConfig(await requirementsOf("fresh"));
+    const channel = computeChannelId(config, NETWORK);
+    const before = await chargedOn(channel);
+    const [deployer] = await clients.accounts();
+    if (deployer === undefined) throw new Error("anvil has no accounts");
+    const gas = await clients.wallet(deployer).sendTransaction({ to: buyerB.address, value: 10n ** 17n });
+    await clients.publicClient.waitForTransactionReceipt({ hash: gas });
+    const withdraw = await clients.wallet(buyerB).writeContract({
+      address: BATCH_SETTLEMENT_ADDRESS,
+      abi: initiateWithdrawAbi,
+      functionName: "initiateWithdraw",
+      args: [config, 1n],
+    });
+    expect((await clients.publicClient.waitForTransactionReceipt({ hash: withdraw })).status).toBe("success");
+
+    const response = await chat(pay, "fresh");
+    expect(response.status).toBe(402);
+    expect(refusedCode(response)).toBe(CHANNEL_WITHDRAWAL_PENDING);
+    expect(await chargedOn(channel)).toBe(before);
+    expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
   });
 
   it("rate-limits a buyer per model with 429 and Retry-After, charging nothing, and lets it pay again once refilled", async () => {

@@ -1,5 +1,6 @@
 import { epochAt } from "@slabridge/core";
 import {
+  type AfterVerifyHook,
   type FacilitatorClient,
   type HTTPRequestContext,
   type HTTPTransportContext,
@@ -110,8 +111,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       storage: options.storage,
       ...(options.receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: options.receiverAuthorizer }),
       ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
+      ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
     });
-    const server = new x402ResourceServer(options.facilitator).register(model.network, scheme);
+    const server = new x402ResourceServer(options.facilitator)
+      .register(model.network, scheme)
+      // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
+      .onAfterVerify(refuseChannelUnderWithdrawal);
     const http = new x402HTTPResourceServer(server, {
       [`POST /models/${model.key}/*`]: {
         accepts: {
@@ -235,6 +240,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 }
+
+/** slabridge's code for a voucher on a channel whose payer has started a timed withdrawal. */
+export const CHANNEL_WITHDRAWAL_PENDING = "channel_withdrawal_pending";
+
+/**
+ * Refuses a verified voucher when the channel has a withdrawal pending (`withdrawRequestedAt` in the verify result,
+ * the facilitator's on-chain read or the scheme's fresh mirror): serving it would be work the payer can withdraw
+ * from under the receiver before a claim lands.
+ */
+const refuseChannelUnderWithdrawal: AfterVerifyHook = async ({ result }) => {
+  const requestedAt = result.extra?.withdrawRequestedAt;
+  if (requestedAt === undefined || requestedAt === 0 || requestedAt === "0") return;
+  return {
+    abort: true,
+    reason: CHANNEL_WITHDRAWAL_PENDING,
+    message: "The channel has a withdrawal pending; top up or open a new channel.",
+  };
+};
 
 function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
   const parsed = z.array(gatewayModelSchema).min(1).safeParse(input);

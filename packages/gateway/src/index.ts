@@ -14,7 +14,7 @@ export {
   gatewayModelSchema,
   rateLimitSchema,
 } from "./config/GatewayModel.ts";
-export { createGateway, type Gateway, type GatewayOptions } from "./createGateway.ts";
+export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOptions } from "./createGateway.ts";
 export {
   HostFailedError,
   type HostFailureKind,

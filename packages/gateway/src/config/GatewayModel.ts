@@ -47,6 +47,12 @@ export const gatewayModelSchema = z
       .describe("the model's epoch clock (unix seconds of epoch 0, epoch length)"),
     rateLimit: rateLimitSchema,
     maxTimeoutSeconds: z.number().int().positive().default(300).describe("x402 maxTimeoutSeconds of the 402"),
+    onchainStateTtlMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("how long mirrored on-chain channel state is trusted for local voucher checks (the SDK's default)"),
   })
   .describe("a model route of the gateway");
 
