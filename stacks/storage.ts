@@ -2,8 +2,9 @@ import { type TableDefinition, type TableKey, tables } from "@slabridge/topology
 
 /**
  * The storage stack owns slabridge's DynamoDB tables: one per definition in `@slabridge/topology`'s `tables` (jobs,
- * watcher cursors, payments, sender nonces, probe samples, Powertools idempotency records). The devnet creates the
- * same tables locally from the same definitions, so the relay runs against one schema in both places.
+ * watcher cursors, payments, sender nonces, probe samples, Powertools idempotency records, the gateway's x402
+ * channels). The devnet creates the same tables locally from the same definitions, so the relay runs against one
+ * schema in both places.
  *
  * @example
  * const storage = createStorage(); // inside sst.config.ts run()
@@ -25,5 +26,6 @@ export function createStorage(): Storage {
     nonces: create(tables.nonces),
     samples: create(tables.samples),
     idempotency: create(tables.idempotency),
+    channels: create(tables.channels),
   };
 }

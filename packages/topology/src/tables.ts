@@ -55,6 +55,15 @@ export const tables = {
     primaryIndex: { hashKey: "sampleKey", rangeKey: "sampleId" },
   },
   /**
+   * x402 batch-settlement channel state of the gateway (one item per channel, `channelId` lowercased): what has been
+   * charged, the latest voucher, the in-flight reservation. Every write is conditional on the item's `version`.
+   */
+  channels: {
+    name: "Channels",
+    fields: { channelId: "string" },
+    primaryIndex: { hashKey: "channelId" },
+  },
+  /**
    * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
    * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
    */

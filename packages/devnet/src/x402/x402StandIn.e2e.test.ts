@@ -1,19 +1,13 @@
 import { x402BatchSettlementAbi } from "@slabridge/contracts";
 import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
-import {
-  BATCH_SETTLEMENT_ADDRESS,
-  ERC3009_DEPOSIT_COLLECTOR_ADDRESS,
-  type FacilitatorEvmSigner,
-  toClientEvmSigner,
-  toFacilitatorEvmSigner,
-} from "@x402/evm";
+import { BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS, toClientEvmSigner } from "@x402/evm";
 import {
   BatchSettlementEvmScheme as BatchSettlementClient,
   computeChannelId,
   signVoucher,
 } from "@x402/evm/batch-settlement/client";
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
-import { type Address, getAddress, type Hex, hashTypedData, isAddress, isHex, type TypedDataDomain } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devnetStablecoinAbi } from "../evm/abis.ts";
@@ -21,6 +15,7 @@ import { deployDevnetStablecoin, type StablecoinDeployment } from "../evm/deploy
 import { createDevnetClients, type DevnetClients } from "../evm/devnetClients.ts";
 import { type AnvilInstance, startAnvil } from "../evm/startAnvil.ts";
 import { receiptOf } from "../evm/submitTransaction.ts";
+import { devnetFacilitatorSigner } from "./devnetFacilitatorSigner.ts";
 import { MULTICALL3_ADDRESS, placeX402StandIn } from "./placeX402StandIn.ts";
 
 const CHAIN_ID = 31_337;
@@ -69,7 +64,7 @@ describe("x402 batch-settlement stand-in", () => {
     const [, relayer] = await clients.accounts();
     if (relayer === undefined) throw new Error("anvil has too few accounts");
     // Delegated mode: the facilitator holds the receiverAuthorizer key and signs claim batches itself.
-    return new BatchSettlementFacilitator(facilitatorSigner(clients, relayer), receiverAuthorizer);
+    return new BatchSettlementFacilitator(devnetFacilitatorSigner(clients, relayer), receiverAuthorizer);
   };
   const channelOf = (id: Hex) =>
     clients.publicClient.readContract({
@@ -243,36 +238,3 @@ describe("x402 batch-settlement stand-in", () => {
     expect(nonce).toBe(1n);
   });
 });
-
-/** The SDK's facilitator signer over an unlocked anvil account, talking to the loopback chain only. */
-function facilitatorSigner(clients: DevnetClients, address: Address): FacilitatorEvmSigner {
-  const wallet = clients.wallet(address);
-  const chain = clients.publicClient;
-  return toFacilitatorEvmSigner({
-    address,
-    readContract: (args) => chain.readContract({ ...args, args: args.args ?? [] }),
-    // verifyHash of the typed-data digest checks ECDSA and EIP-1271 signers alike, as verifyTypedData would.
-    verifyTypedData: ({ address: signer, domain, types, primaryType, message, signature }) =>
-      chain.verifyHash({
-        address: signer,
-        hash: hashTypedData({ domain: typedDataDomain(domain), types, primaryType, message }),
-        signature,
-      }),
-    writeContract: (args) => wallet.writeContract({ ...args }),
-    sendTransaction: (args) => wallet.sendTransaction(args),
-    waitForTransactionReceipt: (args) => chain.waitForTransactionReceipt(args),
-    getCode: (args) => chain.getCode(args),
-  });
-}
-
-// The SDK types the EIP-712 domain loosely (a record of unknown); viem wants it typed, so it is checked field by field.
-function typedDataDomain(domain: Record<string, unknown>): TypedDataDomain {
-  const { name, version, chainId, verifyingContract, salt } = domain;
-  return {
-    ...(typeof name === "string" ? { name } : {}),
-    ...(typeof version === "string" ? { version } : {}),
-    ...(typeof chainId === "number" || typeof chainId === "bigint" ? { chainId } : {}),
-    ...(typeof verifyingContract === "string" && isAddress(verifyingContract) ? { verifyingContract } : {}),
-    ...(typeof salt === "string" && isHex(salt) ? { salt } : {}),
-  };
-}

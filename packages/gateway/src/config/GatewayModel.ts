@@ -1,0 +1,62 @@
+import { getAddress, isAddress } from "viem";
+import { z } from "zod";
+
+const address = z
+  .string()
+  .refine((value) => isAddress(value, { strict: false }), "must be a 0x address")
+  .transform((value) => getAddress(value));
+const uint = z.union([z.bigint(), z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform(BigInt);
+
+/** Token-bucket terms per (buyer, model): `burst` calls at once, refilled at `perSecond`. */
+export const rateLimitSchema = z.object({
+  burst: z.number().int().positive().describe("calls a buyer may make at once"),
+  perSecond: z.number().positive().describe("calls per second the bucket refills"),
+});
+
+/** One model the gateway sells, on one EVM chain. */
+export const gatewayModelSchema = z
+  .object({
+    key: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+      .describe("URL segment: the model is served at /models/<key>/..."),
+    model: z.string().min(1).describe("the model name the host serves (and the receipt names)"),
+    modelId: uint.describe("the model's registry id (its Model NFT)"),
+    network: z
+      .custom<`eip155:${string}`>(
+        (value) => typeof value === "string" && /^eip155:\d+$/.test(value),
+        "must be eip155:<chainId>",
+      )
+      .describe("CAIP-2 network of the channel contract"),
+    asset: address.describe("the stablecoin (ERC-3009) buyers deposit"),
+    assetName: z.string().min(1).describe("the asset's EIP-712 domain name (ERC-3009 signatures)"),
+    assetVersion: z.string().min(1).describe("the asset's EIP-712 domain version"),
+    payTo: address.describe("the model's receiver on this chain (the channels' receiver)"),
+    hostUrl: z.url().describe("the model host's base URL; the path after /models/<key> is appended"),
+    hostTimeoutMs: z.number().int().positive().default(30_000).describe("a host call slower than this is not charged"),
+    price: z
+      .object({
+        perInputToken: uint.describe("asset units per prompt token"),
+        perOutputToken: uint.describe("asset units per completion token"),
+        ceiling: uint.refine((value) => value > 0n, "must be positive").describe("most one call can cost"),
+      })
+      .describe("what a call costs, in the asset's base units"),
+    sla: z.record(z.string(), z.unknown()).default({}).describe("slabridge's SLA terms, shown in the 402's extra.sla"),
+    clock: z
+      .object({ genesis: uint, epochSeconds: uint.refine((value) => value > 0n, "must be positive") })
+      .describe("the model's epoch clock (unix seconds of epoch 0, epoch length)"),
+    rateLimit: rateLimitSchema,
+    maxTimeoutSeconds: z.number().int().positive().default(300).describe("x402 maxTimeoutSeconds of the 402"),
+    onchainStateTtlMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe("how long mirrored on-chain channel state is trusted for local voucher checks (the SDK's default)"),
+  })
+  .describe("a model route of the gateway");
+
+/** A model the gateway sells, parsed. */
+export type GatewayModel = z.infer<typeof gatewayModelSchema>;
+/** A model as configured (bigints may be decimal strings or numbers). */
+export type GatewayModelInput = z.input<typeof gatewayModelSchema>;

@@ -1,0 +1,328 @@
+import { epochAt } from "@slabridge/core";
+import {
+  type AfterVerifyHook,
+  type FacilitatorClient,
+  type HTTPRequestContext,
+  type HTTPTransportContext,
+  type PaymentCancellationDispatcher,
+  x402HTTPResourceServer,
+  x402ResourceServer,
+} from "@x402/core/server";
+import type { PaymentPayload } from "@x402/core/types";
+import { type AuthorizerSigner, isBatchSettlementDepositPayload, isBatchSettlementVoucherPayload } from "@x402/evm";
+import { BatchSettlementEvmScheme, type ChannelStorage } from "@x402/evm/batch-settlement/server";
+import { type Address, concat, getAddress, type Hex, keccak256, toBytes } from "viem";
+import { z } from "zod";
+import { chargeFor } from "./config/chargeFor.ts";
+import { type GatewayModel, type GatewayModelInput, gatewayModelSchema } from "./config/GatewayModel.ts";
+import {
+  MalformedPaymentSignatureError,
+  MethodNotAllowedError,
+  RateLimitedError,
+  RequestTooLargeError,
+  UnknownModelError,
+} from "./errors/errors.ts";
+import { GatewayError } from "./errors/GatewayError.ts";
+import { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
+import { forwardToHost } from "./host/forwardToHost.ts";
+import { checkPaymentSignature, DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
+import { fetchAdapter, responseOf } from "./http/fetchAdapter.ts";
+import { TokenBucketRateLimiter } from "./rateLimit/TokenBucketRateLimiter.ts";
+import {
+  encodeUsageReceipt,
+  type ReceiptSigner,
+  signUsageReceipt,
+  USAGE_RECEIPT_HEADER,
+} from "./receipts/usageReceipt.ts";
+
+/** Longest request body forwarded to a host. */
+const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+/** Everything the gateway needs; the stores and the facilitator are ports, so AWS and the devnet differ only here. */
+export interface GatewayOptions {
+  /** The models sold, each at `/models/<key>/...`. */
+  readonly models: readonly GatewayModelInput[];
+  /** `/verify` and `/settle` for deposits (an `HTTPFacilitatorClient`, or {@link localFacilitatorClient}). */
+  readonly facilitator: FacilitatorClient;
+  /** Channel state shared by every instance (a `VersionedChannelStorage` over DynamoDB in AWS). */
+  readonly storage: ChannelStorage;
+  /** The gateway's key, which signs usage receipts. */
+  readonly receiptSigner: ReceiptSigner;
+  /**
+   * Signs claim batches and refunds as the channels' `receiverAuthorizer`. Omitted: the facilitator's advertised
+   * `receiverAuthorizer` is used (the SDK's delegated mode).
+   */
+  readonly receiverAuthorizer?: AuthorizerSigner;
+  /** The channels' `withdrawDelay` in seconds (900 to 2,592,000); the SDK's minimum when omitted. */
+  readonly withdrawDelay?: number;
+  /** Wall clock in unix ms (receipt timestamps, epochs, rate limits). */
+  readonly now?: () => number;
+  /** Monotonic ms for latencies. */
+  readonly monotonicNow?: () => number;
+  /** Reaches the hosts. */
+  readonly fetch?: typeof fetch;
+  readonly maxPaymentSignatureBytes?: number;
+  readonly maxBodyBytes?: number;
+  /** Told about every unexpected failure answered with a 500. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** A running gateway: one framework-free handler (a Lambda function URL or a node server wraps it). */
+export interface Gateway {
+  handle(request: Request): Promise<Response>;
+}
+
+interface ModelRoute {
+  readonly model: GatewayModel;
+  readonly chainId: number;
+  readonly http: x402HTTPResourceServer;
+}
+
+const channelStateSchema = z.looseObject({
+  channelState: z.looseObject({ chargedCumulativeAmount: z.string().regex(/^\d+$/) }),
+});
+
+/**
+ * Builds the x402 gateway for the given models: one x402 resource server per model with `@x402/evm`'s
+ * batch-settlement server scheme over the shared channel storage. It answers an unpaid call with 402 and
+ * `PAYMENT-REQUIRED` (the per-call ceiling as `amount`, the asset, the model's receiver as `payTo`, the scheme's
+ * `receiverAuthorizer`/`withdrawDelay`, slabridge's prices and SLA terms in `extra.slabridge`), verifies a voucher
+ * (serialized per channel, cumulative rule, corrective 402: the SDK's), enforces the rate limit per buyer and model,
+ * forwards the call, charges the tokens used (capped at the ceiling; a failed host call is not charged), and answers
+ * with `PAYMENT-RESPONSE` and a signed usage receipt.
+ *
+ * @example
+ * const gateway = await createGateway({ models, facilitator, storage, receiptSigner: privateKeyToAccount(key) });
+ * const response = await gateway.handle(new Request("http://gw/models/llama/v1/chat/completions", { method: "POST", body }));
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const models = parseModels(options.models);
+  const now = options.now ?? Date.now;
+  const monotonicNow = options.monotonicNow ?? (() => performance.now());
+  const hostFetch = options.fetch ?? fetch;
+  const maxSignature = options.maxPaymentSignatureBytes ?? DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const onError = options.onError ?? ((error: unknown) => console.error("gateway: unexpected failure", error));
+  const limiter = new TokenBucketRateLimiter(now);
+
+  const routes = new Map<string, ModelRoute>();
+  for (const model of models) {
+    const scheme = new BatchSettlementEvmScheme(model.payTo, {
+      storage: options.storage,
+      ...(options.receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: options.receiverAuthorizer }),
+      ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
+      ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
+    });
+    const server = new x402ResourceServer(options.facilitator)
+      .register(model.network, scheme)
+      // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
+      .onAfterVerify(refuseChannelUnderWithdrawal);
+    const http = new x402HTTPResourceServer(server, {
+      [`POST /models/${model.key}/*`]: {
+        accepts: {
+          scheme: "batch-settlement",
+          network: model.network,
+          payTo: model.payTo,
+          price: {
+            amount: model.price.ceiling.toString(),
+            asset: model.asset,
+            extra: { name: model.assetName, version: model.assetVersion },
+          },
+          maxTimeoutSeconds: model.maxTimeoutSeconds,
+          extra: { slabridge: slabridgeTerms(model) },
+        },
+        description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
+        mimeType: "application/json",
+      },
+    });
+    await http.initialize();
+    routes.set(model.key, { model, chainId: Number(model.network.slice("eip155:".length)), http });
+  }
+
+  const serve = async (request: Request): Promise<Response> => {
+    const startedAt = now();
+    const url = new URL(request.url);
+    const match = /^\/models\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const route = match?.[1] === undefined ? undefined : routes.get(match[1]);
+    if (route === undefined) throw new UnknownModelError(url.pathname);
+    if (request.method !== "POST") throw new MethodNotAllowedError(request.method);
+    const header = request.headers.get("payment-signature");
+    if (header !== null) checkPaymentSignature(header, maxSignature);
+    const body = await readBody(request, maxBody);
+
+    const context: HTTPRequestContext = {
+      adapter: fetchAdapter(request, url),
+      path: url.pathname,
+      method: "POST",
+      ...(header === null ? {} : { paymentHeader: header }),
+    };
+    const result = await route.http.processHTTPRequest(context);
+    if (result.type === "payment-error") return responseOf(result.response);
+    if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
+
+    const { paymentPayload, paymentRequirements, cancellationDispatcher } = result;
+    const payer = payerOf(paymentPayload);
+    const channelId = channelIdOf(paymentPayload);
+    const { model } = route;
+
+    // Only a verified payer is limited (a header's claim alone could exhaust another buyer's bucket); a refused call
+    // releases the channel reservation, so nothing is charged.
+    const decision = limiter.take(`${payer.toLowerCase()}|${model.key}`, model.rateLimit);
+    if (!decision.allowed) {
+      await cancel(cancellationDispatcher, 429);
+      throw new RateLimitedError(payer, model.key, decision.retryAfterSeconds);
+    }
+
+    let answer: Awaited<ReturnType<typeof forwardToHost>>;
+    try {
+      answer = await forwardToHost({
+        url: `${model.hostUrl.replace(/\/$/, "")}${match?.[2] ?? "/"}`,
+        body,
+        contentType: request.headers.get("content-type") ?? "application/json",
+        timeoutMs: model.hostTimeoutMs,
+        nowMs: monotonicNow,
+        fetch: hostFetch,
+      });
+    } catch (error) {
+      await cancel(cancellationDispatcher, error instanceof GatewayError ? error.status : 500, error);
+      throw error;
+    }
+    if ("refused" in answer) {
+      await cancel(cancellationDispatcher, answer.refused.status);
+      return answer.refused;
+    }
+
+    const charge = chargeFor(model.price, answer.usage);
+    const transport: HTTPTransportContext = { request: context };
+    const settled = await route.http.processSettlement(
+      paymentPayload,
+      paymentRequirements,
+      result.declaredExtensions,
+      transport,
+      { amount: charge.toString() },
+    );
+    if (!settled.success) return responseOf(settled.response);
+
+    const state = channelStateSchema.safeParse(settled.extra);
+    const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : charge;
+    const finishedAt = now();
+    const signed = await signUsageReceipt(options.receiptSigner, route.chainId, {
+      requestHash: requestHashOf(url.pathname, body),
+      model: model.model,
+      modelId: model.modelId,
+      epoch: epochAt(model.clock, startedAt),
+      channelId,
+      payer,
+      inputTokens: answer.usage.inputTokens,
+      outputTokens: answer.usage.outputTokens,
+      charge,
+      cumulative,
+      ttfbMs: Math.round(answer.ttfbMs),
+      latencyMs: Math.round(answer.latencyMs),
+      startedAt: BigInt(Math.floor(startedAt)),
+      finishedAt: BigInt(Math.floor(finishedAt)),
+    });
+    const headers = new Headers(settled.headers);
+    headers.set("content-type", answer.contentType);
+    headers.set(USAGE_RECEIPT_HEADER, encodeUsageReceipt(signed));
+    return new Response(answer.body, { status: answer.status, headers });
+  };
+
+  return {
+    handle: async (request) => {
+      try {
+        return await serve(request);
+      } catch (error) {
+        if (error instanceof GatewayError) return errorResponse(error);
+        onError(error);
+        return Response.json({ error: "internal_error", message: "The gateway failed unexpectedly." }, { status: 500 });
+      }
+    },
+  };
+}
+
+/** slabridge's code for a voucher on a channel whose payer has started a timed withdrawal. */
+export const CHANNEL_WITHDRAWAL_PENDING = "channel_withdrawal_pending";
+
+/**
+ * Refuses a verified voucher when the channel has a withdrawal pending (`withdrawRequestedAt` in the verify result,
+ * the facilitator's on-chain read or the scheme's fresh mirror): serving it would be work the payer can withdraw
+ * from under the receiver before a claim lands.
+ */
+const refuseChannelUnderWithdrawal: AfterVerifyHook = async ({ result }) => {
+  const requestedAt = result.extra?.withdrawRequestedAt;
+  if (requestedAt === undefined || requestedAt === 0 || requestedAt === "0") return;
+  return {
+    abort: true,
+    reason: CHANNEL_WITHDRAWAL_PENDING,
+    message: "The channel has a withdrawal pending; top up or open a new channel.",
+  };
+};
+
+function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
+  const parsed = z.array(gatewayModelSchema).min(1).safeParse(input);
+  if (!parsed.success) throw new InvalidGatewayConfigError(z.prettifyError(parsed.error));
+  const keys = new Set<string>();
+  for (const model of parsed.data) {
+    if (keys.has(model.key)) throw new InvalidGatewayConfigError(`two models share the key ${model.key}`);
+    keys.add(model.key);
+  }
+  return parsed.data;
+}
+
+/** The terms a buyer sees in `extra.slabridge`: prices per token and the SLA (bigints as decimal strings). */
+function slabridgeTerms(model: GatewayModel): Record<string, unknown> {
+  const json = JSON.stringify(
+    {
+      model: model.model,
+      modelId: model.modelId,
+      perInputToken: model.price.perInputToken,
+      perOutputToken: model.price.perOutputToken,
+      epochSeconds: model.clock.epochSeconds,
+      sla: model.sla,
+    },
+    (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+  );
+  return z.record(z.string(), z.unknown()).parse(JSON.parse(json));
+}
+
+async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new RequestTooLargeError(maxBytes);
+  const body = new Uint8Array(await request.arrayBuffer());
+  if (body.length > maxBytes) throw new RequestTooLargeError(maxBytes);
+  return body;
+}
+
+function payerOf(payment: PaymentPayload): Address {
+  const raw = payment.payload;
+  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) {
+    return getAddress(raw.channelConfig.payer);
+  }
+  // The SDK verified it as a batch-settlement payment; a refund payload never reaches the handler.
+  throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
+}
+
+function channelIdOf(payment: PaymentPayload): Hex {
+  const raw = payment.payload;
+  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) return raw.voucher.channelId;
+  throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
+}
+
+/** The request a receipt is about: keccak256 of `POST <path>\n` followed by the body bytes. */
+function requestHashOf(path: string, body: Uint8Array): Hex {
+  return keccak256(concat([toBytes(`POST ${path}\n`), body]));
+}
+
+async function cancel(dispatcher: PaymentCancellationDispatcher, responseStatus: number, error?: unknown) {
+  await dispatcher.cancel({ reason: "handler_failed", responseStatus, ...(error === undefined ? {} : { error }) });
+}
+
+function errorResponse(error: GatewayError): Response {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (error instanceof RateLimitedError) headers.set("retry-after", String(error.retryAfterSeconds));
+  return new Response(JSON.stringify({ error: error.code, message: error.shortMessage }), {
+    status: error.status,
+    headers,
+  });
+}

@@ -1,0 +1,77 @@
+import { GatewayError } from "./GatewayError.ts";
+
+/** The path names no listed model. */
+export class UnknownModelError extends GatewayError {
+  override readonly name = "UnknownModelError" as const;
+  constructor(path: string) {
+    super(`No model is served at ${path}.`, { status: 404, code: "unknown_model" });
+  }
+}
+
+/** The method is not one the gateway forwards (inference calls are POST). */
+export class MethodNotAllowedError extends GatewayError {
+  override readonly name = "MethodNotAllowedError" as const;
+  constructor(method: string) {
+    super(`${method} is not allowed; model calls are POST.`, { status: 405, code: "method_not_allowed" });
+  }
+}
+
+/** The `PAYMENT-SIGNATURE` header is longer than any batch-settlement payload can be. */
+export class OversizedPaymentSignatureError extends GatewayError {
+  override readonly name = "OversizedPaymentSignatureError" as const;
+  constructor(length: number, limit: number) {
+    super(`PAYMENT-SIGNATURE is ${length} bytes, over the ${limit}-byte limit.`, {
+      status: 431,
+      code: "invalid_payload",
+    });
+  }
+}
+
+/** The `PAYMENT-SIGNATURE` header is not base64 JSON of an x402 v2 batch-settlement payment payload. */
+export class MalformedPaymentSignatureError extends GatewayError {
+  override readonly name = "MalformedPaymentSignatureError" as const;
+  constructor(details: string) {
+    super("PAYMENT-SIGNATURE is not a valid x402 v2 payment payload.", {
+      status: 400,
+      code: "invalid_payload",
+      details,
+    });
+  }
+}
+
+/** The request body is larger than the gateway forwards. */
+export class RequestTooLargeError extends GatewayError {
+  override readonly name = "RequestTooLargeError" as const;
+  constructor(limit: number) {
+    super(`The request body is over the ${limit}-byte limit.`, { status: 413, code: "request_too_large" });
+  }
+}
+
+/** The buyer has used up its calls on this model for now; `retryAfterSeconds` says when one is free again. */
+export class RateLimitedError extends GatewayError {
+  override readonly name = "RateLimitedError" as const;
+  readonly retryAfterSeconds: number;
+  constructor(buyer: string, model: string, retryAfterSeconds: number) {
+    super(`${buyer} is over the rate limit on ${model}.`, { status: 429, code: "rate_limited", retryable: true });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Why a host call failed; none of these is charged. */
+export type HostFailureKind = "timeout" | "unreachable" | "http_error" | "garbage";
+
+/** The model host did not serve the call (timeout, connection failure, 5xx, or an answer without usage). */
+export class HostFailedError extends GatewayError {
+  override readonly name = "HostFailedError" as const;
+  readonly kind: HostFailureKind;
+  constructor(kind: HostFailureKind, details: string, cause?: unknown) {
+    super(`The model host failed the call (${kind}); nothing was charged.`, {
+      status: kind === "timeout" ? 504 : 502,
+      code: `host_${kind}`,
+      details,
+      cause,
+      retryable: true,
+    });
+    this.kind = kind;
+  }
+}

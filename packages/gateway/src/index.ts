@@ -1,0 +1,50 @@
+// @slabridge/gateway: the x402 resource server in front of a model host (EVM batch-settlement). No AWS SDK inside.
+
+// The SDK's channel record, re-exported so store adapters need not depend on @x402/evm themselves.
+export type { Channel, ChannelStorage } from "@x402/evm/batch-settlement/server";
+export type { ChannelRecordStore, VersionedChannel } from "./channels/ChannelRecordStore.ts";
+export { ChannelWriteConflictError } from "./channels/ChannelWriteConflictError.ts";
+export { channelSchema } from "./channels/channelSchema.ts";
+export { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
+export { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
+export { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
+export {
+  type GatewayModel,
+  type GatewayModelInput,
+  gatewayModelSchema,
+  rateLimitSchema,
+} from "./config/GatewayModel.ts";
+export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOptions } from "./createGateway.ts";
+export {
+  HostFailedError,
+  type HostFailureKind,
+  MalformedPaymentSignatureError,
+  MethodNotAllowedError,
+  OversizedPaymentSignatureError,
+  RateLimitedError,
+  RequestTooLargeError,
+  UnknownModelError,
+} from "./errors/errors.ts";
+export { GatewayError, type GatewayErrorOptions } from "./errors/GatewayError.ts";
+export { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
+export { DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
+export { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
+export { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
+export {
+  type RateLimitDecision,
+  TokenBucketRateLimiter,
+  type TokenBucketTerms,
+} from "./rateLimit/TokenBucketRateLimiter.ts";
+export { InvalidReceiptError } from "./receipts/InvalidReceiptError.ts";
+export {
+  encodeUsageReceipt,
+  type ReceiptSigner,
+  type SignedUsageReceipt,
+  signUsageReceipt,
+  USAGE_RECEIPT_HEADER,
+  type UsageReceipt,
+  usageReceiptDomain,
+  usageReceiptTypes,
+  type VerifyUsageReceiptOptions,
+  verifyUsageReceipt,
+} from "./receipts/usageReceipt.ts";
