@@ -335,6 +335,23 @@ describe("sweepSettlement", () => {
     expect(await jobs.get(jobIds.refund(ref(PAYMENT_CHAIN, 1n, 23n)))).toBeUndefined();
   });
 
+  it("refund sweep creates the refund job of a released epoch whose bond top-up shares are not all paid", async () => {
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { verdictApplied: true, refundsDone: true, topUpsDone: false, released: true },
+      "1:24": { verdictApplied: true, refundsDone: true, topUpsDone: true, released: true },
+    });
+    const { world: w } = world([target]);
+    expect((await sweepSettlement(w, "refund")).jobs).toEqual([
+      {
+        chainId: PAYMENT_CHAIN,
+        modelId: "1",
+        epoch: "23",
+        jobId: jobIds.refund(ref(PAYMENT_CHAIN, 1n, 23n)),
+        action: "created",
+      },
+    ]);
+  });
+
   it("sweeps Solana with the Solana watcher's job shape, and keeps going past a chain that cannot be read", async () => {
     const evm = new FakeTarget(
       PAYMENT_CHAIN,
