@@ -26,7 +26,8 @@ describe("npm start (one epoch)", () => {
       epochs: 1,
       epochSeconds: 8,
       watch: false,
-      timeoutMs: 150_000,
+      // bonds add a top-up funding and share pass per breached epoch and chain: more transactions than before
+      timeoutMs: 240_000,
       configJson,
       out: (line) => lines.push(line),
     });
@@ -85,5 +86,5 @@ describe("npm start (one epoch)", () => {
     expect(report.accounts.some((a) => a.roles.includes("host") && a.actual > 0n)).toBe(true);
     expect(report.conservation.holds).toBe(true);
     expect(lines.some((line) => line.includes("status API: http://127.0.0.1:"))).toBe(true);
-  }, 200_000);
+  }, 300_000);
 });
