@@ -30,6 +30,7 @@ export {
   type IdentifySentMessage,
   type SentMessageIdentity,
 } from "./chain/EvmStatusReader.ts";
+export { type EpochVoucher, type EpochVoucherSource, EvmVoucherClaimer } from "./chain/EvmVoucherClaimer.ts";
 export { EvmWatcher, type EvmWatcherOptions, evmSettlementJobs } from "./chain/EvmWatcher.ts";
 export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { RegistryGraceReader } from "./chain/RegistryGraceReader.ts";
@@ -41,6 +42,15 @@ export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";
 export { buildRefundTx } from "./contracts/buildRefundTx.ts";
 export { buildRelayReceiptsTx } from "./contracts/buildRelayReceiptsTx.ts";
 export { buildReleaseTx } from "./contracts/buildReleaseTx.ts";
+export {
+  type EpochBook,
+  type EpochBookRecord,
+  type EpochBookStatus,
+  EpochBooks,
+  type EpochBookTopUp,
+  EscrowBook,
+  SlaReceiverBook,
+} from "./contracts/EpochBook.ts";
 export { EPOCH_STATUS, EscrowReader } from "./contracts/EscrowReader.ts";
 export { MessengerReader } from "./contracts/MessengerReader.ts";
 export { RevenueLedgerReader } from "./contracts/RevenueLedgerReader.ts";

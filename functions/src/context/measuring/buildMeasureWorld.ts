@@ -12,8 +12,7 @@ import {
 } from "@slabridge/core";
 import {
   createEvmChainClient,
-  EPOCH_STATUS,
-  EscrowReader,
+  EpochBooks,
   type EvmChainClient,
   EvmHomeChain,
   type EvmSenderRegistry,
@@ -67,7 +66,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   if (!probing) throw new MeasureConfigError("the stage config has no probing section");
   const clock = options.clock ?? { now: () => Date.now() };
   const clients = new Map<number, EvmChainClient>();
-  const escrowReaders = new Map<number, EscrowReader>();
+  const books = new Map<number, EpochBooks>();
   for (const chain of measuredChains(manifest)) {
     const rpcUrl = options.rpcUrls.get(chain.chainId);
     if (!rpcUrl) throw new MeasureConfigError(`no RPC URL for chain ${chain.name}`);
@@ -78,7 +77,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
       ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
     });
     clients.set(chain.chainId, client);
-    if (chain.contracts.escrow) escrowReaders.set(chain.chainId, new EscrowReader(client, chain.contracts.escrow));
+    books.set(chain.chainId, new EpochBooks(client, chain.contracts));
   }
   const homeManifest = homeChainOf(manifest);
   const homeClient = clients.get(manifest.homeChainId);
@@ -110,10 +109,10 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
 
   const escrows: EscrowVerdicts = {
     async verdictApplied(chainId, modelId, epoch) {
-      const reader = escrowReaders.get(chainId);
-      if (!reader) return undefined;
-      const record = await reader.epochRecord(modelId, epoch);
-      return EPOCH_STATUS[record.status] !== "open";
+      const book = books.get(chainId)?.of(modelId);
+      if (!book) return undefined;
+      const record = await book.epochRecord(modelId, epoch);
+      return record.status !== "open";
     },
   };
 

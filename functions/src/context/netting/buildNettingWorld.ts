@@ -50,8 +50,11 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const home = evmChainsOf(manifest).find((c) => c.chainId === manifest.homeChainId);
   const registry = home?.contracts.modelRegistry;
   if (!registry) throw new InvalidNettingRoundError("the home chain has no ModelRegistry");
+  // Payouts land on the escrow or on a model's SLA receiver; both emit the same PaidOut (filtered by model).
   const escrows = evmChainsOf(manifest).flatMap((c) =>
-    c.contracts.escrow ? [{ chainId: c.chainId, client: client(c.chainId), escrow: c.contracts.escrow }] : [],
+    [...(c.contracts.escrow ? [c.contracts.escrow] : []), ...Object.values(c.contracts.slaReceivers ?? {})].map(
+      (escrow) => ({ chainId: c.chainId, client: client(c.chainId), escrow }),
+    ),
   );
   const sides: ChainNetting[] = [...relay.chains.values()].flatMap((chain) => chain.netting ?? []);
   // Each chain's vault the round drives step by step (its key checked now, so a bad key fails at cold start).

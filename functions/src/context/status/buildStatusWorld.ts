@@ -101,12 +101,14 @@ function evmReader(
     name: chain.name,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  const { escrow, modelRegistry, slaOracle, hostBond, layerZeroMessenger, wormholeMessenger } = chain.contracts;
+  const { escrow, slaReceivers, modelRegistry, slaOracle, hostBond, layerZeroMessenger, wormholeMessenger } =
+    chain.contracts;
   return new EvmStatusReader({
     client,
     chainId: chain.chainId,
     name: chain.name,
     ...(escrow ? { escrow } : {}),
+    ...(slaReceivers ? { slaReceivers } : {}),
     ...(modelRegistry && slaOracle
       ? {
           home: {

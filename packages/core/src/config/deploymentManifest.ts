@@ -64,6 +64,13 @@ export const evmChainManifestSchema = z.object({
       hostBond: evmAddress
         .optional()
         .describe("home chain only: hosts' bonds, slashed for breached epochs into top-ups for their buyers"),
+      slaReceivers: z
+        .record(z.string().regex(/^\d+$/), evmAddress)
+        .optional()
+        .describe("pay per call: each model's SlaReceiver on this chain (its x402 channels' receiver), by model id"),
+      x402Channels: evmAddress
+        .optional()
+        .describe("the x402 batch-settlement channel contract the SLA receivers claim from (its canonical address)"),
       layerZeroMessenger: evmAddress,
       wormholeMessenger: evmAddress,
     })

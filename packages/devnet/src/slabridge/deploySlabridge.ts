@@ -415,7 +415,8 @@ async function wireHomeEscrow(
   );
 }
 
-function deployerFor(clients: DevnetClients, deployer: Address) {
+/** Deploys slabridge contracts from the deployer account, one mined deployment at a time. */
+export function deployerFor(clients: DevnetClients, deployer: Address) {
   const wallet = clients.wallet(deployer);
   return async (name: string, abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<Address> => {
     let hash: Hex;

@@ -5,7 +5,7 @@ import {
   InvalidNettingRoundError,
 } from "@slabridge/core";
 import { type Address, getAddress } from "viem";
-import type { EscrowReader } from "../contracts/EscrowReader.ts";
+import type { EpochBooks } from "../contracts/EpochBook.ts";
 import type { EvmChainClient } from "../createEvmChainClient.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
 import { EvmNettingVault } from "./EvmNettingVault.ts";
@@ -16,8 +16,8 @@ import { evmAccountOf } from "./readRoundReleases.ts";
 export interface EvmChainNettingOptions {
   chain: EvmChainManifest;
   client: EvmChainClient;
-  /** The chain's escrow, when it is a payment chain (its epoch record says where netting stands). */
-  escrow?: EscrowReader | undefined;
+  /** The chain's books (escrow, SLA receivers): a model's epoch record says where netting stands. */
+  books: EpochBooks;
   /** The manifest's netting vaults (`keys.nettingVaults`): this chain's entry with a key is its step vault. */
   nettingVaults: DeploymentManifest["keys"]["nettingVaults"];
   /** The sender of a key on this chain (the process's one per key: `EvmSenderRegistry`); the vault sends with it. */
@@ -25,25 +25,35 @@ export interface EvmChainNettingOptions {
 }
 
 /**
- * An EVM chain's part in netting: payees are EVM addresses (lower-case), the escrow's epoch record is its status
+ * An EVM chain's part in netting: payees are EVM addresses (lower-case), the model's book's epoch record is its status
  * and epoch count, and its netting vault (the manifest's `keys.nettingVaults` entry for the chain, with its key:
  * an anvil dev account on the devnet, KMS later) is driven step by step by the round.
  *
  * @example
  * const sender = (account: Address) => processEvmSenders.sender({ client, account, nonceStore });
- * const netting = evmChainNetting({ chain, client, escrow: new EscrowReader(client, escrow), nettingVaults, sender });
+ * const netting = evmChainNetting({ chain, client, books: new EpochBooks(client, chain.contracts), nettingVaults, sender });
  * const vault = netting.stepVault?.()?.open(await client.getBlockNumber());
  */
 export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
-  const { chain, client, escrow } = options;
+  const { chain, client, books } = options;
   const chainId = chain.chainId;
   return {
     chainId,
     paysOwnPayees: false,
     account: (registryAccount) => evmAccountOf(chainId, registryAccount),
-    ...(escrow ? { currentEpoch: (modelId: bigint) => escrow.currentEpoch(modelId) } : {}),
-    status: async (modelId, epoch) =>
-      escrow ? await readEscrowNettingStatus(escrow, chainId, modelId, epoch) : undefined,
+    ...(books.any
+      ? {
+          currentEpoch: async (modelId: bigint) => {
+            const book = books.of(modelId);
+            // A model nothing books here has no epochs on this chain.
+            return book ? await book.currentEpoch(modelId) : 0n;
+          },
+        }
+      : {}),
+    status: async (modelId, epoch) => {
+      const book = books.of(modelId);
+      return book ? await readEscrowNettingStatus(book, chainId, modelId, epoch) : undefined;
+    },
     stepVault() {
       const entry = (options.nettingVaults ?? []).find((vault) => vault.chainId === chainId);
       if (!entry?.key) return undefined;

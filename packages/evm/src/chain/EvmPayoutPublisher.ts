@@ -1,4 +1,4 @@
-import { escrowAbi, layerZeroMessengerAbi, modelRegistryAbi } from "@slabridge/contracts";
+import { layerZeroMessengerAbi, modelRegistryAbi } from "@slabridge/contracts";
 import {
   encodeMessage,
   type PayoutPublisher,
@@ -7,6 +7,7 @@ import {
   type TransportName,
 } from "@slabridge/core";
 import { type Address, encodeFunctionData, getAbiItem } from "viem";
+import type { EpochBooks } from "../contracts/EpochBook.ts";
 import type { EvmChainClient } from "../createEvmChainClient.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
 
@@ -33,8 +34,8 @@ export interface EvmPayoutPublisherOptions {
   sender: EvmSender;
   /** The home messenger that carries payouts to `chainId` (the stage config's Payout route), or undefined. */
   messengerFor(chainId: number): { transport: TransportName; messenger: Address } | undefined;
-  /** Escrow and client of an EVM payment chain, for its paid bits (undefined: the chain has no escrow to pay into). */
-  escrowOf(chainId: number): EvmEscrowRef | undefined;
+  /** The books of an EVM payment chain, for their paid bits (undefined: not an EVM chain of the deployment). */
+  booksOf(chainId: number): EpochBooks | undefined;
   /** First home block to look for PayoutPublished logs in (the registry's deployment block; default 0). */
   fromBlock?: bigint;
   /** Blocks per getLogs call (the stage config's maxBlockRange of the home chain; default 2000). */
@@ -45,11 +46,11 @@ const payoutPublished = getAbiItem({ abi: modelRegistryAbi, name: "PayoutPublish
 
 /**
  * Payouts of the home chain's ModelRegistry: the split table of the (model, epoch) gives the indexes; a payout is
- * "paid" when the destination escrow's paid bit is set, "published" when the registry's PayoutPublished log for
+ * "paid" when the destination book's paid bit is set (the model's SLA receiver or the escrow), "published" when the registry's PayoutPublished log for
  * (model, epoch, chain, index) exists; `publish` calls `publishPayout` over the route's messenger paying its quote.
  *
  * @example
- * const publisher = new EvmPayoutPublisher({ client, registry, sender, messengerFor, escrowOf });
+ * const publisher = new EvmPayoutPublisher({ client, registry, sender, messengerFor, booksOf });
  * if ((await publisher.status(31_337, 2n, 42n, 0)) === "open") await publisher.publish(31_337, 2n, 42n, 0);
  */
 export class EvmPayoutPublisher implements PayoutPublisher {
@@ -70,20 +71,12 @@ export class EvmPayoutPublisher implements PayoutPublisher {
   }
 
   servesChain(chainId: number): boolean {
-    return this.#o.escrowOf(chainId) !== undefined;
+    return this.#o.booksOf(chainId)?.any === true;
   }
 
   async status(chainId: number, modelId: bigint, epoch: bigint, payoutIndex: number): Promise<PayoutStatus> {
-    const escrow = this.#o.escrowOf(chainId);
-    if (escrow) {
-      const paid = await escrow.client.readContract({
-        address: escrow.escrow,
-        abi: escrowAbi,
-        functionName: "isPayoutPaid",
-        args: [modelId, epoch, payoutIndex],
-      });
-      if (paid) return "paid";
-    }
+    const book = this.#o.booksOf(chainId)?.of(modelId);
+    if (book && (await book.isPayoutPaid(modelId, epoch, payoutIndex))) return "paid";
     return (await this.#publishedIndexes(chainId, modelId, epoch)).has(payoutIndex) ? "published" : "open";
   }
 

@@ -15,7 +15,7 @@ import {
   type VerdictView,
 } from "@slabridge/core";
 import { type Address, BaseError, decodeFunctionData, type Hex, isAddressEqual, type Log, recoverAddress } from "viem";
-import { EPOCH_STATUS, EscrowReader } from "../contracts/EscrowReader.ts";
+import { type EpochBook, EpochBooks } from "../contracts/EpochBook.ts";
 import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
 import { ContractRevertedError, EvmConfigError } from "../errors.ts";
 import { SlaOracleReader } from "../sla/SlaOracleReader.ts";
@@ -49,6 +49,8 @@ export interface EvmStatusReaderOptions {
   readonly name: string;
   /** A payment chain's escrow (then the reader reports its settlement of an epoch). */
   readonly escrow?: Address;
+  /** A payment chain's SLA receivers by model id (pay per call): a model's settlement is read from its receiver. */
+  readonly slaReceivers?: Readonly<Record<string, Address>>;
   /** A home chain's registry and oracle, and the transports' identifiers tried in order on each sent message. */
   readonly home?: {
     readonly registry: Address;
@@ -96,11 +98,12 @@ export class EvmStatusReader implements ChainStatusReader {
     this.#o = options;
     this.chainId = options.chainId;
     this.name = options.name;
-    const { escrow, home } = options;
-    if (escrow) {
+    const { home } = options;
+    const books = new EpochBooks(options.client, options);
+    if (books.any) {
       this.settlement = {
-        epochSettlement: (query) => translated(this.#epochSettlement(escrow, query)),
-        epochMoney: ({ modelId, epoch }) => translated(this.#epochMoney(escrow, modelId, epoch)),
+        epochSettlement: (query) => translated(this.#epochSettlement(bookOf(books, query.modelId), query)),
+        epochMoney: ({ modelId, epoch }) => translated(this.#epochMoney(bookOf(books, modelId), modelId, epoch)),
       };
     }
     if (home) this.home = this.#homeReader(home);
@@ -252,10 +255,9 @@ export class EvmStatusReader implements ChainStatusReader {
   }
 
   /** The escrow's record alone: released counts once the record is released and every payout reached 10,000 bps. */
-  async #epochMoney(escrowAddress: Address, modelId: bigint, epoch: bigint): Promise<EpochMoneyView> {
-    const escrow = new EscrowReader(this.#o.client, escrowAddress);
-    const [record, topUp] = await Promise.all([escrow.epochRecord(modelId, epoch), escrow.topUpOf(modelId, epoch)]);
-    const status = EPOCH_STATUS[record.status] ?? "open";
+  async #epochMoney(book: EpochBook, modelId: bigint, epoch: bigint): Promise<EpochMoneyView> {
+    const [record, topUp] = await Promise.all([book.epochRecord(modelId, epoch), book.topUpOf(modelId, epoch)]);
+    const { status } = record;
     const paidOutInFull = status === "released" && record.paidOutBps === BPS;
     // The escrow's cumulative rule: the shares of payments [0, cursor) add up to due * cumulative / eligible.
     const topUpPaid = topUp.due === 0n || topUp.eligible === 0n ? 0n : (topUp.due * topUp.cumulative) / topUp.eligible;
@@ -273,23 +275,23 @@ export class EvmStatusReader implements ChainStatusReader {
     };
   }
 
-  async #epochSettlement(escrowAddress: Address, query: EpochSettlementQuery): Promise<EvmSettlementView> {
+  async #epochSettlement(book: EpochBook, query: EpochSettlementQuery): Promise<EvmSettlementView> {
     const { modelId, epoch } = query;
     const { client } = this.#o;
-    const escrow = new EscrowReader(client, escrowAddress);
-    const base = { family: "evm" as const, chainId: this.chainId, name: this.name, escrow: escrowAddress };
+    const base = { family: "evm" as const, chainId: this.chainId, name: this.name, escrow: book.address };
     let epochEnd: bigint;
     try {
-      epochEnd = await escrow.epochEnd(modelId, epoch);
+      epochEnd = await book.epochEnd(modelId, epoch);
     } catch (error) {
       if (error instanceof ContractRevertedError && error.errorName === "ModelNotListed")
         return { ...base, listed: false };
       throw error;
     }
-    const record = await escrow.epochRecord(modelId, epoch);
+    const record = await book.epochRecord(modelId, epoch);
     const fromBlock = await firstBlockAtOrAfter(client, epochEnd);
+    // Escrow and SLA receiver emit the same settlement events.
     const logs = await scanLogs(client, {
-      address: escrowAddress,
+      address: book.address,
       abi: escrowAbi,
       eventNames: ["VerdictApplied", "Refunded", "Released", "PaidOut"],
       fromBlock,
@@ -308,7 +310,7 @@ export class EvmStatusReader implements ChainStatusReader {
     return {
       ...base,
       listed: true,
-      status: EPOCH_STATUS[record.status] ?? "open",
+      status: record.status,
       paid: record.paid,
       payments: record.count,
       receiptsRelayed: record.relayed,
@@ -333,6 +335,13 @@ export class EvmStatusReader implements ChainStatusReader {
       })),
     };
   }
+}
+
+/** The model's book; the reader exists only for a chain with books, so the escrow or a receiver answers. */
+function bookOf(books: EpochBooks, modelId: bigint): EpochBook {
+  const book = books.of(modelId);
+  if (!book) throw new EvmConfigError(`no escrow or SLA receiver books model ${modelId} on this chain`);
+  return book;
 }
 
 /** Raw RPC errors (block and log reads) are translated here, once: typed, retryable or not, URL removed. */

@@ -58,9 +58,13 @@ export class EvmWatcher {
   async watch(): Promise<ChainWatchResult> {
     const { chain } = this.#o;
     const sent = await this.#watchMessages();
-    const escrow = chain.contracts.escrow;
-    const receiptJobs = escrow ? await this.#createReceiptJobs() : 0;
-    const verdicts = escrow ? await this.#watchVerdicts(escrow) : { refunds: 0, settles: 0 };
+    // The escrow and the SLA receivers emit the same VerdictApplied: one watch over all of them.
+    const books = [
+      ...(chain.contracts.escrow ? [chain.contracts.escrow] : []),
+      ...Object.values(chain.contracts.slaReceivers ?? {}),
+    ];
+    const receiptJobs = books.length > 0 ? await this.#createReceiptJobs() : 0;
+    const verdicts = books.length > 0 ? await this.#watchVerdicts(books) : { refunds: 0, settles: 0 };
     const reorg = sent.reorg ?? verdicts.reorg;
     return {
       chain: chain.name,
@@ -165,12 +169,12 @@ export class EvmWatcher {
   }
 
   /**
-   * Verdicts applied by the chain's escrow become refund jobs: the payment chain itself says when refunds can start,
+   * Verdicts applied by the chain's escrow or SLA receivers become refund jobs: the payment chain itself says when refunds can start,
    * whichever transport delivered the verdict and whoever executed it. A zero-refund verdict still gets a job (it
    * confirms at once: the escrow marks its refunds done). Each verdict also becomes the (model, epoch)'s settle
    * job, which waits for the refunds (without spending attempts), releases and publishes the payouts to this chain.
    */
-  async #watchVerdicts(escrow: Address): Promise<{ refunds: number; settles: number; reorg?: bigint }> {
+  async #watchVerdicts(books: readonly Address[]): Promise<{ refunds: number; settles: number; reorg?: bigint }> {
     const { chain, intake } = this.#o;
     let refunds = 0;
     let settles = 0;
@@ -179,7 +183,7 @@ export class EvmWatcher {
       client: this.#o.client,
       cursorStore: this.#o.cursors,
       cursorId: `evm:${chain.chainId}:escrow-verdicts`,
-      address: escrow,
+      address: books,
       events: [verdictApplied] as const,
       confirmations: chain.confirmations,
       maxBlockRange: this.#maxBlockRange(),

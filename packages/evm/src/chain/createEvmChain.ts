@@ -12,7 +12,7 @@ import type {
   StageConfig,
 } from "@slabridge/core";
 import type { Address } from "viem";
-import { EscrowReader } from "../contracts/EscrowReader.ts";
+import { EpochBooks } from "../contracts/EpochBook.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
@@ -22,6 +22,7 @@ import type { EvmOutbox } from "./EvmOutbox.ts";
 import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
 import { EvmReceiptSource } from "./EvmReceiptSource.ts";
 import { EvmSettlementTarget } from "./EvmSettlementTarget.ts";
+import { type EpochVoucherSource, EvmVoucherClaimer } from "./EvmVoucherClaimer.ts";
 import { EvmWatcher } from "./EvmWatcher.ts";
 import { RegistryGraceReader } from "./RegistryGraceReader.ts";
 
@@ -60,6 +61,8 @@ export interface CreateEvmChainOptions {
   chainOf(chainId: number): ChainAdapter | undefined;
   /** Another EVM chain of the deployment (the home chain's payouts read each destination escrow's paid bit). */
   evmChainOf(chainId: number): EvmChain | undefined;
+  /** The gateway's vouchers per epoch, which the chain's SLA receivers claim (needed when it has any). */
+  vouchers?: EpochVoucherSource;
 }
 
 /** The EVM implementation of the chain-family port, with what EVM-only parts (transports, netting) build on. */
@@ -73,6 +76,8 @@ export interface EvmChain extends ChainAdapter {
   readonly dvn: EvmSender;
   /** The chain's escrow, when it is a payment chain. */
   readonly escrow?: EvmEscrowRef;
+  /** Each model's book on this chain: its SLA receiver where it sells per call, the escrow for the rest. */
+  readonly books: EpochBooks;
   readonly payouts?: EvmPayoutPublisher;
   /** Its part in netting: EVM payees, the escrow's epoch record, the netting vault driven step by step. */
   readonly netting: ChainNetting;
@@ -124,7 +129,8 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
   });
   const escrowAddress = chain.contracts.escrow;
   const escrow = escrowAddress ? { client, escrow: escrowAddress } : undefined;
-  const reader = escrowAddress ? new EscrowReader(client, escrowAddress) : undefined;
+  const books = new EpochBooks(client, chain.contracts);
+  const claimer = voucherClaimer(options, client, executor);
   const payouts = payoutPublisher(options, client, executor);
   const modelRegistry = chain.contracts.modelRegistry;
   const graces = modelRegistry ? new RegistryGraceReader(client, modelRegistry) : undefined;
@@ -139,16 +145,18 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
     watch: () => watcher.watch(),
     settlementJobs: (ref) => watcher.settlementJobs(ref),
     ...(escrow ? { escrow } : {}),
-    ...(reader
+    books,
+    ...(books.any
       ? {
-          settlement: new EvmSettlementTarget({ chainId: chain.chainId, escrow: reader, sender: executor }),
+          settlement: new EvmSettlementTarget({ chainId: chain.chainId, books, sender: executor }),
           receipts: new EvmReceiptSource({
             chainId: chain.chainId,
             homeChainId: manifest.homeChainId,
-            escrow: reader,
+            books,
             client,
             sender: executor,
             messengers: { layerzero: chain.contracts.layerZeroMessenger, wormhole: chain.contracts.wormholeMessenger },
+            ...(claimer ? { claimer } : {}),
           }),
         }
       : {}),
@@ -156,7 +164,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
     netting: evmChainNetting({
       chain,
       client,
-      escrow: reader,
+      books,
       nettingVaults: manifest.keys.nettingVaults,
       sender,
     }),
@@ -177,6 +185,20 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
   };
 }
 
+/** The claimer of the chain's SLA receivers (the executor key is their operator); none without receivers. */
+function voucherClaimer(
+  options: CreateEvmChainOptions,
+  client: EvmChainClient,
+  sender: EvmSender,
+): EvmVoucherClaimer | undefined {
+  const { chain } = options;
+  if (Object.keys(chain.contracts.slaReceivers ?? {}).length === 0) return undefined;
+  const channels = chain.contracts.x402Channels;
+  if (!channels) throw new EvmConfigError(`${chain.name} has SLA receivers but no x402Channels contract`);
+  if (!options.vouchers) throw new EvmConfigError(`${chain.name} has SLA receivers but no voucher store to claim from`);
+  return new EvmVoucherClaimer({ chainId: chain.chainId, client, sender, channels, vouchers: options.vouchers });
+}
+
 /** Payouts from the home chain's registry over each chain's Payout route; none off the home chain or without one. */
 function payoutPublisher(
   options: CreateEvmChainOptions,
@@ -193,7 +215,7 @@ function payoutPublisher(
     client,
     registry,
     sender,
-    escrowOf: (chainId) => options.evmChainOf(chainId)?.escrow,
+    booksOf: (chainId) => options.evmChainOf(chainId)?.books,
     ...(maxBlockRange === undefined ? {} : { maxBlockRange: BigInt(maxBlockRange) }),
     messengerFor: (chainId) => {
       const route = config.routes.find(
