@@ -4,9 +4,11 @@ pragma solidity ^0.8.28;
 import { Vm } from "forge-std/Vm.sol";
 import { IEpochSettlementEvents } from "../../src/interfaces/IEpochSettlementEvents.sol";
 import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
+import { MessageRouter } from "../../src/messaging/MessageRouter.sol";
 import { PaymentsMerkle } from "../../src/libraries/PaymentsMerkle.sol";
 import { ISlaReceiver } from "../../src/x402/ISlaReceiver.sol";
 import { IX402BatchSettlement } from "../../src/x402/IX402BatchSettlement.sol";
+import { RecordingReceiver } from "../messaging/RecordingReceiver.sol";
 import { SlaReceiverFixture } from "./SlaReceiverFixture.sol";
 
 /// @notice End to end with the x402 stand-in: buyers deposit and sign cumulative vouchers, the operator claims the
@@ -345,6 +347,41 @@ contract SlaReceiverTest is SlaReceiverFixture {
         IX402BatchSettlement.VoucherClaim[] memory rows = _rows(_row(c1, 4e6, 4e6, K1));
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochClosed.selector, uint64(0)));
         _claimEpoch(0, rows);
+    }
+
+    /// @dev A payment chain with an escrow and this model's receiver behind one messenger: the router hands the
+    /// model's verdict and payouts to its receiver by model route, listings to the escrow by kind route.
+    function test_behindARouter_getsItsModelsVerdictAndPayouts() public {
+        MessageRouter router = new MessageRouter(address(this));
+        router.setMessenger(address(messenger), true);
+        RecordingReceiver escrow = new RecordingReceiver();
+        escrow.setMessenger(address(router), true);
+        router.setRoute(MessageCodec.KIND_MODEL_LISTING, escrow);
+        router.setRoute(MessageCodec.KIND_VERDICT, escrow);
+        router.setRoute(MessageCodec.KIND_PAYOUT, escrow);
+        router.setModelRoute(MODEL, sla);
+        vm.prank(owner);
+        sla.setMessenger(address(router), true);
+
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.VerdictApplied(MODEL, 0, 2_500, keccak256("report"));
+        messenger.deliver(
+            router, HOME, MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 0, 2_500, keccak256("report"), 0))
+        );
+        assertEq(uint8(sla.epochState(0).status), uint8(ISlaReceiver.Status.Settled));
+        sla.refund(0, 100);
+        sla.release(0);
+        address host = makeAddr("host");
+        messenger.deliver(router, HOME, _payoutMsg(0, 0, host, 10_000));
+        assertEq(token.balanceOf(host), 9e6 - 2_250_000);
+        messenger.deliver(
+            router,
+            HOME,
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 1, 1_000, true, 2, 1))
+        );
+        assertEq(escrow.count(), 1, "only the listing reached the escrow");
     }
 
     function test_clone_cannotBeReinitialized() public {
