@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import { Ownable } from "@openzeppelin/contracts/access/Ownable.sol";
 import { IERC20Errors } from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import { IEpochSettlementEvents } from "../src/interfaces/IEpochSettlementEvents.sol";
 import { IEscrow } from "../src/interfaces/IEscrow.sol";
 import { IMessageReceiver } from "../src/interfaces/IMessageReceiver.sol";
 import { IMessenger } from "../src/interfaces/IMessenger.sol";
@@ -417,7 +418,7 @@ contract EscrowTest is EscrowFixture {
         bytes memory message =
             MessageCodec.encodeReceiptBatch(MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 1, PRICE, leaf, true));
         vm.expectEmit(address(escrow));
-        emit IEscrow.ReceiptsRelayed(
+        emit IEpochSettlementEvents.ReceiptsRelayed(
             MODEL, 0, 0, 0, 1, PRICE, leaf, true, keccak256(abi.encode(uint256(0), HOME, message))
         );
         escrow.relayReceipts(MODEL, 0, 10, messenger);
@@ -496,7 +497,7 @@ contract EscrowTest is EscrowFixture {
         _pay(alice, MODEL, PRICE);
         _endEpoch(0);
         vm.expectEmit(address(escrow));
-        emit IEscrow.VerdictApplied(MODEL, 0, 2500, keccak256("report"));
+        emit IEpochSettlementEvents.VerdictApplied(MODEL, 0, 2500, keccak256("report"));
         _verdict(MODEL, 0, 2500);
         EpochRecord memory r = escrow.epochRecord(MODEL, 0);
         assertEq(uint8(r.status), uint8(EpochStatus.Settled));
@@ -569,9 +570,9 @@ contract EscrowTest is EscrowFixture {
         uint256 a = 3 * PRICE * 3333 / 10_000;
         uint256 b = 7 * PRICE * 3333 / 10_000;
         vm.expectEmit(address(escrow));
-        emit IEscrow.Refunded(MODEL, 0, 0, alice, a);
+        emit IEpochSettlementEvents.Refunded(MODEL, 0, 0, alice, a);
         vm.expectEmit(address(escrow));
-        emit IEscrow.Refunded(MODEL, 0, 1, bob, b);
+        emit IEpochSettlementEvents.Refunded(MODEL, 0, 1, bob, b);
         vm.prank(carol);
         assertEq(escrow.refund(MODEL, 0, 10), 2);
         assertEq(usd.balanceOf(alice), a);
@@ -628,7 +629,7 @@ contract EscrowTest is EscrowFixture {
         usd.setBlacklisted(bob, true);
 
         vm.expectEmit(address(escrow));
-        emit IEscrow.Credited(bob, PRICE);
+        emit IEpochSettlementEvents.Credited(bob, PRICE);
         assertEq(escrow.refund(MODEL, 0, 3), 3);
         assertEq(usd.balanceOf(alice), PRICE / 2);
         assertEq(usd.balanceOf(carol), 2 * PRICE);
@@ -641,7 +642,7 @@ contract EscrowTest is EscrowFixture {
 
         address fresh = makeAddr("bob-fresh");
         vm.expectEmit(address(escrow));
-        emit IEscrow.Claimed(bob, fresh, PRICE);
+        emit IEpochSettlementEvents.Claimed(bob, fresh, PRICE);
         vm.prank(bob);
         assertEq(escrow.claim(fresh), PRICE);
         assertEq(usd.balanceOf(fresh), PRICE);
@@ -658,7 +659,7 @@ contract EscrowTest is EscrowFixture {
         _verdict(MODEL, 0, 1000);
         escrow.refund(MODEL, 0, 10);
         vm.expectEmit(address(escrow));
-        emit IEscrow.Released(MODEL, 0, 3 * PRICE - 3 * PRICE / 10);
+        emit IEpochSettlementEvents.Released(MODEL, 0, 3 * PRICE - 3 * PRICE / 10);
         escrow.release(MODEL, 0);
         assertEq(uint8(escrow.epochRecord(MODEL, 0).status), uint8(EpochStatus.Released));
     }
@@ -703,7 +704,7 @@ contract EscrowTest is EscrowFixture {
     function test_payout_paysTheShareOfTheReleasedAmount() public {
         _released(1_000_001);
         vm.expectEmit(address(escrow));
-        emit IEscrow.PaidOut(MODEL, 0, 0, payee1, 3000, 300_000);
+        emit IEpochSettlementEvents.PaidOut(MODEL, 0, 0, payee1, 3000, 300_000);
         _payout(MODEL, 0, 0, payee1, 3000);
         assertEq(usd.balanceOf(payee1), 300_000);
         assertTrue(escrow.isPayoutPaid(MODEL, 0, 0));
@@ -893,7 +894,7 @@ contract EscrowTest is EscrowFixture {
         EpochRecord memory r = escrow.epochRecord(MODEL, 0);
         assertEq(r.refunded, 12 * PRICE + 2 * PRICE / 4);
         vm.expectEmit(address(escrow));
-        emit IEscrow.Released(MODEL, 0, 2 * PRICE - 2 * PRICE / 4);
+        emit IEpochSettlementEvents.Released(MODEL, 0, 2 * PRICE - 2 * PRICE / 4);
         escrow.release(MODEL, 0);
         _payout(MODEL, 0, 0, payee1, 6_000);
         _payout(MODEL, 0, 1, payee2, 4_000);
@@ -981,7 +982,7 @@ contract EscrowTest is EscrowFixture {
         _threePayments();
         _endEpoch(0);
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpRecorded(MODEL, 0, 1_000, 7 * PRICE);
+        emit IEpochSettlementEvents.TopUpRecorded(MODEL, 0, 1_000, 7 * PRICE);
         _verdictTopUp(MODEL, 0, 1_000, 1_000);
         TopUp memory t = escrow.topUpOf(MODEL, 0);
         assertEq(t.due, 1_000);
@@ -1032,7 +1033,7 @@ contract EscrowTest is EscrowFixture {
         vm.startPrank(vault);
         usd.approve(address(escrow), 5_000);
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpFunded(MODEL, 0, vault, 1_000);
+        emit IEpochSettlementEvents.TopUpFunded(MODEL, 0, vault, 1_000);
         escrow.fundTopUp(MODEL, 0);
         vm.expectRevert(abi.encodeWithSelector(IEscrow.TopUpAlreadyFunded.selector, MODEL, uint64(0)));
         escrow.fundTopUp(MODEL, 0);
@@ -1067,11 +1068,11 @@ contract EscrowTest is EscrowFixture {
         _verdictTopUp(MODEL, 0, 1_000, 1_000);
         _fundTopUp(vault, MODEL, 0);
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpRefunded(MODEL, 0, 0, alice, 142);
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 0, alice, 142);
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpRefunded(MODEL, 0, 1, bob, 286);
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 1, bob, 286);
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpRefunded(MODEL, 0, 2, carol, 572);
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 2, carol, 572);
         assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
         assertEq(usd.balanceOf(alice), 142);
         assertEq(usd.balanceOf(bob), 286);
@@ -1114,7 +1115,7 @@ contract EscrowTest is EscrowFixture {
         _fundTopUp(vault, MODEL, 0);
         usd.setBlacklisted(bob, true);
         vm.expectEmit(address(escrow));
-        emit IEscrow.Credited(bob, 286);
+        emit IEpochSettlementEvents.Credited(bob, 286);
         assertEq(escrow.refundTopUp(MODEL, 0, 10), 3);
         assertEq(usd.balanceOf(alice), 142);
         assertEq(usd.balanceOf(carol), 572);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import { IEpochSettlementEvents } from "../src/interfaces/IEpochSettlementEvents.sol";
 import { IEscrow } from "../src/interfaces/IEscrow.sol";
 import { MessageCodec } from "../src/libraries/MessageCodec.sol";
 import { EscrowFixture } from "./utils/EscrowFixture.sol";
@@ -25,13 +26,13 @@ contract EscrowTopUpFunderTest is EscrowFixture {
 
     function test_fundTopUp_pullsFromTheFunderWhoeverSendsIt() public {
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpFunderSet(vault);
+        emit IEpochSettlementEvents.TopUpFunderSet(vault);
         vm.prank(owner);
         escrow.setTopUpFunder(vault);
         uint256 relayerBefore = usd.balanceOf(relayer);
 
         vm.expectEmit(address(escrow));
-        emit IEscrow.TopUpFunded(MODEL, 0, vault, PRICE);
+        emit IEpochSettlementEvents.TopUpFunded(MODEL, 0, vault, PRICE);
         vm.prank(relayer);
         escrow.fundTopUp(MODEL, 0);
 

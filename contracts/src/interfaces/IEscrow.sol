@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { IEpochSettlementEvents } from "./IEpochSettlementEvents.sol";
 import { IMessenger } from "./IMessenger.sol";
 import { Listing, EpochRecord, Payment, TopUp } from "../types/EscrowTypes.sol";
 
@@ -16,7 +17,7 @@ import { Listing, EpochRecord, Payment, TopUp } from "../types/EscrowTypes.sol";
 /// @dev Money rules: escrow balance >= what it owes; no payment is refunded twice, no payout index paid twice; once
 /// released, refunded + released == paid for the (model, epoch); payouts never exceed released; the top-up shares
 /// paid never exceed what was funded and add up to exactly `due` once every payment got its share.
-interface IEscrow {
+interface IEscrow is IEpochSettlementEvents {
     // ---------------------------------------------------------------- errors
 
     /// @notice A listing's epochSeconds is 0.
@@ -80,6 +81,8 @@ interface IEscrow {
 
     // ---------------------------------------------------------------- events
 
+    // the settlement events, shared with the SlaReceiver, are in IEpochSettlementEvents
+
     /// @notice A ModelListing from the home chain was applied; `fromEpoch` is the epoch it applies from here (the
     /// listing's own, or the next epoch when it arrived after its own had started).
     event Listed(
@@ -99,62 +102,19 @@ interface IEscrow {
     event Paid(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
-    /// @notice Payments [firstIndex, firstIndex + count) were sent home as receipt batch `batchIndex`.
-    event ReceiptsRelayed(
-        uint256 indexed modelId,
-        uint64 indexed epoch,
-        uint32 batchIndex,
-        uint32 firstIndex,
-        uint32 count,
-        uint256 total,
-        bytes32 paymentsRoot,
-        bool finalBatch,
-        bytes32 messageId
-    );
-    /// @notice The SLA verdict of the (model, epoch) arrived: `refundBps` of every payment goes back to its buyer.
-    event VerdictApplied(uint256 indexed modelId, uint64 indexed epoch, uint16 refundBps, bytes32 reportHash);
-    /// @notice Payment `paymentIndex` was refunded `amount` (transferred, or credited when the transfer failed).
-    event Refunded(
-        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
-    );
     /// @notice Payment `paymentIndex` was given back in full to its buyer because no verdict came within the grace
     /// (transferred, or credited when the transfer failed).
     event WithdrawnUnverdicted(
         uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
     );
-    /// @notice The verdict assigned this chain's buyers a top-up of `due`, shared among payments worth `eligible`.
-    event TopUpRecorded(uint256 indexed modelId, uint64 indexed epoch, uint256 due, uint256 eligible);
     /// @notice The verdict's top-up `amount` is void: every payment was withdrawn before it, so nobody is owed it.
     event TopUpVoided(uint256 indexed modelId, uint64 indexed epoch, uint256 amount);
-    /// @notice `funder` paid in the (model, epoch)'s top-up.
-    event TopUpFunded(uint256 indexed modelId, uint64 indexed epoch, address indexed funder, uint256 amount);
-    /// @notice Payment `paymentIndex` got `amount` of the top-up (transferred, or credited when the transfer failed).
-    event TopUpRefunded(
-        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
-    );
     /// @notice `by` (owner or guardian) paused new payments.
     event Paused(address indexed by);
     /// @notice `by` (owner or guardian) resumed new payments.
     event Unpaused(address indexed by);
     /// @notice The owner set the guardian (zero: none).
     event GuardianSet(address indexed guardian);
-    /// @notice The owner set the account top-ups are pulled from (this chain's netting vault; zero: none).
-    event TopUpFunderSet(address indexed funder);
-    /// @notice A transfer to `account` failed (e.g. the token blacklists it); `amount` is kept for it to `claim`.
-    event Credited(address indexed account, uint256 amount);
-    /// @notice `account` claimed its credit to `to`.
-    event Claimed(address indexed account, address indexed to, uint256 amount);
-    /// @notice Refunds of the (model, epoch) are done; `amount` (paid - refunded) is released to payees.
-    event Released(uint256 indexed modelId, uint64 indexed epoch, uint256 amount);
-    /// @notice Payout `payoutIndex` paid `amount` (`shareBps` of the released amount, or the remainder) to `payee`.
-    event PaidOut(
-        uint256 indexed modelId,
-        uint64 indexed epoch,
-        uint32 payoutIndex,
-        address indexed payee,
-        uint16 shareBps,
-        uint256 amount
-    );
 
     // ---------------------------------------------------------------- buyers and keepers
 

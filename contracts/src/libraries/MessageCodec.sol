@@ -110,6 +110,17 @@ library MessageCodec {
         if (message.length != HEADER_LENGTH + 32 * fields) revert MalformedMessage(kind, message.length);
     }
 
+    /// @notice Returns the model id, the first field of every kind, without decoding the rest: cheap enough to route
+    /// by model before the receiver decodes the message in full.
+    /// @dev Checks only that the field is there (MalformedMessage with the kind byte, 0 when missing); the header and
+    /// exact length are `kindOf`'s.
+    function modelIdOf(bytes calldata message) internal pure returns (uint256) {
+        if (message.length < HEADER_LENGTH + 32) {
+            revert MalformedMessage(message.length < HEADER_LENGTH ? 0 : uint8(message[1]), message.length);
+        }
+        return _word(message, 0);
+    }
+
     function encodeModelListing(ModelListing memory m) internal pure returns (bytes memory) {
         return abi.encodePacked(VERSION, KIND_MODEL_LISTING, abi.encode(m));
     }

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import { IEpochSettlementEvents } from "../interfaces/IEpochSettlementEvents.sol";
 import { IMessenger } from "../interfaces/IMessenger.sol";
 import { IX402BatchSettlement } from "./IX402BatchSettlement.sol";
 
@@ -10,11 +11,15 @@ import { IX402BatchSettlement } from "./IX402BatchSettlement.sol";
 /// clone). It is the channels' `receiver` and `receiverAuthorizer`: it claims each epoch's vouchers itself, books
 /// what each payer paid in that epoch, holds the money until the home chain's verdict, then refunds each buyer its
 /// tier share plus its share of the host bond top-up in one transfer per buyer-epoch, and releases the rest.
+/// It emits the Escrow's settlement events (IEpochSettlementEvents: same signatures, with its `modelId`), so the
+/// Escrow's log readers follow it too; a buyer index stands for the Escrow's payment index (it is the payment id of
+/// the receipts), and a buyer-epoch's one refund transfer emits `Refunded` for its tier share and `TopUpRefunded`
+/// for its top-up share (each only when non-zero).
 /// @dev Watchdog: a payer's timed withdrawal (`WithdrawInitiated` on the channel contract, finalizable after the
 /// channel's `withdrawDelay`) takes back whatever is still unclaimed. The operator must `claimEpoch` the channel's
 /// latest voucher before `finalizeAfter`; such a claim may be made while the epoch is still running and is booked to
 /// the running epoch. `Booked` (per channel and epoch) and `RowSkipped` are what a watchdog follows.
-interface ISlaReceiver {
+interface ISlaReceiver is IEpochSettlementEvents {
     /// @notice What `initialize` sets, once.
     struct InitParams {
         address owner;
@@ -91,27 +96,7 @@ interface ISlaReceiver {
     event RowSkipped(uint64 indexed epoch, uint256 row, bytes32 indexed channelId, bytes reason);
     /// @notice The row's receiver, receiverAuthorizer or token is not this SLA receiver's (reason in `RowSkipped`).
     error ForeignRow();
-    /// @notice Buyers [firstIndex, firstIndex + count) of `epoch` were sent home as receipt batch `batchIndex`.
-    event ReceiptsRelayed(
-        uint64 indexed epoch,
-        uint32 batchIndex,
-        uint32 firstIndex,
-        uint32 count,
-        uint256 total,
-        bytes32 paymentsRoot,
-        bool finalBatch,
-        bytes32 messageId
-    );
-    event VerdictApplied(uint64 indexed epoch, uint16 refundBps, uint96 topUp, bytes32 reportHash);
-    event TopUpFunderSet(address indexed funder);
-    event TopUpFunded(uint64 indexed epoch, address indexed funder, uint256 amount);
-    /// @notice Buyer `buyerIndex` got `refund` (its tier share) plus `topUp` (its bond share) in one transfer.
-    event Refunded(uint64 indexed epoch, uint256 buyerIndex, address indexed buyer, uint256 refund, uint256 topUp);
-    event Released(uint64 indexed epoch, uint256 amount);
-    /// @notice Payout `payoutIndex` paid `amount` (`shareBps` of the released amount, or the remainder) to `payee`.
-    event PaidOut(uint64 indexed epoch, uint32 payoutIndex, address indexed payee, uint16 shareBps, uint256 amount);
-    event Credited(address indexed account, uint256 amount);
-    event Claimed(address indexed account, address indexed to, uint256 amount);
+    /// @notice The operator key that submits claims was set (by `initialize` or the owner).
     event OperatorSet(address indexed operator);
 
     /// @notice Sets up a fresh clone; callable once.
@@ -147,7 +132,8 @@ interface ISlaReceiver {
 
     /// @notice Refunds the next up to `maxBuyers` buyers of an epoch with a verdict: `amount * refundBps / 10_000`
     /// plus its top-up share `due * cumAfter / eligible - due * cumBefore / eligible`, in one transfer (credited if
-    /// it fails). A top-up must be funded first. Anyone may call; each buyer once.
+    /// it fails), logged as `Refunded` (tier share) and `TopUpRefunded` (top-up share), each only when non-zero. A
+    /// top-up must be funded first. Anyone may call; each buyer once.
     function refund(uint64 epoch, uint256 maxBuyers) external returns (uint256 count);
 
     /// @notice Releases `claimed - refunded` once every buyer was refunded, for the home chain's Payout messages to

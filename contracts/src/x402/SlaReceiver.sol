@@ -154,7 +154,9 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         batch.batchIndex = batchIndex;
         batch.finalBatch = first + n == count;
         messageId = MessengerFees.sendPayingQuote(messenger, homeChain, MessageCodec.encodeReceiptBatch(batch));
-        emit ReceiptsRelayed(epoch, batchIndex, first, n, batch.total, batch.paymentsRoot, batch.finalBatch, messageId);
+        emit ReceiptsRelayed(
+            batch.modelId, epoch, batchIndex, first, n, batch.total, batch.paymentsRoot, batch.finalBatch, messageId
+        );
     }
 
     // ---------------------------------------------------------------- verdict, refunds, release
@@ -178,9 +180,12 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         e.refundBps = v.refundBps;
         // nobody to pay back: refunds are done at once
         if ((v.refundBps == 0 && v.topUp == 0) || e.claimed == 0) e.refundCursor = e.buyers;
-        // a top-up with nobody booked is owed to nobody
-        if (e.claimed != 0) e.topUpDue = v.topUp;
-        emit VerdictApplied(v.epoch, v.refundBps, v.topUp, v.reportHash);
+        emit VerdictApplied(v.modelId, v.epoch, v.refundBps, v.reportHash);
+        // a top-up with nobody booked is owed to nobody; one is shared among all the epoch's buyers, as booked
+        if (v.topUp != 0 && e.claimed != 0) {
+            e.topUpDue = v.topUp;
+            emit TopUpRecorded(v.modelId, v.epoch, v.topUp, e.claimed);
+        }
     }
 
     /// @dev The Escrow's payout rule (SettlementShares): each index once, by share, the last takes the dust.
@@ -207,7 +212,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
             settle();
             _send(payee, amount);
         }
-        emit PaidOut(p.epoch, p.payoutIndex, payee, p.shareBps, amount);
+        emit PaidOut(p.modelId, p.epoch, p.payoutIndex, payee, p.shareBps, amount);
     }
 
     /// @inheritdoc ISlaReceiver
@@ -226,7 +231,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         if (funder == address(0)) revert NoTopUpFunder();
         e.topUpFunded = true;
         token.safeTransferFrom(funder, address(this), due);
-        emit TopUpFunded(epoch, funder, due);
+        emit TopUpFunded(modelId, epoch, funder, due);
     }
 
     /// @inheritdoc ISlaReceiver
@@ -264,7 +269,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         if (e.status == Status.Released) revert AlreadyReleased(epoch);
         if (e.refundCursor != e.buyers) revert RefundsPending(epoch);
         e.status = Status.Released;
-        emit Released(epoch, e.claimed - e.refunded);
+        emit Released(modelId, epoch, e.claimed - e.refunded);
     }
 
     /// @inheritdoc ISlaReceiver
@@ -365,8 +370,8 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         batch.paymentsRoot = PaymentsMerkle.root(leaves);
     }
 
-    /// @dev Pays buyers [i, end) their tier share plus top-up share in one transfer each; returns the tier shares'
-    /// sum and the top-up cumulative after them.
+    /// @dev Pays buyers [i, end) their tier share plus top-up share in one transfer each, logged as the Escrow's two
+    /// events (its `refund` and `refundTopUp`); returns the tier shares' sum and the top-up cumulative after them.
     function _refundRange(uint64 epoch, EpochState storage e, uint256 i, uint256 end)
         private
         returns (uint256 sum, uint256 cumulative)
@@ -374,6 +379,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         uint256 bps = e.refundBps;
         uint256 due = e.topUpDue;
         uint256 eligible = e.claimed;
+        uint256 model = modelId;
         cumulative = e.topUpCumulative;
         mapping(uint256 => BuyerTotal) storage buyers = _buyers[epoch];
         for (; i < end; ++i) {
@@ -390,7 +396,8 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
             if (share + topUp == 0) continue;
             sum += share;
             _send(b.buyer, share + topUp);
-            emit Refunded(epoch, i, b.buyer, share, topUp);
+            if (share != 0) emit Refunded(model, epoch, i, b.buyer, share);
+            if (topUp != 0) emit TopUpRefunded(model, epoch, i, b.buyer, topUp);
         }
     }
 

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import { Test } from "forge-std/Test.sol";
 import { Vm } from "forge-std/Vm.sol";
 import { Escrow } from "../../src/Escrow.sol";
+import { IEpochSettlementEvents } from "../../src/interfaces/IEpochSettlementEvents.sol";
 import { IEscrow } from "../../src/interfaces/IEscrow.sol";
 import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
 import { EpochRecord, EpochStatus, Payment, TopUp } from "../../src/types/EscrowTypes.sol";
@@ -154,14 +155,14 @@ contract EscrowHandler is Test {
         escrow.refund(modelId, epoch, _bound(maxPayments, 0, 12));
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == IEscrow.Refunded.selector) {
+            if (logs[i].topics[0] == IEpochSettlementEvents.Refunded.selector) {
                 (uint256 index, uint256 amount) = abi.decode(logs[i].data, (uint256, uint256));
                 if (++ghostRefundsOf[modelId][epoch][index] > 1) doubleRefunds++;
                 if (ghostWithdrawalsOf[modelId][epoch][index] != 0) refundsOfWithdrawn++;
                 Payment memory p = escrow.payment(modelId, epoch, index);
                 if (amount != uint256(p.amount) * r.refundBps / 10_000) wrongRefunds++;
                 ghostRefunded[modelId][epoch] += amount;
-            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+            } else if (logs[i].topics[0] == IEpochSettlementEvents.Credited.selector) {
                 ghostCredited += abi.decode(logs[i].data, (uint256));
             }
         }
@@ -198,12 +199,12 @@ contract EscrowHandler is Test {
         escrow.refundTopUp(modelId, epoch, _bound(maxPayments >> 1, 0, 12));
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == IEscrow.TopUpRefunded.selector) {
+            if (logs[i].topics[0] == IEpochSettlementEvents.TopUpRefunded.selector) {
                 (uint256 index, uint256 amount) = abi.decode(logs[i].data, (uint256, uint256));
                 if (++ghostTopUpsOf[modelId][epoch][index] > 1) doubleTopUps++;
                 if (ghostWithdrawalsOf[modelId][epoch][index] != 0) topUpsOfWithdrawn++;
                 ghostTopUpPaid[modelId][epoch] += amount;
-            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+            } else if (logs[i].topics[0] == IEpochSettlementEvents.Credited.selector) {
                 ghostCredited += abi.decode(logs[i].data, (uint256));
             }
         }
@@ -225,7 +226,7 @@ contract EscrowHandler is Test {
         }
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == IEscrow.Released.selector) {
+            if (logs[i].topics[0] == IEpochSettlementEvents.Released.selector) {
                 if (++ghostReleaseCount[modelId][epoch] > 1) doubleReleases++;
                 ghostReleased[modelId][epoch] = abi.decode(logs[i].data, (uint256));
             }
@@ -255,12 +256,12 @@ contract EscrowHandler is Test {
         }
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].topics[0] == IEscrow.PaidOut.selector) {
+            if (logs[i].topics[0] == IEpochSettlementEvents.PaidOut.selector) {
                 if (++ghostPayoutsOf[modelId][epoch][index] > 1) doublePayouts++;
                 (, uint16 bps, uint256 amount) = abi.decode(logs[i].data, (uint32, uint16, uint256));
                 bps;
                 ghostPaidOut[modelId][epoch] += amount;
-            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+            } else if (logs[i].topics[0] == IEpochSettlementEvents.Credited.selector) {
                 ghostCredited += abi.decode(logs[i].data, (uint256));
             }
         }
@@ -287,7 +288,7 @@ contract EscrowHandler is Test {
                 if (++ghostWithdrawalsOf[modelId][epoch][index] > 1) doubleWithdrawals++;
                 if (amount != escrow.payment(modelId, epoch, index).amount) wrongRefunds++;
                 ghostRefunded[modelId][epoch] += amount;
-            } else if (logs[i].topics[0] == IEscrow.Credited.selector) {
+            } else if (logs[i].topics[0] == IEpochSettlementEvents.Credited.selector) {
                 ghostCredited += abi.decode(logs[i].data, (uint256));
             }
         }

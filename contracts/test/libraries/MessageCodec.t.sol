@@ -119,6 +119,28 @@ contract MessageCodecTest is Test {
         codec.decode(message);
     }
 
+    // ---------------------------------------------------------------- model id (routing)
+
+    function testFuzz_modelIdOfReadsTheFirstField(MessageCodec.Verdict memory v, MessageCodec.Payout memory p)
+        public
+        view
+    {
+        v.refundBps = uint16(bound(v.refundBps, 0, MessageCodec.BPS));
+        p.shareBps = uint16(bound(p.shareBps, 0, MessageCodec.BPS));
+        assertEq(codec.modelIdOf(codec.encodeVerdict(v)), v.modelId);
+        assertEq(codec.modelIdOf(codec.encodePayout(p)), p.modelId);
+    }
+
+    function testFuzz_modelIdOfRevertsMalformedWithoutAModelId(uint256 length) public {
+        length = bound(length, 0, 33);
+        bytes memory message = new bytes(length);
+        if (length > 0) message[0] = bytes1(MessageCodec.VERSION);
+        if (length > 1) message[1] = bytes1(MessageCodec.KIND_VERDICT);
+        uint8 kind = length > 1 ? MessageCodec.KIND_VERDICT : 0;
+        vm.expectRevert(abi.encodeWithSelector(MessageCodec.MalformedMessage.selector, kind, length));
+        codec.modelIdOf(message);
+    }
+
     // ---------------------------------------------------------------- wrong kind
 
     function test_wrongKindReverts() public {

@@ -9,6 +9,10 @@ contract MessageCodecHarness {
         return MessageCodec.kindOf(message);
     }
 
+    function modelIdOf(bytes calldata message) external pure returns (uint256) {
+        return MessageCodec.modelIdOf(message);
+    }
+
     /// @notice Decodes any message by its kind, like the TypeScript `decodeMessage`; returns the re-encoding.
     function decode(bytes calldata message) external pure returns (bytes memory) {
         uint8 kind = MessageCodec.kindOf(message);

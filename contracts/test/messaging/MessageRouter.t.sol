@@ -16,7 +16,8 @@ import { VaaBuilder } from "./VaaBuilder.sol";
 import { WormholeCore } from "./WormholeCore.sol";
 
 /// @notice A chain that is both home and payment chain: its WormholeMessenger trusts its own emitter, delivers to
-/// itself through the router, and the router hands receipt batches to the ledger and the rest to the escrow.
+/// itself through the router, and the router hands receipt batches to the ledger and the rest to the escrow, except
+/// the verdicts and payouts of a model routed to its own receiver (a pay-per-call model's SlaReceiver).
 contract MessageRouterTest is Test {
     uint32 internal constant HOME = 31_338;
     uint32 internal constant OTHER = 31_337;
@@ -30,6 +31,7 @@ contract MessageRouterTest is Test {
     MessageRouter internal router;
     RevenueLedger internal ledger;
     RecordingReceiver internal escrow;
+    RecordingReceiver internal modelReceiver;
     address internal sender = makeAddr("registry");
     address internal otherMessenger = makeAddr("other chain's messenger");
 
@@ -53,6 +55,8 @@ contract MessageRouterTest is Test {
         router.setRoute(MessageCodec.KIND_MODEL_LISTING, escrow);
         router.setRoute(MessageCodec.KIND_VERDICT, escrow);
         router.setRoute(MessageCodec.KIND_PAYOUT, escrow);
+        modelReceiver = new RecordingReceiver();
+        modelReceiver.setMessenger(address(router), true);
         vm.warp(1_750_000_000);
     }
 
@@ -117,6 +121,102 @@ contract MessageRouterTest is Test {
         assertEq(escrow.delivery(0).srcChain, OTHER, "the escrow sees the real origin and refuses non-home verdicts");
     }
 
+    function test_selfDelivery_routesAModelsVerdictAndPayoutToItsReceiver_listingsToTheEscrow() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        bytes memory verdict =
+            MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 2_500, keccak256("report"), 1e6));
+        bytes memory payout =
+            MessageCodec.encodePayout(MessageCodec.Payout(MODEL, 4, 0, _b32(makeAddr("payee")), 10_000));
+        bytes memory listing = _listing(MODEL);
+        messenger.receiveVaa(_sendAndSign(verdict));
+        messenger.receiveVaa(_sendAndSign(payout));
+        messenger.receiveVaa(_sendAndSign(listing));
+        assertEq(modelReceiver.count(), 2);
+        assertEq(modelReceiver.delivery(0).message, verdict);
+        assertEq(modelReceiver.delivery(0).messenger, address(router));
+        assertEq(modelReceiver.delivery(0).srcChain, HOME);
+        assertEq(modelReceiver.delivery(1).message, payout);
+        assertEq(escrow.count(), 1, "the listing still goes to the escrow");
+        assertEq(escrow.delivery(0).message, listing);
+    }
+
+    function test_modelRoute_winsForVerdictAndPayout() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0)));
+        _deliver(MessageCodec.encodePayout(MessageCodec.Payout(MODEL, 4, 0, _b32(makeAddr("payee")), 10_000)));
+        assertEq(modelReceiver.count(), 2);
+        assertEq(escrow.count(), 0);
+    }
+
+    function test_modelRoute_needsNoKindRoute() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        router.setRoute(MessageCodec.KIND_VERDICT, IMessageReceiver(address(0)));
+        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0)));
+        assertEq(modelReceiver.count(), 1);
+        bytes memory other = MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL + 1, 4, 0, bytes32(0), 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IMessageReceiver.UnexpectedMessage.selector, HOME, MessageCodec.KIND_VERDICT)
+        );
+        vm.prank(address(messenger));
+        router.receiveMessage(HOME, other);
+    }
+
+    function test_modelRoute_kindRouteForListingsAndReceiptBatches() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        _deliver(_listing(MODEL));
+        _deliver(
+            MessageCodec.encodeReceiptBatch(
+                MessageCodec.ReceiptBatch(MODEL, 4, HOME, 0, 3, 30_000, keccak256("payments"), true)
+            )
+        );
+        assertEq(modelReceiver.count(), 0, "listings and receipt batches follow their kind's route");
+        assertEq(escrow.count(), 1);
+        assertEq(ledger.revenue(MODEL, 4, HOME).payments, 3);
+    }
+
+    function test_modelRoute_otherModelsFollowTheKindRoute() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL + 1, 4, 0, bytes32(0), 0)));
+        _deliver(MessageCodec.encodePayout(MessageCodec.Payout(MODEL + 1, 4, 0, _b32(makeAddr("payee")), 10_000)));
+        assertEq(escrow.count(), 2);
+        assertEq(modelReceiver.count(), 0);
+    }
+
+    function test_setModelRoute_zeroRemovesTheRoute() public {
+        vm.expectEmit(address(router));
+        emit MessageRouter.ModelRouteSet(MODEL, address(modelReceiver));
+        router.setModelRoute(MODEL, modelReceiver);
+        assertEq(address(router.modelRouteOf(MODEL)), address(modelReceiver));
+        vm.expectEmit(address(router));
+        emit MessageRouter.ModelRouteSet(MODEL, address(0));
+        router.setModelRoute(MODEL, IMessageReceiver(address(0)));
+        assertEq(address(router.modelRouteOf(MODEL)), address(0));
+        _deliver(MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 4, 0, bytes32(0), 0)));
+        assertEq(escrow.count(), 1, "back to the kind's route");
+        assertEq(modelReceiver.count(), 0);
+    }
+
+    function test_setModelRoute_onlyOwner() public {
+        address stranger = makeAddr("stranger");
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
+        vm.prank(stranger);
+        router.setModelRoute(MODEL, IMessageReceiver(stranger));
+    }
+
+    function test_receiveMessage_revertsTypedForATooShortMessage() public {
+        router.setModelRoute(MODEL, modelReceiver);
+        // a verdict cut inside its model id, and a bare header: no model to route by
+        bytes memory cut = abi.encodePacked(MessageCodec.VERSION, MessageCodec.KIND_VERDICT, bytes16(0));
+        vm.expectRevert(abi.encodeWithSelector(MessageCodec.MalformedMessage.selector, MessageCodec.KIND_VERDICT, 18));
+        vm.prank(address(messenger));
+        router.receiveMessage(HOME, cut);
+        bytes memory header = abi.encodePacked(MessageCodec.VERSION, MessageCodec.KIND_PAYOUT);
+        vm.expectRevert(abi.encodeWithSelector(MessageCodec.MalformedMessage.selector, MessageCodec.KIND_PAYOUT, 2));
+        vm.prank(address(messenger));
+        router.receiveMessage(HOME, header);
+        assertEq(modelReceiver.count() + escrow.count(), 0);
+    }
+
     function test_setRoute_onlyOwner() public {
         address stranger = makeAddr("stranger");
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, stranger));
@@ -155,6 +255,18 @@ contract MessageRouterTest is Test {
             }
         }
         revert("no LogMessagePublished");
+    }
+
+    /// @dev Hands `message` to the router as its messenger would.
+    function _deliver(bytes memory message) internal {
+        vm.prank(address(messenger));
+        router.receiveMessage(HOME, message);
+    }
+
+    function _listing(uint256 modelId) internal view returns (bytes memory) {
+        return MessageCodec.encodeModelListing(
+            MessageCodec.ModelListing(modelId, uint64(block.timestamp), 1 hours, 0, 1_000, true, 1, 1)
+        );
     }
 
     function _b32(address a) internal pure returns (bytes32) {

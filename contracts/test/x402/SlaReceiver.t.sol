@@ -2,10 +2,13 @@
 pragma solidity ^0.8.28;
 
 import { Vm } from "forge-std/Vm.sol";
+import { IEpochSettlementEvents } from "../../src/interfaces/IEpochSettlementEvents.sol";
 import { MessageCodec } from "../../src/libraries/MessageCodec.sol";
+import { MessageRouter } from "../../src/messaging/MessageRouter.sol";
 import { PaymentsMerkle } from "../../src/libraries/PaymentsMerkle.sol";
 import { ISlaReceiver } from "../../src/x402/ISlaReceiver.sol";
 import { IX402BatchSettlement } from "../../src/x402/IX402BatchSettlement.sol";
+import { RecordingReceiver } from "../messaging/RecordingReceiver.sol";
 import { SlaReceiverFixture } from "./SlaReceiverFixture.sol";
 
 /// @notice End to end with the x402 stand-in: buyers deposit and sign cumulative vouchers, the operator claims the
@@ -15,6 +18,12 @@ contract SlaReceiverTest is SlaReceiverFixture {
     uint256 internal constant K2 = 0xB2;
     uint256 internal constant K3 = 0xB3;
     uint128 internal constant DEPOSIT = 10e6;
+    // the Escrow's event signatures, spelled out: the off-chain readers decode both contracts with the Escrow's ABI
+    bytes32 internal constant TRANSFER = keccak256("Transfer(address,address,uint256)");
+    bytes32 internal constant VERDICT_APPLIED = keccak256("VerdictApplied(uint256,uint64,uint16,bytes32)");
+    bytes32 internal constant TOP_UP_RECORDED = keccak256("TopUpRecorded(uint256,uint64,uint256,uint256)");
+    bytes32 internal constant REFUNDED = keccak256("Refunded(uint256,uint64,uint256,address,uint256)");
+    bytes32 internal constant TOP_UP_REFUNDED = keccak256("TopUpRefunded(uint256,uint64,uint256,address,uint256)");
 
     IX402BatchSettlement.ChannelConfig internal c1;
     IX402BatchSettlement.ChannelConfig internal c2;
@@ -106,22 +115,39 @@ contract SlaReceiverTest is SlaReceiverFixture {
         _claimEpoch0();
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochNotOver.selector, uint64(1)));
         sla.relayReceipts(1, 100, messenger);
+        bytes32[] memory leaves = new bytes32[](2);
+        leaves[0] = PaymentsMerkle.leaf(0, vm.addr(K1), 3e6);
+        leaves[1] = PaymentsMerkle.leaf(1, vm.addr(K2), 5e6);
+        bytes32 root = PaymentsMerkle.root(leaves);
+        // the Escrow's event, with the model id; the mock's message id is keccak256(abi.encode(n, dstChain, message))
+        bytes memory first =
+            MessageCodec.encodeReceiptBatch(MessageCodec.ReceiptBatch(MODEL, 0, THIS, 0, 2, 8e6, root, false));
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.ReceiptsRelayed(
+            MODEL, 0, 0, 0, 2, 8e6, root, false, keccak256(abi.encode(0, HOME, first))
+        );
         sla.relayReceipts(0, 2, messenger);
+        bytes32 lastRoot = PaymentsMerkle.leaf(2, vm.addr(K3), 1e6);
+        bytes memory second =
+            MessageCodec.encodeReceiptBatch(MessageCodec.ReceiptBatch(MODEL, 0, THIS, 1, 1, 1e6, lastRoot, true));
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.ReceiptsRelayed(
+            MODEL, 0, 1, 2, 1, 1e6, lastRoot, true, keccak256(abi.encode(1, HOME, second))
+        );
         sla.relayReceipts(0, 2, messenger);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NothingToRelay.selector, uint64(0)));
         sla.relayReceipts(0, 2, messenger);
         assertEq(messenger.sentCount(), 2);
+        assertEq(messenger.sent(0).message, first);
+        assertEq(messenger.sent(1).message, second);
 
         MessageCodec.ReceiptBatch memory b = this.decodeBatch(messenger.sent(0).message);
-        bytes32[] memory leaves = new bytes32[](2);
-        leaves[0] = PaymentsMerkle.leaf(0, vm.addr(K1), 3e6);
-        leaves[1] = PaymentsMerkle.leaf(1, vm.addr(K2), 5e6);
         assertEq(messenger.sent(0).dstChain, HOME);
         assertEq(b.modelId, MODEL);
         assertEq(b.paymentChain, THIS);
         assertEq(b.count, 2);
         assertEq(b.total, 8e6);
-        assertEq(b.paymentsRoot, PaymentsMerkle.root(leaves));
+        assertEq(b.paymentsRoot, root);
         assertFalse(b.finalBatch);
         b = this.decodeBatch(messenger.sent(1).message);
         assertEq(b.batchIndex, 1);
@@ -133,30 +159,53 @@ contract SlaReceiverTest is SlaReceiverFixture {
     function test_breach_refundsEachBuyerEpochOnce_withTopUp() public {
         _claimEpoch0();
         sla.relayReceipts(0, 100, messenger);
+        // the verdict, then the top-up shared among everything booked (the Escrow's order)
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.VerdictApplied(MODEL, 0, 2_500, keccak256("report"));
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRecorded(MODEL, 0, 1e6, 9e6);
         _verdict(0, 2_500, 1e6);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.TopUpNotFunded.selector, uint64(0)));
         sla.refund(0, 100);
-        _fundTopUp(0);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpFunderSet(vault);
+        vm.prank(owner);
+        sla.setTopUpFunder(vault);
+        token.mint(vault, 1e6);
+        vm.prank(vault);
+        token.approve(address(sla), 1e6);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpFunded(MODEL, 0, vault, 1e6);
+        sla.fundTopUp(0);
 
+        // each buyer-epoch: its tier share and its top-up share, as the Escrow's refund and refundTopUp log them
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Refunded(MODEL, 0, 0, vm.addr(K1), 750_000);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 0, vm.addr(K1), 333_333);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Refunded(MODEL, 0, 1, vm.addr(K2), 1_250_000);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 1, vm.addr(K2), 555_555);
         vm.recordLogs();
         assertEq(sla.refund(0, 2), 2);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Refunded(MODEL, 0, 2, vm.addr(K3), 250_000);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 2, vm.addr(K3), 111_112);
         assertEq(sla.refund(0, 2), 1);
         assertEq(sla.refund(0, 2), 0);
         Vm.Log[] memory logs = vm.getRecordedLogs();
-        uint256 transfers;
-        for (uint256 i; i < logs.length; ++i) {
-            if (
-                logs[i].topics[0] == keccak256("Transfer(address,address,uint256)") && logs[i].emitter == address(token)
-            ) {
-                ++transfers;
-            }
-        }
-        assertEq(transfers, 1 + 3, "one settle, then one transfer per buyer-epoch");
+        assertEq(_count(logs, address(token), TRANSFER), 1 + 3, "one settle, then one transfer per buyer-epoch");
+        assertEq(_count(logs, address(sla), REFUNDED), 3, "a tier share per buyer-epoch");
+        assertEq(_count(logs, address(sla), TOP_UP_REFUNDED), 3, "a top-up share per buyer-epoch");
 
         // 25 % of each total, plus the 1 USD top-up pro rata by the cumulative rule (shares sum to exactly 1 USD)
         assertEq(token.balanceOf(vm.addr(K1)), 750_000 + 333_333);
         assertEq(token.balanceOf(vm.addr(K2)), 1_250_000 + 555_555);
         assertEq(token.balanceOf(vm.addr(K3)), 250_000 + 111_112);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Released(MODEL, 0, 9e6 - 2_250_000);
         sla.release(0);
         assertEq(token.balanceOf(address(sla)), 9e6 - 2_250_000);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.AlreadyReleased.selector, uint64(0)));
@@ -166,13 +215,71 @@ contract SlaReceiverTest is SlaReceiverFixture {
         assertEq(token.balanceOf(vm.addr(K1)), 750_000 + 333_333, "nothing twice");
     }
 
+    function test_topUpOnly_emitsOnlyTopUpRefunded() public {
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        // a healthy epoch whose host bond was still slashed for this chain's buyers
+        _verdict(0, 0, 1e6);
+        assertEq(sla.epochState(0).refundCursor, 0, "the top-up keeps the refunds open");
+        _fundTopUp(0);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 0, vm.addr(K1), 333_333);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 1, vm.addr(K2), 555_555);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRefunded(MODEL, 0, 2, vm.addr(K3), 111_112);
+        vm.recordLogs();
+        assertEq(sla.refund(0, 100), 3);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(_count(logs, address(sla), REFUNDED), 0, "no tier share, no Refunded");
+        assertEq(_count(logs, address(sla), TOP_UP_REFUNDED), 3);
+        assertEq(_count(logs, address(token), TRANSFER), 1 + 3, "one settle, then one transfer per buyer-epoch");
+        assertEq(token.balanceOf(vm.addr(K2)), 555_555);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Released(MODEL, 0, 9e6);
+        sla.release(0);
+    }
+
+    function test_topUp_withNobodyBookedIsNotRecorded() public {
+        _endEpoch(0);
+        vm.recordLogs();
+        _verdict(0, 2_500, 1e6);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(_count(logs, address(sla), VERDICT_APPLIED), 1);
+        assertEq(_count(logs, address(sla), TOP_UP_RECORDED), 0, "owed to nobody");
+        assertEq(sla.epochState(0).topUpDue, 0);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.NoTopUp.selector, uint64(0)));
+        sla.fundTopUp(0);
+    }
+
+    function test_events_areTheEscrowsSignatures() public pure {
+        // same declarations, so the Escrow's ABI (escrowAbi off chain) decodes this receiver's settlement logs
+        assertEq(IEpochSettlementEvents.VerdictApplied.selector, VERDICT_APPLIED);
+        assertEq(IEpochSettlementEvents.TopUpRecorded.selector, TOP_UP_RECORDED);
+        assertEq(IEpochSettlementEvents.Refunded.selector, REFUNDED);
+        assertEq(IEpochSettlementEvents.TopUpRefunded.selector, TOP_UP_REFUNDED);
+        assertEq(
+            IEpochSettlementEvents.ReceiptsRelayed.selector,
+            keccak256("ReceiptsRelayed(uint256,uint64,uint32,uint32,uint32,uint256,bytes32,bool,bytes32)")
+        );
+        assertEq(IEpochSettlementEvents.Released.selector, keccak256("Released(uint256,uint64,uint256)"));
+        assertEq(
+            IEpochSettlementEvents.PaidOut.selector, keccak256("PaidOut(uint256,uint64,uint32,address,uint16,uint256)")
+        );
+        assertEq(IEpochSettlementEvents.TopUpFunded.selector, keccak256("TopUpFunded(uint256,uint64,address,uint256)"));
+    }
+
     function test_healthy_releasesWholeEpoch() public {
         _claimEpoch0();
         sla.relayReceipts(0, 100, messenger);
+        vm.recordLogs();
         _verdict(0, 0, 0);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "a verdict without a top-up records none");
+        assertEq(logs[0].topics[0], VERDICT_APPLIED);
         assertEq(sla.refund(0, 100), 0);
         vm.expectEmit(address(sla));
-        emit ISlaReceiver.Released(0, 9e6);
+        emit IEpochSettlementEvents.Released(MODEL, 0, 9e6);
         sla.release(0);
         sla.settle();
         sla.settle(); // idempotent
@@ -182,14 +289,18 @@ contract SlaReceiverTest is SlaReceiverFixture {
         address host = makeAddr("host");
         address creator = makeAddr("creator");
         bytes memory p0 = _payoutMsg(0, 0, creator, 3_333);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.PaidOut(MODEL, 0, 0, creator, 3_333, 2_999_700);
         messenger.deliver(sla, HOME, p0);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.PayoutAlreadyPaid.selector, uint64(0), uint32(0)));
         messenger.deliver(sla, HOME, p0);
         bytes memory over = _payoutMsg(1, 0, host, 6_668);
         vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.SharesExceeded.selector, uint64(0), uint256(10_001)));
         messenger.deliver(sla, HOME, over);
-        messenger.deliver(sla, HOME, _payoutMsg(1, 0, host, 6_667));
         // 33.33 % rounds down; the payout completing 10,000 bps takes the dust
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.PaidOut(MODEL, 0, 1, host, 6_667, 9e6 - 2_999_700);
+        messenger.deliver(sla, HOME, _payoutMsg(1, 0, host, 6_667));
         assertEq(token.balanceOf(creator), 2_999_700);
         assertEq(token.balanceOf(host), 9e6 - 2_999_700);
         assertEq(token.balanceOf(address(sla)), 0);
@@ -238,6 +349,41 @@ contract SlaReceiverTest is SlaReceiverFixture {
         _claimEpoch(0, rows);
     }
 
+    /// @dev A payment chain with an escrow and this model's receiver behind one messenger: the router hands the
+    /// model's verdict and payouts to its receiver by model route, listings to the escrow by kind route.
+    function test_behindARouter_getsItsModelsVerdictAndPayouts() public {
+        MessageRouter router = new MessageRouter(address(this));
+        router.setMessenger(address(messenger), true);
+        RecordingReceiver escrow = new RecordingReceiver();
+        escrow.setMessenger(address(router), true);
+        router.setRoute(MessageCodec.KIND_MODEL_LISTING, escrow);
+        router.setRoute(MessageCodec.KIND_VERDICT, escrow);
+        router.setRoute(MessageCodec.KIND_PAYOUT, escrow);
+        router.setModelRoute(MODEL, sla);
+        vm.prank(owner);
+        sla.setMessenger(address(router), true);
+
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.VerdictApplied(MODEL, 0, 2_500, keccak256("report"));
+        messenger.deliver(
+            router, HOME, MessageCodec.encodeVerdict(MessageCodec.Verdict(MODEL, 0, 2_500, keccak256("report"), 0))
+        );
+        assertEq(uint8(sla.epochState(0).status), uint8(ISlaReceiver.Status.Settled));
+        sla.refund(0, 100);
+        sla.release(0);
+        address host = makeAddr("host");
+        messenger.deliver(router, HOME, _payoutMsg(0, 0, host, 10_000));
+        assertEq(token.balanceOf(host), 9e6 - 2_250_000);
+        messenger.deliver(
+            router,
+            HOME,
+            MessageCodec.encodeModelListing(MessageCodec.ModelListing(MODEL, GENESIS, EPOCH, 1, 1_000, true, 2, 1))
+        );
+        assertEq(escrow.count(), 1, "only the listing reached the escrow");
+    }
+
     function test_clone_cannotBeReinitialized() public {
         ISlaReceiver.InitParams memory p;
         p.epochSeconds = 1;
@@ -248,6 +394,13 @@ contract SlaReceiverTest is SlaReceiverFixture {
         impl.initialize(p);
         assertEq(factory.receiverOf(MODEL), address(sla));
         assertEq(factory.predict(MODEL), address(sla));
+    }
+
+    /// @dev How many of `logs` were emitted by `emitter` with topic 0 `topic0`.
+    function _count(Vm.Log[] memory logs, address emitter, bytes32 topic0) internal pure returns (uint256 n) {
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].emitter == emitter && logs[i].topics[0] == topic0) ++n;
+        }
     }
 
     function decodeBatch(bytes calldata m) external pure returns (MessageCodec.ReceiptBatch memory) {
