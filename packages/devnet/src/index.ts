@@ -24,5 +24,6 @@ export * from "./solana/index.ts";
 export { DEMO_HOST_BOND, type Devnet, type StartDevnetOptions, startDevnet } from "./startDevnet.ts";
 export { type DemoPayment, DemoTraffic } from "./traffic/DemoTraffic.ts";
 export { DevnetShapeError } from "./traffic/DevnetShapeError.ts";
+export { type PaidCall, X402Buyers } from "./traffic/X402Buyers.ts";
 export { devnetFacilitatorSigner } from "./x402/devnetFacilitatorSigner.ts";
 export { MULTICALL3_ADDRESS, placeX402StandIn, type X402StandIn } from "./x402/placeX402StandIn.ts";

@@ -27,6 +27,7 @@ import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnet
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
 import { deploySlabridge } from "./slabridge/deploySlabridge.ts";
+import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
 import { SolanaLocalRpc } from "./solana/SolanaLocalRpc.ts";
@@ -52,6 +53,12 @@ export interface StartDevnetOptions {
    * job's bot relays; tests that drive single chains by hand leave it out.
    */
   hostBond?: bigint;
+  /**
+   * Pay per call (x402): the batch-settlement stand-in at its canonical addresses on every EVM chain and one
+   * `SlaReceiver` per demo model per EVM chain, reached through each chain's MessageRouter (default off: the escrow
+   * alone takes payments).
+   */
+  payPerCall?: boolean;
 }
 
 /** The bond `npm start` and `npm run devnet` give each demo model (0.5 of the stablecoin). */
@@ -133,7 +140,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
           const lag = options.evmClockLagSeconds?.[chain.chainId];
           return lag === undefined ? chain : { ...chain, clockLagSeconds: lag };
         }),
-        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS,
+        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS + 1,
         onProgress: progress,
       }).then((devnet) => {
         stops.push(() => devnet.stop());
@@ -165,7 +172,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const creator = at(demo, PROBERS);
     const hostSigner = at(demo, PROBERS + 1);
     const evmBuyers = demo.slice(PROBERS + 2, PROBERS + 2 + BUYERS);
-    const vaultKeys = demo.slice(PROBERS + 2 + BUYERS);
+    const vaultKeys = demo.slice(PROBERS + 2 + BUYERS, PROBERS + 2 + BUYERS + NETTING_VAULTS);
+    // Submits x402 deposits for the gateways (its own nonce sequence, apart from the relay bot's executor).
+    const facilitatorKey = at(demo, PROBERS + 2 + BUYERS + NETTING_VAULTS);
 
     progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
     const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
@@ -308,6 +317,33 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       }
     }
 
+    const payPerCall = new Map<number, SlaReceiversOnChain>();
+    if (options.payPerCall) {
+      progress("pay per call: x402 batch-settlement stand-in and an SLA receiver per model on each EVM chain");
+      for (const [i, chain] of evm.manifest.chains.entries()) {
+        payPerCall.set(
+          chain.chainId,
+          await deploySlaReceivers({
+            chainId: chain.chainId,
+            name: chain.name,
+            clients: evm.clients(chain.chainId),
+            deployer: keys.deployer.address,
+            operator: keys.layerZeroExecutor.address,
+            stablecoin: chain.stablecoin.address,
+            homeChainId: HOME_CHAIN_ID,
+            contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
+            models: models.map((model) => ({
+              modelId: BigInt(model.modelId),
+              genesis: BigInt(model.genesis),
+              epochSeconds: BigInt(model.epochSeconds),
+            })),
+            vault: { account: at(vaultKeys, i).address, allowance: TOP_UP_ALLOWANCE },
+            onProgress: progress,
+          }),
+        );
+      }
+    }
+
     // Genesis is the home chain's clock at mint; another anvil's clock may lag it (its start can leave it a second
     // behind), and until it reaches genesis its escrow refuses payments (BeforeGenesis). Ready means payable.
     const latestGenesis = models.reduce((latest, model) => Math.max(latest, model.genesis), 0);
@@ -321,6 +357,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       chains: [
         ...evm.manifest.chains.map((chain) => {
           const deployed = required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`);
+          const sla = payPerCall.get(chain.chainId);
           return {
             family: "evm" as const,
             name: chain.name,
@@ -345,7 +382,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
               ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
               ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
               ...(deployed.hostBond ? { hostBond: deployed.hostBond } : {}),
-              ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
+              ...(deployed.messageRouter || sla ? { messageRouter: sla?.messageRouter ?? deployed.messageRouter } : {}),
+              ...(sla ? { slaReceivers: sla.slaReceivers, x402Channels: sla.x402Channels } : {}),
               layerZeroMessenger: deployed.layerZeroMessenger,
               wormholeMessenger: deployed.wormholeMessenger,
             },
@@ -384,6 +422,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         proberThreshold: PROBER_THRESHOLD,
         demoBuyers: [...evmBuyers.map(asKeyRef), ...solanaBuyerRefs],
         nettingVaults,
+        ...(options.payPerCall ? { x402Facilitator: asKeyRef(facilitatorKey) } : {}),
       },
     } satisfies DeploymentManifest);
     const manifestPath = path.join(dir, "manifest.json");

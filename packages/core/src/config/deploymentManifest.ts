@@ -154,6 +154,9 @@ export const deploymentManifestSchema = z
         )
         .optional()
         .describe("per chain, where payouts of payees paid out elsewhere go (netted and bridged onward from there)"),
+      x402Facilitator: keyReferenceSchema
+        .optional()
+        .describe("pay per call: the key slabridge's own x402 facilitator submits buyers' deposits with"),
     }),
   })
   .superRefine((manifest, ctx) => {

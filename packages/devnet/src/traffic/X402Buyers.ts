@@ -1,0 +1,98 @@
+import { decodePaymentResponseHeader } from "@x402/core/http";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { type Address, getAddress, type LocalAccount } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import type { Devnet } from "../startDevnet.ts";
+import { DevnetShapeError } from "./DevnetShapeError.ts";
+
+/** The mnemonic every anvil starts its dev accounts from (public test keys, loopback only). */
+const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** A chat completion request the demo hosts answer (their usage decides the charge). */
+const DEMO_CHAT = JSON.stringify({
+  model: "demo",
+  messages: [{ role: "user", content: "Summarize the SLA of this model in one sentence." }],
+});
+
+/** One call a demo buyer made through a gateway, as the buyer saw it. */
+export interface PaidCall {
+  chainId: number;
+  /** The gateway URL called. */
+  url: string;
+  buyer: Address;
+  status: number;
+  /** What the gateway charged for the call (0 when it failed: a failed call is not charged). */
+  charged: bigint;
+  /** The channel's charged cumulative after the call (undefined when the call was not settled). */
+  cumulative: bigint | undefined;
+}
+
+/**
+ * The devnet's EVM demo buyers as outside x402 clients: each pays a gateway per call with the stock `@x402/fetch`
+ * and the EVM batch-settlement client scheme (its first call deposits into a channel, every call after that signs
+ * a cumulative voucher). No slabridge code is on the buyer's side: this is what an AI agent runs.
+ *
+ * @example
+ * const buyers = new X402Buyers(devnet);
+ * const call = await buyers.call("http://127.0.0.1:4021/models/healthy-evm-a/v1/chat/completions", 31337, 0);
+ */
+export class X402Buyers {
+  readonly calls: PaidCall[] = [];
+  readonly #devnet: Devnet;
+  readonly #fetches = new Map<string, typeof fetch>();
+
+  constructor(devnet: Devnet) {
+    this.#devnet = devnet;
+  }
+
+  /** The buyer accounts (anvil dev accounts; their keys are anvil's public test keys). */
+  buyers(): LocalAccount[] {
+    return this.#devnet.manifest.keys.demoBuyers.flatMap((ref) =>
+      ref.kind === "anvil-dev-account" ? [mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index })] : [],
+    );
+  }
+
+  /** One paid call of buyer `buyerIndex` (mod the buyers) to a gateway model URL on `chainId`. */
+  async call(url: string, chainId: number, buyerIndex: number, body: string = DEMO_CHAT): Promise<PaidCall> {
+    const buyers = this.buyers();
+    const buyer = buyers[buyerIndex % buyers.length];
+    if (!buyer) throw new DevnetShapeError("the devnet has no EVM demo buyers");
+    const pay = this.#payingFetch(chainId, buyer);
+    const response = await pay(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    await response.arrayBuffer(); // the answer itself does not matter here; the connection is freed
+    const header = response.headers.get("payment-response");
+    const settled = header === null ? undefined : decodePaymentResponseHeader(header);
+    const extra = settled?.extra as { chargedAmount?: string; channelState?: { chargedCumulativeAmount?: string } };
+    const call: PaidCall = {
+      chainId,
+      url,
+      buyer: getAddress(buyer.address),
+      status: response.status,
+      charged: BigInt(extra?.chargedAmount ?? "0"),
+      cumulative:
+        extra?.channelState?.chargedCumulativeAmount === undefined
+          ? undefined
+          : BigInt(extra.channelState.chargedCumulativeAmount),
+    };
+    this.calls.push(call);
+    return call;
+  }
+
+  /** One x402 client per (chain, buyer): it keeps the channel's cumulative between calls, as a wallet would. */
+  #payingFetch(chainId: number, buyer: LocalAccount): typeof fetch {
+    const key = `${chainId}:${buyer.address}`;
+    const cached = this.#fetches.get(key);
+    if (cached) return cached;
+    const { publicClient } = this.#devnet.evm.clients(chainId);
+    const client = new x402Client().register(
+      `eip155:${chainId}`,
+      new BatchSettlementEvmScheme(toClientEvmSigner(buyer, publicClient)),
+    );
+    client.setSpendControls(false); // the devnet stablecoin is not one of the SDK's default assets
+    const pay = wrapFetchWithPayment(fetch, client);
+    this.#fetches.set(key, pay);
+    return pay;
+  }
+}
