@@ -4,8 +4,12 @@ import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { type Address, getAddress, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { z } from "zod";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
+
+/** The header a slabridge gateway returns its signed usage receipt in. */
+const USAGE_RECEIPT_HEADER = "slabridge-receipt";
 
 /** The mnemonic every anvil starts its dev accounts from (public test keys, loopback only). */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -27,7 +31,15 @@ export interface PaidCall {
   charged: bigint;
   /** The channel's charged cumulative after the call (undefined when the call was not settled). */
   cumulative: bigint | undefined;
+  /** The model and epoch the gateway's signed usage receipt names (undefined without a receipt). */
+  modelId: bigint | undefined;
+  epoch: bigint | undefined;
 }
+
+/** The gateway's usage receipt header: base64 of `{ receipt: { modelId, epoch, ... }, signature }`. */
+const receiptSchema = z.object({
+  receipt: z.looseObject({ modelId: z.string().regex(/^\d+$/), epoch: z.string().regex(/^\d+$/) }),
+});
 
 /**
  * The devnet's EVM demo buyers as outside x402 clients: each pays a gateway per call with the stock `@x402/fetch`
@@ -75,7 +87,14 @@ export class X402Buyers {
         extra?.channelState?.chargedCumulativeAmount === undefined
           ? undefined
           : BigInt(extra.channelState.chargedCumulativeAmount),
+      modelId: undefined,
+      epoch: undefined,
     };
+    const named = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
+    if (named) {
+      call.modelId = named.modelId;
+      call.epoch = named.epoch;
+    }
     this.calls.push(call);
     return call;
   }
@@ -94,5 +113,18 @@ export class X402Buyers {
     const pay = wrapFetchWithPayment(fetch, client);
     this.#fetches.set(key, pay);
     return pay;
+  }
+}
+
+/** The model and epoch a usage receipt header names; undefined for a missing or unreadable one. */
+function receiptOf(header: string | null): { modelId: bigint; epoch: bigint } | undefined {
+  if (header === null) return undefined;
+  try {
+    const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
+    return parsed.success
+      ? { modelId: BigInt(parsed.data.receipt.modelId), epoch: BigInt(parsed.data.receipt.epoch) }
+      : undefined;
+  } catch {
+    return undefined; // not base64 JSON: no receipt to read
   }
 }
