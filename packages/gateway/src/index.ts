@@ -19,16 +19,19 @@ export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOp
 export {
   HostFailedError,
   type HostFailureKind,
+  InvalidFacilitatorRequestError,
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
   OversizedPaymentSignatureError,
   RateLimitedError,
   RequestTooLargeError,
+  UnknownFacilitatorRouteError,
   UnknownModelError,
 } from "./errors/errors.ts";
 export { GatewayError, type GatewayErrorOptions } from "./errors/GatewayError.ts";
 export { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
 export { DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
+export { createFacilitatorHandler, type FacilitatorHandlerOptions } from "./http/facilitatorHandler.ts";
 export { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 export { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
 export {
