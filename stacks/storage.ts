@@ -3,7 +3,7 @@ import { type TableDefinition, type TableKey, tables } from "@slabridge/topology
 /**
  * The storage stack owns slabridge's DynamoDB tables: one per definition in `@slabridge/topology`'s `tables` (jobs,
  * watcher cursors, payments, sender nonces, probe samples, Powertools idempotency records, the gateway's x402
- * channels). The devnet creates the same tables locally from the same definitions, so the relay runs against one
+ * channels and the voucher checkpoints its receivers claim). The devnet creates the same tables locally from the same definitions, so the relay runs against one
  * schema in both places.
  *
  * @example
@@ -27,5 +27,6 @@ export function createStorage(): Storage {
     samples: create(tables.samples),
     idempotency: create(tables.idempotency),
     channels: create(tables.channels),
+    voucherCheckpoints: create(tables.voucherCheckpoints),
   };
 }

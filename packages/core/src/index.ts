@@ -152,6 +152,7 @@ export {
   VerdictAwaitsReceiptsError,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
+export { MemoryVoucherCheckpointStore } from "./ports/MemoryVoucherCheckpointStore.ts";
 export type {
   ChainNetting,
   ChainNettingStatus,
@@ -194,6 +195,11 @@ export {
 } from "./ports/StablecoinLedgerReader.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
+export type {
+  VoucherChannelConfig,
+  VoucherCheckpoint,
+  VoucherCheckpointStore,
+} from "./ports/VoucherCheckpoints.ts";
 export {
   assertPayeeTable,
   type ChainSupply,

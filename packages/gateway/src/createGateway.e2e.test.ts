@@ -1,3 +1,4 @@
+import { MemoryVoucherCheckpointStore, type VoucherCheckpoint } from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -18,7 +19,7 @@ import {
   encodePaymentSignatureHeader,
 } from "@x402/core/http";
 import type { PaymentRequirements } from "@x402/core/types";
-import { BATCH_SETTLEMENT_ADDRESS, toClientEvmSigner } from "@x402/evm";
+import { BATCH_SETTLEMENT_ADDRESS, BATCH_SETTLEMENT_DOMAIN, toClientEvmSigner, voucherTypes } from "@x402/evm";
 import {
   BatchSettlementEvmScheme as BatchSettlementClient,
   computeChannelId,
@@ -27,7 +28,7 @@ import {
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
 import type { ChannelStorage } from "@x402/evm/batch-settlement/server";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import type { Address, Hex, LocalAccount } from "viem";
+import { type Address, type Hex, type LocalAccount, verifyTypedData } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -88,6 +89,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   let garbageHost: LoopbackServer;
   let server: LoopbackServer;
   let storage: VersionedChannelStorage;
+  const checkpoints = new MemoryVoucherCheckpointStore();
   let clockOffsetMs = 0;
   let crashNextCharge = false;
   let chargePerCall = 0n;
@@ -96,7 +98,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   const buyerA = privateKeyToAccount(generatePrivateKey());
   const buyerB = privateKeyToAccount(generatePrivateKey());
   const receivers = Object.fromEntries(
-    ["llama", "tight", "slow", "garbage", "fresh"].map((key) => [
+    ["llama", "tight", "slow", "garbage", "fresh", "own"].map((key) => [
       key,
       privateKeyToAccount(generatePrivateKey()).address,
     ]),
@@ -175,9 +177,12 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         model("garbage", garbageHost.url),
         // Trusts no mirrored on-chain state, so every voucher is checked by the facilitator against the chain.
         model("fresh", healthy.url, { onchainStateTtlMs: 0 }),
+        // A receiver that authorizes its own claims (as the SlaReceiver contract does).
+        model("own", healthy.url, { receiverAuthorizer: receivers.own ?? "" }),
       ],
       facilitator,
       storage: crashable,
+      checkpoints,
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
     });
@@ -216,6 +221,18 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     return accept;
   };
   const chargedOn = async (channelId: string) => BigInt((await storage.get(channelId))?.chargedCumulativeAmount ?? "0");
+  /** The checkpoint of a channel of model `key` in the epoch the gateway's clock is in now (or the one before). */
+  const checkpointOn = async (key: string, channelId: string): Promise<VoucherCheckpoint | undefined> => {
+    const epoch = BigInt(Math.floor((Date.now() + clockOffsetMs) / 1_000 / 3_600));
+    for (const candidate of [epoch, epoch - 1n]) {
+      const listed = await checkpoints.list(CHAIN_ID, receivers[key] ?? "", candidate);
+      const found = listed.find((checkpoint) => checkpoint.channelId === channelId.toLowerCase());
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const checkpointedOn = async (key: string, channelId: string) =>
+    (await checkpointOn(key, channelId))?.totalClaimed ?? 0n;
   const tokenBalance = (account: Address) =>
     clients.publicClient.readContract({
       address: token.address,
@@ -287,6 +304,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     requirementsA = await requirementsOf("llama");
     channelA = computeChannelId(schemeA().buildChannelConfig(requirementsA), NETWORK);
     let cumulative = 0n;
+    const lastCallOfEpoch = new Map<bigint, { cumulative: bigint; charge: bigint }>();
     for (let call = 0; call < 3; call++) {
       const response = await chat(payA, "llama");
       expect(response.status).toBe(200);
@@ -321,8 +339,37 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       expect(receipt.latencyMs).toBeGreaterThanOrEqual(receipt.ttfbMs);
       expect(receipt.finishedAt).toBeGreaterThanOrEqual(receipt.startedAt);
       expect(receipt.epoch).toBe(receipt.startedAt / 1_000n / 3_600n);
+      lastCallOfEpoch.set(receipt.epoch, { cumulative, charge });
     }
     expect(await chargedOn(channelA)).toBe(cumulative);
+    // The checkpoint of each epoch is the voucher of its last call, with the cumulative charged after it.
+    for (const [epoch, last] of lastCallOfEpoch) {
+      const [checkpoint, ...others] = await checkpoints.list(CHAIN_ID, receivers.llama ?? "", epoch);
+      expect(others).toEqual([]);
+      expect(checkpoint).toMatchObject({
+        chainId: CHAIN_ID,
+        receiver: receivers.llama?.toLowerCase(),
+        modelId: 2n,
+        epoch,
+        channelId: channelA.toLowerCase(),
+        totalClaimed: last.cumulative,
+        maxClaimableAmount: last.cumulative - last.charge + CEILING,
+        channel: schemeA().buildChannelConfig(requirementsA),
+      });
+      if (checkpoint === undefined) throw new Error("no checkpoint");
+      expect(checkpoint.totalClaimed).toBeLessThanOrEqual(checkpoint.maxClaimableAmount);
+      const verified = await verifyTypedData({
+        address: buyerA.address,
+        domain: { ...BATCH_SETTLEMENT_DOMAIN, chainId: CHAIN_ID, verifyingContract: BATCH_SETTLEMENT_ADDRESS },
+        types: voucherTypes,
+        primaryType: "Voucher",
+        message: { channelId: checkpoint.channelId, maxClaimableAmount: checkpoint.maxClaimableAmount },
+        signature: checkpoint.signature,
+      });
+      expect(verified).toBe(true);
+    }
+    // Three calls in one epoch (or across one boundary): the epochs' last cumulative is everything charged.
+    expect([...lastCallOfEpoch.values()].at(-1)?.cumulative).toBe(cumulative);
     // One deposit into the channel contract, nothing else moved.
     const deposited = await tokenBalance(BATCH_SETTLEMENT_ADDRESS);
     expect(deposited).toBeGreaterThanOrEqual(CEILING);
@@ -336,6 +383,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(response.status).toBe(402);
     expect(refusedCode(response)).toBe("invalid_batch_settlement_evm_voucher_signature");
     expect(await chargedOn(channelA)).toBe(before);
+    expect(await checkpointedOn("llama", channelA)).toBe(before);
   });
 
   it("refuses a voucher signed for another chain's domain, charging nothing", async () => {
@@ -424,11 +472,13 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(crashNextCharge).toBe(false);
     expect(healthy.stats().served - servedBefore).toBe(1);
     expect(await chargedOn(channelA)).toBe(before);
+    expect(await checkpointedOn("llama", channelA)).toBe(before); // an uncharged call is no checkpoint
     expect((await storage.get(channelA))?.pendingRequest).toBeUndefined();
     // The channel is not stuck: the same cumulative pays the next call, charged once.
     const next = await chat(payA, "llama");
     expect(next.status).toBe(200);
     expect(await chargedOn(channelA)).toBe(before + chargePerCall);
+    expect(await checkpointedOn("llama", channelA)).toBe(before + chargePerCall);
   });
 
   it("refuses a voucher over the channel's deposit (402 invalid_batch_settlement_evm_cumulative_exceeds_balance)", async () => {
@@ -497,6 +547,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(retryAfter).toBeLessThanOrEqual(RATE_LIMIT_WINDOW_S);
     expect(await limited.json()).toMatchObject({ error: "rate_limited" });
     expect(await chargedOn(channel)).toBe(before);
+    expect(await checkpointedOn("tight", channel)).toBe(before);
     // The same buyer on another model is not limited.
     expect((await chat(payA, "llama")).status).toBe(200);
     clockOffsetMs += RATE_LIMIT_WINDOW_S * 1_000;
@@ -512,6 +563,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ error: "host_timeout" });
     expect(await chargedOn(channel)).toBe(0n);
+    expect(await checkpointOn("slow", channel)).toBeUndefined();
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
     expect(await tokenBalance(buyerA.address)).toBe(balance); // its deposit was never settled either
   });
@@ -523,5 +575,49 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({ error: "host_garbage" });
     expect(await chargedOn(channel)).toBe(0n);
+    expect(await checkpointOn("garbage", channel)).toBeUndefined();
+  });
+  it("advertises a model's own receiverAuthorizer (its receiver contract) in the 402, and a stock client pays with it", async () => {
+    const requirements = await requirementsOf("own");
+    expect(requirements.payTo).toBe(receivers.own);
+    expect(requirements.extra).toMatchObject({ receiverAuthorizer: receivers.own });
+    // The other models keep the facilitator's.
+    expect((await requirementsOf("llama")).extra).toMatchObject({ receiverAuthorizer: receiverAuthorizer.address });
+
+    const scheme = schemeA();
+    const pay = payingFetch(scheme);
+    const channel = computeChannelId(schemeA().buildChannelConfig(requirements), NETWORK);
+    for (let call = 0; call < 2; call++) expect((await chat(pay, "own")).status).toBe(200);
+    expect(await chargedOn(channel)).toBe(2n * chargePerCall);
+    const checkpoint = await checkpointOn("own", channel);
+    expect(checkpoint?.totalClaimed).toBe(2n * chargePerCall);
+    expect(checkpoint?.channel).toMatchObject({ receiver: receivers.own, receiverAuthorizer: receivers.own });
+
+    // A cooperative refund is the one request-path step where the SDK's server signs as the receiverAuthorizer: the
+    // contract cannot, so the request fails and the channel is left as it was.
+    // (The SDK client's refund() probes with a GET first, which the gateway answers 405; the payload is posted here.)
+    const balance = await tokenBalance(buyerA.address);
+    const config = scheme.buildChannelConfig(requirements);
+    const voucher = await signVoucher(
+      toClientEvmSigner(buyerA, clients.publicClient),
+      channel,
+      (2n * chargePerCall).toString(),
+      NETWORK,
+    );
+    const refund = await post("own", {
+      "payment-signature": encodePaymentSignatureHeader({
+        x402Version: 2,
+        accepted: requirements,
+        payload: { type: "refund", channelConfig: config, voucher },
+      }),
+    });
+    expect(refund.status).toBe(402);
+    const refused = decodePaymentResponseHeader(refund.headers.get("payment-response") ?? "");
+    expect(refused.success).toBe(false);
+    expect(refused.errorReason).toMatch(/authorizes its own claims/);
+    expect(await chargedOn(channel)).toBe(2n * chargePerCall);
+    expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
+    expect(await tokenBalance(buyerA.address)).toBe(balance);
+    expect((await chat(pay, "own")).status).toBe(200);
   });
 });

@@ -1,4 +1,4 @@
-import { epochAt } from "@slabridge/core";
+import { epochAt, type VoucherCheckpoint, type VoucherCheckpointStore } from "@slabridge/core";
 import {
   type AfterVerifyHook,
   type FacilitatorClient,
@@ -9,10 +9,16 @@ import {
   x402ResourceServer,
 } from "@x402/core/server";
 import type { PaymentPayload } from "@x402/core/types";
-import { type AuthorizerSigner, isBatchSettlementDepositPayload, isBatchSettlementVoucherPayload } from "@x402/evm";
+import {
+  type AuthorizerSigner,
+  type BatchSettlementVoucherPayload,
+  isBatchSettlementDepositPayload,
+  isBatchSettlementVoucherPayload,
+} from "@x402/evm";
 import { BatchSettlementEvmScheme, type ChannelStorage } from "@x402/evm/batch-settlement/server";
-import { type Address, concat, getAddress, type Hex, keccak256, toBytes } from "viem";
+import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
+import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
 import { chargeFor } from "./config/chargeFor.ts";
 import { type GatewayModel, type GatewayModelInput, gatewayModelSchema } from "./config/GatewayModel.ts";
 import {
@@ -46,11 +52,16 @@ export interface GatewayOptions {
   readonly facilitator: FacilitatorClient;
   /** Channel state shared by every instance (a `VersionedChannelStorage` over DynamoDB in AWS). */
   readonly storage: ChannelStorage;
+  /**
+   * Where the latest voucher of each channel and epoch is recorded after every charged call: what the model's
+   * receiver claims at the epoch's end.
+   */
+  readonly checkpoints: VoucherCheckpointStore;
   /** The gateway's key, which signs usage receipts. */
   readonly receiptSigner: ReceiptSigner;
   /**
-   * Signs claim batches and refunds as the channels' `receiverAuthorizer`. Omitted: the facilitator's advertised
-   * `receiverAuthorizer` is used (the SDK's delegated mode).
+   * Signs claim batches and refunds as the channels' `receiverAuthorizer`, for models without their own
+   * `receiverAuthorizer`. Omitted: the facilitator's advertised `receiverAuthorizer` is used (the SDK's delegated mode).
    */
   readonly receiverAuthorizer?: AuthorizerSigner;
   /** The channels' `withdrawDelay` in seconds (900 to 2,592,000); the SDK's minimum when omitted. */
@@ -107,9 +118,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   const routes = new Map<string, ModelRoute>();
   for (const model of models) {
+    const receiverAuthorizer =
+      model.receiverAuthorizer === undefined
+        ? options.receiverAuthorizer
+        : contractReceiverAuthorizer(model.receiverAuthorizer);
     const scheme = new BatchSettlementEvmScheme(model.payTo, {
       storage: options.storage,
-      ...(options.receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: options.receiverAuthorizer }),
+      ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
       ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
       ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
     });
@@ -139,6 +154,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     routes.set(model.key, { model, chainId: Number(model.network.slice("eip155:".length)), http });
   }
 
+  // The charge is recorded in the channel already: a checkpoint that fails to write must not turn a served, charged
+  // call into an error. The next call's checkpoint (a higher cumulative) supersedes it, and the channel record keeps
+  // the voucher too.
+  const recordCheckpoint = async (checkpoint: VoucherCheckpoint) => {
+    try {
+      await options.checkpoints.record(checkpoint);
+    } catch (error) {
+      onError(error);
+    }
+  };
+
   const serve = async (request: Request): Promise<Response> => {
     const startedAt = now();
     const url = new URL(request.url);
@@ -161,8 +187,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
 
     const { paymentPayload, paymentRequirements, cancellationDispatcher } = result;
-    const payer = payerOf(paymentPayload);
-    const channelId = channelIdOf(paymentPayload);
+    const voucher = voucherOf(paymentPayload);
+    const payer = getAddress(voucher.channelConfig.payer);
+    const channelId = voucher.voucher.channelId;
     const { model } = route;
 
     // Only a verified payer is limited (a header's claim alone could exhaust another buyer's bucket); a refused call
@@ -205,12 +232,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
     const state = channelStateSchema.safeParse(settled.extra);
     const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : charge;
+    const epoch = epochAt(model.clock, startedAt);
+    await recordCheckpoint(checkpointOf(route.chainId, model.modelId, epoch, voucher, cumulative, now()));
     const finishedAt = now();
     const signed = await signUsageReceipt(options.receiptSigner, route.chainId, {
       requestHash: requestHashOf(url.pathname, body),
       model: model.model,
       modelId: model.modelId,
-      epoch: epochAt(model.clock, startedAt),
+      epoch,
       channelId,
       payer,
       inputTokens: answer.usage.inputTokens,
@@ -294,19 +323,50 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array>
   return body;
 }
 
-function payerOf(payment: PaymentPayload): Address {
+/** The voucher part of a paid payload: a deposit carries one as a plain voucher does. */
+type PaidVoucher = Pick<BatchSettlementVoucherPayload, "channelConfig" | "voucher">;
+
+function voucherOf(payment: PaymentPayload): PaidVoucher {
   const raw = payment.payload;
-  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) {
-    return getAddress(raw.channelConfig.payer);
-  }
+  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) return raw;
   // The SDK verified it as a batch-settlement payment; a refund payload never reaches the handler.
   throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
 }
 
-function channelIdOf(payment: PaymentPayload): Hex {
-  const raw = payment.payload;
-  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) return raw.voucher.channelId;
-  throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
+/** The checkpoint of a charged call: the voucher it was paid with and the channel's charged cumulative after it. */
+function checkpointOf(
+  chainId: number,
+  modelId: bigint,
+  epoch: bigint,
+  paid: PaidVoucher,
+  totalClaimed: bigint,
+  updatedAt: number,
+): VoucherCheckpoint {
+  const { channelConfig, voucher } = paid;
+  return {
+    chainId,
+    receiver: lowerHex(channelConfig.receiver),
+    modelId,
+    epoch,
+    channelId: lowerHex(voucher.channelId),
+    channel: {
+      payer: channelConfig.payer,
+      payerAuthorizer: channelConfig.payerAuthorizer,
+      receiver: channelConfig.receiver,
+      receiverAuthorizer: channelConfig.receiverAuthorizer,
+      token: channelConfig.token,
+      withdrawDelay: channelConfig.withdrawDelay,
+      salt: channelConfig.salt,
+    },
+    maxClaimableAmount: BigInt(voucher.maxClaimableAmount),
+    signature: voucher.signature,
+    totalClaimed,
+    updatedAt,
+  };
+}
+
+function lowerHex(value: Hex): Hex {
+  return `0x${value.slice(2).toLowerCase()}`;
 }
 
 /** The request a receipt is about: keccak256 of `POST <path>\n` followed by the body bytes. */

@@ -5,6 +5,7 @@ export type { Channel, ChannelStorage } from "@x402/evm/batch-settlement/server"
 export type { ChannelRecordStore, VersionedChannel } from "./channels/ChannelRecordStore.ts";
 export { ChannelWriteConflictError } from "./channels/ChannelWriteConflictError.ts";
 export { channelSchema } from "./channels/channelSchema.ts";
+export { contractReceiverAuthorizer, ReceiverContractSignsItselfError } from "./channels/contractReceiverAuthorizer.ts";
 export { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
 export { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
 export { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
@@ -18,16 +19,19 @@ export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOp
 export {
   HostFailedError,
   type HostFailureKind,
+  InvalidFacilitatorRequestError,
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
   OversizedPaymentSignatureError,
   RateLimitedError,
   RequestTooLargeError,
+  UnknownFacilitatorRouteError,
   UnknownModelError,
 } from "./errors/errors.ts";
 export { GatewayError, type GatewayErrorOptions } from "./errors/GatewayError.ts";
 export { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
 export { DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
+export { createFacilitatorHandler, type FacilitatorHandlerOptions } from "./http/facilitatorHandler.ts";
 export { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 export { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
 export {

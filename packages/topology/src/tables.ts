@@ -64,6 +64,16 @@ export const tables = {
     primaryIndex: { hashKey: "channelId" },
   },
   /**
+   * The latest x402 voucher the gateway accepted per channel and epoch (`epochKey` = "<chainId>#<receiver>#<epoch>",
+   * receiver lowercased; `channelId` lowercased): what each model's receiver claims at the epoch's end. A write only
+   * replaces a checkpoint with a higher `totalClaimed`.
+   */
+  voucherCheckpoints: {
+    name: "VoucherCheckpoints",
+    fields: { epochKey: "string", channelId: "string" },
+    primaryIndex: { hashKey: "epochKey", rangeKey: "channelId" },
+  },
+  /**
    * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
    * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
    */

@@ -32,6 +32,11 @@ export const gatewayModelSchema = z
     assetName: z.string().min(1).describe("the asset's EIP-712 domain name (ERC-3009 signatures)"),
     assetVersion: z.string().min(1).describe("the asset's EIP-712 domain version"),
     payTo: address.describe("the model's receiver on this chain (the channels' receiver)"),
+    receiverAuthorizer: address
+      .optional()
+      .describe(
+        "a contract that authorizes its own claims (the model's SlaReceiver, usually payTo), advertised as the channels' receiverAuthorizer; absent: the gateway's receiverAuthorizer option, else the facilitator's",
+      ),
     hostUrl: z.url().describe("the model host's base URL; the path after /models/<key> is appended"),
     hostTimeoutMs: z.number().int().positive().default(30_000).describe("a host call slower than this is not charged"),
     price: z

@@ -8,11 +8,32 @@ export class UnknownModelError extends GatewayError {
   }
 }
 
-/** The method is not one the gateway forwards (inference calls are POST). */
+/** The method is not one the route answers (inference calls are POST). */
 export class MethodNotAllowedError extends GatewayError {
   override readonly name = "MethodNotAllowedError" as const;
-  constructor(method: string) {
-    super(`${method} is not allowed; model calls are POST.`, { status: 405, code: "method_not_allowed" });
+  constructor(method: string, expected = "model calls are POST") {
+    super(`${method} is not allowed; ${expected}.`, { status: 405, code: "method_not_allowed" });
+  }
+}
+
+/** The path names no facilitator endpoint (`/facilitator/verify`, `/settle`, `/supported`). */
+export class UnknownFacilitatorRouteError extends GatewayError {
+  override readonly name = "UnknownFacilitatorRouteError" as const;
+  constructor(path: string) {
+    super(`No facilitator endpoint is served at ${path}.`, { status: 404, code: "not_found" });
+  }
+}
+
+/** A facilitator request body that is not JSON (`invalid_json`) or not a verify/settle request (`invalid_request`). */
+export class InvalidFacilitatorRequestError extends GatewayError {
+  override readonly name = "InvalidFacilitatorRequestError" as const;
+  constructor(code: "invalid_json" | "invalid_request", details: string) {
+    super(
+      code === "invalid_json"
+        ? "The request body is not JSON."
+        : "The request body is not an x402 v2 verify/settle request ({ x402Version, paymentPayload, paymentRequirements }).",
+      { status: 400, code, details },
+    );
   }
 }
 
