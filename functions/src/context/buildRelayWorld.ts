@@ -13,6 +13,7 @@ import {
   type SendLeaseStore,
   type SettlementTarget,
   type StageConfig,
+  type VoucherCheckpointStore,
 } from "@slabridge/core";
 import {
   createEvmChain,
@@ -47,6 +48,8 @@ export interface RelayStores {
   payments: PaymentStore;
   /** The Solana vault's send leases. */
   leases: SendLeaseStore;
+  /** The gateways' voucher checkpoints, which SLA receivers claim (needed when a chain has receivers). */
+  checkpoints?: VoucherCheckpointStore | undefined;
 }
 
 /** Everything the handlers use, built once per Lambda container (or per local runtime). */
@@ -150,6 +153,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
           outboxes: (chainId) => [transports.layerzero.outbox(chainId), transports.wormhole.outbox(chainId)],
           chainOf,
           evmChainOf: (chainId) => evm.get(chainId),
+          ...(stores.checkpoints ? { vouchers: stores.checkpoints } : {}),
         });
         evm.set(chain.chainId, adapter);
         chains.set(chain.chainId, adapter);

@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "@slabridge/core";
 import type { TableKey } from "@slabridge/topology";
+import { DynamoVoucherCheckpointStore } from "../checkpoints/DynamoVoucherCheckpointStore.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
 import { DynamoCursorStore } from "./DynamoCursorStore.ts";
@@ -24,6 +25,8 @@ export interface CreateStoresOptions {
   tableNames: Readonly<Record<Extract<TableKey, "jobs" | "cursors" | "payments" | "nonces">, string>> & {
     /** The Samples table; only the measuring functions (probers, evaluator) need it. */
     readonly samples?: string;
+    /** The VoucherCheckpoints table; the relay's claims of SLA receivers' epochs (pay per call) need it. */
+    readonly voucherCheckpoints?: string;
   };
   clock?: Clock;
 }
@@ -42,6 +45,8 @@ export interface DynamoStores {
   leases: DynamoSendLeaseStore;
   /** Probe samples; undefined unless `tableNames.samples` was given. */
   samples: DynamoSampleStore | undefined;
+  /** The gateways' voucher checkpoints; undefined unless `tableNames.voucherCheckpoints` was given. */
+  checkpoints: DynamoVoucherCheckpointStore | undefined;
   /** The shared document client (for health checks). */
   client: DynamoDBDocumentClient;
   /** Closes the client's sockets. */
@@ -94,6 +99,10 @@ export function createStores(options: CreateStoresOptions): DynamoStores {
       tableNames.samples === undefined
         ? undefined
         : new DynamoSampleStore({ client: doc, tableName: tableNames.samples, ...clock }),
+    checkpoints:
+      tableNames.voucherCheckpoints === undefined
+        ? undefined
+        : new DynamoVoucherCheckpointStore({ client: doc, tableName: tableNames.voucherCheckpoints, ...clock }),
     client: doc,
     destroy: () => client.destroy(),
   };
