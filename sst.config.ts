@@ -52,6 +52,8 @@ export default $config({
       netFunction: settlement.net.name,
       statusFunction: api.status.name,
       statusUrl: api.status.url,
+      gatewayFunction: api.gateway.name,
+      gatewayUrl: api.gateway.url,
     };
   },
 });

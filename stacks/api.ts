@@ -11,6 +11,10 @@ import type { Storage } from "./storage.ts";
  * (`JobsReadOnly`, `PaymentsReadOnly`, `CursorsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables
  * and the jobs table's `byStatus` index. Its limits and links are the `status` record of `@slabridge/topology`.
  *
+ * It also serves the x402 gateway (`functions/src/gateway.handler`): `/models/...` for buyers and `/facilitator/...`
+ * (the facilitator role), on a function URL with response streaming and no IAM auth (the payment authorizes a call).
+ * It writes the Channels and VoucherCheckpoints tables and reads every EVM chain's RPC URL and the receipt key secret.
+ *
  * Authorization: `iam` in production (callers sign with SigV4, e.g. `awscurl` or a dashboard's role), `none` on
  * development stages, whose chains and money are test ones (the answers carry no secret either way).
  *
@@ -20,6 +24,8 @@ import type { Storage } from "./storage.ts";
  */
 export interface Api {
   readonly status: sst.aws.Function;
+  /** The x402 gateway (`/models/...`) and its facilitator (`/facilitator/...`), on a public streaming function URL. */
+  readonly gateway: sst.aws.Function;
 }
 
 /**
@@ -47,5 +53,10 @@ export function createApi(input: { topology: StageTopology; storage: Storage; si
   const status = createSlabridgeFunction({ ...input, readOnlyTables }, deployedFunctions.status, {
     url: { authorization: statusUrlAuthorization(topology) },
   });
-  return { status };
+  // Buyers are anyone with a stock x402 client: payment is the authorization, so the URL takes no IAM auth.
+  const gateway = createSlabridgeFunction(input, deployedFunctions.gateway, {
+    url: { authorization: "none" },
+    streaming: true,
+  });
+  return { status, gateway };
 }

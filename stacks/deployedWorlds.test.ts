@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ const secretValues: Record<string, string> = {
   RpcUrlEvmB: deadLoopback("evm-b"),
   RpcUrlSolana: deadLoopback("solana"),
   GuardianApiUrl: deadLoopback("guardian"),
+  GatewayReceiptKey: `0x${randomBytes(32).toString("hex")}`,
 };
 
 /**
@@ -142,15 +143,16 @@ function devManifest(dir: string) {
 /** Fresh builder modules (their worlds are cached per container), observing the links they read. */
 async function coldStartModules() {
   vi.resetModules();
-  const [links, relay, measure, status, netting, rpc] = await Promise.all([
+  const [links, relay, measure, status, netting, rpc, gateway] = await Promise.all([
     import("@slabridge/functions/src/context/linkedResource.ts"),
     import("@slabridge/functions/src/context/worldFromEnv.ts"),
     import("@slabridge/functions/src/context/measuring/measureWorldFromEnv.ts"),
     import("@slabridge/functions/src/context/status/statusWorldFromEnv.ts"),
     import("@slabridge/functions/src/context/netting/buildNettingWorld.ts"),
     import("@slabridge/functions/src/context/resolveRpcUrl.ts"),
+    import("@slabridge/functions/src/context/gateway/gatewayServiceFromEnv.ts"),
   ]);
-  return { links, relay, measure, status, netting, rpc };
+  return { links, relay, measure, status, netting, rpc, gateway };
 }
 type Modules = Awaited<ReturnType<typeof coldStartModules>>;
 
@@ -177,6 +179,7 @@ const coldStarts = {
   settle: ({ relay }, env) => relay.worldFromEnv(env),
   net: async ({ relay, netting }, env) => netting.buildNettingWorld(await relay.worldFromEnv(env)),
   status: ({ status }, env) => status.statusWorldFromEnv(env),
+  gateway: ({ gateway }, env) => gateway.gatewayServiceFromEnv(env),
 } satisfies Record<FunctionKey, (modules: Modules, env: NodeJS.ProcessEnv) => Promise<unknown>>;
 
 /** The description a recorded function was declared from (probers: one per region, one description). */

@@ -6,7 +6,8 @@ import { type ChainTopology, chainResourceSuffix, rpcUrlSecretName, type StageTo
  * - one KMS secp256k1 key per EVM role (relayer, which is also the LayerZero executor; the LayerZero DVN; each SLA
  *   prober; the netting vault of each EVM chain) and one KMS Ed25519 key per operator of the Solana vault's multisig. Private keys never leave KMS; a
  *   function may only call `kms:Sign`/`kms:GetPublicKey` on the keys it is given (see relay.ts).
- * - one SST Secret per chain's RPC URL (provider URLs embed API keys) and one for the Wormhole guardian API base URL.
+ * - one SST Secret per chain's RPC URL (provider URLs embed API keys), one for the Wormhole guardian API base URL, and
+ *   one for the gateway's usage receipt key.
  *   Set them per stage with `npx sst secret set RpcUrlEvmA <url> --stage <stage>`.
  *
  * Each KMS key (`RelayerKmsKey`) is paired with an `sst.Linkable` (`RelayerSigningKey`) exposing its id and ARN to the
@@ -57,6 +58,8 @@ export interface Signers {
   readonly solanaOperators: readonly SigningKey[];
   readonly rpcUrls: readonly RpcUrlSecret[];
   readonly guardianApiUrl: sst.Secret;
+  /** The private key the gateway signs usage receipts with (`npx sst secret set GatewayReceiptKey 0x…`). */
+  readonly gatewayReceiptKey: sst.Secret;
 }
 
 type KeySpec = aws.kms.KeyArgs["customerMasterKeySpec"];
@@ -100,5 +103,6 @@ export function createSigners(topology: StageTopology): Signers {
     ),
     rpcUrls: topology.chains.map((chain) => ({ chain, secret: new sst.Secret(rpcUrlSecretName(chain.name)) })),
     guardianApiUrl: new sst.Secret("GuardianApiUrl"),
+    gatewayReceiptKey: new sst.Secret("GatewayReceiptKey"),
   };
 }

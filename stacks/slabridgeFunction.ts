@@ -30,6 +30,8 @@ export interface SlabridgeFunctionOptions {
   /** Further environment variables (never URLs or secrets: those are links). */
   readonly environment?: Readonly<Record<string, $util.Input<string>>>;
   readonly url?: sst.aws.FunctionArgs["url"];
+  /** Response streaming on its function URL (the handler is `awslambda.streamifyResponse`-wrapped). */
+  readonly streaming?: boolean;
   /** The region's provider when the function runs outside the app's home region. */
   readonly provider?: aws.Provider;
   /** A regional prober's vantage point (0-based): which prober key is its own (`ownProber`). */
@@ -168,10 +170,12 @@ export function createSlabridgeFunction(
       ...(probers ? [probers.linkable] : []),
       ...rpcUrlSecrets,
       ...(links.guardianApi ? [signers.guardianApiUrl] : []),
+      ...(links.gatewayReceiptKey ? [signers.gatewayReceiptKey] : []),
       ...signingKeys.map((signingKey) => signingKey.linkable),
     ],
     permissions,
     ...(options.url === undefined ? {} : { url: options.url }),
+    ...(options.streaming === undefined ? {} : { streaming: options.streaming }),
   };
   return options.provider
     ? new sst.aws.Function(name, args, { provider: options.provider })

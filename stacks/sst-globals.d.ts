@@ -86,6 +86,11 @@ declare namespace sst.aws {
     copyFiles?: Array<{ from: string; to?: string }>;
     /** A Lambda function URL: `true` (no auth), or its authorization ("iam" needs SigV4-signed callers). */
     url?: boolean | { authorization?: "none" | "iam" };
+    /**
+     * Response streaming: the function URL's invoke mode is `RESPONSE_STREAM`, and the handler must be wrapped in the
+     * runtime's `awslambda.streamifyResponse`.
+     */
+    streaming?: boolean;
   }
   // biome-ignore lint/suspicious/noShadowRestrictedNames: SST's component is sst.aws.Function; only this namespace sees it.
   class Function {

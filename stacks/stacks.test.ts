@@ -181,6 +181,13 @@ function expectedAccess(stage: string): Record<string, Access> {
       secrets: rpcUrlSecrets,
       linkables: ["JobsReadOnly", "PaymentsReadOnly", "CursorsReadOnly"],
     },
+    Gateway: {
+      ...none,
+      handler: "functions/src/gateway.handler",
+      service: "slabridge-gateway",
+      tables: ["Channels", "VoucherCheckpoints"],
+      secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
+    },
   };
 }
 
@@ -303,10 +310,12 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     }
   });
 
-  it("keep every RPC URL and the guardian API URL in Secrets with no value in code", async () => {
+  it("keep every RPC URL, the guardian API URL and the gateway's receipt key in Secrets with no value in code", async () => {
     const { recording } = await load();
     const secrets = recording.ofType("sst.Secret");
-    expect(secrets.map((secret) => secret.name).sort()).toEqual(["GuardianApiUrl", ...rpcUrlSecrets].sort());
+    expect(secrets.map((secret) => secret.name).sort()).toEqual(
+      ["GatewayReceiptKey", "GuardianApiUrl", ...rpcUrlSecrets].sort(),
+    );
     for (const secret of secrets) expect(secret.args, `${secret.name} has a placeholder value`).toEqual({});
   });
 
@@ -504,7 +513,19 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     const { recording } = await load();
     const status = recording.named("sst.aws.Function", "Status");
     expect(status.args.url).toEqual({ authorization: stage === "production" ? "iam" : "none" });
-    expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status]);
+    expect(status.args.streaming).toBeUndefined();
+    const gateway = recording.named("sst.aws.Function", "Gateway");
+    expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status, gateway]);
+  });
+
+  it("serve the gateway on a public function URL with response streaming, writing only its two tables", async () => {
+    const { recording } = await load();
+    const gateway = recording.named("sst.aws.Function", "Gateway");
+    // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
+    expect(gateway.args.url).toEqual({ authorization: "none" });
+    expect(gateway.args.streaming).toBe(true);
+    expect(permissionsOf(gateway)).toEqual([]);
+    expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual(["Channels", "VoucherCheckpoints"]);
   });
 
   it("let the status API only read the jobs, payments and cursors tables (the kill switch's pauses are cursors)", async () => {
@@ -524,7 +545,7 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     expect(recording.named("sst.Linkable", "CursorsReadOnly").args.properties).toEqual({ name: cursors.name });
   });
 
-  it("return the queue URLs, function names and the status URL as outputs", async () => {
+  it("return the queue URLs, function names and the status and gateway URLs as outputs", async () => {
     const { recording, outputs } = await load();
     const queueUrl = (name: string) => recording.named("sst.aws.Queue", name).instance.url;
     const functionName = (name: string) => recording.named("sst.aws.Function", name).instance.name;
@@ -537,6 +558,8 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
       netFunction: functionName("Net"),
       statusFunction: functionName("Status"),
       statusUrl: recording.named("sst.aws.Function", "Status").instance.url,
+      gatewayFunction: functionName("Gateway"),
+      gatewayUrl: recording.named("sst.aws.Function", "Gateway").instance.url,
       relayQueueUrl: queueUrl("RelayQueue"),
       relayDeadLetterQueueUrl: queueUrl("RelayDeadLetterQueue"),
       scheduleDeadLetterQueueUrl: queueUrl("ScheduleDeadLetterQueue"),

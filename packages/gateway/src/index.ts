@@ -52,3 +52,10 @@ export {
   type VerifyUsageReceiptOptions,
   verifyUsageReceipt,
 } from "./receipts/usageReceipt.ts";
+export { batchSettlementFacilitator } from "./service/batchSettlementFacilitator.ts";
+export {
+  createGatewayService,
+  GatewayNotConfiguredError,
+  type GatewayServiceOptions,
+} from "./service/createGatewayService.ts";
+export { type RpcFacilitatorSignerOptions, rpcFacilitatorSigner } from "./service/rpcFacilitatorSigner.ts";

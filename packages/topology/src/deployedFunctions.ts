@@ -17,7 +17,7 @@ export type StagePeriod = "watch" | "probe";
  *   `scheduleRetries` retries and the schedule dead-letter queue; `name` is the schedule's component name;
  * - `queue`: the consumer of a queue (batch size and partial responses are the queue's `consumer`);
  * - `invoke`: invoked asynchronously by another function (the coordinator fans out to the probers);
- * - `url`: an HTTP function URL (the status API).
+ * - `url`: an HTTP function URL (the status API, the gateway).
  */
 export type FunctionTrigger =
   | { readonly kind: "schedule"; readonly name: string; readonly every: number; readonly period: StagePeriod }
@@ -43,6 +43,8 @@ export interface FunctionLinks {
   readonly rpcFamilies: readonly ChainFamily[];
   /** The Wormhole guardian API URL secret. */
   readonly guardianApi: boolean;
+  /** The gateway's usage receipt key (the `GatewayReceiptKey` secret). */
+  readonly gatewayReceiptKey: boolean;
   readonly signingKeys: readonly SigningKeyRole[];
   /** Queues it sends to (linked: its URL and the SQS send/receive actions). */
   readonly queues: readonly QueueKey[];
@@ -78,7 +80,8 @@ export type FunctionKey =
   | "refund"
   | "settle"
   | "net"
-  | "status";
+  | "status"
+  | "gateway";
 
 /** worldFromEnv builds the whole relay world: every store and every chain's RPC URL, and the relay queue's URL. */
 const relayWorldLinks = {
@@ -86,6 +89,7 @@ const relayWorldLinks = {
   readOnlyTables: [],
   rpcFamilies: ["evm", "solana"],
   guardianApi: false,
+  gatewayReceiptKey: false,
   signingKeys: [],
   queues: ["relay"],
   proberFunctions: false,
@@ -97,6 +101,7 @@ const noLinks = {
   readOnlyTables: [],
   rpcFamilies: [],
   guardianApi: false,
+  gatewayReceiptKey: false,
   signingKeys: [],
   queues: [],
   proberFunctions: false,
@@ -255,6 +260,20 @@ export const deployedFunctions = {
     // Reads chains and three tables and can change nothing (a table link would grant writes too); the cursors
     // table holds the kill switch's pauses, which `/controls` shows.
     links: { ...noLinks, readOnlyTables: ["jobs", "payments", "cursors"], rpcFamilies: ["evm", "solana"] },
+    placement: "home",
+  },
+  gateway: {
+    name: "Gateway",
+    handler: "functions/src/gateway.handler",
+    description: "x402 gateway: models sold per call over batch-settlement channels, and the facilitator endpoints",
+    service: "slabridge-gateway",
+    // A host call may take its 30 s timeout, then the charge and checkpoint writes.
+    timeoutSeconds: 60,
+    memoryMb: 1024,
+    trigger: { kind: "url" },
+    // Channel state and voucher checkpoints (written on every charged call), every EVM chain's RPC URL (its
+    // facilitator settles deposits there), and the key that signs usage receipts.
+    links: { ...noLinks, tables: ["channels", "voucherCheckpoints"], rpcFamilies: ["evm"], gatewayReceiptKey: true },
     placement: "home",
   },
 } as const satisfies Record<FunctionKey, FunctionDescription>;

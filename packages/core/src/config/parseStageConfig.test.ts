@@ -128,4 +128,64 @@ describe("parseStageConfig: probing", () => {
       ).toBe(true);
     }
   });
+
+  describe("gateway", () => {
+    const model = {
+      modelId: "2",
+      chainId: 31_337,
+      model: "llama-demo",
+      hostUrl: "http://127.0.0.1:8001",
+      receiver: `0x${"ab".repeat(20)}`,
+      asset: { name: "Devnet USD Coin", version: "2" },
+      price: { perInputToken: "3", perOutputToken: "7", ceiling: "5000" },
+      rateLimit: { burst: 20, perSecond: 5 },
+    };
+    const facilitatorKey = { kind: "anvil-dev-account", index: 9, address: `0x${"cd".repeat(20)}` };
+
+    it("is optional, and accepted when whole", () => {
+      expect(parseStageConfig(devnet()).gateway).toBeUndefined();
+      const config = parseStageConfig({ ...devnet(), gateway: { models: { llama: model }, facilitatorKey } });
+      expect(config.gateway?.models.llama).toEqual(model);
+    });
+
+    it("names each bad field: a model on a chain not listed or not EVM, a bad key, price, receiver or rate", () => {
+      const issues = issuesOf({
+        ...devnet(),
+        gateway: {
+          facilitatorKey,
+          models: {
+            "Not A Key": model,
+            solana: { ...model, chainId: SOLANA_CHAIN_ID },
+            missing: { ...model, chainId: 5 },
+            broken: {
+              ...model,
+              receiver: "0x12",
+              price: { ...model.price, ceiling: "0", perInputToken: "-1" },
+              rateLimit: { burst: 0, perSecond: 1 },
+            },
+          },
+        },
+      });
+      expect(issues).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^gateway\.models\.Not A Key: /),
+          expect.stringMatching(/^gateway\.models\.broken\.receiver: /),
+          expect.stringMatching(/^gateway\.models\.broken\.price\.ceiling: must be positive/),
+          expect.stringMatching(/^gateway\.models\.broken\.price\.perInputToken: /),
+          expect.stringMatching(/^gateway\.models\.broken\.rateLimit\.burst: /),
+        ]),
+      );
+      const chains = issuesOf({
+        ...devnet(),
+        gateway: {
+          facilitatorKey,
+          models: { solana: { ...model, chainId: SOLANA_CHAIN_ID }, missing: { ...model, chainId: 5 } },
+        },
+      });
+      expect(chains).toEqual([
+        `gateway.models.solana.chainId: chain ${SOLANA_CHAIN_ID} is not an EVM chain of chains`,
+        "gateway.models.missing.chainId: chain 5 is not an EVM chain of chains",
+      ]);
+    });
+  });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { MessageKindName } from "../codec/constants.ts";
+import { keyReferenceSchema } from "./deploymentManifest.ts";
 
 const chainId = z.number().int().positive().describe("slabridge chain id (EVM chain id, or SOLANA_CHAIN_ID)");
 
@@ -119,6 +120,53 @@ export const probingConfigSchema = z
   });
 export type ProbingConfig = z.infer<typeof probingConfigSchema>;
 
+const decimal = z.string().regex(/^(?:0|[1-9]\d*)$/, "a decimal string (no sign, no leading zeros)");
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte EVM address");
+
+/** One model the x402 gateway sells on one EVM chain (its key is the URL segment: `/models/<key>/...`). */
+export const gatewayModelConfigSchema = z.object({
+  modelId: decimal.describe("the Model NFT id; its epoch clock comes from the deployment manifest's models"),
+  chainId: chainId.describe("the EVM chain whose batch-settlement channels pay for it (in chains, family evm)"),
+  model: z.string().min(1).describe("the model name the host serves (and usage receipts name)"),
+  hostUrl: z.string().url().describe("the model host's base URL; the path after /models/<key> is appended"),
+  receiver: evmAddress.describe(
+    "the model's SlaReceiver on that chain: the channels' receiver and, as it claims for itself, their receiverAuthorizer",
+  ),
+  asset: z
+    .object({ name: z.string().min(1), version: z.string().min(1) })
+    .describe("the EIP-712 domain name and version of the chain's stablecoin (its ERC-3009 signatures)"),
+  price: z
+    .object({
+      perInputToken: decimal.describe("stablecoin base units per prompt token"),
+      perOutputToken: decimal.describe("stablecoin base units per completion token"),
+      ceiling: decimal.refine((value) => value !== "0", "must be positive").describe("most one call can cost"),
+    })
+    .describe("what a call costs: tokens used, capped at the ceiling"),
+  rateLimit: z
+    .object({
+      burst: z.number().int().positive().describe("calls a buyer may make at once"),
+      perSecond: z.number().positive().describe("calls per second the bucket refills"),
+    })
+    .describe("token bucket per (buyer, model)"),
+  hostTimeoutMs: z.number().int().positive().optional().describe("a host call slower than this is not charged"),
+});
+export type GatewayModelConfig = z.infer<typeof gatewayModelConfigSchema>;
+
+/**
+ * The x402 gateway of a stage: the models it sells, by URL key, and the key its facilitator sends transactions with
+ * (deposits, on every EVM chain of the deployment). The gateway's receipt key is a secret, never config.
+ */
+export const gatewayConfigSchema = z.object({
+  models: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a URL segment: lowercase letters, digits and dashes"),
+    gatewayModelConfigSchema,
+  ),
+  facilitatorKey: keyReferenceSchema.describe(
+    "the key the facilitator settles deposits with; its own, apart from the relayer's (one nonce sequence per key)",
+  ),
+});
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
 /**
  * One stage's bot config (one file per stage): chains with their RPC URL source and confirmations, the routes
  * (source, destination, message kind) and the transport each uses, batch sizes and the retry policy. Addresses and
@@ -139,6 +187,8 @@ export const stageConfigSchema = z
     watch: z.object({ pollIntervalSeconds: z.number().int().min(1) }),
     /** SLA probing and evaluation; absent in stages that only relay. */
     probing: probingConfigSchema.optional(),
+    /** The x402 gateway (models sold per call, and its facilitator); absent: the gateway function sells nothing. */
+    gateway: gatewayConfigSchema.optional(),
     /** Automatic netting rounds; absent: the net function looks back `probing.lookbackEpochs` (else 10) epochs. */
     netting: z
       .object({
@@ -173,6 +223,16 @@ export const stageConfigSchema = z
         });
       }
     });
+    for (const [key, model] of Object.entries(config.gateway?.models ?? {})) {
+      const chain = config.chains.find((candidate) => candidate.chainId === model.chainId);
+      if (chain?.family !== "evm") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gateway", "models", key, "chainId"],
+          message: `chain ${model.chainId} is not an EVM chain of chains`,
+        });
+      }
+    }
     const seen = new Set<string>();
     config.routes.forEach((route, i) => {
       for (const end of ["source", "destination"] as const) {

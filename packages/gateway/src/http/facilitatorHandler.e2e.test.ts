@@ -5,7 +5,6 @@ import {
   type DemoHost,
   type DevnetClients,
   deployDevnetStablecoin,
-  devnetFacilitatorSigner,
   placeX402StandIn,
   type StablecoinDeployment,
   startAnvil,
@@ -25,6 +24,7 @@ import { MemoryChannelRecordStore } from "../channels/MemoryChannelRecordStore.t
 import { VersionedChannelStorage } from "../channels/VersionedChannelStorage.ts";
 import { createGateway } from "../createGateway.ts";
 import { type LoopbackServer, serveOnLoopback } from "../node/serveOnLoopback.ts";
+import { rpcFacilitatorSigner } from "../service/rpcFacilitatorSigner.ts";
 import { createFacilitatorHandler } from "./facilitatorHandler.ts";
 
 const CHAIN_ID = 31_337;
@@ -62,7 +62,11 @@ describe("createFacilitatorHandler (stock HTTPFacilitatorClient, loopback anvil)
 
     facilitator = new x402Facilitator().register(
       NETWORK,
-      new BatchSettlementFacilitator(devnetFacilitatorSigner(clients, relayer), receiverAuthorizer),
+      // The signer the Lambda builds too: viem clients over the chain's RPC URL, the relayer unlocked in anvil.
+      new BatchSettlementFacilitator(
+        rpcFacilitatorSigner({ chainId: CHAIN_ID, rpcUrl: anvil.rpcUrl, account: relayer }),
+        receiverAuthorizer,
+      ),
     );
     const handle = createFacilitatorHandler(facilitator, { maxBodyBytes: 16 * 1_024 });
     facilitatorServer = await serveOnLoopback(async (request) => {

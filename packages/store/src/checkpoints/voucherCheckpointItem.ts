@@ -7,7 +7,7 @@ import { fields } from "../items/fieldSchemas.ts";
 import { parseItem } from "../items/parseItem.ts";
 
 /** DynamoDB numbers keep 38 significant digits; a longer one would be rounded, which a claim amount must never be. */
-export const MAX_NUMBER_DIGITS = 38;
+const MAX_NUMBER_DIGITS = 38;
 
 const lowerAddress = z.custom<`0x${string}`>(
   (value) => typeof value === "string" && /^0x[0-9a-f]{40}$/.test(value),

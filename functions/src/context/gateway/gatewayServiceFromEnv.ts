@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
+import type { Gateway } from "@slabridge/gateway";
+import { DynamoChannelRecordStore, DynamoVoucherCheckpointStore } from "@slabridge/store";
+import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
+import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { buildGatewayService } from "./buildGatewayService.ts";
+
+let cached: Promise<Gateway> | undefined;
+
+/**
+ * The gateway function's service in AWS, built once per container: stage config and manifest bundled with the
+ * code, the Channels and VoucherCheckpoints tables, the receipt key (the `GatewayReceiptKey` secret) and the RPC URL
+ * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
+ *
+ * @example export const handler = createGatewayHandler(() => gatewayServiceFromEnv(), responseStreams);
+ */
+export function gatewayServiceFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  onError?: (error: unknown) => void,
+): Promise<Gateway> {
+  cached ??= Promise.resolve().then(() => build(env, onError));
+  return cached;
+}
+
+function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | undefined): Promise<Gateway> {
+  const configPath = env.SLABRIDGE_CONFIG;
+  const manifestPath = env.SLABRIDGE_MANIFEST;
+  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
+  const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
+  const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
+  const rpcUrls = new Map<number, string>();
+  for (const chain of config.chains) {
+    if (chain.family !== "evm") continue;
+    if (manifest.chains.some((deployed) => deployed.chainId === chain.chainId)) {
+      rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+    }
+  }
+  const client = new DynamoDBClient({ region: env.AWS_REGION ?? "us-east-1" });
+  const table = (name: string) => linkedResource(name, linkedTable, env).name;
+  return buildGatewayService({
+    config,
+    manifest,
+    stores: {
+      channels: new DynamoChannelRecordStore({ client, tableName: table("Channels") }),
+      checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
+    },
+    receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
+    rpcUrls,
+    allowNonLoopback: true,
+    ...(onError === undefined ? {} : { onError }),
+  });
+}
