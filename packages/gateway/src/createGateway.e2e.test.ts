@@ -92,6 +92,8 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   const checkpoints = new MemoryVoucherCheckpointStore();
   let clockOffsetMs = 0;
   let crashNextCharge = false;
+  let failNextCheckpoint = false;
+  const reportedErrors: unknown[] = [];
   let chargePerCall = 0n;
   const gatewayKey = privateKeyToAccount(generatePrivateKey());
   const receiverAuthorizer = privateKeyToAccount(generatePrivateKey());
@@ -182,7 +184,18 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       ],
       facilitator,
       storage: crashable,
-      checkpoints,
+      // The checkpoint store can fail once, as a DynamoDB outage would.
+      checkpoints: {
+        record: async (checkpoint) => {
+          if (failNextCheckpoint) {
+            failNextCheckpoint = false;
+            throw new Error("simulated checkpoint store outage");
+          }
+          return checkpoints.record(checkpoint);
+        },
+        list: (chainId, receiver, epoch) => checkpoints.list(chainId, receiver, epoch),
+      },
+      onError: (error) => reportedErrors.push(error),
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
     });
@@ -479,6 +492,19 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(next.status).toBe(200);
     expect(await chargedOn(channelA)).toBe(before + chargePerCall);
     expect(await checkpointedOn("llama", channelA)).toBe(before + chargePerCall);
+  });
+
+  it("still answers a served, charged call whose checkpoint fails to write, and the next call's checkpoint covers it", async () => {
+    const before = await chargedOn(channelA);
+    failNextCheckpoint = true;
+    const response = await chat(payA, "llama");
+    expect(response.status).toBe(200);
+    expect(failNextCheckpoint).toBe(false);
+    expect(await chargedOn(channelA)).toBe(before + chargePerCall);
+    expect(reportedErrors.splice(0)).toEqual([new Error("simulated checkpoint store outage")]);
+    expect(await checkpointedOn("llama", channelA)).toBe(before);
+    expect((await chat(payA, "llama")).status).toBe(200);
+    expect(await checkpointedOn("llama", channelA)).toBe(before + 2n * chargePerCall);
   });
 
   it("refuses a voucher over the channel's deposit (402 invalid_batch_settlement_evm_cumulative_exceeds_balance)", async () => {
