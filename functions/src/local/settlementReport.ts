@@ -102,7 +102,7 @@ export interface SettlementReportInput {
 }
 
 /** The main job found the devnet without what it reads (a home chain's registry or oracle, a chain's ledger). */
-class MainJobShapeError extends SlabridgeError {
+export class MainJobShapeError extends SlabridgeError {
   override name = "MainJobShapeError";
 }
 

@@ -14,11 +14,13 @@ const USAGE_RECEIPT_HEADER = "slabridge-receipt";
 /** The mnemonic every anvil starts its dev accounts from (public test keys, loopback only). */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 
-/** A chat completion request the demo hosts answer (their usage decides the charge). */
-const DEMO_CHAT = JSON.stringify({
-  model: "demo",
-  messages: [{ role: "user", content: "Summarize the SLA of this model in one sentence." }],
-});
+/** A chat completion request for `model` (the host's usage of it decides the charge). */
+function demoChat(model: string): string {
+  return JSON.stringify({
+    model,
+    messages: [{ role: "user", content: "Summarize the SLA of this model in one sentence." }],
+  });
+}
 
 /** One call a demo buyer made through a gateway, as the buyer saw it. */
 export interface PaidCall {
@@ -48,7 +50,7 @@ const receiptSchema = z.object({
  *
  * @example
  * const buyers = new X402Buyers(devnet);
- * const call = await buyers.call("http://127.0.0.1:4021/models/healthy-evm-a/v1/chat/completions", 31337, 0);
+ * const call = await buyers.call("http://127.0.0.1:4021/models/healthy-evm-a/v1/chat/completions", 31337, 0, "demo-model-1");
  */
 export class X402Buyers {
   readonly calls: PaidCall[] = [];
@@ -66,8 +68,9 @@ export class X402Buyers {
     );
   }
 
-  /** One paid call of buyer `buyerIndex` (mod the buyers) to a gateway model URL on `chainId`. */
-  async call(url: string, chainId: number, buyerIndex: number, body: string = DEMO_CHAT): Promise<PaidCall> {
+  /** One paid chat completion of `model` by buyer `buyerIndex` (mod the buyers) at a gateway model URL on `chainId`. */
+  async call(url: string, chainId: number, buyerIndex: number, model: string): Promise<PaidCall> {
+    const body = demoChat(model);
     const buyers = this.buyers();
     const buyer = buyers[buyerIndex % buyers.length];
     if (!buyer) throw new DevnetShapeError("the devnet has no EVM demo buyers");
