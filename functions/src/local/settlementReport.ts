@@ -56,6 +56,8 @@ export interface AccountProof {
   roles: string[];
   expected: bigint;
   actual: bigint;
+  /** Of `actual`: deposits still in the buyer's x402 channels (pay per call). */
+  inChannels?: bigint;
   holds: boolean;
 }
 
@@ -99,6 +101,11 @@ export interface SettlementReportInput {
   ledgers: readonly StablecoinLedgerReader[];
   /** Where the netting rounds record their outcome. */
   cursors: CursorStore;
+  /**
+   * Pay per call: what each buyer still holds in its x402 channels (deposited, not claimed), by chain and account.
+   * It is the buyer's money, outside its wallet: the proof counts it with the wallet's change.
+   */
+  unspentDeposits?: ReadonlyMap<number, ReadonlyMap<string, bigint>>;
 }
 
 /** The main job found the devnet without what it reads (a home chain's registry or oracle, a chain's ledger). */
@@ -402,10 +409,18 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
     const ledger = ledgerOf.get(entry.chainId);
     if (!ledger) throw new MainJobShapeError(`no stablecoin ledger for chain ${entry.chainId}`);
     const [now = 0n] = await ledger.balances([entry.account]);
-    const actual = now - (input.before.get(k) ?? 0n);
+    const inChannels = unspentOf(input.unspentDeposits, entry.chainId, entry.account);
+    const actual = now - (input.before.get(k) ?? 0n) + inChannels;
     const want = expected.get(k) ?? 0n;
     if (actual === 0n && want === 0n) continue;
-    accounts.push({ ...entry, roles: [...entry.roles], expected: want, actual, holds: actual === want });
+    accounts.push({
+      ...entry,
+      roles: [...entry.roles],
+      expected: want,
+      actual,
+      ...(inChannels === 0n ? {} : { inChannels }),
+      holds: actual === want,
+    });
   }
 
   const ledgers = await Promise.all(input.ledgers.map((ledger) => ledger.ledger()));
@@ -536,6 +551,15 @@ export function formatSettlementReport(report: SettlementReport): string[] {
  * An account as the proofs key it: 32-byte hex, lower case. EVM addresses are left-padded; accounts the netting
  * outcome names in base58 (public keys) become their bytes.
  */
+function unspentOf(
+  unspent: SettlementReportInput["unspentDeposits"],
+  chainId: number,
+  account: string,
+): bigint {
+  for (const [holder, amount] of unspent?.get(chainId) ?? []) if (key(chainId, holder) === key(chainId, account)) return amount;
+  return 0n;
+}
+
 function accountHex(account: string): Hex {
   if (account.startsWith("0x")) return pad(account.toLowerCase() as Hex);
   return `0x${Buffer.from(new PublicKey(account).toBytes()).toString("hex")}`;
