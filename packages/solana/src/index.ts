@@ -88,6 +88,7 @@ export {
 } from "./chain/withVaultSendLease.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
+export { InvalidSvmVoucherError, type InvalidSvmVoucherReason } from "./errors/InvalidSvmVoucherError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
 export { SolanaRpcError } from "./errors/SolanaRpcError.ts";
 export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
@@ -171,3 +172,15 @@ export type {
   UnmatchedDeposit,
   VaultBatch,
 } from "./vault/vaultEvents.ts";
+export {
+  decodeSvmVoucherMessage,
+  deriveSvmChannelId,
+  encodeSvmVoucherMessage,
+  parseSvmPublicKey,
+  SVM_CHANNEL_DOMAIN,
+  SVM_VOUCHER_MESSAGE_LENGTH,
+  type SvmChannelTerms,
+  type SvmVoucher,
+  signSvmVoucher,
+  verifySvmVoucher,
+} from "./vouchers/svmVoucher.ts";
