@@ -156,7 +156,7 @@ export {
   decodeVaultTransfers,
   type VaultTransfer,
 } from "./vault/decodeVaultTransfers.ts";
-export { pairVaultOutflows } from "./vault/pairVaultOutflows.ts";
+export { type PairedVaultPayment, pairVaultOutflows, pairVaultPayments } from "./vault/pairVaultOutflows.ts";
 export { readVaultPayment, type VaultPaymentOnChain } from "./vault/readVaultPayment.ts";
 export {
   SolanaVaultWatcher,
