@@ -120,6 +120,7 @@ export {
   type VaultTransferBatch,
   type VaultTransferBatchParams,
   type VaultTransferOrder,
+  vaultTransactionSize,
 } from "./multisig/buildVaultTransferBatch.ts";
 export {
   type FindVaultOutflowOptions,
@@ -173,6 +174,16 @@ export type {
   VaultBatch,
 } from "./vault/vaultEvents.ts";
 export {
+  type ClaimSolanaVouchersOptions,
+  type ClaimSolanaVouchersResult,
+  claimSolanaVouchers,
+  type PulledVoucher,
+  type SkippedVoucher,
+  type SolanaVoucherClaim,
+  type VoucherSkipReason,
+} from "./vouchers/claimSolanaVouchers.ts";
+export { type ReadVoucherPullsOptions, readVoucherPulls, type VoucherPull } from "./vouchers/readVoucherPulls.ts";
+export {
   decodeSvmVoucherMessage,
   deriveSvmChannelId,
   encodeSvmVoucherMessage,
@@ -184,3 +195,4 @@ export {
   signSvmVoucher,
   verifySvmVoucher,
 } from "./vouchers/svmVoucher.ts";
+export { channelPrefixOf, parseVoucherClaimRef, voucherClaimRef } from "./vouchers/voucherClaimRef.ts";
