@@ -154,13 +154,14 @@ describe("claimSolanaVouchers", () => {
     expect(replay.alreadyPulled.map((p) => p.amount)).toEqual([1_500n, 2_000n, 700n]);
     expect(await tokenBalance(world, world.fx.vault)).toBe(vaultBefore);
 
-    const next = await claim(2n, [voucher(0, 1_800n), voucher(1, 2_000n)]);
+    // Buyer 0's voucher signs for 2,300, the gateway charged 1,800 of it: the claim pulls what was charged.
+    const next = await claim(2n, [{ ...voucher(0, 2_300n), claimable: 1_800n }, voucher(1, 2_000n)]);
     expect(next.pulled.map((p) => [p.owed, p.amount])).toEqual([[300n, 300n]]);
     expect(next.skipped).toMatchObject([{ reason: "nothing-owed", owed: 0n }]);
     expect(await tokenBalance(world, world.fx.vault)).toBe(vaultBefore + 300n);
   });
 
-  it("skips a forged voucher and a revoked approval without failing the others", async () => {
+  it("skips a forged voucher, a claim beyond its voucher and a revoked approval without failing the others", async () => {
     await buyerSends(4, createRevokeInstruction(buyer(4).tokenAccount, buyer(4).keypair.publicKey));
     const forged = voucher(3, 9_000n, Keypair.generate());
     // A buyer signing for another buyer's approved account gets nothing either.
@@ -180,8 +181,9 @@ describe("claimSolanaVouchers", () => {
       signature: signSvmVoucher({ channelId: stealId, cumulative: 5_000n }, thief),
     };
     const vaultBefore = await tokenBalance(world, world.fx.vault);
-    const result = await claim(3n, [forged, voucher(4, 400n), steal, voucher(5, 250n)]);
-    expect(result.skipped.map((s) => s.reason)).toEqual(["bad-signature", "revoked", "not-payer-account"]);
+    const greedy = { ...voucher(2, 900n), claimable: 901n };
+    const result = await claim(3n, [forged, voucher(4, 400n), steal, voucher(5, 250n), greedy]);
+    expect(result.skipped.map((s) => s.reason)).toEqual(["bad-signature", "malformed", "revoked", "not-payer-account"]);
     expect(result.pulled.map((p) => [p.payer, p.amount])).toEqual([[buyer(5).keypair.publicKey.toBase58(), 250n]]);
     expect(await tokenBalance(world, world.fx.vault)).toBe(vaultBefore + 250n);
   });

@@ -29,8 +29,13 @@ export interface SolanaVoucherClaim {
   tokenAccount: PublicKey;
   /** The channel's 32-byte salt. */
   salt: Uint8Array;
-  /** Cumulative amount the voucher promises over the channel's life. */
+  /** Cumulative amount the voucher promises over the channel's life (what it signs). */
   cumulative: bigint;
+  /**
+   * What to claim in total, at most `cumulative`: the gateway's charged cumulative amount (a voucher signs for the
+   * call's ceiling, the call is charged its actual usage). Default: `cumulative`.
+   */
+  claimable?: bigint;
   /** The payer's 64-byte ed25519 signature of the voucher. */
   signature: Uint8Array;
 }
@@ -178,7 +183,7 @@ export async function claimSolanaVouchers(options: ClaimSolanaVouchersOptions): 
         });
         continue;
       }
-      const owed = claim.cumulative - mine.reduce((sum, p) => sum + p.amount, 0n);
+      const owed = (claim.claimable ?? claim.cumulative) - mine.reduce((sum, p) => sum + p.amount, 0n);
       if (owed <= 0n) {
         skipped.push({ channelId, payer: claim.payer.toBase58(), reason: "nothing-owed", detail: "", owed });
         continue;
@@ -204,6 +209,10 @@ function checkVouchers(options: ClaimSolanaVouchersOptions, skipped: SkippedVouc
       continue;
     }
     seen.add(channelId);
+    if (claim.claimable !== undefined && (claim.claimable < 0n || claim.claimable > claim.cumulative)) {
+      skip("malformed", "the claimable amount is outside 0..cumulative");
+      continue;
+    }
     try {
       const derived = deriveSvmChannelId({
         payer: claim.payer,
