@@ -2,6 +2,7 @@ import { MemorySendLeaseStore } from "@slabridge/store";
 import { createApproveInstruction, createRevokeInstruction } from "@solana/spl-token";
 import { Keypair, Transaction, type TransactionInstruction } from "@solana/web3.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VaultSendInFlightError } from "../errors/VaultSendInFlightError.ts";
 import { SolanaSender } from "../sender/SolanaSender.ts";
 import { FakeCursorStore } from "../testing/FakeCursorStore.ts";
 import { type SolanaTestWorld, startSolanaTestWorld, tokenBalance } from "../testing/solanaTestWorld.ts";
@@ -75,14 +76,19 @@ describe("claimSolanaVouchers", () => {
     };
   }
 
-  const claim = (epoch: bigint, vouchers: SolanaVoucherClaim[], via: Pick<SolanaSender, "send"> = sender) =>
+  const claim = (
+    epoch: bigint,
+    vouchers: SolanaVoucherClaim[],
+    via: Pick<SolanaSender, "send"> = sender,
+    inFlightGuardMs = 0,
+  ) =>
     claimSolanaVouchers({
       connection: world.connection,
       sender: via,
       operators: world.operators.slice(0, 2),
       leases,
       now: Date.now,
-      inFlightGuardMs: 0,
+      inFlightGuardMs,
       vault: world.fx.vault,
       multisigAuthority: world.fx.multisig,
       mint: world.fx.mint,
@@ -215,5 +221,19 @@ describe("claimSolanaVouchers", () => {
     const result = await claim(6n, [voucher(0, 2_000n), voucher(1, 2_500n)], racing);
     expect(result.pulled.map((p) => [p.payer, p.amount])).toEqual([[buyer(0).keypair.publicKey.toBase58(), 200n]]);
     expect(result.skipped).toMatchObject([{ reason: "transfer-failed", owed: 500n }]);
+  });
+
+  it("never runs two epochs' claims of a model at once (both would read the same pulls and pull the delta twice)", async () => {
+    await approve(2, CAP);
+    const vaultBefore = await tokenBalance(world, world.fx.vault);
+    // Buyer 2 was pulled 700 so far; both claims see a voucher for 1,000 and would each pull 300.
+    const runs = await Promise.allSettled([
+      claim(7n, [voucher(2, 1_000n)], sender, 90_000),
+      claim(8n, [voucher(2, 1_000n)], sender, 90_000),
+    ]);
+    expect(runs.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    const refused = runs.find((r) => r.status === "rejected");
+    expect(refused?.status === "rejected" && refused.reason).toBeInstanceOf(VaultSendInFlightError);
+    expect(await tokenBalance(world, world.fx.vault)).toBe(vaultBefore + 300n);
   });
 });

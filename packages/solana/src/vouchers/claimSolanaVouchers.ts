@@ -88,7 +88,7 @@ export interface ClaimSolanaVouchersOptions {
   sender: Pick<SolanaSender, "send">;
   /** The M operator keys of the vault multisig. */
   operators: readonly Signer[];
-  /** The vault send leases: one claimer per (model, epoch), a transaction that can still land is waited for. */
+  /** The vault send leases: one claimer per model; a transaction that can still land is waited for. */
   leases: SendLeaseStore;
   now(): number;
   inFlightGuardMs?: number;
@@ -133,8 +133,8 @@ interface PullOrder {
  * buyer's SPL `approve` is the channel), followed by a pay memo whose ref is `voucherClaimRef(channelId, epoch)`, so
  * the vault watcher books the pull as that buyer's payment for the model. Batched, several pulls per transaction.
  *
- * Exactly once: the claim runs under the vault send lease `solana:vault-send:claim:<model>:<epoch>` (a transaction
- * that can still land is waited for, never sent twice) and, holding it, reads what each channel was already pulled
+ * Exactly once: the claim runs under the vault send lease `solana:vault-send:claim:<model>` (one claimer per model
+ * whatever the epoch; a transaction that can still land is waited for, never sent twice) and, holding it, reads what each channel was already pulled
  * **from the vault's history** (`readVoucherPulls`; a store could lag behind a transaction that landed just before a
  * crash). A channel with a pull for this epoch is `alreadyPulled`; otherwise it owes `cumulative - pulled so far`.
  *
@@ -161,7 +161,8 @@ export async function claimSolanaVouchers(options: ClaimSolanaVouchersOptions): 
     now: options.now,
     inFlightGuardMs: options.inFlightGuardMs,
   };
-  return withVaultSendLeaseId(lease, `solana:vault-send:claim:${options.modelId}:${options.epoch}`, async (send) => {
+  // One claimer per model, not per epoch: two epochs' claims would read the same pulls and pull one delta twice.
+  return withVaultSendLeaseId(lease, `solana:vault-send:claim:${options.modelId}`, async (send) => {
     const pulls = await readVoucherPulls(options.connection, options.vault, options.multisigAuthority, {
       ...(options.pullsUntil === undefined ? {} : { until: options.pullsUntil }),
       ...(options.tokenProgramId === undefined ? {} : { tokenProgramId: options.tokenProgramId }),
