@@ -16,6 +16,7 @@ import type {
   VerifiedPaymentCanceledContext,
   VerifyContext,
 } from "@x402/core/types";
+import { InvalidGatewayConfigError } from "../errors/InvalidGatewayConfigError.ts";
 import { type SvmChannelRecord, type SvmChannelStore, updateSvmChannel } from "./SvmChannelStore.ts";
 import { SVM_BATCH_SCHEME, SvmBatchError, type SvmVoucherPayload, svmVoucherPayloadSchema } from "./svmPayload.ts";
 
@@ -101,7 +102,7 @@ export class SlabridgeSvmBatchServerScheme implements SchemeNetworkServer {
   /** Only an asset amount (the mint and raw units): there is no default Solana asset here. @example await scheme.parsePrice({ amount: "5000", asset: mint }, network) */
   async parsePrice(price: Price, _network: Network): Promise<AssetAmount> {
     if (typeof price === "object") return price;
-    throw new TypeError("the SVM batch scheme prices in { amount, asset } (raw units of the mint), not money strings");
+    throw new InvalidGatewayConfigError("the SVM batch scheme prices in { amount, asset } (raw units of the mint)");
   }
 
   /** @example scheme.getAssetDecimals(mint, network) // the configured decimals */
