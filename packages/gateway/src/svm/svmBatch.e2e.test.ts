@@ -5,6 +5,7 @@ import { Connection, Keypair, Transaction } from "@solana/web3.js";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { type HTTPRequestContext, x402HTTPResourceServer, x402ResourceServer } from "@x402/core/server";
+import type { PaymentPayload, PaymentRequirements } from "@x402/core/types";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchAdapter, responseOf } from "../http/fetchAdapter.ts";
@@ -14,6 +15,7 @@ import { SlabridgeSvmBatchClientScheme } from "./SlabridgeSvmBatchClientScheme.t
 import { SlabridgeSvmBatchFacilitatorScheme } from "./SlabridgeSvmBatchFacilitatorScheme.ts";
 import { chainPulledAmounts, SlabridgeSvmBatchServerScheme } from "./SlabridgeSvmBatchServerScheme.ts";
 import { MemorySvmChannelStore } from "./SvmChannelStore.ts";
+import { svmVoucherPayloadSchema } from "./svmPayload.ts";
 
 const NETWORK = "solana:slabridge-loopback";
 const MODEL = 3n;
@@ -25,6 +27,7 @@ describe("SVM batch-settlement over x402 (loopback Solana devnet)", () => {
   let fx: StablecoinFixture;
   let connection: Connection;
   let server: LoopbackServer;
+  let serverScheme: SlabridgeSvmBatchServerScheme;
   const store = new MemorySvmChannelStore();
   /** What the "host" used per call, in order: the charge is the actual usage, below the ceiling. */
   const charges: bigint[] = [];
@@ -39,17 +42,15 @@ describe("SVM batch-settlement over x402 (loopback Solana devnet)", () => {
     });
     connection = new Connection(rpc.url, "confirmed");
     const facilitator = new x402Facilitator().register(NETWORK, new SlabridgeSvmBatchFacilitatorScheme());
-    const resourceServer = new x402ResourceServer(localFacilitatorClient(facilitator)).register(
-      NETWORK,
-      new SlabridgeSvmBatchServerScheme({
-        connection,
-        store,
-        modelId: MODEL,
-        decimals: fx.decimals,
-        allowanceTtlMs: 0, // each call reads the allowance: the cap test lowers it between calls
-        pulled: chainPulledAmounts({ connection, vault: fx.vault, multisigAuthority: fx.multisig }),
-      }),
-    );
+    serverScheme = new SlabridgeSvmBatchServerScheme({
+      connection,
+      store,
+      modelId: MODEL,
+      decimals: fx.decimals,
+      allowanceTtlMs: 0, // each call reads the allowance: the cap test lowers it between calls
+      pulled: chainPulledAmounts({ connection, vault: fx.vault, multisigAuthority: fx.multisig }),
+    });
+    const resourceServer = new x402ResourceServer(localFacilitatorClient(facilitator)).register(NETWORK, serverScheme);
     const http = new x402HTTPResourceServer(resourceServer, {
       "POST /models/demo/*": {
         accepts: {
@@ -178,6 +179,58 @@ describe("SVM batch-settlement over x402 (loopback Solana devnet)", () => {
     const settled = decodePaymentResponseHeader(response.headers.get("payment-response") ?? "");
     expect(settled.extra?.chargedAmount).toBe("700");
     expect(settled.extra?.channelState).toMatchObject({ chargedCumulativeAmount: "4200" });
+  });
+
+  it("refuses a forged voucher, another model's channel and a second call in flight; a cancelled call frees it", async () => {
+    const requirements = (modelId: bigint): PaymentRequirements => ({
+      scheme: "batch-settlement",
+      network: NETWORK,
+      asset: fx.mint.toBase58(),
+      amount: CEILING.toString(),
+      payTo: fx.multisig.toBase58(),
+      maxTimeoutSeconds: 60,
+      extra: { svmChannel: { modelId: modelId.toString(), decimals: fx.decimals, voucher: "x402-svm-batch-v1" } },
+    });
+    const hooks = serverScheme.schemeHooks;
+    const verify = async (payload: PaymentPayload) => {
+      const result = await hooks.onBeforeVerify?.({
+        paymentPayload: payload,
+        requirements: requirements(MODEL),
+        declaredExtensions: {},
+      });
+      return result !== undefined && "abort" in result ? result.reason : "ok";
+    };
+    const payloadFor = async (client: SlabridgeSvmBatchClientScheme, modelId = MODEL): Promise<PaymentPayload> => ({
+      ...(await client.createPaymentPayload(2, requirements(modelId))),
+      accepted: requirements(modelId),
+    });
+    const client = scheme(new Uint8Array(32).fill(5));
+
+    const honest = await payloadFor(client);
+    const forger = await payloadFor(scheme(new Uint8Array(32).fill(6)));
+    const honestVoucher = svmVoucherPayloadSchema.parse(honest.payload);
+    const forgerVoucher = svmVoucherPayloadSchema.parse(forger.payload);
+    const forged: PaymentPayload = {
+      ...honest,
+      payload: { ...honestVoucher, voucher: { ...honestVoucher.voucher, signature: forgerVoucher.voucher.signature } },
+    };
+    expect(await verify(forged)).toBe("invalid_batch_settlement_svm_signature");
+    expect(await verify(await payloadFor(scheme(new Uint8Array(32).fill(5)), MODEL + 1n))).toBe(
+      "invalid_batch_settlement_svm_channel_terms",
+    );
+
+    expect(await verify(honest)).toBe("ok");
+    const again = await payloadFor(client);
+    expect(await verify(again)).toBe("invalid_batch_settlement_svm_channel_busy");
+    await hooks.onVerifiedPaymentCanceled?.({
+      paymentPayload: honest,
+      requirements: requirements(MODEL),
+      declaredExtensions: {},
+      phase: "cancel",
+      reason: "handler_failed",
+      settledPhases: [],
+    });
+    expect(await verify(again)).toBe("ok"); // released: nothing was charged, the same voucher base holds
   });
 
   it("refuses a voucher whose outstanding amount exceeds the approval (the cap)", async () => {
