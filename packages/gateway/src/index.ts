@@ -59,3 +59,36 @@ export {
   type GatewayServiceOptions,
 } from "./service/createGatewayService.ts";
 export { type RpcFacilitatorSignerOptions, rpcFacilitatorSigner } from "./service/rpcFacilitatorSigner.ts";
+export {
+  SlabridgeSvmBatchClientScheme,
+  type SlabridgeSvmBatchClientSchemeOptions,
+} from "./svm/SlabridgeSvmBatchClientScheme.ts";
+export {
+  SlabridgeSvmBatchFacilitatorScheme,
+  SVM_VOUCHERS_VERIFIED_BY_RESOURCE_SERVER,
+} from "./svm/SlabridgeSvmBatchFacilitatorScheme.ts";
+export {
+  type ChainPulledAmountsOptions,
+  chainPulledAmounts,
+  SlabridgeSvmBatchServerScheme,
+  type SlabridgeSvmBatchServerSchemeOptions,
+  type SvmPulledAmount,
+} from "./svm/SlabridgeSvmBatchServerScheme.ts";
+export {
+  MemorySvmChannelStore,
+  type SvmChannelRecord,
+  type SvmChannelStore,
+  type SvmChannelUpdate,
+  updateSvmChannel,
+  type VersionedSvmChannel,
+} from "./svm/SvmChannelStore.ts";
+export { SvmClientError, type SvmClientErrorReason } from "./svm/SvmClientError.ts";
+export {
+  SVM_BATCH_SCHEME,
+  SvmBatchError,
+  type SvmVoucherPayload,
+  svmChannelExtraSchema,
+  svmChannelStateSchema,
+  svmPayerOf,
+  svmVoucherPayloadSchema,
+} from "./svm/svmPayload.ts";

@@ -88,6 +88,7 @@ export {
 } from "./chain/withVaultSendLease.ts";
 export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
+export { InvalidSvmVoucherError, type InvalidSvmVoucherReason } from "./errors/InvalidSvmVoucherError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
 export { SolanaRpcError } from "./errors/SolanaRpcError.ts";
 export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
@@ -119,6 +120,7 @@ export {
   type VaultTransferBatch,
   type VaultTransferBatchParams,
   type VaultTransferOrder,
+  vaultTransactionSize,
 } from "./multisig/buildVaultTransferBatch.ts";
 export {
   type FindVaultOutflowOptions,
@@ -155,7 +157,7 @@ export {
   decodeVaultTransfers,
   type VaultTransfer,
 } from "./vault/decodeVaultTransfers.ts";
-export { pairVaultOutflows } from "./vault/pairVaultOutflows.ts";
+export { type PairedVaultPayment, pairVaultOutflows, pairVaultPayments } from "./vault/pairVaultOutflows.ts";
 export { readVaultPayment, type VaultPaymentOnChain } from "./vault/readVaultPayment.ts";
 export {
   SolanaVaultWatcher,
@@ -171,3 +173,26 @@ export type {
   UnmatchedDeposit,
   VaultBatch,
 } from "./vault/vaultEvents.ts";
+export {
+  type ClaimSolanaVouchersOptions,
+  type ClaimSolanaVouchersResult,
+  claimSolanaVouchers,
+  type PulledVoucher,
+  type SkippedVoucher,
+  type SolanaVoucherClaim,
+  type VoucherSkipReason,
+} from "./vouchers/claimSolanaVouchers.ts";
+export { type ReadVoucherPullsOptions, readVoucherPulls, type VoucherPull } from "./vouchers/readVoucherPulls.ts";
+export {
+  decodeSvmVoucherMessage,
+  deriveSvmChannelId,
+  encodeSvmVoucherMessage,
+  parseSvmPublicKey,
+  SVM_CHANNEL_DOMAIN,
+  SVM_VOUCHER_MESSAGE_LENGTH,
+  type SvmChannelTerms,
+  type SvmVoucher,
+  signSvmVoucher,
+  verifySvmVoucher,
+} from "./vouchers/svmVoucher.ts";
+export { channelPrefixOf, parseVoucherClaimRef, voucherClaimRef } from "./vouchers/voucherClaimRef.ts";

@@ -85,7 +85,7 @@ export function buildVaultTransferBatch(params: VaultTransferBatchParams): Vault
   let count = 0;
   for (const order of params.orders.slice(0, params.maxTransfers)) {
     const next = [...instructions, ...orderInstructions(params, order, tokenProgramId)];
-    const size = transactionSize(next, params.feePayer);
+    const size = vaultTransactionSize(next, params.feePayer);
     if (size > PACKET_DATA_SIZE) {
       if (count === 0) throw new RangeError(`one transfer needs ${size} bytes, more than a transaction holds`);
       break;
@@ -141,7 +141,13 @@ function orderInstructions(
 }
 
 /** Size of the v0 transaction `SolanaSender` builds: its two compute-budget instructions, then ours. */
-function transactionSize(instructions: TransactionInstruction[], payer: PublicKey): number {
+/**
+ * Serialized size of a v0 transaction of `instructions` as the sender will build it (its two compute-budget
+ * instructions included, signatures counted), to fit batches into the 1,232-byte packet.
+ *
+ * @example if (vaultTransactionSize(ixs, feePayer) > PACKET_DATA_SIZE) split();
+ */
+export function vaultTransactionSize(instructions: TransactionInstruction[], payer: PublicKey): number {
   const message = MessageV0.compile({
     payerKey: payer,
     recentBlockhash: SIZING_BLOCKHASH,

@@ -1,4 +1,4 @@
-import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import { createTransferCheckedInstruction, TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import {
   Keypair,
   MessageV0,
@@ -103,7 +103,81 @@ function cpiPayment(options: {
   };
 }
 
+/**
+ * The vault multisig pulling from two buyers' token accounts as their delegate, in one transaction: each
+ * `TransferChecked` (authority: the multisig, not the owner) followed by its own pay memo.
+ */
+function delegatedPullBatch(memos: readonly [string, string]): VersionedTransactionResponse {
+  const multisig = Keypair.generate().publicKey;
+  const feePayer = Keypair.generate().publicKey;
+  const owners = [Keypair.generate().publicKey, Keypair.generate().publicKey] as const;
+  const sources = [Keypair.generate().publicKey, Keypair.generate().publicKey] as const;
+  const amounts = [30n, 12n] as const;
+  const message = MessageV0.compile({
+    payerKey: feePayer,
+    recentBlockhash: base58.encode(new Uint8Array(32).fill(1)),
+    instructions: [0, 1].flatMap((i) => [
+      createTransferCheckedInstruction(sources[i] ?? source, mint, vault, multisig, amounts[i] ?? 0n, 6),
+      new TransactionInstruction({ programId: MEMO_PROGRAM_ID, keys: [], data: Buffer.from(memos[i] ?? "") }),
+    ]),
+  });
+  const at = (k: PublicKey) => message.staticAccountKeys.findIndex((x) => x.equals(k));
+  const balance = (account: PublicKey, owner: PublicKey, amount: bigint): TokenBalance => ({
+    accountIndex: at(account),
+    mint: mint.toBase58(),
+    owner: owner.toBase58(),
+    uiTokenAmount: { amount: amount.toString(), decimals: 6, uiAmount: null },
+  });
+  return {
+    slot: 11,
+    blockTime: 7_200,
+    transaction: { message, signatures: [signature] },
+    meta: {
+      err: null,
+      fee: 5000,
+      preBalances: [],
+      postBalances: [],
+      innerInstructions: [],
+      preTokenBalances: [
+        balance(sources[0], owners[0], 100n),
+        balance(sources[1], owners[1], 100n),
+        balance(vault, multisig, 0n),
+      ],
+      postTokenBalances: [
+        balance(sources[0], owners[0], 70n),
+        balance(sources[1], owners[1], 88n),
+        balance(vault, multisig, 42n),
+      ],
+      loadedAddresses: { writable: [], readonly: [] },
+    },
+    version: 0,
+  };
+}
+
 describe("classifyVaultTransaction", () => {
+  it("reads a batch of delegated pulls, each transfer with its own pay memo, as one payment per source owner", () => {
+    const memos = [
+      formatSlabridgeMemo({ kind: "pay", modelId: 4n, ref: "aa".repeat(32) }),
+      formatSlabridgeMemo({ kind: "pay", modelId: 4n, ref: "bb".repeat(32) }),
+    ] as const;
+    const tx = delegatedPullBatch(memos);
+    const owners = (tx.meta?.preTokenBalances ?? []).slice(0, 2).map((b) => b.owner);
+    const outcome = classifyVaultTransaction(signature, tx, ctx);
+    expect(outcome).toMatchObject({
+      kind: "payments",
+      payments: [
+        { instructionIndex: 0, buyer: owners[0], amount: 30n, modelId: 4n, ref: "aa".repeat(32), epoch: 9n },
+        { instructionIndex: 2, buyer: owners[1], amount: 12n, modelId: 4n, ref: "bb".repeat(32), epoch: 9n },
+      ],
+    });
+  });
+
+  it("still refuses pulls whose memos do not pair one to one with the transfers", () => {
+    const memo = formatSlabridgeMemo({ kind: "pay", modelId: 4n, ref: "aa".repeat(32) });
+    const tx = delegatedPullBatch([memo, "slabridge:v1:pay:model=4:ref=zz"]);
+    expect(classifyVaultTransaction(signature, tx, ctx)).toMatchObject({ kind: "skipped" });
+  });
+
   it("finds a transfer made in a CPI and ids it by outer.inner position", () => {
     const outcome = classifyVaultTransaction(signature, cpiPayment({ amount: 25n, vaultDelta: 25n }), ctx);
     expect(outcome).toEqual({

@@ -3,7 +3,7 @@ import { MalformedMemoError } from "../errors/MalformedMemoError.ts";
 import { parseSlabridgeMemo, type SlabridgeMemo } from "../memo/slabridgeMemo.ts";
 import { solanaPaymentId } from "../memo/solanaPaymentId.ts";
 import { decodeVaultTransfers } from "./decodeVaultTransfers.ts";
-import { pairVaultOutflows } from "./pairVaultOutflows.ts";
+import { type PairedVaultPayment, pairVaultOutflows, pairVaultPayments } from "./pairVaultOutflows.ts";
 import type {
   SkippedVaultTransaction,
   SkipReason,
@@ -103,6 +103,9 @@ export function classifyVaultTransaction(
     // A batch of refunds or payouts: each transfer out is followed by its own memo.
     const paired = pairVaultOutflows(signature, tx.slot, tx.blockTime ?? null, decoded);
     if (paired) return { kind: "outflows", outflows: paired };
+    // A batch of delegated pulls (the vault multisig claiming buyers' vouchers): each transfer in has its own memo.
+    const pulls = pairVaultPayments(decoded);
+    if (pulls) return paymentsOf(pulls);
     return refundable("ambiguous-memo", `${texts.length} different slabridge memos`);
   }
   const memoText = texts[0] as string;
@@ -155,27 +158,33 @@ export function classifyVaultTransaction(
     };
   }
 
-  const blockTime = tx.blockTime;
-  if (blockTime === null || blockTime === undefined) return skip("no-block-time", "the RPC reported no block time");
-  const epoch = ctx.epochOf(memo.modelId, blockTime);
-  if (epoch === undefined) return refundable("unknown-epoch", `no epoch for model ${memo.modelId} at ${blockTime}`);
-  const payments: SolanaPayment[] = [];
-  for (const t of transfers) {
-    if (t.sourceOwner === undefined) return refundable("unknown-buyer", `no owner for ${t.source.toBase58()}`);
-    payments.push({
-      signature,
-      slot: tx.slot,
-      blockTime,
-      instructionIndex: t.instructionIndex,
-      innerIndex: t.innerIndex,
-      paymentId: solanaPaymentId(signature, t),
-      buyer: t.sourceOwner,
-      sourceTokenAccount: t.source.toBase58(),
-      amount: t.amount,
-      modelId: memo.modelId,
-      ref: memo.ref,
-      epoch,
-    });
+  const payMemo = memo;
+  return paymentsOf(transfers.map((transfer) => ({ transfer, memo: payMemo, memoText })));
+
+  /** One payment per transfer, each under its own memo; the buyer is the source account's owner, never the signer. */
+  function paymentsOf(pairs: readonly PairedVaultPayment[]): VaultTransactionOutcome {
+    const blockTime = tx.blockTime;
+    if (blockTime === null || blockTime === undefined) return skip("no-block-time", "the RPC reported no block time");
+    const payments: SolanaPayment[] = [];
+    for (const { transfer: t, memo: m } of pairs) {
+      const epoch = ctx.epochOf(m.modelId, blockTime);
+      if (epoch === undefined) return refundable("unknown-epoch", `no epoch for model ${m.modelId} at ${blockTime}`);
+      if (t.sourceOwner === undefined) return refundable("unknown-buyer", `no owner for ${t.source.toBase58()}`);
+      payments.push({
+        signature,
+        slot: tx.slot,
+        blockTime,
+        instructionIndex: t.instructionIndex,
+        innerIndex: t.innerIndex,
+        paymentId: solanaPaymentId(signature, t),
+        buyer: t.sourceOwner,
+        sourceTokenAccount: t.source.toBase58(),
+        amount: t.amount,
+        modelId: m.modelId,
+        ref: m.ref,
+        epoch,
+      });
+    }
+    return { kind: "payments", payments };
   }
-  return { kind: "payments", payments };
 }
