@@ -1,4 +1,4 @@
-import { escrowAbi, revenueLedgerAbi, slaOracleAbi } from "@slabridge/contracts";
+import { escrowAbi, revenueLedgerAbi, slaOracleAbi, slaReceiverAbi } from "@slabridge/contracts";
 import type { DeploymentManifest, Job, JobStore } from "@slabridge/core";
 import { devnetChainsOf } from "@slabridge/devnet";
 import type { Abi, Address, PublicClient } from "viem";
@@ -6,7 +6,19 @@ import type { Abi, Address, PublicClient } from "viem";
 /** One line of live progress: what happened, where, and when (ms since the main job started). */
 export interface ProgressEvent {
   atMs: number;
-  kind: "pay" | "receipts" | "verdict" | "refund" | "release" | "payout" | "job" | "probe" | "net" | "info";
+  kind:
+    | "pay"
+    | "call"
+    | "claim"
+    | "receipts"
+    | "verdict"
+    | "refund"
+    | "release"
+    | "payout"
+    | "job"
+    | "probe"
+    | "net"
+    | "info";
   text: string;
 }
 
@@ -29,6 +41,8 @@ interface WatchedContract {
   address: Address;
   abi: Abi;
   events: readonly string[];
+  /** An SLA receiver's model (its `Booked` events do not name it). */
+  modelId?: bigint;
 }
 
 const fmtAmount = (units: bigint, decimals = 6) => {
@@ -90,6 +104,16 @@ export class ProgressMonitor {
           address: chain.contracts.escrow,
           abi: escrowAbi as Abi,
           events: ["Paid", "VerdictApplied", "Refunded", "Released", "PaidOut"],
+        });
+      }
+      // Pay per call: each model's SLA receiver books the claimed vouchers and settles as the escrow does.
+      for (const [modelId, receiver] of Object.entries(chain.contracts.slaReceivers ?? {})) {
+        this.#contracts.push({
+          ...base,
+          address: receiver,
+          abi: slaReceiverAbi as Abi,
+          events: ["Booked", "VerdictApplied", "Refunded", "Released", "PaidOut"],
+          modelId: BigInt(modelId),
         });
       }
       if (chain.contracts.revenueLedger) {
@@ -159,11 +183,12 @@ export class ProgressMonitor {
     });
     this.#nextBlock.set(key, latest + 1n);
     const refundsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
+    const claimsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
     for (const log of logs) {
       const name = (log as { eventName?: string }).eventName ?? "";
       if (!contract.events.includes(name)) continue;
       const args = argsOf(log);
-      const model = args.modelId as bigint;
+      const model = (args.modelId as bigint | undefined) ?? contract.modelId ?? 0n;
       const epoch = args.epoch as bigint;
       const where = `model ${model} · epoch ${epoch}`;
       switch (name) {
@@ -171,6 +196,13 @@ export class ProgressMonitor {
           this.counters.payments++;
           this.note("pay", `${where}  ${fmtAmount(args.amount as bigint)} paid on ${contract.chainName}`);
           break;
+        case "Booked": {
+          const entry = claimsByTx.get(log.transactionHash ?? "") ?? { count: 0, total: 0n, model, epoch };
+          entry.count++;
+          entry.total += args.amount as bigint;
+          claimsByTx.set(log.transactionHash ?? "", entry);
+          break;
+        }
         case "ReceiptBatchRecorded":
           this.counters.receiptBatches++;
           // An epoch without payments still closes with an empty batch (the home chain must know it is complete).
@@ -214,6 +246,12 @@ export class ProgressMonitor {
           );
           break;
       }
+    }
+    for (const claim of claimsByTx.values()) {
+      this.note(
+        "claim",
+        `model ${claim.model} · epoch ${claim.epoch}  ${claim.count} x402 channels claimed ${fmtAmount(claim.total)} into the SLA receiver on ${contract.chainName}`,
+      );
     }
     for (const refund of refundsByTx.values()) {
       this.note(

@@ -1,8 +1,18 @@
 import { parseStageConfig } from "@slabridge/core";
-import { DEMO_HOST_BOND, DemoTraffic, type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
+import {
+  DEMO_HOST_BOND,
+  DemoTraffic,
+  type Devnet,
+  devnetChainsOf,
+  type PaidCall,
+  startDevnet,
+  X402Buyers,
+} from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
+import { DynamoChannelRecordStore } from "@slabridge/store";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
+import { bookedPayments, recordBooked } from "./bookedPayments.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
 import {
@@ -14,7 +24,9 @@ import {
 } from "./settlementReport.ts";
 import { stablecoinLedgers } from "./stablecoinLedgers.ts";
 import { startLocalBot } from "./startLocalBot.ts";
+import { type LocalGateways, startLocalGateways } from "./startLocalGateways.ts";
 import { startLocalStatusServer } from "./startLocalStatusServer.ts";
+import { unspentDeposits } from "./unspentDeposits.ts";
 
 /** Options of {@link runMainJob} (the CLI's flags, parsed). */
 export interface MainJobOptions {
@@ -30,8 +42,12 @@ export interface MainJobOptions {
   statusPort?: number;
 }
 
-/** Payments per (model, payment chain, epoch) the demo buyers make. */
+/** Buyers paying per (model, payment chain, epoch): escrow or vault payments, or x402 buyers calling the gateway. */
 const PAYMENTS_PER_CHAIN = 2;
+/** Most calls one x402 buyer makes per (model, chain, epoch) (1 to this many). */
+const MAX_CALLS_PER_BUYER = 3;
+/** No call starts later than this before its epoch's end: it is served and charged inside the epoch. */
+const CALL_MARGIN_MS = 4_000;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -59,6 +75,20 @@ function describeFailure(report: RuntimeErrorReport): string {
         ? `queue ${report.queueName} → ${report.functionName}`
         : `function ${report.functionName}`;
   return `${where}: ${message(report.error).split("\n")[0]?.slice(0, 160)}`;
+}
+
+/** The (model, epoch, chain)s a gateway charged calls in. */
+function chargedEpochs(calls: readonly PaidCall[]): Array<{ modelId: bigint; epoch: bigint; chainId: number }> {
+  const seen = new Map<string, { modelId: bigint; epoch: bigint; chainId: number }>();
+  for (const call of calls) {
+    if (call.charged === 0n || call.modelId === undefined || call.epoch === undefined) continue;
+    seen.set(`${call.modelId}:${call.epoch}:${call.chainId}`, {
+      modelId: call.modelId,
+      epoch: call.epoch,
+      chainId: call.chainId,
+    });
+  }
+  return [...seen.values()];
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1).padStart(6)}s`;
@@ -99,6 +129,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     devnet = await startDevnet({
       epochSeconds: options.epochSeconds,
       hostBond: DEMO_HOST_BOND,
+      payPerCall: true,
       onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
     });
     const failures = new Map<string, number>();
@@ -119,10 +150,26 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
+    let gateways: LocalGateways | undefined;
     stopBot = async () => {
+      await gateways?.stop();
       await status.stop();
       await bot.stop();
     };
+    if (!bot.stores.checkpoints) throw new Error("the devnet has no VoucherCheckpoints table");
+    // Pay per call: the gateway function's service per demo host on loopback, its state in the devnet's DynamoDB.
+    gateways = await startLocalGateways({
+      devnet,
+      config,
+      stores: {
+        channels: new DynamoChannelRecordStore({
+          client: bot.stores.client,
+          tableName: devnet.dynamo.tableNames.channels,
+        }),
+        checkpoints: bot.stores.checkpoints,
+      },
+    });
+    const buyers = new X402Buyers(devnet);
     const traffic = new DemoTraffic(devnet);
     const monitor = new ProgressMonitor({
       manifest: devnet.manifest,
@@ -139,6 +186,9 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       "info",
       `status API: ${status.url}/models · ${status.url}/models/<id>/epochs/<n> · ${status.url}/jobs`,
     );
+    for (const gateway of gateways.gateways) {
+      monitor.note("info", `x402 gateway of ${gateway.host}: ${gateway.url}/models/<key>/v1/chat/completions`);
+    }
     monitor.note(
       "info",
       `bot running: ${[...bot.runtime.functions.names()].join(", ")} · payment chains: ${traffic
@@ -174,21 +224,51 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         if (startsAt > Date.now()) await sleep(startsAt - Date.now(), signal);
         if (signal?.aborted) break;
         planned.push({ modelId: model.modelId, epoch });
-        const chains = traffic.paymentChains();
-        for (const [c, chainId] of chains.entries()) {
-          for (let i = 0; i < PAYMENTS_PER_CHAIN; i++) {
-            const buyer = k + c + i + Number(model.modelId);
-            const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
-            const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
-            // The monitor reports payments it sees in escrow logs; the others are noted as they are made.
-            if (!monitor.observesPayments(chainId)) {
+        // A call must be served (and charged) inside the epoch it is planned for: none starts this close to its end.
+        const lastCallAt = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+        // Chains in parallel, and on each chain the buyers in parallel (a buyer's calls one after the other, as one
+        // channel's vouchers must be): a host that times out costs its timeout once, not once per call.
+        await Promise.all(
+          traffic.paymentChains().map(async (chainId, c) => {
+            const url = gateways?.urlOf(model.modelId, chainId);
+            const modelName = gateways?.modelNameOf(model.modelId);
+            if (url && modelName) {
+              // Pay per call: stock x402 clients call the model through its gateway; claims come at the epoch's end.
+              const made = (
+                await Promise.all(
+                  Array.from({ length: PAYMENTS_PER_CHAIN }, async (_, i) => {
+                    const buyer = k + c + i + Number(model.modelId);
+                    const calls = 1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % MAX_CALLS_PER_BUYER);
+                    const mine: PaidCall[] = [];
+                    for (let n = 0; n < calls && Date.now() < lastCallAt; n++) {
+                      mine.push(await buyers.call(url, chainId, buyer, modelName));
+                    }
+                    return mine;
+                  }),
+                )
+              ).flat();
+              const charged = made.reduce((sum, call) => sum + call.charged, 0n);
+              const failed = made.filter((call) => call.status !== 200).length;
               monitor.note(
-                "pay",
-                `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on ${monitor.chainName(chainId)}`,
+                "call",
+                `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${failed > 0 ? ` (${failed} failed, not charged)` : ""}`,
               );
+              return;
             }
-          }
-        }
+            for (let i = 0; i < PAYMENTS_PER_CHAIN; i++) {
+              const buyer = k + c + i + Number(model.modelId);
+              const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
+              const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
+              // The monitor reports payments it sees in escrow logs; the others are noted as they are made.
+              if (!monitor.observesPayments(chainId)) {
+                monitor.note(
+                  "pay",
+                  `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on ${monitor.chainName(chainId)}`,
+                );
+              }
+            }
+          }),
+        );
       }
     }
 
@@ -197,6 +277,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     while (!signal?.aborted) {
       if (Date.now() > deadline) break;
       await monitor.poll();
+      recordBooked(traffic, await bookedPayments(devnet, clients, planned));
       pending = (
         await settlementChecks({
           devnet,
@@ -205,6 +286,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           planned,
           chains: statusWorld.chains,
           cursors: bot.stores.cursors,
+          charged: chargedEpochs(buyers.calls),
         })
       ).filter((check) => !check.done);
       if (pending.length === 0) break;
@@ -223,6 +305,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       chains: statusWorld.chains,
       ledgers,
       cursors: bot.stores.cursors,
+      unspentDeposits: await unspentDeposits(devnet, clients, buyers.calls),
+      calls: buyers.calls,
     });
     for (const line of formatSettlementReport(report)) out(line);
     out("");

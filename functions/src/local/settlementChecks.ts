@@ -21,6 +21,11 @@ export interface SettlementCheckInput {
   chains: readonly ChainStatusReader[];
   /** Where the netting rounds record their outcome. */
   cursors: CursorStore;
+  /**
+   * Pay per call: the (model, epoch, chain)s where a gateway charged calls. Their payments appear only once the
+   * epoch is claimed, so these chains are waited for from the start.
+   */
+  charged?: ReadonlyArray<{ modelId: bigint; epoch: bigint; chainId: number }>;
 }
 
 /**
@@ -37,7 +42,9 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
   for (const { modelId, epoch } of input.planned) {
     const where = `model ${modelId} epoch ${epoch}`;
     const paidOn = new Set(
-      input.traffic.payments.filter((p) => p.modelId === modelId && p.epoch === epoch).map((p) => p.chainId),
+      [...input.traffic.payments, ...(input.charged ?? [])]
+        .filter((p) => p.modelId === modelId && p.epoch === epoch)
+        .map((p) => p.chainId),
     );
     for (const chainId of paidOn) {
       const complete = await home.client.readContract({

@@ -6,6 +6,7 @@ import {
   checkConservation,
   combineStablecoinLedgers,
   type EpochRelease,
+  payoutDustIndex,
   planNetting,
   type SettlementPayee,
   SlabridgeError,
@@ -14,6 +15,7 @@ import {
   topUpShares,
 } from "@slabridge/core";
 import { type DemoTraffic, type Devnet, devnetChainsOf } from "@slabridge/devnet";
+import { readEscrowPayouts } from "@slabridge/evm";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import { PublicKey } from "@solana/web3.js";
 import { type Hex, type PublicClient, pad } from "viem";
@@ -25,6 +27,8 @@ export interface ChainMoney {
   /** The buyers' shares of the host's slashed bond paid so far, on top of `refunded`. */
   toppedUp: bigint;
   paidOut: bigint;
+  /** Pay per call: the calls a gateway charged for it (undefined: paid by escrow or vault payments). */
+  calls?: number;
 }
 
 /** The host bond side of a (model, epoch): what the home HostBond slashed and each payment chain's top-up. */
@@ -106,6 +110,8 @@ export interface SettlementReportInput {
    * It is the buyer's money, outside its wallet: the proof counts it with the wallet's change.
    */
   unspentDeposits?: ReadonlyMap<number, ReadonlyMap<string, bigint>>;
+  /** Pay per call: every call the demo buyers made through a gateway (the table counts the charged ones). */
+  calls?: ReadonlyArray<{ chainId: number; modelId?: bigint | undefined; epoch?: bigint | undefined; charged: bigint }>;
 }
 
 /** The main job found the devnet without what it reads (a home chain's registry or oracle, a chain's ledger). */
@@ -310,16 +316,21 @@ export async function collectSettlementReport(input: SettlementReportInput): Pro
         ...(topUp > 0n ? { topUp } : {}),
       });
       if (!money) continue;
+      const calls = input.calls?.filter(
+        (call) =>
+          call.chainId === chain.chainId && call.modelId === modelId && call.epoch === epoch && call.charged > 0n,
+      ).length;
       row.chains.set(chain.chainId, {
         paid: money.paid,
         refunded: money.refunded,
         toppedUp: money.topUpPaid ?? 0n,
         paidOut: money.paidOut,
+        ...(calls ? { calls } : {}),
       });
       if (money.released !== undefined) released.set(chain.chainId, money.released);
     }
     rows.push(row);
-    releases.push({ modelId, epoch, released, payees });
+    releases.push({ modelId, epoch, released, payees, dustIndex: await payoutDust(input, modelId, epoch, payees) });
   }
 
   // What every account should have gained or lost, by role.
@@ -474,7 +485,7 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     "p95 ms",
     "uptime",
     "verdict",
-    ...chainIds.map((id) => `${report.chainNames.get(id)}: paid / refunded (+ bond) / paid out`),
+    ...chainIds.map((id) => `${report.chainNames.get(id)}: paid [calls] / refunded (+ bond) / paid out`),
   ];
   const body = report.rows.map((row) => [
     `${row.modelId}`,
@@ -486,7 +497,8 @@ export function formatSettlementReport(report: SettlementReport): string[] {
     ...chainIds.map((id) => {
       const money = row.chains.get(id);
       const bond = money && money.toppedUp > 0n ? ` (+${units(money.toppedUp)})` : "";
-      return money ? `${units(money.paid)} / ${units(money.refunded)}${bond} / ${units(money.paidOut)}` : "–";
+      const calls = money?.calls === undefined ? "" : ` [${money.calls}]`;
+      return money ? `${units(money.paid)}${calls} / ${units(money.refunded)}${bond} / ${units(money.paidOut)}` : "–";
     }),
   ]);
   const lines = ["", "Settlement per model and epoch (stablecoin, 6 decimals)", ...table([header, ...body])];
@@ -500,7 +512,7 @@ export function formatSettlementReport(report: SettlementReport): string[] {
         shortAccount(a),
         a.roles.join(", "),
         units(a.expected),
-        units(a.actual),
+        a.inChannels === undefined ? units(a.actual) : `${units(a.actual)} (${units(a.inChannels)} in x402 channels)`,
         a.holds ? "yes" : "NO",
       ]),
     ]),
@@ -551,12 +563,34 @@ export function formatSettlementReport(report: SettlementReport): string[] {
  * An account as the proofs key it: 32-byte hex, lower case. EVM addresses are left-padded; accounts the netting
  * outcome names in base58 (public keys) become their bytes.
  */
-function unspentOf(
-  unspent: SettlementReportInput["unspentDeposits"],
-  chainId: number,
-  account: string,
-): bigint {
-  for (const [holder, amount] of unspent?.get(chainId) ?? []) if (key(chainId, holder) === key(chainId, account)) return amount;
+/**
+ * Which payout took the rounding dust on each EVM chain (the one completing 10,000 bps, in whatever order the payouts
+ * arrived), read from the model's book's `PaidOut` events, so the expected splits are the ones the chain made.
+ */
+async function payoutDust(
+  input: SettlementReportInput,
+  modelId: bigint,
+  epoch: bigint,
+  payees: readonly SettlementPayee[],
+): Promise<Map<number, number>> {
+  const dust = new Map<number, number>();
+  for (const chain of devnetChainsOf(input.devnet.manifest).evm) {
+    const client = input.clients.get(chain.chainId);
+    const book = chain.contracts.slaReceivers?.[modelId.toString()] ?? chain.contracts.escrow;
+    if (!client || !book) continue;
+    const events = await readEscrowPayouts({ chainId: chain.chainId, client, escrow: book, modelId, epoch });
+    if (events.length === 0) continue;
+    const total = events.reduce((sum, event) => sum + event.amount, 0n);
+    const paid = new Map(events.map((event) => [event.payoutIndex, event.amount]));
+    const index = payoutDustIndex(total, payees, paid, `payouts(${modelId}, ${epoch}) on ${chain.name}`);
+    if (index !== undefined) dust.set(chain.chainId, index);
+  }
+  return dust;
+}
+
+function unspentOf(unspent: SettlementReportInput["unspentDeposits"], chainId: number, account: string): bigint {
+  for (const [holder, amount] of unspent?.get(chainId) ?? [])
+    if (key(chainId, holder) === key(chainId, account)) return amount;
   return 0n;
 }
 

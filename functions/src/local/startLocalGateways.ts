@@ -87,7 +87,7 @@ export async function startLocalGateways(options: {
           asset: { name: assetNames.get(chain.chainId) ?? "", version: "2" },
           price: DEMO_PRICE,
           rateLimit: DEMO_RATE_LIMIT,
-          hostTimeoutMs: 5_000,
+          hostTimeoutMs: 2_000,
         };
       }
       if (Object.keys(models).length === 0) continue;

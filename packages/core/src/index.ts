@@ -218,6 +218,7 @@ export {
   type NettingPlan,
   type PaidOutEvent,
   type PayeeShare,
+  payoutDustIndex,
   planNetting,
   type ReleaseFromPayouts,
   releaseFromPayouts,

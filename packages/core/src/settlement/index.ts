@@ -9,7 +9,12 @@ export {
 } from "./checkConservation.ts";
 export { InvalidNettingInputError, InvalidTopUpInputError } from "./errors.ts";
 export { planNetting, settlePositions } from "./planNetting.ts";
-export { type PaidOutEvent, type ReleaseFromPayouts, releaseFromPayouts } from "./releaseFromPayouts.ts";
+export {
+  type PaidOutEvent,
+  payoutDustIndex,
+  type ReleaseFromPayouts,
+  releaseFromPayouts,
+} from "./releaseFromPayouts.ts";
 export { assertPayeeTable, splitRelease } from "./splitRelease.ts";
 export { topUpShares } from "./topUpShares.ts";
 export type {

@@ -65,13 +65,12 @@ export function releaseFromPayouts(
       throw new InvalidNettingInputError(at, `${byIndex.size} of ${payees.length} payouts paid`);
     }
     const total = chainEvents.reduce((sum, e) => sum + e.amount, 0n);
-    // The payout that completed 10,000 bps took the dust: the one entry paid more than its floor, if any.
-    const above = payees
-      .map((payee, index) => ({ index, floor: (total * BigInt(payee.shareBps)) / BigInt(BPS) }))
-      .filter(({ index, floor }) => (byIndex.get(index)?.amount ?? 0n) > floor)
-      .map(({ index }) => index);
-    if (above.length > 1) throw new InvalidNettingInputError(at, `payouts ${above.join(", ")} exceed their share`);
-    const dust = above[0];
+    const dust = payoutDustIndex(
+      total,
+      payees,
+      new Map([...byIndex].map(([index, event]) => [index, event.amount])),
+      at,
+    );
     const amounts = splitRelease(total, payees, at, dust);
     const vault = vaults.get(chain)?.toLowerCase();
     let toVault = 0n;
@@ -95,4 +94,25 @@ export function releaseFromPayouts(
     if (dust !== undefined) dustIndex.set(chain, dust);
   }
   return { release: { modelId, epoch, payees, released, dustIndex }, vaultReceived };
+}
+
+/**
+ * Which payout of a chain took the rounding dust: payouts arrive in any order and the one that completes 10,000 bps
+ * takes the remainder, so it is the one entry paid more than its floor (`total * shareBps / 10,000`); undefined when
+ * the split had no dust. More than one entry above its floor is not a split the contracts make: it throws.
+ *
+ * @example const dust = payoutDustIndex(16_125n, payees, new Map([[0, 161n], [1, 15_964n]]), "payouts(2, 7)");
+ */
+export function payoutDustIndex(
+  total: bigint,
+  payees: readonly Pick<SettlementPayee, "shareBps">[],
+  paid: ReadonlyMap<number, bigint>,
+  at: string,
+): number | undefined {
+  const above = payees
+    .map((payee, index) => ({ index, floor: (total * BigInt(payee.shareBps)) / BigInt(BPS) }))
+    .filter(({ index, floor }) => (paid.get(index) ?? 0n) > floor)
+    .map(({ index }) => index);
+  if (above.length > 1) throw new InvalidNettingInputError(at, `payouts ${above.join(", ")} exceed their share`);
+  return above[0];
 }

@@ -2,7 +2,7 @@ import { decodePaymentResponseHeader } from "@x402/core/http";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { type Address, getAddress, type LocalAccount } from "viem";
+import { type Address, getAddress, type Hex, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Devnet } from "../startDevnet.ts";
@@ -36,11 +36,17 @@ export interface PaidCall {
   /** The model and epoch the gateway's signed usage receipt names (undefined without a receipt). */
   modelId: bigint | undefined;
   epoch: bigint | undefined;
+  /** The x402 channel the call was paid from (undefined without a receipt). */
+  channelId: Hex | undefined;
 }
 
 /** The gateway's usage receipt header: base64 of `{ receipt: { modelId, epoch, ... }, signature }`. */
 const receiptSchema = z.object({
-  receipt: z.looseObject({ modelId: z.string().regex(/^\d+$/), epoch: z.string().regex(/^\d+$/) }),
+  receipt: z.looseObject({
+    modelId: z.string().regex(/^\d+$/),
+    epoch: z.string().regex(/^\d+$/),
+    channelId: z.custom<Hex>((value) => typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value)),
+  }),
 });
 
 /**
@@ -92,11 +98,13 @@ export class X402Buyers {
           : BigInt(extra.channelState.chargedCumulativeAmount),
       modelId: undefined,
       epoch: undefined,
+      channelId: undefined,
     };
     const named = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
     if (named) {
       call.modelId = named.modelId;
       call.epoch = named.epoch;
+      call.channelId = named.channelId;
     }
     this.calls.push(call);
     return call;
@@ -120,12 +128,16 @@ export class X402Buyers {
 }
 
 /** The model and epoch a usage receipt header names; undefined for a missing or unreadable one. */
-function receiptOf(header: string | null): { modelId: bigint; epoch: bigint } | undefined {
+function receiptOf(header: string | null): { modelId: bigint; epoch: bigint; channelId: Hex } | undefined {
   if (header === null) return undefined;
   try {
     const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
     return parsed.success
-      ? { modelId: BigInt(parsed.data.receipt.modelId), epoch: BigInt(parsed.data.receipt.epoch) }
+      ? {
+          modelId: BigInt(parsed.data.receipt.modelId),
+          epoch: BigInt(parsed.data.receipt.epoch),
+          channelId: parsed.data.receipt.channelId,
+        }
       : undefined;
   } catch {
     return undefined; // not base64 JSON: no receipt to read
