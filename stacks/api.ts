@@ -1,6 +1,6 @@
-import { deployedFunctions, type TableKey, tables } from "@slabridge/topology";
+import { deployedFunctions } from "@slabridge/topology";
 import type { Signers } from "./signers.ts";
-import { createSlabridgeFunction, type ReadOnlyTable } from "./slabridgeFunction.ts";
+import { createSlabridgeFunction } from "./slabridgeFunction.ts";
 import type { StageTopology } from "./stages.ts";
 import type { Storage } from "./storage.ts";
 
@@ -43,14 +43,8 @@ export function statusUrlAuthorization(topology: StageTopology): "iam" | "none" 
  * @example const { status } = createApi({ topology, storage, signers });
  */
 export function createApi(input: { topology: StageTopology; storage: Storage; signers: Signers }): Api {
-  const { topology, storage } = input;
-  const readOnlyTables: Partial<Record<TableKey, ReadOnlyTable>> = {};
-  for (const table of deployedFunctions.status.links.readOnlyTables) {
-    readOnlyTables[table] = new sst.Linkable(`${tables[table].name}ReadOnly`, {
-      properties: { name: storage[table].name },
-    });
-  }
-  const status = createSlabridgeFunction({ ...input, readOnlyTables }, deployedFunctions.status, {
+  const { topology } = input;
+  const status = createSlabridgeFunction(input, deployedFunctions.status, {
     url: { authorization: statusUrlAuthorization(topology) },
   });
   // Buyers are anyone with a stock x402 client: payment is the authorization, so the URL takes no IAM auth.

@@ -41,6 +41,25 @@ export interface SlabridgeFunctionOptions {
 /** A read-only table as linked to a function: its name only (`Resource.JobsReadOnly.name`). */
 export type ReadOnlyTable = sst.Linkable<{ name: $util.Output<string> }>;
 
+/** One read-only linkable per table of a stage's storage, whichever stack first needs it. */
+const readOnlyLinkables = new WeakMap<Storage, Map<TableKey, ReadOnlyTable>>();
+
+/**
+ * The read-only link of a table (its name only; the function's policy grants reads alone), created once per stage.
+ *
+ * @example const link = readOnlyTableOf(storage, "voucherCheckpoints");
+ */
+export function readOnlyTableOf(storage: Storage, table: TableKey): ReadOnlyTable {
+  const byTable = readOnlyLinkables.get(storage) ?? new Map<TableKey, ReadOnlyTable>();
+  readOnlyLinkables.set(storage, byTable);
+  let link = byTable.get(table);
+  if (!link) {
+    link = new sst.Linkable(`${tables[table].name}ReadOnly`, { properties: { name: storage[table].name } });
+    byTable.set(table, link);
+  }
+  return link;
+}
+
 /** The probers as the coordinator sees them: the `ProberFunctions` linkable and the ARNs it may invoke. */
 export interface ProberLinks {
   readonly linkable: sst.Linkable<Record<string, unknown>>;
@@ -121,8 +140,8 @@ export function createSlabridgeFunction(
   if (links.signingKeys.includes("ownProber") && signingKeys.length === 0) {
     required(undefined, "its own prober key (one per prober region)");
   }
-  const readOnlyTables = links.readOnlyTables.map((table) =>
-    required(context.readOnlyTables?.[table], `the read-only ${table} table`),
+  const readOnlyTables = links.readOnlyTables.map(
+    (table) => context.readOnlyTables?.[table] ?? readOnlyTableOf(storage, table),
   );
   const queues = links.queues.map((queue) => required(context.queues?.[queue], `the ${queue} queue`));
   const probers = links.proberFunctions ? required(context.probers, "the prober functions") : undefined;

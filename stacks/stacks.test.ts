@@ -97,7 +97,9 @@ interface Access {
 /** What each function may reach: tables, secrets, signing keys, queues and linkables, exactly (least privilege). */
 function expectedAccess(stage: string): Record<string, Access> {
   const none = { tables: [], secrets: [], signingKeys: [], queues: [], linkables: [] };
-  const relay = { service: "slabridge-relay", queues: ["RelayQueue"], linkables: [] };
+  // The relay world claims SLA receivers' epochs from the gateway's voucher checkpoints: read only.
+  const claims = ["VoucherCheckpointsReadOnly"];
+  const relay = { service: "slabridge-relay", queues: ["RelayQueue"], linkables: claims };
   const probe = { service: "slabridge-probe", queues: [], linkables: [] };
   const settlement = {
     ...none,
@@ -105,6 +107,7 @@ function expectedAccess(stage: string): Record<string, Access> {
     tables: ["Cursors", "Jobs", "Nonces", "Payments"],
     secrets: rpcUrlSecrets,
     queues: ["RelayQueue"],
+    linkables: claims,
   };
   // Each prober holds its own vantage point's key and no other; the evaluator holds none (M-of-N is M probers).
   const probers = Object.fromEntries(

@@ -36,6 +36,8 @@ function build(env: NodeJS.ProcessEnv): RelayWorld {
       cursors: table("Cursors"),
       payments: table("Payments"),
       nonces: table("Nonces"),
+      // read only: the relay claims from the gateway's checkpoints, it never writes them
+      voucherCheckpoints: table("VoucherCheckpointsReadOnly"),
     },
   });
   const queueUrl = linkedResource("RelayQueue", linkedQueue, env).url;

@@ -17,14 +17,17 @@ const configJson = JSON.parse(
 ) as unknown;
 
 // The main job end to end, as `npm start` runs it (one short epoch): devnet, every handler on its schedule,
-// buyers on evm-a, evm-b and Solana, probes, verdicts, refunds, releases and payouts. The job's own proofs are
-// what is asserted: every account's balance change equals what its roles call for, and conservation holds.
+// buyers paying per call on evm-a and evm-b as outside x402 clients (stock @x402/fetch through each model's
+// gateway) and by vault payments on Solana, probes, verdicts, claims, refunds per buyer-epoch, releases and
+// payouts. The job's own proofs are what is asserted: every account's balance change equals what its roles call
+// for (a buyer's unspent channel deposit counted as its own), and conservation holds.
 describe("npm start (one epoch)", () => {
   it("settles every model on every chain: exact refunds for the breaching hosts, none for the healthy one, exact splits", async () => {
     const lines: string[] = [];
     const outcome = await runMainJobWithReport({
       epochs: 1,
-      epochSeconds: 8,
+      // long enough for every buyer's calls (a failing host costs its 2 s timeout) to land inside the epoch
+      epochSeconds: 12,
       watch: false,
       // bonds add a top-up funding and share pass per breached epoch and chain: more transactions than before
       timeoutMs: 240_000,
@@ -55,6 +58,23 @@ describe("npm start (one epoch)", () => {
         expect(money.refunded).toBeGreaterThanOrEqual((money.paid * bps) / 10_000n - 2n);
       }
     }
+    // Pay per call on both EVM chains: every model was charged for calls there, and a healthy epoch's revenue was
+    // paid out in full (the SLA receiver released it to the split); a breached one kept back exactly the refunds.
+    for (const row of report.rows) {
+      for (const chainId of [31_337, 31_338]) {
+        const money = row.chains.get(chainId);
+        expect(money?.calls ?? 0).toBeGreaterThan(0);
+        if (row.verdict?.refundBps === 0) expect(money?.paidOut).toBe(money?.paid);
+        else expect(money?.paidOut).toBe((money?.paid ?? 0n) - (money?.refunded ?? 0n));
+      }
+    }
+    // The x402 buyers still hold the rest of their deposits in their channels, and their proofs count it.
+    const x402Buyers = report.accounts.filter((a) => a.roles.includes("buyer") && a.chainId !== SOLANA_CHAIN_ID);
+    expect(x402Buyers.length).toBeGreaterThan(0);
+    expect(x402Buyers.every((a) => (a.inChannels ?? 0n) > 0n)).toBe(true);
+    expect(lines.some((line) => line.includes("x402 gateway of healthy: http://127.0.0.1:"))).toBe(true);
+    expect(lines.some((line) => / x402 channels claimed /.test(line))).toBe(true);
+
     // Host bonds: each breach slashed 10 % of the host's 0.5 bond, capped at what buyers paid minus their refunds;
     // the slash is split over the chains by their receipts (the shares add up to it exactly) and each chain's buyers
     // got their chain's part on top of their refunds (the buyers' proofs below include their top-up shares).

@@ -86,7 +86,8 @@ export type FunctionKey =
 /** worldFromEnv builds the whole relay world: every store and every chain's RPC URL, and the relay queue's URL. */
 const relayWorldLinks = {
   tables: ["jobs", "cursors", "payments", "nonces"],
-  readOnlyTables: [],
+  // The relay claims each SLA receiver's epoch from the gateway's voucher checkpoints; it never writes them.
+  readOnlyTables: ["voucherCheckpoints"],
   rpcFamilies: ["evm", "solana"],
   guardianApi: false,
   gatewayReceiptKey: false,
