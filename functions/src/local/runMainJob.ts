@@ -217,60 +217,65 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const before = await snapshotAccounts(ledgers, accounts);
     const deadline = startedAt + options.timeoutMs;
     for (let k = 0; options.watch ? !signal?.aborted : k < options.epochs; k++) {
-      for (const model of models) {
-        const epoch = (firstEpoch.get(model.modelId) ?? 0n) + BigInt(k);
-        // Pay once the epoch is under way, with margin before its end.
-        const startsAt = (model.genesis + Number(epoch) * model.epochSeconds) * 1_000 + 500;
-        if (startsAt > Date.now()) await sleep(startsAt - Date.now(), signal);
-        if (signal?.aborted) break;
-        planned.push({ modelId: model.modelId, epoch });
-        // A call must be served (and charged) inside the epoch it is planned for: none starts this close to its end.
-        const lastCallAt = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
-        // Chains in parallel, and on each chain the buyers in parallel (a buyer's calls one after the other, as one
-        // channel's vouchers must be): a host that times out costs its timeout once, not once per call.
-        await Promise.all(
-          traffic.paymentChains().map(async (chainId, c) => {
-            const url = gateways?.urlOf(model.modelId, chainId);
-            const modelName = gateways?.modelNameOf(model.modelId);
-            if (url && modelName) {
-              // Pay per call: stock x402 clients call the model through its gateway; claims come at the epoch's end.
-              const made = (
-                await Promise.all(
-                  Array.from({ length: PAYMENTS_PER_CHAIN }, async (_, i) => {
-                    const buyer = k + c + i + Number(model.modelId);
-                    const calls = 1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % MAX_CALLS_PER_BUYER);
-                    const mine: PaidCall[] = [];
-                    for (let n = 0; n < calls && Date.now() < lastCallAt; n++) {
-                      mine.push(await buyers.call(url, chainId, buyer, modelName));
-                    }
-                    return mine;
-                  }),
-                )
-              ).flat();
-              const charged = made.reduce((sum, call) => sum + call.charged, 0n);
-              const failed = made.filter((call) => call.status !== 200).length;
-              monitor.note(
-                "call",
-                `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${failed > 0 ? ` (${failed} failed, not charged)` : ""}`,
-              );
-              return;
-            }
-            for (let i = 0; i < PAYMENTS_PER_CHAIN; i++) {
-              const buyer = k + c + i + Number(model.modelId);
-              const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
-              const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
-              // The monitor reports payments it sees in escrow logs; the others are noted as they are made.
-              if (!monitor.observesPayments(chainId)) {
+      // Models in parallel: their epochs run side by side, and one slow host must not push another's calls late.
+      await Promise.all(
+        models.map(async (model) => {
+          const epoch = (firstEpoch.get(model.modelId) ?? 0n) + BigInt(k);
+          // Pay once the epoch is under way, with margin before its end.
+          const startsAt = (model.genesis + Number(epoch) * model.epochSeconds) * 1_000 + 500;
+          if (startsAt > Date.now()) await sleep(startsAt - Date.now(), signal);
+          if (signal?.aborted) return;
+          planned.push({ modelId: model.modelId, epoch });
+          // A call must be served (and charged) inside the epoch it is planned for: none starts this close to its end.
+          const lastCallAt = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+          // Chains in parallel, and on each chain the buyers in parallel (a buyer's calls one after the other, as one
+          // channel's vouchers must be): a host that times out costs its timeout once, not once per call.
+          await Promise.all(
+            traffic.paymentChains().map(async (chainId, c) => {
+              const url = gateways?.urlOf(model.modelId, chainId);
+              const modelName = gateways?.modelNameOf(model.modelId);
+              if (url && modelName) {
+                // Pay per call: stock x402 clients call the model through its gateway; claims come at the epoch's end.
+                const made = (
+                  await Promise.all(
+                    Array.from({ length: PAYMENTS_PER_CHAIN }, async (_, i) => {
+                      const buyer = k + c + i + Number(model.modelId);
+                      const calls = 1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % MAX_CALLS_PER_BUYER);
+                      const mine: PaidCall[] = [];
+                      for (let n = 0; n < calls && Date.now() < lastCallAt; n++) {
+                        mine.push(await buyers.call(url, chainId, buyer, modelName));
+                      }
+                      return mine;
+                    }),
+                  )
+                ).flat();
+                const charged = made.reduce((sum, call) => sum + call.charged, 0n);
+                const failed = made.filter((call) => call.status !== 200).length;
                 monitor.note(
-                  "pay",
-                  `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on ${monitor.chainName(chainId)}`,
+                  "call",
+                  `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${failed > 0 ? ` (${failed} failed, not charged)` : ""}`,
                 );
+                return;
               }
-            }
-          }),
-        );
-      }
+              for (let i = 0; i < PAYMENTS_PER_CHAIN; i++) {
+                const buyer = k + c + i + Number(model.modelId);
+                const requests = BigInt(1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % 5));
+                const payment = await traffic.pay(chainId, buyer, model.modelId, requests);
+                // The monitor reports payments it sees in escrow logs; the others are noted as they are made.
+                if (!monitor.observesPayments(chainId)) {
+                  monitor.note(
+                    "pay",
+                    `model ${payment.modelId} · epoch ${payment.epoch}  ${Number(payment.amount) / 1e6} paid on ${monitor.chainName(chainId)}`,
+                  );
+                }
+              }
+            }),
+          );
+        }),
+      );
     }
+    // The table lists epochs in order, model by model.
+    planned.sort((a, b) => (a.epoch === b.epoch ? Number(a.modelId - b.modelId) : Number(a.epoch - b.epoch)));
 
     out(`${seconds(Date.now() - startedAt)}  info      traffic done; waiting for every epoch to settle on every chain`);
     let pending: SettlementCheck[] = [];
