@@ -551,12 +551,9 @@ export function formatSettlementReport(report: SettlementReport): string[] {
  * An account as the proofs key it: 32-byte hex, lower case. EVM addresses are left-padded; accounts the netting
  * outcome names in base58 (public keys) become their bytes.
  */
-function unspentOf(
-  unspent: SettlementReportInput["unspentDeposits"],
-  chainId: number,
-  account: string,
-): bigint {
-  for (const [holder, amount] of unspent?.get(chainId) ?? []) if (key(chainId, holder) === key(chainId, account)) return amount;
+function unspentOf(unspent: SettlementReportInput["unspentDeposits"], chainId: number, account: string): bigint {
+  for (const [holder, amount] of unspent?.get(chainId) ?? [])
+    if (key(chainId, holder) === key(chainId, account)) return amount;
   return 0n;
 }
 
