@@ -14,7 +14,8 @@
  *    the same voucher bytes and a bare secp256k1 recovery (`recoverAddress` of a precomputed digest).
  * 3. gas: runs the forge gas suites (`test/gas` and `test/x402` `*Gas*`) and reads their printed figures: gas per
  *    paid call through x402 channels and the SLA receiver at 1,000 calls per buyer-epoch (healthy and breach),
- *    beside `Escrow.pay` per call measured in the same forge run.
+ *    beside `Escrow.pay` per call and x402 `exact` per call (one ERC-3009 transfer), both measured in the same forge
+ *    run.
  *
  * Loopback only (anvil on 127.0.0.1, the host and the gateway in process); bounded by call counts and a deadline;
  * anvil is stopped on every exit. Writes bench/results/payPerCall.json and bench/results/payPerCall.md. It runs last
@@ -737,11 +738,14 @@ async function gasSection(): Promise<SectionResult> {
     relayReceipts100: figures(text, "relayReceipts 100 exec, tx", 2),
     refund100: figures(text, "refund 100 exec, tx", 2),
   };
+  const [exactExec = 0, exactTx = 0] = figures(text, "x402 exact per call (transferWithAuthorization) exec, tx", 2);
   const [suiteEscrowPay = 0] = figures(text, "Escrow.pay per call, times cheaper (breach)", 1);
   const healthy = healthyEpoch / CALLS_PER_BUYER_EPOCH;
   const breach = breachEpoch / CALLS_PER_BUYER_EPOCH;
   const cheaperBreach = payTx / breach;
   const cheaperHealthy = payTx / healthy;
+  const exactBreach = exactTx / breach;
+  const exactHealthy = exactTx / healthy;
   const goals: Goal[] = [
     { what: "gas per paid call, breach epoch", goal: "<= 250", measured: breach.toFixed(1), met: breach <= 250 },
     {
@@ -760,6 +764,10 @@ async function gasSection(): Promise<SectionResult> {
   out(
     `  baseline Escrow.pay per call (2nd+ payment of the epoch, tx gas, same forge run): ${int(payTx)}; ` +
       `cheaper per call: healthy ${ratio(cheaperHealthy)}, breach ${ratio(cheaperBreach)}`,
+  );
+  out(
+    `  baseline x402 exact per call (one ERC-3009 transferWithAuthorization, tx gas): ${int(exactTx)}; ` +
+      `cheaper per call: healthy ${ratio(exactHealthy)}, breach ${ratio(exactBreach)}`,
   );
   if (suiteEscrowPay !== payTx) {
     out(
@@ -785,14 +793,14 @@ async function gasSection(): Promise<SectionResult> {
     stepRow("`relayReceipts` of 100 buyers", steps.relayReceipts100, 100),
     stepRow("`refund` of 100 buyers (breach only)", steps.refund100, 100),
     "",
-    "| figure | gas | baseline `Escrow.pay` per call (tx) | times cheaper |",
-    "|---|---:|---:|---:|",
-    `| per paid call, healthy epoch | ${healthy.toFixed(1)} | ${int(payTx)} | ${ratio(cheaperHealthy)} |`,
-    `| per paid call, breach epoch | ${breach.toFixed(1)} | ${int(payTx)} | ${ratio(cheaperBreach)} |`,
+    "| figure | gas | `Escrow.pay` per call (tx) | times cheaper | x402 `exact` per call (tx) | times cheaper |",
+    "|---|---:|---:|---:|---:|---:|",
+    `| per paid call, healthy epoch | ${healthy.toFixed(1)} | ${int(payTx)} | ${ratio(cheaperHealthy)} | ${int(exactTx)} | ${ratio(exactHealthy)} |`,
+    `| per paid call, breach epoch | ${breach.toFixed(1)} | ${int(payTx)} | ${ratio(cheaperBreach)} | ${int(exactTx)} | ${ratio(exactBreach)} |`,
     "",
     `\`Escrow.pay\` measured in the same forge run: ${int(payTx)} tx gas for the 2nd+ payment of an epoch (exec ${int(payExec)}),`,
-    `${int(payFirstTx)} for the first (exec ${int(payFirstExec)}). Per-call x402 ("exact", one ERC-3009 transfer per call) is`,
-    `not measured by the gas suites yet.`,
+    `${int(payFirstTx)} for the first (exec ${int(payFirstExec)}). x402 \`exact\` on the same chain: one ERC-3009`,
+    `\`transferWithAuthorization\` per call, buyer and payee already holding balances, ${int(exactTx)} tx gas (exec ${int(exactExec)}).`,
   ].join("\n");
   return {
     loadBefore,
@@ -806,8 +814,10 @@ async function gasSection(): Promise<SectionResult> {
       perBuyerEpoch: { healthy: healthyEpoch, breach: breachEpoch },
       perCall: { healthy, breach },
       steps,
+      exactPerCall: { exec: exactExec, tx: exactTx },
       escrowPay: { secondOfEpoch: { exec: payExec, tx: payTx }, firstOfEpoch: { exec: payFirstExec, tx: payFirstTx } },
       timesCheaper: { healthy: cheaperHealthy, breach: cheaperBreach },
+      timesCheaperThanExact: { healthy: exactHealthy, breach: exactBreach },
     },
   };
 }
