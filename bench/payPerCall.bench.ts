@@ -640,7 +640,7 @@ async function vouchersSection(quick: boolean): Promise<SectionResult> {
   const markdown = [
     `### Vouchers verified per second per core`,
     "",
-    `${count} distinct vouchers signed by one payer, verified one after the other on the main thread as`,
+    `${int(count)} distinct vouchers signed by one payer, verified one after the other on the main thread as`,
     `\`@x402/evm\`'s server scheme verifies them: viem \`verifyTypedData\` with \`voucherTypes\` and the batch-settlement`,
     `domain (chain ${CHAIN_ID}). Baselines on the same vouchers, same run: secp256k1 recovery alone (\`recoverAddress\` of`,
     `the precomputed EIP-712 digest) and a plain \`keccak256\` of the voucher's bytes (channel id, amount, signature:`,
