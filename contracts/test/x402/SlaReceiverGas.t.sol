@@ -13,7 +13,7 @@ import { SlaReceiverFixture } from "./SlaReceiverFixture.sol";
 /// costs one channel top-up (ERC-3009 deposit, the buyer topping up every epoch: the pessimistic steady state), its
 /// claim row (with the row isolation and per-buyer bookkeeping), a settle share, a receipts share and, in a breach
 /// epoch, its refund (tier share plus bond top-up share in one transfer); the 1,000 calls themselves are vouchers,
-/// off chain. Printed with -vv.
+/// off chain. Beside it, x402 `exact` per call (one ERC-3009 transfer per call). Printed with -vv.
 contract SlaReceiverGasTest is SlaReceiverFixture {
     uint256 internal constant BUYERS = 100;
     uint256 internal constant CALLS = 1_000;
@@ -102,6 +102,44 @@ contract SlaReceiverGasTest is SlaReceiverFixture {
         // regression ceilings; the issue's target is <= 250 per call in a breach epoch
         assertLe(breach / CALLS, 250);
         assertLe(claim / BUYERS, 90_000);
+    }
+
+    /// @dev Baseline: x402 `exact` on the same chain, one ERC-3009 `transferWithAuthorization` per call (the
+    /// facilitator submits it), buyer and payee already holding balances (the steady state). Printed, not asserted.
+    function test_gas_exactPerCallBaseline() public {
+        address buyer = configs[0].payer;
+        address payee = makeAddr("exact payee");
+        token.mint(buyer, 2 * PRICE);
+        token.mint(payee, PRICE);
+        uint256 validBefore = block.timestamp + 1 hours;
+        bytes32 nonce = keccak256("exact call");
+        bytes32 structHash = keccak256(
+            abi.encode(
+                token.TRANSFER_WITH_AUTHORIZATION_TYPEHASH(),
+                buyer,
+                payee,
+                uint256(PRICE),
+                uint256(0),
+                validBefore,
+                nonce
+            )
+        );
+        bytes memory sig = _sign(0x1000, _digest(token.DOMAIN_SEPARATOR(), structHash));
+        _cool();
+        token.transferWithAuthorization(buyer, payee, PRICE, 0, validBefore, nonce, sig);
+        _tx(
+            "x402 exact per call (transferWithAuthorization) exec, tx",
+            abi.encodeWithSignature(
+                "transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)",
+                buyer,
+                payee,
+                uint256(PRICE),
+                uint256(0),
+                validBefore,
+                nonce,
+                sig
+            )
+        );
     }
 
     /// @dev The same 100 rows claimed by the receiver straight on the channel contract, one batch call: no row
