@@ -49,7 +49,7 @@ const readOnlyLinkables = new WeakMap<Storage, Map<TableKey, ReadOnlyTable>>();
  *
  * @example const link = readOnlyTableOf(storage, "voucherCheckpoints");
  */
-export function readOnlyTableOf(storage: Storage, table: TableKey): ReadOnlyTable {
+function readOnlyTableOf(storage: Storage, table: TableKey): ReadOnlyTable {
   const byTable = readOnlyLinkables.get(storage) ?? new Map<TableKey, ReadOnlyTable>();
   readOnlyLinkables.set(storage, byTable);
   let link = byTable.get(table);
