@@ -166,9 +166,17 @@ function byPaymentId(a: PaymentRecord, b: PaymentRecord): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function progressId(modelId: bigint, epoch: bigint): string {
+/**
+ * The cursor of (model, epoch)'s receipt progress on Solana: present once its first batch went home, after which no
+ * payment may be booked to that epoch.
+ *
+ * @example await cursors.get(solanaReceiptProgressId(2n, 41n)) // undefined: no batch of epoch 41 went out yet
+ */
+export function solanaReceiptProgressId(modelId: bigint, epoch: bigint): string {
   return `solana:receipts:${modelId}:${epoch}`;
 }
+
+const progressId = solanaReceiptProgressId;
 
 function formatMark(mark: ProgressMark): string {
   return `${mark.final ? "final" : "open"}:${mark.size}`;
