@@ -156,6 +156,7 @@ export {
   VerdictAwaitsReceiptsError,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
+export { MemorySvmVoucherCheckpointStore } from "./ports/MemorySvmVoucherCheckpointStore.ts";
 export { MemoryVoucherCheckpointStore } from "./ports/MemoryVoucherCheckpointStore.ts";
 export type {
   ChainNetting,
@@ -197,6 +198,7 @@ export {
   combineStablecoinLedgers,
   type StablecoinLedgerReader,
 } from "./ports/StablecoinLedgerReader.ts";
+export type { SvmVoucherCheckpoint, SvmVoucherCheckpointStore } from "./ports/SvmVoucherCheckpoints.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export type {
