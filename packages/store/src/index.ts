@@ -1,6 +1,7 @@
 // @slabridge/store: DynamoDB implementations of core's store ports, and in-memory twins with the same semantics.
 
 export { DynamoChannelRecordStore } from "./channels/DynamoChannelRecordStore.ts";
+export { DynamoSvmVoucherCheckpointStore } from "./checkpoints/DynamoSvmVoucherCheckpointStore.ts";
 export { DynamoVoucherCheckpointStore } from "./checkpoints/DynamoVoucherCheckpointStore.ts";
 export { type CreateStoresOptions, createStores, type DynamoStores } from "./dynamo/createStores.ts";
 export { DynamoCursorStore } from "./dynamo/DynamoCursorStore.ts";
