@@ -32,8 +32,8 @@ export interface BuildGatewayServiceOptions {
     /** The Solana voucher checkpoints; required when a model is sold on a Solana cluster. */
     readonly svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     /**
-     * Solana channel state shared by every instance. Absent: in memory, right only for one gateway process (the
-     * devnet); AWS has no shared Solana channel store yet, so it must not run Solana models on several instances.
+     * Solana channel state shared by every instance (`DynamoSvmChannelStore` in AWS). Absent: in memory, right only
+     * for one gateway process (the devnet).
      */
     readonly svmChannels?: SvmChannelStore | undefined;
   };

@@ -4,6 +4,7 @@ import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
+  DynamoSvmChannelStore,
   DynamoSvmVoucherCheckpointStore,
   DynamoVoucherCheckpointStore,
 } from "@slabridge/store";
@@ -52,6 +53,7 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
       channels: new DynamoChannelRecordStore({ client, tableName: table("Channels") }),
       checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
       svmCheckpoints: new DynamoSvmVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
+      svmChannels: new DynamoSvmChannelStore({ client, tableName: table("Channels") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
     rpcUrls,
