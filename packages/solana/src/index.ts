@@ -32,6 +32,7 @@ export {
   SolanaReceiptSource,
   type SolanaReceiptSourceOptions,
   solanaReceiptProgressId,
+  type VoucherClaimOutcome,
 } from "./chain/SolanaReceiptSource.ts";
 export {
   DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS,

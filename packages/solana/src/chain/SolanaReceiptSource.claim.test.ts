@@ -10,7 +10,7 @@ const EPOCH_SECONDS = 60;
 const SCAN = "solana:vault-scan:test";
 
 describe("SolanaReceiptSource: an epoch's vouchers are claimed once, before its first batch", () => {
-  function world(finalityLagMs = 0) {
+  function world(finalityLagMs = 0, pulls = 1) {
     let now = (GENESIS + EPOCH_SECONDS) * 1000; // epoch 0 just ended
     const cursors = new FakeCursorStore();
     const claims: Array<[bigint, bigint]> = [];
@@ -36,6 +36,7 @@ describe("SolanaReceiptSource: an epoch's vouchers are claimed once, before its 
       claimer: {
         claim: async (modelId, epoch) => {
           claims.push([modelId, epoch]);
+          return { pulled: Array.from({ length: pulls }, () => "pull"), alreadyPulled: [] };
         },
       },
       claimDelayMs: 3_000,
@@ -88,5 +89,14 @@ describe("SolanaReceiptSource: an epoch's vouchers are claimed once, before its 
     expect(published).toHaveLength(1);
     expect(claims).toEqual([[MODEL, 0n]]);
     expect((await source.progress(MODEL, 0n)).relayedAll).toBe(true);
+  });
+
+  it("with nothing pulled (no checkpoint of the epoch) cuts the epoch without waiting for another vault pass", async () => {
+    const { source, claims, published, scanned, tick } = world(2_000, 0);
+    tick(3_000);
+    await scanned((GENESIS + EPOCH_SECONDS) * 1000 + 3_000);
+    await source.relayNextBatch(MODEL, 0n, "wormhole", 100);
+    expect(claims).toEqual([[MODEL, 0n]]);
+    expect(published).toHaveLength(1);
   });
 });

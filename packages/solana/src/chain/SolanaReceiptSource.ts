@@ -66,13 +66,19 @@ export interface SolanaReceiptSourceOptions {
    * Pulls a (model, epoch)'s per-call vouchers into the vault (`SolanaVoucherClaimer`), once, before its first batch.
    * Absent: no model is sold per call on this cluster, epochs hold only the buyers' own payments.
    */
-  claimer?: { claim(modelId: bigint, epoch: bigint): Promise<unknown> } | undefined;
+  claimer?: { claim(modelId: bigint, epoch: bigint): Promise<VoucherClaimOutcome> } | undefined;
   /**
    * Ms after an epoch's end before its vouchers are claimed (default 3,000): a call served just before the end is
    * checkpointed a moment later, and its voucher belongs to that epoch.
    */
   claimDelayMs?: number;
   now?: () => number;
+}
+
+/** What the receipt source needs of a claim's result: whether any pull of the epoch is in the vault. */
+export interface VoucherClaimOutcome {
+  pulled: readonly unknown[];
+  alreadyPulled: readonly unknown[];
 }
 
 /** Ms after an epoch's end before its vouchers are claimed: see `SolanaReceiptSourceOptions.claimDelayMs`. */
@@ -175,8 +181,10 @@ export class SolanaReceiptSource implements ReceiptSource {
     const id = voucherClaimId(modelId, epoch);
     let claimed = await this.#o.cursors.get(id);
     if (claimed === undefined) {
-      await claimer.claim(modelId, epoch);
-      const at = BigInt(this.#now());
+      const outcome = await claimer.claim(modelId, epoch);
+      // No pull of the epoch in the vault (no checkpoint, nothing owed): no vault pass to wait for.
+      const none = outcome.pulled.length === 0 && outcome.alreadyPulled.length === 0;
+      const at = none ? 0n : BigInt(this.#now());
       // Losing this write means another worker claimed too and recorded its (as good) finish time: read that one.
       await this.#o.cursors.advance({ id, block: at, blockHash: "claimed", version: 1 }, undefined);
       claimed = await this.#o.cursors.get(id);

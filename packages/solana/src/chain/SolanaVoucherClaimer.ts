@@ -51,6 +51,8 @@ export class SolanaVoucherClaimer {
         });
       } else vouchers.push(claim);
     }
+    // Nothing to pull: skip the lease and the scan of the vault's history.
+    if (vouchers.length === 0) return { pulled: [], alreadyPulled: [], skipped: malformed };
     const result = await claimSolanaVouchers({
       connection: access.connection,
       sender: access.sender,
