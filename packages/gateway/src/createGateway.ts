@@ -213,7 +213,9 @@ const channelStateSchema = z.looseObject({
  * `receiverAuthorizer`/`withdrawDelay`, slabridge's prices and SLA terms in `extra.slabridge`), verifies a voucher
  * (serialized per channel, cumulative rule, corrective 402: the SDK's), enforces the rate limit per buyer and model,
  * forwards the call, charges the tokens used (capped at the ceiling; a failed host call is not charged), and answers
- * with `PAYMENT-RESPONSE` and a signed usage receipt.
+ * with `PAYMENT-RESPONSE` and a signed usage receipt. A model on a `solana:` network is served by slabridge's SVM
+ * batch-settlement server scheme instead (the buyer's delegate approval of the vault multisig is the channel), and
+ * each charged call's voucher is checkpointed in `svmCheckpoints` for the epoch-end pull into the vault.
  *
  * @example
  * const gateway = await createGateway({ models, facilitator, storage, receiptSigner: privateKeyToAccount(key) });
