@@ -13,6 +13,7 @@ import {
   type SendLeaseStore,
   type SettlementTarget,
   type StageConfig,
+  type SvmVoucherCheckpointStore,
   type VoucherCheckpointStore,
 } from "@slabridge/core";
 import {
@@ -50,6 +51,11 @@ export interface RelayStores {
   leases: SendLeaseStore;
   /** The gateways' voucher checkpoints, which SLA receivers claim (needed when a chain has receivers). */
   checkpoints?: VoucherCheckpointStore | undefined;
+  /**
+   * The gateways' Solana voucher checkpoints, which each cluster's vault pulls at an epoch's end (needed when a model
+   * is sold per call on Solana; without it nothing is claimed there).
+   */
+  svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
 }
 
 /** Everything the handlers use, built once per Lambda container (or per local runtime). */
@@ -167,6 +173,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
           rpcUrl: rpcUrl(chain.chainId),
           payments: stores.payments,
           leases: stores.leases,
+          checkpoints: stores.svmCheckpoints,
           guardian,
           home: {
             wormholeChainId: homeChain.chain.wormhole.chainId,

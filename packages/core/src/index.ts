@@ -63,9 +63,13 @@ export {
   chainConfigSchema,
   findRoute,
   type GatewayConfig,
+  type GatewayEvmModelConfig,
   type GatewayModelConfig,
+  type GatewaySolanaModelConfig,
   gatewayConfigSchema,
+  gatewayEvmModelConfigSchema,
   gatewayModelConfigSchema,
+  gatewaySolanaModelConfigSchema,
   type ProbingConfig,
   probingConfigSchema,
   type RouteConfig,
@@ -156,6 +160,7 @@ export {
   VerdictAwaitsReceiptsError,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";
+export { MemorySvmVoucherCheckpointStore } from "./ports/MemorySvmVoucherCheckpointStore.ts";
 export { MemoryVoucherCheckpointStore } from "./ports/MemoryVoucherCheckpointStore.ts";
 export type {
   ChainNetting,
@@ -197,6 +202,7 @@ export {
   combineStablecoinLedgers,
   type StablecoinLedgerReader,
 } from "./ports/StablecoinLedgerReader.ts";
+export type { SvmVoucherCheckpoint, SvmVoucherCheckpointStore } from "./ports/SvmVoucherCheckpoints.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export type {

@@ -34,7 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
 import { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
-import type { GatewayModelInput } from "./config/GatewayModel.ts";
+import type { GatewayEvmModelInput } from "./config/GatewayModel.ts";
 import { CHANNEL_WITHDRAWAL_PENDING, createGateway } from "./createGateway.ts";
 import { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 import { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
@@ -154,7 +154,11 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
           return next;
         }),
     };
-    const model = (key: string, hostUrl: string, overrides: Partial<GatewayModelInput> = {}): GatewayModelInput => ({
+    const model = (
+      key: string,
+      hostUrl: string,
+      overrides: Partial<GatewayEvmModelInput> = {},
+    ): GatewayEvmModelInput => ({
       key,
       model: "llama-demo",
       modelId: 2n,

@@ -1,4 +1,12 @@
-import { epochAt, type VoucherCheckpoint, type VoucherCheckpointStore } from "@slabridge/core";
+import {
+  epochAt,
+  type SvmVoucherCheckpoint,
+  type SvmVoucherCheckpointStore,
+  type VoucherCheckpoint,
+  type VoucherCheckpointStore,
+} from "@slabridge/core";
+import { base58 } from "@slabridge/solana";
+import { Connection, PublicKey } from "@solana/web3.js";
 import {
   type AfterVerifyHook,
   type FacilitatorClient,
@@ -20,7 +28,14 @@ import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
 import { chargeFor } from "./config/chargeFor.ts";
-import { type GatewayModel, type GatewayModelInput, gatewayModelSchema } from "./config/GatewayModel.ts";
+import {
+  type GatewayEvmModel,
+  type GatewayModel,
+  type GatewayModelInput,
+  type GatewaySvmModel,
+  gatewayModelSchema,
+  isSvmModel,
+} from "./config/GatewayModel.ts";
 import {
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
@@ -40,6 +55,9 @@ import {
   signUsageReceipt,
   USAGE_RECEIPT_HEADER,
 } from "./receipts/usageReceipt.ts";
+import { chainPulledAmounts, SlabridgeSvmBatchServerScheme } from "./svm/SlabridgeSvmBatchServerScheme.ts";
+import { MemorySvmChannelStore, type SvmChannelStore } from "./svm/SvmChannelStore.ts";
+import { type SvmVoucherPayload, svmVoucherPayloadSchema } from "./svm/svmPayload.ts";
 
 /** Longest request body forwarded to a host. */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -57,6 +75,16 @@ export interface GatewayOptions {
    * receiver claims at the epoch's end.
    */
   readonly checkpoints: VoucherCheckpointStore;
+  /**
+   * Where the latest voucher of each Solana channel and epoch is recorded after every charged call: what the relay
+   * pulls into the vault at the epoch's end. Required when a model is sold on a Solana cluster.
+   */
+  readonly svmCheckpoints?: SvmVoucherCheckpointStore;
+  /**
+   * Solana channel state (charged so far, the call in flight), shared by every instance. Default: in memory, right
+   * only for a single gateway process (the devnet); several instances need a shared store.
+   */
+  readonly svmChannels?: SvmChannelStore;
   /** The gateway's key, which signs usage receipts. */
   readonly receiptSigner: ReceiptSigner;
   /**
@@ -89,6 +117,91 @@ interface ModelRoute {
   readonly http: x402HTTPResourceServer;
 }
 
+/** An EVM model's route: `@x402/evm`'s batch-settlement server scheme over the shared channel storage. */
+async function evmRoute(model: GatewayEvmModel, options: GatewayOptions): Promise<ModelRoute> {
+  const receiverAuthorizer =
+    model.receiverAuthorizer === undefined
+      ? options.receiverAuthorizer
+      : contractReceiverAuthorizer(model.receiverAuthorizer);
+  const scheme = new BatchSettlementEvmScheme(model.payTo, {
+    storage: options.storage,
+    ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
+    ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
+    ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
+  });
+  const server = new x402ResourceServer(options.facilitator)
+    .register(model.network, scheme)
+    // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
+    .onAfterVerify(refuseChannelUnderWithdrawal);
+  const http = new x402HTTPResourceServer(server, {
+    [`POST /models/${model.key}/*`]: {
+      accepts: {
+        scheme: "batch-settlement",
+        network: model.network,
+        payTo: model.payTo,
+        price: {
+          amount: model.price.ceiling.toString(),
+          asset: model.asset,
+          extra: { name: model.assetName, version: model.assetVersion },
+        },
+        maxTimeoutSeconds: model.maxTimeoutSeconds,
+        extra: { slabridge: slabridgeTerms(model) },
+      },
+      description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
+      mimeType: "application/json",
+    },
+  });
+  await http.initialize();
+  return { model, chainId: Number(model.network.slice("eip155:".length)), http };
+}
+
+/**
+ * A Solana model's route: slabridge's SVM batch-settlement server scheme (the buyer's delegate approval of the vault
+ * multisig is the channel; vouchers checked and charged by the gateway itself), its cap counting what the vault
+ * already pulled of each channel.
+ */
+async function svmRoute(
+  model: GatewaySvmModel,
+  facilitator: FacilitatorClient,
+  channels: SvmChannelStore,
+  checkpoints: SvmVoucherCheckpointStore | undefined,
+): Promise<ModelRoute> {
+  // Without a checkpoint store nothing of what the calls charge would ever be claimed: refuse to sell.
+  if (checkpoints === undefined) {
+    throw new InvalidGatewayConfigError(`model ${model.key} is sold on ${model.network} but no svmCheckpoints store`);
+  }
+  const connection = new Connection(model.rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true });
+  const scheme = new SlabridgeSvmBatchServerScheme({
+    connection,
+    store: channels,
+    modelId: model.modelId,
+    decimals: model.decimals,
+    pulled: chainPulledAmounts({
+      connection,
+      vault: new PublicKey(model.vault),
+      multisigAuthority: new PublicKey(model.payTo),
+    }),
+    ...(model.allowanceTtlMs === undefined ? {} : { allowanceTtlMs: model.allowanceTtlMs }),
+  });
+  const server = new x402ResourceServer(facilitator).register(model.network, scheme);
+  const http = new x402HTTPResourceServer(server, {
+    [`POST /models/${model.key}/*`]: {
+      accepts: {
+        scheme: "batch-settlement",
+        network: model.network,
+        payTo: model.payTo,
+        price: { amount: model.price.ceiling.toString(), asset: model.asset },
+        maxTimeoutSeconds: model.maxTimeoutSeconds,
+        extra: { slabridge: slabridgeTerms(model) },
+      },
+      description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
+      mimeType: "application/json",
+    },
+  });
+  await http.initialize();
+  return { model, chainId: model.chainId, http };
+}
+
 const channelStateSchema = z.looseObject({
   channelState: z.looseObject({ chargedCumulativeAmount: z.string().regex(/^\d+$/) }),
 });
@@ -100,7 +213,9 @@ const channelStateSchema = z.looseObject({
  * `receiverAuthorizer`/`withdrawDelay`, slabridge's prices and SLA terms in `extra.slabridge`), verifies a voucher
  * (serialized per channel, cumulative rule, corrective 402: the SDK's), enforces the rate limit per buyer and model,
  * forwards the call, charges the tokens used (capped at the ceiling; a failed host call is not charged), and answers
- * with `PAYMENT-RESPONSE` and a signed usage receipt.
+ * with `PAYMENT-RESPONSE` and a signed usage receipt. A model on a `solana:` network is served by slabridge's SVM
+ * batch-settlement server scheme instead (the buyer's delegate approval of the vault multisig is the channel), and
+ * each charged call's voucher is checkpointed in `svmCheckpoints` for the epoch-end pull into the vault.
  *
  * @example
  * const gateway = await createGateway({ models, facilitator, storage, receiptSigner: privateKeyToAccount(key) });
@@ -117,41 +232,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const limiter = new TokenBucketRateLimiter(now);
 
   const routes = new Map<string, ModelRoute>();
+  const svmChannels = options.svmChannels ?? new MemorySvmChannelStore();
   for (const model of models) {
-    const receiverAuthorizer =
-      model.receiverAuthorizer === undefined
-        ? options.receiverAuthorizer
-        : contractReceiverAuthorizer(model.receiverAuthorizer);
-    const scheme = new BatchSettlementEvmScheme(model.payTo, {
-      storage: options.storage,
-      ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
-      ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
-      ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
-    });
-    const server = new x402ResourceServer(options.facilitator)
-      .register(model.network, scheme)
-      // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
-      .onAfterVerify(refuseChannelUnderWithdrawal);
-    const http = new x402HTTPResourceServer(server, {
-      [`POST /models/${model.key}/*`]: {
-        accepts: {
-          scheme: "batch-settlement",
-          network: model.network,
-          payTo: model.payTo,
-          price: {
-            amount: model.price.ceiling.toString(),
-            asset: model.asset,
-            extra: { name: model.assetName, version: model.assetVersion },
-          },
-          maxTimeoutSeconds: model.maxTimeoutSeconds,
-          extra: { slabridge: slabridgeTerms(model) },
-        },
-        description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
-        mimeType: "application/json",
-      },
-    });
-    await http.initialize();
-    routes.set(model.key, { model, chainId: Number(model.network.slice("eip155:".length)), http });
+    const route = isSvmModel(model)
+      ? await svmRoute(model, options.facilitator, svmChannels, options.svmCheckpoints)
+      : await evmRoute(model, options);
+    routes.set(model.key, route);
   }
 
   // The charge is recorded in the channel already: a checkpoint that fails to write must not turn a served, charged
@@ -160,6 +246,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const recordCheckpoint = async (checkpoint: VoucherCheckpoint) => {
     try {
       await options.checkpoints.record(checkpoint);
+    } catch (error) {
+      onError(error);
+    }
+  };
+
+  // As above, for a Solana channel's voucher (what the vault pulls at the epoch's end).
+  const recordSvmCheckpoint = async (checkpoint: SvmVoucherCheckpoint) => {
+    try {
+      await options.svmCheckpoints?.record(checkpoint);
     } catch (error) {
       onError(error);
     }
@@ -187,14 +282,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
 
     const { paymentPayload, paymentRequirements, cancellationDispatcher } = result;
-    const voucher = voucherOf(paymentPayload);
-    const payer = getAddress(voucher.channelConfig.payer);
-    const channelId = voucher.voucher.channelId;
+    const paid = paidOf(paymentPayload);
+    const { payer } = paid;
     const { model } = route;
 
     // Only a verified payer is limited (a header's claim alone could exhaust another buyer's bucket); a refused call
-    // releases the channel reservation, so nothing is charged.
-    const decision = limiter.take(`${payer.toLowerCase()}|${model.key}`, model.rateLimit);
+    // releases the channel reservation, so nothing is charged. EVM addresses are keyed lowercase, base58 keys as is.
+    const buyerKey = paid.kind === "evm" ? payer.toLowerCase() : payer;
+    const decision = limiter.take(`${buyerKey}|${model.key}`, model.rateLimit);
     if (!decision.allowed) {
       await cancel(cancellationDispatcher, 429);
       throw new RateLimitedError(payer, model.key, decision.retryAfterSeconds);
@@ -233,6 +328,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const state = channelStateSchema.safeParse(settled.extra);
     const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : charge;
     const epoch = epochAt(model.clock, startedAt);
+    if (paid.kind === "svm") {
+      await recordSvmCheckpoint(svmCheckpointOf(route.chainId, model.modelId, epoch, paid.voucher, cumulative, now()));
+      // The usage receipt is EIP-712 over an EVM payer address: a Solana payer has none, so its calls carry no receipt.
+      const headers = new Headers(settled.headers);
+      headers.set("content-type", answer.contentType);
+      return new Response(answer.body, { status: answer.status, headers });
+    }
+    const { voucher } = paid;
+    const channelId = voucher.voucher.channelId;
     await recordCheckpoint(checkpointOf(route.chainId, model.modelId, epoch, voucher, cumulative, now()));
     const finishedAt = now();
     const signed = await signUsageReceipt(options.receiptSigner, route.chainId, {
@@ -241,7 +345,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       modelId: model.modelId,
       epoch,
       channelId,
-      payer,
+      payer: getAddress(payer),
       inputTokens: answer.usage.inputTokens,
       outputTokens: answer.usage.outputTokens,
       charge,
@@ -326,11 +430,46 @@ async function readBody(request: Request, maxBytes: number): Promise<Uint8Array>
 /** The voucher part of a paid payload: a deposit carries one as a plain voucher does. */
 type PaidVoucher = Pick<BatchSettlementVoucherPayload, "channelConfig" | "voucher">;
 
-function voucherOf(payment: PaymentPayload): PaidVoucher {
+/** A verified payment: an EVM voucher or deposit, or a Solana voucher, with its payer. */
+type Paid =
+  | { kind: "evm"; voucher: PaidVoucher; payer: string }
+  | { kind: "svm"; voucher: SvmVoucherPayload; payer: string };
+
+function paidOf(payment: PaymentPayload): Paid {
   const raw = payment.payload;
-  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) return raw;
+  // The SVM payload first: the SDK's EVM guards look at the shape only, and an SVM voucher has that shape too.
+  const svm = svmVoucherPayloadSchema.safeParse(raw);
+  if (svm.success) return { kind: "svm", voucher: svm.data, payer: svm.data.channelConfig.payer };
+  if (isBatchSettlementVoucherPayload(raw) || isBatchSettlementDepositPayload(raw)) {
+    return { kind: "evm", voucher: raw, payer: getAddress(raw.channelConfig.payer) };
+  }
   // The SDK verified it as a batch-settlement payment; a refund payload never reaches the handler.
   throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
+}
+
+/** The checkpoint of a charged Solana call: the voucher it was paid with and the channel's charged cumulative after it. */
+function svmCheckpointOf(
+  chainId: number,
+  modelId: bigint,
+  epoch: bigint,
+  paid: SvmVoucherPayload,
+  totalClaimed: bigint,
+  updatedAt: number,
+): SvmVoucherCheckpoint {
+  const { channelConfig, voucher } = paid;
+  return {
+    chainId,
+    modelId,
+    epoch,
+    channelId: voucher.channelId.slice(2),
+    payer: channelConfig.payer,
+    tokenAccount: channelConfig.tokenAccount,
+    salt: channelConfig.salt.slice(2),
+    signedCumulative: BigInt(voucher.maxClaimableAmount),
+    signature: Buffer.from(base58.decode(voucher.signature)).toString("hex"),
+    totalClaimed,
+    updatedAt,
+  };
 }
 
 /** The checkpoint of a charged call: the voucher it was paid with and the channel's charged cumulative after it. */

@@ -10,9 +10,16 @@ export { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts
 export { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
 export { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
 export {
+  type GatewayEvmModel,
+  type GatewayEvmModelInput,
   type GatewayModel,
   type GatewayModelInput,
+  type GatewaySvmModel,
+  type GatewaySvmModelInput,
+  gatewayEvmModelSchema,
   gatewayModelSchema,
+  gatewaySvmModelSchema,
+  isSvmModel,
   rateLimitSchema,
 } from "./config/GatewayModel.ts";
 export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOptions } from "./createGateway.ts";

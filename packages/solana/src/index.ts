@@ -31,6 +31,8 @@ export {
   type SolanaReceiptPublisher,
   SolanaReceiptSource,
   type SolanaReceiptSourceOptions,
+  solanaReceiptProgressId,
+  type VoucherClaimOutcome,
 } from "./chain/SolanaReceiptSource.ts";
 export {
   DEFAULT_SOLANA_VERDICT_GRACE_EPOCHS,
@@ -61,6 +63,7 @@ export {
   type SolanaVerdictSourceOptions,
   verifySolanaVerdict,
 } from "./chain/SolanaVerdictSource.ts";
+export { SolanaVoucherClaimer, type SolanaVoucherClaimerOptions } from "./chain/SolanaVoucherClaimer.ts";
 export {
   SolanaWatcher,
   type SolanaWatcherOptions,
@@ -70,6 +73,7 @@ export {
 } from "./chain/SolanaWatcher.ts";
 export { solanaChainsOf } from "./chain/solanaChainsOf.ts";
 export { OperatorKeyMismatchError, solanaOperatorSigners } from "./chain/solanaOperatorSigners.ts";
+export type { VaultAccess } from "./chain/VaultAccess.ts";
 export {
   VaultOutflowSettlementReader,
   type VaultOutflowSettlementReaderOptions,

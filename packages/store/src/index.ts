@@ -1,6 +1,8 @@
 // @slabridge/store: DynamoDB implementations of core's store ports, and in-memory twins with the same semantics.
 
 export { DynamoChannelRecordStore } from "./channels/DynamoChannelRecordStore.ts";
+export { DynamoSvmChannelStore, SVM_CHANNEL_KEY_PREFIX } from "./channels/DynamoSvmChannelStore.ts";
+export { DynamoSvmVoucherCheckpointStore } from "./checkpoints/DynamoSvmVoucherCheckpointStore.ts";
 export { DynamoVoucherCheckpointStore } from "./checkpoints/DynamoVoucherCheckpointStore.ts";
 export { type CreateStoresOptions, createStores, type DynamoStores } from "./dynamo/createStores.ts";
 export { DynamoCursorStore } from "./dynamo/DynamoCursorStore.ts";

@@ -66,7 +66,8 @@ export const tables = {
   /**
    * The latest x402 voucher the gateway accepted per channel and epoch (`epochKey` = "<chainId>#<receiver>#<epoch>",
    * receiver lowercased; `channelId` lowercased): what each model's receiver claims at the epoch's end. A write only
-   * replaces a checkpoint with a higher `totalClaimed`.
+   * replaces a checkpoint with a higher `totalClaimed`. Solana checkpoints share it under `<chainId>#model:<modelId>#<epoch>`
+   * (the channel id as 64 hex): what the relay pulls into the Solana vault at the epoch's end.
    */
   voucherCheckpoints: {
     name: "VoucherCheckpoints",

@@ -1,8 +1,11 @@
 import type {
   DeploymentManifest,
+  GatewayEvmModelConfig,
   GatewayModelConfig,
+  GatewaySolanaModelConfig,
   KeyReference,
   StageConfig,
+  SvmVoucherCheckpointStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
 import {
@@ -11,6 +14,8 @@ import {
   createGatewayService,
   type Gateway,
   type GatewayModelInput,
+  type GatewaySvmModelInput,
+  type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
 import { type Address, isHex } from "viem";
@@ -21,20 +26,34 @@ import { MissingLinkError } from "../linkedResource.ts";
 export interface BuildGatewayServiceOptions {
   readonly config: StageConfig;
   readonly manifest: DeploymentManifest;
-  readonly stores: { readonly channels: ChannelRecordStore; readonly checkpoints: VoucherCheckpointStore };
+  readonly stores: {
+    readonly channels: ChannelRecordStore;
+    readonly checkpoints: VoucherCheckpointStore;
+    /** The Solana voucher checkpoints; required when a model is sold on a Solana cluster. */
+    readonly svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
+    /**
+     * Solana channel state shared by every instance (`DynamoSvmChannelStore` in AWS). Absent: in memory, right only
+     * for one gateway process (the devnet).
+     */
+    readonly svmChannels?: SvmChannelStore | undefined;
+  };
   /** The gateway's receipt key (a secret link): never logged, never in an error. */
   readonly receiptKey: string;
   /** RPC URL of every EVM chain of the deployment the facilitator serves. */
   readonly rpcUrls: ReadonlyMap<number, string>;
+  /** RPC URL of a Solana cluster a model is sold on, by slabridge chain id; default: the manifest's. */
+  readonly solanaRpcUrls?: ReadonlyMap<number, string>;
   readonly allowNonLoopback?: boolean;
   readonly onError?: (error: unknown) => void;
 }
 
 /**
  * The gateway function's service: the stage config's gateway models (prices, hosts, rate limits; each model's clock
- * from the manifest, its asset the chain's stablecoin, its SlaReceiver as payTo and receiverAuthorizer), the SDK
- * facilitator on every EVM chain with an RPC URL (sending as the config's facilitator key), the Channels and
- * VoucherCheckpoints stores, and the receipt key. All the logic is `@slabridge/gateway`'s; this only maps config.
+ * from the manifest; on an EVM chain its asset the chain's stablecoin, its SlaReceiver as payTo and
+ * receiverAuthorizer; on a Solana cluster the mint, the vault multisig as payTo and the vault, see
+ * {@link solanaModelInput}), the SDK facilitator on every EVM chain with an RPC URL (sending as the config's
+ * facilitator key) and on each Solana network sold, the Channels and VoucherCheckpoints stores (EVM and Solana), and
+ * the receipt key. All the logic is `@slabridge/gateway`'s; this only maps config.
  *
  * @example const service = await buildGatewayService({ config, manifest, stores, receiptKey, rpcUrls });
  */
@@ -42,7 +61,10 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
   const { config, manifest } = options;
   const gateway = config.gateway;
   const receiptSigner = receiptAccount(options.receiptKey);
-  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) => modelInput(key, model, manifest));
+  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) =>
+    modelInput(key, model, manifest, options.solanaRpcUrls),
+  );
+  const svmNetworks = models.flatMap((model) => (isSolanaInput(model) ? [model.network] : []));
   const chains =
     gateway === undefined
       ? []
@@ -54,15 +76,80 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
         }));
   return createGatewayService({
     models,
-    facilitator: batchSettlementFacilitator(chains),
+    facilitator: batchSettlementFacilitator(chains, svmNetworks),
     storage: new VersionedChannelStorage(options.stores.channels),
     checkpoints: options.stores.checkpoints,
+    ...(options.stores.svmCheckpoints === undefined ? {} : { svmCheckpoints: options.stores.svmCheckpoints }),
+    ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
 }
 
-function modelInput(key: string, model: GatewayModelConfig, manifest: DeploymentManifest): GatewayModelInput {
+function modelInput(
+  key: string,
+  model: GatewayModelConfig,
+  manifest: DeploymentManifest,
+  solanaRpcUrls: ReadonlyMap<number, string> | undefined,
+): GatewayModelInput {
+  return "network" in model
+    ? solanaModelInput(key, model, manifest, solanaRpcUrls)
+    : evmModelInput(key, model, manifest);
+}
+
+function isSolanaInput(model: GatewayModelInput): model is GatewaySvmModelInput {
+  return model.network.startsWith("solana:");
+}
+
+/**
+ * A Solana model entry: the cluster's mint as the asset, its vault multisig as payTo (the delegate the buyers approve),
+ * its vault as where the pulls land; the clock from the manifest's model.
+ *
+ * @example solanaModelInput("demo-sol", { modelId: "1", chainId: 900, network: "solana:slabridge-devnet", ... }, manifest, undefined)
+ */
+export function solanaModelInput(
+  key: string,
+  model: GatewaySolanaModelConfig,
+  manifest: DeploymentManifest,
+  solanaRpcUrls: ReadonlyMap<number, string> | undefined,
+): GatewaySvmModelInput {
+  const chain = manifest.chains.find((candidate) => candidate.chainId === model.chainId);
+  if (chain?.family !== "solana") {
+    throw new MissingLinkError(
+      `gateway model ${key}`,
+      `chain ${model.chainId} is not a Solana cluster of the manifest`,
+    );
+  }
+  const listed = manifest.models.find((candidate) => candidate.modelId === model.modelId);
+  if (listed === undefined) {
+    throw new MissingLinkError(`gateway model ${key}`, `model ${model.modelId} is not in the manifest's models`);
+  }
+  return {
+    key,
+    model: model.model,
+    modelId: model.modelId,
+    network: networkOf(model.network),
+    chainId: chain.chainId,
+    rpcUrl: solanaRpcUrls?.get(chain.chainId) ?? chain.rpcUrl,
+    asset: chain.mint,
+    decimals: chain.decimals,
+    payTo: chain.multisig,
+    vault: chain.vault,
+    hostUrl: model.hostUrl,
+    ...(model.hostTimeoutMs === undefined ? {} : { hostTimeoutMs: model.hostTimeoutMs }),
+    price: model.price,
+    clock: { genesis: BigInt(listed.genesis), epochSeconds: BigInt(listed.epochSeconds) },
+    rateLimit: model.rateLimit,
+  };
+}
+
+/** The config's network, typed (the stage config checked its form). */
+function networkOf(network: string): `solana:${string}` {
+  if (!network.startsWith("solana:")) throw new MissingLinkError("gateway model network", `${network} is not solana:`);
+  return `solana:${network.slice("solana:".length)}`;
+}
+
+function evmModelInput(key: string, model: GatewayEvmModelConfig, manifest: DeploymentManifest): GatewayModelInput {
   const chain = manifest.chains.find((candidate) => candidate.chainId === model.chainId);
   if (chain?.family !== "evm") {
     throw new MissingLinkError(`gateway model ${key}`, `chain ${model.chainId} is not an EVM chain of the manifest`);

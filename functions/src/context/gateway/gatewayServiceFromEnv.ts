@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { Gateway } from "@slabridge/gateway";
-import { DynamoChannelRecordStore, DynamoVoucherCheckpointStore } from "@slabridge/store";
+import {
+  DynamoChannelRecordStore,
+  DynamoSvmChannelStore,
+  DynamoSvmVoucherCheckpointStore,
+  DynamoVoucherCheckpointStore,
+} from "@slabridge/store";
 import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildGatewayService } from "./buildGatewayService.ts";
@@ -31,11 +36,13 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
   const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
   const rpcUrls = new Map<number, string>();
+  const solanaRpcUrls = new Map<number, string>();
+  // Only the clusters a model is sold on: their URL is a secret the function may not be linked to otherwise.
+  const soldOn = new Set(Object.values(config.gateway?.models ?? {}).map((model) => model.chainId));
   for (const chain of config.chains) {
-    if (chain.family !== "evm") continue;
-    if (manifest.chains.some((deployed) => deployed.chainId === chain.chainId)) {
-      rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
-    }
+    if (!manifest.chains.some((deployed) => deployed.chainId === chain.chainId)) continue;
+    if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
+    else if (soldOn.has(chain.chainId)) solanaRpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
   }
   const client = new DynamoDBClient({ region: env.AWS_REGION ?? "us-east-1" });
   const table = (name: string) => linkedResource(name, linkedTable, env).name;
@@ -45,9 +52,12 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
     stores: {
       channels: new DynamoChannelRecordStore({ client, tableName: table("Channels") }),
       checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
+      svmCheckpoints: new DynamoSvmVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
+      svmChannels: new DynamoSvmChannelStore({ client, tableName: table("Channels") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
     rpcUrls,
+    solanaRpcUrls,
     allowNonLoopback: true,
     ...(onError === undefined ? {} : { onError }),
   });

@@ -187,5 +187,19 @@ describe("parseStageConfig: probing", () => {
         "gateway.models.missing.chainId: chain 5 is not an EVM chain of chains",
       ]);
     });
+
+    it("takes a model sold on a Solana cluster (a solana: network, no receiver), only on a Solana cluster", () => {
+      const { receiver: _receiver, asset: _asset, ...common } = model;
+      const onSolana = { ...common, chainId: SOLANA_CHAIN_ID, network: "solana:slabridge-devnet" };
+      const config = parseStageConfig({ ...devnet(), gateway: { models: { sol: onSolana }, facilitatorKey } });
+      expect(config.gateway?.models.sol).toEqual(onSolana);
+      expect(
+        issuesOf({ ...devnet(), gateway: { facilitatorKey, models: { sol: { ...onSolana, chainId: 31_337 } } } }),
+      ).toEqual(["gateway.models.sol.chainId: chain 31337 is not a Solana cluster of chains"]);
+      expect(
+        issuesOf({ ...devnet(), gateway: { facilitatorKey, models: { sol: { ...onSolana, network: "eip155:1" } } } })
+          .length,
+      ).toBeGreaterThan(0);
+    });
   });
 });

@@ -123,18 +123,11 @@ export type ProbingConfig = z.infer<typeof probingConfigSchema>;
 const decimal = z.string().regex(/^(?:0|[1-9]\d*)$/, "a decimal string (no sign, no leading zeros)");
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x-prefixed 20-byte EVM address");
 
-/** One model the x402 gateway sells on one EVM chain (its key is the URL segment: `/models/<key>/...`). */
-export const gatewayModelConfigSchema = z.object({
+/** What a gateway model entry has on any chain (its key is the URL segment: `/models/<key>/...`). */
+const gatewayModelCommon = {
   modelId: decimal.describe("the Model NFT id; its epoch clock comes from the deployment manifest's models"),
-  chainId: chainId.describe("the EVM chain whose batch-settlement channels pay for it (in chains, family evm)"),
   model: z.string().min(1).describe("the model name the host serves (and usage receipts name)"),
   hostUrl: z.string().url().describe("the model host's base URL; the path after /models/<key> is appended"),
-  receiver: evmAddress.describe(
-    "the model's SlaReceiver on that chain: the channels' receiver and, as it claims for itself, their receiverAuthorizer",
-  ),
-  asset: z
-    .object({ name: z.string().min(1), version: z.string().min(1) })
-    .describe("the EIP-712 domain name and version of the chain's stablecoin (its ERC-3009 signatures)"),
   price: z
     .object({
       perInputToken: decimal.describe("stablecoin base units per prompt token"),
@@ -149,8 +142,39 @@ export const gatewayModelConfigSchema = z.object({
     })
     .describe("token bucket per (buyer, model)"),
   hostTimeoutMs: z.number().int().positive().optional().describe("a host call slower than this is not charged"),
+};
+
+/** One model the x402 gateway sells on one EVM chain. */
+export const gatewayEvmModelConfigSchema = z.object({
+  ...gatewayModelCommon,
+  chainId: chainId.describe("the EVM chain whose batch-settlement channels pay for it (in chains, family evm)"),
+  receiver: evmAddress.describe(
+    "the model's SlaReceiver on that chain: the channels' receiver and, as it claims for itself, their receiverAuthorizer",
+  ),
+  asset: z
+    .object({ name: z.string().min(1), version: z.string().min(1) })
+    .describe("the EIP-712 domain name and version of the chain's stablecoin (its ERC-3009 signatures)"),
 });
+
+/**
+ * One model the x402 gateway sells on a Solana cluster: the buyers approve the cluster's vault multisig as delegate
+ * and pay each call by voucher; mint, vault and multisig come from the manifest's cluster, and the relay pulls each
+ * epoch's charges into the vault at its end. No receiver contract.
+ */
+export const gatewaySolanaModelConfigSchema = z.object({
+  ...gatewayModelCommon,
+  chainId: chainId.describe("the Solana cluster whose vault is paid (in chains, family solana)"),
+  network: z
+    .string()
+    .regex(/^solana:[-_a-zA-Z0-9]{1,32}$/, "solana:<cluster id>")
+    .describe("the cluster's CAIP-2 network the buyers' x402 clients match (not in the manifest)"),
+});
+
+/** One model the x402 gateway sells: on an EVM chain, or (with a `solana:` network) on a Solana cluster. */
+export const gatewayModelConfigSchema = z.union([gatewayEvmModelConfigSchema, gatewaySolanaModelConfigSchema]);
 export type GatewayModelConfig = z.infer<typeof gatewayModelConfigSchema>;
+export type GatewayEvmModelConfig = z.infer<typeof gatewayEvmModelConfigSchema>;
+export type GatewaySolanaModelConfig = z.infer<typeof gatewaySolanaModelConfigSchema>;
 
 /**
  * The x402 gateway of a stage: the models it sells, by URL key, and the key its facilitator sends transactions with
@@ -225,11 +249,12 @@ export const stageConfigSchema = z
     });
     for (const [key, model] of Object.entries(config.gateway?.models ?? {})) {
       const chain = config.chains.find((candidate) => candidate.chainId === model.chainId);
-      if (chain?.family !== "evm") {
+      const family = "network" in model ? "solana" : "evm";
+      if (chain?.family !== family) {
         ctx.addIssue({
           code: "custom",
           path: ["gateway", "models", key, "chainId"],
-          message: `chain ${model.chainId} is not an EVM chain of chains`,
+          message: `chain ${model.chainId} is not ${family === "evm" ? "an EVM chain" : "a Solana cluster"} of chains`,
         });
       }
     }

@@ -4,6 +4,7 @@ import {
   type DeploymentManifest,
   encodeMessage,
   type Hex,
+  NotReadyError,
   type PaymentRecord,
   type PaymentStore,
   paymentsRoot,
@@ -61,8 +62,27 @@ export interface SolanaReceiptSourceOptions {
   vaultScanCursorId: string;
   /** How long after its blockTime a payment is surely finalized and seen by a vault pass (0 on the devnet). */
   finalityLagMs?: number;
+  /**
+   * Pulls a (model, epoch)'s per-call vouchers into the vault (`SolanaVoucherClaimer`), once, before its first batch.
+   * Absent: no model is sold per call on this cluster, epochs hold only the buyers' own payments.
+   */
+  claimer?: { claim(modelId: bigint, epoch: bigint): Promise<VoucherClaimOutcome> } | undefined;
+  /**
+   * Ms after an epoch's end before its vouchers are claimed (default 3,000): a call served just before the end is
+   * checkpointed a moment later, and its voucher belongs to that epoch.
+   */
+  claimDelayMs?: number;
   now?: () => number;
 }
+
+/** What the receipt source needs of a claim's result: whether any pull of the epoch is in the vault. */
+export interface VoucherClaimOutcome {
+  pulled: readonly unknown[];
+  alreadyPulled: readonly unknown[];
+}
+
+/** Ms after an epoch's end before its vouchers are claimed: see `SolanaReceiptSourceOptions.claimDelayMs`. */
+const DEFAULT_CLAIM_DELAY_MS = 3_000;
 
 /** The progress record's `blockHash`: whether the final batch is out, and the batch size the epoch was cut with. */
 type ProgressMark = { final: boolean; size: number };
@@ -93,7 +113,8 @@ export class SolanaReceiptSource implements ReceiptSource {
   async progress(modelId: bigint, epoch: bigint): Promise<ReceiptProgress> {
     const model = this.#model(modelId);
     const endsAt = (model.genesis + Number(epoch + 1n) * model.epochSeconds) * 1000;
-    const readyAt = endsAt + (this.#o.finalityLagMs ?? 0);
+    const claimDelay = this.#o.claimer === undefined ? 0 : (this.#o.claimDelayMs ?? DEFAULT_CLAIM_DELAY_MS);
+    const readyAt = endsAt + Math.max(this.#o.finalityLagMs ?? 0, claimDelay);
     const [scan, record] = await Promise.all([
       this.#o.cursors.get(this.#o.vaultScanCursorId),
       this.#o.cursors.get(progressId(modelId, epoch)),
@@ -112,6 +133,8 @@ export class SolanaReceiptSource implements ReceiptSource {
     if (!publisher) throw new SolanaPublisherMissingError();
     const id = progressId(modelId, epoch);
     const record = await this.#o.cursors.get(id);
+    // Until the first batch is cut the epoch is open to its voucher pulls (the vault watcher books them to it).
+    if (record === undefined && this.#o.claimer !== undefined) await this.#claimFirst(this.#o.claimer, modelId, epoch);
     const sent = record?.block ?? 0n;
     // Keep the batch size the epoch started with, so a config change mid-epoch cannot shift batch boundaries.
     const size = record ? parseMark(record.blockHash).size : maxPayments;
@@ -148,6 +171,34 @@ export class SolanaReceiptSource implements ReceiptSource {
     };
   }
 
+  /**
+   * Claims the epoch's vouchers once (the claim record `solana:voucher-claim:<model>:<epoch>` holds when it finished;
+   * the claim itself is idempotent by the vault's history, so a crash before that write only repeats a claim that
+   * pulls nothing), then waits for a vault pass that started after the pulls were final, so they are recorded in the
+   * epoch before its receipts are cut.
+   */
+  async #claimFirst(claimer: NonNullable<SolanaReceiptSourceOptions["claimer"]>, modelId: bigint, epoch: bigint) {
+    const id = voucherClaimId(modelId, epoch);
+    let claimed = await this.#o.cursors.get(id);
+    if (claimed === undefined) {
+      const outcome = await claimer.claim(modelId, epoch);
+      // No pull of the epoch in the vault (no checkpoint, nothing owed): no vault pass to wait for.
+      const none = outcome.pulled.length === 0 && outcome.alreadyPulled.length === 0;
+      const at = none ? 0n : BigInt(this.#now());
+      // Losing this write means another worker claimed too and recorded its (as good) finish time: read that one.
+      await this.#o.cursors.advance({ id, block: at, blockHash: "claimed", version: 1 }, undefined);
+      claimed = await this.#o.cursors.get(id);
+    }
+    const pullsFinalAt = Number(claimed?.block ?? 0n) + (this.#o.finalityLagMs ?? 0);
+    const scan = await this.#o.cursors.get(this.#o.vaultScanCursorId);
+    if (scan === undefined || Number(scan.block) < pullsFinalAt) {
+      throw new NotReadyError(
+        `model ${modelId} epoch ${epoch}: vouchers claimed, waiting for a vault pass to book the pulls`,
+        Math.max(pullsFinalAt, this.#now() + 1_000),
+      );
+    }
+  }
+
   #model(modelId: bigint): ModelManifest {
     const model = this.#o.models.find((m) => BigInt(m.modelId) === modelId);
     if (!model) throw new SolanaReceiptConfigError(`model ${modelId} is not in the manifest`);
@@ -166,8 +217,20 @@ function byPaymentId(a: PaymentRecord, b: PaymentRecord): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function progressId(modelId: bigint, epoch: bigint): string {
+/**
+ * The cursor of (model, epoch)'s receipt progress on Solana: present once its first batch went home, after which no
+ * payment may be booked to that epoch.
+ *
+ * @example await cursors.get(solanaReceiptProgressId(2n, 41n)) // undefined: no batch of epoch 41 went out yet
+ */
+export function solanaReceiptProgressId(modelId: bigint, epoch: bigint): string {
   return `solana:receipts:${modelId}:${epoch}`;
+}
+
+const progressId = solanaReceiptProgressId;
+
+function voucherClaimId(modelId: bigint, epoch: bigint): string {
+  return `solana:voucher-claim:${modelId}:${epoch}`;
 }
 
 function formatMark(mark: ProgressMark): string {

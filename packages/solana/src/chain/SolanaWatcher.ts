@@ -12,6 +12,7 @@ import {
 import { Connection, PublicKey } from "@solana/web3.js";
 import { SolanaVaultWatcher } from "../vault/SolanaVaultWatcher.ts";
 import type { SolanaDepositReturner } from "./SolanaDepositReturner.ts";
+import { solanaReceiptProgressId } from "./SolanaReceiptSource.ts";
 import { type WatchSolanaEmitterOptions, watchSolanaEmitter } from "./watchSolanaEmitter.ts";
 
 /** What one Solana watch pass found. */
@@ -33,7 +34,9 @@ export function vaultScanCursorId(vault: string): string {
 
 /**
  * One pass over the Solana payment vault at finalized commitment: every stablecoin transfer into the vault with a
- * slabridge payment memo is recorded as a payment of (model, epoch); malformed or failed ones are skipped with a
+ * slabridge payment memo is recorded as a payment of (model, epoch), the epoch of its block time, or for a pull of
+ * per-call vouchers signed by the vault multisig the epoch its memo names while that epoch's receipts have not gone
+ * home; malformed or failed ones are skipped with a
  * reason. The payment id is derived from the signature, so a rescan records nothing twice. A completed pass moves
  * {@link vaultScanCursorId} to its start time.
  *
@@ -55,6 +58,10 @@ export async function watchSolanaVault(options: {
     mint: new PublicKey(solana.mint),
     cursorStore: options.cursors,
     cursorId: `solana:vault:${solana.vault}`,
+    multisigAuthority: new PublicKey(solana.multisig),
+    // A voucher pull goes to its vouchers' epoch until that epoch's first receipt batch is cut, then by block time.
+    voucherEpochOpen: async (modelId, epoch) =>
+      (await options.cursors.get(solanaReceiptProgressId(modelId, epoch))) === undefined,
     epochOf: (modelId, blockTime) => {
       const model = models.get(modelId);
       if (!model || blockTime < model.genesis) return undefined;

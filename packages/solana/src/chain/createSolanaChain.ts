@@ -10,6 +10,7 @@ import type {
   SendLeaseStore,
   SolanaChainManifest,
   StageConfig,
+  SvmVoucherCheckpointStore,
 } from "@slabridge/core";
 import type { GuardianSet, VaaId } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
@@ -21,6 +22,7 @@ import { SolanaDepositReturner } from "./SolanaDepositReturner.ts";
 import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
 import { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
 import { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
+import { SolanaVoucherClaimer } from "./SolanaVoucherClaimer.ts";
 import { SolanaWatcher, vaultScanCursorId } from "./SolanaWatcher.ts";
 import { solanaOperatorSigners } from "./solanaOperatorSigners.ts";
 import type { VaultAccess } from "./VaultAccess.ts";
@@ -71,6 +73,13 @@ export interface CreateSolanaChainOptions {
   finalityLagMs?: number | undefined;
   /** Whether a messenger delivers to a chain (the emitter's messages become deliver-message jobs only for those). */
   delivers(chainId: number): boolean;
+  /**
+   * The gateways' Solana voucher checkpoints. With it (and the operator keys) each epoch's per-call vouchers are
+   * pulled into the vault before its receipts go home (`SolanaVoucherClaimer`); without it nothing is claimed.
+   */
+  checkpoints?: SvmVoucherCheckpointStore | undefined;
+  /** Ms after an epoch's end before its vouchers are claimed (default 3,000). */
+  claimDelayMs?: number | undefined;
 }
 
 /** The Solana implementation of the chain-family port. */
@@ -108,6 +117,12 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
     throw new SolanaReceiptConfigError(`the Solana ReceiptBatch route must use wormhole, not ${route.transport}`);
   }
   const finalityLagMs = solanaFinalityLagMs(options);
+  const { rpcUrl } = options;
+  const access = rpcUrl ? vaultAccess(options, rpcUrl) : undefined;
+  const claimer =
+    access && options.checkpoints
+      ? new SolanaVoucherClaimer({ access, checkpoints: options.checkpoints, now: () => clock.now() })
+      : undefined;
   const receipts = new SolanaReceiptSource({
     chainId: chain.chainId,
     homeChainId: manifest.homeChainId,
@@ -117,6 +132,8 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
     publisher: options.publisher,
     vaultScanCursorId: vaultScanCursorId(chain.vault),
     finalityLagMs,
+    claimer,
+    ...(options.claimDelayMs === undefined ? {} : { claimDelayMs: options.claimDelayMs }),
     now: () => clock.now(),
   });
   const verdicts = new SolanaVerdictSource({
@@ -125,8 +142,6 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
     guardianSets: options.home.guardianSets,
     home: { wormholeChainId: options.home.wormholeChainId, messenger: options.home.messenger },
   });
-  const { rpcUrl } = options;
-  const access = rpcUrl ? vaultAccess(options, rpcUrl) : undefined;
   const settlement = access ? settlementTarget(options, access, verdicts) : undefined;
   const returner = access
     ? new SolanaDepositReturner({

@@ -13,7 +13,9 @@ import type { SlabridgeMemo } from "./slabridgeMemo.ts";
 export function formatSlabridgeMemo(memo: SlabridgeMemo): string {
   switch (memo.kind) {
     case "pay":
-      return `slabridge:v1:pay:model=${memo.modelId}:ref=${memo.ref.toLowerCase()}`;
+      return memo.epoch === undefined
+        ? `slabridge:v1:pay:model=${memo.modelId}:ref=${memo.ref.toLowerCase()}`
+        : `slabridge:v1:pay:model=${memo.modelId}:epoch=${memo.epoch}:ref=${memo.ref.toLowerCase()}`;
     case "refund":
       return `slabridge:v1:refund:model=${memo.modelId}:epoch=${memo.epoch}:payment=${memo.paymentId.toLowerCase()}`;
     case "return":

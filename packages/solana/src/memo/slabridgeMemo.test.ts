@@ -46,6 +46,18 @@ describe("parseSlabridgeMemo", () => {
     expect(() => parseSlabridgeMemo("slabridge:v1:void:model=7:epoch=1:index=0")).toThrow(MalformedMemoError);
   });
 
+  it("reads a pay memo with the epoch of its vouchers, and one without it as before", () => {
+    const text = `slabridge:v1:pay:model=4:epoch=41:ref=${"ab".repeat(32)}`;
+    expect(parsePaymentMemo(text)).toEqual({ kind: "pay", modelId: 4n, epoch: 41n, ref: "ab".repeat(32) });
+    expect(formatSlabridgeMemo(parseSlabridgeMemo(text))).toBe(text);
+    expect(parsePaymentMemo(`slabridge:v1:pay:model=4:ref=${REF}`)).toEqual({ kind: "pay", modelId: 4n, ref: REF });
+    expect(() => parseSlabridgeMemo(`slabridge:v1:pay:model=4:ref=${REF}:epoch=41`)).toThrow(MalformedMemoError);
+    expect(() => parseSlabridgeMemo(`slabridge:v1:pay:model=4:epoch=041:ref=${REF}`)).toThrow(MalformedMemoError);
+    expect(() => parseSlabridgeMemo(`slabridge:v1:pay:model=4:epoch=${2n ** 64n}:ref=${REF}`)).toThrow(
+      MalformedMemoError,
+    );
+  });
+
   it("lowercases the buyer's ref", () => {
     expect(parsePaymentMemo(`slabridge:v1:pay:model=1:ref=${REF.toUpperCase()}`).ref).toBe(REF);
   });

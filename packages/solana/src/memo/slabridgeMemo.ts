@@ -3,10 +3,17 @@ import { z } from "zod";
 import { base58 } from "../base58.ts";
 import { MalformedMemoError, type MalformedMemoReason } from "../errors/MalformedMemoError.ts";
 
-/** A buyer's payment into the vault: `slabridge:v1:pay:model=<uint256>:ref=<16..64 hex>`. */
+/**
+ * A payment into the vault: a buyer's `slabridge:v1:pay:model=<uint256>:ref=<16..64 hex>`, or the vault multisig's
+ * pull of a buyer's per-call vouchers `slabridge:v1:pay:model=<id>:epoch=<uint64>:ref=<hex>`, which names the epoch
+ * the vouchers were spent in (the pull lands after that epoch ended). The vault watcher books a pull to that epoch
+ * only when the multisig signed it; anyone else's payment is booked by its block time whatever it says.
+ */
 export interface PaymentMemo {
   kind: "pay";
   modelId: bigint;
+  /** The epoch the paid calls belong to, on a voucher pull (absent on a buyer's own payment). */
+  epoch?: bigint;
   /** The buyer's payment reference, lowercased (unique per buyer). */
   ref: string;
 }
@@ -103,6 +110,7 @@ const decimal = (max: bigint, reason: MalformedMemoReason) =>
 const fieldSchemas = {
   pay: z.object({
     model: decimal(MAX_UINT256, "invalid-model-id"),
+    epoch: decimal(MAX_UINT64, "invalid-epoch").optional(),
     ref: z
       .string()
       .regex(/^[0-9a-fA-F]{16,64}$/, "invalid-ref")
@@ -147,6 +155,7 @@ const FIELD_ORDER = {
   return: ["deposit"],
 };
 type Kind = keyof typeof FIELD_ORDER;
+const PAY_WITH_EPOCH = ["model", "epoch", "ref"];
 
 function isKind(value: string): value is Kind {
   return Object.hasOwn(FIELD_ORDER, value);
@@ -170,7 +179,8 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
   if (version !== VERSION) throw new MalformedMemoError("unsupported-version", memo, `version ${String(version)}`);
   if (kind === undefined || !isKind(kind)) throw new MalformedMemoError("unknown-kind", memo, `kind ${String(kind)}`);
 
-  const order = FIELD_ORDER[kind];
+  // A pay memo may name its epoch (a voucher pull); memos written before that still read, without one.
+  const order = kind === "pay" && fields.length === PAY_WITH_EPOCH.length ? PAY_WITH_EPOCH : FIELD_ORDER[kind];
   if (fields.length !== order.length) throw new MalformedMemoError("bad-field-order", memo, `expected ${order}`);
   const raw: Record<string, string> = {};
   for (const [i, field] of fields.entries()) {
@@ -187,7 +197,9 @@ export function parseSlabridgeMemo(memo: string): SlabridgeMemo {
   }
   const v = result.data;
   if ("deposit" in v) return { kind: "return", depositId: v.deposit as Hex };
-  if ("ref" in v) return { kind: "pay", modelId: v.model, ref: v.ref };
+  if ("ref" in v) {
+    return { kind: "pay", modelId: v.model, ...(v.epoch === undefined ? {} : { epoch: v.epoch }), ref: v.ref };
+  }
   if (kind === "void") return { kind: "void", modelId: v.model, epoch: v.epoch };
   if ("payment" in v) {
     const paid = { modelId: v.model, epoch: v.epoch, paymentId: v.payment as Hex };

@@ -4,7 +4,7 @@ import type { ConfirmedSignatureInfo, Connection, PublicKey, VersionedTransactio
 import { CursorConflictError } from "../errors/CursorConflictError.ts";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { classifyVaultTransaction, type VaultContext } from "./classifyVaultTransaction.ts";
-import type { VaultBatch } from "./vaultEvents.ts";
+import type { SolanaPayment, VaultBatch } from "./vaultEvents.ts";
 
 /** Options of {@link SolanaVaultWatcher}. */
 export interface SolanaVaultWatcherOptions {
@@ -22,6 +22,16 @@ export interface SolanaVaultWatcherOptions {
   epochOf(modelId: bigint, blockTime: number): bigint | undefined;
   /** Signatures per `getSignaturesForAddress` page and transactions per handler call. Default 100. */
   pageSize?: number;
+  /**
+   * The vault's multisig authority. With it, a voucher pull the multisig signed is booked to the epoch its pay memo
+   * names (see `voucherEpochOpen`); without it every payment is booked by its block time.
+   */
+  multisigAuthority?: PublicKey | undefined;
+  /**
+   * Whether a voucher pull may still be booked to (model, epoch): false once that epoch's receipts started going home
+   * (a payment booked after its epoch's batches were cut would be in no receipt). Default: always true.
+   */
+  voucherEpochOpen?(modelId: bigint, epoch: bigint): Promise<boolean>;
 }
 
 /** What one `poll` did. */
@@ -54,6 +64,7 @@ export class SolanaVaultWatcher {
   private readonly cursorStore: CursorStore;
   private readonly cursorId: string;
   private readonly pageSize: number;
+  private readonly voucherEpochOpen: (modelId: bigint, epoch: bigint) => Promise<boolean>;
 
   constructor(options: SolanaVaultWatcherOptions) {
     this.connection = options.connection;
@@ -62,7 +73,9 @@ export class SolanaVaultWatcher {
       mint: options.mint,
       tokenProgramId: options.tokenProgramId ?? TOKEN_PROGRAM_ID,
       epochOf: options.epochOf,
+      multisigAuthority: options.multisigAuthority,
     };
+    this.voucherEpochOpen = options.voucherEpochOpen ?? (async () => true);
     this.cursorStore = options.cursorStore;
     this.cursorId = options.cursorId;
     this.pageSize = options.pageSize ?? 100;
@@ -163,7 +176,28 @@ export class SolanaVaultWatcher {
         batch.unmatched.push(...outcome.unmatched);
       }
     });
+    await this.bookVoucherPulls(batch.payments);
     return batch;
+  }
+
+  /**
+   * A multisig pull is booked to the epoch its vouchers were spent in while that epoch's receipts have not started
+   * going home. Once they have, it is booked by its block time (usually the next epoch): late, but counted once, and
+   * never in an epoch whose batches are already cut.
+   */
+  private async bookVoucherPulls(payments: SolanaPayment[]): Promise<void> {
+    const open = new Map<string, Promise<boolean>>();
+    for (const payment of payments) {
+      const { voucherEpoch } = payment;
+      if (voucherEpoch === undefined || voucherEpoch === payment.epoch) continue;
+      const key = `${payment.modelId}:${voucherEpoch}`;
+      let check = open.get(key);
+      if (check === undefined) {
+        check = this.voucherEpochOpen(payment.modelId, voucherEpoch);
+        open.set(key, check);
+      }
+      if (await check) payment.epoch = voucherEpoch;
+    }
   }
 
   private async fetch(signature: string): Promise<VersionedTransactionResponse> {

@@ -19,6 +19,11 @@ export interface VaultContext {
   mint: PublicKey;
   tokenProgramId: PublicKey;
   epochOf(modelId: bigint, blockTime: number): bigint | undefined;
+  /**
+   * The vault's multisig authority: a pull it signed as a buyer's delegate may name the epoch its vouchers belong to
+   * (`voucherEpoch`). Absent: no payment carries one.
+   */
+  multisigAuthority?: PublicKey | undefined;
 }
 
 /** Payments, outflows, returns of unmatched deposits, or the reason there are none (with the refundable deposits). */
@@ -170,6 +175,10 @@ export function classifyVaultTransaction(
       const epoch = ctx.epochOf(m.modelId, blockTime);
       if (epoch === undefined) return refundable("unknown-epoch", `no epoch for model ${m.modelId} at ${blockTime}`);
       if (t.sourceOwner === undefined) return refundable("unknown-buyer", `no owner for ${t.source.toBase58()}`);
+      // Only the multisig may book into an earlier epoch: a buyer could otherwise write a past epoch on its own
+      // transfer and slip a payment into an epoch whose verdict is already known. Never a later epoch than now.
+      const signedByVault = ctx.multisigAuthority !== undefined && t.authority.equals(ctx.multisigAuthority);
+      const voucherEpoch = signedByVault && m.epoch !== undefined && m.epoch <= epoch ? m.epoch : undefined;
       payments.push({
         signature,
         slot: tx.slot,
@@ -183,6 +192,7 @@ export function classifyVaultTransaction(
         modelId: m.modelId,
         ref: m.ref,
         epoch,
+        ...(voucherEpoch === undefined ? {} : { voucherEpoch }),
       });
     }
     return { kind: "payments", payments };

@@ -22,8 +22,16 @@ export interface SolanaPayment {
   modelId: bigint;
   /** The buyer's payment reference from the memo (lowercase hex). */
   ref: string;
-  /** Epoch the payment counts in, from `epochOf(modelId, blockTime)`. */
+  /**
+   * Epoch the payment counts in: `epochOf(modelId, blockTime)`, or its `voucherEpoch` when the watcher found that
+   * epoch still open (its receipts not yet relayed).
+   */
   epoch: bigint;
+  /**
+   * On a pull of per-call vouchers signed by the vault multisig: the epoch its pay memo names (the epoch the calls
+   * were made in, at most the block time's epoch).
+   */
+  voucherEpoch?: bigint;
 }
 
 /** A finalized refund or payout out of the vault, identified by its memo. */

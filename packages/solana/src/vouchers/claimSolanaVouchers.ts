@@ -99,7 +99,10 @@ export interface ClaimSolanaVouchersOptions {
   /** The sender's fee payer, to size the batches. */
   feePayer: PublicKey;
   modelId: bigint;
-  /** The voucher epoch being claimed (in the memo ref; the watcher books the pull in the epoch it lands in). */
+  /**
+   * The voucher epoch being claimed: in the memo ref (the exactly-once key) and the pay memo's `epoch`, so the vault
+   * watcher books the pull to this epoch while its receipts have not gone home.
+   */
   epoch: bigint;
   /** The epoch's latest voucher per channel. */
   vouchers: readonly SolanaVoucherClaim[];
@@ -130,8 +133,9 @@ interface PullOrder {
 /**
  * Pulls each buyer's epoch delta into the vault at epoch end: for every voucher that verifies, a `TransferChecked`
  * from the buyer's token account to the vault authorised by the vault multisig **as the account's delegate** (the
- * buyer's SPL `approve` is the channel), followed by a pay memo whose ref is `voucherClaimRef(channelId, epoch)`, so
- * the vault watcher books the pull as that buyer's payment for the model. Batched, several pulls per transaction.
+ * buyer's SPL `approve` is the channel), followed by a pay memo naming the epoch, whose ref is
+ * `voucherClaimRef(channelId, epoch)`, so the vault watcher books the pull as that buyer's payment for the model in
+ * that epoch. Batched, several pulls per transaction.
  *
  * Exactly once: the claim runs under the vault send lease `solana:vault-send:claim:<model>` (one claimer per model
  * whatever the epoch; a transaction that can still land is waited for, never sent twice) and, holding it, reads what each channel was already pulled
@@ -412,7 +416,10 @@ function pullInstructions(options: ClaimSolanaVouchersOptions, order: PullOrder)
     new TransactionInstruction({
       programId: MEMO_PROGRAM_ID,
       keys: [],
-      data: Buffer.from(formatSlabridgeMemo({ kind: "pay", modelId: options.modelId, ref: order.ref }), "utf8"),
+      data: Buffer.from(
+        formatSlabridgeMemo({ kind: "pay", modelId: options.modelId, epoch: options.epoch, ref: order.ref }),
+        "utf8",
+      ),
     }),
   ];
 }

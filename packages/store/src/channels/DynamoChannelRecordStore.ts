@@ -8,6 +8,7 @@ import { toDocumentClient } from "../dynamo/toDocumentClient.ts";
 import { CorruptRecordError } from "../errors/CorruptRecordError.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { systemClock } from "../systemClock.ts";
+import { SVM_CHANNEL_KEY_PREFIX } from "./DynamoSvmChannelStore.ts";
 
 const itemSchema = z.object({
   channelId: z.string(),
@@ -50,7 +51,11 @@ export class DynamoChannelRecordStore implements ChannelRecordStore {
     do {
       const scan = new ScanCommand({ TableName: this.#table, ConsistentRead: true, ExclusiveStartKey: start });
       const out = await storeCall("Scan", this.#table, () => this.#doc.send(scan));
-      for (const item of out?.Items ?? []) channels.push(this.#decode(item).channel);
+      for (const item of out?.Items ?? []) {
+        // The Solana channels share the table (DynamoSvmChannelStore): not the SDK's records.
+        if (typeof item.channelId === "string" && item.channelId.startsWith(SVM_CHANNEL_KEY_PREFIX)) continue;
+        channels.push(this.#decode(item).channel);
+      }
       start = out?.LastEvaluatedKey;
     } while (start !== undefined);
     return channels;

@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "@slabridge/core";
 import type { TableKey } from "@slabridge/topology";
+import { DynamoSvmVoucherCheckpointStore } from "../checkpoints/DynamoSvmVoucherCheckpointStore.ts";
 import { DynamoVoucherCheckpointStore } from "../checkpoints/DynamoVoucherCheckpointStore.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
@@ -25,7 +26,10 @@ export interface CreateStoresOptions {
   tableNames: Readonly<Record<Extract<TableKey, "jobs" | "cursors" | "payments" | "nonces">, string>> & {
     /** The Samples table; only the measuring functions (probers, evaluator) need it. */
     readonly samples?: string;
-    /** The VoucherCheckpoints table; the relay's claims of SLA receivers' epochs (pay per call) need it. */
+    /**
+     * The VoucherCheckpoints table; the relay's claims of SLA receivers' epochs and of the Solana vault's voucher
+     * pulls (pay per call) need it.
+     */
     readonly voucherCheckpoints?: string;
   };
   clock?: Clock;
@@ -47,6 +51,8 @@ export interface DynamoStores {
   samples: DynamoSampleStore | undefined;
   /** The gateways' voucher checkpoints; undefined unless `tableNames.voucherCheckpoints` was given. */
   checkpoints: DynamoVoucherCheckpointStore | undefined;
+  /** The gateways' Solana voucher checkpoints (same table); undefined unless `tableNames.voucherCheckpoints` was given. */
+  svmCheckpoints: DynamoSvmVoucherCheckpointStore | undefined;
   /** The shared document client (for health checks). */
   client: DynamoDBDocumentClient;
   /** Closes the client's sockets. */
@@ -103,6 +109,10 @@ export function createStores(options: CreateStoresOptions): DynamoStores {
       tableNames.voucherCheckpoints === undefined
         ? undefined
         : new DynamoVoucherCheckpointStore({ client: doc, tableName: tableNames.voucherCheckpoints, ...clock }),
+    svmCheckpoints:
+      tableNames.voucherCheckpoints === undefined
+        ? undefined
+        : new DynamoSvmVoucherCheckpointStore({ client: doc, tableName: tableNames.voucherCheckpoints, ...clock }),
     client: doc,
     destroy: () => client.destroy(),
   };

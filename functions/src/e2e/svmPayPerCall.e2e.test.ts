@@ -1,0 +1,261 @@
+import { MemorySvmVoucherCheckpointStore, MemoryVoucherCheckpointStore, NotReadyError } from "@slabridge/core";
+import { createStablecoinFixture, SolanaLocalRpc, type StablecoinFixture } from "@slabridge/devnet";
+import {
+  batchSettlementFacilitator,
+  createGateway,
+  type Gateway,
+  type GatewaySvmModelInput,
+  type LoopbackServer,
+  localFacilitatorClient,
+  MemoryChannelRecordStore,
+  SlabridgeSvmBatchClientScheme,
+  serveOnLoopback,
+  VersionedChannelStorage,
+} from "@slabridge/gateway";
+import {
+  SolanaReceiptSource,
+  SolanaSender,
+  SolanaVoucherClaimer,
+  vaultScanCursorId,
+  watchSolanaVault,
+} from "@slabridge/solana";
+import { MemoryCursorStore, MemoryPaymentStore, MemorySendLeaseStore } from "@slabridge/store";
+import { Connection, Keypair } from "@solana/web3.js";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CHAIN_ID = 9_001;
+const NETWORK = "solana:slabridge-loopback";
+const MODEL = 7n;
+const EPOCH_SECONDS = 10;
+const PRICE = { perInputToken: 3n, perOutputToken: 5n, ceiling: 4_000n };
+const CAP = 1_000_000n;
+/** What the demo host reports per call, per buyer: each buyer's 3 calls are charged differently. */
+const USAGE = [
+  [
+    [10, 20],
+    [30, 40],
+    [5, 5],
+  ],
+  [
+    [100, 1],
+    [7, 70],
+    [50, 50],
+  ],
+] as const;
+
+/**
+ * Solana pay per call end to end on the loopback devnet: 2 buyers pay 3 calls each through the gateway with the stock
+ * `@x402/fetch` and slabridge's SVM client scheme; at the epoch's end the receipt source claims the epoch's vouchers
+ * (the vault multisig pulls each buyer's charged sum), the vault watcher books one payment per buyer in that epoch,
+ * and only then are its receipts cut. A second claim pulls nothing.
+ */
+describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booking", () => {
+  let rpc: SolanaLocalRpc;
+  let fx: StablecoinFixture;
+  let host: LoopbackServer;
+  let server: LoopbackServer;
+  let gateway: Gateway;
+  const operators = [Keypair.generate(), Keypair.generate(), Keypair.generate()];
+  const feePayer = Keypair.generate();
+  const svmCheckpoints = new MemorySvmVoucherCheckpointStore();
+  const cursors = new MemoryCursorStore();
+  const payments = new MemoryPaymentStore();
+  const leases = new MemorySendLeaseStore();
+  let genesis = 0;
+  let hostCalls = 0;
+  const usageQueue: Array<readonly [number, number]> = [];
+
+  beforeAll(async () => {
+    rpc = await SolanaLocalRpc.start();
+    fx = createStablecoinFixture(rpc, {
+      operators: operators.map((k) => k.publicKey),
+      threshold: 2,
+      buyers: [Keypair.generate(), Keypair.generate()],
+    });
+    rpc.airdrop(feePayer.publicKey, 10_000_000_000);
+    host = await serveOnLoopback(async () => {
+      hostCalls++;
+      const [prompt, completion] = usageQueue.shift() ?? [1, 1];
+      return Response.json({ answer: "ok", usage: { prompt_tokens: prompt, completion_tokens: completion } });
+    });
+    // Epoch 0 starts now: every call of the test is in it.
+    genesis = Math.floor(Date.now() / 1000);
+    const model: GatewaySvmModelInput = {
+      key: "demo-sol",
+      model: "demo",
+      modelId: MODEL,
+      network: NETWORK,
+      chainId: CHAIN_ID,
+      rpcUrl: rpc.url,
+      asset: fx.mint.toBase58(),
+      decimals: fx.decimals,
+      payTo: fx.multisig.toBase58(),
+      vault: fx.vault.toBase58(),
+      hostUrl: host.url,
+      price: PRICE,
+      clock: { genesis: BigInt(genesis), epochSeconds: BigInt(EPOCH_SECONDS) },
+      rateLimit: { burst: 100, perSecond: 100 },
+      allowanceTtlMs: 0,
+    };
+    gateway = await createGateway({
+      models: [model],
+      facilitator: localFacilitatorClient(batchSettlementFacilitator([], [NETWORK])),
+      storage: new VersionedChannelStorage(new MemoryChannelRecordStore()),
+      checkpoints: new MemoryVoucherCheckpointStore(),
+      svmCheckpoints,
+      receiptSigner: privateKeyToAccount(`0x${"11".repeat(32)}`),
+    });
+    server = await serveOnLoopback((request) => gateway.handle(request));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await host?.close();
+    await rpc?.close();
+  });
+
+  const connection = () => new Connection(rpc.url, "confirmed");
+  const buyer = (index: number) => {
+    const b = fx.buyers[index];
+    if (b === undefined) throw new Error(`no buyer ${index}`);
+    return b;
+  };
+  /** A demo buyer's paying fetch: the SVM client scheme approves the vault multisig up to CAP on its first call. */
+  const paidFetch = (index: number) => {
+    const scheme = new SlabridgeSvmBatchClientScheme({
+      signer: buyer(index).keypair,
+      connection: connection(),
+      tokenAccount: buyer(index).tokenAccount,
+      approveAmount: CAP,
+    });
+    const client = new x402Client().register("solana:*", scheme);
+    client.setSpendControls({
+      allowedAssets: [{ network: NETWORK, asset: fx.mint.toBase58(), maxAmountPerPayment: PRICE.ceiling.toString() }],
+    });
+    return wrapFetchWithPayment(fetch, client);
+  };
+  const charged = (usage: readonly [number, number]) =>
+    BigInt(usage[0]) * PRICE.perInputToken + BigInt(usage[1]) * PRICE.perOutputToken;
+
+  const models = () => [
+    {
+      modelId: MODEL.toString(),
+      homeChainId: 1,
+      genesis,
+      epochSeconds: EPOCH_SECONDS,
+      hostName: "demo",
+      hostUrl: host.url,
+      pricePerRequest: "0",
+    },
+  ];
+  const watch = () =>
+    watchSolanaVault({
+      solana: {
+        chainId: CHAIN_ID,
+        family: "solana",
+        name: "solana",
+        rpcUrl: rpc.url,
+        wsUrl: rpc.url,
+        vault: fx.vault.toBase58(),
+        mint: fx.mint.toBase58(),
+        multisig: fx.multisig.toBase58(),
+        decimals: fx.decimals,
+        threshold: 2,
+        operators: [],
+        wormholeEmitter: `0x${"00".repeat(32)}`,
+      },
+      manifest: { models: models() },
+      rpcUrl: rpc.url,
+      payments,
+      cursors,
+      clock: { now: () => Date.now() },
+    });
+
+  it("books each buyer's charged calls as one payment in the epoch they were made in", async () => {
+    for (const index of [0, 1]) {
+      const pay = paidFetch(index);
+      for (const usage of USAGE[index] ?? []) {
+        usageQueue.push(usage);
+        const response = await pay(`${server.url}/models/demo-sol/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prompt: "hi" }),
+        });
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+    }
+    expect(hostCalls).toBe(6);
+    const sums = [0, 1].map((i) => (USAGE[i] ?? []).reduce((sum, usage) => sum + charged(usage), 0n));
+    const checkpoints = await svmCheckpoints.list(CHAIN_ID, MODEL, 0n);
+    expect(checkpoints.map((c) => [c.payer, c.totalClaimed]).sort()).toEqual(
+      [0, 1].map((i) => [buyer(i).keypair.publicKey.toBase58(), sums[i]]).sort(),
+    );
+
+    const sender = new SolanaSender({
+      connection: connection(),
+      payer: feePayer,
+      priorityFee: { microLamports: 1_000, bumpFactor: 2, max: 50_000 },
+      confirmTimeoutMs: 30_000,
+      pollIntervalMs: 20,
+    });
+    const claimer = new SolanaVoucherClaimer({
+      access: {
+        chainId: CHAIN_ID,
+        connection: connection(),
+        sender,
+        feePayer: feePayer.publicKey,
+        operators: operators.slice(0, 2),
+        vault: fx.vault,
+        multisig: fx.multisig,
+        mint: fx.mint,
+        decimals: fx.decimals,
+        leases,
+      },
+      checkpoints: svmCheckpoints,
+      now: Date.now,
+    });
+    const published: string[] = [];
+    const receipts = new SolanaReceiptSource({
+      chainId: CHAIN_ID,
+      homeChainId: 1,
+      models: models(),
+      payments,
+      cursors,
+      vaultScanCursorId: vaultScanCursorId(fx.vault.toBase58()),
+      claimer,
+      claimDelayMs: 500,
+      publisher: {
+        publish: async (payload) => {
+          published.push(payload);
+          return { emitterChain: 1, emitter: `0x${"00".repeat(32)}`, sequence: BigInt(published.length) };
+        },
+      },
+    });
+
+    // The epoch ends (plus the claim delay); the first relay attempt claims, then waits for the vault pass.
+    const readyAt = (genesis + EPOCH_SECONDS) * 1000 + 500;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, readyAt - Date.now() + 100)));
+    await watch();
+    expect((await receipts.progress(MODEL, 0n)).epochOver).toBe(true);
+    await expect(receipts.relayNextBatch(MODEL, 0n, "wormhole", 100)).rejects.toBeInstanceOf(NotReadyError);
+    expect(published).toEqual([]);
+
+    await watch();
+    const booked = await payments.listEpoch(CHAIN_ID, MODEL, 0n);
+    expect(booked.map((p) => [p.buyer, p.amount]).sort()).toEqual(
+      [0, 1].map((i) => [buyer(i).keypair.publicKey.toBase58(), sums[i]]).sort(),
+    );
+    expect(await payments.listEpoch(CHAIN_ID, MODEL, 1n)).toEqual([]);
+
+    await receipts.relayNextBatch(MODEL, 0n, "wormhole", 100);
+    expect(published).toHaveLength(1);
+    expect((await receipts.progress(MODEL, 0n)).relayedAll).toBe(true);
+
+    // Claimed once: a second pass finds both pulls in the vault's history and pulls nothing.
+    const again = await claimer.claim(MODEL, 0n);
+    expect(again.pulled).toEqual([]);
+    expect(again.alreadyPulled.map((p) => p.amount).sort()).toEqual([...sums].sort());
+  }, 60_000);
+});
