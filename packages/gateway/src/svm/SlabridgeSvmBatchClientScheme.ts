@@ -125,11 +125,7 @@ export class SlabridgeSvmBatchClientScheme implements SchemeNetworkClient {
   private async ensureApproval(mint: PublicKey, delegate: PublicKey, decimals: number, oneCall: bigint): Promise<void> {
     const { connection, signer, tokenAccount, approveAmount } = this.options;
     try {
-      const info = await connection.getAccountInfo(tokenAccount, "confirmed");
-      if (info !== null) {
-        const account = unpackAccount(tokenAccount, info, info.owner);
-        if (account.delegate?.equals(delegate) === true && account.delegatedAmount >= oneCall) return;
-      }
+      if (await this.delegatedEnough(delegate, oneCall)) return;
       const latest = await connection.getLatestBlockhash("confirmed");
       const tx = new Transaction({ feePayer: signer.publicKey, ...latest }).add(
         createApproveCheckedInstruction(tokenAccount, mint, delegate, signer.publicKey, approveAmount, decimals),
@@ -139,8 +135,20 @@ export class SlabridgeSvmBatchClientScheme implements SchemeNetworkClient {
       const confirmed = await connection.confirmTransaction({ signature, ...latest }, "confirmed");
       if (confirmed.value.err !== null) throw new Error(`approve failed: ${JSON.stringify(confirmed.value.err)}`);
     } catch (error) {
+      // Another client of the same wallet (another model's channel) may have sent the very same approval at the same
+      // time: identical bytes, so the cluster refuses the second as already processed. What counts is the account.
+      if (await this.delegatedEnough(delegate, oneCall).catch(() => false)) return;
       throw new SvmClientError("approve-failed", "the delegate approval did not land", error);
     }
+  }
+
+  /** Whether `delegate` may still pull at least `oneCall` from the buyer's token account. */
+  private async delegatedEnough(delegate: PublicKey, oneCall: bigint): Promise<boolean> {
+    const { connection, tokenAccount } = this.options;
+    const info = await connection.getAccountInfo(tokenAccount, "confirmed");
+    if (info === null) return false;
+    const account = unpackAccount(tokenAccount, info, info.owner);
+    return account.delegate?.equals(delegate) === true && account.delegatedAmount >= oneCall;
   }
 
   /** Keeps the charged amount in step: from a settlement, or from a corrective 402 (then retry once). */

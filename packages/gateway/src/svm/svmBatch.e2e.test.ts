@@ -133,6 +133,17 @@ describe("SVM batch-settlement over x402 (loopback Solana devnet)", () => {
       body: JSON.stringify({ prompt: "hi" }),
     });
 
+  it("lets two clients of one wallet (two channels) make their first calls at once: one approval serves both", async () => {
+    // Both send the same approval with the same blockhash: identical bytes, so the second is refused as processed.
+    const [first, second] = [
+      paidFetch(scheme(new Uint8Array(32).fill(7))),
+      paidFetch(scheme(new Uint8Array(32).fill(8))),
+    ];
+    charges.push(900n, 900n);
+    const responses = await Promise.all([call(first), call(second)]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200]);
+  });
+
   it("approves once, then pays 3 calls with vouchers and sees each charge in PAYMENT-RESPONSE", async () => {
     const salt = new Uint8Array(32).fill(1);
     const pay = paidFetch(scheme(salt));
