@@ -1,7 +1,9 @@
+import { type PaymentStore, SOLANA_CHAIN_ID } from "@slabridge/core";
 import type { DemoPayment, DemoTraffic, Devnet } from "@slabridge/devnet";
 import { devnetChainsOf } from "@slabridge/devnet";
 import { SlaReceiverBook } from "@slabridge/evm";
-import type { PublicClient } from "viem";
+import { PublicKey } from "@solana/web3.js";
+import { bytesToHex, type PublicClient } from "viem";
 
 /**
  * What the models' SLA receivers booked for the planned epochs, as the buyers' payments: one per buyer-epoch
@@ -41,6 +43,33 @@ export async function bookedPayments(
     }
   }
   return payments;
+}
+
+/**
+ * What the Solana vault booked for the planned epochs from the buyers' voucher pulls (the vault watcher's payment
+ * records: one per buyer and epoch pulled), as the buyers' payments, buyers named by their public key's 32 bytes.
+ *
+ * @example recordBooked(traffic, await bookedSolanaPayments(bot.stores.payments, planned));
+ */
+export async function bookedSolanaPayments(
+  payments: PaymentStore,
+  planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>,
+): Promise<DemoPayment[]> {
+  const out: DemoPayment[] = [];
+  for (const { modelId, epoch } of planned) {
+    for (const record of await payments.listEpoch(SOLANA_CHAIN_ID, modelId, epoch)) {
+      out.push({
+        chainId: SOLANA_CHAIN_ID,
+        modelId,
+        epoch,
+        buyer: bytesToHex(new PublicKey(record.buyer).toBytes()),
+        amount: record.amount,
+        paymentId: record.paymentId,
+        transaction: record.transaction,
+      });
+    }
+  }
+  return out;
 }
 
 /**

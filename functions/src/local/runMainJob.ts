@@ -1,4 +1,4 @@
-import { parseStageConfig } from "@slabridge/core";
+import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import {
   DEMO_HOST_BOND,
   DemoTraffic,
@@ -9,11 +9,12 @@ import {
   X402Buyers,
 } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
-import { DynamoChannelRecordStore } from "@slabridge/store";
+import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
 import type { PublicClient } from "viem";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
-import { bookedPayments, recordBooked } from "./bookedPayments.ts";
+import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
+import { SolanaX402Buyers } from "./SolanaX402Buyers.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
 import {
   accountBook,
@@ -167,9 +168,15 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           tableName: devnet.dynamo.tableNames.channels,
         }),
         checkpoints: bot.stores.checkpoints,
+        svmCheckpoints: bot.stores.svmCheckpoints,
+        svmChannels: new DynamoSvmChannelStore({
+          client: bot.stores.client,
+          tableName: devnet.dynamo.tableNames.channels,
+        }),
       },
     });
     const buyers = new X402Buyers(devnet);
+    const solanaBuyers = new SolanaX402Buyers(devnet);
     const traffic = new DemoTraffic(devnet);
     const monitor = new ProgressMonitor({
       manifest: devnet.manifest,
@@ -241,9 +248,28 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
                     Array.from({ length: PAYMENTS_PER_CHAIN }, async (_, i) => {
                       const buyer = k + c + i + Number(model.modelId);
                       const calls = 1 + ((k * 7 + Number(model.modelId) * 3 + c * 5 + i * 2) % MAX_CALLS_PER_BUYER);
+                      // Solana buyers pay with slabridge's SVM scheme (no usage receipt names the epoch: the job does).
+                      const pay =
+                        chainId === SOLANA_CHAIN_ID
+                          ? {
+                              fetch: await solanaBuyers.payingFetch(buyer, model.modelId),
+                              account: solanaBuyers.accountOf(buyer),
+                            }
+                          : undefined;
                       const mine: PaidCall[] = [];
                       for (let n = 0; n < calls && Date.now() < lastCallAt; n++) {
-                        mine.push(await buyers.call(url, chainId, buyer, modelName));
+                        mine.push(
+                          pay
+                            ? await buyers.callWith(pay.fetch, {
+                                url,
+                                chainId,
+                                buyer: pay.account,
+                                model: modelName,
+                                modelId: model.modelId,
+                                epoch,
+                              })
+                            : await buyers.call(url, chainId, buyer, modelName),
+                        );
                       }
                       return mine;
                     }),
@@ -283,6 +309,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       if (Date.now() > deadline) break;
       await monitor.poll();
       recordBooked(traffic, await bookedPayments(devnet, clients, planned));
+      recordBooked(traffic, await bookedSolanaPayments(bot.stores.payments, planned));
       pending = (
         await settlementChecks({
           devnet,

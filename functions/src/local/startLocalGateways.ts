@@ -1,6 +1,11 @@
-import type { GatewayConfig, StageConfig, VoucherCheckpointStore } from "@slabridge/core";
+import type { GatewayConfig, StageConfig, SvmVoucherCheckpointStore, VoucherCheckpointStore } from "@slabridge/core";
 import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
-import { type ChannelRecordStore, type LoopbackServer, serveOnLoopback } from "@slabridge/gateway";
+import {
+  type ChannelRecordStore,
+  type LoopbackServer,
+  type SvmChannelStore,
+  serveOnLoopback,
+} from "@slabridge/gateway";
 import { type Address, erc20Abi } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { buildGatewayService } from "../context/gateway/buildGatewayService.ts";
@@ -11,6 +16,8 @@ import { MainJobShapeError } from "./settlementReport.ts";
  * token, at most 0.01 per call (the escrow's price per request).
  */
 const DEMO_PRICE = { perInputToken: "100", perOutputToken: "300", ceiling: "10000" } as const;
+/** The CAIP-2 network the devnet's Solana cluster is sold under (the buyers' SVM client scheme matches `solana:*`). */
+const DEVNET_SOLANA_NETWORK = "solana:slabridge-devnet";
 /** Generous for the demo buyers (a few calls a second each), tight enough that a runaway client meets 429s. */
 const DEMO_RATE_LIMIT = { burst: 20, perSecond: 10 } as const;
 
@@ -44,13 +51,20 @@ export interface LocalGateways {
 export async function startLocalGateways(options: {
   devnet: Devnet;
   config: StageConfig;
-  stores: { channels: ChannelRecordStore; checkpoints: VoucherCheckpointStore };
+  stores: {
+    channels: ChannelRecordStore;
+    checkpoints: VoucherCheckpointStore;
+    /** Solana pay per call (absent: the gateways sell on the EVM chains only). */
+    svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
+    svmChannels?: SvmChannelStore | undefined;
+  };
 }): Promise<LocalGateways> {
   const { devnet, config } = options;
   const { manifest } = devnet;
   const facilitatorKey = manifest.keys.x402Facilitator;
   if (!facilitatorKey) throw new MainJobShapeError("the devnet was started without pay per call (no facilitator key)");
   const evmChains = devnetChainsOf(manifest).evm;
+  const solana = options.stores.svmCheckpoints ? devnetChainsOf(manifest).solana : undefined;
   const rpcUrls = new Map(evmChains.map((chain) => [chain.chainId, chain.rpcUrl]));
   // The stablecoin's EIP-712 domain name (its ERC-3009 signatures), read from each chain's token.
   const assetNames = new Map<number, string>();
@@ -90,6 +104,19 @@ export async function startLocalGateways(options: {
           hostTimeoutMs: 2_000,
         };
       }
+      if (solana) {
+        // The vault multisig is the payee; buyers approve it as delegate and pay by ed25519 voucher.
+        models[keyOf(host.name, solana.name)] = {
+          modelId: listed.modelId,
+          chainId: solana.chainId,
+          network: DEVNET_SOLANA_NETWORK,
+          model: host.model,
+          hostUrl: host.url,
+          price: DEMO_PRICE,
+          rateLimit: DEMO_RATE_LIMIT,
+          hostTimeoutMs: 2_000,
+        };
+      }
       if (Object.keys(models).length === 0) continue;
       const service = await buildGatewayService({
         config: { ...config, gateway: { models, facilitatorKey } },
@@ -102,7 +129,7 @@ export async function startLocalGateways(options: {
       servers.push(server);
       gateways.push({ host: host.name, url: server.url, model: host.model });
       modelNames.set(listed.modelId, host.model);
-      for (const chain of evmChains) {
+      for (const chain of [...evmChains, ...(solana ? [solana] : [])]) {
         if (models[keyOf(host.name, chain.name)]) {
           urls.set(
             `${listed.modelId}:${chain.chainId}`,

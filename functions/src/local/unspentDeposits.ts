@@ -1,6 +1,6 @@
 import { x402BatchSettlementAbi } from "@slabridge/contracts";
 import { type Devnet, devnetChainsOf, type PaidCall } from "@slabridge/devnet";
-import type { Address, PublicClient } from "viem";
+import type { PublicClient } from "viem";
 
 /**
  * What each x402 buyer still holds in its channels now (deposited, not claimed: `balance - totalClaimed` on the
@@ -13,7 +13,7 @@ export async function unspentDeposits(
   clients: ReadonlyMap<number, PublicClient>,
   calls: readonly PaidCall[],
 ): Promise<Map<number, Map<string, bigint>>> {
-  const channels = new Map<string, { chainId: number; buyer: Address; channelId: `0x${string}` }>();
+  const channels = new Map<string, { chainId: number; buyer: string; channelId: `0x${string}` }>();
   for (const call of calls) {
     if (call.channelId) channels.set(`${call.chainId}:${call.channelId}`, { ...call, channelId: call.channelId });
   }

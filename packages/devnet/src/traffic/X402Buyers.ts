@@ -27,7 +27,8 @@ export interface PaidCall {
   chainId: number;
   /** The gateway URL called. */
   url: string;
-  buyer: Address;
+  /** The payer: an EVM address, or a Solana owner as 32-byte hex. */
+  buyer: string;
   status: number;
   /** What the gateway charged for the call (0 when it failed: a failed call is not charged). */
   charged: bigint;
@@ -74,40 +75,48 @@ export class X402Buyers {
     );
   }
 
-  /** One paid chat completion of `model` by buyer `buyerIndex` (mod the buyers) at a gateway model URL on `chainId`. */
+  /** One paid chat completion of `model` by EVM buyer `buyerIndex` (mod the buyers) at a gateway URL on `chainId`. */
   async call(url: string, chainId: number, buyerIndex: number, model: string): Promise<PaidCall> {
-    const body = demoChat(model);
     const buyers = this.buyers();
     const buyer = buyers[buyerIndex % buyers.length];
     if (!buyer) throw new DevnetShapeError("the devnet has no EVM demo buyers");
-    const pay = this.#payingFetch(chainId, buyer);
-    const response = await pay(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    return this.callWith(this.#payingFetch(chainId, buyer), { url, chainId, buyer: getAddress(buyer.address), model });
+  }
+
+  /**
+   * One paid chat completion through any x402 paying fetch (another chain family's client scheme). The model and
+   * epoch come from the gateway's usage receipt; `modelId`/`epoch` name them where the answer carries none.
+   */
+  async callWith(
+    pay: typeof fetch,
+    call: { url: string; chainId: number; buyer: string; model: string; modelId?: bigint; epoch?: bigint },
+  ): Promise<PaidCall> {
+    const response = await pay(call.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: demoChat(call.model),
+    });
     await response.arrayBuffer(); // the answer itself does not matter here; the connection is freed
     const header = response.headers.get("payment-response");
     const settled = header === null ? undefined : decodePaymentResponseHeader(header);
     const extra = settled?.extra as { chargedAmount?: string; channelState?: { chargedCumulativeAmount?: string } };
-    const call: PaidCall = {
-      chainId,
-      url,
-      buyer: getAddress(buyer.address),
+    const named = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
+    const paid: PaidCall = {
+      chainId: call.chainId,
+      url: call.url,
+      buyer: call.buyer,
       status: response.status,
       charged: BigInt(extra?.chargedAmount ?? "0"),
       cumulative:
         extra?.channelState?.chargedCumulativeAmount === undefined
           ? undefined
           : BigInt(extra.channelState.chargedCumulativeAmount),
-      modelId: undefined,
-      epoch: undefined,
-      channelId: undefined,
+      modelId: named?.modelId ?? call.modelId,
+      epoch: named?.epoch ?? call.epoch,
+      channelId: named?.channelId,
     };
-    const named = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
-    if (named) {
-      call.modelId = named.modelId;
-      call.epoch = named.epoch;
-      call.channelId = named.channelId;
-    }
-    this.calls.push(call);
-    return call;
+    this.calls.push(paid);
+    return paid;
   }
 
   /** One x402 client per (chain, buyer): it keeps the channel's cumulative between calls, as a wallet would. */
