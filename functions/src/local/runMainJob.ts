@@ -47,6 +47,8 @@ export interface MainJobOptions {
 const PAYMENTS_PER_CHAIN = 2;
 /** Most calls one x402 buyer makes per (model, chain, epoch) (1 to this many). */
 const MAX_CALLS_PER_BUYER = 3;
+/** What the demo models give a verdict before the no-verdict escape opens, in seconds (rounded up to epochs). */
+const VERDICT_GRACE_SECONDS = 60;
 /** No call starts later than this before its epoch's end: it is served and charged inside the epoch. */
 const CALL_MARGIN_MS = 4_000;
 
@@ -131,6 +133,9 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       epochSeconds: options.epochSeconds,
       hostBond: DEMO_HOST_BOND,
       payPerCall: true,
+      // A bonded breach's verdict waits for every chain's receipts, and a Solana epoch's receipts for its voucher
+      // pulls: give a verdict a minute (at least two epochs) before buyers may take their payments back without one.
+      verdictGraceEpochs: Math.max(2, Math.ceil(VERDICT_GRACE_SECONDS / options.epochSeconds)),
       onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
     });
     const failures = new Map<string, number>();

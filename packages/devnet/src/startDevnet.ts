@@ -59,6 +59,11 @@ export interface StartDevnetOptions {
    * alone takes payments).
    */
   payPerCall?: boolean;
+  /**
+   * The demo models' verdict grace in epochs: how long after an epoch's end its verdict may take before buyers get
+   * their payments back in full without one (default 2).
+   */
+  verdictGraceEpochs?: number;
 }
 
 /** The bond `npm start` and `npm run devnet` give each demo model (0.5 of the stablecoin). */
@@ -252,6 +257,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         pricePerRequest: PRICE_PER_REQUEST,
         protocolFeeBps: PROTOCOL_FEE_BPS,
         homeChainId: HOME_CHAIN_ID,
+        ...(options.verdictGraceEpochs === undefined ? {} : { verdictGraceEpochs: options.verdictGraceEpochs }),
         hostPayout: { chainId: PAYMENT_CHAIN_ID, account: pad(hostSigner.address) },
         dataContributorSolana: toHex(solanaBuyers[0]?.publicKey.toBytes() ?? new Uint8Array(32)),
       });
