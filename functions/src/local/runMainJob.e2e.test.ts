@@ -17,8 +17,8 @@ const configJson = JSON.parse(
 ) as unknown;
 
 // The main job end to end, as `npm start` runs it (one short epoch): devnet, every handler on its schedule,
-// buyers paying per call on evm-a and evm-b as outside x402 clients (stock @x402/fetch through each model's
-// gateway) and by vault payments on Solana, probes, verdicts, claims, refunds per buyer-epoch, releases and
+// buyers paying per call through each model's gateway (stock @x402/fetch on evm-a and evm-b; on Solana the same
+// client with slabridge's SVM scheme), probes, verdicts, claims, refunds per buyer-epoch, releases and
 // payouts. The job's own proofs are what is asserted: every account's balance change equals what its roles call
 // for (a buyer's unspent channel deposit counted as its own), and conservation holds.
 describe("npm start (one epoch)", () => {
@@ -58,9 +58,11 @@ describe("npm start (one epoch)", () => {
         expect(money.refunded).toBeGreaterThanOrEqual((money.paid * bps) / 10_000n - 2n);
       }
     }
-    // Pay per call on both EVM chains: every model was charged for calls there, and a healthy epoch's revenue was
-    // paid out in full (the SLA receiver released it to the split); a breached one kept back exactly the refunds.
+    // Pay per call on every chain (stock x402 clients on evm-a and evm-b, slabridge's SVM scheme on Solana): every
+    // model was charged for calls there; on EVM a healthy epoch's revenue was paid out in full (the SLA receiver
+    // released it to the split) and a breached one kept back exactly the refunds.
     for (const row of report.rows) {
+      expect(row.chains.get(SOLANA_CHAIN_ID)?.calls ?? 0).toBeGreaterThan(0);
       for (const chainId of [31_337, 31_338]) {
         const money = row.chains.get(chainId);
         expect(money?.calls ?? 0).toBeGreaterThan(0);
