@@ -2,7 +2,7 @@ import { decodePaymentResponseHeader } from "@x402/core/http";
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
-import { type Address, getAddress, type Hex, type LocalAccount } from "viem";
+import { getAddress, type Hex, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { Devnet } from "../startDevnet.ts";
