@@ -22,6 +22,8 @@ const hex = (value: string): Hex => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const revenue = (modelId: bigint, epoch: bigint) => bot.scenario.revenue(modelId, epoch, SOLANA_CHAIN_ID);
 /** Solana watch passes and relay-queue drains through the Lambda handlers, until `done` or out of rounds. */
+/** The Solana receipt source's default wait past an epoch's end (for the last voucher checkpoints) before it cuts. */
+const SOLANA_CLAIM_DELAY_MS = 3_000;
 const settle = (w: ReturnType<typeof bot.world>, done: () => Promise<boolean>, rounds = 10) =>
   bot.driveUntil(w, done, { watch: ["solana"], rounds });
 
@@ -48,7 +50,8 @@ describe("Solana payments reach the home ledger as receipt batches over Wormhole
 
     // Wait (wall clock) until the epoch is over, then let the handlers do the rest.
     const endsAt = (model.genesis + Number(epoch + 1n) * EPOCH_SECONDS) * 1000;
-    await sleep(Math.max(0, endsAt - Date.now()) + 200);
+    // ...and the receipt source's wait for the gateway's last voucher checkpoints (pay per call) past it.
+    await sleep(Math.max(0, endsAt - Date.now()) + SOLANA_CLAIM_DELAY_MS + 200);
     await settle(w, async () => (await revenue(1n, epoch)).payments === 3n);
 
     const recorded = await revenue(1n, epoch);
@@ -119,7 +122,7 @@ describe("Solana payments reach the home ledger as receipt batches over Wormhole
     };
     const w = bot.world({ solanaPublisher: crashing });
     const deadBefore = (await bot.jobsIn("dead-lettered")).length;
-    await sleep(EPOCH_SECONDS * 1000 + 200); // at least one more (empty) epoch ends
+    await sleep(EPOCH_SECONDS * 1000 + SOLANA_CLAIM_DELAY_MS + 200); // at least one more (empty) epoch ends and is due
     await settle(w, async () => (await bot.jobsIn("dead-lettered")).length > deadBefore);
     await bot.drive(w, 2, { watch: ["solana"] }); // and nothing keeps moving afterwards
 

@@ -82,7 +82,7 @@ export interface VoucherClaimOutcome {
 }
 
 /** Ms after an epoch's end before its vouchers are claimed: see `SolanaReceiptSourceOptions.claimDelayMs`. */
-const DEFAULT_CLAIM_DELAY_MS = 3_000;
+export const DEFAULT_CLAIM_DELAY_MS = 3_000;
 
 /** The progress record's `blockHash`: whether the final batch is out, and the batch size the epoch was cut with. */
 type ProgressMark = { final: boolean; size: number };

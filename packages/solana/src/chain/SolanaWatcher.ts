@@ -105,6 +105,11 @@ export interface SolanaWatcherOptions extends Omit<WatchSolanaEmitterOptions, "c
   manifest: Pick<DeploymentManifest, "homeChainId" | "models">;
   config: Pick<StageConfig, "routes">;
   rpcUrl: string;
+  /**
+   * Ms after an epoch's end before its receipt job is due (the receipt source's claim delay when the chain claims
+   * pay-per-call vouchers): the job is created when it can run, not before, so no delivery of it is spent waiting.
+   */
+  receiptsDueAfterMs?: number;
   payments: PaymentStore;
   intake: JobIntake;
   /** Sends unmatched deposits back (present when the deployment holds the vault's operator keys). */
@@ -136,7 +141,7 @@ export class SolanaWatcher {
     // Solana has no escrow clock to read: its epochs end by wall time (its blockTime follows wall time).
     const receiptJobs = await createEpochReceiptJobs(o, {
       chainId: o.solana.chainId,
-      nowSeconds: BigInt(Math.floor(o.clock.now() / 1000)),
+      nowSeconds: BigInt(Math.floor((o.clock.now() - (o.receiptsDueAfterMs ?? 0)) / 1000)),
       block: 0n,
       blockHash: "wall-clock",
     });

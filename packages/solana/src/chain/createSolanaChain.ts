@@ -19,7 +19,12 @@ import type { SplitEntry } from "../settlement/planSolanaSettlement.ts";
 import { receiveSolanaVerdict, solanaSettlementJobs } from "./receiveSolanaVerdict.ts";
 import { solanaChainNetting } from "./SolanaChainNetting.ts";
 import { SolanaDepositReturner } from "./SolanaDepositReturner.ts";
-import { SolanaReceiptConfigError, type SolanaReceiptPublisher, SolanaReceiptSource } from "./SolanaReceiptSource.ts";
+import {
+  DEFAULT_CLAIM_DELAY_MS,
+  SolanaReceiptConfigError,
+  type SolanaReceiptPublisher,
+  SolanaReceiptSource,
+} from "./SolanaReceiptSource.ts";
 import { SolanaSettlementTarget } from "./SolanaSettlementTarget.ts";
 import { SolanaVerdictSource } from "./SolanaVerdictSource.ts";
 import { SolanaVoucherClaimer } from "./SolanaVoucherClaimer.ts";
@@ -155,7 +160,10 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
         now: () => clock.now(),
       })
     : undefined;
-  const watcher = rpcUrl ? new SolanaWatcher({ ...options, solana: chain, rpcUrl, returner }) : undefined;
+  const receiptsDueAfterMs = claimer ? (options.claimDelayMs ?? DEFAULT_CLAIM_DELAY_MS) : 0;
+  const watcher = rpcUrl
+    ? new SolanaWatcher({ ...options, solana: chain, rpcUrl, returner, receiptsDueAfterMs })
+    : undefined;
   const jobs = { chainId: chain.chainId, clock };
   return {
     family: "solana",
