@@ -19,7 +19,7 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     /// @notice EIP-712 type hash of Report.
     bytes32 public constant REPORT_TYPEHASH = keccak256(
         "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
-        "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
+        "uint32 sampleCount,bytes32 samplesRoot,uint32 receiptCount,bytes32 receiptsRoot,uint16 refundBps)"
     );
     /// @notice Most prober signers (bounds signature checking gas).
     uint256 public constant MAX_SIGNERS = 32;
@@ -202,7 +202,9 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
             r.p95Ms,
             r.p99Ms,
             r.uptimeBps,
-            r.sampleCount
+            r.sampleCount,
+            r.receiptsRoot,
+            r.receiptCount
         );
     }
 }

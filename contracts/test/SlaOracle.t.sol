@@ -19,7 +19,7 @@ import { MockStablecoin } from "./mocks/MockStablecoin.sol";
 contract SlaOracleTest is HomeFixtures {
     bytes32 internal constant REPORT_TYPEHASH = keccak256(
         "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
-        "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
+        "uint32 sampleCount,bytes32 samplesRoot,uint32 receiptCount,bytes32 receiptsRoot,uint16 refundBps)"
     );
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
 
@@ -81,6 +81,8 @@ contract SlaOracleTest is HomeFixtures {
             uptimeBps: 9_940,
             sampleCount: 8_640,
             samplesRoot: keccak256(abi.encode("samples", epoch)),
+            receiptCount: 1_200,
+            receiptsRoot: keccak256(abi.encode("receipts", epoch)),
             refundBps: 1_000
         });
     }
@@ -240,7 +242,7 @@ contract SlaOracleTest is HomeFixtures {
             abi.encode(
                 keccak256(
                     "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
-                    "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
+                    "uint32 sampleCount,bytes32 samplesRoot,uint32 receiptCount,bytes32 receiptsRoot,uint16 refundBps)"
                 ),
                 r.modelId,
                 r.epoch,
@@ -250,6 +252,8 @@ contract SlaOracleTest is HomeFixtures {
                 r.uptimeBps,
                 r.sampleCount,
                 r.samplesRoot,
+                r.receiptCount,
+                r.receiptsRoot,
                 r.refundBps
             )
         );
@@ -259,7 +263,7 @@ contract SlaOracleTest is HomeFixtures {
             oracle.REPORT_TYPEHASH(),
             keccak256(
                 "Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,"
-                "uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)"
+                "uint32 sampleCount,bytes32 samplesRoot,uint32 receiptCount,bytes32 receiptsRoot,uint16 refundBps)"
             )
         );
     }
@@ -271,7 +275,9 @@ contract SlaOracleTest is HomeFixtures {
         Report memory r = _report(0);
         bytes32 digest = _digest(r);
         vm.expectEmit(address(oracle));
-        emit ISlaOracle.VerdictRecorded(modelId, 0, 1_000, digest, r.samplesRoot, 120, 420, 900, 9_940, 8_640);
+        emit ISlaOracle.VerdictRecorded(
+            modelId, 0, 1_000, digest, r.samplesRoot, 120, 420, 900, 9_940, 8_640, r.receiptsRoot, 1_200
+        );
         assertTrue(_submit(r));
         Verdict memory v = oracle.verdictOf(modelId, 0);
         assertEq(v.refundBps, 1_000);

@@ -456,7 +456,7 @@ describe("the evidence bundle of an epoch", () => {
         reportHash: hash("aa"),
         samplesRoot: hash("bb"),
         recordedAt: 1_700_000_100n,
-        report: { p50Ms: 100, p95Ms: 200, p99Ms: 300, uptimeBps: 10_000, sampleCount: 40 },
+        report: { p50Ms: 100, p95Ms: 200, p99Ms: 300, uptimeBps: 10_000, sampleCount: 40, receiptCount: 0, receiptsRoot: `0x${"00".repeat(32)}` },
         transaction: { chainId: 31_338, hash: hash("cc"), blockNumber: 120n },
         signatures: null,
       }),

@@ -11,8 +11,8 @@ import { Report, Verdict } from "../types/ModelTypes.sol";
 ///
 /// Reports are EIP-712 typed data, domain {name: "slabridge SLA", version: "1", chainId, verifyingContract: oracle},
 /// type `Report(uint256 modelId,uint64 epoch,uint32 p50Ms,uint32 p95Ms,uint32 p99Ms,uint16 uptimeBps,
-/// uint32 sampleCount,bytes32 samplesRoot,uint16 refundBps)`. A report's `reportHash` is its full EIP-712 digest
-/// (what the probers sign), so it names the home chain and oracle too.
+/// uint32 sampleCount,bytes32 samplesRoot,uint32 receiptCount,bytes32 receiptsRoot,uint16 refundBps)`. A report's
+/// `reportHash` is its full EIP-712 digest (what the probers sign), so it names the home chain and oracle too.
 interface ISlaOracle {
     // ---------------------------------------------------------------- errors
 
@@ -66,7 +66,9 @@ interface ISlaOracle {
         uint32 p95Ms,
         uint32 p99Ms,
         uint16 uptimeBps,
-        uint32 sampleCount
+        uint32 sampleCount,
+        bytes32 receiptsRoot,
+        uint32 receiptCount
     );
     /// @notice The owner set the HostBond consulted for verdict top-ups (zero: none).
     event HostBondSet(address indexed hostBond);

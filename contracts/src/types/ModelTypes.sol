@@ -130,6 +130,9 @@ struct Report {
     uint16 uptimeBps;
     uint32 sampleCount;
     bytes32 samplesRoot;
+    /// @dev paid calls' usage records taken as evidence (0 for a model not sold per call), and their Merkle root
+    uint32 receiptCount;
+    bytes32 receiptsRoot;
     uint16 refundBps;
 }
 

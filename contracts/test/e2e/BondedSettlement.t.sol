@@ -96,6 +96,8 @@ contract BondedSettlementE2ETest is HomeFixtures {
             uptimeBps: 9_940,
             sampleCount: 8_640,
             samplesRoot: keccak256("samples"),
+            receiptCount: 0,
+            receiptsRoot: bytes32(0),
             refundBps: 1_000
         });
         bytes32 digest = oracle.hashReport(r);

@@ -245,7 +245,9 @@ export {
   LATENCY_SKETCH_RELATIVE_ACCURACY,
   LatencySketch,
   MAX_PROBE_TIMEOUT_MS,
+  type PaidBucket,
   type ProbeSample,
+  paidBuckets,
   pickRefundBps,
   type RefundInputs,
   type RefundTier,
@@ -260,5 +262,8 @@ export {
   samplesRoot,
   type UptimeOptions,
   type UptimeResult,
+  type UsageRecord,
   uptimeByBuckets,
+  usageRecordLeaf,
+  usageRecordsRoot,
 } from "./sla/index.ts";

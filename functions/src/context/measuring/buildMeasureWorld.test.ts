@@ -17,6 +17,8 @@ const report: SlaReport = {
   uptimeBps: 10_000,
   sampleCount: 1,
   samplesRoot: `0x${"00".repeat(32)}`,
+  receiptCount: 0,
+  receiptsRoot: `0x${"00".repeat(32)}`,
   refundBps: 0,
 };
 

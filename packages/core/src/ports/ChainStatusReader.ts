@@ -22,6 +22,9 @@ export interface VerdictView {
     readonly p99Ms: number;
     readonly uptimeBps: number;
     readonly sampleCount: number;
+    /** Paid calls' usage records the verdict took as evidence, and their Merkle root. */
+    readonly receiptCount: number;
+    readonly receiptsRoot: Hex;
   } | null;
   /** The home chain transaction that recorded it (null if its log was not found). */
   readonly transaction: { readonly chainId: number; readonly hash: Hex; readonly blockNumber: bigint } | null;

@@ -1,10 +1,11 @@
 import { assertIntIn, MAX_U32 } from "./checks.ts";
-import { InsufficientObservationsError } from "./errors.ts";
+import { InsufficientObservationsError, InvalidSlaInputError } from "./errors.ts";
 import { LatencySketch } from "./LatencySketch.ts";
 import { pickRefundBps } from "./pickRefundBps.ts";
 import { samplesRoot } from "./samplesRoot.ts";
 import type { ProbeSample, SlaReport, SlaTerms } from "./types.ts";
 import { reachedInTime, uptimeByBuckets } from "./uptimeByBuckets.ts";
+import { type UsageRecord, usageRecordsRoot } from "./usageRecords.ts";
 
 /** Inputs of {@link evaluateEpoch}. */
 export interface EvaluateEpochInput {
@@ -17,6 +18,8 @@ export interface EvaluateEpochInput {
   readonly probers: readonly string[];
   readonly quorum: number;
   readonly bucketMs: number;
+  /** The epoch's paid calls that reached the host (the gateway's usage records), for a model sold per call. */
+  readonly paidCalls?: readonly UsageRecord[];
 }
 
 /**
@@ -32,8 +35,8 @@ export function effectiveLatencyMs(sample: ProbeSample, probeTimeoutMs: number):
  * Evaluates one (model, epoch) from its samples into the fields of a Report, ready to sign:
  * - p50/p95/p99: quantiles of a {@link LatencySketch} (1% relative accuracy) of {@link effectiveLatencyMs}, rounded
  *   to whole ms (the Report carries uint32 ms), clamped into order p50 <= p95 <= p99 as the oracle requires;
- * - uptimeBps: {@link uptimeByBuckets} with the terms' probe timeout;
- * - sampleCount, samplesRoot ({@link samplesRoot});
+ * - uptimeBps: {@link uptimeByBuckets} with the terms' probe timeout, paid calls as the second witness;
+ * - sampleCount, samplesRoot ({@link samplesRoot}); receiptCount, receiptsRoot ({@link usageRecordsRoot});
  * - refundBps: {@link pickRefundBps} of the epoch's terms, exactly what the SlaOracle recomputes.
  *
  * Deterministic: probers holding the same samples produce the same report, hence sign the same EIP-712 digest.
@@ -51,12 +54,15 @@ export function evaluateEpoch(input: EvaluateEpochInput): SlaReport {
   assertIntIn("terms.probeTimeoutMs", terms.probeTimeoutMs, 0, MAX_U32);
   if (samples.length === 0) throw new InsufficientObservationsError("no samples");
   if (samples.length > MAX_U32) throw new InsufficientObservationsError("more samples than a uint32 counts");
+  const paidCalls = input.paidCalls ?? [];
+  if (paidCalls.length > MAX_U32) throw new InvalidSlaInputError("paidCalls", "more records than a uint32 counts");
 
   const { uptimeBps } = uptimeByBuckets(samples, {
     bucketMs: input.bucketMs,
     probers: input.probers,
     quorum: input.quorum,
     probeTimeoutMs: terms.probeTimeoutMs,
+    paidCalls,
   });
   const sketch = new LatencySketch();
   for (const sample of samples) sketch.add(effectiveLatencyMs(sample, terms.probeTimeoutMs));
@@ -73,6 +79,8 @@ export function evaluateEpoch(input: EvaluateEpochInput): SlaReport {
     uptimeBps,
     sampleCount: samples.length,
     samplesRoot: samplesRoot(input.modelId, samples),
+    receiptCount: paidCalls.length,
+    receiptsRoot: usageRecordsRoot(input.modelId, paidCalls),
     refundBps: pickRefundBps(terms, { uptimeBps, p95Ms }),
   };
 }

@@ -13,3 +13,4 @@ export {
 export { sampleLeaf, samplesRoot } from "./samplesRoot.ts";
 export type { ProbeSample, RefundTier, SlaReport, SlaTerms } from "./types.ts";
 export { reachedInTime, type UptimeOptions, type UptimeResult, uptimeByBuckets } from "./uptimeByBuckets.ts";
+export { type PaidBucket, paidBuckets, type UsageRecord, usageRecordLeaf, usageRecordsRoot } from "./usageRecords.ts";

@@ -187,7 +187,12 @@ describe("uptimeByBuckets", () => {
       probe("p1", 3_500),
       probe("p2", 3_600, false),
     ];
-    expect(uptimeByBuckets(samples, UPTIME)).toEqual({ uptimeBps: 5_000, upBuckets: 2, observedBuckets: 4 });
+    expect(uptimeByBuckets(samples, UPTIME)).toEqual({
+      uptimeBps: 5_000,
+      upBuckets: 2,
+      observedBuckets: 4,
+      downOnPaidTraffic: 0,
+    });
   });
 
   it("counts an answer slower than the timeout as not reached", () => {
@@ -198,7 +203,12 @@ describe("uptimeByBuckets", () => {
 
   it("ignores buckets fewer than quorum probers observed (a prober outage is not a host outage)", () => {
     const samples = [probe("p1", 0), probe("p2", 0), probe("p1", 1_000, false)];
-    expect(uptimeByBuckets(samples, UPTIME)).toEqual({ uptimeBps: 10_000, upBuckets: 1, observedBuckets: 1 });
+    expect(uptimeByBuckets(samples, UPTIME)).toEqual({
+      uptimeBps: 10_000,
+      upBuckets: 1,
+      observedBuckets: 1,
+      downOnPaidTraffic: 0,
+    });
     expect(() => uptimeByBuckets([probe("p1", 0)], UPTIME)).toThrow(InsufficientObservationsError);
   });
 

@@ -70,6 +70,10 @@ export interface SlaReport {
   readonly sampleCount: number;
   /** bytes32 */
   readonly samplesRoot: Hex;
+  /** uint32: how many paid calls' usage records the verdict took as evidence (0 for a model not sold per call) */
+  readonly receiptCount: number;
+  /** bytes32: Merkle root of those usage records (`usageRecordsRoot`), bytes32(0) when there are none */
+  readonly receiptsRoot: Hex;
   /** uint16, at most 10,000 */
   readonly refundBps: number;
 }

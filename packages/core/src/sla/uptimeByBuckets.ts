@@ -2,6 +2,7 @@ import { BPS } from "../codec/constants.ts";
 import { assertIntIn, MAX_U32 } from "./checks.ts";
 import { InsufficientObservationsError, InvalidSlaInputError } from "./errors.ts";
 import type { ProbeSample } from "./types.ts";
+import { paidBuckets, type UsageRecord } from "./usageRecords.ts";
 
 /** Options of {@link uptimeByBuckets}. */
 export interface UptimeOptions {
@@ -13,6 +14,8 @@ export interface UptimeOptions {
   readonly quorum: number;
   /** A probe counts as reaching the host only with a valid answer within this many ms (the terms' probeTimeoutMs). */
   readonly probeTimeoutMs: number;
+  /** The epoch's paid calls that reached the host (a model sold per call), as more evidence; none by default. */
+  readonly paidCalls?: readonly UsageRecord[];
 }
 
 /** What {@link uptimeByBuckets} found. */
@@ -21,6 +24,8 @@ export interface UptimeResult {
   readonly uptimeBps: number;
   readonly upBuckets: number;
   readonly observedBuckets: number;
+  /** Buckets counted down on paid traffic's evidence (the probes alone would have counted them up or not at all). */
+  readonly downOnPaidTraffic: number;
 }
 
 /** Whether a probe got a valid answer within the timeout. */
@@ -39,6 +44,15 @@ export function reachedInTime(sample: ProbeSample, probeTimeoutMs: number): bool
  * (an endpoint that is not an http(s) URL: `unprobeable`; a host still holding its probe when the round's deadline
  * came: `timeout`), so such buckets are observed and down. A bucket with fewer than `quorum` probers left is then
  * the probers' own gap (their function did not run, their region was down) and counts neither way.
+ *
+ * Paid calls (`paidCalls`, the gateway's usage records) are the second witness, counted by distinct payer with the
+ * same quorum ({@link paidBuckets}): a bucket where at least `quorum` payers called is observed by paid traffic, and
+ * paid traffic says it was **down** when at least `quorum` payers only failed and they outnumber the payers served.
+ * A bucket is observed when the probers or paid traffic observed it, and up unless either witness says down. So a
+ * host that answers probes but fails its buyers is down, a probers' gap with live traffic still counts, and one
+ * buyer (or a few) whose calls fail cannot turn a bucket down on their own. Latency is not taken from paid calls:
+ * their prompts and outputs are the buyers' (a buyer could send prompts no host answers fast), while probes are
+ * sized alike and look like buyers' calls to the host.
  *
  * @throws {InvalidSlaInputError} on a sample from an unknown prober, a bad bucket size or quorum.
  * @throws {InsufficientObservationsError} when no bucket was observed.
@@ -66,19 +80,28 @@ export function uptimeByBuckets(samples: readonly ProbeSample[], options: Uptime
     if (reachedInTime(sample, probeTimeoutMs)) addTo(reached, bucket, sample.prober);
   }
 
+  const paid = paidBuckets(options.paidCalls ?? [], bucketMs);
   let observedBuckets = 0;
   let upBuckets = 0;
-  for (const [bucket, who] of probed) {
-    if (who.size < quorum) continue;
+  let downOnPaidTraffic = 0;
+  for (const bucket of new Set([...probed.keys(), ...paid.keys()])) {
+    const probesObserved = (probed.get(bucket)?.size ?? 0) >= quorum;
+    const probesUp = (reached.get(bucket)?.size ?? 0) >= quorum;
+    const calls = paid.get(bucket);
+    const paidObserved = calls !== undefined && calls.servedPayers + calls.failedPayers >= quorum;
+    const paidDown = paidObserved && calls.failedPayers >= quorum && calls.failedPayers > calls.servedPayers;
+    if (!probesObserved && !paidObserved) continue;
     observedBuckets++;
-    if ((reached.get(bucket)?.size ?? 0) >= quorum) upBuckets++;
+    if (paidDown) {
+      if (!probesObserved || probesUp) downOnPaidTraffic++;
+    } else if (!probesObserved || probesUp) upBuckets++;
   }
   if (observedBuckets === 0) {
     throw new InsufficientObservationsError(
       `${samples.length} samples in ${probed.size} buckets; none probed by a quorum of ${quorum}`,
     );
   }
-  return { uptimeBps: Math.floor((upBuckets * BPS) / observedBuckets), upBuckets, observedBuckets };
+  return { uptimeBps: Math.floor((upBuckets * BPS) / observedBuckets), upBuckets, observedBuckets, downOnPaidTraffic };
 }
 
 function addTo(map: Map<number, Set<string>>, bucket: number, prober: string): void {

@@ -320,6 +320,8 @@ export class DevnetScenario {
       epoch,
       ...measured,
       samplesRoot: options.samplesRoot ?? `0x${"5a".repeat(32)}`,
+      receiptCount: 0,
+      receiptsRoot: `0x${"00".repeat(32)}`,
       refundBps: pickRefundBps(terms, measured),
     };
     const probers = this.probers();

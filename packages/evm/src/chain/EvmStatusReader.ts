@@ -165,6 +165,8 @@ export class EvmStatusReader implements ChainStatusReader {
       p99Ms: number;
       uptimeBps: number;
       sampleCount: number;
+      receiptCount: number;
+      receiptsRoot: Hex;
     };
     const transaction = await client.getTransaction({ hash: recorded.transactionHash });
     return {
@@ -175,6 +177,8 @@ export class EvmStatusReader implements ChainStatusReader {
         p99Ms: args.p99Ms,
         uptimeBps: args.uptimeBps,
         sampleCount: args.sampleCount,
+        receiptCount: args.receiptCount,
+        receiptsRoot: args.receiptsRoot,
       },
       transaction: { chainId: this.chainId, hash: recorded.transactionHash, blockNumber: recorded.blockNumber },
       signatures: await submittedSignatures(transaction.to, transaction.input, oracle, verdict.reportHash),

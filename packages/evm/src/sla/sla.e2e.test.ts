@@ -175,6 +175,8 @@ describe("signSlaReport and buildSubmitReportTx (offline)", () => {
     uptimeBps: 10_000,
     sampleCount: 42,
     samplesRoot: `0x${"ab".repeat(32)}`,
+    receiptCount: 7,
+    receiptsRoot: `0x${"cd".repeat(32)}`,
     refundBps: 0,
   };
   const target = { chainId: 31_338, oracle: `0x${"11".repeat(20)}` as Address };

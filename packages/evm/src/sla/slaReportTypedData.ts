@@ -19,6 +19,8 @@ export const SLA_REPORT_TYPES = {
     { name: "uptimeBps", type: "uint16" },
     { name: "sampleCount", type: "uint32" },
     { name: "samplesRoot", type: "bytes32" },
+    { name: "receiptCount", type: "uint32" },
+    { name: "receiptsRoot", type: "bytes32" },
     { name: "refundBps", type: "uint16" },
   ],
 } as const;
@@ -63,6 +65,8 @@ export function slaReportTypedData(report: SlaReport, target: SlaDomainTarget): 
       uptimeBps: report.uptimeBps,
       sampleCount: report.sampleCount,
       samplesRoot: report.samplesRoot,
+      receiptCount: report.receiptCount,
+      receiptsRoot: report.receiptsRoot,
       refundBps: report.refundBps,
     },
   };

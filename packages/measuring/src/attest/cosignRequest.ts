@@ -23,6 +23,8 @@ export const cosignRequestSchema = z.strictObject({
     uptimeBps: z.number().int().min(0).max(10_000),
     sampleCount: z.number().int().positive(),
     samplesRoot: bytes32,
+    receiptCount: z.number().int().nonnegative(),
+    receiptsRoot: bytes32,
     refundBps: z.number().int().min(0).max(10_000),
   }),
 });
@@ -77,6 +79,7 @@ export function reportOfRequest(request: CosignRequest): SlaReport {
   return {
     ...request.report,
     samplesRoot: request.report.samplesRoot.toLowerCase() as Hex,
+    receiptsRoot: request.report.receiptsRoot.toLowerCase() as Hex,
     modelId: BigInt(request.modelId),
     epoch: BigInt(request.epoch),
   };

@@ -179,6 +179,8 @@ describe("evaluateDueEpochs", () => {
       uptimeBps: 10_000,
       sampleCount: 29,
       samplesRoot: `0x${"ab".repeat(32)}`,
+      receiptCount: 0,
+      receiptsRoot: `0x${"00".repeat(32)}`,
       refundBps: 0,
     };
     home.record(theirs);
