@@ -31,7 +31,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { MemoryVoucherCheckpointStore, SlabridgeError, type VoucherCheckpointStore } from "@slabridge/core";
+import {
+  MemoryUsageReceiptStore,
+  MemoryVoucherCheckpointStore,
+  SlabridgeError,
+  type VoucherCheckpointStore,
+} from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -306,7 +311,7 @@ async function gatewaySection(quick: boolean): Promise<SectionResult> {
     const gatewayKey = privateKeyToAccount(generatePrivateKey());
     const receiptSigner: ReceiptSigner = {
       address: gatewayKey.address,
-      signTypedData: (parameters) => timed("receipt", () => gatewayKey.signTypedData(parameters)),
+      sign: (parameters) => timed("receipt", () => gatewayKey.sign(parameters)),
     };
     // The host: answers at once with a fixed usage; its own time is what the gateway's figure leaves out.
     const hostStub: typeof fetch = async () =>
@@ -334,6 +339,7 @@ async function gatewaySection(quick: boolean): Promise<SectionResult> {
       facilitator,
       storage,
       checkpoints,
+      usageReceipts: new MemoryUsageReceiptStore(),
       receiptSigner,
       fetch: hostStub,
       onError: (error) => {

@@ -159,7 +159,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/probeCoordinator.handler",
       tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
-      linkables: ["ProberFunctions"],
+      // The gateway's usage receipts, paid traffic's SLA evidence: read only.
+      linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
     },
     Evaluate: {
       ...none,
@@ -167,7 +168,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/evaluate.handler",
       tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
-      linkables: ["ProberFunctions"],
+      // The gateway's usage receipts, paid traffic's SLA evidence: read only.
+      linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
     },
     Refund: { ...settlement, handler: "functions/src/refund.handler" },
     Settle: { ...settlement, handler: "functions/src/settle.handler" },
@@ -188,7 +190,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       handler: "functions/src/gateway.handler",
       service: "slabridge-gateway",
-      tables: ["Channels", "VoucherCheckpoints"],
+      tables: ["Channels", "UsageReceipts", "VoucherCheckpoints"],
       secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
     },
   };
@@ -521,14 +523,18 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
     expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status, gateway]);
   });
 
-  it("serve the gateway on a public function URL with response streaming, writing only its two tables", async () => {
+  it("serve the gateway on a public function URL with response streaming, writing only its three tables", async () => {
     const { recording } = await load();
     const gateway = recording.named("sst.aws.Function", "Gateway");
     // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
     expect(gateway.args.url).toEqual({ authorization: "none" });
     expect(gateway.args.streaming).toBe(true);
     expect(permissionsOf(gateway)).toEqual([]);
-    expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual(["Channels", "VoucherCheckpoints"]);
+    expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual([
+      "Channels",
+      "UsageReceipts",
+      "VoucherCheckpoints",
+    ]);
   });
 
   it("let the status API only read the jobs, payments and cursors tables (the kill switch's pauses are cursors)", async () => {

@@ -28,5 +28,6 @@ export function createStorage(): Storage {
     idempotency: create(tables.idempotency),
     channels: create(tables.channels),
     voucherCheckpoints: create(tables.voucherCheckpoints),
+    usageReceipts: create(tables.usageReceipts),
   };
 }

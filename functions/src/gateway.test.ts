@@ -2,7 +2,7 @@ import { PassThrough, type Writable } from "node:stream";
 import { type DeploymentManifest, parseStageConfig, type StageConfigInput } from "@slabridge/core";
 import { type LocalDynamo, startLocalDynamo } from "@slabridge/devnet";
 import type { Gateway } from "@slabridge/gateway";
-import { DynamoChannelRecordStore, DynamoVoucherCheckpointStore } from "@slabridge/store";
+import { DynamoChannelRecordStore, DynamoUsageReceiptStore, DynamoVoucherCheckpointStore } from "@slabridge/store";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGatewayService } from "./context/gateway/buildGatewayService.ts";
@@ -133,6 +133,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
       stores: {
         channels: new DynamoChannelRecordStore({ client, tableName: dynamo.tableNames.channels }),
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
+        usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -218,6 +219,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
       stores: {
         channels: new DynamoChannelRecordStore({ client, tableName: dynamo.tableNames.channels }),
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
+        usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -244,6 +246,10 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
         checkpoints: new DynamoVoucherCheckpointStore({
           client: dynamo.client(),
           tableName: dynamo.tableNames.voucherCheckpoints,
+        }),
+        usageReceipts: new DynamoUsageReceiptStore({
+          client: dynamo.client(),
+          tableName: dynamo.tableNames.usageReceipts,
         }),
       },
       receiptKey: "not-a-key-secret-value",

@@ -1,4 +1,9 @@
-import { MemorySvmVoucherCheckpointStore, MemoryVoucherCheckpointStore, NotReadyError } from "@slabridge/core";
+import {
+  MemorySvmVoucherCheckpointStore,
+  MemoryUsageReceiptStore,
+  MemoryVoucherCheckpointStore,
+  NotReadyError,
+} from "@slabridge/core";
 import { createStablecoinFixture, SolanaLocalRpc, type StablecoinFixture } from "@slabridge/devnet";
 import {
   batchSettlementFacilitator,
@@ -60,6 +65,7 @@ describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booki
   const operators = [Keypair.generate(), Keypair.generate(), Keypair.generate()];
   const feePayer = Keypair.generate();
   const svmCheckpoints = new MemorySvmVoucherCheckpointStore();
+  const usageReceipts = new MemoryUsageReceiptStore();
   const cursors = new MemoryCursorStore();
   const payments = new MemoryPaymentStore();
   const leases = new MemorySendLeaseStore();
@@ -104,6 +110,7 @@ describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booki
       facilitator: localFacilitatorClient(batchSettlementFacilitator([], [NETWORK])),
       storage: new VersionedChannelStorage(new MemoryChannelRecordStore()),
       checkpoints: new MemoryVoucherCheckpointStore(),
+      usageReceipts,
       svmCheckpoints,
       receiptSigner: privateKeyToAccount(`0x${"11".repeat(32)}`),
     });
@@ -191,6 +198,17 @@ describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booki
     const checkpoints = await svmCheckpoints.list(CHAIN_ID, MODEL, 0n);
     expect(checkpoints.map((c) => [c.payer, c.totalClaimed]).sort()).toEqual(
       [0, 1].map((i) => [buyer(i).keypair.publicKey.toBase58(), sums[i]]).sort(),
+    );
+    // Every served call left a signed usage receipt (SLA evidence), the payer as its 32 key bytes.
+    const attested = await usageReceipts.listEpoch(MODEL, 0n);
+    expect(attested).toHaveLength(6);
+    const chargedByPayer = new Map<string, bigint>();
+    for (const { receipt, chainId } of attested) {
+      expect({ chainId, served: receipt.served }).toEqual({ chainId: CHAIN_ID, served: true });
+      chargedByPayer.set(receipt.payer, (chargedByPayer.get(receipt.payer) ?? 0n) + receipt.charge);
+    }
+    expect([...chargedByPayer].sort()).toEqual(
+      [0, 1].map((i) => [`0x${buyer(i).keypair.publicKey.toBuffer().toString("hex")}`, sums[i]]).sort(),
     );
 
     const sender = new SolanaSender({

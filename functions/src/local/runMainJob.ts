@@ -1,4 +1,4 @@
-import { parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { type DeploymentManifest, parseStageConfig, SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
 import {
   DEMO_HOST_BOND,
   DemoTraffic,
@@ -10,7 +10,8 @@ import {
 } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
-import type { PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
@@ -20,6 +21,7 @@ import {
   accountBook,
   collectSettlementReport,
   formatSettlementReport,
+  MainJobShapeError,
   type SettlementReport,
   snapshotAccounts,
 } from "./settlementReport.ts";
@@ -122,7 +124,7 @@ export interface MainJobOutcome {
 export async function runMainJobWithReport(options: MainJobOptions): Promise<MainJobOutcome> {
   const { out, signal } = options;
   const startedAt = Date.now();
-  const config = parseStageConfig(options.configJson);
+  const stageConfig = parseStageConfig(options.configJson);
   out(
     `slabridge · local devnet · ${options.epochs} epochs of ${options.epochSeconds} s${options.watch ? " · watching" : ""}`,
   );
@@ -138,6 +140,10 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       verdictGraceEpochs: Math.max(2, Math.ceil(VERDICT_GRACE_SECONDS / options.epochSeconds)),
       onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
     });
+    // One receipt key signs the demo gateways' usage receipts; its address is config, so the evaluator and the
+    // probers take those receipts (and no one else's) as SLA evidence.
+    const receiptKey = generatePrivateKey();
+    const config = withReceiptSigner(stageConfig, devnet.manifest, privateKeyToAccount(receiptKey).address);
     const failures = new Map<string, number>();
     const bot = await startLocalBot({
       devnet,
@@ -163,16 +169,19 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       await bot.stop();
     };
     if (!bot.stores.checkpoints) throw new Error("the devnet has no VoucherCheckpoints table");
+    if (!bot.stores.usageReceipts) throw new Error("the devnet has no UsageReceipts table");
     // Pay per call: the gateway function's service per demo host on loopback, its state in the devnet's DynamoDB.
     gateways = await startLocalGateways({
       devnet,
       config,
+      receiptKey,
       stores: {
         channels: new DynamoChannelRecordStore({
           client: bot.stores.client,
           tableName: devnet.dynamo.tableNames.channels,
         }),
         checkpoints: bot.stores.checkpoints,
+        usageReceipts: bot.stores.usageReceipts,
         svmCheckpoints: bot.stores.svmCheckpoints,
         svmChannels: new DynamoSvmChannelStore({
           client: bot.stores.client,
@@ -373,4 +382,11 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     await stopBot?.();
     await devnet?.stop();
   }
+}
+
+/** The stage config with the demo gateways' receipt signer (the facilitator's key from the devnet). */
+function withReceiptSigner(config: StageConfig, manifest: DeploymentManifest, signer: Address): StageConfig {
+  const facilitatorKey = manifest.keys.x402Facilitator;
+  if (!facilitatorKey) throw new MainJobShapeError("the devnet was started without pay per call (no facilitator key)");
+  return { ...config, gateway: { models: {}, ...config.gateway, facilitatorKey, receiptSigners: [signer] } };
 }

@@ -155,7 +155,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     measure = buildMeasureWorld({
       manifest,
       config,
-      stores: { samples: stores.samples, nonces: stores.nonces },
+      stores: { samples: stores.samples, nonces: stores.nonces, usageReceipts: stores.usageReceipts },
       blobs,
       rpcUrls,
       lambdaEndpoint: runtime.server.url,

@@ -1,4 +1,10 @@
-import type { GatewayConfig, StageConfig, SvmVoucherCheckpointStore, VoucherCheckpointStore } from "@slabridge/core";
+import type {
+  GatewayConfig,
+  StageConfig,
+  SvmVoucherCheckpointStore,
+  UsageReceiptStore,
+  VoucherCheckpointStore,
+} from "@slabridge/core";
 import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import {
   type ChannelRecordStore,
@@ -6,8 +12,7 @@ import {
   type SvmChannelStore,
   serveOnLoopback,
 } from "@slabridge/gateway";
-import { type Address, erc20Abi } from "viem";
-import { generatePrivateKey } from "viem/accounts";
+import { type Address, erc20Abi, type Hex } from "viem";
 import { buildGatewayService } from "../context/gateway/buildGatewayService.ts";
 import { MainJobShapeError } from "./settlementReport.ts";
 
@@ -51,9 +56,12 @@ export interface LocalGateways {
 export async function startLocalGateways(options: {
   devnet: Devnet;
   config: StageConfig;
+  /** The key that signs every gateway's usage receipts (its address is in `config.gateway.receiptSigners`). */
+  receiptKey: Hex;
   stores: {
     channels: ChannelRecordStore;
     checkpoints: VoucherCheckpointStore;
+    usageReceipts: UsageReceiptStore;
     /** Solana pay per call (absent: the gateways sell on the EVM chains only). */
     svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     svmChannels?: SvmChannelStore | undefined;
@@ -119,10 +127,10 @@ export async function startLocalGateways(options: {
       }
       if (Object.keys(models).length === 0) continue;
       const service = await buildGatewayService({
-        config: { ...config, gateway: { models, facilitatorKey } },
+        config: { ...config, gateway: { receiptSigners: [], ...config.gateway, models, facilitatorKey } },
         manifest,
         stores: options.stores,
-        receiptKey: generatePrivateKey(),
+        receiptKey: options.receiptKey,
         rpcUrls,
       });
       const server = await serveOnLoopback(service.handle);

@@ -204,6 +204,16 @@ export {
 } from "./ports/StablecoinLedgerReader.ts";
 export type { SvmVoucherCheckpoint, SvmVoucherCheckpointStore } from "./ports/SvmVoucherCheckpoints.ts";
 export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdOf } from "./ports/sampleStore.ts";
+export {
+  MemoryUsageReceiptStore,
+  type SignedUsageReceipt,
+  USAGE_RECEIPT_DOMAIN,
+  USAGE_RECEIPT_TYPE,
+  type UsageReceipt,
+  type UsageReceiptStore,
+  usageReceiptDigest,
+  usageRecordOf,
+} from "./ports/UsageReceipts.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";
 export type {
   VoucherChannelConfig,

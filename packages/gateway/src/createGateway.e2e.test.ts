@@ -1,4 +1,4 @@
-import { MemoryVoucherCheckpointStore, type VoucherCheckpoint } from "@slabridge/core";
+import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore, type VoucherCheckpoint } from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -90,6 +90,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   let server: LoopbackServer;
   let storage: VersionedChannelStorage;
   const checkpoints = new MemoryVoucherCheckpointStore();
+  const usageReceipts = new MemoryUsageReceiptStore();
   let clockOffsetMs = 0;
   let crashNextCharge = false;
   let failNextCheckpoint = false;
@@ -199,6 +200,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         },
         list: (chainId, receiver, epoch) => checkpoints.list(chainId, receiver, epoch),
       },
+      usageReceipts,
       onError: (error) => reportedErrors.push(error),
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
@@ -347,12 +349,15 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         model: "llama-demo",
         modelId: 2n,
         channelId: channelA,
-        payer: buyerA.address,
+        payer: `0x${"00".repeat(12)}${buyerA.address.slice(2).toLowerCase()}`,
         inputTokens: BigInt(body.usage.prompt_tokens),
         outputTokens: BigInt(body.usage.completion_tokens),
+        served: true,
         charge,
         cumulative,
       });
+      // The same signed receipt is kept as the epoch's SLA evidence.
+      expect((await usageReceipts.listEpoch(2n, receipt.epoch)).map((kept) => kept.receipt)).toContainEqual(receipt);
       expect(receipt.latencyMs).toBeGreaterThanOrEqual(receipt.ttfbMs);
       expect(receipt.finishedAt).toBeGreaterThanOrEqual(receipt.startedAt);
       expect(receipt.epoch).toBe(receipt.startedAt / 1_000n / 3_600n);
@@ -592,6 +597,16 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     const response = await chat(pay, "slow");
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ error: "host_timeout" });
+    // The buyer holds a signed receipt of the failed call, charged nothing; the gateway keeps it as downtime evidence.
+    const receipt = await verifyUsageReceipt(response.headers.get(USAGE_RECEIPT_HEADER) ?? "", {
+      gateway: gatewayKey.address,
+      chainId: CHAIN_ID,
+    });
+    expect(receipt).toMatchObject({ channelId: channel, served: false, charge: 0n, outputTokens: 0n });
+    expect(receipt.latencyMs).toBeGreaterThanOrEqual(300);
+    expect((await usageReceipts.listEpoch(receipt.modelId, receipt.epoch)).map((kept) => kept.receipt)).toContainEqual(
+      receipt,
+    );
     expect(await chargedOn(channel)).toBe(0n);
     expect(await checkpointOn("slow", channel)).toBeUndefined();
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
@@ -604,6 +619,11 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     const response = await chat(pay, "garbage");
     expect(response.status).toBe(502);
     expect(await response.json()).toMatchObject({ error: "host_garbage" });
+    const receipt = await verifyUsageReceipt(response.headers.get(USAGE_RECEIPT_HEADER) ?? "", {
+      gateway: gatewayKey.address,
+      chainId: CHAIN_ID,
+    });
+    expect(receipt).toMatchObject({ served: false, charge: 0n });
     expect(await chargedOn(channel)).toBe(0n);
     expect(await checkpointOn("garbage", channel)).toBeUndefined();
   });

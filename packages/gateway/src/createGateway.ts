@@ -2,6 +2,8 @@ import {
   epochAt,
   type SvmVoucherCheckpoint,
   type SvmVoucherCheckpointStore,
+  type UsageReceipt,
+  type UsageReceiptStore,
   type VoucherCheckpoint,
   type VoucherCheckpointStore,
 } from "@slabridge/core";
@@ -37,6 +39,7 @@ import {
   isSvmModel,
 } from "./config/GatewayModel.ts";
 import {
+  HostFailedError,
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
   RateLimitedError,
@@ -87,6 +90,11 @@ export interface GatewayOptions {
   readonly svmChannels?: SvmChannelStore;
   /** The gateway's key, which signs usage receipts. */
   readonly receiptSigner: ReceiptSigner;
+  /**
+   * Where every paid call that reached the host is kept, served or not: the SLA evidence of paid traffic (the
+   * evaluator reads an epoch's receipts beside the probes).
+   */
+  readonly usageReceipts: UsageReceiptStore;
   /**
    * Signs claim batches and refunds as the channels' `receiverAuthorizer`, for models without their own
    * `receiverAuthorizer`. Omitted: the facilitator's advertised `receiverAuthorizer` is used (the SDK's delegated mode).
@@ -260,6 +268,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  // Signs a call's receipt and keeps it as evidence. Keeping it is best effort like a checkpoint: a store outage must
+  // not turn a served call into an error (the buyer holds the signed receipt either way).
+  const attest = async (chainId: number, receipt: UsageReceipt): Promise<string> => {
+    const signed = await signUsageReceipt(options.receiptSigner, chainId, receipt);
+    try {
+      await options.usageReceipts.record(signed);
+    } catch (error) {
+      onError(error);
+    }
+    return encodeUsageReceipt(signed);
+  };
+
   const serve = async (request: Request): Promise<Response> => {
     const startedAt = now();
     const url = new URL(request.url);
@@ -295,6 +315,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       throw new RateLimitedError(payer, model.key, decision.retryAfterSeconds);
     }
 
+    const requestHash = requestHashOf(url.pathname, body);
+    const epoch = epochAt(model.clock, startedAt);
+    // Both bindings' channel ids are 32 bytes of hex (the SVM payload's schema checks it).
+    const channelId = lowerHex(paid.voucher.voucher.channelId as Hex);
+    const called = monotonicNow();
     let answer: Awaited<ReturnType<typeof forwardToHost>>;
     try {
       answer = await forwardToHost({
@@ -307,7 +332,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       });
     } catch (error) {
       await cancel(cancellationDispatcher, error instanceof GatewayError ? error.status : 500, error);
-      throw error;
+      if (!(error instanceof HostFailedError)) throw error;
+      // The host's failure is evidence of downtime: attested like a served call, charged nothing.
+      const elapsedMs = Math.round(monotonicNow() - called);
+      const receipt = await attest(route.chainId, {
+        requestHash,
+        model: model.model,
+        modelId: model.modelId,
+        epoch,
+        channelId,
+        payer: payerBytes32(paid),
+        inputTokens: 0n,
+        outputTokens: 0n,
+        served: false,
+        charge: 0n,
+        cumulative: 0n,
+        ttfbMs: elapsedMs,
+        latencyMs: elapsedMs,
+        startedAt: BigInt(Math.floor(startedAt)),
+        finishedAt: BigInt(Math.floor(now())),
+      });
+      const response = errorResponse(error);
+      response.headers.set(USAGE_RECEIPT_HEADER, receipt);
+      return response;
     }
     if ("refused" in answer) {
       await cancel(cancellationDispatcher, answer.refused.status);
@@ -327,37 +374,31 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
     const state = channelStateSchema.safeParse(settled.extra);
     const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : charge;
-    const epoch = epochAt(model.clock, startedAt);
     if (paid.kind === "svm") {
       await recordSvmCheckpoint(svmCheckpointOf(route.chainId, model.modelId, epoch, paid.voucher, cumulative, now()));
-      // The usage receipt is EIP-712 over an EVM payer address: a Solana payer has none, so its calls carry no receipt.
-      const headers = new Headers(settled.headers);
-      headers.set("content-type", answer.contentType);
-      return new Response(answer.body, { status: answer.status, headers });
+    } else {
+      await recordCheckpoint(checkpointOf(route.chainId, model.modelId, epoch, paid.voucher, cumulative, now()));
     }
-    const { voucher } = paid;
-    const channelId = voucher.voucher.channelId;
-    await recordCheckpoint(checkpointOf(route.chainId, model.modelId, epoch, voucher, cumulative, now()));
-    const finishedAt = now();
-    const signed = await signUsageReceipt(options.receiptSigner, route.chainId, {
-      requestHash: requestHashOf(url.pathname, body),
+    const receipt = await attest(route.chainId, {
+      requestHash,
       model: model.model,
       modelId: model.modelId,
       epoch,
       channelId,
-      payer: getAddress(payer),
+      payer: payerBytes32(paid),
       inputTokens: answer.usage.inputTokens,
       outputTokens: answer.usage.outputTokens,
+      served: true,
       charge,
       cumulative,
       ttfbMs: Math.round(answer.ttfbMs),
       latencyMs: Math.round(answer.latencyMs),
       startedAt: BigInt(Math.floor(startedAt)),
-      finishedAt: BigInt(Math.floor(finishedAt)),
+      finishedAt: BigInt(Math.floor(now())),
     });
     const headers = new Headers(settled.headers);
     headers.set("content-type", answer.contentType);
-    headers.set(USAGE_RECEIPT_HEADER, encodeUsageReceipt(signed));
+    headers.set(USAGE_RECEIPT_HEADER, receipt);
     return new Response(answer.body, { status: answer.status, headers });
   };
 
@@ -445,6 +486,12 @@ function paidOf(payment: PaymentPayload): Paid {
   }
   // The SDK verified it as a batch-settlement payment; a refund payload never reaches the handler.
   throw new MalformedPaymentSignatureError("the payment is neither a voucher nor a deposit");
+}
+
+/** The payer as 32 bytes: an EVM address left-padded with zeros, a Solana key's bytes. */
+function payerBytes32(paid: Paid): Hex {
+  if (paid.kind === "evm") return `0x${"0".repeat(24)}${paid.payer.slice(2).toLowerCase()}`;
+  return `0x${Buffer.from(base58.decode(paid.payer)).toString("hex")}`;
 }
 
 /** The checkpoint of a charged Solana call: the voucher it was paid with and the channel's charged cumulative after it. */

@@ -6,6 +6,7 @@ import type {
   ProbingConfig,
   SampleStore,
   StageConfig,
+  UsageReceiptStore,
 } from "@slabridge/core";
 import type { BlobStore } from "./attest/BlobStore.ts";
 import type { ProberKey } from "./attest/ProberKey.ts";
@@ -25,6 +26,8 @@ export interface ProberWorld {
   registry: ProberRegistry;
   blobs: BlobStore;
   home: Pick<HomeChain, "modelClock" | "slaTermsAt" | "reportDigest">;
+  /** Addresses whose usage receipts are evidence (the gateway's receipt keys, `gateway.receiptSigners`); none: no receipts. */
+  gatewaySigners?: readonly string[];
 }
 
 /**
@@ -43,6 +46,10 @@ export interface MeasureWorld {
   registry: ProberRegistry;
   /** Where the evaluator publishes each report's evidence bundle. */
   blobs: BlobStore;
+  /** The gateway's usage receipts per (model, epoch): paid traffic's evidence, for models sold per call. */
+  usageReceipts?: UsageReceiptStore;
+  /** Addresses whose usage receipts are evidence (the gateway's receipt keys, `gateway.receiptSigners`); none: no receipts. */
+  gatewaySigners?: readonly string[];
   /** Fans probe rounds out to the prober functions, and asks them to co-sign reports. */
   invoker: Pick<ProberInvoker, "invoke" | "cosign" | "vantages">;
 }

@@ -28,7 +28,15 @@ const VERDICT: VerdictView = {
   reportHash: hash("aa"),
   samplesRoot: hash("bb"),
   recordedAt: 1_700_000_100n,
-  report: { p50Ms: 100, p95Ms: 600, p99Ms: 900, uptimeBps: 10_000, sampleCount: 40, receiptCount: 0, receiptsRoot: `0x${"00".repeat(32)}` },
+  report: {
+    p50Ms: 100,
+    p95Ms: 600,
+    p99Ms: 900,
+    uptimeBps: 10_000,
+    sampleCount: 40,
+    receiptCount: 0,
+    receiptsRoot: `0x${"00".repeat(32)}`,
+  },
   transaction: { chainId: 31_338, hash: hash("cc"), blockNumber: 120n },
   signatures: null,
 };

@@ -26,3 +26,4 @@ export { MemorySendLeaseStore } from "./memory/MemorySendLeaseStore.ts";
 export { DynamoSampleStore } from "./samples/DynamoSampleStore.ts";
 export { MemorySampleStore } from "./samples/MemorySampleStore.ts";
 export { systemClock } from "./systemClock.ts";
+export { DynamoUsageReceiptStore } from "./usage/DynamoUsageReceiptStore.ts";

@@ -193,8 +193,14 @@ export const deployedFunctions = {
     timeoutSeconds: 55,
     memoryMb: 256,
     trigger: { kind: "schedule", name: "ProbeRoundSchedule", every: 1, period: "probe" },
-    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores.
-    links: { ...noLinks, tables: ["samples", "nonces"], rpcFamilies: ["evm"], proberFunctions: true },
+    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores, the usage receipts read only.
+    links: {
+      ...noLinks,
+      tables: ["samples", "nonces"],
+      readOnlyTables: ["usageReceipts"],
+      rpcFamilies: ["evm"],
+      proberFunctions: true,
+    },
     placement: "home",
   },
   evaluate: {
@@ -206,9 +212,16 @@ export const deployedFunctions = {
     memoryMb: 1024,
     // Often enough to submit a verdict a few periods after an epoch (an hour in production) ends.
     trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
-    // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, and the probers it asks to
-    // co-sign. It holds no prober key: M-of-N means M vantage points each signed.
-    links: { ...noLinks, tables: ["samples", "nonces"], rpcFamilies: ["evm"], proberFunctions: true },
+    // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, the gateway's usage
+    // receipts (read only: paid traffic's evidence), and the probers it asks to co-sign. It holds no prober key: M-of-N
+    // means M vantage points each signed.
+    links: {
+      ...noLinks,
+      tables: ["samples", "nonces"],
+      readOnlyTables: ["usageReceipts"],
+      rpcFamilies: ["evm"],
+      proberFunctions: true,
+    },
     placement: "home",
   },
   refund: {
@@ -272,9 +285,14 @@ export const deployedFunctions = {
     timeoutSeconds: 60,
     memoryMb: 1024,
     trigger: { kind: "url" },
-    // Channel state and voucher checkpoints (written on every charged call), every EVM chain's RPC URL (its
-    // facilitator settles deposits there), and the key that signs usage receipts.
-    links: { ...noLinks, tables: ["channels", "voucherCheckpoints"], rpcFamilies: ["evm"], gatewayReceiptKey: true },
+    // Channel state, voucher checkpoints and usage receipts (written on every paid call), every EVM chain's RPC URL
+    // (its facilitator settles deposits there), and the key that signs usage receipts.
+    links: {
+      ...noLinks,
+      tables: ["channels", "voucherCheckpoints", "usageReceipts"],
+      rpcFamilies: ["evm"],
+      gatewayReceiptKey: true,
+    },
     placement: "home",
   },
 } as const satisfies Record<FunctionKey, FunctionDescription>;

@@ -75,6 +75,15 @@ export const tables = {
     primaryIndex: { hashKey: "epochKey", rangeKey: "channelId" },
   },
   /**
+   * The gateway's signed usage receipts, one per paid call that reached the host (`epochKey` = "<modelId>#<epoch>",
+   * `receiptId` the signature, lowercased): the SLA evidence of paid traffic the evaluator reads beside the samples.
+   */
+  usageReceipts: {
+    name: "UsageReceipts",
+    fields: { epochKey: "string", receiptId: "string" },
+    primaryIndex: { hashKey: "epochKey", rangeKey: "receiptId" },
+  },
+  /**
    * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
    * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
    */

@@ -6,6 +6,7 @@ import type {
   KeyReference,
   StageConfig,
   SvmVoucherCheckpointStore,
+  UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
 import {
@@ -29,6 +30,8 @@ export interface BuildGatewayServiceOptions {
   readonly stores: {
     readonly channels: ChannelRecordStore;
     readonly checkpoints: VoucherCheckpointStore;
+    /** Every paid call's signed usage receipt: paid traffic's SLA evidence. */
+    readonly usageReceipts: UsageReceiptStore;
     /** The Solana voucher checkpoints; required when a model is sold on a Solana cluster. */
     readonly svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     /**
@@ -79,6 +82,7 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     facilitator: batchSettlementFacilitator(chains, svmNetworks),
     storage: new VersionedChannelStorage(options.stores.channels),
     checkpoints: options.stores.checkpoints,
+    usageReceipts: options.stores.usageReceipts,
     ...(options.stores.svmCheckpoints === undefined ? {} : { svmCheckpoints: options.stores.svmCheckpoints }),
     ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,

@@ -6,6 +6,7 @@ import {
   DynamoChannelRecordStore,
   DynamoSvmChannelStore,
   DynamoSvmVoucherCheckpointStore,
+  DynamoUsageReceiptStore,
   DynamoVoucherCheckpointStore,
 } from "@slabridge/store";
 import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
@@ -16,7 +17,7 @@ let cached: Promise<Gateway> | undefined;
 
 /**
  * The gateway function's service in AWS, built once per container: stage config and manifest bundled with the
- * code, the Channels and VoucherCheckpoints tables, the receipt key (the `GatewayReceiptKey` secret) and the RPC URL
+ * code, the Channels, VoucherCheckpoints and UsageReceipts tables, the receipt key (the `GatewayReceiptKey` secret) and the RPC URL
  * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
  *
  * @example export const handler = createGatewayHandler(() => gatewayServiceFromEnv(), responseStreams);
@@ -54,6 +55,7 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
       checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
       svmCheckpoints: new DynamoSvmVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
       svmChannels: new DynamoSvmChannelStore({ client, tableName: table("Channels") }),
+      usageReceipts: new DynamoUsageReceiptStore({ client, tableName: table("UsageReceipts") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
     rpcUrls,

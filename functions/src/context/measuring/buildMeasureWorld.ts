@@ -9,6 +9,7 @@ import {
   type NonceStore,
   type SampleStore,
   type StageConfig,
+  type UsageReceiptStore,
 } from "@slabridge/core";
 import {
   createEvmChainClient,
@@ -32,7 +33,8 @@ export interface BuildMeasureWorldOptions {
   manifest: DeploymentManifest;
   /** Must have a `probing` section. */
   config: StageConfig;
-  stores: { samples: SampleStore; nonces: NonceStore };
+  /** `usageReceipts`: the gateway's signed receipts, paid traffic's evidence (absent: no model is sold per call). */
+  stores: { samples: SampleStore; nonces: NonceStore; usageReceipts?: UsageReceiptStore | undefined };
   /** Where report evidence is published (memory or files locally; S3 in AWS is not wired yet). */
   blobs: BlobStore;
   /** RPC URL per EVM chain (resolved by the caller, as for the relay world). */
@@ -127,6 +129,8 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     config,
     probing,
     samples: options.stores.samples,
+    ...(options.stores.usageReceipts === undefined ? {} : { usageReceipts: options.stores.usageReceipts }),
+    gatewaySigners: config.gateway?.receiptSigners ?? [],
     clock,
     home,
     escrows,

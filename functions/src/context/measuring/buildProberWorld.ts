@@ -107,6 +107,7 @@ export function buildProberWorld(options: BuildProberWorldOptions): ProberWorld 
     key: proberKeyOf(manifest.keys.probers[index], index, registry.probers.get(vantage)),
     registry,
     blobs: options.blobs,
+    gatewaySigners: options.config.gateway?.receiptSigners ?? [],
     home: {
       async modelClock(modelId) {
         const core = await readContractTyped(client, modelRegistry, modelRegistryAbi, "coreOf", [modelId]);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import { FileBlobStore, type MeasureWorld, type ProberWorld } from "@slabridge/measuring";
-import { DynamoNonceStore, DynamoSampleStore } from "@slabridge/store";
+import { DynamoNonceStore, DynamoSampleStore, DynamoUsageReceiptStore } from "@slabridge/store";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
@@ -42,12 +42,13 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
     for (const chain of config.chains) {
       if (measured.has(chain.chainId)) rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     }
-    // Only the tables this world uses, so the stack links exactly those (Samples, Nonces).
+    // Only the tables this world uses, so the stack links exactly those (Samples, Nonces; UsageReceipts read only).
     const client = new DynamoDBClient({ region: env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1" });
     const table = (name: string) => linkedResource(name, linkedTable, env).name;
     const stores = {
       samples: new DynamoSampleStore({ client, tableName: table("Samples") }),
       nonces: new DynamoNonceStore({ client, tableName: table("Nonces") }),
+      usageReceipts: new DynamoUsageReceiptStore({ client, tableName: table("UsageReceiptsReadOnly") }),
     };
     return buildMeasureWorld({
       manifest,

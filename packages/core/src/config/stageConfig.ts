@@ -178,7 +178,8 @@ export type GatewaySolanaModelConfig = z.infer<typeof gatewaySolanaModelConfigSc
 
 /**
  * The x402 gateway of a stage: the models it sells, by URL key, and the key its facilitator sends transactions with
- * (deposits, on every EVM chain of the deployment). The gateway's receipt key is a secret, never config.
+ * (deposits, on every EVM chain of the deployment). The gateway's receipt key is a secret, never config; its
+ * address is, so the evaluator and the probers know whose usage receipts to take as evidence.
  */
 export const gatewayConfigSchema = z.object({
   models: z.record(
@@ -188,6 +189,12 @@ export const gatewayConfigSchema = z.object({
   facilitatorKey: keyReferenceSchema.describe(
     "the key the facilitator settles deposits with; its own, apart from the relayer's (one nonce sequence per key)",
   ),
+  receiptSigners: z
+    .array(evmAddress)
+    .default([])
+    .describe(
+      "addresses of the gateway's receipt keys (the GatewayReceiptKey secret's, old and new while it rotates): usage receipts signed by anyone else are not SLA evidence",
+    ),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 

@@ -1,4 +1,4 @@
-import { MemoryVoucherCheckpointStore } from "@slabridge/core";
+import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore } from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -96,6 +96,7 @@ describe("createFacilitatorHandler (stock HTTPFacilitatorClient, loopback anvil)
       facilitator: client,
       storage: new VersionedChannelStorage(new MemoryChannelRecordStore()),
       checkpoints: new MemoryVoucherCheckpointStore(),
+      usageReceipts: new MemoryUsageReceiptStore(),
       receiptSigner: privateKeyToAccount(generatePrivateKey()),
     });
     gatewayServer = await serveOnLoopback(gateway.handle);

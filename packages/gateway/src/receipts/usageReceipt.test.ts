@@ -1,7 +1,17 @@
+import { usageReceiptDigest } from "@slabridge/core";
+import fc from "fast-check";
+import { hashTypedData, recoverAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { InvalidReceiptError } from "./InvalidReceiptError.ts";
-import { encodeUsageReceipt, signUsageReceipt, type UsageReceipt, verifyUsageReceipt } from "./usageReceipt.ts";
+import {
+  encodeUsageReceipt,
+  signUsageReceipt,
+  type UsageReceipt,
+  usageReceiptDomain,
+  usageReceiptTypes,
+  verifyUsageReceipt,
+} from "./usageReceipt.ts";
 
 describe("usage receipts", () => {
   const gateway = privateKeyToAccount(generatePrivateKey());
@@ -11,9 +21,10 @@ describe("usage receipts", () => {
     modelId: 2n,
     epoch: 7n,
     channelId: `0x${"22".repeat(32)}`,
-    payer: privateKeyToAccount(generatePrivateKey()).address,
+    payer: `0x${"00".repeat(12)}${privateKeyToAccount(generatePrivateKey()).address.slice(2).toLowerCase()}`,
     inputTokens: 12n,
     outputTokens: 34n,
+    served: true,
     charge: 194n,
     cumulative: 390n,
     ttfbMs: 41,
@@ -40,5 +51,51 @@ describe("usage receipts", () => {
       InvalidReceiptError,
     );
     await expect(verifyUsageReceipt("%%%", options)).rejects.toBeInstanceOf(InvalidReceiptError);
+    const flipped = encodeUsageReceipt({ ...signed, receipt: { ...receipt, served: false } });
+    await expect(verifyUsageReceipt(flipped, options)).rejects.toBeInstanceOf(InvalidReceiptError);
+  });
+
+  it("is signed over the digest core computes without a chain SDK (what the evaluator and the probers recover)", async () => {
+    const signed = await signUsageReceipt(gateway, 31_337, receipt);
+    expect(await recoverAddress({ hash: usageReceiptDigest(31_337, receipt), signature: signed.signature })).toBe(
+      gateway.address,
+    );
+    const hex32 = fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((b) => `0x${Buffer.from(b).toString("hex")}` as const);
+    const u = (bits: number) => fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n });
+    const ms = fc.integer({ min: 0, max: 2 ** 32 - 1 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          requestHash: hex32,
+          model: fc.string(),
+          modelId: u(256),
+          epoch: u(64),
+          channelId: hex32,
+          payer: hex32,
+          inputTokens: u(64),
+          outputTokens: u(64),
+          served: fc.boolean(),
+          charge: u(128),
+          cumulative: u(128),
+          ttfbMs: ms,
+          latencyMs: ms,
+          startedAt: u(64),
+          finishedAt: u(64),
+        }),
+        fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+        (random, chainId) => {
+          const viem = hashTypedData({
+            domain: usageReceiptDomain(chainId),
+            types: usageReceiptTypes,
+            primaryType: "UsageReceipt",
+            message: random,
+          });
+          expect(usageReceiptDigest(chainId, random)).toBe(viem);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,5 +1,13 @@
-import type { SampleRecord } from "@slabridge/core";
-import { samplesRoot } from "@slabridge/core";
+import {
+  MemoryUsageReceiptStore,
+  type SampleRecord,
+  type SignedUsageReceipt,
+  samplesRoot,
+  type UsageReceipt,
+  usageReceiptDigest,
+  usageRecordOf,
+  usageRecordsRoot,
+} from "@slabridge/core";
 import { MemorySampleStore } from "@slabridge/store";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CosignRefusedError } from "../errors.ts";
@@ -12,7 +20,7 @@ import { testProberKeys } from "../testing/testProbers.ts";
 import { getVerified, MemoryBlobStore } from "./BlobStore.ts";
 import { cosignReport } from "./cosignReport.ts";
 import { cosignRequestOf } from "./cosignRequest.ts";
-import { decodeEvidenceBundle, evidenceName } from "./evidenceBundle.ts";
+import { decodeEvidenceBundle, encodeEvidenceBundle, evidenceName } from "./evidenceBundle.ts";
 import { privateKeyProberKey, recoverSigner } from "./ProberKey.ts";
 import { signSampleRecord, slaSampleOf } from "./signedSamples.ts";
 
@@ -30,8 +38,14 @@ let samples: MemorySampleStore;
 let home: FakeHomeChain;
 let blobs: MemoryBlobStore;
 
-function setUp(down: ReadonlySet<string> = new Set()): { world: MeasureWorld; probers: InProcessProbers } {
-  const probers = inProcessProbers({ probing, samples, clock: { now: () => now }, home, blobs, down });
+const gatewayKey = privateKeyProberKey(`0x${"6a".repeat(32)}`);
+
+function setUp(
+  down: ReadonlySet<string> = new Set(),
+  paid?: MemoryUsageReceiptStore,
+): { world: MeasureWorld; probers: InProcessProbers } {
+  const gatewaySigners = [gatewayKey.address];
+  const probers = inProcessProbers({ probing, samples, clock: { now: () => now }, home, blobs, down, gatewaySigners });
   const world: MeasureWorld = {
     manifest: measureManifest({ models: 1 }),
     config,
@@ -43,6 +57,7 @@ function setUp(down: ReadonlySet<string> = new Set()): { world: MeasureWorld; pr
     invoker: probers.invoker,
     registry: probers.registry,
     blobs,
+    ...(paid === undefined ? {} : { usageReceipts: paid, gatewaySigners }),
   };
   return { world, probers };
 }
@@ -149,5 +164,61 @@ describe("independent probers: signed sample sets, published evidence, co-signed
     expect(evaluation?.verdict).toBe("failed");
     expect(evaluation?.error).toMatch(/^1 of 2 co-signatures: b: prober b is down; c: prober c is down$/);
     expect(home.submissions).toEqual([]);
+  });
+
+  it("takes the gateway's usage receipts as paid traffic's evidence: a host failing its buyers while answering probes is refunded, foreign receipts are left out, and every prober checks them", async () => {
+    const paid = new MemoryUsageReceiptStore();
+    const { world, probers } = setUp(new Set(), paid);
+    await healthyEpoch(probers);
+    // Second 4 of the epoch: two buyers' calls failed (not charged) while every probe got through.
+    const call = async (payer: number, second: number, served: boolean, key = gatewayKey) => {
+      const receipt: UsageReceipt = {
+        requestHash: `0x${(payer * 100 + second).toString(16).padStart(64, "0")}`,
+        model: "demo",
+        modelId: 1n,
+        epoch: 5n,
+        channelId: `0x${payer.toString(16).padStart(64, "0")}`,
+        payer: `0x${payer.toString(16).padStart(64, "0")}`,
+        inputTokens: served ? 10n : 0n,
+        outputTokens: served ? 20n : 0n,
+        served,
+        charge: served ? 30n : 0n,
+        cumulative: served ? 30n : 0n,
+        ttfbMs: served ? 80 : 2_000,
+        latencyMs: served ? 90 : 2_000,
+        startedAt: BigInt(START_MS + second * 1_000 + 10),
+        finishedAt: BigInt(START_MS + second * 1_000 + 100),
+      };
+      const signed: SignedUsageReceipt = {
+        chainId: 31_337,
+        receipt,
+        signature: await key.signDigest(usageReceiptDigest(31_337, receipt)),
+      };
+      await paid.record(signed);
+      return signed;
+    };
+    const trusted = [await call(1, 4, false), await call(2, 4, false), await call(1, 6, true)];
+    // A receipt someone else signed (a host forging its buyers' success, say) is not evidence.
+    await call(3, 4, true, privateKeyProberKey(`0x${"42".repeat(32)}`));
+
+    now = END_MS + 2_500;
+    const [evaluation] = (await evaluateDueEpochs(world, now)).filter((e) => e.epoch === "5");
+    expect(evaluation).toMatchObject({ verdict: "submitted", evidence: { rejectedSamples: 0, rejectedReceipts: 1 } });
+    expect(evaluation?.report).toMatchObject({ uptimeBps: 9_000, refundBps: 2_500, sampleCount: 30, receiptCount: 3 });
+    expect(evaluation?.report?.receiptsRoot).toBe(usageRecordsRoot(1n, trusted.map(usageRecordOf)));
+    const bundle = evaluation?.evidence?.bundle;
+    const bytes = bundle === undefined ? undefined : await getVerified(blobs, bundle);
+    expect(bytes === undefined ? undefined : decodeEvidenceBundle(bytes)?.receipts).toHaveLength(3);
+
+    // A bundle carrying a receipt the gateway did not sign: every prober refuses it.
+    const report = evaluation?.report;
+    if (!report) throw new Error("no report");
+    const records = await samples.listEpoch(1n, 5n);
+    const forged = { ...(trusted[0] as SignedUsageReceipt) };
+    forged.receipt = { ...forged.receipt, served: true };
+    const altered = await blobs.put(encodeEvidenceBundle(probers.registry.domain, 1n, 5n, records, [forged]));
+    await expect(cosignReport(probers.proberWorld("b"), "b", cosignRequestOf(report, altered))).rejects.toThrow(
+      /usage receipts in the bundle are not the gateway's/,
+    );
   });
 });

@@ -3,14 +3,24 @@ import { CosignRefusedError, MeasureConfigError } from "../errors.ts";
 import type { ProberWorld } from "../MeasureWorld.ts";
 import { getVerified } from "./BlobStore.ts";
 import { type CosignRequest, type CosignResponse, reportOfRequest } from "./cosignRequest.ts";
-import { decodeEvidenceBundle, reportFromSamples, trustedSamples } from "./evidenceBundle.ts";
+import { decodeEvidenceBundle, reportFromSamples, trustedReceipts, trustedSamples } from "./evidenceBundle.ts";
 
-const FIELDS = ["p50Ms", "p95Ms", "p99Ms", "uptimeBps", "sampleCount", "samplesRoot", "refundBps"] as const;
+const FIELDS = [
+  "p50Ms",
+  "p95Ms",
+  "p99Ms",
+  "uptimeBps",
+  "sampleCount",
+  "samplesRoot",
+  "receiptCount",
+  "receiptsRoot",
+  "refundBps",
+] as const;
 
 /**
  * A prober's second step, after the epoch: it fetches the published evidence bundle, checks it hashes to its
- * address, that it is the bundle of this (model, epoch) in this deployment and that every sample set in it is signed
- * by its registered vantage point, recomputes the report itself (terms read from the home chain, the same
+ * address, that it is the bundle of this (model, epoch) in this deployment, that every sample set in it is signed
+ * by its registered vantage point and every usage receipt by one of the gateway's registered receipt keys, recomputes the report itself (terms read from the home chain, the same
  * `reportFromSamples` as the evaluator) and signs the report's oracle digest with its own key only if every figure
  * matches. So a report on chain needs M probers that each saw the evidence and agree, not one evaluator's word.
  *
@@ -32,7 +42,7 @@ export async function cosignReport(
   if (bytes === undefined) throw refuse(`no evidence bundle hashing to ${request.bundle}`);
   const decoded = decodeEvidenceBundle(bytes);
   if (decoded === undefined) throw refuse("the evidence bundle is not a bundle");
-  const { bundle, records } = decoded;
+  const { bundle, records, receipts } = decoded;
   const { domain } = world.registry;
   if (
     bundle.modelId !== request.modelId ||
@@ -46,6 +56,8 @@ export async function cosignReport(
   if (world.clock.now() < epochEndMs(clock, proposed.epoch)) throw refuse("the epoch is not over");
   const { trusted, rejected } = trustedSamples(world.registry, records, clock, proposed.epoch);
   if (rejected > 0) throw refuse(`${rejected} sample sets in the bundle are not signed by their vantage point`);
+  const paid = trustedReceipts(world.gatewaySigners ?? [], receipts, proposed.modelId, proposed.epoch);
+  if (paid.rejected > 0) throw refuse(`${paid.rejected} usage receipts in the bundle are not the gateway's`);
 
   const terms = await world.home.slaTermsAt(proposed.modelId, proposed.epoch);
   let recomputed: SlaReport;
@@ -54,6 +66,7 @@ export async function cosignReport(
       ...proposed,
       terms,
       records: trusted,
+      receipts: paid.trusted,
       registry: world.registry,
       probing: world.probing,
     });

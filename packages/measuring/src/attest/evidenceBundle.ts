@@ -5,10 +5,15 @@ import {
   type ModelClock,
   type ProbingConfig,
   type SampleRecord,
+  type SignedUsageReceipt,
   type SlaReport,
   type SlaTerms,
+  usageReceiptDigest,
+  usageRecordOf,
 } from "@slabridge/core";
 import { z } from "zod";
+import { SignatureError } from "../errors.ts";
+import { recoverSigner } from "./ProberKey.ts";
 import type { ProberRegistry } from "./ProberRegistry.ts";
 import { isSignedByItsVantage, slaSampleOf } from "./signedSamples.ts";
 
@@ -28,9 +33,32 @@ const signedSampleSchema = z.strictObject({
   signature: hex(65),
 });
 
+/** One usage receipt of the bundle as the gateway signed it (bigints as decimal strings). */
+const signedReceiptSchema = z.strictObject({
+  chainId: z.number().int().nonnegative(),
+  receipt: z.strictObject({
+    requestHash: hex(32),
+    model: z.string(),
+    modelId: decimal,
+    epoch: decimal,
+    channelId: hex(32),
+    payer: hex(32),
+    inputTokens: decimal,
+    outputTokens: decimal,
+    served: z.boolean(),
+    charge: decimal,
+    cumulative: decimal,
+    ttfbMs: z.number().int().nonnegative(),
+    latencyMs: z.number().int().nonnegative(),
+    startedAt: decimal,
+    finishedAt: decimal,
+  }),
+  signature: hex(65),
+});
+
 /**
- * The published evidence of one (model, epoch) report: every signed sample set it was computed from, bound to the
- * home chain's SlaOracle. Stored content-addressed (`BlobStore`), so its address is the keccak256 of these bytes.
+ * The published evidence of one (model, epoch) report: every signed sample set and every usage receipt of a paid call
+ * (signed by the gateway) it was computed from, bound to the home chain's SlaOracle. Stored content-addressed (`BlobStore`), so its address is the keccak256 of these bytes.
  *
  * @example evidenceBundleSchema.parse(JSON.parse(new TextDecoder().decode(bytes)));
  */
@@ -40,6 +68,7 @@ export const evidenceBundleSchema = z.strictObject({
   modelId: decimal,
   epoch: decimal,
   samples: z.array(signedSampleSchema),
+  receipts: z.array(signedReceiptSchema),
 });
 /** See {@link evidenceBundleSchema}. */
 export type EvidenceBundle = z.infer<typeof evidenceBundleSchema>;
@@ -54,16 +83,17 @@ export function evidenceName(modelId: bigint, epoch: bigint): string {
 }
 
 /**
- * The canonical bytes of a bundle (fixed key order, samples sorted by vantage then round), so the evaluator and
- * anyone re-encoding the same signed samples get the same address.
+ * The canonical bytes of a bundle (fixed key order, samples sorted by vantage then round, receipts by signature), so
+ * the evaluator and anyone re-encoding the same signed evidence get the same address.
  *
- * @example const address = await blobs.put(encodeEvidenceBundle(registry.domain, 2n, 7n, trusted));
+ * @example const address = await blobs.put(encodeEvidenceBundle(registry.domain, 2n, 7n, trusted, receipts));
  */
 export function encodeEvidenceBundle(
   domain: ProberRegistry["domain"],
   modelId: bigint,
   epoch: bigint,
   records: readonly SampleRecord[],
+  receipts: readonly SignedUsageReceipt[] = [],
 ): Uint8Array {
   const samples = [...records]
     .sort((a, b) =>
@@ -85,6 +115,15 @@ export function encodeEvidenceBundle(
     modelId: modelId.toString(),
     epoch: epoch.toString(),
     samples,
+    receipts: [...receipts]
+      .map((signed) => ({
+        chainId: signed.chainId,
+        receipt: JSON.parse(
+          JSON.stringify(signed.receipt, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+        ) as EvidenceBundle["receipts"][number]["receipt"],
+        signature: signed.signature.toLowerCase(),
+      }))
+      .sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0)),
   };
   return new TextEncoder().encode(JSON.stringify(bundle));
 }
@@ -96,7 +135,7 @@ export function encodeEvidenceBundle(
  */
 export function decodeEvidenceBundle(
   bytes: Uint8Array,
-): { bundle: EvidenceBundle; records: SampleRecord[] } | undefined {
+): { bundle: EvidenceBundle; records: SampleRecord[]; receipts: SignedUsageReceipt[] } | undefined {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
@@ -115,7 +154,54 @@ export function decodeEvidenceBundle(
       ...(status === undefined ? {} : { status }),
     }),
   );
-  return { bundle, records };
+  const receipts = bundle.receipts.map(
+    ({ chainId, receipt: r, signature }): SignedUsageReceipt => ({
+      chainId,
+      receipt: {
+        ...r,
+        requestHash: r.requestHash as Hex,
+        channelId: r.channelId as Hex,
+        payer: r.payer as Hex,
+        modelId: BigInt(r.modelId),
+        epoch: BigInt(r.epoch),
+        inputTokens: BigInt(r.inputTokens),
+        outputTokens: BigInt(r.outputTokens),
+        charge: BigInt(r.charge),
+        cumulative: BigInt(r.cumulative),
+        startedAt: BigInt(r.startedAt),
+        finishedAt: BigInt(r.finishedAt),
+      },
+      signature: signature as Hex,
+    }),
+  );
+  return { bundle, records, receipts };
+}
+
+/**
+ * The usage receipts of a (model, epoch) that count as evidence: of that model and epoch, and signed by one of the
+ * gateway's registered receipt keys (`gatewaySigners`). The rest is counted in `rejected` and left out.
+ *
+ * @example const { trusted, rejected } = trustedReceipts(world.gatewaySigners ?? [], await store.listEpoch(2n, 7n), 2n, 7n);
+ */
+export function trustedReceipts(
+  gatewaySigners: readonly string[],
+  receipts: readonly SignedUsageReceipt[],
+  modelId: bigint,
+  epoch: bigint,
+): { trusted: SignedUsageReceipt[]; rejected: number } {
+  const signers = new Set(gatewaySigners.map((signer) => signer.toLowerCase()));
+  const trusted = receipts.filter((signed) => {
+    if (signed.receipt.modelId !== modelId || signed.receipt.epoch !== epoch) return false;
+    try {
+      return signers.has(recoverSigner(usageReceiptDigest(signed.chainId, signed.receipt), signed.signature));
+    } catch (error) {
+      if (error instanceof SignatureError || (error instanceof Error && error.name === "InvalidSlaInputError")) {
+        return false;
+      }
+      throw error;
+    }
+  });
+  return { trusted, rejected: receipts.length - trusted.length };
 }
 
 /**
@@ -140,9 +226,9 @@ export function trustedSamples(
 }
 
 /**
- * The report of a (model, epoch) from its trusted samples: core's `evaluateEpoch` over the registered vantage points
- * with the probing quorum and bucket size. The evaluator and each co-signing prober run exactly this, so the same
- * evidence gives the same report.
+ * The report of a (model, epoch) from its trusted samples and usage receipts: core's `evaluateEpoch` over the
+ * registered vantage points with the probing quorum and bucket size, the receipts as paid traffic's evidence. The
+ * evaluator and each co-signing prober run exactly this, so the same evidence gives the same report.
  *
  * @throws {InsufficientObservationsError} when no bucket reached the quorum.
  * @example const report = reportFromSamples({ modelId, epoch, terms, records: trusted, registry, probing });
@@ -152,6 +238,8 @@ export function reportFromSamples(input: {
   epoch: bigint;
   terms: SlaTerms;
   records: readonly SampleRecord[];
+  /** Trusted usage receipts ({@link trustedReceipts}); none for a model not sold per call. */
+  receipts?: readonly SignedUsageReceipt[];
   registry: ProberRegistry;
   probing: Pick<ProbingConfig, "quorum" | "uptimeBucketSeconds">;
 }): SlaReport {
@@ -163,5 +251,6 @@ export function reportFromSamples(input: {
     probers: [...input.registry.probers.keys()],
     quorum: input.probing.quorum,
     bucketMs: input.probing.uptimeBucketSeconds * 1_000,
+    paidCalls: (input.receipts ?? []).map(usageRecordOf),
   });
 }

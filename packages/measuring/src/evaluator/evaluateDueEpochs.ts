@@ -7,7 +7,13 @@ import {
   type SlaReport,
 } from "@slabridge/core";
 import { cosignRequestOf } from "../attest/cosignRequest.ts";
-import { encodeEvidenceBundle, evidenceName, reportFromSamples, trustedSamples } from "../attest/evidenceBundle.ts";
+import {
+  encodeEvidenceBundle,
+  evidenceName,
+  reportFromSamples,
+  trustedReceipts,
+  trustedSamples,
+} from "../attest/evidenceBundle.ts";
 import { recoverSigner } from "../attest/ProberKey.ts";
 import { SignatureError } from "../errors.ts";
 import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
@@ -26,9 +32,10 @@ export interface EpochEvaluation {
   report?: SlaReport;
   /**
    * The evidence published for the report: the bundle's address in the blob store (also named
-   * `verdict/<modelId>/<epoch>`), and how many stored samples were left out for lack of a valid signature.
+   * `verdict/<modelId>/<epoch>`), and how many stored samples and usage receipts were left out for lack of a valid
+   * signature (a receipt also when it is not the gateway's).
    */
-  evidence?: { bundle: Hex; rejectedSamples: number };
+  evidence?: { bundle: Hex; rejectedSamples: number; rejectedReceipts: number };
   published: PublishOutcome[];
   error?: string;
 }
@@ -71,14 +78,17 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
   if (await world.home.hasVerdict(modelId, epoch)) {
     return { ...ids, verdict: "already-recorded", published: await publishVerdictEverywhere(world, modelId, epoch) };
   }
-  const [records, terms, clock] = await Promise.all([
+  const [records, receiptRows, terms, clock] = await Promise.all([
     world.samples.listEpoch(modelId, epoch),
+    world.usageReceipts?.listEpoch(modelId, epoch) ?? [],
     world.home.slaTermsAt(modelId, epoch),
     world.home.modelClock(modelId),
   ]);
   // Only samples signed by their registered vantage point count; unsigned or foreign rows are left out, whoever
   // wrote them to the table.
   const { trusted, rejected } = trustedSamples(world.registry, records, clock, epoch);
+  // Likewise only receipts the gateway's registered keys signed are paid traffic's evidence.
+  const receipts = trustedReceipts(world.gatewaySigners ?? [], receiptRows, modelId, epoch);
   let report: SlaReport;
   try {
     report = reportFromSamples({
@@ -86,6 +96,7 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
       epoch,
       terms,
       records: trusted,
+      receipts: receipts.trusted,
       registry: world.registry,
       probing: world.probing,
     });
@@ -94,9 +105,11 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
     throw error;
   }
   // Published before anyone signs: each prober recomputes the report from exactly these bytes.
-  const bundle = await world.blobs.put(encodeEvidenceBundle(world.registry.domain, modelId, epoch, trusted));
+  const bundle = await world.blobs.put(
+    encodeEvidenceBundle(world.registry.domain, modelId, epoch, trusted, receipts.trusted),
+  );
   await world.blobs.link(evidenceName(modelId, epoch), bundle);
-  const evidence = { bundle, rejectedSamples: rejected };
+  const evidence = { bundle, rejectedSamples: rejected, rejectedReceipts: receipts.rejected };
   const { signatures, refusals } = await collectCosignatures(world, report, bundle);
   if (signatures.length < world.registry.threshold) {
     return {
@@ -115,9 +128,10 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
 /**
  * The evaluator's pass: for each measured model, each epoch that is over (by at least `evaluationGraceSeconds`, so
  * every prober's last samples are in) and at most `lookbackEpochs` old: with no verdict on the SlaOracle yet, load
- * its samples signed by their registered vantage points, evaluate them (core `evaluateEpoch`: DDSketch percentiles,
- * quorum uptime by buckets, refund from the epoch's on-chain terms, samples Merkle root), publish the signed sample
- * sets as a content-addressed evidence bundle, ask every prober to recompute and co-sign the report (the evaluator
+ * its samples signed by their registered vantage points and its usage receipts signed by the gateway, evaluate them
+ * (core `evaluateEpoch`: DDSketch percentiles, quorum uptime by buckets with paid traffic as a second witness, refund
+ * from the epoch's on-chain terms, samples and receipts Merkle roots), publish the signed sample sets and receipts as
+ * a content-addressed evidence bundle, ask every prober to recompute and co-sign the report (the evaluator
  * holds no prober key) and submit it once with M co-signatures; then publish the verdict to every payment chain
  * that has not got it. Epochs are independent: one failing is reported, the rest go on.
  *

@@ -30,6 +30,8 @@ export function inProcessProbers(options: {
   home: Pick<HomeChain, "chainId" | "modelClock" | "slaTermsAt" | "reportDigest">;
   blobs?: BlobStore;
   down?: ReadonlySet<string>;
+  /** The gateway's receipt keys the probers trust (none by default). */
+  gatewaySigners?: readonly string[];
 }): InProcessProbers {
   const registry = testRegistry(options.probing, options.home.chainId);
   const blobs = options.blobs ?? new MemoryBlobStore();
@@ -47,6 +49,7 @@ export function inProcessProbers(options: {
       registry,
       blobs,
       home: options.home,
+      ...(options.gatewaySigners === undefined ? {} : { gatewaySigners: options.gatewaySigners }),
     };
   };
   return {

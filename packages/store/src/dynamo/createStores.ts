@@ -6,6 +6,7 @@ import { DynamoSvmVoucherCheckpointStore } from "../checkpoints/DynamoSvmVoucher
 import { DynamoVoucherCheckpointStore } from "../checkpoints/DynamoVoucherCheckpointStore.ts";
 import { InvalidStoreInputError } from "../errors/InvalidStoreInputError.ts";
 import { DynamoSampleStore } from "../samples/DynamoSampleStore.ts";
+import { DynamoUsageReceiptStore } from "../usage/DynamoUsageReceiptStore.ts";
 import { DynamoCursorStore } from "./DynamoCursorStore.ts";
 import { DynamoJobStore } from "./DynamoJobStore.ts";
 import { DynamoNonceStore } from "./DynamoNonceStore.ts";
@@ -31,6 +32,8 @@ export interface CreateStoresOptions {
      * pulls (pay per call) need it.
      */
     readonly voucherCheckpoints?: string;
+    /** The UsageReceipts table; the gateway writes it, the evaluator reads it (pay per call). */
+    readonly usageReceipts?: string;
   };
   clock?: Clock;
 }
@@ -53,6 +56,8 @@ export interface DynamoStores {
   checkpoints: DynamoVoucherCheckpointStore | undefined;
   /** The gateways' Solana voucher checkpoints (same table); undefined unless `tableNames.voucherCheckpoints` was given. */
   svmCheckpoints: DynamoSvmVoucherCheckpointStore | undefined;
+  /** The gateways' signed usage receipts; undefined unless `tableNames.usageReceipts` was given. */
+  usageReceipts: DynamoUsageReceiptStore | undefined;
   /** The shared document client (for health checks). */
   client: DynamoDBDocumentClient;
   /** Closes the client's sockets. */
@@ -113,6 +118,10 @@ export function createStores(options: CreateStoresOptions): DynamoStores {
       tableNames.voucherCheckpoints === undefined
         ? undefined
         : new DynamoSvmVoucherCheckpointStore({ client: doc, tableName: tableNames.voucherCheckpoints, ...clock }),
+    usageReceipts:
+      tableNames.usageReceipts === undefined
+        ? undefined
+        : new DynamoUsageReceiptStore({ client: doc, tableName: tableNames.usageReceipts }),
     client: doc,
     destroy: () => client.destroy(),
   };
