@@ -216,7 +216,7 @@ export class ProgressMonitor {
           this.counters.verdicts++;
           this.note(
             "verdict",
-            `${where}  p95 ${args.p95Ms} ms · uptime ${(Number(args.uptimeBps) / 100).toFixed(2)}% · ${args.sampleCount} samples → refund ${(Number(args.refundBps) / 100).toFixed(2)}%`,
+            `${where}  p95 ${args.p95Ms} ms · uptime ${(Number(args.uptimeBps) / 100).toFixed(2)}% · ${args.sampleCount} samples + ${args.receiptCount} paid calls → refund ${(Number(args.refundBps) / 100).toFixed(2)}%`,
           );
           break;
         case "VerdictApplied":
