@@ -304,7 +304,8 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       payTo: receivers.llama,
       extra: {
         receiverAuthorizer: receiverAuthorizer.address,
-        withdrawDelay: 900,
+        // An hour's epoch plus the claim deadline: no payer can withdraw before the epoch's vouchers are claimed.
+        withdrawDelay: 4_200,
         name: token.name,
         version: "2",
         slabridge: {

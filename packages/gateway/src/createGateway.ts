@@ -29,6 +29,7 @@ import { BatchSettlementEvmScheme, type ChannelStorage } from "@x402/evm/batch-s
 import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
+import { channelWithdrawDelay } from "./config/channelWithdrawDelay.ts";
 import { chargeFor } from "./config/chargeFor.ts";
 import {
   type GatewayEvmModel,
@@ -100,7 +101,10 @@ export interface GatewayOptions {
    * `receiverAuthorizer`. Omitted: the facilitator's advertised `receiverAuthorizer` is used (the SDK's delegated mode).
    */
   readonly receiverAuthorizer?: AuthorizerSigner;
-  /** The channels' `withdrawDelay` in seconds (900 to 2,592,000); the SDK's minimum when omitted. */
+  /**
+   * The channels' `withdrawDelay` in seconds (900 to 2,592,000); by default each model's epoch plus its claim
+   * deadline, so no withdrawal can finalize before the epoch's vouchers are claimed (a shorter one is refused).
+   */
   readonly withdrawDelay?: number;
   /** Wall clock in unix ms (receipt timestamps, epochs, rate limits). */
   readonly now?: () => number;
@@ -134,7 +138,7 @@ async function evmRoute(model: GatewayEvmModel, options: GatewayOptions): Promis
   const scheme = new BatchSettlementEvmScheme(model.payTo, {
     storage: options.storage,
     ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
-    ...(options.withdrawDelay === undefined ? {} : { withdrawDelay: options.withdrawDelay }),
+    withdrawDelay: channelWithdrawDelay(model.key, model.clock.epochSeconds, options.withdrawDelay),
     ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
   });
   const server = new x402ResourceServer(options.facilitator)
