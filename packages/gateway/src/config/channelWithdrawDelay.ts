@@ -1,13 +1,13 @@
 import { InvalidGatewayConfigError } from "../errors/InvalidGatewayConfigError.ts";
 
-/** The EVM binding's bounds on a channel's `withdrawDelay` (seconds). */
-export const MIN_WITHDRAW_DELAY_SECONDS = 900;
-export const MAX_WITHDRAW_DELAY_SECONDS = 2_592_000;
+// The EVM binding's bounds on a channel's `withdrawDelay` (seconds).
+const MIN_WITHDRAW_DELAY_SECONDS = 900;
+const MAX_WITHDRAW_DELAY_SECONDS = 2_592_000;
 /**
  * Time after an epoch's end by which its vouchers must be claimed: the relay's claim delay, its receipt job's retries
  * and a chain's congestion, with room to spare. A withdrawal requested during an epoch cannot finalize before then.
  */
-export const CLAIM_DEADLINE_AFTER_EPOCH_SECONDS = 600;
+const CLAIM_DEADLINE_AFTER_EPOCH_SECONDS = 600;
 
 /**
  * The `withdrawDelay` a model's channels are opened with: long enough that a payer who requests a withdrawal right
