@@ -181,6 +181,11 @@ export type GatewaySolanaModelConfig = z.infer<typeof gatewaySolanaModelConfigSc
  * (deposits, on every EVM chain of the deployment). The gateway's receipt key is a secret, never config.
  */
 export const gatewayConfigSchema = z.object({
+  url: z
+    .string()
+    .url()
+    .optional()
+    .describe("the gateway's public base URL: probers call `<url>/models/<key>/...` as paying buyers (absent: direct)"),
   models: z.record(
     z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a URL segment: lowercase letters, digits and dashes"),
     gatewayModelConfigSchema,

@@ -1,10 +1,11 @@
 import { type SampleRecord, sampleIdOf } from "@slabridge/core";
 import { signSampleRecord } from "../attest/signedSamples.ts";
 import { MeasureConfigError } from "../errors.ts";
-import type { ProberWorld } from "../MeasureWorld.ts";
+import type { ProbePayer, ProberWorld } from "../MeasureWorld.ts";
 import { isProbeableEndpoint, type ProbeRoundPayload, type ProbeTargetPayload } from "../probeRoundPayload.ts";
 import type { ProbeSample } from "./ProbeSample.ts";
-import type { FetchLike } from "./probeHost.ts";
+import { type FetchLike, probeViaGateway } from "./probeHost.ts";
+import type { ProbeTarget } from "./runProbeRound.ts";
 import { runProbeRound } from "./runProbeRound.ts";
 
 /** Time kept back from the function's remaining time for the last writes after the round's deadline, ms. */
@@ -24,6 +25,10 @@ export interface RecordProbeRoundResult {
   notStarted: number;
   /** Samples per outcome of the probes sent now. */
   outcomes: Record<string, number>;
+  /** Warm-up calls through gateways (the prober's first paid call to a model opens its channel; never a sample). */
+  warmUps: number;
+  /** Gateway probes that said nothing about the host (payment refused, a gateway failure, a deposit): not recorded. */
+  skipped: { modelId: string; reason: string }[];
 }
 
 /** Options of {@link recordProbeRound}. */
@@ -75,7 +80,13 @@ export async function recordProbeRound(
   );
   const pending = payload.targets.filter((_, i) => seen[i] === undefined);
   const base = { roundId, vantage, alreadyRecorded: payload.targets.length - pending.length };
-  if (pending.length === 0) return { ...base, probed: 0, recorded: 0, notStarted: 0, outcomes: {} };
+  if (pending.length === 0) {
+    return { ...base, probed: 0, recorded: 0, notStarted: 0, outcomes: {}, warmUps: 0, skipped: [] };
+  }
+  const { payer } = world;
+  if (payer === undefined && pending.some((t) => t.gateway !== undefined)) {
+    throw new MeasureConfigError(`vantage point ${vantage} has no payer key to probe gateway-sold models with`);
+  }
 
   const toRecord = (target: ProbeTargetPayload, sample: ProbeSample): SampleRecord => ({
     modelId: BigInt(target.modelId),
@@ -95,9 +106,10 @@ export async function recordProbeRound(
     if ((await world.samples.record(signed)) === "created") recorded++;
   };
 
-  // An endpoint that is not an http(s) URL cannot be probed: recorded as down at once, nothing is sent.
-  const probeable = pending.filter((t) => isProbeableEndpoint(t.endpoint));
-  const unprobeable = pending.filter((t) => !isProbeableEndpoint(t.endpoint));
+  // An endpoint that is not an http(s) URL cannot be probed: recorded as down at once, nothing is sent. A gateway-sold
+  // model is probed at its gateway, which reaches the host its own way.
+  const probeable = pending.filter((t) => t.gateway !== undefined || isProbeableEndpoint(t.endpoint));
+  const unprobeable = pending.filter((t) => t.gateway === undefined && !isProbeableEndpoint(t.endpoint));
   for (const target of unprobeable) {
     await store(
       toRecord(target, {
@@ -118,8 +130,16 @@ export async function recordProbeRound(
     timer = setTimeout(() => deadline.abort(), Math.max(0, budgetMs));
   }
   try {
-    const { samples, notStarted, summary } = await runProbeRound({
-      targets: probeable.map((t) => ({ modelId: t.modelId, url: t.endpoint, model: t.model, timeoutMs: t.timeoutMs })),
+    const targets = probeable.map((t) => ({
+      modelId: t.modelId,
+      url: t.gateway?.url ?? t.endpoint,
+      model: t.model,
+      timeoutMs: t.timeoutMs,
+      ...(t.gateway === undefined || payer === undefined ? {} : { pay: payer.fetchOn(t.gateway.chainId) }),
+    }));
+    const warmUps = await warmUp(targets, vantage, payer, deadline.signal);
+    const { samples, notStarted, skips, summary } = await runProbeRound({
+      targets,
       prober: vantage,
       concurrency: world.probing.concurrency,
       clock: world.clock,
@@ -141,8 +161,35 @@ export async function recordProbeRound(
       recorded,
       notStarted: notStarted.length,
       outcomes: Object.fromEntries(Object.entries(outcomes).filter(([, n]) => n > 0)),
+      warmUps,
+      skipped: skips.map((skip) => ({ modelId: probeable[skip.index]?.modelId ?? "?", reason: skip.reason })),
     };
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The prober's first paid call to a gateway model opens its channel (a deposit, i.e. a transaction inside the call):
+ * made once per (payer, model URL), before the round and never recorded, so no measured probe carries it. A warm-up
+ * that got no 2xx answer is made again next round (the measured probe still runs: a deposit in it only skips an
+ * `ok`; a host failure counts).
+ */
+async function warmUp(
+  targets: readonly ProbeTarget[],
+  vantage: string,
+  payer: ProbePayer | undefined,
+  signal: AbortSignal,
+): Promise<number> {
+  if (payer === undefined) return 0;
+  const cold = targets.filter((t) => t.pay !== undefined && !payer.met.has(t.url));
+  await Promise.all(
+    cold.map(async ({ pay, ...target }) => {
+      if (pay === undefined) return;
+      const result = await probeViaGateway({ ...target, prober: vantage, pay, roundSignal: signal });
+      // A 2xx answer means the channel is open (its deposit went through), whatever the answer said.
+      if (result.status !== undefined && result.status >= 200 && result.status < 300) payer.met.add(target.url);
+    }),
+  );
+  return cold.length;
 }
