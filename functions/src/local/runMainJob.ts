@@ -11,6 +11,7 @@ import {
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
 import type { PublicClient } from "viem";
+import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
@@ -139,9 +140,19 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       onProgress: (step, ms) => out(`${seconds(ms)}  devnet    ${step}`),
     });
     const failures = new Map<string, number>();
+    // Probes pay through the gateways only inside the epochs the job pays in (set once they are known), and no later
+    // than a buyer's last call, so every probe payment lands in an epoch the job settles and proves.
+    let paidProbesAt: ((modelId: bigint, epoch: bigint, atMs: number) => boolean) | undefined;
+    let gateways: LocalGateways | undefined;
+    const probeCalls: ProbePaidCall[] = [];
     const bot = await startLocalBot({
       devnet,
       config,
+      probeRoutes: {
+        routeOf: (modelId, epoch, atMs) =>
+          paidProbesAt?.(modelId, epoch, atMs) ? gateways?.probeRouteOf(modelId) : undefined,
+      },
+      onProbePaid: (call) => probeCalls.push(call),
       onError: (report) => {
         const key = describeFailure(report);
         failures.set(key, (failures.get(key) ?? 0) + 1);
@@ -156,7 +167,6 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
-    let gateways: LocalGateways | undefined;
     stopBot = async () => {
       await gateways?.stop();
       await status.stop();
@@ -221,6 +231,13 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
+    paidProbesAt = (modelId, epoch, atMs) => {
+      const model = models.find((m) => m.modelId === modelId);
+      const first = firstEpoch.get(modelId);
+      if (!model || first === undefined || epoch < first) return false;
+      if (!options.watch && epoch >= first + BigInt(options.epochs)) return false;
+      return atMs <= (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+    };
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
@@ -305,10 +322,14 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         }),
       );
     }
+    // The traffic is over: probes go straight to the hosts again (no payment in an epoch the job does not settle).
+    paidProbesAt = undefined;
     // The table lists epochs in order, model by model.
     planned.sort((a, b) => (a.epoch === b.epoch ? Number(a.modelId - b.modelId) : Number(a.epoch - b.epoch)));
 
-    out(`${seconds(Date.now() - startedAt)}  info      traffic done; waiting for every epoch to settle on every chain`);
+    out(
+      `${seconds(Date.now() - startedAt)}  info      traffic done (and ${probeCalls.length} paid probe calls through the gateways); waiting for every epoch to settle on every chain`,
+    );
     let pending: SettlementCheck[] = [];
     while (!signal?.aborted) {
       if (Date.now() > deadline) break;
@@ -342,7 +363,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       chains: statusWorld.chains,
       ledgers,
       cursors: bot.stores.cursors,
-      unspentDeposits: await unspentDeposits(devnet, clients, buyers.calls),
+      unspentDeposits: await unspentDeposits(devnet, clients, [...buyers.calls, ...probeCalls]),
       calls: buyers.calls,
     });
     for (const line of formatSettlementReport(report)) out(line);
