@@ -142,15 +142,18 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const failures = new Map<string, number>();
     // Probes pay through the gateways only inside the epochs the job pays in (set once they are known), and no later
     // than a buyer's last call, so every probe payment lands in an epoch the job settles and proves.
-    let paidProbesAt: ((modelId: bigint, epoch: bigint, atMs: number) => boolean) | undefined;
+    let paidProbesUntil: ((modelId: bigint, epoch: bigint, atMs: number) => number | undefined) | undefined;
     let gateways: LocalGateways | undefined;
     const probeCalls: ProbePaidCall[] = [];
     const bot = await startLocalBot({
       devnet,
       config,
       probeRoutes: {
-        routeOf: (modelId, epoch, atMs) =>
-          paidProbesAt?.(modelId, epoch, atMs) ? gateways?.probeRouteOf(modelId) : undefined,
+        routeOf: (modelId, epoch, atMs) => {
+          const payUntil = paidProbesUntil?.(modelId, epoch, atMs);
+          const route = payUntil === undefined ? undefined : gateways?.probeRouteOf(modelId);
+          return route && payUntil !== undefined ? { ...route, payUntil } : undefined;
+        },
       },
       onProbePaid: (call) => probeCalls.push(call),
       onError: (report) => {
@@ -231,12 +234,14 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
-    paidProbesAt = (modelId, epoch, atMs) => {
+    paidProbesUntil = (modelId, epoch, atMs) => {
       const model = models.find((m) => m.modelId === modelId);
       const first = firstEpoch.get(modelId);
-      if (!model || first === undefined || epoch < first) return false;
-      if (!options.watch && epoch >= first + BigInt(options.epochs)) return false;
-      return atMs <= (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+      if (!model || first === undefined || epoch < first) return undefined;
+      if (!options.watch && epoch >= first + BigInt(options.epochs)) return undefined;
+      // A round runs late under load: its calls are checked against this at send time, not at the round's start.
+      const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+      return atMs <= until ? until : undefined;
     };
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
@@ -323,13 +328,11 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       );
     }
     // The traffic is over: probes go straight to the hosts again (no payment in an epoch the job does not settle).
-    paidProbesAt = undefined;
+    paidProbesUntil = undefined;
     // The table lists epochs in order, model by model.
     planned.sort((a, b) => (a.epoch === b.epoch ? Number(a.modelId - b.modelId) : Number(a.epoch - b.epoch)));
 
-    out(
-      `${seconds(Date.now() - startedAt)}  info      traffic done (and ${probeCalls.length} paid probe calls through the gateways); waiting for every epoch to settle on every chain`,
-    );
+    out(`${seconds(Date.now() - startedAt)}  info      traffic done; waiting for every epoch to settle on every chain`);
     let pending: SettlementCheck[] = [];
     while (!signal?.aborted) {
       if (Date.now() > deadline) break;
@@ -367,6 +370,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       calls: buyers.calls,
     });
     for (const line of formatSettlementReport(report)) out(line);
+    out(`Probes: ${probeCalls.length} paid probe calls through the gateways (the prober payers' rows above)`);
     out("");
     const failureCount = [...failures.values()].reduce((a, b) => a + b, 0);
     out(

@@ -17,6 +17,8 @@ import type { PaidFetchLike } from "./probe/probeHost.ts";
 export interface ProbeRoute {
   readonly url: string;
   readonly chainId: number;
+  /** Unix ms after which no paid call of this round may start (e.g. to keep every charge inside an epoch). */
+  readonly payUntil?: number;
 }
 
 /** Which models are probed through their x402 gateway, as paying buyers (the others directly at their endpoint). */

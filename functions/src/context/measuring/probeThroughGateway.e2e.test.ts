@@ -155,29 +155,27 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
       {
         modelId,
         epoch: "9",
-        endpoint: "http://127.0.0.1:9/not-probed-directly",
+        endpoint: modelId === "1" ? recorder.url : (hosts[1]?.url ?? ""),
         model: `demo-model-${modelId}`,
         timeoutMs,
         gateway: { url: `${server.url}/models/${key}`, chainId: CHAIN_ID },
       },
     ],
   });
+  const noJitter = { startJitterMs: 0 };
 
-  it("a healthy host: a warm-up call opens the channel unrecorded, then each probe is an ok sample with no deposit in it", async () => {
+  it("a healthy host: the warm-up call opens the channel unrecorded (the host is probed directly meanwhile), then each probe is a paid ok sample with no deposit in it", async () => {
     const samples = new MemorySampleStore();
     const world = proberWorld("a", PAYER, samples);
-    const first = await recordProbeRound(world, "a", round(1_700_000_000_000, "healthy", "1", 2_000), {
-      startJitterMs: 0,
-    });
+    const first = await recordProbeRound(world, "a", round(1_700_000_000_000, "healthy", "1", 2_000), noJitter);
     expect(first).toMatchObject({ warmUps: 1, probed: 1, recorded: 1, outcomes: { ok: 1 }, skipped: [] });
-    const second = await recordProbeRound(world, "a", round(1_700_000_001_000, "healthy", "1", 2_000), {
-      startJitterMs: 0,
-    });
-    expect(second).toMatchObject({ warmUps: 0, recorded: 1, outcomes: { ok: 1 } });
+    expect(paid).toHaveLength(1); // the warm-up only: the first round's probe went to the listed endpoint
+    const second = await recordProbeRound(world, "a", round(1_700_000_001_000, "healthy", "1", 2_000), noJitter);
+    expect(second).toMatchObject({ warmUps: 0, recorded: 1, outcomes: { ok: 1 }, skipped: [] });
     const sample = await samples.get(1n, 9n, "a#1700000001000#1");
     expect(sample).toMatchObject({ ok: true, outcome: "ok", status: 200 });
-    // Paid from the payer's one channel: the warm-up and both probes.
-    expect(paid.length).toBe(3);
+    // Paid from the payer's one channel: the warm-up and the probe (an ok carrying a deposit would have been skipped).
+    expect(paid).toHaveLength(2);
     expect(new Set(paid.map((call) => call.channelId)).size).toBe(1);
     expect(paid[0]?.buyer).toBe(devAccount(PAYER).account.address);
   }, 60_000);
@@ -185,36 +183,41 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
   it("a host that times out behind the gateway is a timeout sample (the gateway's host_timeout)", async () => {
     const samples = new MemorySampleStore();
     const world = proberWorld("b", PAYER, samples);
-    const result = await recordProbeRound(world, "b", round(1_700_000_002_000, "hanging", "2", 1_500), {
-      startJitterMs: 0,
-    });
-    expect(result).toMatchObject({ recorded: 1, outcomes: { timeout: 1 }, skipped: [] });
-    expect(await samples.get(2n, 9n, "b#1700000002000#2")).toMatchObject({
+    // Its warm-up cannot open a channel (the host never answers): the prober probes it directly meanwhile.
+    const direct = await recordProbeRound(world, "b", round(1_700_000_002_000, "hanging", "2", 1_000), noJitter);
+    expect(direct).toMatchObject({ warmUps: 1, recorded: 1, outcomes: { timeout: 1 } });
+    expect(direct.skipped[0]?.reason).toMatch(/^warm-up: timeout/);
+    // A prober that holds an open channel to it (the host failed after it was opened): the gateway's 504 is the host's.
+    world.payer?.met.add(`${server.url}/models/hanging`);
+    const paidProbe = await recordProbeRound(world, "b", round(1_700_000_003_000, "hanging", "2", 1_500), noJitter);
+    expect(paidProbe).toMatchObject({ recorded: 1, outcomes: { timeout: 1 }, skipped: [] });
+    expect(await samples.get(2n, 9n, "b#1700000003000#2")).toMatchObject({
       ok: false,
       outcome: "timeout",
       status: 504,
     });
   }, 60_000);
 
-  it("a prober whose payer cannot pay records nothing and reports why", async () => {
+  it("a prober whose payer cannot pay records nothing through the gateway and reports why", async () => {
     const samples = new MemorySampleStore();
     const world = proberWorld("c", BROKE, samples);
-    const result = await recordProbeRound(world, "c", round(1_700_000_003_000, "healthy", "1", 2_000), {
-      startJitterMs: 0,
-    });
-    expect(result).toMatchObject({ probed: 0, recorded: 0, warmUps: 1 });
+    const warmUp = await recordProbeRound(world, "c", round(1_700_000_004_000, "healthy", "1", 2_000), noJitter);
+    expect(warmUp.skipped[0]?.reason).toMatch(/^warm-up: the gateway refused the payment: .*insufficient_balance/);
+    world.payer?.met.add(`${server.url}/models/healthy`);
+    const result = await recordProbeRound(world, "c", round(1_700_000_005_000, "healthy", "1", 2_000), noJitter);
+    expect(result).toMatchObject({ probed: 0, recorded: 0, warmUps: 0 });
     expect(result.skipped).toHaveLength(1);
     expect(result.skipped[0]?.reason).toMatch(/refused the payment: .*insufficient_balance/);
     expect(result.skipped[0]?.reason).not.toMatch(/0x[0-9a-f]{64}/i);
-    expect(await samples.get(1n, 9n, "c#1700000003000#1")).toBeUndefined();
+    expect(await samples.get(1n, 9n, "c#1700000005000#1")).toBeUndefined();
   }, 60_000);
 
-  it("the host sees a probe exactly as it sees a buyer's call", async () => {
+  it("the host sees a paid probe exactly as it sees a buyer's call", async () => {
     const samples = new MemorySampleStore();
+    const world = proberWorld("a", PAYER, samples);
+    world.payer?.met.add(`${server.url}/models/healthy`);
     seenHeaders.length = 0;
-    await recordProbeRound(proberWorld("a", PAYER, samples), "a", round(1_700_000_004_000, "healthy", "1", 2_000), {
-      startJitterMs: 0,
-    });
+    await recordProbeRound(world, "a", round(1_700_000_006_000, "healthy", "1", 5_000), noJitter);
     const probeSeen = seenHeaders.at(-1);
     const buyer = evmPayingFetch({
       account: devAccount(BUYER).account,
@@ -227,7 +230,7 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
       body: JSON.stringify({ model: "demo-model-1", prompt: "What is an SLA?", max_tokens: 32 }),
     });
     expect(response.status).toBe(200);
-    expect(probeSeen).toBeDefined();
-    expect(seenHeaders.at(-1)).toEqual(probeSeen);
+    expect(seenHeaders).toHaveLength(2);
+    expect(seenHeaders[1]).toEqual(probeSeen);
   }, 60_000);
 });

@@ -40,7 +40,15 @@ export async function readProbeTargets(
         // prober longer than this, so the other hosts' probes and the round's budget are safe.
         timeoutMs: Math.min(terms.probeTimeoutMs, MAX_PROBE_TIMEOUT_MS),
         // Sold through a gateway: probed there as a paying buyer, so the host cannot tell a probe from a sale.
-        ...(gateway === undefined ? {} : { gateway: { url: gateway.url, chainId: gateway.chainId } }),
+        ...(gateway === undefined
+          ? {}
+          : {
+              gateway: {
+                url: gateway.url,
+                chainId: gateway.chainId,
+                ...(gateway.payUntil === undefined ? {} : { payUntil: gateway.payUntil }),
+              },
+            }),
       });
     }),
   );
