@@ -214,24 +214,23 @@ const hostFailures: Readonly<Record<string, ProbeOutcome>> = {
   host_garbage: "bad-answer",
 };
 
-/** The gateway's error code of an answer (`{ error: "<code>", message }`); undefined for any other body. */
-function gatewayCodeOf(text: string): string | undefined {
+const gatewayErrorSchema = z.object({ error: z.string(), message: z.string() });
+
+/** The gateway's own error body (`{ error: "<code>", message }`); undefined for any other body (a host's). */
+function gatewayErrorOf(text: string): z.infer<typeof gatewayErrorSchema> | undefined {
   try {
-    const parsed = z.object({ error: z.string(), message: z.string() }).safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data.error : undefined;
+    const parsed = gatewayErrorSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
   } catch {
-    return undefined;
+    return undefined; // not JSON: not the gateway's error body
   }
 }
 
 function gatewayErrorText(status: number, text: string): string {
-  try {
-    const parsed = z.object({ error: z.string(), message: z.string() }).safeParse(JSON.parse(text));
-    if (parsed.success) return oneLine(`HTTP ${status} ${parsed.data.error}: ${parsed.data.message}`);
-  } catch {
-    // Not JSON: the status alone says enough.
-  }
-  return httpErrorMessage(status, text);
+  const error = gatewayErrorOf(text);
+  return error === undefined
+    ? httpErrorMessage(status, text)
+    : oneLine(`HTTP ${status} ${error.error}: ${error.message}`);
 }
 
 /** Why a gateway answered 402: the `error` of its `PAYMENT-REQUIRED` header (base64 JSON), when it names one. */
@@ -322,7 +321,7 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
     if ("tooLarge" in read) return sample("bad-answer", { status, error: `response body over ${limit} bytes` });
     if (status < 200 || status > 299) {
       if (viaGateway) {
-        const code = gatewayCodeOf(read.text);
+        const code = gatewayErrorOf(read.text)?.error;
         const hostOutcome = code !== undefined && Object.hasOwn(hostFailures, code) ? hostFailures[code] : undefined;
         // The gateway timed the host alone: its host failure is the host's, a deposit or not.
         if (hostOutcome !== undefined)

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/startTestServer.ts";
 import { isProbeSkip, type PaidFetchLike, probeViaGateway } from "./probeHost.ts";
+import { runProbeRound } from "./runProbeRound.ts";
 
 const model = "demo-7b";
 const FREE = { prompt: "Tell me a short fun fact about octopuses.", maxTokens: 64, temperature: 0.7 };
@@ -97,5 +98,27 @@ describe("probeViaGateway", () => {
     const url = `${server.url}/models/demo-evm-a`;
     expect(await probe(url, pay(false), 200)).toMatchObject({ outcome: "timeout" });
     expect(await probe(url, pay(true), 200)).toMatchObject({ skipped: true });
+  });
+
+  it("in a round, a skipped gateway probe is reported, never handed to onSample nor counted as a sample", async () => {
+    const served = await gateway(200, okBody);
+    const refused = await gateway(402, {});
+    const seen: string[] = [];
+    const round = await runProbeRound({
+      targets: [
+        { modelId: "1", url: served, model, timeoutMs: 2_000, pay: pay(false) },
+        { modelId: "2", url: refused, model, timeoutMs: 2_000, pay: pay(false) },
+      ],
+      prober: "local-1",
+      concurrency: 2,
+      drawPrompt: () => FREE,
+      onSample: (sample) => {
+        seen.push(sample.modelId ?? "?");
+      },
+    });
+    expect(seen).toEqual(["1"]);
+    expect(round.samples).toHaveLength(1);
+    expect(round.skips).toMatchObject([{ index: 1, modelId: "2", status: 402 }]);
+    expect(round.summary).toMatchObject({ total: 1, skipped: 1, okRatio: 1 });
   });
 });
