@@ -82,7 +82,9 @@ function describeFailure(report: RuntimeErrorReport): string {
 }
 
 /** The (model, epoch, chain)s a gateway charged calls in. */
-function chargedEpochs(calls: readonly PaidCall[]): Array<{ modelId: bigint; epoch: bigint; chainId: number }> {
+function chargedEpochs(
+  calls: ReadonlyArray<Pick<PaidCall, "chainId" | "modelId" | "epoch" | "charged">>,
+): Array<{ modelId: bigint; epoch: bigint; chainId: number }> {
   const seen = new Map<string, { modelId: bigint; epoch: bigint; chainId: number }>();
   for (const call of calls) {
     if (call.charged === 0n || call.modelId === undefined || call.epoch === undefined) continue;
@@ -347,7 +349,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           planned,
           chains: statusWorld.chains,
           cursors: bot.stores.cursors,
-          charged: chargedEpochs(buyers.calls),
+          charged: chargedEpochs([...buyers.calls, ...probeCalls]),
         })
       ).filter((check) => !check.done);
       if (pending.length === 0) break;
@@ -367,7 +369,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       ledgers,
       cursors: bot.stores.cursors,
       unspentDeposits: await unspentDeposits(devnet, clients, [...buyers.calls, ...probeCalls]),
-      calls: buyers.calls,
+      // The table counts the probers' paid calls with the buyers' (their payments are booked alike).
+      calls: [...buyers.calls, ...probeCalls],
     });
     for (const line of formatSettlementReport(report)) out(line);
     out(`Probes: ${probeCalls.length} paid probe calls through the gateways (the prober payers' rows above)`);

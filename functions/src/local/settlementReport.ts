@@ -110,7 +110,7 @@ export interface SettlementReportInput {
    * It is the buyer's money, outside its wallet: the proof counts it with the wallet's change.
    */
   unspentDeposits?: ReadonlyMap<number, ReadonlyMap<string, bigint>>;
-  /** Pay per call: every call the demo buyers made through a gateway (the table counts the charged ones). */
+  /** Pay per call: every call the demo buyers and the probers made through a gateway (the table counts the charged ones). */
   calls?: ReadonlyArray<{ chainId: number; modelId?: bigint | undefined; epoch?: bigint | undefined; charged: bigint }>;
 }
 

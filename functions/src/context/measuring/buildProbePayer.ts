@@ -22,6 +22,10 @@ export interface ProbePaidCall {
   /** The payer's address. */
   buyer: string;
   channelId: Hex;
+  /** The model, epoch and charge the gateway's usage receipt names. */
+  modelId: bigint;
+  epoch: bigint;
+  charged: bigint;
 }
 
 /** Options of {@link buildProbePayer}. */
@@ -37,7 +41,18 @@ export interface BuildProbePayerOptions {
   allowNonLoopback?: boolean;
 }
 
-const receiptSchema = z.object({ receipt: z.looseObject({ channelId: z.string().regex(/^0x[0-9a-fA-F]{64}$/) }) });
+const decimal = z
+  .string()
+  .regex(/^\d{1,78}$/)
+  .transform(BigInt);
+const receiptSchema = z.object({
+  receipt: z.looseObject({
+    channelId: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    modelId: decimal,
+    epoch: decimal,
+    charge: decimal,
+  }),
+});
 
 /**
  * The prober's own x402 payer: a stock EVM batch-settlement buyer per chain (`evmPayingFetch`, the devnet buyers'
@@ -85,8 +100,8 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
       });
       const paid: PaidFetchLike = async (input, init, seen) => {
         const response = await calls.run(seen, () => pay(input, init));
-        const channelId = channelOf(response.headers.get(USAGE_RECEIPT_HEADER));
-        if (channelId) options.onPaid?.({ chainId, buyer: account.address, channelId });
+        const receipt = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
+        if (receipt) options.onPaid?.({ chainId, buyer: account.address, ...receipt });
         return response;
       };
       fetches.set(chainId, paid);
@@ -95,11 +110,15 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
   };
 }
 
-function channelOf(header: string | null): Hex | undefined {
+function receiptOf(
+  header: string | null,
+): Pick<ProbePaidCall, "channelId" | "modelId" | "epoch" | "charged"> | undefined {
   if (header === null) return undefined;
   try {
     const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
-    return parsed.success ? (parsed.data.receipt.channelId as Hex) : undefined;
+    if (!parsed.success) return undefined;
+    const { channelId, modelId, epoch, charge } = parsed.data.receipt;
+    return { channelId: channelId as Hex, modelId, epoch, charged: charge };
   } catch {
     return undefined; // no readable receipt: no channel to count
   }
