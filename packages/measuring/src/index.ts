@@ -68,6 +68,7 @@ export {
   assertProbeOptions,
   type FetchLike,
   isProbeSkip,
+  type PaidCallState,
   type PaidFetchLike,
   type ProbeHostOptions,
   type ProbeResult,

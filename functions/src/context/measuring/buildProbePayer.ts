@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { DeploymentManifest, GatewayConfig, KeyReference } from "@slabridge/core";
 import { createEvmChainClient, evmPayingFetch, paymentCarriesDeposit } from "@slabridge/evm";
-import { MeasureConfigError, type PaidFetchLike, type ProbePayer, type ProbeRoutes } from "@slabridge/measuring";
+import {
+  MeasureConfigError,
+  type PaidCallState,
+  type PaidFetchLike,
+  type ProbePayer,
+  type ProbeRoutes,
+} from "@slabridge/measuring";
 import type { Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
@@ -71,10 +77,13 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
     throw new MeasureConfigError(`prober ${vantage}: payer anvil account ${ref.index} is not ${ref.address}`);
   }
   // Which probe call a request belongs to, so concurrent probes each learn whether their own payment deposited.
-  const calls = new AsyncLocalStorage<{ deposited: boolean }>();
+  const calls = new AsyncLocalStorage<PaidCallState>();
   const sendWatched: typeof fetch = (input, init) => {
-    const seen = calls.getStore();
-    if (seen && input instanceof Request && paymentCarriesDeposit(input)) seen.deposited = true;
+    const call = calls.getStore();
+    if (call && input instanceof Request && input.headers.has("payment-signature")) {
+      if (paymentCarriesDeposit(input)) call.deposited = true;
+      call.paidRequestSent();
+    }
     return fetch(input, init);
   };
   const fetches = new Map<number, PaidFetchLike>();

@@ -9,10 +9,18 @@ import { buyerClientHeaders, drawProbePrompt, type ProbePrompt } from "./promptC
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /**
- * A paying fetch of one x402 buyer (the prober's own payer). It sets `seen.deposited` as soon as it sends a payment
- * that carries a channel deposit: the gateway then submits a transaction before answering, which is not the host's time.
+ * A paying fetch of one x402 buyer (the prober's own payer). It sets `call.deposited` as soon as it sends a payment
+ * that carries a channel deposit (the gateway then submits a transaction before answering, which is not the host's
+ * time), and calls `call.paidRequestSent()` as it sends the request that carries the payment.
  */
-export type PaidFetchLike = (input: string, init: RequestInit, seen: { deposited: boolean }) => Promise<Response>;
+export type PaidFetchLike = (input: string, init: RequestInit, call: PaidCallState) => Promise<Response>;
+
+/** What a probe learns from its paying fetch while the call runs. */
+export interface PaidCallState {
+  deposited: boolean;
+  /** The request that carries the payment (the one the gateway forwards to the host) is being sent now. */
+  paidRequestSent(): void;
+}
 
 /**
  * A probe through a gateway that says nothing about the host: the gateway refused the payment (402), failed itself
@@ -273,14 +281,26 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
 
   const startedAt = Math.floor((options.clock ?? systemClock).now());
   const t0 = hrtime();
-  const timer = setTimeout(() => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`)), timeoutMs);
+  const slaTimeout = () => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`));
+  let timer = setTimeout(slaTimeout, timeoutMs);
   const cutRound = () =>
     controller.abort(new RoundDeadline("no full answer when the prober's round deadline came (host still pending)"));
   if (options.roundSignal?.aborted) cutRound();
   else options.roundSignal?.addEventListener("abort", cutRound, { once: true });
   // Set when the last body byte arrived, so validating the answer is not billed to the host.
   let endedAt: number | undefined;
-  const seen = { deposited: false };
+  // Through a gateway the time runs from the paid request: the 402 challenge before it and the client's signing are
+  // the payment protocol's (no host is involved yet), like the deposit.
+  let paidAt: number | undefined;
+  const seen: PaidCallState = {
+    deposited: false,
+    paidRequestSent: () => {
+      paidAt = hrtime();
+      // The SLA timeout too runs from the request the host is asked through.
+      clearTimeout(timer);
+      timer = setTimeout(slaTimeout, timeoutMs);
+    },
+  };
   const skip = (reason: string, status?: number): ProbeSkip => ({
     skipped: true,
     ...(modelId === undefined ? {} : { modelId }),
@@ -294,7 +314,7 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
     host: url,
     prober,
     startedAt,
-    rttMs: Math.max(0, (endedAt ?? hrtime()) - t0),
+    rttMs: Math.max(0, (endedAt ?? hrtime()) - (paidAt ?? t0)),
     outcome,
     ...extra,
   });

@@ -34,6 +34,7 @@ const pay =
   (deposited: boolean): PaidFetchLike =>
   (input, init, seen) => {
     seen.deposited = deposited;
+    seen.paidRequestSent();
     return fetch(input, init);
   };
 
@@ -120,5 +121,17 @@ describe("probeViaGateway", () => {
     expect(round.samples).toHaveLength(1);
     expect(round.skips).toMatchObject([{ index: 1, modelId: "2", status: 402 }]);
     expect(round.summary).toMatchObject({ total: 1, skipped: 1, okRatio: 1 });
+  });
+
+  it("times a paid call from its paid request: the 402 challenge and the signing before it are not the host's", async () => {
+    const url = await gateway(200, okBody);
+    const slowHandshake: PaidFetchLike = async (input, init, call) => {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the unpaid request, its 402, the signing
+      call.paidRequestSent();
+      return fetch(input, init);
+    };
+    const result = await probe(url, slowHandshake);
+    expect(result).toMatchObject({ outcome: "ok" });
+    expect(isProbeSkip(result) ? Number.NaN : result.rttMs).toBeLessThan(250);
   });
 });
