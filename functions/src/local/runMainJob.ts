@@ -12,6 +12,7 @@ import type { RuntimeErrorReport } from "@slabridge/runtime";
 import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
 import type { Address, PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
@@ -83,7 +84,9 @@ function describeFailure(report: RuntimeErrorReport): string {
 }
 
 /** The (model, epoch, chain)s a gateway charged calls in. */
-function chargedEpochs(calls: readonly PaidCall[]): Array<{ modelId: bigint; epoch: bigint; chainId: number }> {
+function chargedEpochs(
+  calls: ReadonlyArray<Pick<PaidCall, "chainId" | "modelId" | "epoch" | "charged">>,
+): Array<{ modelId: bigint; epoch: bigint; chainId: number }> {
   const seen = new Map<string, { modelId: bigint; epoch: bigint; chainId: number }>();
   for (const call of calls) {
     if (call.charged === 0n || call.modelId === undefined || call.epoch === undefined) continue;
@@ -145,9 +148,22 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const receiptKey = generatePrivateKey();
     const config = withReceiptSigner(stageConfig, devnet.manifest, privateKeyToAccount(receiptKey).address);
     const failures = new Map<string, number>();
+    // Probes pay through the gateways only inside the epochs the job pays in (set once they are known), and no later
+    // than a buyer's last call, so every probe payment lands in an epoch the job settles and proves.
+    let paidProbesUntil: ((modelId: bigint, epoch: bigint, atMs: number) => number | undefined) | undefined;
+    let gateways: LocalGateways | undefined;
+    const probeCalls: ProbePaidCall[] = [];
     const bot = await startLocalBot({
       devnet,
       config,
+      probeRoutes: {
+        routeOf: (modelId, epoch, atMs) => {
+          const payUntil = paidProbesUntil?.(modelId, epoch, atMs);
+          const route = payUntil === undefined ? undefined : gateways?.probeRouteOf(modelId);
+          return route && payUntil !== undefined ? { ...route, payUntil } : undefined;
+        },
+      },
+      onProbePaid: (call) => probeCalls.push(call),
       onError: (report) => {
         const key = describeFailure(report);
         failures.set(key, (failures.get(key) ?? 0) + 1);
@@ -162,7 +178,6 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
-    let gateways: LocalGateways | undefined;
     stopBot = async () => {
       await gateways?.stop();
       await status.stop();
@@ -230,6 +245,15 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
+    paidProbesUntil = (modelId, epoch, atMs) => {
+      const model = models.find((m) => m.modelId === modelId);
+      const first = firstEpoch.get(modelId);
+      if (!model || first === undefined || epoch < first) return undefined;
+      if (!options.watch && epoch >= first + BigInt(options.epochs)) return undefined;
+      // A round runs late under load: its calls are checked against this at send time, not at the round's start.
+      const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+      return atMs <= until ? until : undefined;
+    };
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
@@ -314,6 +338,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         }),
       );
     }
+    // The traffic is over: probes go straight to the hosts again (no payment in an epoch the job does not settle).
+    paidProbesUntil = undefined;
     // The table lists epochs in order, model by model.
     planned.sort((a, b) => (a.epoch === b.epoch ? Number(a.modelId - b.modelId) : Number(a.epoch - b.epoch)));
 
@@ -332,7 +358,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           planned,
           chains: statusWorld.chains,
           cursors: bot.stores.cursors,
-          charged: chargedEpochs(buyers.calls),
+          charged: chargedEpochs([...buyers.calls, ...probeCalls]),
         })
       ).filter((check) => !check.done);
       if (pending.length === 0) break;
@@ -351,10 +377,12 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       chains: statusWorld.chains,
       ledgers,
       cursors: bot.stores.cursors,
-      unspentDeposits: await unspentDeposits(devnet, clients, buyers.calls),
-      calls: buyers.calls,
+      unspentDeposits: await unspentDeposits(devnet, clients, [...buyers.calls, ...probeCalls]),
+      // The table counts the probers' paid calls with the buyers' (their payments are booked alike).
+      calls: [...buyers.calls, ...probeCalls],
     });
     for (const line of formatSettlementReport(report)) out(line);
+    out(`Probes: ${probeCalls.length} paid probe calls through the gateways (the prober payers' rows above)`);
     out("");
     const failureCount = [...failures.values()].reduce((a, b) => a + b, 0);
     out(

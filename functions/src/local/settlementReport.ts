@@ -110,7 +110,7 @@ export interface SettlementReportInput {
    * It is the buyer's money, outside its wallet: the proof counts it with the wallet's change.
    */
   unspentDeposits?: ReadonlyMap<number, ReadonlyMap<string, bigint>>;
-  /** Pay per call: every call the demo buyers made through a gateway (the table counts the charged ones). */
+  /** Pay per call: every call the demo buyers and the probers made through a gateway (the table counts the charged ones). */
   calls?: ReadonlyArray<{ chainId: number; modelId?: bigint | undefined; epoch?: bigint | undefined; charged: bigint }>;
 }
 
@@ -197,7 +197,7 @@ export async function epochPayees(
 }
 
 /**
- * Every account the story touches, with its roles: the demo buyers on every payment chain, each model's payees (its
+ * Every account the story touches, with its roles: the demo buyers (and the probers' payers) on every payment chain, each model's payees (its
  * split table, on their payout chains) and each chain's netting vault.
  *
  * @example const accounts = await accountBook(devnet, clients, traffic);
@@ -221,6 +221,14 @@ export async function accountBook(
     for (const buyer of traffic.buyerAccounts(chainId)) add(chainId, buyer, "buyer");
   }
   const { manifest } = devnet;
+  // The probers' payers buy probe calls through the gateways like any buyer: their payments are booked, refunded and
+  // proven the same way (on the EVM chains, where they pay).
+  const evmChains = new Set(devnetChainsOf(manifest).evm.map((chain) => chain.chainId));
+  for (const chainId of traffic.paymentChains().filter((id) => evmChains.has(id))) {
+    for (const ref of manifest.keys.proberPayers ?? []) {
+      if (ref.kind === "anvil-dev-account") add(chainId, ref.address, "prober payer");
+    }
+  }
   const home = homeOf(devnet, clients);
   const roleNames = ["creator", "data contributor", "validator", "host", "protocol fee", "parent creator"];
   for (const model of manifest.models) {

@@ -1,7 +1,13 @@
 import type { StageConfig } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
-import { type BlobStore, type MeasureWorld, MemoryBlobStore } from "@slabridge/measuring";
+import {
+  type BlobStore,
+  type MeasureWorld,
+  MemoryBlobStore,
+  type ProbeRoutes,
+  type ProberWorld,
+} from "@slabridge/measuring";
 import { LocalRuntime, type RuntimeErrorReport } from "@slabridge/runtime";
 import { solanaOperatorSigners } from "@slabridge/solana";
 import { createStores } from "@slabridge/store";
@@ -10,6 +16,7 @@ import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { createTestClient, http } from "viem";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
+import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildProberWorld } from "../context/measuring/buildProberWorld.ts";
 import { buildNettingWorld } from "../context/netting/buildNettingWorld.ts";
 import { resolveRpcUrl } from "../context/resolveRpcUrl.ts";
@@ -33,6 +40,10 @@ export interface LocalBotOptions {
   onError?: (report: RuntimeErrorReport) => void;
   /** Period of the watch schedules and of the devnet's block production, in ms (default: the config's poll interval). */
   watchPeriodMs?: number;
+  /** Models the coordinator sends the probers to through their gateway (pay per call: the local gateways). */
+  probeRoutes?: ProbeRoutes;
+  /** Told about every paid probe call's channel. */
+  onProbePaid?: (call: ProbePaidCall) => void;
 }
 
 /** The bot running locally: its runtime (functions, queues, schedules) and the world its handlers share. */
@@ -102,6 +113,27 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   if (probing && !samples) throw new Error("the devnet has no samples table");
   // Report evidence, shared by the evaluator (publishes) and the probers (recompute before co-signing).
   const blobs = new MemoryBlobStore();
+  // One world per vantage point, like a warm prober container: its payer keeps its channels between rounds.
+  const proberWorlds = new Map<string, ProberWorld>();
+  const proberWorldOf = (vantage: string): ProberWorld => {
+    let built = proberWorlds.get(vantage);
+    if (!built) {
+      if (!samples) throw new Error("the devnet has no samples table");
+      built = buildProberWorld({
+        manifest,
+        config,
+        vantage,
+        samples,
+        blobs,
+        homeRpcUrl: rpcUrls.get(manifest.homeChainId) ?? "",
+        rpcUrls,
+        clock: world.clock,
+        ...(options.onProbePaid ? { onPaid: options.onProbePaid } : {}),
+      });
+      proberWorlds.set(vantage, built);
+    }
+    return built;
+  };
 
   // Every deployed function, queue and schedule, declared from @slabridge/topology as the stacks declare them.
   registerDeployedFunctions(
@@ -121,19 +153,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         ? {
             prober: probing.vantagePoints.map((vantage) => ({
               name: vantage.functionName,
-              handler: createProbeHandler(
-                async () =>
-                  buildProberWorld({
-                    manifest,
-                    config,
-                    vantage: vantage.name,
-                    samples,
-                    blobs,
-                    homeRpcUrl: rpcUrls.get(manifest.homeChainId) ?? "",
-                    clock: world.clock,
-                  }),
-                vantage.name,
-              ),
+              handler: createProbeHandler(async () => proberWorldOf(vantage.name), vantage.name),
             })),
             probeCoordinator: createProbeCoordinatorHandler(getMeasure),
             evaluate: createEvaluateHandler(getMeasure),
@@ -159,6 +179,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       blobs,
       rpcUrls,
       lambdaEndpoint: runtime.server.url,
+      ...(options.probeRoutes ? { probeRoutes: options.probeRoutes } : {}),
     });
   }
   const miners = devnetChainsOf(manifest).evm.map((chain) =>

@@ -41,6 +41,11 @@ export interface LocalGateways {
   urlOf(modelId: bigint, chainId: number): string | undefined;
   /** The host model name of `modelId`. */
   modelNameOf(modelId: bigint): string | undefined;
+  /**
+   * Where the probers probe `modelId` as paying buyers: its gateway URL (`<gateway>/models/<key>`) on the home chain
+   * when it is sold there, else on its first EVM chain (undefined: not sold per call on EVM).
+   */
+  probeRouteOf(modelId: bigint): { url: string; chainId: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ export async function startLocalGateways(options: {
   const gateways: LocalGateway[] = [];
   const urls = new Map<string, string>();
   const modelNames = new Map<string, string>();
+  const probeRoutes = new Map<string, { url: string; chainId: number }>();
   try {
     for (const host of devnet.hosts) {
       const listed = manifest.hosts.find((h) => h.url === host.url);
@@ -137,6 +143,15 @@ export async function startLocalGateways(options: {
       servers.push(server);
       gateways.push({ host: host.name, url: server.url, model: host.model });
       modelNames.set(listed.modelId, host.model);
+      const probeChain =
+        evmChains.find((chain) => chain.chainId === manifest.homeChainId && models[keyOf(host.name, chain.name)]) ??
+        evmChains.find((chain) => models[keyOf(host.name, chain.name)]);
+      if (probeChain) {
+        probeRoutes.set(listed.modelId, {
+          url: `${server.url}/models/${keyOf(host.name, probeChain.name)}`,
+          chainId: probeChain.chainId,
+        });
+      }
       for (const chain of [...evmChains, ...(solana ? [solana] : [])]) {
         if (models[keyOf(host.name, chain.name)]) {
           urls.set(
@@ -154,6 +169,7 @@ export async function startLocalGateways(options: {
     gateways,
     urlOf: (modelId, chainId) => urls.get(`${modelId}:${chainId}`),
     modelNameOf: (modelId) => modelNames.get(modelId.toString()),
+    probeRouteOf: (modelId) => probeRoutes.get(modelId.toString()),
     stop: async () => {
       await Promise.allSettled(servers.map((server) => server.close()));
     },

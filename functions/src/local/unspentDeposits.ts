@@ -1,9 +1,9 @@
 import { x402BatchSettlementAbi } from "@slabridge/contracts";
-import { type Devnet, devnetChainsOf, type PaidCall } from "@slabridge/devnet";
-import type { PublicClient } from "viem";
+import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
+import type { Hex, PublicClient } from "viem";
 
 /**
- * What each x402 buyer still holds in its channels now (deposited, not claimed: `balance - totalClaimed` on the
+ * What each x402 buyer (a demo buyer or a prober's payer) still holds in its channels now (deposited, not claimed: `balance - totalClaimed` on the
  * channel contract), by chain and buyer: the buyer's money outside its wallet, which its account proof counts.
  *
  * @example const unspent = await unspentDeposits(devnet, clients, buyers.calls); unspent.get(31337)?.get(buyer);
@@ -11,11 +11,16 @@ import type { PublicClient } from "viem";
 export async function unspentDeposits(
   devnet: Devnet,
   clients: ReadonlyMap<number, PublicClient>,
-  calls: readonly PaidCall[],
+  calls: ReadonlyArray<{ chainId: number; buyer: string; channelId?: Hex | undefined }>,
 ): Promise<Map<number, Map<string, bigint>>> {
   const channels = new Map<string, { chainId: number; buyer: string; channelId: `0x${string}` }>();
   for (const call of calls) {
-    if (call.channelId) channels.set(`${call.chainId}:${call.channelId}`, { ...call, channelId: call.channelId });
+    if (call.channelId)
+      channels.set(`${call.chainId}:${call.channelId}`, {
+        chainId: call.chainId,
+        buyer: call.buyer,
+        channelId: call.channelId,
+      });
   }
   const unspent = new Map<number, Map<string, bigint>>();
   for (const { chainId, buyer, channelId } of channels.values()) {

@@ -145,7 +145,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
           const lag = options.evmClockLagSeconds?.[chain.chainId];
           return lag === undefined ? chain : { ...chain, clockLagSeconds: lag };
         }),
-        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS + 1,
+        // The prober payers come last, so adding them moved no other account.
+        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS,
         onProgress: progress,
       }).then((devnet) => {
         stops.push(() => devnet.stop());
@@ -180,6 +181,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const vaultKeys = demo.slice(PROBERS + 2 + BUYERS, PROBERS + 2 + BUYERS + NETTING_VAULTS);
     // Submits x402 deposits for the gateways (its own nonce sequence, apart from the relay bot's executor).
     const facilitatorKey = at(demo, PROBERS + 2 + BUYERS + NETTING_VAULTS);
+    // Each prober pays gateway-sold models as a buyer with its own funded account (never its signing key).
+    const proberPayers = demo.slice(
+      PROBERS + 2 + BUYERS + NETTING_VAULTS + 1,
+      PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS,
+    );
 
     progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
     const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
@@ -428,7 +434,9 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         proberThreshold: PROBER_THRESHOLD,
         demoBuyers: [...evmBuyers.map(asKeyRef), ...solanaBuyerRefs],
         nettingVaults,
-        ...(options.payPerCall ? { x402Facilitator: asKeyRef(facilitatorKey) } : {}),
+        ...(options.payPerCall
+          ? { x402Facilitator: asKeyRef(facilitatorKey), proberPayers: proberPayers.map(asKeyRef) }
+          : {}),
       },
     } satisfies DeploymentManifest);
     const manifestPath = path.join(dir, "manifest.json");

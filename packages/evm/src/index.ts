@@ -131,3 +131,4 @@ export {
 } from "./watcher/EvmLogWatcher.ts";
 export { isLogCanonical } from "./watcher/isLogCanonical.ts";
 export { type MinedLog, toJobSource } from "./watcher/toJobSource.ts";
+export { type EvmPayingFetchOptions, evmPayingFetch, paymentCarriesDeposit } from "./x402/evmPayingFetch.ts";

@@ -12,6 +12,30 @@ import type { BlobStore } from "./attest/BlobStore.ts";
 import type { ProberKey } from "./attest/ProberKey.ts";
 import type { ProberRegistry } from "./attest/ProberRegistry.ts";
 import type { ProberInvoker } from "./coordinator/ProberInvoker.ts";
+import type { PaidFetchLike } from "./probe/probeHost.ts";
+
+/** Where a gateway-sold model is probed: its gateway URL (`<gateway>/models/<key>`) and the chain paid on. */
+export interface ProbeRoute {
+  readonly url: string;
+  readonly chainId: number;
+  /** Unix ms after which no paid call of this round may start (e.g. to keep every charge inside an epoch). */
+  readonly payUntil?: number;
+}
+
+/** Which models are probed through their x402 gateway, as paying buyers (the others directly at their endpoint). */
+export interface ProbeRoutes {
+  /** The route of `modelId` for a round at `atMs` in `epoch`; undefined: probe the listed endpoint. */
+  routeOf(modelId: bigint, epoch: bigint, atMs: number): ProbeRoute | undefined;
+}
+
+/**
+ * The prober's own x402 payer (never its signing key): one paying fetch per chain, each keeping its channels between
+ * rounds, and the gateway URLs it has paid once already (their channel is open: no warm-up needed).
+ */
+export interface ProbePayer {
+  fetchOn(chainId: number): PaidFetchLike;
+  readonly met: Set<string>;
+}
 
 /**
  * What a prober function needs: where to record samples, how to probe, its own key (it signs its samples and the
@@ -28,6 +52,8 @@ export interface ProberWorld {
   home: Pick<HomeChain, "modelClock" | "slaTermsAt" | "reportDigest">;
   /** Addresses whose usage receipts are evidence (the gateway's receipt keys, `gateway.receiptSigners`); none: no receipts. */
   gatewaySigners?: readonly string[];
+  /** Pays gateway-sold models' probes; absent: such a target fails the round (a typed config error). */
+  payer?: ProbePayer;
 }
 
 /**
@@ -52,6 +78,8 @@ export interface MeasureWorld {
   gatewaySigners?: readonly string[];
   /** Fans probe rounds out to the prober functions, and asks them to co-sign reports. */
   invoker: Pick<ProberInvoker, "invoke" | "cosign" | "vantages">;
+  /** Models probed through their gateway; absent: every model at its listed endpoint. */
+  probeRoutes?: ProbeRoutes;
 }
 
 /**

@@ -47,7 +47,14 @@ export {
   publishVerdictEverywhere,
   verdictDestinations,
 } from "./evaluator/publishVerdictEverywhere.ts";
-export { type MeasureWorld, measuredModels, type ProberWorld } from "./MeasureWorld.ts";
+export {
+  type MeasureWorld,
+  measuredModels,
+  type ProbePayer,
+  type ProbeRoute,
+  type ProbeRoutes,
+  type ProberWorld,
+} from "./MeasureWorld.ts";
 export { type CompletionResponse, completionResponseSchema } from "./probe/completionResponseSchema.ts";
 export { ProbeConfigError } from "./probe/ProbeConfigError.ts";
 export {
@@ -57,7 +64,18 @@ export {
   probeOutcomes,
   probeSampleSchema,
 } from "./probe/ProbeSample.ts";
-export { assertProbeOptions, type FetchLike, type ProbeHostOptions, probeHost } from "./probe/probeHost.ts";
+export {
+  assertProbeOptions,
+  type FetchLike,
+  isProbeSkip,
+  type PaidCallState,
+  type PaidFetchLike,
+  type ProbeHostOptions,
+  type ProbeResult,
+  type ProbeSkip,
+  probeHost,
+  probeViaGateway,
+} from "./probe/probeHost.ts";
 export { buyerClientHeaders, drawProbePrompt, type ProbePrompt } from "./probe/promptCorpus.ts";
 export {
   type RecordProbeRoundOptions,

@@ -22,6 +22,22 @@ export const probeTargetPayloadSchema = z.strictObject({
     .positive()
     .max(MAX_PROBE_TIMEOUT_MS)
     .describe("the epoch's SLA probe timeout, clamped to MAX_PROBE_TIMEOUT_MS by the coordinator"),
+  gateway: z
+    .strictObject({
+      url: z
+        .url({ protocol: /^https?$/ })
+        .max(MAX_ENDPOINT_LENGTH)
+        .describe("the model's gateway URL (`<gateway>/models/<key>`); the probe posts to `<url>/v1/completions`"),
+      chainId: z.number().int().positive().describe("the EVM chain the prober pays on (its own channel per model)"),
+      payUntil: z
+        .number()
+        .int()
+        .nonnegative()
+        .optional()
+        .describe("unix ms: no paid call starts later (it would be charged in a later epoch); the probe is skipped"),
+    })
+    .optional()
+    .describe("set when the model is sold through an x402 gateway: the probe is a paid call there, like a buyer's"),
 });
 
 /**

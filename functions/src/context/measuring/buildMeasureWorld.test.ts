@@ -1,11 +1,12 @@
 import type { SlaReport } from "@slabridge/core";
 import { evmChainsOf, SlaSigningError } from "@slabridge/evm";
-import { MemoryBlobStore, UnsupportedSignerError } from "@slabridge/measuring";
+import { MeasureConfigError, MemoryBlobStore, UnsupportedSignerError } from "@slabridge/measuring";
 import { measureConfig, measureManifest, TEST_PROBER_PRIVATE_KEYS, testProberKeys } from "@slabridge/measuring/testing";
 import { MemoryNonceStore, MemorySampleStore } from "@slabridge/store";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { buildMeasureWorld } from "./buildMeasureWorld.ts";
+import { gatewayProbeRoutes } from "./buildProbePayer.ts";
 import { buildProberWorld } from "./buildProberWorld.ts";
 
 const report: SlaReport = {
@@ -68,5 +69,47 @@ describe("buildProberWorld", () => {
     expect(error).toBeInstanceOf(UnsupportedSignerError);
     expect((error as UnsupportedSignerError).retryable).toBe(false);
     expect((error as Error).message).not.toContain("alias/prober-0");
+  });
+});
+
+describe("probing gateway-sold models", () => {
+  const evmModel = (modelId: string, chainId: number) => ({
+    modelId,
+    chainId,
+    model: `demo-model-${modelId}`,
+    hostUrl: "http://127.0.0.1:9",
+    receiver: `0x${"11".repeat(20)}`,
+    asset: { name: "USD Coin", version: "2" },
+    price: { perInputToken: "1", perOutputToken: "1", ceiling: "10" },
+    rateLimit: { burst: 1, perSecond: 1 },
+  });
+  const gateway = {
+    url: "http://127.0.0.1:4021/",
+    models: { "m1-a": evmModel("1", 31_337), "m1-b": evmModel("1", 31_338), "m2-a": evmModel("2", 31_337) },
+    facilitatorKey: { kind: "anvil-dev-account" as const, index: 1, address: `0x${"22".repeat(20)}` as const },
+    receiptSigners: [],
+  };
+
+  it("routes each model to its gateway URL, paid on the home chain when it is sold there", () => {
+    const routes = gatewayProbeRoutes(gateway, 31_338);
+    expect(routes?.routeOf(1n, 0n, 0)).toEqual({ url: "http://127.0.0.1:4021/models/m1-b", chainId: 31_338 });
+    expect(routes?.routeOf(2n, 0n, 0)).toEqual({ url: "http://127.0.0.1:4021/models/m2-a", chainId: 31_337 });
+    expect(routes?.routeOf(3n, 0n, 0)).toBeUndefined();
+    expect(gatewayProbeRoutes({ ...gateway, url: undefined }, 31_338)).toBeUndefined();
+  });
+
+  it("refuses, typed, a prober with no payer key when the gateway is probed", () => {
+    const manifest = measureManifest({ models: 1 });
+    const build = () =>
+      buildProberWorld({
+        manifest,
+        config: { ...measureConfig(), gateway },
+        vantage: "a",
+        samples: new MemorySampleStore(),
+        blobs: new MemoryBlobStore(),
+        homeRpcUrl: "http://127.0.0.1:9",
+      });
+    expect(build).toThrow(MeasureConfigError);
+    expect(build).toThrow(/vantage point a has no prober payer key/);
   });
 });

@@ -23,10 +23,12 @@ import {
   type BlobStore,
   MeasureConfigError,
   type MeasureWorld,
+  type ProbeRoutes,
   ProberInvoker,
   proberRegistryOf,
 } from "@slabridge/measuring";
 import type { Address } from "viem";
+import { gatewayProbeRoutes } from "./buildProbePayer.ts";
 
 /** Options of {@link buildMeasureWorld}. */
 export interface BuildMeasureWorldOptions {
@@ -46,6 +48,8 @@ export interface BuildMeasureWorldOptions {
   allowNonLoopback?: boolean;
   /** Where EVM senders come from (default: the process's registry: the relay world's executor sender is this one). */
   senders?: EvmSenderRegistry;
+  /** Models probed through their x402 gateway (default: from the stage's `gateway.url`, else none). */
+  probeRoutes?: ProbeRoutes;
 }
 
 function anvilAddress(ref: KeyReference, role: string): Address {
@@ -124,7 +128,9 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
     ...(options.allowNonLoopback && options.lambdaEndpoint === undefined ? { useAws: true } : {}),
   });
   const registry = proberRegistryOf(manifest, probing, { chainId: homeManifest.chainId, verifier: slaOracle });
+  const probeRoutes = options.probeRoutes ?? gatewayProbeRoutes(config.gateway, manifest.homeChainId);
   return {
+    ...(probeRoutes ? { probeRoutes } : {}),
     manifest,
     config,
     probing,

@@ -20,6 +20,7 @@ import {
 } from "@slabridge/measuring";
 import { bytesToHex, hashTypedData } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
+import { buildProbePayer, gatewayProbeRoutes, type ProbePaidCall, proberPayerKeyOf } from "./buildProbePayer.ts";
 
 /** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -38,6 +39,10 @@ export interface BuildProberWorldOptions {
   homeRpcUrl: string;
   clock?: Clock;
   allowNonLoopback?: boolean;
+  /** RPC URL per EVM chain the prober's payer may pay a gateway on (default: the home chain only). */
+  rpcUrls?: ReadonlyMap<number, string>;
+  /** Told about every paid probe call's channel (the main job counts the deposits left in them). */
+  onPaid?: (call: ProbePaidCall) => void;
 }
 
 /** A key whose address is known (the registry's) but that cannot sign here: it fails, typed, at its first use. */
@@ -100,7 +105,23 @@ export function buildProberWorld(options: BuildProberWorldOptions): ProberWorld 
   });
   const target = { chainId: home.chainId, oracle: slaOracle };
   const registry = proberRegistryOf(manifest, probing, { chainId: home.chainId, verifier: slaOracle });
+  // Gateway-sold models are probed as a paying buyer, with the prober's own payer key (never its signing key).
+  const payerKey = proberPayerKeyOf(manifest, index);
+  if (payerKey === undefined && gatewayProbeRoutes(config.gateway, manifest.homeChainId) !== undefined) {
+    throw new MeasureConfigError(`the gateway is probed, but vantage point ${vantage} has no prober payer key`);
+  }
+  const payer =
+    payerKey === undefined
+      ? undefined
+      : buildProbePayer({
+          ref: payerKey,
+          vantage,
+          rpcUrls: options.rpcUrls ?? new Map([[home.chainId, options.homeRpcUrl]]),
+          ...(options.onPaid ? { onPaid: options.onPaid } : {}),
+          ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+        });
   return {
+    ...(payer ? { payer } : {}),
     samples: options.samples,
     probing,
     clock: options.clock ?? { now: () => Date.now() },

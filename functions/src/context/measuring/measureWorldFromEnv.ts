@@ -92,6 +92,7 @@ export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
       samples,
       blobs: new FileBlobStore(awsEvidenceDir),
       homeRpcUrl,
+      rpcUrls,
       allowNonLoopback: true,
     });
   });

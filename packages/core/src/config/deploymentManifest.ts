@@ -144,6 +144,12 @@ export const deploymentManifestSchema = z
       probers: z.array(keyReferenceSchema).min(1),
       proberThreshold: z.number().int().min(1),
       demoBuyers: z.array(keyReferenceSchema),
+      proberPayers: z
+        .array(keyReferenceSchema)
+        .optional()
+        .describe(
+          "pay per call: prober i's own x402 payer key (it probes gateway-sold models as a paying buyer); apart from its signing key",
+        ),
       nettingVaults: z
         .array(
           z.object({

@@ -182,6 +182,11 @@ export type GatewaySolanaModelConfig = z.infer<typeof gatewaySolanaModelConfigSc
  * address is, so the evaluator and the probers know whose usage receipts to take as evidence.
  */
 export const gatewayConfigSchema = z.object({
+  url: z
+    .string()
+    .url()
+    .optional()
+    .describe("the gateway's public base URL: probers call `<url>/models/<key>/...` as paying buyers (absent: direct)"),
   models: z.record(
     z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a URL segment: lowercase letters, digits and dashes"),
     gatewayModelConfigSchema,

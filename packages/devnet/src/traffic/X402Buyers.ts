@@ -1,7 +1,5 @@
+import { evmPayingFetch } from "@slabridge/evm";
 import { decodePaymentResponseHeader } from "@x402/core/http";
-import { toClientEvmSigner } from "@x402/evm";
-import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
-import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { getAddress, type Hex, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { z } from "zod";
@@ -125,12 +123,7 @@ export class X402Buyers {
     const cached = this.#fetches.get(key);
     if (cached) return cached;
     const { publicClient } = this.#devnet.evm.clients(chainId);
-    const client = new x402Client().register(
-      `eip155:${chainId}`,
-      new BatchSettlementEvmScheme(toClientEvmSigner(buyer, publicClient)),
-    );
-    client.setSpendControls(false); // the devnet stablecoin is not one of the SDK's default assets
-    const pay = wrapFetchWithPayment(fetch, client);
+    const pay = evmPayingFetch({ account: buyer, publicClient, chainId });
     this.#fetches.set(key, pay);
     return pay;
   }

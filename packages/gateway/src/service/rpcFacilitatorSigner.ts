@@ -26,6 +26,7 @@ export interface RpcFacilitatorSignerOptions {
   readonly allowNonLoopback?: boolean;
 }
 
+const DEPOSIT_RECEIPT_POLLING_MS = 250;
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
@@ -53,7 +54,9 @@ export function rpcFacilitatorSigner(options: RpcFacilitatorSignerOptions): Faci
     rpcUrls: { default: { http: [options.rpcUrl] } },
   });
   const transport = http(options.rpcUrl, { retryCount: 1 });
-  const reader = createPublicClient({ chain, transport });
+  // A deposit's first call waits for its transaction's receipt: viem's default 4 s polling would hold that buyer's
+  // first call for seconds after the block that included it (L2 blocks come every 0.25-2 s).
+  const reader = createPublicClient({ chain, transport, pollingInterval: DEPOSIT_RECEIPT_POLLING_MS });
   const wallet = createWalletClient({ chain, transport, account: options.account });
   return toFacilitatorEvmSigner({
     address: wallet.account.address,

@@ -21,7 +21,7 @@ export interface FanOutResult {
  * @example const result = await fanOutProbeRound(world, Date.parse(event.time));
  */
 export async function fanOutProbeRound(
-  world: Pick<MeasureWorld, "manifest" | "home" | "probing" | "invoker">,
+  world: Pick<MeasureWorld, "manifest" | "home" | "probing" | "invoker" | "probeRoutes">,
   scheduledMs: number,
 ): Promise<FanOutResult> {
   const start = roundStartOf(scheduledMs, world.probing.periodSeconds);

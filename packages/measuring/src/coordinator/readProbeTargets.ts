@@ -15,12 +15,13 @@ export interface ProbeTargets {
 /**
  * Reads every measured model from the home chain's ModelRegistry for a round scheduled at `atMs`: its epoch by the
  * registry's clock (genesis + epochSeconds, at wall-clock time), its host endpoint (`hostOf`) and the epoch's SLA
- * probe timeout (`slaTermsAt`), clamped to `MAX_PROBE_TIMEOUT_MS`. The probe requests the model named by `probing.servedModel`.
+ * probe timeout (`slaTermsAt`), clamped to `MAX_PROBE_TIMEOUT_MS`, and, for a model sold through an x402 gateway
+ * (`probeRoutes`), its gateway URL and the chain the probers pay on. The probe requests the model named by `probing.servedModel`.
  *
  * @example const { targets } = await readProbeTargets(world, Date.now());
  */
 export async function readProbeTargets(
-  world: Pick<MeasureWorld, "manifest" | "home" | "probing">,
+  world: Pick<MeasureWorld, "manifest" | "home" | "probing" | "probeRoutes">,
   atMs: number,
 ): Promise<ProbeTargets> {
   const rows = await Promise.all(
@@ -28,6 +29,7 @@ export async function readProbeTargets(
       const clock = await world.home.modelClock(modelId);
       const epoch = epochAt(clock, atMs);
       const [endpoint, terms] = await Promise.all([world.home.hostOf(modelId), world.home.slaTermsAt(modelId, epoch)]);
+      const gateway = world.probeRoutes?.routeOf(modelId, epoch, atMs);
       return probeTargetPayloadSchema.safeParse({
         modelId: modelId.toString(),
         epoch: epoch.toString(),
@@ -37,6 +39,16 @@ export async function readProbeTargets(
         // Clamped whatever the chain says (older terms, or a registry without the cap): one host can never hold a
         // prober longer than this, so the other hosts' probes and the round's budget are safe.
         timeoutMs: Math.min(terms.probeTimeoutMs, MAX_PROBE_TIMEOUT_MS),
+        // Sold through a gateway: probed there as a paying buyer, so the host cannot tell a probe from a sale.
+        ...(gateway === undefined
+          ? {}
+          : {
+              gateway: {
+                url: gateway.url,
+                chainId: gateway.chainId,
+                ...(gateway.payUntil === undefined ? {} : { payUntil: gateway.payUntil }),
+              },
+            }),
       });
     }),
   );

@@ -8,6 +8,42 @@ import { buyerClientHeaders, drawProbePrompt, type ProbePrompt } from "./promptC
 /** The subset of `fetch` a probe uses; inject one to test or to route through another agent. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * A paying fetch of one x402 buyer (the prober's own payer). It sets `call.deposited` as soon as it sends a payment
+ * that carries a channel deposit (the gateway then submits a transaction before answering, which is not the host's
+ * time), and calls `call.paidRequestSent()` as it sends the request that carries the payment.
+ */
+export type PaidFetchLike = (input: string, init: RequestInit, call: PaidCallState) => Promise<Response>;
+
+/** What a probe learns from its paying fetch while the call runs. */
+export interface PaidCallState {
+  deposited: boolean;
+  /** The request that carries the payment (the one the gateway forwards to the host) is being sent now. */
+  paidRequestSent(): void;
+}
+
+/**
+ * A probe through a gateway that says nothing about the host: the gateway refused the payment (402), failed itself
+ * (a 5xx that is not a host failure), refused the request (its own 4xx), or the measured time included a deposit.
+ * Nothing is recorded for it; the round reports it.
+ */
+export interface ProbeSkip {
+  readonly skipped: true;
+  readonly modelId?: string;
+  readonly prober: string;
+  readonly startedAt: number;
+  readonly status?: number;
+  readonly reason: string;
+}
+
+/** What a probe through a gateway ends as: a sample of the host, or a skip. */
+export type ProbeResult = ProbeSample | ProbeSkip;
+
+/** Whether a probe result is a {@link ProbeSkip}. */
+export function isProbeSkip(result: ProbeResult): result is ProbeSkip {
+  return "skipped" in result;
+}
+
 /** Options for {@link probeHost}. */
 export interface ProbeHostOptions {
   /** The host's base URL (`http(s)://host[:port][/prefix]`); the probe posts to `<url>/v1/completions`. */
@@ -157,9 +193,71 @@ function judgeAnswer(text: string, model: string, expected: string | undefined):
  * if (sample.outcome === "ok") record(sample.rttMs);
  */
 export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample> {
+  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const result = await probeOnce(options, (input, init) => doFetch(input, init));
+  if (isProbeSkip(result)) throw new Error(`a direct probe cannot be skipped: ${result.reason}`);
+  return result;
+}
+
+/**
+ * Probes a host through its x402 gateway as a paying buyer: `url` is the model's gateway URL
+ * (`<gateway>/models/<key>`), and `pay` the prober's own paying fetch. The gateway's typed host failures are the
+ * host's (`host_timeout` -> `timeout`, `host_unreachable` -> `network-error`, `host_http_error` -> `http-error`,
+ * `host_garbage` -> `bad-answer`); the gateway's own refusals and failures, and an `ok` whose time included a
+ * deposit, are a {@link ProbeSkip}: nothing about the host.
+ *
+ * @example const result = await probeViaGateway({ url: `${gateway}/models/healthy-evm-a`, model, timeoutMs, prober, pay });
+ */
+export async function probeViaGateway(
+  options: ProbeHostOptions & { readonly pay: PaidFetchLike },
+): Promise<ProbeResult> {
+  return probeOnce(options, options.pay, true);
+}
+
+/** The gateway's host failure codes (packages/gateway's HostFailedError), each as the direct probe would see it. */
+const hostFailures: Readonly<Record<string, ProbeOutcome>> = {
+  host_timeout: "timeout",
+  host_unreachable: "network-error",
+  host_http_error: "http-error",
+  host_garbage: "bad-answer",
+};
+
+const gatewayErrorSchema = z.object({ error: z.string(), message: z.string() });
+
+/** The gateway's own error body (`{ error: "<code>", message }`); undefined for any other body (a host's). */
+function gatewayErrorOf(text: string): z.infer<typeof gatewayErrorSchema> | undefined {
+  try {
+    const parsed = gatewayErrorSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not JSON: not the gateway's error body
+  }
+}
+
+function gatewayErrorText(status: number, text: string): string {
+  const error = gatewayErrorOf(text);
+  return error === undefined
+    ? httpErrorMessage(status, text)
+    : oneLine(`HTTP ${status} ${error.error}: ${error.message}`);
+}
+
+/** Why a gateway answered 402: the `error` of its `PAYMENT-REQUIRED` header (base64 JSON), when it names one. */
+function paymentRefusal(res: Response): string {
+  const header = res.headers.get("payment-required");
+  try {
+    const parsed = z
+      .object({ error: z.string() })
+      .safeParse(JSON.parse(Buffer.from(header ?? "", "base64").toString("utf8")));
+    if (parsed.success) return oneLine(parsed.data.error);
+  } catch {
+    // No readable header: the status says enough.
+  }
+  return "HTTP 402";
+}
+
+async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGateway = false): Promise<ProbeResult> {
   assertProbeOptions(options);
   const { url, model, timeoutMs, prober, modelId } = options;
-  const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const hrtime = options.hrtime ?? (() => performance.now());
   const limit = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const endpoint = `${url.replace(/\/+$/, "")}/v1/completions`;
@@ -183,47 +281,91 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
 
   const startedAt = Math.floor((options.clock ?? systemClock).now());
   const t0 = hrtime();
-  const timer = setTimeout(() => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`)), timeoutMs);
+  const slaTimeout = () => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`));
+  let timer = setTimeout(slaTimeout, timeoutMs);
   const cutRound = () =>
     controller.abort(new RoundDeadline("no full answer when the prober's round deadline came (host still pending)"));
   if (options.roundSignal?.aborted) cutRound();
   else options.roundSignal?.addEventListener("abort", cutRound, { once: true });
   // Set when the last body byte arrived, so validating the answer is not billed to the host.
   let endedAt: number | undefined;
+  // Through a gateway the time runs from the paid request: the 402 challenge before it and the client's signing are
+  // the payment protocol's (no host is involved yet), like the deposit.
+  let paidAt: number | undefined;
+  const seen: PaidCallState = {
+    deposited: false,
+    paidRequestSent: () => {
+      paidAt = hrtime();
+      // The SLA timeout too runs from the request the host is asked through.
+      clearTimeout(timer);
+      timer = setTimeout(slaTimeout, timeoutMs);
+    },
+  };
+  const skip = (reason: string, status?: number): ProbeSkip => ({
+    skipped: true,
+    ...(modelId === undefined ? {} : { modelId }),
+    prober,
+    startedAt,
+    ...(status === undefined ? {} : { status }),
+    reason: oneLine(reason),
+  });
   const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => ({
     ...(modelId === undefined ? {} : { modelId }),
     host: url,
     prober,
     startedAt,
-    rttMs: Math.max(0, (endedAt ?? hrtime()) - t0),
+    rttMs: Math.max(0, (endedAt ?? hrtime()) - (paidAt ?? t0)),
     outcome,
     ...extra,
   });
 
   try {
     const res = await Promise.race([
-      doFetch(endpoint, {
-        method: "POST",
-        headers: { ...buyerClientHeaders(), ...options.headers },
-        body,
-        signal: controller.signal,
-        // The SLA is about the listed endpoint; following a redirect would measure another one.
-        redirect: "manual",
-      }),
+      send(
+        endpoint,
+        {
+          method: "POST",
+          headers: { ...buyerClientHeaders(), ...options.headers },
+          body,
+          signal: controller.signal,
+          // The SLA is about the listed endpoint; following a redirect would measure another one.
+          redirect: "manual",
+        },
+        seen,
+      ),
       aborted,
     ]);
     const read = await Promise.race([readBody(res, limit), aborted]);
     endedAt = hrtime();
     const status = res.status;
     if ("tooLarge" in read) return sample("bad-answer", { status, error: `response body over ${limit} bytes` });
-    if (status < 200 || status > 299)
+    if (status < 200 || status > 299) {
+      if (viaGateway) {
+        const code = gatewayErrorOf(read.text)?.error;
+        const hostOutcome = code !== undefined && Object.hasOwn(hostFailures, code) ? hostFailures[code] : undefined;
+        // The gateway timed the host alone: its host failure is the host's, a deposit or not.
+        if (hostOutcome !== undefined)
+          return sample(hostOutcome, { status, error: gatewayErrorText(status, read.text) });
+        if (status === 402) return skip(`the gateway refused the payment: ${paymentRefusal(res)}`, status);
+        // The gateway's own answer (its code), or any 5xx not blamed on the host: not the host's doing.
+        if (code !== undefined || status >= 500) return skip(`gateway: ${gatewayErrorText(status, read.text)}`, status);
+      }
       return sample("http-error", { status, error: httpErrorMessage(status, read.text) });
+    }
     const problem = judgeAnswer(read.text, model, drawn.expect);
-    return problem === undefined ? sample("ok", { status }) : sample("bad-answer", { status, error: problem });
+    if (problem !== undefined) return sample("bad-answer", { status, error: problem });
+    // The time of an answer paid with a deposit includes the deposit's transaction: not the host's latency.
+    if (seen.deposited) return skip("the call carried a channel deposit, so its time is not the host's", status);
+    return sample("ok", { status });
   } catch (error) {
     if (controller.signal.reason instanceof SlaTimeout) {
+      if (seen.deposited) {
+        return skip("the SLA timeout came during a call that carried a channel deposit");
+      }
       return sample("timeout", { error: controller.signal.reason.message });
     }
+    // Through a gateway a thrown error is the payment client's or the gateway's connection: nothing about the host.
+    if (viaGateway) return skip(`payment or gateway error: ${describeNetworkError(error)}`);
     return sample("network-error", { error: describeNetworkError(error) });
   } finally {
     clearTimeout(timer);

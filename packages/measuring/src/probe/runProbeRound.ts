@@ -1,7 +1,16 @@
 import type { Clock } from "@slabridge/core";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
 import { type ProbeOutcome, type ProbeSample, probeOutcomes } from "./ProbeSample.ts";
-import { assertProbeOptions, type FetchLike, probeHost } from "./probeHost.ts";
+import {
+  assertProbeOptions,
+  type FetchLike,
+  isProbeSkip,
+  type PaidFetchLike,
+  type ProbeResult,
+  type ProbeSkip,
+  probeHost,
+  probeViaGateway,
+} from "./probeHost.ts";
 import type { ProbePrompt } from "./promptCorpus.ts";
 
 /** One host to probe in a round: a listed model's endpoint and its SLA timeout. */
@@ -12,6 +21,11 @@ export interface ProbeTarget {
   readonly timeoutMs: number;
   /** Extra request headers (e.g. an API key). */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Set when `url` is the model's x402 gateway URL: the prober's paying fetch, so the probe is a paid call like a
+   * buyer's (see `probeViaGateway`; a probe that says nothing about the host is a skip, not a sample).
+   */
+  readonly pay?: PaidFetchLike;
 }
 
 /** Options for {@link runProbeRound}. */
@@ -54,6 +68,8 @@ export interface ProbeRoundSummary {
   /** Round duration, high-resolution milliseconds. */
   readonly durationMs: number;
   readonly total: number;
+  /** Gateway probes that said nothing about the host (payment refused, gateway failure, a deposit): no sample. */
+  readonly skipped: number;
   /** Samples per outcome; every outcome is present, zero when unseen. */
   readonly outcomes: Readonly<Record<ProbeOutcome, number>>;
   /** `ok / total` (1 for an empty round). */
@@ -68,6 +84,8 @@ export interface ProbeRound {
   readonly samples: readonly ProbeSample[];
   /** Indexes of the targets the round's deadline came before (never probed, no sample). */
   readonly notStarted: readonly number[];
+  /** Gateway probes recorded as nothing, with the target's index and why. */
+  readonly skips: readonly (ProbeSkip & { readonly index: number })[];
   readonly summary: ProbeRoundSummary;
 }
 
@@ -106,7 +124,7 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
   const random = options.random ?? Math.random;
   const startedAt = Math.floor((options.clock ?? { now: () => Date.now() }).now());
   const t0 = hrtime();
-  const slots: (ProbeSample | undefined)[] = new Array(targets.length).fill(undefined);
+  const slots: (ProbeResult | undefined)[] = new Array(targets.length).fill(undefined);
   let next = 0;
   let inFlight = 0;
   let maxInFlight = 0;
@@ -122,9 +140,10 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
-        const sample = await probeHost(probe);
-        slots[index] = sample;
-        await options.onSample?.(sample, index);
+        const { pay, ...direct } = probe;
+        const result = pay === undefined ? await probeHost(direct) : await probeViaGateway({ ...direct, pay });
+        slots[index] = result;
+        if (!isProbeSkip(result)) await options.onSample?.(result, index);
       } finally {
         inFlight--;
       }
@@ -132,18 +151,21 @@ export async function runProbeRound(options: ProbeRoundOptions): Promise<ProbeRo
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, targets.length) }, worker));
 
-  const samples = slots.filter((sample) => sample !== undefined);
-  const notStarted = slots.flatMap((sample, index) => (sample === undefined ? [index] : []));
+  const samples = slots.filter((slot) => slot !== undefined && !isProbeSkip(slot)) as ProbeSample[];
+  const skips = slots.flatMap((slot, index) => (slot !== undefined && isProbeSkip(slot) ? [{ ...slot, index }] : []));
+  const notStarted = slots.flatMap((slot, index) => (slot === undefined ? [index] : []));
   const outcomes = Object.fromEntries(probeOutcomes.map((o) => [o, 0])) as Record<ProbeOutcome, number>;
   for (const sample of samples) outcomes[sample.outcome]++;
   return {
     samples,
     notStarted,
+    skips,
     summary: {
       prober,
       startedAt,
       durationMs: hrtime() - t0,
       total: samples.length,
+      skipped: skips.length,
       outcomes,
       okRatio: samples.length === 0 ? 1 : outcomes.ok / samples.length,
       maxInFlight,

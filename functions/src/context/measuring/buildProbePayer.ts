@@ -1,0 +1,162 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { DeploymentManifest, GatewayConfig, KeyReference } from "@slabridge/core";
+import { createEvmChainClient, evmPayingFetch, paymentCarriesDeposit } from "@slabridge/evm";
+import {
+  MeasureConfigError,
+  type PaidCallState,
+  type PaidFetchLike,
+  type ProbePayer,
+  type ProbeRoutes,
+} from "@slabridge/measuring";
+import type { Hex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { z } from "zod";
+
+/** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
+const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+/**
+ * A prober's deposit is this many call ceilings: a channel then lasts many rounds, so top-ups (a deposit inside a
+ * probe, which is skipped, not measured) are rare.
+ */
+const PROBE_DEPOSIT_MULTIPLIER = 50;
+/** The header a slabridge gateway returns its signed usage receipt in (base64 JSON naming the channel). */
+const USAGE_RECEIPT_HEADER = "slabridge-receipt";
+
+/** A paid probe call, as the prober's payer saw it (the main job counts the channel's unspent deposit). */
+export interface ProbePaidCall {
+  chainId: number;
+  /** The payer's address. */
+  buyer: string;
+  channelId: Hex;
+  /** The model, epoch and charge the gateway's usage receipt names. */
+  modelId: bigint;
+  epoch: bigint;
+  charged: bigint;
+}
+
+/** Options of {@link buildProbePayer}. */
+export interface BuildProbePayerOptions {
+  /** The prober's payer key (`manifest.keys.proberPayers[i]`). */
+  ref: KeyReference;
+  /** Which prober it pays for (named in errors; the key never is). */
+  vantage: string;
+  /** RPC URL per EVM chain the prober may pay on. */
+  rpcUrls: ReadonlyMap<number, string>;
+  /** Told about every paid call's channel (from the gateway's usage receipt). */
+  onPaid?: (call: ProbePaidCall) => void;
+  allowNonLoopback?: boolean;
+}
+
+const decimal = z
+  .string()
+  .regex(/^\d{1,78}$/)
+  .transform(BigInt);
+const receiptSchema = z.object({
+  receipt: z.looseObject({
+    channelId: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+    modelId: decimal,
+    epoch: decimal,
+    charge: decimal,
+  }),
+});
+
+/**
+ * The prober's own x402 payer: a stock EVM batch-settlement buyer per chain (`evmPayingFetch`, the devnet buyers'
+ * client), each keeping its channels between rounds; each call reports whether it sent a channel deposit. Only an
+ * anvil dev account is supported as the key yet (a typed error otherwise; the key itself is never in a message).
+ *
+ * @example const payer = buildProbePayer({ ref: manifest.keys.proberPayers[0], vantage: "local-1", rpcUrls });
+ */
+export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
+  const { ref, vantage } = options;
+  if (ref.kind !== "anvil-dev-account") {
+    throw new MeasureConfigError(`prober ${vantage}: ${ref.kind} payer keys are not supported by this build yet`);
+  }
+  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index });
+  if (account.address.toLowerCase() !== ref.address.toLowerCase()) {
+    throw new MeasureConfigError(`prober ${vantage}: payer anvil account ${ref.index} is not ${ref.address}`);
+  }
+  // Which probe call a request belongs to, so concurrent probes each learn whether their own payment deposited.
+  const calls = new AsyncLocalStorage<PaidCallState>();
+  const sendWatched: typeof fetch = (input, init) => {
+    const call = calls.getStore();
+    if (call && input instanceof Request && input.headers.has("payment-signature")) {
+      if (paymentCarriesDeposit(input)) call.deposited = true;
+      call.paidRequestSent();
+    }
+    return fetch(input, init);
+  };
+  const fetches = new Map<number, PaidFetchLike>();
+  return {
+    met: new Set(),
+    fetchOn(chainId) {
+      const cached = fetches.get(chainId);
+      if (cached) return cached;
+      const rpcUrl = options.rpcUrls.get(chainId);
+      if (rpcUrl === undefined) throw new MeasureConfigError(`prober ${vantage}: no RPC URL for chain ${chainId}`);
+      const publicClient = createEvmChainClient({
+        chainId,
+        rpcUrl,
+        name: `chain-${chainId}`,
+        ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+      });
+      const pay = evmPayingFetch({
+        account,
+        publicClient,
+        chainId,
+        depositMultiplier: PROBE_DEPOSIT_MULTIPLIER,
+        fetch: sendWatched,
+      });
+      const paid: PaidFetchLike = async (input, init, seen) => {
+        const response = await calls.run(seen, () => pay(input, init));
+        const receipt = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
+        if (receipt) options.onPaid?.({ chainId, buyer: account.address, ...receipt });
+        return response;
+      };
+      fetches.set(chainId, paid);
+      return paid;
+    },
+  };
+}
+
+function receiptOf(
+  header: string | null,
+): Pick<ProbePaidCall, "channelId" | "modelId" | "epoch" | "charged"> | undefined {
+  if (header === null) return undefined;
+  try {
+    const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
+    if (!parsed.success) return undefined;
+    const { channelId, modelId, epoch, charge } = parsed.data.receipt;
+    return { channelId: channelId as Hex, modelId, epoch, charged: charge };
+  } catch {
+    return undefined; // no readable receipt: no channel to count
+  }
+}
+
+/**
+ * The stage's probe routes from its gateway section: with a public `gateway.url`, every model sold on an EVM chain is
+ * probed at `<url>/models/<key>`, paid on the home chain when it is sold there, else on its lowest chain id.
+ * Undefined without a URL (every model is probed at its listed endpoint).
+ *
+ * @example const routes = gatewayProbeRoutes(config.gateway, manifest.homeChainId);
+ */
+export function gatewayProbeRoutes(gateway: GatewayConfig | undefined, homeChainId: number): ProbeRoutes | undefined {
+  if (gateway?.url === undefined) return undefined;
+  const base = gateway.url.replace(/\/+$/, "");
+  const routes = new Map<string, { url: string; chainId: number }>();
+  for (const [key, model] of Object.entries(gateway.models)) {
+    if ("network" in model) continue; // the probers pay with the EVM client scheme only
+    const current = routes.get(model.modelId);
+    const better =
+      current === undefined ||
+      (model.chainId === homeChainId && current.chainId !== homeChainId) ||
+      (current.chainId !== homeChainId && model.chainId < current.chainId);
+    if (better) routes.set(model.modelId, { url: `${base}/models/${key}`, chainId: model.chainId });
+  }
+  return { routeOf: (modelId) => routes.get(modelId.toString()) };
+}
+
+/** The manifest's payer key of prober `index`, if any. */
+export function proberPayerKeyOf(manifest: DeploymentManifest, index: number): KeyReference | undefined {
+  return manifest.keys.proberPayers?.[index];
+}
