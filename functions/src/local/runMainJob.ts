@@ -275,8 +275,9 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           const lastCallAt = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
           // Chains in parallel, and on each chain the buyers in parallel (a buyer's calls one after the other, as one
           // channel's vouchers must be): a host that times out costs its timeout once, not once per call.
+          const chains = traffic.paymentChains();
           await Promise.all(
-            traffic.paymentChains().map(async (chainId, c) => {
+            chains.map(async (chainId, c) => {
               const url = gateways?.urlOf(model.modelId, chainId);
               const modelName = gateways?.modelNameOf(model.modelId);
               if (url && modelName) {
@@ -295,7 +296,15 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
                             }
                           : undefined;
                       const mine: PaidCall[] = [];
+                      // Calls spread over the epoch, each buyer offset from the others, as real buyers' calls are:
+                      // a burst of every buyer's signing at the epoch's start would stall this one process's event
+                      // loop, and the probes timed in it would measure the stall, not the host.
+                      const slotMs = Math.max(0, lastCallAt - startsAt) / calls;
+                      const offsetMs = (slotMs * (c * PAYMENTS_PER_CHAIN + i)) / (chains.length * PAYMENTS_PER_CHAIN);
                       for (let n = 0; n < calls && Date.now() < lastCallAt; n++) {
+                        const callAt = startsAt + n * slotMs + offsetMs;
+                        if (callAt > Date.now()) await sleep(callAt - Date.now(), signal);
+                        if (signal?.aborted || Date.now() >= lastCallAt) break;
                         mine.push(
                           pay
                             ? await buyers.callWith(pay.fetch, {
