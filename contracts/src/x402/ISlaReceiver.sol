@@ -31,6 +31,8 @@ interface ISlaReceiver is IEpochSettlementEvents {
         uint32 homeChain;
         uint64 genesis;
         uint64 epochSeconds;
+        /// @dev epochs after an epoch's end with no verdict before its buyers may take their payments back (>= 1)
+        uint16 verdictGraceEpochs;
     }
 
     /// @notice Settlement state of one epoch.
@@ -42,7 +44,7 @@ interface ISlaReceiver is IEpochSettlementEvents {
 
     /// @notice The packed record of one epoch (slot 0: claims, receipts and refund cursors; slot 1: after the verdict).
     struct EpochState {
-        uint96 claimed; // sum booked for the epoch (all buyers)
+        uint96 claimed; // sum booked for the epoch (all buyers), less what buyers took back for want of a verdict
         uint32 buyers; // buyers booked; buyer index = payment id in the receipts
         uint32 relayed; // buyers [0, relayed) sent home
         uint32 batches; // receipt batches sent (the next batchIndex)
@@ -54,6 +56,7 @@ interface ISlaReceiver is IEpochSettlementEvents {
         uint96 topUpDue; // host bond top-up for this chain's buyers (0: none)
         bool topUpFunded; // the top-up funder paid `topUpDue` in
         uint16 paidOutBps; // sum of the shares of payouts made
+        uint32 withdrawn; // buyers who took their payment back for want of a verdict
         uint96 topUpCumulative; // sum of booked amounts of buyers [0, refundCursor), for the top-up shares
         uint96 paidOut; // sum of payouts made from the released amount
     }
@@ -88,6 +91,15 @@ interface ISlaReceiver is IEpochSettlementEvents {
     error PayoutAlreadyPaid(uint64 epoch, uint32 payoutIndex);
     error InvalidPayee(bytes32 payee);
     error SharesExceeded(uint64 epoch, uint256 totalBps);
+    error ZeroVerdictGrace();
+    error VerdictGraceNotOver(uint64 epoch, uint256 opensAt);
+    error BuyerNotFound(uint64 epoch, uint256 buyerIndex);
+
+    /// @notice Buyer `buyerIndex` took its epoch total back in full because no verdict came within the grace
+    /// (transferred, or credited when the transfer failed). The Escrow's event, with the buyer index as payment index.
+    event WithdrawnUnverdicted(
+        uint256 indexed modelId, uint64 indexed epoch, uint256 paymentIndex, address indexed buyer, uint256 amount
+    );
 
     /// @notice A claim row raised `channelId`'s claimed total by `amount`, booked to `payer` in `epoch`.
     event Booked(uint64 indexed epoch, bytes32 indexed channelId, address indexed payer, uint256 amount);
@@ -143,6 +155,18 @@ interface ISlaReceiver is IEpochSettlementEvents {
 
     /// @notice Sends the caller's credit (failed transfers) to `to`.
     function claim(address to) external returns (uint256 amount);
+
+    /// @notice With no verdict `verdictGraceEpochs` epochs after `epoch`'s end, gives each listed buyer its epoch total
+    /// back in full, in one transfer (credited if it fails), and closes the epoch to claims. A buyer already withdrawn is
+    /// skipped. A verdict that comes later still applies: withdrawn buyers get no refund or top-up share on top, and the
+    /// release pays out only what was not withdrawn. Anyone may call; funds go to the buyers only.
+    function withdrawUnverdicted(uint64 epoch, uint256[] calldata buyerIndexes) external returns (uint256 amount);
+
+    /// @notice When `withdrawUnverdicted` opens for `epoch`: its end plus the verdict grace.
+    function unverdictedWithdrawalOpensAt(uint64 epoch) external view returns (uint256);
+
+    /// @notice Whether buyer `buyerIndex` of `epoch` took its total back for want of a verdict.
+    function isWithdrawn(uint64 epoch, uint256 buyerIndex) external view returns (bool);
 
     function epochState(uint64 epoch) external view returns (EpochState memory);
     /// @notice Whether payout `payoutIndex` of `epoch` was paid.

@@ -34,6 +34,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     uint32 public homeChain;
     uint64 public genesis;
     uint64 public epochSeconds;
+    uint16 public verdictGraceEpochs;
     address public topUpFunder;
     mapping(address account => uint256 amount) public credit;
     uint256 public totalCredit;
@@ -43,6 +44,8 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     /// @dev buyer index + 1 (0: not booked yet in that epoch)
     mapping(uint64 epoch => mapping(address payer => uint256 slot)) private _buyerSlot;
     mapping(uint64 epoch => mapping(uint256 word => uint256 bits)) private _payoutsPaid;
+    /// @dev one bit per buyer index, 256 per word: withdrawn for want of a verdict
+    mapping(uint64 epoch => mapping(uint256 word => uint256 bits)) private _withdrawnBits;
 
     /// @dev The implementation's owner is its deployer (the factory); clones get theirs in `initialize`.
     constructor() SettlementReceiver(msg.sender) {
@@ -52,6 +55,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     /// @inheritdoc ISlaReceiver
     function initialize(InitParams calldata p) external initializer {
         if (p.epochSeconds == 0) revert ZeroEpochSeconds();
+        if (p.verdictGraceEpochs == 0) revert ZeroVerdictGrace();
         _transferOwnership(p.owner);
         operator = p.operator;
         modelId = p.modelId;
@@ -61,6 +65,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         homeChain = p.homeChain;
         genesis = p.genesis;
         epochSeconds = p.epochSeconds;
+        verdictGraceEpochs = p.verdictGraceEpochs;
         emit OperatorSet(p.operator);
     }
 
@@ -282,7 +287,62 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         emit Claimed(msg.sender, to, amount);
     }
 
+    /// @inheritdoc ISlaReceiver
+    function withdrawUnverdicted(uint64 epoch, uint256[] calldata buyerIndexes)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        EpochState storage e = _epochs[epoch];
+        // once a verdict is in, its refunds apply instead (withdrawals made before it are honoured by them)
+        if (e.status != Status.Open) revert AlreadySettled(epoch);
+        {
+            uint256 opensAt = unverdictedWithdrawalOpensAt(epoch);
+            // epochs are a time schedule by design
+            // forge-lint: disable-next-line(block-timestamp)
+            if (block.timestamp < opensAt) revert VerdictGraceNotOver(epoch, opensAt);
+        }
+        // no claim may add to a total after it was given back
+        e.closed = true;
+        // the claimed funds sit in the channel contract until settled
+        settle();
+        uint256 buyers = e.buyers;
+        uint32 withdrawn = e.withdrawn;
+        mapping(uint256 => uint256) storage bits = _withdrawnBits[epoch];
+        for (uint256 k; k < buyerIndexes.length; ++k) {
+            uint256 i = buyerIndexes[k];
+            if (i >= buyers) revert BuyerNotFound(epoch, i);
+            // forge-lint: disable-next-line(incorrect-shift)
+            uint256 bit = 1 << (i & 0xff);
+            // already withdrawn (a racing or repeated call): skip rather than revert, so one can't block a batch
+            if (bits[i >> 8] & bit != 0) continue;
+            // the bit is set before the transfer: each buyer-epoch is given back at most once
+            bits[i >> 8] |= bit;
+            ++withdrawn;
+            BuyerTotal memory b = _buyers[epoch][i];
+            amount += b.amount;
+            _send(b.buyer, b.amount);
+            emit WithdrawnUnverdicted(modelId, epoch, i, b.buyer, b.amount);
+        }
+        e.withdrawn = withdrawn;
+        // withdrawn totals leave the booked sum: a later verdict's top-up shares and release count only the rest
+        // amount <= claimed (each buyer's total once)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        e.claimed -= uint96(amount);
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc ISlaReceiver
+    function unverdictedWithdrawalOpensAt(uint64 epoch) public view returns (uint256) {
+        return epochEnd(epoch) + uint256(verdictGraceEpochs) * epochSeconds;
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function isWithdrawn(uint64 epoch, uint256 buyerIndex) public view returns (bool) {
+        // forge-lint: disable-next-line(incorrect-shift)
+        return _withdrawnBits[epoch][buyerIndex >> 8] & (1 << (buyerIndex & 0xff)) != 0;
+    }
 
     /// @inheritdoc ISlaReceiver
     function epochState(uint64 epoch) external view returns (EpochState memory) {
@@ -383,6 +443,8 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         cumulative = e.topUpCumulative;
         mapping(uint256 => BuyerTotal) storage buyers = _buyers[epoch];
         for (; i < end; ++i) {
+            // buyers who took their total back before the verdict get nothing on top, and are not in `eligible`
+            if (e.withdrawn != 0 && isWithdrawn(epoch, i)) continue;
             BuyerTotal memory b = buyers[i];
             uint256 share = uint256(b.amount) * bps / BPS;
             uint256 topUp;

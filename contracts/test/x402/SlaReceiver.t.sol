@@ -215,6 +215,69 @@ contract SlaReceiverTest is SlaReceiverFixture {
         assertEq(token.balanceOf(vm.addr(K1)), 750_000 + 333_333, "nothing twice");
     }
 
+    function _indexes(uint256 a, uint256 b) internal pure returns (uint256[] memory out) {
+        out = new uint256[](2);
+        out[0] = a;
+        out[1] = b;
+    }
+
+    function test_noVerdict_buyersTakeTheirTotalsBackAfterTheGrace_once() public {
+        _claimEpoch0();
+        uint256 opensAt = sla.unverdictedWithdrawalOpensAt(0);
+        assertEq(opensAt, uint256(GENESIS) + (1 + uint256(GRACE)) * EPOCH);
+        vm.warp(opensAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.VerdictGraceNotOver.selector, uint64(0), opensAt));
+        sla.withdrawUnverdicted(0, _indexes(0, 1));
+
+        vm.warp(opensAt);
+        vm.expectEmit(address(sla));
+        emit ISlaReceiver.WithdrawnUnverdicted(MODEL, 0, 0, vm.addr(K1), 3e6);
+        vm.expectEmit(address(sla));
+        emit ISlaReceiver.WithdrawnUnverdicted(MODEL, 0, 1, vm.addr(K2), 5e6);
+        // anyone may push them: the money goes to the buyers only
+        vm.prank(makeAddr("anyone"));
+        assertEq(sla.withdrawUnverdicted(0, _indexes(0, 1)), 8e6);
+        assertEq(token.balanceOf(vm.addr(K1)), 3e6);
+        assertEq(token.balanceOf(vm.addr(K2)), 5e6);
+        assertTrue(sla.isWithdrawn(0, 0) && sla.isWithdrawn(0, 1) && !sla.isWithdrawn(0, 2));
+        // a repeat or a racing call pays nobody twice; an unknown buyer index is refused
+        assertEq(sla.withdrawUnverdicted(0, _indexes(1, 0)), 0);
+        assertEq(token.balanceOf(vm.addr(K1)), 3e6, "nothing twice");
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.BuyerNotFound.selector, uint64(0), uint256(3)));
+        sla.withdrawUnverdicted(0, _indexes(2, 3));
+        // the epoch is closed to claims: no total can grow after it was given back
+        IX402BatchSettlement.VoucherClaim[] memory more = _rows(_row(c1, 4e6, 4e6, K1));
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.EpochClosed.selector, uint64(0)));
+        sla.claimEpoch(0, more);
+        ISlaReceiver.EpochState memory e = sla.epochState(0);
+        assertEq(e.claimed, 1e6, "only buyer 3's total is still booked");
+        assertEq(e.withdrawn, 2);
+    }
+
+    function test_noVerdict_aLateVerdictRefundsAndReleasesOnlyWhatWasNotWithdrawn() public {
+        _claimEpoch0();
+        sla.relayReceipts(0, 100, messenger);
+        vm.warp(sla.unverdictedWithdrawalOpensAt(0));
+        uint256[] memory first = new uint256[](1);
+        sla.withdrawUnverdicted(0, first); // buyer 1 (3 USD) takes its total back
+        // the verdict comes late: 25 % refund and a 1 USD top-up over what is still booked (5 + 1 USD)
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.TopUpRecorded(MODEL, 0, 1e6, 6e6);
+        _verdict(0, 2_500, 1e6);
+        vm.expectRevert(abi.encodeWithSelector(ISlaReceiver.AlreadySettled.selector, uint64(0)));
+        sla.withdrawUnverdicted(0, _indexes(1, 2));
+        _fundTopUp(0);
+        assertEq(sla.refund(0, 100), 3);
+        assertEq(token.balanceOf(vm.addr(K1)), 3e6, "no refund or top-up share on top of its whole total");
+        assertEq(token.balanceOf(vm.addr(K2)), 1_250_000 + 833_333);
+        assertEq(token.balanceOf(vm.addr(K3)), 250_000 + 166_667);
+        vm.expectEmit(address(sla));
+        emit IEpochSettlementEvents.Released(MODEL, 0, 6e6 - 1_500_000);
+        sla.release(0);
+        assertEq(token.balanceOf(address(sla)), 6e6 - 1_500_000, "exactly the release is left");
+    }
+
     function test_topUpOnly_emitsOnlyTopUpRefunded() public {
         _claimEpoch0();
         sla.relayReceipts(0, 100, messenger);

@@ -18,6 +18,7 @@ abstract contract SlaReceiverFixture is X402Fixture {
     uint256 internal constant MODEL = 7;
     uint64 internal constant GENESIS = 1_000_000;
     uint64 internal constant EPOCH = 1 days;
+    uint16 internal constant GRACE = 2;
 
     address internal owner = makeAddr("owner");
     address internal operator = makeAddr("operator");
@@ -43,7 +44,8 @@ abstract contract SlaReceiverFixture is X402Fixture {
                     thisChain: THIS,
                     homeChain: HOME,
                     genesis: GENESIS,
-                    epochSeconds: EPOCH
+                    epochSeconds: EPOCH,
+                    verdictGraceEpochs: GRACE
                 })
             )
         );
