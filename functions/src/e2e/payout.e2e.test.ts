@@ -49,7 +49,18 @@ describe("payouts on the devnet: buyers on evm-a and on the home chain, refunds,
     await scenario.passEpochs(epochs);
 
     // Receipts relay home through the handlers: evm-a over LayerZero, the home escrow over Wormhole self-delivery.
-    await bot.drive(w, 4);
+    // Until every epoch's revenue is home (a fixed number of rounds is not enough on a loaded machine).
+    const revenueHome = async () =>
+      (
+        await Promise.all(
+          epochs.map(
+            async (e) =>
+              (await scenario.revenue(e.model, e.epoch, e.chainId)).total ===
+              paidIn(payments, e).reduce((sum, p) => sum + p.amount, 0n),
+          ),
+        )
+      ).every(Boolean);
+    await bot.driveUntil(w, revenueHome, { rounds: 16, pauseMs: 500 });
     for (const e of epochs) {
       const total = paidIn(payments, e).reduce((sum, p) => sum + p.amount, 0n);
       const revenue = await scenario.revenue(e.model, e.epoch, e.chainId);

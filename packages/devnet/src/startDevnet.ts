@@ -350,6 +350,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
               epochSeconds: BigInt(model.epochSeconds),
             })),
             vault: { account: at(vaultKeys, i).address, allowance: TOP_UP_ALLOWANCE },
+            // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
+            verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
             onProgress: progress,
           }),
         );

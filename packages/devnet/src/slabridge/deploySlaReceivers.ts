@@ -36,6 +36,8 @@ export interface DeploySlaReceiversOptions {
   models: readonly { modelId: bigint; genesis: bigint; epochSeconds: bigint }[];
   /** This chain's netting vault: it advances bond top-ups, so it approves each receiver as it does the escrow. */
   vault: { account: Address; allowance: bigint };
+  /** Epochs after an epoch's end with no verdict before its buyers may take their totals back (the listing's). */
+  verdictGraceEpochs: number;
   onProgress?: (step: string) => void;
 }
 
@@ -140,6 +142,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
             homeChain: options.homeChainId,
             genesis: model.genesis,
             epochSeconds: model.epochSeconds,
+            verdictGraceEpochs: options.verdictGraceEpochs,
           },
         ],
       }),
