@@ -207,11 +207,13 @@ export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdO
 export {
   MemoryUsageReceiptStore,
   type SignedUsageReceipt,
+  signedUsageReceiptJsonSchema,
   USAGE_RECEIPT_DOMAIN,
   USAGE_RECEIPT_TYPE,
   type UsageReceipt,
   type UsageReceiptStore,
   usageReceiptDigest,
+  usageReceiptJson,
   usageRecordOf,
 } from "./ports/UsageReceipts.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";

@@ -63,7 +63,12 @@ export function hashPair(a: Hex, b: Hex): Hex {
 
 /** All levels of the tree, leaves first, root last. */
 function levels(payments: readonly Payment[]): Hex[][] {
-  const result: Hex[][] = [payments.map(paymentLeaf)];
+  return treeLevels(payments.map(paymentLeaf));
+}
+
+/** Every level of the tree over `leaves`, leaves first: sorted-pair hashing, an odd last node promoted unchanged. */
+function treeLevels(leaves: readonly Hex[]): Hex[][] {
+  const result: Hex[][] = [[...leaves]];
   let level = result[0] ?? [];
   while (level.length > 1) {
     const next: Hex[] = [];
@@ -76,6 +81,17 @@ function levels(payments: readonly Payment[]): Hex[][] {
     level = next;
   }
   return result;
+}
+
+/**
+ * Root of the tree over `leaves` in the given order (the payments tree's shape): one leaf is the root, none gives
+ * bytes32(0). The samples and usage-receipts roots use it over their own leaves.
+ *
+ * @example merkleRootOf([leafA, leafB]) === hashPair(leafA, leafB) // true
+ */
+export function merkleRootOf(leaves: readonly Hex[]): Hex {
+  if (leaves.length === 0) return ZERO_BYTES32;
+  return treeLevels(leaves).at(-1)?.[0] ?? ZERO_BYTES32;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Hex } from "../hex/hex.ts";
 import { keccak256 } from "../hex/keccak256.ts";
 import { InvalidSlaInputError } from "../sla/errors.ts";
@@ -153,4 +154,74 @@ export function usageReceiptDigest(chainId: number, receipt: UsageReceipt): Hex 
   const domainSeparator = keccak256(`0x${domain}` as Hex).slice(2);
   const structHash = keccak256(`0x${struct}` as Hex).slice(2);
   return keccak256(`0x1901${domainSeparator}${structHash}` as Hex);
+}
+
+const lowerHex = (bytes: number) =>
+  z.custom<Hex>(
+    (value) => typeof value === "string" && new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`).test(value),
+    `0x + ${bytes} bytes, lowercase`,
+  );
+const decimal = z
+  .string()
+  .regex(/^(?:0|[1-9][0-9]{0,77})$/, "a decimal string")
+  .transform(BigInt);
+const ms = z.number().int().nonnegative();
+
+/**
+ * A signed usage receipt as JSON (the `SLABRIDGE-RECEIPT` header's body and an evidence bundle's entry): bigints as
+ * decimal strings, hex lowercase. Parses into a {@link SignedUsageReceipt}; {@link usageReceiptJson} writes it.
+ *
+ * @example const signed = signedUsageReceiptJsonSchema.parse(JSON.parse(text));
+ */
+export const signedUsageReceiptJsonSchema = z.strictObject({
+  chainId: z.number().int().nonnegative(),
+  receipt: z.strictObject({
+    requestHash: lowerHex(32),
+    model: z.string(),
+    modelId: decimal,
+    epoch: decimal,
+    channelId: lowerHex(32),
+    payer: lowerHex(32),
+    inputTokens: decimal,
+    outputTokens: decimal,
+    served: z.boolean(),
+    charge: decimal,
+    cumulative: decimal,
+    ttfbMs: ms,
+    latencyMs: ms,
+    startedAt: decimal,
+    finishedAt: decimal,
+  }),
+  signature: lowerHex(65),
+});
+
+/**
+ * The JSON form of a signed receipt ({@link signedUsageReceiptJsonSchema}'s input), hex lowercased.
+ *
+ * @example JSON.stringify(usageReceiptJson(signed))
+ */
+export function usageReceiptJson(signed: SignedUsageReceipt): z.input<typeof signedUsageReceiptJsonSchema> {
+  const r = signed.receipt;
+  const lower = (hex: Hex) => hex.toLowerCase() as Hex;
+  return {
+    chainId: signed.chainId,
+    receipt: {
+      requestHash: lower(r.requestHash),
+      model: r.model,
+      modelId: r.modelId.toString(),
+      epoch: r.epoch.toString(),
+      channelId: lower(r.channelId),
+      payer: lower(r.payer),
+      inputTokens: r.inputTokens.toString(),
+      outputTokens: r.outputTokens.toString(),
+      served: r.served,
+      charge: r.charge.toString(),
+      cumulative: r.cumulative.toString(),
+      ttfbMs: r.ttfbMs,
+      latencyMs: r.latencyMs,
+      startedAt: r.startedAt.toString(),
+      finishedAt: r.finishedAt.toString(),
+    },
+    signature: lower(signed.signature),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Hex } from "../hex/hex.ts";
 import { keccak256 } from "../hex/keccak256.ts";
-import { hashPair, ZERO_BYTES32 } from "../merkle/paymentsMerkle.ts";
+import { merkleRootOf } from "../merkle/paymentsMerkle.ts";
 import { assertIntIn, MAX_U32 } from "./checks.ts";
 import { InvalidSlaInputError } from "./errors.ts";
 import type { ProbeSample } from "./types.ts";
@@ -59,16 +59,5 @@ function compareSamples(a: ProbeSample, b: ProbeSample): number {
  * ```
  */
 export function samplesRoot(modelId: bigint, samples: readonly ProbeSample[]): Hex {
-  let level = [...samples].sort(compareSamples).map((sample) => sampleLeaf(modelId, sample));
-  if (level.length === 0) return ZERO_BYTES32;
-  while (level.length > 1) {
-    const next: Hex[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Hex;
-      const right = level[i + 1];
-      next.push(right === undefined ? left : hashPair(left, right));
-    }
-    level = next;
-  }
-  return level[0] as Hex;
+  return merkleRootOf([...samples].sort(compareSamples).map((sample) => sampleLeaf(modelId, sample)));
 }

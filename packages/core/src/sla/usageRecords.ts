@@ -1,6 +1,6 @@
 import type { Hex } from "../hex/hex.ts";
 import { keccak256 } from "../hex/keccak256.ts";
-import { hashPair, ZERO_BYTES32 } from "../merkle/paymentsMerkle.ts";
+import { merkleRootOf } from "../merkle/paymentsMerkle.ts";
 import { assertIntIn, MAX_U32 } from "./checks.ts";
 import { InvalidSlaInputError } from "./errors.ts";
 
@@ -72,18 +72,7 @@ export function usageRecordLeaf(modelId: bigint, record: UsageRecord): Hex {
  * @example usageRecordsRoot(2n, records) === usageRecordsRoot(2n, [...records].reverse()); // true
  */
 export function usageRecordsRoot(modelId: bigint, records: readonly UsageRecord[]): Hex {
-  let level = records.map((record) => usageRecordLeaf(modelId, record)).sort();
-  if (level.length === 0) return ZERO_BYTES32;
-  while (level.length > 1) {
-    const next: Hex[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Hex;
-      const right = level[i + 1];
-      next.push(right === undefined ? left : hashPair(left, right));
-    }
-    level = next;
-  }
-  return level[0] as Hex;
+  return merkleRootOf(records.map((record) => usageRecordLeaf(modelId, record)).sort());
 }
 
 /** What paid traffic says of one time bucket: how many distinct payers were served, and how many only failed. */

@@ -1,4 +1,10 @@
-import { type SignedUsageReceipt, type UsageReceipt, usageReceiptDigest } from "@slabridge/core";
+import {
+  type SignedUsageReceipt,
+  signedUsageReceiptJsonSchema,
+  type UsageReceipt,
+  usageReceiptDigest,
+  usageReceiptJson,
+} from "@slabridge/core";
 import { type Address, type Hex, isAddressEqual, isHex, recoverAddress } from "viem";
 import { z } from "zod";
 import { InvalidReceiptError } from "./InvalidReceiptError.ts";
@@ -85,39 +91,8 @@ async function usageReceiptSigner(signed: SignedUsageReceipt): Promise<Address> 
  * @example headers.set(USAGE_RECEIPT_HEADER, encodeUsageReceipt(signed));
  */
 export function encodeUsageReceipt(signed: SignedUsageReceipt): string {
-  const json = JSON.stringify(signed, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
-  return Buffer.from(json, "utf8").toString("base64");
+  return Buffer.from(JSON.stringify(usageReceiptJson(signed)), "utf8").toString("base64");
 }
-
-const hex32 = z.custom<Hex>(
-  (value) => typeof value === "string" && isHex(value) && value.length === 66,
-  "must be 32 bytes of hex",
-);
-const decimal = z
-  .string()
-  .regex(/^\d{1,78}$/)
-  .transform(BigInt);
-const signedReceiptSchema = z.object({
-  chainId: z.number().int().nonnegative(),
-  receipt: z.object({
-    requestHash: hex32,
-    model: z.string(),
-    modelId: decimal,
-    epoch: decimal,
-    channelId: hex32,
-    payer: hex32,
-    inputTokens: decimal,
-    outputTokens: decimal,
-    served: z.boolean(),
-    charge: decimal,
-    cumulative: decimal,
-    ttfbMs: z.number().int().nonnegative(),
-    latencyMs: z.number().int().nonnegative(),
-    startedAt: decimal,
-    finishedAt: decimal,
-  }),
-  signature: z.custom<Hex>((value) => typeof value === "string" && isHex(value), "must be hex"),
-});
 
 /** What a verifier trusts: the gateway's address and the chain the receipt must be bound to. */
 export interface VerifyUsageReceiptOptions {
@@ -139,7 +114,7 @@ export async function verifyUsageReceipt(header: string, options: VerifyUsageRec
   } catch (error) {
     throw new InvalidReceiptError("the receipt is not base64 JSON", error);
   }
-  const parsed = signedReceiptSchema.safeParse(json);
+  const parsed = signedUsageReceiptJsonSchema.safeParse(json);
   if (!parsed.success) throw new InvalidReceiptError(z.prettifyError(parsed.error));
   const signed = parsed.data;
   if (signed.chainId !== options.chainId) {

@@ -7,8 +7,10 @@ import {
   type SampleRecord,
   type SignedUsageReceipt,
   type SlaReport,
+  signedUsageReceiptJsonSchema,
   type SlaTerms,
   usageReceiptDigest,
+  usageReceiptJson,
   usageRecordOf,
 } from "@slabridge/core";
 import { z } from "zod";
@@ -33,29 +35,6 @@ const signedSampleSchema = z.strictObject({
   signature: hex(65),
 });
 
-/** One usage receipt of the bundle as the gateway signed it (bigints as decimal strings). */
-const signedReceiptSchema = z.strictObject({
-  chainId: z.number().int().nonnegative(),
-  receipt: z.strictObject({
-    requestHash: hex(32),
-    model: z.string(),
-    modelId: decimal,
-    epoch: decimal,
-    channelId: hex(32),
-    payer: hex(32),
-    inputTokens: decimal,
-    outputTokens: decimal,
-    served: z.boolean(),
-    charge: decimal,
-    cumulative: decimal,
-    ttfbMs: z.number().int().nonnegative(),
-    latencyMs: z.number().int().nonnegative(),
-    startedAt: decimal,
-    finishedAt: decimal,
-  }),
-  signature: hex(65),
-});
-
 /**
  * The published evidence of one (model, epoch) report: every signed sample set and every usage receipt of a paid call
  * (signed by the gateway) it was computed from, bound to the home chain's SlaOracle. Stored content-addressed (`BlobStore`), so its address is the keccak256 of these bytes.
@@ -68,7 +47,7 @@ export const evidenceBundleSchema = z.strictObject({
   modelId: decimal,
   epoch: decimal,
   samples: z.array(signedSampleSchema),
-  receipts: z.array(signedReceiptSchema),
+  receipts: z.array(signedUsageReceiptJsonSchema),
 });
 /** See {@link evidenceBundleSchema}. */
 export type EvidenceBundle = z.infer<typeof evidenceBundleSchema>;
@@ -109,20 +88,14 @@ export function encodeEvidenceBundle(
       ...(r.status === undefined ? {} : { status: r.status }),
       signature: (r.signature ?? "").toLowerCase(),
     }));
-  const bundle: EvidenceBundle = {
+  const bundle: z.input<typeof evidenceBundleSchema> = {
     version: 1,
     domain: { chainId: domain.chainId, verifier: domain.verifier.toLowerCase() },
     modelId: modelId.toString(),
     epoch: epoch.toString(),
     samples,
-    receipts: [...receipts]
-      .map((signed) => ({
-        chainId: signed.chainId,
-        receipt: JSON.parse(
-          JSON.stringify(signed.receipt, (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
-        ) as EvidenceBundle["receipts"][number]["receipt"],
-        signature: signed.signature.toLowerCase(),
-      }))
+    receipts: receipts
+      .map(usageReceiptJson)
       .sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0)),
   };
   return new TextEncoder().encode(JSON.stringify(bundle));
@@ -154,27 +127,7 @@ export function decodeEvidenceBundle(
       ...(status === undefined ? {} : { status }),
     }),
   );
-  const receipts = bundle.receipts.map(
-    ({ chainId, receipt: r, signature }): SignedUsageReceipt => ({
-      chainId,
-      receipt: {
-        ...r,
-        requestHash: r.requestHash as Hex,
-        channelId: r.channelId as Hex,
-        payer: r.payer as Hex,
-        modelId: BigInt(r.modelId),
-        epoch: BigInt(r.epoch),
-        inputTokens: BigInt(r.inputTokens),
-        outputTokens: BigInt(r.outputTokens),
-        charge: BigInt(r.charge),
-        cumulative: BigInt(r.cumulative),
-        startedAt: BigInt(r.startedAt),
-        finishedAt: BigInt(r.finishedAt),
-      },
-      signature: signature as Hex,
-    }),
-  );
-  return { bundle, records, receipts };
+  return { bundle, records, receipts: bundle.receipts };
 }
 
 /**

@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clock, SvmVoucherCheckpoint, SvmVoucherCheckpointStore } from "@slabridge/core";
 import type { DynamoStoreConfig } from "../dynamo/DynamoStoreConfig.ts";
+import { queryAllItems } from "../dynamo/queryAllItems.ts";
 import { storeCall } from "../dynamo/storeCall.ts";
 import { toDocumentClient } from "../dynamo/toDocumentClient.ts";
 import { systemClock } from "../systemClock.ts";
@@ -42,21 +43,10 @@ export class DynamoSvmVoucherCheckpointStore implements SvmVoucherCheckpointStor
 
   /** @example await svmCheckpoints.list(9001, 2n, 41n) */
   async list(chainId: number, modelId: bigint, epoch: bigint): Promise<SvmVoucherCheckpoint[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const query = new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: "epochKey = :epochKey",
-        ExpressionAttributeValues: { ":epochKey": svmVoucherCheckpointItem.epochKey(chainId, modelId, epoch) },
-        ConsistentRead: true,
-        ScanIndexForward: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      });
-      const out = await storeCall("Query", this.#table, () => this.#doc.send(query));
-      items.push(...(out?.Items ?? []));
-      startKey = out?.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryAllItems(this.#doc, this.#table, {
+      KeyConditionExpression: "epochKey = :epochKey",
+      ExpressionAttributeValues: { ":epochKey": svmVoucherCheckpointItem.epochKey(chainId, modelId, epoch) },
+    });
     return items.map((item) => svmVoucherCheckpointItem.decode(this.#table, item));
   }
 }

@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Clock, VoucherCheckpoint, VoucherCheckpointStore } from "@slabridge/core";
 import type { DynamoStoreConfig } from "../dynamo/DynamoStoreConfig.ts";
+import { queryAllItems } from "../dynamo/queryAllItems.ts";
 import { storeCall } from "../dynamo/storeCall.ts";
 import { toDocumentClient } from "../dynamo/toDocumentClient.ts";
 import { systemClock } from "../systemClock.ts";
@@ -42,21 +43,10 @@ export class DynamoVoucherCheckpointStore implements VoucherCheckpointStore {
 
   /** @example await checkpoints.list(31337, receiver, 42n) */
   async list(chainId: number, receiver: string, epoch: bigint): Promise<VoucherCheckpoint[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const query = new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: "epochKey = :epochKey",
-        ExpressionAttributeValues: { ":epochKey": voucherCheckpointItem.epochKey(chainId, receiver, epoch) },
-        ConsistentRead: true,
-        ScanIndexForward: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      });
-      const out = await storeCall("Query", this.#table, () => this.#doc.send(query));
-      items.push(...(out?.Items ?? []));
-      startKey = out?.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryAllItems(this.#doc, this.#table, {
+      KeyConditionExpression: "epochKey = :epochKey",
+      ExpressionAttributeValues: { ":epochKey": voucherCheckpointItem.epochKey(chainId, receiver, epoch) },
+    });
     return items.map((item) => voucherCheckpointItem.decode(this.#table, item));
   }
 }

@@ -1,6 +1,7 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { SignedUsageReceipt, UsageReceiptStore } from "@slabridge/core";
 import type { DynamoStoreConfig } from "../dynamo/DynamoStoreConfig.ts";
+import { queryAllItems } from "../dynamo/queryAllItems.ts";
 import { storeCall } from "../dynamo/storeCall.ts";
 import { toDocumentClient } from "../dynamo/toDocumentClient.ts";
 import { usageReceiptItem } from "./usageReceiptItem.ts";
@@ -29,20 +30,10 @@ export class DynamoUsageReceiptStore implements UsageReceiptStore {
   }
 
   async listEpoch(modelId: bigint, epoch: bigint): Promise<SignedUsageReceipt[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const query = new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: "epochKey = :epochKey",
-        ExpressionAttributeValues: { ":epochKey": usageReceiptItem.epochKey(modelId, epoch) },
-        ConsistentRead: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      });
-      const out = await storeCall("Query", this.#table, () => this.#doc.send(query));
-      items.push(...(out?.Items ?? []));
-      startKey = out?.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = await queryAllItems(this.#doc, this.#table, {
+      KeyConditionExpression: "epochKey = :epochKey",
+      ExpressionAttributeValues: { ":epochKey": usageReceiptItem.epochKey(modelId, epoch) },
+    });
     return items.map((item) => usageReceiptItem.decode(this.#table, item));
   }
 }
