@@ -1,6 +1,8 @@
-// The slice of SST's global API (normally typed by .sst/platform/config.d.ts, which only `sst install` writes, and
-// that needs the internet) that slabridge's stacks use, so `tsc` checks the stacks on any machine. Names and shapes
-// follow SST v3 (the `sst` npm package 4.x) and the Pulumi AWS provider; each is narrowed to what the stacks pass.
+// The slice of SST's global API that slabridge's stacks use, so `tsc` checks the stacks on any machine. SST types these
+// globals in .sst/platform/config.d.ts, which the CLI writes (`sst install`, after downloading Pulumi and the AWS
+// provider); the `sst` npm package itself ships only the runtime SDK (`Resource`, ...), no platform types, so this
+// slice stays until the CLI can run here. Names and shapes follow SST v3 (the `sst` npm package 4.x) and the Pulumi
+// AWS provider; each is narrowed to what the stacks pass.
 // `stacks/testing/recordingSst.ts` installs a recording stand-in with the same shape for the wiring test.
 
 /** Pulumi's output/input types, which SST exposes globally as `$util` (= `@pulumi/pulumi`). */
