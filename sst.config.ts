@@ -18,6 +18,7 @@ export default $config({
     const { createProbes } = await import("./stacks/probes.ts");
     const { createSettlement } = await import("./stacks/settlement.ts");
     const { createApi } = await import("./stacks/api.ts");
+    const { createOperations } = await import("./stacks/operations.ts");
 
     const topology = stageTopology($app.stage);
     const storage = createStorage();
@@ -33,6 +34,7 @@ export default $config({
       scheduleDeadLetterQueue,
     });
     const api = createApi({ topology, storage, signers });
+    const operations = createOperations({ topology, signers, relay, probes, settlement, api });
 
     return {
       jobsTable: storage.jobs.name,
@@ -54,6 +56,7 @@ export default $config({
       statusUrl: api.status.url,
       gatewayFunction: api.gateway.name,
       gatewayUrl: api.gateway.url,
+      alarmTopic: operations.alarmTopic.arn,
     };
   },
 });

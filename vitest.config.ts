@@ -11,6 +11,9 @@ export default defineConfig({
       AWS_ACCESS_KEY_ID: "local",
       AWS_SECRET_ACCESS_KEY: "local",
       AWS_REGION: "us-east-1",
+      // The SDK's opt-out of its Node < 22 notice (see packages/core/src/process/sdkNodeVersionWarning.ts); the
+      // processes tests spawn inherit it.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
   },
 });

@@ -1,6 +1,8 @@
-// The slice of SST's global API (normally typed by .sst/platform/config.d.ts, which only `sst install` writes, and
-// that needs the internet) that slabridge's stacks use, so `tsc` checks the stacks on any machine. Names and shapes
-// follow SST v3 (the `sst` npm package 4.x) and the Pulumi AWS provider; each is narrowed to what the stacks pass.
+// The slice of SST's global API that slabridge's stacks use, so `tsc` checks the stacks on any machine. SST types these
+// globals in .sst/platform/config.d.ts, which the CLI writes (`sst install`, after downloading Pulumi and the AWS
+// provider); the `sst` npm package itself ships only the runtime SDK (`Resource`, ...), no platform types, so this
+// slice stays until the CLI can run here. Names and shapes follow SST v3 (the `sst` npm package 4.x) and the Pulumi
+// AWS provider; each is narrowed to what the stacks pass.
 // `stacks/testing/recordingSst.ts` installs a recording stand-in with the same shape for the wiring test.
 
 /** Pulumi's output/input types, which SST exposes globally as `$util` (= `@pulumi/pulumi`). */
@@ -63,6 +65,8 @@ declare namespace sst.aws {
     constructor(name: string, args?: QueueArgs);
     readonly arn: $util.Output<string>;
     readonly url: $util.Output<string>;
+    /** The underlying Pulumi resources: the SQS queue's name is what CloudWatch's `QueueName` dimension takes. */
+    readonly nodes: { readonly queue: { readonly name: $util.Output<string> } };
     /** `subscriber` is a handler path, or (as here) the ARN of a function declared on its own. */
     subscribe(subscriber: $util.Input<string>, args?: QueueSubscriberArgs): unknown;
   }
@@ -102,6 +106,12 @@ declare namespace sst.aws {
     readonly url: $util.Output<string>;
   }
 
+  /** An SNS topic (the alarms' actions). */
+  class SnsTopic {
+    constructor(name: string, args?: Record<string, never>, opts?: $util.ComponentResourceOptions);
+    readonly arn: $util.Output<string>;
+  }
+
   /** EventBridge Scheduler schedule invoking a function. */
   interface CronV2Args {
     function: $util.Input<string>;
@@ -121,6 +131,34 @@ declare namespace aws {
   /** An explicit AWS provider, e.g. for another region: `new aws.Provider("EuWest1", { region: "eu-west-1" })`. */
   class Provider {
     constructor(name: string, args: { region: string });
+  }
+}
+
+declare namespace aws.cloudwatch {
+  /** Pulumi's `aws.cloudwatch.MetricAlarmArgs`, narrowed to single-metric alarms. */
+  interface MetricAlarmArgs {
+    alarmDescription?: string;
+    namespace: string;
+    metricName: string;
+    dimensions?: Record<string, $util.Input<string>>;
+    statistic: "Sum" | "Average" | "Minimum" | "Maximum" | "SampleCount";
+    /** Seconds per datapoint. */
+    period: number;
+    evaluationPeriods: number;
+    comparisonOperator:
+      | "GreaterThanThreshold"
+      | "GreaterThanOrEqualToThreshold"
+      | "LessThanThreshold"
+      | "LessThanOrEqualToThreshold";
+    threshold: number;
+    treatMissingData?: "missing" | "notBreaching" | "breaching" | "ignore";
+    /** SNS topic ARNs notified on ALARM, and on the way back to OK. */
+    alarmActions?: $util.Input<string>[];
+    okActions?: $util.Input<string>[];
+  }
+  class MetricAlarm {
+    constructor(name: string, args: MetricAlarmArgs, opts?: $util.ComponentResourceOptions);
+    readonly arn: $util.Output<string>;
   }
 }
 

@@ -576,7 +576,147 @@ describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
       watchSolanaFunction: functionName("WatchSolana"),
       relayFunction: functionName("Relay"),
       retryFunction: functionName("Retry"),
+      alarmTopic: recording.named("sst.aws.SnsTopic", "Alarms").instance.arn,
     });
+  });
+
+  it("run every function on Node 22 (nodejs22.x)", async () => {
+    const { recording } = await load();
+    for (const fn of recording.ofType("sst.aws.Function")) expect(fn.args.runtime, fn.name).toBe("nodejs22.x");
+  });
+
+  /** The alarm named `name`, with the topic it notifies resolved to its component. */
+  const alarmOf = (recording: SstRecording, name: string) => {
+    const alarm = recording.named("aws.cloudwatch.MetricAlarm", name);
+    const topics = recording.ofType("sst.aws.SnsTopic");
+    const topicOf = (arn: unknown) => topics.find((topic) => topic.instance.arn === arn)?.name;
+    return {
+      alarm,
+      args: alarm.args,
+      alarmTopics: (alarm.args.alarmActions as unknown[]).map(topicOf),
+      okTopics: (alarm.args.okActions as unknown[]).map(topicOf),
+    };
+  };
+  const allHomeFunctions = ["WatchEvm", "WatchSolana", "Relay", "Retry", "ProbeCoordinator", "Evaluate", "Refund"];
+  allHomeFunctions.push("Settle", "Net", "Status", "Gateway");
+
+  it("alarm on dead letters, failed jobs, every function's errors, probe gaps and the relayer's balance", async () => {
+    const { recording } = await load();
+    const probers = proberRegionsOf(stage).map(proberName);
+    expect(
+      recording
+        .ofType("aws.cloudwatch.MetricAlarm")
+        .map((alarm) => alarm.name)
+        .sort(),
+    ).toEqual(
+      [
+        "RelayDeadLetterQueueDepthAlarm",
+        "ScheduleDeadLetterQueueDepthAlarm",
+        "JobsDeadLetteredAlarm",
+        "ProbeGapAlarm",
+        "RelayerBalanceEvmAAlarm",
+        "RelayerBalanceEvmBAlarm",
+        ...[...allHomeFunctions, ...probers].map((name) => `${name}ErrorsAlarm`),
+      ].sort(),
+    );
+    for (const alarm of recording.ofType("aws.cloudwatch.MetricAlarm")) {
+      // One 5-minute window each, and the way back to OK is announced as well.
+      expect(alarm.args, alarm.name).toMatchObject({ period: 300, evaluationPeriods: 1 });
+      expect(alarm.args.alarmActions, alarm.name).toEqual(alarm.args.okActions);
+    }
+  });
+
+  it("alarm when a dead-letter queue holds any message", async () => {
+    const { recording } = await load();
+    for (const queue of ["RelayDeadLetterQueue", "ScheduleDeadLetterQueue"]) {
+      const { args, alarmTopics } = alarmOf(recording, `${queue}DepthAlarm`);
+      expect(args, queue).toMatchObject({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: `slabridge-${stage}-${queue}` },
+        statistic: "Maximum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+        treatMissingData: "notBreaching",
+      });
+      expect(alarmTopics).toEqual(["Alarms"]);
+    }
+  });
+
+  it("alarm on a job the relay gave up on, by the relay's own metric of this stage", async () => {
+    const { recording } = await load();
+    expect(alarmOf(recording, "JobsDeadLetteredAlarm").args).toMatchObject({
+      namespace: "slabridge",
+      metricName: "JobDeadLettered",
+      dimensions: { service: "slabridge-relay", stage },
+      statistic: "Sum",
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: 0,
+    });
+  });
+
+  it("alarm on any function error, a prober's in its own region with a topic there", async () => {
+    const { recording } = await load();
+    for (const name of allHomeFunctions) {
+      const { alarm, args, alarmTopics } = alarmOf(recording, `${name}ErrorsAlarm`);
+      expect(args, name).toMatchObject({
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: recording.named("sst.aws.Function", name).instance.name },
+        statistic: "Sum",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 0,
+      });
+      expect(alarmTopics, name).toEqual(["Alarms"]);
+      expect(alarm.options.provider, name).toBeUndefined();
+    }
+    const regionalTopics = recording.ofType("sst.aws.SnsTopic").filter((topic) => topic.name !== "Alarms");
+    for (const region of proberRegionsOf(stage)) {
+      const prober = recording.named("sst.aws.Function", proberName(region));
+      const { alarm, args, alarmTopics } = alarmOf(recording, `${proberName(region)}ErrorsAlarm`);
+      expect(args.dimensions).toEqual({ FunctionName: prober.instance.name });
+      // The home region's prober alarms with the app's own provider, like every home alarm.
+      expect(alarm.options.provider).toBe(region === "us-east-1" ? undefined : prober.options.provider);
+      expect(String(alarm.instance.arn)).toContain(`:${region}:`);
+      const topic = region === "us-east-1" ? "Alarms" : `Alarms${proberName(region).slice("Prober".length)}`;
+      expect(alarmTopics).toEqual([topic]);
+      expect(String(recording.named("sst.aws.SnsTopic", topic).instance.arn)).toContain(`:${region}:`);
+    }
+    expect(regionalTopics.map((topic) => topic.name).sort()).toEqual(
+      proberRegionsOf(stage)
+        .filter((region) => region !== "us-east-1")
+        .map((region) => `Alarms${proberName(region).slice("Prober".length)}`)
+        .sort(),
+    );
+  });
+
+  it("alarm on probe gaps: fewer than 4 of the 5 rounds a 5-minute window should see, no data counting as none", async () => {
+    const { recording } = await load();
+    expect(alarmOf(recording, "ProbeGapAlarm").args).toMatchObject({
+      namespace: "AWS/Lambda",
+      metricName: "Invocations",
+      dimensions: { FunctionName: recording.named("sst.aws.Function", "ProbeCoordinator").instance.name },
+      statistic: "Sum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 4,
+      treatMissingData: "breaching",
+    });
+  });
+
+  it("alarm on the relayer's balance per EVM chain below the floor (a metric nothing emits yet: no data stays unknown)", async () => {
+    const { recording } = await load();
+    for (const chain of ["evm-a", "evm-b"]) {
+      const suffix = chain === "evm-a" ? "EvmA" : "EvmB";
+      expect(alarmOf(recording, `RelayerBalance${suffix}Alarm`).args, chain).toMatchObject({
+        namespace: "slabridge",
+        metricName: "SignerBalance",
+        dimensions: { stage, signer: "RelayerSigningKey", chain },
+        statistic: "Minimum",
+        comparisonOperator: "LessThanThreshold",
+        threshold: 0.05,
+        treatMissingData: "missing",
+      });
+    }
   });
 });
 

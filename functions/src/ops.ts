@@ -2,6 +2,8 @@
 // `npm run ops`: the operator's commands for the relay's jobs (list them by state, retry a dead-lettered one) and its
 // kill switch (pause, resume, list the pauses). Talks to the store named by a deployment manifest: the devnet's by
 // default, or any stage's.
+// Before anything that builds an AWS SDK client: see the module.
+import "@slabridge/core/sdk-node-version-warning";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";

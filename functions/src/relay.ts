@@ -28,7 +28,13 @@ export interface RelayHandlerOptions {
  */
 export function createRelayHandler(getWorld: () => Promise<RelayWorld>, options: RelayHandlerOptions = {}) {
   const processor = new BatchProcessor(EventType.SQS);
-  const metrics = new Metrics({ namespace: "slabridge", serviceName: "slabridge-relay" });
+  // The stage is a dimension so the stacks' alarms on these counts see one stage (STAGE is set on every function).
+  const stage = process.env.STAGE;
+  const metrics = new Metrics({
+    namespace: "slabridge",
+    serviceName: "slabridge-relay",
+    ...(stage ? { defaultDimensions: { stage } } : {}),
+  });
   const processJob = async (record: SQSRecord): Promise<string> => {
     const { jobId } = parseRelayQueueMessage(record.body);
     const world = await getWorld();

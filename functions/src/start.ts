@@ -2,6 +2,8 @@
 // `npm start`: the main job. Starts the devnet and the bot's handlers, lets demo buyers pay on every payment chain
 // for a few epochs and shows the whole story live, then prints what settled, with the balances that prove it.
 // Output goes to the terminal, so console is this file's job.
+// Before anything that builds an AWS SDK client: see the module.
+import "@slabridge/core/sdk-node-version-warning";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

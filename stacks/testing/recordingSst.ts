@@ -117,11 +117,13 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
   class Queue {
     readonly arn: string;
     readonly url: string;
+    readonly nodes: { readonly queue: { readonly name: string } };
     readonly #name: string;
     constructor(name: string, args: unknown = {}) {
       this.#name = name;
       this.arn = `arn:aws:sqs:${region}:${account}:${physical(name)}`;
       this.url = `https://sqs.${region}.amazonaws.com/${account}/${physical(name)}`;
+      this.nodes = { queue: { name: physical(name) } };
       recording.record("sst.aws.Queue", name, args, this as unknown as Record<string, unknown>);
     }
     subscribe(subscriber: unknown, args: unknown = {}): unknown {
@@ -160,6 +162,22 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
       // SST throws when a function without `url` is asked for one; so does the stand-in.
       if (!this.#hasUrl) throw new Error(`function ${this.name} has no url`);
       return `https://${this.name}.lambda-url.${this.#region}.on.aws/`;
+    }
+  }
+
+  class SnsTopic {
+    readonly arn: string;
+    constructor(name: string, args: unknown = {}, options?: unknown) {
+      this.arn = `arn:aws:sns:${regionOf(options)}:${account}:${physical(name)}`;
+      recording.record("sst.aws.SnsTopic", name, args, this as unknown as Record<string, unknown>, options);
+    }
+  }
+
+  class MetricAlarm {
+    readonly arn: string;
+    constructor(name: string, args: unknown, options?: unknown) {
+      this.arn = `arn:aws:cloudwatch:${regionOf(options)}:${account}:alarm:${physical(name)}`;
+      recording.record("aws.cloudwatch.MetricAlarm", name, args, this as unknown as Record<string, unknown>, options);
     }
   }
 
@@ -204,8 +222,8 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
     strings.reduce((text, part, index) => text + part + (index < values.length ? String(values[index]) : ""), "");
 
   const installed: Record<(typeof globalNames)[number], unknown> = {
-    sst: { aws: { Dynamo, Queue, Function: LambdaFunction, CronV2 }, Secret, Linkable },
-    aws: { Provider, kms: { Key: KmsKey } },
+    sst: { aws: { Dynamo, Queue, Function: LambdaFunction, CronV2, SnsTopic }, Secret, Linkable },
+    aws: { Provider, kms: { Key: KmsKey }, cloudwatch: { MetricAlarm } },
     // SST's $config returns its argument; sst.config.ts's default export is then { app, run }.
     $config: (config: unknown) => config,
     $app: Object.freeze({ name: app.name, stage: app.stage }),

@@ -1,4 +1,5 @@
 import { SlabridgeError } from "@slabridge/core";
+import { Resource } from "sst";
 import { z } from "zod";
 
 /** A linked SST resource the function needs is missing or malformed in its environment. */
@@ -37,25 +38,48 @@ export function observeLinkReads(observer: LinkReadObserver): () => void {
 }
 
 /**
- * Reads a resource SST links to a function. SST passes each link as `SST_RESOURCE_<Name>` (JSON); this is what
- * `Resource.<Name>` from the `sst` package reads, without needing the package at run time (its CLI cannot be
- * installed here). Tests and the local runtime set the same variables.
+ * Reads a resource SST links to a function, checked against `schema`.
+ *
+ * In a deployed function (`env` is `process.env`, the default) it reads `Resource.<Name>` from the `sst` package,
+ * which decodes every link source SST uses: the `SST_RESOURCE_<Name>` variables (JSON), `SST_RESOURCES_JSON`, and
+ * the encrypted links file (`SST_KEY_FILE` with `SST_KEY`) bundled with the function. `Resource` loads those once,
+ * at its first property read, and never again: process.env changes after that first read are not seen. That is right
+ * for a Lambda (its environment is fixed), so tests and the local runtime, which run several functions' links in
+ * one process, pass their own `env` map instead; a map is decoded the way `Resource` decodes `SST_RESOURCE_<Name>`
+ * (one JSON value per variable).
  *
  * @example const url = linkedResource("RpcUrlEvmA", z.object({ value: z.string() })).value;
  */
 export function linkedResource<T>(name: string, schema: z.ZodType<T>, env: NodeJS.ProcessEnv = process.env): T {
   for (const observer of linkReadObservers) observer(name);
-  const raw = env[`SST_RESOURCE_${name}`];
-  if (raw === undefined) throw new MissingLinkError(name, "not linked to this function");
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new MissingLinkError(name, "not JSON");
-  }
+  const json = env === process.env ? fromSstResource(name) : fromEnvironmentMap(name, env);
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new MissingLinkError(name, parsed.error.issues.map((i) => i.message).join("; "));
   return parsed.data;
+}
+
+/** `Resource.<name>`, with a missing link as a {@link MissingLinkError} rather than `sst`'s untyped `Error`. */
+function fromSstResource(name: string): unknown {
+  let linked: boolean;
+  try {
+    // `in` loads the links without the throwing getter (which also throws when no link is active at all).
+    linked = name in Resource;
+  } catch (error) {
+    // `Resource` JSON-parses every SST_RESOURCE_* variable on load: one malformed variable fails them all.
+    throw new MissingLinkError(name, `links unreadable (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!linked) throw new MissingLinkError(name, "not linked to this function");
+  return (Resource as unknown as Record<string, unknown>)[name];
+}
+
+function fromEnvironmentMap(name: string, env: NodeJS.ProcessEnv): unknown {
+  const raw = env[`SST_RESOURCE_${name}`];
+  if (raw === undefined) throw new MissingLinkError(name, "not linked to this function");
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new MissingLinkError(name, "not JSON");
+  }
 }
 
 export const linkedTable = z.object({ name: z.string().min(3) });

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run devnet`: starts the local world and keeps it up until Ctrl-C; `npm run devnet -- down` stops one started
 // elsewhere (by its pid file). Output goes to the terminal, so console is this file's job.
+// Before anything that builds an AWS SDK client: see the module.
+import "@slabridge/core/sdk-node-version-warning";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";

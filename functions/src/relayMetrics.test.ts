@@ -1,0 +1,45 @@
+import type { Context, SQSEvent } from "aws-lambda";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { RelayWorld } from "./context/buildRelayWorld.ts";
+import { createRelayHandler } from "./relay.ts";
+
+// The stacks alarm on the relay's JobDeadLettered count with dimensions { service, stage }: an alarm matches only a
+// metric emitted with exactly those dimensions, so this checks what the handler writes (Powertools' EMF on stdout).
+
+const event = (jobId: string): SQSEvent =>
+  ({ Records: [{ messageId: "m-1", body: JSON.stringify({ jobId }), eventSource: "aws:sqs" }] }) as SQSEvent;
+const context = { functionName: "Relay", awsRequestId: "r-1" } as Context;
+const worldGivingUp = {
+  engine: { process: async (jobId: string) => ({ jobId, result: "dead-lettered", job: {} }) },
+} as unknown as RelayWorld;
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env.STAGE;
+});
+
+/** The EMF documents a run of the handler writes. */
+async function emittedMetrics(): Promise<Array<Record<string, unknown>>> {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  await createRelayHandler(async () => worldGivingUp)(event("deliver-message:lz:guid-1"), context);
+  vi.restoreAllMocks();
+  return lines
+    .flatMap((line) => line.split("\n"))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe("the relay's metrics", () => {
+  it("count a job given up on as JobDeadLettered, with the service and stage dimensions the alarm names", async () => {
+    process.env.STAGE = "dev";
+    const [document] = await emittedMetrics();
+    if (!document) throw new Error("no metrics were written");
+    expect(document).toMatchObject({ service: "slabridge-relay", stage: "dev", JobDeadLettered: 1, RecordReceived: 1 });
+    const { CloudWatchMetrics } = document._aws as { CloudWatchMetrics: Array<{ Namespace: string }> };
+    expect(CloudWatchMetrics).toMatchObject([{ Namespace: "slabridge", Dimensions: [["service", "stage"]] }]);
+  });
+});
