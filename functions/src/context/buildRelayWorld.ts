@@ -88,6 +88,8 @@ export interface RelayWorld {
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
+  /** The KMS client the manifest's `kms` keys sign through (absent on the devnet). */
+  kms?: KMSClient;
   /** Verdicts the home chain published to Solana, verified from their VAAs (absent without Solana). */
   solanaVerdicts?: SolanaVerdictSource;
   /** Refunds and payouts out of the Solana vault (absent without Solana, its RPC URL or usable operator keys). */
@@ -163,6 +165,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
           senders,
           executor,
           dvn,
+          kms: options.kms,
           outboxes: (chainId) => [transports.layerzero.outbox(chainId), transports.wormhole.outbox(chainId)],
           chainOf,
           evmChainOf: (chainId) => evm.get(chainId),
@@ -302,6 +305,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     controls,
     clock,
     guardian,
+    ...(options.kms ? { kms: options.kms } : {}),
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),
     ...(firstSolana?.settlement ? { solanaSettlement: firstSolana.settlement } : {}),
   };

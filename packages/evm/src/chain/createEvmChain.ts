@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   ChainAdapter,
@@ -56,6 +57,8 @@ export interface CreateEvmChainOptions {
   executor: EvmSigner;
   /** The LayerZero DVN key, as the executor's. */
   dvn: EvmSigner;
+  /** Signs with the manifest's other `kms` keys (the netting vault's); absent on the devnet. */
+  kms?: KMSClient | undefined;
   /** Where its senders come from: one per (chain, key) per process (default: the process's registry). */
   senders?: EvmSenderRegistry;
   /** The transports' outboxes on this chain (asked at watch time: the transports are built after the chains). */
@@ -170,6 +173,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
       books,
       nettingVaults: manifest.keys.nettingVaults,
       sender,
+      kms: options.kms,
     }),
     async payeeTable(modelId, epoch) {
       if (!modelRegistry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
