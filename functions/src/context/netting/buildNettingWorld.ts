@@ -19,7 +19,7 @@ import {
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
-import type { PublicClient } from "viem";
+import { getAddress, type PublicClient } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
 /** What the net handler runs on. */
@@ -184,8 +184,8 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
         ];
       }),
     ),
-    dvn: { address: evmSignerAddress(dvn), submitter: createSenderSubmitter(senders(dvn)) },
-    executor: { address: evmSignerAddress(executor), submitter: createSenderSubmitter(senders(executor)) },
+    dvn: { address: getAddress(evmSignerAddress(dvn)), submitter: createSenderSubmitter(senders(dvn)) },
+    executor: { address: getAddress(evmSignerAddress(executor)), submitter: createSenderSubmitter(senders(executor)) },
     clock: relay.clock,
   });
 }

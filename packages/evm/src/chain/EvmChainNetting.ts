@@ -6,6 +6,7 @@ import {
   InvalidNettingRoundError,
   type KeyReference,
 } from "@slabridge/core";
+import { getAddress } from "viem";
 import type { EpochBooks } from "../contracts/EpochBook.ts";
 import type { EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
@@ -63,7 +64,7 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
       const entry = (options.nettingVaults ?? []).find((vault) => vault.chainId === chainId);
       if (!entry?.key) return undefined;
       const signer = keySigner(entry.key, `nettingVaults[${chainId}]`, options.kms);
-      const account = evmSignerAddress(signer);
+      const account = getAddress(evmSignerAddress(signer));
       // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
       if (BigInt(entry.account) !== BigInt(account)) {
         throw new InvalidNettingRoundError(`the netting vault key of chain ${chainId} is not its account`);

@@ -1,6 +1,6 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
 import type { KeyReference } from "@slabridge/core";
-import { type Address, getAddress, type Hex, type LocalAccount } from "viem";
+import type { Address, Hex, LocalAccount } from "viem";
 import { EvmConfigError } from "../errors.ts";
 import { kmsEvmAccount } from "./kmsEvmAccount.ts";
 
@@ -17,7 +17,8 @@ export type EvmSigner = LocalAccount | Address;
 export function evmSignerOf(ref: KeyReference, role: string, options: { kms?: KMSClient | undefined }): EvmSigner {
   switch (ref.kind) {
     case "anvil-dev-account":
-      return getAddress(ref.address);
+      // As the manifest spells it: callers compare and print it as they always have.
+      return ref.address;
     case "kms":
       if (!options.kms) throw new EvmConfigError(`${role}: a KMS key needs a KMS client, and none was given`);
       return kmsEvmAccount({ kms: options.kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex });
