@@ -31,6 +31,9 @@ export class KmsSignerError extends SlabridgeError {
 
 const N = secp256k1.CURVE.n;
 
+/** A KMS-backed viem account; it always signs bare digests (`sign`), which KMS does natively. */
+export type KmsEvmAccount = LocalAccount<"kms"> & { sign: NonNullable<LocalAccount["sign"]> };
+
 /** Options of {@link kmsEvmAccount}. */
 export interface KmsEvmAccountOptions {
   kms: KMSClient;
@@ -52,7 +55,7 @@ export interface KmsEvmAccountOptions {
  * const raw = await account.signTransaction({ chainId, type: "eip1559", to, nonce, gas, maxFeePerGas, maxPriorityFeePerGas });
  * ```
  */
-export function kmsEvmAccount(options: KmsEvmAccountOptions): LocalAccount<"kms"> {
+export function kmsEvmAccount(options: KmsEvmAccountOptions): KmsEvmAccount {
   const { kms, keyId } = options;
   const expected = pointOf(options.publicKey);
   const address = getAddress(publicKeyToAddress(options.publicKey));
@@ -91,11 +94,10 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): LocalAccount<"kms"
     return ethereumSignature(signed.Signature, hash, expected);
   };
 
+  const signDigest = async ({ hash }: { hash: Hex }) => serializeSignature(await signHash(hash));
   const account = toAccount({
     address,
-    async sign({ hash }) {
-      return serializeSignature(await signHash(hash));
-    },
+    sign: signDigest,
     async signMessage({ message }) {
       return serializeSignature(await signHash(hashMessage(message)));
     },
@@ -109,7 +111,7 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): LocalAccount<"kms"
       return await serializer(transaction, signature);
     },
   });
-  return { ...account, source: "kms" };
+  return { ...account, sign: signDigest, source: "kms" };
 }
 
 /**
@@ -117,7 +119,7 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): LocalAccount<"kms"
  *
  * @throws {KmsResponseError} when neither recovery bit gives the key (the signature is not over `hash` by it).
  */
-export function ethereumSignature(der: Uint8Array, hash: Hex, point: Uint8Array): Signature {
+function ethereumSignature(der: Uint8Array, hash: Hex, point: Uint8Array): Signature {
   const { r, s: rawS } = parseDerSignature(der);
   // (r, s) and (r, n - s) are both valid ECDSA; Ethereum (EIP-2) accepts only s <= n/2.
   const s = rawS > N / 2n ? N - rawS : rawS;
