@@ -1,10 +1,11 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type ChainAdapter,
   type Clock,
   type CursorStore,
   type DeploymentManifest,
-  type Hex,
   type JobStore,
+  type KeyReference,
   matchFamily,
   type NonceStore,
   type PaymentStore,
@@ -21,8 +22,12 @@ import {
   createSenderSubmitter,
   type EvmChain,
   type EvmChainClient,
+  EvmConfigError,
   type EvmSender,
   type EvmSenderRegistry,
+  type EvmSigner,
+  evmSignerAddress,
+  evmSignerOf,
   processEvmSenders,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
@@ -83,6 +88,8 @@ export interface RelayWorld {
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
+  /** The KMS client the manifest's `kms` keys sign through (absent on the devnet). */
+  kms?: KMSClient;
   /** Verdicts the home chain published to Solana, verified from their VAAs (absent without Solana). */
   solanaVerdicts?: SolanaVerdictSource;
   /** Refunds and payouts out of the Solana vault (absent without Solana, its RPC URL or usable operator keys). */
@@ -107,6 +114,8 @@ export interface BuildRelayWorldOptions {
   solanaPublisher?: SolanaReceiptPublisher;
   /** How long after an epoch's end its Solana payments are surely finalized (default: the stage config's, else 0). */
   solanaFinalityLagMs?: number;
+  /** Signs with the manifest's `kms` keys (absent on the devnet, whose keys are anvil accounts and key files). */
+  kms?: KMSClient;
   /** Where EVM senders come from (default: the process's registry, so every world of the process shares them). */
   senders?: EvmSenderRegistry;
 }
@@ -115,7 +124,7 @@ export interface BuildRelayWorldOptions {
  * The composition root of the relay bot: one chain adapter per manifest chain, picked by its family (the one
  * switch over families), both transports over the EVM chains, and the relay engine with every chain's receipt
  * source and settlement target and the home chain's payout publisher. Keys are the manifest's key references:
- * unlocked anvil dev accounts on the devnet (KMS signers in AWS are not wired yet: see the README).
+ * unlocked anvil dev accounts on the devnet, KMS keys (with `kms`) in AWS.
  *
  * @example const world = buildRelayWorld({ manifest, config, stores, enqueue, rpcUrls });
  */
@@ -123,8 +132,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
   const { manifest, config, stores } = options;
   const clock = options.clock ?? { now: () => Date.now() };
   const senders = options.senders ?? processEvmSenders;
-  const executor = evmKeyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
-  const dvn = evmKeyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
+  const executor = evmKeySigner(manifest.keys.layerZeroExecutor, "layerZeroExecutor", options.kms);
+  const dvn = evmKeySigner(manifest.keys.layerZeroDvn, "layerZeroDvn", options.kms);
   const guardian = new GuardianApiClient({
     baseUrls: [manifest.guardian.apiUrl],
     timeoutMs: 5_000,
@@ -156,6 +165,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
           senders,
           executor,
           dvn,
+          kms: options.kms,
           outboxes: (chainId) => [transports.layerzero.outbox(chainId), transports.wormhole.outbox(chainId)],
           chainOf,
           evmChainOf: (chainId) => evm.get(chainId),
@@ -225,8 +235,11 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
         },
       ]),
     ),
-    dvn: { address: dvn, submitter: createSenderSubmitter(sendersOf((chain) => chain.dvn)) },
-    executor: { address: executor, submitter: createSenderSubmitter(sendersOf((chain) => chain.executor)) },
+    dvn: { address: evmSignerAddress(dvn), submitter: createSenderSubmitter(sendersOf((chain) => chain.dvn)) },
+    executor: {
+      address: evmSignerAddress(executor),
+      submitter: createSenderSubmitter(sendersOf((chain) => chain.executor)),
+    },
     clock,
   });
   const wormhole = new WormholeTransport({
@@ -292,15 +305,19 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     controls,
     clock,
     guardian,
+    ...(options.kms ? { kms: options.kms } : {}),
     ...(firstSolana ? { solanaVerdicts: firstSolana.verdicts } : {}),
     ...(firstSolana?.settlement ? { solanaSettlement: firstSolana.settlement } : {}),
   };
 }
 
-function evmKeyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Hex {
-  if (ref.kind === "anvil-dev-account" || ref.kind === "wormhole-sdk-devnet-guardian") return ref.address;
-  throw new MissingLinkError(
-    role,
-    `${ref.kind} keys are not supported by this build yet (KMS signing comes with deployment)`,
-  );
+function evmKeySigner(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
+  // The devnet guardian's key is an anvil account's too: the node signs for it.
+  if (ref.kind === "wormhole-sdk-devnet-guardian") return ref.address;
+  try {
+    return evmSignerOf(ref, role, { kms });
+  } catch (error) {
+    if (error instanceof EvmConfigError) throw new MissingLinkError(role, error.shortMessage);
+    throw error;
+  }
 }

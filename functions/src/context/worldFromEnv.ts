@@ -3,6 +3,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import { createStores } from "@slabridge/store";
 import { type BuildRelayWorldOptions, buildRelayWorld, type RelayWorld } from "./buildRelayWorld.ts";
+import { createKmsClient } from "./createKmsClient.ts";
 import { linkedQueue, linkedResource, linkedTable, MissingLinkError } from "./linkedResource.ts";
 import { resolveRpcUrl } from "./resolveRpcUrl.ts";
 
@@ -29,8 +30,9 @@ function build(env: NodeJS.ProcessEnv): RelayWorld {
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
   const table = (name: string) => linkedResource(name, linkedTable, env).name;
+  const region = env.AWS_REGION ?? "us-east-1";
   const stores = createStores({
-    region: env.AWS_REGION ?? "us-east-1",
+    region,
     tableNames: {
       jobs: table("Jobs"),
       cursors: table("Cursors"),
@@ -48,6 +50,7 @@ function build(env: NodeJS.ProcessEnv): RelayWorld {
     stores,
     rpcUrls,
     allowNonLoopback: true,
+    kms: createKmsClient({ region }),
     enqueue: async (jobId) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId }) }));
     },

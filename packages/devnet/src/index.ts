@@ -18,6 +18,7 @@ export { createRng } from "./hosts/createRng.ts";
 export { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 export { type LatencyModel, latencyQuantile } from "./hosts/latencyQuantile.ts";
 export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startDemoHost.ts";
+export { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
 export { deploySlabridge, type SlabridgeChainContracts } from "./slabridge/deploySlabridge.ts";
 export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 export * from "./solana/index.ts";

@@ -94,6 +94,9 @@ export {
 } from "./sender/EvmSenderRegistry.ts";
 export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
+export { type EvmSigner, evmSignerAddress, evmSignerOf } from "./signer/evmSignerOf.ts";
+export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsEvmAccount.ts";
+export { KmsResponseError } from "./signer/parseDerSignature.ts";
 export {
   buildSubmitReportTx,
   type SignedSlaReport,

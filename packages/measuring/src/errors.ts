@@ -27,7 +27,7 @@ export class MeasureConfigError extends SlabridgeError {
 }
 
 /**
- * A prober key reference this build cannot sign with yet (a KMS key: KMS signing comes with deployment). Not
+ * A prober key reference this process cannot sign with (another kind than an anvil account or, with a KMS client, a KMS key). Not
  * retryable; the key material is never part of the message.
  *
  * @example throw new UnsupportedSignerError("kms", 1);
@@ -38,9 +38,9 @@ export class UnsupportedSignerError extends SlabridgeError {
     readonly kind: string,
     readonly index: number,
   ) {
-    super(`Prober key ${index}: "${kind}" keys are not supported for SLA report signing yet.`, {
+    super(`Prober key ${index}: "${kind}" keys cannot sign SLA reports here.`, {
       retryable: false,
-      metaMessages: ["Only anvil dev accounts (devnet) sign reports in this build; KMS signing is not wired."],
+      metaMessages: ["Reports are signed by anvil dev accounts (devnet) or KMS keys (with a KMS client)."],
     });
   }
 }

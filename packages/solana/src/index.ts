@@ -152,6 +152,13 @@ export {
   type SplitEntry,
 } from "./settlement/planSolanaSettlement.ts";
 export {
+  kmsSolanaSigner,
+  type SolanaSigner,
+  SolanaSignerError,
+  signSolanaTransaction,
+  solanaSignerOf,
+} from "./signer/kmsSolanaSigner.ts";
+export {
   classifyVaultTransaction,
   type VaultContext,
   type VaultTransactionOutcome,

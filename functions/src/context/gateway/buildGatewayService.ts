@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import type {
   DeploymentManifest,
   GatewayEvmModelConfig,
@@ -9,6 +10,7 @@ import type {
   UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
+import { EvmConfigError, type EvmSigner, evmSignerOf } from "@slabridge/evm";
 import {
   batchSettlementFacilitator,
   type ChannelRecordStore,
@@ -19,7 +21,7 @@ import {
   type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
-import { type Address, isHex } from "viem";
+import { isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { MissingLinkError } from "../linkedResource.ts";
 
@@ -47,6 +49,8 @@ export interface BuildGatewayServiceOptions {
   /** RPC URL of a Solana cluster a model is sold on, by slabridge chain id; default: the manifest's. */
   readonly solanaRpcUrls?: ReadonlyMap<number, string>;
   readonly allowNonLoopback?: boolean;
+  /** Signs with a `kms` facilitator key (absent on the devnet, whose facilitator is an anvil account). */
+  readonly kms?: KMSClient | undefined;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -68,13 +72,15 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     modelInput(key, model, manifest, options.solanaRpcUrls),
   );
   const svmNetworks = models.flatMap((model) => (isSolanaInput(model) ? [model.network] : []));
+  // One account for every chain: a KMS account checks its key once, not once per chain.
+  const account = gateway === undefined ? undefined : facilitatorAccount(gateway.facilitatorKey, options.kms);
   const chains =
-    gateway === undefined
+    account === undefined
       ? []
       : [...options.rpcUrls].map(([chainId, rpcUrl]) => ({
           chainId,
           rpcUrl,
-          account: facilitatorAccount(gateway.facilitatorKey),
+          account,
           ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
         }));
   return createGatewayService({
@@ -181,12 +187,13 @@ function evmModelInput(key: string, model: GatewayEvmModelConfig, manifest: Depl
   };
 }
 
-function facilitatorAccount(key: KeyReference): Address {
-  if (key.kind === "anvil-dev-account") return key.address;
-  throw new MissingLinkError(
-    "gateway.facilitatorKey",
-    `${key.kind} keys are not supported by this build yet (KMS signing comes with deployment)`,
-  );
+function facilitatorAccount(key: KeyReference, kms: KMSClient | undefined): EvmSigner {
+  try {
+    return evmSignerOf(key, "gateway.facilitatorKey", { kms });
+  } catch (error) {
+    if (error instanceof EvmConfigError) throw new MissingLinkError("gateway.facilitatorKey", error.shortMessage);
+    throw error;
+  }
 }
 
 function receiptAccount(key: string) {

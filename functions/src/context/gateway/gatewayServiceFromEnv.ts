@@ -9,6 +9,7 @@ import {
   DynamoUsageReceiptStore,
   DynamoVoucherCheckpointStore,
 } from "@slabridge/store";
+import { createKmsClient } from "../createKmsClient.ts";
 import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildGatewayService } from "./buildGatewayService.ts";
@@ -45,7 +46,8 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
     if (chain.family === "evm") rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
     else if (soldOn.has(chain.chainId)) solanaRpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
   }
-  const client = new DynamoDBClient({ region: env.AWS_REGION ?? "us-east-1" });
+  const region = env.AWS_REGION ?? "us-east-1";
+  const client = new DynamoDBClient({ region });
   const table = (name: string) => linkedResource(name, linkedTable, env).name;
   return buildGatewayService({
     config,
@@ -58,6 +60,7 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
       usageReceipts: new DynamoUsageReceiptStore({ client, tableName: table("UsageReceipts") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
+    kms: createKmsClient({ region }),
     rpcUrls,
     solanaRpcUrls,
     allowNonLoopback: true,

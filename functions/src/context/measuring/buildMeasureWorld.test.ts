@@ -1,10 +1,14 @@
+import { CreateKeyCommand, GetPublicKeyCommand } from "@aws-sdk/client-kms";
 import type { SlaReport } from "@slabridge/core";
+import { startLocalKms } from "@slabridge/devnet";
 import { evmChainsOf, SlaSigningError } from "@slabridge/evm";
 import { MeasureConfigError, MemoryBlobStore, UnsupportedSignerError } from "@slabridge/measuring";
 import { measureConfig, measureManifest, TEST_PROBER_PRIVATE_KEYS, testProberKeys } from "@slabridge/measuring/testing";
 import { MemoryNonceStore, MemorySampleStore } from "@slabridge/store";
+import { bytesToHex, recoverAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { createKmsClient } from "../createKmsClient.ts";
 import { buildMeasureWorld } from "./buildMeasureWorld.ts";
 import { gatewayProbeRoutes } from "./buildProbePayer.ts";
 import { buildProberWorld } from "./buildProberWorld.ts";
@@ -69,6 +73,28 @@ describe("buildProberWorld", () => {
     expect(error).toBeInstanceOf(UnsupportedSignerError);
     expect((error as UnsupportedSignerError).retryable).toBe(false);
     expect((error as Error).message).not.toContain("alias/prober-0");
+  });
+
+  it("signs with a KMS prober key when given a KMS client: the signature recovers to the key's address", async () => {
+    const kms = await startLocalKms();
+    const client = createKmsClient({ region: "us-east-1", endpoint: kms.endpoint });
+    try {
+      const created = await client.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY" }));
+      const spki = (await client.send(new GetPublicKeyCommand({ KeyId: created.KeyMetadata?.KeyId }))).PublicKey;
+      // The SPKI's last 65 bytes are the uncompressed point.
+      const publicKey = bytesToHex((spki as Uint8Array).subarray(-65));
+      const [, b, c] = measureManifest({ models: 1 }).keys.probers;
+      if (!b || !c) throw new Error("three prober keys expected");
+      const keyId = created.KeyMetadata?.KeyId as string;
+      const manifest = measureManifest({ models: 1, proberKeys: [{ kind: "kms", keyId, publicKey }, b, c] });
+      const world = buildProberWorld({ ...options(manifest, "a"), kms: client });
+      const hash = `0x${"11".repeat(32)}` as const;
+      const signature = await world.key.signDigest(hash);
+      expect((await recoverAddress({ hash, signature })).toLowerCase()).toBe(world.key.address);
+    } finally {
+      client.destroy();
+      await kms.stop();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { modelRegistryAbi } from "@slabridge/contracts";
 import {
   type Clock,
@@ -8,7 +9,7 @@ import {
   type SampleStore,
   type StageConfig,
 } from "@slabridge/core";
-import { createEvmChainClient, readContractTyped, slaReportTypedData } from "@slabridge/evm";
+import { createEvmChainClient, kmsEvmAccount, readContractTyped, slaReportTypedData } from "@slabridge/evm";
 import {
   type BlobStore,
   MeasureConfigError,
@@ -39,6 +40,8 @@ export interface BuildProberWorldOptions {
   homeRpcUrl: string;
   clock?: Clock;
   allowNonLoopback?: boolean;
+  /** Signs with a `kms` prober key (absent on the devnet, whose prober keys are anvil accounts). */
+  kms?: KMSClient | undefined;
   /** RPC URL per EVM chain the prober's payer may pay a gateway on (default: the home chain only). */
   rpcUrls?: ReadonlyMap<number, string>;
   /** Told about every paid probe call's channel (the main job counts the deposits left in them). */
@@ -56,12 +59,23 @@ function unusableKey(address: Hex, error: () => Error): ProberKey {
 }
 
 /**
- * The prober's own key: an anvil dev account's key derived from the devnet mnemonic. A KMS key is not wired yet, and
+ * The prober's own key: a KMS key (with a KMS client), or an anvil dev account's key derived from the devnet
+ * mnemonic. Any other kind, a KMS key without a client, and
  * a dev account whose address is not the mnemonic's cannot sign: the function still starts (its address is the
  * registered one) and fails, typed, at its first signature.
  */
-function proberKeyOf(ref: KeyReference | undefined, index: number, registered: Hex | undefined): ProberKey {
+function proberKeyOf(
+  ref: KeyReference | undefined,
+  index: number,
+  registered: Hex | undefined,
+  kms: KMSClient | undefined,
+): ProberKey {
   const kind = ref?.kind ?? "missing";
+  if (ref?.kind === "kms" && kms) {
+    // A KMS account's signature over a digest is the 65-byte r ‖ s ‖ v (27/28) a ProberKey gives.
+    const account = kmsEvmAccount({ kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex });
+    return { address: account.address.toLowerCase() as Hex, signDigest: (digest) => account.sign({ hash: digest }) };
+  }
   if (ref?.kind !== "anvil-dev-account") {
     if (registered === undefined) throw new UnsupportedSignerError(kind, index);
     return unusableKey(registered, () => new UnsupportedSignerError(kind, index));
@@ -125,7 +139,7 @@ export function buildProberWorld(options: BuildProberWorldOptions): ProberWorld 
     samples: options.samples,
     probing,
     clock: options.clock ?? { now: () => Date.now() },
-    key: proberKeyOf(manifest.keys.probers[index], index, registry.probers.get(vantage)),
+    key: proberKeyOf(manifest.keys.probers[index], index, registry.probers.get(vantage), options.kms),
     registry,
     blobs: options.blobs,
     gatewaySigners: options.config.gateway?.receiptSigners ?? [],

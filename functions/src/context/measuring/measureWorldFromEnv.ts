@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import { FileBlobStore, type MeasureWorld, type ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore, DynamoUsageReceiptStore } from "@slabridge/store";
+import { createKmsClient } from "../createKmsClient.ts";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
@@ -93,6 +94,8 @@ export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
       blobs: new FileBlobStore(awsEvidenceDir),
       homeRpcUrl,
       rpcUrls,
+      // The prober's key is a key of its own region.
+      kms: createKmsClient({ region: env.AWS_REGION ?? "us-east-1" }),
       allowNonLoopback: true,
     });
   });

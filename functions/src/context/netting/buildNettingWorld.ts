@@ -1,16 +1,25 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type ChainNetting,
   type ChainNettingStatus,
   type CursorStore,
-  type DeploymentManifest,
   type Hex,
   InvalidNettingRoundError,
+  type KeyReference,
   type NettingStepVault,
 } from "@slabridge/core";
-import { createSenderSubmitter, evmChainsOf, readRoundReleases } from "@slabridge/evm";
+import {
+  createSenderSubmitter,
+  EvmConfigError,
+  type EvmSigner,
+  evmChainsOf,
+  evmSignerAddress,
+  evmSignerOf,
+  readRoundReleases,
+} from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
 import { type NettingChains, runNettingRound } from "@slabridge/netting";
-import { type Address, getAddress, type PublicClient } from "viem";
+import { getAddress, type PublicClient } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
 /** What the net handler runs on. */
@@ -145,9 +154,9 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
 /** A LayerZero transport that also serves each chain's stablecoin OFT (netting's bridge transfers). */
 function oftTransport(relay: RelayWorld): LayerZeroTransport {
   const { manifest } = relay;
-  const dvn = keyAddress(manifest.keys.layerZeroDvn, "layerZeroDvn");
-  const executor = keyAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
-  const senders = (account: Address) =>
+  const dvn = keySigner(manifest.keys.layerZeroDvn, "layerZeroDvn", relay.kms);
+  const executor = keySigner(manifest.keys.layerZeroExecutor, "layerZeroExecutor", relay.kms);
+  const senders = (account: EvmSigner) =>
     new Map(
       evmChainsOf(manifest).map((chain) => {
         const client = relay.clients.get(chain.chainId);
@@ -175,13 +184,17 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
         ];
       }),
     ),
-    dvn: { address: dvn, submitter: createSenderSubmitter(senders(dvn)) },
-    executor: { address: executor, submitter: createSenderSubmitter(senders(executor)) },
+    dvn: { address: getAddress(evmSignerAddress(dvn)), submitter: createSenderSubmitter(senders(dvn)) },
+    executor: { address: getAddress(evmSignerAddress(executor)), submitter: createSenderSubmitter(senders(executor)) },
     clock: relay.clock,
   });
 }
 
-function keyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
-  if (ref.kind === "anvil-dev-account") return getAddress(ref.address);
-  throw new InvalidNettingRoundError(`${role}: ${ref.kind} keys are not supported by netting yet (KMS comes later)`);
+function keySigner(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
+  try {
+    return evmSignerOf(ref, role, { kms });
+  } catch (error) {
+    if (error instanceof EvmConfigError) throw new InvalidNettingRoundError(error.shortMessage);
+    throw error;
+  }
 }

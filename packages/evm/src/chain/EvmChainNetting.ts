@@ -1,13 +1,17 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type ChainNetting,
   type DeploymentManifest,
   type EvmChainManifest,
   InvalidNettingRoundError,
+  type KeyReference,
 } from "@slabridge/core";
-import { type Address, getAddress } from "viem";
+import { getAddress } from "viem";
 import type { EpochBooks } from "../contracts/EpochBook.ts";
 import type { EvmChainClient } from "../createEvmChainClient.ts";
+import { EvmConfigError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
+import { type EvmSigner, evmSignerAddress, evmSignerOf } from "../signer/evmSignerOf.ts";
 import { EvmNettingVault } from "./EvmNettingVault.ts";
 import { readEscrowNettingStatus } from "./readEscrowNettingStatus.ts";
 import { evmAccountOf } from "./readRoundReleases.ts";
@@ -21,16 +25,18 @@ export interface EvmChainNettingOptions {
   /** The manifest's netting vaults (`keys.nettingVaults`): this chain's entry with a key is its step vault. */
   nettingVaults: DeploymentManifest["keys"]["nettingVaults"];
   /** The sender of a key on this chain (the process's one per key: `EvmSenderRegistry`); the vault sends with it. */
-  sender(account: Address): EvmSender;
+  sender(account: EvmSigner): EvmSender;
+  /** Signs with a vault's `kms` key (absent on the devnet, whose vault keys are anvil accounts). */
+  kms?: KMSClient | undefined;
 }
 
 /**
  * An EVM chain's part in netting: payees are EVM addresses (lower-case), the model's book's epoch record is its status
  * and epoch count, and its netting vault (the manifest's `keys.nettingVaults` entry for the chain, with its key:
- * an anvil dev account on the devnet, KMS later) is driven step by step by the round.
+ * an anvil dev account on the devnet, a KMS key in AWS) is driven step by step by the round.
  *
  * @example
- * const sender = (account: Address) => processEvmSenders.sender({ client, account, nonceStore });
+ * const sender = (account: EvmSigner) => processEvmSenders.sender({ client, account, nonceStore });
  * const netting = evmChainNetting({ chain, client, books: new EpochBooks(client, chain.contracts), nettingVaults, sender });
  * const vault = netting.stepVault?.()?.open(await client.getBlockNumber());
  */
@@ -57,12 +63,13 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
     stepVault() {
       const entry = (options.nettingVaults ?? []).find((vault) => vault.chainId === chainId);
       if (!entry?.key) return undefined;
-      const account = keyAddress(entry.key, `nettingVaults[${chainId}]`);
+      const signer = keySigner(entry.key, `nettingVaults[${chainId}]`, options.kms);
+      const account = getAddress(evmSignerAddress(signer));
       // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
       if (BigInt(entry.account) !== BigInt(account)) {
         throw new InvalidNettingRoundError(`the netting vault key of chain ${chainId} is not its account`);
       }
-      const sender = options.sender(account);
+      const sender = options.sender(signer);
       return {
         account,
         blockNumber: () => client.getBlockNumber(),
@@ -73,7 +80,11 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
   };
 }
 
-function keyAddress(ref: DeploymentManifest["keys"]["deployer"], role: string): Address {
-  if (ref.kind === "anvil-dev-account") return getAddress(ref.address);
-  throw new InvalidNettingRoundError(`${role}: ${ref.kind} keys are not supported by netting yet (KMS comes later)`);
+function keySigner(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
+  try {
+    return evmSignerOf(ref, role, { kms });
+  } catch (error) {
+    if (error instanceof EvmConfigError) throw new InvalidNettingRoundError(error.shortMessage);
+    throw error;
+  }
 }

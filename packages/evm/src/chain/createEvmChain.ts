@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   ChainAdapter,
@@ -11,12 +12,12 @@ import type {
   NonceStore,
   StageConfig,
 } from "@slabridge/core";
-import type { Address } from "viem";
 import { EpochBooks } from "../contracts/EpochBook.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
 import { type EvmSenderRegistry, processEvmSenders } from "../sender/EvmSenderRegistry.ts";
+import type { EvmSigner } from "../signer/evmSignerOf.ts";
 import { evmChainNetting } from "./EvmChainNetting.ts";
 import type { EvmOutbox } from "./EvmOutbox.ts";
 import { type EvmEscrowRef, EvmPayoutPublisher } from "./EvmPayoutPublisher.ts";
@@ -49,10 +50,15 @@ export interface CreateEvmChainOptions {
   clock: Clock;
   /** Where the watcher's jobs go (the relay engine). */
   intake: JobIntake;
-  /** The relayer/executor account: relays receipts, refunds, releases, publishes payouts, delivers messages. */
-  executor: Address;
-  /** The LayerZero DVN account. */
-  dvn: Address;
+  /**
+   * The relayer/executor key (relays receipts, refunds, releases, publishes payouts, delivers messages): a KMS
+   * account, or the address of an account the node holds unlocked.
+   */
+  executor: EvmSigner;
+  /** The LayerZero DVN key, as the executor's. */
+  dvn: EvmSigner;
+  /** Signs with the manifest's other `kms` keys (the netting vault's); absent on the devnet. */
+  kms?: KMSClient | undefined;
   /** Where its senders come from: one per (chain, key) per process (default: the process's registry). */
   senders?: EvmSenderRegistry;
   /** The transports' outboxes on this chain (asked at watch time: the transports are built after the chains). */
@@ -113,7 +119,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
   const registry = options.senders ?? processEvmSenders;
   // One key, one nonce sequence, one sender per process: two roles naming one key, and every world of the process
   // (relay, netting, measuring), get the same instance.
-  const sender = (account: Address) => registry.sender({ client, account, nonceStore: options.nonces });
+  const sender = (account: EvmSigner) => registry.sender({ client, account, nonceStore: options.nonces });
   const executor = sender(options.executor);
   const dvn = sender(options.dvn);
   const watcher = new EvmWatcher({
@@ -167,6 +173,7 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
       books,
       nettingVaults: manifest.keys.nettingVaults,
       sender,
+      kms: options.kms,
     }),
     async payeeTable(modelId, epoch) {
       if (!modelRegistry) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);

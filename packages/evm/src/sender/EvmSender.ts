@@ -91,7 +91,7 @@ export type SenderEvent =
 export interface EvmSenderOptions {
   client: PublicClient<Transport, Chain>;
   /**
-   * The key: an {@link EvmTxSigner} (a viem `LocalAccount` from `privateKeyToAccount`; a KMS signer later), or the
+   * The key: an {@link EvmTxSigner} (a viem `LocalAccount`: `privateKeyToAccount`, `kmsEvmAccount`), or the
    * address of an account the node holds unlocked (anvil's dev accounts: signed by the node, see `nodeAccountSigner`).
    */
   account: EvmTxSigner | Address;

@@ -12,9 +12,9 @@ import {
 
 /**
  * What {@link EvmSender} needs of a key: its address, and a signed raw transaction for a fully specified EIP-1559
- * transaction (no broadcast). A viem `LocalAccount` (`privateKeyToAccount`) is one as it is; a KMS-backed signer
- * implements the same two members. Signing apart from broadcasting is what lets the sender know (and record) a
- * transaction's hash before the node sees it.
+ * transaction (no broadcast). A viem `LocalAccount` (`privateKeyToAccount`, `kmsEvmAccount`) is one as it is.
+ * Signing apart from broadcasting is what lets the sender know (and record) a transaction's hash before the node
+ * sees it.
  *
  * @example
  * ```ts

@@ -13,7 +13,8 @@ export class OperatorKeyMismatchError extends SlabridgeError {
 /**
  * The vault multisig's co-signers this deployment can sign with: the first `threshold` operator keys of the
  * manifest, read from the devnet's key files (Solana CLI format). Undefined when the operators are not key files
- * (KMS in AWS is not wired yet): the caller then builds no Solana settlement. Keys never leave this function but as
+ * (a KMS operator has a signer, `solanaSignerOf`, but the vault's sender signs with in-process keys only): the
+ * caller then builds no Solana settlement. Keys never leave this function but as
  * signers.
  *
  * @example const operators = solanaOperatorSigners(solana); // [Keypair, Keypair] on the devnet
