@@ -5,7 +5,7 @@ import {
   usageReceiptDigest,
   usageReceiptJson,
 } from "@slabridge/core";
-import { type Address, type Hex, isAddressEqual, isHex, recoverAddress } from "viem";
+import { type Address, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { z } from "zod";
 import { InvalidReceiptError } from "./InvalidReceiptError.ts";
 
