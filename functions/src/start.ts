@@ -29,8 +29,6 @@ Options:
   --epochs <n>           epochs of traffic to settle (default: 3)
   --epoch-seconds <n>    epoch length of the demo models (default: 20)
   --watch                keep paying and settling until Ctrl-C instead of exiting after --epochs
-  --paid-probes          probes pay through the gateways as buyers do (their time then includes the gateway's
-                         work on this one process: slower, and the healthy host may cross its p95 line)
   --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170)
   --status-port <n>      port of the local status API on 127.0.0.1 (default: 0, any free port)
   --verbose              also print the handlers' JSON logs
@@ -51,7 +49,6 @@ const { values } = (() => {
         epochs: { type: "string", default: "3" },
         "epoch-seconds": { type: "string", default: "20" },
         watch: { type: "boolean", default: false },
-        "paid-probes": { type: "boolean", default: false },
         timeout: { type: "string", default: "170" },
         verbose: { type: "boolean", default: false },
         "status-port": { type: "string", default: "0" },
@@ -88,7 +85,6 @@ const code = await runMainJob({
   epochs,
   epochSeconds,
   watch: values.watch,
-  paidProbes: values["paid-probes"],
   timeoutMs: timeoutSeconds * 1_000,
   configJson: JSON.parse(readFileSync(configPath, "utf8")) as unknown,
   out: (line) => process.stdout.write(`${line}\n`),

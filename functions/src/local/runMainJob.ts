@@ -44,11 +44,6 @@ export interface MainJobOptions {
   signal?: AbortSignal;
   /** Port of the local status API (0: any free port). */
   statusPort?: number;
-  /**
-   * Probes pay through the gateways as buyers do (off by default: every probe then is an x402 call whose gateway
-   * work, on this one process and the local DynamoDB, the probe's time counts against the host).
-   */
-  paidProbes?: boolean;
 }
 
 /** Buyers paying per (model, payment chain, epoch): escrow or vault payments, or x402 buyers calling the gateway. */
@@ -250,17 +245,15 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
-    paidProbesUntil = !options.paidProbes
-      ? undefined
-      : (modelId, epoch, atMs) => {
-          const model = models.find((m) => m.modelId === modelId);
-          const first = firstEpoch.get(modelId);
-          if (!model || first === undefined || epoch < first) return undefined;
-          if (!options.watch && epoch >= first + BigInt(options.epochs)) return undefined;
-          // A round runs late under load: its calls are checked against this at send time, not at the round's start.
-          const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
-          return atMs <= until ? until : undefined;
-        };
+    paidProbesUntil = (modelId, epoch, atMs) => {
+      const model = models.find((m) => m.modelId === modelId);
+      const first = firstEpoch.get(modelId);
+      if (!model || first === undefined || epoch < first) return undefined;
+      if (!options.watch && epoch >= first + BigInt(options.epochs)) return undefined;
+      // A round runs late under load: its calls are checked against this at send time, not at the round's start.
+      const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
+      return atMs <= until ? until : undefined;
+    };
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
@@ -398,9 +391,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       calls: [...buyers.calls, ...probeCalls],
     });
     for (const line of formatSettlementReport(report)) out(line);
-    if (options.paidProbes) {
-      out(`Probes: ${probeCalls.length} paid probe calls through the gateways (the prober payers' rows above)`);
-    }
+    out(`Probes: ${probeCalls.length} paid probe calls through the gateways (the prober payers' rows above)`);
     out("");
     const failureCount = [...failures.values()].reduce((a, b) => a + b, 0);
     out(

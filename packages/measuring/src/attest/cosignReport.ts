@@ -56,7 +56,7 @@ export async function cosignReport(
   if (world.clock.now() < epochEndMs(clock, proposed.epoch)) throw refuse("the epoch is not over");
   const { trusted, rejected } = trustedSamples(world.registry, records, clock, proposed.epoch);
   if (rejected > 0) throw refuse(`${rejected} sample sets in the bundle are not signed by their vantage point`);
-  const paid = await trustedReceipts(world.gatewaySigners ?? [], receipts, proposed.modelId, proposed.epoch);
+  const paid = trustedReceipts(world.gatewaySigners ?? [], receipts, proposed.modelId, proposed.epoch);
   if (paid.rejected > 0) throw refuse(`${paid.rejected} usage receipts in the bundle are not the gateway's`);
 
   const terms = await world.home.slaTermsAt(proposed.modelId, proposed.epoch);

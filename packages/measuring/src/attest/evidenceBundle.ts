@@ -134,37 +134,28 @@ export function decodeEvidenceBundle(
  * The usage receipts of a (model, epoch) that count as evidence: of that model and epoch, and signed by one of the
  * gateway's registered receipt keys (`gatewaySigners`). The rest is counted in `rejected` and left out.
  *
- * Each check is a secp256k1 recovery (1-3 ms in JavaScript): the loop yields to the event loop every
- * {@link RECOVERIES_PER_TURN} receipts, so an epoch's thousands of receipts never stall a process that also times
- * probes (the devnet runs the evaluator, the probers and the gateway in one).
- *
- * @example const { trusted, rejected } = await trustedReceipts(world.gatewaySigners ?? [], await store.listEpoch(2n, 7n), 2n, 7n);
+ * @example const { trusted, rejected } = trustedReceipts(world.gatewaySigners ?? [], await store.listEpoch(2n, 7n), 2n, 7n);
  */
-export async function trustedReceipts(
+export function trustedReceipts(
   gatewaySigners: readonly string[],
   receipts: readonly SignedUsageReceipt[],
   modelId: bigint,
   epoch: bigint,
-): Promise<{ trusted: SignedUsageReceipt[]; rejected: number }> {
+): { trusted: SignedUsageReceipt[]; rejected: number } {
   const signers = new Set(gatewaySigners.map((signer) => signer.toLowerCase()));
-  const trusted: SignedUsageReceipt[] = [];
-  for (const [i, signed] of receipts.entries()) {
-    if (i > 0 && i % RECOVERIES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-    if (signed.receipt.modelId !== modelId || signed.receipt.epoch !== epoch) continue;
+  const trusted = receipts.filter((signed) => {
+    if (signed.receipt.modelId !== modelId || signed.receipt.epoch !== epoch) return false;
     try {
-      if (signers.has(recoverSigner(usageReceiptDigest(signed.chainId, signed.receipt), signed.signature))) {
-        trusted.push(signed);
-      }
+      return signers.has(recoverSigner(usageReceiptDigest(signed.chainId, signed.receipt), signed.signature));
     } catch (error) {
-      if (!(error instanceof SignatureError || (error instanceof Error && error.name === "InvalidSlaInputError"))) {
-        throw error;
+      if (error instanceof SignatureError || (error instanceof Error && error.name === "InvalidSlaInputError")) {
+        return false;
       }
+      throw error;
     }
-  }
+  });
   return { trusted, rejected: receipts.length - trusted.length };
 }
-
-const RECOVERIES_PER_TURN = 8;
 
 /**
  * The samples of a (model, epoch) that count as evidence: signed by the key registered for their vantage point and

@@ -88,7 +88,7 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
   // wrote them to the table.
   const { trusted, rejected } = trustedSamples(world.registry, records, clock, epoch);
   // Likewise only receipts the gateway's registered keys signed are paid traffic's evidence.
-  const receipts = await trustedReceipts(world.gatewaySigners ?? [], receiptRows, modelId, epoch);
+  const receipts = trustedReceipts(world.gatewaySigners ?? [], receiptRows, modelId, epoch);
   let report: SlaReport;
   try {
     report = reportFromSamples({
