@@ -1,4 +1,4 @@
-import { type Clock, scrubSecrets } from "@slabridge/core";
+import { type Clock, scrubSecrets, signedUsageReceiptJsonSchema } from "@slabridge/core";
 import { z } from "zod";
 import { completionResponseSchema } from "./completionResponseSchema.ts";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
@@ -204,7 +204,9 @@ export async function probeHost(options: ProbeHostOptions): Promise<ProbeSample>
  * (`<gateway>/models/<key>`), and `pay` the prober's own paying fetch. The gateway's typed host failures are the
  * host's (`host_timeout` -> `timeout`, `host_unreachable` -> `network-error`, `host_http_error` -> `http-error`,
  * `host_garbage` -> `bad-answer`); the gateway's own refusals and failures, and an `ok` whose time included a
- * deposit, are a {@link ProbeSkip}: nothing about the host.
+ * deposit with no receipt to time the host by, are a {@link ProbeSkip}: nothing about the host. A call's time is the
+ * host's part as the gateway's usage receipt states it (the gateway's own work is not the host's), capped at what the
+ * prober saw.
  *
  * @example const result = await probeViaGateway({ url: `${gateway}/models/healthy-evm-a`, model, timeoutMs, prober, pay });
  */
@@ -212,6 +214,25 @@ export async function probeViaGateway(
   options: ProbeHostOptions & { readonly pay: PaidFetchLike },
 ): Promise<ProbeResult> {
   return probeOnce(options, options.pay, true);
+}
+
+/** The header a slabridge gateway returns its signed usage receipt in (base64 JSON). */
+const usageReceiptHeader = "slabridge-receipt";
+
+/**
+ * The host's total time on a paid call, from the gateway's usage receipt: the gateway timed only its forward to the
+ * host, so its own work (voucher checks, channel writes, a deposit's transaction) is not billed to the host. A call
+ * through a gateway is seen from the gateway's vantage point anyway. Undefined without a readable receipt.
+ */
+function hostLatencyOf(res: Response): number | undefined {
+  const header = res.headers.get(usageReceiptHeader);
+  if (header === null) return undefined;
+  try {
+    const parsed = signedUsageReceiptJsonSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
+    return parsed.success ? parsed.data.receipt.latencyMs : undefined;
+  } catch {
+    return undefined; // no readable receipt: the prober's own time stands
+  }
 }
 
 /** The gateway's host failure codes (packages/gateway's HostFailedError), each as the direct probe would see it. */
@@ -309,15 +330,21 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
     ...(status === undefined ? {} : { status }),
     reason: oneLine(reason),
   });
-  const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => ({
-    ...(modelId === undefined ? {} : { modelId }),
-    host: url,
-    prober,
-    startedAt,
-    rttMs: Math.max(0, (endedAt ?? hrtime()) - (paidAt ?? t0)),
-    outcome,
-    ...extra,
-  });
+  // Through a gateway, the host's own time as the gateway timed it (its signed usage receipt), when it has one.
+  let hostMs: number | undefined;
+  const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => {
+    const ownMs = Math.max(0, (endedAt ?? hrtime()) - (paidAt ?? t0));
+    return {
+      ...(modelId === undefined ? {} : { modelId }),
+      host: url,
+      prober,
+      startedAt,
+      // The host's part of a paid call can only be shorter than the whole call the prober saw.
+      rttMs: hostMs !== undefined && hostMs <= ownMs ? hostMs : ownMs,
+      outcome,
+      ...extra,
+    };
+  };
 
   try {
     const res = await Promise.race([
@@ -338,6 +365,7 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
     const read = await Promise.race([readBody(res, limit), aborted]);
     endedAt = hrtime();
     const status = res.status;
+    if (viaGateway) hostMs = hostLatencyOf(res);
     if ("tooLarge" in read) return sample("bad-answer", { status, error: `response body over ${limit} bytes` });
     if (status < 200 || status > 299) {
       if (viaGateway) {
@@ -354,8 +382,11 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
     }
     const problem = judgeAnswer(read.text, model, drawn.expect);
     if (problem !== undefined) return sample("bad-answer", { status, error: problem });
-    // The time of an answer paid with a deposit includes the deposit's transaction: not the host's latency.
-    if (seen.deposited) return skip("the call carried a channel deposit, so its time is not the host's", status);
+    // The time of an answer paid with a deposit includes the deposit's transaction: not the host's latency, unless
+    // the gateway's receipt says what the host's part was.
+    if (seen.deposited && hostMs === undefined) {
+      return skip("the call carried a channel deposit, so its time is not the host's", status);
+    }
     return sample("ok", { status });
   } catch (error) {
     if (controller.signal.reason instanceof SlaTimeout) {

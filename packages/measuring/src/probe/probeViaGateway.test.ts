@@ -1,3 +1,4 @@
+import { usageReceiptJson } from "@slabridge/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/startTestServer.ts";
 import { isProbeSkip, type PaidFetchLike, probeViaGateway } from "./probeHost.ts";
@@ -134,4 +135,52 @@ describe("probeViaGateway", () => {
     expect(result).toMatchObject({ outcome: "ok" });
     expect(isProbeSkip(result) ? Number.NaN : result.rttMs).toBeLessThan(250);
   });
+
+  it("times a paid call by the host's part the gateway signed in its receipt, never longer than the prober saw", async () => {
+    const slowGateway = async (latencyMs: number) => {
+      const server = await startTestServer((_req, res) => {
+        // The gateway's own work around the forward (voucher checks, channel writes): 250 ms not spent by the host.
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json", "slabridge-receipt": receiptHeader(latencyMs) });
+          res.end(JSON.stringify(okBody));
+        }, 250);
+      });
+      servers.push(server);
+      return `${server.url}/models/demo-evm-a`;
+    };
+    const timed = await probe(await slowGateway(42), pay(false));
+    expect(timed).toMatchObject({ outcome: "ok", rttMs: 42 });
+    // With a deposit the gateway's receipt still says what the host's part was: a sample, not a skip.
+    expect(await probe(await slowGateway(42), pay(true))).toMatchObject({ outcome: "ok", rttMs: 42 });
+    // A receipt claiming longer than the whole call is not believed: the prober's own time stands.
+    const claimed = await probe(await slowGateway(60_000), pay(false));
+    expect(isProbeSkip(claimed) ? Number.NaN : claimed.rttMs).toBeGreaterThanOrEqual(250);
+    expect(isProbeSkip(claimed) ? Number.NaN : claimed.rttMs).toBeLessThan(60_000);
+  });
 });
+
+/** A usage receipt header as a slabridge gateway writes it (the probe reads the host's time; it checks no signature). */
+function receiptHeader(latencyMs: number): string {
+  const json = usageReceiptJson({
+    chainId: 31337,
+    receipt: {
+      requestHash: `0x${"11".repeat(32)}`,
+      model,
+      modelId: 7n,
+      epoch: 3n,
+      channelId: `0x${"22".repeat(32)}`,
+      payer: `0x${"33".repeat(32)}`,
+      inputTokens: 5n,
+      outputTokens: 1n,
+      served: true,
+      charge: 10n,
+      cumulative: 10n,
+      ttfbMs: Math.min(latencyMs, 30),
+      latencyMs,
+      startedAt: 1n,
+      finishedAt: 2n,
+    },
+    signature: `0x${"44".repeat(65)}`,
+  });
+  return Buffer.from(JSON.stringify(json)).toString("base64");
+}
