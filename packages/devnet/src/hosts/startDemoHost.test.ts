@@ -226,6 +226,11 @@ describe("demo host presets", () => {
     expect(latencyQuantile(healthy.latency, 0.95)).toBeLessThan(500);
     expect(latencyQuantile(slow.latency, 0.95)).toBeCloseTo(900, 1);
     expect(latencyQuantile(slow.latency, 0.5)).toBeLessThan(100);
+    // An epoch of 50 probes reads p95 from its 3 slowest: the slow host passes only with <= 2 slow calls in 50.
+    const choose = (n: number, k: number): number => (k === 0 ? 1 : (choose(n, k - 1) * (n - k + 1)) / k);
+    const p = slow.latency.tailProbability;
+    const passesByChance = [0, 1, 2].reduce((sum, k) => sum + choose(50, k) * p ** k * (1 - p) ** (50 - k), 0);
+    expect(passesByChance).toBeLessThan(1e-4);
     expect(healthy.failureRate).toBeLessThan(0.01);
     expect(poor.failureRate).toBeGreaterThan(0.01);
   });
