@@ -96,6 +96,16 @@ describe("EvmSender", () => {
     });
     const sending = s.send({ to: chain.token, data: transferData(5n) });
     await until(() => seen.length === 1);
+    // onSubmitted runs before the broadcast: mine only once the node holds the transaction, or the block is empty.
+    const hash = seen[0]?.hash;
+    let pooled = false;
+    while (!pooled && hash) {
+      pooled = await chain.client.getTransaction({ hash }).then(
+        () => true,
+        () => false,
+      );
+      if (!pooled) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await chain.test.mine({ blocks: 1 });
     const result = await sending;
     expect(seen).toEqual([{ hash: result.receipt.transactionHash, minedAtCallback: false }]);
