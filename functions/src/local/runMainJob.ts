@@ -10,6 +10,7 @@ import {
 } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
 import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
+import { deployedFunctions } from "@slabridge/topology";
 import type { Address, PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
@@ -254,6 +255,20 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
       return atMs <= until ? until : undefined;
     };
+    if (!options.watch) {
+      // Past the job's last epoch no probe is evidence for anything it settles: its probe schedule is disabled there
+      // (as an operator disables a schedule), so verdicts of epochs nobody paid in do not slow the settlement down.
+      const lastEndMs = Math.max(
+        ...models.map(
+          (m) => (m.genesis + (Number(firstEpoch.get(m.modelId) ?? 0n) + options.epochs) * m.epochSeconds) * 1_000,
+        ),
+      );
+      const probeSchedule = deployedFunctions.probeCoordinator.trigger.name;
+      setTimeout(
+        () => bot.runtime.scheduler.setScheduleState(probeSchedule, "DISABLED"),
+        Math.max(0, lastEndMs - Date.now()),
+      ).unref();
+    }
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;

@@ -65,6 +65,7 @@ export {
   type ScheduleHandler,
   type ScheduleOptions,
   type ScheduleRetryPolicy,
+  type ScheduleState,
   type ScheduleStats,
 } from "./scheduler/LocalScheduler.ts";
 export { parseRate } from "./scheduler/parseRate.ts";

@@ -57,6 +57,27 @@ describe("LocalScheduler", () => {
     expect(scheduler.stats("sweep")).toMatchObject({ runs: 2, succeeded: 2, skipped: 0 });
   });
 
+  it("starts no run while a schedule is disabled, and runs one rate after it is enabled again", async () => {
+    const clock = new ManualClock(T0);
+    const scheduler = new LocalScheduler({ clock });
+    let runs = 0;
+    scheduler.addSchedule("probe", { rate: "10 seconds", handler: async () => void runs++ });
+    clock.advance(10_000);
+    await scheduler.tick();
+    expect(runs).toBe(1);
+    scheduler.setScheduleState("probe", "DISABLED");
+    clock.advance(30_000);
+    await scheduler.tick();
+    expect(runs).toBe(1);
+    scheduler.setScheduleState("probe", "ENABLED");
+    await scheduler.tick();
+    expect(runs).toBe(1);
+    clock.advance(10_000);
+    await scheduler.tick();
+    expect(runs).toBe(2);
+    expect(() => scheduler.setScheduleState("missing", "DISABLED")).toThrow(InvalidParameterError);
+  });
+
   it("never overlaps runs of one schedule: a tick during a run is skipped and counted", async () => {
     const clock = new ManualClock(T0);
     const scheduler = new LocalScheduler({ clock });

@@ -130,7 +130,12 @@ interface Schedule {
   input: unknown;
   run: Run | undefined;
   stats: ScheduleStats;
+  /** EventBridge Scheduler's schedule `State`: a disabled schedule starts no new run (a running one finishes). */
+  state: ScheduleState;
 }
+
+/** A schedule's `State`, as EventBridge Scheduler names it. */
+export type ScheduleState = "ENABLED" | "DISABLED";
 
 function checkInteger(parameter: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -216,6 +221,7 @@ export class LocalScheduler {
       input: options.input ?? {},
       run: undefined,
       stats: { runs: 0, succeeded: 0, failedAttempts: 0, retries: 0, skipped: 0, deadLettered: 0, abandoned: 0 },
+      state: "ENABLED",
     });
   }
 
@@ -236,7 +242,7 @@ export class LocalScheduler {
       if (run && run.executing === undefined && run.retryAt !== undefined && run.retryAt <= now) {
         started.push(this.#attempt(schedule, run));
       }
-      if (schedule.nextAt > now) continue;
+      if (schedule.nextAt > now || schedule.state === "DISABLED") continue;
       const scheduledAt = schedule.nextAt;
       // Missed intervals (a stalled process, a big clock jump) collapse into this one run.
       schedule.nextAt += Math.floor((now - schedule.nextAt) / schedule.everyMs + 1) * schedule.everyMs;
@@ -316,6 +322,22 @@ export class LocalScheduler {
    * scheduler.stats("sweep").skipped; // 2
    * ```
    */
+  /**
+   * Enables or disables a schedule, as `UpdateSchedule` with `State` does: while disabled it starts no new run (a run
+   * already going, and its retries, finish); enabled again, its next run is one rate from now.
+   *
+   * @example
+   * ```ts
+   * scheduler.setScheduleState("probe", "DISABLED");
+   * ```
+   */
+  setScheduleState(name: string, state: ScheduleState): void {
+    const schedule = this.#schedules.get(name);
+    if (!schedule) throw new InvalidParameterError("name", `no schedule named "${name}"`);
+    if (state === "ENABLED" && schedule.state === "DISABLED") schedule.nextAt = this.#clock.now() + schedule.everyMs;
+    schedule.state = state;
+  }
+
   stats(name: string): ScheduleStats {
     const schedule = this.#schedules.get(name);
     if (!schedule) throw new InvalidParameterError("name", `no schedule named "${name}"`);
