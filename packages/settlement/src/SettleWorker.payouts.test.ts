@@ -39,7 +39,12 @@ class FakeSettlement implements SettlementTarget, PayoutPublisher {
     readonly sharesBps: readonly number[],
   ) {}
   async state(): Promise<SettlementState> {
-    return { verdictApplied: true, refundsDone: true, released: this.releasedCount > 0 };
+    return {
+      verdictApplied: true,
+      refundsDone: true,
+      released: this.releasedCount > 0,
+      nothingToRelease: this.released === 0n,
+    };
   }
   async refundNext(): Promise<{ transaction: string }> {
     throw new Error("no refunds pending");
@@ -174,6 +179,19 @@ describe("SettleWorker: settle jobs with payouts", () => {
     expect(fake.paidOut).toBe(RELEASED);
     expect((await engine.process(jobIds.settle(ref))).result).toBe("already-final");
     expect(fake.published).toEqual([0, 1, 2, 3]);
+  });
+
+  it("releases an epoch that leaves nothing to pay (all refunded, or no payment) and publishes no payout", async () => {
+    const clock = new FakeClock();
+    const fake = new FakeSettlement(0n, SHARES);
+    const engine = engineOf(new MemoryJobStore({ clock }), fake, clock);
+    await engine.ingest(settleJob());
+    const done = await engine.process(jobIds.settle(ref));
+    expect(done.result).toBe("confirmed");
+    expect(fake.releasedCount).toBe(1);
+    expect(fake.published).toEqual([]);
+    expect((await engine.process(jobIds.settle(ref))).result).toBe("already-final");
+    expect(fake.published).toEqual([]);
   });
 
   it("on a chain the registry does not pay out to (a vault that pays its own payees), ends at the release", async () => {

@@ -48,6 +48,8 @@ export class SettleWorker implements JobWorker {
       }
     }
     const payouts = this.#o.payouts;
+    // Every payout of an epoch that released nothing would move 0 across chains: none is published.
+    if ((await target.state(modelId, epoch)).nothingToRelease) return run.confirm(release, release === "");
     const serves = payouts?.servesChain(job.destinationChainId) ?? false;
     const open = payouts && serves ? await openPayouts(payouts, job.destinationChainId, modelId, epoch) : [];
     if (!payouts || open.length === 0) return run.confirm(release, release === "");

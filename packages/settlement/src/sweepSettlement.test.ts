@@ -335,6 +335,17 @@ describe("sweepSettlement", () => {
     expect(await jobs.get(jobIds.refund(ref(PAYMENT_CHAIN, 1n, 23n)))).toBeUndefined();
   });
 
+  it("settle sweep leaves a released epoch with nothing to pay out alone: its payouts (of 0) are never published", async () => {
+    const released = { verdictApplied: true, refundsDone: true, released: true };
+    const target = new FakeTarget(PAYMENT_CHAIN, {
+      "1:23": { ...released, nothingToRelease: true },
+      "1:24": { ...released, nothingToRelease: false },
+    });
+    const { world: w } = world([target], { payouts: new FakePayouts(3, {}) });
+    const settled = await sweepSettlement(w, "settle");
+    expect(settled.jobs.map((j) => j.epoch)).toEqual(["24"]);
+  });
+
   it("refund sweep creates the refund job of a released epoch whose bond top-up shares are not all paid", async () => {
     const target = new FakeTarget(PAYMENT_CHAIN, {
       "1:23": { verdictApplied: true, refundsDone: true, topUpsDone: false, released: true },

@@ -192,6 +192,7 @@ async function due(
   if (!state.verdictApplied) return false;
   if (kind === "refund") return !state.refundsDone || state.topUpsDone === false;
   if (!state.released) return true;
+  if (state.nothingToRelease) return false; // its payouts would move 0: the settle job publishes none
   const payouts = world.payouts;
   if (!payouts?.servesChain(chainId)) return false;
   const count = await payouts.payoutCount(modelId, epoch);

@@ -12,6 +12,11 @@ export interface SettlementState {
   topUpsDone?: boolean;
   /** The unrefunded remainder was released to the payees. */
   released: boolean;
+  /**
+   * The epoch leaves nothing to pay out on this chain (no payment, or every payment refunded in full): its payouts
+   * would each move 0, so none is published (each one is a cross-chain message with its fee). Absent: unknown.
+   */
+  nothingToRelease?: boolean;
 }
 
 /**

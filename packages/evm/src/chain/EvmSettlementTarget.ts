@@ -37,6 +37,7 @@ export class EvmSettlementTarget implements SettlementTarget {
       refundsDone: verdictApplied && record.refundCursor >= record.count,
       topUpsDone: verdictApplied && (topUp.due === 0n || topUp.cursor >= record.count),
       released: record.status === "released",
+      nothingToRelease: verdictApplied && record.refundCursor >= record.count && record.paid === record.refunded,
     };
   }
 

@@ -262,7 +262,8 @@ export class EvmStatusReader implements ChainStatusReader {
   async #epochMoney(book: EpochBook, modelId: bigint, epoch: bigint): Promise<EpochMoneyView> {
     const [record, topUp] = await Promise.all([book.epochRecord(modelId, epoch), book.topUpOf(modelId, epoch)]);
     const { status } = record;
-    const paidOutInFull = status === "released" && record.paidOutBps === BPS;
+    // An epoch that released nothing has no payout to make (none is published): paid out in full at release.
+    const paidOutInFull = status === "released" && (record.paidOutBps === BPS || record.paid === record.refunded);
     // The escrow's cumulative rule: the shares of payments [0, cursor) add up to due * cumulative / eligible.
     const topUpPaid = topUp.due === 0n || topUp.eligible === 0n ? 0n : (topUp.due * topUp.cumulative) / topUp.eligible;
     return {
