@@ -112,6 +112,18 @@ describe("batched multisig transfers out of the vault", () => {
     expect(paid.get(orders[2]?.memo ?? "")).toMatchObject({ amount: 33n, destination: payeeAccount.toBase58() });
     const none = await readVaultOutflows(world.connection, world.fx.vault, { match: (m) => m.epoch === 10n });
     expect(none.size).toBe(0);
+    // A later scan lists the history again but reads no transaction it already read (each would be one RPC).
+    let reads = 0;
+    const counted = new Proxy(world.connection, {
+      get(target, key, receiver) {
+        if (key === "getTransaction") reads++;
+        const value = Reflect.get(target, key, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const again = await readVaultOutflows(counted, world.fx.vault, { match: (m) => m.epoch === 9n });
+    expect([...again.keys()].sort()).toEqual([...paid.keys()].sort());
+    expect(reads).toBe(0);
 
     const watcher = new SolanaVaultWatcher({
       connection: world.connection,

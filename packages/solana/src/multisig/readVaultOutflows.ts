@@ -61,15 +61,29 @@ export async function readVaultOutflows(
     }
     for (const info of page) {
       if (info.err !== null || info.memo === null || !OUTFLOW_MEMO.test(info.memo)) continue;
-      let tx: Awaited<ReturnType<typeof connection.getTransaction>>;
-      try {
-        tx = await connection.getTransaction(info.signature, { maxSupportedTransactionVersion: 0, commitment });
-      } catch (e) {
-        throw new SolanaRpcError("getTransaction", e);
+      const cache = outflowsCacheOf(vault, tokenProgramId);
+      // Keyed by slot too: a transaction that lands again in another slot after a rollback is read again.
+      const cacheKey = `${info.signature}@${info.slot}`;
+      let outflows = cache.get(cacheKey);
+      if (outflows === undefined) {
+        let tx: Awaited<ReturnType<typeof connection.getTransaction>>;
+        try {
+          tx = await connection.getTransaction(info.signature, { maxSupportedTransactionVersion: 0, commitment });
+        } catch (e) {
+          throw new SolanaRpcError("getTransaction", e);
+        }
+        if (tx === null) continue; // not readable yet: asked again on the next scan
+        outflows = tx.meta?.err
+          ? []
+          : (pairVaultOutflows(
+              info.signature,
+              tx.slot,
+              tx.blockTime ?? null,
+              decodeVaultTransfers(tx, vault, tokenProgramId),
+            ) ?? []);
+        remember(cache, cacheKey, outflows);
       }
-      if (tx === null || tx.meta?.err) continue;
-      const decoded = decodeVaultTransfers(tx, vault, tokenProgramId);
-      for (const outflow of pairVaultOutflows(info.signature, tx.slot, tx.blockTime ?? null, decoded) ?? []) {
+      for (const outflow of outflows) {
         if (options.match && !options.match(outflow.memo)) continue;
         if (!found.has(outflow.memoText)) found.set(outflow.memoText, outflow);
       }
@@ -78,4 +92,29 @@ export async function readVaultOutflows(
     if (page.length < pageSize || last === undefined) return found;
     before = last.signature;
   }
+}
+
+/**
+ * The outflows each vault transaction holds, by signature and slot. A signature names one transaction's exact bytes,
+ * so what it holds never changes; only whether it is still in the vault's history can (a rolled-back slot drops it from the
+ * signature listing, which every scan reads afresh). Without this, every scan fetched every outflow transaction the
+ * vault ever made again, one RPC each.
+ */
+const outflowCaches = new Map<string, Map<string, SolanaVaultOutflow[]>>();
+const OUTFLOW_CACHE_MAX = 50_000;
+
+/** The cache of one vault (and token program): the same transaction is the same bytes on whichever connection. */
+function outflowsCacheOf(vault: PublicKey, tokenProgramId: PublicKey): Map<string, SolanaVaultOutflow[]> {
+  const key = `${vault.toBase58()}:${tokenProgramId.toBase58()}`;
+  let cache = outflowCaches.get(key);
+  if (cache === undefined) {
+    cache = new Map();
+    outflowCaches.set(key, cache);
+  }
+  return cache;
+}
+
+function remember(cache: Map<string, SolanaVaultOutflow[]>, key: string, outflows: SolanaVaultOutflow[]): void {
+  if (cache.size >= OUTFLOW_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, outflows);
 }
