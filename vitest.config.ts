@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
+/** The main job's end-to-end test (what `npm start` runs). */
+const MAIN_JOB_E2E = "functions/src/local/runMainJob.e2e.test.ts";
+
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "functions/**/*.test.ts", "stacks/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Tests talk to loopback only; make sure the AWS SDK never probes the EC2 metadata address.
@@ -15,5 +17,23 @@ export default defineConfig({
       // processes tests spawn inherit it.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit and e2e",
+          include: ["packages/*/src/**/*.test.ts", "functions/**/*.test.ts", "stacks/**/*.test.ts"],
+          exclude: [MAIN_JOB_E2E, "**/node_modules/**"],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // The main job runs the devnet, every handler, the gateways and the demo hosts in one process and measures
+        // the hosts' latency there: it runs after the rest, alone, as a user runs `npm start`, so other test files'
+        // CPU is not timed as the hosts' latency.
+        extends: true,
+        test: { name: "main job", include: [MAIN_JOB_E2E], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
