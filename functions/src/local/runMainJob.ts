@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type DeploymentManifest, parseStageConfig, SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
 import {
   DEMO_HOST_BOND,
@@ -127,6 +128,9 @@ export interface MainJobOutcome {
  */
 export async function runMainJobWithReport(options: MainJobOptions): Promise<MainJobOutcome> {
   const { out, signal } = options;
+  // Every demo buyer waits on the job's signal at once (models x chains x buyers), each removing its listener when its
+  // wait ends: many waiters, not a leak, so Node's warning at 10 listeners would only be noise in the story.
+  if (signal) setMaxListeners(200, signal);
   const startedAt = Date.now();
   const stageConfig = parseStageConfig(options.configJson);
   out(
