@@ -90,6 +90,45 @@ describe("parseStageConfig", () => {
   });
 });
 
+describe("parseStageConfig: RPC URLs and protocol names", () => {
+  it("refuses an inline RPC URL that is not loopback (provider URLs carry API keys: SST secrets only)", () => {
+    for (const url of ["http://localhost:8545", "http://[::1]:8545", "http://127.0.0.2:8899"]) {
+      const config = devnet();
+      (config.chains[0] as { rpcUrl: unknown }).rpcUrl = { url };
+      expect(issuesOf(config), url).toEqual([]);
+    }
+    const config = devnet();
+    (config.chains[0] as { rpcUrl: unknown }).rpcUrl = { url: "https://ethereum-sepolia-rpc.publicnode.com" };
+    expect(() => parseStageConfig(config)).toThrow(InvalidStageConfigError);
+    expect(issuesOf(config)).toEqual([
+      "chains.0.rpcUrl.url: only a loopback URL may be inline: name an SST secret instead ({ secret: ... })",
+    ]);
+  });
+
+  it("looks protocol names up on the stage's network only, and on a network needs one for each route end", () => {
+    const named = devnet();
+    named.chains[0] = {
+      ...named.chains[0],
+      protocols: { layerZero: "SEPOLIA_V2_TESTNET", wormhole: "Sepolia" },
+    } as never;
+    expect(issuesOf(named)).toEqual(["chains.0.protocols: protocol names need the stage's network to be looked up in"]);
+
+    const onNetwork = { ...devnet(), network: "testnet" } as StageConfigInput;
+    onNetwork.chains = onNetwork.chains.map((chain) => ({
+      ...chain,
+      protocols: { layerZero: "SOME_V2_TESTNET", wormhole: "Some" },
+    }));
+    expect(parseStageConfig(onNetwork).network).toBe("testnet");
+    // evm-b has no Wormhole name: the fallback of route 0 and route 1 (Solana to evm-b) cannot be looked up.
+    onNetwork.chains[1] = { ...onNetwork.chains[1], protocols: { layerZero: "OTHER_V2_TESTNET" } } as never;
+    expect(issuesOf(onNetwork)).toEqual([
+      "routes.0.destination: chain 31338 has no protocols.wormhole name",
+      "routes.1.destination: chain 31338 has no protocols.wormhole name",
+    ]);
+    expect(issuesOf({ ...onNetwork, network: "devnet" }).some((issue) => issue.startsWith("network"))).toBe(true);
+  });
+});
+
 describe("parseStageConfig: probing", () => {
   const probing = {
     periodSeconds: 1,
