@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SOLANA_CHAIN_ID } from "../codec/constants.ts";
 import { InvalidStageConfigError, parseStageConfig } from "./parseStageConfig.ts";
-import { findRoute, type StageConfigInput } from "./stageConfig.ts";
+import { findRoute, type ProtocolNames, type StageConfigInput } from "./stageConfig.ts";
 
 const devnet = (): StageConfigInput => ({
   stage: "devnet",
@@ -106,21 +106,21 @@ describe("parseStageConfig: RPC URLs and protocol names", () => {
   });
 
   it("looks protocol names up on the stage's network only, and on a network needs one for each route end", () => {
-    const named = devnet();
-    named.chains[0] = {
-      ...named.chains[0],
-      protocols: { layerZero: "SEPOLIA_V2_TESTNET", wormhole: "Sepolia" },
-    } as never;
+    const withProtocols = (config: StageConfigInput, index: number, protocols: ProtocolNames): StageConfigInput => ({
+      ...config,
+      chains: config.chains.map((chain, i) => (i === index ? { ...chain, protocols } : chain)),
+    });
+    const named = withProtocols(devnet(), 0, { layerZero: "SEPOLIA_V2_TESTNET", wormhole: "Sepolia" });
     expect(issuesOf(named)).toEqual(["chains.0.protocols: protocol names need the stage's network to be looked up in"]);
 
-    const onNetwork = { ...devnet(), network: "testnet" } as StageConfigInput;
-    onNetwork.chains = onNetwork.chains.map((chain) => ({
-      ...chain,
-      protocols: { layerZero: "SOME_V2_TESTNET", wormhole: "Some" },
-    }));
-    expect(parseStageConfig(onNetwork).network).toBe("testnet");
+    // The parser checks names' form only: the adapters look them up in the address books.
+    const allNamed = [0, 1, 2].reduce(
+      (config, i) => withProtocols(config, i, { layerZero: `SOME${i}_V2_TESTNET`, wormhole: `Some${i}` }),
+      { ...devnet(), network: "testnet" } as StageConfigInput,
+    );
+    expect(parseStageConfig(allNamed).network).toBe("testnet");
     // evm-b has no Wormhole name: the fallback of route 0 and route 1 (Solana to evm-b) cannot be looked up.
-    onNetwork.chains[1] = { ...onNetwork.chains[1], protocols: { layerZero: "OTHER_V2_TESTNET" } } as never;
+    const onNetwork = withProtocols(allNamed, 1, { layerZero: "OTHER_V2_TESTNET" });
     expect(issuesOf(onNetwork)).toEqual([
       "routes.0.destination: chain 31338 has no protocols.wormhole name",
       "routes.1.destination: chain 31338 has no protocols.wormhole name",
