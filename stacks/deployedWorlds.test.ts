@@ -19,11 +19,9 @@ import type { RecordedConstruct, SstRecording } from "./testing/recordingSst.ts"
 // clients connect lazily, and every URL points at port 9 of loopback, where nothing listens.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const stage = "dev";
-const topology = stageTopology(stage);
 const deadLoopback = (path: string) => `http://127.0.0.1:9/${path}`;
 
-/** The secrets `sst secret set` gives the dev stage, pointed at loopback. */
+/** The secrets `sst secret set` gives a deployed stage, pointed at loopback. */
 const secretValues: Record<string, string> = {
   RpcUrlEvmA: deadLoopback("evm-a"),
   RpcUrlEvmB: deadLoopback("evm-b"),
@@ -69,8 +67,11 @@ function solanaOperator(dir: string, n: number) {
   return { kind: "devnet-key-file", path, publicKey: base58(publicKey) };
 }
 
-/** A dev-stage deployment manifest (chain ids of config/dev.json); every URL is dead loopback. */
-function devManifest(dir: string) {
+/**
+ * A deployment manifest of a stage whose config has the EVM chains of config/dev.json and config/testnet.json (home
+ * Base Sepolia on dev, Ethereum Sepolia on testnet); every URL is dead loopback.
+ */
+function stageManifest(dir: string, homeChainId: number) {
   const chain = (name: string, chainId: number, home: boolean, n: number) => ({
     family: "evm" as const,
     name,
@@ -91,10 +92,10 @@ function devManifest(dir: string) {
     version: 1,
     network: "testnet",
     createdAt: new Date(0).toISOString(),
-    homeChainId: 84_532,
+    homeChainId,
     chains: [
-      chain("evm-a", 11_155_111, false, 1),
-      chain("evm-b", 84_532, true, 2),
+      chain("evm-a", 11_155_111, homeChainId === 11_155_111, 1),
+      chain("evm-b", 84_532, homeChainId === 84_532, 2),
       {
         family: "solana",
         name: "solana",
@@ -116,7 +117,7 @@ function devManifest(dir: string) {
     models: [
       {
         modelId: "1",
-        homeChainId: 84_532,
+        homeChainId,
         genesis: 1_700_000_000,
         epochSeconds: 3_600,
         hostName: "host",
@@ -215,7 +216,11 @@ function guardConnections(): void {
   });
 }
 
-describe(`each deployed function of stage ${stage}, built from exactly its stack's links`, () => {
+describe.each([
+  { stage: "dev", homeChainId: 84_532 },
+  { stage: "testnet", homeChainId: 11_155_111 },
+])("each deployed function of stage $stage, built from exactly its stack's links", ({ stage, homeChainId }) => {
+  const topology = stageTopology(stage);
   let bundleDir: string;
   let recording: SstRecording;
 
@@ -229,7 +234,7 @@ describe(`each deployed function of stage ${stage}, built from exactly its stack
     mkdirSync(dirname(configFile), { recursive: true });
     mkdirSync(dirname(manifestFile), { recursive: true });
     writeFileSync(configFile, readFileSync(join(repoRoot, topology.configFile)));
-    writeFileSync(manifestFile, JSON.stringify(devManifest(bundleDir)));
+    writeFileSync(manifestFile, JSON.stringify(stageManifest(bundleDir, homeChainId)));
   });
 
   afterAll(() => {

@@ -266,7 +266,7 @@ describe("declaring a function from its record", () => {
   });
 });
 
-describe.each(["dev", "production"])("stacks of stage %s", (stage) => {
+describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) => {
   const load = () => recordDeployment(stage);
 
   it("declare every table of tables.ts, each with only its key attributes as fields", async () => {
@@ -746,16 +746,27 @@ describe("handler files", () => {
   });
 });
 
-describe("stage periods", () => {
-  it("are the watch and probe periods config/dev.json runs at, so the schedules' multiples mean the same", async () => {
-    const { stageTopology } = await import("./stages.ts");
-    const config = JSON.parse(readFileSync(join(repoRoot, "config/dev.json"), "utf8")) as {
+describe.each(["dev", "testnet"])("the stacks of stage %s and its config file", (stage) => {
+  const config = () =>
+    JSON.parse(readFileSync(join(repoRoot, `config/${stage}.json`), "utf8")) as {
+      chains: { name: string; rpcUrl: { secret?: string } }[];
       watch: { pollIntervalSeconds: number };
       probing: { periodSeconds: number };
     };
-    expect(stageTopology("dev").periods).toEqual({
-      watch: config.watch.pollIntervalSeconds,
-      probe: config.probing.periodSeconds,
+
+  it("run the watch and probe periods the config says, so the schedules' multiples mean the same", async () => {
+    const { stageTopology } = await import("./stages.ts");
+    expect(stageTopology(stage).periods).toEqual({
+      watch: config().watch.pollIntervalSeconds,
+      probe: config().probing.periodSeconds,
     });
+  });
+
+  it("declare the RPC URL secrets the config's chains read", async () => {
+    const { rpcUrlSecretName, stageTopology } = await import("./stages.ts");
+    expect(config().chains.map((chain) => chain.name)).toEqual(stageTopology(stage).chains.map((chain) => chain.name));
+    expect(config().chains.map((chain) => chain.rpcUrl.secret)).toEqual(
+      stageTopology(stage).chains.map((chain) => rpcUrlSecretName(chain.name)),
+    );
   });
 });

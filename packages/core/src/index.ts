@@ -71,6 +71,8 @@ export {
   gatewayModelConfigSchema,
   gatewaySolanaModelConfigSchema,
   type ProbingConfig,
+  type ProtocolNames,
+  type ProtocolNetwork,
   probingConfigSchema,
   type RouteConfig,
   type StageConfig,

@@ -20,6 +20,7 @@ export {
   LayerZeroTransport,
   type LayerZeroTransportConfig,
 } from "./LayerZeroTransport.ts";
+export { layerZeroEndpointIdOf } from "./layerZeroEndpointIdOf.ts";
 // Names LayerZero messages for the status read model's EVM reader.
 export { layerZeroSentMessage } from "./layerZeroSentMessage.ts";
 export { lzReceiveOptionOf } from "./lzReceiveOptionOf.ts";

@@ -25,6 +25,7 @@ export {
   WormholeTransport,
   type WormholeTransportConfig,
 } from "./WormholeTransport.ts";
+export { type WormholeBookEntry, wormholeChainOf } from "./wormholeChainOf.ts";
 export { wormholeCoreAbi } from "./wormholeCoreAbi.ts";
 
 // Names Wormhole messages for the status read model's EVM reader.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SOLANA_CHAIN_ID } from "../codec/constants.ts";
 import { InvalidStageConfigError, parseStageConfig } from "./parseStageConfig.ts";
-import { findRoute, type StageConfigInput } from "./stageConfig.ts";
+import { findRoute, type ProtocolNames, type StageConfigInput } from "./stageConfig.ts";
 
 const devnet = (): StageConfigInput => ({
   stage: "devnet",
@@ -87,6 +87,45 @@ describe("parseStageConfig", () => {
     const issues = issuesOf(config);
     expect(issues.some((issue) => issue.startsWith("routes.0.kind"))).toBe(true);
     expect(issues.some((issue) => issue.startsWith("routes.1.transport"))).toBe(true);
+  });
+});
+
+describe("parseStageConfig: RPC URLs and protocol names", () => {
+  it("refuses an inline RPC URL that is not loopback (provider URLs carry API keys: SST secrets only)", () => {
+    for (const url of ["http://localhost:8545", "http://[::1]:8545", "http://127.0.0.2:8899"]) {
+      const config = devnet();
+      (config.chains[0] as { rpcUrl: unknown }).rpcUrl = { url };
+      expect(issuesOf(config), url).toEqual([]);
+    }
+    const config = devnet();
+    (config.chains[0] as { rpcUrl: unknown }).rpcUrl = { url: "https://ethereum-sepolia-rpc.publicnode.com" };
+    expect(() => parseStageConfig(config)).toThrow(InvalidStageConfigError);
+    expect(issuesOf(config)).toEqual([
+      "chains.0.rpcUrl.url: only a loopback URL may be inline: name an SST secret instead ({ secret: ... })",
+    ]);
+  });
+
+  it("looks protocol names up on the stage's network only, and on a network needs one for each route end", () => {
+    const withProtocols = (config: StageConfigInput, index: number, protocols: ProtocolNames): StageConfigInput => ({
+      ...config,
+      chains: config.chains.map((chain, i) => (i === index ? { ...chain, protocols } : chain)),
+    });
+    const named = withProtocols(devnet(), 0, { layerZero: "SEPOLIA_V2_TESTNET", wormhole: "Sepolia" });
+    expect(issuesOf(named)).toEqual(["chains.0.protocols: protocol names need the stage's network to be looked up in"]);
+
+    // The parser checks names' form only: the adapters look them up in the address books.
+    const allNamed = [0, 1, 2].reduce(
+      (config, i) => withProtocols(config, i, { layerZero: `SOME${i}_V2_TESTNET`, wormhole: `Some${i}` }),
+      { ...devnet(), network: "testnet" } as StageConfigInput,
+    );
+    expect(parseStageConfig(allNamed).network).toBe("testnet");
+    // evm-b has no Wormhole name: the fallback of route 0 and route 1 (Solana to evm-b) cannot be looked up.
+    const onNetwork = withProtocols(allNamed, 1, { layerZero: "OTHER_V2_TESTNET" });
+    expect(issuesOf(onNetwork)).toEqual([
+      "routes.0.destination: chain 31338 has no protocols.wormhole name",
+      "routes.1.destination: chain 31338 has no protocols.wormhole name",
+    ]);
+    expect(issuesOf({ ...onNetwork, network: "devnet" }).some((issue) => issue.startsWith("network"))).toBe(true);
   });
 });
 

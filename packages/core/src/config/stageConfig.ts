@@ -19,6 +19,28 @@ export const rpcUrlSourceSchema = z.union([
   z.object({ manifest: z.literal(true).describe("the deployment manifest's URL (the devnet picks free ports)") }),
 ]);
 
+/**
+ * A chain as the protocols' own address books name it, so its LayerZero endpoint id, Wormhole chain id and Wormhole
+ * core address are looked up there (by the adapters, in the stage's `network`) and never typed by hand.
+ */
+export const protocolNamesSchema = z.object({
+  layerZero: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, "a LayerZero EndpointId name such as SEPOLIA_V2_TESTNET")
+    .optional()
+    .describe("the chain's name in LayerZero's EndpointId enum (@layerzerolabs/lz-definitions)"),
+  wormhole: z
+    .string()
+    .regex(/^[A-Z][A-Za-z0-9]*$/, "a Wormhole chain name such as Sepolia")
+    .optional()
+    .describe("the chain's name in the Wormhole SDK (@wormhole-foundation/sdk-base)"),
+});
+export type ProtocolNames = z.infer<typeof protocolNamesSchema>;
+
+/** The protocols' network whose address books a stage's protocol names are looked up in. */
+export const protocolNetworkSchema = z.enum(["testnet", "mainnet"]);
+export type ProtocolNetwork = z.infer<typeof protocolNetworkSchema>;
+
 export const chainConfigSchema = z.object({
   chainId,
   name: z.string().regex(/^[a-z0-9-]+$/, "lowercase letters, digits and dashes"),
@@ -39,6 +61,9 @@ export const chainConfigSchema = z.object({
     .describe(
       "Solana: how long after an epoch's end its payments are surely finalized and recorded (~13 s of finality on a real cluster; 0 on the devnet)",
     ),
+  protocols: protocolNamesSchema
+    .optional()
+    .describe("the chain's names in the protocols' address books (public networks; the devnet deploys its own)"),
 });
 
 export const routeSchema = z.object({
@@ -206,13 +231,18 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 /**
  * One stage's bot config (one file per stage): chains with their RPC URL source and confirmations, the routes
  * (source, destination, message kind) and the transport each uses, batch sizes and the retry policy. Addresses and
- * ids come from the deployment manifest; this file says how to operate on them.
+ * ids come from the deployment manifest; this file says how to operate on them. A stage on a public network also
+ * names each chain as the protocols' address books do (`network`, `protocols`), so its protocol ids are looked up
+ * there rather than typed by hand.
  *
  * @example const config = parseStageConfig(JSON.parse(readFileSync("config/devnet.json", "utf8")));
  */
 export const stageConfigSchema = z
   .object({
     stage: z.string().min(1),
+    network: protocolNetworkSchema
+      .optional()
+      .describe("the public network the chains' protocol names are looked up in (absent: a local devnet)"),
     chains: z.array(chainConfigSchema).min(1),
     routes: z.array(routeSchema),
     batching: z.object({
@@ -248,6 +278,21 @@ export const stageConfigSchema = z
         });
       }
       ids.add(chain.chainId);
+      // Provider URLs carry API keys: anything but a local node's URL is an SST secret, never a committed literal.
+      if ("url" in chain.rpcUrl && !isLoopbackUrl(chain.rpcUrl.url)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "rpcUrl", "url"],
+          message: "only a loopback URL may be inline: name an SST secret instead ({ secret: ... })",
+        });
+      }
+      if (chain.protocols !== undefined && config.network === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "protocols"],
+          message: "protocol names need the stage's network to be looked up in",
+        });
+      }
       // A real cluster finalizes ~13 s after a payment: without a lag, a payment in an epoch's last seconds is not
       // recorded when the epoch's receipts are cut. A deployed cluster's URL is a secret; local clusters (a loopback
       // URL, or the devnet's from the manifest) finalize at once.
@@ -286,6 +331,23 @@ export const stageConfigSchema = z
           message: "a same-chain route must use wormhole alone (LayerZero cannot send to its own endpoint)",
         });
       }
+      // A stage on a public network takes every protocol id from the address books: each end of a route needs the
+      // name its transports (primary and fallback) are looked up by.
+      if (config.network !== undefined) {
+        for (const transport of [route.transport, route.fallback]) {
+          if (transport === undefined) continue;
+          for (const end of ["source", "destination"] as const) {
+            const chain = config.chains.find((candidate) => candidate.chainId === route[end]);
+            if (chain !== undefined && chain.protocols?.[protocolNameKey[transport]] === undefined) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["routes", i, end],
+                message: `chain ${route[end]} has no protocols.${protocolNameKey[transport]} name`,
+              });
+            }
+          }
+        }
+      }
       if (route.fallback === route.transport) {
         ctx.addIssue({ code: "custom", path: ["routes", i, "fallback"], message: "equals the primary transport" });
       }
@@ -295,6 +357,16 @@ export const stageConfigSchema = z
     });
   });
 export type StageConfig = z.infer<typeof stageConfigSchema>;
+
+const protocolNameKey = { layerzero: "layerZero", wormhole: "wormhole" } as const satisfies Record<
+  RouteConfig["transport"],
+  keyof ProtocolNames
+>;
+
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}
 export type StageConfigInput = z.input<typeof stageConfigSchema>;
 export type ChainConfig = z.infer<typeof chainConfigSchema>;
 export type RouteConfig = z.infer<typeof routeSchema>;
