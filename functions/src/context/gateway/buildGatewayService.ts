@@ -1,16 +1,18 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   DeploymentManifest,
   GatewayEvmModelConfig,
   GatewayModelConfig,
   GatewaySolanaModelConfig,
   KeyReference,
+  SlaTerms,
   StageConfig,
   SvmVoucherCheckpointStore,
   UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
-import { EvmConfigError, type EvmSigner, evmSignerOf } from "@slabridge/evm";
+import { createEvmChainClient, EvmConfigError, type EvmSigner, evmSignerOf, readContractTyped } from "@slabridge/evm";
 import {
   batchSettlementFacilitator,
   type ChannelRecordStore,
@@ -68,9 +70,12 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
   const { config, manifest } = options;
   const gateway = config.gateway;
   const receiptSigner = receiptAccount(options.receiptKey);
-  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) =>
-    modelInput(key, model, manifest, options.solanaRpcUrls),
-  );
+  const terms = await slaTermsOfModels(options);
+  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) => {
+    const input = modelInput(key, model, manifest, options.solanaRpcUrls);
+    const sla = terms.get(model.modelId);
+    return sla === undefined ? input : { ...input, sla };
+  });
   const svmNetworks = models.flatMap((model) => (isSolanaInput(model) ? [model.network] : []));
   // One account for every chain: a KMS account checks its key once, not once per chain.
   const account = gateway === undefined ? undefined : facilitatorAccount(gateway.facilitatorKey, options.kms);
@@ -94,6 +99,55 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     receiptSigner,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
+}
+
+/**
+ * Each sold model's SLA terms in force now, read from the home chain's registry once per instance (cold start), as a
+ * buyer sees them in the 402's `extra.slabridge.sla`: the latency line, the uptime line, the probe timeout and the
+ * refund tiers, before any money moves. Empty when the gateway has no RPC URL of the home chain; a model whose read
+ * fails (the home RPC is down) is sold without them until the next cold start, told to `onError`: an outage of the
+ * home chain must not stop paid inference on the payment chains.
+ */
+async function slaTermsOfModels(options: BuildGatewayServiceOptions): Promise<Map<string, Record<string, unknown>>> {
+  const { manifest } = options;
+  const home = manifest.chains.find((chain) => chain.chainId === manifest.homeChainId);
+  const registry = home?.family === "evm" ? home.contracts.modelRegistry : undefined;
+  const rpcUrl = options.rpcUrls.get(manifest.homeChainId);
+  const terms = new Map<string, Record<string, unknown>>();
+  if (registry === undefined || rpcUrl === undefined) return terms;
+  const client = createEvmChainClient({
+    chainId: manifest.homeChainId,
+    rpcUrl,
+    name: "home",
+    // A cold start waits for this read: a dead home RPC costs it seconds, not the SDK's default retries.
+    timeoutMs: 3_000,
+    retryCount: 0,
+    ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+  });
+  const nowSeconds = BigInt(Math.floor(Date.now() / 1_000));
+  const modelIds = new Set(Object.values(options.config.gateway?.models ?? {}).map((model) => model.modelId));
+  for (const modelId of modelIds) {
+    const listed = manifest.models.find((candidate) => candidate.modelId === modelId);
+    if (listed === undefined) continue; // modelInput names the missing model
+    const genesis = BigInt(listed.genesis);
+    const epoch = nowSeconds > genesis ? (nowSeconds - genesis) / BigInt(listed.epochSeconds) : 0n;
+    let read: SlaTerms;
+    try {
+      read = await readContractTyped(client, registry, modelRegistryAbi, "slaTermsAt", [BigInt(modelId), epoch]);
+    } catch (error) {
+      options.onError?.(error);
+      continue;
+    }
+    terms.set(modelId, {
+      asOfEpoch: epoch.toString(),
+      maxP95LatencyMs: read.maxP95LatencyMs,
+      minUptimeBps: read.minUptimeBps,
+      probeTimeoutMs: read.probeTimeoutMs,
+      latencyBreachRefundBps: read.latencyBreachRefundBps,
+      refundTiers: read.tiers.map((tier) => ({ uptimeBelowBps: tier.uptimeBelowBps, refundBps: tier.refundBps })),
+    });
+  }
+  return terms;
 }
 
 function modelInput(
