@@ -8,6 +8,7 @@ export {
   type EvmChain,
   type PayeeEntry,
 } from "./chain/createEvmChain.ts";
+export { nettingSignerOf } from "./chain/EvmChainNetting.ts";
 export { EvmHomeChain, type EvmHomeChainOptions } from "./chain/EvmHomeChain.ts";
 export { EvmNettingVault, type EvmNettingVaultConfig } from "./chain/EvmNettingVault.ts";
 export type { EvmOutbox, EvmOutboxLog, OutgoingMessage } from "./chain/EvmOutbox.ts";

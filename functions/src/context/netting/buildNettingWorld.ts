@@ -1,20 +1,17 @@
-import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type ChainNetting,
   type ChainNettingStatus,
   type CursorStore,
   type Hex,
   InvalidNettingRoundError,
-  type KeyReference,
   type NettingStepVault,
 } from "@slabridge/core";
 import {
   createSenderSubmitter,
-  EvmConfigError,
   type EvmSigner,
   evmChainsOf,
   evmSignerAddress,
-  evmSignerOf,
+  nettingSignerOf,
   readRoundReleases,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
@@ -154,8 +151,8 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
 /** A LayerZero transport that also serves each chain's stablecoin OFT (netting's bridge transfers). */
 function oftTransport(relay: RelayWorld): LayerZeroTransport {
   const { manifest } = relay;
-  const dvn = keySigner(manifest.keys.layerZeroDvn, "layerZeroDvn", relay.kms);
-  const executor = keySigner(manifest.keys.layerZeroExecutor, "layerZeroExecutor", relay.kms);
+  const dvn = nettingSignerOf(manifest.keys.layerZeroDvn, "layerZeroDvn", relay.kms);
+  const executor = nettingSignerOf(manifest.keys.layerZeroExecutor, "layerZeroExecutor", relay.kms);
   const senders = (account: EvmSigner) =>
     new Map(
       evmChainsOf(manifest).map((chain) => {
@@ -188,13 +185,4 @@ function oftTransport(relay: RelayWorld): LayerZeroTransport {
     executor: { address: getAddress(evmSignerAddress(executor)), submitter: createSenderSubmitter(senders(executor)) },
     clock: relay.clock,
   });
-}
-
-function keySigner(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
-  try {
-    return evmSignerOf(ref, role, { kms });
-  } catch (error) {
-    if (error instanceof EvmConfigError) throw new InvalidNettingRoundError(error.shortMessage);
-    throw error;
-  }
 }

@@ -63,7 +63,7 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
     stepVault() {
       const entry = (options.nettingVaults ?? []).find((vault) => vault.chainId === chainId);
       if (!entry?.key) return undefined;
-      const signer = keySigner(entry.key, `nettingVaults[${chainId}]`, options.kms);
+      const signer = nettingSignerOf(entry.key, `nettingVaults[${chainId}]`, options.kms);
       const account = getAddress(evmSignerAddress(signer));
       // The key must be the account the registry pays (its `nettingVault[chain]`), or the vault could not pay out.
       if (BigInt(entry.account) !== BigInt(account)) {
@@ -80,7 +80,13 @@ export function evmChainNetting(options: EvmChainNettingOptions): ChainNetting {
   };
 }
 
-function keySigner(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
+/**
+ * The signer of a netting role's key (a vault, or the bridge legs' DVN and executor); a key the build cannot sign with
+ * is the round's typed config error, naming the role (never the key).
+ *
+ * @example const vault = nettingSignerOf(manifest.keys.layerZeroDvn, "layerZeroDvn", kms);
+ */
+export function nettingSignerOf(ref: KeyReference, role: string, kms: KMSClient | undefined): EvmSigner {
   try {
     return evmSignerOf(ref, role, { kms });
   } catch (error) {
