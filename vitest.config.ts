@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/src/**/*.test.ts", "functions/**/*.test.ts", "stacks/**/*.test.ts"],
+    include: ["packages/*/src/**/*.test.ts", "functions/**/*.test.ts", "stacks/**/*.test.ts", "bench/lib/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Tests talk to loopback only; make sure the AWS SDK never probes the EC2 metadata address.
