@@ -12,7 +12,7 @@ import {
 } from "@slabridge/core";
 import { createRng } from "@slabridge/devnet";
 import { type Figure, judge, type Section } from "../lib/section.ts";
-import { int, type MinMedMax, mdTable, out, overRepeats, ratio, seconds } from "../lib/stats.ts";
+import { int, type MinMedMax, mdTable, out, overRepeats, pct, ratio, seconds } from "../lib/stats.ts";
 
 const HOSTS = 10_000;
 const ROUNDS = 60;
@@ -167,7 +167,7 @@ export const evaluatorSection: Section = {
       GOAL_MS,
       seconds,
     );
-    const shares = (["uptime", "sketch", "root"] as const).map((p) => `${p} ${ratio(of(p).median / evaluate.median)}`);
+    const shares = (["uptime", "sketch", "root"] as const).map((p) => `${p} ${pct(of(p).median / evaluate.median)}`);
     const bounds =
       `Parts of evaluateEpoch timed alone, as a share of it: ${shares.join(", ")} ` +
       "(root: core's samplesRoot, the samples Merkle root: per sample keccak256 of the prober id, a double keccak256 of " +
