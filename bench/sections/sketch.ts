@@ -98,11 +98,13 @@ export const sketchSection: Section = {
         const value = overRepeats(dd);
         const baseline = overRepeats(td);
         const ratios = overRepeats(dd.map((x, i) => x / (td[i] ?? NaN)));
+        // Figures carry percent (the table above formats the fractions itself).
+        const percent = (m: MinMedMax) => ({ min: m.min * 100, median: m.median * 100, max: m.max * 100 });
         figures.push({
           what: `${name} ${key} relative error vs exact`,
           unit: "%",
-          value,
-          baseline: { what: "t-digest", value: baseline },
+          value: percent(value),
+          baseline: { what: "t-digest", value: percent(baseline) },
           ratio: ratios,
         });
         rows.push([`${name} ${key} error`, pctM(value), pctM(baseline), ratioM(ratios)]);
