@@ -22,7 +22,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit and e2e",
-          include: ["packages/*/src/**/*.test.ts", "functions/**/*.test.ts", "stacks/**/*.test.ts"],
+          include: [
+            "packages/*/src/**/*.test.ts",
+            "functions/**/*.test.ts",
+            "stacks/**/*.test.ts",
+            "bench/lib/**/*.test.ts",
+          ],
           exclude: [MAIN_JOB_E2E, "**/node_modules/**"],
           sequence: { groupOrder: 0 },
         },

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import { judge, reportOnly, verdict } from "./section.ts";
+import { mdTable, overRepeats, pct, quantile, ratio } from "./stats.ts";
+import { linePlot } from "./svg.ts";
+
+describe("stats", () => {
+  it("quantile is the nearest rank, whatever the order", () => {
+    expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3);
+    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2);
+    expect(quantile([10, 20, 30, 40, 50, 60, 70, 80, 90, 100], 0.95)).toBe(100);
+    expect(quantile([], 0.5)).toBeNaN();
+  });
+
+  it("overRepeats gives min, median, max", () => {
+    expect(overRepeats([3, 1, 2])).toEqual({ min: 1, median: 2, max: 3 });
+  });
+
+  it("formats ratios and percentages", () => {
+    expect(ratio(1.234)).toBe("1.23x");
+    expect(pct(0.0091)).toBe("0.91%");
+  });
+
+  it("mdTable right-aligns the columns whose header starts with a space", () => {
+    expect(mdTable(["figure", " median"], [["p95", "1"]])).toBe("| figure | median |\n|---|---:|\n| p95 | 1 |");
+  });
+});
+
+describe("judge", () => {
+  const s = (x: number) => `${x} s`;
+  it("an upper limit: met at or under it, not met over it, with how far", () => {
+    expect(judge("t", 5, "<=", 5, s)).toMatchObject({
+      met: true,
+      goal: "<= 5 s",
+      measured: "5 s",
+      by: "1.00x the goal",
+    });
+    expect(judge("t", 7, "<=", 5, s)).toMatchObject({ met: false, by: "1.40x the goal" });
+  });
+
+  it("a lower limit: met at or over it", () => {
+    expect(judge("r", 400, ">=", 5_000, String).met).toBe(false);
+    expect(judge("r", 6_000, ">=", 5_000, String).met).toBe(true);
+  });
+
+  it("says met, not met, or reported", () => {
+    expect(verdict(judge("t", 1, "<=", 2, s))).toBe("met");
+    expect(verdict(judge("t", 3, "<=", 2, s))).toBe("not met");
+    expect(verdict(reportOnly("ratio", "0.13x"))).toBe("reported");
+  });
+});
+
+describe("linePlot", () => {
+  it("is one <svg> document with a polyline per series through its points", () => {
+    const svg = linePlot({
+      title: "a < b",
+      xLabel: "samples",
+      yLabel: "error",
+      logX: true,
+      series: [
+        {
+          name: "one",
+          points: [
+            [10, 0],
+            [100, 1],
+            [1000, 2],
+          ],
+        },
+        {
+          name: "two",
+          points: [
+            [10, 2],
+            [1000, 0],
+          ],
+        },
+      ],
+    });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(svg).toContain("a &lt; b");
+    const polylines = [...svg.matchAll(/<polyline [^>]*points="([^"]*)"/g)].map((m) => (m[1] ?? "").split(" "));
+    expect(polylines.map((p) => p.length)).toEqual([3, 2]);
+    // Every point lies inside the drawing area.
+    for (const [x, y] of polylines.flat().map((p) => p.split(",").map(Number))) {
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(640);
+      expect(y).toBeGreaterThanOrEqual(0);
+      expect(y).toBeLessThanOrEqual(400);
+    }
+  });
+
+  it("draws a flat series without dividing by zero", () => {
+    expect(linePlot({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "s", points: [[1, 1]] }] })).not.toContain(
+      "NaN",
+    );
+  });
+});
