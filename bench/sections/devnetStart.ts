@@ -7,7 +7,8 @@ import path from "node:path";
 import { judge, type Section } from "../lib/section.ts";
 import { mdTable, overRepeats, ratio, seconds } from "../lib/stats.ts";
 
-const TARGET_MS = 15_000;
+// A new user waits for this before anything else happens: ready within 5 s of typing the command.
+const TARGET_MS = 5_000;
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 
 interface Run {
