@@ -192,6 +192,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       service: "slabridge-gateway",
       tables: ["Channels", "UsageReceipts", "VoucherCheckpoints"],
       secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
+      // The kill switch's model pauses, read only.
+      linkables: ["CursorsReadOnly"],
     },
   };
 }
@@ -529,7 +531,11 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
     expect(gateway.args.url).toEqual({ authorization: "none" });
     expect(gateway.args.streaming).toBe(true);
-    expect(permissionsOf(gateway)).toEqual([]);
+    // It reads the kill switch's model pauses, and nothing else beyond its links.
+    const cursors = recording.named("sst.aws.Dynamo", "Cursors").instance;
+    expect(permissionsOf(gateway)).toEqual([
+      { actions: ["dynamodb:GetItem", "dynamodb:Query"], resources: [cursors.arn] },
+    ]);
     expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual([
       "Channels",
       "UsageReceipts",

@@ -136,6 +136,25 @@ describe.concurrent("npm run ops: the kill switch", SPAWNING, () => {
     });
   });
 
+  it("pause model stops a model's sales: `paused` and /controls list it; resume model lifts it; an unknown model is refused", async () => {
+    const store = await freshStore();
+    expect(await opsOn(store, "pause", "model", "1", "--reason", "host under investigation")).toMatchObject({
+      code: 0,
+      stdout: "model 1: paused\n",
+    });
+    expect((await opsOn(store, "paused")).stdout).toMatch(
+      new RegExp(`^model:1  since ${ISO}  host under investigation\n$`),
+    );
+    expect(await controlsView(store)).toMatchObject({
+      paused: [{ scope: "model:1", reason: "host under investigation" }],
+    });
+    const unknown = await opsOn(store, "pause", "model", "7", "--reason", "r");
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain("model:7 is not a model of the deployment");
+    expect(await opsOn(store, "resume", "model", "1")).toMatchObject({ code: 0 });
+    expect((await opsOn(store, "paused")).stdout).toBe("nothing is paused\n");
+  });
+
   it("resume chain and resume route lift the pauses: nothing is paused, /controls shows none", async () => {
     const store = await freshStore();
     const stores = createStores({
@@ -172,8 +191,8 @@ const quiet = (): Promise<Store> => {
 describe.concurrent("npm run ops: bad input exits 2 with a clear message and writes nothing", SPAWNING, () => {
   const refused = [
     { args: ["pause", "chain", "31337"], message: "pause needs --reason" },
-    { args: ["pause", "route", "1-x", "--reason", "r"], message: `expected "chain <chainId>" or "route` },
-    { args: ["pause", "chain", "abc", "--reason", "r"], message: `expected "chain <chainId>" or "route` },
+    { args: ["pause", "route", "1-x", "--reason", "r"], message: `expected "chain <chainId>", "route` },
+    { args: ["pause", "chain", "abc", "--reason", "r"], message: `expected "chain <chainId>", "route` },
     { args: ["pause", "chain", "31337", "--reason", " "], message: "pause needs --reason" },
     { args: ["pause", "chain", "99999", "--reason", "r"], message: "chain:99999 is not in the stage config" },
   ];

@@ -19,7 +19,10 @@ Usage:
   npm run ops -- pause chain <chainId> --reason R [--config C] [--manifest F]
   npm run ops -- pause route <source>-<destination> --reason R [--config C] [--manifest F]
                                                       kill switch: the relay stops sending there (status: /controls)
-  npm run ops -- resume chain <chainId> | route <source>-<destination> [--config C] [--manifest F]
+  npm run ops -- pause model <modelId> --reason R [--config C] [--manifest F]
+                                                      stop selling the model: its gateways answer 503 model_paused
+                                                      before asking for payment (settlement goes on)
+  npm run ops -- resume chain <chainId> | route <source>-<destination> | model <modelId> [--config C] [--manifest F]
   npm run ops -- paused [--config C] [--manifest F]   list the pauses in force
 
 States: observed, finalized, submitted, confirmed, failed, dead-lettered.
@@ -35,7 +38,8 @@ function pauseScope(kind: string | undefined, target: string | undefined): Pause
   if (kind === "chain" && target && /^\d+$/.test(target)) return { kind: "chain", chainId: Number(target) };
   const route = /^(\d+)-(\d+)$/.exec(target ?? "");
   if (kind === "route" && route) return { kind: "route", source: Number(route[1]), destination: Number(route[2]) };
-  return fail(`expected "chain <chainId>" or "route <source>-<destination>"`);
+  if (kind === "model" && target && /^\d+$/.test(target)) return { kind: "model", modelId: BigInt(target) };
+  return fail(`expected "chain <chainId>", "route <source>-<destination>" or "model <modelId>"`);
 }
 
 function fail(message: string): never {
@@ -74,6 +78,7 @@ type Command =
   | { name: "paused" };
 
 function scopeLabel(scope: PauseScope): string {
+  if (scope.kind === "model") return `model ${scope.modelId}`;
   return scope.kind === "chain" ? `chain ${scope.chainId}` : `route ${scope.source}-${scope.destination}`;
 }
 
@@ -165,7 +170,7 @@ try {
     console.log(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`);
   } else {
     const config = parseStageConfig(JSON.parse(readText(values.config)));
-    const controls = routeControlsOf(config, stores.cursors, { now: () => Date.now() });
+    const controls = routeControlsOf(config, stores.cursors, { now: () => Date.now() }, manifest);
     if (command.name === "paused") {
       const paused = await controls.paused();
       if (paused.length === 0) console.log("nothing is paused");

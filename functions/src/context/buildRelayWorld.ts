@@ -272,7 +272,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     if (chain.settlement) settlementTargets.set(chain.chainId, waitOnVaultLease(chain.settlement, clock, pollMs));
   }
   const payouts = ordered.get(manifest.homeChainId)?.payouts;
-  const controls = routeControlsOf(config, stores.cursors, clock);
+  const controls = routeControlsOf(config, stores.cursors, clock, manifest);
   const engine = new RelayEngine({
     controls,
     jobs: stores.jobs,

@@ -1,14 +1,20 @@
-import type { Clock, CursorStore, StageConfig } from "@slabridge/core";
+import type { Clock, CursorStore, DeploymentManifest, StageConfig } from "@slabridge/core";
 import { RouteControls } from "@slabridge/relay";
 
 /**
- * The stage's kill switch and rate limits: its chains and routes (with each route's `maxValuePerHour`), kept as
- * records in the cursor store. One per world: the relay engine asks it before sending, the ops command pauses and
- * resumes through it, the status API lists its pauses.
+ * The stage's kill switch and rate limits: its chains and routes (with each route's `maxValuePerHour`) and the
+ * manifest's models (their sales), kept as records in the cursor store. One per world: the relay engine asks it
+ * before sending, the gateway before selling a call, the ops command pauses and resumes through it, the status API
+ * lists its pauses.
  *
- * @example const controls = routeControlsOf(config, stores.cursors, clock);
+ * @example const controls = routeControlsOf(config, stores.cursors, clock, manifest);
  */
-export function routeControlsOf(config: StageConfig, records: CursorStore, clock: Clock): RouteControls {
+export function routeControlsOf(
+  config: StageConfig,
+  records: CursorStore,
+  clock: Clock,
+  manifest?: Pick<DeploymentManifest, "models">,
+): RouteControls {
   const routes = new Map<string, { source: number; destination: number; maxValuePerHour?: bigint }>();
   for (const route of config.routes) {
     // One limit per (source, destination): the smallest of its kinds' limits.
@@ -27,5 +33,6 @@ export function routeControlsOf(config: StageConfig, records: CursorStore, clock
     clock,
     chains: config.chains.map((c) => c.chainId),
     routes: [...routes.values()],
+    models: (manifest?.models ?? []).map((model) => BigInt(model.modelId)),
   });
 }

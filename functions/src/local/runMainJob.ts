@@ -195,6 +195,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       devnet,
       config,
       receiptKey,
+      // `npm run ops -- pause model <id>` stops the model's sales here as in AWS.
+      modelPauses: { pauseOf: (modelId) => bot.world.controls.modelPause(modelId) },
       stores: {
         channels: new DynamoChannelRecordStore({
           client: bot.stores.client,

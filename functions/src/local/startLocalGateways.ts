@@ -9,6 +9,7 @@ import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import {
   type ChannelRecordStore,
   type LoopbackServer,
+  type ModelPauses,
   type SvmChannelStore,
   serveOnLoopback,
 } from "@slabridge/gateway";
@@ -71,6 +72,8 @@ export async function startLocalGateways(options: {
     svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     svmChannels?: SvmChannelStore | undefined;
   };
+  /** The operators' model pauses (the local bot's kill switch), as the gateway function reads them in AWS. */
+  modelPauses?: ModelPauses;
 }): Promise<LocalGateways> {
   const { devnet, config } = options;
   const { manifest } = devnet;
@@ -138,6 +141,7 @@ export async function startLocalGateways(options: {
         stores: options.stores,
         receiptKey: options.receiptKey,
         rpcUrls,
+        ...(options.modelPauses === undefined ? {} : { modelPauses: options.modelPauses }),
       });
       const server = await serveOnLoopback(service.handle);
       servers.push(server);

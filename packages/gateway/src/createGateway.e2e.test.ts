@@ -45,6 +45,8 @@ const NETWORK = `eip155:${CHAIN_ID}` as const;
 const CEILING = 5_000n;
 const PRICE = { perInputToken: 3n, perOutputToken: 7n, ceiling: CEILING };
 const RATE_LIMIT_WINDOW_S = 100;
+/** The model id of the `halted` route, which an operator paused. */
+const PAUSED_MODEL_ID = 99n;
 const MINTED = 10_000_000n;
 const answerSchema = z.object({
   usage: z.object({ prompt_tokens: z.number().int(), completion_tokens: z.number().int() }),
@@ -92,6 +94,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   const checkpoints = new MemoryVoucherCheckpointStore();
   const usageReceipts = new MemoryUsageReceiptStore();
   let clockOffsetMs = 0;
+  let pauseReads = 0;
   let crashNextCharge = false;
   let failNextCheckpoint = false;
   const reportedErrors: unknown[] = [];
@@ -101,7 +104,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   const buyerA = privateKeyToAccount(generatePrivateKey());
   const buyerB = privateKeyToAccount(generatePrivateKey());
   const receivers = Object.fromEntries(
-    ["llama", "tight", "slow", "garbage", "fresh", "own"].map((key) => [
+    ["llama", "tight", "slow", "garbage", "fresh", "own", "halted"].map((key) => [
       key,
       privateKeyToAccount(generatePrivateKey()).address,
     ]),
@@ -186,7 +189,15 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         model("fresh", healthy.url, { onchainStateTtlMs: 0 }),
         // A receiver that authorizes its own claims (as the SlaReceiver contract does).
         model("own", healthy.url, { receiverAuthorizer: receivers.own ?? "" }),
+        // A model an operator paused (the kill switch on sales).
+        model("halted", healthy.url, { modelId: PAUSED_MODEL_ID }),
       ],
+      modelPauses: {
+        pauseOf: async (modelId) => {
+          pauseReads++;
+          return modelId === PAUSED_MODEL_ID ? { reason: "host under investigation" } : undefined;
+        },
+      },
       facilitator,
       storage: crashable,
       // The checkpoint store can fail once, as a DynamoDB outage would.
@@ -467,6 +478,21 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(oversized.status).toBe(431);
     expect(await oversized.json()).toMatchObject({ error: "invalid_payload" });
     expect(await chargedOn(channelA)).toBe(before);
+  });
+
+  it("answers a paused model with 503 model_paused and Retry-After before asking for any payment, charging nothing", async () => {
+    const served = hosts[0]?.stats().requests;
+    // The stock client gets no 402 to pay: it passes the 503 through, having signed nothing.
+    const response = await chat(payA, "halted");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("payment-required")).toBeNull();
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await response.json()).toMatchObject({ error: "model_paused" });
+    expect(hosts[0]?.stats().requests).toBe(served);
+    // The pause is read once per model while fresh, not once per call.
+    const reads = pauseReads;
+    expect((await post("halted")).status).toBe(503);
+    expect(pauseReads).toBe(reads);
   });
 
   it("answers an unknown model with 404 unknown_model", async () => {

@@ -43,6 +43,7 @@ import {
   HostFailedError,
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
+  ModelPausedError,
   RateLimitedError,
   RequestTooLargeError,
   UnknownModelError,
@@ -116,7 +117,21 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
   /** Told about every unexpected failure answered with a 500. */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The operators' kill switch for sales: a paused model answers 503 `model_paused` before any payment is asked for
+   * or checked. Read at most every {@link MODEL_PAUSE_TTL_MS} per model and instance.
+   */
+  readonly modelPauses?: ModelPauses;
 }
+
+/** Where operators' model pauses are read (the bot's controls records in AWS). */
+export interface ModelPauses {
+  /** The pause in force on `modelId`, or undefined. */
+  pauseOf(modelId: bigint): Promise<{ readonly reason: string } | undefined>;
+}
+
+/** How long an instance trusts what it read of a model's pause: a pause reaches every instance within this. */
+export const MODEL_PAUSE_TTL_MS = 5_000;
 
 /** A running gateway: one framework-free handler (a Lambda function URL or a node server wraps it). */
 export interface Gateway {
@@ -284,6 +299,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return encodeUsageReceipt(signed);
   };
 
+  // Each model's pause as last read, so a call costs no store read while the reading is fresh.
+  const pauses = new Map<bigint, { readonly at: number; readonly pause: { readonly reason: string } | undefined }>();
+  const pauseOf = async (modelId: bigint): Promise<{ readonly reason: string } | undefined> => {
+    if (options.modelPauses === undefined) return undefined;
+    const known = pauses.get(modelId);
+    const at = monotonicNow();
+    if (known !== undefined && at - known.at < MODEL_PAUSE_TTL_MS) return known.pause;
+    const pause = await options.modelPauses.pauseOf(modelId);
+    pauses.set(modelId, { at, pause });
+    return pause;
+  };
+
   const serve = async (request: Request): Promise<Response> => {
     const startedAt = now();
     const url = new URL(request.url);
@@ -291,6 +318,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const route = match?.[1] === undefined ? undefined : routes.get(match[1]);
     if (route === undefined) throw new UnknownModelError(url.pathname);
     if (request.method !== "POST") throw new MethodNotAllowedError(request.method);
+    const pause = await pauseOf(route.model.modelId);
+    if (pause !== undefined) {
+      throw new ModelPausedError(route.model.key, pause.reason, Math.ceil(MODEL_PAUSE_TTL_MS / 1_000));
+    }
     const header = request.headers.get("payment-signature");
     if (header !== null) checkPaymentSignature(header, maxSignature);
     const body = await readBody(request, maxBody);
@@ -570,7 +601,9 @@ async function cancel(dispatcher: PaymentCancellationDispatcher, responseStatus:
 
 function errorResponse(error: GatewayError): Response {
   const headers = new Headers({ "content-type": "application/json" });
-  if (error instanceof RateLimitedError) headers.set("retry-after", String(error.retryAfterSeconds));
+  if (error instanceof RateLimitedError || error instanceof ModelPausedError) {
+    headers.set("retry-after", String(error.retryAfterSeconds));
+  }
   return new Response(JSON.stringify({ error: error.code, message: error.shortMessage }), {
     status: error.status,
     headers,

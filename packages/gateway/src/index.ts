@@ -22,13 +22,21 @@ export {
   isSvmModel,
   rateLimitSchema,
 } from "./config/GatewayModel.ts";
-export { CHANNEL_WITHDRAWAL_PENDING, createGateway, type Gateway, type GatewayOptions } from "./createGateway.ts";
+export {
+  CHANNEL_WITHDRAWAL_PENDING,
+  createGateway,
+  type Gateway,
+  type GatewayOptions,
+  MODEL_PAUSE_TTL_MS,
+  type ModelPauses,
+} from "./createGateway.ts";
 export {
   HostFailedError,
   type HostFailureKind,
   InvalidFacilitatorRequestError,
   MalformedPaymentSignatureError,
   MethodNotAllowedError,
+  ModelPausedError,
   OversizedPaymentSignatureError,
   RateLimitedError,
   RequestTooLargeError,

@@ -36,6 +36,7 @@ function setup(maxValuePerHour?: bigint) {
     clock,
     chains: [PAYMENT, HOME],
     routes: [{ source: PAYMENT, destination: HOME, maxValuePerHour }],
+    models: [2n],
     pausePollMs: 30_000,
   });
   const transport = new CountingTransport();
@@ -131,6 +132,18 @@ describe("RouteControls in the relay engine (kill switch and rate limits)", () =
     await expect(controls.pause({ kind: "route", source: HOME, destination: PAYMENT }, "x")).rejects.toThrow(
       InvalidRouteControlError,
     );
+    expect(await controls.paused()).toEqual([]);
+  });
+
+  it("pauses a model's sales with a reason (listed with the rest), lifts it, and refuses a model the deployment lacks", async () => {
+    const { controls } = setup();
+    expect(await controls.modelPause(2n)).toBeUndefined();
+    await controls.pause({ kind: "model", modelId: 2n }, "host under investigation");
+    expect(await controls.modelPause(2n)).toMatchObject({ reason: "host under investigation" });
+    expect((await controls.paused()).map((p) => p.scope)).toEqual(["model:2"]);
+    await expect(controls.pause({ kind: "model", modelId: 3n }, "x")).rejects.toThrow(InvalidRouteControlError);
+    await controls.resume({ kind: "model", modelId: 2n });
+    expect(await controls.modelPause(2n)).toBeUndefined();
     expect(await controls.paused()).toEqual([]);
   });
 

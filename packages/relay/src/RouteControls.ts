@@ -10,8 +10,14 @@ import {
 } from "@slabridge/core";
 import { z } from "zod";
 
-/** What an operator pauses: every send on one chain, or the messages of one route (source -> destination). */
-export type PauseScope = { kind: "chain"; chainId: number } | { kind: "route"; source: number; destination: number };
+/**
+ * What an operator pauses: every send on one chain, the messages of one route (source -> destination), or the sales
+ * of one model (its gateways answer 503 `model_paused` before asking for payment; settlement goes on).
+ */
+export type PauseScope =
+  | { kind: "chain"; chainId: number }
+  | { kind: "route"; source: number; destination: number }
+  | { kind: "model"; modelId: bigint };
 
 /** A pause in force, as the status API shows it. JSON-safe. */
 export interface PauseView {
@@ -36,6 +42,8 @@ export interface RouteControlsOptions {
   /** The chains and routes of the stage config, with each route's value-per-hour limit (base units) if it has one. */
   chains: readonly number[];
   routes: readonly { source: number; destination: number; maxValuePerHour?: bigint | undefined }[];
+  /** The models of the deployment (the manifest's): only these can be paused. */
+  models?: readonly bigint[];
   /** How soon a job held by a pause asks again (default 60 s). */
   pausePollMs?: number;
 }
@@ -44,6 +52,7 @@ const HOUR_MS = 3_600_000;
 const pauseRecord = z.object({ reason: z.string().min(1), pausedAt: z.number().int() });
 
 function scopeId(scope: PauseScope): string {
+  if (scope.kind === "model") return `model:${scope.modelId}`;
   return scope.kind === "chain" ? `chain:${scope.chainId}` : `route:${scope.source}-${scope.destination}`;
 }
 
@@ -89,6 +98,7 @@ export class RouteControls {
     const scopes: PauseScope[] = [
       ...this.#o.chains.map((chainId) => ({ kind: "chain" as const, chainId })),
       ...this.#o.routes.map((r) => ({ kind: "route" as const, source: r.source, destination: r.destination })),
+      ...(this.#o.models ?? []).map((modelId) => ({ kind: "model" as const, modelId })),
     ];
     const views: PauseView[] = [];
     for (const scope of scopes) {
@@ -96,6 +106,15 @@ export class RouteControls {
       if (pause) views.push({ scope: scopeId(scope), ...pause, pausedAt: new Date(pause.pausedAt).toISOString() });
     }
     return views;
+  }
+
+  /**
+   * The pause in force on one model's sales, or undefined (what the gateway asks before selling a call).
+   *
+   * @example if (await controls.modelPause(2n)) refuse();
+   */
+  async modelPause(modelId: bigint): Promise<{ reason: string; pausedAt: number } | undefined> {
+    return this.#pause({ kind: "model", modelId });
   }
 
   /**
@@ -185,10 +204,15 @@ export class RouteControls {
 
   #known(scope: PauseScope): void {
     const known =
-      scope.kind === "chain"
-        ? this.#o.chains.includes(scope.chainId)
-        : this.#o.routes.some((r) => r.source === scope.source && r.destination === scope.destination);
-    if (!known) throw new InvalidRouteControlError(`${scopeId(scope)} is not in the stage config`);
+      scope.kind === "model"
+        ? (this.#o.models ?? []).includes(scope.modelId)
+        : scope.kind === "chain"
+          ? this.#o.chains.includes(scope.chainId)
+          : this.#o.routes.some((r) => r.source === scope.source && r.destination === scope.destination);
+    if (!known) {
+      const where = scope.kind === "model" ? "a model of the deployment" : "in the stage config";
+      throw new InvalidRouteControlError(`${scopeId(scope)} is not ${where}`);
+    }
   }
 }
 

@@ -20,6 +20,7 @@ import {
   type Gateway,
   type GatewayModelInput,
   type GatewaySvmModelInput,
+  type ModelPauses,
   type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
@@ -54,6 +55,8 @@ export interface BuildGatewayServiceOptions {
   /** Signs with a `kms` facilitator key (absent on the devnet, whose facilitator is an anvil account). */
   readonly kms?: KMSClient | undefined;
   readonly onError?: (error: unknown) => void;
+  /** The operators' model pauses (the kill switch's records in the Cursors table). */
+  readonly modelPauses?: ModelPauses;
 }
 
 /**
@@ -98,6 +101,7 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,
     ...(options.onError === undefined ? {} : { onError: options.onError }),
+    ...(options.modelPauses === undefined ? {} : { modelPauses: options.modelPauses }),
   });
 }
 

@@ -4,6 +4,7 @@ import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
+  DynamoCursorStore,
   DynamoSvmChannelStore,
   DynamoSvmVoucherCheckpointStore,
   DynamoUsageReceiptStore,
@@ -12,13 +13,15 @@ import {
 import { createKmsClient } from "../createKmsClient.ts";
 import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { routeControlsOf } from "../routeControlsOf.ts";
 import { buildGatewayService } from "./buildGatewayService.ts";
 
 let cached: Promise<Gateway> | undefined;
 
 /**
  * The gateway function's service in AWS, built once per container: stage config and manifest bundled with the
- * code, the Channels, VoucherCheckpoints and UsageReceipts tables, the receipt key (the `GatewayReceiptKey` secret) and the RPC URL
+ * code, the Channels, VoucherCheckpoints and UsageReceipts tables, the Cursors table read only (model pauses), the
+ * receipt key (the `GatewayReceiptKey` secret) and the RPC URL
  * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
  *
  * @example export const handler = createGatewayHandler(() => gatewayServiceFromEnv(), responseStreams);
@@ -49,6 +52,13 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
   const region = env.AWS_REGION ?? "us-east-1";
   const client = new DynamoDBClient({ region });
   const table = (name: string) => linkedResource(name, linkedTable, env).name;
+  // The kill switch's records (read only): a model an operator paused is not sold.
+  const controls = routeControlsOf(
+    config,
+    new DynamoCursorStore({ client, tableName: table("CursorsReadOnly") }),
+    { now: () => Date.now() },
+    manifest,
+  );
   return buildGatewayService({
     config,
     manifest,
@@ -64,6 +74,7 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
     rpcUrls,
     solanaRpcUrls,
     allowNonLoopback: true,
+    modelPauses: { pauseOf: (modelId) => controls.modelPause(modelId) },
     ...(onError === undefined ? {} : { onError }),
   });
 }

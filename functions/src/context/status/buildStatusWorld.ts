@@ -82,7 +82,7 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
     stores: options.stores,
     chains,
     clock,
-    ...(cursors ? { controls: routeControlsOf(options.config, cursors, clock) } : {}),
+    ...(cursors ? { controls: routeControlsOf(options.config, cursors, clock, options.manifest) } : {}),
     ...(evidence ? { evidence: { bundleOf: (modelId, epoch) => evidence.resolve(evidenceName(modelId, epoch)) } } : {}),
   };
 }

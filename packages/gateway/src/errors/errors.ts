@@ -78,6 +78,16 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
+/** An operator paused sales of the model (the kill switch): nothing is asked for, nothing is charged. */
+export class ModelPausedError extends GatewayError {
+  override readonly name = "ModelPausedError" as const;
+  readonly retryAfterSeconds: number;
+  constructor(model: string, reason: string, retryAfterSeconds: number) {
+    super(`${model} is paused: ${reason}.`, { status: 503, code: "model_paused", retryable: true });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Why a host call failed; none of these is charged. */
 export type HostFailureKind = "timeout" | "unreachable" | "http_error" | "garbage";
 
