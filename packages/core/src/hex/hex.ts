@@ -27,9 +27,23 @@ export function isHex(value: unknown): value is Hex {
 export function hexToBytes(hex: Hex): Uint8Array {
   if (!isHex(hex)) throw new TypeError("Expected 0x-prefixed hex of whole bytes.");
   const bytes = new Uint8Array((hex.length - 2) / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 + 2 * i, 4 + 2 * i), 16);
+  // Digit values by char code: hashing paths convert every node, and slicing + parseInt per byte dominated them.
+  for (let i = 0; i < bytes.length; i++) {
+    bytes[i] = ((DIGIT[hex.charCodeAt(2 + 2 * i)] as number) << 4) | (DIGIT[hex.charCodeAt(3 + 2 * i)] as number);
+  }
   return bytes;
 }
+
+/** Each hex digit's value by char code (the regex above has already refused anything else). */
+const DIGIT = new Uint8Array(128);
+for (let d = 0; d < 10; d++) DIGIT[48 + d] = d;
+for (let d = 0; d < 6; d++) {
+  DIGIT[97 + d] = 10 + d;
+  DIGIT[65 + d] = 10 + d;
+}
+
+/** Two lowercase hex digits per byte value. */
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 
 /**
  * Converts bytes to lowercase `0x` hex.
@@ -41,6 +55,6 @@ export function hexToBytes(hex: Hex): Uint8Array {
  */
 export function bytesToHex(bytes: Uint8Array): Hex {
   let out = "0x";
-  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  for (const byte of bytes) out += BYTE_HEX[byte] as string;
   return out as Hex;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Hex } from "../hex/hex.ts";
+import { bytesToHex, type Hex, hexToBytes } from "../hex/hex.ts";
+import { keccak256 } from "../hex/keccak256.ts";
 import {
   hashPair,
   type Payment,
@@ -61,6 +62,22 @@ describe("paymentsMerkle known answers (cast)", () => {
   });
   it("hashPair is commutative", () => {
     fc.assert(fc.property(bytes32, bytes32, (a, b) => hashPair(a, b) === hashPair(b, a)));
+  });
+  it("hashPair orders the pair by value whatever the hex case (keccak of the smaller, then the larger)", () => {
+    fc.assert(
+      fc.property(bytes32, bytes32, (a, b) => {
+        const [low, high] = BigInt(a) <= BigInt(b) ? [a, b] : [b, a];
+        const expected = keccak256(concat([hexToBytes(low), hexToBytes(high)]));
+        const upper = (h: Hex): Hex => `0x${h.slice(2).toUpperCase()}`;
+        return hashPair(upper(a), b) === expected && hashPair(a, upper(b)) === expected;
+      }),
+    );
+  });
+  it("hex conversions round-trip every byte, in either case", () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(hexToBytes(bytesToHex(all))).toEqual(all);
+    expect(hexToBytes(`0x${Buffer.from(all).toString("hex").toUpperCase()}`)).toEqual(all);
+    expect(bytesToHex(all)).toBe(`0x${Buffer.from(all).toString("hex")}`);
   });
 });
 
@@ -148,4 +165,14 @@ describe("paymentsMerkle proofs (property)", () => {
 function flip(hex: Hex): Hex {
   const last = Number.parseInt(hex.slice(-1), 16) ^ 1;
   return `${hex.slice(0, -1)}${last.toString(16)}` as Hex;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

@@ -54,7 +54,11 @@ export function paymentLeaf(payment: Payment): Hex {
  * ```
  */
 export function hashPair(a: Hex, b: Hex): Hex {
-  const [low, high] = BigInt(a) <= BigInt(b) ? [a, b] : [b, a];
+  // Same-length lowercase hex orders as its numbers do: a string compare, not two 256-bit BigInt parses per node.
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const aFirst = x.length === y.length ? x <= y : BigInt(a) <= BigInt(b);
+  const [low, high] = aFirst ? [a, b] : [b, a];
   const bytes = new Uint8Array(64);
   bytes.set(hexToBytes(low), 0);
   bytes.set(hexToBytes(high), 32);

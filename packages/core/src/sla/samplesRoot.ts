@@ -22,15 +22,19 @@ function word(value: bigint): string {
  * @example const leaf = sampleLeaf(2n, { prober: "p1", round: 1_000, atMs: 1_004, latencyMs: 42, ok: true });
  */
 export function sampleLeaf(modelId: bigint, sample: ProbeSample): Hex {
+  return leafOf(modelId, sample, keccak256(utf8.encode(sample.prober)));
+}
+
+/** {@link sampleLeaf} with the prober id's hash given (a root hashes each of its few probers' ids once). */
+function leafOf(modelId: bigint, sample: ProbeSample, proberHash: Hex): Hex {
   if (modelId < 0n || modelId >= 1n << 256n) throw new InvalidSlaInputError("modelId", "not a uint256");
   assertIntIn("round", sample.round, 0, Number.MAX_SAFE_INTEGER);
   assertIntIn("atMs", sample.atMs, 0, Number.MAX_SAFE_INTEGER);
   assertIntIn("latencyMs", sample.latencyMs, 0, MAX_U32);
   // Safe integers (< 2^53) always fit uint64.
-  const encoded =
-    `0x${word(modelId)}${word(BigInt(sample.round))}${keccak256(utf8.encode(sample.prober)).slice(2)}${word(
-      BigInt(sample.atMs),
-    )}${word(BigInt(sample.latencyMs))}${word(sample.ok ? 1n : 0n)}` as Hex;
+  const encoded = `0x${word(modelId)}${word(BigInt(sample.round))}${proberHash.slice(2)}${word(
+    BigInt(sample.atMs),
+  )}${word(BigInt(sample.latencyMs))}${word(sample.ok ? 1n : 0n)}` as Hex;
   return keccak256(keccak256(encoded));
 }
 
@@ -59,5 +63,16 @@ function compareSamples(a: ProbeSample, b: ProbeSample): number {
  * ```
  */
 export function samplesRoot(modelId: bigint, samples: readonly ProbeSample[]): Hex {
-  return merkleRootOf([...samples].sort(compareSamples).map((sample) => sampleLeaf(modelId, sample)));
+  const proberHashes = new Map<string, Hex>();
+  const proberHashOf = (prober: string): Hex => {
+    let hash = proberHashes.get(prober);
+    if (hash === undefined) {
+      hash = keccak256(utf8.encode(prober));
+      proberHashes.set(prober, hash);
+    }
+    return hash;
+  };
+  return merkleRootOf(
+    [...samples].sort(compareSamples).map((sample) => leafOf(modelId, sample, proberHashOf(sample.prober))),
+  );
 }
