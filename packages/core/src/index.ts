@@ -211,11 +211,13 @@ export {
   type SignedUsageReceipt,
   signedUsageReceiptJsonSchema,
   USAGE_RECEIPT_DOMAIN,
+  USAGE_RECEIPT_HEADER,
   USAGE_RECEIPT_TYPE,
   type UsageReceipt,
   type UsageReceiptStore,
   usageReceiptDigest,
   usageReceiptJson,
+  usageReceiptOfHeader,
   usageRecordOf,
 } from "./ports/UsageReceipts.ts";
 export type { ChainVerdict, VerdictSource } from "./ports/VerdictSource.ts";

@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { DeploymentManifest, GatewayConfig, KeyReference } from "@slabridge/core";
+import {
+  type DeploymentManifest,
+  type GatewayConfig,
+  type KeyReference,
+  USAGE_RECEIPT_HEADER,
+  usageReceiptOfHeader,
+} from "@slabridge/core";
 import { createEvmChainClient, evmPayingFetch, paymentCarriesDeposit } from "@slabridge/evm";
 import {
   MeasureConfigError,
@@ -10,7 +16,6 @@ import {
 } from "@slabridge/measuring";
 import type { Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { z } from "zod";
 
 /** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -19,8 +24,6 @@ const ANVIL_MNEMONIC = "test test test test test test test test test test test j
  * probe, which is skipped, not measured) are rare.
  */
 const PROBE_DEPOSIT_MULTIPLIER = 50;
-/** The header a slabridge gateway returns its signed usage receipt in (base64 JSON naming the channel). */
-const USAGE_RECEIPT_HEADER = "slabridge-receipt";
 
 /** A paid probe call, as the prober's payer saw it (the main job counts the channel's unspent deposit). */
 export interface ProbePaidCall {
@@ -46,19 +49,6 @@ export interface BuildProbePayerOptions {
   onPaid?: (call: ProbePaidCall) => void;
   allowNonLoopback?: boolean;
 }
-
-const decimal = z
-  .string()
-  .regex(/^\d{1,78}$/)
-  .transform(BigInt);
-const receiptSchema = z.object({
-  receipt: z.looseObject({
-    channelId: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
-    modelId: decimal,
-    epoch: decimal,
-    charge: decimal,
-  }),
-});
 
 /**
  * The prober's own x402 payer: a stock EVM batch-settlement buyer per chain (`evmPayingFetch`, the devnet buyers'
@@ -109,28 +99,17 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
       });
       const paid: PaidFetchLike = async (input, init, seen) => {
         const response = await calls.run(seen, () => pay(input, init));
-        const receipt = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
-        if (receipt) options.onPaid?.({ chainId, buyer: account.address, ...receipt });
+        const receipt = usageReceiptOfHeader(response.headers.get(USAGE_RECEIPT_HEADER))?.receipt;
+        if (receipt) {
+          const { channelId, modelId, epoch, charge } = receipt;
+          options.onPaid?.({ chainId, buyer: account.address, channelId, modelId, epoch, charged: charge });
+        }
         return response;
       };
       fetches.set(chainId, paid);
       return paid;
     },
   };
-}
-
-function receiptOf(
-  header: string | null,
-): Pick<ProbePaidCall, "channelId" | "modelId" | "epoch" | "charged"> | undefined {
-  if (header === null) return undefined;
-  try {
-    const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
-    if (!parsed.success) return undefined;
-    const { channelId, modelId, epoch, charge } = parsed.data.receipt;
-    return { channelId: channelId as Hex, modelId, epoch, charged: charge };
-  } catch {
-    return undefined; // no readable receipt: no channel to count
-  }
 }
 
 /**

@@ -225,3 +225,22 @@ export function usageReceiptJson(signed: SignedUsageReceipt): z.input<typeof sig
     signature: lower(signed.signature),
   };
 }
+
+/** The response header a slabridge gateway returns each call's signed usage receipt in: base64 of {@link usageReceiptJson}. */
+export const USAGE_RECEIPT_HEADER = "slabridge-receipt";
+
+/**
+ * The signed receipt a {@link USAGE_RECEIPT_HEADER} value carries, as the gateway wrote it; undefined for a missing
+ * or unreadable one (its signature is not checked here: who trusts it checks the signer).
+ *
+ * @example const latencyMs = usageReceiptOfHeader(response.headers.get(USAGE_RECEIPT_HEADER))?.receipt.latencyMs;
+ */
+export function usageReceiptOfHeader(header: string | null): SignedUsageReceipt | undefined {
+  if (header === null) return undefined;
+  try {
+    const parsed = signedUsageReceiptJsonSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not base64 JSON: no receipt to read
+  }
+}

@@ -1,13 +1,10 @@
+import { USAGE_RECEIPT_HEADER, usageReceiptOfHeader } from "@slabridge/core";
 import { evmPayingFetch } from "@slabridge/evm";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { getAddress, type Hex, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { z } from "zod";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
-
-/** The header a slabridge gateway returns its signed usage receipt in. */
-const USAGE_RECEIPT_HEADER = "slabridge-receipt";
 
 /** The mnemonic every anvil starts its dev accounts from (public test keys, loopback only). */
 const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
@@ -38,15 +35,6 @@ export interface PaidCall {
   /** The x402 channel the call was paid from (undefined without a receipt). */
   channelId: Hex | undefined;
 }
-
-/** The gateway's usage receipt header: base64 of `{ receipt: { modelId, epoch, ... }, signature }`. */
-const receiptSchema = z.object({
-  receipt: z.looseObject({
-    modelId: z.string().regex(/^\d+$/),
-    epoch: z.string().regex(/^\d+$/),
-    channelId: z.custom<Hex>((value) => typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value)),
-  }),
-});
 
 /**
  * The devnet's EVM demo buyers as outside x402 clients: each pays a gateway per call with the stock `@x402/fetch`
@@ -98,7 +86,7 @@ export class X402Buyers {
     const header = response.headers.get("payment-response");
     const settled = header === null ? undefined : decodePaymentResponseHeader(header);
     const extra = settled?.extra as { chargedAmount?: string; channelState?: { chargedCumulativeAmount?: string } };
-    const named = receiptOf(response.headers.get(USAGE_RECEIPT_HEADER));
+    const named = usageReceiptOfHeader(response.headers.get(USAGE_RECEIPT_HEADER))?.receipt;
     const paid: PaidCall = {
       chainId: call.chainId,
       url: call.url,
@@ -126,22 +114,5 @@ export class X402Buyers {
     const pay = evmPayingFetch({ account: buyer, publicClient, chainId });
     this.#fetches.set(key, pay);
     return pay;
-  }
-}
-
-/** The model and epoch a usage receipt header names; undefined for a missing or unreadable one. */
-function receiptOf(header: string | null): { modelId: bigint; epoch: bigint; channelId: Hex } | undefined {
-  if (header === null) return undefined;
-  try {
-    const parsed = receiptSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
-    return parsed.success
-      ? {
-          modelId: BigInt(parsed.data.receipt.modelId),
-          epoch: BigInt(parsed.data.receipt.epoch),
-          channelId: parsed.data.receipt.channelId,
-        }
-      : undefined;
-  } catch {
-    return undefined; // not base64 JSON: no receipt to read
   }
 }

@@ -1,6 +1,7 @@
 import {
   type SignedUsageReceipt,
   signedUsageReceiptJsonSchema,
+  USAGE_RECEIPT_HEADER,
   type UsageReceipt,
   usageReceiptDigest,
   usageReceiptJson,
@@ -9,8 +10,8 @@ import { type Address, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { z } from "zod";
 import { InvalidReceiptError } from "./InvalidReceiptError.ts";
 
-/** The response header that carries the signed usage receipt (base64 JSON of {@link SignedUsageReceipt}). */
-export const USAGE_RECEIPT_HEADER = "SLABRIDGE-RECEIPT";
+/** The response header that carries the signed usage receipt (core's name, re-exported for the gateway's users). */
+export { USAGE_RECEIPT_HEADER };
 
 /** EIP-712 types of a usage receipt; the domain is {@link usageReceiptDomain}. */
 export const usageReceiptTypes = {

@@ -1,4 +1,4 @@
-import { type Clock, scrubSecrets, signedUsageReceiptJsonSchema } from "@slabridge/core";
+import { type Clock, scrubSecrets, USAGE_RECEIPT_HEADER, usageReceiptOfHeader } from "@slabridge/core";
 import { z } from "zod";
 import { completionResponseSchema } from "./completionResponseSchema.ts";
 import { ProbeConfigError } from "./ProbeConfigError.ts";
@@ -216,23 +216,13 @@ export async function probeViaGateway(
   return probeOnce(options, options.pay, true);
 }
 
-/** The header a slabridge gateway returns its signed usage receipt in (base64 JSON). */
-const usageReceiptHeader = "slabridge-receipt";
-
 /**
  * The host's total time on a paid call, from the gateway's usage receipt: the gateway timed only its forward to the
  * host, so its own work (voucher checks, channel writes, a deposit's transaction) is not billed to the host. A call
  * through a gateway is seen from the gateway's vantage point anyway. Undefined without a readable receipt.
  */
 function hostLatencyOf(res: Response): number | undefined {
-  const header = res.headers.get(usageReceiptHeader);
-  if (header === null) return undefined;
-  try {
-    const parsed = signedUsageReceiptJsonSchema.safeParse(JSON.parse(Buffer.from(header, "base64").toString("utf8")));
-    return parsed.success ? parsed.data.receipt.latencyMs : undefined;
-  } catch {
-    return undefined; // no readable receipt: the prober's own time stands
-  }
+  return usageReceiptOfHeader(res.headers.get(USAGE_RECEIPT_HEADER))?.receipt.latencyMs;
 }
 
 /** The gateway's host failure codes (packages/gateway's HostFailedError), each as the direct probe would see it. */
