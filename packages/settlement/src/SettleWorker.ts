@@ -37,7 +37,8 @@ export class SettleWorker implements JobWorker {
       throw new NotReadyError("payout claim expired; checking the payouts again", now);
     }
     let release = "";
-    if (!(await target.state(modelId, epoch)).released) {
+    let state = await target.state(modelId, epoch);
+    if (!state.released) {
       // The release waits for the refunds only: the bond top-up is the refund job's, and cannot hold up the payees.
       release = await pushRefunds(settlement, this.#o, { withTopUps: false });
       try {
@@ -46,10 +47,12 @@ export class SettleWorker implements JobWorker {
         // Another worker released between our read and our send (the escrow reverts the second release): go on.
         if (!(await target.state(modelId, epoch)).released) throw error;
       }
+      // Refunds were pushed just now: what is left to pay out is known only after them.
+      state = await target.state(modelId, epoch);
     }
     const payouts = this.#o.payouts;
     // Every payout of an epoch that released nothing would move 0 across chains: none is published.
-    if ((await target.state(modelId, epoch)).nothingToRelease) return run.confirm(release, release === "");
+    if (state.nothingToRelease) return run.confirm(release, release === "");
     const serves = payouts?.servesChain(job.destinationChainId) ?? false;
     const open = payouts && serves ? await openPayouts(payouts, job.destinationChainId, modelId, epoch) : [];
     if (!payouts || open.length === 0) return run.confirm(release, release === "");

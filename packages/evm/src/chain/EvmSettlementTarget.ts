@@ -1,5 +1,5 @@
 import type { SettlementState, SettlementTarget } from "@slabridge/core";
-import type { EpochBook, EpochBooks } from "../contracts/EpochBook.ts";
+import { type EpochBook, type EpochBooks, releasesNothing } from "../contracts/EpochBook.ts";
 import { ContractRevertedError, EvmConfigError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
 
@@ -37,7 +37,7 @@ export class EvmSettlementTarget implements SettlementTarget {
       refundsDone: verdictApplied && record.refundCursor >= record.count,
       topUpsDone: verdictApplied && (topUp.due === 0n || topUp.cursor >= record.count),
       released: record.status === "released",
-      nothingToRelease: verdictApplied && record.refundCursor >= record.count && record.paid === record.refunded,
+      nothingToRelease: releasesNothing(record),
     };
   }
 

@@ -15,7 +15,7 @@ import {
   type VerdictView,
 } from "@slabridge/core";
 import { type Address, BaseError, decodeFunctionData, type Hex, isAddressEqual, type Log, recoverAddress } from "viem";
-import { type EpochBook, EpochBooks } from "../contracts/EpochBook.ts";
+import { type EpochBook, EpochBooks, releasesNothing } from "../contracts/EpochBook.ts";
 import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
 import { ContractRevertedError, EvmConfigError } from "../errors.ts";
 import { SlaOracleReader } from "../sla/SlaOracleReader.ts";
@@ -263,7 +263,7 @@ export class EvmStatusReader implements ChainStatusReader {
     const [record, topUp] = await Promise.all([book.epochRecord(modelId, epoch), book.topUpOf(modelId, epoch)]);
     const { status } = record;
     // An epoch that released nothing has no payout to make (none is published): paid out in full at release.
-    const paidOutInFull = status === "released" && (record.paidOutBps === BPS || record.paid === record.refunded);
+    const paidOutInFull = status === "released" && (record.paidOutBps === BPS || releasesNothing(record));
     // The escrow's cumulative rule: the shares of payments [0, cursor) add up to due * cumulative / eligible.
     const topUpPaid = topUp.due === 0n || topUp.eligible === 0n ? 0n : (topUp.due * topUp.cumulative) / topUp.eligible;
     return {

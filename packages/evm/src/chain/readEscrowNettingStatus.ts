@@ -1,5 +1,5 @@
 import type { ChainNettingStatus } from "@slabridge/core";
-import type { EpochBook } from "../contracts/EpochBook.ts";
+import { type EpochBook, releasesNothing } from "../contracts/EpochBook.ts";
 
 const ALL_BPS = 10_000;
 
@@ -22,10 +22,9 @@ export async function readEscrowNettingStatus(
   epoch: bigint,
 ): Promise<ChainNettingStatus> {
   const record = await book.epochRecord(modelId, epoch);
-  const nothingReleased = record.paid === record.refunded;
   return {
     chainId,
     paid: record.count > 0,
-    paidOut: record.status === "released" && (record.paidOutBps === ALL_BPS || nothingReleased),
+    paidOut: record.status === "released" && (record.paidOutBps === ALL_BPS || releasesNothing(record)),
   };
 }

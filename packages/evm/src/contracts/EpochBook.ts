@@ -28,6 +28,17 @@ export interface EpochBookRecord {
   paidOutBps: number;
 }
 
+/**
+ * Whether a (model, epoch) leaves nothing to pay out on this chain: its verdict is in, every payment got its refund
+ * share, and the refunds took everything booked (no payment at all, or all refunded in full). Its payouts would each
+ * move 0, so none is published, and the record counts as paid out once released.
+ *
+ * @example if (releasesNothing(await book.epochRecord(2n, 7n))) skipPayouts();
+ */
+export function releasesNothing(record: EpochBookRecord): boolean {
+  return record.status !== "open" && record.refundCursor >= record.count && record.paid === record.refunded;
+}
+
 /** One (model, epoch)'s host bond top-up. */
 export interface EpochBookTopUp {
   /** What the verdict assigned this chain's buyers (0: none). */
