@@ -1,6 +1,6 @@
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { SlabridgeError } from "@slabridge/core";
+import { onceUntilFailure, SlabridgeError } from "@slabridge/core";
 import {
   bytesToHex,
   getAddress,
@@ -59,9 +59,8 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): KmsEvmAccount {
   const { kms, keyId } = options;
   const expected = pointOf(options.publicKey);
   const address = getAddress(publicKeyToAddress(options.publicKey));
-  let checked: Promise<void> | undefined;
-
-  const checkKey = async () => {
+  // Checked once before the first signature; a failed check is tried again next time.
+  const checkKey = onceUntilFailure(async () => {
     const got = await kms.send(new GetPublicKeyCommand({ KeyId: keyId })).catch((cause: unknown) => {
       throw new KmsSignerError(`KMS GetPublicKey of ${keyId} failed`, { retryable: true, cause });
     });
@@ -69,15 +68,10 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): KmsEvmAccount {
     if (bytesToHex(secp256k1PointOfSpki(got.PublicKey)) !== bytesToHex(expected)) {
       throw new KmsSignerError(`KMS key ${keyId} is not the key of ${address}`, { retryable: false });
     }
-  };
+  });
 
   const signHash = async (hash: Hex): Promise<Signature> => {
-    checked ??= checkKey().catch((error: unknown) => {
-      // A failed check is tried again next time (a transient outage must not disable the signer for good).
-      checked = undefined;
-      throw error;
-    });
-    await checked;
+    await checkKey();
     const signed = await kms
       .send(
         new SignCommand({

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
 import { ed25519 } from "@noble/curves/ed25519";
-import { type KeyReference, SlabridgeError } from "@slabridge/core";
+import { type KeyReference, onceUntilFailure, SlabridgeError } from "@slabridge/core";
 import { Keypair, PublicKey, type Transaction } from "@solana/web3.js";
 import { OperatorKeyMismatchError } from "../chain/solanaOperatorSigners.ts";
 
@@ -46,8 +46,8 @@ export function kmsSolanaSigner(options: { kms: KMSClient; keyId: string; public
   } catch {
     throw new SolanaSignerError(`the KMS key ${keyId}'s publicKey is not a base58 Solana key`);
   }
-  let checked: Promise<void> | undefined;
-  const checkKey = async () => {
+  // Checked once before the first signature; a failed check is tried again next time.
+  const checkKey = onceUntilFailure(async () => {
     const got = await kms.send(new GetPublicKeyCommand({ KeyId: keyId })).catch((cause: unknown) => {
       throw new SolanaSignerError(`KMS GetPublicKey of ${keyId} failed`, { retryable: true, cause });
     });
@@ -60,15 +60,11 @@ export function kmsSolanaSigner(options: { kms: KMSClient; keyId: string; public
     if (!new PublicKey(key).equals(publicKey)) {
       throw new SolanaSignerError(`KMS key ${keyId} is not the key of ${publicKey.toBase58()}`);
     }
-  };
+  });
   return {
     publicKey,
     async signMessage(message) {
-      checked ??= checkKey().catch((error: unknown) => {
-        checked = undefined;
-        throw error;
-      });
-      await checked;
+      await checkKey();
       const signed = await kms
         .send(
           new SignCommand({ KeyId: keyId, Message: message, MessageType: "RAW", SigningAlgorithm: "ED25519_SHA_512" }),
