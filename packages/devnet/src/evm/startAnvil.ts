@@ -93,7 +93,9 @@ async function spawnAnvil(options: StartAnvilOptions, port: number): Promise<Anv
     args.push("--timestamp", String(Math.floor(Date.now() / 1_000) - Math.floor(options.clockLagSeconds)));
   }
 
-  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C goes to the foreground group, and the process that started anvil may
+  // still need the chain to stop gracefully (settle what is in flight). That process stops anvil (see installHooks).
+  const child = spawn(anvilBinary(), args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   const stderr: string[] = [];
   child.stderr?.setEncoding("utf8");
   child.stderr?.on("data", (chunk: string) => {
@@ -198,12 +200,17 @@ function installHooks(): void {
   if (hooksInstalled) return;
   hooksInstalled = true;
   process.once("exit", killAllSync);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     const onSignal = (): void => {
+      // The process handles the signal itself (a graceful stop, which stops its anvils, or exits and so runs the exit
+      // hook): leave the chains up for it.
+      if (process.listenerCount(signal) > 1) return;
+      process.off(signal, onSignal);
       killAllSync();
-      // Adding a listener cancels Node's default exit; if nobody else handles the signal, exit as Node would have.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      // Adding a listener cancels Node's default exit; as nobody else handles the signal, exit as Node would have.
+      process.kill(process.pid, signal);
     };
-    process.once(signal, onSignal);
+    // First in line, so a `once` handler of the process still counts (Node removes it before calling it).
+    process.prependListener(signal, onSignal);
   }
 }
