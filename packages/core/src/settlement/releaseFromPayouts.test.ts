@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidNettingInputError } from "./errors.ts";
 import { planNetting } from "./planNetting.ts";
-import { type PaidOutEvent, releaseFromPayouts } from "./releaseFromPayouts.ts";
+import { type PaidOutEvent, payoutDustIndex, releaseFromPayouts } from "./releaseFromPayouts.ts";
 import type { SettlementPayee } from "./types.ts";
 
 const A = 31337;
@@ -88,5 +88,26 @@ describe("releaseFromPayouts", () => {
         },
       ),
     );
+  });
+
+  it("names no dust payout while a chain is still paying out (a partial set says nothing about the total)", () => {
+    // Released 100 on A, paid out 0 and 1 so far (33 each): their sum (66) is no total to split.
+    const partial = escrowPayouts(A, 100n, payees, [0, 1, 2]).slice(0, 2);
+    const paid = new Map(partial.map((event) => [event.payoutIndex, event.amount]));
+    expect(payoutDustIndex(66n, payees, paid, "payouts(5, 2)")).toBeUndefined();
+    // Complete, the one above its floor is the dust payout (payout 2 took 34); two above their floors is no split.
+    expect(payoutDustIndex(100n, payees, new Map([...paid, [2, 34n]]), "payouts(5, 2)")).toBe(2);
+    expect(() =>
+      payoutDustIndex(
+        100n,
+        payees,
+        new Map([
+          [0, 40n],
+          [1, 40n],
+          [2, 20n],
+        ]),
+        "payouts(5, 2)",
+      ),
+    ).toThrow(InvalidNettingInputError);
   });
 });

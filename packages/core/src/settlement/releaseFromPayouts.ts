@@ -99,7 +99,8 @@ export function releaseFromPayouts(
 /**
  * Which payout of a chain took the rounding dust: payouts arrive in any order and the one that completes 10,000 bps
  * takes the remainder, so it is the one entry paid more than its floor (`total * shareBps / 10,000`); undefined when
- * the split had no dust. More than one entry above its floor is not a split the contracts make: it throws.
+ * the split had no dust, or while some payout is still to come (the sum of a partial set is not the chain's total).
+ * More than one entry above its floor of a complete set is not a split the contracts make: it throws.
  *
  * @example const dust = payoutDustIndex(16_125n, payees, new Map([[0, 161n], [1, 15_964n]]), "payouts(2, 7)");
  */
@@ -109,6 +110,7 @@ export function payoutDustIndex(
   paid: ReadonlyMap<number, bigint>,
   at: string,
 ): number | undefined {
+  if (payees.some((_, index) => !paid.has(index))) return undefined;
   const above = payees
     .map((payee, index) => ({ index, floor: (total * BigInt(payee.shareBps)) / BigInt(BPS) }))
     .filter(({ index, floor }) => (paid.get(index) ?? 0n) > floor)
