@@ -29,13 +29,21 @@ Options:
   --epochs <n>           epochs of traffic to settle (default: 3)
   --epoch-seconds <n>    epoch length of the demo models (default: 20)
   --watch                keep paying and settling until Ctrl-C instead of exiting after --epochs
-  --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170)
+  --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170;
+                         with --watch, counted from the first Ctrl-C)
   --status-port <n>      port of the local status API on 127.0.0.1 (default: 0, any free port)
   --verbose              also print the handlers' JSON logs
   -h, --help             show this help
 
-Exit status: 0 when every epoch settled and the books balance; 1 otherwise (the reason is printed).
+Ctrl-C stops the traffic and waits for every epoch to settle; a second Ctrl-C stops waiting and prints what
+settled and what was left open.
+
+Exit status: 0 when every epoch settled and the books balance; 130 when stopped before that; 1 otherwise (the
+reason is printed).
 `;
+
+/** Deliveries of one Ctrl-C: the terminal signals the whole group, and npm forwards the signal to its child too. */
+const SAME_CTRL_C_MS = 500;
 
 function fail(message: string): never {
   console.error(`slabridge: ${message}\n\nRun "npm start -- --help" for usage.`);
@@ -81,6 +89,7 @@ process.env.POWERTOOLS_METRICS_DISABLED = "true";
 
 const configPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/devnet.json");
 const { runMainJob } = await import("./local/runMainJob.ts");
+const stop = stopOnSigint();
 const code = await runMainJob({
   epochs,
   epochSeconds,
@@ -88,17 +97,38 @@ const code = await runMainJob({
   timeoutMs: timeoutSeconds * 1_000,
   configJson: JSON.parse(readFileSync(configPath, "utf8")) as unknown,
   out: (line) => process.stdout.write(`${line}\n`),
-  signal: abortOnSigint(),
+  signal: stop.traffic,
+  stopWaiting: stop.waiting,
   statusPort,
 });
 process.exit(code);
 
-function abortOnSigint(): AbortSignal {
-  const controller = new AbortController();
-  process.once("SIGINT", () => {
-    process.stdout.write("\nstopping (Ctrl-C again to force)…\n");
-    controller.abort();
-    process.once("SIGINT", () => process.exit(130));
+/**
+ * Ctrl-C in two steps, as a terminal sends it (SIGINT to the whole foreground group; the devnet's chains run in their
+ * own group and are stopped by the job): the first stops the traffic and waits for every epoch to settle, the second
+ * stops waiting (one line says what settled and what is left open), a third exits at once.
+ */
+function stopOnSigint(): { traffic: AbortSignal; waiting: AbortSignal } {
+  const traffic = new AbortController();
+  const waiting = new AbortController();
+  let presses = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  process.on("SIGINT", () => {
+    const now = Date.now();
+    if (now - lastAt < SAME_CTRL_C_MS) return;
+    lastAt = now;
+    presses += 1;
+    if (presses === 1) {
+      process.stdout.write(
+        "\nstopping: no new calls; waiting for every epoch to settle (Ctrl-C again to stop waiting)…\n",
+      );
+      traffic.abort();
+    } else if (presses === 2) {
+      process.stdout.write("\nstopping without waiting (Ctrl-C again to force)…\n");
+      waiting.abort();
+    } else {
+      process.exit(130);
+    }
   });
-  return controller.signal;
+  return { traffic: traffic.signal, waiting: waiting.signal };
 }

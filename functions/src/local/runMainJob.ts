@@ -32,6 +32,7 @@ import { stablecoinLedgers } from "./stablecoinLedgers.ts";
 import { startLocalBot } from "./startLocalBot.ts";
 import { type LocalGateways, startLocalGateways } from "./startLocalGateways.ts";
 import { startLocalStatusServer } from "./startLocalStatusServer.ts";
+import { stoppedSummary } from "./stoppedSummary.ts";
 import { unspentDeposits } from "./unspentDeposits.ts";
 
 /** Options of {@link runMainJob} (the CLI's flags, parsed). */
@@ -43,7 +44,13 @@ export interface MainJobOptions {
   /** The stage config (config/devnet.json), validated here. */
   configJson: unknown;
   out(line: string): void;
+  /** Stops the traffic (first Ctrl-C): no new calls; the job still waits for every epoch to settle. */
   signal?: AbortSignal;
+  /**
+   * Stops the waiting too (second Ctrl-C): the job ends with one line saying what settled and what was left open,
+   * and exit code 130.
+   */
+  stopWaiting?: AbortSignal;
   /** Port of the local status API (0: any free port). */
   statusPort?: number;
 }
@@ -261,19 +268,22 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
       return atMs <= until ? until : undefined;
     };
-    if (!options.watch) {
-      // Past the job's last epoch no probe is evidence for anything it settles: its probe schedule is disabled there
-      // (as an operator disables a schedule), so verdicts of epochs nobody paid in do not slow the settlement down.
-      const lastEndMs = Math.max(
-        ...models.map(
-          (m) => (m.genesis + (Number(firstEpoch.get(m.modelId) ?? 0n) + options.epochs) * m.epochSeconds) * 1_000,
-        ),
-      );
-      const probeSchedule = deployedFunctions.probeCoordinator.trigger.name;
+    // Past the job's last epoch no probe is evidence for anything it settles: its probe schedule is disabled there
+    // (as an operator disables a schedule), so verdicts of epochs nobody paid in do not slow the settlement down.
+    const probeSchedule = deployedFunctions.probeCoordinator.trigger.name;
+    const stopProbingAt = (lastEndMs: number) =>
       setTimeout(
-        () => bot.runtime.scheduler.setScheduleState(probeSchedule, "DISABLED"),
+        () => bot?.runtime.scheduler.setScheduleState(probeSchedule, "DISABLED"),
         Math.max(0, lastEndMs - Date.now()),
       ).unref();
+    if (!options.watch) {
+      stopProbingAt(
+        Math.max(
+          ...models.map(
+            (m) => (m.genesis + (Number(firstEpoch.get(m.modelId) ?? 0n) + options.epochs) * m.epochSeconds) * 1_000,
+          ),
+        ),
+      );
     }
     const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
 
@@ -281,7 +291,6 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const ledgers = stablecoinLedgers(devnet.manifest, clients);
     const accounts = await accountBook(devnet, clients, traffic);
     const before = await snapshotAccounts(ledgers, accounts);
-    const deadline = startedAt + options.timeoutMs;
     for (let k = 0; options.watch ? !signal?.aborted : k < options.epochs; k++) {
       // Models in parallel: their epochs run side by side, and one slow host must not push another's calls late.
       await Promise.all(
@@ -370,32 +379,47 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     }
     // The traffic is over: probes go straight to the hosts again (no payment in an epoch the job does not settle).
     paidProbesUntil = undefined;
+    if (options.watch) {
+      // Stopped: the last epoch with traffic is the last one probed, as without --watch.
+      const endOf = ({ modelId, epoch }: { modelId: bigint; epoch: bigint }) => {
+        const model = models.find((m) => m.modelId === modelId);
+        return model ? (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 : 0;
+      };
+      stopProbingAt(Math.max(0, ...planned.map(endOf)));
+    }
     // The table lists epochs in order, model by model.
     planned.sort((a, b) => (a.epoch === b.epoch ? Number(a.modelId - b.modelId) : Number(a.epoch - b.epoch)));
 
     out(`${seconds(Date.now() - startedAt)}  info      traffic done; waiting for every epoch to settle on every chain`);
+    // With --watch the traffic ran as long as the user wanted: the timeout counts from its end.
+    const deadline = (options.watch ? Date.now() : startedAt) + options.timeoutMs;
+    const { stopWaiting } = options;
+    let checks: SettlementCheck[] = [];
     let pending: SettlementCheck[] = [];
-    while (!signal?.aborted) {
-      if (Date.now() > deadline) break;
+    for (;;) {
       await monitor.poll();
       recordBooked(traffic, await bookedPayments(devnet, clients, planned));
       recordBooked(traffic, await bookedSolanaPayments(bot.stores.payments, planned));
-      pending = (
-        await settlementChecks({
-          devnet,
-          clients,
-          traffic,
-          planned,
-          chains: statusWorld.chains,
-          cursors: bot.stores.cursors,
-          charged: chargedEpochs([...buyers.calls, ...probeCalls]),
-        })
-      ).filter((check) => !check.done);
-      if (pending.length === 0) break;
-      await sleep(1_000, signal);
+      checks = await settlementChecks({
+        devnet,
+        clients,
+        traffic,
+        planned,
+        chains: statusWorld.chains,
+        cursors: bot.stores.cursors,
+        charged: chargedEpochs([...buyers.calls, ...probeCalls]),
+      });
+      pending = checks.filter((check) => !check.done);
+      if (pending.length === 0 || stopWaiting?.aborted || Date.now() > deadline) break;
+      await sleep(1_000, stopWaiting);
     }
     await monitor.poll();
     clearInterval(polling);
+    if (pending.length > 0 && stopWaiting?.aborted) {
+      // The books are mid-settlement: the balance proofs below would compare half-done work. One line instead.
+      out(stoppedSummary(planned, checks, Date.now() - startedAt));
+      return { code: 130, pending: pending.map((check) => check.what) };
+    }
 
     const report = await collectSettlementReport({
       devnet,
@@ -421,7 +445,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     for (const [what, count] of failures) out(`  ${count} × ${what}`);
     const outcome = { report, pending: pending.map((check) => check.what) };
     if (pending.length > 0) {
-      out(`NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${outcome.pending.join("; ")}`);
+      out(`NOT SETTLED (timed out): ${outcome.pending.join("; ")}`);
       return { code: 1, ...outcome };
     }
     if (!report.conservation.holds) {

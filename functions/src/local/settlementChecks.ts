@@ -7,6 +7,8 @@ import { epochBond, epochPayees, homeOf } from "./settlementReport.ts";
 
 /** One condition the main job waits for, with what it is in words (printed when it is still pending at the end). */
 export interface SettlementCheck {
+  modelId: bigint;
+  epoch: bigint;
   what: string;
   done: boolean;
 }
@@ -53,7 +55,7 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
         functionName: "isChainComplete",
         args: [modelId, epoch, chainId],
       });
-      checks.push({ what: `${where}: receipts of chain ${chainId} complete at home`, done: complete });
+      checks.push({ modelId, epoch, what: `${where}: receipts of chain ${chainId} complete at home`, done: complete });
     }
     const hasVerdict = await home.client.readContract({
       address: home.slaOracle,
@@ -61,7 +63,7 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
       functionName: "hasVerdict",
       args: [modelId, epoch],
     });
-    checks.push({ what: `${where}: verdict recorded`, done: hasVerdict });
+    checks.push({ modelId, epoch, what: `${where}: verdict recorded`, done: hasVerdict });
     const refundBps = hasVerdict
       ? (
           await home.client.readContract({
@@ -82,7 +84,12 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
       input.chains.map((chain) => chain.chainId),
     );
     if (home.hostBond && refundBps !== undefined && refundBps > 0) {
-      checks.push({ what: `${where}: host bond settled (slashed into buyers' top-ups)`, done: bond.settled });
+      checks.push({
+        modelId,
+        epoch,
+        what: `${where}: host bond settled (slashed into buyers' top-ups)`,
+        done: bond.settled,
+      });
     }
     for (const chain of input.chains) {
       if (!chain.settlement || !paidOn.has(chain.chainId)) continue;
@@ -94,15 +101,22 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
         payees,
         ...(topUp > 0n ? { topUp } : {}),
       });
-      checks.push({ what: `${where}: refunds done on ${chain.name}`, done: money.refundsDone });
-      checks.push({ what: `${where}: released and paid out on ${chain.name}`, done: money.released !== undefined });
+      checks.push({ modelId, epoch, what: `${where}: refunds done on ${chain.name}`, done: money.refundsDone });
+      checks.push({
+        modelId,
+        epoch,
+        what: `${where}: released and paid out on ${chain.name}`,
+        done: money.released !== undefined,
+      });
     }
     if (paidOn.size > 0) {
       const outcome = await readNetRoundOutcome(input.cursors, modelId, epoch);
-      checks.push({ what: `${where}: netted across chains`, done: outcome?.status === "netted" });
+      checks.push({ modelId, epoch, what: `${where}: netted across chains`, done: outcome?.status === "netted" });
       const owedOnSolana = outcome?.solanaPayouts.some((payout) => BigInt(payout.amount) > 0n) ?? false;
       if (owedOnSolana) {
         checks.push({
+          modelId,
+          epoch,
           what: `${where}: Solana payees paid their netted shares`,
           done: outcome?.solanaPaid !== undefined,
         });
