@@ -38,8 +38,8 @@ Options:
 Ctrl-C stops the traffic and waits for every epoch to settle; a second Ctrl-C stops waiting and prints what
 settled and what was left open.
 
-Exit status: 0 when every epoch settled and the books balance; 130 when stopped before that; 1 otherwise (the
-reason is printed).
+Exit status: 0 when every epoch settled and the books balance; 1 otherwise (the reason is printed); 130 when
+stopped by Ctrl-C.
 `;
 
 /** Deliveries of one Ctrl-C: the terminal signals the whole group, and npm forwards the signal to its child too. */
@@ -101,7 +101,8 @@ const code = await runMainJob({
   stopWaiting: stop.waiting,
   statusPort,
 });
-process.exit(code);
+// Interrupted, the run ends as any command a Ctrl-C stopped (130), whatever it managed to settle, unless it failed.
+process.exit(code === 0 && stop.traffic.aborted ? 130 : code);
 
 /**
  * Ctrl-C in two steps, as a terminal sends it (SIGINT to the whole foreground group; the devnet's chains run in their

@@ -259,11 +259,12 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     // Start with the running epoch if most of it is left, else the next one.
     const offset = models.some((m) => intoEpoch(m) > 0.3) ? 1 : 0;
     const firstEpoch = new Map(models.map((m) => [m.modelId, BigInt(nowEpoch(m) + offset)]));
+    const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
     paidProbesUntil = (modelId, epoch, atMs) => {
       const model = models.find((m) => m.modelId === modelId);
-      const first = firstEpoch.get(modelId);
-      if (!model || first === undefined || epoch < first) return undefined;
-      if (!options.watch && epoch >= first + BigInt(options.epochs)) return undefined;
+      // Only in epochs the job settles and proves: with --watch, a probe paid in an epoch that a Ctrl-C kept out of
+      // the plan would be money the balance proofs do not account for.
+      if (!model || !planned.some((p) => p.modelId === modelId && p.epoch === epoch)) return undefined;
       // A round runs late under load: its calls are checked against this at send time, not at the round's start.
       const until = (model.genesis + (Number(epoch) + 1) * model.epochSeconds) * 1_000 - CALL_MARGIN_MS;
       return atMs <= until ? until : undefined;
@@ -285,8 +286,6 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         ),
       );
     }
-    const planned: Array<{ modelId: bigint; epoch: bigint }> = [];
-
     const clients = bot.world.clients as ReadonlyMap<number, PublicClient>;
     const ledgers = stablecoinLedgers(devnet.manifest, clients);
     const accounts = await accountBook(devnet, clients, traffic);
