@@ -34,7 +34,7 @@ export default $config({
       scheduleDeadLetterQueue,
     });
     const api = createApi({ topology, storage, signers });
-    const operations = createOperations({ topology, signers, relay, probes, settlement, api });
+    const operations = createOperations({ topology, relay, probes, settlement, api });
 
     return {
       jobsTable: storage.jobs.name,

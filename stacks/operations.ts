@@ -3,7 +3,6 @@ import type { Probes } from "./probes.ts";
 import { regionComponentSuffix } from "./probes.ts";
 import type { Relay } from "./relay.ts";
 import type { Settlement } from "./settlement.ts";
-import type { Signers } from "./signers.ts";
 import type { AwsRegion, StageTopology } from "./stages.ts";
 
 /**
@@ -19,12 +18,13 @@ import type { AwsRegion, StageTopology } from "./stages.ts";
  * - **probe gaps**: the probe coordinator ran fewer than {@link probeRoundsAlarmedBelow} of the rounds its schedule
  *   should have run in 5 probe periods (no data counts as none: a stopped schedule is a gap); a prober's errors are
  *   its region's `Errors` alarm;
- * - **signer balance**: `SignerBalance` (namespace `slabridge`, dimensions `stage`, `signer`, `chain`; the native
- *   token in whole units) of the relayer key on each EVM chain below {@link signerBalanceFloor}. Nothing emits it yet:
- *   the alarm stays in INSUFFICIENT_DATA (missing data is left missing) until an emitter exists.
+ * - **signer balance**: `SignerBalance` (namespace `slabridge`, dimensions `service` `slabridge-watch`, `stage`,
+ *   `signer` (the key's role: `relayer`, `dvn`), `chain`; the native token in whole units), which the EVM watcher
+ *   emits on every pass, of the relayer key on each EVM chain below {@link signerBalanceFloor}. A balance it cannot
+ *   read is left missing (INSUFFICIENT_DATA), not counted as low.
  *
  * @example
- * const operations = createOperations({ topology, signers, relay, probes, settlement, api });
+ * const operations = createOperations({ topology, relay, probes, settlement, api });
  * operations.alarmTopic.arn; // subscribe the on-call address to it
  */
 export interface Operations {
@@ -46,13 +46,12 @@ const signerBalanceFloor = 0.05;
 
 export function createOperations(input: {
   topology: StageTopology;
-  signers: Signers;
   relay: Relay;
   probes: Probes;
   settlement: Settlement;
   api: Api;
 }): Operations {
-  const { topology, signers, relay, probes, settlement, api } = input;
+  const { topology, relay, probes, settlement, api } = input;
   const alarmTopic = new sst.aws.SnsTopic("Alarms");
   const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
 
@@ -169,7 +168,7 @@ export function createOperations(input: {
       alarmDescription: `The relayer's balance on ${chain.name} is below ${signerBalanceFloor}: top it up`,
       namespace: "slabridge",
       metricName: "SignerBalance",
-      dimensions: { stage: topology.stage, signer: signers.evm.relayer.name, chain: chain.name },
+      dimensions: { service: "slabridge-watch", stage: topology.stage, signer: "relayer", chain: chain.name },
       statistic: "Minimum",
       comparisonOperator: "LessThanThreshold",
       threshold: signerBalanceFloor,

@@ -709,14 +709,14 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     });
   });
 
-  it("alarm on the relayer's balance per EVM chain below the floor (a metric nothing emits yet: no data stays unknown)", async () => {
+  it("alarm on the relayer's balance per EVM chain below the floor, as the EVM watcher emits it (no data stays unknown)", async () => {
     const { recording } = await load();
     for (const chain of ["evm-a", "evm-b"]) {
       const suffix = chain === "evm-a" ? "EvmA" : "EvmB";
       expect(alarmOf(recording, `RelayerBalance${suffix}Alarm`).args, chain).toMatchObject({
         namespace: "slabridge",
         metricName: "SignerBalance",
-        dimensions: { stage, signer: "RelayerSigningKey", chain },
+        dimensions: { service: "slabridge-watch", stage, signer: "relayer", chain },
         statistic: "Minimum",
         comparisonOperator: "LessThanThreshold",
         threshold: 0.05,

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { type ChainFamilyName, type ChainWatchResult, SlabridgeError } from "@slabridge/core";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { type ChainAdapter, type ChainFamilyName, type ChainWatchResult, SlabridgeError } from "@slabridge/core";
 import type { RelayWorld } from "./context/buildRelayWorld.ts";
 import { worldFromEnv } from "./context/worldFromEnv.ts";
 
@@ -32,6 +33,13 @@ export interface WatchHandlerOptions {
  * @example export const handler = createWatchHandler(() => worldFromEnv());
  */
 export function createWatchHandler(getWorld: () => Promise<RelayWorld>, options: WatchHandlerOptions = {}) {
+  // The stage is a dimension so the stacks' balance alarms see one stage (STAGE is set on every function).
+  const stage = process.env.STAGE;
+  const metrics = new Metrics({
+    namespace: "slabridge",
+    serviceName: "slabridge-watch",
+    ...(stage ? { defaultDimensions: { stage } } : {}),
+  });
   return async (): Promise<WatchRunResult> => {
     const world = await getWorld();
     const chains = [...world.chains.values()].filter(
@@ -48,10 +56,33 @@ export function createWatchHandler(getWorld: () => Promise<RelayWorld>, options:
         logger.error("watch pass failed", { chain: name, error: outcome.reason });
       }
     });
+    await emitSignerBalances(chains, metrics);
     logger.info("watch pass", { results });
     if (failed.length > 0) throw new WatchFailedError(failed); // the schedule retries
     return { results, failed };
   };
+}
+
+/**
+ * `SignerBalance` per fee-paying key and chain (dimensions `signer` = its role, `chain` = the chain's name), which the
+ * stacks alarm on below a floor. A balance that cannot be read is logged and skipped: the alarm's missing data is the
+ * signal then, and the watch pass itself must not fail over it.
+ */
+async function emitSignerBalances(chains: readonly ChainAdapter[], metrics: Metrics): Promise<void> {
+  await Promise.all(
+    chains.map(async (chain) => {
+      if (!chain.signerBalances) return;
+      try {
+        for (const { role, balance } of await chain.signerBalances()) {
+          const metric = metrics.singleMetric();
+          metric.addDimensions({ signer: role, chain: chain.name });
+          metric.addMetric("SignerBalance", MetricUnit.NoUnit, balance);
+        }
+      } catch (error) {
+        logger.warn("signer balances not read", { chain: chain.name, error: error as Error });
+      }
+    }),
+  );
 }
 
 export const handler = createWatchHandler(() => worldFromEnv());

@@ -46,6 +46,21 @@ describe("relay engine on the devnet, through the Lambda handlers", () => {
     expect((await bot.scenario.revenue(1n, epoch, A)).total).toBe(60_000n);
   }, 120_000);
 
+  it("reads each fee-paying key's native balance on each EVM chain, as the watcher reports it to the balance alarms", async () => {
+    const w = world("layerzero");
+    for (const chainId of [A, B]) {
+      const chain = w.chains.get(chainId);
+      const balances = await chain?.signerBalances?.();
+      expect(balances?.map((b) => b.role)).toEqual(["relayer", "dvn"]);
+      const client = bot.scenario.devnet.evm.clients(chainId).publicClient;
+      for (const { address, balance } of balances ?? []) {
+        const wei = await client.getBalance({ address: address as `0x${string}` });
+        expect(balance).toBeCloseTo(Number(wei) / 1e18, 9);
+        expect(balance).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("relays over Wormhole when the route says so (VAAs from the devnet guardian)", async () => {
     const w = world("wormhole");
     const { epoch } = await bot.scenario.pay(A, 2n, 0, 4n);

@@ -135,6 +135,7 @@ export type {
   ChainWatchResult,
   InboundMessage,
   SettlementJobRef,
+  SignerBalance,
 } from "./ports/ChainAdapter.ts";
 export type {
   ChainStatusReader,

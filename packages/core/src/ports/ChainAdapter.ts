@@ -101,4 +101,18 @@ export interface ChainAdapter {
   readonly payouts?: PayoutPublisher;
   /** Its part in netting rounds (absent on a chain that takes no part). */
   readonly netting?: ChainNetting;
+  /**
+   * What each key that pays this chain's fees holds of the native token, so operators are told before a key runs dry
+   * (absent on a chain whose adapter sends nothing).
+   */
+  signerBalances?(): Promise<readonly SignerBalance[]>;
+}
+
+/** One fee-paying key's native balance on a chain. */
+export interface SignerBalance {
+  /** The key's role: `relayer` (relays, refunds, releases, deliveries) or `dvn`. */
+  readonly role: string;
+  readonly address: string;
+  /** In whole units of the native token (ETH, or the chain's gas token): what an alarm floor is written in. */
+  readonly balance: number;
 }

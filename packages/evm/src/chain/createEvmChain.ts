@@ -12,6 +12,7 @@ import type {
   NonceStore,
   StageConfig,
 } from "@slabridge/core";
+import { formatEther } from "viem";
 import { EpochBooks } from "../contracts/EpochBook.ts";
 import { createEvmChainClient, type EvmChainClient } from "../createEvmChainClient.ts";
 import { EvmConfigError } from "../errors.ts";
@@ -184,6 +185,20 @@ export function createEvmChain(options: CreateEvmChainOptions): EvmChain {
         args: [modelId, epoch],
       });
       return table.map((p) => ({ chain: Number(p.chain), account: p.account, shareBps: Number(p.shareBps) }));
+    },
+    async signerBalances() {
+      // The DVN may be the relayer's key: one balance per address, under the first role naming it.
+      const keys = [
+        { role: "relayer", address: executor.address },
+        { role: "dvn", address: dvn.address },
+      ].filter((key, i, all) => all.findIndex((k) => k.address.toLowerCase() === key.address.toLowerCase()) === i);
+      return await Promise.all(
+        keys.map(async ({ role, address }) => ({
+          role,
+          address,
+          balance: Number(formatEther(await client.getBalance({ address }))),
+        })),
+      );
     },
     verdictGraceEpochs(modelId, epoch) {
       if (!graces) throw new EvmConfigError(`${chain.name} has no ModelRegistry (it is not the home chain)`);
