@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type DeploymentManifest,
   type GatewayConfig,
@@ -6,7 +7,7 @@ import {
   USAGE_RECEIPT_HEADER,
   usageReceiptOfHeader,
 } from "@slabridge/core";
-import { createEvmChainClient, evmPayingFetch, paymentCarriesDeposit } from "@slabridge/evm";
+import { createEvmChainClient, evmPayingFetch, kmsEvmAccount, paymentCarriesDeposit } from "@slabridge/evm";
 import {
   MeasureConfigError,
   type PaidCallState,
@@ -14,7 +15,7 @@ import {
   type ProbePayer,
   type ProbeRoutes,
 } from "@slabridge/measuring";
-import type { Hex } from "viem";
+import type { Hex, LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 
 /** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
@@ -48,24 +49,21 @@ export interface BuildProbePayerOptions {
   /** Told about every paid call's channel (from the gateway's usage receipt). */
   onPaid?: (call: ProbePaidCall) => void;
   allowNonLoopback?: boolean;
+  /** Signs with a `kms` payer key (its vouchers and deposit authorizations): required for one. */
+  kms?: KMSClient | undefined;
 }
 
 /**
  * The prober's own x402 payer: a stock EVM batch-settlement buyer per chain (`evmPayingFetch`, the devnet buyers'
- * client), each keeping its channels between rounds; each call reports whether it sent a channel deposit. Only an
- * anvil dev account is supported as the key yet (a typed error otherwise; the key itself is never in a message).
+ * client), each keeping its channels between rounds; each call reports whether it sent a channel deposit. The key is a
+ * KMS key (the production path: it signs vouchers and deposit authorizations through `kms:Sign`) or an anvil dev
+ * account (a typed error for any other kind; the key itself is never in a message).
  *
- * @example const payer = buildProbePayer({ ref: manifest.keys.proberPayers[0], vantage: "local-1", rpcUrls });
+ * @example const payer = buildProbePayer({ ref: manifest.keys.proberPayers[0], vantage: "local-1", rpcUrls, kms });
  */
 export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
-  const { ref, vantage } = options;
-  if (ref.kind !== "anvil-dev-account") {
-    throw new MeasureConfigError(`prober ${vantage}: ${ref.kind} payer keys are not supported by this build yet`);
-  }
-  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index });
-  if (account.address.toLowerCase() !== ref.address.toLowerCase()) {
-    throw new MeasureConfigError(`prober ${vantage}: payer anvil account ${ref.index} is not ${ref.address}`);
-  }
+  const { vantage } = options;
+  const account = payerAccount(options);
   // Which probe call a request belongs to, so concurrent probes each learn whether their own payment deposited.
   const calls = new AsyncLocalStorage<PaidCallState>();
   const sendWatched: typeof fetch = (input, init) => {
@@ -110,6 +108,24 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
       return paid;
     },
   };
+}
+
+/** The account a payer key signs as: KMS-backed, or an anvil dev account checked against its recorded address. */
+function payerAccount({ ref, vantage, kms }: BuildProbePayerOptions): LocalAccount {
+  switch (ref.kind) {
+    case "kms":
+      if (kms === undefined) throw new MeasureConfigError(`prober ${vantage}: a KMS payer key needs a KMS client`);
+      return kmsEvmAccount({ kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex });
+    case "anvil-dev-account": {
+      const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index });
+      if (account.address.toLowerCase() !== ref.address.toLowerCase()) {
+        throw new MeasureConfigError(`prober ${vantage}: payer anvil account ${ref.index} is not ${ref.address}`);
+      }
+      return account;
+    }
+    default:
+      throw new MeasureConfigError(`prober ${vantage}: ${ref.kind} keys cannot pay on an EVM chain`);
+  }
 }
 
 /**

@@ -133,6 +133,7 @@ export function buildProberWorld(options: BuildProberWorldOptions): ProberWorld 
           rpcUrls: options.rpcUrls ?? new Map([[home.chainId, options.homeRpcUrl]]),
           ...(options.onPaid ? { onPaid: options.onPaid } : {}),
           ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
+          kms: options.kms,
         });
   return {
     ...(payer ? { payer } : {}),

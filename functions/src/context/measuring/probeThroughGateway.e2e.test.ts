@@ -1,4 +1,5 @@
-import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore } from "@slabridge/core";
+import { CreateKeyCommand, GetPublicKeyCommand } from "@aws-sdk/client-kms";
+import { type KeyReference, MemoryUsageReceiptStore, MemoryVoucherCheckpointStore } from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -10,6 +11,7 @@ import {
   type StablecoinDeployment,
   startAnvil,
   startDemoHost,
+  startLocalKms,
 } from "@slabridge/devnet";
 import { evmPayingFetch } from "@slabridge/evm";
 import {
@@ -26,8 +28,10 @@ import { FakeHomeChain, inProcessProbers, measureConfig } from "@slabridge/measu
 import { MemorySampleStore } from "@slabridge/store";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
+import { bytesToHex, erc20Abi } from "viem";
+import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKmsClient } from "../createKmsClient.ts";
 import { buildProbePayer, type ProbePaidCall } from "./buildProbePayer.ts";
 
 const CHAIN_ID = 31_337;
@@ -134,17 +138,23 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
     await anvil?.stop();
   });
 
-  const proberWorld = (vantage: string, payerIndex: number, samples: MemorySampleStore): ProberWorld => {
+  const proberWorld = (
+    vantage: string,
+    payerIndex: number,
+    samples: MemorySampleStore,
+    payerKey?: { ref: KeyReference; kms: ReturnType<typeof createKmsClient> },
+  ): ProberWorld => {
     const probing = measureConfig().probing;
     if (!probing) throw new Error("no probing");
     const clock = { now: () => Date.now() };
     const home = new FakeHomeChain({ chainId: 31_338, nowMs: clock.now, models: new Map() });
     const world = inProcessProbers({ probing, samples, clock, home }).proberWorld(vantage);
     const payer = buildProbePayer({
-      ref: devAccount(payerIndex).ref,
+      ref: payerKey?.ref ?? devAccount(payerIndex).ref,
       vantage,
       rpcUrls: new Map([[CHAIN_ID, anvil.rpcUrl]]),
       onPaid: (call) => paid.push(call),
+      kms: payerKey?.kms,
     });
     return { ...world, payer };
   };
@@ -179,6 +189,42 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
     expect(paid).toHaveLength(2);
     expect(new Set(paid.map((call) => call.channelId)).size).toBe(1);
     expect(paid[0]?.buyer).toBe(devAccount(PAYER).account.address);
+  }, 60_000);
+
+  it("a payer key in KMS pays as an anvil key does: its vouchers and deposit authorization signed through kms:Sign", async () => {
+    const kms = await startLocalKms();
+    try {
+      const client = createKmsClient({ region: "us-east-1", endpoint: kms.endpoint });
+      const created = await client.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY" }));
+      const keyId = created.KeyMetadata?.KeyId ?? "";
+      const der = (await client.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey ?? new Uint8Array();
+      // The uncompressed point ends the DER SubjectPublicKeyInfo (0x04 || x || y).
+      const publicKey = bytesToHex(der.slice(-65));
+      const address = publicKeyToAddress(publicKey);
+      // Funded with the stablecoin by a buyer: a payer holds no ETH (the facilitator sends the deposit).
+      const buyer = devAccount(BUYER).account.address;
+      const hash = await clients
+        .wallet(buyer)
+        .writeContract({
+          address: token.address,
+          abi: erc20Abi,
+          functionName: "transfer",
+          args: [address, 1_000_000n],
+        });
+      await clients.publicClient.waitForTransactionReceipt({ hash });
+
+      const before = paid.length;
+      const samples = new MemorySampleStore();
+      const world = proberWorld("c", PAYER, samples, { ref: { kind: "kms", keyId, publicKey }, kms: client });
+      await recordProbeRound(world, "c", round(1_700_000_004_000, "healthy", "1", 2_000), noJitter);
+      const probe = await recordProbeRound(world, "c", round(1_700_000_005_000, "healthy", "1", 2_000), noJitter);
+      expect(probe).toMatchObject({ recorded: 1, outcomes: { ok: 1 }, skipped: [] });
+      const mine = paid.slice(before);
+      expect(mine).toHaveLength(2);
+      expect(mine.every((call) => call.buyer === address)).toBe(true);
+    } finally {
+      await kms.stop();
+    }
   }, 60_000);
 
   it("a host that times out behind the gateway is a timeout sample (the gateway's host_timeout)", async () => {
