@@ -17,6 +17,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
+import { writeLocalEndpoints } from "./localEndpoints.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { SolanaX402Buyers } from "./SolanaX402Buyers.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
@@ -46,6 +47,11 @@ export interface MainJobOptions {
   signal?: AbortSignal;
   /** Port of the local status API (0: any free port). */
   statusPort?: number;
+  /**
+   * Where to write the status API's and home chain's URLs while the job runs (`npm run verify` reads them); removed
+   * at the end. Absent: not written.
+   */
+  endpointsFile?: string;
 }
 
 /** Buyers paying per (model, payment chain, epoch): escrow or vault payments, or x402 buyers calling the gateway. */
@@ -183,7 +189,18 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
+    const home = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet?.manifest.homeChainId);
+    const removeEndpoints =
+      options.endpointsFile && home?.contracts.slaOracle
+        ? writeLocalEndpoints(options.endpointsFile, {
+            statusUrl: status.url,
+            homeRpcUrl: home.rpcUrl,
+            oracle: home.contracts.slaOracle,
+            pid: process.pid,
+          })
+        : undefined;
     stopBot = async () => {
+      removeEndpoints?.();
       await gateways?.stop();
       await status.stop();
       await bot.stop();
