@@ -163,7 +163,7 @@ describe("checkEvidence", () => {
     expect(checks.find((c) => c.check === "sample signatures")?.detail).toBe(
       "30 sample sets from 3 vantage points, each signed by its oracle prober inside the epoch",
     );
-    expect(checks.find((c) => c.check.startsWith("verdict signed"))?.detail).toBe("2 of 3 probers (threshold 2)");
+    expect(checks.find((c) => c.check.startsWith("verdict signed"))?.detail).toBe("2 of 3 probers, threshold 2");
     expect(checks.find((c) => c.check === "sample count matches the verdict")?.detail).toBe("30");
   });
 
@@ -277,7 +277,7 @@ describe("checkEvidence", () => {
       expect.objectContaining({
         check: "verdict signed by a threshold of the oracle's probers",
         expected: "at least 2 probers",
-        actual: "1 of 3 probers (threshold 2)",
+        actual: "1 of 3 probers, threshold 2",
       }),
     ]);
     const stranger = [...one, { signer: strangerKey.address, signature: await strangerKey.signDigest(hash) }];

@@ -322,7 +322,7 @@ function signerCheck(chain: OnChainVerdict): VerifyCheck {
   if (strangers.length > 0) {
     return fail(check, "every signature by an oracle prober", `signatures by ${strangers.join(", ")}`);
   }
-  const summary = `${valid.size} of ${oracle.size} probers (threshold ${chain.threshold})`;
+  const summary = `${valid.size} of ${oracle.size} probers, threshold ${chain.threshold}`;
   return valid.size >= chain.threshold
     ? pass(check, summary)
     : fail(check, `at least ${chain.threshold} probers`, summary);
