@@ -17,7 +17,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
-import { writeLocalEndpoints } from "./localEndpoints.ts";
+import { type LocalEndpoints, writeLocalEndpoints } from "./localEndpoints.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { SolanaX402Buyers } from "./SolanaX402Buyers.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
@@ -52,6 +52,11 @@ export interface MainJobOptions {
    * at the end. Absent: not written.
    */
   endpointsFile?: string;
+  /**
+   * Runs once every epoch settled, before anything stops, with where the run can be reached (the main job's e2e test
+   * runs `verify` on every epoch here).
+   */
+  afterSettled?(endpoints: Omit<LocalEndpoints, "pid">, report: SettlementReport): Promise<void>;
 }
 
 /** Buyers paying per (model, payment chain, epoch): escrow or vault payments, or x402 buyers calling the gateway. */
@@ -190,15 +195,11 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
     const home = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet?.manifest.homeChainId);
-    const removeEndpoints =
-      options.endpointsFile && home?.contracts.slaOracle
-        ? writeLocalEndpoints(options.endpointsFile, {
-            statusUrl: status.url,
-            homeRpcUrl: home.rpcUrl,
-            oracle: home.contracts.slaOracle,
-            pid: process.pid,
-          })
-        : undefined;
+    if (!home?.contracts.slaOracle) throw new MainJobShapeError("the devnet's home chain has no SlaOracle");
+    const endpoints = { statusUrl: status.url, homeRpcUrl: home.rpcUrl, oracle: home.contracts.slaOracle };
+    const removeEndpoints = options.endpointsFile
+      ? writeLocalEndpoints(options.endpointsFile, { ...endpoints, pid: process.pid })
+      : undefined;
     stopBot = async () => {
       removeEndpoints?.();
       await gateways?.stop();
@@ -437,6 +438,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     );
     for (const [what, count] of failures) out(`  ${count} × ${what}`);
     const outcome = { report, pending: pending.map((check) => check.what) };
+    if (pending.length === 0) await options.afterSettled?.(endpoints, report);
     if (pending.length > 0) {
       out(`NOT SETTLED (${signal?.aborted ? "stopped" : "timed out"}): ${outcome.pending.join("; ")}`);
       return { code: 1, ...outcome };
