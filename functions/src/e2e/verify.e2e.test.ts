@@ -180,6 +180,7 @@ describe("npm run verify on the devnet", () => {
     expect(altered).not.toEqual(new TextEncoder().encode(stored));
     blobs.tamper(address, altered);
     const tampered = await run();
+    console.log(formatVerifyResult(tampered).join("\n"));
     expect(tampered.ok).toBe(false);
     expect(tampered.checks.filter((c) => c.status === "fail")[0]).toEqual({
       check: "bundle hashes to its address",

@@ -57,7 +57,7 @@ export function checkSettlement(
       const once = indexes.size === refunds.length && BigInt(indexes.size) <= payments;
       checks.push(
         once
-          ? pass(`${name}: no payment refunded twice`, `${refunds.length} refunds`)
+          ? pass(`${name}: no payment refunded twice`, plural(refunds.length, "refund"))
           : fail(
               `${name}: no payment refunded twice`,
               `at most one refund for each of ${payments} payments`,
@@ -94,7 +94,7 @@ export function checkSettlement(
     }
     checks.push(
       wrong.length === 0
-        ? pass(`${name}: every payment refunded ${refundBps} bps`, `${view.payments.length} payments`)
+        ? pass(`${name}: every payment refunded ${refundBps} bps`, plural(view.payments.length, "payment"))
         : fail(`${name}: every payment refunded ${refundBps} bps`, "each payment's share", wrong.join("; ")),
     );
   }
@@ -118,5 +118,7 @@ function payoutCheck(
     );
   }
   if (total > released) return fail(check, `at most ${released} paid out`, `${total}`);
-  return pass(check, `${payouts.length} payouts, ${total} of ${released}`);
+  return pass(check, `${plural(payouts.length, "payout")}, ${total} of ${released}`);
 }
+
+const plural = (count: number | bigint, noun: string) => `${count} ${noun}${BigInt(count) === 1n ? "" : "s"}`;
