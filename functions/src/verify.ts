@@ -118,6 +118,23 @@ function fail(error: unknown): never {
   process.exit(2);
 }
 
+/** Whether the npm start that wrote the endpoints file still runs (a killed one leaves the file behind). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+if (local && values["status-url"] === undefined && !running(local.pid)) {
+  fail(
+    new verify.VerifyConfigError(
+      `the npm start (pid ${local.pid}) that wrote .devnet/endpoints.json is not running: start it again or pass --status-url`,
+    ),
+  );
+}
 if (statusUrl === undefined) {
   fail(
     new verify.VerifyConfigError(
