@@ -4,7 +4,7 @@
 // Output goes to the terminal, so console is this file's job.
 // Before anything that builds an AWS SDK client: see the module.
 import "@slabridge/core/sdk-node-version-warning";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -87,7 +87,11 @@ const statusPort = positiveInt("status-port", values["status-port"], 0);
 if (!values.verbose) process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
 
-const configPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../config/devnet.json");
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const configPath = path.join(repoRoot, "config/devnet.json");
+// `npm run verify` finds the status API and the home chain of this run here while it runs.
+const endpointsFile = path.join(repoRoot, ".devnet/endpoints.json");
+mkdirSync(path.dirname(endpointsFile), { recursive: true });
 const { runMainJob } = await import("./local/runMainJob.ts");
 const stop = stopOnSigint();
 const code = await runMainJob({
@@ -100,6 +104,7 @@ const code = await runMainJob({
   signal: stop.traffic,
   stopWaiting: stop.waiting,
   statusPort,
+  endpointsFile,
 });
 // Interrupted, the run ends as any command a Ctrl-C stopped (130), whatever it managed to settle, unless it failed.
 process.exit(code === 0 && stop.traffic.aborted ? 130 : code);

@@ -495,6 +495,47 @@ describe("the evidence bundle of an epoch", () => {
     expect(other.body.evidence).toBeNull();
   });
 
+  it("serves a bundle's bytes exactly as stored at /evidence/<address>: 404 when absent, 400 for a malformed address", async () => {
+    const blobs = new MemoryBlobStore();
+    const bytes = encodeEvidenceBundle({ chainId: 31_338, verifier: address(13) }, 1n, 7n, []);
+    const bundle = await blobs.put(bytes);
+    const m = manifest();
+    const built = buildStatusWorld({
+      manifest: m,
+      config: stageConfig(),
+      stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      clock: { now: () => NOW },
+      evidence: blobs,
+    });
+    const handler = createStatusHandler(async () => built);
+    const served = await handler(event("GET", `/evidence/${bundle.toUpperCase().replace("0X", "0x")}`));
+    expect(served).toMatchObject({
+      statusCode: 200,
+      isBase64Encoded: true,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(new Uint8Array(Buffer.from(String(served.body), "base64"))).toEqual(bytes);
+    // A store whose blob was altered serves the altered bytes: the reader's hash check is what catches it.
+    const altered = new TextEncoder().encode(new TextDecoder().decode(bytes).replace('"epoch":"7"', '"epoch":"8"'));
+    blobs.tamper(bundle, altered);
+    const tampered = await handler(event("GET", `/evidence/${bundle}`));
+    expect(new Uint8Array(Buffer.from(String(tampered.body), "base64"))).toEqual(altered);
+
+    const absent = await call(built, "GET", `/evidence/0x${"ab".repeat(32)}`);
+    expect(absent.status).toBe(404);
+    expect(absent.body).toMatchObject({ error: { name: "StatusNotFoundError", kind: "evidence" } });
+    for (const bad of ["0x1234", `${"ab".repeat(32)}`, `0x${"zz".repeat(32)}`]) {
+      const invalid = await call(built, "GET", `/evidence/${bad}`);
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.issues[0]).toMatch(/^address: address must be 0x and 32 bytes of hex/);
+    }
+    expect((await call(built, "POST", `/evidence/${bundle}`)).status).toBe(405);
+    // A world without an evidence store has none to serve.
+    const none = await call(world(), "GET", `/evidence/${bundle}`);
+    expect(none.status).toBe(404);
+  });
+
   it("shows the host's bond: what is left, the epoch's slash and each payment chain's top-up; null without bonds", async () => {
     const m = manifest();
     const built = buildStatusWorld({

@@ -43,6 +43,15 @@ export function createStatusHandler(getWorld: () => Promise<StatusWorld>) {
           error: scrubSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error)),
         }),
     );
+    if (response.bytes) {
+      // Evidence bytes go out exactly as stored (base64 on the wire, decoded by the function URL), never re-encoded.
+      return {
+        statusCode: response.statusCode,
+        headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+        body: Buffer.from(response.bytes).toString("base64"),
+        isBase64Encoded: true,
+      };
+    }
     return json(response.statusCode, response.body, response.headers);
   };
 }

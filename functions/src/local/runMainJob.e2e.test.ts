@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { SOLANA_CHAIN_ID } from "@slabridge/core";
+import { type Hex, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { DEMO_HOST_BOND, demoSlaTerms } from "@slabridge/devnet";
+import { formatVerifyResult, type VerifyResult, verifyEpoch } from "@slabridge/verify";
 import { describe, expect, it } from "vitest";
 
 const bigMin = (a: bigint, b: bigint) => (a < b ? a : b);
@@ -11,6 +12,7 @@ const bigMin = (a: bigint, b: bigint) => (a < b ? a : b);
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
 const { runMainJobWithReport } = await import("./runMainJob.ts");
+const { readVerdictOverRpc } = await import("../context/verify/readVerdictOverRpc.ts");
 
 const configJson = JSON.parse(
   readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../config/devnet.json"), "utf8"),
@@ -24,6 +26,7 @@ const configJson = JSON.parse(
 describe("npm start (one epoch)", () => {
   it("settles every model on every chain: exact refunds for the breaching hosts, none for the healthy one, exact splits", async () => {
     const lines: string[] = [];
+    const verified: VerifyResult[] = [];
     const outcome = await runMainJobWithReport({
       epochs: 1,
       // long enough for every buyer's calls (a failing host costs its 2 s timeout) to land inside the epoch
@@ -33,12 +36,28 @@ describe("npm start (one epoch)", () => {
       timeoutMs: 240_000,
       configJson,
       out: (line) => lines.push(line),
+      // `npm run verify` on every (model, epoch) of the run, before it stops: a buyer's check of each verdict.
+      afterSettled: async ({ statusUrl, homeRpcUrl, oracle }, settled) => {
+        for (const row of settled.rows) {
+          const readVerdict = readVerdictOverRpc(homeRpcUrl);
+          const args = { modelId: row.modelId, epoch: row.epoch, statusUrl, readVerdict, oracle: oracle as Hex };
+          verified.push(await verifyEpoch(args));
+        }
+      },
     });
     if (outcome.code !== 0) console.log(lines.join("\n"));
     expect(outcome.pending).toEqual([]);
     expect(outcome.code).toBe(0);
     const report = outcome.report;
     if (!report) throw new Error("no report");
+
+    // verify passed on every (model, epoch): evidence, signatures, the recomputed report and each chain's settlement.
+    expect(verified.map((r) => `${r.modelId}/${r.epoch}`).sort()).toEqual(
+      report.rows.map((row) => `${row.modelId}/${row.epoch}`).sort(),
+    );
+    const failed = verified.filter((r) => !r.ok);
+    if (failed.length > 0) console.log(failed.flatMap(formatVerifyResult).join("\n"));
+    expect(failed.map((r) => r.checks.filter((c) => c.status === "fail"))).toEqual([]);
 
     // One row per model; the healthy host keeps its SLA, the slow and the flaky ones breach it.
     const byHost = new Map(report.rows.map((row) => [row.host, row]));

@@ -17,6 +17,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
 import { bookedPayments, bookedSolanaPayments, recordBooked } from "./bookedPayments.ts";
+import { type LocalEndpoints, writeLocalEndpoints } from "./localEndpoints.ts";
 import { ProgressMonitor } from "./ProgressMonitor.ts";
 import { SolanaX402Buyers } from "./SolanaX402Buyers.ts";
 import { type SettlementCheck, settlementChecks } from "./settlementChecks.ts";
@@ -53,6 +54,16 @@ export interface MainJobOptions {
   stopWaiting?: AbortSignal;
   /** Port of the local status API (0: any free port). */
   statusPort?: number;
+  /**
+   * Where to write the status API's and home chain's URLs while the job runs (`npm run verify` reads them); removed
+   * at the end. Absent: not written.
+   */
+  endpointsFile?: string;
+  /**
+   * Runs once every epoch settled, before anything stops, with where the run can be reached (the main job's e2e test
+   * runs `verify` on every epoch here).
+   */
+  afterSettled?(endpoints: Omit<LocalEndpoints, "pid">, report: SettlementReport): Promise<void>;
 }
 
 /** Buyers paying per (model, payment chain, epoch): escrow or vault payments, or x402 buyers calling the gateway. */
@@ -190,7 +201,14 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
+    const home = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet?.manifest.homeChainId);
+    if (!home?.contracts.slaOracle) throw new MainJobShapeError("the devnet's home chain has no SlaOracle");
+    const endpoints = { statusUrl: status.url, homeRpcUrl: home.rpcUrl, oracle: home.contracts.slaOracle };
+    const removeEndpoints = options.endpointsFile
+      ? writeLocalEndpoints(options.endpointsFile, { ...endpoints, pid: process.pid })
+      : undefined;
     stopBot = async () => {
+      removeEndpoints?.();
       await gateways?.stop();
       await status.stop();
       await bot.stop();
@@ -443,6 +461,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     );
     for (const [what, count] of failures) out(`  ${count} × ${what}`);
     const outcome = { report, pending: pending.map((check) => check.what) };
+    if (pending.length === 0) await options.afterSettled?.(endpoints, report);
     if (pending.length > 0) {
       out(`NOT SETTLED (timed out): ${outcome.pending.join("; ")}`);
       return { code: 1, ...outcome };

@@ -52,7 +52,7 @@ export interface LocalBot {
   world: RelayWorld;
   stores: ReturnType<typeof createStores>;
   /** The evaluator's published evidence bundles (the status API shows each epoch's, read only). */
-  evidence: Pick<BlobStore, "resolve">;
+  evidence: Pick<BlobStore, "resolve" | "get">;
   stop(): Promise<void>;
 }
 

@@ -100,6 +100,8 @@ export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsE
 export { KmsResponseError } from "./signer/parseDerSignature.ts";
 export {
   buildSubmitReportTx,
+  type RecordedVerdict,
+  readRecordedVerdict,
   type SignedSlaReport,
   SLA_DOMAIN_NAME,
   SLA_DOMAIN_VERSION,

@@ -27,7 +27,25 @@ export interface StatusWorld {
    * The evaluator's published evidence (read only): the address of the signed sample-set bundle behind the report of
    * (model, epoch), or undefined when none was published. Absent: no epoch shows evidence.
    */
-  readonly evidence?: { bundleOf(modelId: bigint, epoch: bigint): Promise<Hex | undefined> };
+  readonly evidence?: {
+    bundleOf(modelId: bigint, epoch: bigint): Promise<Hex | undefined>;
+    /** The stored bytes at `address` (content-addressed: the reader checks keccak256), or undefined. */
+    bytesOf(address: Hex): Promise<Uint8Array | undefined>;
+    /**
+     * The public rules a report is recomputed with beyond the on-chain terms: the probing quorum and bucket size and
+     * the gateway's usage-receipt signers (stage config, not on chain). Absent: the epoch view shows none.
+     */
+    readonly rules?: EvidenceRulesView;
+  };
+}
+
+/** What besides the bundle and the on-chain terms it takes to recompute a report (`npm run verify` reads it). */
+export interface EvidenceRulesView {
+  /** Distinct vantage points that must reach the host in a bucket for it to count as up. */
+  readonly quorum: number;
+  readonly uptimeBucketSeconds: number;
+  /** Addresses whose usage receipts count as paid traffic's evidence (lowercase). */
+  readonly receiptSigners: readonly Hex[];
 }
 
 /**

@@ -15,10 +15,11 @@ export class InvalidStatusRequestError extends SlabridgeError {
 }
 
 /** What a 404 did not find. */
-export type StatusNotFoundKind = "route" | "model" | "epoch";
+export type StatusNotFoundKind = "route" | "model" | "epoch" | "evidence";
 
 /**
- * The route, the model (not listed in the deployment manifest) or the epoch (not started yet) does not exist (404).
+ * The route, the model (not listed in the deployment manifest), the epoch (not started yet) or the evidence bundle
+ * (none stored at that address) does not exist (404).
  *
  * @example throw new StatusNotFoundError("model", "model 9 is not listed");
  */

@@ -19,5 +19,5 @@ export {
   type StatusRequest,
   type StatusResponse,
 } from "./routeStatusRequest.ts";
-export { homeChainOf, type StatusWorld } from "./StatusWorld.ts";
+export { type EvidenceRulesView, homeChainOf, type StatusWorld } from "./StatusWorld.ts";
 export { type JobView, toJobView } from "./toJobView.ts";

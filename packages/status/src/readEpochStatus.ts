@@ -12,7 +12,7 @@ import {
 import { StatusNotFoundError } from "./errors.ts";
 import { UNFINISHED_STATUSES } from "./readJobs.ts";
 import type { SlaTermsView } from "./readModels.ts";
-import { homeChainOf, type StatusWorld } from "./StatusWorld.ts";
+import { type EvidenceRulesView, homeChainOf, type StatusWorld } from "./StatusWorld.ts";
 import { type JobView, toJobView } from "./toJobView.ts";
 
 /** One cross-chain message of the epoch (a verdict or a payout) and how far its delivery got. */
@@ -36,9 +36,10 @@ export interface EpochStatusView {
   readonly verdict: VerdictView | null;
   /**
    * The published evidence of the epoch's report: `bundle` is the keccak256 address of the signed sample-set bundle in
-   * the evidence store (fetch it and check it hashes to this). Null when none is recorded or the world reads none.
+   * the evidence store (`GET /evidence/<bundle>`; check it hashes to this), with the rules a report is recomputed
+   * with beyond the on-chain terms when the world knows them. Null when none is recorded or the world reads none.
    */
-  readonly evidence: { readonly bundle: Hex } | null;
+  readonly evidence: { readonly bundle: Hex; readonly rules?: EvidenceRulesView } | null;
   /**
    * The host's bond: what is left, whether this epoch is settled with it, the slash and each payment chain's top-up
    * (paid to its buyers on top of their refunds). Null when the deployment has no host bonds.
@@ -124,7 +125,8 @@ export async function readEpochStatus(world: StatusWorld, modelId: bigint, epoch
     ended: latest >= endsAt,
     sla,
     verdict,
-    evidence: bundle === undefined ? null : { bundle },
+    evidence:
+      bundle === undefined ? null : { bundle, ...(world.evidence?.rules ? { rules: world.evidence.rules } : {}) },
     bond,
     deliveries,
     settlement,

@@ -1,4 +1,4 @@
-import { type JobStatus, SlabridgeError, scrubSecrets } from "@slabridge/core";
+import { type Hex, type JobStatus, SlabridgeError, scrubSecrets } from "@slabridge/core";
 import { z } from "zod";
 import { InvalidStatusRequestError, StatusMethodNotAllowedError, StatusNotFoundError } from "./errors.ts";
 import { readControls } from "./readControls.ts";
@@ -16,11 +16,15 @@ export interface StatusRequest {
   readonly query: Readonly<Record<string, string | undefined>>;
 }
 
-/** The router's answer: a status code and a JSON body (bigints become decimal strings when serialized). */
+/**
+ * The router's answer: a status code and a JSON body (bigints become decimal strings when serialized), or `bytes` to
+ * send exactly as stored (an evidence bundle: its address is the keccak256 of these bytes).
+ */
 export interface StatusResponse {
   readonly statusCode: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  readonly bytes?: Uint8Array;
 }
 
 /** The body of every error answer. */
@@ -32,7 +36,7 @@ export interface StatusErrorBody {
     readonly retryable: boolean;
     /** 400: what failed validation. */
     readonly issues?: readonly string[];
-    /** 404: what was not found (route, model, epoch). */
+    /** 404: what was not found (route, model, epoch, evidence). */
     readonly kind?: string;
   };
 }
@@ -72,6 +76,14 @@ const jobsQuerySchema = z
 const noQuerySchema = z.object({}).strict();
 
 const MODEL_EPOCH = /^\/models\/([^/]+)\/epochs\/([^/]+)$/;
+const EVIDENCE = /^\/evidence\/([^/]+)$/;
+const evidenceParamsSchema = z.object({
+  address: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "address must be 0x and 32 bytes of hex (a bundle's keccak256)")
+    .transform((text) => text.toLowerCase() as Hex)
+    .describe("keccak256 of the bundle's bytes, as an epoch's evidence.bundle names it"),
+});
 
 /**
  * The status API's routes, all GET and read-only:
@@ -79,7 +91,9 @@ const MODEL_EPOCH = /^\/models\/([^/]+)\/epochs\/([^/]+)$/;
  * - `/models`: `{ models: ModelView[] }` (see `readModels`);
  * - `/models/{modelId}/epochs/{epoch}`: `EpochStatusView` (see `readEpochStatus`);
  * - `/jobs?status=failed,dead-lettered&limit=100`: `JobsResponse` (see `readJobs`);
- * - `/controls`: `ControlsView` (see `readControls`): the pauses in force and the jobs a pause or a limit holds.
+ * - `/controls`: `ControlsView` (see `readControls`): the pauses in force and the jobs a pause or a limit holds;
+ * - `/evidence/{address}`: the published evidence bundle at that address, its bytes exactly as stored
+ *   (`application/json`; 404 `kind: "evidence"` when the store has none; the caller checks keccak256(bytes)).
  *
  * Bad parameters answer 400 (`InvalidStatusRequestError` with `issues`), unknown paths, models and epochs 404
  * (`StatusNotFoundError` with `kind`), other methods 405, failures 503 when a retry may help and 500 otherwise; error
@@ -93,7 +107,10 @@ export async function routeStatusRequest(
   onUnexpectedError: (error: unknown) => void = () => {},
 ): Promise<StatusResponse> {
   try {
-    return { statusCode: 200, body: await route(getWorld, request) };
+    const answer = await route(getWorld, request);
+    return answer instanceof Uint8Array
+      ? { statusCode: 200, body: null, bytes: answer }
+      : { statusCode: 200, body: answer };
   } catch (error) {
     return errorResponse(error, onUnexpectedError);
   }
@@ -102,7 +119,12 @@ export async function routeStatusRequest(
 async function route(getWorld: () => Promise<StatusWorld>, request: StatusRequest): Promise<unknown> {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, "") : request.path;
   const known =
-    path === "/health" || path === "/models" || path === "/jobs" || path === "/controls" || MODEL_EPOCH.test(path);
+    path === "/health" ||
+    path === "/models" ||
+    path === "/jobs" ||
+    path === "/controls" ||
+    MODEL_EPOCH.test(path) ||
+    EVIDENCE.test(path);
   if (!known) throw new StatusNotFoundError("route", `No route ${path}.`);
   if (request.method !== "GET") throw new StatusMethodNotAllowedError(request.method);
 
@@ -124,9 +146,19 @@ async function route(getWorld: () => Promise<StatusWorld>, request: StatusReques
   }
   if (path === "/models") return readModels(world);
   if (path === "/controls") return readControls(world);
+  const evidence = EVIDENCE.exec(path);
+  if (evidence)
+    return readEvidence(world, parse(evidenceParamsSchema, { address: safeDecode(evidence[1] ?? "") }).address);
   const [, modelId = "", epoch = ""] = MODEL_EPOCH.exec(path) ?? [];
   const params = parse(epochParamsSchema, { modelId: safeDecode(modelId), epoch: safeDecode(epoch) });
   return readEpochStatus(world, params.modelId, params.epoch);
+}
+
+/** The stored bytes of the bundle at `address`, unchanged (a tampered store shows as a hash mismatch to the reader). */
+async function readEvidence(world: StatusWorld, address: Hex): Promise<Uint8Array> {
+  const bytes = await world.evidence?.bytesOf(address);
+  if (bytes === undefined) throw new StatusNotFoundError("evidence", `No evidence bundle at ${address}.`);
+  return bytes;
 }
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {

@@ -4,6 +4,7 @@ import {
   type CursorStore,
   type DeploymentManifest,
   type EvmChainManifest,
+  type Hex,
   type JobStore,
   matchFamily,
   type PaymentStore,
@@ -14,7 +15,7 @@ import { createEvmChainClient, EvmStatusReader } from "@slabridge/evm";
 import { layerZeroSentMessage } from "@slabridge/layerzero";
 import { type BlobStore, evidenceName } from "@slabridge/measuring";
 import { type SolanaSettlementReader, SolanaStatusReader, VaultOutflowSettlementReader } from "@slabridge/solana";
-import { StatusConfigError, type StatusWorld } from "@slabridge/status";
+import { type EvidenceRulesView, StatusConfigError, type StatusWorld } from "@slabridge/status";
 import { wormholeSentMessage } from "@slabridge/wormhole";
 import { Connection, PublicKey } from "@solana/web3.js";
 import { MissingLinkError } from "../linkedResource.ts";
@@ -50,9 +51,10 @@ export interface BuildStatusWorldOptions {
   logWindowBlocks?: bigint;
   /**
    * The evaluator's evidence store, read only (its `verdict/<modelId>/<epoch>` names): given, an epoch's status shows
-   * its published bundle. The devnet shares the runtime's; AWS has no shared store yet (S3 is not wired).
+   * its published bundle and `/evidence/<address>` serves its bytes. The devnet shares the runtime's; AWS has no
+   * shared store yet (S3 is not wired).
    */
-  evidence?: Pick<BlobStore, "resolve">;
+  evidence?: Pick<BlobStore, "resolve" | "get">;
 }
 
 /**
@@ -83,8 +85,24 @@ export function buildStatusWorld(options: BuildStatusWorldOptions): StatusWorld 
     chains,
     clock,
     ...(cursors ? { controls: routeControlsOf(options.config, cursors, clock, options.manifest) } : {}),
-    ...(evidence ? { evidence: { bundleOf: (modelId, epoch) => evidence.resolve(evidenceName(modelId, epoch)) } } : {}),
+    ...(evidence
+      ? {
+          evidence: {
+            bundleOf: (modelId, epoch) => evidence.resolve(evidenceName(modelId, epoch)),
+            bytesOf: (address) => evidence.get(address),
+            ...evidenceRulesOf(options.config),
+          },
+        }
+      : {}),
   };
+}
+
+/** The stage config's public rules a report is recomputed with (none without a probing section). */
+function evidenceRulesOf(config: StageConfig): { rules?: EvidenceRulesView } {
+  if (!config.probing) return {};
+  const { quorum, uptimeBucketSeconds } = config.probing;
+  const receiptSigners = (config.gateway?.receiptSigners ?? []).map((signer) => signer.toLowerCase() as Hex);
+  return { rules: { quorum, uptimeBucketSeconds, receiptSigners } };
 }
 
 /** An EVM chain's escrow, and on the home chain its registry, oracle and both transports' message names. */
