@@ -26,8 +26,14 @@ export class DeployError extends SlabridgeError {
   readonly code: DeployErrorCode;
 
   constructor(code: DeployErrorCode, message: string, options: { cause?: unknown; details?: string } = {}) {
+    // The cause's one-line reason, not its full text (viem's dumps the request, URL and body included).
+    const details = options.details ?? (options.cause === undefined ? undefined : reasonOf(options.cause));
     // An unreachable RPC may come back; nothing else changes by retrying the same run.
-    super(message, { ...options, retryable: code === "rpc-unreachable" });
+    super(message, {
+      cause: options.cause,
+      ...(details === undefined ? {} : { details }),
+      retryable: code === "rpc-unreachable",
+    });
     this.code = code;
   }
 }

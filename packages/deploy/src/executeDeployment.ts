@@ -54,6 +54,8 @@ export interface DeploymentResult {
   contracts: Map<number, SlabridgeChainContracts>;
   /** Transactions sent by this run (0 for a dry run or a run with nothing left to do). */
   sent: number;
+  /** The plan's unknowns (a dry run's to list). */
+  unknowns: readonly string[];
 }
 
 // Estimates are exact on an idle chain; the margin covers state that changes between estimate and inclusion.
@@ -159,6 +161,7 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
     })),
     contracts,
     sent,
+    unknowns: plan.unknowns,
   };
 }
 

@@ -23,3 +23,4 @@ export {
   type SlabridgeChainContracts,
   type WireStep,
 } from "./planDeployment.ts";
+export { runDeployCli } from "./runDeployCli.ts";
