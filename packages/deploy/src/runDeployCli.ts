@@ -215,8 +215,9 @@ async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<L
     return privateKeyToAccount(key as Hex);
   }
   if (kmsKey === undefined) return undefined;
-  // The SDK reads AWS_REGION, the credentials and AWS_ENDPOINT_URL_KMS (a loopback KMS in tests) from the environment.
-  const kms = new KMSClient({});
+  // Region and credentials from the SDK's usual chain; AWS_ENDPOINT_URL_KMS points it at a KMS on loopback.
+  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
+  const kms = new KMSClient(endpoint ? { endpoint } : {});
   let publicKey: Hex;
   try {
     const answer = await kms.send(new GetPublicKeyCommand({ KeyId: kmsKey }));
