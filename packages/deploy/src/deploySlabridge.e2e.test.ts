@@ -306,7 +306,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
 
   it("an unreachable RPC is a typed error whose message carries no URL", async () => {
     const account = await freshDeployer();
-    const secretUrl = "http://127.0.0.1:9/v2/sk_live_abcdefghijklmnopqrstuvwxyz0123456789";
+    const secretUrl = "https://rpc.example.invalid/v2/sk_live_abcdefghijklmnopqrstuvwxyz0123456789";
     const { publicClientOf } = await import("./stageDeployInputs.ts");
     const clients = new Map([...realClients()].map(([id]) => [id, publicClientOf(secretUrl, id, "x")] as const));
     const error = await deploySlabridge({ stage: "test", chains, parameters, clients, account }).catch(
@@ -314,6 +314,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
     );
     expect(error).toMatchObject({ code: "rpc-unreachable" });
     expect(String((error as Error).message)).not.toContain("sk_live");
+    expect(String((error as Error).message)).not.toContain("example.invalid");
     expect(String((error as Error).message)).toContain("evm-a: the RPC does not answer");
   });
 });

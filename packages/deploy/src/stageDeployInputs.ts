@@ -8,20 +8,11 @@ import {
   SOLANA_CHAIN_ID,
   type StageConfig,
 } from "@slabridge/core";
+import { createEvmChainClient, type EvmChainClient } from "@slabridge/evm";
 import { layerZeroEndpointIdOf } from "@slabridge/layerzero";
 import { wormholeChainOf } from "@slabridge/wormhole";
 import { circle } from "@wormhole-foundation/sdk-base";
-import {
-  type Address,
-  type Chain,
-  createPublicClient,
-  defineChain,
-  getAddress,
-  type Hex,
-  http,
-  type PublicClient,
-  type Transport,
-} from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
@@ -207,17 +198,27 @@ export function stageDeployInputs(options: {
   };
 }
 
-/** A public client on an RPC URL, with a chain object that carries only that URL (never viem's public defaults). */
-export function publicClientOf(url: string, chainId: number, name: string): PublicClient<Transport, Chain> {
-  const chain = defineChain({
-    id: chainId,
-    name,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [url] } },
-  });
-  // Polling fast enough for a devnet's instant blocks, slow enough for a public RPC's rate limits.
+/**
+ * A public client on an RPC URL (evm's `createEvmChainClient`: a chain object with only that URL, never viem's public
+ * defaults). Only a secret's URL may leave the machine: config literals are loopback by the stage schema.
+ *
+ * @example const client = publicClientOf("http://127.0.0.1:8545", 31337, "evm-a");
+ */
+export function publicClientOf(url: string, chainId: number, name: string): EvmChainClient {
   const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
-  return createPublicClient({ chain, transport: http(url, { retryCount: 2 }), pollingInterval: loopback ? 25 : 2_000 });
+  try {
+    return createEvmChainClient({
+      chainId,
+      rpcUrl: url,
+      name,
+      allowNonLoopback: true,
+      // Fast polling for a devnet's instant blocks, slow for a public RPC's rate limits.
+      pollingIntervalMs: loopback ? 25 : 2_000,
+      retryCount: 2,
+    });
+  } catch (error) {
+    throw new DeployError("invalid-config", `${name}: bad RPC URL`, { cause: error });
+  }
 }
 
 /** The home chain: where every receipt batch goes (the stage's routes say so). */
