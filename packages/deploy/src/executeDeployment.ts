@@ -177,6 +177,8 @@ function labelOf(step: PlanStep): string {
 class ChainRunner {
   sent = 0;
   private nonce: number | undefined;
+  /** Contracts this run created: nothing can have set them up yet, so their wiring needs no read-back first. */
+  private readonly created = new Set<ContractName>();
   private fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined;
 
   constructor(
@@ -218,7 +220,7 @@ class ChainRunner {
       this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber), address: created });
       return this.line(step, `${created} (block ${receipt.blockNumber})`);
     }
-    if (await this.wired(step)) return this.line(step, "done earlier");
+    if (!this.created.has(step.contract) && (await this.wired(step))) return this.line(step, "done earlier");
     const to = this.addressOf(step.chainId, step.contract);
     const data = encodeFunctionData({
       abi: step.abi,
