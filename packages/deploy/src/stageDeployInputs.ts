@@ -22,7 +22,7 @@ import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
 export const LAYERZERO_ADDRESS_BOOK = "@layerzerolabs/lz-evm-sdk-v2";
 
 /** The environment variable an RPC URL secret is read from by the CLI (`{ "secret": "RpcUrlEvmA" }`). */
-export function secretEnvName(secret: string): string {
+function secretEnvName(secret: string): string {
   return `SLABRIDGE_SECRET_${secret}`;
 }
 
@@ -33,7 +33,7 @@ const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes of hex");
  * A stage's deploy parameters file (`config/<stage>.deploy.json`): what the contracts are constructed and wired with
  * besides the chains. On the devnet the probers, vaults and Solana emitter come from the devnet's manifest instead.
  */
-export const deployParametersFileSchema = z.object({
+const deployParametersFileSchema = z.object({
   protocolFeeBps: z.number().int().min(0).max(10_000).describe("protocol fee floor the registry enforces"),
   protocolFeeRecipient: address.optional().describe("on the home chain; default: the deployer"),
   minEpochSeconds: z.number().int().min(1).describe("shortest epoch the registry accepts"),

@@ -108,7 +108,7 @@ const NETTING_VAULTS = 2;
 /** The shortest epoch the devnet's registry accepts (tests run 1 s epochs). */
 const DEVNET_MIN_EPOCH_SECONDS = 1;
 /** The deployment state file in the devnet's folder: `npm run deploy -- --stage devnet` resumes from it. */
-export const DEPLOY_STATE_FILE = "deploy-state.json";
+const DEPLOY_STATE_FILE = "deploy-state.json";
 const logMessagePublished = parseAbi([
   "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
 ]);
