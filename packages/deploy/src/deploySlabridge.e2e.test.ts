@@ -315,6 +315,6 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
     expect(error).toMatchObject({ code: "rpc-unreachable" });
     expect(String((error as Error).message)).not.toContain("sk_live");
     expect(String((error as Error).message)).not.toContain("example.invalid");
-    expect(String((error as Error).message)).toContain("evm-a: the RPC does not answer");
+    expect(String((error as Error).message)).toMatch(/^evm-[ab]: the RPC does not answer/); // whichever chain's check fails first
   });
 });
