@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -15,6 +15,7 @@ import {
   parseDeploymentManifest,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
+import { deploySlabridge } from "@slabridge/deploy";
 import { Keypair } from "@solana/web3.js";
 import { type Address, erc20Abi, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
 import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
@@ -26,7 +27,6 @@ import { submitTransaction } from "./evm/submitTransaction.ts";
 import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnetGuardian.ts";
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
-import { deploySlabridge } from "./slabridge/deploySlabridge.ts";
 import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
@@ -105,6 +105,10 @@ const SOLANA_VAULT_FLOAT = 1_000_000_000n;
 const TOP_UP_ALLOWANCE = 1_000_000_000n;
 /** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
 const NETTING_VAULTS = 2;
+/** The shortest epoch the devnet's registry accepts (tests run 1 s epochs). */
+const DEVNET_MIN_EPOCH_SECONDS = 1;
+/** The deployment state file in the devnet's folder: `npm run deploy -- --stage devnet` resumes from it. */
+const DEPLOY_STATE_FILE = "deploy-state.json";
 const logMessagePublished = parseAbi([
   "event LogMessagePublished(address indexed sender, uint64 sequence, uint32 nonce, bytes payload, uint8 consistencyLevel)",
 ]);
@@ -215,18 +219,32 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       if (!chain) throw new Error(`devnet: chain ${chainId} missing`);
       return chain;
     };
-    const contracts = await deploySlabridge({
-      chains: evm.manifest.chains,
-      clients: evm.clients,
-      deployer: keys.deployer.address,
-      homeChainId: HOME_CHAIN_ID,
-      probers: probers.map((ref) => ref.address),
-      proberThreshold: PROBER_THRESHOLD,
-      solanaEmitter,
-      minEpochSeconds: 1,
-      protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
-      nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
-      hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
+    // slabridge's contracts go through `npm run deploy`'s code path, signed by the deployer's key (not by anvil).
+    // Fresh chains every start: a state file left by an earlier devnet in this folder names contracts gone with it.
+    const statePath = path.join(dir, DEPLOY_STATE_FILE);
+    rmSync(statePath, { force: true });
+    const { contracts } = await deploySlabridge({
+      stage: "devnet",
+      chains: evm.manifest.chains.map((chain) => ({
+        name: chain.name,
+        chainId: chain.chainId,
+        layerZero: { eid: chain.layerZero.eid, endpointV2: chain.layerZero.endpointV2 },
+        wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
+        stablecoin: chain.stablecoin.address,
+      })),
+      parameters: {
+        homeChainId: HOME_CHAIN_ID,
+        probers: probers.map((ref) => ref.address),
+        proberThreshold: PROBER_THRESHOLD,
+        solanaEmitter,
+        minEpochSeconds: DEVNET_MIN_EPOCH_SECONDS,
+        protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
+        nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
+        hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
+      },
+      clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
+      account: evm.deployerAccount,
+      statePath,
       onProgress: progress,
     });
     progress("netting vaults approve their escrows for the bond top-ups they advance");

@@ -97,7 +97,7 @@ export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
 export { type EvmSigner, evmSignerAddress, evmSignerOf } from "./signer/evmSignerOf.ts";
 export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsEvmAccount.ts";
-export { KmsResponseError } from "./signer/parseDerSignature.ts";
+export { KmsResponseError, secp256k1PointOfSpki } from "./signer/parseDerSignature.ts";
 export {
   buildSubmitReportTx,
   type RecordedVerdict,

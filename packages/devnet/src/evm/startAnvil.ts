@@ -1,8 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { EvmDevnetError } from "./EvmDevnetError.ts";
+import type { Hex, LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
+import { EvmDevnetError, registerSecret } from "./EvmDevnetError.ts";
 
 /** Options for {@link startAnvil}. */
 export interface StartAnvilOptions {
@@ -28,11 +34,18 @@ export interface AnvilInstance {
   chainId: number;
   port: number;
   pid: number;
+  /**
+   * Dev account `index` as a local viem account (the key anvil generated for it, held in memory only): for code that
+   * must sign itself rather than have the node sign (`eth_sendTransaction`), as it will with a KMS key elsewhere.
+   */
+  devAccount(index: number): LocalAccount;
   /** Kills the process and resolves once it has exited. Idempotent. */
   stop(): Promise<void>;
 }
 
 const LOOPBACK = "127.0.0.1";
+/** The part of anvil's `--config-out` file read here. */
+const anvilKeysSchema = z.object({ private_keys: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/)) });
 const DEFAULT_ACCOUNTS = 10;
 const START_ATTEMPTS = 3;
 
@@ -92,6 +105,9 @@ async function spawnAnvil(options: StartAnvilOptions, port: number): Promise<Anv
   if (options.clockLagSeconds !== undefined && options.clockLagSeconds > 0) {
     args.push("--timestamp", String(Math.floor(Date.now() / 1_000) - Math.floor(options.clockLagSeconds)));
   }
+  // anvil writes its dev accounts' keys there at start; they are read once into memory and the file removed.
+  const keysFile = path.join(tmpdir(), `slabridge-anvil-${randomUUID()}.json`);
+  args.push("--config-out", keysFile);
 
   // Its own process group: a terminal's Ctrl-C goes to the foreground group, and the process that started anvil may
   // still need the chain to stop gracefully (settle what is in flight). That process stops anvil (see installHooks).
@@ -127,10 +143,26 @@ async function spawnAnvil(options: StartAnvilOptions, port: number): Promise<Anv
       }),
     ]);
   } catch (error) {
+    rmSync(keysFile, { force: true });
     await stop();
     throw EvmDevnetError.wrap("anvil-start-failed", "anvil did not become ready", error);
   }
-  return { rpcUrl, chainId: options.chainId, port, pid, stop };
+  let keys: Hex[];
+  try {
+    keys = anvilKeysSchema.parse(JSON.parse(readFileSync(keysFile, "utf8"))).private_keys as Hex[];
+  } catch (error) {
+    await stop();
+    throw EvmDevnetError.wrap("anvil-start-failed", "anvil wrote no readable dev account keys", error);
+  } finally {
+    rmSync(keysFile, { force: true });
+  }
+  for (const key of keys) registerSecret(key);
+  const devAccount = (index: number): LocalAccount => {
+    const key = keys[index];
+    if (key === undefined) throw new EvmDevnetError("invalid-config", `anvil has no dev account ${index}`);
+    return privateKeyToAccount(key);
+  };
+  return { rpcUrl, chainId: options.chainId, port, pid, devAccount, stop };
 }
 
 async function pickFreePort(): Promise<number> {

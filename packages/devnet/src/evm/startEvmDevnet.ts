@@ -1,4 +1,4 @@
-import type { Address } from "viem";
+import type { Address, LocalAccount } from "viem";
 import { z } from "zod";
 import { deployDevnetStablecoin, type StablecoinDeployment } from "./deployDevnetStablecoin.ts";
 import { deployLayerZero, type LayerZeroDeployment } from "./deployLayerZero.ts";
@@ -76,6 +76,11 @@ export interface EvmDevnet {
   pids: number[];
   /** viem clients for a chain (by EVM chain id). */
   clients(chainId: number): DevnetClients;
+  /**
+   * The deployer (dev account 0, same address on every chain) as a local account: slabridge's own deployment signs
+   * with it, as it signs with a KMS key on a real network, instead of having anvil sign.
+   */
+  deployerAccount: LocalAccount;
   /** A relayer for the LayerZero pathway from one chain to another (by EVM chain id), using the devnet keys. */
   layerZeroRelayer(fromChainId: number, toChainId: number): LayerZeroDevnetRelayer;
   /** Stops every anvil; resolves when all have exited. */
@@ -241,8 +246,11 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
       if (!chain) throw new EvmDevnetError("invalid-config", `chain ${chainId} is not part of this devnet`);
       return chain;
     };
+    const firstAnvil = anvils[0];
+    if (!firstAnvil) throw new EvmDevnetError("anvil-start-failed", "no anvil started");
     return {
       manifest,
+      deployerAccount: firstAnvil.devAccount(DEPLOYER),
       pids: anvils.map((anvil) => anvil.pid),
       clients: (chainId) => clientsOf(clientsByChain, chainId),
       layerZeroRelayer: (fromChainId, toChainId) => {

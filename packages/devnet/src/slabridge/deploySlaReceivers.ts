@@ -6,12 +6,12 @@ import {
   slaReceiverFactoryAbi,
   slaReceiverFactoryBytecode,
 } from "@slabridge/contracts";
-import { type Address, erc20Abi, getAddress, type Hex, parseAbi } from "viem";
+import type { SlabridgeChainContracts } from "@slabridge/deploy";
+import { type Abi, type Address, erc20Abi, getAddress, type Hex, parseAbi } from "viem";
 import type { DevnetClients } from "../evm/devnetClients.ts";
 import { EvmDevnetError } from "../evm/EvmDevnetError.ts";
-import { submitTransaction } from "../evm/submitTransaction.ts";
+import { receiptOf, submitTransaction } from "../evm/submitTransaction.ts";
 import { placeX402StandIn } from "../x402/placeX402StandIn.ts";
-import { deployerFor, type SlabridgeChainContracts } from "./deploySlabridge.ts";
 
 const messengerConfigAbi = parseAbi([
   "function setSender(address sender, bool allowed)",
@@ -195,4 +195,22 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
     slaReceivers[model.modelId.toString()] = receiver;
   }
   return { x402Channels: standIn.settlement, messageRouter: routerAddress, slaReceivers };
+}
+
+/** Deploys a demo fixture contract from the (node-unlocked) deployer, one mined deployment at a time. */
+function deployerFor(clients: DevnetClients, deployer: Address) {
+  const wallet = clients.wallet(deployer);
+  return async (name: string, abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<Address> => {
+    let hash: Hex;
+    try {
+      hash = await wallet.deployContract({ abi, bytecode, args });
+    } catch (error) {
+      throw EvmDevnetError.wrap("deploy-failed", `deploying ${name}`, error);
+    }
+    const receipt = await receiptOf(clients.publicClient, hash, `deploying ${name}`);
+    if (receipt.status !== "success" || !receipt.contractAddress) {
+      throw new EvmDevnetError("deploy-failed", `deploying ${name} reverted in ${hash}`);
+    }
+    return getAddress(receipt.contractAddress);
+  };
 }

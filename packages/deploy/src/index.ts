@@ -1,0 +1,26 @@
+/**
+ * @slabridge/deploy: deploys and wires slabridge's EVM contracts on a stage's chains, resumably, signing through a
+ * viem account (a KMS key in production). `npm run deploy` and the devnet both go through {@link deploySlabridge}.
+ */
+
+export { DeployError, type DeployErrorCode } from "./DeployError.ts";
+export { type DeploySlabridgeOptions, deploySlabridge } from "./deploySlabridge.ts";
+export {
+  type DeploymentResult,
+  type ExecuteDeploymentOptions,
+  executeDeployment,
+  type StepStatus,
+} from "./executeDeployment.ts";
+export { type LinkReference, linkBytecode } from "./linkBytecode.ts";
+export {
+  type ChainProtocols,
+  type ContractName,
+  type DeploymentPlan,
+  type DeployParameters,
+  type DeployStep,
+  type PlanStep,
+  planDeployment,
+  type SlabridgeChainContracts,
+  type WireStep,
+} from "./planDeployment.ts";
+export { runDeployCli } from "./runDeployCli.ts";

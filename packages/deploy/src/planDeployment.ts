@@ -1,0 +1,537 @@
+import {
+  escrowAbi,
+  escrowBytecode,
+  hostBondAbi,
+  hostBondBytecode,
+  layerZeroMessengerAbi,
+  layerZeroMessengerBytecode,
+  messageRouterAbi,
+  messageRouterBytecode,
+  modelRegistryAbi,
+  modelRegistryBytecode,
+  modelRegistryLinkReferences,
+  modelTermsAbi,
+  modelTermsBytecode,
+  revenueLedgerAbi,
+  revenueLedgerBytecode,
+  slaOracleAbi,
+  slaOracleBytecode,
+  wormholeMessengerAbi,
+  wormholeMessengerBytecode,
+} from "@slabridge/contracts";
+import { SOLANA_CHAIN_ID } from "@slabridge/core";
+import { lzReceiveOptions } from "@slabridge/layerzero";
+import { type Abi, type Address, getAddress, type Hex, pad } from "viem";
+import { DeployError } from "./DeployError.ts";
+import { linkBytecode } from "./linkBytecode.ts";
+
+/** Gas the executor gives `lzReceive` on every slabridge pathway (a verdict or receipt batch needs < 150k). */
+const LZ_RECEIVE_GAS = 300_000n;
+/** Wormhole chain id of Solana: slabridge's Solana emitter publishes as if from there. */
+const WORMHOLE_SOLANA_CHAIN = 1;
+/** Wormhole consistency level slabridge publishes with (1 = finalized on the devnet's instant-finality anvils). */
+const WORMHOLE_CONSISTENCY = 1;
+/** LayerZero message type the messengers send with (OAppOptionsType3's `SEND`). */
+const MSG_TYPE_SEND = 1;
+/** MessageCodec kinds: 1 ModelListing, 2 ReceiptBatch, 3 Verdict, 4 Payout. */
+const KIND = { ModelListing: 1, ReceiptBatch: 2, Verdict: 3, Payout: 4 } as const;
+
+/** The protocols' contracts on one EVM chain, as the devnet deployed them or the address books list them. */
+export interface ChainProtocols {
+  name: string;
+  chainId: number;
+  /** `endpointV2` undefined: no installed address book has it (the plan prints it as unknown; a run refuses). */
+  layerZero: { eid: number; endpointV2: Address | undefined };
+  wormhole: { chainId: number; core: Address };
+  /** The stablecoin buyers pay in (the escrow's token). */
+  stablecoin: Address;
+}
+
+/** What the contracts are deployed with, apart from the chains. */
+export interface DeployParameters {
+  /** EVM chain id of the home chain (registry, oracle, ledger, host bonds). Every chain gets an escrow. */
+  homeChainId: number;
+  /** The SLA oracle's signer set and its threshold. */
+  probers: readonly Address[];
+  proberThreshold: number;
+  /** Protocol fee floor in bps and its recipient (on the home chain). */
+  protocolFee: { minBps: number; recipient: Address };
+  /** Shortest epoch the registry accepts, in seconds. */
+  minEpochSeconds: number;
+  /** Host bonds: the share slashed per breached epoch, and the unlock notice in epochs. */
+  hostBond: { slashBps: number; noticeEpochs: number };
+  /**
+   * Netting vault per slabridge chain id (bytes32 account), set on the registry; on an EVM chain the vault's account
+   * (its last 20 bytes) also funds the escrow's bond top-ups.
+   */
+  nettingVaults: ReadonlyMap<number, Hex>;
+  /** 32-byte emitter of slabridge's Solana messages (allowlisted on the home chain's Wormhole messenger); none: no Solana. */
+  solanaEmitter?: Hex | undefined;
+}
+
+/** slabridge's contracts on one EVM chain (the deployment manifest's `contracts`, less the pay-per-call ones). */
+export interface SlabridgeChainContracts {
+  escrow?: Address;
+  revenueLedger?: Address;
+  modelRegistry?: Address;
+  modelTerms?: Address;
+  slaOracle?: Address;
+  hostBond?: Address;
+  messageRouter?: Address;
+  layerZeroMessenger: Address;
+  wormholeMessenger: Address;
+}
+
+/** The contracts the plan deploys, by their names in the artifacts. */
+export type ContractName =
+  | "LayerZeroMessenger"
+  | "WormholeMessenger"
+  | "ModelTerms"
+  | "ModelRegistry"
+  | "SlaOracle"
+  | "RevenueLedger"
+  | "HostBond"
+  | "Escrow"
+  | "MessageRouter";
+
+const contractKey = {
+  LayerZeroMessenger: "layerZeroMessenger",
+  WormholeMessenger: "wormholeMessenger",
+  ModelTerms: "modelTerms",
+  ModelRegistry: "modelRegistry",
+  SlaOracle: "slaOracle",
+  RevenueLedger: "revenueLedger",
+  HostBond: "hostBond",
+  Escrow: "escrow",
+  MessageRouter: "messageRouter",
+} as const satisfies Record<ContractName, keyof SlabridgeChainContracts>;
+
+/** Looks up a contract the plan deploys on a chain; throws when it is not deployed yet. */
+export type AddressOf = (chainId: number, contract: ContractName) => Address;
+
+/** Deploys one contract. Done when the state records its address and that address has code. */
+export interface DeployStep {
+  kind: "deploy";
+  /** Stable across runs: `evm-a:deploy:ModelRegistry`. */
+  id: string;
+  chainId: number;
+  contract: ContractName;
+  description: string;
+  creation(addressOf: AddressOf, owner: Address): { abi: Abi; bytecode: Hex; args: readonly unknown[] };
+}
+
+/** One owner call. Done when `readBack` on chain shows the wanted value. */
+export interface WireStep {
+  kind: "wire";
+  /** Stable across runs: `evm-a:wire:LayerZeroMessenger.setPeer(40245)`. */
+  id: string;
+  chainId: number;
+  contract: ContractName;
+  description: string;
+  abi: Abi;
+  functionName: string;
+  args(addressOf: AddressOf): readonly unknown[];
+  /** Views on the same contract whose results must equal `want` for the setting to be in place. */
+  readBack(addressOf: AddressOf): ReadonlyArray<{ functionName: string; args: readonly unknown[]; want: unknown }>;
+}
+
+export type PlanStep = DeployStep | WireStep;
+
+/** The ordered steps of a deployment: one list per chain (run in order), chains independent of each other. */
+export interface DeploymentPlan {
+  chains: ReadonlyArray<{ chainId: number; name: string; steps: readonly PlanStep[] }>;
+  /** What the plan cannot resolve (a protocol address no installed address book has): a run refuses, a dry run shows. */
+  unknowns: readonly string[];
+}
+
+/**
+ * The steps that deploy and wire slabridge on a stage's EVM chains: the messengers on every chain; on the home chain
+ * ModelTerms (linked into) ModelRegistry, SlaOracle, RevenueLedger, HostBond, its own Escrow and a MessageRouter; an
+ * Escrow on every other chain; then LayerZero chains, peers and enforced options, Wormhole emitters (the Solana
+ * emitter and the home chain's own on the home chain), the messengers' senders and receivers and the receivers'
+ * messengers. Every setting is planned with its final value only, so a read-back can tell it is in place. LayerZero
+ * cannot send to its own endpoint, so the home chain's Wormhole messenger delivers home <-> home-escrow messages to
+ * itself, through the MessageRouter (a messenger has one receiver).
+ *
+ * @example const plan = planDeployment(chains, parameters); plan.chains[0].steps[0].id // "evm-a:deploy:LayerZeroMessenger"
+ */
+export function planDeployment(chains: readonly ChainProtocols[], parameters: DeployParameters): DeploymentPlan {
+  const home = chains.find((chain) => chain.chainId === parameters.homeChainId);
+  if (!home)
+    throw new DeployError("invalid-config", `home chain ${parameters.homeChainId} is not an EVM chain of the stage`);
+  // No probers yet: a dry run of a stage whose prober keys are not made (the caller lists them as unknown).
+  const probersKnown = parameters.probers.length > 0;
+  if (probersKnown && (parameters.proberThreshold < 1 || parameters.proberThreshold > parameters.probers.length)) {
+    throw new DeployError(
+      "invalid-config",
+      `prober threshold ${parameters.proberThreshold} is not within 1..${parameters.probers.length} probers`,
+    );
+  }
+  const unknowns = chains
+    .filter((chain) => chain.layerZero.endpointV2 === undefined)
+    .map((chain) => `${chain.name}: LayerZero EndpointV2 (eid ${chain.layerZero.eid})`);
+  if (!probersKnown) unknowns.push("the SLA oracle's probers");
+  return {
+    chains: chains.map((chain) => ({
+      chainId: chain.chainId,
+      name: chain.name,
+      steps: [...deploySteps(chain, home, parameters), ...wireSteps(chain, home, chains, parameters)],
+    })),
+    unknowns,
+  };
+}
+
+function deploySteps(chain: ChainProtocols, home: ChainProtocols, parameters: DeployParameters): DeployStep[] {
+  const steps: DeployStep[] = [];
+  const add = (contract: ContractName, description: string, creation: DeployStep["creation"]) =>
+    steps.push({
+      kind: "deploy",
+      id: `${chain.name}:deploy:${contract}`,
+      chainId: chain.chainId,
+      contract,
+      description,
+      creation,
+    });
+  const me = chain.chainId;
+  add("LayerZeroMessenger", "LayerZeroMessenger (OApp on the chain's EndpointV2)", (_, owner) => ({
+    abi: layerZeroMessengerAbi,
+    bytecode: layerZeroMessengerBytecode,
+    args: [known(chain.layerZero.endpointV2, `${chain.name}: LayerZero EndpointV2`), owner],
+  }));
+  add("WormholeMessenger", "WormholeMessenger (on the chain's Wormhole core)", (_, owner) => ({
+    abi: wormholeMessengerAbi,
+    bytecode: wormholeMessengerBytecode,
+    args: [owner, chain.wormhole.core, WORMHOLE_CONSISTENCY, me],
+  }));
+  if (me === home.chainId) {
+    add("ModelTerms", "ModelTerms (library linked into the registry)", () => ({
+      abi: modelTermsAbi,
+      bytecode: modelTermsBytecode,
+      args: [],
+    }));
+    add("ModelRegistry", "ModelRegistry (Model NFTs, terms, listings)", (addressOf, owner) => ({
+      abi: modelRegistryAbi,
+      bytecode: linkBytecode(modelRegistryBytecode, modelRegistryLinkReferences, {
+        ModelTerms: addressOf(me, "ModelTerms"),
+      }),
+      args: [
+        owner,
+        parameters.protocolFee.minBps,
+        me,
+        pad(parameters.protocolFee.recipient),
+        BigInt(parameters.minEpochSeconds),
+      ],
+    }));
+    add(
+      "SlaOracle",
+      `SlaOracle (${parameters.proberThreshold}-of-${parameters.probers.length} probers)`,
+      (addressOf, owner) => ({
+        abi: slaOracleAbi,
+        bytecode: slaOracleBytecode,
+        args: [
+          owner,
+          addressOf(me, "ModelRegistry"),
+          sortedAddresses(parameters.probers),
+          BigInt(parameters.proberThreshold),
+        ],
+      }),
+    );
+    add("RevenueLedger", "RevenueLedger (receipt batches of every chain)", (_, owner) => ({
+      abi: revenueLedgerAbi,
+      bytecode: revenueLedgerBytecode,
+      args: [owner],
+    }));
+    add("HostBond", "HostBond (hosts' bonds, slashed into buyers' top-ups)", (addressOf, owner) => ({
+      abi: hostBondAbi,
+      bytecode: hostBondBytecode,
+      args: [
+        owner,
+        chain.stablecoin,
+        addressOf(me, "ModelRegistry"),
+        addressOf(me, "SlaOracle"),
+        addressOf(me, "RevenueLedger"),
+        me,
+        parameters.hostBond.slashBps,
+        parameters.hostBond.noticeEpochs,
+      ],
+    }));
+  }
+  add("Escrow", "Escrow (buyers' payments in the chain's stablecoin)", (_, owner) => ({
+    abi: escrowAbi,
+    bytecode: escrowBytecode,
+    args: [owner, chain.stablecoin, me, home.chainId],
+  }));
+  if (me === home.chainId) {
+    add(
+      "MessageRouter",
+      "MessageRouter (home Wormhole deliveries: batches to the ledger, the rest to the escrow)",
+      (_, owner) => ({
+        abi: messageRouterAbi,
+        bytecode: messageRouterBytecode,
+        args: [owner],
+      }),
+    );
+  }
+  return steps;
+}
+
+function wireSteps(
+  chain: ChainProtocols,
+  home: ChainProtocols,
+  chains: readonly ChainProtocols[],
+  parameters: DeployParameters,
+): WireStep[] {
+  const steps: WireStep[] = [];
+  const me = chain.chainId;
+  const name = (other: number) => chains.find((c) => c.chainId === other)?.name ?? String(other);
+  const wire = (
+    contract: ContractName,
+    call: string,
+    description: string,
+    abi: Abi,
+    args: WireStep["args"],
+    readBack: WireStep["readBack"],
+  ) => {
+    const functionName = call.includes("(") ? call.slice(0, call.indexOf("(")) : call;
+    steps.push({
+      kind: "wire",
+      id: `${chain.name}:wire:${contract}.${call}`,
+      chainId: me,
+      contract,
+      description,
+      abi,
+      functionName,
+      args,
+      readBack,
+    });
+  };
+  const setSender = (messenger: ContractName, sender: ContractName) =>
+    wire(
+      messenger,
+      `setSender(${sender})`,
+      `${messenger} accepts sends from ${sender}`,
+      abiOf(messenger),
+      (a) => [a(me, sender), true],
+      (a) => [{ functionName: "isSender", args: [a(me, sender)], want: true }],
+    );
+  const setReceiver = (messenger: ContractName, receiver: ContractName) =>
+    wire(
+      messenger,
+      `setReceiver(${receiver})`,
+      `${messenger} delivers to ${receiver}`,
+      abiOf(messenger),
+      (a) => [a(me, receiver)],
+      (a) => [{ functionName: "receiver", args: [], want: a(me, receiver) }],
+    );
+  const setMessenger = (target: ContractName, messenger: ContractName) =>
+    wire(
+      target,
+      `setMessenger(${messenger})`,
+      `${target} accepts deliveries from ${messenger}`,
+      abiOf(target),
+      (a) => [a(me, messenger), true],
+      (a) => [{ functionName: "isMessenger", args: [a(me, messenger)], want: true }],
+    );
+  const setEmitter = (whChain: number, chainId: number, emitter: (a: AddressOf) => Hex, whose: string) =>
+    wire(
+      "WormholeMessenger",
+      `setEmitter(${whChain})`,
+      `WormholeMessenger trusts ${whose} as Wormhole chain ${whChain}`,
+      wormholeMessengerAbi,
+      (a) => [whChain, emitter(a), chainId],
+      (a) => [
+        { functionName: "emitters", args: [whChain], want: emitter(a) },
+        { functionName: "transportChainOf", args: [chainId], want: whChain },
+      ],
+    );
+
+  // Home talks to every payment chain and back; payment chains talk to home only.
+  const peers = me === home.chainId ? chains.filter((other) => other.chainId !== me) : [home];
+  const enforced = lzReceiveOptions(LZ_RECEIVE_GAS);
+  for (const peer of peers) {
+    const eid = peer.layerZero.eid;
+    wire(
+      "LayerZeroMessenger",
+      `setChain(${peer.chainId})`,
+      `LayerZeroMessenger maps chain ${peer.chainId} to eid ${eid}`,
+      layerZeroMessengerAbi,
+      () => [peer.chainId, eid],
+      () => [
+        { functionName: "transportChainOf", args: [peer.chainId], want: eid },
+        { functionName: "chainOfTransport", args: [eid], want: peer.chainId },
+      ],
+    );
+    wire(
+      "LayerZeroMessenger",
+      `setPeer(${eid})`,
+      `LayerZeroMessenger peer for eid ${eid}: LayerZeroMessenger of ${peer.name}`,
+      layerZeroMessengerAbi,
+      (a) => [eid, pad(a(peer.chainId, "LayerZeroMessenger"))],
+      (a) => [{ functionName: "peers", args: [eid], want: pad(a(peer.chainId, "LayerZeroMessenger")) }],
+    );
+    wire(
+      "LayerZeroMessenger",
+      `setEnforcedOptions(${eid})`,
+      `LayerZeroMessenger enforced options to eid ${eid}: lzReceive gas ${LZ_RECEIVE_GAS}`,
+      layerZeroMessengerAbi,
+      () => [[{ eid, msgType: MSG_TYPE_SEND, options: enforced }]],
+      () => [{ functionName: "enforcedOptions", args: [eid, MSG_TYPE_SEND], want: enforced }],
+    );
+    setEmitter(
+      peer.wormhole.chainId,
+      peer.chainId,
+      (a) => pad(a(peer.chainId, "WormholeMessenger")),
+      `the WormholeMessenger of ${peer.name}`,
+    );
+  }
+
+  if (me === home.chainId) {
+    if (parameters.solanaEmitter !== undefined) {
+      const emitter = parameters.solanaEmitter;
+      setEmitter(WORMHOLE_SOLANA_CHAIN, SOLANA_CHAIN_ID, () => emitter, "slabridge's Solana emitter");
+    }
+    // Home <-> home escrow: the messenger trusts its own emitter and delivers back to itself.
+    setEmitter(chain.wormhole.chainId, me, (a) => pad(a(me, "WormholeMessenger")), "itself (home <-> home escrow)");
+    setReceiver("LayerZeroMessenger", "RevenueLedger");
+    setReceiver("WormholeMessenger", "MessageRouter");
+    for (const messenger of ["LayerZeroMessenger", "WormholeMessenger"] as const) {
+      setSender(messenger, "ModelRegistry");
+      setSender(messenger, "SlaOracle");
+      setMessenger("RevenueLedger", messenger);
+      setMessenger("ModelRegistry", messenger);
+      setMessenger("SlaOracle", messenger);
+    }
+    setSender("WormholeMessenger", "Escrow");
+    wire(
+      "ModelRegistry",
+      "setSlaOracle(SlaOracle)",
+      "ModelRegistry takes verdicts from the SlaOracle",
+      modelRegistryAbi,
+      (a) => [a(me, "SlaOracle")],
+      (a) => [{ functionName: "slaOracle", args: [], want: a(me, "SlaOracle") }],
+    );
+    // Every chain verdicts go to holds escrow: a slash is split over all of them by their receipts.
+    const paymentChains = [
+      ...chains.map((c) => c.chainId),
+      ...(parameters.solanaEmitter === undefined ? [] : [SOLANA_CHAIN_ID]),
+    ];
+    wire(
+      "HostBond",
+      "setPaymentChains",
+      `HostBond splits slashes over chains ${paymentChains.join(", ")}`,
+      hostBondAbi,
+      () => [paymentChains],
+      () => [{ functionName: "paymentChains", args: [], want: paymentChains }],
+    );
+    wire(
+      "SlaOracle",
+      "setHostBond(HostBond)",
+      "SlaOracle slashes through the HostBond",
+      slaOracleAbi,
+      (a) => [a(me, "HostBond")],
+      (a) => [{ functionName: "hostBond", args: [], want: a(me, "HostBond") }],
+    );
+    for (const [vaultChain, vault] of parameters.nettingVaults) {
+      wire(
+        "ModelRegistry",
+        `setNettingVault(${vaultChain})`,
+        `ModelRegistry netting vault of ${name(vaultChain)}: ${vault}`,
+        modelRegistryAbi,
+        () => [vaultChain, vault],
+        () => [{ functionName: "nettingVault", args: [vaultChain], want: vault }],
+      );
+    }
+    setMessenger("MessageRouter", "WormholeMessenger");
+    for (const [kind, target] of [
+      [KIND.ModelListing, "Escrow"],
+      [KIND.ReceiptBatch, "RevenueLedger"],
+      [KIND.Verdict, "Escrow"],
+      [KIND.Payout, "Escrow"],
+    ] as const) {
+      wire(
+        "MessageRouter",
+        `setRoute(${kind})`,
+        `MessageRouter routes kind ${kind} to the ${target}`,
+        messageRouterAbi,
+        (a) => [kind, a(me, target)],
+        (a) => [{ functionName: "routeOf", args: [kind], want: a(me, target) }],
+      );
+    }
+    setMessenger("RevenueLedger", "MessageRouter");
+    // The router delivers to the escrow; the messenger is what the escrow sends its receipt batches through.
+    setMessenger("Escrow", "MessageRouter");
+    setMessenger("Escrow", "WormholeMessenger");
+  } else {
+    for (const messenger of ["LayerZeroMessenger", "WormholeMessenger"] as const) {
+      setReceiver(messenger, "Escrow");
+      setSender(messenger, "Escrow");
+      setMessenger("Escrow", messenger);
+    }
+  }
+  // The chain's netting vault advances bond top-ups: the escrow pulls them from it (it approves the escrow itself).
+  const vault = parameters.nettingVaults.get(me);
+  if (vault !== undefined) {
+    const funder = getAddress(`0x${vault.slice(-40)}`);
+    wire(
+      "Escrow",
+      "setTopUpFunder",
+      `Escrow pulls bond top-ups from the netting vault ${funder}`,
+      escrowAbi,
+      () => [funder],
+      () => [{ functionName: "topUpFunder", args: [], want: funder }],
+    );
+  }
+  return steps;
+}
+
+function abiOf(contract: ContractName): Abi {
+  switch (contract) {
+    case "LayerZeroMessenger":
+      return layerZeroMessengerAbi;
+    case "WormholeMessenger":
+      return wormholeMessengerAbi;
+    case "ModelTerms":
+      return modelTermsAbi;
+    case "ModelRegistry":
+      return modelRegistryAbi;
+    case "SlaOracle":
+      return slaOracleAbi;
+    case "RevenueLedger":
+      return revenueLedgerAbi;
+    case "HostBond":
+      return hostBondAbi;
+    case "Escrow":
+      return escrowAbi;
+    case "MessageRouter":
+      return messageRouterAbi;
+  }
+}
+
+/**
+ * The deployed addresses of one chain in the manifest's shape, from a lookup that returns undefined for what is not
+ * deployed.
+ *
+ * @example chainContractsOf((contract) => state.addressOf(31338, contract))
+ */
+export function chainContractsOf(lookUp: (contract: ContractName) => Address | undefined): SlabridgeChainContracts {
+  const contracts: Partial<Record<keyof SlabridgeChainContracts, Address>> = {};
+  for (const [contract, key] of Object.entries(contractKey) as Array<[ContractName, keyof SlabridgeChainContracts]>) {
+    const address = lookUp(contract);
+    if (address !== undefined) contracts[key] = address;
+  }
+  const { layerZeroMessenger, wormholeMessenger } = contracts;
+  if (!layerZeroMessenger || !wormholeMessenger) {
+    throw new DeployError("invalid-state", "a chain's messengers are not deployed: the deployment is incomplete");
+  }
+  return { ...contracts, layerZeroMessenger, wormholeMessenger };
+}
+
+/** The oracle's constructor takes its signer set sorted ascending (it refuses duplicates by order). */
+function sortedAddresses(addresses: readonly Address[]): Address[] {
+  return [...addresses].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+}
+
+function known<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new DeployError("unknown-protocol-address", `${what} is unknown`);
+  return value;
+}

@@ -1,0 +1,164 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { parseDeploymentManifest } from "@slabridge/core";
+import { type Devnet, devnetChainsOf, type LocalKms, startDevnet, startLocalKms } from "@slabridge/devnet";
+import { secp256k1PointOfSpki } from "@slabridge/evm";
+import { type Address, bytesToHex, parseEther } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDeployCli } from "./runDeployCli.ts";
+
+const REPO = path.resolve(import.meta.dirname, "../../..");
+
+/** Runs the CLI in-process, collecting what it prints. */
+async function cli(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  let out = "";
+  let err = "";
+  const code = await runDeployCli(argv, {
+    out: (text) => {
+      out += text;
+    },
+    err: (text) => {
+      err += text;
+    },
+    env: options.env ?? {},
+    cwd: options.cwd ?? REPO,
+  });
+  return { code, out, err };
+}
+
+describe("npm run deploy without a network", () => {
+  it("--help prints the usage", async () => {
+    const { code, out } = await cli(["--help"]);
+    expect(code).toBe(0);
+    expect(out).toContain("npm run deploy -- --stage <name>");
+    expect(out).toContain("--dry-run");
+  });
+
+  it("testnet --dry-run prints the whole plan with unknown steps and what is missing, and sends nothing", async () => {
+    const { code, out } = await cli(["--stage", "testnet", "--dry-run"]);
+    expect(code).toBe(0);
+    expect(out).toContain("[1/51] evm-a: deploy LayerZeroMessenger ... unknown");
+    expect(out).toContain("evm-b: LayerZeroMessenger.setPeer(40161) ... unknown");
+    expect(out).toContain("deploy: unknown: evm-a: RPC URL (set SLABRIDGE_SECRET_RpcUrlEvmA)");
+    expect(out).toContain("deploy: unknown: evm-a: LayerZero EndpointV2 (eid 40161)");
+    expect(out).toContain("install @layerzerolabs/lz-evm-sdk-v2");
+    expect(out).toContain("0 transactions sent");
+  });
+
+  it("testnet for real is refused, naming what to install, before any RPC call", async () => {
+    const { code, err } = await cli(["--stage", "testnet", "--private-key-env", "KEY"], {
+      env: {
+        KEY: `0x${"11".repeat(32)}`,
+        SLABRIDGE_SECRET_RpcUrlEvmA: "http://127.0.0.1:9",
+        SLABRIDGE_SECRET_RpcUrlEvmB: "http://127.0.0.1:9",
+      },
+    });
+    expect(code).toBe(1);
+    expect(err).toContain("unknown-protocol-address");
+    expect(err).not.toContain("11".repeat(32));
+  });
+
+  it("a stage config that fails validation is refused with the field named", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "slabridge-deploy-cli-"));
+    try {
+      mkdirSync(path.join(dir, "config"));
+      const config = JSON.parse(readFileSync(path.join(REPO, "config/devnet.json"), "utf8"));
+      config.routes[0].destination = 5;
+      writeFileSync(path.join(dir, "config/bad.json"), JSON.stringify(config));
+      writeFileSync(
+        path.join(dir, "config/bad.deploy.json"),
+        readFileSync(path.join(REPO, "config/devnet.deploy.json")),
+      );
+      const { code, err } = await cli(["--stage", "bad", "--dry-run"], { cwd: dir });
+      expect(code).toBe(1);
+      expect(err).toContain("invalid-config");
+      expect(err).toContain("routes.0.destination: chain 5 is not in chains");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("usage errors exit 2", async () => {
+    expect((await cli([])).code).toBe(2);
+    expect((await cli(["--stage", "devnet", "--bogus"])).code).toBe(2);
+  });
+});
+
+describe("npm run deploy on the devnet", () => {
+  let devnet: Devnet;
+  let kms: LocalKms;
+
+  beforeAll(async () => {
+    [devnet, kms] = await Promise.all([startDevnet({ hosts: ["healthy"] }), startLocalKms()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([devnet?.stop(), kms?.stop()]);
+  });
+
+  it("dry run against the devnet's own deployment: every step done (the devnet deployed through this code path)", async () => {
+    const { code, out } = await cli(["--stage", "devnet", "--dry-run", "--devnet-manifest", devnet.manifestPath]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/deploy: (\d+) steps: \1 done, 0 pending, 0 unknown; 0 transactions sent/);
+  });
+
+  it("deploys a fresh set signed through the loopback KMS, writes the manifest, and a re-run sends nothing", async () => {
+    const client = new KMSClient({ endpoint: kms.endpoint });
+    const key = await client.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY" }));
+    const keyId = key.KeyMetadata?.KeyId ?? "";
+    const spki = (await client.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey ?? new Uint8Array();
+    const deployer: Address = publicKeyToAddress(bytesToHex(secp256k1PointOfSpki(spki)));
+    const evmChains = devnetChainsOf(devnet.manifest).evm;
+    for (const chain of evmChains) {
+      const clients = devnet.evm.clients(chain.chainId);
+      const hash = await clients
+        .wallet(devnet.evm.manifest.keys.deployer.address)
+        .sendTransaction({ to: deployer, value: parseEther("10") });
+      await clients.publicClient.waitForTransactionReceipt({ hash });
+    }
+    const statePath = path.join(devnet.dir, "kms-state.json");
+    const manifestOut = path.join(devnet.dir, "kms-manifest.json");
+    const args = [
+      "--stage",
+      "devnet",
+      "--devnet-manifest",
+      devnet.manifestPath,
+      "--state",
+      statePath,
+      "--kms-key",
+      keyId,
+    ];
+    const env = { AWS_ENDPOINT_URL_KMS: kms.endpoint };
+    const first = await cli([...args, "--manifest", manifestOut], { env });
+    expect(first.err).toBe("");
+    expect(first.code).toBe(0);
+    const steps = Number(/deploy: (\d+) steps/.exec(first.out)?.[1]);
+    expect(first.out).toContain(`${steps} transactions sent`);
+    expect(first.out).toMatch(/\[1\/\d+\] evm-a: deploy LayerZeroMessenger \.\.\. 0x[0-9a-fA-F]{40} \(block \d+\)/);
+
+    const written = parseDeploymentManifest(JSON.parse(readFileSync(manifestOut, "utf8")));
+    const home = devnetChainsOf(written).evm.find((chain) => chain.chainId === written.homeChainId);
+    const before = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === written.homeChainId);
+    expect(home?.contracts.modelRegistry).toBeDefined();
+    expect(home?.contracts.modelRegistry).not.toBe(before?.contracts.modelRegistry);
+    const nonces = await Promise.all(
+      evmChains.map((chain) =>
+        devnet.evm.clients(chain.chainId).publicClient.getTransactionCount({ address: deployer }),
+      ),
+    );
+    expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps);
+
+    const again = await cli(args, { env });
+    expect(again.code).toBe(0);
+    expect(again.out).toContain(`deploy: ${steps} steps: ${steps} done, 0 pending, 0 unknown; 0 transactions sent`);
+    const after = await Promise.all(
+      evmChains.map((chain) =>
+        devnet.evm.clients(chain.chainId).publicClient.getTransactionCount({ address: deployer }),
+      ),
+    );
+    expect(after).toEqual(nonces);
+  });
+});

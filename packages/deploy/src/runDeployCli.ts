@@ -1,0 +1,230 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { parseDeploymentManifest } from "@slabridge/core";
+import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
+import { bytesToHex, type Hex, type LocalAccount } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { DeployError } from "./DeployError.ts";
+import { deploySlabridge } from "./deploySlabridge.ts";
+import { LAYERZERO_ADDRESS_BOOK, publicClientOf, stageDeployInputs } from "./stageDeployInputs.ts";
+
+const HELP = `slabridge deploy: deploys and wires slabridge's EVM contracts on every chain of a stage.
+
+Usage:
+  npm run deploy -- --stage <name> [options]
+
+Reads config/<stage>.json (refused if it fails validation) and config/<stage>.deploy.json (deploy parameters).
+Every step is checked on chain first: a re-run sends nothing for what is in place, and a run stopped at any point
+resumes from the state file.
+
+Options:
+  --stage <name>            the stage (devnet, testnet, ...)
+  --dry-run                 print every step as done / pending / unknown; send nothing (no key needed)
+  --state <file>            the deployment state file (default: next to the devnet's manifest, else
+                            deployments/<stage>.state.json)
+  --manifest <out>          devnet: write the devnet's manifest with these contracts to <out>
+  --devnet-manifest <file>  devnet: the running devnet's manifest (default: .devnet/manifest.json)
+  --kms-key <id|alias>      sign with this AWS KMS key (ECC_SECG_P256K1); AWS_REGION, and AWS_ENDPOINT_URL_KMS for
+                            a KMS on loopback
+  --private-key-env <VAR>   sign with the private key in environment variable VAR (tests, the devnet)
+  -h, --help                show this help
+
+RPC URLs: inline loopback URLs, the devnet manifest's, or for { "secret": "Name" } the environment variable
+SLABRIDGE_SECRET_<Name> (in AWS, the SST secret Name holds it).
+`;
+
+/** Where the CLI writes; the caller binds them to stdout and stderr. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** The repository root (config/ lives there). */
+  cwd: string;
+}
+
+/**
+ * `npm run deploy`: parses the arguments, resolves the stage's inputs and runs {@link deploySlabridge}. Returns the
+ * exit code (0 done, 1 deployment error, 2 usage). Keys are never printed; errors are scrubbed of RPC URLs.
+ *
+ * @example process.exitCode = await runDeployCli(process.argv.slice(2), { out, err, env: process.env, cwd: process.cwd() });
+ */
+export async function runDeployCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let values: ReturnType<typeof parse>;
+  try {
+    values = parse(argv);
+  } catch (error) {
+    io.err(
+      `deploy: ${error instanceof Error ? error.message : String(error)}\n\nRun "npm run deploy -- --help" for usage.\n`,
+    );
+    return 2;
+  }
+  if (values.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (values.stage === undefined) {
+    io.err('deploy: --stage is required\n\nRun "npm run deploy -- --help" for usage.\n');
+    return 2;
+  }
+  try {
+    await deployStage(values, values.stage, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof DeployError) {
+      io.err(`deploy: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    options: {
+      stage: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      state: { type: "string" },
+      manifest: { type: "string" },
+      "devnet-manifest": { type: "string" },
+      "kms-key": { type: "string" },
+      "private-key-env": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+}
+
+async function deployStage(values: ReturnType<typeof parse>, stage: string, io: CliIo): Promise<void> {
+  const dryRun = values["dry-run"] ?? false;
+  const inputs = stageDeployInputs({
+    stage,
+    configDir: path.join(io.cwd, "config"),
+    env: io.env,
+    devnetManifestPath: values["devnet-manifest"] ? path.resolve(io.cwd, values["devnet-manifest"]) : undefined,
+  });
+  if (values.manifest !== undefined && inputs.devnetManifest === undefined) {
+    throw new DeployError(
+      "invalid-config",
+      "--manifest writes the devnet's manifest with the new contracts; a public stage's manifest comes from its stack",
+    );
+  }
+  const account = dryRun && !values["kms-key"] && !values["private-key-env"] ? undefined : await accountOf(values, io);
+  if (!dryRun && account === undefined) {
+    throw new DeployError(
+      "invalid-config",
+      "a deployment needs a key: --kms-key <id|alias> or --private-key-env <VAR>",
+    );
+  }
+  const deployer = account?.address ?? devnetDeployer(inputs.devnetManifest);
+  // The fee recipient defaults to the deployer (the devnet names its own); a public stage's file may name another.
+  const parameters =
+    deployer !== undefined && /^0x0{40}$/.test(inputs.parameters.protocolFee.recipient)
+      ? { ...inputs.parameters, protocolFee: { ...inputs.parameters.protocolFee, recipient: deployer } }
+      : inputs.parameters;
+  const clients = new Map(
+    inputs.chains.flatMap((chain) => {
+      const url = inputs.rpcUrls.get(chain.chainId);
+      return url === undefined ? [] : [[chain.chainId, publicClientOf(url, chain.chainId, chain.name)] as const];
+    }),
+  );
+  const statePath = path.resolve(io.cwd, values.state ?? inputs.defaultStatePath);
+  if (!dryRun) mkdirSync(path.dirname(statePath), { recursive: true });
+  io.out(
+    `deploy: stage ${stage}${dryRun ? " (dry run: nothing is sent)" : ""}; state ${path.relative(io.cwd, statePath)}\n`,
+  );
+  const unknowns = inputs.unknowns;
+  if (!dryRun && unknowns.length > 0) {
+    throw new DeployError("unknown-protocol-address", `cannot deploy: unknown ${unknowns.join("; ")}`);
+  }
+  let result: Awaited<ReturnType<typeof deploySlabridge>>;
+  try {
+    result = await deploySlabridge({
+      stage,
+      chains: inputs.chains,
+      parameters,
+      clients,
+      account,
+      deployer,
+      statePath,
+      dryRun,
+      onProgress: (line) => io.out(`${line}\n`),
+    });
+  } catch (error) {
+    if (error instanceof DeployError && error.code === "unknown-protocol-address") {
+      throw new DeployError(
+        "unknown-protocol-address",
+        `${error.shortMessage}. LayerZero's EndpointV2 addresses are in ${LAYERZERO_ADDRESS_BOOK}'s deployments (241 MB unpacked, not installed): install it and read deployments/<network>/EndpointV2.json, or run on the devnet`,
+      );
+    }
+    throw error;
+  }
+  const count = (status: string) => result.steps.filter((step) => step.status === status).length;
+  const allUnknowns = [...unknowns, ...result.unknowns];
+  io.out(
+    `deploy: ${result.steps.length} steps: ${count("done")} done, ${count("pending")} pending, ${count("unknown")} unknown; ${result.sent} transactions sent\n`,
+  );
+  for (const unknown of allUnknowns) io.out(`deploy: unknown: ${unknown}\n`);
+  if (dryRun && allUnknowns.some((u) => u.includes("LayerZero EndpointV2"))) {
+    io.out(`deploy: LayerZero EndpointV2 addresses: install ${LAYERZERO_ADDRESS_BOOK} (its deployments list them)\n`);
+  }
+  for (const [chainId, contracts] of result.contracts) {
+    io.out(`deploy: chain ${chainId}: ${JSON.stringify(contracts)}\n`);
+  }
+  if (values.manifest !== undefined && inputs.devnetManifest !== undefined && !dryRun) {
+    const base = inputs.devnetManifest;
+    const manifest = parseDeploymentManifest({
+      ...base,
+      createdAt: new Date().toISOString(),
+      chains: base.chains.map((chain) => {
+        const contracts = chain.family === "evm" ? result.contracts.get(chain.chainId) : undefined;
+        // Pay-per-call contracts (receivers, x402 channels) are the devnet's demo fixtures: kept as they are.
+        return contracts && chain.family === "evm"
+          ? { ...chain, contracts: { ...chain.contracts, ...contracts } }
+          : chain;
+      }),
+    });
+    const out = path.resolve(io.cwd, values.manifest);
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(tmp, out);
+    io.out(`deploy: manifest written to ${path.relative(io.cwd, out)}\n`);
+  }
+}
+
+function devnetDeployer(manifest: ReturnType<typeof parseDeploymentManifest> | undefined): Hex | undefined {
+  const ref = manifest?.keys.deployer;
+  return ref && "address" in ref ? (ref.address as Hex) : undefined;
+}
+
+async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<LocalAccount | undefined> {
+  const kmsKey = values["kms-key"];
+  const keyEnv = values["private-key-env"];
+  if (kmsKey !== undefined && keyEnv !== undefined) {
+    throw new DeployError("invalid-config", "give one key: --kms-key or --private-key-env, not both");
+  }
+  if (keyEnv !== undefined) {
+    const key = io.env[keyEnv];
+    if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
+      throw new DeployError(
+        "invalid-config",
+        `environment variable ${keyEnv} holds no 0x-prefixed 32-byte private key`,
+      );
+    }
+    return privateKeyToAccount(key as Hex);
+  }
+  if (kmsKey === undefined) return undefined;
+  // Region and credentials from the SDK's usual chain; AWS_ENDPOINT_URL_KMS points it at a KMS on loopback.
+  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
+  const kms = new KMSClient(endpoint ? { endpoint } : {});
+  let publicKey: Hex;
+  try {
+    const answer = await kms.send(new GetPublicKeyCommand({ KeyId: kmsKey }));
+    if (!answer.PublicKey) throw new Error("no public key in the answer");
+    publicKey = bytesToHex(secp256k1PointOfSpki(answer.PublicKey));
+  } catch (error) {
+    throw new DeployError("invalid-config", `KMS key ${kmsKey}: cannot read its public key`, { cause: error });
+  }
+  return kmsEvmAccount({ kms, keyId: kmsKey, publicKey });
+}

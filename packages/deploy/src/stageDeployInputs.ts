@@ -1,0 +1,279 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  type DeploymentManifest,
+  InvalidStageConfigError,
+  parseDeploymentManifest,
+  parseStageConfig,
+  SOLANA_CHAIN_ID,
+  type StageConfig,
+} from "@slabridge/core";
+import { createEvmChainClient, type EvmChainClient } from "@slabridge/evm";
+import { layerZeroEndpointIdOf } from "@slabridge/layerzero";
+import { wormholeChainOf } from "@slabridge/wormhole";
+import { circle } from "@wormhole-foundation/sdk-base";
+import { type Address, getAddress, type Hex } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
+import { z } from "zod";
+import { DeployError } from "./DeployError.ts";
+import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
+
+/** The package a real LayerZero EndpointV2 address would come from (no lighter npm address book lists them). */
+export const LAYERZERO_ADDRESS_BOOK = "@layerzerolabs/lz-evm-sdk-v2";
+
+/** The environment variable an RPC URL secret is read from by the CLI (`{ "secret": "RpcUrlEvmA" }`). */
+function secretEnvName(secret: string): string {
+  return `SLABRIDGE_SECRET_${secret}`;
+}
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an EVM address");
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes of hex");
+
+/**
+ * A stage's deploy parameters file (`config/<stage>.deploy.json`): what the contracts are constructed and wired with
+ * besides the chains. On the devnet the probers, vaults and Solana emitter come from the devnet's manifest instead.
+ */
+const deployParametersFileSchema = z.object({
+  protocolFeeBps: z.number().int().min(0).max(10_000).describe("protocol fee floor the registry enforces"),
+  protocolFeeRecipient: address.optional().describe("on the home chain; default: the deployer"),
+  minEpochSeconds: z.number().int().min(1).describe("shortest epoch the registry accepts"),
+  hostBond: z.object({
+    slashBps: z.number().int().min(0).max(10_000),
+    noticeEpochs: z.number().int().min(0).max(65_535),
+  }),
+  probers: z.array(address).optional().describe("the SLA oracle's signers (their KMS keys' addresses)"),
+  proberThreshold: z.number().int().min(1).optional(),
+  nettingVaults: z.record(z.string().regex(/^\d+$/), bytes32).optional().describe("bytes32 account by chain id"),
+  solanaEmitter: bytes32.optional().describe("slabridge's Solana emitter (the vault multisig)"),
+});
+
+/** Everything a deploy of one stage needs, resolved from its files (and the devnet's manifest). */
+export interface StageDeployInputs {
+  config: StageConfig;
+  chains: ChainProtocols[];
+  parameters: DeployParameters;
+  /** RPC URL per chain id; a chain whose secret is not set has none (a dry run shows it unknown). */
+  rpcUrls: Map<number, string>;
+  /** What is missing to deploy for real (a run refuses, a dry run lists them). */
+  unknowns: string[];
+  /** The devnet's manifest, when the stage is the devnet (the base of the manifest written back). */
+  devnetManifest?: DeploymentManifest;
+  /** Where the state file goes by default. */
+  defaultStatePath: string;
+}
+
+/**
+ * Reads and validates `config/<stage>.json` and `config/<stage>.deploy.json`, and resolves each EVM chain's protocol
+ * addresses: on the devnet (a stage without a network) from the running devnet's manifest; on a public network from
+ * the protocols' npm address books (Wormhole core and Circle's USDC from `@wormhole-foundation/sdk-base`, the
+ * LayerZero endpoint id from `@layerzerolabs/lz-definitions`). Nothing is typed by hand.
+ *
+ * @throws {DeployError} `invalid-config` for a config that fails validation or a missing file.
+ * @example const inputs = stageDeployInputs({ stage: "testnet", configDir: "config", env: process.env });
+ */
+export function stageDeployInputs(options: {
+  stage: string;
+  configDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+  devnetManifestPath?: string | undefined;
+}): StageDeployInputs {
+  if (!/^[a-z0-9-]+$/.test(options.stage)) throw new DeployError("invalid-config", `bad stage name "${options.stage}"`);
+  const config = readStageConfig(path.join(options.configDir, `${options.stage}.json`));
+  const file = readJson(path.join(options.configDir, `${options.stage}.deploy.json`));
+  const parsed = deployParametersFileSchema.safeParse(file);
+  if (!parsed.success) {
+    throw new DeployError(
+      "invalid-config",
+      `config/${options.stage}.deploy.json: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  const fixed = parsed.data;
+  const evmChains = config.chains.filter((chain) => chain.family === "evm");
+  const home = homeChainOf(config);
+  const unknowns: string[] = [];
+  const rpcUrls = new Map<number, string>();
+
+  if (config.network === undefined) {
+    const manifestPath = options.devnetManifestPath ?? ".devnet/manifest.json";
+    if (!existsSync(manifestPath)) {
+      throw new DeployError(
+        "invalid-config",
+        `stage ${options.stage} deploys onto a running devnet: no manifest at ${manifestPath} (start one with "npm run devnet", or pass --devnet-manifest)`,
+      );
+    }
+    let manifest: DeploymentManifest;
+    try {
+      manifest = parseDeploymentManifest(readJson(manifestPath));
+    } catch (error) {
+      throw new DeployError("invalid-config", `${manifestPath} is not a valid deployment manifest`, { cause: error });
+    }
+    const chains = evmChains.map((chain): ChainProtocols => {
+      const deployed = manifest.chains.find((c) => c.chainId === chain.chainId);
+      if (deployed?.family !== "evm") {
+        throw new DeployError(
+          "invalid-config",
+          `chain ${chain.chainId} (${chain.name}) is not an EVM chain of the devnet`,
+        );
+      }
+      rpcUrls.set(chain.chainId, rpcUrlOf(chain.rpcUrl, deployed.rpcUrl, options.env) ?? deployed.rpcUrl);
+      return {
+        name: chain.name,
+        chainId: chain.chainId,
+        layerZero: { eid: deployed.layerZero.eid, endpointV2: getAddress(deployed.layerZero.endpointV2) },
+        wormhole: { chainId: deployed.wormhole.chainId, core: getAddress(deployed.wormhole.core) },
+        stablecoin: getAddress(deployed.stablecoin.address),
+      };
+    });
+    const deployer = manifest.keys.deployer;
+    const solana = manifest.chains.find((c) => c.family === "solana");
+    const parameters: DeployParameters = {
+      homeChainId: manifest.homeChainId,
+      probers: manifest.keys.probers.map((ref) => evmAddressOf(ref)),
+      proberThreshold: manifest.keys.proberThreshold,
+      protocolFee: {
+        minBps: fixed.protocolFeeBps,
+        recipient: getAddress(fixed.protocolFeeRecipient ?? evmAddressOf(deployer)),
+      },
+      minEpochSeconds: fixed.minEpochSeconds,
+      hostBond: fixed.hostBond,
+      nettingVaults: new Map((manifest.keys.nettingVaults ?? []).map((vault) => [vault.chainId, vault.account as Hex])),
+      solanaEmitter: solana?.family === "solana" ? (solana.wormholeEmitter as Hex) : undefined,
+    };
+    if (home !== manifest.homeChainId) {
+      throw new DeployError(
+        "invalid-config",
+        `config/${options.stage}.json's home chain ${home} is not the devnet's (${manifest.homeChainId})`,
+      );
+    }
+    const statePath = path.join(path.dirname(manifestPath), "deploy-state.json");
+    return { config, chains, parameters, rpcUrls, unknowns, devnetManifest: manifest, defaultStatePath: statePath };
+  }
+
+  const network = config.network;
+  const circleNetwork = network === "mainnet" ? "Mainnet" : "Testnet";
+  const chains = evmChains.map((chain): ChainProtocols => {
+    const url = rpcUrlOf(chain.rpcUrl, undefined, options.env);
+    if (url === undefined) {
+      const secret = "secret" in chain.rpcUrl ? chain.rpcUrl.secret : "?";
+      unknowns.push(`${chain.name}: RPC URL (set ${secretEnvName(secret)})`);
+    } else rpcUrls.set(chain.chainId, url);
+    const wormhole = wormholeChainOf(chain, network);
+    const usdc = circle.usdcContract.get(circleNetwork, wormhole.name as never) as string | undefined;
+    if (usdc === undefined)
+      throw new DeployError("invalid-config", `${chain.name}: Circle lists no USDC on ${wormhole.name}`);
+    return {
+      name: chain.name,
+      chainId: chain.chainId,
+      // lz-definitions names endpoint ids only; their addresses are in an address book too heavy to install here.
+      layerZero: { eid: layerZeroEndpointIdOf(chain, network), endpointV2: undefined },
+      wormhole: { chainId: wormhole.chainId, core: getAddress(wormhole.coreBridge) },
+      stablecoin: getAddress(usdc),
+    };
+  });
+  const probers = (fixed.probers ?? []).map((p) => getAddress(p));
+  const hasSolana = config.chains.some((chain) => chain.chainId === SOLANA_CHAIN_ID);
+  if (hasSolana && fixed.solanaEmitter === undefined)
+    unknowns.push("deploy parameters: solanaEmitter (the Solana vault multisig)");
+  const parameters: DeployParameters = {
+    homeChainId: home,
+    probers,
+    proberThreshold: fixed.proberThreshold ?? probers.length,
+    protocolFee: {
+      minBps: fixed.protocolFeeBps,
+      // Replaced by the deployer's address once it is known (see runDeployCli).
+      recipient: getAddress(fixed.protocolFeeRecipient ?? "0x0000000000000000000000000000000000000000"),
+    },
+    minEpochSeconds: fixed.minEpochSeconds,
+    hostBond: fixed.hostBond,
+    nettingVaults: new Map(Object.entries(fixed.nettingVaults ?? {}).map(([id, vault]) => [Number(id), vault as Hex])),
+    solanaEmitter: fixed.solanaEmitter as Hex | undefined,
+  };
+  return {
+    config,
+    chains,
+    parameters,
+    rpcUrls,
+    unknowns,
+    defaultStatePath: path.join("deployments", `${options.stage}.state.json`),
+  };
+}
+
+/**
+ * A public client on an RPC URL (evm's `createEvmChainClient`: a chain object with only that URL, never viem's public
+ * defaults). Only a secret's URL may leave the machine: config literals are loopback by the stage schema.
+ *
+ * @example const client = publicClientOf("http://127.0.0.1:8545", 31337, "evm-a");
+ */
+export function publicClientOf(url: string, chainId: number, name: string): EvmChainClient {
+  const loopback = /^https?:\/\/(127\.0\.0\.1|localhost)[:/]/.test(url);
+  try {
+    return createEvmChainClient({
+      chainId,
+      rpcUrl: url,
+      name,
+      allowNonLoopback: true,
+      // Fast polling for a devnet's instant blocks, slow for a public RPC's rate limits.
+      pollingIntervalMs: loopback ? 25 : 2_000,
+      retryCount: 2,
+    });
+  } catch (error) {
+    throw new DeployError("invalid-config", `${name}: bad RPC URL`, { cause: error });
+  }
+}
+
+/** The home chain: where every receipt batch goes (the stage's routes say so). */
+function homeChainOf(config: StageConfig): number {
+  const homes = new Set(
+    config.routes.filter((route) => route.kind === "ReceiptBatch").map((route) => route.destination),
+  );
+  const [home] = homes;
+  if (homes.size !== 1 || home === undefined) {
+    throw new DeployError("invalid-config", `the stage's receipt batch routes name ${homes.size} home chains, not one`);
+  }
+  if (!config.chains.some((chain) => chain.chainId === home && chain.family === "evm")) {
+    throw new DeployError("invalid-config", `home chain ${home} is not an EVM chain of the stage`);
+  }
+  return home;
+}
+
+function rpcUrlOf(
+  source: StageConfig["chains"][number]["rpcUrl"],
+  fromManifest: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if ("url" in source) return source.url;
+  if ("manifest" in source) return fromManifest;
+  const value = env[secretEnvName(source.secret)];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function evmAddressOf(ref: DeploymentManifest["keys"]["deployer"]): Address {
+  if ("address" in ref && typeof ref.address === "string") return getAddress(ref.address);
+  if (ref.kind === "kms") return publicKeyToAddress(ref.publicKey as Hex);
+  throw new DeployError("invalid-config", `a ${ref.kind} key has no EVM address`);
+}
+
+function readStageConfig(file: string): StageConfig {
+  try {
+    return parseStageConfig(readJson(file));
+  } catch (error) {
+    if (error instanceof InvalidStageConfigError) {
+      throw new DeployError("invalid-config", `${file} fails validation: ${error.issues.join("; ")}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new DeployError("invalid-config", `cannot read ${file}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new DeployError("invalid-config", `${file} is not JSON`, { cause: error });
+  }
+}
