@@ -223,6 +223,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     // Fresh chains every start: a state file left by an earlier devnet in this folder names contracts gone with it.
     const statePath = path.join(dir, DEPLOY_STATE_FILE);
     rmSync(statePath, { force: true });
+    let deploySteps = 0;
     const { contracts } = await deploySlabridge({
       stage: "devnet",
       chains: evm.manifest.chains.map((chain) => ({
@@ -245,8 +246,12 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
       account: evm.deployerAccount,
       statePath,
-      onProgress: progress,
+      // One line per step is what `npm run deploy` prints; the devnet's story needs only that it happens.
+      onProgress: () => {
+        if (deploySteps++ === 0) progress("slabridge: deploy and wire the contracts (the deploy command's plan)");
+      },
     });
+    progress(`slabridge: ${deploySteps} deploy and wiring steps done`);
     progress("netting vaults approve their escrows for the bond top-ups they advance");
     await Promise.all(
       evm.manifest.chains.map(async (chain, i) => {
