@@ -11,7 +11,7 @@ import { mkdirSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { printSummary, type Run, writeJson, writeMarkdown } from "./lib/report.ts";
+import { mergeRuns, printSummary, type Run, readRun, writeJson, writeMarkdown } from "./lib/report.ts";
 import { runSection, type Section, type SectionResult } from "./lib/section.ts";
 import { load, out } from "./lib/stats.ts";
 import { devnetStartSection } from "./sections/devnetStart.ts";
@@ -43,12 +43,13 @@ Usage: npm run bench -- [options]    (or: npx tsx bench/run.ts [options] after n
 Options:
   --quick              a short run (small sizes, one repeat): keeps the code alive, figures indicative only
   --only <sections>    comma-separated subset of: ${NAMES.join(", ")}
+                       (replaces those sections in bench/results.json and .md, keeps the others)
   -h, --help           show this help
 `;
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
-function options(): { quick: boolean; sections: Section[] } | undefined {
+function options(): { quick: boolean; only: boolean; sections: Section[] } | undefined {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
@@ -62,6 +63,7 @@ function options(): { quick: boolean; sections: Section[] } | undefined {
   if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(", ")}; sections: ${NAMES.join(", ")}`);
   return {
     quick: values.quick ?? false,
+    only: only !== undefined,
     sections: SECTIONS.filter((s) => only === undefined || only.includes(s.name)),
   };
 }
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
     await stopAnvils();
   }
   const args = process.argv.slice(2).join(" ");
-  const run: Run = {
+  const thisRun: Run = {
     date: new Date().toISOString(),
     quick: chosen.quick,
     command: `npm run bench${args ? ` -- ${args}` : ""}`,
@@ -102,6 +104,9 @@ async function main(): Promise<void> {
   };
   const json = path.join(REPO_ROOT, "bench/results.json");
   const md = path.join(REPO_ROOT, "bench/results.md");
+  // `--only` replaces its sections in the earlier report and keeps the rest, so a partial run never drops sections.
+  const earlier = chosen.only ? readRun(json) : undefined;
+  const run = earlier ? mergeRuns(earlier, thisRun, NAMES) : thisRun;
   writeJson(json, run);
   writeMarkdown(md, run);
   printSummary(run, [json, md, ...sections.flatMap((s) => (s.plots ?? []).map((p) => path.join(resultsDir, p)))]);
