@@ -21,6 +21,7 @@ import { gasSection } from "./sections/payPerCall/gas.ts";
 import { gatewaySection, stopAnvils } from "./sections/payPerCall/gateway.ts";
 import { vouchersSection } from "./sections/payPerCall/vouchers.ts";
 import { probeErrorSection } from "./sections/probeError.ts";
+import { proberSection } from "./sections/prober/prober.ts";
 import { sketchSection } from "./sections/sketch.ts";
 
 // Vouchers before the gateway: the gateway's note on what bounds it reads the voucher check's time.
@@ -30,6 +31,7 @@ const SECTIONS: readonly Section[] = [
   nettingSection,
   devnetStartSection,
   probeErrorSection,
+  proberSection,
   vouchersSection,
   gatewaySection,
   gasSection,
