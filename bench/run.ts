@@ -7,6 +7,7 @@
  * npm run bench -- --quick
  * npx tsx bench/run.ts --only sketch,netting
  */
+import "./lib/localEnv.ts";
 import { mkdirSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
@@ -22,6 +23,8 @@ import { gatewaySection, stopAnvils } from "./sections/payPerCall/gateway.ts";
 import { vouchersSection } from "./sections/payPerCall/vouchers.ts";
 import { probeErrorSection } from "./sections/probeError.ts";
 import { proberSection } from "./sections/prober/prober.ts";
+import { stopDevnetRelays } from "./sections/relay/devnetRelay.ts";
+import { relayOverheadSection } from "./sections/relay/relayOverhead.ts";
 import { sketchSection } from "./sections/sketch.ts";
 
 // Vouchers before the gateway: the gateway's note on what bounds it reads the voucher check's time.
@@ -35,6 +38,7 @@ const SECTIONS: readonly Section[] = [
   vouchersSection,
   gatewaySection,
   gasSection,
+  relayOverheadSection,
 ];
 const NAMES = SECTIONS.map((s) => s.name);
 
@@ -77,7 +81,10 @@ async function main(): Promise<void> {
     return;
   }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => void stopAnvils().finally(() => process.exit(130)));
+    process.once(
+      signal,
+      () => void Promise.allSettled([stopAnvils(), stopDevnetRelays()]).finally(() => process.exit(130)),
+    );
   }
   const machine = { node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? "unknown" };
   out(`slabridge bench${chosen.quick ? " --quick" : ""}: ${chosen.sections.map((s) => s.name).join(", ")}`);
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
       out(`  ${section.name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await stopAnvils();
+    await Promise.allSettled([stopAnvils(), stopDevnetRelays()]);
   }
   const args = process.argv.slice(2).join(" ");
   const thisRun: Run = {

@@ -2,9 +2,10 @@
 // process, each drawing its own latency (base + jitter + a slow tail); one `runProbeRound` over all of them at a
 // given concurrency is one invocation. Error: the p95 the probes measured against the p95 of the delays the hosts
 // drew for those very requests (replayed from each host's seed: one probe per host per round keeps the order known).
+
+import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { type ChildProcess, spawn } from "node:child_process";
 import { createRng, demoHostPresets } from "@slabridge/devnet";
 // Not exported to the root package (as in the probe-error section).
 import { runProbeRound } from "../../../packages/measuring/src/index.ts";
@@ -152,7 +153,13 @@ async function prober(quick: boolean, resultsDir: string): Promise<SectionBody> 
     const best = Math.max(...concurrencies.map((c) => pick(c, (x) => x.hostsPerMin).median));
     const cpuBound = 60_000 / cpuPerProbe.median;
     const goals = [
-      judge(`hosts probed per minute, one invocation (concurrency ${chosen})`, rate.median, ">=", GOAL_HOSTS_PER_MIN, int),
+      judge(
+        `hosts probed per minute, one invocation (concurrency ${chosen})`,
+        rate.median,
+        ">=",
+        GOAL_HOSTS_PER_MIN,
+        int,
+      ),
       judge(`p95 error vs injected (concurrency ${chosen})`, error.median, "<=", GOAL_ERROR, pct),
     ];
     const plot = "prober-throughput.svg";
@@ -179,7 +186,16 @@ async function prober(quick: boolean, resultsDir: string): Promise<SectionBody> 
       "machine has 2 cores, so they share them with the prober).",
       "",
       mdTable(
-        ["concurrency", " hosts/min median (min-max)", " round ms", " CPU ms/probe", " p95 measured", " p95 injected", " error", " not ok"],
+        [
+          "concurrency",
+          " hosts/min median (min-max)",
+          " round ms",
+          " CPU ms/probe",
+          " p95 measured",
+          " p95 injected",
+          " error",
+          " not ok",
+        ],
         concurrencies.map((c) => {
           const h = pick(c, (x) => x.hostsPerMin);
           return [
@@ -225,7 +241,14 @@ async function prober(quick: boolean, resultsDir: string): Promise<SectionBody> 
               `CPU: ${cpuPerProbe.median.toFixed(2)} ms of prober CPU per probe (fetch, prompt draw, answer check) caps one core at ` +
               `${int(cpuBound)} probes/min; past that, queueing on the event loop inflates the measured round trips.`,
           }),
-      data: { hostCount, concurrencies, latency: LATENCY, chosenConcurrency: chosen, rounds, cpuMsPerProbe: cpuPerProbe },
+      data: {
+        hostCount,
+        concurrencies,
+        latency: LATENCY,
+        chosenConcurrency: chosen,
+        rounds,
+        cpuMsPerProbe: cpuPerProbe,
+      },
     };
   } finally {
     await stopFleet(child);
