@@ -24,7 +24,9 @@ import { vouchersSection } from "./sections/payPerCall/vouchers.ts";
 import { probeErrorSection } from "./sections/probeError.ts";
 import { proberSection } from "./sections/prober/prober.ts";
 import { stopDevnetRelays } from "./sections/relay/devnetRelay.ts";
+import { receiptGasSection } from "./sections/relay/receiptGas.ts";
 import { relayOverheadSection } from "./sections/relay/relayOverhead.ts";
+import { relayThroughputSection } from "./sections/relay/relayThroughput.ts";
 import { sketchSection } from "./sections/sketch.ts";
 
 // Vouchers before the gateway: the gateway's note on what bounds it reads the voucher check's time.
@@ -39,6 +41,8 @@ const SECTIONS: readonly Section[] = [
   gatewaySection,
   gasSection,
   relayOverheadSection,
+  receiptGasSection,
+  relayThroughputSection,
 ];
 const NAMES = SECTIONS.map((s) => s.name);
 

@@ -35,7 +35,21 @@ export interface Delivery {
 /** Devnets still running: the runner stops them on Ctrl-C and at the end. */
 const running = new Set<DevnetRelay>();
 export async function stopDevnetRelays(): Promise<void> {
+  shared = undefined;
   await Promise.allSettled([...running].map((r) => r.stop()));
+}
+
+let shared: Promise<DevnetRelay> | undefined;
+/**
+ * The devnet the relay sections share within one bench run (each case uses epochs of its own), started on first use
+ * and stopped by the runner at the end ({@link stopDevnetRelays}): one devnet start instead of one per section.
+ */
+export function sharedDevnetRelay(): Promise<DevnetRelay> {
+  shared ??= DevnetRelay.start().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
 }
 
 const DEVNET_EPOCH_SECONDS = 3_600; // payments of one case always fall in one epoch; the bench ends it by hand

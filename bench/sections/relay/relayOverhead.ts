@@ -5,7 +5,7 @@
 import type { Job } from "../../../packages/core/src/index.ts";
 import { type Figure, judge, type Section, type SectionBody } from "../../lib/section.ts";
 import { mdTable, ms, out, overRepeats, quantile } from "../../lib/stats.ts";
-import { type Delivery, DevnetRelay, wallMs } from "./devnetRelay.ts";
+import { type Delivery, type DevnetRelay, sharedDevnetRelay, wallMs } from "./devnetRelay.ts";
 
 const TRANSPORTS = ["layerzero", "wormhole"] as const;
 type TransportName = (typeof TRANSPORTS)[number];
@@ -143,8 +143,9 @@ async function relayOverhead(quick: boolean): Promise<SectionBody> {
   const repeats = quick ? 1 : 3;
   const messages = quick ? 5 : 30;
   out(`  devnet relay: ${repeats} repeat(s) x ${messages} receipt batches per transport (one payment each)`);
-  const relay = await DevnetRelay.start();
-  try {
+  // The devnet is shared with the other relay sections; the runner stops it at the end.
+  const relay = await sharedDevnetRelay();
+  {
     const repeatsDone: Repeat[] = [];
     const blockTimes: number[][] = [];
     for (let r = 0; r < repeats; r++) {
@@ -258,8 +259,6 @@ async function relayOverhead(quick: boolean): Promise<SectionBody> {
         repeats: repeatsDone.map(({ timed, ...rest }) => rest),
       },
     };
-  } finally {
-    await relay.stop();
   }
 }
 
