@@ -27,6 +27,7 @@ import { stopDevnetRelays } from "./sections/relay/devnetRelay.ts";
 import { receiptGasSection } from "./sections/relay/receiptGas.ts";
 import { relayOverheadSection } from "./sections/relay/relayOverhead.ts";
 import { relayThroughputSection } from "./sections/relay/relayThroughput.ts";
+import { scaleModelSection } from "./sections/scaleModel.ts";
 import { sketchSection } from "./sections/sketch.ts";
 
 // Vouchers before the gateway: the gateway's note on what bounds it reads the voucher check's time.
@@ -43,6 +44,8 @@ const SECTIONS: readonly Section[] = [
   relayOverheadSection,
   receiptGasSection,
   relayThroughputSection,
+  // Last: it projects the figures of the sections before it.
+  scaleModelSection,
 ];
 const NAMES = SECTIONS.map((s) => s.name);
 

@@ -119,7 +119,7 @@ async function round(urls: readonly string[], concurrency: number, nth: number):
 }
 
 async function prober(quick: boolean, resultsDir: string): Promise<SectionBody> {
-  const hostCount = quick ? 100 : 1_000;
+  const hostCount = quick ? 50 : 1_000;
   const concurrencies = quick ? [10, 50] : [10, 50, 200, 1_000];
   const repeats = quick ? 1 : 3;
   out(`  ${hostCount} loopback demo hosts, concurrency ${concurrencies.join("/")}, ${repeats} repeat(s)`);
