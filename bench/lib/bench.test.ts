@@ -126,6 +126,10 @@ describe("mergeRuns (--only)", () => {
       ["c", "t0"],
     ]);
     expect(merged.kept).toEqual({ from: "t0", sections: ["a", "c"] });
+    // A kept section written before sections carried their own time takes its report's.
+    const { ranAt: _, ...old } = section("d", "t0");
+    const earlier = { ...run("t0", []), sections: [old] };
+    expect(mergeRuns(earlier, run("t1", ["b"]), ["b", "d"]).sections.map((s) => s.ranAt)).toEqual(["t1", "t0"]);
     expect(merged.date).toBe("t1");
   });
 

@@ -45,7 +45,10 @@ export interface Run {
  */
 export function mergeRuns(earlier: Run, now: Run, order: readonly string[]): Run {
   const fresh = new Set(now.sections.map((s) => s.name));
-  const keptSections = earlier.sections.filter((s) => !fresh.has(s.name));
+  // A section from before sections carried their own time ran when that report was written.
+  const keptSections = earlier.sections
+    .filter((s) => !fresh.has(s.name))
+    .map((s) => (s.ranAt === undefined ? { ...s, ranAt: earlier.date, quick: earlier.quick } : s));
   if (keptSections.length === 0) return now;
   const rank = (name: string) => {
     const i = order.indexOf(name);

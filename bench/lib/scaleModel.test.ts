@@ -11,6 +11,7 @@ const unit: UnitCosts = {
   relayPaymentsPerSecond: 100,
   proberCpuMsPerProbe: 2,
   recoverMs: 3,
+  evaluateMsPerHost: 60,
 };
 const constants: Constants = {
   lambdaUsdPerGbSecond: 0.00001,
@@ -67,6 +68,9 @@ describe("project (the scale model's arithmetic)", () => {
     expect(p.prober.cpuCores).toBeCloseTo(600 / 3_600);
     expect(p.evaluator.recoveriesPerEpoch).toBe(300_000);
     expect(p.evaluator.cpuSeconds).toBeCloseTo(900);
+    // 1,000 hosts x 60 ms = 60 s of evaluateEpoch: half the 120 s timeout.
+    expect(p.evaluator.evaluateSeconds).toBeCloseTo(60);
+    expect(p.pressures.find((x) => x.resource.startsWith("evaluator: evaluateEpoch"))?.use).toBeCloseTo(0.5);
   });
 
   it("cost per million calls and the first bottleneck (the highest use)", () => {
@@ -74,7 +78,7 @@ describe("project (the scale model's arithmetic)", () => {
     // gas on "small": 2e10 / 1e9 = 20x; the evaluator 900 / 120 = 7.5x; concurrency 1x.
     expect(p.firstBottleneck.resource).toBe("gas on small (all payments on it)");
     expect(p.firstBottleneck.use).toBeCloseTo(20);
-    expect(p.pressures.find((x) => x.resource.startsWith("evaluator"))?.use).toBeCloseTo(7.5);
+    expect(p.pressures.find((x) => x.resource.startsWith("evaluator: per-sample"))?.use).toBeCloseTo(7.5);
   });
 
   it("never counts more buyer-epochs than calls", () => {

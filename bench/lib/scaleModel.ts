@@ -20,6 +20,8 @@ export interface UnitCosts {
   readonly proberCpuMsPerProbe: number;
   /** One secp256k1 signature recovery (pay-vouchers). */
   readonly recoverMs: number;
+  /** `evaluateEpoch` per host and epoch (evaluator section: 60 rounds x 5 probers of samples). */
+  readonly evaluateMsPerHost: number;
 }
 
 /** A chain's gas capacity, for the gas it must absorb per hour. */
@@ -94,7 +96,13 @@ export interface Projection {
   /** Gas per hour if every payment of the size lands on one chain, and the home chain's receipt deliveries. */
   readonly gas: { readonly paymentChainPerHour: number; readonly homeChainPerHour: number };
   readonly prober: { readonly probesPerHour: number; readonly cpuCores: number };
-  readonly evaluator: { readonly recoveriesPerEpoch: number; readonly cpuSeconds: number };
+  readonly evaluator: {
+    readonly recoveriesPerEpoch: number;
+    /** CPU seconds of those recoveries. */
+    readonly cpuSeconds: number;
+    /** `evaluateEpoch` over every host, as measured per host. */
+    readonly evaluateSeconds: number;
+  };
   readonly usdPerMillionCalls: number;
   readonly pressures: readonly Pressure[];
   /** The pressure with the highest use: what gives first. */
@@ -130,6 +138,7 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
   // Every probe sample carries its prober's signature: the evaluator recovers each one per epoch.
   const recoveriesPerEpoch = probesPerEpoch;
   const evaluatorSeconds = (recoveriesPerEpoch * unit.recoverMs) / 1_000;
+  const evaluateSeconds = (scale.models * unit.evaluateMsPerHost) / 1_000;
   const usdPerMillionCalls = (gatewayUsd + dynamoUsd) / (scale.callsPerHour / 1e6);
 
   const pressure = (resource: string, load: number, limit: number, change: string): Pressure => ({
@@ -157,6 +166,12 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
       evaluatorSeconds,
       constants.evaluateTimeoutSeconds,
       "sign one Merkle root per prober round instead of each sample: recoveries fall from models x probers x probes to probers x rounds",
+    ),
+    pressure(
+      "evaluator: evaluateEpoch over every host in one evaluate run",
+      evaluateSeconds,
+      constants.evaluateTimeoutSeconds,
+      "split the epoch's hosts over several evaluate invocations (one per shard of models), and a faster samples root",
     ),
     pressure(
       "relay workers to relay an epoch's receipts in time",
@@ -193,7 +208,7 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
     relay: { receiptBatchesPerHour, queueDepthAtEpochEnd: buyerEpochsPerEpoch, workersToDrain },
     gas: { paymentChainPerHour, homeChainPerHour },
     prober: { probesPerHour, cpuCores },
-    evaluator: { recoveriesPerEpoch, cpuSeconds: evaluatorSeconds },
+    evaluator: { recoveriesPerEpoch, cpuSeconds: evaluatorSeconds, evaluateSeconds },
     usdPerMillionCalls,
     pressures,
     firstBottleneck,

@@ -89,6 +89,21 @@ function unitCosts(previous: readonly SectionResult[]): { unit: UnitCosts; from:
   const relay = pick("relay-throughput", (d) => num((d.best as Record<string, unknown> | undefined)?.dynamodb), 100);
   const prober = pick("prober", (d) => median(d.cpuMsPerProbe), 2);
   const recover = pick("pay-vouchers", (d) => num(d.recoverMs), 3);
+  // The evaluator's own figure: evaluateEpoch for all its hosts (ms), median over repeats.
+  const evaluate = pick(
+    "evaluator",
+    (d) => {
+      const hosts = Number(d.hosts);
+      const figure = [
+        previous.find((x) => x.name === "evaluator"),
+        onDisk?.sections.find((x) => x.name === "evaluator"),
+      ]
+        .find((x) => x !== undefined)
+        ?.figures.find((f) => f.what.startsWith("evaluateEpoch"));
+      return figure && hosts > 0 ? figure.value.median / hosts : undefined;
+    },
+    15,
+  );
   const unit: UnitCosts = {
     gatewayMsPerCall: gateway.value,
     gatewayMemoryMb: deployedFunctions.gateway.memoryMb,
@@ -99,6 +114,7 @@ function unitCosts(previous: readonly SectionResult[]): { unit: UnitCosts; from:
     relayPaymentsPerSecond: relay.value,
     proberCpuMsPerProbe: prober.value,
     recoverMs: recover.value,
+    evaluateMsPerHost: evaluate.value,
   };
   return {
     unit,
@@ -112,6 +128,7 @@ function unitCosts(previous: readonly SectionResult[]): { unit: UnitCosts; from:
       relayPaymentsPerSecond: `${relay.from} (DynamoDB-compatible store, best load)`,
       proberCpuMsPerProbe: `${prober.from} (prober CPU per probe)`,
       recoverMs: `${recover.from} (one secp256k1 recovery)`,
+      evaluateMsPerHost: `${evaluate.from} (evaluateEpoch per host and epoch)`,
     },
   };
 }

@@ -3,7 +3,7 @@
 // built as a Lambda container builds them, driven through the Lambda handlers (watch, relay queue, retry) as
 // `npm start` runs them. The bench only listens: every EVM send's submission time (a sender hook) and every
 // transport delivery (its transactions and times) are recorded; nothing the relay does is replaced.
-import { type Devnet, startDevnet } from "@slabridge/devnet";
+import { type Devnet, devnetStablecoinAbi, startDevnet } from "@slabridge/devnet";
 import { DevnetScenario, devnetPaymentChainRoutes } from "@slabridge/devnet/testing";
 import type { Address, Hex } from "viem";
 import { escrowAbi } from "../../../contracts/artifacts/index.ts";
@@ -237,23 +237,11 @@ export class DevnetRelay {
     });
     const buyers = scenario.traffic.evmBuyers();
     const token = scenario.chain(chainId).stablecoin.address as Address;
-    const approveAbi = [
-      {
-        type: "function",
-        name: "approve",
-        stateMutability: "nonpayable",
-        inputs: [
-          { name: "spender", type: "address" },
-          { name: "amount", type: "uint256" },
-        ],
-        outputs: [{ name: "", type: "bool" }],
-      },
-    ] as const;
     let last: Hex | undefined;
     for (const buyer of buyers) {
       last = await wallet(buyer).writeContract({
         address: token,
-        abi: approveAbi,
+        abi: devnetStablecoinAbi,
         functionName: "approve",
         args: [escrow, BUYER_ALLOWANCE],
       });

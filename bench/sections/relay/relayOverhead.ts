@@ -141,7 +141,7 @@ async function oneRepeat(relay: DevnetRelay, transport: TransportName, messages:
 
 async function relayOverhead(quick: boolean): Promise<SectionBody> {
   const repeats = quick ? 1 : 3;
-  const messages = quick ? 5 : 30;
+  const messages = quick ? 5 : 20;
   out(`  devnet relay: ${repeats} repeat(s) x ${messages} receipt batches per transport (one payment each)`);
   // The devnet is shared with the other relay sections; the runner stops it at the end.
   const relay = await sharedDevnetRelay();

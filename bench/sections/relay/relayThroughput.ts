@@ -208,10 +208,10 @@ async function relayThroughput(quick: boolean): Promise<SectionBody> {
   const batch = 100; // the stage configs' maxPaymentsPerReceiptBatch
   const loads: Record<StoreKind, number[]> = quick
     ? { memory: [2_000], dynamodb: [300] }
-    : { memory: [1_000, 10_000, 50_000], dynamodb: [500, 2_000, 5_000] };
+    : { memory: [1_000, 3_000, 6_000], dynamodb: [300, 1_000, 2_000] };
   const baselineLoad: Record<StoreKind, number> = quick
     ? { memory: 300, dynamodb: 50 }
-    : { memory: 1_000, dynamodb: 300 };
+    : { memory: 300, dynamodb: 100 };
   out(`  store-backed ingest + receipt batches of ${batch}: ${repeats} repeat(s); baseline batches of 1`);
   const dynamo = await startLocalDynamo();
   const runs: Run[] = [];
