@@ -238,7 +238,7 @@ async function prober(quick: boolean, resultsDir: string): Promise<SectionBody> 
         ? {}
         : {
             bounds:
-              `CPU: ${cpuPerProbe.median.toFixed(2)} ms of prober CPU per probe (fetch, prompt draw, answer check) caps one core at ` +
+              `CPU: ${cpuPerProbe.median.toFixed(2)} ms of prober CPU per probe (fetch, body read, prompt and answer check; not profiled function by function) caps one core at ` +
               `${int(cpuBound)} probes/min; past that, queueing on the event loop inflates the measured round trips.`,
           }),
       data: {
