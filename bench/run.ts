@@ -7,11 +7,12 @@
  * npm run bench -- --quick
  * npx tsx bench/run.ts --only sketch,netting
  */
+import "./lib/localEnv.ts";
 import { mkdirSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { printSummary, type Run, writeJson, writeMarkdown } from "./lib/report.ts";
+import { mergeRuns, printSummary, type Run, readRun, writeJson, writeMarkdown } from "./lib/report.ts";
 import { runSection, type Section, type SectionResult } from "./lib/section.ts";
 import { load, out } from "./lib/stats.ts";
 import { devnetStartSection } from "./sections/devnetStart.ts";
@@ -21,6 +22,12 @@ import { gasSection } from "./sections/payPerCall/gas.ts";
 import { gatewaySection, stopAnvils } from "./sections/payPerCall/gateway.ts";
 import { vouchersSection } from "./sections/payPerCall/vouchers.ts";
 import { probeErrorSection } from "./sections/probeError.ts";
+import { proberSection } from "./sections/prober/prober.ts";
+import { stopDevnetRelays } from "./sections/relay/devnetRelay.ts";
+import { receiptGasSection } from "./sections/relay/receiptGas.ts";
+import { relayOverheadSection } from "./sections/relay/relayOverhead.ts";
+import { relayThroughputSection } from "./sections/relay/relayThroughput.ts";
+import { scaleModelSection } from "./sections/scaleModel.ts";
 import { sketchSection } from "./sections/sketch.ts";
 
 // Vouchers before the gateway: the gateway's note on what bounds it reads the voucher check's time.
@@ -30,9 +37,15 @@ const SECTIONS: readonly Section[] = [
   nettingSection,
   devnetStartSection,
   probeErrorSection,
+  proberSection,
   vouchersSection,
   gatewaySection,
   gasSection,
+  relayOverheadSection,
+  receiptGasSection,
+  relayThroughputSection,
+  // Last: it projects the figures of the sections before it.
+  scaleModelSection,
 ];
 const NAMES = SECTIONS.map((s) => s.name);
 
@@ -43,12 +56,13 @@ Usage: npm run bench -- [options]    (or: npx tsx bench/run.ts [options] after n
 Options:
   --quick              a short run (small sizes, one repeat): keeps the code alive, figures indicative only
   --only <sections>    comma-separated subset of: ${NAMES.join(", ")}
+                       (replaces those sections in bench/results.json and .md, keeps the others)
   -h, --help           show this help
 `;
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
-function options(): { quick: boolean; sections: Section[] } | undefined {
+function options(): { quick: boolean; only: boolean; sections: Section[] } | undefined {
   const { values } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
@@ -62,6 +76,7 @@ function options(): { quick: boolean; sections: Section[] } | undefined {
   if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(", ")}; sections: ${NAMES.join(", ")}`);
   return {
     quick: values.quick ?? false,
+    only: only !== undefined,
     sections: SECTIONS.filter((s) => only === undefined || only.includes(s.name)),
   };
 }
@@ -73,7 +88,10 @@ async function main(): Promise<void> {
     return;
   }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => void stopAnvils().finally(() => process.exit(130)));
+    process.once(
+      signal,
+      () => void Promise.allSettled([stopAnvils(), stopDevnetRelays()]).finally(() => process.exit(130)),
+    );
   }
   const machine = { node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? "unknown" };
   out(`slabridge bench${chosen.quick ? " --quick" : ""}: ${chosen.sections.map((s) => s.name).join(", ")}`);
@@ -89,10 +107,10 @@ async function main(): Promise<void> {
       out(`  ${section.name} done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await stopAnvils();
+    await Promise.allSettled([stopAnvils(), stopDevnetRelays()]);
   }
   const args = process.argv.slice(2).join(" ");
-  const run: Run = {
+  const thisRun: Run = {
     date: new Date().toISOString(),
     quick: chosen.quick,
     command: `npm run bench${args ? ` -- ${args}` : ""}`,
@@ -102,6 +120,9 @@ async function main(): Promise<void> {
   };
   const json = path.join(REPO_ROOT, "bench/results.json");
   const md = path.join(REPO_ROOT, "bench/results.md");
+  // `--only` replaces its sections in the earlier report and keeps the rest, so a partial run never drops sections.
+  const earlier = chosen.only ? readRun(json) : undefined;
+  const run = earlier ? mergeRuns(earlier, thisRun, NAMES) : thisRun;
   writeJson(json, run);
   writeMarkdown(md, run);
   printSummary(run, [json, md, ...sections.flatMap((s) => (s.plots ?? []).map((p) => path.join(resultsDir, p)))]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { judge, reportOnly, verdict } from "./section.ts";
+import { mergeRuns, notMeasured, type Run } from "./report.ts";
+import { judge, reportOnly, type SectionResult, verdict } from "./section.ts";
 import { mdTable, overRepeats, pct, quantile, ratio } from "./stats.ts";
 import { linePlot } from "./svg.ts";
 
@@ -92,5 +93,55 @@ describe("linePlot", () => {
     expect(linePlot({ title: "t", xLabel: "x", yLabel: "y", series: [{ name: "s", points: [[1, 1]] }] })).not.toContain(
       "NaN",
     );
+  });
+});
+
+describe("mergeRuns (--only)", () => {
+  const section = (name: string, ranAt: string): SectionResult => ({
+    name,
+    title: name,
+    ranAt,
+    loadBefore: [0, 0, 0],
+    loadAfter: [0, 0, 0],
+    repeats: 1,
+    figures: [],
+    goals: [],
+    markdown: "",
+    data: {},
+  });
+  const run = (date: string, names: string[]): Run => ({
+    date,
+    quick: false,
+    command: "npm run bench",
+    seconds: 1,
+    machine: { node: "v20", cpus: 2, cpuModel: "cpu" },
+    sections: names.map((n) => section(n, date)),
+  });
+
+  it("replaces the sections this run measured, keeps the others, in the runner's order", () => {
+    const merged = mergeRuns(run("t0", ["a", "b", "c"]), run("t1", ["b"]), ["a", "b", "c"]);
+    expect(merged.sections.map((s) => [s.name, s.ranAt])).toEqual([
+      ["a", "t0"],
+      ["b", "t1"],
+      ["c", "t0"],
+    ]);
+    expect(merged.kept).toEqual({ from: "t0", sections: ["a", "c"] });
+    // A kept section written before sections carried their own time takes its report's.
+    const { ranAt: _, ...old } = section("d", "t0");
+    const earlier = { ...run("t0", []), sections: [old] };
+    expect(mergeRuns(earlier, run("t1", ["b"]), ["b", "d"]).sections.map((s) => s.ranAt)).toEqual(["t1", "t0"]);
+    expect(merged.date).toBe("t1");
+  });
+
+  it("is this run alone when it measured every earlier section", () => {
+    const now = run("t1", ["a", "b"]);
+    expect(mergeRuns(run("t0", ["b", "a"]), now, ["a", "b"])).toBe(now);
+  });
+
+  it("lists what issue 13 asks for and the report lacks", () => {
+    const missing = notMeasured(run("t", ["evaluator", "pay-gas"]));
+    expect(missing).toContain("scale model");
+    expect(missing).not.toContain("evaluator");
+    expect(missing).not.toContain("pay per call");
   });
 });

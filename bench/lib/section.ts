@@ -24,6 +24,9 @@ export interface Figure {
 export interface SectionResult {
   readonly name: string;
   readonly title: string;
+  /** When it ran and whether as `--quick` (a merged report keeps sections of earlier runs). */
+  readonly ranAt?: string;
+  readonly quick?: boolean;
   readonly loadBefore: number[];
   readonly loadAfter: number[];
   readonly repeats: number;
@@ -39,7 +42,7 @@ export interface SectionResult {
 }
 
 /** What a section's function returns; the runner adds the name, the load and the order. */
-export type SectionBody = Omit<SectionResult, "name" | "loadBefore" | "loadAfter">;
+export type SectionBody = Omit<SectionResult, "name" | "loadBefore" | "loadAfter" | "ranAt" | "quick">;
 
 export interface SectionContext {
   readonly quick: boolean;
@@ -87,5 +90,6 @@ export async function runSection(section: Section, context: SectionContext): Pro
   const loadBefore = load();
   out(`## ${section.name}${context.quick ? " (quick)" : ""}: load average ${loadBefore.join(" / ")}`);
   const body = await section.run(context);
-  return { name: section.name, loadBefore, loadAfter: load(), ...body };
+  const ranAt = new Date().toISOString();
+  return { name: section.name, ranAt, quick: context.quick, loadBefore, loadAfter: load(), ...body };
 }

@@ -76,6 +76,11 @@ async function gas(): Promise<SectionBody> {
   };
   const [exactExec = 0, exactTx = 0] = figures(text, "x402 exact per call (transferWithAuthorization) exec, tx", 2);
   const [suiteEscrowPay = 0] = figures(text, "Escrow.pay per call, times cheaper (breach)", 1);
+  // The escrow's own refund (pay per request), 100 payments per transaction: the receipt-gas section quotes it.
+  // "refund per payment <gas>", not its "(zero balances)" twin: the line is matched whole.
+  const refundLine = /^\s*refund per payment (\d+)\s*$/m.exec(text);
+  if (!refundLine) throw new GasSuiteError('the gas suites did not print "refund per payment" with a figure');
+  const escrowRefundPerPayment = Number(refundLine[1]);
   const healthy = healthyEpoch / CALLS_PER_BUYER_EPOCH;
   const breach = breachEpoch / CALLS_PER_BUYER_EPOCH;
   const cheaperBreach = payTx / breach;
@@ -158,6 +163,7 @@ async function gas(): Promise<SectionBody> {
       perBuyerEpoch: { healthy: healthyEpoch, breach: breachEpoch },
       perCall: { healthy, breach },
       steps,
+      escrowRefundPerPayment,
       exactPerCall: { exec: exactExec, tx: exactTx },
       escrowPay: { secondOfEpoch: { exec: payExec, tx: payTx }, firstOfEpoch: { exec: payFirstExec, tx: payFirstTx } },
       timesCheaper: { healthy: cheaperHealthy, breach: cheaperBreach },
