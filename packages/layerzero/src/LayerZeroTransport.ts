@@ -27,6 +27,7 @@ import { oAppReceiverAbi } from "./abis/oAppReceiverAbi.ts";
 import { receiveUln302Abi } from "./abis/receiveUln302Abi.ts";
 import { type DecodedRevert, decodeRevert } from "./decodeRevert.ts";
 import type { EvmSubmitter, EvmTransactionRequest } from "./EvmSubmitter.ts";
+import { EarlierNonceNotCommittedError } from "./errors/EarlierNonceNotCommittedError.ts";
 import { LayerZeroConfigError } from "./errors/LayerZeroConfigError.ts";
 import { LayerZeroRpcError } from "./errors/LayerZeroRpcError.ts";
 import { LzReceiveRevertedError } from "./errors/LzReceiveRevertedError.ts";
@@ -91,6 +92,13 @@ export interface LayerZeroTransportConfig {
    * state shows before its number does). Refusals that no worker can cause (peer, codec) are reported at once.
    */
   reReadWindowMs?: number;
+  /**
+   * How long a packet ready for lzReceive waits for the earlier nonces of its pathway to be committed (default 5 s):
+   * the endpoint runs a pathway's packets in nonce order, and the earlier one is usually being committed by a worker
+   * of the same queue batch right now. After that the delivery is not ready (`EarlierNonceNotCommittedError`): the
+   * job is parked without spending an attempt.
+   */
+  earlierNonceWaitMs?: number;
 }
 
 type Step = "verify" | "commitVerification" | "lzReceive";
@@ -139,6 +147,11 @@ const PERMANENT_REASONS = new Set([
   "UnexpectedMessage",
 ]);
 
+/** See `earlierNonceWaitMs`; polled every {@link EARLIER_NONCE_POLL_MS}, and asked again this long after giving up. */
+const DEFAULT_EARLIER_NONCE_WAIT_MS = 5_000;
+const EARLIER_NONCE_POLL_MS = 100;
+const EARLIER_NONCE_RETRY_MS = 2_000;
+
 /** Each step moves a packet at least one stage; more rounds than stages means the chain is moving under us. */
 const MAX_ROUNDS = 8;
 
@@ -179,6 +192,7 @@ export class LayerZeroTransport implements Transport {
   readonly #executor: LayerZeroSigner;
   readonly #clock: Clock;
   readonly #reReadWindowMs: number;
+  readonly #earlierNonceWaitMs: number;
 
   constructor(config: LayerZeroTransportConfig) {
     const chains =
@@ -202,6 +216,11 @@ export class LayerZeroTransport implements Transport {
       throw new LayerZeroConfigError(`reReadWindowMs must be a non-negative number of ms, got ${window}.`);
     }
     this.#reReadWindowMs = window;
+    const wait = config.earlierNonceWaitMs ?? DEFAULT_EARLIER_NONCE_WAIT_MS;
+    if (!Number.isFinite(wait) || wait < 0) {
+      throw new LayerZeroConfigError(`earlierNonceWaitMs must be a non-negative number of ms, got ${wait}.`);
+    }
+    this.#earlierNonceWaitMs = wait;
   }
 
   /**
@@ -334,6 +353,7 @@ export class LayerZeroTransport implements Transport {
           await this.#step(packet, destinationChainId, "commitVerification", view.requiredConfirmations, transactions);
           break;
         case "committed":
+          await this.#earlierNoncesCommitted(packet, destinationChainId, view.lazyNonce);
           await this.#step(packet, destinationChainId, "lzReceive", view.requiredConfirmations, transactions);
           break;
       }
@@ -431,6 +451,57 @@ export class LayerZeroTransport implements Transport {
           ...(gas > 0n ? { gas: gas + LZ_RECEIVE_OVERHEAD_GAS } : {}),
         };
       }
+    }
+  }
+
+  /**
+   * Waits until every nonce of the packet's pathway between the endpoint's `lazyInboundNonce` and the packet's own has
+   * a payload hash (committed, or nilified): the endpoint refuses lzReceive otherwise (`LZ_InvalidNonce`). Polls for
+   * at most `earlierNonceWaitMs`, then throws {@link EarlierNonceNotCommittedError} naming the first missing nonce.
+   */
+  async #earlierNoncesCommitted(packet: SentPacket, destinationChainId: number, lazyNonce: bigint): Promise<void> {
+    const { client, endpointV2 } = this.#chain(destinationChainId);
+    const path = [packet.receiver, packet.srcEid, packet.sender] as const;
+    const deadline = this.#clock.now() + this.#earlierNonceWaitMs;
+    let from = lazyNonce + 1n;
+    for (let poll = 0; ; poll++) {
+      if (poll > 0) {
+        // An earlier packet executed meanwhile: lzReceive cleared its hash, and lazyInboundNonce now covers it.
+        const lazy = await this.#read(destinationChainId, "EndpointV2.lazyInboundNonce", () =>
+          client.readContract({
+            address: endpointV2,
+            abi: endpointV2Abi,
+            functionName: "lazyInboundNonce",
+            args: path,
+          }),
+        );
+        if (lazy + 1n > from) from = lazy + 1n;
+      }
+      // Ascending from the first nonce not known committed: each poll reads only what is still missing.
+      while (from < packet.nonce) {
+        const nonce = from;
+        const hash = await this.#read(destinationChainId, "EndpointV2.inboundPayloadHash", () =>
+          client.readContract({
+            address: endpointV2,
+            abi: endpointV2Abi,
+            functionName: "inboundPayloadHash",
+            args: [...path, nonce],
+          }),
+        );
+        if (hash.toLowerCase() === EMPTY_HASH) break;
+        from += 1n;
+      }
+      if (from >= packet.nonce) return;
+      if (this.#clock.now() >= deadline) {
+        throw new EarlierNonceNotCommittedError({
+          guid: packet.guid,
+          destinationChainId,
+          nonce: packet.nonce,
+          missingNonce: from,
+          retryAt: this.#clock.now() + EARLIER_NONCE_RETRY_MS,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, EARLIER_NONCE_POLL_MS));
     }
   }
 

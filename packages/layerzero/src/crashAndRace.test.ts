@@ -1,4 +1,4 @@
-import { type MessageRef, SlabridgeError } from "@slabridge/core";
+import { type MessageRef, NotReadyError, SlabridgeError } from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
 import { evmChainsOf } from "@slabridge/evm";
 import type { Hex } from "viem";
@@ -108,11 +108,42 @@ describe("LayerZeroTransport: crashes between steps and racing workers", () => {
     expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
   });
 
+  it("a later packet of a pathway waits for the earlier one's commit instead of reverting on nonce order", async () => {
+    const first = await publish();
+    const second = await publish();
+    // The later packet's worker starts first, the earlier one's right after: as two jobs of one queue batch do.
+    const later = devnetTransport(devnet);
+    const earlier = devnetTransport(devnet);
+    const laterDelivery = later.transport.deliver(second.ref, PAYMENT);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const [outLater, outEarlier] = await Promise.all([laterDelivery, earlier.transport.deliver(first.ref, PAYMENT)]);
+    expect([outLater.status, outEarlier.status]).toEqual(["delivered", "delivered"]);
+    // No lzReceive was sent, or even tried, before the nonce before it was committed.
+    expect(later.sent.filter((s) => s.status !== "success")).toEqual([]);
+    for (const { packet, modelId } of [first, second]) {
+      expect(await deliveriesOf(devnet, packet.nonce, packet.sender)).toBe(1);
+      expect((await escrowListing(devnet, modelId)).epochSeconds).toBe(3600n);
+    }
+  });
+
+  it("a later packet whose earlier one nobody delivers is not ready (parked without spending an attempt), not failed", async () => {
+    const stuck = await publish();
+    const next = await publish();
+    const worker = devnetTransport(devnet, { earlierNonceWaitMs: 300 });
+    const error = await worker.transport.deliver(next.ref, PAYMENT).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotReadyError);
+    expect((error as NotReadyError).message).toContain(`nonce ${stuck.packet.nonce}`);
+    expect(worker.sent.map((s) => s.step)).not.toContain("lzReceive");
+    // Once the earlier packet is delivered, the later one goes through.
+    expect((await devnetTransport(devnet).transport.deliver(stuck.ref, PAYMENT)).status).toBe("delivered");
+    expect((await worker.transport.deliver(next.ref, PAYMENT)).status).toBe("delivered");
+  });
+
   it("many concurrent workers over several packets deliver each exactly once (retrying what is retryable)", async () => {
     const published = [await publish(), await publish()];
     const workers = Array.from({ length: 4 }, () => devnetTransport(devnet));
-    // Packets of one pathway execute in nonce order: a later one committed first gets LZ_InvalidNonce (retryable),
-    // which the job system retries; do the same here.
+    // Packets of one pathway execute in nonce order: a later one waits for the earlier one's commit, and is not ready
+    // (retryable) if it does not come in time; the job system asks again, as this does.
     const deliverRetrying = async (transport: LayerZeroTransport, ref: MessageRef) => {
       for (let attempt = 0; ; attempt++) {
         try {

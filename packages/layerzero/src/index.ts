@@ -6,6 +6,7 @@ export { receiveUln302Abi } from "./abis/receiveUln302Abi.ts";
 export { slabridgeErrorsAbi } from "./abis/slabridgeErrorsAbi.ts";
 export { type DecodedRevert, decodeRevert } from "./decodeRevert.ts";
 export type { EvmSubmitter, EvmTransactionOutcome, EvmTransactionRequest } from "./EvmSubmitter.ts";
+export { EarlierNonceNotCommittedError } from "./errors/EarlierNonceNotCommittedError.ts";
 export { LayerZeroConfigError } from "./errors/LayerZeroConfigError.ts";
 export { LayerZeroRpcError } from "./errors/LayerZeroRpcError.ts";
 export { LzReceiveRevertedError } from "./errors/LzReceiveRevertedError.ts";

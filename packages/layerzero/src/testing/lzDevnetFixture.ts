@@ -114,6 +114,7 @@ export function devnetTransport(
     confirmations?: Partial<Record<number, number>>;
     crashAfterSends?: number;
     destinationReadsLag?: ReadsLag;
+    earlierNonceWaitMs?: number;
   } = {},
 ): { transport: LayerZeroTransport; sent: SentStep[] } {
   const sent: SentStep[] = [];
@@ -142,6 +143,7 @@ export function devnetTransport(
     chains,
     // Crash tests send nothing after the crash: each of their refusals is re-read for this long before it counts.
     reReadWindowMs: 1_000,
+    ...(options.earlierNonceWaitMs === undefined ? {} : { earlierNonceWaitMs: options.earlierNonceWaitMs }),
     dvn: { address: dvn, submitter: wrap(devnetSubmitter(devnet, "dvn", dvn, sent)) },
     executor: { address: executor, submitter: wrap(devnetSubmitter(devnet, "executor", executor, sent)) },
   });
