@@ -203,14 +203,12 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
       const address = publicKeyToAddress(publicKey);
       // Funded with the stablecoin by a buyer: a payer holds no ETH (the facilitator sends the deposit).
       const buyer = devAccount(BUYER).account.address;
-      const hash = await clients
-        .wallet(buyer)
-        .writeContract({
-          address: token.address,
-          abi: erc20Abi,
-          functionName: "transfer",
-          args: [address, 1_000_000n],
-        });
+      const hash = await clients.wallet(buyer).writeContract({
+        address: token.address,
+        abi: erc20Abi,
+        functionName: "transfer",
+        args: [address, 1_000_000n],
+      });
       await clients.publicClient.waitForTransactionReceipt({ hash });
 
       const before = paid.length;
