@@ -199,6 +199,7 @@ export type {
   Transport,
 } from "./ports/ports.ts";
 export type { ReceiptProgress, ReceiptSource } from "./ports/ReceiptSource.ts";
+export type { RecordedVerdict } from "./ports/RecordedVerdict.ts";
 export type { SendLease, SendLeaseState, SendLeaseStore } from "./ports/SendLeaseStore.ts";
 export type { SettlementState, SettlementTarget } from "./ports/SettlementTarget.ts";
 export {

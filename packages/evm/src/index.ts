@@ -100,7 +100,6 @@ export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsE
 export { KmsResponseError, secp256k1PointOfSpki } from "./signer/parseDerSignature.ts";
 export {
   buildSubmitReportTx,
-  type RecordedVerdict,
   readRecordedVerdict,
   type SignedSlaReport,
   SLA_DOMAIN_NAME,

@@ -1,6 +1,7 @@
 import {
   type Hex,
   keccak256,
+  type RecordedVerdict,
   type SampleRecord,
   type SignedUsageReceipt,
   type SlaReport,
@@ -11,7 +12,7 @@ import {
 import { encodeEvidenceBundle, privateKeyProberKey, reportFromSamples, signSampleRecord } from "@slabridge/measuring";
 import { demoTerms, FakeHomeChain, measureConfig, testProberKeys, testRegistry } from "@slabridge/measuring/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkEvidence, type EvidenceRules, type OnChainVerdict } from "./checkEvidence.ts";
+import { checkEvidence, type EvidenceRules } from "./checkEvidence.ts";
 import type { VerifyCheck } from "./VerifyCheck.ts";
 
 // A bundle built the way the evaluator builds one (evaluateDueEpochs.test.ts's epoch: genesis 1000 s, 10 s epochs,
@@ -36,7 +37,7 @@ const rules: EvidenceRules = {
 let records: SampleRecord[];
 let receipts: SignedUsageReceipt[];
 let report: SlaReport;
-let chain: OnChainVerdict;
+let chain: RecordedVerdict;
 
 async function receipt(payer: number, second: number, key = gatewayKey): Promise<SignedUsageReceipt> {
   const body: UsageReceipt = {
@@ -131,7 +132,7 @@ function edited(edit: (bundle: { samples: Record<string, unknown>[] }) => void):
   return new TextEncoder().encode(JSON.stringify(bundle));
 }
 
-async function run(bytes: Uint8Array, address: Hex = keccak256(bytes), on: OnChainVerdict = chain) {
+async function run(bytes: Uint8Array, address: Hex = keccak256(bytes), on: RecordedVerdict = chain) {
   const checks = await checkEvidence({ modelId: MODEL, epoch: EPOCH, address, bytes, rules, chain: on });
   return { checks, failed: checks.filter((c) => c.status === "fail") };
 }

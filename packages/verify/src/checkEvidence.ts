@@ -3,11 +3,10 @@ import {
   type Hex,
   InsufficientObservationsError,
   keccak256,
-  type ModelClock,
+  type RecordedVerdict,
   type SampleRecord,
   type SignedUsageReceipt,
   type SlaReport,
-  type SlaTerms,
   usageReceiptDigest,
   type VerdictView,
 } from "@slabridge/core";
@@ -19,24 +18,6 @@ import {
   sampleRecordDigest,
 } from "@slabridge/measuring";
 import { fail, pass, same, type VerifyCheck } from "./VerifyCheck.ts";
-
-/** What the home chain recorded and rules, read from the chain itself (never from the status API). */
-export interface OnChainVerdict {
-  readonly chainId: number;
-  /** The SlaOracle the bundle's sample sets are bound to. */
-  readonly oracle: Hex;
-  /** The oracle's prober signer set (lowercase) and its threshold M. */
-  readonly signers: readonly Hex[];
-  readonly threshold: number;
-  /** The model's epoch clock (registry), for the epoch's window. */
-  readonly clock: ModelClock;
-  /** The epoch's SLA terms (`ModelRegistry.slaTermsAt`). */
-  readonly terms: SlaTerms;
-  /** The oracle's verdict: stored refund, report hash and samples root; figures from its `VerdictRecorded` event. */
-  readonly verdict: VerdictView;
-  /** The oracle's EIP-712 digest of a report (`SlaOracle.hashReport`). */
-  reportDigest(report: SlaReport): Promise<Hex>;
-}
 
 /** The public rules, besides the on-chain terms, that a report is computed with (the stage config's). */
 export interface EvidenceRules {
@@ -55,7 +36,7 @@ export interface CheckEvidenceInput {
   /** The bytes fetched from that address. */
   readonly bytes: Uint8Array;
   readonly rules: EvidenceRules;
-  readonly chain: OnChainVerdict;
+  readonly chain: RecordedVerdict;
 }
 
 const FIGURES = [
@@ -177,7 +158,7 @@ function recovered(digest: Hex, signature: Hex | undefined): Hex | undefined {
 function sampleChecks(
   registry: ProberRegistry,
   records: readonly SampleRecord[],
-  chain: OnChainVerdict,
+  chain: RecordedVerdict,
   epoch: bigint,
 ): VerifyCheck[] {
   const checks: VerifyCheck[] = [];
@@ -305,7 +286,7 @@ function figureChecks(report: SlaReport, verdict: VerdictView): VerifyCheck[] {
 }
 
 /** The verdict's transaction carries at least M signatures of distinct oracle probers over its report hash. */
-function signerCheck(chain: OnChainVerdict): VerifyCheck {
+function signerCheck(chain: RecordedVerdict): VerifyCheck {
   const check = "verdict signed by a threshold of the oracle's probers";
   const { signatures, reportHash } = chain.verdict;
   if (signatures === null) {

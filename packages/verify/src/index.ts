@@ -8,7 +8,6 @@ export {
   checkBundleBytes,
   checkEvidence,
   type EvidenceRules,
-  type OnChainVerdict,
 } from "./checkEvidence.ts";
 export { checkSettlement } from "./checkSettlement.ts";
 export {

@@ -1,5 +1,5 @@
-import type { Hex } from "@slabridge/core";
-import { checkBundleBytes, checkEvidence, type OnChainVerdict } from "./checkEvidence.ts";
+import type { Hex, RecordedVerdict } from "@slabridge/core";
+import { checkBundleBytes, checkEvidence } from "./checkEvidence.ts";
 import { checkSettlement } from "./checkSettlement.ts";
 import { NoEvidenceYetError, VerifyConfigError } from "./errors.ts";
 import { type FetchLike, StatusApiClient } from "./StatusApiClient.ts";
@@ -15,7 +15,7 @@ export type ReadOnChainVerdict = (query: {
   oracle: Hex;
   modelId: bigint;
   epoch: bigint;
-}) => Promise<OnChainVerdict | undefined>;
+}) => Promise<RecordedVerdict | undefined>;
 
 /** Options of {@link verifyEpoch}. */
 export interface VerifyEpochOptions {

@@ -1,7 +1,7 @@
 // SLA reports on EVM: EIP-712 typed data, M-of-N signing in the oracle's order, submitReport, oracle reads.
 export { buildSubmitReportTx } from "./buildSubmitReportTx.ts";
 export { SlaSigningError } from "./errors.ts";
-export { type RecordedVerdict, readRecordedVerdict } from "./readRecordedVerdict.ts";
+export { readRecordedVerdict } from "./readRecordedVerdict.ts";
 export { SlaOracleReader } from "./SlaOracleReader.ts";
 export {
   type SignedSlaReport,

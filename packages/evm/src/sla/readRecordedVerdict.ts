@@ -1,26 +1,11 @@
 import { slaOracleAbi } from "@slabridge/contracts";
-import type { Hex, ModelClock, SlaReport, SlaTerms, VerdictView } from "@slabridge/core";
+import type { Hex, RecordedVerdict } from "@slabridge/core";
 import type { Address } from "viem";
 import { EvmStatusReader } from "../chain/EvmStatusReader.ts";
 import { type ReaderClient, readContractTyped } from "../contracts/readContractTyped.ts";
 import { EvmConfigError } from "../errors.ts";
 import { translateEvmError } from "../translateEvmError.ts";
 import { SlaOracleReader } from "./SlaOracleReader.ts";
-
-/** A recorded verdict with everything on chain needed to check it (see {@link readRecordedVerdict}). */
-export interface RecordedVerdict {
-  readonly chainId: number;
-  readonly oracle: Hex;
-  readonly registry: Hex;
-  /** The oracle's current prober signers (lowercase) and threshold M. */
-  readonly signers: readonly Hex[];
-  readonly threshold: number;
-  readonly clock: ModelClock;
-  readonly terms: SlaTerms;
-  readonly verdict: VerdictView;
-  /** `SlaOracle.hashReport(report)`, read from the oracle itself. */
-  reportDigest(report: SlaReport): Promise<Hex>;
-}
 
 /**
  * Reads, from the home chain only, what a third party needs to check the verdict of (model, epoch) recorded by
@@ -59,7 +44,6 @@ export async function readRecordedVerdict(
   return {
     chainId,
     oracle: oracle.toLowerCase() as Hex,
-    registry: registry.toLowerCase() as Hex,
     signers: set.signers.map((signer) => signer.toLowerCase() as Hex),
     threshold: Number(set.threshold),
     clock: { genesis: window.startsAt - epoch * epochSeconds, epochSeconds },
