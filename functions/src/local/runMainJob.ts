@@ -292,7 +292,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const probeSchedule = deployedFunctions.probeCoordinator.trigger.name;
     const stopProbingAt = (lastEndMs: number) =>
       setTimeout(
-        () => bot?.runtime.scheduler.setScheduleState(probeSchedule, "DISABLED"),
+        () => bot.runtime.scheduler.setScheduleState(probeSchedule, "DISABLED"),
         Math.max(0, lastEndMs - Date.now()),
       ).unref();
     if (!options.watch) {
