@@ -74,6 +74,24 @@ async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void
   }
 }
 
+/**
+ * Resolves once the node holds `hash`: a sender reports a submission before it broadcasts it, so a block mined on the
+ * report alone may not have it (and mine what it replaces instead).
+ */
+async function untilPooled(hash: Hash | undefined, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    hash &&
+    !(await chain.client.getTransaction({ hash }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (Date.now() > deadline) throw new Error(`transaction ${hash} not in the node's pool in time`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe("EvmSender", () => {
   it("gives 10 concurrent sends distinct consecutive nonces, all mined", async () => {
     const { sender: s } = sender({ account: chain.deployer });
@@ -97,15 +115,7 @@ describe("EvmSender", () => {
     const sending = s.send({ to: chain.token, data: transferData(5n) });
     await until(() => seen.length === 1);
     // onSubmitted runs before the broadcast: mine only once the node holds the transaction, or the block is empty.
-    const hash = seen[0]?.hash;
-    let pooled = false;
-    while (!pooled && hash) {
-      pooled = await chain.client.getTransaction({ hash }).then(
-        () => true,
-        () => false,
-      );
-      if (!pooled) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilPooled(seen[0]?.hash);
     await chain.test.mine({ blocks: 1 });
     const result = await sending;
     expect(seen).toEqual([{ hash: result.receipt.transactionHash, minedAtCallback: false }]);
@@ -254,6 +264,7 @@ describe("EvmSender", () => {
     const { sender: after, submissions } = sender({ account: chain.deployer, nonceStore: store });
     const resuming = after.resume({ nonce: timedOut?.nonce ?? -1, hashes: timedOut?.hashes ?? [] });
     await until(() => submissions.length === 1);
+    await untilPooled(submissions[0]?.hash);
     await chain.test.mine({ blocks: 1 });
     const result = await resuming;
     expect(submissions[0]).toMatchObject({ nonce: timedOut?.nonce, replacement: true });
