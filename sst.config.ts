@@ -12,7 +12,7 @@ export default $config({
   },
   async run() {
     const { stageTopology } = await import("./stacks/stages.ts");
-    const { createStorage } = await import("./stacks/storage.ts");
+    const { createEvidenceBucket, createStorage } = await import("./stacks/storage.ts");
     const { createSigners } = await import("./stacks/signers.ts");
     const { createRelay } = await import("./stacks/relay.ts");
     const { createProbes } = await import("./stacks/probes.ts");
@@ -22,10 +22,11 @@ export default $config({
 
     const topology = stageTopology($app.stage);
     const storage = createStorage();
+    const evidence = createEvidenceBucket();
     const signers = createSigners(topology);
     const relay = createRelay({ topology, storage, signers });
     const { scheduleDeadLetterQueue } = relay;
-    const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue });
+    const probes = createProbes({ topology, storage, signers, evidence, scheduleDeadLetterQueue });
     const settlement = createSettlement({
       topology,
       storage,
@@ -33,12 +34,13 @@ export default $config({
       relayQueue: relay.queue,
       scheduleDeadLetterQueue,
     });
-    const api = createApi({ topology, storage, signers });
+    const api = createApi({ topology, storage, signers, evidence });
     const operations = createOperations({ topology, relay, probes, settlement, api });
 
     return {
       jobsTable: storage.jobs.name,
       cursorsTable: storage.cursors.name,
+      evidenceBucket: evidence.name,
       relayQueueUrl: relay.queue.url,
       relayDeadLetterQueueUrl: relay.deadLetterQueue.url,
       scheduleDeadLetterQueueUrl: relay.scheduleDeadLetterQueue.url,

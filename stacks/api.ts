@@ -19,7 +19,7 @@ import type { Storage } from "./storage.ts";
  * development stages, whose chains and money are test ones (the answers carry no secret either way).
  *
  * @example
- * const api = createApi({ topology, storage, signers });
+ * const api = createApi({ topology, storage, signers, evidence });
  * api.status.url; // the function URL, an output of sst.config.ts
  */
 export interface Api {
@@ -40,9 +40,15 @@ export function statusUrlAuthorization(topology: StageTopology): "iam" | "none" 
 /**
  * Declares the status function and its URL (see {@link Api}).
  *
- * @example const { status } = createApi({ topology, storage, signers });
+ * @example const { status } = createApi({ topology, storage, signers, evidence });
  */
-export function createApi(input: { topology: StageTopology; storage: Storage; signers: Signers }): Api {
+export function createApi(input: {
+  topology: StageTopology;
+  storage: Storage;
+  signers: Signers;
+  /** The published evidence the status API serves (`GET /evidence/<address>`), read only. */
+  evidence: sst.aws.Bucket;
+}): Api {
   const { topology } = input;
   const status = createSlabridgeFunction(input, deployedFunctions.status, {
     url: { authorization: statusUrlAuthorization(topology) },

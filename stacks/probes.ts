@@ -22,7 +22,7 @@ import type { Storage } from "./storage.ts";
  * Limits, links and periods are the `prober`, `probeCoordinator` and `evaluate` records of `@slabridge/topology`.
  *
  * @example
- * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
+ * const probes = createProbes({ topology, storage, signers, evidence, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
  * probes.probers.map((prober) => prober.region); // ["us-east-1", "eu-west-1"] on dev
  */
 export interface RegionalProber {
@@ -63,17 +63,19 @@ export function regionComponentSuffix(region: string): string {
  * schedules, whose failed invocations go to `scheduleDeadLetterQueue`.
  *
  * @example
- * const probes = createProbes({ topology, storage, signers, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
+ * const probes = createProbes({ topology, storage, signers, evidence, scheduleDeadLetterQueue: relay.scheduleDeadLetterQueue });
  */
 export function createProbes(input: {
   topology: StageTopology;
   storage: Storage;
   signers: Signers;
   scheduleDeadLetterQueue: sst.aws.Queue;
+  /** Where the evaluator publishes each report's bundle and the probers read it (see `createEvidenceBucket`). */
+  evidence: sst.aws.Bucket;
 }): Probes {
-  const { topology, storage, signers } = input;
-  const context = { topology, storage, signers };
-  // Functions outside the home region still read and write the home region's tables.
+  const { topology, storage, signers, evidence } = input;
+  const context = { topology, storage, signers, evidence };
+  // Functions outside the home region still read and write the home region's tables and evidence bucket.
   const environment = { SLABRIDGE_TABLES_REGION: topology.homeRegion };
 
   const probers = topology.proberRegions.map((region, vantage): RegionalProber => {

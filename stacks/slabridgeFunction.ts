@@ -77,6 +77,25 @@ export interface SlabridgeFunctionContext {
   readonly readOnlyTables?: Partial<Record<TableKey, ReadOnlyTable>>;
   /** The probe stack's probers (for records with `proberFunctions`). */
   readonly probers?: ProberLinks;
+  /** The evidence bucket (for records with `evidence` other than `none`). */
+  readonly evidence?: sst.aws.Bucket;
+}
+
+/** One read-only linkable per evidence bucket, whichever stack first needs it. */
+const readOnlyEvidence = new WeakMap<sst.aws.Bucket, sst.Linkable<{ name: $util.Output<string> }>>();
+
+/**
+ * The read-only link of the evidence bucket (its name only; the function's policy grants `s3:GetObject` alone).
+ *
+ * @example const link = readOnlyEvidenceOf(bucket);
+ */
+function readOnlyEvidenceOf(bucket: sst.aws.Bucket): sst.Linkable<{ name: $util.Output<string> }> {
+  let link = readOnlyEvidence.get(bucket);
+  if (!link) {
+    link = new sst.Linkable("EvidenceReadOnly", { properties: { name: bucket.name } });
+    readOnlyEvidence.set(bucket, link);
+  }
+  return link;
 }
 
 /**
@@ -145,6 +164,7 @@ export function createSlabridgeFunction(
   );
   const queues = links.queues.map((queue) => required(context.queues?.[queue], `the ${queue} queue`));
   const probers = links.proberFunctions ? required(context.probers, "the prober functions") : undefined;
+  const evidence = links.evidence === "none" ? undefined : required(context.evidence, "the evidence bucket");
 
   const permissions: sst.aws.FunctionPermissionArgs[] = [];
   if (signingKeys.length > 0) {
@@ -164,6 +184,10 @@ export function createSlabridgeFunction(
     });
   }
   if (probers) permissions.push({ actions: ["lambda:InvokeFunction"], resources: [...probers.arns] });
+  // A bucket link grants s3:* (SST); a reader gets its objects only.
+  if (evidence && links.evidence === "read") {
+    permissions.push({ actions: ["s3:GetObject"], resources: [$interpolate`${evidence.arn}/*`] });
+  }
 
   const args: sst.aws.FunctionArgs = {
     handler: fn.handler,
@@ -187,6 +211,7 @@ export function createSlabridgeFunction(
       ...readOnlyTables,
       ...queues,
       ...(probers ? [probers.linkable] : []),
+      ...(evidence ? [links.evidence === "write" ? evidence : readOnlyEvidenceOf(evidence)] : []),
       ...rpcUrlSecrets,
       ...(links.guardianApi ? [signers.guardianApiUrl] : []),
       ...(links.gatewayReceiptKey ? [signers.gatewayReceiptKey] : []),

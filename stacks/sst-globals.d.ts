@@ -50,6 +50,13 @@ declare namespace sst.aws {
     readonly arn: $util.Output<string>;
   }
 
+  /** A private S3 bucket; linking it gives `Resource.<Name>.name` and `s3:*` on the bucket and its objects. */
+  class Bucket {
+    constructor(name: string);
+    readonly name: $util.Output<string>;
+    readonly arn: $util.Output<string>;
+  }
+
   interface QueueArgs {
     /** Up to 12 hours. */
     visibilityTimeout?: SstDuration;

@@ -46,7 +46,12 @@ function wildcardGrants(statements: readonly PermissionStatement[]): string[] {
   const found: string[] = [];
   for (const statement of statements) {
     for (const action of statement.actions) if (action === "*" || action.endsWith(":*")) found.push(`action ${action}`);
-    for (const resource of statement.resources) if (String(resource).includes("*")) found.push(`resource ${resource}`);
+    for (const resource of statement.resources) {
+      // One bucket's objects (`arn:aws:s3:::<bucket>/*`): S3 grants objects by key pattern only, and evidence keys are
+      // content hashes not known in advance, so this is the narrowest grant there is.
+      if (/^arn:aws:s3:::[a-z0-9.-]+\/\*$/.test(String(resource))) continue;
+      if (String(resource).includes("*")) found.push(`resource ${resource}`);
+    }
   }
   return found;
 }
@@ -90,8 +95,10 @@ interface Access {
   readonly secrets: string[];
   readonly signingKeys: string[];
   readonly queues: string[];
-  /** Other linkables (read-only table names, the prober list). */
+  /** Other linkables (read-only table and bucket names, the prober list). */
   readonly linkables: string[];
+  /** Buckets linked with write access (none when absent). */
+  readonly buckets?: string[];
 }
 
 /** What each function may reach: tables, secrets, signing keys, queues and linkables, exactly (least privilege). */
@@ -120,6 +127,8 @@ function expectedAccess(stage: string): Record<string, Access> {
         tables: ["Samples"],
         secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
         signingKeys: [proberKeys[vantage] ?? "no key"],
+        // The evaluator's published bundle, read before co-signing a report.
+        linkables: ["EvidenceReadOnly"],
       },
     ]),
   );
@@ -161,6 +170,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
       // The gateway's usage receipts, paid traffic's SLA evidence: read only.
       linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
+      // The evaluator's world, which publishes each report's bundle.
+      buckets: ["Evidence"],
     },
     Evaluate: {
       ...none,
@@ -170,6 +181,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
       // The gateway's usage receipts, paid traffic's SLA evidence: read only.
       linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
+      // The evaluator's world, which publishes each report's bundle.
+      buckets: ["Evidence"],
     },
     Refund: { ...settlement, handler: "functions/src/refund.handler" },
     Settle: { ...settlement, handler: "functions/src/settle.handler" },
@@ -184,7 +197,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/status.handler",
       service: "slabridge-status",
       secrets: rpcUrlSecrets,
-      linkables: ["JobsReadOnly", "PaymentsReadOnly", "CursorsReadOnly"],
+      linkables: ["JobsReadOnly", "PaymentsReadOnly", "CursorsReadOnly", "EvidenceReadOnly"],
     },
     Gateway: {
       ...none,
@@ -407,6 +420,7 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
         `${fn.name} linkables`,
       ).toEqual([...(expected?.linkables ?? [])].sort());
       expect(linkedNames(recording, fn, "sst.aws.Queue"), `${fn.name} queues`).toEqual(expected?.queues);
+      expect(linkedNames(recording, fn, "sst.aws.Bucket"), `${fn.name} buckets`).toEqual(expected?.buckets ?? []);
     }
   });
 
@@ -543,9 +557,10 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     ]);
   });
 
-  it("let the status API only read the jobs, payments and cursors tables (the kill switch's pauses are cursors)", async () => {
+  it("let the status API only read the jobs, payments and cursors tables (the kill switch's pauses are cursors) and the evidence", async () => {
     const { recording } = await load();
     const status = recording.named("sst.aws.Function", "Status");
+    const evidence = recording.named("sst.aws.Bucket", "Evidence").instance;
     const jobs = recording.named("sst.aws.Dynamo", "Jobs").instance;
     const payments = recording.named("sst.aws.Dynamo", "Payments").instance;
     const cursors = recording.named("sst.aws.Dynamo", "Cursors").instance;
@@ -554,7 +569,9 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
         actions: ["dynamodb:GetItem", "dynamodb:Query"],
         resources: [jobs.arn, payments.arn, cursors.arn, `${jobs.arn}/index/byStatus`],
       },
+      { actions: ["s3:GetObject"], resources: [`${evidence.arn}/*`] },
     ]);
+    expect(recording.named("sst.Linkable", "EvidenceReadOnly").args.properties).toEqual({ name: evidence.name });
     expect(recording.named("sst.Linkable", "JobsReadOnly").args.properties).toEqual({ name: jobs.name });
     expect(recording.named("sst.Linkable", "PaymentsReadOnly").args.properties).toEqual({ name: payments.name });
     expect(recording.named("sst.Linkable", "CursorsReadOnly").args.properties).toEqual({ name: cursors.name });

@@ -31,3 +31,14 @@ export function createStorage(): Storage {
     usageReceipts: create(tables.usageReceipts),
   };
 }
+
+/**
+ * The evidence bucket, in the app's home region: the evaluator publishes each report's signed sample-set bundle there
+ * (content-addressed, `blobs/<keccak256>`, and `names/verdict/<model>/<epoch>`), every prober reads it to recompute a
+ * report before co-signing, and the status API serves it to buyers (`npm run verify`). Private: readers check hashes.
+ *
+ * @example const evidence = createEvidenceBucket(); // inside sst.config.ts run()
+ */
+export function createEvidenceBucket(): sst.aws.Bucket {
+  return new sst.aws.Bucket("Evidence");
+}

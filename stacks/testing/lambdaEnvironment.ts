@@ -63,6 +63,7 @@ function linkProperties(
 ): Record<string, unknown> {
   switch (construct.type) {
     case "sst.aws.Dynamo":
+    case "sst.aws.Bucket":
       return { name: construct.instance.name, type: construct.type };
     case "sst.aws.Queue":
       return { url: construct.instance.url, type: construct.type };

@@ -114,6 +114,16 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
     }
   }
 
+  class Bucket {
+    readonly name: string;
+    readonly arn: string;
+    constructor(name: string, args: unknown = {}) {
+      this.name = physical(name).toLowerCase();
+      this.arn = `arn:aws:s3:::${this.name}`;
+      recording.record("sst.aws.Bucket", name, args, this as unknown as Record<string, unknown>);
+    }
+  }
+
   class Queue {
     readonly arn: string;
     readonly url: string;
@@ -222,7 +232,7 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
     strings.reduce((text, part, index) => text + part + (index < values.length ? String(values[index]) : ""), "");
 
   const installed: Record<(typeof globalNames)[number], unknown> = {
-    sst: { aws: { Dynamo, Queue, Function: LambdaFunction, CronV2, SnsTopic }, Secret, Linkable },
+    sst: { aws: { Dynamo, Bucket, Queue, Function: LambdaFunction, CronV2, SnsTopic }, Secret, Linkable },
     aws: { Provider, kms: { Key: KmsKey }, cloudwatch: { MetricAlarm } },
     // SST's $config returns its argument; sst.config.ts's default export is then { app, run }.
     $config: (config: unknown) => config,

@@ -83,5 +83,7 @@ function fromEnvironmentMap(name: string, env: NodeJS.ProcessEnv): unknown {
 }
 
 export const linkedTable = z.object({ name: z.string().min(3) });
+/** A bucket's link (`sst.aws.Bucket`, or its read-only linkable): its name, 3..63 characters as S3 allows. */
+export const linkedBucket = z.object({ name: z.string().min(3).max(63) });
 export const linkedQueue = z.object({ url: z.string().url() });
 export const linkedSecret = z.object({ value: z.string().min(1) });

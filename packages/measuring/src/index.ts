@@ -6,7 +6,7 @@
  * to every payment chain. Chain access goes through core's `HomeChain` and `EscrowVerdicts`
  * ports; nothing here depends on a chain SDK.
  */
-export { type BlobStore, FileBlobStore, getVerified, MemoryBlobStore } from "./attest/BlobStore.ts";
+export { type BlobStore, getVerified, MemoryBlobStore } from "./attest/BlobStore.ts";
 export { cosignReport } from "./attest/cosignReport.ts";
 export {
   type CosignRequest,
@@ -29,6 +29,7 @@ export {
 } from "./attest/evidenceBundle.ts";
 export { type ProberKey, privateKeyProberKey, recoverSigner } from "./attest/ProberKey.ts";
 export { type ProberRegistry, proberRegistryOf } from "./attest/ProberRegistry.ts";
+export { EvidenceStoreError, S3BlobStore } from "./attest/S3BlobStore.ts";
 export { isSignedByItsVantage, sampleRecordDigest, signSampleRecord, slaSampleOf } from "./attest/signedSamples.ts";
 export { type FanOutResult, fanOutProbeRound } from "./coordinator/fanOutProbeRound.ts";
 export { ProberInvoker, type ProberInvokerOptions } from "./coordinator/ProberInvoker.ts";

@@ -50,6 +50,11 @@ export interface FunctionLinks {
   readonly queues: readonly QueueKey[];
   /** The region, name and ARN of every prober (`ProberFunctions`), with `lambda:InvokeFunction` on them. */
   readonly proberFunctions: boolean;
+  /**
+   * The evidence bucket (home region) where reports' sample-set bundles are published: `write` links the bucket
+   * (`Evidence`), `read` a read-only linkable (`EvidenceReadOnly`, `{ name }`) with `s3:GetObject` on its objects only.
+   */
+  readonly evidence: "none" | "read" | "write";
 }
 
 /** One deployed function. */
@@ -94,6 +99,7 @@ const relayWorldLinks = {
   signingKeys: [],
   queues: ["relay"],
   proberFunctions: false,
+  evidence: "none",
 } as const satisfies FunctionLinks;
 
 /** Reaches nothing: the records below add what each function needs. */
@@ -106,6 +112,7 @@ const noLinks = {
   signingKeys: [],
   queues: [],
   proberFunctions: false,
+  evidence: "none",
 } as const satisfies FunctionLinks;
 
 /**
@@ -181,8 +188,8 @@ export const deployedFunctions = {
     memoryMb: 256,
     trigger: { kind: "invoke", by: "probeCoordinator" },
     // Writes its signed samples to the home region's table (SLABRIDGE_TABLES_REGION); reads the home chain's clock,
-    // terms and report digest to recompute a report before co-signing it.
-    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"], signingKeys: ["ownProber"] },
+    // terms and report digest, and the published bundle (evidence bucket), to recompute a report before co-signing it.
+    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"], signingKeys: ["ownProber"], evidence: "read" },
     placement: "eachProberRegion",
   },
   probeCoordinator: {
@@ -193,13 +200,15 @@ export const deployedFunctions = {
     timeoutSeconds: 55,
     memoryMb: 256,
     trigger: { kind: "schedule", name: "ProbeRoundSchedule", every: 1, period: "probe" },
-    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores, the usage receipts read only.
+    // Its world (measureWorldFromEnv) is the evaluator's: the Samples and Nonces stores, the usage receipts read only,
+    // and the evidence bucket the evaluator publishes to (one world, one set of links).
     links: {
       ...noLinks,
       tables: ["samples", "nonces"],
       readOnlyTables: ["usageReceipts"],
       rpcFamilies: ["evm"],
       proberFunctions: true,
+      evidence: "write",
     },
     placement: "home",
   },
@@ -214,13 +223,14 @@ export const deployedFunctions = {
     trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
     // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, the gateway's usage
     // receipts (read only: paid traffic's evidence), and the probers it asks to co-sign. It holds no prober key: M-of-N
-    // means M vantage points each signed.
+    // means M vantage points each signed. It publishes each report's bundle to the evidence bucket.
     links: {
       ...noLinks,
       tables: ["samples", "nonces"],
       readOnlyTables: ["usageReceipts"],
       rpcFamilies: ["evm"],
       proberFunctions: true,
+      evidence: "write",
     },
     placement: "home",
   },
@@ -271,9 +281,14 @@ export const deployedFunctions = {
     timeoutSeconds: 30,
     memoryMb: 512,
     trigger: { kind: "url" },
-    // Reads chains and three tables and can change nothing (a table link would grant writes too); the cursors
-    // table holds the kill switch's pauses, which `/controls` shows.
-    links: { ...noLinks, readOnlyTables: ["jobs", "payments", "cursors"], rpcFamilies: ["evm", "solana"] },
+    // Reads chains, three tables and the published evidence, and can change nothing (a table link would grant writes
+    // too); the cursors table holds the kill switch's pauses, which `/controls` shows.
+    links: {
+      ...noLinks,
+      readOnlyTables: ["jobs", "payments", "cursors"],
+      rpcFamilies: ["evm", "solana"],
+      evidence: "read",
+    },
     placement: "home",
   },
   gateway: {

@@ -37,7 +37,7 @@ export interface BuildMeasureWorldOptions {
   config: StageConfig;
   /** `usageReceipts`: the gateway's signed receipts, paid traffic's evidence (absent: no model is sold per call). */
   stores: { samples: SampleStore; nonces: NonceStore; usageReceipts?: UsageReceiptStore | undefined };
-  /** Where report evidence is published (memory or files locally; S3 in AWS is not wired yet). */
+  /** Where report evidence is published (memory locally; the stage's S3 bucket in AWS). */
   blobs: BlobStore;
   /** RPC URL per EVM chain (resolved by the caller, as for the relay world). */
   rpcUrls: ReadonlyMap<number, string>;

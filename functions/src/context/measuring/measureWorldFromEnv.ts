@@ -1,19 +1,14 @@
 import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
-import { FileBlobStore, type MeasureWorld, type ProberWorld } from "@slabridge/measuring";
+import type { MeasureWorld, ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore, DynamoUsageReceiptStore } from "@slabridge/store";
 import { createKmsClient } from "../createKmsClient.ts";
+import { evidenceFromEnv } from "../evidenceFromEnv.ts";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
 import { buildProberWorld } from "./buildProberWorld.ts";
-
-/**
- * Report evidence in AWS: S3 is not wired yet, so each container keeps its bundles in /tmp, which the probers (other
- * functions) cannot read: they refuse to co-sign until an S3 BlobStore is linked. Locally the runtime shares one.
- */
-const awsEvidenceDir = "/tmp/slabridge-evidence";
 
 let cached: Promise<MeasureWorld> | undefined;
 let cachedProber: Promise<ProberWorld> | undefined;
@@ -30,7 +25,8 @@ function readFiles(env: NodeJS.ProcessEnv) {
 
 /**
  * The measuring world of a deployed function (coordinator, evaluator), built once per container from its environment
- * like the relay's `worldFromEnv`: stage config and manifest files, linked Samples and Nonces tables, RPC URL secrets;
+ * like the relay's `worldFromEnv`: stage config and manifest files, linked Samples and Nonces tables, the evidence bucket
+ * it publishes report bundles to, RPC URL secrets;
  * probers are invoked through AWS's regional Lambda endpoints.
  *
  * @example export const handler = createEvaluateHandler(() => measureWorldFromEnv());
@@ -55,7 +51,8 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       manifest,
       config,
       stores,
-      blobs: new FileBlobStore(awsEvidenceDir),
+      // The evaluator publishes each report's bundle where the probers and the status API read it.
+      blobs: evidenceFromEnv(env, "write"),
       rpcUrls,
       allowNonLoopback: true,
     });
@@ -91,7 +88,8 @@ export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
       // The same vantage point the probe handler answers for.
       vantage: env.SLABRIDGE_VANTAGE ?? env.AWS_REGION ?? "unknown",
       samples,
-      blobs: new FileBlobStore(awsEvidenceDir),
+      // The bundle the evaluator published: a prober recomputes the report from it before co-signing.
+      blobs: evidenceFromEnv(env, "read"),
       homeRpcUrl,
       rpcUrls,
       // The prober's key is a key of its own region.

@@ -51,8 +51,8 @@ export interface BuildStatusWorldOptions {
   logWindowBlocks?: bigint;
   /**
    * The evaluator's evidence store, read only (its `verdict/<modelId>/<epoch>` names): given, an epoch's status shows
-   * its published bundle and `/evidence/<address>` serves its bytes. The devnet shares the runtime's; AWS has no
-   * shared store yet (S3 is not wired).
+   * its published bundle and `/evidence/<address>` serves its bytes. The devnet shares the runtime's; AWS reads the
+   * stage's evidence bucket.
    */
   evidence?: Pick<BlobStore, "resolve" | "get">;
 }

@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { StatusWorld } from "@slabridge/status";
 import { DynamoCursorStore, DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
+import { evidenceFromEnv } from "../evidenceFromEnv.ts";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { buildStatusWorld } from "./buildStatusWorld.ts";
@@ -13,7 +14,8 @@ let cached: Promise<StatusWorld> | undefined;
  * The status function's world in AWS, built once per container: stage config and manifest bundled with the code,
  * EVM and Solana RPC URLs from linked secrets, and the Jobs, Payments and Cursors tables (the last holds the kill
  * switch's pauses) named by the read-only linkables the API stack gives it (`JobsReadOnly`, `PaymentsReadOnly`,
- * `CursorsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`).
+ * `CursorsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`), and the evidence bucket (`EvidenceReadOnly`) whose
+ * bundles `/evidence/<address>` serves.
  *
  * @example export const handler = createStatusHandler(() => statusWorldFromEnv());
  */
@@ -47,6 +49,7 @@ function build(env: NodeJS.ProcessEnv): StatusWorld {
       cursors: new DynamoCursorStore({ client, tableName: table("CursorsReadOnly") }),
     },
     rpcUrls,
+    evidence: evidenceFromEnv(env, "read"),
     allowNonLoopback: true,
   });
 }

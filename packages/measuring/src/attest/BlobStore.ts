@@ -1,13 +1,10 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { type Hex, keccak256 } from "@slabridge/core";
-import { MeasureConfigError } from "../errors.ts";
 
 /**
  * Content-addressed evidence (the signed sample-set bundles behind each `samplesRoot`): a blob's address is the
  * keccak256 of its bytes, so whoever fetches it checks it is what was published. Names point at addresses
  * (`verdict/<modelId>/<epoch>` -> the bundle of that report), so the evidence of a verdict is found from the verdict.
- * Memory and file-backed here (devnet, tests); S3 in AWS is not wired yet.
+ * In memory here (devnet, tests); an S3 bucket in AWS (`S3BlobStore`).
  */
 export interface BlobStore {
   /** Stores `bytes` (idempotent) and returns their address, keccak256(bytes). */
@@ -60,59 +57,5 @@ export class MemoryBlobStore implements BlobStore {
 
   async resolve(name: string): Promise<Hex | undefined> {
     return this.#names.get(name);
-  }
-}
-
-const NAME = /^[a-z0-9][a-z0-9/_-]{0,200}$/;
-
-/**
- * A {@link BlobStore} in a directory (`<dir>/blobs/<address>`, `<dir>/names/<name>`), written atomically (temp file +
- * rename), so local evidence can be read with any tool.
- *
- * @example const blobs = new FileBlobStore("/tmp/slabridge-evidence");
- */
-export class FileBlobStore implements BlobStore {
-  readonly #dir: string;
-
-  constructor(dir: string) {
-    this.#dir = path.resolve(dir);
-  }
-
-  async put(bytes: Uint8Array): Promise<Hex> {
-    const address = keccak256(bytes);
-    await this.#write(path.join(this.#dir, "blobs", address), bytes);
-    return address;
-  }
-
-  async get(address: Hex): Promise<Uint8Array | undefined> {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(address)) return undefined;
-    return this.#read(path.join(this.#dir, "blobs", address.toLowerCase()));
-  }
-
-  async link(name: string, address: Hex): Promise<void> {
-    if (!NAME.test(name)) throw new MeasureConfigError(`blob name ${name} is not a plain path`);
-    await this.#write(path.join(this.#dir, "names", name), new TextEncoder().encode(address.toLowerCase()));
-  }
-
-  async resolve(name: string): Promise<Hex | undefined> {
-    if (!NAME.test(name)) return undefined;
-    const bytes = await this.#read(path.join(this.#dir, "names", name));
-    return bytes === undefined ? undefined : (new TextDecoder().decode(bytes) as Hex);
-  }
-
-  async #write(file: string, bytes: Uint8Array): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(temp, bytes);
-    await rename(temp, file);
-  }
-
-  async #read(file: string): Promise<Uint8Array | undefined> {
-    try {
-      return new Uint8Array(await readFile(file));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
   }
 }
