@@ -174,9 +174,11 @@ describe("EvmSender", () => {
     const account = privateKeyToAccount(generatePrivateKey());
     await chain.test.setBalance({ address: account.address, value: parseEther("10") });
     await chain.test.setAutomine(false);
-    const { sender: s, submissions: sent } = sender({ account, stuckAfterMs: 150 });
+    // Long enough that no second bump comes while the test mines the first (CI's load stretched 150 ms).
+    const { sender: s, submissions: sent } = sender({ account, stuckAfterMs: 500 });
     const sending = s.send({ to: chain.other, value: 1n, gas: 21_000n });
     await until(() => sent.length === 2);
+    await untilPooled(sent[1]?.hash);
     await chain.test.mine({ blocks: 1 });
     const result = await sending;
 
