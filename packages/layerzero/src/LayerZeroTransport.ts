@@ -155,6 +155,23 @@ const EARLIER_NONCE_RETRY_MS = 2_000;
 /** Each step moves a packet at least one stage; more rounds than stages means the chain is moving under us. */
 const MAX_ROUNDS = 8;
 
+/** Fresh reads of a self-contradicting view before it is taken as it reads (see `#view`). */
+const TORN_VIEW_REREADS = 3;
+
+/**
+ * Whether `dvn`'s attestation alone makes a packet verifiable under `config`, by ReceiveUlnBase's rule: every required
+ * DVN attested, and, when optional DVNs are set, at least their threshold of them.
+ */
+function dvnAloneSuffices(
+  config: { requiredDVNs: readonly Address[]; optionalDVNs: readonly Address[]; optionalDVNThreshold: number },
+  dvn: Address,
+): boolean {
+  if (!config.requiredDVNs.every((required) => isAddressEqual(required, dvn))) return false;
+  if (config.optionalDVNs.length === 0) return config.requiredDVNs.length > 0;
+  const oursOptional = config.optionalDVNs.some((optional) => isAddressEqual(optional, dvn)) ? 1 : 0;
+  return oursOptional >= config.optionalDVNThreshold;
+}
+
 /**
  * Gas the executor adds to the options' lzReceive gas for the endpoint's own work around the receiver's call
  * (payload checks and clearing, the lazy nonce, PacketDelivered, calldata), so the receiver gets what was paid for.
@@ -590,8 +607,11 @@ export class LayerZeroTransport implements Transport {
     return new PacketRefusedError({ guid: packet.guid, destinationChainId, reason: revert.name, args: revert.args });
   }
 
-  /** The endpoint's and the ULN's view of the packet, all read at the same destination block. */
-  async #view(packet: SentPacket, destinationChainId: number): Promise<InboundView> {
+  /**
+   * The endpoint's and the ULN's view of the packet, all read at the same destination block. A view that contradicts
+   * itself (see `verified` below) is read again, up to {@link TORN_VIEW_REREADS} times.
+   */
+  async #view(packet: SentPacket, destinationChainId: number, rereads = 0): Promise<InboundView> {
     const destination = this.#chain(destinationChainId);
     const { client, endpointV2, receiveUln302 } = destination;
     const blockNumber = await this.#read(destinationChainId, "eth_blockNumber", () =>
@@ -664,7 +684,15 @@ export class LayerZeroTransport implements Transport {
       }),
     );
     if (verifiable) return { ...base, stage: "verifiable" };
-    if (submitted && verifiedConfirmations >= requiredConfirmations) return { ...base, stage: "verified" };
+    if (submitted && verifiedConfirmations >= requiredConfirmations) {
+      // "Attested, not verifiable" means other DVNs are still due, unless ours alone satisfies the config: then the
+      // reads disagree (a node answering "at block N" from a later block, as anvil does while it mines, or a
+      // load-balanced RPC), and the packet may well be committed already. Read again rather than stop at in-flight.
+      if (rereads < TORN_VIEW_REREADS && dvnAloneSuffices(config, this.#dvn.address)) {
+        return this.#view(packet, destinationChainId, rereads + 1);
+      }
+      return { ...base, stage: "verified" };
+    }
     return { ...base, stage: "unverified" };
   }
 

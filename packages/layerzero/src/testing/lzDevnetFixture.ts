@@ -107,6 +107,30 @@ function lagging(client: PublicClient, lag: ReadsLag | undefined, chainId: numbe
   };
 }
 
+/**
+ * A client whose reads of `ReceiveUln302.verifiable` on `chainId` answer false `times` times after the first `skip`
+ * (which answer truly): a torn view, as anvil
+ * gives while it mines (a read "at block N" answered from the block being mined) or a load-balanced RPC across nodes.
+ */
+export interface TornVerifiable {
+  chainId: number;
+  skip: number;
+  times: number;
+}
+
+function tearing(client: PublicClient, tear: TornVerifiable | undefined, chainId: number): PublicClient {
+  if (tear?.chainId !== chainId) return client;
+  let seen = 0;
+  const readContract = ((args: Parameters<PublicClient["readContract"]>[0]) => {
+    if (args.functionName === "verifiable") {
+      seen += 1;
+      if (seen > tear.skip && seen <= tear.skip + tear.times) return Promise.resolve(false);
+    }
+    return client.readContract(args);
+  }) as PublicClient["readContract"];
+  return { ...client, readContract };
+}
+
 /** A fresh transport instance over the devnet (as a new Lambda would build), with its own send log. */
 export function devnetTransport(
   devnet: Devnet,
@@ -114,6 +138,7 @@ export function devnetTransport(
     confirmations?: Partial<Record<number, number>>;
     crashAfterSends?: number;
     destinationReadsLag?: ReadsLag;
+    tornVerifiable?: TornVerifiable;
     earlierNonceWaitMs?: number;
   } = {},
 ): { transport: LayerZeroTransport; sent: SentStep[] } {
@@ -122,7 +147,11 @@ export function devnetTransport(
     evmChainsOf(devnet.manifest).map((chain) => [
       chain.chainId,
       {
-        client: lagging(devnet.evm.clients(chain.chainId).publicClient, options.destinationReadsLag, chain.chainId),
+        client: tearing(
+          lagging(devnet.evm.clients(chain.chainId).publicClient, options.destinationReadsLag, chain.chainId),
+          options.tornVerifiable,
+          chain.chainId,
+        ),
         eid: chain.layerZero.eid,
         endpointV2: chain.layerZero.endpointV2,
         receiveUln302: chain.layerZero.receiveUln302,
