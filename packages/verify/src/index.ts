@@ -18,6 +18,7 @@ export {
   VerifyConfigError,
 } from "./errors.ts";
 export { formatVerifyResult, verifyResultJson } from "./formatVerifyResult.ts";
+export { runVerifyCli, type VerifyCliContext } from "./runVerifyCli.ts";
 export { type FetchLike, StatusApiClient } from "./StatusApiClient.ts";
 export type { SettlementView } from "./statusAnswers.ts";
 export type { VerifyCheck, VerifyResult } from "./VerifyCheck.ts";
