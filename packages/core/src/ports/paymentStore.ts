@@ -38,4 +38,14 @@ export interface PaymentStore {
   record(payment: PaymentRecord): Promise<RecordPaymentResult>;
   /** Every payment of one (chain, model, epoch), ordered by paymentId. */
   listEpoch(chainId: number, modelId: bigint, epoch: bigint): Promise<PaymentRecord[]>;
+  /**
+   * Up to `limit` payments of one (chain, model, epoch) whose paymentId sorts after `after` (exclusive; from the first
+   * when absent), in the same order as {@link listEpoch}: one page, read without reading the epoch's earlier payments.
+   */
+  listEpochPage(
+    chainId: number,
+    modelId: bigint,
+    epoch: bigint,
+    page: { after?: string | undefined; limit: number },
+  ): Promise<PaymentRecord[]>;
 }

@@ -5,7 +5,6 @@ import {
   encodeMessage,
   type Hex,
   NotReadyError,
-  type PaymentRecord,
   type PaymentStore,
   paymentsRoot,
   type ReceiptProgress,
@@ -84,8 +83,14 @@ export interface VoucherClaimOutcome {
 /** Ms after an epoch's end before its vouchers are claimed: see `SolanaReceiptSourceOptions.claimDelayMs`. */
 export const DEFAULT_CLAIM_DELAY_MS = 3_000;
 
-/** The progress record's `blockHash`: whether the final batch is out, and the batch size the epoch was cut with. */
-type ProgressMark = { final: boolean; size: number };
+/**
+ * The progress record's `blockHash`: whether the final batch is out, the batch size the epoch was cut with, and the
+ * last paymentId of the batches sent (the next batch is the page after it; absent in records from before paging).
+ */
+type ProgressMark = { final: boolean; size: number; last?: string | undefined };
+
+/** Solana payment ids are 0x + 64 lowercase hex (`solanaPaymentId`, memos): the store's order is then the sorted one. */
+const CANONICAL_PAYMENT_ID = /^0x[0-9a-f]{64}$/;
 
 /**
  * Receipts of Solana payments. There is no escrow to compute batches on chain, so they are built off-chain from the
@@ -136,18 +141,16 @@ export class SolanaReceiptSource implements ReceiptSource {
     // Until the first batch is cut the epoch is open to its voucher pulls (the vault watcher books them to it).
     if (record === undefined && this.#o.claimer !== undefined) await this.#claimFirst(this.#o.claimer, modelId, epoch);
     const sent = record?.block ?? 0n;
+    const mark = record ? parseMark(record.blockHash) : undefined;
     // Keep the batch size the epoch started with, so a config change mid-epoch cannot shift batch boundaries.
-    const size = record ? parseMark(record.blockHash).size : maxPayments;
-    const all = [...(await this.#o.payments.listEpoch(this.chainId, modelId, epoch))].sort(byPaymentId);
-    const batches = Math.max(1, Math.ceil(all.length / size));
+    const size = mark?.size ?? maxPayments;
     const index = Number(sent);
-    const slice = all.slice(index * size, (index + 1) * size);
+    const { slice, finalBatch } = await this.#batch(modelId, epoch, index, size, mark?.last);
     const leaves = slice.map((p) => ({
       paymentId: p.paymentId as Hex,
       buyer: buyerBytes32(p.buyer),
       amount: p.amount,
     }));
-    const finalBatch = index === batches - 1;
     const message = encodeMessage({
       kind: "ReceiptBatch",
       modelId,
@@ -163,12 +166,37 @@ export class SolanaReceiptSource implements ReceiptSource {
     const published = await publisher.publish(payload);
     // Losing this write to a racing worker is fine: its twin batch is refused on the ledger as DuplicateBatch.
     await this.#o.cursors.advance(
-      { id, block: sent + 1n, blockHash: formatMark({ final: finalBatch, size }), version: (record?.version ?? 0) + 1 },
+      {
+        id,
+        block: sent + 1n,
+        blockHash: formatMark({ final: finalBatch, size, last: slice.at(-1)?.paymentId ?? mark?.last }),
+        version: (record?.version ?? 0) + 1,
+      },
       record?.version,
     );
     return {
       transaction: `${published.emitterChain}/${published.emitter.slice(2).toLowerCase()}/${published.sequence}`,
     };
+  }
+
+  /**
+   * Batch `index` of the epoch (paymentId order; the epoch's payments are fixed once its first batch is cut): the page
+   * after the last payment already sent, plus one to see whether more follow. Each batch reads its own payments only,
+   * not the whole epoch again. A record from before paging (no last id, later batches) is cut from the whole listing.
+   */
+  async #batch(modelId: bigint, epoch: bigint, index: number, size: number, last: string | undefined) {
+    const page =
+      index > 0 && last === undefined
+        ? (await this.#o.payments.listEpoch(this.chainId, modelId, epoch)).slice(index * size, (index + 1) * size + 1)
+        : await this.#o.payments.listEpochPage(this.chainId, modelId, epoch, { after: last, limit: size + 1 });
+    const odd = page.find((p) => !CANONICAL_PAYMENT_ID.test(p.paymentId));
+    if (odd) {
+      // Another form would sort differently here and in the settlement's proofs: refuse rather than mis-batch.
+      throw new SolanaReceiptConfigError(
+        `payment ${odd.paymentId} of model ${modelId} epoch ${epoch} is not 0x + 64 lowercase hex`,
+      );
+    }
+    return { slice: page.slice(0, size), finalBatch: page.length <= size };
   }
 
   /**
@@ -211,12 +239,6 @@ function buyerBytes32(base58: string): Hex {
   return bytesToHex(new PublicKey(base58).toBytes());
 }
 
-function byPaymentId(a: PaymentRecord, b: PaymentRecord): number {
-  const x = a.paymentId.toLowerCase();
-  const y = b.paymentId.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /**
  * The cursor of (model, epoch)'s receipt progress on Solana: present once its first batch went home, after which no
  * payment may be booked to that epoch.
@@ -234,10 +256,10 @@ function voucherClaimId(modelId: bigint, epoch: bigint): string {
 }
 
 function formatMark(mark: ProgressMark): string {
-  return `${mark.final ? "final" : "open"}:${mark.size}`;
+  return `${mark.final ? "final" : "open"}:${mark.size}${mark.last === undefined ? "" : `:${mark.last}`}`;
 }
 
 function parseMark(blockHash: string): ProgressMark {
-  const [state, size] = blockHash.split(":");
-  return { final: state === "final", size: Number(size) || 1 };
+  const [state, size, last] = blockHash.split(":");
+  return { final: state === "final", size: Number(size) || 1, ...(last ? { last } : {}) };
 }

@@ -484,6 +484,27 @@ export function describeStoreContract(backend: string, fresh: () => Promise<Stor
       expect(await h.payments.listEpoch(1, 1n, 42n)).toEqual([]);
     });
 
+    it("pages one (chain, model, epoch) in the same order, each page after the last id of the one before", async () => {
+      const ids = ["0x0c", "0xa0", "0x0b", "0xff", "0x01", "5Solana/0", "5Solana/1"];
+      for (const id of ids) await h.payments.record(fixtures.payment(id));
+      await h.payments.record(fixtures.payment("0x0d", { epoch: 43n }));
+      const pages: string[][] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await h.payments.listEpochPage(31337, 1n, 42n, { after, limit: 3 });
+        if (page.length === 0) break;
+        pages.push(page.map((p) => p.paymentId));
+        after = page.at(-1)?.paymentId;
+      }
+      const sorted = [...ids].sort();
+      expect(pages).toEqual([sorted.slice(0, 3), sorted.slice(3, 6), sorted.slice(6)]);
+      // `after` need not be a stored id; the limit caps the page.
+      expect(
+        (await h.payments.listEpochPage(31337, 1n, 42n, { after: "0x0", limit: 2 })).map((p) => p.paymentId),
+      ).toEqual(["0x01", "0x0b"]);
+      expect(await h.payments.listEpochPage(31337, 1n, 44n, { limit: 5 })).toEqual([]);
+    });
+
     it("creates exactly once under concurrent records of the same payment", async () => {
       const payment = fixtures.payment("0x77");
       const results = await Promise.all(Array.from({ length: 10 }, () => h.payments.record(payment)));

@@ -63,4 +63,38 @@ export class DynamoPaymentStore implements PaymentStore {
     } while (startKey !== undefined);
     return items.map((item) => paymentItem.decode(this.#table, item));
   }
+
+  async listEpochPage(
+    chainId: number,
+    modelId: bigint,
+    epoch: bigint,
+    page: { after?: string | undefined; limit: number },
+  ): Promise<PaymentRecord[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    const after = page.after === undefined ? "" : " AND #paymentId > :after";
+    do {
+      const query = new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: `#epochKey = :epochKey${after}`,
+        ExpressionAttributeNames: {
+          "#epochKey": "epochKey",
+          ...(page.after === undefined ? {} : { "#paymentId": "paymentId" }),
+        },
+        ExpressionAttributeValues: {
+          ":epochKey": paymentItem.epochKey(chainId, modelId, epoch),
+          ...(page.after === undefined ? {} : { ":after": page.after }),
+        },
+        ConsistentRead: true,
+        ScanIndexForward: true,
+        // A response stops at 1 MB too, so a short page may continue from LastEvaluatedKey.
+        Limit: page.limit - items.length,
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      });
+      const out = await storeCall("Query", this.#table, () => this.#doc.send(query));
+      items.push(...(out?.Items ?? []));
+      startKey = out?.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length < page.limit);
+    return items.map((item) => paymentItem.decode(this.#table, item));
+  }
 }

@@ -43,6 +43,17 @@ export class MemoryPaymentStore implements PaymentStore {
       .map(([, item]) => paymentItem.decode(TABLE, structuredClone(item)));
   }
 
+  async listEpochPage(
+    chainId: number,
+    modelId: bigint,
+    epoch: bigint,
+    page: { after?: string | undefined; limit: number },
+  ): Promise<PaymentRecord[]> {
+    const { after } = page;
+    const all = await this.listEpoch(chainId, modelId, epoch);
+    return all.filter((p) => after === undefined || compareUtf8(p.paymentId, after) > 0).slice(0, page.limit);
+  }
+
   /**
    * Test hook: stores `item` as-is under its `epochKey` and `paymentId`, bypassing encoding.
    *
