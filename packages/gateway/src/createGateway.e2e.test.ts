@@ -638,6 +638,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBe("1");
     expect(await refused.json()).toMatchObject({ error: "rate_limit_unavailable" });
+    expect(reportedErrors.splice(0)).toEqual([new Error("simulated rate-limit store outage")]);
     expect(await chargedOn(channel)).toBe(before);
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
     // The channel pays the next call as usual.

@@ -122,7 +122,7 @@ export interface GatewayOptions {
   readonly fetch?: typeof fetch;
   readonly maxPaymentSignatureBytes?: number;
   readonly maxBodyBytes?: number;
-  /** Told about every unexpected failure answered with a 500. */
+  /** Told about every unexpected failure answered with a 500, and every failure of the rate limiter (a 503). */
   readonly onError?: (error: unknown) => void;
   /**
    * The operators' kill switch for sales: a paused model answers 503 `model_paused` before any payment is asked for
@@ -355,7 +355,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       decision = await limiter.take(`${buyerKey}|${model.key}`, model.rateLimit);
     } catch (error) {
-      // Fail closed (see RateLimitUnavailableError): the call is refused and its reservation released.
+      // Fail closed (see RateLimitUnavailableError): the call is refused and its reservation released; the operators
+      // hear of the outage, the buyer only sees a 503.
+      onError(error);
       await cancel(cancellationDispatcher, 503, error);
       throw new RateLimitUnavailableError(model.key, error);
     }
