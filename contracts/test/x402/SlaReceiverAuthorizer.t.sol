@@ -101,6 +101,16 @@ contract SlaReceiverAuthorizerTest is SlaReceiverFixture {
         assertEq(sla.isValidSignature(digest, highS), INVALID);
     }
 
+    function testFuzz_arbitraryBytes_areInvalid_neverRevert(bytes32 hash, bytes calldata junk) public view {
+        assertEq(sla.isValidSignature(hash, junk), INVALID);
+        // a well-formed length with junk inside, for the channel's own Refund digest
+        bytes memory sized = bytes.concat(id, bytes32(0), bytes16(uint128(4e6)), bytes32(hash), junk, new bytes(65));
+        assembly ("memory-safe") {
+            mstore(sized, 145)
+        }
+        assertEq(sla.isValidSignature(settlement.getRefundDigest(id, 0, 4e6), sized), INVALID);
+    }
+
     function test_replayAcrossReceivers_isInvalid() public {
         // a second model's receiver with the same authorizer key
         vm.prank(owner);
