@@ -203,7 +203,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       handler: "functions/src/gateway.handler",
       service: "slabridge-gateway",
-      tables: ["Channels", "UsageReceipts", "VoucherCheckpoints"],
+      tables: ["Channels", "RateLimits", "UsageReceipts", "VoucherCheckpoints"],
       secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
       // The kill switch's model pauses, read only.
       linkables: ["CursorsReadOnly"],
@@ -303,6 +303,12 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
       fields: { id: "string" },
       primaryIndex: { hashKey: "id" },
       ttl: "expiration",
+    });
+    // Idle rate-limit buckets expire (an expired bucket is a full one).
+    expect(recording.named("sst.aws.Dynamo", "RateLimits").args).toEqual({
+      fields: { bucketKey: "string" },
+      primaryIndex: { hashKey: "bucketKey" },
+      ttl: "expiresAt",
     });
   });
 
@@ -539,7 +545,7 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status, gateway]);
   });
 
-  it("serve the gateway on a public function URL with response streaming, writing only its three tables", async () => {
+  it("serve the gateway on a public function URL with response streaming, writing only its four tables", async () => {
     const { recording } = await load();
     const gateway = recording.named("sst.aws.Function", "Gateway");
     // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
@@ -552,6 +558,7 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     ]);
     expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual([
       "Channels",
+      "RateLimits",
       "UsageReceipts",
       "VoucherCheckpoints",
     ]);

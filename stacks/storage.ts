@@ -3,7 +3,7 @@ import { type TableDefinition, type TableKey, tables } from "@slabridge/topology
 /**
  * The storage stack owns slabridge's DynamoDB tables: one per definition in `@slabridge/topology`'s `tables` (jobs,
  * watcher cursors, payments, sender nonces, probe samples, Powertools idempotency records, the gateway's x402
- * channels and the voucher checkpoints its receivers claim). The devnet creates the same tables locally from the same definitions, so the relay runs against one
+ * channels, the voucher checkpoints its receivers claim, its usage receipts and its shared rate-limit buckets). The devnet creates the same tables locally from the same definitions, so the relay runs against one
  * schema in both places.
  *
  * @example
@@ -29,6 +29,7 @@ export function createStorage(): Storage {
     channels: create(tables.channels),
     voucherCheckpoints: create(tables.voucherCheckpoints),
     usageReceipts: create(tables.usageReceipts),
+    rateLimits: create(tables.rateLimits),
   };
 }
 

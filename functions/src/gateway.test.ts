@@ -2,7 +2,12 @@ import { PassThrough, type Writable } from "node:stream";
 import { type DeploymentManifest, parseStageConfig, type StageConfigInput } from "@slabridge/core";
 import { type LocalDynamo, startLocalDynamo } from "@slabridge/devnet";
 import type { Gateway } from "@slabridge/gateway";
-import { DynamoChannelRecordStore, DynamoUsageReceiptStore, DynamoVoucherCheckpointStore } from "@slabridge/store";
+import {
+  DynamoChannelRecordStore,
+  DynamoRateLimiter,
+  DynamoUsageReceiptStore,
+  DynamoVoucherCheckpointStore,
+} from "@slabridge/store";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildGatewayService } from "./context/gateway/buildGatewayService.ts";
@@ -134,6 +139,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
         channels: new DynamoChannelRecordStore({ client, tableName: dynamo.tableNames.channels }),
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
         usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
+        rateLimits: new DynamoRateLimiter({ client, tableName: dynamo.tableNames.rateLimits }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -220,6 +226,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
         channels: new DynamoChannelRecordStore({ client, tableName: dynamo.tableNames.channels }),
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
         usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
+        rateLimits: new DynamoRateLimiter({ client, tableName: dynamo.tableNames.rateLimits }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -251,6 +258,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
           client: dynamo.client(),
           tableName: dynamo.tableNames.usageReceipts,
         }),
+        rateLimits: new DynamoRateLimiter({ client: dynamo.client(), tableName: dynamo.tableNames.rateLimits }),
       },
       receiptKey: "not-a-key-secret-value",
       rpcUrls: new Map(),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import { IERC1271 } from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import { IEpochSettlementEvents } from "../interfaces/IEpochSettlementEvents.sol";
 import { IMessenger } from "../interfaces/IMessenger.sol";
@@ -19,7 +20,14 @@ import { IX402BatchSettlement } from "./IX402BatchSettlement.sol";
 /// channel's `withdrawDelay`) takes back whatever is still unclaimed. The operator must `claimEpoch` the channel's
 /// latest voucher before `finalizeAfter`; such a claim may be made while the epoch is still running and is booked to
 /// the running epoch. `Booked` (per channel and epoch) and `RowSkipped` are what a watchdog follows.
-interface ISlaReceiver is IEpochSettlementEvents {
+/// Pause: the owner or the guardian can pause the receiver's claims and refunds (`claimEpoch`, `refund`, and the
+/// authorizer's EIP-1271 refund signatures), the owner unpauses. Receipts, verdicts, release, payouts, credits and
+/// `withdrawUnverdicted` stay open: a pause must never keep buyers from their money past the verdict grace. A pause
+/// that outlasts a channel's `withdrawDelay` lets its payer withdraw what is still unclaimed.
+/// EIP-1271: as the channels' `receiverAuthorizer`, the receiver accepts a `Refund` (the channel contract's cooperative
+/// refund, `refundWithSignature`) signed by its configured `authorizer` key, and nothing else: a `ClaimBatch` would
+/// claim vouchers behind `claimEpoch`, unbooked, so no such signature is ever valid.
+interface ISlaReceiver is IEpochSettlementEvents, IERC1271 {
     /// @notice What `initialize` sets, once.
     struct InitParams {
         address owner;
@@ -94,6 +102,19 @@ interface ISlaReceiver is IEpochSettlementEvents {
     error ZeroVerdictGrace();
     error VerdictGraceNotOver(uint64 epoch, uint256 opensAt);
     error BuyerNotFound(uint64 epoch, uint256 buyerIndex);
+    /// @notice Claims and refunds are paused (see `pause`).
+    error ReceiverPaused();
+    /// @notice Only the owner or the guardian may pause.
+    error NotGuardian(address caller);
+
+    /// @notice Claims and refunds were paused by `by` (the owner or the guardian).
+    event Paused(address indexed by);
+    /// @notice The owner resumed claims and refunds.
+    event Unpaused(address indexed by);
+    /// @notice The account that may pause (besides the owner) was set.
+    event GuardianSet(address indexed guardian);
+    /// @notice The key whose `Refund` signatures this receiver accepts through EIP-1271 was set (zero: none).
+    event AuthorizerSet(address indexed authorizer);
 
     /// @notice Buyer `buyerIndex` took its epoch total back in full because no verdict came within the grace
     /// (transferred, or credited when the transfer failed). The Escrow's event, with the buyer index as payment index.
@@ -176,4 +197,19 @@ interface ISlaReceiver is IEpochSettlementEvents {
     function paidBy(uint64 epoch, address payer) external view returns (uint256);
     function currentEpoch() external view returns (uint64);
     function epochEnd(uint64 epoch) external view returns (uint256);
+
+    /// @notice Pauses claims and refunds. Owner or guardian.
+    function pause() external;
+    /// @notice Resumes claims and refunds. Owner only.
+    function unpause() external;
+    /// @notice Sets the account that may pause besides the owner (zero: the owner alone). Owner only.
+    function setGuardian(address guardian) external;
+    /// @notice Sets the key whose `Refund` signatures `isValidSignature` accepts (zero: none). Owner only.
+    function setAuthorizer(address authorizer) external;
+
+    /// @notice What the authorizer key signs to approve the channel contract's `Refund(channelId, nonce, amount)`:
+    /// the EIP-712 digest of `RefundAuthorization(bytes32 channelId,uint256 nonce,uint128 amount)` under this
+    /// receiver's own domain ("slabridge SlaReceiver", "1", chain id, this address), so a signature for one receiver is
+    /// worth nothing at another that shares the key.
+    function refundAuthorizationDigest(bytes32 channelId, uint256 nonce, uint128 amount) external view returns (bytes32);
 }

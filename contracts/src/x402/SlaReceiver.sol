@@ -3,7 +3,10 @@ pragma solidity ^0.8.28;
 
 import { IERC20 } from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import { SafeERC20 } from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import { IERC1271 } from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import { Initializable } from "@openzeppelin/contracts/proxy/utils/Initializable.sol";
+import { ECDSA } from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import { MessageHashUtils } from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import { ReentrancyGuardTransient } from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import { IMessenger } from "../interfaces/IMessenger.sol";
 import { MessageCodec } from "../libraries/MessageCodec.sol";
@@ -25,8 +28,19 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
     /// @notice Rows per claim transaction, most: keeps a batch well inside a block with room for skipped rows.
     uint256 public constant MAX_ROWS = 100;
     uint16 private constant BPS = MessageCodec.BPS;
+    bytes4 private constant EIP1271_INVALID = 0xffffffff;
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant REFUND_AUTHORIZATION_TYPEHASH =
+        keccak256("RefundAuthorization(bytes32 channelId,uint256 nonce,uint128 amount)");
+    /// @dev channelId (32) + nonce (32) + amount (16) + r, s, v (65)
+    uint256 private constant REFUND_SIGNATURE_LENGTH = 145;
 
     address public operator;
+    /// @dev next to `operator`: claimEpoch reads both from one slot
+    bool public paused;
+    address public guardian;
+    address public authorizer;
     uint256 public modelId;
     IERC20 public token;
     IX402BatchSettlement public channels;
@@ -75,6 +89,63 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         emit OperatorSet(operator_);
     }
 
+    // ---------------------------------------------------------------- pause and authorizer
+
+    /// @inheritdoc ISlaReceiver
+    function pause() external {
+        if (msg.sender != owner() && msg.sender != guardian) revert NotGuardian(msg.sender);
+        paused = true;
+        emit Paused(msg.sender);
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function unpause() external onlyOwner {
+        paused = false;
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function setGuardian(address guardian_) external onlyOwner {
+        guardian = guardian_;
+        emit GuardianSet(guardian_);
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function setAuthorizer(address authorizer_) external onlyOwner {
+        authorizer = authorizer_;
+        emit AuthorizerSet(authorizer_);
+    }
+
+    /// @inheritdoc ISlaReceiver
+    function refundAuthorizationDigest(bytes32 channelId, uint256 nonce, uint128 amount) public view returns (bytes32) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                DOMAIN_TYPEHASH, keccak256("slabridge SlaReceiver"), keccak256("1"), block.chainid, address(this)
+            )
+        );
+        return MessageHashUtils.toTypedDataHash(
+            domain, keccak256(abi.encode(REFUND_AUTHORIZATION_TYPEHASH, channelId, nonce, amount))
+        );
+    }
+
+    /// @notice EIP-1271: `0x1626ba7e` when `hash` is the channel contract's `Refund` digest of the (channelId, nonce,
+    /// amount) packed at the head of `signature` (32 + 32 + 16 bytes) and the 65 bytes after them are the authorizer's
+    /// ECDSA signature of `refundAuthorizationDigest` of the same; `0xffffffff` otherwise (any other length, another
+    /// digest such as a `ClaimBatch`, another signer, no authorizer set, or paused). Never reverts on bad input.
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        address signer = authorizer;
+        if (paused || signer == address(0) || signature.length != REFUND_SIGNATURE_LENGTH) return EIP1271_INVALID;
+        bytes32 channelId = bytes32(signature[0:32]);
+        uint256 nonce = uint256(bytes32(signature[32:64]));
+        uint128 amount = uint128(bytes16(signature[64:80]));
+        // only the channel contract's Refund digest: a ClaimBatch signed here would claim around claimEpoch, unbooked
+        if (hash != channels.getRefundDigest(channelId, nonce, amount)) return EIP1271_INVALID;
+        (address recovered, ECDSA.RecoverError err,) =
+            ECDSA.tryRecoverCalldata(refundAuthorizationDigest(channelId, nonce, amount), signature[80:]);
+        if (err != ECDSA.RecoverError.NoError || recovered != signer) return EIP1271_INVALID;
+        return IERC1271.isValidSignature.selector;
+    }
+
     // ---------------------------------------------------------------- claims
 
     /// @inheritdoc ISlaReceiver
@@ -84,6 +155,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
         returns (uint256 booked)
     {
         if (msg.sender != operator) revert NotOperator(msg.sender);
+        if (paused) revert ReceiverPaused();
         if (rows.length > MAX_ROWS) revert BatchTooLarge(rows.length);
         // the running epoch is allowed: a watchdog claim ahead of a payer's timed withdrawal books there
         // forge-lint: disable-next-line(block-timestamp)
@@ -241,6 +313,7 @@ contract SlaReceiver is ISlaReceiver, SettlementReceiver, Initializable, Reentra
 
     /// @inheritdoc ISlaReceiver
     function refund(uint64 epoch, uint256 maxBuyers) external nonReentrant returns (uint256 count) {
+        if (paused) revert ReceiverPaused();
         EpochState storage e = _epochs[epoch];
         if (e.status == Status.Open) revert NoVerdict(epoch);
         uint256 cursor = e.refundCursor;

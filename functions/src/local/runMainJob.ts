@@ -10,7 +10,7 @@ import {
   X402Buyers,
 } from "@slabridge/devnet";
 import type { RuntimeErrorReport } from "@slabridge/runtime";
-import { DynamoChannelRecordStore, DynamoSvmChannelStore } from "@slabridge/store";
+import { DynamoChannelRecordStore, DynamoRateLimiter, DynamoSvmChannelStore } from "@slabridge/store";
 import { deployedFunctions } from "@slabridge/topology";
 import type { Address, PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -229,6 +229,11 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         }),
         checkpoints: bot.stores.checkpoints,
         usageReceipts: bot.stores.usageReceipts,
+        // Shared by the demo hosts' gateways as by the gateway function's instances in AWS.
+        rateLimits: new DynamoRateLimiter({
+          client: bot.stores.client,
+          tableName: devnet.dynamo.tableNames.rateLimits,
+        }),
         svmCheckpoints: bot.stores.svmCheckpoints,
         svmChannels: new DynamoSvmChannelStore({
           client: bot.stores.client,

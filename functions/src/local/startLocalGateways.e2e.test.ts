@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore, parseStageConfig } from "@slabridge/core";
 import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet } from "@slabridge/devnet";
-import { MemoryChannelRecordStore } from "@slabridge/gateway";
+import { MemoryChannelRecordStore, TokenBucketRateLimiter } from "@slabridge/gateway";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateways, startLocalGateways } from "./startLocalGateways.ts";
@@ -26,6 +26,7 @@ describe("the local gateways (the gateway function's service on the devnet)", ()
         channels: new MemoryChannelRecordStore(),
         checkpoints: new MemoryVoucherCheckpointStore(),
         usageReceipts: new MemoryUsageReceiptStore(),
+        rateLimits: new TokenBucketRateLimiter(() => Date.now()),
       },
     });
   }, 120_000);

@@ -10,6 +10,7 @@ import {
   type ChannelRecordStore,
   type LoopbackServer,
   type ModelPauses,
+  type RateLimiter,
   type SvmChannelStore,
   serveOnLoopback,
 } from "@slabridge/gateway";
@@ -68,6 +69,8 @@ export async function startLocalGateways(options: {
     channels: ChannelRecordStore;
     checkpoints: VoucherCheckpointStore;
     usageReceipts: UsageReceiptStore;
+    /** The rate limits per buyer and model (the devnet's RateLimits table, as in AWS). */
+    rateLimits: RateLimiter;
     /** Solana pay per call (absent: the gateways sell on the EVM chains only). */
     svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     svmChannels?: SvmChannelStore | undefined;

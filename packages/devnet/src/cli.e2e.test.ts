@@ -18,7 +18,12 @@ afterEach(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+function startCli(dir: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  stdout: () => string;
+} {
   const child = spawn(tsx, [cli, "up", "--dir", dir, "--epoch-seconds", "5"], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
@@ -26,6 +31,10 @@ function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exi
   });
   children.push(child);
   let stderr = "";
+  let stdout = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -34,7 +43,16 @@ function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exi
     child.once("exit", (code) => reject(new Error(`devnet exited early (${code}):\n${stderr}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, ready, exited };
+  return { child, ready, exited, stdout: () => stdout };
+}
+
+async function codeAt(rpcUrl: string, address: string): Promise<string> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getCode", params: [address, "latest"] }),
+  });
+  return ((await response.json()) as { result: string }).result;
 }
 
 /** Pids of processes whose command line mentions one of the manifest's anvil ports. */
@@ -69,6 +87,32 @@ describe("npm run devnet", () => {
     expect(run).toThrow(/unknown command "sideways"/);
   });
 
+  it("deploys an SLA receiver per model and the x402 channels on each EVM chain, as npm start does", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "slabridge-cli-"));
+    dirs.push(dir);
+    const { child, ready, exited, stdout } = startCli(dir);
+    await ready;
+    // the summary goes to stdout, the ready line to stderr: two pipes, no order between them
+    await expect.poll(stdout).toContain("manifest:");
+    const manifest = parseDeploymentManifest(JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")));
+    const modelIds = manifest.models.map((model) => model.modelId).sort();
+    expect(modelIds.length).toBeGreaterThan(0);
+    for (const chain of devnetChainsOf(manifest).evm) {
+      const { slaReceivers, x402Channels } = chain.contracts;
+      expect(Object.keys(slaReceivers ?? {}).sort(), chain.name).toEqual(modelIds);
+      for (const receiver of [...Object.values(slaReceivers ?? {}), x402Channels ?? "0x"]) {
+        expect((await codeAt(chain.rpcUrl, receiver)).length, `${chain.name} ${receiver}`).toBeGreaterThan(2);
+      }
+      for (const [modelId, receiver] of Object.entries(slaReceivers ?? {})) {
+        expect(stdout()).toContain(`${`slaReceiver ${modelId}`.padEnd(20)} ${receiver}`);
+      }
+    }
+    // the facilitator's key is in the manifest, as the gateways need it
+    expect(manifest.keys.x402Facilitator).toBeDefined();
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  }, 90_000);
+
   it("stops everything it started on Ctrl-C (SIGINT)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "slabridge-cli-"));
     dirs.push(dir);
@@ -80,7 +124,7 @@ describe("npm run devnet", () => {
     expect(await exited).toBe(0);
     for (const pid of anvils) expect(isAlive(pid)).toBe(false);
     expect(existsSync(path.join(dir, "devnet.pid"))).toBe(false);
-  }, 60_000);
+  }, 90_000);
 
   it("`devnet down` stops a devnet started from another process", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "slabridge-cli-"));
@@ -92,5 +136,5 @@ describe("npm run devnet", () => {
     expect(out).toMatch(/devnet: stopped \(pid \d+\)/);
     expect(await exited).toBe(0);
     for (const pid of anvils) expect(isAlive(pid)).toBe(false);
-  }, 60_000);
+  }, 90_000);
 });

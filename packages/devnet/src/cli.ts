@@ -16,7 +16,8 @@ Usage:
   npm run devnet -- down [--dir D]   stop a devnet started with "up" (from another terminal)
 
 What starts: two anvil chains (evm-a pays, evm-b is home) with the real LayerZero EndpointV2 + ULN302 and
-Wormhole core, slabridge's contracts wired over both bridges, three demo models listed on evm-a; Solana
+Wormhole core, slabridge's contracts wired over both bridges, three demo models listed on evm-a, pay per call
+(the x402 batch-settlement stand-in and an SLA receiver per model on each EVM chain, as npm start has); Solana
 (LiteSVM behind a loopback JSON-RPC) with a stablecoin and a 2-of-3 multisig vault; the devnet guardian's
 VAA API; a DynamoDB-compatible server with slabridge's tables; three demo model hosts.
 
@@ -81,6 +82,8 @@ async function up(epochSeconds: number): Promise<void> {
       dir,
       epochSeconds,
       hostBond: DEMO_HOST_BOND,
+      // The same world as npm start's: the x402 channels and each model's SLA receiver on every EVM chain.
+      payPerCall: true,
       onProgress: (step, ms) => {
         if (!quiet) console.error(`[${(ms / 1000).toFixed(2).padStart(6)}s] ${step}`);
       },
@@ -148,8 +151,10 @@ function summary(devnet: Devnet): string {
     lines.push(
       `  ${chain.name.padEnd(8)} ${role.padEnd(14)} ${chain.rpcUrl}  chainId ${chain.chainId}  LZ eid ${chain.layerZero.eid}  Wormhole ${chain.wormhole.chainId}`,
     );
-    for (const [name, address] of Object.entries(chain.contracts))
-      lines.push(`             ${name.padEnd(20)} ${address}`);
+    const { slaReceivers, ...contracts } = chain.contracts;
+    for (const [name, address] of Object.entries(contracts)) lines.push(`             ${name.padEnd(20)} ${address}`);
+    for (const [modelId, address] of Object.entries(slaReceivers ?? {}))
+      lines.push(`             ${`slaReceiver ${modelId}`.padEnd(20)} ${address}`);
     lines.push(`             ${"stablecoin".padEnd(20)} ${chain.stablecoin.address} (${chain.stablecoin.symbol})`);
   }
   if (solana) {

@@ -38,6 +38,7 @@ import type { GatewayEvmModelInput } from "./config/GatewayModel.ts";
 import { CHANNEL_WITHDRAWAL_PENDING, createGateway } from "./createGateway.ts";
 import { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 import { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
+import { TokenBucketRateLimiter } from "./rateLimit/TokenBucketRateLimiter.ts";
 import { USAGE_RECEIPT_HEADER, verifyUsageReceipt } from "./receipts/usageReceipt.ts";
 
 const CHAIN_ID = 31_337;
@@ -97,6 +98,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
   let pauseReads = 0;
   let crashNextCharge = false;
   let failNextCheckpoint = false;
+  let failNextRateLimit = false;
   const reportedErrors: unknown[] = [];
   let chargePerCall = 0n;
   const gatewayKey = privateKeyToAccount(generatePrivateKey());
@@ -179,6 +181,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       rateLimit: { burst: 50, perSecond: 50 },
       ...overrides,
     });
+    const memoryLimiter = new TokenBucketRateLimiter(() => Date.now() + clockOffsetMs);
     const gateway = await createGateway({
       models: [
         model("llama", healthy.url),
@@ -215,6 +218,14 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
       onError: (error) => reportedErrors.push(error),
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
+      // The shared limiter's store can fail once, as a DynamoDB outage would.
+      rateLimiter: {
+        take: (key, terms) => {
+          if (!failNextRateLimit) return memoryLimiter.take(key, terms);
+          failNextRateLimit = false;
+          return Promise.reject(new Error("simulated rate-limit store outage"));
+        },
+      },
     });
     server = await serveOnLoopback(gateway.handle);
   });
@@ -614,6 +625,24 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect((await chat(payA, "llama")).status).toBe(200);
     clockOffsetMs += RATE_LIMIT_WINDOW_S * 1_000;
     expect((await chat(pay, "tight")).status).toBe(200);
+    expect(await chargedOn(channel)).toBeGreaterThan(before);
+  });
+
+  it("fails closed when the rate limit cannot be checked: 503 rate_limit_unavailable, nothing charged or held", async () => {
+    const pay = payingFetch(schemeA());
+    const channel = computeChannelId(schemeA().buildChannelConfig(await requirementsOf("llama")), NETWORK);
+    expect((await chat(pay, "llama")).status).toBe(200);
+    const before = await chargedOn(channel);
+    failNextRateLimit = true;
+    const refused = await chat(pay, "llama");
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.json()).toMatchObject({ error: "rate_limit_unavailable" });
+    expect(reportedErrors.splice(0)).toEqual([new Error("simulated rate-limit store outage")]);
+    expect(await chargedOn(channel)).toBe(before);
+    expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
+    // The channel pays the next call as usual.
+    expect((await chat(pay, "llama")).status).toBe(200);
     expect(await chargedOn(channel)).toBeGreaterThan(before);
   });
 

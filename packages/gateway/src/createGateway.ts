@@ -45,6 +45,7 @@ import {
   MethodNotAllowedError,
   ModelPausedError,
   RateLimitedError,
+  RateLimitUnavailableError,
   RequestTooLargeError,
   UnknownModelError,
 } from "./errors/errors.ts";
@@ -53,6 +54,7 @@ import { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts
 import { forwardToHost } from "./host/forwardToHost.ts";
 import { checkPaymentSignature, DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
 import { fetchAdapter, responseOf } from "./http/fetchAdapter.ts";
+import type { RateLimitDecision, RateLimiter } from "./rateLimit/RateLimiter.ts";
 import { TokenBucketRateLimiter } from "./rateLimit/TokenBucketRateLimiter.ts";
 import {
   encodeUsageReceipt,
@@ -107,7 +109,12 @@ export interface GatewayOptions {
    * deadline, so no withdrawal can finalize before the epoch's vouchers are claimed (a shorter one is refused).
    */
   readonly withdrawDelay?: number;
-  /** Wall clock in unix ms (receipt timestamps, epochs, rate limits). */
+  /**
+   * The rate limits per buyer and model, shared by every instance (`DynamoRateLimiter` in AWS and on the devnet).
+   * Default: in this process's memory, right only for a single gateway process (tests, benches).
+   */
+  readonly rateLimiter?: RateLimiter;
+  /** Wall clock in unix ms (receipt timestamps, epochs, the default rate limiter). */
   readonly now?: () => number;
   /** Monotonic ms for latencies. */
   readonly monotonicNow?: () => number;
@@ -115,7 +122,7 @@ export interface GatewayOptions {
   readonly fetch?: typeof fetch;
   readonly maxPaymentSignatureBytes?: number;
   readonly maxBodyBytes?: number;
-  /** Told about every unexpected failure answered with a 500. */
+  /** Told about every unexpected failure answered with a 500, and every failure of the rate limiter (a 503). */
   readonly onError?: (error: unknown) => void;
   /**
    * The operators' kill switch for sales: a paused model answers 503 `model_paused` before any payment is asked for
@@ -256,7 +263,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const maxSignature = options.maxPaymentSignatureBytes ?? DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES;
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const onError = options.onError ?? ((error: unknown) => console.error("gateway: unexpected failure", error));
-  const limiter = new TokenBucketRateLimiter(now);
+  const limiter = options.rateLimiter ?? new TokenBucketRateLimiter(now);
 
   const routes = new Map<string, ModelRoute>();
   const svmChannels = options.svmChannels ?? new MemorySvmChannelStore();
@@ -344,7 +351,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Only a verified payer is limited (a header's claim alone could exhaust another buyer's bucket); a refused call
     // releases the channel reservation, so nothing is charged. EVM addresses are keyed lowercase, base58 keys as is.
     const buyerKey = paid.kind === "evm" ? payer.toLowerCase() : payer;
-    const decision = limiter.take(`${buyerKey}|${model.key}`, model.rateLimit);
+    let decision: RateLimitDecision;
+    try {
+      decision = await limiter.take(`${buyerKey}|${model.key}`, model.rateLimit);
+    } catch (error) {
+      // Fail closed (see RateLimitUnavailableError): the call is refused and its reservation released; the operators
+      // hear of the outage, the buyer only sees a 503.
+      onError(error);
+      await cancel(cancellationDispatcher, 503, error);
+      throw new RateLimitUnavailableError(model.key, error);
+    }
     if (!decision.allowed) {
       await cancel(cancellationDispatcher, 429);
       throw new RateLimitedError(payer, model.key, decision.retryAfterSeconds);
@@ -601,7 +617,11 @@ async function cancel(dispatcher: PaymentCancellationDispatcher, responseStatus:
 
 function errorResponse(error: GatewayError): Response {
   const headers = new Headers({ "content-type": "application/json" });
-  if (error instanceof RateLimitedError || error instanceof ModelPausedError) {
+  if (
+    error instanceof RateLimitedError ||
+    error instanceof ModelPausedError ||
+    error instanceof RateLimitUnavailableError
+  ) {
     headers.set("retry-after", String(error.retryAfterSeconds));
   }
   return new Response(JSON.stringify({ error: error.code, message: error.shortMessage }), {

@@ -39,6 +39,7 @@ export {
   ModelPausedError,
   OversizedPaymentSignatureError,
   RateLimitedError,
+  RateLimitUnavailableError,
   RequestTooLargeError,
   UnknownFacilitatorRouteError,
   UnknownModelError,
@@ -50,10 +51,14 @@ export { createFacilitatorHandler, type FacilitatorHandlerOptions } from "./http
 export { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 export { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";
 export {
+  lastTokenOffsetMs,
   type RateLimitDecision,
-  TokenBucketRateLimiter,
+  type RateLimiter,
+  refillIntervalMs,
   type TokenBucketTerms,
-} from "./rateLimit/TokenBucketRateLimiter.ts";
+  takeFromBucket,
+} from "./rateLimit/RateLimiter.ts";
+export { TokenBucketRateLimiter } from "./rateLimit/TokenBucketRateLimiter.ts";
 export { InvalidReceiptError } from "./receipts/InvalidReceiptError.ts";
 export {
   encodeUsageReceipt,

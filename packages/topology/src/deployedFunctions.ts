@@ -300,12 +300,13 @@ export const deployedFunctions = {
     timeoutSeconds: 60,
     memoryMb: 1024,
     trigger: { kind: "url" },
-    // Channel state, voucher checkpoints and usage receipts (written on every paid call), the operators' model pauses
+    // Channel state, voucher checkpoints, usage receipts and rate-limit buckets (written on every paid call), the
+    // operators' model pauses
     // (read only), every EVM chain's RPC URL (its facilitator settles deposits there), and the key that signs usage
     // receipts.
     links: {
       ...noLinks,
-      tables: ["channels", "voucherCheckpoints", "usageReceipts"],
+      tables: ["channels", "voucherCheckpoints", "usageReceipts", "rateLimits"],
       readOnlyTables: ["cursors"],
       rpcFamilies: ["evm"],
       gatewayReceiptKey: true,

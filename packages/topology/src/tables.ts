@@ -84,6 +84,17 @@ export const tables = {
     primaryIndex: { hashKey: "epochKey", rangeKey: "receiptId" },
   },
   /**
+   * The gateway's rate-limit buckets, one item per (buyer, model) key (`bucketKey`), shared by every gateway instance:
+   * `fullAtMs`, when the bucket is full again, moved by one conditional update per admitted call. Idle buckets expire
+   * by DynamoDB TTL on `expiresAt` (an expired bucket is a full one, so a late deletion changes nothing).
+   */
+  rateLimits: {
+    name: "RateLimits",
+    fields: { bucketKey: "string" },
+    primaryIndex: { hashKey: "bucketKey" },
+    ttl: "expiresAt",
+  },
+  /**
    * Powertools idempotency records (one per handled event, keyed by Powertools' `id`), expired by DynamoDB TTL on
    * `expiration`. The local devnet server cannot set TTL and ignores it; records there simply never expire.
    */

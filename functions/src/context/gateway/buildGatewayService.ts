@@ -21,6 +21,7 @@ import {
   type GatewayModelInput,
   type GatewaySvmModelInput,
   type ModelPauses,
+  type RateLimiter,
   type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
@@ -35,6 +36,8 @@ export interface BuildGatewayServiceOptions {
   readonly stores: {
     readonly channels: ChannelRecordStore;
     readonly checkpoints: VoucherCheckpointStore;
+    /** The rate limits per buyer and model, shared by every instance (`DynamoRateLimiter`). */
+    readonly rateLimits: RateLimiter;
     /** Every paid call's signed usage receipt: paid traffic's SLA evidence. */
     readonly usageReceipts: UsageReceiptStore;
     /** The Solana voucher checkpoints; required when a model is sold on a Solana cluster. */
@@ -64,8 +67,8 @@ export interface BuildGatewayServiceOptions {
  * from the manifest; on an EVM chain its asset the chain's stablecoin, its SlaReceiver as payTo and
  * receiverAuthorizer; on a Solana cluster the mint, the vault multisig as payTo and the vault, see
  * {@link solanaModelInput}), the SDK facilitator on every EVM chain with an RPC URL (sending as the config's
- * facilitator key) and on each Solana network sold, the Channels and VoucherCheckpoints stores (EVM and Solana), and
- * the receipt key. All the logic is `@slabridge/gateway`'s; this only maps config.
+ * facilitator key) and on each Solana network sold, the Channels and VoucherCheckpoints stores (EVM and Solana), the
+ * shared rate limiter, and the receipt key. All the logic is `@slabridge/gateway`'s; this only maps config.
  *
  * @example const service = await buildGatewayService({ config, manifest, stores, receiptKey, rpcUrls });
  */
@@ -97,6 +100,7 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     storage: new VersionedChannelStorage(options.stores.channels),
     checkpoints: options.stores.checkpoints,
     usageReceipts: options.stores.usageReceipts,
+    rateLimiter: options.stores.rateLimits,
     ...(options.stores.svmCheckpoints === undefined ? {} : { svmCheckpoints: options.stores.svmCheckpoints }),
     ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,

@@ -5,6 +5,7 @@ import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
   DynamoCursorStore,
+  DynamoRateLimiter,
   DynamoSvmChannelStore,
   DynamoSvmVoucherCheckpointStore,
   DynamoUsageReceiptStore,
@@ -20,7 +21,7 @@ let cached: Promise<Gateway> | undefined;
 
 /**
  * The gateway function's service in AWS, built once per container: stage config and manifest bundled with the
- * code, the Channels, VoucherCheckpoints and UsageReceipts tables, the Cursors table read only (model pauses), the
+ * code, the Channels, VoucherCheckpoints, UsageReceipts and RateLimits tables, the Cursors table read only (model pauses), the
  * receipt key (the `GatewayReceiptKey` secret) and the RPC URL
  * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
  *
@@ -68,6 +69,8 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
       svmCheckpoints: new DynamoSvmVoucherCheckpointStore({ client, tableName: table("VoucherCheckpoints") }),
       svmChannels: new DynamoSvmChannelStore({ client, tableName: table("Channels") }),
       usageReceipts: new DynamoUsageReceiptStore({ client, tableName: table("UsageReceipts") }),
+      // One bucket per buyer and model for all of the function's instances, not one per instance.
+      rateLimits: new DynamoRateLimiter({ client, tableName: table("RateLimits") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
     kms: createKmsClient({ region }),

@@ -78,6 +78,24 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
+/**
+ * The shared rate-limit state could not be read or written (the store is down, throttling or holds a bad item). The
+ * gateway fails closed: it cannot tell whether the buyer is over its limit, and a limit that opens whenever its store
+ * is degraded protects the hosts least when they are likeliest to be under load. Nothing is charged; retry shortly.
+ */
+export class RateLimitUnavailableError extends GatewayError {
+  override readonly name = "RateLimitUnavailableError" as const;
+  readonly retryAfterSeconds = 1;
+  constructor(model: string, cause: unknown) {
+    super(`The rate limit of ${model} could not be checked; nothing was charged.`, {
+      status: 503,
+      code: "rate_limit_unavailable",
+      cause,
+      retryable: true,
+    });
+  }
+}
+
 /** An operator paused sales of the model (the kill switch): nothing is asked for, nothing is charged. */
 export class ModelPausedError extends GatewayError {
   override readonly name = "ModelPausedError" as const;
