@@ -1,7 +1,12 @@
 import type { ControlsJson, EpochJson, HealthJson, JobsJson, ModelJson } from "../src/view/json.ts";
+import { isSettled } from "../src/view/shape.ts";
 
-/** Epochs read per model on each refresh: the latest ones (a long `--watch` run keeps growing). */
+/** Epochs shown per model: the latest ones (a long `--watch` run keeps growing). */
 const MAX_EPOCHS = 24;
+/** The latest epochs are read on every refresh whatever they showed (the host's bond is read with them). */
+const ALWAYS_READ = 2;
+/** Epochs whose view can no longer change, by `modelId/epoch`: not read again (each read scans chain logs). */
+const settled = new Map<string, EpochJson>();
 
 /** Everything the page shows, read in one refresh. */
 export interface Snapshot {
@@ -54,7 +59,14 @@ export async function loadSnapshot(): Promise<Snapshot> {
       const first = Math.max(0, current - MAX_EPOCHS + 1);
       const numbers = Array.from({ length: current - first + 1 }, (_, index) => first + index);
       const epochs = await Promise.all(
-        numbers.map((epoch) => getJson<EpochJson>(`models/${model.modelId}/epochs/${epoch}`)),
+        numbers.map(async (epoch) => {
+          const key = `${model.modelId}/${epoch}`;
+          const known = current - epoch >= ALWAYS_READ ? settled.get(key) : undefined;
+          if (known) return known;
+          const view = await getJson<EpochJson>(`models/${model.modelId}/epochs/${epoch}`);
+          if (isSettled(view)) settled.set(key, view);
+          return view;
+        }),
       );
       return [model.modelId, epochs] as const;
     }),

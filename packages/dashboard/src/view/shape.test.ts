@@ -2,7 +2,7 @@ import { routeStatusRequest } from "@slabridge/status";
 import { describe, expect, it } from "vitest";
 import { FINISHED_RUN, finishedRunWorld } from "../fixtures/finishedRunWorld.ts";
 import type { ControlsJson, EpochJson, JobsJson } from "./json.ts";
-import { epochSeries, followHops, moneyRows, pipelineView } from "./shape.ts";
+import { epochSeries, followHops, isSettled, moneyRows, pipelineView } from "./shape.ts";
 
 /** A status API answer as the page receives it (bigints as decimal strings). */
 async function get<T>(path: string): Promise<T> {
@@ -188,5 +188,17 @@ describe("pipelineView", () => {
       `not ready: route 31338->${FINISHED_RUN.solanaChainId} is paused`,
     ]);
     expect(view.waits.every((wait) => /^\d{4}-\d{2}-\d{2}T/.test(wait.nextAttemptAt))).toBe(true);
+  });
+});
+
+describe("isSettled", () => {
+  it("is true only once an epoch ended with its verdict delivered everywhere and every job confirmed", async () => {
+    // slowP95's epoch 1 settled everywhere; its epoch 2's Solana verdict is held by a pause; poorUptime's epoch 2 has
+    // a dead letter; healthy's epoch 2 waits on a rate limit; epoch 3 is running.
+    expect(isSettled(await get<EpochJson>("/models/2/epochs/1"))).toBe(true);
+    expect(isSettled(await get<EpochJson>("/models/1/epochs/0"))).toBe(true);
+    for (const path of ["/models/2/epochs/2", "/models/3/epochs/2", "/models/1/epochs/2", "/models/1/epochs/3"]) {
+      expect(isSettled(await get<EpochJson>(path)), path).toBe(false);
+    }
   });
 });

@@ -292,3 +292,19 @@ export function pipelineView(jobs: JobsJson, controls: ControlsJson): PipelineVi
     })),
   };
 }
+
+/**
+ * Whether an epoch's view can no longer change: ended, its verdict recorded, every message delivered and every job
+ * confirmed. The page stops re-reading such epochs (each read scans chain logs), except the latest ones.
+ *
+ * @example isSettled(epoch) // false while a refund job is still failed and waiting
+ */
+export function isSettled(epoch: EpochJson): boolean {
+  return (
+    epoch.ended &&
+    epoch.verdict !== null &&
+    epoch.deliveries.length > 0 &&
+    epoch.deliveries.every((delivery) => delivery.status === "confirmed") &&
+    epoch.jobs.every((job) => job.status === "confirmed")
+  );
+}
