@@ -20,7 +20,7 @@ export function browserTestsSkipReason(): string | undefined {
 
 const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 /** Where the tests write their screenshots (gitignored). */
-export const SCREENSHOTS = path.join(packageDir, "screenshots");
+const SCREENSHOTS = path.join(packageDir, "screenshots");
 
 /** A page in a fresh headless Chromium, with what it logged as errors and every URL it asked for. */
 export interface OpenedPage {
