@@ -1,12 +1,13 @@
 // Bundles the dashboard page for the browser (esbuild; uPlot's script and styles included, so the page loads
-// nothing from the network) into dist/: index.html and assets/<name>-<hash>.{js,css}. `npm run build` runs it.
+// nothing from the network) into dist/ (or the folder given as the first argument, as the browser tests do):
+// index.html and assets/<name>-<hash>.{js,css}. `npm run build` runs it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = path.join(root, "dist");
+const dist = path.resolve(process.argv[2] ?? path.join(root, "dist"));
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(path.join(dist, "assets"), { recursive: true });
 

@@ -1,10 +1,7 @@
-import {
-  type LocalStatusServer,
-  startLocalStatusServer,
-} from "@slabridge/functions/src/local/startLocalStatusServer.ts";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FINISHED_RUN, finishedRunWorld } from "./fixtures/finishedRunWorld.ts";
+import { type DashboardServer, startDashboardServer } from "./testing/dashboardServer.ts";
 import { browserTestsSkipReason, type OpenedPage, openDashboard, screenshot } from "./testing/headlessChromium.ts";
 import type { EpochJson } from "./view/json.ts";
 
@@ -14,12 +11,12 @@ if (skipReason) console.log(skipReason);
 describe.skipIf(skipReason !== undefined)(
   "the dashboard in headless Chromium, over a finished run's status API",
   () => {
-    let server: LocalStatusServer;
+    let server: DashboardServer;
     let opened: OpenedPage;
     let page: Page;
 
     beforeAll(async () => {
-      server = await startLocalStatusServer({ world: await finishedRunWorld() });
+      server = await startDashboardServer(await finishedRunWorld());
       opened = await openDashboard(`${server.url}/`);
       page = opened.page;
       await page.locator("#model-list .model").nth(2).waitFor();

@@ -1,11 +1,7 @@
 import { devnetPaymentChainRoutes, type EpochOnChain } from "@slabridge/devnet/testing";
-import {
-  botHarnessForSuite,
-  buildStatusWorld,
-  type LocalStatusServer,
-  startLocalStatusServer,
-} from "@slabridge/functions/src/e2e/testing/botHarness.ts";
+import { botHarnessForSuite, buildStatusWorld } from "@slabridge/functions/src/e2e/testing/botHarness.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DashboardServer, startDashboardServer } from "./testing/dashboardServer.ts";
 import { browserTestsSkipReason, type OpenedPage, openDashboard, screenshot } from "./testing/headlessChromium.ts";
 import type { EpochJson } from "./view/json.ts";
 
@@ -24,20 +20,20 @@ describe.skipIf(skipReason !== undefined)("the dashboard in headless Chromium, o
     devnet: { epochSeconds: 3, hosts: ["healthy", "slowP95"] },
     stage: { routes: devnetPaymentChainRoutes(A, B, "layerzero", ["ReceiptBatch", "Verdict"]) },
   });
-  let status: LocalStatusServer;
+  let status: DashboardServer;
   let opened: OpenedPage;
   let epoch: bigint;
 
   beforeAll(async () => {
     const { scenario } = bot;
-    status = await startLocalStatusServer({
-      world: buildStatusWorld({
+    status = await startDashboardServer(
+      buildStatusWorld({
         manifest: scenario.manifest,
         config: bot.config,
         stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
         rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, chain.rpcUrl])),
       }),
-    });
+    );
     const w = bot.world();
     const payments = await scenario.payEach(A, MODEL, [3n, 1n]);
     epoch = payments[0]?.epoch ?? -1n;

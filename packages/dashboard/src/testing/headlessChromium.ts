@@ -22,6 +22,22 @@ const packageDir = fileURLToPath(new URL("../..", import.meta.url));
 /** Where the tests write their screenshots (gitignored). */
 const SCREENSHOTS = path.join(packageDir, "screenshots");
 
+/**
+ * Bundles this checkout's page as `npm run build` does, into a fresh folder of its own (test files run in parallel;
+ * none touches dist/). Serve it with `createStatusHandler(getWorld, { dashboardDir })`.
+ *
+ * @throws {Error} when the build fails
+ */
+export function buildDashboard(): string {
+  const dashboardDir = mkdtempSync(path.join(tmpdir(), "slabridge-dashboard-dist-"));
+  const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts", dashboardDir], {
+    cwd: packageDir,
+    encoding: "utf8",
+  });
+  if (build.status !== 0) throw new Error(`the dashboard build failed: ${build.stderr}`);
+  return dashboardDir;
+}
+
 /** A page in a fresh headless Chromium, with what it logged as errors and every URL it asked for. */
 export interface OpenedPage {
   readonly page: Page;
@@ -31,18 +47,13 @@ export interface OpenedPage {
 }
 
 /**
- * Bundles this checkout's page (as `npm run build` does), then opens `url` in headless Chromium with a fresh profile.
- * Requests to anything but 127.0.0.1 (and data: URLs) are recorded and refused.
+ * Opens `url` in headless Chromium with a fresh profile. Requests to anything but 127.0.0.1 (and data: URLs) are
+ * recorded and refused.
  *
- * @throws {Error} when Chromium is missing (CI) or the build fails
+ * @throws {Error} when Chromium is missing (CI)
  */
 export async function openDashboard(url: string): Promise<OpenedPage> {
   if (missing) throw new Error(`chromium is missing at ${CHROMIUM}: .ci/run installs it (apt-get install -y chromium)`);
-  const build = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], {
-    cwd: packageDir,
-    encoding: "utf8",
-  });
-  if (build.status !== 0) throw new Error(`the dashboard build failed: ${build.stderr}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   const userDataDir = mkdtempSync(path.join(tmpdir(), "slabridge-chromium-"));
   let context: BrowserContext | undefined;
