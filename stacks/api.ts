@@ -31,7 +31,7 @@ export interface Api {
 }
 
 /** The built dashboard, relative to the repository root and, in the function's bundle, to its working directory. */
-export const DASHBOARD_DIST = "packages/dashboard/dist";
+const DASHBOARD_DIST = "packages/dashboard/dist";
 
 /**
  * Function URL authorization of a stage.

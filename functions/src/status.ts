@@ -39,7 +39,7 @@ export function createStatusHandler(
       { method: parsed.data.requestContext.http.method.toUpperCase(), path: parsed.data.rawPath },
       dashboardDir,
     );
-    if (asset) return { ...asset, headers: { ...asset.headers } };
+    if (asset) return asset;
     const response = await routeStatusRequest(
       getWorld,
       {
