@@ -9,7 +9,9 @@ import type { Storage } from "./storage.ts";
  * URL. It reads chains (RPC URL secrets) and the Jobs, Payments and Cursors (the kill switch's pauses) tables, and can
  * change nothing: the tables are not linked (an SST table link grants writes too) but named by read-only linkables
  * (`JobsReadOnly`, `PaymentsReadOnly`, `CursorsReadOnly`: `{ name }`), with `dynamodb:GetItem`/`Query` (all the stores use to read) on exactly those tables
- * and the jobs table's `byStatus` index. Its limits and links are the `status` record of `@slabridge/topology`.
+ * and the jobs table's `byStatus` index. Its limits and links are the `status` record of `@slabridge/topology`. It also
+ * serves the web dashboard at `/`: the page `npm run build` bundled into `packages/dashboard/dist` ships with the code
+ * (`copyFiles`, found through `SLABRIDGE_DASHBOARD_DIR`).
  *
  * It also serves the x402 gateway (`functions/src/gateway.handler`): `/models/...` for buyers and `/facilitator/...`
  * (the facilitator role), on a function URL with response streaming and no IAM auth (the payment authorizes a call).
@@ -27,6 +29,9 @@ export interface Api {
   /** The x402 gateway (`/models/...`) and its facilitator (`/facilitator/...`), on a public streaming function URL. */
   readonly gateway: sst.aws.Function;
 }
+
+/** The built dashboard, relative to the repository root and, in the function's bundle, to its working directory. */
+const DASHBOARD_DIST = "packages/dashboard/dist";
 
 /**
  * Function URL authorization of a stage.
@@ -52,6 +57,8 @@ export function createApi(input: {
   const { topology } = input;
   const status = createSlabridgeFunction(input, deployedFunctions.status, {
     url: { authorization: statusUrlAuthorization(topology) },
+    copyFiles: [{ from: DASHBOARD_DIST }],
+    environment: { SLABRIDGE_DASHBOARD_DIR: DASHBOARD_DIST },
   });
   // Buyers are anyone with a stock x402 client: payment is the authorization, so the URL takes no IAM auth.
   const gateway = createSlabridgeFunction(input, deployedFunctions.gateway, {

@@ -36,6 +36,8 @@ export interface SlabridgeFunctionOptions {
   readonly provider?: aws.Provider;
   /** A regional prober's vantage point (0-based): which prober key is its own (`ownProber`). */
   readonly vantage?: number;
+  /** Further files or directories shipped with the code, besides the stage config and manifest. */
+  readonly copyFiles?: readonly { readonly from: string }[];
 }
 
 /** A read-only table as linked to a function: its name only (`Resource.JobsReadOnly.name`). */
@@ -197,7 +199,7 @@ export function createSlabridgeFunction(
     memory: `${fn.memoryMb} MB`,
     logging: { format: "json", retention: "3 months" },
     // The stage config and the contracts' deployment manifest ship with the code (read at cold start).
-    copyFiles: [{ from: topology.configFile }, { from: topology.manifestFile }],
+    copyFiles: [{ from: topology.configFile }, { from: topology.manifestFile }, ...(options.copyFiles ?? [])],
     environment: {
       POWERTOOLS_SERVICE_NAME: fn.service,
       POWERTOOLS_METRICS_NAMESPACE: "slabridge",

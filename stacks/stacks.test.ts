@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dashboardDistDir } from "@slabridge/dashboard";
 import { deployedFunctions, tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
 import { NotScheduledError, scheduleFunction } from "./scheduleFunction.ts";
@@ -543,6 +544,20 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     expect(status.args.streaming).toBeUndefined();
     const gateway = recording.named("sst.aws.Function", "Gateway");
     expect(recording.ofType("sst.aws.Function").filter((fn) => fn.args.url !== undefined)).toEqual([status, gateway]);
+  });
+
+  it("ship the built dashboard with the status function only, and tell it where (the dashboard package's dist/)", async () => {
+    const { recording } = await load();
+    const status = recording.named("sst.aws.Function", "Status");
+    const bundled = [{ from: `config/${stage}.json` }, { from: `config/${stage}.manifest.json` }];
+    expect(status.args.copyFiles).toEqual([...bundled, { from: "packages/dashboard/dist" }]);
+    expect(status.args.environment).toMatchObject({ SLABRIDGE_DASHBOARD_DIR: "packages/dashboard/dist" });
+    // The same folder the build writes and the handler reads when run from the repository.
+    expect(relative(repoRoot, dashboardDistDir({}))).toBe(join("packages", "dashboard", "dist"));
+    for (const fn of recording.ofType("sst.aws.Function").filter((candidate) => candidate !== status)) {
+      expect(fn.args.copyFiles, fn.name).toEqual(bundled);
+      expect(fn.args.environment, fn.name).not.toHaveProperty("SLABRIDGE_DASHBOARD_DIR");
+    }
   });
 
   it("serve the gateway on a public function URL with response streaming, writing only its four tables", async () => {

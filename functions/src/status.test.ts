@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   type DeploymentManifest,
   encodeMessage,
@@ -429,6 +432,40 @@ describe("status API over the local function URL", () => {
     expect(((await missing.json()) as { error: { kind: string } }).error.kind).toBe("model");
     const trailing = await fetch(`${server.url}/health/`);
     expect(trailing.status).toBe(200);
+  });
+});
+
+describe("the dashboard beside the JSON routes", () => {
+  let dist: string;
+  beforeAll(() => {
+    dist = mkdtempSync(path.join(tmpdir(), "slabridge-dashboard-"));
+    mkdirSync(path.join(dist, "assets"));
+    writeFileSync(path.join(dist, "index.html"), "<!doctype html><title>slabridge dashboard</title>");
+    writeFileSync(path.join(dist, "assets", "main-AB12.js"), "console.log(1);");
+  });
+  afterAll(() => rmSync(dist, { recursive: true, force: true }));
+
+  it("serves the page at / and its bundled files at /assets/, while every API route still answers JSON", async () => {
+    const handler = createStatusHandler(async () => world(), { dashboardDir: dist });
+    const page = await handler(event("GET", "/"));
+    expect(page).toMatchObject({ statusCode: 200, body: "<!doctype html><title>slabridge dashboard</title>" });
+    expect(page.headers?.["Content-Type"]).toBe("text/html; charset=utf-8");
+    const script = await handler(event("GET", "/assets/main-AB12.js"));
+    expect(script.statusCode).toBe(200);
+    expect(script.headers?.["Content-Type"]).toBe("text/javascript; charset=utf-8");
+    const health = await handler(event("GET", "/health"));
+    expect(health.statusCode).toBe(200);
+    expect(JSON.parse(String(health.body)).status).toBe("ok");
+    const unknown = await handler(event("GET", "/nothing"));
+    expect(JSON.parse(String(unknown.body)).error.kind).toBe("route");
+  });
+
+  it("answers 503 saying to run npm run build when the page was never built, and the API keeps working", async () => {
+    const handler = createStatusHandler(async () => world(), { dashboardDir: path.join(dist, "never-built") });
+    const page = await handler(event("GET", "/"));
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toContain("npm run build");
+    expect((await handler(event("GET", "/health"))).statusCode).toBe(200);
   });
 });
 

@@ -1,5 +1,6 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { scrubSecrets } from "@slabridge/core";
+import { dashboardAsset, dashboardDistDir } from "@slabridge/dashboard";
 import { routeStatusRequest, type StatusWorld } from "@slabridge/status";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
@@ -16,12 +17,17 @@ const functionUrlEventSchema = z.object({
 
 /**
  * The status API handler (a Lambda function URL or API Gateway HTTP API, payload 2.0): validates the event, routes
- * it (see `routeStatusRequest`), and answers JSON with bigints as decimal strings. Locally the same handler runs
- * behind `LocalFunctionUrlServer`.
+ * it (see `routeStatusRequest`), and answers JSON with bigints as decimal strings. `/` and `/assets/*` are the web
+ * dashboard's page and bundled files (`dashboardAsset`, from `dashboardDir`: by default `SLABRIDGE_DASHBOARD_DIR` or
+ * the package's dist/). Locally the same handler runs behind `LocalFunctionUrlServer`.
  *
  * @example export const handler = createStatusHandler(async () => world);
  */
-export function createStatusHandler(getWorld: () => Promise<StatusWorld>) {
+export function createStatusHandler(
+  getWorld: () => Promise<StatusWorld>,
+  options: { readonly dashboardDir?: string } = {},
+) {
+  const dashboardDir = options.dashboardDir ?? dashboardDistDir();
   return async (event: unknown): Promise<APIGatewayProxyStructuredResultV2> => {
     const parsed = functionUrlEventSchema.safeParse(event);
     if (!parsed.success) {
@@ -29,6 +35,11 @@ export function createStatusHandler(getWorld: () => Promise<StatusWorld>) {
         error: { name: "InvalidStatusRequestError", message: "Not an HTTP request event.", retryable: false },
       });
     }
+    const asset = dashboardAsset(
+      { method: parsed.data.requestContext.http.method.toUpperCase(), path: parsed.data.rawPath },
+      dashboardDir,
+    );
+    if (asset) return asset;
     const response = await routeStatusRequest(
       getWorld,
       {

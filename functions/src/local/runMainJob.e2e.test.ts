@@ -127,5 +127,6 @@ describe("npm start (one epoch)", () => {
     expect(report.accounts.some((a) => a.roles.includes("host") && a.actual > 0n)).toBe(true);
     expect(report.conservation.holds).toBe(true);
     expect(lines.some((line) => line.includes("status API: http://127.0.0.1:"))).toBe(true);
+    expect(lines.filter((line) => /dashboard: http:\/\/127\.0\.0\.1:\d+\/ /.test(line))).toHaveLength(1);
   }, 300_000);
 });

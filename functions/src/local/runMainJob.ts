@@ -259,6 +259,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       "info",
       `status API: ${status.url}/models · ${status.url}/models/<id>/epochs/<n> · ${status.url}/jobs`,
     );
+    monitor.note("info", `dashboard: ${status.url}/ (plots, refunds hop by hop, relay pipeline; refreshes every 5 s)`);
     for (const gateway of gateways.gateways) {
       monitor.note("info", `x402 gateway of ${gateway.host}: ${gateway.url}/models/<key>/v1/chat/completions`);
     }
