@@ -100,7 +100,7 @@ export class BotHarness {
 
   /** Starts the devnet, the stores (every devnet table) and the runtime with the relay queue and its DLQ. */
   async start(): Promise<void> {
-    const devnet = await startDevnet(this.#options.devnet);
+    const devnet = await startDevnet({ signer: "anvil", ...this.#options.devnet });
     this.#scenario = new DevnetScenario(devnet);
     this.#stores = createStores({
       endpoint: devnet.manifest.dynamo.endpoint ?? "",
