@@ -57,6 +57,8 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       stores,
       blobs: new FileBlobStore(awsEvidenceDir),
       rpcUrls,
+      // The evaluator submits reports with the executor's key (a KMS key in AWS).
+      kms: createKmsClient({ region: env.AWS_REGION ?? "us-east-1" }),
       allowNonLoopback: true,
     });
   });
