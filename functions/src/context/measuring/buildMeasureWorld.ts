@@ -31,7 +31,6 @@ import {
   ProberInvoker,
   proberRegistryOf,
 } from "@slabridge/measuring";
-import type { Address } from "viem";
 import { gatewayProbeRoutes } from "./buildProbePayer.ts";
 
 /** Options of {@link buildMeasureWorld}. */
