@@ -408,30 +408,33 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const payPerCall = new Map<number, SlaReceiversOnChain>();
     if (options.payPerCall) {
       progress("pay per call: x402 batch-settlement stand-in and an SLA receiver per model on each EVM chain");
-      for (const [i, chain] of evm.manifest.chains.entries()) {
-        payPerCall.set(
-          chain.chainId,
-          await deploySlaReceivers({
-            chainId: chain.chainId,
-            name: chain.name,
-            clients: evm.clients(chain.chainId),
-            deployer: roles.deployer.account,
-            operator: addressOf(roles.layerZeroExecutor.signer),
-            stablecoin: chain.stablecoin.address,
-            homeChainId: HOME_CHAIN_ID,
-            contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
-            models: models.map((model) => ({
-              modelId: BigInt(model.modelId),
-              genesis: BigInt(model.genesis),
-              epochSeconds: BigInt(model.epochSeconds),
-            })),
-            vault: { account: at(roles.nettingVaults, i).signer, allowance: TOP_UP_ALLOWANCE },
-            // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
-            verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
-            onProgress: progress,
-          }),
-        );
-      }
+      // Each chain's deployer and vault keep their own nonces: the chains are set up side by side.
+      await Promise.all(
+        evm.manifest.chains.map(async (chain, i) => {
+          payPerCall.set(
+            chain.chainId,
+            await deploySlaReceivers({
+              chainId: chain.chainId,
+              name: chain.name,
+              clients: evm.clients(chain.chainId),
+              deployer: roles.deployer.account,
+              operator: addressOf(roles.layerZeroExecutor.signer),
+              stablecoin: chain.stablecoin.address,
+              homeChainId: HOME_CHAIN_ID,
+              contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
+              models: models.map((model) => ({
+                modelId: BigInt(model.modelId),
+                genesis: BigInt(model.genesis),
+                epochSeconds: BigInt(model.epochSeconds),
+              })),
+              vault: { account: at(roles.nettingVaults, i).signer, allowance: TOP_UP_ALLOWANCE },
+              // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
+              verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
+              onProgress: progress,
+            }),
+          );
+        }),
+      );
     }
 
     // Genesis is the home chain's clock at mint; another anvil's clock may lag it (its start can leave it a second
