@@ -18,7 +18,12 @@ afterEach(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null> } {
+function startCli(dir: string): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  stdout: () => string;
+} {
   const child = spawn(tsx, [cli, "up", "--dir", dir, "--epoch-seconds", "5"], {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
@@ -26,6 +31,10 @@ function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exi
   });
   children.push(child);
   let stderr = "";
+  let stdout = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const ready = new Promise<void>((resolve, reject) => {
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -34,7 +43,7 @@ function startCli(dir: string): { child: ChildProcess; ready: Promise<void>; exi
     child.once("exit", (code) => reject(new Error(`devnet exited early (${code}):\n${stderr}`)));
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { child, ready, exited };
+  return { child, ready, exited, stdout: () => stdout };
 }
 
 /** Pids of processes whose command line mentions one of the manifest's anvil ports. */
@@ -72,10 +81,12 @@ describe("npm run devnet", () => {
   it("stops everything it started on Ctrl-C (SIGINT)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "slabridge-cli-"));
     dirs.push(dir);
-    const { child, ready, exited } = startCli(dir);
+    const { child, ready, exited, stdout } = startCli(dir);
     await ready;
     const anvils = anvilPids(dir);
     expect(anvils).toHaveLength(2);
+    // The roles' KMS keys live in this process: the summary says where to reach them.
+    expect(stdout()).toMatch(/KMS \(stand-in\)\s+http:\/\/127\.0\.0\.1:\d+/);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     for (const pid of anvils) expect(isAlive(pid)).toBe(false);
