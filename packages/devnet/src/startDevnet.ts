@@ -124,7 +124,7 @@ const BOND_NOTICE_EPOCHS = 2;
 const SOLANA_VAULT_FLOAT = 1_000_000_000n;
 /** What each EVM netting vault lets its escrow pull for bond top-ups it advances (6 decimals). */
 const TOP_UP_ALLOWANCE = 1_000_000_000n;
-/** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
+/** One dedicated key per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
 const NETTING_VAULTS = 2;
 /** The shortest epoch the devnet's registry accepts (tests run 1 s epochs). */
 const DEVNET_MIN_EPOCH_SECONDS = 1;
@@ -138,9 +138,10 @@ const logMessagePublished = parseAbi([
  * Starts the whole local world on 127.0.0.1: two anvil chains with the real LayerZero V2 and Wormhole contracts
  * (payment chain evm-a, home chain evm-b), slabridge's contracts deployed and wired, one demo model per demo host
  * listed on evm-a's escrow over LayerZero and on the home chain's own escrow over Wormhole self-delivery (buyers pay
- * on both), netting vaults per chain set on the registry (dedicated dev accounts on EVM, the vault on Solana); LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
- * vault; the devnet guardian; a DynamoDB-compatible server with slabridge's tables. Writes a manifest validated by
- * the shared schema.
+ * on both), netting vaults per chain set on the registry (a dedicated key on EVM, the vault on Solana); LiteSVM
+ * behind a loopback Solana RPC with a stablecoin and a multisig vault; the devnet guardian; a DynamoDB-compatible
+ * server with slabridge's tables; by default a KMS stand-in holding a key per operator role, which the contracts are
+ * deployed with and the manifest names (see `signer`). Writes a manifest validated by the shared schema.
  *
  * @example const devnet = await startDevnet({ onProgress: (step) => console.log(step) }); await devnet.stop();
  */
