@@ -115,7 +115,7 @@ export class DevnetRelay {
 
   /** Starts a devnet with one demo model (epochs of an hour: each case ends its epoch itself). */
   static async start(): Promise<DevnetRelay> {
-    const devnet = await startDevnet({ epochSeconds: DEVNET_EPOCH_SECONDS, hosts: ["healthy"] });
+    const devnet = await startDevnet({ epochSeconds: DEVNET_EPOCH_SECONDS, hosts: ["healthy"], signer: "anvil" });
     try {
       const relay = new DevnetRelay(devnet);
       running.add(relay);

@@ -88,7 +88,7 @@ export interface RelayWorld {
   clock: Clock;
   /** The guardian API (VAAs of every chain). */
   guardian: GuardianApiClient;
-  /** The KMS client the manifest's `kms` keys sign through (absent on the devnet). */
+  /** The KMS client the manifest's `kms` keys sign through (absent when no key is a `kms` key). */
   kms?: KMSClient;
   /** Verdicts the home chain published to Solana, verified from their VAAs (absent without Solana). */
   solanaVerdicts?: SolanaVerdictSource;
@@ -114,7 +114,7 @@ export interface BuildRelayWorldOptions {
   solanaPublisher?: SolanaReceiptPublisher;
   /** How long after an epoch's end its Solana payments are surely finalized (default: the stage config's, else 0). */
   solanaFinalityLagMs?: number;
-  /** Signs with the manifest's `kms` keys (absent on the devnet, whose keys are anvil accounts and key files). */
+  /** Signs with the manifest's `kms` keys: AWS KMS in a Lambda, the devnet's KMS stand-in locally. */
   kms?: KMSClient;
   /** Where EVM senders come from (default: the process's registry, so every world of the process shares them). */
   senders?: EvmSenderRegistry;
@@ -123,8 +123,8 @@ export interface BuildRelayWorldOptions {
 /**
  * The composition root of the relay bot: one chain adapter per manifest chain, picked by its family (the one
  * switch over families), both transports over the EVM chains, and the relay engine with every chain's receipt
- * source and settlement target and the home chain's payout publisher. Keys are the manifest's key references:
- * unlocked anvil dev accounts on the devnet, KMS keys (with `kms`) in AWS.
+ * source and settlement target and the home chain's payout publisher. Keys are the manifest's key references: KMS
+ * keys (with `kms`: AWS's, or the devnet's stand-in), or unlocked anvil dev accounts on a devnet started so.
  *
  * @example const world = buildRelayWorld({ manifest, config, stores, enqueue, rpcUrls });
  */

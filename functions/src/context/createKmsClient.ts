@@ -24,3 +24,13 @@ export function createKmsClient(options: { region: string; endpoint?: string | u
   }
   return new KMSClient({ region: options.region, endpoint: options.endpoint, credentials: LOCAL_CREDENTIALS });
 }
+
+/**
+ * The local runtime's KMS client: the devnet's KMS stand-in on loopback, which holds the manifest's `kms` keys (as the
+ * local DynamoDB holds its tables). Undefined for a devnet whose roles are anvil accounts.
+ *
+ * @example const kms = devnetKmsClient(devnet); buildRelayWorld({ ...options, kms });
+ */
+export function devnetKmsClient(devnet: { kms?: { endpoint: string } | undefined }): KMSClient | undefined {
+  return devnet.kms === undefined ? undefined : createKmsClient({ region: "us-east-1", endpoint: devnet.kms.endpoint });
+}

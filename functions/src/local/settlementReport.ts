@@ -19,6 +19,7 @@ import { readEscrowPayouts } from "@slabridge/evm";
 import { readNetRoundOutcome } from "@slabridge/netting";
 import { PublicKey } from "@solana/web3.js";
 import { type Hex, type PublicClient, pad } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
 
 /** Money of one (model, epoch) on one payment chain, in stablecoin base units. */
 export interface ChainMoney {
@@ -227,6 +228,7 @@ export async function accountBook(
   for (const chainId of traffic.paymentChains().filter((id) => evmChains.has(id))) {
     for (const ref of manifest.keys.proberPayers ?? []) {
       if (ref.kind === "anvil-dev-account") add(chainId, ref.address, "prober payer");
+      if (ref.kind === "kms") add(chainId, publicKeyToAddress(ref.publicKey as Hex), "prober payer");
     }
   }
   const home = homeOf(devnet, clients);

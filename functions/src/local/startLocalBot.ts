@@ -15,6 +15,7 @@ import { queues } from "@slabridge/topology";
 import { Connection, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import { createTestClient, http } from "viem";
 import { buildRelayWorld, type RelayWorld } from "../context/buildRelayWorld.ts";
+import { devnetKmsClient } from "../context/createKmsClient.ts";
 import { buildMeasureWorld } from "../context/measuring/buildMeasureWorld.ts";
 import type { ProbePaidCall } from "../context/measuring/buildProbePayer.ts";
 import { buildProberWorld } from "../context/measuring/buildProberWorld.ts";
@@ -84,11 +85,14 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     asyncRetryDelaysMs: [250, 500],
   });
   const rpcUrls = new Map(config.chains.map((chain) => [chain.chainId, resolveRpcUrl(chain, manifest)]));
+  // The manifest's kms keys sign through the devnet's KMS stand-in, as they sign through AWS KMS in a Lambda.
+  const kms = devnetKmsClient(devnet);
   const world = buildRelayWorld({
     manifest,
     config,
     stores,
     rpcUrls,
+    ...(kms ? { kms } : {}),
     enqueue: async (jobId) => {
       runtime.queue(queues.relay.name).send(JSON.stringify({ jobId }));
     },
@@ -128,6 +132,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
         homeRpcUrl: rpcUrls.get(manifest.homeChainId) ?? "",
         rpcUrls,
         clock: world.clock,
+        kms,
         ...(options.onProbePaid ? { onPaid: options.onProbePaid } : {}),
       });
       proberWorlds.set(vantage, built);
@@ -179,6 +184,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
       blobs,
       rpcUrls,
       lambdaEndpoint: runtime.server.url,
+      kms,
       ...(options.probeRoutes ? { probeRoutes: options.probeRoutes } : {}),
     });
   }

@@ -15,6 +15,7 @@ import {
   serveOnLoopback,
 } from "@slabridge/gateway";
 import { type Address, erc20Abi, type Hex } from "viem";
+import { devnetKmsClient } from "../context/createKmsClient.ts";
 import { buildGatewayService } from "../context/gateway/buildGatewayService.ts";
 import { MainJobShapeError } from "./settlementReport.ts";
 
@@ -55,7 +56,7 @@ export interface LocalGateways {
  * Starts the gateway function's service once per demo host on 127.0.0.1, built by the same code as the Lambda
  * (`buildGatewayService`): the stage config's gateway section is written here from the devnet (each model's
  * SlaReceiver per EVM chain, its host, the chain's stablecoin), the facilitator sends deposits with the devnet's
- * facilitator key, channel state and voucher checkpoints live in the devnet's DynamoDB tables (where the relay's
+ * facilitator key (through the devnet's KMS when it is a kms key), channel state and voucher checkpoints live in the devnet's DynamoDB tables (where the relay's
  * claims read them), and each run gets a fresh receipt key.
  *
  * @example const gateways = await startLocalGateways({ devnet, config, stores }); gateways.urlOf(1n, 31337);
@@ -85,6 +86,8 @@ export async function startLocalGateways(options: {
   const evmChains = devnetChainsOf(manifest).evm;
   const solana = options.stores.svmCheckpoints ? devnetChainsOf(manifest).solana : undefined;
   const rpcUrls = new Map(evmChains.map((chain) => [chain.chainId, chain.rpcUrl]));
+  // The facilitator's kms key signs through the devnet's KMS stand-in.
+  const kms = devnetKmsClient(devnet);
   // The stablecoin's EIP-712 domain name (its ERC-3009 signatures), read from each chain's token.
   const assetNames = new Map<number, string>();
   for (const chain of evmChains) {
@@ -144,6 +147,7 @@ export async function startLocalGateways(options: {
         stores: options.stores,
         receiptKey: options.receiptKey,
         rpcUrls,
+        kms,
         ...(options.modelPauses === undefined ? {} : { modelPauses: options.modelPauses }),
       });
       const server = await serveOnLoopback(service.handle);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { parseDeploymentManifest } from "@slabridge/core";
-import { type Devnet, devnetChainsOf, type LocalKms, startDevnet, startLocalKms } from "@slabridge/devnet";
+import { type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import { secp256k1PointOfSpki } from "@slabridge/evm";
 import { type Address, bytesToHex, parseEther } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
@@ -89,14 +89,16 @@ describe("npm run deploy without a network", () => {
 
 describe("npm run deploy on the devnet", () => {
   let devnet: Devnet;
-  let kms: LocalKms;
+  // The devnet's own KMS stand-in: it holds the devnet's role keys, and the keys these tests create.
+  let kmsEndpoint: string;
 
   beforeAll(async () => {
-    [devnet, kms] = await Promise.all([startDevnet({ hosts: ["healthy"] }), startLocalKms()]);
+    devnet = await startDevnet({ hosts: ["healthy"] });
+    kmsEndpoint = devnet.kms?.endpoint ?? "";
   });
 
   afterAll(async () => {
-    await Promise.all([devnet?.stop(), kms?.stop()]);
+    await devnet?.stop();
   });
 
   it("dry run against the devnet's own deployment: every step done (the devnet deployed through this code path)", async () => {
@@ -105,8 +107,20 @@ describe("npm run deploy on the devnet", () => {
     expect(out).toMatch(/deploy: (\d+) steps: \1 done, 0 pending, 0 unknown; 0 transactions sent/);
   });
 
+  it("a run with the devnet's KMS deployer key finds its deployment complete and sends nothing", async () => {
+    const deployer = devnet.manifest.keys.deployer;
+    if (deployer.kind !== "kms") throw new Error(`expected a kms deployer, not ${deployer.kind}`);
+    const { code, out, err } = await cli(
+      ["--stage", "devnet", "--devnet-manifest", devnet.manifestPath, "--kms-key", deployer.keyId],
+      { env: { AWS_ENDPOINT_URL_KMS: kmsEndpoint } },
+    );
+    expect(err).toBe("");
+    expect(code).toBe(0);
+    expect(out).toMatch(/deploy: (\d+) steps: \1 done, 0 pending, 0 unknown; 0 transactions sent/);
+  });
+
   it("deploys a fresh set signed through the loopback KMS, writes the manifest, and a re-run sends nothing", async () => {
-    const client = new KMSClient({ endpoint: kms.endpoint });
+    const client = new KMSClient({ endpoint: kmsEndpoint });
     const key = await client.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY" }));
     const keyId = key.KeyMetadata?.KeyId ?? "";
     const spki = (await client.send(new GetPublicKeyCommand({ KeyId: keyId }))).PublicKey ?? new Uint8Array();
@@ -131,7 +145,7 @@ describe("npm run deploy on the devnet", () => {
       "--kms-key",
       keyId,
     ];
-    const env = { AWS_ENDPOINT_URL_KMS: kms.endpoint };
+    const env = { AWS_ENDPOINT_URL_KMS: kmsEndpoint };
     const first = await cli([...args, "--manifest", manifestOut], { env });
     expect(first.err).toBe("");
     expect(first.code).toBe(0);
@@ -151,8 +165,11 @@ describe("npm run deploy on the devnet", () => {
     );
     expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps);
 
-    const again = await cli(args, { env });
+    const firstBytes = readFileSync(manifestOut);
+    const again = await cli([...args, "--manifest", manifestOut], { env });
     expect(again.code).toBe(0);
+    expect(again.out).toContain("unchanged");
+    expect(readFileSync(manifestOut).equals(firstBytes)).toBe(true);
     expect(again.out).toContain(`deploy: ${steps} steps: ${steps} done, 0 pending, 0 unknown; 0 transactions sent`);
     const after = await Promise.all(
       evmChains.map((chain) =>

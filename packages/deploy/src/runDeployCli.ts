@@ -1,11 +1,11 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { parseDeploymentManifest } from "@slabridge/core";
+import { type DeploymentManifest, parseDeploymentManifest } from "@slabridge/core";
 import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
 import { bytesToHex, type Hex, type LocalAccount } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
 import { DeployError } from "./DeployError.ts";
 import { deploySlabridge } from "./deploySlabridge.ts";
 import { LAYERZERO_ADDRESS_BOOK, publicClientOf, stageDeployInputs } from "./stageDeployInputs.ts";
@@ -186,6 +186,12 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       }),
     });
     const out = path.resolve(io.cwd, values.manifest);
+    // A re-run that changes nothing leaves the file as it is (its createdAt too): an unchanged deployment is an
+    // unchanged manifest, byte for byte.
+    if (sameApartFromCreatedAt(readManifestIfAny(out), manifest)) {
+      io.out(`deploy: manifest ${path.relative(io.cwd, out)} unchanged\n`);
+      return;
+    }
     const tmp = `${out}.${process.pid}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(tmp, out);
@@ -193,9 +199,23 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   }
 }
 
-function devnetDeployer(manifest: ReturnType<typeof parseDeploymentManifest> | undefined): Hex | undefined {
+function devnetDeployer(manifest: DeploymentManifest | undefined): Hex | undefined {
   const ref = manifest?.keys.deployer;
+  if (ref?.kind === "kms") return publicKeyToAddress(ref.publicKey as Hex);
   return ref && "address" in ref ? (ref.address as Hex) : undefined;
+}
+
+/** The manifest at `file`, or undefined when there is none (or it is not one). */
+function readManifestIfAny(file: string): DeploymentManifest | undefined {
+  try {
+    return parseDeploymentManifest(JSON.parse(readFileSync(file, "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+function sameApartFromCreatedAt(a: DeploymentManifest | undefined, b: DeploymentManifest): boolean {
+  return a !== undefined && JSON.stringify({ ...a, createdAt: "" }) === JSON.stringify({ ...b, createdAt: "" });
 }
 
 async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<LocalAccount | undefined> {

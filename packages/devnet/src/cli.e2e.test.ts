@@ -116,10 +116,12 @@ describe("npm run devnet", () => {
   it("stops everything it started on Ctrl-C (SIGINT)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "slabridge-cli-"));
     dirs.push(dir);
-    const { child, ready, exited } = startCli(dir);
+    const { child, ready, exited, stdout } = startCli(dir);
     await ready;
     const anvils = anvilPids(dir);
     expect(anvils).toHaveLength(2);
+    // The roles' KMS keys live in this process: the summary says where to reach them.
+    expect(stdout()).toMatch(/KMS \(stand-in\)\s+http:\/\/127\.0\.0\.1:\d+/);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     for (const pid of anvils) expect(isAlive(pid)).toBe(false);

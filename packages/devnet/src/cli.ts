@@ -166,6 +166,9 @@ function summary(devnet: Devnet): string {
   }
   lines.push(`  guardian API           ${m.guardian.apiUrl}/v1/signed_vaa/{chain}/{emitter}/{sequence}`);
   lines.push(`  DynamoDB               ${m.dynamo.endpoint}  tables: ${Object.values(m.dynamo.tables).join(", ")}`);
+  // The roles' kms keys live in this process: another process signs with them through this endpoint.
+  if (devnet.kms)
+    lines.push(`  KMS (stand-in)         ${devnet.kms.endpoint}  (AWS_ENDPOINT_URL_KMS for npm run deploy)`);
   lines.push("", "  model  host         endpoint                        epoch");
   for (const model of m.models) {
     lines.push(

@@ -1,16 +1,26 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
-import { escrowAbi, revenueLedgerAbi, wormholeMessengerAbi } from "@slabridge/contracts";
-import { encodeMessage, parseDeploymentManifest } from "@slabridge/core";
+import { GetPublicKeyCommand } from "@aws-sdk/client-kms";
+import {
+  escrowAbi,
+  modelRegistryAbi,
+  revenueLedgerAbi,
+  slaOracleAbi,
+  wormholeMessengerAbi,
+} from "@slabridge/contracts";
+import { encodeMessage, type KeyReference, parseDeploymentManifest } from "@slabridge/core";
+import { secp256k1PointOfSpki } from "@slabridge/evm";
 import { createTransferInstruction } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
-import { type Address, pad, toHex } from "viem";
+import { type Address, bytesToHex, erc20Abi, getAddress, type Hex, pad, toHex } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devnetChainsOf } from "./devnetChainsOf.ts";
 import { devnetStablecoinAbi } from "./evm/abis.ts";
 import { readWormholeMessages } from "./evm/readWormholeMessages.ts";
 import { submitTransaction } from "./evm/submitTransaction.ts";
+import { localKmsClient } from "./kms/createDevnetKmsKeys.ts";
 import { createMemoInstruction } from "./solana/memo.ts";
 import { type Devnet, startDevnet } from "./startDevnet.ts";
 
@@ -29,7 +39,7 @@ const EPOCH_SECONDS = 3;
 let devnet: Devnet;
 
 beforeAll(async () => {
-  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS });
+  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, payPerCall: true });
 }, 60_000);
 
 afterAll(async () => {
@@ -51,6 +61,71 @@ describe("startDevnet", () => {
     expect(manifest.models).toHaveLength(3);
     expect(text).not.toMatch(/"(privateKey|secretKey|mnemonic)"/i);
     for (const ref of devnetChainsOf(manifest).solana?.operators ?? []) expect(ref.kind).toBe("devnet-key-file");
+  });
+
+  it("names every operator role's key in the loopback KMS: a key of its own, funded, the one that deployed", async () => {
+    const { keys } = devnet.manifest;
+    const vaults = (keys.nettingVaults ?? []).flatMap((vault) => (vault.key ? [vault.key] : []));
+    const roles: KeyReference[] = [
+      keys.deployer,
+      keys.layerZeroDvn,
+      keys.layerZeroExecutor,
+      ...keys.probers,
+      ...vaults,
+      ...(keys.x402Facilitator ? [keys.x402Facilitator] : []),
+      ...(keys.proberPayers ?? []),
+    ];
+    expect(roles).toHaveLength(3 + 3 + 2 + 1 + 3);
+    const endpoint = devnet.kms?.endpoint;
+    if (endpoint === undefined) throw new Error("the devnet started no KMS");
+    const kms = localKmsClient(endpoint);
+    const addresses: Address[] = [];
+    for (const ref of roles) {
+      if (ref.kind !== "kms") throw new Error(`expected a kms key, not ${ref.kind}`);
+      // The KMS holds the key the manifest names (by alias), and the manifest's public key is that key's.
+      const got = await kms.send(new GetPublicKeyCommand({ KeyId: ref.keyId }));
+      expect(bytesToHex(secp256k1PointOfSpki(got.PublicKey ?? new Uint8Array()))).toBe(ref.publicKey);
+      addresses.push(publicKeyToAddress(ref.publicKey as Hex));
+    }
+    expect(new Set(addresses).size).toBe(roles.length);
+    const deployer = addresses[0] as Address;
+    const home = chain("evm-b");
+    const { publicClient } = devnet.evm.clients(home.chainId);
+    const owner = (address: Address, abi: typeof modelRegistryAbi | typeof slaOracleAbi) =>
+      publicClient.readContract({ address, abi, functionName: "owner" });
+    // The deploy plan signed with the KMS deployer: it owns what it deployed.
+    expect(await owner(home.contracts.modelRegistry as Address, modelRegistryAbi)).toBe(deployer);
+    expect(await owner(home.contracts.slaOracle as Address, slaOracleAbi)).toBe(deployer);
+    const probers = addresses.slice(3, 6);
+    for (const prober of probers) {
+      expect(
+        await publicClient.readContract({
+          address: home.contracts.slaOracle as Address,
+          abi: slaOracleAbi,
+          functionName: "isSigner",
+          args: [prober],
+        }),
+      ).toBe(true);
+    }
+    // Every key has gas on every chain; the vaults and the probers' payers hold the stablecoin, as buyers do.
+    const holders = new Set([...addresses.slice(6, 8), ...addresses.slice(9)]);
+    for (const c of devnetChainsOf(devnet.manifest).evm) {
+      const client = devnet.evm.clients(c.chainId).publicClient;
+      for (const address of addresses) {
+        expect(await client.getBalance({ address })).toBeGreaterThan(0n);
+        const held = await client.readContract({
+          address: c.stablecoin.address,
+          abi: erc20Abi,
+          functionName: "balanceOf",
+          args: [address],
+        });
+        expect(held > 0n).toBe(holders.has(address));
+      }
+    }
+    expect(keys.nettingVaults?.map((vault) => vault.account.slice(-40).toLowerCase())).toEqual([
+      ...addresses.slice(6, 8).map((address) => getAddress(address).slice(2).toLowerCase()),
+      expect.any(String), // Solana: the vault token account itself
+    ]);
   });
 
   it("boots every part, and each answers", async () => {
@@ -272,6 +347,7 @@ describe("stopping the devnet", () => {
       new URL(throwaway.solana.url).port,
       new URL(throwaway.manifest.guardian.apiUrl).port,
       new URL(throwaway.manifest.dynamo.endpoint ?? "").port,
+      new URL(throwaway.kms?.endpoint ?? "").port,
       ...throwaway.manifest.hosts.map((h) => new URL(h.url).port),
     ].map(Number);
     await throwaway.stop();

@@ -17,7 +17,17 @@ import {
 } from "@slabridge/core";
 import { deploySlabridge } from "@slabridge/deploy";
 import { Keypair } from "@solana/web3.js";
-import { type Address, erc20Abi, type Hex, pad, parseAbi, parseEventLogs, toHex } from "viem";
+import {
+  type Account,
+  type Address,
+  erc20Abi,
+  type Hex,
+  type LocalAccount,
+  pad,
+  parseAbi,
+  parseEventLogs,
+  toHex,
+} from "viem";
 import { type LocalDynamo, startLocalDynamo } from "./dynamo/startLocalDynamo.ts";
 import type { DevnetClients } from "./evm/devnetClients.ts";
 import { reachTimestamp } from "./evm/reachTimestamp.ts";
@@ -27,6 +37,8 @@ import { submitTransaction } from "./evm/submitTransaction.ts";
 import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnetGuardian.ts";
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
+import { createDevnetKmsKeys, type DevnetKmsKey, localKmsClient } from "./kms/createDevnetKmsKeys.ts";
+import { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
 import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
@@ -64,6 +76,13 @@ export interface StartDevnetOptions {
    * their payments back in full without one (default 2).
    */
   verdictGraceEpochs?: number;
+  /**
+   * Who signs for slabridge's operator roles (deployer, LayerZero DVN and executor, probers, EVM netting vaults, the
+   * x402 facilitator, the probers' payers). `"kms"` (default): one secp256k1 key per role in the devnet's KMS
+   * stand-in, named in the manifest as `kms` keys, so every handler signs through `@aws-sdk/client-kms` as in AWS.
+   * `"anvil"`: anvil's node-unlocked dev accounts, for tests that play those roles by hand with the node's keys.
+   */
+  signer?: "kms" | "anvil";
 }
 
 /** The bond `npm start` and `npm run devnet` give each demo model (0.5 of the stablecoin). */
@@ -79,6 +98,8 @@ export interface Devnet {
   solana: SolanaLocalRpc;
   guardian: DevnetGuardian;
   dynamo: LocalDynamo;
+  /** The KMS stand-in holding the roles' keys (absent with `signer: "anvil"`): handlers sign through its endpoint. */
+  kms?: Pick<LocalKms, "endpoint">;
   hosts: DemoHost[];
   /** Wall time from the call to ready, in ms. */
   startupMs: number;
@@ -103,7 +124,7 @@ const BOND_NOTICE_EPOCHS = 2;
 const SOLANA_VAULT_FLOAT = 1_000_000_000n;
 /** What each EVM netting vault lets its escrow pull for bond top-ups it advances (6 decimals). */
 const TOP_UP_ALLOWANCE = 1_000_000_000n;
-/** One dedicated dev account per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
+/** One dedicated key per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
 const NETTING_VAULTS = 2;
 /** The shortest epoch the devnet's registry accepts (tests run 1 s epochs). */
 const DEVNET_MIN_EPOCH_SECONDS = 1;
@@ -117,9 +138,10 @@ const logMessagePublished = parseAbi([
  * Starts the whole local world on 127.0.0.1: two anvil chains with the real LayerZero V2 and Wormhole contracts
  * (payment chain evm-a, home chain evm-b), slabridge's contracts deployed and wired, one demo model per demo host
  * listed on evm-a's escrow over LayerZero and on the home chain's own escrow over Wormhole self-delivery (buyers pay
- * on both), netting vaults per chain set on the registry (dedicated dev accounts on EVM, the vault on Solana); LiteSVM behind a loopback Solana RPC with a stablecoin and a multisig
- * vault; the devnet guardian; a DynamoDB-compatible server with slabridge's tables. Writes a manifest validated by
- * the shared schema.
+ * on both), netting vaults per chain set on the registry (a dedicated key on EVM, the vault on Solana); LiteSVM
+ * behind a loopback Solana RPC with a stablecoin and a multisig vault; the devnet guardian; a DynamoDB-compatible
+ * server with slabridge's tables; by default a KMS stand-in holding a key per operator role, which the contracts are
+ * deployed with and the manifest names (see `signer`). Writes a manifest validated by the shared schema.
  *
  * @example const devnet = await startDevnet({ onProgress: (step) => console.log(step) }); await devnet.stop();
  */
@@ -142,20 +164,42 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
   };
 
   try {
-    progress("starting anvil chains, Solana, DynamoDB and demo hosts");
-    const [evm, solana, dynamo, hosts] = await Promise.all([
-      startEvmDevnet({
-        chains: defaultEvmDevnetChains.map((chain) => {
-          const lag = options.evmClockLagSeconds?.[chain.chainId];
-          return lag === undefined ? chain : { ...chain, clockLagSeconds: lag };
+    const signer = options.signer ?? "kms";
+    progress(
+      signer === "kms"
+        ? "starting anvil chains, the KMS stand-in with a key per role, Solana, DynamoDB and demo hosts"
+        : "starting anvil chains, Solana, DynamoDB and demo hosts",
+    );
+    // The LayerZero DVN is part of the ULN config the chains are deployed with: its key exists before them.
+    const kmsStarted =
+      signer === "kms"
+        ? startLocalKms().then(async (kms) => {
+            stops.push(() => kms.stop());
+            const roles = await createDevnetKmsKeys(localKmsClient(kms.endpoint), kmsRoleNames(defaultEvmDevnetChains));
+            return { kms, ...kmsRolesOf(roles, defaultEvmDevnetChains) };
+          })
+        : Promise.resolve(undefined);
+    const [evm, solana, dynamo, hosts, kms] = await Promise.all([
+      kmsStarted.then((kms) =>
+        startEvmDevnet({
+          chains: defaultEvmDevnetChains.map((chain) => {
+            const lag = options.evmClockLagSeconds?.[chain.chainId];
+            return lag === undefined ? chain : { ...chain, clockLagSeconds: lag };
+          }),
+          // The prober payers come last, so adding them moved no other account.
+          demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS,
+          ...(kms
+            ? {
+                layerZeroKeys: kms.layerZeroKeys,
+                fund: kms.funded,
+              }
+            : {}),
+          onProgress: progress,
+        }).then((devnet) => {
+          stops.push(() => devnet.stop());
+          return devnet;
         }),
-        // The prober payers come last, so adding them moved no other account.
-        demoAccounts: PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS,
-        onProgress: progress,
-      }).then((devnet) => {
-        stops.push(() => devnet.stop());
-        return devnet;
-      }),
+      ),
       SolanaLocalRpc.start().then((rpc) => {
         stops.push(() => rpc.close());
         return rpc;
@@ -174,22 +218,32 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
           ),
         ),
       ),
+      kmsStarted,
     ]);
 
     const { keys } = evm.manifest;
     const demo = keys.demo;
-    const probers = demo.slice(0, PROBERS);
+    // Anvil's dev accounts keep their places with KMS keys too (the buyers' indices do not move); with KMS, the
+    // operator roles' accounts among them go unused.
+    const anvilProbers = demo.slice(0, PROBERS);
     const creator = at(demo, PROBERS);
     const hostSigner = at(demo, PROBERS + 1);
     const evmBuyers = demo.slice(PROBERS + 2, PROBERS + 2 + BUYERS);
-    const vaultKeys = demo.slice(PROBERS + 2 + BUYERS, PROBERS + 2 + BUYERS + NETTING_VAULTS);
-    // Submits x402 deposits for the gateways (its own nonce sequence, apart from the relay bot's executor).
-    const facilitatorKey = at(demo, PROBERS + 2 + BUYERS + NETTING_VAULTS);
-    // Each prober pays gateway-sold models as a buyer with its own funded account (never its signing key).
-    const proberPayers = demo.slice(
-      PROBERS + 2 + BUYERS + NETTING_VAULTS + 1,
-      PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS,
-    );
+    const anvilVaults = demo.slice(PROBERS + 2 + BUYERS, PROBERS + 2 + BUYERS + NETTING_VAULTS);
+    const roles: DevnetRoles = kms?.roles ?? {
+      deployer: { ref: keys.deployer, account: evm.deployerAccount },
+      layerZeroDvn: anvilRole(keys.layerZeroDvn),
+      layerZeroExecutor: anvilRole(keys.layerZeroExecutor),
+      probers: anvilProbers.map(anvilRole),
+      nettingVaults: anvilVaults.map(anvilRole),
+      // Submits x402 deposits for the gateways (its own nonce sequence, apart from the relay bot's executor).
+      x402Facilitator: anvilRole(at(demo, PROBERS + 2 + BUYERS + NETTING_VAULTS)),
+      // Each prober pays gateway-sold models as a buyer with its own funded account (never its signing key).
+      proberPayers: demo
+        .slice(PROBERS + 2 + BUYERS + NETTING_VAULTS + 1, PROBERS + 2 + BUYERS + NETTING_VAULTS + 1 + PROBERS)
+        .map(anvilRole),
+    };
+    const deployer = roles.deployer.account.address;
 
     progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
     const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
@@ -209,8 +263,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     // the vault; the Solana payout code transfers out of the vault, so it names the vault as the destination).
     const nettingVaults: Array<{ chainId: number; account: Hex; key?: KeyReference }> = [
       ...evm.manifest.chains.map((chain, i) => {
-        const key = at(vaultKeys, i);
-        return { chainId: chain.chainId, account: pad(key.address), key: asKeyRef(key) };
+        const vault = at(roles.nettingVaults, i);
+        return { chainId: chain.chainId, account: pad(addressOf(vault.signer)), key: vault.ref };
       }),
       { chainId: SOLANA_CHAIN_ID, account: toHex(solanaFixture.vault.toBytes()) },
     ];
@@ -235,16 +289,16 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       })),
       parameters: {
         homeChainId: HOME_CHAIN_ID,
-        probers: probers.map((ref) => ref.address),
+        probers: roles.probers.map((prober) => addressOf(prober.signer)),
         proberThreshold: PROBER_THRESHOLD,
         solanaEmitter,
         minEpochSeconds: DEVNET_MIN_EPOCH_SECONDS,
-        protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: keys.deployer.address },
+        protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: deployer },
         nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
         hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
       },
       clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
-      account: evm.deployerAccount,
+      account: roles.deployer.account,
       statePath,
       // One line per step is what `npm run deploy` prints; the devnet's story needs only that it happens.
       onProgress: () => {
@@ -258,7 +312,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         const clients = evm.clients(chain.chainId);
         const escrow = required(contracts.get(chain.chainId)?.escrow, `escrow of ${chain.chainId}`);
         await submitTransaction(clients.publicClient, `${chain.name}: vault approves escrow top-ups`, () =>
-          clients.wallet(at(vaultKeys, i).address).writeContract({
+          clients.wallet(at(roles.nettingVaults, i).signer).writeContract({
             address: chain.stablecoin.address,
             abi: erc20Abi,
             functionName: "approve",
@@ -355,30 +409,33 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const payPerCall = new Map<number, SlaReceiversOnChain>();
     if (options.payPerCall) {
       progress("pay per call: x402 batch-settlement stand-in and an SLA receiver per model on each EVM chain");
-      for (const [i, chain] of evm.manifest.chains.entries()) {
-        payPerCall.set(
-          chain.chainId,
-          await deploySlaReceivers({
-            chainId: chain.chainId,
-            name: chain.name,
-            clients: evm.clients(chain.chainId),
-            deployer: keys.deployer.address,
-            operator: keys.layerZeroExecutor.address,
-            stablecoin: chain.stablecoin.address,
-            homeChainId: HOME_CHAIN_ID,
-            contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
-            models: models.map((model) => ({
-              modelId: BigInt(model.modelId),
-              genesis: BigInt(model.genesis),
-              epochSeconds: BigInt(model.epochSeconds),
-            })),
-            vault: { account: at(vaultKeys, i).address, allowance: TOP_UP_ALLOWANCE },
-            // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
-            verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
-            onProgress: progress,
-          }),
-        );
-      }
+      // Each chain's deployer and vault keep their own nonces: the chains are set up side by side.
+      await Promise.all(
+        evm.manifest.chains.map(async (chain, i) => {
+          payPerCall.set(
+            chain.chainId,
+            await deploySlaReceivers({
+              chainId: chain.chainId,
+              name: chain.name,
+              clients: evm.clients(chain.chainId),
+              deployer: roles.deployer.account,
+              operator: addressOf(roles.layerZeroExecutor.signer),
+              stablecoin: chain.stablecoin.address,
+              homeChainId: HOME_CHAIN_ID,
+              contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
+              models: models.map((model) => ({
+                modelId: BigInt(model.modelId),
+                genesis: BigInt(model.genesis),
+                epochSeconds: BigInt(model.epochSeconds),
+              })),
+              vault: { account: at(roles.nettingVaults, i).signer, allowance: TOP_UP_ALLOWANCE },
+              // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
+              verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
+              onProgress: progress,
+            }),
+          );
+        }),
+      );
     }
 
     // Genesis is the home chain's clock at mint; another anvil's clock may lag it (its start can leave it a second
@@ -451,16 +508,19 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       })),
       models,
       keys: {
-        deployer: keys.deployer,
-        layerZeroDvn: keys.layerZeroDvn,
-        layerZeroExecutor: keys.layerZeroExecutor,
+        deployer: roles.deployer.ref,
+        layerZeroDvn: roles.layerZeroDvn.ref,
+        layerZeroExecutor: roles.layerZeroExecutor.ref,
         wormholeGuardian: keys.wormholeGuardian,
-        probers: probers.map(asKeyRef),
+        probers: roles.probers.map((prober) => prober.ref),
         proberThreshold: PROBER_THRESHOLD,
-        demoBuyers: [...evmBuyers.map(asKeyRef), ...solanaBuyerRefs],
+        demoBuyers: [...evmBuyers, ...solanaBuyerRefs],
         nettingVaults,
         ...(options.payPerCall
-          ? { x402Facilitator: asKeyRef(facilitatorKey), proberPayers: proberPayers.map(asKeyRef) }
+          ? {
+              x402Facilitator: roles.x402Facilitator.ref,
+              proberPayers: roles.proberPayers.map((payer) => payer.ref),
+            }
           : {}),
       },
     } satisfies DeploymentManifest);
@@ -468,7 +528,19 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const startupMs = Math.round(performance.now() - started);
     progress(`ready in ${(startupMs / 1000).toFixed(1)} s`);
-    return { manifest, manifestPath, dir, evm, solana, guardian, dynamo, hosts, startupMs, stop };
+    return {
+      manifest,
+      manifestPath,
+      dir,
+      evm,
+      solana,
+      guardian,
+      dynamo,
+      ...(kms ? { kms: { endpoint: kms.kms.endpoint } } : {}),
+      hosts,
+      startupMs,
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => {});
     throw error;
@@ -584,8 +656,74 @@ function writeKeyFile(dir: string, name: string, key: Keypair): KeyReference {
   return { kind: "devnet-key-file", path: file, publicKey: key.publicKey.toBase58() };
 }
 
-function asKeyRef(ref: EvmKeyReference): KeyReference {
-  return ref;
+/** Who signs for one operator role: the manifest's reference and what the devnet's own set-up signs with. */
+interface DevnetRole {
+  ref: KeyReference;
+  /** A KMS-backed account, or the address of an anvil account the node signs for. */
+  signer: Account | Address;
+}
+
+/** slabridge's operator roles on the devnet (the deployer signs locally in both modes: the deploy command's way). */
+interface DevnetRoles {
+  deployer: { ref: KeyReference; account: LocalAccount };
+  layerZeroDvn: DevnetRole;
+  layerZeroExecutor: DevnetRole;
+  probers: DevnetRole[];
+  /** One per EVM chain, in chain order. */
+  nettingVaults: DevnetRole[];
+  x402Facilitator: DevnetRole;
+  proberPayers: DevnetRole[];
+}
+
+function anvilRole(ref: EvmKeyReference): DevnetRole {
+  return { ref, signer: ref.address };
+}
+
+function addressOf(signer: Account | Address): Address {
+  return typeof signer === "string" ? signer : signer.address;
+}
+
+/** The KMS key names of every role (aliases `alias/slabridge-devnet-<name>`). */
+function kmsRoleNames(chains: readonly { name?: string; chainId: number }[]): string[] {
+  return [
+    "deployer",
+    "layerzero-dvn",
+    "layerzero-executor",
+    ...Array.from({ length: PROBERS }, (_, i) => `prober-${i}`),
+    ...chains.map((chain) => `netting-vault-${chain.name ?? chain.chainId}`),
+    "x402-facilitator",
+    ...Array.from({ length: PROBERS }, (_, i) => `prober-payer-${i}`),
+  ];
+}
+
+/**
+ * The roles' KMS keys, and what the chains fund them with: gas for every key; the stablecoin for those that hold or
+ * pay it (the netting vaults' float, the probers' payers buy probe calls), as their anvil accounts had.
+ */
+function kmsRolesOf(keys: ReadonlyMap<string, DevnetKmsKey>, chains: readonly { name?: string; chainId: number }[]) {
+  const key = (name: string) => required(keys.get(name), `KMS key ${name}`);
+  const role = (name: string): DevnetRole => ({ ref: key(name).ref, signer: key(name).account });
+  const roles: DevnetRoles = {
+    deployer: { ref: key("deployer").ref, account: key("deployer").account },
+    layerZeroDvn: role("layerzero-dvn"),
+    layerZeroExecutor: role("layerzero-executor"),
+    probers: Array.from({ length: PROBERS }, (_, i) => role(`prober-${i}`)),
+    nettingVaults: chains.map((chain) => role(`netting-vault-${chain.name ?? chain.chainId}`)),
+    x402Facilitator: role("x402-facilitator"),
+    proberPayers: Array.from({ length: PROBERS }, (_, i) => role(`prober-payer-${i}`)),
+  };
+  const holdsStablecoin = new Set(
+    [...roles.nettingVaults, ...roles.proberPayers].map((held) => addressOf(held.signer)),
+  );
+  const funded = [...keys.values()].map(({ account }) => ({
+    address: account.address,
+    stablecoin: holdsStablecoin.has(account.address),
+  }));
+  return {
+    roles,
+    layerZeroKeys: { dvn: key("layerzero-dvn").account, executor: key("layerzero-executor").account },
+    funded,
+  };
 }
 
 function at<T>(list: readonly T[], index: number): T {

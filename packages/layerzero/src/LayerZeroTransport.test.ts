@@ -25,7 +25,7 @@ describe("LayerZeroTransport on the devnet (real EndpointV2 + ULN302)", () => {
   let devnet: Devnet;
 
   beforeAll(async () => {
-    devnet = await startDevnet({ hosts: [] });
+    devnet = await startDevnet({ hosts: [], signer: "anvil" });
   });
 
   afterAll(async () => {

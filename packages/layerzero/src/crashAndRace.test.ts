@@ -18,7 +18,7 @@ describe("LayerZeroTransport: crashes between steps and racing workers", () => {
   let devnet: Devnet;
 
   beforeAll(async () => {
-    devnet = await startDevnet({ hosts: [] });
+    devnet = await startDevnet({ hosts: [], signer: "anvil" });
   });
 
   afterAll(async () => {

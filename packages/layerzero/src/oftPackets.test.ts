@@ -13,7 +13,7 @@ describe("LayerZeroTransport with the stablecoin OFT", () => {
   let devnet: Devnet;
 
   beforeAll(async () => {
-    devnet = await startDevnet({ hosts: [] });
+    devnet = await startDevnet({ hosts: [], signer: "anvil" });
   });
 
   afterAll(async () => {

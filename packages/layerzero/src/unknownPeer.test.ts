@@ -21,7 +21,7 @@ describe("LayerZeroTransport: a packet from a messenger that is not the receiver
   let devnet: Devnet;
 
   beforeAll(async () => {
-    devnet = await startDevnet({ hosts: [] });
+    devnet = await startDevnet({ hosts: [], signer: "anvil" });
   });
 
   afterAll(async () => {

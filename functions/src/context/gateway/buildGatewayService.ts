@@ -55,7 +55,7 @@ export interface BuildGatewayServiceOptions {
   /** RPC URL of a Solana cluster a model is sold on, by slabridge chain id; default: the manifest's. */
   readonly solanaRpcUrls?: ReadonlyMap<number, string>;
   readonly allowNonLoopback?: boolean;
-  /** Signs with a `kms` facilitator key (absent on the devnet, whose facilitator is an anvil account). */
+  /** Signs with a `kms` facilitator key (AWS KMS in a Lambda, the devnet's KMS stand-in locally). */
   readonly kms?: KMSClient | undefined;
   readonly onError?: (error: unknown) => void;
   /** The operators' model pauses (the kill switch's records in the Cursors table). */

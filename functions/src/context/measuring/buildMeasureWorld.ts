@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type Clock,
   type DeploymentManifest,
@@ -15,8 +16,11 @@ import {
   createEvmChainClient,
   EpochBooks,
   type EvmChainClient,
+  EvmConfigError,
   EvmHomeChain,
   type EvmSenderRegistry,
+  type EvmSigner,
+  evmSignerOf,
   processEvmSenders,
 } from "@slabridge/evm";
 import {
@@ -27,7 +31,6 @@ import {
   ProberInvoker,
   proberRegistryOf,
 } from "@slabridge/measuring";
-import type { Address } from "viem";
 import { gatewayProbeRoutes } from "./buildProbePayer.ts";
 
 /** Options of {@link buildMeasureWorld}. */
@@ -50,11 +53,17 @@ export interface BuildMeasureWorldOptions {
   senders?: EvmSenderRegistry;
   /** Models probed through their x402 gateway (default: from the stage's `gateway.url`, else none). */
   probeRoutes?: ProbeRoutes;
+  /** Signs with a `kms` executor key (AWS KMS in a Lambda, the devnet's stand-in locally). */
+  kms?: KMSClient | undefined;
 }
 
-function anvilAddress(ref: KeyReference, role: string): Address {
-  if (ref.kind === "anvil-dev-account") return ref.address;
-  throw new MeasureConfigError(`${role}: ${ref.kind} keys are not supported by this build yet`);
+function executorSigner(ref: KeyReference, kms: KMSClient | undefined): EvmSigner {
+  try {
+    return evmSignerOf(ref, "layerZeroExecutor", { kms });
+  } catch (error) {
+    if (error instanceof EvmConfigError) throw new MeasureConfigError(error.shortMessage);
+    throw error;
+  }
 }
 
 /**
@@ -91,7 +100,7 @@ export function buildMeasureWorld(options: BuildMeasureWorldOptions): MeasureWor
   if (!homeClient || !modelRegistry || !slaOracle) {
     throw new MeasureConfigError(`home chain ${manifest.homeChainId} has no ModelRegistry/SlaOracle in the manifest`);
   }
-  const executor = anvilAddress(manifest.keys.layerZeroExecutor, "layerZeroExecutor");
+  const executor = executorSigner(manifest.keys.layerZeroExecutor, options.kms);
   // The process's one sender of the executor key on the home chain (the relay world's, when it runs here too).
   const sender = (options.senders ?? processEvmSenders).sender({
     client: homeClient,

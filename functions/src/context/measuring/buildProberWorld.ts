@@ -40,7 +40,7 @@ export interface BuildProberWorldOptions {
   homeRpcUrl: string;
   clock?: Clock;
   allowNonLoopback?: boolean;
-  /** Signs with a `kms` prober key (absent on the devnet, whose prober keys are anvil accounts). */
+  /** Signs with a `kms` prober key (AWS KMS in a Lambda, the devnet's KMS stand-in locally). */
   kms?: KMSClient | undefined;
   /** RPC URL per EVM chain the prober's payer may pay a gateway on (default: the home chain only). */
   rpcUrls?: ReadonlyMap<number, string>;

@@ -54,6 +54,8 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       // The evaluator publishes each report's bundle where the probers and the status API read it.
       blobs: evidenceFromEnv(env, "write"),
       rpcUrls,
+      // The evaluator submits reports with the executor's key (a KMS key in AWS).
+      kms: createKmsClient({ region: env.AWS_REGION ?? "us-east-1" }),
       allowNonLoopback: true,
     });
   });

@@ -1,4 +1,12 @@
-import { type Clock, checkConservation, type Job, jobIds, SlabridgeError, type StageConfig } from "@slabridge/core";
+import {
+  type Clock,
+  checkConservation,
+  type DeploymentManifest,
+  type Job,
+  jobIds,
+  SlabridgeError,
+  type StageConfig,
+} from "@slabridge/core";
 import { guardianReceiptPublisher, type StartDevnetOptions, startDevnet } from "@slabridge/devnet";
 import { DevnetScenario, type DevnetStageOptions, type EpochOnChain } from "@slabridge/devnet/testing";
 import { readStablecoinLedger } from "@slabridge/evm";
@@ -8,6 +16,7 @@ import { createStores, type DynamoStores, MemoryJobStore } from "@slabridge/stor
 import type { Address } from "viem";
 import { afterAll, beforeAll } from "vitest";
 import { buildRelayWorld, type RelayStores, type RelayWorld } from "../../context/buildRelayWorld.ts";
+import { devnetKmsClient } from "../../context/createKmsClient.ts";
 import { createRelayHandler } from "../../relay.ts";
 import { createRetryHandler } from "../../retry.ts";
 import { createWatchEvmHandler } from "../../watchEvm.ts";
@@ -41,6 +50,8 @@ export interface BotHarnessOptions {
 export interface HarnessWorldOptions {
   /** Another stage config than the harness's. */
   config?: StageConfig;
+  /** Another manifest of the same devnet than the one it wrote (e.g. the one `npm run deploy` wrote). */
+  manifest?: DeploymentManifest;
   /** Stores that replace the harness's DynamoDB ones (an amnesiac job store, a lost cursor table). */
   stores?: Partial<RelayStores>;
   clock?: Clock;
@@ -100,7 +111,7 @@ export class BotHarness {
 
   /** Starts the devnet, the stores (every devnet table) and the runtime with the relay queue and its DLQ. */
   async start(): Promise<void> {
-    const devnet = await startDevnet(this.#options.devnet);
+    const devnet = await startDevnet({ signer: "anvil", ...this.#options.devnet });
     this.#scenario = new DevnetScenario(devnet);
     this.#stores = createStores({
       endpoint: devnet.manifest.dynamo.endpoint ?? "",
@@ -152,8 +163,11 @@ export class BotHarness {
         ? guardianReceiptPublisher(scenario.devnet.guardian, scenario.solana.wormholeEmitter)
         : publisher;
     const enqueue = options.enqueue ?? true;
+    // A devnet started with KMS keys: the world signs through its KMS stand-in, as the local runtime's does.
+    const kms = devnetKmsClient(scenario.devnet);
     return buildRelayWorld({
-      manifest: scenario.manifest,
+      manifest: options.manifest ?? scenario.manifest,
+      ...(kms ? { kms } : {}),
       config,
       stores: { ...this.stores, ...options.stores },
       rpcUrls: new Map(config.chains.map((chain) => [chain.chainId, scenario.rpcUrl(chain.chainId)])),

@@ -1,4 +1,4 @@
-import type { Address, LocalAccount } from "viem";
+import { type Address, type LocalAccount, parseEther } from "viem";
 import { z } from "zod";
 import { deployDevnetStablecoin, type StablecoinDeployment } from "./deployDevnetStablecoin.ts";
 import { deployLayerZero, type LayerZeroDeployment } from "./deployLayerZero.ts";
@@ -8,6 +8,7 @@ import { devnetGuardianAddress } from "./devnetGuardian.ts";
 import { EvmDevnetError } from "./EvmDevnetError.ts";
 import { LayerZeroDevnetRelayer } from "./LayerZeroDevnetRelayer.ts";
 import { type AnvilInstance, startAnvil } from "./startAnvil.ts";
+import { submitTransaction } from "./submitTransaction.ts";
 import { wireDevnetStablecoins } from "./wireDevnetStablecoins.ts";
 
 /** One chain of the devnet. */
@@ -34,6 +35,16 @@ export interface StartEvmDevnetOptions {
   demoAccounts?: number;
   /** Deploy the Wormhole Token Bridge too (default false). */
   tokenBridge?: boolean;
+  /**
+   * LayerZero's DVN and executor keys held outside the node (the devnet's KMS keys): the ULN requires this DVN and
+   * the devnet relayer signs with both. Default: anvil dev accounts 1 and 2, unlocked on the node.
+   */
+  layerZeroKeys?: { dvn: LocalAccount; executor: LocalAccount };
+  /**
+   * Keys held outside the node (the devnet's KMS keys) funded on every chain by the rich dev account 0: native gas
+   * for their transactions and, with `stablecoin`, the demo accounts' stablecoin.
+   */
+  fund?: readonly { address: Address; stablecoin: boolean }[];
   onProgress?: (step: string) => void;
 }
 
@@ -101,6 +112,8 @@ const DEPLOYER = 0;
 const LZ_DVN = 1;
 const LZ_EXECUTOR = 2;
 const FIRST_DEMO = 3;
+/** Native gas each key held outside the node gets per chain (anvil's dev accounts hold 10 000). */
+const OUTSIDE_KEY_GAS = parseEther("100");
 
 const positiveInt = z.number().int().positive();
 const configSchema = z.object({
@@ -201,7 +214,7 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
           deployer: keys.deployer.address,
           eid: chain.eid,
           remoteEids: chains.filter((other) => other !== chain).map((other) => other.eid),
-          dvnSigner: keys.layerZeroDvn.address,
+          dvnSigner: options.layerZeroKeys?.dvn.address ?? keys.layerZeroDvn.address,
           confirmations: BigInt(options.confirmations ?? 1),
           onProgress,
         });
@@ -217,8 +230,19 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
           clients,
           deployer: keys.deployer.address,
           endpointV2: layerZero.endpointV2,
-          fund: keys.demo.map((ref) => ref.address),
+          fund: [
+            ...keys.demo.map((ref) => ref.address),
+            ...(options.fund ?? []).filter((key) => key.stablecoin).map((key) => key.address),
+          ],
         });
+        if (options.fund?.length) {
+          onProgress(`native gas for ${options.fund.length} keys held outside the node`);
+          for (const key of options.fund) {
+            await submitTransaction(clients.publicClient, `${name}: gas for ${key.address}`, () =>
+              clients.wallet(keys.deployer.address).sendTransaction({ to: key.address, value: OUTSIDE_KEY_GAS }),
+            );
+          }
+        }
         return {
           name,
           chainId: chain.chainId,
@@ -266,8 +290,8 @@ export async function startEvmDevnet(options: StartEvmDevnetOptions): Promise<Ev
         return new LayerZeroDevnetRelayer({
           source: endpoint(fromChainId),
           destination: endpoint(toChainId),
-          dvn: keys.layerZeroDvn.address,
-          executor: keys.layerZeroExecutor.address,
+          dvn: options.layerZeroKeys?.dvn ?? keys.layerZeroDvn.address,
+          executor: options.layerZeroKeys?.executor ?? keys.layerZeroExecutor.address,
         });
       },
       stop,

@@ -7,7 +7,7 @@ import {
   slaReceiverFactoryBytecode,
 } from "@slabridge/contracts";
 import type { SlabridgeChainContracts } from "@slabridge/deploy";
-import { type Abi, type Address, erc20Abi, getAddress, type Hex, parseAbi } from "viem";
+import { type Abi, type Account, type Address, erc20Abi, getAddress, type Hex, parseAbi } from "viem";
 import type { DevnetClients } from "../evm/devnetClients.ts";
 import { EvmDevnetError } from "../evm/EvmDevnetError.ts";
 import { receiptOf, submitTransaction } from "../evm/submitTransaction.ts";
@@ -26,7 +26,8 @@ export interface DeploySlaReceiversOptions {
   chainId: number;
   name: string;
   clients: DevnetClients;
-  deployer: Address;
+  /** The deployer of slabridge's contracts (their owner): a KMS-backed account, or an anvil-unlocked address. */
+  deployer: Account | Address;
   /** The receivers' operator: the relay bot's executor key claims each epoch's vouchers. */
   operator: Address;
   stablecoin: Address;
@@ -35,7 +36,7 @@ export interface DeploySlaReceiversOptions {
   /** The demo models, with their epoch clocks (the registry's). */
   models: readonly { modelId: bigint; genesis: bigint; epochSeconds: bigint }[];
   /** This chain's netting vault: it advances bond top-ups, so it approves each receiver as it does the escrow. */
-  vault: { account: Address; allowance: bigint };
+  vault: { account: Account | Address; allowance: bigint };
   /** Epochs after an epoch's end with no verdict before its buyers may take their totals back (the listing's). */
   verdictGraceEpochs: number;
   onProgress?: (step: string) => void;
@@ -66,6 +67,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
   const send = (label: string, write: () => Promise<Hex>) =>
     submitTransaction(clients.publicClient, `${name}: ${label}`, write);
   const deploy = deployerFor(clients, options.deployer);
+  const owner = addressOf(options.deployer);
   const escrow = contracts.escrow;
   if (!escrow) throw new EvmDevnetError("invalid-config", `${name} has no escrow to route listings to`);
   const messengers = [contracts.layerZeroMessenger, contracts.wormholeMessenger];
@@ -76,7 +78,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
   let router = contracts.messageRouter;
   if (!router) {
     progress("MessageRouter in front of the escrow (model routes for the SLA receivers)");
-    const deployed = await deploy("MessageRouter", messageRouterAbi, messageRouterBytecode, [options.deployer]);
+    const deployed = await deploy("MessageRouter", messageRouterAbi, messageRouterBytecode, [owner]);
     router = deployed;
     for (const kind of ESCROW_KINDS) {
       await send(`router setRoute(${kind})`, () =>
@@ -113,9 +115,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
   const routerAddress = router;
 
   progress(`SlaReceiverFactory and ${options.models.length} SLA receivers`);
-  const factory = await deploy("SlaReceiverFactory", slaReceiverFactoryAbi, slaReceiverFactoryBytecode, [
-    options.deployer,
-  ]);
+  const factory = await deploy("SlaReceiverFactory", slaReceiverFactoryAbi, slaReceiverFactoryBytecode, [owner]);
   const slaReceivers: Record<string, Address> = {};
   for (const model of options.models) {
     const receiver = getAddress(
@@ -133,7 +133,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
         functionName: "create",
         args: [
           {
-            owner: options.deployer,
+            owner,
             operator: options.operator,
             modelId: model.modelId,
             token: options.stablecoin,
@@ -181,7 +181,7 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
         address: receiver,
         abi: slaReceiverAbi,
         functionName: "setTopUpFunder",
-        args: [options.vault.account],
+        args: [addressOf(options.vault.account)],
       }),
     );
     await send("vault approves the receiver's top-ups", () =>
@@ -197,8 +197,12 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
   return { x402Channels: standIn.settlement, messageRouter: routerAddress, slaReceivers };
 }
 
-/** Deploys a demo fixture contract from the (node-unlocked) deployer, one mined deployment at a time. */
-function deployerFor(clients: DevnetClients, deployer: Address) {
+function addressOf(key: Account | Address): Address {
+  return typeof key === "string" ? key : key.address;
+}
+
+/** Deploys a demo fixture contract from the deployer, one mined deployment at a time. */
+function deployerFor(clients: DevnetClients, deployer: Account | Address) {
   const wallet = clients.wallet(deployer);
   return async (name: string, abi: Abi, bytecode: Hex, args: readonly unknown[]): Promise<Address> => {
     let hash: Hex;

@@ -17,7 +17,7 @@ import {
   type StageConfig,
   type TransportName,
 } from "@slabridge/core";
-import { buildSubmitReportTx, signSlaReport, walletClientSigner } from "@slabridge/evm";
+import { buildSubmitReportTx, kmsEvmAccount, signSlaReport, walletClientSigner } from "@slabridge/evm";
 import { Connection, type Keypair, PublicKey } from "@solana/web3.js";
 import {
   type Account,
@@ -36,9 +36,11 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
+import { publicKeyToAddress } from "viem/accounts";
 import { devnetChainsOf } from "../devnetChainsOf.ts";
 import { devnetStablecoinAbi, wormholeCoreAbi } from "../evm/abis.ts";
 import { submitTransaction } from "../evm/submitTransaction.ts";
+import { localKmsClient } from "../kms/createDevnetKmsKeys.ts";
 import type { Devnet } from "../startDevnet.ts";
 import { type DemoPayment, DemoTraffic } from "../traffic/DemoTraffic.ts";
 import { DevnetShapeError } from "../traffic/DevnetShapeError.ts";
@@ -209,7 +211,7 @@ export class DevnetScenario {
 
   /** The deployer (owner of the registry and the stablecoins). */
   deployer(): Address {
-    return anvilAccount(this.manifest.keys.deployer);
+    return roleAddress(this.manifest.keys.deployer);
   }
 
   /** The netting vault an EVM chain's escrow pays the shares owed elsewhere to. */
@@ -231,7 +233,19 @@ export class DevnetScenario {
 
   /** The first `count` probers of the manifest (the oracle takes 2 of 3). */
   probers(count = 2): Address[] {
-    return this.manifest.keys.probers.slice(0, count).map(anvilAccount);
+    return this.manifest.keys.probers.slice(0, count).map(roleAddress);
+  }
+
+  /** The first `count` probers' report signers: through the devnet's KMS for kms keys, else the node's accounts. */
+  #proberSigners(count = 2) {
+    const clients = this.devnet.evm.clients(this.homeChainId);
+    const kms = this.devnet.kms === undefined ? undefined : localKmsClient(this.devnet.kms.endpoint);
+    return this.manifest.keys.probers.slice(0, count).map((ref) => {
+      if (ref.kind !== "kms") return walletClientSigner(clients.wallet(anvilAccount(ref)), anvilAccount(ref));
+      if (!kms) throw new DevnetShapeError("a kms prober key on a devnet without its KMS");
+      const account = kmsEvmAccount({ kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex });
+      return { address: account.address, signTypedData: account.signTypedData };
+    });
   }
 
   // ------------------------------------------------------------------ clocks
@@ -325,7 +339,7 @@ export class DevnetScenario {
       refundBps: pickRefundBps(terms, measured),
     };
     const probers = this.probers();
-    const signers = probers.map((address) => walletClientSigner(clients.wallet(address), address));
+    const signers = this.#proberSigners();
     const { signatures } = await signSlaReport(report, { chainId: home, oracle }, signers);
     const submit = buildSubmitReportTx({ oracle, report, signatures });
     const submitter = await this.#operator(home);
@@ -652,6 +666,11 @@ export function epochsOf(payments: readonly Pick<DemoPayment, "chainId" | "model
 }
 
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
+
+/** The address a role's key signs for: an anvil dev account's, or a kms key's (from its public key). */
+function roleAddress(ref: KeyReference | undefined): Address {
+  return ref?.kind === "kms" ? publicKeyToAddress(ref.publicKey as Hex) : anvilAccount(ref);
+}
 
 function anvilAccount(ref: KeyReference | undefined): Address {
   if (ref?.kind !== "anvil-dev-account") throw new DevnetShapeError(`expected an anvil dev account, not ${ref?.kind}`);

@@ -26,7 +26,7 @@ let homeClient: EvmChainClient;
 let modelId: bigint;
 
 beforeAll(async () => {
-  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
+  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"], signer: "anvil" });
   const byId = (id: number) => {
     const found = evmChainsOf(devnet.manifest).find((c) => c.chainId === id);
     if (!found) throw new Error(`no chain ${id}`);

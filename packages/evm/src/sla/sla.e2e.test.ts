@@ -33,7 +33,7 @@ let probers: SlaReportSigner[];
 let sender: EvmSender;
 
 beforeAll(async () => {
-  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
+  devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"], signer: "anvil" });
   const found = evmChainsOf(devnet.manifest).find((c) => c.chainId === devnet.manifest.homeChainId);
   if (!found?.contracts.slaOracle || !found.contracts.modelRegistry) throw new Error("no home chain oracle/registry");
   home = found;

@@ -66,7 +66,7 @@ export interface WormholeDevnet {
  * ```
  */
 export async function startWormholeDevnet(): Promise<WormholeDevnet> {
-  const devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
+  const devnet = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"], signer: "anvil" });
   const { manifest } = devnet;
   const chain = (chainId: number) => {
     const found = evmChainsOf(manifest).find((c) => c.chainId === chainId);
