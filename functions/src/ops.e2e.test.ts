@@ -240,4 +240,19 @@ describe.concurrent("npm run ops: help and jobs", SPAWNING, () => {
     const run = await opsOn(await quiet(), "jobs");
     expect(run).toMatchObject({ code: 0, stdout: "no dead-lettered jobs\n" });
   });
+
+  it("--json prints one JSON document per command, for scripts", async () => {
+    const store = await freshStore();
+    const jobs = await opsOn(store, "jobs", "--status", "failed", "--json");
+    expect(jobs.code).toBe(0);
+    expect(JSON.parse(jobs.stdout)).toEqual({ status: "failed", jobs: [] });
+    const pause = await opsOn(store, "pause", "chain", "31337", "--reason", "escrow upgrade", "--json");
+    expect(JSON.parse(pause.stdout)).toEqual({ scope: "chain 31337", paused: true });
+    const paused = await opsOn(store, "paused", "--json");
+    expect(JSON.parse(paused.stdout)).toEqual({
+      paused: [{ scope: "chain:31337", reason: "escrow upgrade", pausedAt: expect.stringMatching(`^${ISO}$`) }],
+    });
+    const resume = await opsOn(store, "resume", "chain", "31337", "--json");
+    expect(JSON.parse(resume.stdout)).toEqual({ scope: "chain 31337", paused: false });
+  });
 });

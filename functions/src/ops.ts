@@ -25,6 +25,8 @@ Usage:
   npm run ops -- resume chain <chainId> | route <source>-<destination> | model <modelId> [--config C] [--manifest F]
   npm run ops -- paused [--config C] [--manifest F]   list the pauses in force
 
+Add --json to any command for one JSON document on stdout (jobs in full, bigints as decimal strings), for scripts.
+
 States: observed, finalized, submitted, confirmed, failed, dead-lettered.
 --manifest  deployment manifest (default .devnet/manifest.json, written by npm run devnet)
 --queue-url the relay queue (SQS) to put the job on; without it the next retry sweep queues it
@@ -57,6 +59,7 @@ const { values, positionals } = (() => {
         "queue-url": { type: "string" },
         config: { type: "string", default: "config/devnet.json" },
         reason: { type: "string" },
+        json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -113,6 +116,20 @@ function readText(file: string, hint = ""): string {
 }
 
 const command = commandOf(positionals);
+
+/** Prints `text` for a person, or `document` as JSON with --json (bigints as decimal strings). */
+function print(text: string, document: unknown): void {
+  if (!values.json) {
+    console.log(text);
+    return;
+  }
+  const json = JSON.stringify(
+    document,
+    (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
+    2,
+  );
+  console.log(json);
+}
 const manifestText = readText(values.manifest, ' (start the devnet with "npm run devnet", or pass --manifest)');
 
 // The rest loads only for a well-formed command: a usage error answers without loading the SDKs.
@@ -143,11 +160,11 @@ const stores = createStores({
 try {
   if (command.name === "jobs") {
     const jobs = await stores.jobs.listByStatus(command.status, { limit: 1_000 });
-    if (jobs.length === 0) console.log(`no ${command.status} jobs`);
-    for (const job of jobs) {
+    const lines = jobs.map((job) => {
       const reason = "reason" in job ? `  ${job.reason}` : "";
-      console.log(`${job.id}  attempts=${job.attempts}  updated=${new Date(job.updatedAt).toISOString()}${reason}`);
-    }
+      return `${job.id}  attempts=${job.attempts}  updated=${new Date(job.updatedAt).toISOString()}${reason}`;
+    });
+    print(jobs.length === 0 ? `no ${command.status} jobs` : lines.join("\n"), { status: command.status, jobs });
   } else if (command.name === "retry") {
     const { jobId } = command;
     const queueUrl = values["queue-url"];
@@ -167,20 +184,24 @@ try {
       const job = await stores.jobs.get(jobId);
       fail(job ? `job ${jobId} is ${job.status}, not dead-lettered` : `no job ${jobId}`);
     }
-    console.log(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`);
+    print(`${jobId}: back to work${queueUrl ? " and queued" : "; the next retry sweep queues it"}`, {
+      jobId,
+      retried: true,
+      queued: queueUrl !== undefined,
+    });
   } else {
     const config = parseStageConfig(JSON.parse(readText(values.config)));
     const controls = routeControlsOf(config, stores.cursors, { now: () => Date.now() }, manifest);
     if (command.name === "paused") {
       const paused = await controls.paused();
-      if (paused.length === 0) console.log("nothing is paused");
-      for (const p of paused) console.log(`${p.scope}  since ${p.pausedAt}  ${p.reason}`);
+      const lines = paused.map((p) => `${p.scope}  since ${p.pausedAt}  ${p.reason}`);
+      print(paused.length === 0 ? "nothing is paused" : lines.join("\n"), { paused });
     } else if (command.name === "pause") {
       await controls.pause(command.scope, command.reason);
-      console.log(`${scopeLabel(command.scope)}: paused`);
+      print(`${scopeLabel(command.scope)}: paused`, { scope: scopeLabel(command.scope), paused: true });
     } else {
       await controls.resume(command.scope);
-      console.log(`${scopeLabel(command.scope)}: resumed`);
+      print(`${scopeLabel(command.scope)}: resumed`, { scope: scopeLabel(command.scope), paused: false });
     }
   }
 } catch (error) {
