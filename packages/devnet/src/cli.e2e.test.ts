@@ -121,7 +121,8 @@ describe("npm run devnet", () => {
     const anvils = anvilPids(dir);
     expect(anvils).toHaveLength(2);
     // The roles' KMS keys live in this process: the summary says where to reach them.
-    expect(stdout()).toMatch(/KMS \(stand-in\)\s+http:\/\/127\.0\.0\.1:\d+/);
+    // The summary (stdout) and the ready line (stderr) are two pipes with no order between them.
+    await expect.poll(stdout).toMatch(/KMS \(stand-in\)\s+http:\/\/127\.0\.0\.1:\d+/);
     child.kill("SIGINT");
     expect(await exited).toBe(0);
     for (const pid of anvils) expect(isAlive(pid)).toBe(false);

@@ -19,6 +19,7 @@ export { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts
 export { type LatencyModel, latencyQuantile } from "./hosts/latencyQuantile.ts";
 export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startDemoHost.ts";
 export { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
+export { type DevnetExtras, runDevnetCli } from "./runDevnetCli.ts";
 export { type LocalS3, startLocalS3 } from "./s3/startLocalS3.ts";
 export { demoSlaTerms, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 export * from "./solana/index.ts";
