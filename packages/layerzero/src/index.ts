@@ -20,6 +20,7 @@ export {
   type LayerZeroSigner,
   LayerZeroTransport,
   type LayerZeroTransportConfig,
+  LZ_RECEIVE_OVERHEAD_GAS,
 } from "./LayerZeroTransport.ts";
 export { layerZeroEndpointIdOf } from "./layerZeroEndpointIdOf.ts";
 // Names LayerZero messages for the status read model's EVM reader.

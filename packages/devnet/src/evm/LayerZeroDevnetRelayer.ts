@@ -138,14 +138,21 @@ export class LayerZeroDevnetRelayer {
 function walletSubmitter(clients: DevnetClients, key: Account | Address): EvmSubmitter {
   const wallet = clients.wallet(key);
   return {
-    async send(chainId, { to, data, value }) {
+    async send(chainId, { to, data, value, gas }) {
       if (chainId !== clients.chain.id) {
         throw new EvmDevnetError(
           "invalid-config",
           `the devnet relayer sends on chain ${clients.chain.id}, not ${chainId}`,
         );
       }
-      const hash = await wallet.sendTransaction({ to, data, value: value ?? 0n });
+      // The request's gas when it has one (lzReceive: what the sender paid for), as the production sender sends it;
+      // a node's estimate taken while the chain mines other transactions can come out short.
+      const hash = await wallet.sendTransaction({
+        to,
+        data,
+        value: value ?? 0n,
+        ...(gas === undefined ? {} : { gas }),
+      });
       const receipt = await receiptOf(clients.publicClient, hash, "LayerZero step");
       return { transactionHash: receipt.transactionHash, status: receipt.status };
     },

@@ -1,4 +1,5 @@
 import { Options } from "@layerzerolabs/lz-v2-utilities";
+import { LZ_RECEIVE_OVERHEAD_GAS } from "@slabridge/layerzero";
 import { type Address, getContract, type Hex, pad, slice, stringToHex, toFunctionSelector } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devnetPingOAppAbi, endpointV2Abi, receiveUln302Abi } from "./abis.ts";
@@ -109,6 +110,10 @@ describe("LayerZero V2 on the devnet", () => {
     const outcome = await relayer.relay(packet);
     expect(outcome.status).toBe("delivered");
     expect(await stepsOf(destination, outcome.transactions)).toEqual(["verify", "commitVerification", "lzReceive"]);
+    // The executor gives the receiver the gas the sender paid for (200,000 in the options, plus the endpoint's own
+    // work), never a node's estimate: an estimate taken while the chain mines other transactions can be short.
+    const lzReceive = await destination.publicClient.getTransaction({ hash: outcome.transactions[2] as Hex });
+    expect(lzReceive.gas).toBe(200_000n + LZ_RECEIVE_OVERHEAD_GAS);
 
     const oapp = getContract({ address: oappB, abi: devnetPingOAppAbi, client: destination.publicClient });
     const read = (functionName: "received" | "lastMessage" | "lastSrcEid" | "lastSender" | "lastNonce") =>
