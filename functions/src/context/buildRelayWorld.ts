@@ -198,6 +198,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
             verdictGraceEpochs: (modelId, epoch) => homeChain.verdictGraceEpochs(modelId, epoch),
           },
           publisher: options.solanaPublisher,
+          // The vault multisig's operators sign through KMS when the manifest names KMS keys.
+          kms: options.kms,
           finalityLagMs: options.solanaFinalityLagMs, // else the stage config's (see createSolanaChain)
           // The emitter's messages become deliver-message jobs to chains a messenger delivers to.
           delivers: (chainId) => {

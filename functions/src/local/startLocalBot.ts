@@ -169,7 +169,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   );
 
   // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
-  const feePayer = solana ? solanaOperatorSigners(solana)?.[0] : undefined;
+  const feePayer = solana ? solanaOperatorSigners(solana, { kms })?.[0] : undefined;
   if (solana && feePayer) {
     const connection = new Connection(solana.rpcUrl, "confirmed");
     await connection.confirmTransaction(await connection.requestAirdrop(feePayer.publicKey, 10 * LAMPORTS_PER_SOL));

@@ -18,6 +18,7 @@ export { createRng } from "./hosts/createRng.ts";
 export { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 export { type LatencyModel, latencyQuantile } from "./hosts/latencyQuantile.ts";
 export { type DemoHost, type DemoHostStats, startDemoHost } from "./hosts/startDemoHost.ts";
+export { createDevnetKmsSolanaKeys, localKmsClient } from "./kms/createDevnetKmsKeys.ts";
 export { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
 export { type DevnetExtras, runDevnetCli } from "./runDevnetCli.ts";
 export { type LocalS3, startLocalS3 } from "./s3/startLocalS3.ts";

@@ -11,7 +11,7 @@ import {
 } from "@slabridge/contracts";
 import { encodeMessage, type KeyReference, parseDeploymentManifest } from "@slabridge/core";
 import { secp256k1PointOfSpki } from "@slabridge/evm";
-import { createTransferInstruction } from "@solana/spl-token";
+import { createTransferInstruction, MULTISIG_SIZE, MultisigLayout } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
 import { type Address, bytesToHex, erc20Abi, getAddress, type Hex, pad, toHex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
@@ -60,7 +60,29 @@ describe("startDevnet", () => {
     expect(devnetChainsOf(manifest).evm.map((c) => c.chainId)).toEqual([31_337, 31_338]);
     expect(manifest.models).toHaveLength(3);
     expect(text).not.toMatch(/"(privateKey|secretKey|mnemonic)"/i);
-    for (const ref of devnetChainsOf(manifest).solana?.operators ?? []) expect(ref.kind).toBe("devnet-key-file");
+  });
+
+  it("names the Solana vault's operators as Ed25519 keys in the loopback KMS, the multisig's own signers", async () => {
+    const solana = devnetChainsOf(devnet.manifest).solana;
+    if (!solana) throw new Error("no solana");
+    const endpoint = devnet.kms?.endpoint;
+    if (endpoint === undefined) throw new Error("the devnet started no KMS");
+    const kms = localKmsClient(endpoint);
+    const keys: string[] = [];
+    for (const ref of solana.operators) {
+      if (ref.kind !== "kms") throw new Error(`expected a kms key, not ${ref.kind}`);
+      const got = await kms.send(new GetPublicKeyCommand({ KeyId: ref.keyId }));
+      expect(got.KeySpec).toBe("ECC_NIST_EDWARDS25519");
+      // The SPKI's last 32 bytes are the key: the manifest's base58 public key.
+      expect(new PublicKey((got.PublicKey ?? new Uint8Array()).subarray(12)).toBase58()).toBe(ref.publicKey);
+      keys.push(ref.publicKey);
+    }
+    // The vault's authority is the SPL multisig of exactly those keys, 2 of 3.
+    const info = await new Connection(solana.rpcUrl, "confirmed").getAccountInfo(new PublicKey(solana.multisig));
+    const multisig = MultisigLayout.decode(info?.data ?? Buffer.alloc(MULTISIG_SIZE));
+    expect(multisig.m).toBe(solana.threshold);
+    const signers = [multisig.signer1, multisig.signer2, multisig.signer3].map((key) => key.toBase58());
+    expect(signers).toEqual(keys);
   });
 
   it("names every operator role's key in the loopback KMS: a key of its own, funded, the one that deployed", async () => {

@@ -37,7 +37,12 @@ import { submitTransaction } from "./evm/submitTransaction.ts";
 import { type DevnetGuardian, startDevnetGuardian } from "./guardian/startDevnetGuardian.ts";
 import { type DemoHostPreset, demoHostPresets } from "./hosts/demoHostPresets.ts";
 import { type DemoHost, startDemoHost } from "./hosts/startDemoHost.ts";
-import { createDevnetKmsKeys, type DevnetKmsKey, localKmsClient } from "./kms/createDevnetKmsKeys.ts";
+import {
+  createDevnetKmsKeys,
+  createDevnetKmsSolanaKeys,
+  type DevnetKmsKey,
+  localKmsClient,
+} from "./kms/createDevnetKmsKeys.ts";
 import { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
 import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
@@ -246,16 +251,25 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     const deployer = roles.deployer.account.address;
 
     progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
-    const operators = Array.from({ length: SOLANA_OPERATORS }, () => Keypair.generate());
+    // The vault multisig's operators: Ed25519 keys in the KMS stand-in (as in AWS), or key files with `signer: "anvil"`.
+    const operators = kms
+      ? await createDevnetKmsSolanaKeys(
+          localKmsClient(kms.kms.endpoint),
+          Array.from({ length: SOLANA_OPERATORS }, (_, i) => `solana-operator-${i}`),
+        )
+      : Array.from({ length: SOLANA_OPERATORS }, (_, i) => {
+          const key = Keypair.generate();
+          return { ref: writeKeyFile(dir, `solana-operator-${i}`, key), publicKey: key.publicKey };
+        });
     const solanaBuyers = Array.from({ length: BUYERS }, () => Keypair.generate());
     const solanaFixture = createStablecoinFixture(solana, {
-      operators: operators.map((key) => key.publicKey),
+      operators: operators.map((operator) => operator.publicKey),
       threshold: SOLANA_THRESHOLD,
       buyers: solanaBuyers,
       // like the EVM vaults' accounts: the operators' float, from which the vault advances buyers' bond top-ups
       vaultFloat: SOLANA_VAULT_FLOAT,
     });
-    const operatorRefs = operators.map((key, i) => writeKeyFile(dir, `solana-operator-${i}`, key));
+    const operatorRefs = operators.map((operator) => operator.ref);
     const solanaBuyerRefs = solanaBuyers.map((key, i) => writeKeyFile(dir, `solana-buyer-${i}`, key));
     const solanaEmitter = toHex(solanaFixture.multisig.toBytes());
 

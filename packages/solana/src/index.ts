@@ -72,7 +72,7 @@ export {
   watchSolanaVault,
 } from "./chain/SolanaWatcher.ts";
 export { solanaChainsOf } from "./chain/solanaChainsOf.ts";
-export { OperatorKeyMismatchError, solanaOperatorSigners } from "./chain/solanaOperatorSigners.ts";
+export { solanaOperatorSigners } from "./chain/solanaOperatorSigners.ts";
 export type { VaultAccess } from "./chain/VaultAccess.ts";
 export {
   VaultOutflowSettlementReader,
@@ -94,6 +94,7 @@ export { ConfirmationTimeoutError } from "./errors/ConfirmationTimeoutError.ts";
 export { CursorConflictError } from "./errors/CursorConflictError.ts";
 export { InvalidSvmVoucherError, type InvalidSvmVoucherReason } from "./errors/InvalidSvmVoucherError.ts";
 export { MalformedMemoError, type MalformedMemoReason } from "./errors/MalformedMemoError.ts";
+export { OperatorKeyMismatchError } from "./errors/OperatorKeyMismatchError.ts";
 export { SolanaRpcError } from "./errors/SolanaRpcError.ts";
 export { TransactionFailedError } from "./errors/TransactionFailedError.ts";
 export { VaultSendInFlightError } from "./errors/VaultSendInFlightError.ts";

@@ -1,6 +1,7 @@
 import { CreateAliasCommand, CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import type { KeyReference } from "@slabridge/core";
 import { type KmsEvmAccount, kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
+import { PublicKey } from "@solana/web3.js";
 import { bytesToHex } from "viem";
 import { EvmDevnetError } from "../evm/EvmDevnetError.ts";
 
@@ -58,4 +59,40 @@ export async function createDevnetKmsKeys(
     }),
   );
   return new Map(keys);
+}
+
+// id-Ed25519 SubjectPublicKeyInfo (RFC 8410) as GetPublicKey returns it: a 12-byte header, then the 32-byte key.
+const ED25519_SPKI_HEADER_BYTES = 12;
+
+/**
+ * Creates one Ed25519 key per role in a KMS (the devnet's stand-in), as an operator creates the Solana vault's
+ * operator keys in AWS: `CreateKey` (ECC_NIST_EDWARDS25519, SIGN_VERIFY), an alias `alias/slabridge-devnet-<role>`,
+ * and `GetPublicKey` for the Solana address (base58), which the manifest names. The private keys never leave the KMS.
+ *
+ * @example const [op0] = await createDevnetKmsSolanaKeys(kms, ["solana-operator-0"]); op0.ref.publicKey; // "7Xf…"
+ */
+export async function createDevnetKmsSolanaKeys(
+  kms: KMSClient,
+  roles: readonly string[],
+): Promise<{ ref: KmsKeyReference; publicKey: PublicKey }[]> {
+  return Promise.all(
+    roles.map(async (role) => {
+      const created = await kms.send(
+        new CreateKeyCommand({
+          KeySpec: "ECC_NIST_EDWARDS25519",
+          KeyUsage: "SIGN_VERIFY",
+          Description: `slabridge devnet ${role}`,
+        }),
+      );
+      const keyId = created.KeyMetadata?.KeyId;
+      if (keyId === undefined) throw new EvmDevnetError("deploy-failed", `the local KMS created no key for ${role}`);
+      const alias = `alias/slabridge-devnet-${role}`;
+      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+      const got = await kms.send(new GetPublicKeyCommand({ KeyId: alias }));
+      const raw = got.PublicKey?.subarray(ED25519_SPKI_HEADER_BYTES);
+      if (raw?.length !== 32) throw new EvmDevnetError("deploy-failed", `the local KMS has no Ed25519 key for ${role}`);
+      const publicKey = new PublicKey(raw);
+      return { ref: { kind: "kms", keyId: alias, publicKey: publicKey.toBase58() }, publicKey };
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import type { SendLeaseStore } from "@slabridge/core";
-import type { Connection, PublicKey, Signer } from "@solana/web3.js";
-import type { SolanaSender } from "../sender/SolanaSender.ts";
+import type { Connection, PublicKey } from "@solana/web3.js";
+import type { SolanaSender, SolanaTransactionSigner } from "../sender/SolanaSender.ts";
 
 /**
  * What every sender out of the vault needs: the cluster, the multisig's operators and fee payer, the vault and its
@@ -16,7 +16,7 @@ export interface VaultAccess {
   sender: Pick<SolanaSender, "send">;
   feePayer: PublicKey;
   /** `threshold` of the vault multisig's operator keys. */
-  operators: readonly Signer[];
+  operators: readonly SolanaTransactionSigner[];
   vault: PublicKey;
   multisig: PublicKey;
   mint: PublicKey;

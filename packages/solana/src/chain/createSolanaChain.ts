@@ -1,3 +1,4 @@
+import type { KMSClient } from "@aws-sdk/client-kms";
 import type {
   ChainAdapter,
   ChainNetting,
@@ -78,6 +79,8 @@ export interface CreateSolanaChainOptions {
   finalityLagMs?: number | undefined;
   /** Whether a messenger delivers to a chain (the emitter's messages become deliver-message jobs only for those). */
   delivers(chainId: number): boolean;
+  /** Signs with the manifest's `kms` operator keys (absent: only key-file operators can sign, e.g. the devnet's). */
+  kms?: KMSClient | undefined;
   /**
    * The gateways' Solana voucher checkpoints. With it (and the operator keys) each epoch's per-call vouchers are
    * pulled into the vault before its receipts go home (`SolanaVoucherClaimer`); without it nothing is claimed.
@@ -190,7 +193,7 @@ export function createSolanaChain(options: CreateSolanaChainOptions): SolanaChai
 /** The vault's cluster, keys and lease store, or undefined when the operators are not keys this deployment holds. */
 function vaultAccess(options: CreateSolanaChainOptions, rpcUrl: string): VaultAccess | undefined {
   const { chain } = options;
-  const operators = solanaOperatorSigners(chain);
+  const operators = solanaOperatorSigners(chain, { kms: options.kms });
   const [feePayer] = operators ?? [];
   if (!operators || !feePayer) return undefined;
   const connection = new Connection(rpcUrl, { commitment: "confirmed", disableRetryOnRateLimit: true });

@@ -1,14 +1,14 @@
 import type { SendLease, SendLeaseStore } from "@slabridge/core";
-import type { Connection, Signer } from "@solana/web3.js";
+import type { Connection } from "@solana/web3.js";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { VaultSendInFlightError } from "../errors/VaultSendInFlightError.ts";
-import type { SolanaSender } from "../sender/SolanaSender.ts";
+import type { SolanaSender, SolanaTransactionSigner } from "../sender/SolanaSender.ts";
 
 /** What {@link withVaultSendLease} needs: the vault's sender and signers, the lease store and the clock. */
 export interface VaultSendLeaseOptions {
   connection: Connection;
   sender: Pick<SolanaSender, "send">;
-  operators: readonly Signer[];
+  operators: readonly SolanaTransactionSigner[];
   leases: SendLeaseStore;
   now(): number;
   /**

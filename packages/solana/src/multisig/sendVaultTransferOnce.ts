@@ -1,5 +1,5 @@
-import type { Connection, Signer } from "@solana/web3.js";
-import type { SendOptions, SolanaSender } from "../sender/SolanaSender.ts";
+import type { Connection } from "@solana/web3.js";
+import type { SendOptions, SolanaSender, SolanaTransactionSigner } from "../sender/SolanaSender.ts";
 import type { SolanaVaultOutflow } from "../vault/vaultEvents.ts";
 import { buildMultisigTransfer, type MultisigTransferParams } from "./buildMultisigTransfer.ts";
 import { findVaultOutflow } from "./findVaultOutflow.ts";
@@ -10,7 +10,7 @@ export interface SendVaultTransferOnceParams extends SendOptions {
   sender: SolanaSender;
   transfer: MultisigTransferParams;
   /** The operator keys matching `transfer.signers`. */
-  operators: readonly Signer[];
+  operators: readonly SolanaTransactionSigner[];
 }
 
 /** Either the outflow that was already on chain, or the signature of the transfer just made. */

@@ -1,4 +1,4 @@
-import { BLOCKHASH_VALID_SLOTS } from "@slabridge/devnet";
+import { BLOCKHASH_VALID_SLOTS, createDevnetKmsSolanaKeys, localKmsClient, startLocalKms } from "@slabridge/devnet";
 import { createTransferCheckedInstruction } from "@solana/spl-token";
 import {
   ComputeBudgetProgram,
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base58 } from "../base58.ts";
 import { ConfirmationTimeoutError } from "../errors/ConfirmationTimeoutError.ts";
 import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
+import { kmsSolanaSigner } from "../signer/kmsSolanaSigner.ts";
 import { type SolanaTestWorld, startSolanaTestWorld } from "../testing/solanaTestWorld.ts";
 import { SolanaSender, type SolanaSenderOptions } from "./SolanaSender.ts";
 
@@ -89,6 +90,36 @@ describe("SolanaSender", () => {
     expect(result).toMatchObject({ attempts: 1, priorityFeeMicroLamports: 1_000 });
     expect(await priorityFeeOf(result.signature)).toBe(1_000n);
     expect(await world.connection.getBalance(to.publicKey)).toBe(1_000_000);
+  });
+
+  it("signs through KMS keys (the vault operators' way in AWS): a KMS fee payer, and a KMS co-signer beside a local payer", async () => {
+    const kms = await startLocalKms();
+    const client = localKmsClient(kms.endpoint);
+    try {
+      const [payerKey, ownerKey] = await createDevnetKmsSolanaKeys(client, ["sender-test-payer", "sender-test-owner"]);
+      if (!payerKey || !ownerKey) throw new Error("no KMS keys");
+      const kmsPayer = kmsSolanaSigner({ kms: client, ...payerKey.ref });
+      const kmsOwner = kmsSolanaSigner({ kms: client, ...ownerKey.ref });
+      const fund = (to: { publicKey: Keypair["publicKey"] }, lamports: number) => [
+        SystemProgram.transfer({ fromPubkey: world.feePayer.publicKey, toPubkey: to.publicKey, lamports }),
+      ];
+      await senderOn(world.connection).send([...fund(kmsPayer, 50_000_000), ...fund(kmsOwner, 5_000_000)]);
+
+      // The fee payer's key is in KMS: every signature of the transaction comes from KMS.
+      const to = Keypair.generate();
+      await senderOn(world.connection, { payer: kmsPayer }).send([
+        SystemProgram.transfer({ fromPubkey: kmsPayer.publicKey, toPubkey: to.publicKey, lamports: 1_000_000 }),
+      ]);
+      // A local fee payer and a KMS co-signer (an operator of the vault multisig, paid for by another key).
+      await senderOn(world.connection).send(
+        [SystemProgram.transfer({ fromPubkey: kmsOwner.publicKey, toPubkey: to.publicKey, lamports: 2_000_000 })],
+        [kmsOwner],
+      );
+      expect(await world.connection.getBalance(to.publicKey)).toBe(3_000_000);
+    } finally {
+      client.destroy();
+      await kms.stop();
+    }
   });
 
   it("rebuilds a transaction whose blockhash expired unseen, with a bumped (capped) fee", async () => {

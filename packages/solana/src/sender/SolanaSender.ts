@@ -13,6 +13,7 @@ import { base58 } from "../base58.ts";
 import { ConfirmationTimeoutError } from "../errors/ConfirmationTimeoutError.ts";
 import { SolanaRpcError } from "../errors/SolanaRpcError.ts";
 import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
+import type { SolanaSigner } from "../signer/kmsSolanaSigner.ts";
 
 /** Priority fee policy: start at `microLamports` per CU, multiply by `bumpFactor` per rebuild, never above `max`. */
 export interface PriorityFeePolicy {
@@ -21,11 +22,17 @@ export interface PriorityFeePolicy {
   max: number;
 }
 
+/**
+ * A key that signs a transaction: an in-process key (web3.js `Signer`, the devnet's key files and tests) or a
+ * {@link SolanaSigner} whose key stays elsewhere (KMS), asked for each signature.
+ */
+export type SolanaTransactionSigner = Signer | SolanaSigner;
+
 /** Options of {@link SolanaSender}. */
 export interface SolanaSenderOptions {
   connection: Connection;
   /** Fee payer; signs every transaction. */
-  payer: Signer;
+  payer: SolanaTransactionSigner;
   priorityFee: PriorityFeePolicy;
   /** Total time budget of one `send`, across rebuilds. */
   confirmTimeoutMs: number;
@@ -78,7 +85,7 @@ const RANK: Record<string, number> = { processed: 0, confirmed: 1, finalized: 2 
  */
 export class SolanaSender {
   private readonly connection: Connection;
-  private readonly payer: Signer;
+  private readonly payer: SolanaTransactionSigner;
   private readonly fee: PriorityFeePolicy;
   private readonly timeoutMs: number;
   private readonly pollMs: number;
@@ -96,10 +103,13 @@ export class SolanaSender {
     if (!(this.fee.bumpFactor >= 1)) throw new RangeError("priorityFee.bumpFactor must be >= 1");
   }
 
-  /** Signs with the payer and `signers`, sends, and resolves once the transaction reached the commitment. */
+  /**
+   * Signs with the payer and `signers` (in-process keys, or keys such as KMS's asked for each signature), sends, and
+   * resolves once the transaction reached the commitment.
+   */
   async send(
     instructions: readonly TransactionInstruction[],
-    signers: readonly Signer[] = [],
+    signers: readonly SolanaTransactionSigner[] = [],
     options: SendOptions = {},
   ): Promise<SendResult> {
     const deadline = Date.now() + this.timeoutMs;
@@ -107,7 +117,7 @@ export class SolanaSender {
     let fee = Math.min(this.fee.microLamports, this.fee.max);
     for (let attempt = 1; ; attempt++) {
       const blockhash = await this.rpc("getLatestBlockhash", () => this.connection.getLatestBlockhash(this.commitment));
-      const tx = this.build(instructions, signers, blockhash.blockhash, fee);
+      const tx = await this.build(instructions, signers, blockhash.blockhash, fee);
       const signature = base58.encode(tx.signatures[0] ?? new Uint8Array(64));
       submitted.push(signature);
       await options.onSubmitted?.(signature, attempt, { lastValidBlockHeight: blockhash.lastValidBlockHeight });
@@ -132,12 +142,12 @@ export class SolanaSender {
     return fee;
   }
 
-  private build(
+  private async build(
     instructions: readonly TransactionInstruction[],
-    signers: readonly Signer[],
+    signers: readonly SolanaTransactionSigner[],
     recentBlockhash: string,
     microLamports: number,
-  ): VersionedTransaction {
+  ): Promise<VersionedTransaction> {
     const budget = [ComputeBudgetProgram.setComputeUnitPrice({ microLamports })];
     if (this.cuLimit !== undefined) budget.push(ComputeBudgetProgram.setComputeUnitLimit({ units: this.cuLimit }));
     const message = MessageV0.compile({
@@ -147,9 +157,15 @@ export class SolanaSender {
     });
     const tx = new VersionedTransaction(message);
     // The payer may also be one of the signers (e.g. an operator paying its own fees): sign once per key.
-    const unique = new Map<string, Signer>();
+    const unique = new Map<string, SolanaTransactionSigner>();
     for (const s of [this.payer, ...signers]) unique.set(s.publicKey.toBase58(), s);
-    tx.sign([...unique.values()]);
+    const local = [...unique.values()].filter((s): s is Signer => "secretKey" in s);
+    if (local.length > 0) tx.sign(local);
+    const bytes = tx.message.serialize();
+    for (const remote of unique.values()) {
+      // A KMS key signs the serialized message; its signature goes in the slot of its public key.
+      if (!("secretKey" in remote)) tx.addSignature(remote.publicKey, await remote.signMessage(bytes));
+    }
     return tx;
   }
 

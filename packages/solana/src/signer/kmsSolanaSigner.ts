@@ -3,7 +3,7 @@ import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/clien
 import { ed25519 } from "@noble/curves/ed25519";
 import { type KeyReference, onceUntilFailure, SlabridgeError } from "@slabridge/core";
 import { Keypair, PublicKey, type Transaction } from "@solana/web3.js";
-import { OperatorKeyMismatchError } from "../chain/solanaOperatorSigners.ts";
+import { OperatorKeyMismatchError } from "../errors/OperatorKeyMismatchError.ts";
 
 /**
  * A Solana key that cannot sign here (a kind with no Solana key, a KMS key with no client), or a KMS key that is not

@@ -5,7 +5,6 @@ import {
   type Connection,
   PACKET_DATA_SIZE,
   type PublicKey,
-  type Signer,
   TransactionInstruction,
 } from "@solana/web3.js";
 import { withVaultSendLeaseId } from "../chain/withVaultSendLease.ts";
@@ -15,7 +14,7 @@ import { TransactionFailedError } from "../errors/TransactionFailedError.ts";
 import { formatSlabridgeMemo } from "../memo/formatSlabridgeMemo.ts";
 import { MEMO_PROGRAM_ID } from "../multisig/buildMultisigTransfer.ts";
 import { vaultTransactionSize } from "../multisig/buildVaultTransferBatch.ts";
-import type { SolanaSender } from "../sender/SolanaSender.ts";
+import type { SolanaSender, SolanaTransactionSigner } from "../sender/SolanaSender.ts";
 import { readVoucherPulls } from "./readVoucherPulls.ts";
 import { deriveSvmChannelId, verifySvmVoucher } from "./svmVoucher.ts";
 import { channelPrefixOf, voucherClaimRef } from "./voucherClaimRef.ts";
@@ -87,7 +86,7 @@ export interface ClaimSolanaVouchersOptions {
   /** Sends with the vault's fee payer (the sender's `payer`). */
   sender: Pick<SolanaSender, "send">;
   /** The M operator keys of the vault multisig. */
-  operators: readonly Signer[];
+  operators: readonly SolanaTransactionSigner[];
   /** The vault send leases: one claimer per model; a transaction that can still land is waited for. */
   leases: SendLeaseStore;
   now(): number;
