@@ -204,7 +204,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...none,
       handler: "functions/src/gateway.handler",
       service: "slabridge-gateway",
-      tables: ["Channels", "RateLimits", "UsageReceipts", "VoucherCheckpoints"],
+      // Nonces: the facilitator key's, shared by every instance.
+      tables: ["Channels", "Nonces", "RateLimits", "UsageReceipts", "VoucherCheckpoints"],
       secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
       // The kill switch's model pauses, read only.
       linkables: ["CursorsReadOnly"],
@@ -560,7 +561,7 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     }
   });
 
-  it("serve the gateway on a public function URL with response streaming, writing only its four tables", async () => {
+  it("serve the gateway on a public function URL with response streaming, writing only its five tables", async () => {
     const { recording } = await load();
     const gateway = recording.named("sst.aws.Function", "Gateway");
     // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
@@ -573,6 +574,7 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     ]);
     expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual([
       "Channels",
+      "Nonces",
       "RateLimits",
       "UsageReceipts",
       "VoucherCheckpoints",

@@ -4,6 +4,7 @@ import { type LocalDynamo, startLocalDynamo } from "@slabridge/devnet";
 import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
+  DynamoNonceStore,
   DynamoRateLimiter,
   DynamoUsageReceiptStore,
   DynamoVoucherCheckpointStore,
@@ -140,6 +141,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
         usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
         rateLimits: new DynamoRateLimiter({ client, tableName: dynamo.tableNames.rateLimits }),
+        nonces: new DynamoNonceStore({ client, tableName: dynamo.tableNames.nonces }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -227,6 +229,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
         checkpoints: new DynamoVoucherCheckpointStore({ client, tableName: dynamo.tableNames.voucherCheckpoints }),
         usageReceipts: new DynamoUsageReceiptStore({ client, tableName: dynamo.tableNames.usageReceipts }),
         rateLimits: new DynamoRateLimiter({ client, tableName: dynamo.tableNames.rateLimits }),
+        nonces: new DynamoNonceStore({ client, tableName: dynamo.tableNames.nonces }),
       },
       receiptKey: generatePrivateKey(),
       rpcUrls: new Map([[31_337, DEAD]]),
@@ -259,6 +262,7 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
           tableName: dynamo.tableNames.usageReceipts,
         }),
         rateLimits: new DynamoRateLimiter({ client: dynamo.client(), tableName: dynamo.tableNames.rateLimits }),
+        nonces: new DynamoNonceStore({ client: dynamo.client(), tableName: dynamo.tableNames.nonces }),
       },
       receiptKey: "not-a-key-secret-value",
       rpcUrls: new Map(),

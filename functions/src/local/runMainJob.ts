@@ -234,6 +234,8 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
           client: bot.stores.client,
           tableName: devnet.dynamo.tableNames.rateLimits,
         }),
+        // The facilitator key's nonces: the relay's Nonces table, as the gateway function links it in AWS.
+        nonces: bot.stores.nonces,
         svmCheckpoints: bot.stores.svmCheckpoints,
         svmChannels: new DynamoSvmChannelStore({
           client: bot.stores.client,
@@ -379,7 +381,14 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
                 const failed = made.filter((call) => call.status !== 200).length;
                 monitor.note(
                   "call",
-                  `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${failed > 0 ? ` (${failed} failed, not charged)` : ""}`,
+                  `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${
+                    failed > 0
+                      ? ` (${failed} failed, not charged: ${made
+                          .filter((c) => c.status !== 200)
+                          .map((c) => c.status)
+                          .join(",")})`
+                      : ""
+                  }`,
                 );
                 return;
               }

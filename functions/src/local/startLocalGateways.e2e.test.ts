@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore, parseStageConfig } from "@slabridge/core";
-import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet } from "@slabridge/devnet";
+import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet, X402Buyers } from "@slabridge/devnet";
 import { MemoryChannelRecordStore, TokenBucketRateLimiter } from "@slabridge/gateway";
+import { MemoryNonceStore } from "@slabridge/store";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateways, startLocalGateways } from "./startLocalGateways.ts";
@@ -27,6 +28,7 @@ describe("the local gateways (the gateway function's service on the devnet)", ()
         checkpoints: new MemoryVoucherCheckpointStore(),
         usageReceipts: new MemoryUsageReceiptStore(),
         rateLimits: new TokenBucketRateLimiter(() => Date.now()),
+        nonces: new MemoryNonceStore(),
       },
     });
   }, 120_000);
@@ -34,6 +36,27 @@ describe("the local gateways (the gateway function's service on the devnet)", ()
   afterAll(async () => {
     await gateways?.stop();
     await devnet?.stop();
+  });
+
+  it("takes every buyer's first call (a deposit each) at once, on every model: the facilitator key's deposits never share a nonce", async () => {
+    // The facilitator is a KMS key the node does not hold: before its deposits went through one nonce-safe sender,
+    // concurrent deposits each took the node's pending nonce and all but one failed (402 to the buyer).
+    expect(devnet.manifest.keys.x402Facilitator?.kind).toBe("kms");
+    const chain = devnetChainsOf(devnet.manifest).evm[0];
+    if (!chain) throw new Error("the devnet has no EVM chain");
+    const buyers = new X402Buyers(devnet);
+    const calls = devnet.manifest.models.flatMap((model) => {
+      const url = gateways.urlOf(BigInt(model.modelId), chain.chainId);
+      const name = gateways.modelNameOf(BigInt(model.modelId));
+      if (!url || !name) throw new Error(`model ${model.modelId} is not sold on ${chain.chainId}`);
+      return buyers.buyers().map((_, index) => buyers.call(url, chain.chainId, index, name));
+    });
+    const made = await Promise.all(calls);
+    expect(made.length).toBeGreaterThanOrEqual(6);
+    // No payment refused: every call was paid for (the poorUptime host may fail one: 502, not charged).
+    expect(made.filter((call) => call.status !== 200 && call.status !== 502).map((call) => call.status)).toEqual([]);
+    for (const call of made) expect(call.charged > 0n).toBe(call.status === 200);
+    expect(made.filter((call) => call.status === 200).length).toBeGreaterThanOrEqual(made.length - 2);
   });
 
   it("shows a buyer the model's on-chain SLA terms in the 402, before any money moves", async () => {

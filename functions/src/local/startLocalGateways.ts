@@ -1,5 +1,6 @@
 import type {
   GatewayConfig,
+  NonceStore,
   StageConfig,
   SvmVoucherCheckpointStore,
   UsageReceiptStore,
@@ -72,6 +73,8 @@ export async function startLocalGateways(options: {
     usageReceipts: UsageReceiptStore;
     /** The rate limits per buyer and model (the devnet's RateLimits table, as in AWS). */
     rateLimits: RateLimiter;
+    /** The facilitator key's nonces (the bot's Nonces table, as in AWS): every gateway sends through one sender. */
+    nonces: NonceStore;
     /** Solana pay per call (absent: the gateways sell on the EVM chains only). */
     svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     svmChannels?: SvmChannelStore | undefined;

@@ -301,12 +301,12 @@ export const deployedFunctions = {
     memoryMb: 1024,
     trigger: { kind: "url" },
     // Channel state, voucher checkpoints, usage receipts and rate-limit buckets (written on every paid call), the
-    // operators' model pauses
-    // (read only), every EVM chain's RPC URL (its facilitator settles deposits there), and the key that signs usage
-    // receipts.
+    // facilitator key's nonces, the operators' model pauses (read only), every EVM chain's RPC URL (its facilitator
+    // settles deposits there), and the key that signs usage receipts.
     links: {
       ...noLinks,
-      tables: ["channels", "voucherCheckpoints", "usageReceipts", "rateLimits"],
+      // Nonces: the facilitator key's, so concurrent instances send deposits at distinct nonces.
+      tables: ["channels", "voucherCheckpoints", "usageReceipts", "rateLimits", "nonces"],
       readOnlyTables: ["cursors"],
       rpcFamilies: ["evm"],
       gatewayReceiptKey: true,

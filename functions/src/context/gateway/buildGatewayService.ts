@@ -6,13 +6,21 @@ import type {
   GatewayModelConfig,
   GatewaySolanaModelConfig,
   KeyReference,
+  NonceStore,
   SlaTerms,
   StageConfig,
   SvmVoucherCheckpointStore,
   UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
-import { createEvmChainClient, EvmConfigError, type EvmSigner, evmSignerOf, readContractTyped } from "@slabridge/evm";
+import {
+  createEvmChainClient,
+  EvmConfigError,
+  type EvmSigner,
+  evmSignerOf,
+  processEvmSenders,
+  readContractTyped,
+} from "@slabridge/evm";
 import {
   batchSettlementFacilitator,
   type ChannelRecordStore,
@@ -25,7 +33,7 @@ import {
   type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
-import { isHex } from "viem";
+import { type Address, type Hex, isHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { MissingLinkError } from "../linkedResource.ts";
 
@@ -40,6 +48,8 @@ export interface BuildGatewayServiceOptions {
     readonly rateLimits: RateLimiter;
     /** Every paid call's signed usage receipt: paid traffic's SLA evidence. */
     readonly usageReceipts: UsageReceiptStore;
+    /** The facilitator key's nonces on each chain, shared by every gateway instance (the Nonces table in AWS). */
+    readonly nonces: NonceStore;
     /** The Solana voucher checkpoints; required when a model is sold on a Solana cluster. */
     readonly svmCheckpoints?: SvmVoucherCheckpointStore | undefined;
     /**
@@ -88,12 +98,16 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
   const chains =
     account === undefined
       ? []
-      : [...options.rpcUrls].map(([chainId, rpcUrl]) => ({
-          chainId,
-          rpcUrl,
-          account,
-          ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
-        }));
+      : [...options.rpcUrls].map(([chainId, rpcUrl]) => {
+          const allowNonLoopback = options.allowNonLoopback ? { allowNonLoopback: true } : {};
+          const client = createEvmChainClient({ chainId, rpcUrl, name: `chain-${chainId}`, ...allowNonLoopback });
+          // Deposits go out through the key's one nonce-safe sender: concurrent buyers' deposits, every gateway of
+          // the process and every instance (through the nonce store) take distinct nonces.
+          const sender = processEvmSenders.sender({ client, account, nonceStore: options.stores.nonces });
+          const send = async (transaction: { to: Address; data: Hex; gas?: bigint }) =>
+            (await sender.send(transaction)).receipt.transactionHash;
+          return { chainId, rpcUrl, account, send, ...allowNonLoopback };
+        });
   return createGatewayService({
     models,
     facilitator: batchSettlementFacilitator(chains, svmNetworks),

@@ -5,6 +5,7 @@ import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
   DynamoCursorStore,
+  DynamoNonceStore,
   DynamoRateLimiter,
   DynamoSvmChannelStore,
   DynamoSvmVoucherCheckpointStore,
@@ -71,6 +72,8 @@ function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | und
       usageReceipts: new DynamoUsageReceiptStore({ client, tableName: table("UsageReceipts") }),
       // One bucket per buyer and model for all of the function's instances, not one per instance.
       rateLimits: new DynamoRateLimiter({ client, tableName: table("RateLimits") }),
+      // The facilitator key's nonces, so concurrent instances never send two deposits at one nonce.
+      nonces: new DynamoNonceStore({ client, tableName: table("Nonces") }),
     },
     receiptKey: linkedResource("GatewayReceiptKey", linkedSecret, env).value,
     kms: createKmsClient({ region }),

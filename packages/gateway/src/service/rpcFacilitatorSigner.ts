@@ -5,6 +5,9 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  encodeFunctionData,
+  type Hash,
+  type Hex,
   hashTypedData,
   http,
   isAddress,
@@ -24,6 +27,13 @@ export interface RpcFacilitatorSignerOptions {
    */
   readonly account: Account | Address;
   readonly allowNonLoopback?: boolean;
+  /**
+   * Sends one of the facilitator's transactions as `account` and resolves with its hash once mined: a nonce-safe
+   * sender shared by everything that sends as that key (every gateway of the process, every instance through the
+   * nonce store). Absent: viem's wallet assigns each transaction the node's pending nonce, right only for a key the
+   * node holds (it assigns nonces itself) or one sender at a time; concurrent deposits as a KMS key would collide.
+   */
+  readonly send?: (transaction: { to: Address; data: Hex; gas?: bigint }) => Promise<Hash>;
 }
 
 const DEPOSIT_RECEIPT_POLLING_MS = 250;
@@ -67,8 +77,15 @@ export function rpcFacilitatorSigner(options: RpcFacilitatorSignerOptions): Faci
         hash: hashTypedData({ domain: typedDataDomain(domain), types, primaryType, message }),
         signature,
       }),
-    writeContract: (args) => wallet.writeContract({ ...args }),
-    sendTransaction: (args) => wallet.sendTransaction(args),
+    writeContract: (args) => {
+      const { send } = options;
+      if (send === undefined) return wallet.writeContract({ ...args });
+      const call = encodeFunctionData({ abi: args.abi, functionName: args.functionName, args: args.args ?? [] });
+      const data: Hex = args.dataSuffix === undefined ? call : `${call}${args.dataSuffix.slice(2)}`;
+      return send({ to: args.address, data, ...(args.gas === undefined ? {} : { gas: args.gas }) });
+    },
+    sendTransaction: (args) =>
+      options.send === undefined ? wallet.sendTransaction(args) : options.send({ to: args.to, data: args.data }),
     waitForTransactionReceipt: (args) => reader.waitForTransactionReceipt(args),
     getCode: (args) => reader.getCode(args),
   });
