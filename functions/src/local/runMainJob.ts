@@ -378,17 +378,13 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
                   )
                 ).flat();
                 const charged = made.reduce((sum, call) => sum + call.charged, 0n);
-                const failed = made.filter((call) => call.status !== 200).length;
+                // A failed call's status says whose failure it was: 502/504 the host's, 402/429/503 the payment's.
+                const failed = made.flatMap((call) => (call.status === 200 ? [] : [call.status]));
+                const failures =
+                  failed.length > 0 ? ` (${failed.length} failed, not charged: HTTP ${failed.join(", ")})` : "";
                 monitor.note(
                   "call",
-                  `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${
-                    failed > 0
-                      ? ` (${failed} failed, not charged: ${made
-                          .filter((c) => c.status !== 200)
-                          .map((c) => c.status)
-                          .join(",")})`
-                      : ""
-                  }`,
+                  `model ${model.modelId} · epoch ${epoch}  ${made.length} x402 calls on ${monitor.chainName(chainId)}, charged ${Number(charged) / 1e6}${failures}`,
                 );
                 return;
               }
