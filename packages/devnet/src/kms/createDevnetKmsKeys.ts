@@ -40,20 +40,8 @@ export async function createDevnetKmsKeys(
 ): Promise<ReadonlyMap<string, DevnetKmsKey>> {
   const keys = await Promise.all(
     roles.map(async (role): Promise<[string, DevnetKmsKey]> => {
-      const created = await kms.send(
-        new CreateKeyCommand({
-          KeySpec: "ECC_SECG_P256K1",
-          KeyUsage: "SIGN_VERIFY",
-          Description: `slabridge devnet ${role}`,
-        }),
-      );
-      const keyId = created.KeyMetadata?.KeyId;
-      if (keyId === undefined) throw new EvmDevnetError("deploy-failed", `the local KMS created no key for ${role}`);
-      const alias = `alias/slabridge-devnet-${role}`;
-      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
-      const got = await kms.send(new GetPublicKeyCommand({ KeyId: alias }));
-      if (!got.PublicKey) throw new EvmDevnetError("deploy-failed", `the local KMS has no public key for ${role}`);
-      const publicKey = bytesToHex(secp256k1PointOfSpki(got.PublicKey));
+      const { alias, spki } = await createAliasedKey(kms, role, "ECC_SECG_P256K1");
+      const publicKey = bytesToHex(secp256k1PointOfSpki(spki));
       const ref: KmsKeyReference = { kind: "kms", keyId: alias, publicKey };
       return [role, { ref, account: kmsEvmAccount({ kms, keyId: alias, publicKey }) }];
     }),
@@ -77,22 +65,32 @@ export async function createDevnetKmsSolanaKeys(
 ): Promise<{ ref: KmsKeyReference; publicKey: PublicKey }[]> {
   return Promise.all(
     roles.map(async (role) => {
-      const created = await kms.send(
-        new CreateKeyCommand({
-          KeySpec: "ECC_NIST_EDWARDS25519",
-          KeyUsage: "SIGN_VERIFY",
-          Description: `slabridge devnet ${role}`,
-        }),
-      );
-      const keyId = created.KeyMetadata?.KeyId;
-      if (keyId === undefined) throw new EvmDevnetError("deploy-failed", `the local KMS created no key for ${role}`);
-      const alias = `alias/slabridge-devnet-${role}`;
-      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
-      const got = await kms.send(new GetPublicKeyCommand({ KeyId: alias }));
-      const raw = got.PublicKey?.subarray(ED25519_SPKI_HEADER_BYTES);
-      if (raw?.length !== 32) throw new EvmDevnetError("deploy-failed", `the local KMS has no Ed25519 key for ${role}`);
+      const { alias, spki } = await createAliasedKey(kms, role, "ECC_NIST_EDWARDS25519");
+      const raw = spki.subarray(ED25519_SPKI_HEADER_BYTES);
+      if (raw.length !== 32) throw new EvmDevnetError("deploy-failed", `the local KMS has no Ed25519 key for ${role}`);
       const publicKey = new PublicKey(raw);
       return { ref: { kind: "kms", keyId: alias, publicKey: publicKey.toBase58() }, publicKey };
     }),
   );
+}
+
+/**
+ * One signing key of `spec` in the KMS, as an operator makes it: `CreateKey` (SIGN_VERIFY), the alias
+ * `alias/slabridge-devnet-<role>` (what the manifest names), and its public key (`GetPublicKey`, SPKI DER).
+ */
+async function createAliasedKey(
+  kms: KMSClient,
+  role: string,
+  spec: "ECC_SECG_P256K1" | "ECC_NIST_EDWARDS25519",
+): Promise<{ alias: string; spki: Uint8Array }> {
+  const created = await kms.send(
+    new CreateKeyCommand({ KeySpec: spec, KeyUsage: "SIGN_VERIFY", Description: `slabridge devnet ${role}` }),
+  );
+  const keyId = created.KeyMetadata?.KeyId;
+  if (keyId === undefined) throw new EvmDevnetError("deploy-failed", `the local KMS created no key for ${role}`);
+  const alias = `alias/slabridge-devnet-${role}`;
+  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+  const got = await kms.send(new GetPublicKeyCommand({ KeyId: alias }));
+  if (!got.PublicKey) throw new EvmDevnetError("deploy-failed", `the local KMS has no public key for ${role}`);
+  return { alias, spki: got.PublicKey };
 }
