@@ -2,16 +2,17 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /**
- * Binds `server` to 127.0.0.1 on a free port (port 0) and resolves the port; the devnet never listens beyond loopback.
+ * Binds `server` to 127.0.0.1 on `port` (default 0: a free one) and resolves the port; the devnet never listens beyond
+ * loopback.
  *
  * @example
  * const port = await listenLoopback(createServer(handler));
  */
-export async function listenLoopback(server: Server): Promise<number> {
+export async function listenLoopback(server: Server, port = 0): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once("error", onError);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(port, "127.0.0.1", () => {
       server.off("error", onError);
       resolve();
     });

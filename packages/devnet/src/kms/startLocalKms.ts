@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ed25519 } from "@noble/curves/ed25519";
 import { secp256k1 } from "@noble/curves/secp256k1";
+import { closeServer } from "../hosts/closeServer.ts";
+import { listenLoopback } from "../hosts/listenLoopback.ts";
 
 /**
  * A stand-in for AWS KMS on 127.0.0.1: the JSON 1.1 protocol (`POST /`, `X-Amz-Target: TrentService.<Op>`) for the
@@ -235,17 +236,6 @@ export async function startLocalKms(options: { port?: number; region?: string } 
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const port = await listenLoopback(server, options.port);
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
 }

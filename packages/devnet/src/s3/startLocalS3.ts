@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
+import { closeServer } from "../hosts/closeServer.ts";
+import { listenLoopback } from "../hosts/listenLoopback.ts";
 
 /**
  * A stand-in for Amazon S3 on 127.0.0.1, for the object operations slabridge's evidence store uses: PutObject,
@@ -51,19 +52,8 @@ export async function startLocalS3(options: { buckets: readonly string[]; port?:
       replyError(res, fault, req.method === "HEAD");
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const port = await listenLoopback(server, options.port);
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => closeServer(server) };
 }
 
 async function handle(
