@@ -95,6 +95,7 @@ export {
 } from "./sender/EvmSenderRegistry.ts";
 export { type EvmTxSigner, nodeAccountSigner } from "./sender/EvmTxSigner.ts";
 export { bumpFees, capFees, type Eip1559Fees } from "./sender/feeBump.ts";
+export { anvilDevAccount } from "./signer/anvilDevAccount.ts";
 export { type EvmSigner, evmSignerAddress, evmSignerOf } from "./signer/evmSignerOf.ts";
 export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsEvmAccount.ts";
 export { KmsResponseError, secp256k1PointOfSpki } from "./signer/parseDerSignature.ts";

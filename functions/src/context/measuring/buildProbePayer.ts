@@ -7,7 +7,13 @@ import {
   USAGE_RECEIPT_HEADER,
   usageReceiptOfHeader,
 } from "@slabridge/core";
-import { createEvmChainClient, evmPayingFetch, kmsEvmAccount, paymentCarriesDeposit } from "@slabridge/evm";
+import {
+  anvilDevAccount,
+  createEvmChainClient,
+  evmPayingFetch,
+  kmsEvmAccount,
+  paymentCarriesDeposit,
+} from "@slabridge/evm";
 import {
   MeasureConfigError,
   type PaidCallState,
@@ -16,10 +22,7 @@ import {
   type ProbeRoutes,
 } from "@slabridge/measuring";
 import type { Hex, LocalAccount } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 
-/** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
-const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 /**
  * A prober's deposit is this many call ceilings: a channel then lasts many rounds, so top-ups (a deposit inside a
  * probe, which is skipped, not measured) are rare.
@@ -117,7 +120,7 @@ function payerAccount({ ref, vantage, kms }: BuildProbePayerOptions): LocalAccou
       if (kms === undefined) throw new MeasureConfigError(`prober ${vantage}: a KMS payer key needs a KMS client`);
       return kmsEvmAccount({ kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex });
     case "anvil-dev-account": {
-      const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index });
+      const account = anvilDevAccount(ref.index);
       if (account.address.toLowerCase() !== ref.address.toLowerCase()) {
         throw new MeasureConfigError(`prober ${vantage}: payer anvil account ${ref.index} is not ${ref.address}`);
       }

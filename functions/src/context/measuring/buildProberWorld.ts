@@ -9,7 +9,13 @@ import {
   type SampleStore,
   type StageConfig,
 } from "@slabridge/core";
-import { createEvmChainClient, kmsEvmAccount, readContractTyped, slaReportTypedData } from "@slabridge/evm";
+import {
+  anvilDevAccount,
+  createEvmChainClient,
+  kmsEvmAccount,
+  readContractTyped,
+  slaReportTypedData,
+} from "@slabridge/evm";
 import {
   type BlobStore,
   MeasureConfigError,
@@ -20,11 +26,7 @@ import {
   UnsupportedSignerError,
 } from "@slabridge/measuring";
 import { bytesToHex, hashTypedData } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { buildProbePayer, gatewayProbeRoutes, type ProbePaidCall, proberPayerKeyOf } from "./buildProbePayer.ts";
-
-/** Anvil's default mnemonic: the devnet's dev accounts (public test keys, never used outside a devnet). */
-const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** Options of {@link buildProberWorld}. */
 export interface BuildProberWorldOptions {
@@ -80,7 +82,7 @@ function proberKeyOf(
     if (registered === undefined) throw new UnsupportedSignerError(kind, index);
     return unusableKey(registered, () => new UnsupportedSignerError(kind, index));
   }
-  const privateKey = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index }).getHdKey().privateKey;
+  const privateKey = anvilDevAccount(ref.index).getHdKey().privateKey;
   const key = privateKey ? privateKeyProberKey(bytesToHex(privateKey)) : undefined;
   if (key?.address !== ref.address.toLowerCase()) {
     const address = ref.address.toLowerCase() as Hex;

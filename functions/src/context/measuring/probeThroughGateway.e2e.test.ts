@@ -13,7 +13,7 @@ import {
   startDemoHost,
   startLocalKms,
 } from "@slabridge/devnet";
-import { evmPayingFetch } from "@slabridge/evm";
+import { anvilDevAccount, evmPayingFetch } from "@slabridge/evm";
 import {
   createGateway,
   type LoopbackServer,
@@ -29,20 +29,19 @@ import { MemorySampleStore } from "@slabridge/store";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
 import { bytesToHex, erc20Abi } from "viem";
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
+import { generatePrivateKey, privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKmsClient } from "../createKmsClient.ts";
 import { buildProbePayer, type ProbePaidCall } from "./buildProbePayer.ts";
 
 const CHAIN_ID = 31_337;
 const NETWORK = `eip155:${CHAIN_ID}` as const;
-const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 /** Anvil dev accounts: the funded prober payer, an unfunded one, and a buyer. */
 const PAYER = 5;
 const BROKE = 6;
 const BUYER = 7;
 const devAccount = (index: number) => {
-  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+  const account = anvilDevAccount(index);
   return { account, ref: { kind: "anvil-dev-account" as const, index, address: account.address } };
 };
 

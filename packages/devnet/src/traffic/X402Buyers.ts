@@ -1,13 +1,9 @@
 import { USAGE_RECEIPT_HEADER, usageReceiptOfHeader } from "@slabridge/core";
-import { evmPayingFetch } from "@slabridge/evm";
+import { anvilDevAccount, evmPayingFetch } from "@slabridge/evm";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { getAddress, type Hex, type LocalAccount } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
-
-/** The mnemonic every anvil starts its dev accounts from (public test keys, loopback only). */
-const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 
 /** A chat completion request for `model` (the host's usage of it decides the charge). */
 function demoChat(model: string): string {
@@ -57,7 +53,7 @@ export class X402Buyers {
   /** The buyer accounts (anvil dev accounts; their keys are anvil's public test keys). */
   buyers(): LocalAccount[] {
     return this.#devnet.manifest.keys.demoBuyers.flatMap((ref) =>
-      ref.kind === "anvil-dev-account" ? [mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: ref.index })] : [],
+      ref.kind === "anvil-dev-account" ? [anvilDevAccount(ref.index)] : [],
     );
   }
 
