@@ -19,7 +19,7 @@ import { foundry } from "viem/chains";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { evmSignerOf } from "./evmSignerOf.ts";
 import { KmsSignerError, kmsEvmAccount } from "./kmsEvmAccount.ts";
-import { parseDerSignature, secp256k1PointOfSpki } from "./parseDerSignature.ts";
+import { KmsResponseError, parseDerSignature, secp256k1PointOfSpki } from "./parseDerSignature.ts";
 
 let kms: LocalKms;
 let client: KMSClient;
@@ -125,6 +125,31 @@ describe("kmsEvmAccount", () => {
       expect(await recoverAddress({ hash, signature })).toBe(account.address);
     }
     expect(sawHigh).toBeGreaterThan(0);
+  });
+
+  it("gives both recovery bits as the signatures need them (each one recovers to the address)", async () => {
+    const account = kmsEvmAccount({ kms: client, keyId, publicKey });
+    const parities = new Set<number>();
+    for (let i = 0; i < 16; i += 1) {
+      const hash = keccak256(toBytes(`parity ${i}`));
+      const signature = (await account.sign?.({ hash })) as Hex;
+      parities.add(Number.parseInt(signature.slice(130), 16) - 27);
+      expect(await recoverAddress({ hash, signature })).toBe(account.address);
+    }
+    expect([...parities].sort()).toEqual([0, 1]);
+  });
+
+  it("refuses a KMS signature that is not over the digest by the key (KmsResponseError)", async () => {
+    const tampered = rewritingClient((signature) => {
+      const { r, s } = parseDerSignature(signature);
+      return der(r, s === 1n ? 2n : s - 1n);
+    });
+    const account = kmsEvmAccount({ kms: tampered, keyId, publicKey });
+    await expect(account.sign?.({ hash: keccak256(toBytes("tampered")) })).rejects.toBeInstanceOf(KmsResponseError);
+    const zeroR = rewritingClient(() => der(N, 5n));
+    await expect(
+      kmsEvmAccount({ kms: zeroR, keyId, publicKey }).sign?.({ hash: keccak256(toBytes("r = n")) }),
+    ).rejects.toBeInstanceOf(KmsResponseError);
   });
 
   it("refuses to sign with a KMS key that is not the manifest's key, naming no key material", async () => {
