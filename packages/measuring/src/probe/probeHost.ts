@@ -107,6 +107,15 @@ export function assertProbeOptions(options: ProbeHostOptions): void {
   if (!result.success) throw new ProbeConfigError(`probe of ${options.url}`, z.prettifyError(result.error));
 }
 
+/**
+ * Through a gateway, how much longer than the SLA timeout a probe waits for the gateway's answer. The gateway's own
+ * work around the forward (voucher checks, channel writes, the receipt's signature) is not the host's, and can be
+ * slow when the gateway is busy; the host is judged by its own time, which the gateway's signed receipt states. A
+ * host that took longer than the SLA timeout by the receipt is still a `timeout`, and so is a gateway silent past the
+ * allowance too (a hung host, if the gateway's own host timeout is longer than the SLA's).
+ */
+export const GATEWAY_ALLOWANCE_MS = 2_000;
+
 /** Thrown into the request when the SLA timeout fires, so a timeout is told apart from any other abort. */
 class SlaTimeout extends Error {
   override readonly name: string = "SlaTimeout";
@@ -292,8 +301,9 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
 
   const startedAt = Math.floor((options.clock ?? systemClock).now());
   const t0 = hrtime();
-  const slaTimeout = () => controller.abort(new SlaTimeout(`no full answer within ${timeoutMs} ms`));
-  let timer = setTimeout(slaTimeout, timeoutMs);
+  const waitMs = viaGateway ? timeoutMs + GATEWAY_ALLOWANCE_MS : timeoutMs;
+  const slaTimeout = () => controller.abort(new SlaTimeout(`no full answer within ${waitMs} ms`));
+  let timer = setTimeout(slaTimeout, waitMs);
   const cutRound = () =>
     controller.abort(new RoundDeadline("no full answer when the prober's round deadline came (host still pending)"));
   if (options.roundSignal?.aborted) cutRound();
@@ -309,7 +319,7 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
       paidAt = hrtime();
       // The SLA timeout too runs from the request the host is asked through.
       clearTimeout(timer);
-      timer = setTimeout(slaTimeout, timeoutMs);
+      timer = setTimeout(slaTimeout, waitMs);
     },
   };
   const skip = (reason: string, status?: number): ProbeSkip => ({
@@ -369,6 +379,14 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
         if (code !== undefined || status >= 500) return skip(`gateway: ${gatewayErrorText(status, read.text)}`, status);
       }
       return sample("http-error", { status, error: httpErrorMessage(status, read.text) });
+    }
+    // Waited past the SLA timeout for the gateway: the host's own time decides (its receipt's, or all the prober saw).
+    const judgedMs = sample("ok").rttMs;
+    if (viaGateway && judgedMs > timeoutMs) {
+      return sample("timeout", {
+        status,
+        error: `the host's part took ${Math.round(judgedMs)} ms, over ${timeoutMs} ms`,
+      });
     }
     const problem = judgeAnswer(read.text, model, drawn.expect);
     if (problem !== undefined) return sample("bad-answer", { status, error: problem });

@@ -92,7 +92,7 @@ describe("probeViaGateway", () => {
     expect(await probe(url, pay(false))).toMatchObject({ outcome: "http-error", status: 400 });
   });
 
-  it("times out as the host's timeout, unless the call was still depositing", async () => {
+  it("times out as the host's timeout past the gateway's allowance, unless the call was still depositing", async () => {
     const server = await startTestServer(() => {
       // never answers
     });
@@ -156,6 +156,30 @@ describe("probeViaGateway", () => {
     const claimed = await probe(await slowGateway(60_000), pay(false));
     expect(isProbeSkip(claimed) ? Number.NaN : claimed.rttMs).toBeGreaterThanOrEqual(250);
     expect(isProbeSkip(claimed) ? Number.NaN : claimed.rttMs).toBeLessThan(60_000);
+  });
+
+  it("judges the host by its own time: a busy gateway past the SLA timeout is not the host's timeout", async () => {
+    const gatewayWorking = async (ownMs: number, hostMs: number) => {
+      const server = await startTestServer((_req, res) => {
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json", "slabridge-receipt": receiptHeader(hostMs) });
+          res.end(JSON.stringify(okBody));
+        }, ownMs);
+      });
+      servers.push(server);
+      return `${server.url}/models/demo-evm-a`;
+    };
+    // The gateway answered after 700 ms, over the 400 ms SLA timeout; the host's part was 90 ms: the host met it.
+    expect(await probe(await gatewayWorking(700, 90), pay(false), 400)).toMatchObject({ outcome: "ok", rttMs: 90 });
+    // The host's part by the receipt was 600 ms: over the SLA timeout, so a timeout, though the answer came.
+    const slowHost = await probe(await gatewayWorking(700, 600), pay(false), 400);
+    expect(slowHost).toMatchObject({ outcome: "timeout", rttMs: 600, status: 200 });
+    // No receipt to tell the host's part: all the prober saw (over 400 ms) is the host's.
+    const server = await startTestServer((_req, res) => {
+      setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(okBody)), 700);
+    });
+    servers.push(server);
+    expect(await probe(`${server.url}/models/demo-evm-a`, pay(false), 400)).toMatchObject({ outcome: "timeout" });
   });
 });
 
