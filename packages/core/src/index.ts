@@ -256,6 +256,11 @@ export {
   type VaultTransfer,
 } from "./settlement/index.ts";
 export {
+  type PrecomputedPublicKey,
+  precomputedPublicKey,
+  recoveryBitOf,
+} from "./signatures/secp256k1Verify.ts";
+export {
   type EvaluateEpochInput,
   effectiveLatencyMs,
   evaluateEpoch,

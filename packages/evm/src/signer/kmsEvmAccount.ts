@@ -1,9 +1,12 @@
 import { GetPublicKeyCommand, type KMSClient, SignCommand } from "@aws-sdk/client-kms";
-import { invert } from "@noble/curves/abstract/modular";
-import { bytesToNumberBE } from "@noble/curves/abstract/utils";
-import type { ProjPointType } from "@noble/curves/abstract/weierstrass";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { onceUntilFailure, SlabridgeError } from "@slabridge/core";
+import {
+  onceUntilFailure,
+  type PrecomputedPublicKey,
+  precomputedPublicKey,
+  recoveryBitOf,
+  SlabridgeError,
+} from "@slabridge/core";
 import {
   bytesToHex,
   getAddress,
@@ -61,7 +64,7 @@ export interface KmsEvmAccountOptions {
 export function kmsEvmAccount(options: KmsEvmAccountOptions): KmsEvmAccount {
   const { kms, keyId } = options;
   const expected = pointOf(options.publicKey);
-  const key = precomputedPoint(expected);
+  const key = precomputedPublicKey(expected);
   const address = getAddress(publicKeyToAddress(options.publicKey));
   // Checked once before the first signature; a failed check is tried again next time.
   const checkKey = onceUntilFailure(async () => {
@@ -113,41 +116,18 @@ export function kmsEvmAccount(options: KmsEvmAccountOptions): KmsEvmAccount {
 }
 
 /**
- * An Ethereum signature (low s, recovery bit) of KMS's DER signature over `hash` by the key at `key`. Verifying the
- * signature gives the point R = (e·G + r·Q) / s whose x is r, and R's y parity is the recovery bit: one check with
- * the key's precomputed table, instead of recovering the public key for each candidate bit (up to two recoveries,
- * each milliseconds of JavaScript on the event loop).
+ * An Ethereum signature (low s, recovery bit) of KMS's DER signature over `hash` by `key`: one verification against
+ * the key's precomputed point gives the recovery bit (see `recoveryBitOf`).
  *
  * @throws {KmsResponseError} when the signature is not over `hash` by the key.
  */
-function ethereumSignature(der: Uint8Array, hash: Hex, key: ProjPointType<bigint>): Signature {
+function ethereumSignature(der: Uint8Array, hash: Hex, key: PrecomputedPublicKey): Signature {
   const { r, s: rawS } = parseDerSignature(der);
   // (r, s) and (r, n - s) are both valid ECDSA; Ethereum (EIP-2) accepts only s <= n/2.
   const s = rawS > N / 2n ? N - rawS : rawS;
-  if (r <= 0n || r >= N || s <= 0n) throw new KmsResponseError("KMS signature is out of range");
-  // bits2int of a 32-byte digest on a 256-bit curve is the digest itself, reduced mod n.
-  const e = bytesToNumberBE(hexToBytes(hash)) % N;
-  const sInverse = invert(s, N);
-  const point = secp256k1.ProjectivePoint.BASE.multiplyUnsafe((e * sInverse) % N).add(
-    key.multiplyUnsafe((r * sInverse) % N),
-  );
-  const affine = point.is0() ? undefined : point.toAffine();
-  // An x of n or more would need recovery ids 2 and 3, which Ethereum's v cannot carry (probability about 2^-128).
-  if (affine === undefined || affine.x !== r) {
-    throw new KmsResponseError("KMS signature does not recover to the key's address");
-  }
-  const yParity = Number(affine.y & 1n) as 0 | 1;
+  const yParity = recoveryBitOf(hexToBytes(hash), r, s, key);
+  if (yParity === undefined) throw new KmsResponseError("KMS signature does not recover to the key's address");
   return { r: numberToHex(r, { size: 32 }), s: numberToHex(s, { size: 32 }), yParity, v: BigInt(27 + yParity) };
-}
-
-/**
- * The key's point with a precomputed window table: the key is fixed for the account's life, so its scalar
- * multiplication in every signature's check is as fast as the base point's.
- */
-function precomputedPoint(point: Uint8Array): ProjPointType<bigint> {
-  const key = secp256k1.ProjectivePoint.fromHex(point);
-  key._setWindowSize(8);
-  return key;
 }
 
 function pointOf(publicKey: Hex): Uint8Array {
