@@ -10,7 +10,7 @@ const unit: UnitCosts = {
   paymentsPerReceiptBatch: 100,
   relayPaymentsPerSecond: 100,
   proberCpuMsPerProbe: 2,
-  recoverMs: 3,
+  sampleSignatureMs: 3,
   evaluateMsPerHost: 60,
 };
 const constants: Constants = {
@@ -63,10 +63,10 @@ describe("project (the scale model's arithmetic)", () => {
     expect(p.gas.homeChainPerHour).toBe(3e8);
   });
 
-  it("probers and the evaluator: per-sample signatures recovered once each per epoch", () => {
+  it("probers and the evaluator: per-sample signatures checked once each per epoch", () => {
     expect(p.prober.probesPerHour).toBe(300_000);
     expect(p.prober.cpuCores).toBeCloseTo(600 / 3_600);
-    expect(p.evaluator.recoveriesPerEpoch).toBe(300_000);
+    expect(p.evaluator.signatureChecksPerEpoch).toBe(300_000);
     expect(p.evaluator.cpuSeconds).toBeCloseTo(900);
     // 1,000 hosts x 60 ms = 60 s of evaluateEpoch: half the 120 s timeout.
     expect(p.evaluator.evaluateSeconds).toBeCloseTo(60);

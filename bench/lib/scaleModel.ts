@@ -18,8 +18,8 @@ export interface UnitCosts {
   readonly relayPaymentsPerSecond: number;
   /** Prober CPU per probe (prober section). */
   readonly proberCpuMsPerProbe: number;
-  /** One secp256k1 signature recovery (pay-vouchers). */
-  readonly recoverMs: number;
+  /** One sample signature check: a secp256k1 verification against the prober's kept public key (pay-vouchers). */
+  readonly sampleSignatureMs: number;
   /** `evaluateEpoch` per host and epoch (evaluator section: 60 rounds x 5 probers of samples). */
   readonly evaluateMsPerHost: number;
 }
@@ -97,8 +97,8 @@ export interface Projection {
   readonly gas: { readonly paymentChainPerHour: number; readonly homeChainPerHour: number };
   readonly prober: { readonly probesPerHour: number; readonly cpuCores: number };
   readonly evaluator: {
-    readonly recoveriesPerEpoch: number;
-    /** CPU seconds of those recoveries. */
+    readonly signatureChecksPerEpoch: number;
+    /** CPU seconds of those checks. */
     readonly cpuSeconds: number;
     /** `evaluateEpoch` over every host, as measured per host. */
     readonly evaluateSeconds: number;
@@ -135,9 +135,9 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
   const probesPerEpoch = scale.models * constants.probers * constants.probesPerHostPerEpoch;
   const probesPerHour = probesPerEpoch * epochsPerHour;
   const cpuCores = (probesPerHour * unit.proberCpuMsPerProbe) / 1_000 / 3_600;
-  // Every probe sample carries its prober's signature: the evaluator recovers each one per epoch.
-  const recoveriesPerEpoch = probesPerEpoch;
-  const evaluatorSeconds = (recoveriesPerEpoch * unit.recoverMs) / 1_000;
+  // Every probe sample carries its prober's signature: the evaluator checks each one per epoch.
+  const signatureChecksPerEpoch = probesPerEpoch;
+  const evaluatorSeconds = (signatureChecksPerEpoch * unit.sampleSignatureMs) / 1_000;
   const evaluateSeconds = (scale.models * unit.evaluateMsPerHost) / 1_000;
   const usdPerMillionCalls = (gatewayUsd + dynamoUsd) / (scale.callsPerHour / 1e6);
 
@@ -165,7 +165,7 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
       "evaluator: per-sample prober signatures in one evaluate run",
       evaluatorSeconds,
       constants.evaluateTimeoutSeconds,
-      "sign one Merkle root per prober round instead of each sample: recoveries fall from models x probers x probes to probers x rounds",
+      "sign one Merkle root per prober round instead of each sample: signature checks fall from models x probers x probes to probers x rounds",
     ),
     pressure(
       "evaluator: evaluateEpoch over every host in one evaluate run",
@@ -208,7 +208,7 @@ export function project(scale: Scale, unit: UnitCosts, constants: Constants): Pr
     relay: { receiptBatchesPerHour, queueDepthAtEpochEnd: buyerEpochsPerEpoch, workersToDrain },
     gas: { paymentChainPerHour, homeChainPerHour },
     prober: { probesPerHour, cpuCores },
-    evaluator: { recoveriesPerEpoch, cpuSeconds: evaluatorSeconds, evaluateSeconds },
+    evaluator: { signatureChecksPerEpoch, cpuSeconds: evaluatorSeconds, evaluateSeconds },
     usdPerMillionCalls,
     pressures,
     firstBottleneck,

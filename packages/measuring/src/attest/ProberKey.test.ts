@@ -2,7 +2,7 @@ import { keccak256, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, sign } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { SignatureError } from "../errors.ts";
-import { recoverSigner } from "./ProberKey.ts";
+import { isSignedBy, recoverSigner } from "./ProberKey.ts";
 
 describe("recoverSigner", () => {
   it("gives each signature its own signer, checked again and again over the same digests", async () => {
@@ -27,5 +27,32 @@ describe("recoverSigner", () => {
       privateKeyToAccount(first.key).address.toLowerCase(),
     );
     expect(() => recoverSigner(first.hash, "0x1234")).toThrow(SignatureError);
+  });
+});
+
+describe("isSignedBy", () => {
+  it("agrees with recovery for the signer, another key, another digest and the other recovery bit", async () => {
+    const key = generatePrivateKey();
+    const other = generatePrivateKey();
+    const signer = privateKeyToAccount(key).address.toLowerCase() as `0x${string}`;
+    const stranger = privateKeyToAccount(other).address.toLowerCase() as `0x${string}`;
+    // Many digests: the first is checked by recovery, the rest by verification against the kept key.
+    for (let i = 0; i < 12; i++) {
+      const hash = keccak256(toHex(`sample ${i}`));
+      const signature = await sign({ hash, privateKey: key, to: "hex" });
+      expect(isSignedBy(hash, signature, signer)).toBe(true);
+      expect(isSignedBy(hash, signature, stranger)).toBe(false);
+      expect(isSignedBy(keccak256(toHex(`another ${i}`)), signature, signer)).toBe(false);
+      // The other v recovers another key: the verification must see that too.
+      const v = Number.parseInt(signature.slice(130), 16);
+      const flipped = `${signature.slice(0, 130)}${(v === 27 ? 28 : 27).toString(16)}` as `0x${string}`;
+      expect(isSignedBy(hash, flipped, signer)).toBe(false);
+      expect(recoverSigner(hash, flipped)).not.toBe(signer);
+      // A stranger's signature over the same digest.
+      expect(isSignedBy(hash, await sign({ hash, privateKey: other, to: "hex" }), signer)).toBe(false);
+    }
+    const hash = keccak256(toHex("malformed"));
+    expect(() => isSignedBy(hash, "0x1234", signer)).toThrow(SignatureError);
+    expect(() => isSignedBy(hash, `0x${"11".repeat(64)}1d`, signer)).toThrow(SignatureError);
   });
 });

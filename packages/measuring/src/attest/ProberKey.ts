@@ -1,5 +1,13 @@
 import { secp256k1 } from "@noble/curves/secp256k1";
-import { bytesToHex, type Hex, hexToBytes, keccak256 } from "@slabridge/core";
+import {
+  bytesToHex,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  type PrecomputedPublicKey,
+  precomputedPublicKey,
+  recoveryBitOf,
+} from "@slabridge/core";
 import { SignatureError } from "../errors.ts";
 
 /**
@@ -49,16 +57,57 @@ export function recoverSigner(digest: Hex, signature: Hex): Hex {
   const known = recovered.get(key);
   if (known !== undefined) return known;
   const signer = recoverUncached(digest, signature);
-  if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value as string);
-  recovered.set(key, signer);
+  remember(key, signer);
   return signer;
 }
+
+function remember(key: string, signer: Hex): void {
+  if (recovered.size >= RECOVERED_MAX) recovered.delete(recovered.keys().next().value as string);
+  recovered.set(key, signer);
+}
+
+/**
+ * Whether `signature` (65 bytes r ‖ s ‖ v) over `digest` is by `address`'s key. The first signature seen from an
+ * address is checked by recovery and its public key kept (with a precomputed table); every later one is one
+ * verification against that key, about 3x cheaper in JavaScript: the evaluator checks every sample of every prober,
+ * each prober signing thousands. Throws {@link SignatureError} on a malformed signature, as {@link recoverSigner} does.
+ *
+ * @example if (!isSignedBy(digest, record.signature, registered)) reject();
+ */
+export function isSignedBy(digest: Hex, signature: Hex, address: Hex): boolean {
+  const signer = address.toLowerCase() as Hex;
+  const memo = `${digest}:${signature}`.toLowerCase();
+  const seen = recovered.get(memo);
+  if (seen !== undefined) return seen === signer;
+  const known = signerKeys.get(signer);
+  if (known === undefined) {
+    const { point, address: by } = recoverKey(digest, signature);
+    remember(memo, by);
+    if (by !== signer) return false;
+    if (signerKeys.size >= SIGNER_KEYS_MAX) signerKeys.delete(signerKeys.keys().next().value as Hex);
+    signerKeys.set(signer, precomputedPublicKey(point));
+    return true;
+  }
+  const { r, s, recovery } = parseSignature(signature);
+  // The same key recovers from (r, s, v) exactly when the signature verifies and v is R's parity.
+  const valid = recoveryBitOf(hexToBytes(digest), r, s, known) === recovery;
+  if (valid) remember(memo, signer);
+  return valid;
+}
+
+/** Public keys of the signers seen, by address (bounded: one per prober or gateway key, a few dozen in practice). */
+const signerKeys = new Map<Hex, PrecomputedPublicKey>();
+const SIGNER_KEYS_MAX = 256;
 
 /** Signers already recovered, oldest first (bounded: a long-running prober's memory stays flat). */
 const recovered = new Map<string, Hex>();
 const RECOVERED_MAX = 100_000;
 
 function recoverUncached(digest: Hex, signature: Hex): Hex {
+  return recoverKey(digest, signature).address;
+}
+
+function parseSignature(signature: Hex): { r: bigint; s: bigint; recovery: 0 | 1; compact: Uint8Array } {
   const bytes = (() => {
     try {
       return hexToBytes(signature);
@@ -70,11 +119,20 @@ function recoverUncached(digest: Hex, signature: Hex): Hex {
   const v = bytes[64] ?? 0;
   const recovery = v >= 27 ? v - 27 : v;
   if (recovery !== 0 && recovery !== 1) throw new SignatureError("a signature's v must be 27 or 28");
+  const compact = bytes.slice(0, 64);
+  const r = BigInt(bytesToHex(compact.slice(0, 32)));
+  const s = BigInt(bytesToHex(compact.slice(32)));
+  return { r, s, recovery, compact };
+}
+
+function recoverKey(digest: Hex, signature: Hex): { point: Uint8Array; address: Hex } {
+  const { recovery, compact } = parseSignature(signature);
   try {
-    const point = secp256k1.Signature.fromCompact(bytes.slice(0, 64))
+    const point = secp256k1.Signature.fromCompact(compact)
       .addRecoveryBit(recovery)
-      .recoverPublicKey(hexToBytes(digest));
-    return addressOf(point.toRawBytes(false));
+      .recoverPublicKey(hexToBytes(digest))
+      .toRawBytes(false);
+    return { point, address: addressOf(point) };
   } catch (cause) {
     throw new SignatureError("the signature recovers to no key", cause);
   }

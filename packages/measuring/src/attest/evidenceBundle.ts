@@ -15,7 +15,7 @@ import {
 } from "@slabridge/core";
 import { z } from "zod";
 import { SignatureError } from "../errors.ts";
-import { recoverSigner } from "./ProberKey.ts";
+import { isSignedBy } from "./ProberKey.ts";
 import type { ProberRegistry } from "./ProberRegistry.ts";
 import { isSignedByItsVantage, slaSampleOf } from "./signedSamples.ts";
 
@@ -146,7 +146,8 @@ export function trustedReceipts(
   const trusted = receipts.filter((signed) => {
     if (signed.receipt.modelId !== modelId || signed.receipt.epoch !== epoch) return false;
     try {
-      return signers.has(recoverSigner(usageReceiptDigest(signed.chainId, signed.receipt), signed.signature));
+      const digest = usageReceiptDigest(signed.chainId, signed.receipt);
+      return [...signers].some((signer) => isSignedBy(digest, signed.signature, signer as Hex));
     } catch (error) {
       if (error instanceof SignatureError || (error instanceof Error && error.name === "InvalidSlaInputError")) {
         return false;

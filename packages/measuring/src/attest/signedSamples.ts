@@ -8,7 +8,7 @@ import {
 } from "@slabridge/core";
 import { SignatureError } from "../errors.ts";
 import type { ProberKey } from "./ProberKey.ts";
-import { recoverSigner } from "./ProberKey.ts";
+import { isSignedBy } from "./ProberKey.ts";
 import type { ProberRegistry } from "./ProberRegistry.ts";
 
 /**
@@ -66,7 +66,7 @@ export function isSignedByItsVantage(registry: ProberRegistry, record: SampleRec
   const expected = registry.probers.get(record.vantage);
   if (expected === undefined || record.signature === undefined) return false;
   try {
-    return recoverSigner(sampleRecordDigest(registry.domain, record), record.signature) === expected;
+    return isSignedBy(sampleRecordDigest(registry.domain, record), record.signature, expected);
   } catch (error) {
     if (error instanceof SignatureError || error instanceof InvalidSlaInputError) return false;
     throw error;

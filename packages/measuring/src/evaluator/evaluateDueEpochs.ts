@@ -14,7 +14,7 @@ import {
   trustedReceipts,
   trustedSamples,
 } from "../attest/evidenceBundle.ts";
-import { recoverSigner } from "../attest/ProberKey.ts";
+import { isSignedBy } from "../attest/ProberKey.ts";
 import { SignatureError } from "../errors.ts";
 import { type MeasureWorld, measuredModels } from "../MeasureWorld.ts";
 import { type PublishOutcome, publishVerdictEverywhere } from "./publishVerdictEverywhere.ts";
@@ -63,7 +63,7 @@ async function collectCosignatures(
     const registered = world.registry.probers.get(vantage);
     let valid = false;
     try {
-      valid = registered === signer.toLowerCase() && recoverSigner(digest, signature as Hex) === registered;
+      valid = registered === signer.toLowerCase() && isSignedBy(digest, signature as Hex, registered);
     } catch (error) {
       if (!(error instanceof SignatureError)) throw error;
     }
