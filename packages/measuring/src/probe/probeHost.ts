@@ -114,7 +114,7 @@ export function assertProbeOptions(options: ProbeHostOptions): void {
  * host that took longer than the SLA timeout by the receipt is still a `timeout`, and so is a gateway silent past the
  * allowance too (a hung host, if the gateway's own host timeout is longer than the SLA's).
  */
-export const GATEWAY_ALLOWANCE_MS = 2_000;
+const GATEWAY_ALLOWANCE_MS = 2_000;
 
 /** Thrown into the request when the SLA timeout fires, so a timeout is told apart from any other abort. */
 class SlaTimeout extends Error {
