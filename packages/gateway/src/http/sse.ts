@@ -19,10 +19,15 @@ export interface SseEvent {
 export class SseSplitter {
   readonly #decoder = new TextDecoder("utf-8");
   #pending = "";
+  // A chunk's last CR may be half of a CRLF: it waits for the next chunk, so the pair is not read as two line ends.
+  #carriedCr = false;
 
   /** The events completed by `chunk`; a partial event waits for the next chunk. */
   push(chunk: Uint8Array): SseEvent[] {
-    this.#pending += this.#decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
+    let text = `${this.#carriedCr ? "\r" : ""}${this.#decoder.decode(chunk, { stream: true })}`;
+    this.#carriedCr = text.endsWith("\r");
+    if (this.#carriedCr) text = text.slice(0, -1);
+    this.#pending += text.replace(/\r\n?/g, "\n");
     const events: SseEvent[] = [];
     for (let end = this.#pending.indexOf("\n\n"); end !== -1; end = this.#pending.indexOf("\n\n")) {
       const raw = this.#pending.slice(0, end);
