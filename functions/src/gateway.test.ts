@@ -351,4 +351,31 @@ describe("the gateway Lambda handler streams a response as the runtime's respons
     expect(stream.written.slice(3).map((chunk) => chunk.toString("utf8"))).toEqual(["data: [DONE]\n\n"]);
     expect(stream.writableFinished).toBe(true);
   });
+
+  it("cancels the gateway's body when the runtime's stream closes mid-body (the buyer went away)", async () => {
+    let cancelled = false;
+    const gateway: Gateway = {
+      handle: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("data: 1\n\n"));
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+          { status: 200, headers: { "content-type": "text/event-stream" } },
+        ),
+    };
+    const stream = new RuntimeResponseStream();
+    const handled = createGatewayHandler(async () => gateway, runtimeHttpResponseStream)(
+      event("POST", "/models/llama/v1/chat/completions", { body: "{}" }),
+      stream,
+    );
+    await vi.waitFor(() => expect(stream.written.length).toBe(3), { timeout: 5_000 });
+    stream.destroy();
+    await vi.waitFor(() => expect(cancelled).toBe(true), { timeout: 5_000 });
+    await handled.catch(() => undefined);
+  });
 });
