@@ -540,7 +540,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             event: "error",
             data: JSON.stringify({
               choices: [],
-              error: { type: "payment_error", code: "payment_not_settled", status: refusal.status },
+              error: {
+                type: "payment_error",
+                code: "payment_not_settled",
+                message: "The charge could not be recorded; nothing was charged.",
+                status: refusal.status,
+              },
               payment_required: refusal.headers.get("payment-required"),
             }),
           }),

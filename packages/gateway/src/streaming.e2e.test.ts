@@ -18,6 +18,7 @@ import { decodePaymentRequiredHeader, decodePaymentResponseHeader } from "@x402/
 import { toClientEvmSigner } from "@x402/evm";
 import { BatchSettlementEvmScheme as BatchSettlementClient, computeChannelId } from "@x402/evm/batch-settlement/client";
 import { BatchSettlementEvmScheme as BatchSettlementFacilitator } from "@x402/evm/batch-settlement/facilitator";
+import type { ChannelStorage } from "@x402/evm/batch-settlement/server";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import type { Hex, LocalAccount } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -138,7 +139,7 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
   const usageReceipts = new MemoryUsageReceiptStore();
   const gatewayKey = privateKeyToAccount(generatePrivateKey());
   const receiverAuthorizer = privateKeyToAccount(generatePrivateKey());
-  const buyers = Array.from({ length: 6 }, () => privateKeyToAccount(generatePrivateKey()));
+  const buyers = Array.from({ length: 7 }, () => privateKeyToAccount(generatePrivateKey()));
   const receivers = Object.fromEntries(
     ["paced", "demo", "dies", "silent", "nousage"].map((key) => [
       key,
@@ -150,6 +151,8 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
   let pacedSentLast = false;
   let pacedHostGone = false;
   let pacedBodies: unknown[] = [];
+  /** When set, the next write that records a charge throws (a crash between serving and recording). */
+  let crashNextCharge = false;
   /** Every PAYMENT-SIGNATURE the stock clients sent, in order. */
   const signatures: string[] = [];
 
@@ -206,6 +209,20 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
       ),
     );
     storage = new VersionedChannelStorage(new MemoryChannelRecordStore());
+    const inner = storage;
+    const crashable: ChannelStorage = {
+      get: (id) => inner.get(id),
+      list: () => inner.list(),
+      updateChannel: (id, update) =>
+        inner.updateChannel(id, (current) => {
+          const next = update(current);
+          if (crashNextCharge && current && next && next.chargedCumulativeAmount !== current.chargedCumulativeAmount) {
+            crashNextCharge = false;
+            throw new Error("simulated crash between serving the call and recording its charge");
+          }
+          return next;
+        }),
+    };
     const model = (key: string, hostUrl: string): GatewayEvmModelInput => ({
       key,
       model: "llama-demo",
@@ -231,7 +248,7 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
         model("nousage", nousage.url),
       ],
       facilitator,
-      storage,
+      storage: crashable,
       checkpoints,
       usageReceipts,
       receiptSigner: gatewayKey,
@@ -423,6 +440,28 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
     expect(receipt).toMatchObject({ served: false, charge: 0n });
     expect(await chargedOn(channel)).toBe(0n);
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
+  });
+
+  it("ends a stream whose charge cannot be recorded with a payment error, charging nothing, and the channel pays on", async () => {
+    const buyer = buyers[6] as LocalAccount;
+    const channel = await channelOf(buyer, "demo");
+    const pay = payingFetch(buyer);
+    const first = await call(pay, "demo", true);
+    expect((await eventReader(first).rest()).length).toBeGreaterThan(1); // the deposit call, charged
+    const charged = await chargedOn(channel);
+    crashNextCharge = true;
+    const crashed = await eventReader(await call(pay, "demo", true)).rest();
+    expect(crashNextCharge).toBe(false);
+    const last = crashed.at(-1);
+    expect(last?.event).toBe("error");
+    expect(JSON.parse(last?.data ?? "")).toMatchObject({ choices: [], error: { code: "payment_not_settled" } });
+    expect(crashed.some((event) => event.data === "[DONE]" || event.event === STREAM_PAYMENT_EVENT)).toBe(false);
+    expect(await chargedOn(channel)).toBe(charged);
+    expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
+    // The channel is not stuck: the next streamed call is charged once, from the same cumulative.
+    const next = await eventReader(await call(pay, "demo", true)).rest();
+    expect(await paymentOf(next.at(-2))).toMatchObject({ cumulative: 2n * charged });
+    expect(await chargedOn(channel)).toBe(2n * charged);
   });
 
   it("charges a buyer who hangs up mid-stream for the tokens it was sent, and drops the host", async () => {
