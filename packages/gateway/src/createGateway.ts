@@ -33,6 +33,7 @@ import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
 import { channelWithdrawDelay } from "./config/channelWithdrawDelay.ts";
 import { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
+import { checkHostTimeout } from "./config/checkHostTimeout.ts";
 import {
   type GatewayEvmModel,
   type GatewayModel,
@@ -749,6 +750,7 @@ function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
   for (const model of parsed.data) {
     if (keys.has(model.key)) throw new InvalidGatewayConfigError(`two models share the key ${model.key}`);
     keys.add(model.key);
+    checkHostTimeout(model.key, model.hostTimeoutMs, model.maxTimeoutSeconds);
   }
   return parsed.data;
 }
