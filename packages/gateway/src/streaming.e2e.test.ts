@@ -139,9 +139,9 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
   const usageReceipts = new MemoryUsageReceiptStore();
   const gatewayKey = privateKeyToAccount(generatePrivateKey());
   const receiverAuthorizer = privateKeyToAccount(generatePrivateKey());
-  const buyers = Array.from({ length: 7 }, () => privateKeyToAccount(generatePrivateKey()));
+  const buyers = Array.from({ length: 8 }, () => privateKeyToAccount(generatePrivateKey()));
   const receivers = Object.fromEntries(
-    ["paced", "demo", "dies", "silent", "nousage"].map((key) => [
+    ["paced", "demo", "dies", "silent", "nousage", "stalls"].map((key) => [
       key,
       privateKeyToAccount(generatePrivateKey()).address,
     ]),
@@ -200,7 +200,12 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(`: keep-alive\n\n${TOKENS.map(chunk).join("")}data: [DONE]\n\n`);
     });
-    hosts.push(paced, dies, silent, nousage);
+    // Sends its first token, then nothing: the call's deadline runs out mid-stream.
+    const stalls = await scriptedHost((res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(chunk(TOKENS[0] ?? ""));
+    });
+    hosts.push(paced, dies, silent, nousage, stalls);
 
     const facilitator = localFacilitatorClient(
       new x402Facilitator().register(
@@ -223,7 +228,7 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
           return next;
         }),
     };
-    const model = (key: string, hostUrl: string): GatewayEvmModelInput => ({
+    const model = (key: string, hostUrl: string, hostTimeoutMs = 5_000): GatewayEvmModelInput => ({
       key,
       model: "llama-demo",
       modelId: 2n,
@@ -233,7 +238,7 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
       assetVersion: "2",
       payTo: receivers[key] ?? "",
       hostUrl,
-      hostTimeoutMs: 5_000,
+      hostTimeoutMs,
       price: PRICE,
       sla: { p95LatencyMs: 500, uptimeBps: 9_900, refundTiers: [{ breachBps: 0, refundBps: 2_500 }] },
       clock: { genesis: 0n, epochSeconds: 3_600n },
@@ -246,6 +251,7 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
         model("dies", dies.url),
         model("silent", silent.url),
         model("nousage", nousage.url),
+        model("stalls", stalls.url, 300),
       ],
       facilitator,
       storage: crashable,
@@ -426,6 +432,20 @@ describe("gateway: streamed calls (stream: true, server-sent events)", () => {
     expect(receipt.latencyMs).toBeGreaterThanOrEqual(receipt.ttfbMs);
     // Kept as evidence of downtime, like any failed host call.
     expect((await usageReceipts.listEpoch(2n, receipt.epoch)).map((kept) => kept.receipt)).toContainEqual(receipt);
+    expect(await chargedOn(channel)).toBe(0n);
+    expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
+  });
+
+  it("ends a stream that runs past the host timeout with a host_timeout error event, charging nothing", async () => {
+    const buyer = buyers[7] as LocalAccount;
+    const channel = await channelOf(buyer, "stalls");
+    const events = await eventReader(await call(payingFetch(buyer), "stalls", true)).rest();
+    expect(contentOf(events)).toBe(TOKENS[0]);
+    const failure = errorEventSchema.parse(JSON.parse(events.at(-1)?.data ?? ""));
+    expect(failure.error.code).toBe("host_timeout");
+    const receipt = await verify(failure.usage_receipt);
+    expect(receipt).toMatchObject({ served: false, charge: 0n });
+    expect(receipt.latencyMs).toBeGreaterThanOrEqual(300);
     expect(await chargedOn(channel)).toBe(0n);
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
   });
