@@ -1,4 +1,4 @@
-import { PassThrough, type Writable } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { type DeploymentManifest, parseStageConfig, type StageConfigInput } from "@slabridge/core";
 import { type LocalDynamo, startLocalDynamo } from "@slabridge/devnet";
 import type { Gateway } from "@slabridge/gateway";
@@ -10,9 +10,9 @@ import {
   DynamoVoucherCheckpointStore,
 } from "@slabridge/store";
 import { generatePrivateKey } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildGatewayService } from "./context/gateway/buildGatewayService.ts";
-import { createGatewayHandler, type ResponseStreamMetadata } from "./gateway.ts";
+import { createGatewayHandler, type HttpResponseStreamFactory, type ResponseStreamMetadata } from "./gateway.ts";
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
 /** Nothing listens on port 9 of loopback: the tests never reach a chain or a host. */
@@ -269,5 +269,113 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
     }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: "MissingLinkError" });
     expect(String(error)).not.toContain("not-a-key-secret-value");
+  });
+});
+
+/**
+ * The Lambda runtime's response stream as `awslambda.streamifyResponse` hands it to a handler, and its
+ * `awslambda.HttpResponseStream.from` (aws-lambda-nodejs-runtime-interface-client): `from` sets the integration
+ * content type and, before the first write, writes the JSON prelude and 8 NUL bytes; then the body follows.
+ */
+class RuntimeResponseStream extends Writable {
+  contentType: string | undefined;
+  onBeforeFirstWrite: ((write: (bytes: string | Uint8Array) => void) => void) | undefined;
+  readonly written: Buffer[] = [];
+
+  setContentType(contentType: string) {
+    this.contentType = contentType;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void) {
+    const hook = this.onBeforeFirstWrite;
+    this.onBeforeFirstWrite = undefined;
+    hook?.((bytes) => this.written.push(Buffer.from(bytes)));
+    this.written.push(chunk);
+    callback();
+  }
+}
+
+const runtimeHttpResponseStream: HttpResponseStreamFactory = {
+  from: (stream, metadata) => {
+    if (!(stream instanceof RuntimeResponseStream)) throw new Error("not the runtime's response stream");
+    stream.setContentType("application/vnd.awslambda.http-integration-response");
+    stream.onBeforeFirstWrite = (write) => {
+      write(JSON.stringify(metadata));
+      write(new Uint8Array(8));
+    };
+    return stream;
+  },
+};
+
+describe("the gateway Lambda handler streams a response as the runtime's response stream takes it", () => {
+  it("writes the head, then each body chunk as the gateway yields it, before the body has ended", async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let lastSent = false;
+    const encoder = new TextEncoder();
+    const gateway: Gateway = {
+      handle: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(encoder.encode('data: {"n":1}\n\n'));
+              await released;
+              controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+              lastSent = true;
+              controller.close();
+            },
+          }),
+          { status: 200, headers: { "content-type": "text/event-stream" } },
+        ),
+    };
+    const stream = new RuntimeResponseStream();
+    const handled = createGatewayHandler(async () => gateway, runtimeHttpResponseStream)(
+      event("POST", "/models/llama/v1/chat/completions", { body: JSON.stringify({ stream: true }) }),
+      stream,
+    );
+    await vi.waitFor(() => expect(stream.written.length).toBe(3), { timeout: 5_000 });
+    expect(lastSent).toBe(false);
+    const [prelude, delimiter, first] = stream.written;
+    expect(stream.contentType).toBe("application/vnd.awslambda.http-integration-response");
+    expect(JSON.parse(prelude?.toString("utf8") ?? "")).toEqual({
+      statusCode: 200,
+      headers: { "content-type": "text/event-stream" },
+    });
+    expect(delimiter).toEqual(Buffer.alloc(8));
+    expect(first?.toString("utf8")).toBe('data: {"n":1}\n\n');
+
+    release();
+    await handled;
+    expect(stream.written.slice(3).map((chunk) => chunk.toString("utf8"))).toEqual(["data: [DONE]\n\n"]);
+    expect(stream.writableFinished).toBe(true);
+  });
+
+  it("cancels the gateway's body when the runtime's stream closes mid-body (the buyer went away)", async () => {
+    let cancelled = false;
+    const gateway: Gateway = {
+      handle: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("data: 1\n\n"));
+            },
+            cancel() {
+              cancelled = true;
+            },
+          }),
+          { status: 200, headers: { "content-type": "text/event-stream" } },
+        ),
+    };
+    const stream = new RuntimeResponseStream();
+    const handled = createGatewayHandler(async () => gateway, runtimeHttpResponseStream)(
+      event("POST", "/models/llama/v1/chat/completions", { body: "{}" }),
+      stream,
+    );
+    await vi.waitFor(() => expect(stream.written.length).toBe(3), { timeout: 5_000 });
+    stream.destroy();
+    await vi.waitFor(() => expect(cancelled).toBe(true), { timeout: 5_000 });
+    await handled.catch(() => undefined);
   });
 });

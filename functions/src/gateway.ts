@@ -107,10 +107,21 @@ async function writeResponse(response: Response, stream: Writable, responseStrea
   });
   if (response.body !== null) {
     const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!out.write(value)) await once(out, "drain");
+    // The buyer went away (the runtime closes or fails the stream): the body is cancelled, so the gateway stops the
+    // host call and settles what was sent, instead of holding the channel until its reservation expires.
+    const hungUp = () => void reader.cancel().catch(() => undefined);
+    out.once("close", hungUp);
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (!out.write(value)) await once(out, "drain");
+      }
+    } catch (error) {
+      hungUp();
+      throw error;
+    } finally {
+      out.off("close", hungUp);
     }
   }
   out.end();

@@ -15,6 +15,8 @@ import {
   type HTTPRequestContext,
   type HTTPTransportContext,
   type PaymentCancellationDispatcher,
+  type ProcessSettleResultResponse,
+  type ProcessSettleSuccessResponse,
   x402HTTPResourceServer,
   x402ResourceServer,
 } from "@x402/core/server";
@@ -30,7 +32,8 @@ import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
 import { channelWithdrawDelay } from "./config/channelWithdrawDelay.ts";
-import { chargeFor } from "./config/chargeFor.ts";
+import { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
+import { checkHostTimeout } from "./config/checkHostTimeout.ts";
 import {
   type GatewayEvmModel,
   type GatewayModel,
@@ -51,9 +54,12 @@ import {
 } from "./errors/errors.ts";
 import { GatewayError } from "./errors/GatewayError.ts";
 import { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
-import { forwardToHost } from "./host/forwardToHost.ts";
+import { type ForwardRequest, forwardToHost, type HostAnswer } from "./host/forwardToHost.ts";
+import { StreamTally } from "./host/StreamTally.ts";
+import { type HostStreamAnswer, streamFromHost } from "./host/streamFromHost.ts";
 import { checkPaymentSignature, DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
 import { fetchAdapter, responseOf } from "./http/fetchAdapter.ts";
+import { type SseEvent, sseEvent } from "./http/sse.ts";
 import type { RateLimitDecision, RateLimiter } from "./rateLimit/RateLimiter.ts";
 import { TokenBucketRateLimiter } from "./rateLimit/TokenBucketRateLimiter.ts";
 import {
@@ -366,91 +372,275 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       throw new RateLimitedError(payer, model.key, decision.retryAfterSeconds);
     }
 
-    const requestHash = requestHashOf(url.pathname, body);
-    const epoch = epochAt(model.clock, startedAt);
-    // Both bindings' channel ids are 32 bytes of hex (the SVM payload's schema checks it).
-    const channelId = lowerHex(paid.voucher.voucher.channelId as Hex);
+    const transport: HTTPTransportContext = { request: context };
+    const call: PaidCall = {
+      chainId: route.chainId,
+      model,
+      paid,
+      requestHash: requestHashOf(url.pathname, body),
+      epoch: epochAt(model.clock, startedAt),
+      // Both bindings' channel ids are 32 bytes of hex (the SVM payload's schema checks it).
+      channelId: lowerHex(paid.voucher.voucher.channelId as Hex),
+      startedAt,
+      settle: (amount) =>
+        route.http.processSettlement(paymentPayload, paymentRequirements, result.declaredExtensions, transport, {
+          amount: amount.toString(),
+        }),
+      release: (status, error) => cancel(cancellationDispatcher, status, error),
+    };
+    const forward: ForwardRequest = {
+      url: `${model.hostUrl.replace(/\/$/, "")}${match?.[2] ?? "/"}`,
+      body,
+      contentType: request.headers.get("content-type") ?? "application/json",
+      timeoutMs: model.hostTimeoutMs,
+      nowMs: monotonicNow,
+      fetch: hostFetch,
+    };
+    if (asksToStream(body)) return serveStream(call, { ...forward, body: withUsageRequested(body) });
+
     const called = monotonicNow();
     let answer: Awaited<ReturnType<typeof forwardToHost>>;
     try {
-      answer = await forwardToHost({
-        url: `${model.hostUrl.replace(/\/$/, "")}${match?.[2] ?? "/"}`,
-        body,
-        contentType: request.headers.get("content-type") ?? "application/json",
-        timeoutMs: model.hostTimeoutMs,
-        nowMs: monotonicNow,
-        fetch: hostFetch,
-      });
+      answer = await forwardToHost(forward);
     } catch (error) {
-      await cancel(cancellationDispatcher, error instanceof GatewayError ? error.status : 500, error);
-      if (!(error instanceof HostFailedError)) throw error;
-      // The host's failure is evidence of downtime: attested like a served call, charged nothing.
-      const elapsedMs = Math.round(monotonicNow() - called);
-      const receipt = await attest(route.chainId, {
-        requestHash,
-        model: model.model,
-        modelId: model.modelId,
-        epoch,
-        channelId,
-        payer: payerBytes32(paid),
-        inputTokens: 0n,
-        outputTokens: 0n,
-        served: false,
-        charge: 0n,
-        cumulative: 0n,
-        ttfbMs: elapsedMs,
-        latencyMs: elapsedMs,
-        startedAt: BigInt(Math.floor(startedAt)),
-        finishedAt: BigInt(Math.floor(now())),
-      });
-      const response = errorResponse(error);
-      response.headers.set(USAGE_RECEIPT_HEADER, receipt);
-      return response;
+      return failedBeforeServing(call, error, called);
     }
     if ("refused" in answer) {
-      await cancel(cancellationDispatcher, answer.refused.status);
+      await call.release(answer.refused.status);
       return answer.refused;
     }
+    return chargeWholeAnswer(call, answer);
+  };
 
-    const charge = chargeFor(model.price, answer.usage);
-    const transport: HTTPTransportContext = { request: context };
-    const settled = await route.http.processSettlement(
-      paymentPayload,
-      paymentRequirements,
-      result.declaredExtensions,
-      transport,
-      { amount: charge.toString() },
-    );
-    if (!settled.success) return responseOf(settled.response);
+  // A host that failed before anything reached the buyer: nothing is charged, the reservation is released, and the
+  // failure is evidence of downtime, attested like a served call.
+  const failedBeforeServing = async (call: PaidCall, error: unknown, called: number): Promise<Response> => {
+    await call.release(error instanceof GatewayError ? error.status : 500, error);
+    if (!(error instanceof HostFailedError)) throw error;
+    const elapsedMs = Math.round(monotonicNow() - called);
+    const receipt = await attestFailure(call, elapsedMs, elapsedMs);
+    const response = errorResponse(error);
+    response.headers.set(USAGE_RECEIPT_HEADER, receipt);
+    return response;
+  };
 
-    const state = channelStateSchema.safeParse(settled.extra);
-    const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : charge;
-    if (paid.kind === "svm") {
-      await recordSvmCheckpoint(svmCheckpointOf(route.chainId, model.modelId, epoch, paid.voucher, cumulative, now()));
-    } else {
-      await recordCheckpoint(checkpointOf(route.chainId, model.modelId, epoch, paid.voucher, cumulative, now()));
-    }
-    const receipt = await attest(route.chainId, {
-      requestHash,
-      model: model.model,
-      modelId: model.modelId,
-      epoch,
-      channelId,
-      payer: payerBytes32(paid),
-      inputTokens: answer.usage.inputTokens,
-      outputTokens: answer.usage.outputTokens,
-      served: true,
-      charge,
-      cumulative,
-      ttfbMs: Math.round(answer.ttfbMs),
-      latencyMs: Math.round(answer.latencyMs),
-      startedAt: BigInt(Math.floor(startedAt)),
+  const attestFailure = (call: PaidCall, ttfbMs: number, latencyMs: number) =>
+    attest(call.chainId, {
+      ...receiptBase(call),
+      inputTokens: 0n,
+      outputTokens: 0n,
+      served: false,
+      charge: 0n,
+      cumulative: 0n,
+      ttfbMs,
+      latencyMs,
       finishedAt: BigInt(Math.floor(now())),
     });
-    const headers = new Headers(settled.headers);
+
+  /**
+   * Charges a served call its usage (capped at the ceiling) through the SDK's settlement, checkpoints the voucher
+   * and signs the receipt; or the SDK's refusal when the charge could not be recorded.
+   */
+  const charge = async (
+    call: PaidCall,
+    usage: TokenUsage,
+    latencies: { readonly ttfbMs: number; readonly latencyMs: number },
+  ): Promise<
+    { readonly settled: ProcessSettleSuccessResponse; readonly receipt: string } | { readonly refused: Response }
+  > => {
+    const amount = chargeFor(call.model.price, usage);
+    const settled = await call.settle(amount);
+    if (!settled.success) return { refused: responseOf(settled.response) };
+    const state = channelStateSchema.safeParse(settled.extra);
+    const cumulative = state.success ? BigInt(state.data.channelState.chargedCumulativeAmount) : amount;
+    const { paid } = call;
+    if (paid.kind === "svm") {
+      await recordSvmCheckpoint(
+        svmCheckpointOf(call.chainId, call.model.modelId, call.epoch, paid.voucher, cumulative, now()),
+      );
+    } else {
+      await recordCheckpoint(
+        checkpointOf(call.chainId, call.model.modelId, call.epoch, paid.voucher, cumulative, now()),
+      );
+    }
+    const receipt = await attest(call.chainId, {
+      ...receiptBase(call),
+      inputTokens: usage.inputTokens,
+      outputTokens: usage.outputTokens,
+      served: true,
+      charge: amount,
+      cumulative,
+      ttfbMs: Math.round(latencies.ttfbMs),
+      latencyMs: Math.round(latencies.latencyMs),
+      finishedAt: BigInt(Math.floor(now())),
+    });
+    return { settled, receipt };
+  };
+
+  const chargeWholeAnswer = async (call: PaidCall, answer: HostAnswer): Promise<Response> => {
+    const charged = await charge(call, answer.usage, answer);
+    if ("refused" in charged) return charged.refused;
+    const headers = new Headers(charged.settled.headers);
     headers.set("content-type", answer.contentType);
-    headers.set(USAGE_RECEIPT_HEADER, receipt);
+    headers.set(USAGE_RECEIPT_HEADER, charged.receipt);
     return new Response(answer.body, { status: answer.status, headers });
+  };
+
+  /**
+   * A call that asked for `stream: true`: the host's events are relayed as they arrive, so the response head leaves
+   * before the charge is known. The voucher stays reserved (the channel serialized) until the stream ends; then the
+   * call is charged its usage and the settlement (what `PAYMENT-RESPONSE` would carry) and the signed receipt come as
+   * a last `x402-payment-response` event before `[DONE]`. A host that breaks off mid-stream: an `error` event with the
+   * failure's receipt, nothing charged. A buyer who hangs up: the host is dropped and what was relayed is charged.
+   */
+  const serveStream = async (call: PaidCall, forward: ForwardRequest): Promise<Response> => {
+    const called = monotonicNow();
+    let answer: HostStreamAnswer;
+    try {
+      answer = await streamFromHost(forward);
+    } catch (error) {
+      return failedBeforeServing(call, error, called);
+    }
+    if ("refused" in answer) {
+      await call.release(answer.refused.status);
+      return answer.refused;
+    }
+    if ("answer" in answer) return chargeWholeAnswer(call, answer.answer);
+    const host = answer.stream;
+    const tally = new StreamTally();
+    const encoder = new TextEncoder();
+    // Set once the call is charged or failed: a later hang-up has nothing left to settle.
+    let ended = false;
+    // Set when the buyer hangs up: a read that was waiting then has nothing left to do.
+    let buyerGone = false;
+    const enqueue = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
+      if (!buyerGone) controller.enqueue(encoder.encode(text));
+    };
+    const close = (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      if (!buyerGone) controller.close();
+    };
+    // Relays whole events; true once the host's `[DONE]` came (held back until the charge is settled).
+    const relay = (controller: ReadableStreamDefaultController<Uint8Array>, events: readonly SseEvent[]) => {
+      for (const event of events) {
+        if (tally.observe(event) === "done") return true;
+        enqueue(controller, `${event.raw}\n\n`);
+      }
+      return false;
+    };
+
+    const finish = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+      ended = true;
+      await host.cancel(); // anything after [DONE] is not part of the answer
+      const latencyMs = monotonicNow() - called;
+      const charged = await charge(call, tally.usage(), { ttfbMs: host.ttfbMs, latencyMs });
+      if ("refused" in charged) {
+        const refusal = charged.refused;
+        enqueue(
+          controller,
+          sseEvent({
+            event: "error",
+            data: JSON.stringify({
+              choices: [],
+              error: {
+                type: "payment_error",
+                code: "payment_not_settled",
+                message: "The charge could not be recorded; nothing was charged.",
+                status: refusal.status,
+              },
+              payment_required: refusal.headers.get("payment-required"),
+            }),
+          }),
+        );
+        close(controller);
+        return;
+      }
+      enqueue(
+        controller,
+        sseEvent({
+          event: STREAM_PAYMENT_EVENT,
+          data: JSON.stringify({
+            object: STREAM_PAYMENT_EVENT,
+            // OpenAI-style clients read every data line as a chunk: an empty choices list makes it one they skip.
+            choices: [],
+            payment_response: paymentResponseOf(charged.settled.headers),
+            usage_receipt: charged.receipt,
+          }),
+        }),
+      );
+      enqueue(controller, "data: [DONE]\n\n");
+      close(controller);
+    };
+
+    const fail = async (controller: ReadableStreamDefaultController<Uint8Array>, error: unknown) => {
+      ended = true;
+      await host.cancel();
+      await call.release(error instanceof GatewayError ? error.status : 500, error);
+      let receipt: string | undefined;
+      if (error instanceof HostFailedError) {
+        // A broken stream is a failed call: evidence of downtime, and a truncated answer is not charged.
+        receipt = await attestFailure(call, Math.round(host.ttfbMs), Math.round(monotonicNow() - called));
+      } else {
+        onError(error);
+      }
+      const failure = error instanceof GatewayError ? error : undefined;
+      enqueue(
+        controller,
+        sseEvent({
+          event: "error",
+          data: JSON.stringify({
+            choices: [],
+            error: {
+              type: "server_error",
+              code: failure?.code ?? "internal_error",
+              message: failure?.shortMessage ?? "The gateway failed unexpectedly.",
+            },
+            ...(receipt === undefined ? {} : { usage_receipt: receipt }),
+          }),
+        }),
+      );
+      close(controller);
+    };
+
+    const body = new ReadableStream<Uint8Array>({
+      start: async (controller) => {
+        if (relay(controller, host.first)) await finish(controller).catch((error: unknown) => fail(controller, error));
+      },
+      pull: async (controller) => {
+        if (ended) return;
+        try {
+          const events = await host.next();
+          // The buyer hung up while this read waited: the hang-up settles the call, not this read's outcome.
+          if (buyerGone) return;
+          if (events === undefined) throw new HostFailedError("interrupted", "the host's stream ended before [DONE]");
+          if (relay(controller, events)) await finish(controller);
+        } catch (error) {
+          if (!buyerGone) await fail(controller, error);
+        }
+      },
+      cancel: async () => {
+        buyerGone = true;
+        if (ended) return;
+        ended = true;
+        await host.cancel();
+        try {
+          await hungUp(call, tally, host.ttfbMs, monotonicNow() - called);
+        } catch (error) {
+          onError(error);
+        }
+      },
+    });
+    const headers = new Headers({ "content-type": host.contentType, "cache-control": "no-cache" });
+    return new Response(body, { status: host.status, headers });
+  };
+
+  // The buyer hung up mid-stream: the host's work for it stops, and the buyer pays for the output it was sent
+  // (counted deltas; the host's usage comes only at the end). Nothing relayed yet: nothing charged.
+  const hungUp = async (call: PaidCall, tally: StreamTally, ttfbMs: number, latencyMs: number) => {
+    if (tally.deltas === 0n) {
+      await call.release(499);
+      return;
+    }
+    await charge(call, { inputTokens: 0n, outputTokens: tally.deltas }, { ttfbMs, latencyMs });
   };
 
   return {
@@ -464,6 +654,75 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     },
   };
+}
+
+/**
+ * The name of a streamed call's last event before `[DONE]`: its data carries `payment_response` (base64 of the
+ * settlement, what the `PAYMENT-RESPONSE` header carries on an unstreamed call) and `usage_receipt` (the signed
+ * receipt, as the receipt header carries it).
+ */
+export const STREAM_PAYMENT_EVENT = "x402-payment-response";
+
+/** A verified, reserved call on its way to the host: what charging, releasing and attesting it need. */
+interface PaidCall {
+  readonly chainId: number;
+  readonly model: GatewayModel;
+  readonly paid: Paid;
+  readonly requestHash: Hex;
+  readonly epoch: bigint;
+  readonly channelId: Hex;
+  readonly startedAt: number;
+  /** Records the charge in the channel through the SDK (the reservation ends). */
+  settle(amount: bigint): Promise<ProcessSettleResultResponse>;
+  /** Releases the reservation, charging nothing. */
+  release(responseStatus: number, error?: unknown): Promise<void>;
+}
+
+/** The receipt fields a call knows before the host answers. */
+function receiptBase(call: PaidCall) {
+  return {
+    requestHash: call.requestHash,
+    model: call.model.model,
+    modelId: call.model.modelId,
+    epoch: call.epoch,
+    channelId: call.channelId,
+    payer: payerBytes32(call.paid),
+    startedAt: BigInt(Math.floor(call.startedAt)),
+  };
+}
+
+const streamRequestSchema = z.looseObject({
+  stream: z.literal(true),
+  stream_options: z.looseObject({}).nullish(),
+});
+
+/** Whether the body is an OpenAI-style request with `stream: true`. */
+function asksToStream(body: Uint8Array): boolean {
+  return streamRequestSchema.safeParse(parseJson(body)).success;
+}
+
+/**
+ * The body forwarded for a streamed call: `stream_options.include_usage` set, so the host ends its stream with the
+ * usage the call is charged by (the buyer's other stream options kept; its own body is what the receipt hashes).
+ */
+function withUsageRequested(body: Uint8Array): Uint8Array {
+  const request = streamRequestSchema.parse(parseJson(body));
+  return new TextEncoder().encode(
+    JSON.stringify({ ...request, stream_options: { ...request.stream_options, include_usage: true } }),
+  );
+}
+
+function parseJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `PAYMENT-RESPONSE` value among the SDK's settlement headers (whatever their case). */
+function paymentResponseOf(headers: Record<string, string>): string | undefined {
+  return Object.entries(headers).find(([name]) => name.toLowerCase() === "payment-response")?.[1];
 }
 
 /** slabridge's code for a voucher on a channel whose payer has started a timed withdrawal. */
@@ -491,6 +750,7 @@ function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
   for (const model of parsed.data) {
     if (keys.has(model.key)) throw new InvalidGatewayConfigError(`two models share the key ${model.key}`);
     keys.add(model.key);
+    checkHostTimeout(model.key, model.hostTimeoutMs, model.maxTimeoutSeconds);
   }
   return parsed.data;
 }

@@ -29,6 +29,7 @@ export {
   type GatewayOptions,
   MODEL_PAUSE_TTL_MS,
   type ModelPauses,
+  STREAM_PAYMENT_EVENT,
 } from "./createGateway.ts";
 export {
   HostFailedError,

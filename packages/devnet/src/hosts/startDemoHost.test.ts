@@ -85,6 +85,43 @@ describe("demo host inference API", () => {
     expect((await fetch(`${h.url}/v1/nope`)).status).toBe(404);
     expect(h.stats()).toEqual({ requests: 6, served: 2, failed: 0, rejected: 4 });
   });
+
+  it("streams chat and completions as OpenAI server-sent events: the same answer token by token, usage last when asked", async () => {
+    const h = await host();
+    const events = async (path: string, body: Record<string, unknown>) => {
+      const response = await fetch(`${h.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toBe("text/event-stream");
+      const text = await response.text();
+      expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+      return text
+        .split("\n\n")
+        .filter((event) => event.startsWith("data: {"))
+        .map((event) => JSON.parse(event.slice("data: ".length)));
+    };
+    const messages = [{ role: "user", content: "what is an SLA" }];
+    const whole = await json(
+      fetch(`${h.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "demo-7b", messages }) }),
+    );
+    const chat = await events("/v1/chat/completions", {
+      model: "demo-7b",
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const deltas = chat.filter((chunk) => chunk.choices[0]?.delta?.content);
+    expect(deltas.map((chunk) => chunk.choices[0].delta.content).join("")).toBe(whole.choices[0].message.content);
+    // One token per delta: as many deltas as the usage counts completion tokens.
+    expect(deltas).toHaveLength(whole.usage.completion_tokens);
+    expect(chat[0]).toMatchObject({ object: "chat.completion.chunk", choices: [{ delta: { role: "assistant" } }] });
+    expect(chat.at(-2)?.choices[0]).toMatchObject({ finish_reason: "stop" });
+    expect(chat.at(-1)).toMatchObject({ choices: [], usage: whole.usage });
+
+    const completion = await events("/v1/completions", { model: "demo-7b", prompt: "What is 2+2?", stream: true });
+    expect(completion.every((chunk) => chunk.usage === undefined)).toBe(true); // not asked for
+    expect(completion.map((chunk) => chunk.choices[0].text).join("")).toContain("What is 2+2?");
+    expect(completion.at(-1)?.choices[0]).toMatchObject({ finish_reason: "stop" });
+  });
 });
 
 describe("demo host behaviour", () => {

@@ -62,6 +62,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/**
+ * An OpenAI-style stream: one server-sent event per chunk, then `data: [DONE]`. The demo answers at once, so the
+ * chunks go out together; what matters is their shape (and the usage chunk, which the gateway charges by).
+ */
+function sendEvents(res: ServerResponse, chunks: readonly unknown[]): void {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  for (const chunk of chunks) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  res.end("data: [DONE]\n\n");
+}
+
+/** An answer as streamed tokens: a word with the space before it, so the usage's word count is the token count. */
+function tokensOf(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
 /** OpenAI's error envelope, so SDK clients surface the message. */
 function sendOpenAiError(res: ServerResponse, error: HttpError): void {
   const type = error.status >= 500 ? "server_error" : "invalid_request_error";
@@ -216,6 +231,17 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
       if (!(await simulate(req, res, true))) return;
       const answers = prompts.map(answer);
       counters.served++;
+      if (body.stream === true) {
+        const id = `cmpl-${answers[0]?.id ?? ""}`;
+        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          ({ id, object: "text_completion", created, model, choices, ...extra }) as const;
+        const chunks = answers.flatMap((a, index) => [
+          ...tokensOf(a.text).map((text) => chunk([{ text, index, logprobs: null, finish_reason: null }])),
+          chunk([{ text: "", index, logprobs: null, finish_reason: "stop" }]),
+        ]);
+        const usage = chunk([], { usage: sumUsage(answers.map((a) => a.usage)) });
+        return sendEvents(res, body.stream_options?.include_usage === true ? [...chunks, usage] : chunks);
+      }
       return sendJson(res, 200, {
         id: `cmpl-${answers[0]?.id ?? ""}`,
         object: "text_completion",
@@ -231,6 +257,20 @@ export async function startDemoHost(options: DemoHostOptions): Promise<DemoHost>
       if (!(await simulate(req, res, true))) return;
       const a = answer(chatPrompt(body.messages));
       counters.served++;
+      if (body.stream === true) {
+        const id = `chatcmpl-${a.id}`;
+        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          ({ id, object: "chat.completion.chunk", created, model, choices, ...extra }) as const;
+        const chunks = [
+          chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]),
+          ...tokensOf(a.text).map((content) =>
+            chunk([{ index: 0, delta: { content }, logprobs: null, finish_reason: null }]),
+          ),
+          chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]),
+        ];
+        const usage = chunk([], { usage: a.usage });
+        return sendEvents(res, body.stream_options?.include_usage === true ? [...chunks, usage] : chunks);
+      }
       return sendJson(res, 200, {
         id: `chatcmpl-${a.id}`,
         object: "chat.completion",

@@ -106,10 +106,16 @@ export class ModelPausedError extends GatewayError {
   }
 }
 
-/** Why a host call failed; none of these is charged. */
-export type HostFailureKind = "timeout" | "unreachable" | "http_error" | "garbage";
+/**
+ * Why a host call failed; none of these is charged. `interrupted`: a streamed answer broke off after its first byte
+ * (the connection dropped, or the body ended before `[DONE]`).
+ */
+export type HostFailureKind = "timeout" | "unreachable" | "http_error" | "garbage" | "interrupted";
 
-/** The model host did not serve the call (timeout, connection failure, 5xx, or an answer without usage). */
+/**
+ * The model host did not serve the call (timeout, connection failure, 5xx, an answer without usage, or a stream that
+ * broke off).
+ */
 export class HostFailedError extends GatewayError {
   override readonly name = "HostFailedError" as const;
   readonly kind: HostFailureKind;

@@ -62,6 +62,19 @@ export async function forwardToHost(request: ForwardRequest): Promise<HostAnswer
     throw new HostFailedError("unreachable", "the host could not be reached", error);
   }
   const latencyMs = request.nowMs() - started;
+  return answerOf(response, body, ttfbMs, latencyMs);
+}
+
+/**
+ * Judges a whole answer of the host: a 2xx JSON body with OpenAI-style `usage` is served; a 5xx, another non-2xx or
+ * a body without usage is a {@link HostFailedError}; a 4xx is the buyer's request refused, returned as is.
+ */
+export function answerOf(
+  response: Response,
+  body: Uint8Array,
+  ttfbMs: number,
+  latencyMs: number,
+): HostAnswer | { readonly refused: Response } {
   const contentType = response.headers.get("content-type") ?? "application/octet-stream";
   if (response.status >= 500) throw new HostFailedError("http_error", `the host answered ${response.status}`);
   if (response.status >= 400) {
@@ -76,18 +89,27 @@ export async function forwardToHost(request: ForwardRequest): Promise<HostAnswer
   } catch (error) {
     throw new HostFailedError("garbage", "the host's answer is not JSON", error);
   }
+  const usage = usageOf(parsed);
+  if (usage === undefined) {
+    const problem = usageSchema.safeParse(parsed);
+    throw new HostFailedError(
+      "garbage",
+      `the host's answer has no usage${problem.success ? "" : `: ${z.prettifyError(problem.error)}`}`,
+    );
+  }
+  return { status: response.status, contentType, body, usage, ttfbMs, latencyMs };
+}
+
+/**
+ * The OpenAI-style `usage` of a parsed answer or stream chunk (`prompt_tokens`, `completion_tokens`), or undefined.
+ *
+ * @example usageOf({ usage: { prompt_tokens: 4, completion_tokens: 9 } }) // { inputTokens: 4n, outputTokens: 9n }
+ */
+export function usageOf(parsed: unknown): TokenUsage | undefined {
   const usage = usageSchema.safeParse(parsed);
-  if (!usage.success)
-    throw new HostFailedError("garbage", `the host's answer has no usage: ${z.prettifyError(usage.error)}`);
+  if (!usage.success) return undefined;
   return {
-    status: response.status,
-    contentType,
-    body,
-    usage: {
-      inputTokens: BigInt(usage.data.usage.prompt_tokens),
-      outputTokens: BigInt(usage.data.usage.completion_tokens),
-    },
-    ttfbMs,
-    latencyMs,
+    inputTokens: BigInt(usage.data.usage.prompt_tokens),
+    outputTokens: BigInt(usage.data.usage.completion_tokens),
   };
 }

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** A loopback HTTP server in front of a Fetch API handler. */
@@ -21,9 +22,32 @@ async function requestOf(req: IncomingMessage, origin: string): Promise<Request>
   return new Request(new URL(req.url ?? "/", origin), { method, headers, body });
 }
 
+async function writeResponse(response: Response, res: ServerResponse): Promise<void> {
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  // The buyer went away: the handler's body is cancelled, so it can stop its own work (the host call).
+  const hungUp = () => void reader.cancel().catch(() => undefined);
+  res.once("close", hungUp);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      if (!res.write(value)) await Promise.race([once(res, "drain"), once(res, "close")]);
+    }
+  } finally {
+    res.off("close", hungUp);
+  }
+  res.end();
+}
+
 /**
  * Serves a `(Request) => Promise<Response>` handler on 127.0.0.1 (a free port), as the devnet runs the gateway.
- * Bodies are buffered, not streamed.
+ * Request bodies are buffered; response bodies are streamed, each chunk written as the handler's body yields it (a
+ * streamed model call reaches the buyer event by event), and a buyer who hangs up cancels the body.
  *
  * @example const server = await serveOnLoopback(gateway.handle); await fetch(`${server.url}/models/llama/v1/completions`, ...);
  */
@@ -32,11 +56,7 @@ export async function serveOnLoopback(handle: (request: Request) => Promise<Resp
   const server: Server = createServer((req, res) => {
     requestOf(req, origin)
       .then(handle)
-      .then(async (response) => {
-        const body = Buffer.from(await response.arrayBuffer());
-        res.writeHead(response.status, Object.fromEntries(response.headers));
-        res.end(body);
-      })
+      .then((response) => writeResponse(response, res))
       .catch((error: unknown) => {
         console.error("loopback server: the handler failed", error);
         if (!res.headersSent) res.writeHead(500);
