@@ -699,9 +699,9 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(checkpoint?.totalClaimed).toBe(2n * chargePerCall);
     expect(checkpoint?.channel).toMatchObject({ receiver: receivers.own, receiverAuthorizer: receivers.own });
 
-    // A cooperative refund is the one request-path step where the SDK's server signs as the receiverAuthorizer: the
-    // contract cannot, so the request fails and the channel is left as it was.
-    // (The SDK client's refund() probes with a GET first, which the gateway answers 405; the payload is posted here.)
+    // A cooperative refund is the one request-path step where the SDK's server signs as the receiverAuthorizer: this
+    // gateway holds no refund key for the contract, so the request fails and the channel is left as it was (with the
+    // key, see slaReceiverRefund.e2e.test.ts).
     const balance = await tokenBalance(buyerA.address);
     const config = scheme.buildChannelConfig(requirements);
     const voucher = await signVoucher(
@@ -720,7 +720,7 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(refund.status).toBe(402);
     const refused = decodePaymentResponseHeader(refund.headers.get("payment-response") ?? "");
     expect(refused.success).toBe(false);
-    expect(refused.errorReason).toMatch(/authorizes its own claims/);
+    expect(refused.errorReason).toBe("receiver_contract_authorizes_itself");
     expect(await chargedOn(channel)).toBe(2n * chargePerCall);
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
     expect(await tokenBalance(buyerA.address)).toBe(balance);

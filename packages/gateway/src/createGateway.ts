@@ -23,12 +23,14 @@ import {
   type AuthorizerSigner,
   type BatchSettlementVoucherPayload,
   isBatchSettlementDepositPayload,
+  isBatchSettlementRefundPayload,
   isBatchSettlementVoucherPayload,
 } from "@x402/evm";
 import { BatchSettlementEvmScheme, type ChannelStorage } from "@x402/evm/batch-settlement/server";
 import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
+import { refundWithoutClaim } from "./channels/refundWithoutClaim.ts";
 import { channelWithdrawDelay } from "./config/channelWithdrawDelay.ts";
 import { chargeFor } from "./config/chargeFor.ts";
 import {
@@ -105,6 +107,12 @@ export interface GatewayOptions {
    */
   readonly receiverAuthorizer?: AuthorizerSigner;
   /**
+   * The key the models' receiver contracts (SlaReceivers) have as their `authorizer`: it signs buyers' cooperative
+   * refunds of what they deposited and were not charged (the contract checks it through EIP-1271). Omitted: such
+   * refunds are refused (501 `receiver_contract_authorizes_itself`); the buyer's timed withdrawal stays open.
+   */
+  readonly refundSigner?: AuthorizerSigner;
+  /**
    * The channels' `withdrawDelay` in seconds (900 to 2,592,000); by default each model's epoch plus its claim
    * deadline, so no withdrawal can finalize before the epoch's vouchers are claimed (a shorter one is refused).
    */
@@ -156,34 +164,41 @@ async function evmRoute(model: GatewayEvmModel, options: GatewayOptions): Promis
   const receiverAuthorizer =
     model.receiverAuthorizer === undefined
       ? options.receiverAuthorizer
-      : contractReceiverAuthorizer(model.receiverAuthorizer);
+      : contractReceiverAuthorizer(model.receiverAuthorizer, options.refundSigner);
   const scheme = new BatchSettlementEvmScheme(model.payTo, {
     storage: options.storage,
     ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
     withdrawDelay: channelWithdrawDelay(model.key, model.clock.epochSeconds, options.withdrawDelay),
     ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
   });
+  // A receiver contract claims each epoch itself: a refund must not claim first (see refundWithoutClaim).
+  if (model.receiverAuthorizer !== undefined && receiverAuthorizer !== undefined) {
+    refundWithoutClaim(scheme, receiverAuthorizer);
+  }
   const server = new x402ResourceServer(options.facilitator)
     .register(model.network, scheme)
     // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
     .onAfterVerify(refuseChannelUnderWithdrawal);
-  const http = new x402HTTPResourceServer(server, {
-    [`POST /models/${model.key}/*`]: {
-      accepts: {
-        scheme: "batch-settlement",
-        network: model.network,
-        payTo: model.payTo,
-        price: {
-          amount: model.price.ceiling.toString(),
-          asset: model.asset,
-          extra: { name: model.assetName, version: model.assetVersion },
-        },
-        maxTimeoutSeconds: model.maxTimeoutSeconds,
-        extra: { slabridge: slabridgeTerms(model) },
+  const route = {
+    accepts: {
+      scheme: "batch-settlement",
+      network: model.network,
+      payTo: model.payTo,
+      price: {
+        amount: model.price.ceiling.toString(),
+        asset: model.asset,
+        extra: { name: model.assetName, version: model.assetVersion },
       },
-      description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
-      mimeType: "application/json",
+      maxTimeoutSeconds: model.maxTimeoutSeconds,
+      extra: { slabridge: slabridgeTerms(model) },
     },
+    description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
+    mimeType: "application/json",
+  };
+  // GET only for the SDK's cooperative refund (its probe and its request); calls are POSTs.
+  const http = new x402HTTPResourceServer(server, {
+    [`POST /models/${model.key}/*`]: route,
+    [`GET /models/${model.key}/*`]: route,
   });
   await http.initialize();
   return { model, chainId: Number(model.network.slice("eip155:".length)), http };
@@ -324,24 +339,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const match = /^\/models\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const route = match?.[1] === undefined ? undefined : routes.get(match[1]);
     if (route === undefined) throw new UnknownModelError(url.pathname);
-    if (request.method !== "POST") throw new MethodNotAllowedError(request.method);
+    const method = request.method;
+    const refundsAllowed = !isSvmModel(route.model);
+    if (method !== "POST" && !(method === "GET" && refundsAllowed)) throw new MethodNotAllowedError(method);
     const pause = await pauseOf(route.model.modelId);
     if (pause !== undefined) {
       throw new ModelPausedError(route.model.key, pause.reason, Math.ceil(MODEL_PAUSE_TTL_MS / 1_000));
     }
     const header = request.headers.get("payment-signature");
-    if (header !== null) checkPaymentSignature(header, maxSignature);
-    const body = await readBody(request, maxBody);
+    const payment = header === null ? undefined : checkPaymentSignature(header, maxSignature);
+    // A GET is the SDK's refund probe (no payment: the 402) or its refund request; it never reaches a host.
+    if (method === "GET" && payment !== undefined && !isBatchSettlementRefundPayload(payment.payload)) {
+      throw new MethodNotAllowedError(method, "model calls are POST, a GET only asks for a refund");
+    }
+    const body = method === "GET" ? new Uint8Array() : await readBody(request, maxBody);
 
     const context: HTTPRequestContext = {
       adapter: fetchAdapter(request, url),
       path: url.pathname,
-      method: "POST",
+      method,
       ...(header === null ? {} : { paymentHeader: header }),
     };
     const result = await route.http.processHTTPRequest(context);
+    // A refund is settled by the SDK without the handler (skipHandler): its answer is here too.
     if (result.type === "payment-error") return responseOf(result.response);
     if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
+    if (method === "GET") throw new MethodNotAllowedError(method, "model calls are POST, a GET only asks for a refund");
 
     const { paymentPayload, paymentRequirements, cancellationDispatcher } = result;
     const paid = paidOf(paymentPayload);

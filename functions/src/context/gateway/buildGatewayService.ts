@@ -20,6 +20,7 @@ import {
   evmSignerOf,
   processEvmSenders,
   readContractTyped,
+  typedDataSignerOf,
 } from "@slabridge/evm";
 import {
   batchSettlementFacilitator,
@@ -95,12 +96,16 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
   const svmNetworks = models.flatMap((model) => (isSolanaInput(model) ? [model.network] : []));
   // One account for every chain: a KMS account checks its key once, not once per chain.
   const account = gateway === undefined ? undefined : facilitatorAccount(gateway.facilitatorKey, options.kms);
+  const allowNonLoopback = options.allowNonLoopback ? { allowNonLoopback: true } : {};
+  const chainClients = [...options.rpcUrls].map(([chainId, rpcUrl]) => ({
+    chainId,
+    rpcUrl,
+    client: createEvmChainClient({ chainId, rpcUrl, name: `chain-${chainId}`, ...allowNonLoopback }),
+  }));
   const chains =
     account === undefined
       ? []
-      : [...options.rpcUrls].map(([chainId, rpcUrl]) => {
-          const allowNonLoopback = options.allowNonLoopback ? { allowNonLoopback: true } : {};
-          const client = createEvmChainClient({ chainId, rpcUrl, name: `chain-${chainId}`, ...allowNonLoopback });
+      : chainClients.map(({ chainId, rpcUrl, client }) => {
           // Deposits go out through the key's one nonce-safe sender: concurrent buyers' deposits, every gateway of
           // the process and every instance (through the nonce store) take distinct nonces.
           const sender = processEvmSenders.sender({ client, account, nonceStore: options.stores.nonces });
@@ -108,6 +113,12 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
             (await sender.send(transaction)).receipt.transactionHash;
           return { chainId, rpcUrl, account, send, ...allowNonLoopback };
         });
+  // The facilitator key is also the SlaReceivers' refund authorizer (the deploy sets it as each one's `authorizer`):
+  // it signs a buyer's cooperative refund of what it deposited and was not charged. An unlocked node account (the
+  // devnet without KMS) signs through a node; a KMS key signs itself.
+  const signingClient = chainClients[0]?.client;
+  const refundSigner =
+    account === undefined || signingClient === undefined ? undefined : typedDataSignerOf(account, signingClient);
   return createGatewayService({
     models,
     facilitator: batchSettlementFacilitator(chains, svmNetworks),
@@ -118,6 +129,7 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     ...(options.stores.svmCheckpoints === undefined ? {} : { svmCheckpoints: options.stores.svmCheckpoints }),
     ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,
+    ...(refundSigner === undefined ? {} : { refundSigner }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     ...(options.modelPauses === undefined ? {} : { modelPauses: options.modelPauses }),
   });
