@@ -9,10 +9,12 @@ import {
 } from "@slabridge/core";
 import { base58 } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
+import { decodePaymentRequiredHeader, encodePaymentRequiredHeader } from "@x402/core/http";
 import {
   type AfterVerifyHook,
   type FacilitatorClient,
   type HTTPRequestContext,
+  type HTTPResponseInstructions,
   type HTTPTransportContext,
   type PaymentCancellationDispatcher,
   x402HTTPResourceServer,
@@ -67,6 +69,7 @@ import {
 import { chainPulledAmounts, SlabridgeSvmBatchServerScheme } from "./svm/SlabridgeSvmBatchServerScheme.ts";
 import { MemorySvmChannelStore, type SvmChannelStore } from "./svm/SvmChannelStore.ts";
 import { type SvmVoucherPayload, svmVoucherPayloadSchema } from "./svm/svmPayload.ts";
+import { SLA_TERMS_RETRY_MS, SlaTermsCache, type SlaTermsSource } from "./terms/SlaTermsCache.ts";
 
 /** Longest request body forwarded to a host. */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -122,6 +125,13 @@ export interface GatewayOptions {
    * Default: in this process's memory, right only for a single gateway process (tests, benches).
    */
   readonly rateLimiter?: RateLimiter;
+  /**
+   * Where each model's SLA terms of an epoch are read (the home chain's registry: {@link registrySlaTerms}), shown in
+   * the 402's `extra.slabridge.sla`: read once per model and epoch, never on a paid call's path, a failed read told to
+   * `onError` and retried after {@link SLA_TERMS_RETRY_MS} (the 402 goes out without terms meanwhile). Omitted: each
+   * model's configured `sla` is shown.
+   */
+  readonly slaTerms?: SlaTermsSource;
   /** Wall clock in unix ms (receipt timestamps, epochs, the default rate limiter). */
   readonly now?: () => number;
   /** Monotonic ms for latencies. */
@@ -333,6 +343,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return pause;
   };
 
+  // The SLA terms shown in a 402: the running epoch's from the source (an unpaid 402 may wait for a read in flight, a
+  // paid call's corrective 402 never does), or the model's configured ones without a source.
+  const slaTermsCache =
+    options.slaTerms === undefined ? undefined : new SlaTermsCache(options.slaTerms, { now: monotonicNow, onError });
+  const slaTermsOf = async (model: GatewayModel, mayWait: boolean): Promise<Record<string, unknown> | undefined> => {
+    if (slaTermsCache === undefined) return model.sla;
+    const epoch = epochAt(model.clock, now());
+    if (mayWait) await slaTermsCache.ready(model.modelId, epoch);
+    return slaTermsCache.shown(model.modelId, epoch);
+  };
+
   const serve = async (request: Request): Promise<Response> => {
     const startedAt = now();
     const url = new URL(request.url);
@@ -362,7 +383,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     };
     const result = await route.http.processHTTPRequest(context);
     // A refund is settled by the SDK without the handler (skipHandler): its answer is here too.
-    if (result.type === "payment-error") return responseOf(result.response);
+    if (result.type === "payment-error") {
+      if (result.response.status !== 402) return responseOf(result.response);
+      return responseOf(withSlaTerms(result.response, await slaTermsOf(route.model, header === null)));
+    }
     if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
     if (method === "GET") throw new MethodNotAllowedError(method, "model calls are POST, a GET only asks for a refund");
 
@@ -518,7 +542,11 @@ function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
   return parsed.data;
 }
 
-/** The terms a buyer sees in `extra.slabridge`: prices per token and the SLA (bigints as decimal strings). */
+/**
+ * The terms a buyer sees in `extra.slabridge` but the SLA: prices per token and the epoch (bigints as decimal
+ * strings). The SLA is added to each 402 as it goes out ({@link withSlaTerms}), so the requirements a payment is
+ * matched against do not hold them: a buyer who accepted an earlier epoch's terms (or none) still pays.
+ */
 function slabridgeTerms(model: GatewayModel): Record<string, unknown> {
   const json = JSON.stringify(
     {
@@ -527,12 +555,32 @@ function slabridgeTerms(model: GatewayModel): Record<string, unknown> {
       perInputToken: model.price.perInputToken,
       perOutputToken: model.price.perOutputToken,
       epochSeconds: model.clock.epochSeconds,
-      sla: model.sla,
     },
     (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
   );
   return z.record(z.string(), z.unknown()).parse(JSON.parse(json));
 }
+
+/** The 402 with `sla` in each accepted requirement's `extra.slabridge` (none: as it was). */
+function withSlaTerms(
+  response: HTTPResponseInstructions,
+  sla: Record<string, unknown> | undefined,
+): HTTPResponseInstructions {
+  const name = Object.keys(response.headers).find((key) => key.toLowerCase() === "payment-required");
+  const header = name === undefined ? undefined : response.headers[name];
+  if (sla === undefined || name === undefined || header === undefined) return response;
+  const required = decodePaymentRequiredHeader(header);
+  const accepts = required.accepts.map((accept) => {
+    const terms = slabridgeExtraSchema.safeParse(accept.extra?.slabridge);
+    return terms.success ? { ...accept, extra: { ...accept.extra, slabridge: { ...terms.data, sla } } } : accept;
+  });
+  return {
+    ...response,
+    headers: { ...response.headers, [name]: encodePaymentRequiredHeader({ ...required, accepts }) },
+  };
+}
+
+const slabridgeExtraSchema = z.record(z.string(), z.unknown());
 
 async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");

@@ -112,3 +112,5 @@ export {
   svmPayerOf,
   svmVoucherPayloadSchema,
 } from "./svm/svmPayload.ts";
+export { registrySlaTerms } from "./terms/registrySlaTerms.ts";
+export { SLA_TERMS_RETRY_MS, type SlaTermsSource } from "./terms/SlaTermsCache.ts";
