@@ -58,7 +58,7 @@ describe("cooperative refunds for SlaReceiver channels (loopback anvil)", () => 
   let owner: Address;
   const refundKey = privateKeyToAccount(generatePrivateKey());
   const strangerKey = privateKeyToAccount(generatePrivateKey());
-  const buyers = [0, 1, 2, 3].map(() => privateKeyToAccount(generatePrivateKey()));
+  const buyers = [0, 1, 2, 3, 4].map(() => privateKeyToAccount(generatePrivateKey()));
   /** Model key -> its SlaReceiver. */
   const receivers: Record<string, Address> = {};
 
@@ -302,5 +302,21 @@ describe("cooperative refunds for SlaReceiver channels (loopback anvil)", () => 
     });
     expect(voucherCall.status).toBe(405);
     expect(await voucherCall.json()).toMatchObject({ error: "method_not_allowed" });
+  });
+
+  it("refunds part of the unspent deposit when asked for less, and refuses more than is unspent with refund_amount_invalid", async () => {
+    const buyer = buyers[4] as LocalAccount;
+    const { scheme, channelId, charged } = await paidBuyer(buyer, "sla", 1);
+    const before = await channelOnChain(channelId);
+    const unspent = before.balance - charged;
+    const held = await tokenBalance(buyer.address);
+    await expect(scheme.refund(url("sla"), { amount: (unspent + 1n).toString() })).rejects.toThrow(
+      /refund_amount_invalid/,
+    );
+    expect(await channelOnChain(channelId)).toEqual(before);
+    const settled = await scheme.refund(url("sla"), { amount: "1000" });
+    expect(settled.success).toBe(true);
+    expect(await tokenBalance(buyer.address)).toBe(held + 1_000n);
+    expect((await channelOnChain(channelId)).balance).toBe(before.balance - 1_000n);
   });
 });
