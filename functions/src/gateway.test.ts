@@ -200,11 +200,13 @@ describe("the gateway Lambda handler (function URL events, local DynamoDB, no ne
     expect(JSON.parse(badJson.body)).toMatchObject({ error: "invalid_json" });
   });
 
-  it("keeps the query string and method: an unknown model is 404, a GET on a model 405", async () => {
+  it("keeps the query string and method: an unknown model is 404, a PUT on a model 405, a GET the refund probe's 402", async () => {
     const unknown = await run(event("POST", "/models/nope/v1", { rawQueryString: "a=1" }));
     expect(unknown.head).toMatchObject({ statusCode: 404, headers: { "content-type": "application/json" } });
     expect(JSON.parse(unknown.body)).toMatchObject({ error: "unknown_model" });
-    expect((await run(event("GET", "/models/llama/v1"))).head.statusCode).toBe(405);
+    expect((await run(event("PUT", "/models/llama/v1"))).head.statusCode).toBe(405);
+    // The SDK client's cooperative refund probes with a GET and reads the 402's requirements.
+    expect((await run(event("GET", "/models/llama/v1"))).head.statusCode).toBe(402);
   });
 
   it("answers an event that is not a request with 400, and a service that failed to build with 500", async () => {

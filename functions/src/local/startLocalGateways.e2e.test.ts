@@ -5,6 +5,10 @@ import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore, parseStageConfig
 import { type Devnet, demoSlaTerms, devnetChainsOf, startDevnet, X402Buyers } from "@slabridge/devnet";
 import { MemoryChannelRecordStore, TokenBucketRateLimiter } from "@slabridge/gateway";
 import { MemoryNonceStore } from "@slabridge/store";
+import { toClientEvmSigner } from "@x402/evm";
+import { BatchSettlementEvmScheme } from "@x402/evm/batch-settlement/client";
+import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
+import { erc20Abi } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalGateways, startLocalGateways } from "./startLocalGateways.ts";
@@ -81,5 +85,43 @@ describe("the local gateways (the gateway function's service on the devnet)", ()
       latencyBreachRefundBps: demoSlaTerms.latencyBreachRefundBps,
       refundTiers: demoSlaTerms.tiers.map((tier) => ({ ...tier })),
     });
+  });
+
+  it("gives a buyer its unspent deposit back on request: the facilitator's KMS key signs for the SlaReceiver, which the channel contract checks through EIP-1271", async () => {
+    const model = devnet.manifest.models[0];
+    const chain = devnetChainsOf(devnet.manifest).evm[0];
+    const buyer = new X402Buyers(devnet).buyers()[0];
+    if (!model || !chain || !buyer) throw new Error("the devnet has no model, EVM chain or buyer");
+    const url = gateways.urlOf(BigInt(model.modelId), chain.chainId);
+    if (!url) throw new Error(`model ${model.modelId} is not sold on ${chain.chainId}`);
+    const { publicClient } = devnet.evm.clients(chain.chainId);
+    // A channel of its own (its salt), apart from the one the first test's client opened.
+    const scheme = new BatchSettlementEvmScheme(toClientEvmSigner(buyer, publicClient), {
+      salt: `0x${"11".repeat(32)}`,
+    });
+    const client = new x402Client().register(`eip155:${chain.chainId}`, scheme);
+    client.setSpendControls(false);
+    const pay = wrapFetchWithPayment(fetch, client);
+    const answer = await pay(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: gateways.modelNameOf(BigInt(model.modelId)),
+        messages: [{ role: "user", content: "what is an SLA" }],
+      }),
+    });
+    expect(answer.status).toBe(200);
+    const balance = () =>
+      publicClient.readContract({
+        address: chain.stablecoin.address,
+        abi: erc20Abi,
+        functionName: "balanceOf",
+        args: [buyer.address],
+      });
+    const held = await balance();
+    const settled = await scheme.refund(url);
+    expect(settled.success).toBe(true);
+    expect(BigInt(settled.amount ?? "0")).toBeGreaterThan(0n);
+    expect(await balance()).toBe(held + BigInt(settled.amount ?? "0"));
   });
 });

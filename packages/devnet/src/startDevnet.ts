@@ -434,6 +434,8 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
               clients: evm.clients(chain.chainId),
               deployer: roles.deployer.account,
               operator: addressOf(roles.layerZeroExecutor.signer),
+              // The gateway's facilitator key signs buyers' cooperative refunds (the gateway uses it so).
+              authorizer: addressOf(roles.x402Facilitator.signer),
               stablecoin: chain.stablecoin.address,
               homeChainId: HOME_CHAIN_ID,
               contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),

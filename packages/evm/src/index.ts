@@ -99,6 +99,7 @@ export { anvilDevAccount } from "./signer/anvilDevAccount.ts";
 export { type EvmSigner, evmSignerAddress, evmSignerOf } from "./signer/evmSignerOf.ts";
 export { type KmsEvmAccount, KmsSignerError, kmsEvmAccount } from "./signer/kmsEvmAccount.ts";
 export { KmsResponseError, secp256k1PointOfSpki } from "./signer/parseDerSignature.ts";
+export { type AnyTypedData, type TypedDataSigner, typedDataSignerOf } from "./signer/typedDataSignerOf.ts";
 export {
   buildSubmitReportTx,
   readRecordedVerdict,

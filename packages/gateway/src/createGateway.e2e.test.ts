@@ -112,6 +112,9 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     ]),
   );
   const sentSignatures: string[] = [];
+  /** Every read of the SLA terms source, as `<modelId>@<epoch>`; the terms' latency line is `termsLatencyMs`. */
+  const termsReads: string[] = [];
+  let termsLatencyMs = 500;
 
   beforeAll(async () => {
     anvil = await startAnvil({ chainId: CHAIN_ID });
@@ -215,6 +218,18 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
         list: (chainId, receiver, epoch) => checkpoints.list(chainId, receiver, epoch),
       },
       usageReceipts,
+      slaTerms: {
+        termsAt: async (modelId, epoch) => {
+          termsReads.push(`${modelId}@${epoch}`);
+          return {
+            maxP95LatencyMs: termsLatencyMs,
+            minUptimeBps: 9_900,
+            probeTimeoutMs: 2_000,
+            latencyBreachRefundBps: 2_500,
+            tiers: [{ uptimeBelowBps: 9_900, refundBps: 1_000 }],
+          };
+        },
+      },
       onError: (error) => reportedErrors.push(error),
       receiptSigner: gatewayKey,
       now: () => Date.now() + clockOffsetMs,
@@ -335,7 +350,12 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
           modelId: "2",
           perInputToken: "3",
           perOutputToken: "7",
-          sla: { p95LatencyMs: 500, uptimeBps: 9_900 },
+          // The running epoch's, from the terms source.
+          sla: {
+            maxP95LatencyMs: 500,
+            minUptimeBps: 9_900,
+            refundTiers: [{ uptimeBelowBps: 9_900, refundBps: 1_000 }],
+          },
         },
       },
     });
@@ -699,9 +719,9 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(checkpoint?.totalClaimed).toBe(2n * chargePerCall);
     expect(checkpoint?.channel).toMatchObject({ receiver: receivers.own, receiverAuthorizer: receivers.own });
 
-    // A cooperative refund is the one request-path step where the SDK's server signs as the receiverAuthorizer: the
-    // contract cannot, so the request fails and the channel is left as it was.
-    // (The SDK client's refund() probes with a GET first, which the gateway answers 405; the payload is posted here.)
+    // A cooperative refund is the one request-path step where the SDK's server signs as the receiverAuthorizer: this
+    // gateway holds no refund key for the contract, so the request fails and the channel is left as it was (with the
+    // key, see slaReceiverRefund.e2e.test.ts).
     const balance = await tokenBalance(buyerA.address);
     const config = scheme.buildChannelConfig(requirements);
     const voucher = await signVoucher(
@@ -720,10 +740,31 @@ describe("gateway (x402 batch-settlement, loopback anvil)", () => {
     expect(refund.status).toBe(402);
     const refused = decodePaymentResponseHeader(refund.headers.get("payment-response") ?? "");
     expect(refused.success).toBe(false);
-    expect(refused.errorReason).toMatch(/authorizes its own claims/);
+    expect(refused.errorReason).toBe("receiver_contract_authorizes_itself");
     expect(await chargedOn(channel)).toBe(2n * chargePerCall);
     expect((await storage.get(channel))?.pendingRequest).toBeUndefined();
     expect(await tokenBalance(buyerA.address)).toBe(balance);
     expect((await chat(pay, "own")).status).toBe(200);
+  });
+
+  it("reads the SLA terms once per model and epoch, never per call, and shows the next epoch's changed terms while the stock client keeps paying", async () => {
+    const paidCalls = sentSignatures.length;
+    expect(paidCalls).toBeGreaterThan(20);
+    // Dozens of paid calls and 402s so far: at most one read per (model, epoch) seen.
+    expect(termsReads.length).toBe(new Set(termsReads).size);
+    expect(termsReads.length).toBeLessThanOrEqual(2); // every model here is model 2; the clock moved 100 s
+    const readsBefore = termsReads.length;
+
+    termsLatencyMs = 900;
+    clockOffsetMs += 3_600_000; // the next epoch, whose terms differ
+    const shown = async () => {
+      const [accept] = decodePaymentRequiredHeader((await post("llama")).headers.get("payment-required") ?? "").accepts;
+      return (accept?.extra?.slabridge as { sla?: unknown } | undefined)?.sla;
+    };
+    expect(await shown()).toMatchObject({ maxP95LatencyMs: 900 });
+    // The buyer accepted the earlier epoch's terms; its calls are still matched and paid.
+    for (let call = 0; call < 3; call++) expect((await chat(payA, "llama")).status).toBe(200);
+    expect(await shown()).toMatchObject({ maxP95LatencyMs: 900 });
+    expect(termsReads.slice(readsBefore).filter((read) => read.startsWith("2@"))).toHaveLength(1);
   });
 });

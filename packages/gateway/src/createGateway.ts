@@ -9,10 +9,12 @@ import {
 } from "@slabridge/core";
 import { base58 } from "@slabridge/solana";
 import { Connection, PublicKey } from "@solana/web3.js";
+import { decodePaymentRequiredHeader, encodePaymentRequiredHeader } from "@x402/core/http";
 import {
   type AfterVerifyHook,
   type FacilitatorClient,
   type HTTPRequestContext,
+  type HTTPResponseInstructions,
   type HTTPTransportContext,
   type PaymentCancellationDispatcher,
   type ProcessSettleResultResponse,
@@ -25,12 +27,14 @@ import {
   type AuthorizerSigner,
   type BatchSettlementVoucherPayload,
   isBatchSettlementDepositPayload,
+  isBatchSettlementRefundPayload,
   isBatchSettlementVoucherPayload,
 } from "@x402/evm";
 import { BatchSettlementEvmScheme, type ChannelStorage } from "@x402/evm/batch-settlement/server";
 import { concat, getAddress, type Hex, keccak256, toBytes } from "viem";
 import { z } from "zod";
 import { contractReceiverAuthorizer } from "./channels/contractReceiverAuthorizer.ts";
+import { refundWithoutClaim } from "./channels/refundWithoutClaim.ts";
 import { channelWithdrawDelay } from "./config/channelWithdrawDelay.ts";
 import { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
 import { checkHostTimeout } from "./config/checkHostTimeout.ts";
@@ -71,6 +75,7 @@ import {
 import { chainPulledAmounts, SlabridgeSvmBatchServerScheme } from "./svm/SlabridgeSvmBatchServerScheme.ts";
 import { MemorySvmChannelStore, type SvmChannelStore } from "./svm/SvmChannelStore.ts";
 import { type SvmVoucherPayload, svmVoucherPayloadSchema } from "./svm/svmPayload.ts";
+import { SLA_TERMS_RETRY_MS, SlaTermsCache, type SlaTermsSource } from "./terms/SlaTermsCache.ts";
 
 /** Longest request body forwarded to a host. */
 const DEFAULT_MAX_BODY_BYTES = 1 << 20;
@@ -111,6 +116,12 @@ export interface GatewayOptions {
    */
   readonly receiverAuthorizer?: AuthorizerSigner;
   /**
+   * The key the models' receiver contracts (SlaReceivers) have as their `authorizer`: it signs buyers' cooperative
+   * refunds of what they deposited and were not charged (the contract checks it through EIP-1271). Omitted: such
+   * refunds are refused (501 `receiver_contract_authorizes_itself`); the buyer's timed withdrawal stays open.
+   */
+  readonly refundSigner?: AuthorizerSigner;
+  /**
    * The channels' `withdrawDelay` in seconds (900 to 2,592,000); by default each model's epoch plus its claim
    * deadline, so no withdrawal can finalize before the epoch's vouchers are claimed (a shorter one is refused).
    */
@@ -120,6 +131,13 @@ export interface GatewayOptions {
    * Default: in this process's memory, right only for a single gateway process (tests, benches).
    */
   readonly rateLimiter?: RateLimiter;
+  /**
+   * Where each model's SLA terms of an epoch are read (the home chain's registry: {@link registrySlaTerms}), shown in
+   * the 402's `extra.slabridge.sla`: read once per model and epoch, never on a paid call's path, a failed read told to
+   * `onError` and retried after {@link SLA_TERMS_RETRY_MS} (the 402 goes out without terms meanwhile). Omitted: each
+   * model's configured `sla` is shown.
+   */
+  readonly slaTerms?: SlaTermsSource;
   /** Wall clock in unix ms (receipt timestamps, epochs, the default rate limiter). */
   readonly now?: () => number;
   /** Monotonic ms for latencies. */
@@ -162,34 +180,41 @@ async function evmRoute(model: GatewayEvmModel, options: GatewayOptions): Promis
   const receiverAuthorizer =
     model.receiverAuthorizer === undefined
       ? options.receiverAuthorizer
-      : contractReceiverAuthorizer(model.receiverAuthorizer);
+      : contractReceiverAuthorizer(model.receiverAuthorizer, options.refundSigner);
   const scheme = new BatchSettlementEvmScheme(model.payTo, {
     storage: options.storage,
     ...(receiverAuthorizer === undefined ? {} : { receiverAuthorizerSigner: receiverAuthorizer }),
     withdrawDelay: channelWithdrawDelay(model.key, model.clock.epochSeconds, options.withdrawDelay),
     ...(model.onchainStateTtlMs === undefined ? {} : { onchainStateTtlMs: model.onchainStateTtlMs }),
   });
+  // A receiver contract claims each epoch itself: a refund must not claim first (see refundWithoutClaim).
+  if (model.receiverAuthorizer !== undefined && receiverAuthorizer !== undefined) {
+    refundWithoutClaim(scheme, receiverAuthorizer);
+  }
   const server = new x402ResourceServer(options.facilitator)
     .register(model.network, scheme)
     // Runs before the scheme's own hook reserves the channel, so a refused call holds nothing.
     .onAfterVerify(refuseChannelUnderWithdrawal);
-  const http = new x402HTTPResourceServer(server, {
-    [`POST /models/${model.key}/*`]: {
-      accepts: {
-        scheme: "batch-settlement",
-        network: model.network,
-        payTo: model.payTo,
-        price: {
-          amount: model.price.ceiling.toString(),
-          asset: model.asset,
-          extra: { name: model.assetName, version: model.assetVersion },
-        },
-        maxTimeoutSeconds: model.maxTimeoutSeconds,
-        extra: { slabridge: slabridgeTerms(model) },
+  const route = {
+    accepts: {
+      scheme: "batch-settlement",
+      network: model.network,
+      payTo: model.payTo,
+      price: {
+        amount: model.price.ceiling.toString(),
+        asset: model.asset,
+        extra: { name: model.assetName, version: model.assetVersion },
       },
-      description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
-      mimeType: "application/json",
+      maxTimeoutSeconds: model.maxTimeoutSeconds,
+      extra: { slabridge: slabridgeTerms(model) },
     },
+    description: `${model.model}: pay per call, charged per token used, at most the amount per call`,
+    mimeType: "application/json",
+  };
+  // GET only for the SDK's cooperative refund (its probe and its request); calls are POSTs.
+  const http = new x402HTTPResourceServer(server, {
+    [`POST /models/${model.key}/*`]: route,
+    [`GET /models/${model.key}/*`]: route,
   });
   await http.initialize();
   return { model, chainId: Number(model.network.slice("eip155:".length)), http };
@@ -324,30 +349,52 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return pause;
   };
 
+  // The SLA terms shown in a 402: the running epoch's from the source (an unpaid 402 may wait for a read in flight, a
+  // paid call's corrective 402 never does), or the model's configured ones without a source.
+  const slaTermsCache =
+    options.slaTerms === undefined ? undefined : new SlaTermsCache(options.slaTerms, { now: monotonicNow, onError });
+  const slaTermsOf = async (model: GatewayModel, mayWait: boolean): Promise<Record<string, unknown> | undefined> => {
+    if (slaTermsCache === undefined) return model.sla;
+    const epoch = epochAt(model.clock, now());
+    if (mayWait) await slaTermsCache.ready(model.modelId, epoch);
+    return slaTermsCache.shown(model.modelId, epoch);
+  };
+
   const serve = async (request: Request): Promise<Response> => {
     const startedAt = now();
     const url = new URL(request.url);
     const match = /^\/models\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const route = match?.[1] === undefined ? undefined : routes.get(match[1]);
     if (route === undefined) throw new UnknownModelError(url.pathname);
-    if (request.method !== "POST") throw new MethodNotAllowedError(request.method);
+    const method = request.method;
+    const refundsAllowed = !isSvmModel(route.model);
+    if (method !== "POST" && !(method === "GET" && refundsAllowed)) throw new MethodNotAllowedError(method);
     const pause = await pauseOf(route.model.modelId);
     if (pause !== undefined) {
       throw new ModelPausedError(route.model.key, pause.reason, Math.ceil(MODEL_PAUSE_TTL_MS / 1_000));
     }
     const header = request.headers.get("payment-signature");
-    if (header !== null) checkPaymentSignature(header, maxSignature);
-    const body = await readBody(request, maxBody);
+    const payment = header === null ? undefined : checkPaymentSignature(header, maxSignature);
+    // A GET is the SDK's refund probe (no payment: the 402) or its refund request; it never reaches a host.
+    if (method === "GET" && payment !== undefined && !isBatchSettlementRefundPayload(payment.payload)) {
+      throw new MethodNotAllowedError(method, "model calls are POST, a GET only asks for a refund");
+    }
+    const body = method === "GET" ? new Uint8Array() : await readBody(request, maxBody);
 
     const context: HTTPRequestContext = {
       adapter: fetchAdapter(request, url),
       path: url.pathname,
-      method: "POST",
+      method,
       ...(header === null ? {} : { paymentHeader: header }),
     };
     const result = await route.http.processHTTPRequest(context);
-    if (result.type === "payment-error") return responseOf(result.response);
+    // A refund is settled by the SDK without the handler (skipHandler): its answer is here too.
+    if (result.type === "payment-error") {
+      if (result.response.status !== 402) return responseOf(result.response);
+      return responseOf(withSlaTerms(result.response, await slaTermsOf(route.model, header === null)));
+    }
     if (result.type === "no-payment-required") throw new Error(`route ${route.model.key} answered without payment`);
+    if (method === "GET") throw new MethodNotAllowedError(method, "model calls are POST, a GET only asks for a refund");
 
     const { paymentPayload, paymentRequirements, cancellationDispatcher } = result;
     const paid = paidOf(paymentPayload);
@@ -755,7 +802,11 @@ function parseModels(input: readonly GatewayModelInput[]): GatewayModel[] {
   return parsed.data;
 }
 
-/** The terms a buyer sees in `extra.slabridge`: prices per token and the SLA (bigints as decimal strings). */
+/**
+ * The terms a buyer sees in `extra.slabridge` but the SLA: prices per token and the epoch (bigints as decimal
+ * strings). The SLA is added to each 402 as it goes out ({@link withSlaTerms}), so the requirements a payment is
+ * matched against do not hold them: a buyer who accepted an earlier epoch's terms (or none) still pays.
+ */
 function slabridgeTerms(model: GatewayModel): Record<string, unknown> {
   const json = JSON.stringify(
     {
@@ -764,12 +815,32 @@ function slabridgeTerms(model: GatewayModel): Record<string, unknown> {
       perInputToken: model.price.perInputToken,
       perOutputToken: model.price.perOutputToken,
       epochSeconds: model.clock.epochSeconds,
-      sla: model.sla,
     },
     (_, value: unknown) => (typeof value === "bigint" ? value.toString() : value),
   );
   return z.record(z.string(), z.unknown()).parse(JSON.parse(json));
 }
+
+/** The 402 with `sla` in each accepted requirement's `extra.slabridge` (none: as it was). */
+function withSlaTerms(
+  response: HTTPResponseInstructions,
+  sla: Record<string, unknown> | undefined,
+): HTTPResponseInstructions {
+  const name = Object.keys(response.headers).find((key) => key.toLowerCase() === "payment-required");
+  const header = name === undefined ? undefined : response.headers[name];
+  if (sla === undefined || name === undefined || header === undefined) return response;
+  const required = decodePaymentRequiredHeader(header);
+  const accepts = required.accepts.map((accept) => {
+    const terms = slabridgeExtraSchema.safeParse(accept.extra?.slabridge);
+    return terms.success ? { ...accept, extra: { ...accept.extra, slabridge: { ...terms.data, sla } } } : accept;
+  });
+  return {
+    ...response,
+    headers: { ...response.headers, [name]: encodePaymentRequiredHeader({ ...required, accepts }) },
+  };
+}
+
+const slabridgeExtraSchema = z.record(z.string(), z.unknown());
 
 async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");

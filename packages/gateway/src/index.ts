@@ -5,8 +5,13 @@ export type { Channel, ChannelStorage } from "@x402/evm/batch-settlement/server"
 export type { ChannelRecordStore, VersionedChannel } from "./channels/ChannelRecordStore.ts";
 export { ChannelWriteConflictError } from "./channels/ChannelWriteConflictError.ts";
 export { channelSchema } from "./channels/channelSchema.ts";
-export { contractReceiverAuthorizer, ReceiverContractSignsItselfError } from "./channels/contractReceiverAuthorizer.ts";
+export {
+  contractReceiverAuthorizer,
+  InvalidRefundRequestError,
+  ReceiverContractSignsItselfError,
+} from "./channels/contractReceiverAuthorizer.ts";
 export { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
+export { RefundRefusedError } from "./channels/refundWithoutClaim.ts";
 export { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
 export { chargeFor, type TokenUsage } from "./config/chargeFor.ts";
 export {
@@ -113,3 +118,5 @@ export {
   svmPayerOf,
   svmVoucherPayloadSchema,
 } from "./svm/svmPayload.ts";
+export { registrySlaTerms } from "./terms/registrySlaTerms.ts";
+export { SLA_TERMS_RETRY_MS, type SlaTermsSource } from "./terms/SlaTermsCache.ts";

@@ -1,5 +1,4 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
-import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   DeploymentManifest,
   GatewayEvmModelConfig,
@@ -7,7 +6,6 @@ import type {
   GatewaySolanaModelConfig,
   KeyReference,
   NonceStore,
-  SlaTerms,
   StageConfig,
   SvmVoucherCheckpointStore,
   UsageReceiptStore,
@@ -19,7 +17,7 @@ import {
   type EvmSigner,
   evmSignerOf,
   processEvmSenders,
-  readContractTyped,
+  typedDataSignerOf,
 } from "@slabridge/evm";
 import {
   batchSettlementFacilitator,
@@ -30,6 +28,8 @@ import {
   type GatewaySvmModelInput,
   type ModelPauses,
   type RateLimiter,
+  registrySlaTerms,
+  type SlaTermsSource,
   type SvmChannelStore,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
@@ -86,21 +86,23 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
   const { config, manifest } = options;
   const gateway = config.gateway;
   const receiptSigner = receiptAccount(options.receiptKey);
-  const terms = await slaTermsOfModels(options);
-  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) => {
-    const input = modelInput(key, model, manifest, options.solanaRpcUrls);
-    const sla = terms.get(model.modelId);
-    return sla === undefined ? input : { ...input, sla };
-  });
+  const models = Object.entries(gateway?.models ?? {}).map(([key, model]) =>
+    modelInput(key, model, manifest, options.solanaRpcUrls),
+  );
+  const slaTerms = slaTermsSource(options);
   const svmNetworks = models.flatMap((model) => (isSolanaInput(model) ? [model.network] : []));
   // One account for every chain: a KMS account checks its key once, not once per chain.
   const account = gateway === undefined ? undefined : facilitatorAccount(gateway.facilitatorKey, options.kms);
+  const allowNonLoopback = options.allowNonLoopback ? { allowNonLoopback: true } : {};
+  const chainClients = [...options.rpcUrls].map(([chainId, rpcUrl]) => ({
+    chainId,
+    rpcUrl,
+    client: createEvmChainClient({ chainId, rpcUrl, name: `chain-${chainId}`, ...allowNonLoopback }),
+  }));
   const chains =
     account === undefined
       ? []
-      : [...options.rpcUrls].map(([chainId, rpcUrl]) => {
-          const allowNonLoopback = options.allowNonLoopback ? { allowNonLoopback: true } : {};
-          const client = createEvmChainClient({ chainId, rpcUrl, name: `chain-${chainId}`, ...allowNonLoopback });
+      : chainClients.map(({ chainId, rpcUrl, client }) => {
           // Deposits go out through the key's one nonce-safe sender: concurrent buyers' deposits, every gateway of
           // the process and every instance (through the nonce store) take distinct nonces.
           const sender = processEvmSenders.sender({ client, account, nonceStore: options.stores.nonces });
@@ -108,6 +110,12 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
             (await sender.send(transaction)).receipt.transactionHash;
           return { chainId, rpcUrl, account, send, ...allowNonLoopback };
         });
+  // The facilitator key is also the SlaReceivers' refund authorizer (the deploy sets it as each one's `authorizer`):
+  // it signs a buyer's cooperative refund of what it deposited and was not charged. An unlocked node account (the
+  // devnet without KMS) signs through a node; a KMS key signs itself.
+  const signingClient = chainClients[0]?.client;
+  const refundSigner =
+    account === undefined || signingClient === undefined ? undefined : typedDataSignerOf(account, signingClient);
   return createGatewayService({
     models,
     facilitator: batchSettlementFacilitator(chains, svmNetworks),
@@ -118,58 +126,33 @@ export async function buildGatewayService(options: BuildGatewayServiceOptions): 
     ...(options.stores.svmCheckpoints === undefined ? {} : { svmCheckpoints: options.stores.svmCheckpoints }),
     ...(options.stores.svmChannels === undefined ? {} : { svmChannels: options.stores.svmChannels }),
     receiptSigner,
+    ...(slaTerms === undefined ? {} : { slaTerms }),
+    ...(refundSigner === undefined ? {} : { refundSigner }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     ...(options.modelPauses === undefined ? {} : { modelPauses: options.modelPauses }),
   });
 }
 
 /**
- * Each sold model's SLA terms in force now, read from the home chain's registry once per instance (cold start), as a
- * buyer sees them in the 402's `extra.slabridge.sla`: the latency line, the uptime line, the probe timeout and the
- * refund tiers, before any money moves. Empty when the gateway has no RPC URL of the home chain; a model whose read
- * fails (the home RPC is down) is sold without them until the next cold start, told to `onError`: an outage of the
- * home chain must not stop paid inference on the payment chains.
+ * The home chain's registry as the gateway's SLA terms source (each model's terms of the running epoch in the 402's
+ * `extra.slabridge.sla`, read and refreshed by the gateway), or none when the gateway has no RPC URL of the home
+ * chain. The client waits 3 s at most and never retries: an unpaid 402 may wait for this read.
  */
-async function slaTermsOfModels(options: BuildGatewayServiceOptions): Promise<Map<string, Record<string, unknown>>> {
+function slaTermsSource(options: BuildGatewayServiceOptions): SlaTermsSource | undefined {
   const { manifest } = options;
   const home = manifest.chains.find((chain) => chain.chainId === manifest.homeChainId);
   const registry = home?.family === "evm" ? home.contracts.modelRegistry : undefined;
   const rpcUrl = options.rpcUrls.get(manifest.homeChainId);
-  const terms = new Map<string, Record<string, unknown>>();
-  if (registry === undefined || rpcUrl === undefined) return terms;
+  if (registry === undefined || rpcUrl === undefined) return undefined;
   const client = createEvmChainClient({
     chainId: manifest.homeChainId,
     rpcUrl,
     name: "home",
-    // A cold start waits for this read: a dead home RPC costs it seconds, not the SDK's default retries.
     timeoutMs: 3_000,
     retryCount: 0,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  const nowSeconds = BigInt(Math.floor(Date.now() / 1_000));
-  const modelIds = new Set(Object.values(options.config.gateway?.models ?? {}).map((model) => model.modelId));
-  for (const modelId of modelIds) {
-    const listed = manifest.models.find((candidate) => candidate.modelId === modelId);
-    if (listed === undefined) continue; // modelInput names the missing model
-    const genesis = BigInt(listed.genesis);
-    const epoch = nowSeconds > genesis ? (nowSeconds - genesis) / BigInt(listed.epochSeconds) : 0n;
-    let read: SlaTerms;
-    try {
-      read = await readContractTyped(client, registry, modelRegistryAbi, "slaTermsAt", [BigInt(modelId), epoch]);
-    } catch (error) {
-      options.onError?.(error);
-      continue;
-    }
-    terms.set(modelId, {
-      asOfEpoch: epoch.toString(),
-      maxP95LatencyMs: read.maxP95LatencyMs,
-      minUptimeBps: read.minUptimeBps,
-      probeTimeoutMs: read.probeTimeoutMs,
-      latencyBreachRefundBps: read.latencyBreachRefundBps,
-      refundTiers: read.tiers.map((tier) => ({ uptimeBelowBps: tier.uptimeBelowBps, refundBps: tier.refundBps })),
-    });
-  }
-  return terms;
+  return registrySlaTerms({ client, registry });
 }
 
 function modelInput(

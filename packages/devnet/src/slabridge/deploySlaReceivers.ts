@@ -30,6 +30,13 @@ export interface DeploySlaReceiversOptions {
   deployer: Account | Address;
   /** The receivers' operator: the relay bot's executor key claims each epoch's vouchers. */
   operator: Address;
+  /**
+   * The key whose `Refund` signatures each receiver accepts through EIP-1271: the gateway's facilitator key, which
+   * signs buyers' cooperative refunds of what they deposited and were not charged.
+   */
+  authorizer: Address;
+  /** Who may pause the receivers' claims and refunds besides their owner; absent: the owner alone. */
+  guardian?: Address;
   stablecoin: Address;
   homeChainId: number;
   contracts: SlabridgeChainContracts;
@@ -52,8 +59,8 @@ export interface SlaReceiversOnChain {
 
 /**
  * Pay per call on one devnet chain: the x402 batch-settlement stand-in at its canonical addresses, an
- * `SlaReceiverFactory`, and one `SlaReceiver` clone per demo model (operator: the executor; top-ups from the chain's
- * netting vault). Verdicts and payouts reach a model's receiver through the chain's MessageRouter, whose model routes
+ * `SlaReceiverFactory`, and one `SlaReceiver` clone per demo model (operator: the executor; refund authorizer: the
+ * gateway's facilitator key; top-ups from the chain's netting vault). Verdicts and payouts reach a model's receiver through the chain's MessageRouter, whose model routes
  * override its kind routes; on a payment chain, which had its messengers deliver to the escrow directly, a router is
  * deployed in between (listings, verdicts and payouts of other models still go to the escrow). Receivers send their
  * receipt batches through either messenger.
@@ -192,6 +199,20 @@ export async function deploySlaReceivers(options: DeploySlaReceiversOptions): Pr
         args: [receiver, options.vault.allowance],
       }),
     );
+    await send("receiver setAuthorizer", () =>
+      wallet.writeContract({
+        address: receiver,
+        abi: slaReceiverAbi,
+        functionName: "setAuthorizer",
+        args: [options.authorizer],
+      }),
+    );
+    const guardian = options.guardian;
+    if (guardian !== undefined) {
+      await send("receiver setGuardian", () =>
+        wallet.writeContract({ address: receiver, abi: slaReceiverAbi, functionName: "setGuardian", args: [guardian] }),
+      );
+    }
     slaReceivers[model.modelId.toString()] = receiver;
   }
   return { x402Channels: standIn.settlement, messageRouter: routerAddress, slaReceivers };
