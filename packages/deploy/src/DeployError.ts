@@ -13,7 +13,9 @@ export type DeployErrorCode =
   /** The state file is unreadable or was written for another stage or deployer. */
   | "invalid-state"
   /** A transaction reverted (at estimation or mined). */
-  | "transaction-reverted";
+  | "transaction-reverted"
+  /** A Solana vault account exists at its address but is not the one planned (other signers, threshold or mint). */
+  | "solana-account-mismatch";
 
 /**
  * The one error the deploy package throws. Messages go through core's secret scrubbing (RPC URLs with API keys,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { PublicKey } from "@solana/web3.js";
 import { type Address, getAddress, type Hex } from "viem";
 import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
@@ -20,12 +21,27 @@ const stepRecordSchema = z.object({
 });
 export type StepRecord = z.infer<typeof stepRecordSchema>;
 
+const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+const signature = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+
+/** A Solana step: its account (a fixed, seeded address) and the transaction that created it. */
+const solanaStepSchema = z.object({
+  account: base58.optional(),
+  signature: signature.optional(),
+  slot: z.number().int().min(0).optional(),
+  /** Signed and about to be broadcast (informative: the account's address is what a re-run checks). */
+  sending: signature.optional(),
+});
+
 const stateSchema = z.object({
   version: z.literal(1),
   stage: z.string().min(1),
   /** The account that deployed and owns the contracts. */
   deployer: address,
   steps: z.record(z.string(), stepRecordSchema).describe("by step id"),
+  /** Per Solana chain id, the key that pays for and is the base of the vault's seeded accounts. */
+  solanaDeployers: z.record(z.string().regex(/^\d+$/), base58).optional(),
+  solanaSteps: z.record(z.string(), solanaStepSchema).optional().describe("by step id"),
 });
 type StateFile = z.infer<typeof stateSchema>;
 
@@ -112,6 +128,43 @@ export class DeployState {
       block: result.block,
       ...(result.address ? { address: result.address } : {}),
     };
+    this.save();
+  }
+
+  /** The Solana deployer the state names for a chain: the vault's accounts derive from its key. */
+  solanaDeployer(chainId: number): PublicKey | undefined {
+    const recorded = this.file.solanaDeployers?.[String(chainId)];
+    return recorded === undefined ? undefined : new PublicKey(recorded);
+  }
+
+  /** Refuses a Solana deployer other than the one the state names (its vault accounts are elsewhere). */
+  checkSolanaDeployer(chainId: number, deployer: PublicKey): void {
+    const recorded = this.solanaDeployer(chainId);
+    if (recorded !== undefined && !recorded.equals(deployer)) {
+      throw new DeployError(
+        "invalid-state",
+        `the deployment state ${this.path ?? "(in memory)"} set up chain ${chainId}'s Solana vault with ${recorded.toBase58()}, not ${deployer.toBase58()}: its accounts derive from that key`,
+      );
+    }
+  }
+
+  /** Names the Solana deployer of a chain in the state (refused when it names another). */
+  bindSolanaDeployer(chainId: number, deployer: PublicKey): void {
+    this.checkSolanaDeployer(chainId, deployer);
+    if (this.solanaDeployer(chainId) !== undefined) return;
+    this.file.solanaDeployers = { ...this.file.solanaDeployers, [String(chainId)]: deployer.toBase58() };
+    this.save();
+  }
+
+  /** Records a Solana step's signed transaction before it is broadcast. */
+  solanaSending(id: string, signature: string): void {
+    this.file.solanaSteps = { ...this.file.solanaSteps, [id]: { ...this.file.solanaSteps?.[id], sending: signature } };
+    this.save();
+  }
+
+  /** Records a Solana step as done by its transaction and the account it created. */
+  solanaDone(id: string, result: { signature: string; slot: number; account: string }): void {
+    this.file.solanaSteps = { ...this.file.solanaSteps, [id]: result };
     this.save();
   }
 

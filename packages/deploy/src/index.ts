@@ -1,10 +1,19 @@
 /**
  * @slabridge/deploy: deploys and wires slabridge's EVM contracts on a stage's chains, resumably, signing through a
- * viem account (a KMS key in production). `npm run deploy` and the devnet both go through {@link deploySlabridge}.
+ * viem account (a KMS key in production), and sets up each Solana cluster's vault ({@link deploySolanaVault}). `npm run deploy` and the devnet both go through {@link deploySlabridge}.
  */
 
 export { DeployError, type DeployErrorCode } from "./DeployError.ts";
+export { DeployState } from "./DeployState.ts";
 export { type DeploySlabridgeOptions, deploySlabridge } from "./deploySlabridge.ts";
+export {
+  type DeploySolanaVaultOptions,
+  deploySolanaVault,
+  type SolanaVaultAccounts,
+  type SolanaVaultPlan,
+  type SolanaVaultResult,
+  solanaVaultAccounts,
+} from "./deploySolanaVault.ts";
 export {
   type DeploymentResult,
   type ExecuteDeploymentOptions,

@@ -1,13 +1,19 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { wormholeMessengerAbi } from "@slabridge/contracts";
 import { parseDeploymentManifest } from "@slabridge/core";
 import { type Devnet, devnetChainsOf, startDevnet } from "@slabridge/devnet";
 import { secp256k1PointOfSpki } from "@slabridge/evm";
+import { kmsSolanaSignerOfKeyId } from "@slabridge/solana";
+import { Connection, Keypair, LAMPORTS_PER_SOL } from "@solana/web3.js";
+import { circle } from "@wormhole-foundation/sdk-base";
 import { type Address, bytesToHex, parseEther } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { solanaVaultAccounts } from "./deploySolanaVault.ts";
 import { runDeployCli } from "./runDeployCli.ts";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -46,6 +52,81 @@ describe("npm run deploy without a network", () => {
     expect(out).toContain("deploy: unknown: evm-a: LayerZero EndpointV2 (eid 40161)");
     expect(out).toContain("install @layerzerolabs/lz-evm-sdk-v2");
     expect(out).toContain("0 transactions sent");
+  });
+
+  it("testnet --dry-run prints the Solana vault's steps first, without any network access", async () => {
+    const connections: unknown[] = [];
+    const originalConnect = net.Socket.prototype.connect;
+    net.Socket.prototype.connect = function recordConnect(this: net.Socket, ...args: unknown[]) {
+      connections.push(args[0]);
+      return (originalConnect as (...a: unknown[]) => net.Socket).apply(this, args);
+    } as typeof net.Socket.prototype.connect;
+    let result: Awaited<ReturnType<typeof cli>>;
+    try {
+      result = await cli(["--stage", "testnet", "--dry-run"]);
+    } finally {
+      net.Socket.prototype.connect = originalConnect;
+    }
+    const { code, out } = result;
+    expect(code).toBe(0);
+    expect(connections).toEqual([]);
+    const usdc = circle.usdcContract.get("Testnet", "Solana");
+    expect(out).toContain("[1/2] solana: create the vault's M-of-N SPL multisig of the operators ... unknown");
+    expect(out).toContain(
+      `[2/2] solana: create the vault token account for mint ${usdc}, owned by the multisig ... unknown`,
+    );
+    expect(out.indexOf("[2/2] solana:")).toBeLessThan(out.indexOf("[1/51] evm-a:"));
+    expect(out).toContain("deploy: unknown: solana: RPC URL (set SLABRIDGE_SECRET_RpcUrlSolana)");
+    expect(out).toContain("deploy: unknown: solana: the vault's operators and threshold");
+    expect(out).toContain("deploy: unknown: the Solana deployer key (--solana-kms-key)");
+    expect(out).toContain("deploy: 53 steps: 0 done, 0 pending, 53 unknown; 0 transactions sent");
+  });
+
+  it("testnet --dry-run with the vault's operators configured shows its M-of-N", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "slabridge-deploy-cli-"));
+    try {
+      mkdirSync(path.join(dir, "config"));
+      writeFileSync(path.join(dir, "config/testnet.json"), readFileSync(path.join(REPO, "config/testnet.json")));
+      const parameters = JSON.parse(readFileSync(path.join(REPO, "config/testnet.deploy.json"), "utf8"));
+      const operators = [0, 1, 2].map((i) => ({
+        kind: "kms",
+        keyId: `alias/slabridge-testnet-solana-operator-${i}`,
+        publicKey: Keypair.generate().publicKey.toBase58(),
+      }));
+      writeFileSync(
+        path.join(dir, "config/testnet.deploy.json"),
+        JSON.stringify({ ...parameters, solana: { operators, threshold: 2 } }),
+      );
+      const { code, out } = await cli(["--stage", "testnet", "--dry-run"], { cwd: dir });
+      expect(code).toBe(0);
+      expect(out).toContain("[1/2] solana: create the vault's 2-of-3 SPL multisig of the operators ... unknown");
+      expect(out).not.toContain("the vault's operators and threshold");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a bad Solana vault section is refused with the field named", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "slabridge-deploy-cli-"));
+    try {
+      mkdirSync(path.join(dir, "config"));
+      writeFileSync(path.join(dir, "config/testnet.json"), readFileSync(path.join(REPO, "config/testnet.json")));
+      const parameters = JSON.parse(readFileSync(path.join(REPO, "config/testnet.deploy.json"), "utf8"));
+      const operator = { kind: "kms", keyId: "alias/op", publicKey: Keypair.generate().publicKey.toBase58() };
+      for (const [solana, named] of [
+        [{ operators: [operator], threshold: 2 }, "solana.threshold: 2 exceeds the 1 operators"],
+        [{ operators: [], threshold: 1 }, "solana.operators: the vault multisig needs at least one operator"],
+        [{ operators: [operator, operator], threshold: 1 }, "solana.operators: an operator key is listed twice"],
+      ] as const) {
+        writeFileSync(path.join(dir, "config/testnet.deploy.json"), JSON.stringify({ ...parameters, solana }));
+        const { code, err } = await cli(["--stage", "testnet", "--dry-run"], { cwd: dir });
+        expect(code).toBe(1);
+        expect(err).toContain("invalid-config");
+        expect(err).toContain(named);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("testnet for real is refused, naming what to install, before any RPC call", async () => {
@@ -133,6 +214,13 @@ describe("npm run deploy on the devnet", () => {
         .sendTransaction({ to: deployer, value: parseEther("10") });
       await clients.publicClient.waitForTransactionReceipt({ hash });
     }
+    // A fresh Solana deployer too: the vault's accounts derive from its key, so it sets up a vault of its own.
+    const solanaKey = await client.send(
+      new CreateKeyCommand({ KeySpec: "ECC_NIST_EDWARDS25519", KeyUsage: "SIGN_VERIFY" }),
+    );
+    const solanaKeyId = solanaKey.KeyMetadata?.KeyId ?? "";
+    const solanaDeployer = await kmsSolanaSignerOfKeyId({ kms: client, keyId: solanaKeyId });
+    devnet.solana.airdrop(solanaDeployer.publicKey, LAMPORTS_PER_SOL);
     const statePath = path.join(devnet.dir, "kms-state.json");
     const manifestOut = path.join(devnet.dir, "kms-manifest.json");
     const args = [
@@ -144,7 +232,11 @@ describe("npm run deploy on the devnet", () => {
       statePath,
       "--kms-key",
       keyId,
+      "--solana-kms-key",
+      solanaKeyId,
     ];
+    const solanaTransactions = () => new Connection(devnet.solana.url, "confirmed").getTransactionCount();
+    const solanaBefore = await solanaTransactions();
     const env = { AWS_ENDPOINT_URL_KMS: kmsEndpoint };
     const first = await cli([...args, "--manifest", manifestOut], { env });
     expect(first.err).toBe("");
@@ -163,7 +255,26 @@ describe("npm run deploy on the devnet", () => {
         devnet.evm.clients(chain.chainId).publicClient.getTransactionCount({ address: deployer }),
       ),
     );
-    expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps);
+    // Two of the steps are Solana's: the multisig and the vault token account, one transaction each.
+    expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps - 2);
+    expect(await solanaTransactions()).toBe(solanaBefore + 2);
+    expect(first.out).toMatch(
+      /\[1\/2\] solana: create the vault's 2-of-3 SPL multisig of the operators \.\.\. \w+ \(tx \w+\)/,
+    );
+    const solana = devnetChainsOf(written).solana;
+    const vaultAccounts = await solanaVaultAccounts(solanaDeployer.publicKey, "solana");
+    expect(solana?.multisig).toBe(vaultAccounts.multisig.toBase58());
+    expect(solana?.vault).toBe(vaultAccounts.vault.toBase58());
+    expect(solana?.wormholeEmitter).toBe(bytesToHex(vaultAccounts.multisig.toBytes()));
+    expect(solana?.multisig).not.toBe(devnetChainsOf(devnet.manifest).solana?.multisig);
+    // The home chain's Wormhole messenger trusts that multisig as slabridge's Solana emitter.
+    const emitter = await devnet.evm.clients(written.homeChainId).publicClient.readContract({
+      address: home?.contracts.wormholeMessenger as Address,
+      abi: wormholeMessengerAbi,
+      functionName: "emitters",
+      args: [1],
+    });
+    expect(emitter).toBe(bytesToHex(vaultAccounts.multisig.toBytes()));
 
     const firstBytes = readFileSync(manifestOut);
     const again = await cli([...args, "--manifest", manifestOut], { env });
@@ -177,5 +288,6 @@ describe("npm run deploy on the devnet", () => {
       ),
     );
     expect(after).toEqual(nonces);
+    expect(await solanaTransactions()).toBe(solanaBefore + 2);
   });
 });

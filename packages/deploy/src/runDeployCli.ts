@@ -4,13 +4,23 @@ import { parseArgs } from "node:util";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { type DeploymentManifest, parseDeploymentManifest } from "@slabridge/core";
 import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
+import { kmsSolanaSignerOfKeyId, type SolanaTransactionSigner } from "@slabridge/solana";
+import { Connection, Keypair } from "@solana/web3.js";
 import { bytesToHex, type Hex, type LocalAccount } from "viem";
 import { privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
-import { DeployError } from "./DeployError.ts";
+import { DeployError, reasonOf } from "./DeployError.ts";
+import { DeployState } from "./DeployState.ts";
 import { deploySlabridge } from "./deploySlabridge.ts";
-import { LAYERZERO_ADDRESS_BOOK, publicClientOf, stageDeployInputs } from "./stageDeployInputs.ts";
+import { deploySolanaVault, type SolanaVaultAccounts, type SolanaVaultResult } from "./deploySolanaVault.ts";
+import {
+  LAYERZERO_ADDRESS_BOOK,
+  publicClientOf,
+  type SolanaVaultInputs,
+  stageDeployInputs,
+} from "./stageDeployInputs.ts";
 
-const HELP = `slabridge deploy: deploys and wires slabridge's EVM contracts on every chain of a stage.
+const HELP = `slabridge deploy: sets up slabridge on every chain of a stage: the Solana vault (its operators' SPL
+multisig and token account), then the EVM contracts, deployed and wired.
 
 Usage:
   npm run deploy -- --stage <name> [options]
@@ -29,6 +39,10 @@ Options:
   --kms-key <id|alias>      sign with this AWS KMS key (ECC_SECG_P256K1); AWS_REGION, and AWS_ENDPOINT_URL_KMS for
                             a KMS on loopback
   --private-key-env <VAR>   sign with the private key in environment variable VAR (tests, the devnet)
+  --solana-kms-key <id|alias>
+                            pay for the Solana vault's accounts with this AWS KMS key (ECC_NIST_EDWARDS25519); the
+                            accounts' addresses derive from it, so every run of a stage uses the same key
+  --solana-key-file <file>  pay with a Solana CLI keypair file instead (tests, the devnet without KMS)
   -h, --help                show this help
 
 RPC URLs: inline loopback URLs, the devnet manifest's, or for { "secret": "Name" } the environment variable
@@ -91,6 +105,8 @@ function parse(argv: readonly string[]) {
       "devnet-manifest": { type: "string" },
       "kms-key": { type: "string" },
       "private-key-env": { type: "string" },
+      "solana-kms-key": { type: "string" },
+      "solana-key-file": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   }).values;
@@ -119,7 +135,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   }
   const deployer = account?.address ?? devnetDeployer(inputs.devnetManifest);
   // The fee recipient defaults to the deployer (the devnet names its own); a public stage's file may name another.
-  const parameters =
+  let parameters =
     deployer !== undefined && /^0x0{40}$/.test(inputs.parameters.protocolFee.recipient)
       ? { ...inputs.parameters, protocolFee: { ...inputs.parameters.protocolFee, recipient: deployer } }
       : inputs.parameters;
@@ -134,9 +150,52 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   io.out(
     `deploy: stage ${stage}${dryRun ? " (dry run: nothing is sent)" : ""}; state ${path.relative(io.cwd, statePath)}\n`,
   );
-  const unknowns = inputs.unknowns;
+  const solanaPayer =
+    inputs.solanaVaults.length === 0 || (dryRun && !values["solana-kms-key"] && !values["solana-key-file"])
+      ? undefined
+      : await solanaPayerOf(values, io);
+  const unknowns = [...inputs.unknowns];
+  const state = () => DeployState.open(statePath, { stage, deployer, readOnly: dryRun });
+  const solanaDeployerKnown = inputs.solanaVaults.every((vault) => state().solanaDeployer(vault.plan.chainId));
+  if (inputs.solanaVaults.length > 0 && solanaPayer === undefined && !solanaDeployerKnown) {
+    unknowns.push(
+      "the Solana deployer key (--solana-kms-key): the vault's accounts, and so slabridge's Solana emitter, derive from it",
+    );
+  }
   if (!dryRun && unknowns.length > 0) {
     throw new DeployError("unknown-protocol-address", `cannot deploy: unknown ${unknowns.join("; ")}`);
+  }
+  // The Solana vault first: its multisig is the Solana emitter the home chain's Wormhole messenger trusts, and its
+  // token account the Solana netting vault the registry names.
+  const solana: Array<SolanaVaultInputs & { result: SolanaVaultResult }> = [];
+  for (const vault of inputs.solanaVaults) {
+    const url = inputs.rpcUrls.get(vault.plan.chainId);
+    const result = await deploySolanaVault({
+      plan: vault.plan,
+      connection: url === undefined ? undefined : solanaConnectionOf(url, vault.plan.name),
+      payer: solanaPayer,
+      state: state(),
+      dryRun,
+      onProgress: (line) => io.out(`${line}\n`),
+    });
+    solana.push({ ...vault, result });
+  }
+  if (solana.length > 0 && dryRun && solana.every((vault) => vault.result.accounts === undefined)) {
+    io.out(
+      "deploy: the EVM plan below leaves out the Solana emitter and netting vault until their accounts are known\n",
+    );
+  }
+  for (const { plan, result } of solana) {
+    if (!result.accounts) continue;
+    parameters = {
+      ...parameters,
+      solanaEmitter: bytesToHex(result.accounts.multisig.toBytes()),
+      // Payouts netted to Solana stay in the vault: the Solana payout code pays out of it.
+      nettingVaults: new Map([
+        ...parameters.nettingVaults,
+        [plan.chainId, bytesToHex(result.accounts.vault.toBytes())],
+      ]),
+    };
   }
   let result: Awaited<ReturnType<typeof deploySlabridge>>;
   try {
@@ -160,14 +219,21 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
     }
     throw error;
   }
-  const count = (status: string) => result.steps.filter((step) => step.status === status).length;
+  const steps = [...solana.flatMap((vault) => vault.result.steps), ...result.steps];
+  const sent = result.sent + solana.reduce((total, vault) => total + vault.result.sent, 0);
+  const count = (status: string) => steps.filter((step) => step.status === status).length;
   const allUnknowns = [...unknowns, ...result.unknowns];
   io.out(
-    `deploy: ${result.steps.length} steps: ${count("done")} done, ${count("pending")} pending, ${count("unknown")} unknown; ${result.sent} transactions sent\n`,
+    `deploy: ${steps.length} steps: ${count("done")} done, ${count("pending")} pending, ${count("unknown")} unknown; ${sent} transactions sent\n`,
   );
   for (const unknown of allUnknowns) io.out(`deploy: unknown: ${unknown}\n`);
   if (dryRun && allUnknowns.some((u) => u.includes("LayerZero EndpointV2"))) {
     io.out(`deploy: LayerZero EndpointV2 addresses: install ${LAYERZERO_ADDRESS_BOOK} (its deployments list them)\n`);
+  }
+  for (const { plan, result: vault } of solana) {
+    if (!vault.accounts) continue;
+    const { multisig, vault: account } = vault.accounts;
+    io.out(`deploy: chain ${plan.chainId}: {"multisig":"${multisig.toBase58()}","vault":"${account.toBase58()}"}\n`);
   }
   for (const [chainId, contracts] of result.contracts) {
     io.out(`deploy: chain ${chainId}: ${JSON.stringify(contracts)}\n`);
@@ -178,6 +244,10 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       ...base,
       createdAt: new Date().toISOString(),
       chains: base.chains.map((chain) => {
+        if (chain.family === "solana") {
+          const vault = solana.find((v) => v.plan.chainId === chain.chainId);
+          return vault?.result.accounts ? { ...chain, ...solanaManifestOf(vault, vault.result.accounts) } : chain;
+        }
         const contracts = chain.family === "evm" ? result.contracts.get(chain.chainId) : undefined;
         // Pay-per-call contracts (receivers, x402 channels) are the devnet's demo fixtures: kept as they are.
         return contracts && chain.family === "evm"
@@ -196,6 +266,52 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
     writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
     renameSync(tmp, out);
     io.out(`deploy: manifest written to ${path.relative(io.cwd, out)}\n`);
+  }
+}
+
+/** What the deploy sets of a Solana chain's manifest entry: the vault, its multisig and operators, the emitter. */
+function solanaManifestOf(vault: SolanaVaultInputs, accounts: SolanaVaultAccounts) {
+  return {
+    vault: accounts.vault.toBase58(),
+    multisig: accounts.multisig.toBase58(),
+    threshold: vault.plan.threshold,
+    operators: vault.operatorRefs,
+    wormholeEmitter: bytesToHex(accounts.multisig.toBytes()),
+  };
+}
+
+function solanaConnectionOf(url: string, name: string): Connection {
+  try {
+    return new Connection(url, { commitment: "confirmed", disableRetryOnRateLimit: true });
+  } catch (error) {
+    throw new DeployError("invalid-config", `${name}: bad RPC URL`, { cause: error });
+  }
+}
+
+/** The Solana deployer: a KMS Ed25519 key (production) or a keypair file (tests); its secret is never printed. */
+async function solanaPayerOf(
+  values: ReturnType<typeof parse>,
+  io: CliIo,
+): Promise<SolanaTransactionSigner | undefined> {
+  const kmsKey = values["solana-kms-key"];
+  const file = values["solana-key-file"];
+  if (kmsKey !== undefined && file !== undefined) {
+    throw new DeployError("invalid-config", "give one Solana key: --solana-kms-key or --solana-key-file, not both");
+  }
+  if (file !== undefined) {
+    try {
+      const bytes = JSON.parse(readFileSync(path.resolve(io.cwd, file), "utf8")) as number[];
+      return Keypair.fromSecretKey(Uint8Array.from(bytes));
+    } catch (error) {
+      throw new DeployError("invalid-config", `${file} holds no Solana keypair`, { details: reasonOf(error) });
+    }
+  }
+  if (kmsKey === undefined) return undefined;
+  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
+  try {
+    return await kmsSolanaSignerOfKeyId({ kms: new KMSClient(endpoint ? { endpoint } : {}), keyId: kmsKey });
+  } catch (error) {
+    throw new DeployError("invalid-config", `KMS key ${kmsKey}: cannot read its Ed25519 public key`, { cause: error });
   }
 }
 

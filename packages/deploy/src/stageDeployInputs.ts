@@ -3,19 +3,21 @@ import path from "node:path";
 import {
   type DeploymentManifest,
   InvalidStageConfigError,
+  type KeyReference,
   parseDeploymentManifest,
   parseStageConfig,
-  SOLANA_CHAIN_ID,
   type StageConfig,
 } from "@slabridge/core";
 import { createEvmChainClient, type EvmChainClient } from "@slabridge/evm";
 import { layerZeroEndpointIdOf } from "@slabridge/layerzero";
 import { wormholeChainOf } from "@slabridge/wormhole";
+import { PublicKey } from "@solana/web3.js";
 import { circle } from "@wormhole-foundation/sdk-base";
 import { type Address, getAddress, type Hex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
+import { MAX_MULTISIG_SIGNERS, type SolanaVaultPlan } from "./deploySolanaVault.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
 
 /** The package a real LayerZero EndpointV2 address would come from (no lighter npm address book lists them). */
@@ -28,6 +30,35 @@ function secretEnvName(secret: string): string {
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "an EVM address");
 const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "32 bytes of hex");
+const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, "a base58 Solana address");
+
+/**
+ * The Solana vault of a public stage: its multisig's operators (KMS Ed25519 keys: the functions sign with them, so
+ * the manifest names them as given here) and threshold, and optionally the mint (default: Circle's USDC on the
+ * cluster, from the Wormhole SDK's address book).
+ */
+const solanaVaultFileSchema = z
+  .object({
+    operators: z
+      .array(z.object({ kind: z.literal("kms"), keyId: z.string().min(1), publicKey: base58 }))
+      .min(1, "the vault multisig needs at least one operator")
+      .max(MAX_MULTISIG_SIGNERS, `an SPL Token multisig has at most ${MAX_MULTISIG_SIGNERS} signers`),
+    threshold: z.number().int().min(1),
+    mint: base58.optional().describe("the stablecoin mint (default: Circle's USDC on the cluster)"),
+  })
+  .superRefine((vault, ctx) => {
+    if (vault.threshold > vault.operators.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["threshold"],
+        message: `${vault.threshold} exceeds the ${vault.operators.length} operators`,
+      });
+    }
+    const keys = vault.operators.map((operator) => operator.publicKey);
+    if (new Set(keys).size !== keys.length) {
+      ctx.addIssue({ code: "custom", path: ["operators"], message: "an operator key is listed twice" });
+    }
+  });
 
 /**
  * A stage's deploy parameters file (`config/<stage>.deploy.json`): what the contracts are constructed and wired with
@@ -44,14 +75,25 @@ const deployParametersFileSchema = z.object({
   probers: z.array(address).optional().describe("the SLA oracle's signers (their KMS keys' addresses)"),
   proberThreshold: z.number().int().min(1).optional(),
   nettingVaults: z.record(z.string().regex(/^\d+$/), bytes32).optional().describe("bytes32 account by chain id"),
-  solanaEmitter: bytes32.optional().describe("slabridge's Solana emitter (the vault multisig)"),
+  solana: solanaVaultFileSchema
+    .optional()
+    .describe("the Solana vault (public stages; the devnet's is in its manifest)"),
 });
+
+/** A Solana cluster's vault to set up, with the operators' key references the manifest names. */
+export interface SolanaVaultInputs {
+  plan: SolanaVaultPlan;
+  operatorRefs: KeyReference[];
+  decimals: number | undefined;
+}
 
 /** Everything a deploy of one stage needs, resolved from its files (and the devnet's manifest). */
 export interface StageDeployInputs {
   config: StageConfig;
   chains: ChainProtocols[];
   parameters: DeployParameters;
+  /** The vault of each Solana cluster of the stage (its multisig and token account are set up before the EVM side). */
+  solanaVaults: SolanaVaultInputs[];
   /** RPC URL per chain id; a chain whose secret is not set has none (a dry run shows it unknown). */
   rpcUrls: Map<number, string>;
   /** What is missing to deploy for real (a run refuses, a dry run lists them). */
@@ -125,6 +167,24 @@ export function stageDeployInputs(options: {
       };
     });
     const deployer = manifest.keys.deployer;
+    // The devnet's mint is the devnet's (protocol side); its operators are the keys the devnet made.
+    const solanaVaults = manifest.chains.flatMap((chain): SolanaVaultInputs[] => {
+      if (chain.family !== "solana") return [];
+      rpcUrls.set(chain.chainId, chain.rpcUrl);
+      return [
+        {
+          plan: {
+            name: chain.name,
+            chainId: chain.chainId,
+            mint: new PublicKey(chain.mint),
+            operators: chain.operators.map((ref) => solanaKeyOf(ref)),
+            threshold: chain.threshold,
+          },
+          operatorRefs: chain.operators,
+          decimals: chain.decimals,
+        },
+      ];
+    });
     const solana = manifest.chains.find((c) => c.family === "solana");
     const parameters: DeployParameters = {
       homeChainId: manifest.homeChainId,
@@ -146,7 +206,16 @@ export function stageDeployInputs(options: {
       );
     }
     const statePath = path.join(path.dirname(manifestPath), "deploy-state.json");
-    return { config, chains, parameters, rpcUrls, unknowns, devnetManifest: manifest, defaultStatePath: statePath };
+    return {
+      config,
+      chains,
+      parameters,
+      solanaVaults,
+      rpcUrls,
+      unknowns,
+      devnetManifest: manifest,
+      defaultStatePath: statePath,
+    };
   }
 
   const network = config.network;
@@ -171,9 +240,43 @@ export function stageDeployInputs(options: {
     };
   });
   const probers = (fixed.probers ?? []).map((p) => getAddress(p));
-  const hasSolana = config.chains.some((chain) => chain.chainId === SOLANA_CHAIN_ID);
-  if (hasSolana && fixed.solanaEmitter === undefined)
-    unknowns.push("deploy parameters: solanaEmitter (the Solana vault multisig)");
+  const solanaVaults = config.chains.flatMap((chain): SolanaVaultInputs[] => {
+    if (chain.family !== "solana") return [];
+    const url = rpcUrlOf(chain.rpcUrl, undefined, options.env);
+    if (url === undefined) {
+      const secret = "secret" in chain.rpcUrl ? chain.rpcUrl.secret : "?";
+      unknowns.push(`${chain.name}: RPC URL (set ${secretEnvName(secret)})`);
+    } else rpcUrls.set(chain.chainId, url);
+    const vault = fixed.solana;
+    if (vault === undefined) {
+      unknowns.push(
+        `${chain.name}: the vault's operators and threshold (solana in config/${options.stage}.deploy.json)`,
+      );
+    }
+    const wormhole = wormholeChainOf(chain, network);
+    const usdc = circle.usdcContract.get(circleNetwork, wormhole.name as never) as string | undefined;
+    const mint = vault?.mint ?? usdc;
+    if (mint === undefined) {
+      throw new DeployError(
+        "invalid-config",
+        `${chain.name}: Circle lists no USDC on ${wormhole.name}: set solana.mint`,
+      );
+    }
+    return [
+      {
+        plan: {
+          name: chain.name,
+          chainId: chain.chainId,
+          mint: new PublicKey(mint),
+          operators: (vault?.operators ?? []).map((ref) => new PublicKey(ref.publicKey)),
+          threshold: vault?.threshold ?? 0,
+        },
+        operatorRefs: vault?.operators ?? [],
+        // Circle's USDC has 6 decimals; a configured mint's are read from the chain.
+        decimals: vault?.mint === undefined ? 6 : undefined,
+      },
+    ];
+  });
   const parameters: DeployParameters = {
     homeChainId: home,
     probers,
@@ -186,12 +289,14 @@ export function stageDeployInputs(options: {
     minEpochSeconds: fixed.minEpochSeconds,
     hostBond: fixed.hostBond,
     nettingVaults: new Map(Object.entries(fixed.nettingVaults ?? {}).map(([id, vault]) => [Number(id), vault as Hex])),
-    solanaEmitter: fixed.solanaEmitter as Hex | undefined,
+    // Set from the Solana vault's multisig (derived from the Solana deployer's key) once it is known.
+    solanaEmitter: undefined,
   };
   return {
     config,
     chains,
     parameters,
+    solanaVaults,
     rpcUrls,
     unknowns,
     defaultStatePath: path.join("deployments", `${options.stage}.state.json`),
@@ -245,6 +350,11 @@ function rpcUrlOf(
   if ("manifest" in source) return fromManifest;
   const value = env[secretEnvName(source.secret)];
   return value === undefined || value === "" ? undefined : value;
+}
+
+function solanaKeyOf(ref: KeyReference): PublicKey {
+  if (ref.kind === "kms" || ref.kind === "devnet-key-file") return new PublicKey(ref.publicKey);
+  throw new DeployError("invalid-config", `a ${ref.kind} key has no Solana key`);
 }
 
 function evmAddressOf(ref: DeploymentManifest["keys"]["deployer"]): Address {

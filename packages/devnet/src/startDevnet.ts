@@ -15,8 +15,9 @@ import {
   parseDeploymentManifest,
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
-import { deploySlabridge } from "@slabridge/deploy";
-import { Keypair } from "@solana/web3.js";
+import { DeployState, deploySlabridge, deploySolanaVault } from "@slabridge/deploy";
+import { kmsSolanaSigner } from "@slabridge/solana";
+import { Connection, Keypair, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import {
   type Account,
   type Address,
@@ -46,7 +47,7 @@ import {
 import { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
 import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
-import { createStablecoinFixture } from "./solana/createStablecoinFixture.ts";
+import { createStablecoinMint, mintStablecoin } from "./solana/createStablecoinFixture.ts";
 import { SolanaLocalRpc } from "./solana/SolanaLocalRpc.ts";
 
 /** Options of {@link startDevnet}. */
@@ -250,28 +251,57 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     };
     const deployer = roles.deployer.account.address;
 
-    progress("solana: stablecoin mint, 2-of-3 multisig vault, funded buyers");
+    progress("solana: stablecoin mint, funded buyers");
     // The vault multisig's operators: Ed25519 keys in the KMS stand-in (as in AWS), or key files with `signer: "anvil"`.
-    const operators = kms
-      ? await createDevnetKmsSolanaKeys(
-          localKmsClient(kms.kms.endpoint),
-          Array.from({ length: SOLANA_OPERATORS }, (_, i) => `solana-operator-${i}`),
-        )
-      : Array.from({ length: SOLANA_OPERATORS }, (_, i) => {
+    // So is the Solana deployer, which pays for the vault's accounts (their addresses derive from its key).
+    const solanaKeys = kms
+      ? await createDevnetKmsSolanaKeys(localKmsClient(kms.kms.endpoint), [
+          ...Array.from({ length: SOLANA_OPERATORS }, (_, i) => `solana-operator-${i}`),
+          "solana-deployer",
+        ])
+      : Array.from({ length: SOLANA_OPERATORS + 1 }, (_, i) => {
           const key = Keypair.generate();
-          return { ref: writeKeyFile(dir, `solana-operator-${i}`, key), publicKey: key.publicKey };
+          const name = i < SOLANA_OPERATORS ? `solana-operator-${i}` : "solana-deployer";
+          return { ref: writeKeyFile(dir, name, key), publicKey: key.publicKey, key };
         });
+    const operators = solanaKeys.slice(0, SOLANA_OPERATORS);
+    const solanaDeployer = required(solanaKeys[SOLANA_OPERATORS], "the Solana deployer");
     const solanaBuyers = Array.from({ length: BUYERS }, () => Keypair.generate());
-    const solanaFixture = createStablecoinFixture(solana, {
-      operators: operators.map((operator) => operator.publicKey),
-      threshold: SOLANA_THRESHOLD,
-      buyers: solanaBuyers,
-      // like the EVM vaults' accounts: the operators' float, from which the vault advances buyers' bond top-ups
-      vaultFloat: SOLANA_VAULT_FLOAT,
+    // The mint is the devnet's (protocol side, like the EVM chains' tokens); the vault is the deploy command's.
+    const stablecoin = createStablecoinMint(solana, { buyers: solanaBuyers });
+    solana.airdrop(solanaDeployer.publicKey, LAMPORTS_PER_SOL);
+    // Fresh chains every start: a state file left by an earlier devnet in this folder names accounts gone with it.
+    const statePath = path.join(dir, DEPLOY_STATE_FILE);
+    rmSync(statePath, { force: true });
+    progress(
+      `solana: the vault's ${SOLANA_THRESHOLD}-of-${SOLANA_OPERATORS} multisig and token account (the deploy command's)`,
+    );
+    const { accounts: solanaAccounts } = await deploySolanaVault({
+      plan: {
+        name: "solana",
+        chainId: SOLANA_CHAIN_ID,
+        mint: stablecoin.mint,
+        operators: operators.map((operator) => operator.publicKey),
+        threshold: SOLANA_THRESHOLD,
+      },
+      connection: new Connection(solana.url, "confirmed"),
+      payer:
+        "key" in solanaDeployer
+          ? solanaDeployer.key
+          : kmsSolanaSigner({
+              kms: localKmsClient(required(kms, "the KMS").kms.endpoint),
+              keyId: solanaDeployer.ref.keyId,
+              publicKey: solanaDeployer.ref.publicKey,
+            }),
+      state: DeployState.open(statePath, { stage: "devnet", deployer }),
+      pollIntervalMs: 10,
     });
+    const solanaVault = required(solanaAccounts, "the Solana vault's accounts");
+    // like the EVM vaults' accounts: the operators' float, from which the vault advances buyers' bond top-ups
+    mintStablecoin(solana, stablecoin, solanaVault.vault, SOLANA_VAULT_FLOAT);
     const operatorRefs = operators.map((operator) => operator.ref);
     const solanaBuyerRefs = solanaBuyers.map((key, i) => writeKeyFile(dir, `solana-buyer-${i}`, key));
-    const solanaEmitter = toHex(solanaFixture.multisig.toBytes());
+    const solanaEmitter = toHex(solanaVault.multisig.toBytes());
 
     // EVM: a dedicated dev account per chain. Solana: the vault token account itself (payouts netted there stay in
     // the vault; the Solana payout code transfers out of the vault, so it names the vault as the destination).
@@ -280,7 +310,7 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         const vault = at(roles.nettingVaults, i);
         return { chainId: chain.chainId, account: pad(addressOf(vault.signer)), key: vault.ref };
       }),
-      { chainId: SOLANA_CHAIN_ID, account: toHex(solanaFixture.vault.toBytes()) },
+      { chainId: SOLANA_CHAIN_ID, account: toHex(solanaVault.vault.toBytes()) },
     ];
     const chainOf = (chainId: number) => {
       const chain = evm.manifest.chains.find((c) => c.chainId === chainId);
@@ -288,9 +318,6 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       return chain;
     };
     // slabridge's contracts go through `npm run deploy`'s code path, signed by the deployer's key (not by anvil).
-    // Fresh chains every start: a state file left by an earlier devnet in this folder names contracts gone with it.
-    const statePath = path.join(dir, DEPLOY_STATE_FILE);
-    rmSync(statePath, { force: true });
     let deploySteps = 0;
     const { contracts } = await deploySlabridge({
       stage: "devnet",
@@ -505,10 +532,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
           chainId: SOLANA_CHAIN_ID,
           rpcUrl: solana.url,
           wsUrl: solana.wsUrl,
-          mint: solanaFixture.mint.toBase58(),
-          decimals: solanaFixture.decimals,
-          vault: solanaFixture.vault.toBase58(),
-          multisig: solanaFixture.multisig.toBase58(),
+          mint: stablecoin.mint.toBase58(),
+          decimals: stablecoin.decimals,
+          vault: solanaVault.vault.toBase58(),
+          multisig: solanaVault.multisig.toBase58(),
           threshold: SOLANA_THRESHOLD,
           operators: operatorRefs,
           wormholeEmitter: solanaEmitter,

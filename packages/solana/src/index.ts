@@ -145,6 +145,7 @@ export {
   type SendResult,
   SolanaSender,
   type SolanaSenderOptions,
+  type SolanaTransactionSigner,
 } from "./sender/SolanaSender.ts";
 export {
   type PlanSolanaSettlementInput,
@@ -154,6 +155,7 @@ export {
 } from "./settlement/planSolanaSettlement.ts";
 export {
   kmsSolanaSigner,
+  kmsSolanaSignerOfKeyId,
   type SolanaSigner,
   SolanaSignerError,
   signSolanaTransaction,

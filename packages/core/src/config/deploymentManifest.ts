@@ -90,7 +90,11 @@ export const solanaChainManifestSchema = z.object({
   vault: base58Address.describe("payment vault token account"),
   multisig: base58Address.describe("SPL Token multisig owning the vault"),
   threshold: z.number().int().min(1),
-  operators: z.array(keyReferenceSchema).min(1).describe("the multisig's operator keys"),
+  operators: z
+    .array(keyReferenceSchema)
+    .min(1)
+    .max(11, "an SPL Token multisig has at most 11 signers")
+    .describe("the multisig's operator keys"),
   wormholeEmitter: bytes32.describe("emitter of slabridge's Solana messages (stands in for the Wormhole program)"),
 });
 export type SolanaChainManifest = z.infer<typeof solanaChainManifestSchema>;
@@ -188,6 +192,16 @@ export const deploymentManifestSchema = z
         }
       }
     }
+    // A multisig no quorum of its operators can reach would sign nothing: refuse it here, not at the first refund.
+    manifest.chains.forEach((chain, i) => {
+      if (chain.family === "solana" && chain.threshold > chain.operators.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["chains", i, "threshold"],
+          message: `exceeds the ${chain.operators.length} operators`,
+        });
+      }
+    });
     const ids = manifest.chains.map((chain) => chain.chainId);
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: "custom", path: ["chains"], message: "chain ids must be distinct" });

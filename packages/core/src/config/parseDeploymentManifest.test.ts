@@ -173,6 +173,17 @@ describe("parseDeploymentManifest", () => {
     expect(() => parseDeploymentManifest(manifest)).toThrow(/chains\.2\.family: the home chain must be an EVM chain/);
   });
 
+  it("refuses a Solana vault whose threshold exceeds its operators, or with no operators", () => {
+    const manifest = validManifest();
+    const others = manifest.chains.slice(0, 2);
+    expect(() => parseDeploymentManifest({ ...manifest, chains: [...others, { ...solana(), threshold: 3 }] })).toThrow(
+      /chains\.2\.threshold: exceeds the 2 operators/,
+    );
+    expect(() => parseDeploymentManifest({ ...manifest, chains: [...others, { ...solana(), operators: [] }] })).toThrow(
+      /chains\.2\.operators:/,
+    );
+  });
+
   it("accepts a third EVM chain as one more entry, and refuses two chains with one id", () => {
     const manifest = validManifest();
     const [a] = manifest.chains;

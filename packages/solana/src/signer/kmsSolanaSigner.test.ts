@@ -2,7 +2,13 @@ import { CreateKeyCommand, GetPublicKeyCommand, KMSClient } from "@aws-sdk/clien
 import { type LocalKms, SolanaLocalRpc, startLocalKms } from "@slabridge/devnet";
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kmsSolanaSigner, SolanaSignerError, signSolanaTransaction, solanaSignerOf } from "./kmsSolanaSigner.ts";
+import {
+  kmsSolanaSigner,
+  kmsSolanaSignerOfKeyId,
+  SolanaSignerError,
+  signSolanaTransaction,
+  solanaSignerOf,
+} from "./kmsSolanaSigner.ts";
 
 let kms: LocalKms;
 let client: KMSClient;
@@ -52,6 +58,20 @@ describe("kmsSolanaSigner", () => {
     } finally {
       await rpc.close();
     }
+  });
+
+  it("reads a key's public key by id or alias (an operator's --solana-kms-key), and refuses a key that is not Ed25519", async () => {
+    const signer = await kmsSolanaSignerOfKeyId({ kms: client, keyId });
+    expect(signer.publicKey.toBase58()).toBe(publicKey);
+    const message = new Uint8Array([7, 7, 7]);
+    expect((await signer.signMessage(message)).length).toBe(64);
+    const secp = await client.send(new CreateKeyCommand({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "SIGN_VERIFY" }));
+    await expect(
+      kmsSolanaSignerOfKeyId({ kms: client, keyId: secp.KeyMetadata?.KeyId as string }),
+    ).rejects.toBeInstanceOf(SolanaSignerError);
+    await expect(kmsSolanaSignerOfKeyId({ kms: client, keyId: "alias/none" })).rejects.toBeInstanceOf(
+      SolanaSignerError,
+    );
   });
 
   it("refuses a KMS key that is not the manifest's, and kinds with no Solana key", async () => {

@@ -51,13 +51,7 @@ export function kmsSolanaSigner(options: { kms: KMSClient; keyId: string; public
     const got = await kms.send(new GetPublicKeyCommand({ KeyId: keyId })).catch((cause: unknown) => {
       throw new SolanaSignerError(`KMS GetPublicKey of ${keyId} failed`, { retryable: true, cause });
     });
-    const spki = got.PublicKey ?? new Uint8Array();
-    const prefix = Buffer.from(spki.subarray(0, ED25519_SPKI_PREFIX.length / 2)).toString("hex");
-    const key = spki.subarray(ED25519_SPKI_PREFIX.length / 2);
-    if (prefix !== ED25519_SPKI_PREFIX || key.length !== 32) {
-      throw new SolanaSignerError(`KMS key ${keyId} is not an Ed25519 key`);
-    }
-    if (!new PublicKey(key).equals(publicKey)) {
+    if (!ed25519KeyOfSpki(got.PublicKey, keyId).equals(publicKey)) {
       throw new SolanaSignerError(`KMS key ${keyId} is not the key of ${publicKey.toBase58()}`);
     }
   });
@@ -80,6 +74,32 @@ export function kmsSolanaSigner(options: { kms: KMSClient; keyId: string; public
       return signature;
     },
   };
+}
+
+/**
+ * A {@link SolanaSigner} of a KMS key known only by its id or alias (an operator's `--solana-kms-key`): its public key
+ * is read once with `GetPublicKey`, then it signs as {@link kmsSolanaSigner}.
+ *
+ * @throws {SolanaSignerError} when KMS does not answer or the key is not Ed25519.
+ * @example const deployer = await kmsSolanaSignerOfKeyId({ kms, keyId: "alias/slabridge-solana-deployer" });
+ */
+export async function kmsSolanaSignerOfKeyId(options: { kms: KMSClient; keyId: string }): Promise<SolanaSigner> {
+  const { kms, keyId } = options;
+  const got = await kms.send(new GetPublicKeyCommand({ KeyId: keyId })).catch((cause: unknown) => {
+    throw new SolanaSignerError(`KMS GetPublicKey of ${keyId} failed`, { retryable: true, cause });
+  });
+  return kmsSolanaSigner({ kms, keyId, publicKey: ed25519KeyOfSpki(got.PublicKey, keyId).toBase58() });
+}
+
+/** The Ed25519 key in a KMS `GetPublicKey` answer (SPKI DER), or a typed error naming the key id. */
+function ed25519KeyOfSpki(spki: Uint8Array | undefined, keyId: string): PublicKey {
+  const der = spki ?? new Uint8Array();
+  const prefix = Buffer.from(der.subarray(0, ED25519_SPKI_PREFIX.length / 2)).toString("hex");
+  const key = der.subarray(ED25519_SPKI_PREFIX.length / 2);
+  if (prefix !== ED25519_SPKI_PREFIX || key.length !== 32) {
+    throw new SolanaSignerError(`KMS key ${keyId} is not an Ed25519 key`);
+  }
+  return new PublicKey(key);
 }
 
 /** A {@link SolanaSigner} of a key held in this process (the devnet's key files). */
