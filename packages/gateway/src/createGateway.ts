@@ -60,7 +60,7 @@ import { GatewayError } from "./errors/GatewayError.ts";
 import { InvalidGatewayConfigError } from "./errors/InvalidGatewayConfigError.ts";
 import { type ForwardRequest, forwardToHost, type HostAnswer } from "./host/forwardToHost.ts";
 import { StreamTally } from "./host/StreamTally.ts";
-import { type HostStreamAnswer, streamFromHost } from "./host/streamFromHost.ts";
+import { type HostEventStream, type HostStreamAnswer, streamFromHost } from "./host/streamFromHost.ts";
 import { checkPaymentSignature, DEFAULT_MAX_PAYMENT_SIGNATURE_BYTES } from "./http/checkPaymentSignature.ts";
 import { fetchAdapter, responseOf } from "./http/fetchAdapter.ts";
 import { type SseEvent, sseEvent } from "./http/sse.ts";
@@ -132,7 +132,7 @@ export interface GatewayOptions {
    */
   readonly rateLimiter?: RateLimiter;
   /**
-   * Where each model's SLA terms of an epoch are read (the home chain's registry: {@link registrySlaTerms}), shown in
+   * Where each model's SLA terms of an epoch are read (the home chain's registry in the gateway function), shown in
    * the 402's `extra.slabridge.sla`: read once per model and epoch, never on a paid call's path, a failed read told to
    * `onError` and retried after {@link SLA_TERMS_RETRY_MS} (the 402 goes out without terms meanwhile). Omitted: each
    * model's configured `sla` is shown.
@@ -443,12 +443,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       nowMs: monotonicNow,
       fetch: hostFetch,
     };
-    if (asksToStream(body)) return serveStream(call, { ...forward, body: withUsageRequested(body) });
-
     const called = monotonicNow();
-    let answer: Awaited<ReturnType<typeof forwardToHost>>;
+    let answer: HostAnswer | HostStreamAnswer;
     try {
-      answer = await forwardToHost(forward);
+      answer = asksToStream(body)
+        ? await streamFromHost({ ...forward, body: withUsageRequested(body) })
+        : await forwardToHost(forward);
     } catch (error) {
       return failedBeforeServing(call, error, called);
     }
@@ -456,7 +456,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await call.release(answer.refused.status);
       return answer.refused;
     }
-    return chargeWholeAnswer(call, answer);
+    if ("stream" in answer) return relayStream(call, answer.stream, called);
+    return chargeWholeAnswer(call, "answer" in answer ? answer.answer : answer);
   };
 
   // A host that failed before anything reached the buyer: nothing is charged, the reservation is released, and the
@@ -534,26 +535,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   /**
-   * A call that asked for `stream: true`: the host's events are relayed as they arrive, so the response head leaves
+   * A call that asked for `stream: true` and got a stream: the host's events are relayed as they arrive, so the response head leaves
    * before the charge is known. The voucher stays reserved (the channel serialized) until the stream ends; then the
    * call is charged its usage and the settlement (what `PAYMENT-RESPONSE` would carry) and the signed receipt come as
    * a last `x402-payment-response` event before `[DONE]`. A host that breaks off mid-stream: an `error` event with the
    * failure's receipt, nothing charged. A buyer who hangs up: the host is dropped and what was relayed is charged.
    */
-  const serveStream = async (call: PaidCall, forward: ForwardRequest): Promise<Response> => {
-    const called = monotonicNow();
-    let answer: HostStreamAnswer;
-    try {
-      answer = await streamFromHost(forward);
-    } catch (error) {
-      return failedBeforeServing(call, error, called);
-    }
-    if ("refused" in answer) {
-      await call.release(answer.refused.status);
-      return answer.refused;
-    }
-    if ("answer" in answer) return chargeWholeAnswer(call, answer.answer);
-    const host = answer.stream;
+  const relayStream = (call: PaidCall, host: HostEventStream, called: number): Response => {
     const tally = new StreamTally();
     const encoder = new TextEncoder();
     // Set once the call is charged or failed: a later hang-up has nothing left to settle.
