@@ -118,5 +118,4 @@ export {
   svmPayerOf,
   svmVoucherPayloadSchema,
 } from "./svm/svmPayload.ts";
-export { registrySlaTerms } from "./terms/registrySlaTerms.ts";
 export { SLA_TERMS_RETRY_MS, type SlaTermsSource } from "./terms/SlaTermsCache.ts";

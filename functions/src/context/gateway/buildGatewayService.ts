@@ -1,4 +1,5 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { modelRegistryAbi } from "@slabridge/contracts";
 import type {
   DeploymentManifest,
   GatewayEvmModelConfig,
@@ -17,6 +18,7 @@ import {
   type EvmSigner,
   evmSignerOf,
   processEvmSenders,
+  readContractTyped,
   typedDataSignerOf,
 } from "@slabridge/evm";
 import {
@@ -28,7 +30,6 @@ import {
   type GatewaySvmModelInput,
   type ModelPauses,
   type RateLimiter,
-  registrySlaTerms,
   type SlaTermsSource,
   type SvmChannelStore,
   VersionedChannelStorage,
@@ -152,7 +153,9 @@ function slaTermsSource(options: BuildGatewayServiceOptions): SlaTermsSource | u
     retryCount: 0,
     ...(options.allowNonLoopback ? { allowNonLoopback: true } : {}),
   });
-  return registrySlaTerms({ client, registry });
+  return {
+    termsAt: (modelId, epoch) => readContractTyped(client, registry, modelRegistryAbi, "slaTermsAt", [modelId, epoch]),
+  };
 }
 
 function modelInput(

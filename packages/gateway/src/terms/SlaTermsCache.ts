@@ -1,6 +1,9 @@
 import type { SlaTerms } from "@slabridge/core";
 
-/** Where a model's SLA terms for an epoch are read (the home chain's ModelRegistry `slaTermsAt` in AWS and the devnet). */
+/**
+ * Where a model's SLA terms for an epoch are read: the home chain's ModelRegistry `slaTermsAt` in AWS and on the devnet
+ * (the gateway function reads it with `@slabridge/evm`'s `readContractTyped`).
+ */
 export interface SlaTermsSource {
   /** The terms of `modelId` in force in `epoch`. Throws when they cannot be read now (the home chain is down). */
   termsAt(modelId: bigint, epoch: bigint): Promise<SlaTerms>;
@@ -35,7 +38,7 @@ export interface SlaTermsCacheOptions {
  * unpaid 402 wait for a read in flight.
  *
  * @example
- * const terms = new SlaTermsCache(registrySlaTerms({ client, registry }), { onError });
+ * const terms = new SlaTermsCache({ termsAt: (id, epoch) => home.slaTermsAt(id, epoch) }, { onError });
  * await terms.ready(modelId, epoch); const sla = terms.shown(modelId, epoch);
  */
 export class SlaTermsCache {
