@@ -56,7 +56,7 @@ export function recoverSigner(digest: Hex, signature: Hex): Hex {
   const key = `${digest}:${signature}`.toLowerCase();
   const known = recovered.get(key);
   if (known !== undefined) return known;
-  const signer = recoverUncached(digest, signature);
+  const signer = recoverKey(digest, signature).address;
   remember(key, signer);
   return signer;
 }
@@ -102,10 +102,6 @@ const SIGNER_KEYS_MAX = 256;
 /** Signers already recovered, oldest first (bounded: a long-running prober's memory stays flat). */
 const recovered = new Map<string, Hex>();
 const RECOVERED_MAX = 100_000;
-
-function recoverUncached(digest: Hex, signature: Hex): Hex {
-  return recoverKey(digest, signature).address;
-}
 
 function parseSignature(signature: Hex): { r: bigint; s: bigint; recovery: 0 | 1; compact: Uint8Array } {
   const bytes = (() => {

@@ -332,15 +332,18 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
   });
   // Through a gateway, the host's own time as the gateway timed it (its signed usage receipt), when it has one.
   let hostMs: number | undefined;
-  const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => {
+  // The call's time as judged: the host's part of a paid call can only be shorter than the whole call the prober saw.
+  const judgedMs = (): number => {
     const ownMs = Math.max(0, (endedAt ?? hrtime()) - (paidAt ?? t0));
+    return hostMs !== undefined && hostMs <= ownMs ? hostMs : ownMs;
+  };
+  const sample = (outcome: ProbeOutcome, extra: { status?: number; error?: string } = {}): ProbeSample => {
     return {
       ...(modelId === undefined ? {} : { modelId }),
       host: url,
       prober,
       startedAt,
-      // The host's part of a paid call can only be shorter than the whole call the prober saw.
-      rttMs: hostMs !== undefined && hostMs <= ownMs ? hostMs : ownMs,
+      rttMs: judgedMs(),
       outcome,
       ...extra,
     };
@@ -381,11 +384,10 @@ async function probeOnce(options: ProbeHostOptions, send: PaidFetchLike, viaGate
       return sample("http-error", { status, error: httpErrorMessage(status, read.text) });
     }
     // Waited past the SLA timeout for the gateway: the host's own time decides (its receipt's, or all the prober saw).
-    const judgedMs = sample("ok").rttMs;
-    if (viaGateway && judgedMs > timeoutMs) {
+    if (viaGateway && judgedMs() > timeoutMs) {
       return sample("timeout", {
         status,
-        error: `the host's part took ${Math.round(judgedMs)} ms, over ${timeoutMs} ms`,
+        error: `the host's part took ${Math.round(judgedMs())} ms, over ${timeoutMs} ms`,
       });
     }
     const problem = judgeAnswer(read.text, model, drawn.expect);
