@@ -50,7 +50,7 @@ describe("npm run deploy without a network", () => {
     expect(out).toContain("evm-b: LayerZeroMessenger.setPeer(40161) ... unknown");
     expect(out).toContain("deploy: unknown: evm-a: RPC URL (set SLABRIDGE_SECRET_RpcUrlEvmA)");
     expect(out).toContain("deploy: unknown: evm-a: LayerZero EndpointV2 (eid 40161)");
-    expect(out).toContain("install @layerzerolabs/lz-evm-sdk-v2");
+    expect(out).toContain(`run "npm install --no-save @layerzerolabs/lz-evm-sdk-v2@3.1.10"`);
     expect(out).toContain("0 transactions sent");
   });
 

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { type DeploymentManifest, parseDeploymentManifest } from "@slabridge/core";
 import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
+import { LAYERZERO_ADDRESS_BOOK, LAYERZERO_ADDRESS_BOOK_INSTALL } from "@slabridge/layerzero";
 import { kmsSolanaSignerOfKeyId, type SolanaTransactionSigner } from "@slabridge/solana";
 import { Connection, Keypair } from "@solana/web3.js";
 import { bytesToHex, type Hex, type LocalAccount } from "viem";
@@ -12,12 +13,7 @@ import { DeployError, reasonOf } from "./DeployError.ts";
 import { DeployState } from "./DeployState.ts";
 import { deploySlabridge } from "./deploySlabridge.ts";
 import { deploySolanaVault, type SolanaVaultAccounts, type SolanaVaultResult } from "./deploySolanaVault.ts";
-import {
-  LAYERZERO_ADDRESS_BOOK,
-  publicClientOf,
-  type SolanaVaultInputs,
-  stageDeployInputs,
-} from "./stageDeployInputs.ts";
+import { publicClientOf, type SolanaVaultInputs, stageDeployInputs } from "./stageDeployInputs.ts";
 
 const HELP = `slabridge deploy: sets up slabridge on every chain of a stage: the Solana vault (its operators' SPL
 multisig and token account), then the EVM contracts, deployed and wired.
@@ -214,7 +210,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
     if (error instanceof DeployError && error.code === "unknown-protocol-address") {
       throw new DeployError(
         "unknown-protocol-address",
-        `${error.shortMessage}. LayerZero's EndpointV2 addresses are in ${LAYERZERO_ADDRESS_BOOK}'s deployments (241 MB unpacked, not installed): install it and read deployments/<network>/EndpointV2.json, or run on the devnet`,
+        `${error.shortMessage}. LayerZero's EndpointV2 addresses are in its address book, ${LAYERZERO_ADDRESS_BOOK} (about 240 MB, not a dependency): run "${LAYERZERO_ADDRESS_BOOK_INSTALL}" first, or deploy onto the devnet`,
       );
     }
     throw error;
@@ -228,7 +224,9 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   );
   for (const unknown of allUnknowns) io.out(`deploy: unknown: ${unknown}\n`);
   if (dryRun && allUnknowns.some((u) => u.includes("LayerZero EndpointV2"))) {
-    io.out(`deploy: LayerZero EndpointV2 addresses: install ${LAYERZERO_ADDRESS_BOOK} (its deployments list them)\n`);
+    io.out(
+      `deploy: LayerZero EndpointV2 addresses: run "${LAYERZERO_ADDRESS_BOOK_INSTALL}" (its deployments list them)\n`,
+    );
   }
   for (const { plan, result: vault } of solana) {
     if (!vault.accounts) continue;

@@ -9,7 +9,7 @@ import {
   type StageConfig,
 } from "@slabridge/core";
 import { createEvmChainClient, type EvmChainClient } from "@slabridge/evm";
-import { layerZeroEndpointIdOf } from "@slabridge/layerzero";
+import { layerZeroAddressOf, layerZeroEndpointIdOf } from "@slabridge/layerzero";
 import { wormholeChainOf } from "@slabridge/wormhole";
 import { PublicKey } from "@solana/web3.js";
 import { circle } from "@wormhole-foundation/sdk-base";
@@ -19,9 +19,6 @@ import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
 import { MAX_MULTISIG_SIGNERS, type SolanaVaultPlan } from "./deploySolanaVault.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
-
-/** The package a real LayerZero EndpointV2 address would come from (no lighter npm address book lists them). */
-export const LAYERZERO_ADDRESS_BOOK = "@layerzerolabs/lz-evm-sdk-v2";
 
 /** The environment variable an RPC URL secret is read from by the CLI (`{ "secret": "RpcUrlEvmA" }`). */
 function secretEnvName(secret: string): string {
@@ -230,11 +227,13 @@ export function stageDeployInputs(options: {
     const usdc = circle.usdcContract.get(circleNetwork, wormhole.name as never) as string | undefined;
     if (usdc === undefined)
       throw new DeployError("invalid-config", `${chain.name}: Circle lists no USDC on ${wormhole.name}`);
+    const eid = layerZeroEndpointIdOf(chain, network);
+    // lz-definitions names endpoint ids only; their addresses are in LayerZero's address book, installed for a deploy.
+    const endpoint = layerZeroAddressOf(eid, "EndpointV2");
     return {
       name: chain.name,
       chainId: chain.chainId,
-      // lz-definitions names endpoint ids only; their addresses are in an address book too heavy to install here.
-      layerZero: { eid: layerZeroEndpointIdOf(chain, network), endpointV2: undefined },
+      layerZero: { eid, endpointV2: endpoint.found ? endpoint.address : undefined },
       wormhole: { chainId: wormhole.chainId, core: getAddress(wormhole.coreBridge) },
       stablecoin: getAddress(usdc),
     };

@@ -22,6 +22,13 @@ export {
   type LayerZeroTransportConfig,
   LZ_RECEIVE_OVERHEAD_GAS,
 } from "./LayerZeroTransport.ts";
+export {
+  LAYERZERO_ADDRESS_BOOK,
+  LAYERZERO_ADDRESS_BOOK_INSTALL,
+  type LayerZeroAddressLookup,
+  type LayerZeroProtocolContract,
+  layerZeroAddressOf,
+} from "./layerZeroAddressOf.ts";
 export { layerZeroEndpointIdOf } from "./layerZeroEndpointIdOf.ts";
 // Names LayerZero messages for the status read model's EVM reader.
 export { layerZeroSentMessage } from "./layerZeroSentMessage.ts";
