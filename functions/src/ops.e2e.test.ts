@@ -10,26 +10,31 @@ import { createStores } from "@slabridge/store";
 import { afterAll, describe, expect, it } from "vitest";
 import { routeControlsOf } from "./context/routeControlsOf.ts";
 import { buildStatusWorld } from "./context/status/buildStatusWorld.ts";
+import { runOpsCli } from "./opsCli.ts";
 import { createStatusHandler } from "./status.ts";
 import { threeChainManifest } from "./testing/threeChainManifest.ts";
 
-// `npm run ops` as the operator runs it: the real CLI in a child process, against a local DynamoDB named by a
-// deployment manifest in a temp dir, with the devnet's stage config (chains 31337, 31338, Solana).
+// `npm run ops` as the operator runs it: the command line's function in process (and, for its exit codes, the real
+// CLI in a child process), against a local DynamoDB named by a deployment manifest in a temp dir, with the devnet's
+// stage config (chains 31337, 31338, Solana).
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const ops = path.join(repoRoot, "functions/src/ops.ts");
 const configFile = path.join(repoRoot, "config/devnet.json");
 const config = parseStageConfig(JSON.parse(readFileSync(configFile, "utf8")));
 const ISO = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`;
-// Every run of a suite starts at once; on a busy machine they wait for a CPU, so a run's time is the suite's.
+// A child process loads tsx and the SDKs: seconds each on a busy machine.
 const SPAWNING = { timeout: 60_000 };
-// The kill switch's tests each run the command line four or five times in a row, beside the others: 51-54 s on CI's
-// 2 cores, and over 60 s once the machine ran slower.
-const SPAWNING_IN_SEQUENCE = { timeout: 120_000 };
 
 interface Store {
   readonly dynamo: LocalDynamo;
   readonly manifest: DeploymentManifest;
   readonly manifestFile: string;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
 }
 
 const opened: Store[] = [];
@@ -55,8 +60,24 @@ async function freshStore(): Promise<Store> {
   return store;
 }
 
-/** One run of `npm run ops -- ...args`: its exit code and output. */
-function runOps(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** One run of `npm run ops -- ...args` in this process: its exit code and output. */
+async function runOps(args: readonly string[]): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runOpsCli(args, {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    cwd: repoRoot,
+  });
+  return { code, stdout, stderr };
+}
+
+/** One run of the real command line, `node --import tsx functions/src/ops.ts ...args`, in a child process. */
+function spawnOps(args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     // node with tsx's loader, as one process (the tsx binary would start a second node for every run).
     const child = spawn(process.execPath, ["--import", "tsx", ops, ...args], {
@@ -114,7 +135,7 @@ async function controlsView(store: Store): Promise<unknown> {
   }
 }
 
-describe.concurrent("npm run ops: the kill switch", SPAWNING_IN_SEQUENCE, () => {
+describe.concurrent("npm run ops: the kill switch", () => {
   it("pause chain and pause route: `paused` lists both with their reasons, and the status API's /controls shows them", async () => {
     const store = await freshStore();
     const [chain, route] = await Promise.all([
@@ -191,7 +212,7 @@ const quiet = (): Promise<Store> => {
   return quietStore;
 };
 
-describe.concurrent("npm run ops: bad input exits 2 with a clear message and writes nothing", SPAWNING, () => {
+describe.concurrent("npm run ops: bad input exits 2 with a clear message and writes nothing", () => {
   const refused = [
     { args: ["pause", "chain", "31337"], message: "pause needs --reason" },
     { args: ["pause", "route", "1-x", "--reason", "r"], message: `expected "chain <chainId>", "route` },
@@ -231,7 +252,7 @@ describe.concurrent("npm run ops: bad input exits 2 with a clear message and wri
   });
 });
 
-describe.concurrent("npm run ops: help and jobs", SPAWNING, () => {
+describe.concurrent("npm run ops: help and jobs", () => {
   it("--help prints the usage and exits 0", async () => {
     const run = await runOps(["--help"]);
     expect(run.code).toBe(0);
@@ -257,5 +278,35 @@ describe.concurrent("npm run ops: help and jobs", SPAWNING, () => {
     });
     const resume = await opsOn(store, "resume", "chain", "31337", "--json");
     expect(JSON.parse(resume.stdout)).toEqual({ scope: "chain 31337", paused: false });
+  });
+});
+
+describe.concurrent("npm run ops: the process's exit codes", SPAWNING, () => {
+  it("--help exits 0 with the usage on stdout", async () => {
+    const run = await spawnOps(["--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("npm run ops -- pause chain <chainId> --reason R");
+  });
+
+  it("a refused command exits 2 with the reason on stderr and writes nothing", async () => {
+    const store = await quiet();
+    const run = await spawnOps(["pause", "chain", "99999", "--reason", "r", "--manifest", store.manifestFile]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("ops: chain:99999 is not in the stage config");
+    expect(run.stdout).toBe("");
+    expect(await controlRecords(store)).toBe(0);
+  });
+
+  it("a paused chain is listed by the next process: the pause is in the store, not in the process", async () => {
+    const store = await freshStore();
+    expect(
+      await spawnOps(["pause", "chain", "31337", "--reason", "escrow upgrade", "--manifest", store.manifestFile]),
+    ).toMatchObject({
+      code: 0,
+      stdout: "chain 31337: paused\n",
+    });
+    expect((await spawnOps(["paused", "--manifest", store.manifestFile])).stdout).toMatch(
+      new RegExp(`^chain:31337  since ${ISO}  escrow upgrade\n$`),
+    );
   });
 });
