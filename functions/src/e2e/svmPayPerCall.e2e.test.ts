@@ -14,6 +14,7 @@ import {
   localFacilitatorClient,
   MemoryChannelRecordStore,
   SlabridgeSvmBatchClientScheme,
+  STREAM_PAYMENT_EVENT,
   serveOnLoopback,
   VersionedChannelStorage,
 } from "@slabridge/gateway";
@@ -26,6 +27,7 @@ import {
 } from "@slabridge/solana";
 import { MemoryCursorStore, MemoryPaymentStore, MemorySendLeaseStore } from "@slabridge/store";
 import { Connection, Keypair } from "@solana/web3.js";
+import { decodePaymentResponseHeader } from "@x402/core/http";
 import { wrapFetchWithPayment, x402Client } from "@x402/fetch";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,10 +83,19 @@ describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booki
       buyers: [Keypair.generate(), Keypair.generate()],
     });
     rpc.airdrop(feePayer.publicKey, 10_000_000_000);
-    host = await serveOnLoopback(async () => {
+    host = await serveOnLoopback(async (request) => {
       hostCalls++;
       const [prompt, completion] = usageQueue.shift() ?? [1, 1];
-      return Response.json({ answer: "ok", usage: { prompt_tokens: prompt, completion_tokens: completion } });
+      const usage = { prompt_tokens: prompt, completion_tokens: completion };
+      const body = (await request.json()) as { stream?: boolean };
+      if (body.stream !== true) return Response.json({ answer: "ok", usage });
+      // An OpenAI-style stream: content deltas, then the usage the gateway asked for, then [DONE].
+      const events = [
+        ...["An", " SLA"].map((content) => ({ choices: [{ index: 0, delta: { content } }] })),
+        { choices: [], usage },
+      ];
+      const text = `${events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join("")}data: [DONE]\n\n`;
+      return new Response(text, { headers: { "content-type": "text/event-stream" } });
     });
     // Epoch 0 starts now: every call of the test is in it.
     genesis = Math.floor(Date.now() / 1000);
@@ -276,4 +287,64 @@ describe("Solana pay per call: gateway checkpoints, epoch-end claim, vault booki
     expect(again.pulled).toEqual([]);
     expect(again.alreadyPulled.map((p) => p.amount).sort()).toEqual([...sums].sort());
   }, 60_000);
+
+  it("streams a paid call on Solana: charged its usage at [DONE] in the stream's last payment event, and the stock client pays on", async () => {
+    // All three calls in one epoch: start with at least 4 s of it left.
+    const msIntoEpoch = (Date.now() - genesis * 1000) % (EPOCH_SECONDS * 1000);
+    if (msIntoEpoch > (EPOCH_SECONDS - 4) * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, EPOCH_SECONDS * 1000 - msIntoEpoch + 50));
+    }
+    const epoch = BigInt(Math.floor((Date.now() / 1000 - genesis) / EPOCH_SECONDS));
+    const pay = paidFetch(0);
+    const url = `${server.url}/models/demo-sol/v1/chat/completions`;
+    const post = (stream: boolean) =>
+      pay(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "demo", messages: [{ role: "user", content: "hi" }], stream }),
+      });
+    /** A streamed answer's events: its data lines, parsed, and the name of the payment event's. */
+    const streamed = async (response: Response) => {
+      expect(response.headers.get("content-type")).toContain("text/event-stream");
+      expect(response.headers.get("payment-response")).toBeNull(); // nothing is settled when the head leaves
+      const blocks = (await response.text()).split("\n\n").filter((block) => block !== "");
+      expect(blocks.at(-1)).toBe("data: [DONE]");
+      const payment = blocks.find((block) => block.startsWith(`event: ${STREAM_PAYMENT_EVENT}\n`));
+      const data = JSON.parse(payment?.split("\ndata: ")[1] ?? "null") as { payment_response: string } | null;
+      if (data === null) throw new Error("no payment event in the stream");
+      return decodePaymentResponseHeader(data.payment_response);
+    };
+
+    const usages = [
+      [12, 4],
+      [3, 9],
+      [40, 2],
+    ] as const;
+    usageQueue.push(...usages);
+    const first = await streamed(await post(true));
+    expect(first).toMatchObject({ success: true, payer: buyer(0).keypair.publicKey.toBase58() });
+    expect(first.extra?.chargedAmount).toBe(charged(usages[0]).toString());
+
+    // The client never saw that charge in a header: its next voucher is too low, the gateway's corrective 402
+    // carries the channel state, and the client pays on with the right cumulative.
+    const plain = await post(false);
+    expect(plain.status).toBe(200);
+    const settled = decodePaymentResponseHeader(plain.headers.get("payment-response") ?? "");
+    expect(settled.extra?.chargedAmount).toBe(charged(usages[1]).toString());
+    expect(settled.extra?.channelState).toMatchObject({
+      chargedCumulativeAmount: (charged(usages[0]) + charged(usages[1])).toString(),
+    });
+
+    const last = await streamed(await post(true));
+    expect(last.extra?.chargedAmount).toBe(charged(usages[2]).toString());
+    const total = usages.reduce((sum, usage) => sum + charged(usage), 0n);
+    expect(last.extra?.channelState).toMatchObject({ chargedCumulativeAmount: total.toString() });
+
+    // The epoch's claim takes what the three calls were charged, and each left a served receipt.
+    const checkpoints = await svmCheckpoints.list(CHAIN_ID, MODEL, epoch);
+    expect(checkpoints.map((c) => [c.payer, c.totalClaimed])).toEqual([[buyer(0).keypair.publicKey.toBase58(), total]]);
+    const receipts = await usageReceipts.listEpoch(MODEL, epoch);
+    expect(receipts.every(({ receipt }) => receipt.served)).toBe(true);
+    expect(receipts.map(({ receipt }) => receipt.charge).sort()).toEqual(usages.map((usage) => charged(usage)).sort());
+  }, 30_000);
 });
