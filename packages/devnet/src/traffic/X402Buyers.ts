@@ -5,12 +5,37 @@ import { getAddress, type Hex, type LocalAccount } from "viem";
 import type { Devnet } from "../startDevnet.ts";
 import { DevnetShapeError } from "./DevnetShapeError.ts";
 
-/** A chat completion request for `model` (the host's usage of it decides the charge). */
-function demoChat(model: string): string {
+/** A chat completion request for `model` (the host's usage of it decides the charge), streamed or whole. */
+function demoChat(model: string, stream: boolean): string {
   return JSON.stringify({
     model,
     messages: [{ role: "user", content: "Summarize the SLA of this model in one sentence." }],
+    ...(stream ? { stream: true } : {}),
   });
+}
+
+/** The gateway's last event of a streamed call: the settlement and the usage receipt its headers carry otherwise. */
+const STREAM_PAYMENT_EVENT = "x402-payment-response";
+
+/**
+ * What a call's answer says about its payment: the `PAYMENT-RESPONSE` and usage-receipt headers of a whole answer, or
+ * the same two values from a streamed answer's last payment event (its head leaves before the charge is known).
+ */
+async function paymentOf(response: Response): Promise<{ settlement: string | null; receipt: string | null }> {
+  if (!(response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    await response.arrayBuffer(); // the answer itself does not matter here; the connection is freed
+    return {
+      settlement: response.headers.get("payment-response"),
+      receipt: response.headers.get(USAGE_RECEIPT_HEADER),
+    };
+  }
+  const block = (await response.text())
+    .split("\n\n")
+    .find((event) => event.startsWith(`event: ${STREAM_PAYMENT_EVENT}\n`));
+  const data = block?.split("\n").find((line) => line.startsWith("data: "));
+  if (data === undefined) return { settlement: null, receipt: null }; // a failed stream: nothing charged
+  const event = JSON.parse(data.slice("data: ".length)) as { payment_response?: string; usage_receipt?: string };
+  return { settlement: event.payment_response ?? null, receipt: event.usage_receipt ?? null };
 }
 
 /** One call a demo buyer made through a gateway, as the buyer saw it. */
@@ -35,7 +60,9 @@ export interface PaidCall {
 /**
  * The devnet's EVM demo buyers as outside x402 clients: each pays a gateway per call with the stock `@x402/fetch`
  * and the EVM batch-settlement client scheme (its first call deposits into a channel, every call after that signs
- * a cumulative voucher). No slabridge code is on the buyer's side: this is what an AI agent runs.
+ * a cumulative voucher). No slabridge code is on the buyer's side: this is what an AI agent runs. Each buyer asks for
+ * whole and streamed answers in turn, per chain: the stock client learns a streamed call's charge from the next
+ * call's corrective 402, as an agent's would.
  *
  * @example
  * const buyers = new X402Buyers(devnet);
@@ -45,6 +72,8 @@ export class X402Buyers {
   readonly calls: PaidCall[] = [];
   readonly #devnet: Devnet;
   readonly #fetches = new Map<string, typeof fetch>();
+  /** Calls made per (chain, buyer): odd ones stream. */
+  readonly #callCounts = new Map<string, number>();
 
   constructor(devnet: Devnet) {
     this.#devnet = devnet;
@@ -73,16 +102,18 @@ export class X402Buyers {
     pay: typeof fetch,
     call: { url: string; chainId: number; buyer: string; model: string; modelId?: bigint; epoch?: bigint },
   ): Promise<PaidCall> {
+    const key = `${call.chainId}:${call.buyer}`;
+    const made = this.#callCounts.get(key) ?? 0;
+    this.#callCounts.set(key, made + 1);
     const response = await pay(call.url, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: demoChat(call.model),
+      body: demoChat(call.model, made % 2 === 1),
     });
-    await response.arrayBuffer(); // the answer itself does not matter here; the connection is freed
-    const header = response.headers.get("payment-response");
-    const settled = header === null ? undefined : decodePaymentResponseHeader(header);
+    const { settlement, receipt } = await paymentOf(response);
+    const settled = settlement === null ? undefined : decodePaymentResponseHeader(settlement);
     const extra = settled?.extra as { chargedAmount?: string; channelState?: { chargedCumulativeAmount?: string } };
-    const named = usageReceiptOfHeader(response.headers.get(USAGE_RECEIPT_HEADER))?.receipt;
+    const named = usageReceiptOfHeader(receipt)?.receipt;
     const paid: PaidCall = {
       chainId: call.chainId,
       url: call.url,
