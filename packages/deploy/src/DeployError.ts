@@ -15,7 +15,13 @@ export type DeployErrorCode =
   /** A transaction reverted (at estimation or mined). */
   | "transaction-reverted"
   /** A Solana vault account exists at its address but is not the one planned (other signers, threshold or mint). */
-  | "solana-account-mismatch";
+  | "solana-account-mismatch"
+  /**
+   * A setting on chain holds another value than the plan's (an SLA receiver's authorizer set to another key, a
+   * messenger delivering elsewhere): refused, not overwritten, unless the run is told to replace such settings; a
+   * receiver's fixed settings (owner, token, channels, chains, epoch clock) cannot be replaced at all.
+   */
+  | "wiring-conflict";
 
 /**
  * The one error the deploy package throws. Messages go through core's secret scrubbing (RPC URLs with API keys,

@@ -121,14 +121,21 @@ export class DeployState {
     this.save();
   }
 
-  /** Records a step as done by its mined transaction (and the contract it created). */
-  done(id: string, result: { tx: Hex; block: number; address?: Address }): void {
+  /**
+   * Records a step as done by its mined transaction (and the contract it created); a contract found on chain with no
+   * transaction of this run's (an SLA receiver the factory already names) is recorded by its address alone.
+   */
+  done(id: string, result: { tx: Hex; block: number; address?: Address } | { address: Address }): void {
     this.file.steps[id] = {
-      tx: result.tx,
-      block: result.block,
+      ...("tx" in result ? { tx: result.tx, block: result.block } : {}),
       ...(result.address ? { address: result.address } : {}),
     };
     this.save();
+  }
+
+  /** The account the state says deployed (and owns) the contracts. */
+  get deployer(): Address {
+    return getAddress(this.file.deployer);
   }
 
   /** The Solana deployer the state names for a chain: the vault's accounts derive from its key. */

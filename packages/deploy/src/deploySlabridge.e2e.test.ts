@@ -1,14 +1,32 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { layerZeroMessengerAbi, modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
-import { SOLANA_CHAIN_ID } from "@slabridge/core";
-import { defaultEvmDevnetChains, type EvmDevnet, startEvmDevnet } from "@slabridge/devnet";
+import {
+  escrowAbi,
+  layerZeroMessengerAbi,
+  messageRouterAbi,
+  modelRegistryAbi,
+  slaOracleAbi,
+  slaReceiverAbi,
+  slaReceiverFactoryAbi,
+  wormholeMessengerAbi,
+} from "@slabridge/contracts";
+import { encodeMessage, SOLANA_CHAIN_ID } from "@slabridge/core";
+import {
+  defaultEvmDevnetChains,
+  type EvmDevnet,
+  mintDemoModel,
+  placeX402StandIn,
+  startEvmDevnet,
+} from "@slabridge/devnet";
 import {
   type Address,
   createPublicClient,
+  createTestClient,
   custom,
+  getAddress,
   type Hex,
+  http,
   type LocalAccount,
   type PublicClient,
   pad,
@@ -17,7 +35,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployError } from "./DeployError.ts";
-import { deploySlabridge } from "./deploySlabridge.ts";
+import { deploySlabridge, type PayPerCallSettings, X402_CHANNELS } from "./deploySlabridge.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
 
 const [A, B] = defaultEvmDevnetChains.map((chain) => chain.chainId) as [number, number];
@@ -30,7 +48,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
   let dir: string;
 
   beforeAll(async () => {
-    evm = await startEvmDevnet({ chains: defaultEvmDevnetChains, demoAccounts: 4 });
+    evm = await startEvmDevnet({ chains: defaultEvmDevnetChains, demoAccounts: 7 });
     chains = evm.manifest.chains.map((chain) => ({
       name: chain.name,
       chainId: chain.chainId,
@@ -316,5 +334,242 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
     expect(String((error as Error).message)).not.toContain("sk_live");
     expect(String((error as Error).message)).not.toContain("example.invalid");
     expect(String((error as Error).message)).toMatch(/^evm-[ab]: the RPC does not answer/); // whichever chain's check fails first
+  });
+
+  describe("pay per call: router, factory and an SLA receiver per listed model", () => {
+    let payPerCall: PayPerCallSettings;
+    let account: LocalAccount;
+    const statePath = () => path.join(dir, "pay-per-call.json");
+    const run = (options: { dryRun?: boolean; allowRewire?: boolean; lines?: string[] } = {}) =>
+      deploySlabridge({
+        stage: "test",
+        chains,
+        parameters,
+        payPerCall,
+        clients: realClients(),
+        account,
+        statePath: statePath(),
+        dryRun: options.dryRun ?? false,
+        allowRewire: options.allowRewire ?? false,
+        onProgress: (line) => options.lines?.push(line),
+      });
+    const clientOf = (chainId: number) => evm.clients(chainId).publicClient;
+    const read = (chainId: number, address: Address, abi: never, functionName: string, args: unknown[] = []) =>
+      clientOf(chainId).readContract({ address, abi, functionName, args } as never) as Promise<unknown>;
+
+    beforeAll(async () => {
+      const demo = evm.manifest.keys.demo.map((ref) => ref.address);
+      payPerCall = { operator: demo[4] as Address, authorizer: demo[5] as Address, guardian: demo[6] as Address };
+      account = await freshDeployer();
+      await placeX402StandIn(evm.clients(A));
+    });
+
+    /** Mints a model on the home registry and lists it on chain A over LayerZero (as a host's creator would). */
+    async function mintAndList(registry: Address, homeMessenger: Address): Promise<bigint> {
+      const demo = evm.manifest.keys.demo.map((ref) => ref.address);
+      const clients = evm.clients(HOME);
+      const modelId = await mintDemoModel({
+        clients,
+        registry,
+        creator: demo[0] as Address,
+        hostSigner: demo[1] as Address,
+        hostEndpoint: "http://127.0.0.1:9/host",
+        name: "receiver-test",
+        epochSeconds: 60,
+        pricePerRequest: 10_000n,
+        protocolFeeBps: 100,
+        homeChainId: HOME,
+        verdictGraceEpochs: 3,
+        hostPayout: { chainId: A, account: pad(demo[1] as Address) },
+        dataContributorSolana: pad("0x01", { size: 32 }),
+      });
+      const core = (await read(HOME, registry, modelRegistryAbi as never, "coreOf", [modelId])) as {
+        genesis: bigint;
+        epochSeconds: bigint;
+      };
+      const message = encodeMessage({
+        kind: "ModelListing",
+        modelId,
+        genesis: core.genesis,
+        epochSeconds: core.epochSeconds,
+        fromEpoch: 0n,
+        pricePerRequest: 10_000n,
+        active: true,
+        version: 1,
+        verdictGraceEpochs: 3,
+      });
+      const fee = (await read(HOME, homeMessenger, layerZeroMessengerAbi as never, "quote", [A, message])) as bigint;
+      const hash = await clients.wallet(demo[0] as Address).writeContract({
+        address: registry,
+        abi: modelRegistryAbi,
+        functionName: "publishListing",
+        args: [modelId, A, homeMessenger],
+        value: fee,
+      });
+      const receipt = await clientOf(HOME).waitForTransactionReceipt({ hash });
+      const outcomes = await evm.layerZeroRelayer(HOME, A).relayReceipt(receipt);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(["delivered"]);
+      return modelId;
+    }
+
+    it("a first run deploys the router and the factory on every chain, before any model exists", async () => {
+      const first = await run();
+      for (const chainId of [A, B]) {
+        const contracts = first.contracts.get(chainId);
+        expect(contracts?.messageRouter).toBeDefined();
+        expect(contracts?.slaReceiverFactory).toBeDefined();
+        expect(contracts?.slaReceivers).toBeUndefined();
+      }
+      const payment = first.contracts.get(A);
+      const router = payment?.messageRouter as Address;
+      // The payment chain's messengers deliver to the router; it routes listings, verdicts and payouts to the escrow.
+      for (const [messenger, abi] of [
+        [payment?.layerZeroMessenger, layerZeroMessengerAbi],
+        [payment?.wormholeMessenger, wormholeMessengerAbi],
+      ] as const) {
+        expect(await read(A, messenger as Address, abi as never, "receiver")).toBe(router);
+        expect(await read(A, router, messageRouterAbi as never, "isMessenger", [messenger])).toBe(true);
+      }
+      for (const kind of [1, 3, 4]) {
+        expect(await read(A, router, messageRouterAbi as never, "routeOf", [kind])).toBe(payment?.escrow);
+      }
+      expect(await read(A, payment?.escrow as Address, escrowAbi as never, "isMessenger", [router])).toBe(true);
+    });
+
+    it("a re-run gives each model listed on a chain its receiver, wired (read back from the chain); the next re-run sends 0", async () => {
+      const home = (await run()).contracts.get(HOME);
+      const modelId = await mintAndList(home?.modelRegistry as Address, home?.layerZeroMessenger as Address);
+      const before = await noncesOf(account.address);
+      const lines: string[] = [];
+      const second = await run({ lines });
+      const sentOnChain =
+        (await noncesOf(account.address)).reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
+      // create + 3 receiver messengers + 2 senders + model route + top-up funder + authorizer + guardian (the operator is set by create)
+      expect(second.sent).toBe(10);
+      expect(sentOnChain).toBe(10);
+      expect(lines.filter((line) => !line.includes("done earlier"))).toHaveLength(10);
+
+      const payment = second.contracts.get(A);
+      const receiver = payment?.slaReceivers?.[modelId.toString()] as Address;
+      expect(receiver).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(payment?.x402Channels).toBe(X402_CHANNELS);
+      // Listed on A only: the home chain's escrow never got the listing, so the home chain has no receiver.
+      expect(second.contracts.get(HOME)?.slaReceivers).toBeUndefined();
+
+      const factory = payment?.slaReceiverFactory as Address;
+      expect(await read(A, factory, slaReceiverFactoryAbi as never, "receiverOf", [modelId])).toBe(receiver);
+      const listing = (await read(A, payment?.escrow as Address, escrowAbi as never, "listing", [modelId])) as {
+        genesis: bigint;
+        epochSeconds: bigint;
+      };
+      const vaultA = getAddress(`0x${parameters.nettingVaults.get(A)?.slice(-40)}`);
+      const expected: Record<string, unknown> = {
+        owner: account.address,
+        operator: payPerCall.operator,
+        authorizer: payPerCall.authorizer,
+        guardian: payPerCall.guardian,
+        topUpFunder: vaultA,
+        token: chains.find((chain) => chain.chainId === A)?.stablecoin,
+        channels: X402_CHANNELS,
+        modelId,
+        thisChain: A,
+        homeChain: HOME,
+        genesis: listing.genesis,
+        epochSeconds: listing.epochSeconds,
+        verdictGraceEpochs: 3,
+      };
+      for (const [view, want] of Object.entries(expected)) {
+        expect([view, await read(A, receiver, slaReceiverAbi as never, view)]).toEqual([view, want]);
+      }
+      for (const messenger of [payment?.messageRouter, payment?.layerZeroMessenger, payment?.wormholeMessenger]) {
+        expect(await read(A, receiver, slaReceiverAbi as never, "isMessenger", [messenger])).toBe(true);
+      }
+      expect(
+        await read(A, payment?.layerZeroMessenger as Address, layerZeroMessengerAbi as never, "isSender", [receiver]),
+      ).toBe(true);
+      expect(
+        await read(A, payment?.wormholeMessenger as Address, wormholeMessengerAbi as never, "isSender", [receiver]),
+      ).toBe(true);
+      expect(
+        await read(A, payment?.messageRouter as Address, messageRouterAbi as never, "modelRouteOf", [modelId]),
+      ).toBe(receiver);
+
+      const settled = await noncesOf(account.address);
+      const third = await run();
+      expect(third.sent).toBe(0);
+      expect(await noncesOf(account.address)).toEqual(settled);
+      expect(third.contracts).toEqual(second.contracts);
+    });
+
+    it("a model minted and listed after a run gets its receiver on the next re-run, and only it", async () => {
+      const before = (await run()).contracts;
+      const home = before.get(HOME);
+      const modelId = await mintAndList(home?.modelRegistry as Address, home?.layerZeroMessenger as Address);
+      const lines: string[] = [];
+      const after = await run({ lines });
+      expect(after.sent).toBe(10);
+      expect(
+        lines.filter((line) => !line.includes("done earlier")).every((line) => line.includes(`(${modelId})`)),
+      ).toBe(true);
+      const receivers = after.contracts.get(A)?.slaReceivers ?? {};
+      expect(Object.keys(receivers)).toEqual([...Object.keys(before.get(A)?.slaReceivers ?? {}), modelId.toString()]);
+    });
+
+    it("an authorizer set to another key is a wiring-conflict, not overwritten; --allow-rewire replaces it", async () => {
+      const contracts = (await run()).contracts.get(A);
+      const [modelId, receiver] = Object.entries(contracts?.slaReceivers ?? {})[0] as [string, Address];
+      const other = privateKeyToAccount(generatePrivateKey()).address;
+      // The owner (the deployer) sets it by hand: someone else's key, not the stage's facilitator.
+      const hash = await evm
+        .clients(A)
+        .wallet(account)
+        .writeContract({
+          address: receiver,
+          abi: slaReceiverAbi,
+          functionName: "setAuthorizer",
+          args: [other],
+        });
+      await clientOf(A).waitForTransactionReceipt({ hash });
+
+      const lines: string[] = [];
+      const dry = await run({ dryRun: true, lines });
+      const stepId = `evm-a:wire:SlaReceiver(${modelId}).setAuthorizer`;
+      expect(dry.steps.find((step) => step.id === stepId)?.status).toBe("conflict");
+      expect(lines.find((line) => line.includes(`SlaReceiver(${modelId}).setAuthorizer`))).toContain(
+        `conflict: authorizer is ${other} on chain, planned ${payPerCall.authorizer}`,
+      );
+
+      const before = await noncesOf(account.address);
+      const error = await run().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeployError);
+      expect(error).toMatchObject({ code: "wiring-conflict" });
+      expect((error as DeployError).message).toContain(stepId);
+      expect(await noncesOf(account.address)).toEqual(before);
+      expect(await read(A, receiver, slaReceiverAbi as never, "authorizer")).toBe(other);
+
+      const fixed = await run({ allowRewire: true });
+      expect(fixed.sent).toBe(1);
+      expect(await read(A, receiver, slaReceiverAbi as never, "authorizer")).toBe(payPerCall.authorizer);
+    });
+
+    it("a listed model on a chain without the x402 channel contract is refused before any transaction", async () => {
+      // As if the x402 contract were not deployed on chain A: its receivers would claim from nothing.
+      const testClient = createTestClient({
+        mode: "anvil",
+        chain: clientOf(A).chain,
+        transport: http(evm.manifest.chains.find((c) => c.chainId === A)?.rpcUrl),
+      });
+      const code = await clientOf(A).getCode({ address: X402_CHANNELS });
+      await testClient.setCode({ address: X402_CHANNELS, bytecode: "0x" });
+      try {
+        const before = await noncesOf(account.address);
+        await expect(run()).rejects.toMatchObject({ code: "unknown-protocol-address" });
+        expect(await noncesOf(account.address)).toEqual(before);
+        const dry = await run({ dryRun: true });
+        expect(dry.unknowns).toContain(`evm-a: the x402 batch-settlement contract (no code at ${X402_CHANNELS})`);
+      } finally {
+        await testClient.setCode({ address: X402_CHANNELS, bytecode: code ?? "0x" });
+      }
+    });
   });
 });

@@ -1,4 +1,6 @@
+import { slaReceiverAbi, slaReceiverFactoryAbi } from "@slabridge/contracts";
 import {
+  type Abi,
   type Address,
   type Chain,
   encodeDeployData,
@@ -10,22 +12,29 @@ import {
   type PublicClient,
   type TransactionReceipt,
   type Transport,
+  zeroAddress,
 } from "viem";
 import { DeployError, reasonOf } from "./DeployError.ts";
 import { DeployState } from "./DeployState.ts";
 import {
   type AddressOf,
   type ContractName,
+  type CreateReceiverStep,
   chainContractsOf,
   type DeploymentPlan,
   type DeployStep,
+  modelIdOfReceiver,
   type PlanStep,
+  type ReceiverInitParams,
   type SlabridgeChainContracts,
   type WireStep,
 } from "./planDeployment.ts";
 
-/** A step's standing: `unknown` when the dry run could not ask the chain (no RPC given). */
-export type StepStatus = "done" | "pending" | "unknown";
+/**
+ * A step's standing: `unknown` when the dry run could not ask the chain (no RPC given); `conflict` when the chain
+ * holds another value than the plan's (a run refuses it unless told to replace it).
+ */
+export type StepStatus = "done" | "pending" | "unknown" | "conflict";
 
 /** Options of {@link executeDeployment}. */
 export interface ExecuteDeploymentOptions {
@@ -42,6 +51,11 @@ export interface ExecuteDeploymentOptions {
   statePath?: string | undefined;
   /** Prints the plan with each step's status and sends nothing. */
   dryRun?: boolean;
+  /**
+   * Replaces settings the chain holds with another value than the plan's (printing what each held) instead of
+   * refusing them as `wiring-conflict`: for a deliberate change, such as a new facilitator key.
+   */
+  allowRewire?: boolean;
   /** One line per step. */
   onProgress?: (line: string) => void;
 }
@@ -92,7 +106,7 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
   const numberOf = new Map(all.map((step, i) => [step.id, i + 1]));
   const chainName = new Map(plan.chains.map((chain) => [chain.chainId, chain.name]));
   const addressOf: AddressOf = (chainId, contract) => {
-    const address = state.addressOf(deployId(chainName.get(chainId), contract));
+    const address = state.addressOf(stepIdOf(chainName.get(chainId), contract));
     if (address === undefined) {
       throw new DeployError("invalid-state", `${contract} on ${chainName.get(chainId) ?? chainId} is not deployed yet`);
     }
@@ -107,7 +121,9 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
       const runner =
         client === undefined
           ? undefined
-          : new ChainRunner(chain.name, chain.chainId, client, state, addressOf, account, line);
+          : new ChainRunner(chain.name, chain.chainId, client, state, addressOf, account, line, {
+              allowRewire: options.allowRewire ?? false,
+            });
       return [chain.chainId, runner] as const;
     }),
   );
@@ -118,9 +134,9 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
       const runner = runners.get(chain.chainId);
       if (runner) await runner.checkReachable();
       for (const step of chain.steps) {
-        const status = runner ? await runner.statusOf(step) : "unknown";
-        statuses.set(step.id, status);
-        line(step, status);
+        const found = runner ? await runner.statusOf(step) : { status: "unknown" as const };
+        statuses.set(step.id, found.status);
+        line(step, found.status === "conflict" ? `conflict: ${found.detail}` : found.status);
       }
     }
   } else {
@@ -130,13 +146,14 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
       }
     }
     await Promise.all([...runners.values()].map((runner) => runner?.checkReachable()));
-    // Deploy everywhere, then wire: peers and emitters name the other chains' contracts.
-    for (const kind of ["deploy", "wire"] as const) {
+    // Deploy everywhere, then wire (and create receivers, in plan order): peers and emitters name the other
+    // chains' contracts.
+    for (const phase of ["deploy", "wire"] as const) {
       await Promise.all(
         plan.chains.map(async (chain) => {
           const runner = runners.get(chain.chainId);
           for (const step of chain.steps) {
-            if (step.kind !== kind || !runner) continue;
+            if ((step.kind === "deploy") !== (phase === "deploy") || !runner) continue;
             await runner.run(step);
             statuses.set(step.id, "done");
           }
@@ -147,9 +164,11 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
 
   const contracts = new Map<number, SlabridgeChainContracts>();
   for (const chain of plan.chains) {
-    const lookUp = (contract: ContractName) => state.addressOf(deployId(chain.name, contract));
+    const lookUp = (contract: ContractName) => state.addressOf(stepIdOf(chain.name, contract));
+    const modelIds = chain.steps.flatMap((step) => (step.kind === "create" ? [step.modelId] : []));
+    const payPerCall = plan.x402Channels === undefined ? undefined : { modelIds, channels: plan.x402Channels };
     if (lookUp("LayerZeroMessenger") && lookUp("WormholeMessenger"))
-      contracts.set(chain.chainId, chainContractsOf(lookUp));
+      contracts.set(chain.chainId, chainContractsOf(lookUp, payPerCall));
   }
   const sent = [...runners.values()].reduce((total, runner) => total + (runner?.sent ?? 0), 0);
   return {
@@ -165,20 +184,24 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
   };
 }
 
-function deployId(chainName: string | undefined, contract: ContractName): string {
-  return `${chainName}:deploy:${contract}`;
+/** The id of the step that brings a contract into being: its deployment, or a receiver's creation. */
+function stepIdOf(chainName: string | undefined, contract: ContractName): string {
+  return `${chainName}:${modelIdOfReceiver(contract) === undefined ? "deploy" : "create"}:${contract}`;
 }
 
 function labelOf(step: PlanStep): string {
-  return step.kind === "deploy" ? `deploy ${step.contract}` : step.id.slice(step.id.indexOf(":wire:") + 6);
+  if (step.kind === "deploy") return `deploy ${step.contract}`;
+  if (step.kind === "create") return `SlaReceiverFactory.create(${step.modelId})`;
+  return step.id.slice(step.id.indexOf(":wire:") + 6);
 }
+
+/** What a step's check found on chain. */
+type Found = { status: "done" | "pending" } | { status: "conflict"; detail: string };
 
 /** One chain's steps on one nonce stream. */
 class ChainRunner {
   sent = 0;
   private nonce: number | undefined;
-  /** Contracts this run created: nothing can have set them up yet, so their wiring needs no read-back first. */
-  private readonly created = new Set<ContractName>();
   private fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } | undefined;
 
   constructor(
@@ -189,6 +212,7 @@ class ChainRunner {
     private readonly addressOf: AddressOf,
     private readonly account: LocalAccount | undefined,
     private readonly line: (step: PlanStep, text: string) => void,
+    private readonly policy: { allowRewire: boolean },
   ) {}
 
   async checkReachable(): Promise<void> {
@@ -203,8 +227,15 @@ class ChainRunner {
     }
   }
 
-  async statusOf(step: PlanStep): Promise<StepStatus> {
-    return (await (step.kind === "deploy" ? this.deployed(step) : this.wired(step))) ? "done" : "pending";
+  async statusOf(step: PlanStep): Promise<Found> {
+    if (step.kind === "deploy") return { status: (await this.deployed(step)) ? "done" : "pending" };
+    if (step.kind === "create") {
+      const receiver = await this.receiverOf(step);
+      if (receiver === undefined) return { status: "pending" };
+      const detail = await this.receiverMismatch(step, receiver);
+      return detail === undefined ? { status: "done" } : { status: "conflict", detail };
+    }
+    return await this.wiring(step);
   }
 
   async run(step: PlanStep): Promise<void> {
@@ -220,16 +251,113 @@ class ChainRunner {
       this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber), address: created });
       return this.line(step, `${created} (block ${receipt.blockNumber})`);
     }
-    if (!this.created.has(step.contract) && (await this.wired(step))) return this.line(step, "done earlier");
+    if (step.kind === "create") return await this.createReceiver(step);
+    const found = await this.wiring(step);
+    if (found.status === "done") return this.line(step, "done earlier");
+    if (found.status === "conflict" && !this.policy.allowRewire) {
+      throw new DeployError(
+        "wiring-conflict",
+        `${step.id}: ${found.detail}; nothing was changed: fix the stage's deploy config if the chain is right, or re-run with --allow-rewire to replace it`,
+      );
+    }
     const to = this.addressOf(step.chainId, step.contract);
-    const data = encodeFunctionData({
-      abi: step.abi,
-      functionName: step.functionName,
-      args: step.args(this.addressOf),
+    const args = step.args(this.addressOf);
+    const receipt = await this.send(step, {
+      to,
+      data: encodeFunctionData({ abi: step.abi, functionName: step.functionName, args }),
+      call: { abi: step.abi, functionName: step.functionName, args },
     });
-    const receipt = await this.send(step, { to, data });
     this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber) });
-    this.line(step, `tx ${receipt.transactionHash} (block ${receipt.blockNumber})`);
+    const replaced = found.status === "conflict" ? `; replaced ${found.detail}` : "";
+    this.line(step, `tx ${receipt.transactionHash} (block ${receipt.blockNumber})${replaced}`);
+  }
+
+  /** The model's receiver if the factory has made it (the chain is the truth, whatever the state file says). */
+  private async receiverOf(step: CreateReceiverStep): Promise<Address | undefined> {
+    let factory: Address;
+    try {
+      factory = this.addressOf(step.chainId, "SlaReceiverFactory");
+    } catch (error) {
+      if (error instanceof DeployError && error.code === "invalid-state") return undefined; // no factory yet
+      throw error;
+    }
+    const receiver = (await this.read(step, factory, slaReceiverFactoryAbi, "receiverOf", [step.modelId])) as Address;
+    return receiver === zeroAddress ? undefined : getAddress(receiver);
+  }
+
+  /**
+   * How an existing receiver's fixed settings differ from the plan's (undefined: they do not). The operator is
+   * settable (a wiring step of its own) and the verdict grace is the listing's at creation, so neither is compared.
+   */
+  private async receiverMismatch(step: CreateReceiverStep, receiver: Address): Promise<string | undefined> {
+    const planned = step.params(this.owner());
+    const fixed: Array<keyof ReceiverInitParams> = [
+      "modelId",
+      "token",
+      "channels",
+      "thisChain",
+      "homeChain",
+      "genesis",
+      "epochSeconds",
+    ];
+    const differences: string[] = [];
+    for (const field of ["owner", ...fixed] as const) {
+      const view = field === "owner" ? "owner" : field;
+      const actual = await this.read(step, receiver, slaReceiverAbi, view, []);
+      if (!sameValue(actual, planned[field])) {
+        differences.push(`${field} ${formatValue(actual)}, planned ${formatValue(planned[field])}`);
+      }
+    }
+    return differences.length === 0 ? undefined : `${receiver} has ${differences.join(", ")}`;
+  }
+
+  private async createReceiver(step: CreateReceiverStep): Promise<void> {
+    const existing = await this.receiverOf(step);
+    if (existing !== undefined) {
+      const mismatch = await this.receiverMismatch(step, existing);
+      if (mismatch !== undefined) {
+        throw new DeployError(
+          "wiring-conflict",
+          `${step.id}: ${mismatch}; a receiver's fixed settings cannot be changed (the factory makes one per model)`,
+        );
+      }
+      if (this.state.addressOf(step.id) === undefined) this.state.done(step.id, { address: existing });
+      return this.line(step, `done earlier: ${existing}`);
+    }
+    const factory = this.addressOf(step.chainId, "SlaReceiverFactory");
+    const args = [step.params(this.signer().address)] as const;
+    const receipt = await this.send(step, {
+      to: factory,
+      data: encodeFunctionData({ abi: slaReceiverFactoryAbi, functionName: "create", args }),
+      call: { abi: slaReceiverFactoryAbi, functionName: "create", args },
+    });
+    const created = await this.receiverOf(step);
+    if (created === undefined) {
+      throw new DeployError("transaction-reverted", `${step.id}: no receiver after ${receipt.transactionHash}`);
+    }
+    this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber), address: created });
+    this.line(step, `${created} (block ${receipt.blockNumber})`);
+  }
+
+  /** The receivers' owner: the signing account, or in a dry run the deployer the state names. */
+  private owner(): Address {
+    return this.account?.address ?? getAddress(this.state.deployer);
+  }
+
+  private async read(
+    step: PlanStep,
+    address: Address,
+    abi: Abi,
+    functionName: string,
+    args: readonly unknown[],
+  ): Promise<unknown> {
+    try {
+      return await this.client.readContract({ address, abi, functionName, args });
+    } catch (error) {
+      throw new DeployError("rpc-unreachable", `${step.id}: reading ${functionName} failed: ${reasonOf(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   /** The step's contract when it is deployed: recorded with code, or created by a mined but unrecorded send. */
@@ -254,38 +382,33 @@ class ChainRunner {
     return undefined;
   }
 
-  /** Whether every read-back view shows the wanted value (false while the contract is not deployed). */
-  private async wired(step: WireStep): Promise<boolean> {
+  /**
+   * Whether every read-back view shows the wanted value (pending while a contract it names is not deployed); a view
+   * that shows another value than its unset one is a conflict: someone set it otherwise.
+   */
+  private async wiring(step: WireStep): Promise<Found> {
     let address: Address;
     let reads: ReturnType<WireStep["readBack"]>;
     try {
       address = this.addressOf(step.chainId, step.contract);
       reads = step.readBack(this.addressOf);
     } catch (error) {
-      if (error instanceof DeployError && error.code === "invalid-state") return false; // a contract it names is not deployed yet
+      if (error instanceof DeployError && error.code === "invalid-state") return { status: "pending" }; // a contract it names is not deployed yet
       throw error;
     }
+    let status: Found["status"] = "done";
+    const conflicts: string[] = [];
     for (const read of reads) {
-      let value: unknown;
-      try {
-        value = await this.client.readContract({
-          address,
-          abi: step.abi,
-          functionName: read.functionName,
-          args: read.args,
-        });
-      } catch (error) {
-        throw new DeployError(
-          "rpc-unreachable",
-          `${step.id}: reading ${read.functionName} failed: ${reasonOf(error)}`,
-          {
-            cause: error,
-          },
-        );
+      const value = await this.read(step, address, step.abi, read.functionName, read.args);
+      if (sameValue(value, read.want)) continue;
+      if (isUnset(value)) {
+        if (status === "done") status = "pending";
+        continue;
       }
-      if (!sameValue(value, read.want)) return false;
+      status = "conflict";
+      conflicts.push(`${read.functionName} is ${formatValue(value)} on chain, planned ${formatValue(read.want)}`);
     }
-    return true;
+    return status === "conflict" ? { status, detail: conflicts.join("; ") } : { status };
   }
 
   /** The receipt of a step's transaction that was signed and sent but whose result never reached the state file. */
@@ -301,19 +424,24 @@ class ChainRunner {
     return this.account;
   }
 
-  private async send(step: PlanStep, call: { to?: Address; data: Hex }): Promise<TransactionReceipt> {
+  private async send(
+    step: PlanStep,
+    tx: { to?: Address; data: Hex; call?: { abi: Abi; functionName: string; args: readonly unknown[] } },
+  ): Promise<TransactionReceipt> {
     const account = this.signer();
+    const { call, ...request } = tx;
     let gas: bigint;
     try {
+      // A contract call is estimated with its ABI, so a revert comes back decoded.
       gas =
-        call.to === undefined || step.kind === "deploy"
-          ? await this.client.estimateGas({ account: account.address, data: call.data })
+        call === undefined || request.to === undefined
+          ? await this.client.estimateGas({ account: account.address, data: request.data })
           : await this.client.estimateContractGas({
               account: account.address,
-              address: call.to,
-              abi: step.abi,
-              functionName: step.functionName,
-              args: step.args(this.addressOf),
+              address: request.to,
+              abi: call.abi,
+              functionName: call.functionName,
+              args: call.args,
             });
     } catch (error) {
       throw new DeployError("transaction-reverted", `${step.id} would revert: ${reasonOf(error)}`, { cause: error });
@@ -324,8 +452,8 @@ class ChainRunner {
     const raw = await account.signTransaction({
       chainId: this.chainId,
       type: "eip1559",
-      ...(call.to === undefined ? {} : { to: call.to }),
-      data: call.data,
+      ...(request.to === undefined ? {} : { to: request.to }),
+      data: request.data,
       gas: gas + (gas * GAS_MARGIN_PERCENT) / 100n,
       nonce,
       ...this.fees,
@@ -343,7 +471,7 @@ class ChainRunner {
     const receipt = await this.receiptOf(step, hash);
     if (receipt.status !== "success") {
       const reason = await this.client
-        .call({ account: account.address, ...call, blockNumber: receipt.blockNumber })
+        .call({ account: account.address, ...request, blockNumber: receipt.blockNumber })
         .then(() => "no reason")
         .catch(reasonOf);
       throw new DeployError("transaction-reverted", `${step.id}: reverted in ${hash}: ${reason}`);
@@ -363,6 +491,18 @@ class ChainRunner {
       });
     }
   }
+}
+
+/** Whether a view shows a setting's unset value (false, zero, the zero address or bytes, empty). */
+function isUnset(value: unknown): boolean {
+  if (value === false || value === 0 || value === 0n) return true;
+  if (typeof value === "string") return /^0x0*$/i.test(value);
+  return Array.isArray(value) && value.length === 0;
+}
+
+function formatValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(", ")}]`;
+  return String(value);
 }
 
 /** Compares a view's result with the wanted value: addresses and bytes case-insensitively, numbers across types. */

@@ -5,7 +5,12 @@
 
 export { DeployError, type DeployErrorCode } from "./DeployError.ts";
 export { DeployState } from "./DeployState.ts";
-export { type DeploySlabridgeOptions, deploySlabridge } from "./deploySlabridge.ts";
+export {
+  type DeploySlabridgeOptions,
+  deploySlabridge,
+  type PayPerCallSettings,
+  X402_CHANNELS,
+} from "./deploySlabridge.ts";
 export {
   type DeploySolanaVaultOptions,
   deploySolanaVault,

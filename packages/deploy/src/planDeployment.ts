@@ -16,6 +16,9 @@ import {
   revenueLedgerBytecode,
   slaOracleAbi,
   slaOracleBytecode,
+  slaReceiverAbi,
+  slaReceiverFactoryAbi,
+  slaReceiverFactoryBytecode,
   wormholeMessengerAbi,
   wormholeMessengerBytecode,
 } from "@slabridge/contracts";
@@ -67,9 +70,34 @@ export interface DeployParameters {
   nettingVaults: ReadonlyMap<number, Hex>;
   /** 32-byte emitter of slabridge's Solana messages (allowlisted on the home chain's Wormhole messenger); none: no Solana. */
   solanaEmitter?: Hex | undefined;
+  /** Pay per call: one SLA receiver per model listed on a chain; absent: the factories stay empty. */
+  payPerCall?: PayPerCallParameters | undefined;
 }
 
-/** slabridge's contracts on one EVM chain (the deployment manifest's `contracts`, less the pay-per-call ones). */
+/** What every SLA receiver is created and wired with, and the models that get one on each chain. */
+export interface PayPerCallParameters {
+  /** Claims each epoch's vouchers (the relayer key, which is also the LayerZero executor). */
+  operator: Address;
+  /** The key whose EIP-1271 `Refund` signatures a receiver accepts: the gateway's facilitator key. */
+  authorizer: Address;
+  /** May pause a receiver's claims and refunds besides its owner; absent: the owner alone. */
+  guardian?: Address | undefined;
+  /** The x402 batch-settlement channel contract (its canonical address; same on every chain). */
+  channels: Address;
+  /** Per EVM chain id, the models listed on its escrow (so payable there), with the listing's clock and grace. */
+  models: ReadonlyMap<number, readonly ListedModel[]>;
+}
+
+/** A model as a chain's escrow lists it: what its SLA receiver is initialized with. */
+export interface ListedModel {
+  modelId: bigint;
+  genesis: bigint;
+  epochSeconds: bigint;
+  /** Epochs after an epoch's end with no verdict before buyers may take their payments back (the listing's newest). */
+  verdictGraceEpochs: number;
+}
+
+/** slabridge's contracts on one EVM chain (the deployment manifest's `contracts`). */
 export interface SlabridgeChainContracts {
   escrow?: Address;
   revenueLedger?: Address;
@@ -78,12 +106,17 @@ export interface SlabridgeChainContracts {
   slaOracle?: Address;
   hostBond?: Address;
   messageRouter?: Address;
+  slaReceiverFactory?: Address;
+  /** Each listed model's SLA receiver, by model id (decimal). */
+  slaReceivers?: Record<string, Address>;
+  /** The x402 channel contract the receivers claim from (when there are receivers). */
+  x402Channels?: Address;
   layerZeroMessenger: Address;
   wormholeMessenger: Address;
 }
 
 /** The contracts the plan deploys, by their names in the artifacts. */
-export type ContractName =
+export type DeployedContractName =
   | "LayerZeroMessenger"
   | "WormholeMessenger"
   | "ModelTerms"
@@ -92,7 +125,25 @@ export type ContractName =
   | "RevenueLedger"
   | "HostBond"
   | "Escrow"
-  | "MessageRouter";
+  | "MessageRouter"
+  | "SlaReceiverFactory";
+
+/** A model's SLA receiver, created by the chain's factory: `SlaReceiver(7)`. */
+export type ReceiverName = `SlaReceiver(${string})`;
+
+/** Every contract a step can target: the deployed ones and the factory's receivers. */
+export type ContractName = DeployedContractName | ReceiverName;
+
+/** The receiver name of a model. */
+export function receiverName(modelId: bigint): ReceiverName {
+  return `SlaReceiver(${modelId})`;
+}
+
+/** The model id a receiver name stands for; undefined for a deployed contract. */
+export function modelIdOfReceiver(contract: ContractName): bigint | undefined {
+  const match = /^SlaReceiver\((\d+)\)$/.exec(contract);
+  return match?.[1] === undefined ? undefined : BigInt(match[1]);
+}
 
 const contractKey = {
   LayerZeroMessenger: "layerZeroMessenger",
@@ -104,7 +155,8 @@ const contractKey = {
   HostBond: "hostBond",
   Escrow: "escrow",
   MessageRouter: "messageRouter",
-} as const satisfies Record<ContractName, keyof SlabridgeChainContracts>;
+  SlaReceiverFactory: "slaReceiverFactory",
+} as const satisfies Record<DeployedContractName, keyof SlabridgeChainContracts>;
 
 /** Looks up a contract the plan deploys on a chain; throws when it is not deployed yet. */
 export type AddressOf = (chainId: number, contract: ContractName) => Address;
@@ -115,9 +167,39 @@ export interface DeployStep {
   /** Stable across runs: `evm-a:deploy:ModelRegistry`. */
   id: string;
   chainId: number;
-  contract: ContractName;
+  contract: DeployedContractName;
   description: string;
   creation(addressOf: AddressOf, owner: Address): { abi: Abi; bytecode: Hex; args: readonly unknown[] };
+}
+
+/**
+ * Creates a model's SLA receiver through the chain's factory (a clone at an address fixed by the model id). Done
+ * when the factory names a receiver for the model: its fixed settings must then be the planned ones.
+ */
+export interface CreateReceiverStep {
+  kind: "create";
+  /** Stable across runs: `evm-a:create:SlaReceiver(7)`. */
+  id: string;
+  chainId: number;
+  contract: ReceiverName;
+  modelId: bigint;
+  description: string;
+  /** The factory's `create` argument (ISlaReceiver.InitParams); the owner is the deployer. */
+  params(owner: Address): ReceiverInitParams;
+}
+
+/** ISlaReceiver.InitParams: set once by `initialize`. */
+export interface ReceiverInitParams {
+  owner: Address;
+  operator: Address;
+  modelId: bigint;
+  token: Address;
+  channels: Address;
+  thisChain: number;
+  homeChain: number;
+  genesis: bigint;
+  epochSeconds: bigint;
+  verdictGraceEpochs: number;
 }
 
 /** One owner call. Done when `readBack` on chain shows the wanted value. */
@@ -135,13 +217,15 @@ export interface WireStep {
   readBack(addressOf: AddressOf): ReadonlyArray<{ functionName: string; args: readonly unknown[]; want: unknown }>;
 }
 
-export type PlanStep = DeployStep | WireStep;
+export type PlanStep = DeployStep | CreateReceiverStep | WireStep;
 
 /** The ordered steps of a deployment: one list per chain (run in order), chains independent of each other. */
 export interface DeploymentPlan {
   chains: ReadonlyArray<{ chainId: number; name: string; steps: readonly PlanStep[] }>;
   /** What the plan cannot resolve (a protocol address no installed address book has): a run refuses, a dry run shows. */
   unknowns: readonly string[];
+  /** The x402 channel contract the receivers claim from (pay per call only). */
+  x402Channels?: Address | undefined;
 }
 
 /**
@@ -175,15 +259,20 @@ export function planDeployment(chains: readonly ChainProtocols[], parameters: De
     chains: chains.map((chain) => ({
       chainId: chain.chainId,
       name: chain.name,
-      steps: [...deploySteps(chain, home, parameters), ...wireSteps(chain, home, chains, parameters)],
+      steps: [
+        ...deploySteps(chain, home, parameters),
+        ...wireSteps(chain, home, chains, parameters),
+        ...receiverSteps(chain, home, parameters),
+      ],
     })),
     unknowns,
+    x402Channels: parameters.payPerCall?.channels,
   };
 }
 
 function deploySteps(chain: ChainProtocols, home: ChainProtocols, parameters: DeployParameters): DeployStep[] {
   const steps: DeployStep[] = [];
-  const add = (contract: ContractName, description: string, creation: DeployStep["creation"]) =>
+  const add = (contract: DeployedContractName, description: string, creation: DeployStep["creation"]) =>
     steps.push({
       kind: "deploy",
       id: `${chain.name}:deploy:${contract}`,
@@ -261,17 +350,22 @@ function deploySteps(chain: ChainProtocols, home: ChainProtocols, parameters: De
     bytecode: escrowBytecode,
     args: [owner, chain.stablecoin, me, home.chainId],
   }));
-  if (me === home.chainId) {
-    add(
-      "MessageRouter",
-      "MessageRouter (home Wormhole deliveries: batches to the ledger, the rest to the escrow)",
-      (_, owner) => ({
-        abi: messageRouterAbi,
-        bytecode: messageRouterBytecode,
-        args: [owner],
-      }),
-    );
-  }
+  add(
+    "MessageRouter",
+    me === home.chainId
+      ? "MessageRouter (home Wormhole deliveries: batches to the ledger, a model's verdicts and payouts to its SLA receiver, the rest to the escrow)"
+      : "MessageRouter (the messengers' receiver: a model's verdicts and payouts to its SLA receiver, the rest to the escrow)",
+    (_, owner) => ({
+      abi: messageRouterAbi,
+      bytecode: messageRouterBytecode,
+      args: [owner],
+    }),
+  );
+  add("SlaReceiverFactory", "SlaReceiverFactory (one SLA receiver clone per model sold per call)", (_, owner) => ({
+    abi: slaReceiverFactoryAbi,
+    bytecode: slaReceiverFactoryBytecode,
+    args: [owner],
+  }));
   return steps;
 }
 
@@ -462,11 +556,25 @@ function wireSteps(
     setMessenger("Escrow", "MessageRouter");
     setMessenger("Escrow", "WormholeMessenger");
   } else {
+    // The messengers deliver to the router, which passes a model's verdicts and payouts to its SLA receiver and
+    // everything else to the escrow; the escrow still sends its receipt batches through either messenger.
     for (const messenger of ["LayerZeroMessenger", "WormholeMessenger"] as const) {
-      setReceiver(messenger, "Escrow");
+      setReceiver(messenger, "MessageRouter");
       setSender(messenger, "Escrow");
       setMessenger("Escrow", messenger);
+      setMessenger("MessageRouter", messenger);
     }
+    for (const kind of [KIND.ModelListing, KIND.Verdict, KIND.Payout]) {
+      wire(
+        "MessageRouter",
+        `setRoute(${kind})`,
+        `MessageRouter routes kind ${kind} to the Escrow`,
+        messageRouterAbi,
+        (a) => [kind, a(me, "Escrow")],
+        (a) => [{ functionName: "routeOf", args: [kind], want: a(me, "Escrow") }],
+      );
+    }
+    setMessenger("Escrow", "MessageRouter");
   }
   // The chain's netting vault advances bond top-ups: the escrow pulls them from it (it approves the escrow itself).
   const vault = parameters.nettingVaults.get(me);
@@ -484,7 +592,112 @@ function wireSteps(
   return steps;
 }
 
+/**
+ * Per model listed on the chain: its SLA receiver from the factory, then every setting it needs. Deliveries reach it
+ * through the router (the router's model route) and its receipt batches leave through either messenger, so it
+ * trusts all three and both messengers accept its sends; it pulls bond top-ups from the chain's netting vault and
+ * takes cooperative refund signatures from the authorizer.
+ */
+function receiverSteps(
+  chain: ChainProtocols,
+  home: ChainProtocols,
+  parameters: DeployParameters,
+): Array<CreateReceiverStep | WireStep> {
+  const payPerCall = parameters.payPerCall;
+  if (!payPerCall) return [];
+  const me = chain.chainId;
+  const vault = parameters.nettingVaults.get(me);
+  const funder = vault === undefined ? undefined : getAddress(`0x${vault.slice(-40)}`);
+  const steps: Array<CreateReceiverStep | WireStep> = [];
+  for (const model of payPerCall.models.get(me) ?? []) {
+    const receiver = receiverName(model.modelId);
+    steps.push({
+      kind: "create",
+      id: `${chain.name}:create:${receiver}`,
+      chainId: me,
+      contract: receiver,
+      modelId: model.modelId,
+      description: `SlaReceiver of model ${model.modelId} (epoch ${model.epochSeconds} s from ${model.genesis}, grace ${model.verdictGraceEpochs} epochs)`,
+      params: (owner) => ({
+        owner,
+        operator: payPerCall.operator,
+        modelId: model.modelId,
+        token: chain.stablecoin,
+        channels: payPerCall.channels,
+        thisChain: me,
+        homeChain: home.chainId,
+        genesis: model.genesis,
+        epochSeconds: model.epochSeconds,
+        verdictGraceEpochs: model.verdictGraceEpochs,
+      }),
+    });
+    const wire = (
+      contract: ContractName,
+      call: string,
+      description: string,
+      abi: Abi,
+      args: WireStep["args"],
+      readBack: WireStep["readBack"],
+    ) =>
+      steps.push({
+        kind: "wire",
+        id: `${chain.name}:wire:${contract}.${call}`,
+        chainId: me,
+        contract,
+        description,
+        abi,
+        functionName: call.includes("(") ? call.slice(0, call.indexOf("(")) : call,
+        args,
+        readBack,
+      });
+    const set = (setter: string, view: string, value: Address, what: string) =>
+      wire(
+        receiver,
+        setter,
+        `${receiver} ${what} ${value}`,
+        slaReceiverAbi,
+        () => [value],
+        () => [{ functionName: view, args: [], want: value }],
+      );
+    // initialize set it; the owner can replace it, so it is a setting like the others
+    set("setOperator", "operator", payPerCall.operator, "claims with the operator");
+    for (const messenger of ["MessageRouter", "LayerZeroMessenger", "WormholeMessenger"] as const) {
+      wire(
+        receiver,
+        `setMessenger(${messenger})`,
+        `${receiver} accepts deliveries from the ${messenger}`,
+        slaReceiverAbi,
+        (a) => [a(me, messenger), true],
+        (a) => [{ functionName: "isMessenger", args: [a(me, messenger)], want: true }],
+      );
+    }
+    for (const messenger of ["LayerZeroMessenger", "WormholeMessenger"] as const) {
+      wire(
+        messenger,
+        `setSender(${receiver})`,
+        `${messenger} accepts sends from ${receiver}`,
+        abiOf(messenger),
+        (a) => [a(me, receiver), true],
+        (a) => [{ functionName: "isSender", args: [a(me, receiver)], want: true }],
+      );
+    }
+    wire(
+      "MessageRouter",
+      `setModelRoute(${model.modelId})`,
+      `MessageRouter routes model ${model.modelId}'s verdicts and payouts to its ${receiver}`,
+      messageRouterAbi,
+      (a) => [model.modelId, a(me, receiver)],
+      (a) => [{ functionName: "modelRouteOf", args: [model.modelId], want: a(me, receiver) }],
+    );
+    if (funder !== undefined) set("setTopUpFunder", "topUpFunder", funder, "pulls bond top-ups from the netting vault");
+    set("setAuthorizer", "authorizer", payPerCall.authorizer, "accepts refund signatures of");
+    if (payPerCall.guardian !== undefined) set("setGuardian", "guardian", payPerCall.guardian, "may be paused by");
+  }
+  return steps;
+}
+
 function abiOf(contract: ContractName): Abi {
+  if (modelIdOfReceiver(contract) !== undefined) return slaReceiverAbi;
   switch (contract) {
     case "LayerZeroMessenger":
       return layerZeroMessengerAbi;
@@ -504,18 +717,26 @@ function abiOf(contract: ContractName): Abi {
       return escrowAbi;
     case "MessageRouter":
       return messageRouterAbi;
+    case "SlaReceiverFactory":
+      return slaReceiverFactoryAbi;
   }
+  throw new DeployError("invalid-config", `no ABI for ${contract}`);
 }
 
 /**
  * The deployed addresses of one chain in the manifest's shape, from a lookup that returns undefined for what is not
- * deployed.
+ * deployed; with pay per call, the receivers of the given models that exist and the channel contract they claim from.
  *
  * @example chainContractsOf((contract) => state.addressOf(31338, contract))
  */
-export function chainContractsOf(lookUp: (contract: ContractName) => Address | undefined): SlabridgeChainContracts {
-  const contracts: Partial<Record<keyof SlabridgeChainContracts, Address>> = {};
-  for (const [contract, key] of Object.entries(contractKey) as Array<[ContractName, keyof SlabridgeChainContracts]>) {
+export function chainContractsOf(
+  lookUp: (contract: ContractName) => Address | undefined,
+  payPerCall?: { modelIds: readonly bigint[]; channels: Address },
+): SlabridgeChainContracts {
+  const contracts: Partial<Record<(typeof contractKey)[DeployedContractName], Address>> = {};
+  for (const [contract, key] of Object.entries(contractKey) as Array<
+    [DeployedContractName, (typeof contractKey)[DeployedContractName]]
+  >) {
     const address = lookUp(contract);
     if (address !== undefined) contracts[key] = address;
   }
@@ -523,7 +744,17 @@ export function chainContractsOf(lookUp: (contract: ContractName) => Address | u
   if (!layerZeroMessenger || !wormholeMessenger) {
     throw new DeployError("invalid-state", "a chain's messengers are not deployed: the deployment is incomplete");
   }
-  return { ...contracts, layerZeroMessenger, wormholeMessenger };
+  const slaReceivers: Record<string, Address> = {};
+  for (const modelId of payPerCall?.modelIds ?? []) {
+    const address = lookUp(receiverName(modelId));
+    if (address !== undefined) slaReceivers[modelId.toString()] = address;
+  }
+  return {
+    ...contracts,
+    ...(payPerCall && Object.keys(slaReceivers).length > 0 ? { slaReceivers, x402Channels: payPerCall.channels } : {}),
+    layerZeroMessenger,
+    wormholeMessenger,
+  };
 }
 
 /** The oracle's constructor takes its signer set sorted ascending (it refuses duplicates by order). */

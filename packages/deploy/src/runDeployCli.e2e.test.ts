@@ -46,8 +46,26 @@ describe("npm run deploy without a network", () => {
   it("testnet --dry-run prints the whole plan with unknown steps and what is missing, and sends nothing", async () => {
     const { code, out } = await cli(["--stage", "testnet", "--dry-run"]);
     expect(code).toBe(0);
-    expect(out).toContain("[1/51] evm-a: deploy LayerZeroMessenger ... unknown");
+    expect(out).toContain("[1/60] evm-a: deploy LayerZeroMessenger ... unknown");
     expect(out).toContain("evm-b: LayerZeroMessenger.setPeer(40161) ... unknown");
+    // Pay per call: a router in front of the payment chain's escrow and a receiver factory on every chain.
+    for (const line of [
+      "[10/60] evm-a: deploy SlaReceiverFactory ... unknown",
+      "[43/60] evm-b: deploy MessageRouter ... unknown",
+      "[44/60] evm-b: deploy SlaReceiverFactory ... unknown",
+      "[49/60] evm-b: LayerZeroMessenger.setReceiver(MessageRouter) ... unknown",
+      "[52/60] evm-b: MessageRouter.setMessenger(LayerZeroMessenger) ... unknown",
+      "[58/60] evm-b: MessageRouter.setRoute(3) ... unknown",
+      "[60/60] evm-b: Escrow.setMessenger(MessageRouter) ... unknown",
+    ]) {
+      expect(out).toContain(line);
+    }
+    expect(out).toContain(
+      "deploy: SLA receivers: 0 planned (one per model listed on a chain's escrow, read from the chains: no RPC to read them from)",
+    );
+    expect(out).toContain(
+      "deploy: unknown: the SLA receivers' operator and refund authorizer (payPerCall.operator and .authorizer in config/testnet.deploy.json)",
+    );
     expect(out).toContain("deploy: unknown: evm-a: RPC URL (set SLABRIDGE_SECRET_RpcUrlEvmA)");
     expect(out).toContain("deploy: unknown: evm-a: LayerZero EndpointV2 (eid 40161)");
     expect(out).toContain(`run "npm install --no-save @layerzerolabs/lz-evm-sdk-v2@3.1.10"`);
@@ -75,11 +93,11 @@ describe("npm run deploy without a network", () => {
     expect(out).toContain(
       `[2/2] solana: create the vault token account for mint ${usdc}, owned by the multisig ... unknown`,
     );
-    expect(out.indexOf("[2/2] solana:")).toBeLessThan(out.indexOf("[1/51] evm-a:"));
+    expect(out.indexOf("[2/2] solana:")).toBeLessThan(out.indexOf("[1/60] evm-a:"));
     expect(out).toContain("deploy: unknown: solana: RPC URL (set SLABRIDGE_SECRET_RpcUrlSolana)");
     expect(out).toContain("deploy: unknown: solana: the vault's operators and threshold");
     expect(out).toContain("deploy: unknown: the Solana deployer key (--solana-kms-key)");
-    expect(out).toContain("deploy: 53 steps: 0 done, 0 pending, 53 unknown; 0 transactions sent");
+    expect(out).toContain("deploy: 62 steps: 0 done, 0 pending, 62 unknown; 0 transactions sent");
   });
 
   it("testnet --dry-run with the vault's operators configured shows its M-of-N", async () => {
@@ -124,6 +142,47 @@ describe("npm run deploy without a network", () => {
         expect(err).toContain("invalid-config");
         expect(err).toContain(named);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the receivers' settings are checked: addresses, and the authorizer is the stage's facilitator key", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "slabridge-deploy-cli-"));
+    try {
+      mkdirSync(path.join(dir, "config"));
+      const config = JSON.parse(readFileSync(path.join(REPO, "config/testnet.json"), "utf8"));
+      const facilitator = `0x${"fa".repeat(20)}`;
+      // The gateway names its facilitator key (an anvil-style reference carries its address).
+      config.gateway = {
+        models: {},
+        facilitatorKey: { kind: "anvil-dev-account", index: 9, address: facilitator },
+      };
+      writeFileSync(path.join(dir, "config/testnet.json"), JSON.stringify(config));
+      const parameters = JSON.parse(readFileSync(path.join(REPO, "config/testnet.deploy.json"), "utf8"));
+      const operator = `0x${"0e".repeat(20)}`;
+      for (const [payPerCall, named] of [
+        [{ operator, authorizer: "0x1234" }, "payPerCall.authorizer: an EVM address"],
+        [{ operator, authorizer: facilitator, guardian: "guardian" }, "payPerCall.guardian: an EVM address"],
+        [{ operator: "nobody", authorizer: facilitator }, "payPerCall.operator: an EVM address"],
+        [{ operator, authorizer: `0x${"ab".repeat(20)}` }, "is not the address of the stage's gateway.facilitatorKey"],
+      ] as const) {
+        writeFileSync(path.join(dir, "config/testnet.deploy.json"), JSON.stringify({ ...parameters, payPerCall }));
+        const { code, err } = await cli(["--stage", "testnet", "--dry-run"], { cwd: dir });
+        expect([code, err]).toEqual([1, expect.stringContaining("deploy: invalid-config: ")]);
+        expect(err).toContain(named);
+      }
+      // The facilitator's address (any case) is accepted: the receivers' settings are no longer unknown.
+      writeFileSync(
+        path.join(dir, "config/testnet.deploy.json"),
+        JSON.stringify({
+          ...parameters,
+          payPerCall: { operator, authorizer: facilitator.toUpperCase().replace("0X", "0x") },
+        }),
+      );
+      const { code, out } = await cli(["--stage", "testnet", "--dry-run"], { cwd: dir });
+      expect(code).toBe(0);
+      expect(out).not.toContain("the SLA receivers' operator and refund authorizer");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -174,7 +233,8 @@ describe("npm run deploy on the devnet", () => {
   let kmsEndpoint: string;
 
   beforeAll(async () => {
-    devnet = await startDevnet({ hosts: ["healthy"] });
+    // With pay per call: its SLA receivers are the deploy command's too (its re-run after the models were listed).
+    devnet = await startDevnet({ hosts: ["healthy"], payPerCall: true });
     kmsEndpoint = devnet.kms?.endpoint ?? "";
   });
 
@@ -186,6 +246,15 @@ describe("npm run deploy on the devnet", () => {
     const { code, out } = await cli(["--stage", "devnet", "--dry-run", "--devnet-manifest", devnet.manifestPath]);
     expect(code).toBe(0);
     expect(out).toMatch(/deploy: (\d+) steps: \1 done, 0 pending, 0 unknown; 0 transactions sent/);
+    // The demo model is listed on both chains: its receiver on each, created and wired by the same plan.
+    const modelId = devnet.manifest.models[0]?.modelId;
+    for (const chain of devnetChainsOf(devnet.manifest).evm) {
+      expect(out).toMatch(new RegExp(`\\] ${chain.name}: SlaReceiverFactory\\.create\\(${modelId}\\) \\.\\.\\. done`));
+      expect(out).toContain(`${chain.name}: SlaReceiver(${modelId}).setAuthorizer ... done`);
+      expect(chain.contracts.slaReceivers?.[modelId ?? ""]).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(chain.contracts.slaReceiverFactory).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    }
+    expect(out).toContain("deploy: SLA receivers: 2 planned");
   });
 
   it("a run with the devnet's KMS deployer key finds its deployment complete and sends nothing", async () => {
@@ -250,6 +319,11 @@ describe("npm run deploy on the devnet", () => {
     const before = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === written.homeChainId);
     expect(home?.contracts.modelRegistry).toBeDefined();
     expect(home?.contracts.modelRegistry).not.toBe(before?.contracts.modelRegistry);
+    // A fresh registry has no models yet: its factories are empty, and the devnet's receivers are not carried over.
+    for (const chain of devnetChainsOf(written).evm) {
+      expect(chain.contracts.slaReceiverFactory).toMatch(/^0x[0-9a-fA-F]{40}$/);
+      expect(chain.contracts.slaReceivers).toBeUndefined();
+    }
     const nonces = await Promise.all(
       evmChains.map((chain) =>
         devnet.evm.clients(chain.chainId).publicClient.getTransactionCount({ address: deployer }),

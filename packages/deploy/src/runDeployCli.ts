@@ -39,6 +39,9 @@ Options:
                             pay for the Solana vault's accounts with this AWS KMS key (ECC_NIST_EDWARDS25519); the
                             accounts' addresses derive from it, so every run of a stage uses the same key
   --solana-key-file <file>  pay with a Solana CLI keypair file instead (tests, the devnet without KMS)
+  --allow-rewire            replace settings the chain holds with another value than the plan's (say a new
+                            facilitator key as the receivers' authorizer), printing what each held; without it such
+                            a setting is refused (wiring-conflict) and nothing is changed
   -h, --help                show this help
 
 RPC URLs: inline loopback URLs, the devnet manifest's, or for { "secret": "Name" } the environment variable
@@ -103,6 +106,7 @@ function parse(argv: readonly string[]) {
       "private-key-env": { type: "string" },
       "solana-kms-key": { type: "string" },
       "solana-key-file": { type: "string" },
+      "allow-rewire": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }).values;
@@ -199,15 +203,21 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       stage,
       chains: inputs.chains,
       parameters,
+      payPerCall: inputs.payPerCall,
       clients,
       account,
       deployer,
       statePath,
       dryRun,
+      allowRewire: values["allow-rewire"] ?? false,
       onProgress: (line) => io.out(`${line}\n`),
     });
   } catch (error) {
-    if (error instanceof DeployError && error.code === "unknown-protocol-address") {
+    if (
+      error instanceof DeployError &&
+      error.code === "unknown-protocol-address" &&
+      error.shortMessage.includes("LayerZero EndpointV2")
+    ) {
       throw new DeployError(
         "unknown-protocol-address",
         `${error.shortMessage}. LayerZero's EndpointV2 addresses are in its address book, ${LAYERZERO_ADDRESS_BOOK} (about 240 MB, not a dependency): run "${LAYERZERO_ADDRESS_BOOK_INSTALL}" first, or deploy onto the devnet`,
@@ -219,9 +229,16 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   const sent = result.sent + solana.reduce((total, vault) => total + vault.result.sent, 0);
   const count = (status: string) => steps.filter((step) => step.status === status).length;
   const allUnknowns = [...unknowns, ...result.unknowns];
+  const conflicts = count("conflict");
   io.out(
-    `deploy: ${steps.length} steps: ${count("done")} done, ${count("pending")} pending, ${count("unknown")} unknown; ${sent} transactions sent\n`,
+    `deploy: ${steps.length} steps: ${count("done")} done, ${count("pending")} pending, ${count("unknown")} unknown${conflicts > 0 ? `, ${conflicts} in conflict (a run refuses them without --allow-rewire)` : ""}; ${sent} transactions sent\n`,
   );
+  if (inputs.payPerCall !== undefined || dryRun) {
+    const receivers = result.steps.filter((step) => step.id.includes(":create:SlaReceiver(")).length;
+    io.out(
+      `deploy: SLA receivers: ${receivers} planned (one per model listed on a chain's escrow, read from the chains${clients.size === 0 ? ": no RPC to read them from" : ""})\n`,
+    );
+  }
   for (const unknown of allUnknowns) io.out(`deploy: unknown: ${unknown}\n`);
   if (dryRun && allUnknowns.some((u) => u.includes("LayerZero EndpointV2"))) {
     io.out(
@@ -247,10 +264,10 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
           return vault?.result.accounts ? { ...chain, ...solanaManifestOf(vault, vault.result.accounts) } : chain;
         }
         const contracts = chain.family === "evm" ? result.contracts.get(chain.chainId) : undefined;
-        // Pay-per-call contracts (receivers, x402 channels) are the devnet's demo fixtures: kept as they are.
-        return contracts && chain.family === "evm"
-          ? { ...chain, contracts: { ...chain.contracts, ...contracts } }
-          : chain;
+        if (!contracts || chain.family !== "evm") return chain;
+        // The receivers and their channel contract are this deployment's too (a fresh set has its own, or none).
+        const { slaReceivers: _receivers, x402Channels: _channels, ...kept } = chain.contracts;
+        return { ...chain, contracts: { ...kept, ...contracts } };
       }),
     });
     const out = path.resolve(io.cwd, values.manifest);

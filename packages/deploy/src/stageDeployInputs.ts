@@ -17,6 +17,7 @@ import { type Address, getAddress, type Hex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
+import type { PayPerCallSettings } from "./deploySlabridge.ts";
 import { MAX_MULTISIG_SIGNERS, type SolanaVaultPlan } from "./deploySolanaVault.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
 
@@ -75,6 +76,17 @@ const deployParametersFileSchema = z.object({
   solana: solanaVaultFileSchema
     .optional()
     .describe("the Solana vault (public stages; the devnet's is in its manifest)"),
+  payPerCall: z
+    .object({
+      operator: address.optional().describe("claims the receivers' vouchers: the relayer key's address"),
+      authorizer: address
+        .optional()
+        .describe("signs buyers' cooperative refunds: the address of the stage's gateway.facilitatorKey"),
+      guardian: address.optional().describe("may pause a receiver besides its owner (absent: the owner alone)"),
+    })
+    .strict()
+    .optional()
+    .describe("the SLA receivers (the devnet's operator and authorizer come from its manifest)"),
 });
 
 /** A Solana cluster's vault to set up, with the operators' key references the manifest names. */
@@ -97,6 +109,8 @@ export interface StageDeployInputs {
   unknowns: string[];
   /** The devnet's manifest, when the stage is the devnet (the base of the manifest written back). */
   devnetManifest?: DeploymentManifest;
+  /** Who the SLA receivers answer to; absent: no receivers (a devnet started without pay per call). */
+  payPerCall?: PayPerCallSettings;
   /** Where the state file goes by default. */
   defaultStatePath: string;
 }
@@ -203,6 +217,16 @@ export function stageDeployInputs(options: {
       );
     }
     const statePath = path.join(path.dirname(manifestPath), "deploy-state.json");
+    // A devnet started with pay per call names its facilitator key; the relay bot's executor claims the vouchers.
+    const facilitator = manifest.keys.x402Facilitator;
+    const payPerCall: PayPerCallSettings | undefined =
+      facilitator === undefined
+        ? undefined
+        : {
+            operator: evmAddressOf(manifest.keys.layerZeroExecutor),
+            authorizer: evmAddressOf(facilitator),
+            ...(fixed.payPerCall?.guardian === undefined ? {} : { guardian: getAddress(fixed.payPerCall.guardian) }),
+          };
     return {
       config,
       chains,
@@ -212,6 +236,7 @@ export function stageDeployInputs(options: {
       unknowns,
       devnetManifest: manifest,
       defaultStatePath: statePath,
+      ...(payPerCall ? { payPerCall } : {}),
     };
   }
 
@@ -291,6 +316,12 @@ export function stageDeployInputs(options: {
     // Set from the Solana vault's multisig (derived from the Solana deployer's key) once it is known.
     solanaEmitter: undefined,
   };
+  const payPerCall = payPerCallOf(fixed.payPerCall, config, options.stage);
+  if (payPerCall === undefined) {
+    unknowns.push(
+      `the SLA receivers' operator and refund authorizer (payPerCall.operator and .authorizer in config/${options.stage}.deploy.json)`,
+    );
+  }
   return {
     config,
     chains,
@@ -299,6 +330,33 @@ export function stageDeployInputs(options: {
     rpcUrls,
     unknowns,
     defaultStatePath: path.join("deployments", `${options.stage}.state.json`),
+    ...(payPerCall ? { payPerCall } : {}),
+  };
+}
+
+/**
+ * A public stage's SLA receiver settings: both keys named, and the authorizer the stage's facilitator key (the key
+ * the gateway signs refunds with) when the stage config names one, or every cooperative refund would be refused.
+ */
+function payPerCallOf(
+  file: z.infer<typeof deployParametersFileSchema>["payPerCall"],
+  config: StageConfig,
+  stage: string,
+): PayPerCallSettings | undefined {
+  if (file?.operator === undefined || file.authorizer === undefined) return undefined;
+  const authorizer = getAddress(file.authorizer);
+  const facilitatorKey = config.gateway?.facilitatorKey;
+  const facilitator = facilitatorKey === undefined ? undefined : evmAddressOf(facilitatorKey);
+  if (facilitator !== undefined && facilitator !== authorizer) {
+    throw new DeployError(
+      "invalid-config",
+      `config/${stage}.deploy.json: payPerCall.authorizer: ${authorizer} is not the address of the stage's gateway.facilitatorKey (${facilitator}), which signs the refunds`,
+    );
+  }
+  return {
+    operator: getAddress(file.operator),
+    authorizer,
+    ...(file.guardian === undefined ? {} : { guardian: getAddress(file.guardian) }),
   };
 }
 

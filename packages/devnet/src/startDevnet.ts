@@ -45,10 +45,10 @@ import {
   localKmsClient,
 } from "./kms/createDevnetKmsKeys.ts";
 import { type LocalKms, startLocalKms } from "./kms/startLocalKms.ts";
-import { deploySlaReceivers, type SlaReceiversOnChain } from "./slabridge/deploySlaReceivers.ts";
 import { DEMO_VERDICT_GRACE_EPOCHS, mintDemoModel } from "./slabridge/mintDemoModel.ts";
 import { createStablecoinMint, mintStablecoin } from "./solana/createStablecoinFixture.ts";
 import { SolanaLocalRpc } from "./solana/SolanaLocalRpc.ts";
+import { placeX402StandIn } from "./x402/placeX402StandIn.ts";
 
 /** Options of {@link startDevnet}. */
 export interface StartDevnetOptions {
@@ -319,32 +319,42 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
     };
     // slabridge's contracts go through `npm run deploy`'s code path, signed by the deployer's key (not by anvil).
     let deploySteps = 0;
-    const { contracts } = await deploySlabridge({
-      stage: "devnet",
-      chains: evm.manifest.chains.map((chain) => ({
-        name: chain.name,
-        chainId: chain.chainId,
-        layerZero: { eid: chain.layerZero.eid, endpointV2: chain.layerZero.endpointV2 },
-        wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
-        stablecoin: chain.stablecoin.address,
-      })),
-      parameters: {
-        homeChainId: HOME_CHAIN_ID,
-        probers: roles.probers.map((prober) => addressOf(prober.signer)),
-        proberThreshold: PROBER_THRESHOLD,
-        solanaEmitter,
-        minEpochSeconds: DEVNET_MIN_EPOCH_SECONDS,
-        protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: deployer },
-        nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
-        hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
-      },
-      clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
-      account: roles.deployer.account,
-      statePath,
-      // One line per step is what `npm run deploy` prints; the devnet's story needs only that it happens.
-      onProgress: () => {
-        if (deploySteps++ === 0) progress("slabridge: deploy and wire the contracts (the deploy command's plan)");
-      },
+    const deploy = (onProgress: (line: string) => void) =>
+      deploySlabridge({
+        stage: "devnet",
+        chains: evm.manifest.chains.map((chain) => ({
+          name: chain.name,
+          chainId: chain.chainId,
+          layerZero: { eid: chain.layerZero.eid, endpointV2: chain.layerZero.endpointV2 },
+          wormhole: { chainId: chain.wormhole.wormholeChainId, core: chain.wormhole.core },
+          stablecoin: chain.stablecoin.address,
+        })),
+        parameters: {
+          homeChainId: HOME_CHAIN_ID,
+          probers: roles.probers.map((prober) => addressOf(prober.signer)),
+          proberThreshold: PROBER_THRESHOLD,
+          solanaEmitter,
+          minEpochSeconds: DEVNET_MIN_EPOCH_SECONDS,
+          protocolFee: { minBps: PROTOCOL_FEE_BPS, recipient: deployer },
+          nettingVaults: new Map(nettingVaults.map((vault) => [vault.chainId, vault.account])),
+          hostBond: { slashBps: BOND_SLASH_BPS, noticeEpochs: BOND_NOTICE_EPOCHS },
+        },
+        // Pay per call: the relay bot's executor claims the receivers' vouchers; the gateway's facilitator key
+        // signs buyers' cooperative refunds; no guardian (the owner alone pauses).
+        payPerCall: options.payPerCall
+          ? {
+              operator: addressOf(roles.layerZeroExecutor.signer),
+              authorizer: addressOf(roles.x402Facilitator.signer),
+            }
+          : undefined,
+        clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
+        account: roles.deployer.account,
+        statePath,
+        onProgress,
+      });
+    // One line per step is what `npm run deploy` prints; the devnet's story needs only that it happens.
+    let { contracts } = await deploy(() => {
+      if (deploySteps++ === 0) progress("slabridge: deploy and wire the contracts (the deploy command's plan)");
     });
     progress(`slabridge: ${deploySteps} deploy and wiring steps done`);
     progress("netting vaults approve their escrows for the bond top-ups they advance");
@@ -447,36 +457,37 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       }
     }
 
-    const payPerCall = new Map<number, SlaReceiversOnChain>();
     if (options.payPerCall) {
-      progress("pay per call: x402 batch-settlement stand-in and an SLA receiver per model on each EVM chain");
-      // Each chain's deployer and vault keep their own nonces: the chains are set up side by side.
+      progress("pay per call: the x402 batch-settlement stand-in at its canonical addresses on each EVM chain");
+      await Promise.all(evm.manifest.chains.map((chain) => placeX402StandIn(evm.clients(chain.chainId))));
+      // The deploy command's re-run: every model now listed on a chain gets its SLA receiver there, wired.
+      let receiverSteps = 0;
+      ({ contracts } = await deploy((line) => {
+        if (!line.endsWith("done earlier")) receiverSteps++;
+      }));
+      progress(`pay per call: an SLA receiver per model on each EVM chain (${receiverSteps} deploy command steps)`);
+      progress("netting vaults approve their SLA receivers for the bond top-ups they advance");
       await Promise.all(
         evm.manifest.chains.map(async (chain, i) => {
-          payPerCall.set(
-            chain.chainId,
-            await deploySlaReceivers({
-              chainId: chain.chainId,
-              name: chain.name,
-              clients: evm.clients(chain.chainId),
-              deployer: roles.deployer.account,
-              operator: addressOf(roles.layerZeroExecutor.signer),
-              // The gateway's facilitator key signs buyers' cooperative refunds (the gateway uses it so).
-              authorizer: addressOf(roles.x402Facilitator.signer),
-              stablecoin: chain.stablecoin.address,
-              homeChainId: HOME_CHAIN_ID,
-              contracts: required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`),
-              models: models.map((model) => ({
-                modelId: BigInt(model.modelId),
-                genesis: BigInt(model.genesis),
-                epochSeconds: BigInt(model.epochSeconds),
-              })),
-              vault: { account: at(roles.nettingVaults, i).signer, allowance: TOP_UP_ALLOWANCE },
-              // The listing's grace: buyers may take an epoch back from a receiver as from the escrow.
-              verdictGraceEpochs: options.verdictGraceEpochs ?? DEMO_VERDICT_GRACE_EPOCHS,
-              onProgress: progress,
-            }),
-          );
+          const clients = evm.clients(chain.chainId);
+          const receivers = Object.entries(contracts.get(chain.chainId)?.slaReceivers ?? {});
+          if (receivers.length !== models.length) {
+            throw new Error(`devnet: ${chain.name} has ${receivers.length} SLA receivers for ${models.length} models`);
+          }
+          // One vault key per chain, one nonce sequence: its approvals go one after another.
+          for (const [modelId, receiver] of receivers) {
+            await submitTransaction(
+              clients.publicClient,
+              `${chain.name}: vault approves model ${modelId}'s receiver`,
+              () =>
+                clients.wallet(at(roles.nettingVaults, i).signer).writeContract({
+                  address: chain.stablecoin.address,
+                  abi: erc20Abi,
+                  functionName: "approve",
+                  args: [receiver, TOP_UP_ALLOWANCE],
+                }),
+            );
+          }
         }),
       );
     }
@@ -494,7 +505,6 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       chains: [
         ...evm.manifest.chains.map((chain) => {
           const deployed = required(contracts.get(chain.chainId), `contracts of ${chain.chainId}`);
-          const sla = payPerCall.get(chain.chainId);
           return {
             family: "evm" as const,
             name: chain.name,
@@ -519,8 +529,11 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
               ...(deployed.modelRegistry ? { modelRegistry: deployed.modelRegistry } : {}),
               ...(deployed.slaOracle ? { slaOracle: deployed.slaOracle } : {}),
               ...(deployed.hostBond ? { hostBond: deployed.hostBond } : {}),
-              ...(deployed.messageRouter || sla ? { messageRouter: sla?.messageRouter ?? deployed.messageRouter } : {}),
-              ...(sla ? { slaReceivers: sla.slaReceivers, x402Channels: sla.x402Channels } : {}),
+              ...(deployed.messageRouter ? { messageRouter: deployed.messageRouter } : {}),
+              ...(deployed.slaReceiverFactory ? { slaReceiverFactory: deployed.slaReceiverFactory } : {}),
+              ...(deployed.slaReceivers && deployed.x402Channels
+                ? { slaReceivers: deployed.slaReceivers, x402Channels: deployed.x402Channels }
+                : {}),
               layerZeroMessenger: deployed.layerZeroMessenger,
               wormholeMessenger: deployed.wormholeMessenger,
             },

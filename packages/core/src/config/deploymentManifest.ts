@@ -56,7 +56,7 @@ export const evmChainManifestSchema = z.object({
       messageRouter: evmAddress
         .optional()
         .describe(
-          "home chain: its Wormhole messenger's receiver (receipt batches to the ledger, the rest to its escrow)",
+          "the messengers' receiver (home chain: its Wormhole messenger's): receipt batches to the ledger, a model's verdicts and payouts to its SLA receiver, the rest to the escrow",
         ),
       revenueLedger: evmAddress.optional().describe("home chain only"),
       modelRegistry: evmAddress.optional().describe("home chain only"),
@@ -64,6 +64,9 @@ export const evmChainManifestSchema = z.object({
       hostBond: evmAddress
         .optional()
         .describe("home chain only: hosts' bonds, slashed for breached epochs into top-ups for their buyers"),
+      slaReceiverFactory: evmAddress
+        .optional()
+        .describe("pay per call: the factory of this chain's SLA receivers (one clone per model, at a fixed address)"),
       slaReceivers: z
         .record(z.string().regex(/^\d+$/), evmAddress)
         .optional()
