@@ -135,7 +135,7 @@ export type ReceiverName = `SlaReceiver(${string})`;
 export type ContractName = DeployedContractName | ReceiverName;
 
 /** The receiver name of a model. */
-export function receiverName(modelId: bigint): ReceiverName {
+function receiverName(modelId: bigint): ReceiverName {
   return `SlaReceiver(${modelId})`;
 }
 
