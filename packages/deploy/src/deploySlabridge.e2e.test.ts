@@ -287,6 +287,16 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
         deploySlabridge({ stage: "test", chains, parameters: bad, clients: realClients(), account }),
       ).rejects.toMatchObject({ name: "DeployError", code: "invalid-config" });
     }
+    const keys = { operator: parameters.probers[0] as Address, authorizer: parameters.probers[1] as Address };
+    for (const payPerCall of [
+      { ...keys, authorizer: "0x0000000000000000000000000000000000000000" as Address },
+      { ...keys, operator: "0x1234" as Address },
+      { ...keys, guardian: "0x0000000000000000000000000000000000000000" as Address },
+    ]) {
+      await expect(
+        deploySlabridge({ stage: "test", chains, parameters, payPerCall, clients: realClients(), account }),
+      ).rejects.toMatchObject({ name: "DeployError", code: "invalid-config" });
+    }
     const noEndpoint = chains.map((chain) => ({ ...chain, layerZero: { ...chain.layerZero, endpointV2: undefined } }));
     await expect(
       deploySlabridge({ stage: "test", chains: noEndpoint, parameters, clients: realClients(), account }),

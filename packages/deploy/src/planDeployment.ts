@@ -24,7 +24,7 @@ import {
 } from "@slabridge/contracts";
 import { SOLANA_CHAIN_ID } from "@slabridge/core";
 import { lzReceiveOptions } from "@slabridge/layerzero";
-import { type Abi, type Address, getAddress, type Hex, pad } from "viem";
+import { type Abi, type Address, getAddress, type Hex, isAddress, pad } from "viem";
 import { DeployError } from "./DeployError.ts";
 import { linkBytecode } from "./linkBytecode.ts";
 
@@ -250,6 +250,20 @@ export function planDeployment(chains: readonly ChainProtocols[], parameters: De
       "invalid-config",
       `prober threshold ${parameters.proberThreshold} is not within 1..${parameters.probers.length} probers`,
     );
+  }
+  const payPerCall = parameters.payPerCall;
+  if (payPerCall) {
+    for (const [role, value] of [
+      ["operator", payPerCall.operator],
+      ["authorizer", payPerCall.authorizer],
+      ["guardian", payPerCall.guardian],
+      ["x402 channels", payPerCall.channels],
+    ] as const) {
+      // Zero is a receiver's unset value: it would read back as done while no key holds the role.
+      if (value !== undefined && (!isAddress(value, { strict: false }) || BigInt(value) === 0n)) {
+        throw new DeployError("invalid-config", `the SLA receivers' ${role} ${value} is not a non-zero EVM address`);
+      }
+    }
   }
   const unknowns = chains
     .filter((chain) => chain.layerZero.endpointV2 === undefined)
