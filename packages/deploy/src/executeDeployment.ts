@@ -85,7 +85,9 @@ const RECEIPT_TIMEOUT_MS = 300_000;
  * from its receipt, never sent twice. A dry run prints every step as done / pending / unknown and sends nothing.
  *
  * @throws {DeployError} `unknown-protocol-address` before any transaction when the plan has unknowns; `rpc-unreachable`;
- *   `state-out-of-date` for a recorded address without code; `transaction-reverted` with the step id and reason.
+ *   `state-out-of-date` for a recorded address without code; `transaction-reverted` with the step id and reason;
+ *   `wiring-conflict` for a setting the chain holds with another value (unless `allowRewire`), or an SLA receiver
+ *   whose fixed settings are not the plan's.
  * @example const { contracts } = await executeDeployment({ plan, stage: "devnet", clients, account, statePath });
  */
 export async function executeDeployment(options: ExecuteDeploymentOptions): Promise<DeploymentResult> {
@@ -291,7 +293,9 @@ class ChainRunner {
    */
   private async receiverMismatch(step: CreateReceiverStep, receiver: Address): Promise<string | undefined> {
     const planned = step.params(this.owner());
+    // Each field has a view of the same name on the receiver.
     const fixed: Array<keyof ReceiverInitParams> = [
+      "owner",
       "modelId",
       "token",
       "channels",
@@ -301,9 +305,8 @@ class ChainRunner {
       "epochSeconds",
     ];
     const differences: string[] = [];
-    for (const field of ["owner", ...fixed] as const) {
-      const view = field === "owner" ? "owner" : field;
-      const actual = await this.read(step, receiver, slaReceiverAbi, view, []);
+    for (const field of fixed) {
+      const actual = await this.read(step, receiver, slaReceiverAbi, field, []);
       if (!sameValue(actual, planned[field])) {
         differences.push(`${field} ${formatValue(actual)}, planned ${formatValue(planned[field])}`);
       }

@@ -229,13 +229,14 @@ export interface DeploymentPlan {
 }
 
 /**
- * The steps that deploy and wire slabridge on a stage's EVM chains: the messengers on every chain; on the home chain
- * ModelTerms (linked into) ModelRegistry, SlaOracle, RevenueLedger, HostBond, its own Escrow and a MessageRouter; an
- * Escrow on every other chain; then LayerZero chains, peers and enforced options, Wormhole emitters (the Solana
+ * The steps that deploy and wire slabridge on a stage's EVM chains: the messengers, an Escrow, a MessageRouter and a
+ * SlaReceiverFactory on every chain, and on the home chain ModelTerms (linked into) ModelRegistry, SlaOracle,
+ * RevenueLedger and HostBond; then LayerZero chains, peers and enforced options, Wormhole emitters (the Solana
  * emitter and the home chain's own on the home chain), the messengers' senders and receivers and the receivers'
  * messengers. Every setting is planned with its final value only, so a read-back can tell it is in place. LayerZero
  * cannot send to its own endpoint, so the home chain's Wormhole messenger delivers home <-> home-escrow messages to
- * itself, through the MessageRouter (a messenger has one receiver).
+ * itself, through the MessageRouter (a messenger has one receiver). With pay per call, each model listed on a chain
+ * then gets its SlaReceiver from the factory and every setting it needs (the router's model route included).
  *
  * @example const plan = planDeployment(chains, parameters); plan.chains[0].steps[0].id // "evm-a:deploy:LayerZeroMessenger"
  */
