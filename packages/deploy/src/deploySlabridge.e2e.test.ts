@@ -562,6 +562,46 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       expect(await read(A, receiver, slaReceiverAbi as never, "authorizer")).toBe(payPerCall.authorizer);
     });
 
+    it("a verdict the LayerZero messenger delivers reaches the model's receiver through the router", async () => {
+      const contracts = (await run()).contracts.get(A);
+      const [modelId, receiver] = Object.entries(contracts?.slaReceivers ?? {})[0] as [string, Address];
+      const messenger = contracts?.layerZeroMessenger as Address;
+      const rpcUrl = evm.manifest.chains.find((c) => c.chainId === A)?.rpcUrl;
+      const anvil = createTestClient({ mode: "anvil", chain: clientOf(A).chain, transport: http(rpcUrl) });
+      // Epoch 0 over (the receiver refuses a verdict before its end), then the messenger's own call to the router.
+      await anvil.increaseTime({ seconds: 120 });
+      await anvil.mine({ blocks: 1 });
+      await anvil.impersonateAccount({ address: messenger });
+      await anvil.setBalance({ address: messenger, value: parseEther("1") });
+      const verdict = encodeMessage({
+        kind: "Verdict",
+        modelId: BigInt(modelId),
+        epoch: 0n,
+        refundBps: 2_500,
+        reportHash: pad("0xabcd", { size: 32 }),
+        topUp: 0n,
+      });
+      try {
+        const hash = await evm
+          .clients(A)
+          .wallet(messenger)
+          .writeContract({
+            address: contracts?.messageRouter as Address,
+            abi: messageRouterAbi,
+            functionName: "receiveMessage",
+            args: [HOME, verdict],
+          });
+        expect((await clientOf(A).waitForTransactionReceipt({ hash })).status).toBe("success");
+      } finally {
+        await anvil.stopImpersonatingAccount({ address: messenger });
+      }
+      const state = (await read(A, receiver, slaReceiverAbi as never, "epochState", [0n])) as {
+        status: number;
+        refundBps: number;
+      };
+      expect([state.status, state.refundBps]).toEqual([1, 2_500]); // Settled, at the verdict's share
+    });
+
     it("a listed model on a chain without the x402 channel contract is refused before any transaction", async () => {
       // As if the x402 contract were not deployed on chain A: its receivers would claim from nothing.
       const testClient = createTestClient({
