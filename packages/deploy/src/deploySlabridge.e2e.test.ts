@@ -562,6 +562,22 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       expect(await read(A, receiver, slaReceiverAbi as never, "authorizer")).toBe(payPerCall.authorizer);
     });
 
+    it("a receiver the state file lost (created, then a crash before it was recorded) is adopted from the factory", async () => {
+      const before = await run();
+      const state = JSON.parse(readFileSync(statePath(), "utf8")) as { steps: Record<string, unknown> };
+      const lost = Object.keys(state.steps).filter((id) => id.startsWith("evm-a:create:SlaReceiver("));
+      expect(lost.length).toBeGreaterThan(0);
+      for (const id of lost) delete state.steps[id];
+      writeFileSync(statePath(), JSON.stringify(state));
+      const nonces = await noncesOf(account.address);
+      const again = await run();
+      expect(again.sent).toBe(0);
+      expect(await noncesOf(account.address)).toEqual(nonces);
+      expect(again.contracts).toEqual(before.contracts);
+      const adopted = JSON.parse(readFileSync(statePath(), "utf8")) as { steps: Record<string, { address?: string }> };
+      for (const id of lost) expect(adopted.steps[id]?.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    });
+
     it("a verdict the LayerZero messenger delivers reaches the model's receiver through the router", async () => {
       const contracts = (await run()).contracts.get(A);
       const [modelId, receiver] = Object.entries(contracts?.slaReceivers ?? {})[0] as [string, Address];
