@@ -72,9 +72,9 @@ export interface StartDevnetOptions {
    */
   hostBond?: bigint;
   /**
-   * Pay per call (x402): the batch-settlement stand-in at its canonical addresses on every EVM chain and one
-   * `SlaReceiver` per demo model per EVM chain, reached through each chain's MessageRouter (default off: the escrow
-   * alone takes payments).
+   * Pay per call (x402): the batch-settlement stand-in at its canonical addresses on every EVM chain, then the deploy
+   * command's plan run again once the demo models are listed, which gives each its `SlaReceiver` on every EVM chain,
+   * reached through the chain's MessageRouter (default off: the escrow alone takes payments).
    */
   payPerCall?: boolean;
   /**
