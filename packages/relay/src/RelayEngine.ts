@@ -30,6 +30,13 @@ export interface RelayEngineOptions {
   receiptSources: ReadonlyMap<number, ReceiptSource>;
   /** Puts a job id on the relay queue. */
   enqueue(jobId: string): Promise<void>;
+  /**
+   * Puts a job id on the relay queue to be delivered after `delaySeconds` (SQS `DelaySeconds`, at most
+   * {@link MAX_QUEUE_DELAY_SECONDS}). With it, a job parked until a known time (an epoch's end, a retry backoff) is
+   * handed back to the queue for that time instead of waiting for the retry schedule's next run, which stays the
+   * safety net (a lost or early message changes nothing: processing is idempotent). Absent: the schedule alone.
+   */
+  enqueueAfter?(jobId: string, delaySeconds: number): Promise<void>;
   clock: Clock;
   retry: RetryPolicy;
   /** Payments per receipt batch. */
@@ -53,6 +60,9 @@ export interface RelayEngineOptions {
   stuckAfterMs?: number;
   random?: () => number;
 }
+
+/** The longest delay SQS takes on a message (15 minutes); a job due later waits for the retry schedule. */
+const MAX_QUEUE_DELAY_SECONDS = 900;
 
 /** What one `process` call did. */
 export type ProcessOutcome =
@@ -142,6 +152,10 @@ export class RelayEngine {
       }
     }
     const job = await this.#o.jobs.get(jobId);
+    // Out of steps while it keeps coming back ready (a chain's clock a block behind ours): look again in a second.
+    if (job?.status === "failed" && job.retryable) {
+      await this.#handBack(job.id, Math.max(job.nextAttemptAt, this.#o.clock.now() + 1_000));
+    }
     return job ? { jobId, result: "waiting", job } : { jobId, result: "unknown-job" };
   }
 
@@ -324,6 +338,7 @@ export class RelayEngine {
       if (!(await this.#o.jobs.transition(job, parked))) return undefined;
       // Ready again already (e.g. an expired payout claim): go on, the loop moves it back to work.
       if (error.retryAt <= now) return undefined;
+      await this.#handBack(job.id, error.retryAt);
       return { jobId: job.id, result: "waiting", job: parked };
     }
     const retryable = error instanceof SlabridgeError ? error.retryable : true;
@@ -344,7 +359,20 @@ export class RelayEngine {
       const dead = (await this.#o.jobs.get(job.id)) ?? failed;
       return { jobId: job.id, result: "dead-lettered", job: dead };
     }
+    await this.#handBack(job.id, failed.nextAttemptAt);
     return { jobId: job.id, result: "failed", job: failed };
+  }
+
+  /**
+   * Hands a job this run parked back to the queue for the time it is due (whole seconds, rounded up, so it is not
+   * early by our clock). A run hands back only a job it parked (or left parked when out of steps), so each message
+   * makes at most one more.
+   */
+  async #handBack(jobId: string, dueAt: number): Promise<void> {
+    if (!this.#o.enqueueAfter) return;
+    const delaySeconds = Math.max(0, Math.ceil((dueAt - this.#o.clock.now()) / 1_000));
+    if (delaySeconds > MAX_QUEUE_DELAY_SECONDS) return; // the retry schedule queues it when due
+    await this.#o.enqueueAfter(jobId, delaySeconds);
   }
 
   #refinalize(job: FailedJob): FinalizedJob {
