@@ -169,6 +169,20 @@ describe("RelayEngine", () => {
     expect(parkedLong.delayed).toEqual([]);
   });
 
+  it("a receipts job whose last batch a second worker sent first confirms instead of failing on the refusal", async () => {
+    const { engine, source, jobs } = setup({ payments: 10 });
+    await engine.ingest(receiptsJob());
+    const relay = source.relayNextBatch.bind(source);
+    // The other worker's batch lands between our progress read and our send; the source then refuses ours.
+    source.relayNextBatch = async (...args) => {
+      await relay(...args);
+      throw new SlabridgeError("NothingToRelay(7)", { retryable: false });
+    };
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("confirmed");
+    expect(source.batches).toEqual([10]);
+    expect((await jobs.get("relay-receipts:31337:1:7"))?.status).toBe("confirmed");
+  });
+
   it("out of steps with a job that keeps coming back ready, hands it back a second later", async () => {
     const { engine, delayed, source, clock } = setup({ payments: 1, epochEndsAt: 1_000_000, handBack: true });
     // The chain's clock is behind: the epoch is not over there, though its end is past by ours.

@@ -300,13 +300,22 @@ export class RelayEngine {
       if (progress.relayedAll) return this.#confirm(job, last, last === "");
       if (!progress.epochOver) throw new NotReadyError("epoch not over on the payment chain", progress.epochEndsAt);
       // The source's own cursor (on chain for EVM) makes each batch go out once, even if we crash right here.
-      const { transaction } = await source.relayNextBatch(
-        epochRef.modelId,
-        epochRef.epoch,
-        job.transport,
-        this.#o.maxPaymentsPerBatch,
-      );
-      last = transaction;
+      try {
+        const { transaction } = await source.relayNextBatch(
+          epochRef.modelId,
+          epochRef.epoch,
+          job.transport,
+          this.#o.maxPaymentsPerBatch,
+        );
+        last = transaction;
+      } catch (error) {
+        // A second worker on the same job (a duplicate or handed-back message) sent the last batch between our read
+        // and our send, so the source refuses ours (nothing left to relay): the work is done, not failed.
+        if ((await source.progress(epochRef.modelId, epochRef.epoch)).relayedAll) {
+          return this.#confirm(job, last, last === "");
+        }
+        throw error;
+      }
     }
   }
 
