@@ -174,9 +174,6 @@ export class BotHarness {
       enqueue: async (jobId) => {
         if (enqueue) this.send(jobId);
       },
-      enqueueAfter: async (jobId, delaySeconds) => {
-        if (enqueue) this.runtime.queue("relay").send(JSON.stringify({ jobId }), { delaySeconds });
-      },
       ...(options.clock ? { clock: options.clock } : {}),
       ...(solanaPublisher === "none" ? {} : { solanaPublisher }),
     });
