@@ -183,13 +183,27 @@ describe("RelayEngine", () => {
     expect((await jobs.get("relay-receipts:31337:1:7"))?.status).toBe("confirmed");
   });
 
-  it("out of steps with a job that keeps coming back ready, hands it back a second later", async () => {
+  it("a job that keeps coming back ready by our clock but not by its chain's is looked at again a second later", async () => {
     const { engine, delayed, source, clock } = setup({ payments: 1, epochEndsAt: 1_000_000, handBack: true });
     // The chain's clock is behind: the epoch is not over there, though its end is past by ours.
-    source.progress = async () => ({ epochOver: false, epochEndsAt: clock.now() - 1, relayedAll: false });
+    let reads = 0;
+    source.progress = async () => {
+      reads++;
+      return { epochOver: false, epochEndsAt: clock.now() - 1, relayedAll: false };
+    };
     await engine.ingest(receiptsJob());
     expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
     expect(delayed).toEqual([{ jobId: "relay-receipts:31337:1:7", delaySeconds: 1 }]);
+    // Two looks, not the whole step budget of reads and writes.
+    expect(reads).toBe(2);
+  });
+
+  it("without a hand-back, out of steps with such a job it leaves it to the retry schedule", async () => {
+    const { engine, source, clock, jobs } = setup({ payments: 1, epochEndsAt: 1_000_000 });
+    source.progress = async () => ({ epochOver: false, epochEndsAt: clock.now() - 1, relayedAll: false });
+    await engine.ingest(receiptsJob());
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    expect((await jobs.get("relay-receipts:31337:1:7"))?.status).toBe("failed");
   });
 
   it("stores a duplicate observation once and queues it once", async () => {

@@ -113,6 +113,7 @@ export class RelayEngine {
   /** Advances one job as far as it can go now. Safe to call any number of times, concurrently. */
   async process(jobId: string): Promise<ProcessOutcome> {
     const maxSteps = this.#o.maxStepsPerRun ?? 16;
+    let backToWork = 0;
     for (let step = 0; step < maxSteps; step++) {
       const job = await this.#o.jobs.get(jobId);
       if (!job) return { jobId, result: "unknown-job" };
@@ -127,6 +128,12 @@ export class RelayEngine {
             continue;
           }
           if (job.nextAttemptAt > this.#o.clock.now()) return { jobId, result: "waiting", job };
+          // Due by our clock but not ready by its source's again (a chain a block behind ours): with a hand-back, look
+          // again in a second rather than spinning through the step budget on reads and writes.
+          if (backToWork++ > 0 && this.#o.enqueueAfter) {
+            await this.#handBack(job.id, this.#o.clock.now() + 1_000);
+            return { jobId, result: "waiting", job };
+          }
           await this.#move(job, this.#refinalize(job));
           continue;
         case "observed":
