@@ -84,6 +84,7 @@ function world(
     leases: new MemorySendLeaseStore(),
   };
   const queued: string[] = [];
+  const delayed: Array<{ jobId: string; delaySeconds: number }> = [];
   const w = buildRelayWorld({
     manifest: m,
     config,
@@ -93,8 +94,11 @@ function world(
     enqueue: async (jobId) => {
       queued.push(jobId);
     },
+    enqueueAfter: async (jobId, delaySeconds) => {
+      delayed.push({ jobId, delaySeconds });
+    },
   });
-  return { world: w, manifest: m, config, stores };
+  return { world: w, manifest: m, config, stores, delayed };
 }
 
 /** The executor and DVN senders of an EVM chain adapter. */
@@ -241,6 +245,24 @@ describe("buildRelayWorld over three EVM chains and Solana", () => {
     await w.engine.ingest(stray);
     await w.engine.process(stray.id);
     expect((await stores.jobs.get(stray.id))?.status).toBe("dead-lettered");
+  });
+});
+
+describe("buildRelayWorld settlement workers", () => {
+  it("look for a verdict not yet on the chain again after one watch period, handed back to the queue for then", async () => {
+    const { world: w, stores, delayed } = world();
+    const chain = w.chains.get(31_337);
+    const target = chain?.settlement;
+    if (!chain || !target) throw new Error("evm-a has no settlement target");
+    vi.spyOn(target, "state").mockResolvedValue({ verdictApplied: false, refundsDone: false, released: false });
+    const source = { chainId: HOME, transaction: "0x01", block: 1n, blockHash: "0x02", index: 0 };
+    const { refund } = chain.settlementJobs({ modelId: 1n, epoch: 3n, source });
+    await w.engine.ingest(refund);
+    expect((await w.engine.process(refund.id)).result).toBe("waiting");
+    const parked = await stores.jobs.get(refund.id);
+    // The stage's watch period (1 s here): the watchers bring verdicts no faster, so the job looks no later.
+    expect(parked?.status === "failed" && parked.nextAttemptAt).toBe(NOW + 1_000);
+    expect(delayed).toEqual([{ jobId: refund.id, delaySeconds: 1 }]);
   });
 });
 

@@ -102,6 +102,8 @@ export interface BuildRelayWorldOptions {
   config: StageConfig;
   stores: RelayStores;
   enqueue(jobId: string): Promise<void>;
+  /** Puts a job id on the relay queue after a delay: the engine hands parked jobs back for when they are due. */
+  enqueueAfter?(jobId: string, delaySeconds: number): Promise<void>;
   /** RPC URL per chain (resolved from the manifest, inline config or secrets by the caller). */
   rpcUrls: ReadonlyMap<number, string>;
   clock?: Clock;
@@ -281,6 +283,7 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
     transports,
     receiptSources,
     enqueue: options.enqueue,
+    ...(options.enqueueAfter ? { enqueueAfter: options.enqueueAfter } : {}),
     clock,
     retry: config.retry,
     maxPaymentsPerBatch: config.batching.maxPaymentsPerReceiptBatch,
@@ -289,6 +292,8 @@ export function buildRelayWorld(options: BuildRelayWorldOptions): RelayWorld {
       payouts,
       clock,
       maxRefundsPerTransaction: config.batching.maxRefundsPerTransaction,
+      // A verdict reaches a payment chain through the watchers, once per watch period: look again after one.
+      verdictPollMs: config.watch.pollIntervalSeconds * 1_000,
     }),
   });
   const [firstSolana] = solana;

@@ -54,6 +54,15 @@ function build(env: NodeJS.ProcessEnv): RelayWorld {
     enqueue: async (jobId) => {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ jobId }) }));
     },
+    enqueueAfter: async (jobId, delaySeconds) => {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({ jobId }),
+          DelaySeconds: delaySeconds,
+        }),
+      );
+    },
   };
   return buildRelayWorld(options);
 }

@@ -96,6 +96,9 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     enqueue: async (jobId) => {
       runtime.queue(queues.relay.name).send(JSON.stringify({ jobId }));
     },
+    enqueueAfter: async (jobId, delaySeconds) => {
+      runtime.queue(queues.relay.name).send(JSON.stringify({ jobId }), { delaySeconds });
+    },
     ...(solana ? { solanaPublisher: guardianReceiptPublisher(devnet.guardian, solana.wormholeEmitter) } : {}),
   });
   const getWorld = async () => world;

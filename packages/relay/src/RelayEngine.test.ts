@@ -79,12 +79,13 @@ class FakeReceiptSource implements ReceiptSource {
   }
 }
 
-function setup(options: { payments?: number; epochEndsAt?: number; workers?: JobWorkers } = {}) {
+function setup(options: { payments?: number; epochEndsAt?: number; workers?: JobWorkers; handBack?: boolean } = {}) {
   const clock = new FakeClock();
   const jobs = new MemoryJobStore({ clock });
   const transport = new FakeTransport();
   const source = new FakeReceiptSource(options.payments ?? 250, clock, options.epochEndsAt ?? 0);
   const queued: string[] = [];
+  const delayed: Array<{ jobId: string; delaySeconds: number }> = [];
   const engine = new RelayEngine({
     jobs,
     transports: { layerzero: transport },
@@ -97,8 +98,15 @@ function setup(options: { payments?: number; epochEndsAt?: number; workers?: Job
     maxPaymentsPerBatch: 100,
     random: () => 0.5,
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(options.handBack
+      ? {
+          enqueueAfter: async (jobId: string, delaySeconds: number) => {
+            delayed.push({ jobId, delaySeconds });
+          },
+        }
+      : {}),
   });
-  return { clock, jobs, transport, source, queued, engine };
+  return { clock, jobs, transport, source, queued, delayed, engine };
 }
 
 function deliverJob(id = "guid-1"): Job {
@@ -130,6 +138,74 @@ function receiptsJob(): Job {
 }
 
 describe("RelayEngine", () => {
+  it("hands a job parked until its epoch ends back to the queue for that time, once per parking", async () => {
+    const { engine, delayed, clock, source } = setup({ payments: 10, epochEndsAt: 1_000_000 + 4_200, handBack: true });
+    await engine.ingest(receiptsJob());
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    // 4.2 s to the epoch's end: due in 5 whole seconds, never early.
+    expect(delayed).toEqual([{ jobId: "relay-receipts:31337:1:7", delaySeconds: 5 }]);
+    // A duplicate message before it is due changes nothing and makes no second message.
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    expect(delayed).toHaveLength(1);
+    clock.ms += 5_000;
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("confirmed");
+    expect(source.batches).toEqual([10]);
+    expect(delayed).toHaveLength(1);
+  });
+
+  it("hands a failed job back for the end of its backoff; beyond the queue's 15 minutes it leaves it to the sweep", async () => {
+    const { engine, transport, delayed } = setup({ handBack: true });
+    transport.deliver = async () => {
+      throw new SlabridgeError("RPC unavailable", { retryable: true });
+    };
+    await engine.ingest(deliverJob());
+    expect((await engine.process("deliver-message:lz:guid-1")).result).toBe("failed");
+    // The first tier (1 s, jitter at its midpoint) from the policy of setup().
+    expect(delayed).toEqual([{ jobId: "deliver-message:lz:guid-1", delaySeconds: 1 }]);
+
+    const parkedLong = setup({ payments: 1, epochEndsAt: 1_000_000 + 3_600_000, handBack: true });
+    await parkedLong.engine.ingest(receiptsJob());
+    expect((await parkedLong.engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    expect(parkedLong.delayed).toEqual([]);
+  });
+
+  it("a receipts job whose last batch a second worker sent first confirms instead of failing on the refusal", async () => {
+    const { engine, source, jobs } = setup({ payments: 10 });
+    await engine.ingest(receiptsJob());
+    const relay = source.relayNextBatch.bind(source);
+    // The other worker's batch lands between our progress read and our send; the source then refuses ours.
+    source.relayNextBatch = async (...args) => {
+      await relay(...args);
+      throw new SlabridgeError("NothingToRelay(7)", { retryable: false });
+    };
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("confirmed");
+    expect(source.batches).toEqual([10]);
+    expect((await jobs.get("relay-receipts:31337:1:7"))?.status).toBe("confirmed");
+  });
+
+  it("a job that keeps coming back ready by our clock but not by its chain's is looked at again a second later", async () => {
+    const { engine, delayed, source, clock } = setup({ payments: 1, epochEndsAt: 1_000_000, handBack: true });
+    // The chain's clock is behind: the epoch is not over there, though its end is past by ours.
+    let reads = 0;
+    source.progress = async () => {
+      reads++;
+      return { epochOver: false, epochEndsAt: clock.now() - 1, relayedAll: false };
+    };
+    await engine.ingest(receiptsJob());
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    expect(delayed).toEqual([{ jobId: "relay-receipts:31337:1:7", delaySeconds: 1 }]);
+    // Two looks, not the whole step budget of reads and writes.
+    expect(reads).toBe(2);
+  });
+
+  it("without a hand-back, out of steps with such a job it leaves it to the retry schedule", async () => {
+    const { engine, source, clock, jobs } = setup({ payments: 1, epochEndsAt: 1_000_000 });
+    source.progress = async () => ({ epochOver: false, epochEndsAt: clock.now() - 1, relayedAll: false });
+    await engine.ingest(receiptsJob());
+    expect((await engine.process("relay-receipts:31337:1:7")).result).toBe("waiting");
+    expect((await jobs.get("relay-receipts:31337:1:7"))?.status).toBe("failed");
+  });
+
   it("stores a duplicate observation once and queues it once", async () => {
     const { engine, queued, jobs } = setup();
     expect(await engine.ingest(deliverJob())).toBe("created");

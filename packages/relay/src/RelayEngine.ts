@@ -30,6 +30,13 @@ export interface RelayEngineOptions {
   receiptSources: ReadonlyMap<number, ReceiptSource>;
   /** Puts a job id on the relay queue. */
   enqueue(jobId: string): Promise<void>;
+  /**
+   * Puts a job id on the relay queue to be delivered after `delaySeconds` (SQS `DelaySeconds`, at most
+   * {@link MAX_QUEUE_DELAY_SECONDS}). With it, a job parked until a known time (an epoch's end, a retry backoff) is
+   * handed back to the queue for that time instead of waiting for the retry schedule's next run, which stays the
+   * safety net (a lost or early message changes nothing: processing is idempotent). Absent: the schedule alone.
+   */
+  enqueueAfter?(jobId: string, delaySeconds: number): Promise<void>;
   clock: Clock;
   retry: RetryPolicy;
   /** Payments per receipt batch. */
@@ -53,6 +60,9 @@ export interface RelayEngineOptions {
   stuckAfterMs?: number;
   random?: () => number;
 }
+
+/** The longest delay SQS takes on a message (15 minutes); a job due later waits for the retry schedule. */
+const MAX_QUEUE_DELAY_SECONDS = 900;
 
 /** What one `process` call did. */
 export type ProcessOutcome =
@@ -103,6 +113,7 @@ export class RelayEngine {
   /** Advances one job as far as it can go now. Safe to call any number of times, concurrently. */
   async process(jobId: string): Promise<ProcessOutcome> {
     const maxSteps = this.#o.maxStepsPerRun ?? 16;
+    let backToWork = 0;
     for (let step = 0; step < maxSteps; step++) {
       const job = await this.#o.jobs.get(jobId);
       if (!job) return { jobId, result: "unknown-job" };
@@ -117,6 +128,12 @@ export class RelayEngine {
             continue;
           }
           if (job.nextAttemptAt > this.#o.clock.now()) return { jobId, result: "waiting", job };
+          // Due by our clock but not ready by its source's again (a chain a block behind ours): with a hand-back, look
+          // again in a second rather than spinning through the step budget on reads and writes.
+          if (backToWork++ > 0 && this.#o.enqueueAfter) {
+            await this.#handBack(job.id, this.#o.clock.now() + 1_000);
+            return { jobId, result: "waiting", job };
+          }
           await this.#move(job, this.#refinalize(job));
           continue;
         case "observed":
@@ -142,6 +159,10 @@ export class RelayEngine {
       }
     }
     const job = await this.#o.jobs.get(jobId);
+    // Out of steps while it keeps coming back ready (a chain's clock a block behind ours): look again in a second.
+    if (job?.status === "failed" && job.retryable) {
+      await this.#handBack(job.id, Math.max(job.nextAttemptAt, this.#o.clock.now() + 1_000));
+    }
     return job ? { jobId, result: "waiting", job } : { jobId, result: "unknown-job" };
   }
 
@@ -286,13 +307,22 @@ export class RelayEngine {
       if (progress.relayedAll) return this.#confirm(job, last, last === "");
       if (!progress.epochOver) throw new NotReadyError("epoch not over on the payment chain", progress.epochEndsAt);
       // The source's own cursor (on chain for EVM) makes each batch go out once, even if we crash right here.
-      const { transaction } = await source.relayNextBatch(
-        epochRef.modelId,
-        epochRef.epoch,
-        job.transport,
-        this.#o.maxPaymentsPerBatch,
-      );
-      last = transaction;
+      try {
+        const { transaction } = await source.relayNextBatch(
+          epochRef.modelId,
+          epochRef.epoch,
+          job.transport,
+          this.#o.maxPaymentsPerBatch,
+        );
+        last = transaction;
+      } catch (error) {
+        // A second worker on the same job (a duplicate or handed-back message) sent the last batch between our read
+        // and our send, so the source refuses ours (nothing left to relay): the work is done, not failed.
+        if ((await source.progress(epochRef.modelId, epochRef.epoch)).relayedAll) {
+          return this.#confirm(job, last, last === "");
+        }
+        throw error;
+      }
     }
   }
 
@@ -324,6 +354,7 @@ export class RelayEngine {
       if (!(await this.#o.jobs.transition(job, parked))) return undefined;
       // Ready again already (e.g. an expired payout claim): go on, the loop moves it back to work.
       if (error.retryAt <= now) return undefined;
+      await this.#handBack(job.id, error.retryAt);
       return { jobId: job.id, result: "waiting", job: parked };
     }
     const retryable = error instanceof SlabridgeError ? error.retryable : true;
@@ -344,7 +375,20 @@ export class RelayEngine {
       const dead = (await this.#o.jobs.get(job.id)) ?? failed;
       return { jobId: job.id, result: "dead-lettered", job: dead };
     }
+    await this.#handBack(job.id, failed.nextAttemptAt);
     return { jobId: job.id, result: "failed", job: failed };
+  }
+
+  /**
+   * Hands a job this run parked back to the queue for the time it is due (whole seconds, rounded up, so it is not
+   * early by our clock). A run hands back only a job it parked (or left parked when out of steps), so each message
+   * makes at most one more.
+   */
+  async #handBack(jobId: string, dueAt: number): Promise<void> {
+    if (!this.#o.enqueueAfter) return;
+    const delaySeconds = Math.max(0, Math.ceil((dueAt - this.#o.clock.now()) / 1_000));
+    if (delaySeconds > MAX_QUEUE_DELAY_SECONDS) return; // the retry schedule queues it when due
+    await this.#o.enqueueAfter(jobId, delaySeconds);
   }
 
   #refinalize(job: FailedJob): FinalizedJob {

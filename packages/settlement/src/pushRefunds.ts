@@ -25,7 +25,15 @@ export async function pushRefunds(
     }
     if (state.refundsDone && (!withTopUps || state.topUpsDone !== false)) return last;
     // The escrow's cursors make each payment refunded (and topped up) at most once, even if we crash right after this.
-    const { transaction } = await target.refundNext(modelId, epoch, options.maxRefundsPerTransaction ?? 100);
-    last = transaction;
+    try {
+      const { transaction } = await target.refundNext(modelId, epoch, options.maxRefundsPerTransaction ?? 100);
+      last = transaction;
+    } catch (error) {
+      // Another worker (the sweep's job beside the watcher's, a handed-back message) pushed the last batch between
+      // our read and our send, so the escrow refuses ours: nothing is left to do, which is not a failure.
+      const after = await target.state(modelId, epoch);
+      if (after.refundsDone && (!withTopUps || after.topUpsDone !== false)) return last;
+      throw error;
+    }
   }
 }

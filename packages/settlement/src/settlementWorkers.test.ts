@@ -239,6 +239,21 @@ describe("refund and settle workers in the relay engine", () => {
     expect([...escrow.topUpShares.values()]).toEqual(Array.from({ length: 150 }, () => 1));
   });
 
+  it("a refund job whose last batch another worker pushed first confirms instead of failing on the escrow's refusal", async () => {
+    const { engine, escrow, jobs } = setup(10);
+    escrow.verdict = true;
+    const refund = escrow.refundNext.bind(escrow);
+    // The other worker's batch lands between our state read and our send; the escrow then reverts ours.
+    escrow.refundNext = async (...args) => {
+      await refund(...args);
+      throw new Error("NothingToRefund");
+    };
+    await engine.ingest(settlementJob("refund"));
+    expect((await engine.process(jobIds.refund(ref))).result).toBe("confirmed");
+    everyPaymentOnce(escrow);
+    expect((await jobs.get(jobIds.refund(ref)))?.status).toBe("confirmed");
+  });
+
   it("dead-letters a job for a chain without an escrow, naming it", async () => {
     const { engine } = setup();
     await engine.ingest({ ...settlementJob("refund"), destinationChainId: 1 });
