@@ -72,7 +72,9 @@ export function createRelayHandler(getWorld: () => Promise<RelayWorld>, options:
       // All records failing is still a partial response (each goes back alone), not a thrown batch.
       return await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
     } finally {
-      metrics.publishStoredMetrics();
+      // Batches side by side in one process (the local runtime) share this instance: another batch's publish may
+      // already have carried this one's counts, and an empty publish only prints a warning.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }
