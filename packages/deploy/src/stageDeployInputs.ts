@@ -4,6 +4,7 @@ import {
   type DeploymentManifest,
   InvalidStageConfigError,
   type KeyReference,
+  manifestRpcUrlOf,
   parseDeploymentManifest,
   parseStageConfig,
   type StageConfig,
@@ -154,7 +155,7 @@ export function stageDeployInputs(options: {
           `chain ${chain.chainId} (${chain.name}) is not an EVM chain of the devnet`,
         );
       }
-      rpcUrls.set(chain.chainId, rpcUrlOf(chain.rpcUrl, deployed.rpcUrl, options.env) ?? deployed.rpcUrl);
+      rpcUrls.set(chain.chainId, rpcUrlOf(chain.rpcUrl, deployed.rpcUrl, options.env) ?? manifestRpcUrlOf(deployed));
       return {
         name: chain.name,
         chainId: chain.chainId,
@@ -167,7 +168,7 @@ export function stageDeployInputs(options: {
     // The devnet's mint is the devnet's (protocol side); its operators are the keys the devnet made.
     const solanaVaults = manifest.chains.flatMap((chain): SolanaVaultInputs[] => {
       if (chain.family !== "solana") return [];
-      rpcUrls.set(chain.chainId, chain.rpcUrl);
+      rpcUrls.set(chain.chainId, manifestRpcUrlOf(chain));
       return [
         {
           plan: {
