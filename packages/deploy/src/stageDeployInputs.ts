@@ -20,6 +20,7 @@ import { z } from "zod";
 import { DeployError } from "./DeployError.ts";
 import { MAX_MULTISIG_SIGNERS, type SolanaVaultPlan } from "./deploySolanaVault.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
+import { type PublicManifestFile, publicManifestFileFields } from "./publicStageManifest.ts";
 
 /** The environment variable an RPC URL secret is read from by the CLI (`{ "secret": "RpcUrlEvmA" }`). */
 function secretEnvName(secret: string): string {
@@ -76,6 +77,7 @@ const deployParametersFileSchema = z.object({
   solana: solanaVaultFileSchema
     .optional()
     .describe("the Solana vault (public stages; the devnet's is in its manifest)"),
+  ...publicManifestFileFields,
 });
 
 /** A Solana cluster's vault to set up, with the operators' key references the manifest names. */
@@ -100,6 +102,8 @@ export interface StageDeployInputs {
   devnetManifest?: DeploymentManifest;
   /** Where the state file goes by default. */
   defaultStatePath: string;
+  /** A public stage's manifest section of its deploy file (keys, guardian API, AWS region). */
+  publicManifestFile?: PublicManifestFile;
 }
 
 /**
@@ -300,6 +304,7 @@ export function stageDeployInputs(options: {
     rpcUrls,
     unknowns,
     defaultStatePath: path.join("deployments", `${options.stage}.state.json`),
+    publicManifestFile: { keys: fixed.keys, guardian: fixed.guardian, awsRegion: fixed.awsRegion },
   };
 }
 
