@@ -18,6 +18,7 @@ import {
   type PublicStageKeys,
   publicStageManifest,
   readPublicStageKeys,
+  requirePublicManifestFile,
   writeManifestIfChanged,
 } from "./publicStageManifest.ts";
 import { stageDeployInputs } from "./stageDeployInputs.ts";
@@ -346,5 +347,23 @@ describe("a public stage's manifest", () => {
       (e: unknown) => e,
     );
     expect((notDeployer as DeployError).message).toContain("keys.deployer");
+  });
+
+  it("a run is refused before anything is sent when the deploy file cannot make the manifest", () => {
+    const { keys, guardian } = deployFile();
+    expect(() => requirePublicManifestFile({ keys, guardian, awsRegion: "us-east-1" }, "testnet")).not.toThrow();
+    const refusal = (() => {
+      try {
+        requirePublicManifestFile({ keys }, "testnet");
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(refusal).toBeInstanceOf(DeployError);
+    expect((refusal as DeployError).code).toBe("invalid-config");
+    expect((refusal as DeployError).message).toContain("guardian");
+    expect((refusal as DeployError).message).toContain("awsRegion");
+    expect((refusal as DeployError).message).not.toContain("keys (");
   });
 });
