@@ -186,6 +186,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/evaluate.handler",
       tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+      // It submits reports and publishes verdicts from the relayer (executor) key.
+      signingKeys: [relayerKey],
       // The gateway's usage receipts, paid traffic's SLA evidence: read only.
       linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
       // The evaluator's world, which publishes each report's bundle.
