@@ -108,13 +108,14 @@ export function readStageManifest(topology: StageTopology, root: string = proces
 /**
  * The signers of a stage: each role's KMS key ARN from its manifest, and the secrets (see {@link Signers}).
  *
- * @throws {StageKeysError} naming the role: a key that is not a KMS key ARN, fewer prober keys than prober regions,
+ * @throws {StageKeysError} naming the role: a key that is not a KMS key ARN, a key of the home region's functions
+ *   (relayer, DVN, netting vaults, Solana operators) in another region, fewer prober keys than prober regions,
  *   an EVM chain without its netting vault key, no Solana chain or operators where the stage has one.
  * @example const signers = createSigners(topology, readStageManifest(topology));
  */
 export function createSigners(topology: StageTopology, manifest: DeploymentManifest): Signers {
   const file = topology.manifestFile;
-  const kmsArnOf = (ref: KeyReference | undefined, role: string): SigningKey => {
+  const kmsArnOf = (ref: KeyReference | undefined, role: string, region?: string): SigningKey => {
     if (ref === undefined) throw new StageKeysError(file, `${role}: missing (the stage signs with it)`);
     if (ref.kind !== "kms") throw new StageKeysError(file, `${role}: not a KMS key (${ref.kind})`);
     if (!kmsKeyArn.test(ref.keyId)) {
@@ -123,8 +124,17 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
         `${role}: ${ref.keyId} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): IAM grants keys by ARN, not by alias or bare id`,
       );
     }
+    // KMS keys are regional, and a function signs through a client of its own region.
+    const keyRegion = ref.keyId.split(":")[3];
+    if (region !== undefined && keyRegion !== region) {
+      throw new StageKeysError(
+        file,
+        `${role}: ${ref.keyId} is a key of ${keyRegion}; the functions that sign with it run in ${region}`,
+      );
+    }
     return { role, arn: ref.keyId };
   };
+  const home = topology.homeRegion;
   const manifestChainOf = (chain: ChainTopology) => {
     const found = manifest.chains.find((deployed) => deployed.name === chain.name);
     if (found?.family !== chain.family) {
@@ -147,7 +157,7 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
       const { chainId } = manifestChainOf(chain);
       const index = (keys.nettingVaults ?? []).findIndex((vault) => vault.chainId === chainId);
       const role = `keys.nettingVaults.${index < 0 ? `(chain ${chainId})` : index}.key`;
-      return { chain, ...kmsArnOf(keys.nettingVaults?.[index]?.key, role) };
+      return { chain, ...kmsArnOf(keys.nettingVaults?.[index]?.key, role, home) };
     });
   const solanaOperators = topology.chains
     .filter((chain) => chain.family === "solana")
@@ -155,13 +165,13 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
       const deployed = manifestChainOf(chain);
       const operators = deployed.family === "solana" ? deployed.operators : [];
       const at = manifest.chains.indexOf(deployed);
-      return operators.map((operator, i) => kmsArnOf(operator, `chains.${at}.operators.${i}`));
+      return operators.map((operator, i) => kmsArnOf(operator, `chains.${at}.operators.${i}`, home));
     });
 
   return {
     evm: {
-      relayer: kmsArnOf(keys.layerZeroExecutor, "keys.layerZeroExecutor"),
-      dvn: kmsArnOf(keys.layerZeroDvn, "keys.layerZeroDvn"),
+      relayer: kmsArnOf(keys.layerZeroExecutor, "keys.layerZeroExecutor", home),
+      dvn: kmsArnOf(keys.layerZeroDvn, "keys.layerZeroDvn", home),
       probers: keys.probers.map((ref, i) => kmsArnOf(ref, `keys.probers.${i}`)),
       nettingVaults,
     },

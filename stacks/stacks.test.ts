@@ -307,7 +307,7 @@ describe("the signing keys sst deploy grants, from the stage's manifest", () => 
     const other = manifestWith((manifest) => {
       manifest.keys.layerZeroDvn = {
         ...(manifest.keys.layerZeroDvn as object),
-        keyId: "arn:aws:kms:eu-west-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
+        keyId: "arn:aws:kms:us-east-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
       };
     });
     const second = await recordDeployment("dev", { manifest: other });
@@ -317,7 +317,7 @@ describe("the signing keys sst deploy grants, from the stage's manifest", () => 
         .flatMap((statement) => statement.resources);
     expect(kmsResources(first.recording)).toContain(first.kmsArns["keys.layerZeroDvn"]);
     expect(kmsResources(second.recording)).toContain(
-      "arn:aws:kms:eu-west-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
+      "arn:aws:kms:us-east-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
     );
     expect(kmsResources(second.recording)).not.toContain(first.kmsArns["keys.layerZeroDvn"]);
   });
@@ -331,6 +331,17 @@ describe("the signing keys sst deploy grants, from the stage's manifest", () => 
     await expect(refused).rejects.toThrow(StageKeysError);
     await expect(recordDeployment("dev", { manifest: dvnAs(keyId) })).rejects.toThrow(
       `config/dev.manifest.json: keys.layerZeroDvn: ${keyId} is not a KMS key ARN`,
+    );
+  });
+
+  it("refuse a key of another region for the home region's functions (KMS keys are regional)", async () => {
+    const otherRegion = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-0000000000ff";
+    const vaultElsewhere = manifestWith((manifest) => {
+      const vault = manifest.keys.nettingVaults[0] as { key: object };
+      vault.key = { ...vault.key, keyId: otherRegion };
+    });
+    await expect(recordDeployment("dev", { manifest: vaultElsewhere })).rejects.toThrow(
+      `keys.nettingVaults.0.key: ${otherRegion} is a key of eu-west-1; the functions that sign with it run in us-east-1`,
     );
   });
 
