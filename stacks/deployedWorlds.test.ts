@@ -178,6 +178,23 @@ describe.each(["dev", "testnet"])(
       expect(granted.filter((arn) => !manifestKeyIds.has(arn))).toEqual([]);
     });
 
+    it.each(topology.proberRegions)(
+      "signs the prober of %s's samples with KMS in the home region, where its key is",
+      async (region) => {
+        const fn = recording.named("sst.aws.Function", `Prober${regionComponentSuffix(region)}`);
+        const env = lambdaEnvironment(recording, fn, { secretValues, app: { name: "slabridge", stage }, region });
+        for (const variable of ["SLABRIDGE_CONFIG", "SLABRIDGE_MANIFEST"]) {
+          env[variable] = join(bundleDir, String(env[variable]));
+        }
+        const { measure } = await coldStartModules();
+        const world = await measure.proberWorldFromEnv(env);
+        connections.length = 0;
+        // The guard refuses the connection (no network here): where it went is the point.
+        await expect(world.key.signDigest(`0x${"11".repeat(32)}`)).rejects.toThrow();
+        expect(connections).toEqual([`kms.${topology.homeRegion}.amazonaws.com`]);
+      },
+    );
+
     it.each(
       describedFunctions().flatMap(([, fn]) =>
         fn.placement === "eachProberRegion"

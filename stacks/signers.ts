@@ -108,8 +108,9 @@ export function readStageManifest(topology: StageTopology, root: string = proces
 /**
  * The signers of a stage: each role's KMS key ARN from its manifest, and the secrets (see {@link Signers}).
  *
- * @throws {StageKeysError} naming the role: a key that is not a KMS key ARN, a key of the home region's functions
- *   (relayer, DVN, netting vaults, Solana operators) in another region, fewer prober keys than prober regions,
+ * @throws {StageKeysError} naming the role: a key that is not a KMS key ARN, a key
+ *   in another region (every function signs through a KMS client of the home region, probers elsewhere too), fewer
+ *   prober keys than prober regions,
  *   an EVM chain without its netting vault key, no Solana chain or operators where the stage has one.
  * @example const signers = createSigners(topology, readStageManifest(topology));
  */
@@ -129,7 +130,7 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
     if (region !== undefined && keyRegion !== region) {
       throw new StageKeysError(
         file,
-        `${role}: ${ref.keyId} is a key of ${keyRegion}; the functions that sign with it run in ${region}`,
+        `${role}: ${ref.keyId} is a key of ${keyRegion}; the functions sign through KMS in the home region, ${region}`,
       );
     }
     return { role, arn: ref.keyId };
@@ -172,7 +173,7 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
     evm: {
       relayer: kmsArnOf(keys.layerZeroExecutor, "keys.layerZeroExecutor", home),
       dvn: kmsArnOf(keys.layerZeroDvn, "keys.layerZeroDvn", home),
-      probers: keys.probers.map((ref, i) => kmsArnOf(ref, `keys.probers.${i}`)),
+      probers: keys.probers.map((ref, i) => kmsArnOf(ref, `keys.probers.${i}`, home)),
       nettingVaults,
     },
     solanaOperators,

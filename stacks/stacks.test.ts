@@ -334,14 +334,21 @@ describe("the signing keys sst deploy grants, from the stage's manifest", () => 
     );
   });
 
-  it("refuse a key of another region for the home region's functions (KMS keys are regional)", async () => {
+  it("refuse a key outside the home region, where every function's KMS client is (KMS keys are regional)", async () => {
     const otherRegion = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-0000000000ff";
     const vaultElsewhere = manifestWith((manifest) => {
       const vault = manifest.keys.nettingVaults[0] as { key: object };
       vault.key = { ...vault.key, keyId: otherRegion };
     });
     await expect(recordDeployment("dev", { manifest: vaultElsewhere })).rejects.toThrow(
-      `keys.nettingVaults.0.key: ${otherRegion} is a key of eu-west-1; the functions that sign with it run in us-east-1`,
+      `keys.nettingVaults.0.key: ${otherRegion} is a key of eu-west-1; the functions sign through KMS in the home region, us-east-1`,
+    );
+    // The prober of eu-west-1 too: it signs through the home region's KMS.
+    const proberElsewhere = manifestWith((manifest) => {
+      manifest.keys.probers[1] = { ...(manifest.keys.probers[1] as object), keyId: otherRegion };
+    });
+    await expect(recordDeployment("dev", { manifest: proberElsewhere })).rejects.toThrow(
+      `keys.probers.1: ${otherRegion} is a key of eu-west-1`,
     );
   });
 
