@@ -13,7 +13,7 @@ export default $config({
   async run() {
     const { stageTopology } = await import("./stacks/stages.ts");
     const { createEvidenceBucket, createStorage } = await import("./stacks/storage.ts");
-    const { createSigners } = await import("./stacks/signers.ts");
+    const { createSigners, readStageManifest } = await import("./stacks/signers.ts");
     const { createRelay } = await import("./stacks/relay.ts");
     const { createProbes } = await import("./stacks/probes.ts");
     const { createSettlement } = await import("./stacks/settlement.ts");
@@ -23,7 +23,8 @@ export default $config({
     const topology = stageTopology($app.stage);
     const storage = createStorage();
     const evidence = createEvidenceBucket();
-    const signers = createSigners(topology);
+    // The stage's KMS keys are the operator's, named by the manifest `npm run deploy` wrote: granted, never created.
+    const signers = createSigners(topology, readStageManifest(topology));
     const relay = createRelay({ topology, storage, signers });
     const { scheduleDeadLetterQueue } = relay;
     const probes = createProbes({ topology, storage, signers, evidence, scheduleDeadLetterQueue });

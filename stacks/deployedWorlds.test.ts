@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -11,6 +11,7 @@ import { stageTopology } from "./stages.ts";
 import { lambdaEnvironment } from "./testing/lambdaEnvironment.ts";
 import { recordDeployment } from "./testing/recordDeployment.ts";
 import type { RecordedConstruct, SstRecording } from "./testing/recordingSst.ts";
+import { deadLoopback } from "./testing/stageManifest.ts";
 
 // Each deployed function's cold start, in exactly the environment its stack gives it: the links SST turns into
 // SST_RESOURCE_* variables, the stack's environment, the stage config and manifest bundled with the code. A function
@@ -19,7 +20,6 @@ import type { RecordedConstruct, SstRecording } from "./testing/recordingSst.ts"
 // clients connect lazily, and every URL points at port 9 of loopback, where nothing listens.
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-const deadLoopback = (path: string) => `http://127.0.0.1:9/${path}`;
 
 /** The secrets `sst secret set` gives a deployed stage, pointed at loopback. */
 const secretValues: Record<string, string> = {
@@ -31,115 +31,12 @@ const secretValues: Record<string, string> = {
 };
 
 /**
- * Links a stack gives but no cold start reads yet, each for a reason: the signing keys and the guardian API secret
- * wait for KMS signing and the AWS guardian wiring (the worlds use the manifest's key references and guardian URL);
- * the coordinator invokes the probers named in the stage config's vantage points, not `ProberFunctions`.
+ * Links a stack gives but no cold start reads yet, each for a reason: the guardian API secret waits for the AWS
+ * guardian wiring (the worlds use the manifest's guardian URL); the coordinator invokes the probers named in the stage
+ * config's vantage points, not `ProberFunctions`. Signing keys are no links: the worlds sign with the manifest's KMS
+ * keys, the ones the stack grants.
  */
-const linkedForLater = (name: string) =>
-  name.endsWith("SigningKey") || name === "GuardianApiUrl" || name === "ProberFunctions";
-
-const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
-const anvil = (index: number) => ({ kind: "anvil-dev-account", index, address: address(100 + index) });
-const leftPadded = (evmAddress: string) => `0x${evmAddress.slice(2).padStart(64, "0")}`;
-
-const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-function base58(bytes: Uint8Array): string {
-  let value = bytes.reduce((n, byte) => n * 256n + BigInt(byte), 0n);
-  let text = "";
-  while (value > 0n) {
-    text = base58Alphabet.charAt(Number(value % 58n)) + text;
-    value /= 58n;
-  }
-  for (const byte of bytes) {
-    if (byte !== 0) break;
-    text = `1${text}`;
-  }
-  return text;
-}
-
-/** A Solana operator key file (Solana CLI format: seed then public key) and its reference. */
-function solanaOperator(dir: string, n: number) {
-  const jwk = generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" });
-  const seed = Buffer.from(String(jwk.d), "base64url");
-  const publicKey = Buffer.from(String(jwk.x), "base64url");
-  const path = join(dir, `operator-${n}.json`);
-  writeFileSync(path, JSON.stringify([...seed, ...publicKey]), { mode: 0o600 });
-  return { kind: "devnet-key-file", path, publicKey: base58(publicKey) };
-}
-
-/**
- * A deployment manifest of a stage whose config has the EVM chains of config/dev.json and config/testnet.json (home
- * Base Sepolia on dev, Ethereum Sepolia on testnet); every URL is dead loopback.
- */
-function stageManifest(dir: string, homeChainId: number) {
-  const chain = (name: string, chainId: number, home: boolean, n: number) => ({
-    family: "evm" as const,
-    name,
-    chainId,
-    rpcUrl: deadLoopback(name),
-    confirmations: 3,
-    layerZero: { eid: 40_000 + n, endpointV2: address(1), sendUln302: address(2), receiveUln302: address(3) },
-    wormhole: { chainId: 10_000 + n, core: address(4) },
-    stablecoin: { address: address(5), decimals: 6, symbol: "USDC" },
-    contracts: {
-      escrow: address(9 + n),
-      ...(home ? { modelRegistry: address(6), slaOracle: address(7), revenueLedger: address(8) } : {}),
-      layerZeroMessenger: address(20 + n),
-      wormholeMessenger: address(30 + n),
-    },
-  });
-  return {
-    version: 1,
-    network: "testnet",
-    createdAt: new Date(0).toISOString(),
-    homeChainId,
-    chains: [
-      chain("evm-a", 11_155_111, homeChainId === 11_155_111, 1),
-      chain("evm-b", 84_532, homeChainId === 84_532, 2),
-      {
-        family: "solana",
-        name: "solana",
-        chainId: 1_399_811_169,
-        rpcUrl: deadLoopback("solana"),
-        wsUrl: "ws://127.0.0.1:9/",
-        mint: "So11111111111111111111111111111111111111112",
-        decimals: 6,
-        vault: "11111111111111111111111111111111",
-        multisig: "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
-        threshold: 2,
-        operators: [solanaOperator(dir, 1), solanaOperator(dir, 2), solanaOperator(dir, 3)],
-        wormholeEmitter: `0x${"ab".repeat(32)}`,
-      },
-    ],
-    guardian: { apiUrl: deadLoopback("guardian"), guardianSetIndex: 0 },
-    dynamo: { region: "us-east-1", tables: {} },
-    hosts: [],
-    models: [
-      {
-        modelId: "1",
-        homeChainId,
-        genesis: 1_700_000_000,
-        epochSeconds: 3_600,
-        hostName: "host",
-        hostUrl: "https://model.example",
-        pricePerRequest: "10000",
-      },
-    ],
-    keys: {
-      deployer: anvil(0),
-      layerZeroDvn: anvil(1),
-      layerZeroExecutor: anvil(2),
-      wormholeGuardian: { kind: "wormhole-sdk-devnet-guardian", address: address(12) },
-      probers: [anvil(3), anvil(4), anvil(5)],
-      proberThreshold: 2,
-      demoBuyers: [],
-      nettingVaults: [
-        { chainId: 11_155_111, account: leftPadded(address(106)), key: anvil(6) },
-        { chainId: 84_532, account: leftPadded(address(107)), key: anvil(7) },
-      ],
-    },
-  };
-}
+const linkedForLater = (name: string) => name === "GuardianApiUrl" || name === "ProberFunctions";
 
 /** Fresh builder modules (their worlds are cached per container), observing the links they read. */
 async function coldStartModules() {
@@ -216,87 +113,130 @@ function guardConnections(): void {
   });
 }
 
-describe.each([
-  { stage: "dev", homeChainId: 84_532 },
-  { stage: "testnet", homeChainId: 11_155_111 },
-])("each deployed function of stage $stage, built from exactly its stack's links", ({ stage, homeChainId }) => {
-  const topology = stageTopology(stage);
-  let bundleDir: string;
-  let recording: SstRecording;
+describe.each(["dev", "testnet"])(
+  "each deployed function of stage %s, built from exactly its stack's links",
+  (stage) => {
+    const topology = stageTopology(stage);
+    let bundleDir: string;
+    let recording: SstRecording;
 
-  beforeAll(async () => {
-    guardConnections();
-    // The function's bundle: the stage config and manifest copied next to the code (`copyFiles`).
-    bundleDir = mkdtempSync(join(tmpdir(), "slabridge-deployed-"));
-    ({ recording } = await recordDeployment(stage));
-    const configFile = join(bundleDir, topology.configFile);
-    const manifestFile = join(bundleDir, topology.manifestFile);
-    mkdirSync(dirname(configFile), { recursive: true });
-    mkdirSync(dirname(manifestFile), { recursive: true });
-    writeFileSync(configFile, readFileSync(join(repoRoot, topology.configFile)));
-    writeFileSync(manifestFile, JSON.stringify(stageManifest(bundleDir, homeChainId)));
-  });
-
-  afterAll(() => {
-    Object.defineProperty(net.Socket.prototype, "connect", {
-      configurable: true,
-      writable: true,
-      value: originalConnect,
+    beforeAll(async () => {
+      guardConnections();
+      // The function's bundle: the stage config and manifest copied next to the code (`copyFiles`).
+      bundleDir = mkdtempSync(join(tmpdir(), "slabridge-deployed-"));
+      // The manifest the stack granted the keys of is the one bundled with the functions.
+      let manifest: unknown;
+      ({ recording, manifest } = await recordDeployment(stage));
+      const configFile = join(bundleDir, topology.configFile);
+      const manifestFile = join(bundleDir, topology.manifestFile);
+      mkdirSync(dirname(configFile), { recursive: true });
+      mkdirSync(dirname(manifestFile), { recursive: true });
+      writeFileSync(configFile, readFileSync(join(repoRoot, topology.configFile)));
+      writeFileSync(manifestFile, JSON.stringify(manifest));
     });
-    rmSync(bundleDir, { recursive: true, force: true });
-  });
 
-  it("refuses a connection outside loopback while the guard is on", () => {
-    // 192.0.2.1 is TEST-NET-1 (documentation only): were the guard off, nothing would answer anyway.
-    expect(() => new net.Socket().connect({ host: "192.0.2.1", port: 9 })).toThrow(/connected to 192\.0\.2\.1/);
-  });
-
-  it("covers every function the stacks declare", () => {
-    const keys = new Set(recording.ofType("sst.aws.Function").map(keyOf));
-    expect([...keys].sort()).toEqual(Object.keys(deployedFunctions).sort());
-  });
-
-  it.each(
-    describedFunctions().flatMap(([, fn]) =>
-      fn.placement === "eachProberRegion"
-        ? topology.proberRegions.map((region) => `${fn.name}${regionComponentSuffix(region)}`)
-        : [fn.name],
-    ),
-  )(
-    "%s builds its world reading only links it is given, and reads every table, queue and RPC secret given",
-    async (name) => {
-      const fn = recording.named("sst.aws.Function", name);
-      const env = lambdaEnvironment(recording, fn, {
-        secretValues,
-        app: { name: "slabridge", stage },
-        region: String(recording.byInstance(fn.options.provider)?.args.region ?? "us-east-1"),
+    afterAll(() => {
+      Object.defineProperty(net.Socket.prototype, "connect", {
+        configurable: true,
+        writable: true,
+        value: originalConnect,
       });
-      for (const variable of ["SLABRIDGE_CONFIG", "SLABRIDGE_MANIFEST"]) {
-        env[variable] = join(bundleDir, String(env[variable]));
-      }
-      const given = Object.keys(env)
-        .filter((variable) => variable.startsWith("SST_RESOURCE_") && variable !== "SST_RESOURCE_App")
-        .map((variable) => variable.slice("SST_RESOURCE_".length));
+      rmSync(bundleDir, { recursive: true, force: true });
+    });
 
-      const modules = await coldStartModules();
-      const read = new Set<string>();
-      const stop = modules.links.observeLinkReads((link) => read.add(link));
-      connections.length = 0;
-      try {
-        await coldStarts[keyOf(fn)](modules, env);
-      } finally {
-        stop();
-      }
+    it("refuses a connection outside loopback while the guard is on", () => {
+      // 192.0.2.1 is TEST-NET-1 (documentation only): were the guard off, nothing would answer anyway.
+      expect(() => new net.Socket().connect({ host: "192.0.2.1", port: 9 })).toThrow(/connected to 192\.0\.2\.1/);
+    });
 
-      expect(
-        [...read].filter((link) => !given.includes(link)),
-        `${name} reads links its stack does not give`,
-      ).toEqual([]);
-      expect(
-        given.filter((link) => !read.has(link) && !linkedForLater(link)),
-        `${name} is given links it never reads`,
-      ).toEqual([]);
-      expect(connections, `${name} connected while building its world`).toEqual([]);
-    },
-  );
-});
+    it("covers every function the stacks declare", () => {
+      const keys = new Set(recording.ofType("sst.aws.Function").map(keyOf));
+      expect([...keys].sort()).toEqual(Object.keys(deployedFunctions).sort());
+    });
+
+    it("grants the functions KMS keys of the manifest bundled with them, and no other", () => {
+      const bundled: unknown = JSON.parse(readFileSync(join(bundleDir, topology.manifestFile), "utf8"));
+      const manifestKeyIds = new Set<string>();
+      // Every key reference in the file, wherever it sits (keys, netting vaults, Solana operators).
+      const collect = (value: unknown): void => {
+        if (Array.isArray(value)) value.forEach(collect);
+        else if (typeof value === "object" && value !== null) {
+          const record = value as Record<string, unknown>;
+          if (record.kind === "kms" && typeof record.keyId === "string") manifestKeyIds.add(record.keyId);
+          Object.values(record).forEach(collect);
+        }
+      };
+      collect(bundled);
+      const granted = recording
+        .ofType("sst.aws.Function")
+        .flatMap((fn) =>
+          ((fn.args.permissions ?? []) as { actions: string[]; resources: unknown[] }[])
+            .filter((statement) => statement.actions.includes("kms:Sign"))
+            .flatMap((statement) => statement.resources.map(String)),
+        );
+      expect(granted.length).toBeGreaterThan(0);
+      expect(granted.filter((arn) => !manifestKeyIds.has(arn))).toEqual([]);
+    });
+
+    it.each(topology.proberRegions)(
+      "signs the prober of %s's samples with KMS in the home region, where its key is",
+      async (region) => {
+        const fn = recording.named("sst.aws.Function", `Prober${regionComponentSuffix(region)}`);
+        const env = lambdaEnvironment(recording, fn, { secretValues, app: { name: "slabridge", stage }, region });
+        for (const variable of ["SLABRIDGE_CONFIG", "SLABRIDGE_MANIFEST"]) {
+          env[variable] = join(bundleDir, String(env[variable]));
+        }
+        const { measure } = await coldStartModules();
+        const world = await measure.proberWorldFromEnv(env);
+        connections.length = 0;
+        // The guard refuses the connection (no network here): where it went is the point.
+        await expect(world.key.signDigest(`0x${"11".repeat(32)}`)).rejects.toThrow();
+        expect(connections).toEqual([`kms.${topology.homeRegion}.amazonaws.com`]);
+      },
+    );
+
+    it.each(
+      describedFunctions().flatMap(([, fn]) =>
+        fn.placement === "eachProberRegion"
+          ? topology.proberRegions.map((region) => `${fn.name}${regionComponentSuffix(region)}`)
+          : [fn.name],
+      ),
+    )(
+      "%s builds its world reading only links it is given, and reads every table, queue and RPC secret given",
+      async (name) => {
+        const fn = recording.named("sst.aws.Function", name);
+        const env = lambdaEnvironment(recording, fn, {
+          secretValues,
+          app: { name: "slabridge", stage },
+          region: String(recording.byInstance(fn.options.provider)?.args.region ?? "us-east-1"),
+        });
+        for (const variable of ["SLABRIDGE_CONFIG", "SLABRIDGE_MANIFEST"]) {
+          env[variable] = join(bundleDir, String(env[variable]));
+        }
+        const given = Object.keys(env)
+          .filter((variable) => variable.startsWith("SST_RESOURCE_") && variable !== "SST_RESOURCE_App")
+          .map((variable) => variable.slice("SST_RESOURCE_".length));
+
+        const modules = await coldStartModules();
+        const read = new Set<string>();
+        const stop = modules.links.observeLinkReads((link) => read.add(link));
+        connections.length = 0;
+        try {
+          await coldStarts[keyOf(fn)](modules, env);
+        } finally {
+          stop();
+        }
+
+        expect(
+          [...read].filter((link) => !given.includes(link)),
+          `${name} reads links its stack does not give`,
+        ).toEqual([]);
+        expect(
+          given.filter((link) => !read.has(link) && !linkedForLater(link)),
+          `${name} is given links it never reads`,
+        ).toEqual([]);
+        expect(connections, `${name} connected while building its world`).toEqual([]);
+      },
+    );
+  },
+);

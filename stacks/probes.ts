@@ -16,9 +16,9 @@ import type { Storage } from "./storage.ts";
  *   the prober ARNs; their region, name and ARN reach it through the `ProberFunctions` linkable, so it builds one
  *   Lambda client per region);
  * - the **evaluator**, every 5 watch periods: for each ended (model, epoch) without a verdict, merges the samples, builds
- *   the report, signs it with the M-of-N prober keys (`kms:Sign`/`kms:GetPublicKey` on those keys only: the relay
- *   can never sign as a prober) and submits it to the home chain's SlaOracle through a nonce-safe sender (Nonces
- *   table) from the first prober key's address.
+ *   the report, has M of the probers co-sign it (each with its own key; no other function holds a prober key) and
+ *   submits it to the home chain's SlaOracle through a nonce-safe sender (Nonces table) of the relayer (executor) key,
+ *   the one key it may sign with.
  * Limits, links and periods are the `prober`, `probeCoordinator` and `evaluate` records of `@slabridge/topology`.
  *
  * @example

@@ -1,32 +1,35 @@
-import { type ChainTopology, chainResourceSuffix, rpcUrlSecretName, type StageTopology } from "./stages.ts";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type DeploymentManifest, type KeyReference, parseDeploymentManifest, SlabridgeError } from "@slabridge/core";
+import { type ChainTopology, rpcUrlSecretName, type StageTopology } from "./stages.ts";
 
 /**
- * The signers stack owns every signing key and every secret the relay engine uses, so nothing secret ever sits in
- * code or config:
- * - one KMS secp256k1 key per EVM role (relayer, which is also the LayerZero executor; the LayerZero DVN; each SLA
- *   prober; the netting vault of each EVM chain) and one KMS Ed25519 key per operator of the Solana vault's multisig. Private keys never leave KMS; a
- *   function may only call `kms:Sign`/`kms:GetPublicKey` on the keys it is given (see relay.ts).
+ * The signers stack grants the functions the signing keys the stage's deployment manifest names, and owns every
+ * secret the functions read, so nothing secret ever sits in code or config:
+ * - the KMS keys are the operator's, created with the AWS CLI before the contracts were deployed (the oracle's
+ *   probers, the registry's netting vaults and the vault's operators are set at deploy time), and recorded by ARN in
+ *   `config/<stage>.manifest.json` by `npm run deploy`. The stacks create no key: they read that manifest at
+ *   `sst deploy` time and give each function `kms:Sign`/`kms:GetPublicKey` on exactly its roles' ARNs (see
+ *   slabridgeFunction.ts); the functions sign with the same manifest, bundled with their code.
+ *   Roles: the relayer (`keys.layerZeroExecutor`, also the LayerZero executor), the LayerZero DVN
+ *   (`keys.layerZeroDvn`), each SLA prober (`keys.probers[i]`), the netting vault of each EVM chain
+ *   (`keys.nettingVaults[].key`) and each operator of the Solana vault's multisig (the Solana chain's `operators`).
  * - one SST Secret per chain's RPC URL (provider URLs embed API keys), one for the Wormhole guardian API base URL, and
  *   one for the gateway's usage receipt key.
  *   Set them per stage with `npx sst secret set RpcUrlEvmA <url> --stage <stage>`.
  *
- * Each KMS key (`RelayerKmsKey`) is paired with an `sst.Linkable` (`RelayerSigningKey`) exposing its id and ARN to the
- * functions it is linked to.
- *
- * Assumed names: Pulumi `aws.kms.Key` with `keyUsage: "SIGN_VERIFY"` and `customerMasterKeySpec`
- * (Pulumi's name for KMS KeySpec) `"ECC_SECG_P256K1"` or `"ECC_NIST_EDWARDS25519"` (KMS Ed25519, added in 2025: the
- * deployed Pulumi AWS provider must be recent enough to accept it); `new sst.Secret(name)` and
- * `new sst.Linkable(name, { properties })`.
+ * Assumed names: `new sst.Secret(name)`.
  *
  * @example
- * const signers = createSigners(stageTopology($app.stage));
- * signers.evm.relayer.key.arn;
+ * const topology = stageTopology($app.stage);
+ * const signers = createSigners(topology, readStageManifest(topology));
+ * signers.evm.relayer.arn; // "arn:aws:kms:us-east-1:111122223333:key/…"
  */
 export interface SigningKey {
-  /** Name functions see the key under (`Resource.RelayerSigningKey.keyId`), e.g. `RelayerSigningKey`. */
-  readonly name: string;
-  readonly key: aws.kms.Key;
-  readonly linkable: sst.Linkable<{ keyId: $util.Output<string>; arn: $util.Output<string> }>;
+  /** Where the manifest names it, e.g. `keys.probers.0` (for errors and tests). */
+  readonly role: string;
+  /** The KMS key's ARN: what the function's IAM policy names. */
+  readonly arn: string;
 }
 
 /** A signing key that belongs to one chain. */
@@ -45,7 +48,7 @@ export interface Signers {
     readonly relayer: SigningKey;
     /** slabridge's LayerZero DVN: verifies packets on the receive ULN. */
     readonly dvn: SigningKey;
-    /** EIP-712 signers of SLA reports; used by the probe stack, never by the relay. */
+    /** EIP-712 signers of SLA reports, in the manifest's order (prober region i holds key i); never the relay's. */
     readonly probers: readonly SigningKey[];
     /**
      * The netting vault of each EVM chain (the registry's `nettingVault[chainId]`: payouts of payees paid elsewhere
@@ -62,45 +65,118 @@ export interface Signers {
   readonly gatewayReceiptKey: sst.Secret;
 }
 
-type KeySpec = aws.kms.KeyArgs["customerMasterKeySpec"];
+/**
+ * The stage's manifest cannot give the stacks its keys: missing, not a manifest, a role absent, or a key that is
+ * not a KMS key named by ARN (an IAM policy names keys by ARN; an alias or a bare key id would grant nothing).
+ *
+ * @example
+ * createSigners(topology, manifest); // throws: config/testnet.manifest.json: keys.layerZeroDvn: alias/dvn is not a KMS key ARN
+ */
+export class StageKeysError extends SlabridgeError {
+  override readonly name = "StageKeysError" as const;
+  constructor(manifestFile: string, problem: string, cause?: unknown) {
+    super(`${manifestFile}: ${problem}`, { retryable: false, ...(cause === undefined ? {} : { cause }) });
+  }
+}
 
-export function createSigners(topology: StageTopology): Signers {
-  // Deleting a signing key strands whatever its address holds or is trusted for, so production waits the longest.
-  const deletionWindowInDays = topology.production ? 30 : 7;
+/** A KMS key ARN (`arn:aws:kms:<region>:<account>:key/<key id>`, other partitions too); alias ARNs are not keys. */
+const kmsKeyArn = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-  const signingKey = (role: string, spec: KeySpec, description: string): SigningKey => {
-    const key = new aws.kms.Key(`${role}KmsKey`, {
-      description: `slabridge ${topology.stage}: ${description}`,
-      keyUsage: "SIGN_VERIFY",
-      customerMasterKeySpec: spec,
-      deletionWindowInDays,
-    });
-    const name = `${role}SigningKey`;
-    const linkable = new sst.Linkable(name, { properties: { keyId: key.keyId, arn: key.arn } });
-    return { name, key, linkable };
+/**
+ * The stage's deployment manifest as `npm run deploy` wrote it (`topology.manifestFile`, relative to `root`: the
+ * app's directory, where `sst deploy` runs), validated with core's schema.
+ *
+ * @throws {StageKeysError} when the file is missing or is not a valid manifest.
+ * @example const manifest = readStageManifest(stageTopology("testnet"));
+ */
+export function readStageManifest(topology: StageTopology, root: string = process.cwd()): DeploymentManifest {
+  const file = topology.manifestFile;
+  const path = resolve(root, file);
+  if (!existsSync(path)) {
+    throw new StageKeysError(
+      file,
+      `no manifest: sst deploy grants the keys it names; write it first with npm run deploy -- --stage ${topology.stage}`,
+    );
+  }
+  try {
+    return parseDeploymentManifest(JSON.parse(readFileSync(path, "utf8")));
+  } catch (error) {
+    throw new StageKeysError(file, "not a valid deployment manifest", error);
+  }
+}
+
+/**
+ * The signers of a stage: each role's KMS key ARN from its manifest, and the secrets (see {@link Signers}).
+ *
+ * @throws {StageKeysError} naming the role: a key that is not a KMS key ARN, a key
+ *   in another region (every function signs through a KMS client of the home region, probers elsewhere too), fewer
+ *   prober keys than prober regions,
+ *   an EVM chain without its netting vault key, no Solana chain or operators where the stage has one.
+ * @example const signers = createSigners(topology, readStageManifest(topology));
+ */
+export function createSigners(topology: StageTopology, manifest: DeploymentManifest): Signers {
+  const file = topology.manifestFile;
+  const kmsArnOf = (ref: KeyReference | undefined, role: string, region?: string): SigningKey => {
+    if (ref === undefined) throw new StageKeysError(file, `${role}: missing (the stage signs with it)`);
+    if (ref.kind !== "kms") throw new StageKeysError(file, `${role}: not a KMS key (${ref.kind})`);
+    if (!kmsKeyArn.test(ref.keyId)) {
+      throw new StageKeysError(
+        file,
+        `${role}: ${ref.keyId} is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): IAM grants keys by ARN, not by alias or bare id`,
+      );
+    }
+    // KMS keys are regional, and a function signs through a client of its own region.
+    const keyRegion = ref.keyId.split(":")[3];
+    if (region !== undefined && keyRegion !== region) {
+      throw new StageKeysError(
+        file,
+        `${role}: ${ref.keyId} is a key of ${keyRegion}; the functions sign through KMS in the home region, ${region}`,
+      );
+    }
+    return { role, arn: ref.keyId };
   };
-  const numbered = (count: number, make: (n: number) => SigningKey) =>
-    Array.from({ length: count }, (_, index) => make(index + 1));
+  const home = topology.homeRegion;
+  const manifestChainOf = (chain: ChainTopology) => {
+    const found = manifest.chains.find((deployed) => deployed.name === chain.name);
+    if (found?.family !== chain.family) {
+      throw new StageKeysError(file, `chains: no ${chain.family} chain named ${chain.name} (the stage runs it)`);
+    }
+    return found;
+  };
+
+  const { keys } = manifest;
+  // Prober region i signs with key i: every region needs one of its own.
+  if (keys.probers.length < topology.proberRegions.length) {
+    throw new StageKeysError(
+      file,
+      `keys.probers: ${keys.probers.length} keys for the stage's ${topology.proberRegions.length} prober regions`,
+    );
+  }
+  const nettingVaults = topology.chains
+    .filter((chain) => chain.family === "evm")
+    .map((chain): ChainSigningKey => {
+      const { chainId } = manifestChainOf(chain);
+      const index = (keys.nettingVaults ?? []).findIndex((vault) => vault.chainId === chainId);
+      const role = `keys.nettingVaults.${index < 0 ? `(chain ${chainId})` : index}.key`;
+      return { chain, ...kmsArnOf(keys.nettingVaults?.[index]?.key, role, home) };
+    });
+  const solanaOperators = topology.chains
+    .filter((chain) => chain.family === "solana")
+    .flatMap((chain) => {
+      const deployed = manifestChainOf(chain);
+      const operators = deployed.family === "solana" ? deployed.operators : [];
+      const at = manifest.chains.indexOf(deployed);
+      return operators.map((operator, i) => kmsArnOf(operator, `chains.${at}.operators.${i}`, home));
+    });
 
   return {
     evm: {
-      relayer: signingKey("Relayer", "ECC_SECG_P256K1", "EVM relayer and LayerZero executor"),
-      dvn: signingKey("Dvn", "ECC_SECG_P256K1", "LayerZero DVN"),
-      probers: numbered(topology.proberCount, (n) => signingKey(`Prober${n}`, "ECC_SECG_P256K1", `SLA prober ${n}`)),
-      nettingVaults: topology.chains
-        .filter((chain) => chain.family === "evm")
-        .map((chain) => ({
-          chain,
-          ...signingKey(
-            `NettingVault${chainResourceSuffix(chain.name)}`,
-            "ECC_SECG_P256K1",
-            `netting vault on ${chain.name}`,
-          ),
-        })),
+      relayer: kmsArnOf(keys.layerZeroExecutor, "keys.layerZeroExecutor", home),
+      dvn: kmsArnOf(keys.layerZeroDvn, "keys.layerZeroDvn", home),
+      probers: keys.probers.map((ref, i) => kmsArnOf(ref, `keys.probers.${i}`, home)),
+      nettingVaults,
     },
-    solanaOperators: numbered(topology.solanaOperatorCount, (n) =>
-      signingKey(`SolanaOperator${n}`, "ECC_NIST_EDWARDS25519", `Solana vault operator ${n}`),
-    ),
+    solanaOperators,
     rpcUrls: topology.chains.map((chain) => ({ chain, secret: new sst.Secret(rpcUrlSecretName(chain.name)) })),
     guardianApiUrl: new sst.Secret("GuardianApiUrl"),
     gatewayReceiptKey: new sst.Secret("GatewayReceiptKey"),

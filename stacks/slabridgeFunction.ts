@@ -14,8 +14,9 @@ import type { Storage } from "./storage.ts";
  * One slabridge Lambda, as every stack declares it from its record in `@slabridge/topology`'s `deployedFunctions`:
  * Node 22, JSON logs kept 3 months, the stage config and deployment manifest bundled with the code, and exactly the
  * links the record names (tables it may write, tables it may only read, RPC URL secrets of the chain families it
- * talks to, the guardian API, its signing keys with `kms:Sign`/`kms:GetPublicKey` on those keys only, the queues it
- * sends to, the prober list with `lambda:InvokeFunction` on the probers). Nothing else is reachable from the function.
+ * talks to, the guardian API, the queues it sends to, the prober list with `lambda:InvokeFunction` on the probers),
+ * and `kms:Sign`/`kms:GetPublicKey` on exactly the KMS key ARNs the manifest names for its signing roles. Nothing else
+ * is reachable from the function.
  *
  * `provider` places the function in another region (SST v3's multi-region pattern:
  * `new sst.aws.Function(name, args, { provider: new aws.Provider(name, { region }) })`).
@@ -157,6 +158,7 @@ export function createSlabridgeFunction(
   const rpcUrlSecrets = signers.rpcUrls
     .filter((rpcUrl) => links.rpcFamilies.includes(rpcUrl.chain.family))
     .map((rpcUrl) => rpcUrl.secret);
+  // Granted, not linked: the function finds its keys in the manifest bundled with it, the same file they come from.
   const signingKeys = links.signingKeys.flatMap((role) => signingKeysOf(signers, role, options.vantage));
   if (links.signingKeys.includes("ownProber") && signingKeys.length === 0) {
     required(undefined, "its own prober key (one per prober region)");
@@ -172,7 +174,7 @@ export function createSlabridgeFunction(
   if (signingKeys.length > 0) {
     permissions.push({
       actions: ["kms:Sign", "kms:GetPublicKey"],
-      resources: signingKeys.map((signingKey) => signingKey.key.arn),
+      resources: signingKeys.map((signingKey) => signingKey.arn),
     });
   }
   if (links.readOnlyTables.length > 0) {
@@ -217,7 +219,6 @@ export function createSlabridgeFunction(
       ...rpcUrlSecrets,
       ...(links.guardianApi ? [signers.guardianApiUrl] : []),
       ...(links.gatewayReceiptKey ? [signers.gatewayReceiptKey] : []),
-      ...signingKeys.map((signingKey) => signingKey.linkable),
     ],
     permissions,
     ...(options.url === undefined ? {} : { url: options.url }),

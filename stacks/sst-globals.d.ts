@@ -169,21 +169,6 @@ declare namespace aws.cloudwatch {
   }
 }
 
-declare namespace aws.kms {
-  interface KeyArgs {
-    description?: string;
-    keyUsage: "SIGN_VERIFY";
-    /** Pulumi's name for KMS `KeySpec`. */
-    customerMasterKeySpec: "ECC_SECG_P256K1" | "ECC_NIST_EDWARDS25519";
-    deletionWindowInDays?: number;
-  }
-  class Key {
-    constructor(name: string, args: KeyArgs);
-    readonly arn: $util.Output<string>;
-    readonly keyId: $util.Output<string>;
-  }
-}
-
 /** Pulumi's template literal over outputs (`$interpolate\`${table.arn}/index/byStatus\``). */
 declare function $interpolate(strings: TemplateStringsArray, ...values: unknown[]): $util.Output<string>;
 

@@ -1,16 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseDeploymentManifest } from "@slabridge/core";
 import { dashboardDistDir } from "@slabridge/dashboard";
 import { deployedFunctions, tables } from "@slabridge/topology";
 import { describe, expect, it } from "vitest";
 import { NotScheduledError, scheduleFunction } from "./scheduleFunction.ts";
-import { createSigners } from "./signers.ts";
+import { createSigners, readStageManifest, StageKeysError } from "./signers.ts";
 import { createSlabridgeFunction, UnlinkableResourceError } from "./slabridgeFunction.ts";
 import { stageTopology } from "./stages.ts";
 import { createStorage } from "./storage.ts";
 import { recordDeployment } from "./testing/recordDeployment.ts";
 import { installRecordingSst, type RecordedConstruct, type SstRecording } from "./testing/recordingSst.ts";
+import { stageManifestFixture } from "./testing/stageManifest.ts";
 
 // Loads sst.config.ts against the recording stand-in for SST's globals and checks the wiring the stacks declare.
 
@@ -77,10 +80,12 @@ const functionByArn = (recording: SstRecording, arn: unknown) =>
   recording.ofType("sst.aws.Function").find((fn) => fn.instance.arn === arn);
 
 const rpcUrlSecrets = ["RpcUrlEvmA", "RpcUrlEvmB", "RpcUrlSolana"];
-const solanaOperatorKeys = ["SolanaOperator1SigningKey", "SolanaOperator2SigningKey", "SolanaOperator3SigningKey"];
-
-const proberKeys = ["Prober1SigningKey", "Prober2SigningKey", "Prober3SigningKey"];
-const nettingVaultKeys = ["NettingVaultEvmASigningKey", "NettingVaultEvmBSigningKey"];
+// Signing roles, by where the stage's manifest names their KMS keys (the Solana chain is its third).
+const relayerKey = "keys.layerZeroExecutor";
+const dvnKey = "keys.layerZeroDvn";
+const solanaOperatorKeys = ["chains.2.operators.0", "chains.2.operators.1", "chains.2.operators.2"];
+const proberKeys = ["keys.probers.0", "keys.probers.1", "keys.probers.2"];
+const nettingVaultKeys = ["keys.nettingVaults.0.key", "keys.nettingVaults.1.key"];
 const proberRegionsOf = (stage: string) =>
   stage === "production" ? ["us-east-1", "eu-west-1", "ap-southeast-1"] : ["us-east-1", "eu-west-1"];
 const proberName = (region: string) =>
@@ -94,6 +99,7 @@ interface Access {
   readonly service: string;
   readonly tables: string[];
   readonly secrets: string[];
+  /** The manifest's KMS keys it may sign with (`kms:Sign`/`kms:GetPublicKey` on their ARNs), by role. */
   readonly signingKeys: string[];
   readonly queues: string[];
   /** Other linkables (read-only table and bucket names, the prober list). */
@@ -153,7 +159,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/relay.handler",
       tables: ["Cursors", "Idempotency", "Jobs", "Nonces", "Payments"],
       secrets: ["GuardianApiUrl", ...rpcUrlSecrets],
-      signingKeys: ["DvnSigningKey", "RelayerSigningKey", ...solanaOperatorKeys],
+      signingKeys: [dvnKey, relayerKey, ...solanaOperatorKeys],
     },
     Retry: {
       ...relay,
@@ -180,6 +186,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       handler: "functions/src/evaluate.handler",
       tables: ["Nonces", "Samples"],
       secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
+      // It submits reports and publishes verdicts from the relayer (executor) key.
+      signingKeys: [relayerKey],
       // The gateway's usage receipts, paid traffic's SLA evidence: read only.
       linkables: ["ProberFunctions", "UsageReceiptsReadOnly"],
       // The evaluator's world, which publishes each report's bundle.
@@ -191,7 +199,7 @@ function expectedAccess(stage: string): Record<string, Access> {
       ...settlement,
       handler: "functions/src/net.handler",
       service: "slabridge-net",
-      signingKeys: ["DvnSigningKey", "RelayerSigningKey", ...nettingVaultKeys],
+      signingKeys: [dvnKey, relayerKey, ...nettingVaultKeys],
     },
     Status: {
       ...none,
@@ -229,8 +237,6 @@ const expectedSchedules: Record<string, { target: string; schedule: string }> = 
  * already; once a file exists it must export `handler` like every other.
  */
 const handlersInProgress = new Set<string>();
-
-const signingKeyLinkable = /SigningKey$/;
 
 describe("sst.config.ts app()", () => {
   it("deploys to AWS and removes everything of a development stage", async () => {
@@ -272,7 +278,8 @@ describe("declaring a function from its record", () => {
     const standIn = installRecordingSst({ name: "slabridge", stage: "dev" });
     try {
       const topology = stageTopology("dev");
-      const context = { topology, storage: createStorage(), signers: createSigners(topology) };
+      const manifest = parseDeploymentManifest(stageManifestFixture("dev").manifest);
+      const context = { topology, storage: createStorage(), signers: createSigners(topology, manifest) };
       expect(() => createSlabridgeFunction(context, deployedFunctions.relay)).toThrow(UnlinkableResourceError);
       const queue = new globalThis.sst.aws.Queue("SomeQueue");
       const relay = createSlabridgeFunction({ ...context, queues: { relay: queue } }, deployedFunctions.relay);
@@ -280,6 +287,125 @@ describe("declaring a function from its record", () => {
     } finally {
       standIn.uninstall();
     }
+  });
+});
+
+describe("the signing keys sst deploy grants, from the stage's manifest", () => {
+  /** The dev stage's fixture with one change, as `npm run deploy` never writes it. */
+  const manifestWith = (change: (manifest: ReturnType<typeof stageManifestFixture>["manifest"]) => void) => {
+    const { manifest } = stageManifestFixture("dev");
+    change(manifest);
+    return manifest;
+  };
+  const dvnAs = (keyId: string) =>
+    manifestWith((manifest) => {
+      manifest.keys.layerZeroDvn = { ...(manifest.keys.layerZeroDvn as object), keyId };
+    });
+
+  it("are the manifest's: another manifest, other grants", async () => {
+    const first = await recordDeployment("dev");
+    const other = manifestWith((manifest) => {
+      manifest.keys.layerZeroDvn = {
+        ...(manifest.keys.layerZeroDvn as object),
+        keyId: "arn:aws:kms:us-east-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
+      };
+    });
+    const second = await recordDeployment("dev", { manifest: other });
+    const kmsResources = (recording: SstRecording) =>
+      permissionsOf(recording.named("sst.aws.Function", "Relay"))
+        .filter((statement) => statement.actions.includes("kms:Sign"))
+        .flatMap((statement) => statement.resources);
+    expect(kmsResources(first.recording)).toContain(first.kmsArns["keys.layerZeroDvn"]);
+    expect(kmsResources(second.recording)).toContain(
+      "arn:aws:kms:us-east-1:444455556666:key/mrk-0123456789abcdef0123456789abcdef",
+    );
+    expect(kmsResources(second.recording)).not.toContain(first.kmsArns["keys.layerZeroDvn"]);
+  });
+
+  it.each([
+    ["an alias", "alias/slabridge-dev-dvn"],
+    ["an alias ARN", "arn:aws:kms:us-east-1:111122223333:alias/slabridge-dev-dvn"],
+    ["a bare key id", "1234abcd-12ab-34cd-56ef-1234567890ab"],
+  ])("refuse a key named by %s: IAM grants keys by ARN", async (_, keyId) => {
+    const refused = recordDeployment("dev", { manifest: dvnAs(keyId) });
+    await expect(refused).rejects.toThrow(StageKeysError);
+    await expect(recordDeployment("dev", { manifest: dvnAs(keyId) })).rejects.toThrow(
+      `config/dev.manifest.json: keys.layerZeroDvn: ${keyId} is not a KMS key ARN`,
+    );
+  });
+
+  it("refuse a key outside the home region, where every function's KMS client is (KMS keys are regional)", async () => {
+    const otherRegion = "arn:aws:kms:eu-west-1:111122223333:key/00000000-0000-4000-8000-0000000000ff";
+    const vaultElsewhere = manifestWith((manifest) => {
+      const vault = manifest.keys.nettingVaults[0] as { key: object };
+      vault.key = { ...vault.key, keyId: otherRegion };
+    });
+    await expect(recordDeployment("dev", { manifest: vaultElsewhere })).rejects.toThrow(
+      `keys.nettingVaults.0.key: ${otherRegion} is a key of eu-west-1; the functions sign through KMS in the home region, us-east-1`,
+    );
+    // The prober of eu-west-1 too: it signs through the home region's KMS.
+    const proberElsewhere = manifestWith((manifest) => {
+      manifest.keys.probers[1] = { ...(manifest.keys.probers[1] as object), keyId: otherRegion };
+    });
+    await expect(recordDeployment("dev", { manifest: proberElsewhere })).rejects.toThrow(
+      `keys.probers.1: ${otherRegion} is a key of eu-west-1`,
+    );
+  });
+
+  it("refuse a key that is not in KMS, a Solana operator's too", async () => {
+    const anvilProber = manifestWith((manifest) => {
+      manifest.keys.probers[1] = { kind: "anvil-dev-account", index: 3, address: `0x${"11".repeat(20)}` };
+    });
+    await expect(recordDeployment("dev", { manifest: anvilProber })).rejects.toThrow(
+      "keys.probers.1: not a KMS key (anvil-dev-account)",
+    );
+    const fileOperator = manifestWith((manifest) => {
+      const solana = manifest.chains[2] as { operators: unknown[] };
+      solana.operators[0] = { kind: "devnet-key-file", path: "/tmp/operator.json", publicKey: "x" };
+    });
+    await expect(recordDeployment("dev", { manifest: fileOperator })).rejects.toThrow(
+      "chains.2.operators.0: not a KMS key (devnet-key-file)",
+    );
+  });
+
+  it("refuse a manifest that lacks a role the stage needs", async () => {
+    const noVaultKey = manifestWith((manifest) => {
+      delete manifest.keys.nettingVaults[1]?.key;
+    });
+    await expect(recordDeployment("dev", { manifest: noVaultKey })).rejects.toThrow(
+      "keys.nettingVaults.1.key: missing",
+    );
+    // Two prober regions on dev: each needs a key of its own.
+    const oneProber = manifestWith((manifest) => {
+      manifest.keys.probers.splice(1);
+      manifest.keys.proberThreshold = 1;
+    });
+    await expect(recordDeployment("dev", { manifest: oneProber })).rejects.toThrow(
+      "keys.probers: 1 keys for the stage's 2 prober regions",
+    );
+    const noSolana = manifestWith((manifest) => {
+      manifest.chains.splice(2);
+    });
+    await expect(recordDeployment("dev", { manifest: noSolana })).rejects.toThrow(
+      "chains: no solana chain named solana",
+    );
+  });
+
+  it("refuse to deploy without the manifest, naming the command that writes it", () => {
+    const empty = mkdtempSync(join(tmpdir(), "slabridge-no-manifest-"));
+    try {
+      expect(() => readStageManifest(stageTopology("testnet"), empty)).toThrow(
+        "config/testnet.manifest.json: no manifest: sst deploy grants the keys it names; write it first with npm run deploy -- --stage testnet",
+      );
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("refuse a file that is not a deployment manifest", async () => {
+    await expect(recordDeployment("dev", { manifest: { version: 2 } })).rejects.toThrow(
+      "config/dev.manifest.json: not a valid deployment manifest",
+    );
   });
 });
 
@@ -314,28 +440,10 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     });
   });
 
-  it("declare a KMS signing key per EVM role, per EVM netting vault and per Solana operator, with a linkable per key", async () => {
+  it("create no KMS key and link no signing key: the manifest's keys are granted, not declared", async () => {
     const { recording } = await load();
-    const keys = recording.ofType("aws.kms.Key");
-    const specs = Object.fromEntries(keys.map((key) => [key.name, key.args.customerMasterKeySpec]));
-    expect(specs).toEqual({
-      RelayerKmsKey: "ECC_SECG_P256K1",
-      DvnKmsKey: "ECC_SECG_P256K1",
-      Prober1KmsKey: "ECC_SECG_P256K1",
-      Prober2KmsKey: "ECC_SECG_P256K1",
-      Prober3KmsKey: "ECC_SECG_P256K1",
-      SolanaOperator1KmsKey: "ECC_NIST_EDWARDS25519",
-      SolanaOperator2KmsKey: "ECC_NIST_EDWARDS25519",
-      SolanaOperator3KmsKey: "ECC_NIST_EDWARDS25519",
-      NettingVaultEvmAKmsKey: "ECC_SECG_P256K1",
-      NettingVaultEvmBKmsKey: "ECC_SECG_P256K1",
-    });
-    for (const key of keys) {
-      expect(key.args.keyUsage, key.name).toBe("SIGN_VERIFY");
-      expect(key.args.deletionWindowInDays, key.name).toBe(stage === "production" ? 30 : 7);
-      const linkable = recording.named("sst.Linkable", key.name.replace(/KmsKey$/, "SigningKey"));
-      expect(linkable.args.properties).toEqual({ keyId: key.instance.keyId, arn: key.instance.arn });
-    }
+    expect(recording.ofType("aws.kms.Key")).toEqual([]);
+    expect(recording.ofType("sst.Linkable").filter((linkable) => /SigningKey$/.test(linkable.name))).toEqual([]);
   });
 
   it("keep every RPC URL, the guardian API URL and the gateway's receipt key in Secrets with no value in code", async () => {
@@ -414,49 +522,41 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
     const access = expectedAccess(stage);
     for (const fn of recording.ofType("sst.aws.Function")) {
       const expected = access[fn.name];
-      const linkables = linkedNames(recording, fn, "sst.Linkable");
       expect(linkedNames(recording, fn, "sst.aws.Dynamo"), `${fn.name} tables`).toEqual(expected?.tables);
       expect(linkedNames(recording, fn, "sst.Secret"), `${fn.name} secrets`).toEqual(
         [...(expected?.secrets ?? [])].sort(),
       );
-      expect(
-        linkables.filter((name) => signingKeyLinkable.test(name)),
-        `${fn.name} keys`,
-      ).toEqual([...(expected?.signingKeys ?? [])].sort());
-      expect(
-        linkables.filter((name) => !signingKeyLinkable.test(name)),
-        `${fn.name} linkables`,
-      ).toEqual([...(expected?.linkables ?? [])].sort());
+      expect(linkedNames(recording, fn, "sst.Linkable"), `${fn.name} linkables`).toEqual(
+        [...(expected?.linkables ?? [])].sort(),
+      );
       expect(linkedNames(recording, fn, "sst.aws.Queue"), `${fn.name} queues`).toEqual(expected?.queues);
       expect(linkedNames(recording, fn, "sst.aws.Bucket"), `${fn.name} buckets`).toEqual(expected?.buckets ?? []);
     }
   });
 
-  it("let a function sign only with the keys it links: kms:Sign and kms:GetPublicKey on their ARNs", async () => {
-    const { recording } = await load();
-    const proberKeyArns = recording
-      .ofType("aws.kms.Key")
-      .filter((key) => key.name.startsWith("Prober"))
-      .map((key) => key.instance.arn);
+  it("let a function sign only with its roles' KMS keys of the manifest: kms:Sign and kms:GetPublicKey on their ARNs", async () => {
+    const { recording, kmsArns } = await load();
+    const access = expectedAccess(stage);
+    const arnOf = (role: string) => {
+      const arn = kmsArns[role];
+      if (arn === undefined) throw new Error(`the fixture names no key ${role}`);
+      return arn;
+    };
     for (const fn of recording.ofType("sst.aws.Function")) {
       const kmsStatements = permissionsOf(fn).filter((statement) =>
         statement.actions.some((action) => action.startsWith("kms:")),
       );
-      const linkedKeyArns = linked(recording, fn)
-        .filter((construct) => construct.type === "sst.Linkable" && signingKeyLinkable.test(construct.name))
-        .map((construct) => (construct.args.properties as { arn: unknown }).arn);
       const grantedArns = kmsStatements.flatMap((statement) => statement.resources);
-      expect(new Set(grantedArns), `${fn.name} KMS resources`).toEqual(new Set(linkedKeyArns));
+      const expected = (access[fn.name]?.signingKeys ?? []).map(arnOf);
+      expect([...grantedArns].sort(), `${fn.name} KMS resources`).toEqual([...expected].sort());
       for (const statement of kmsStatements) {
         expect([...statement.actions].sort(), fn.name).toEqual(["kms:GetPublicKey", "kms:Sign"]);
       }
       // A prober signs with its own key only; no other function signs as a prober.
-      const own = proberRegionsOf(stage).indexOf(
-        proberRegionsOf(stage).find((region) => proberName(region) === fn.name) ?? "",
-      );
-      for (const [index, arn] of proberKeyArns.entries()) {
+      const own = proberRegionsOf(stage).findIndex((region) => proberName(region) === fn.name);
+      for (const [index, role] of proberKeys.entries()) {
         if (index === own) continue;
-        expect(grantedArns, `${fn.name} must not sign as prober ${index + 1}`).not.toContain(arn);
+        expect(grantedArns, `${fn.name} must not sign as prober ${index + 1}`).not.toContain(arnOf(role));
       }
     }
   });

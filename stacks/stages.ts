@@ -4,8 +4,9 @@ export type { ChainFamily } from "@slabridge/topology";
 
 /**
  * What differs between stages, as far as the stacks are concerned: which chains the relay talks to (one RPC URL
- * Secret each), how many prober and Solana operator keys exist, which AWS regions run probers, the periods the
- * schedules of `@slabridge/topology` are multiples of, and which stage config file the functions load.
+ * Secret each), which AWS regions run probers (each with a prober key of the manifest's), the periods the schedules
+ * of `@slabridge/topology` are multiples of, and which stage config and manifest files the functions load (the
+ * manifest also names every signing key the stacks grant, see signers.ts).
  * The bot's own settings (routes, confirmations, retry tiers) live in that file, `config/<stage>.json`, not here.
  *
  * @example
@@ -21,17 +22,16 @@ export interface ChainTopology {
 
 export interface StageTopology {
   readonly stage: string;
-  /** The production stage keeps its resources and KMS keys on removal (see `app()` in sst.config.ts). */
+  /** The production stage keeps its resources on removal (see `app()` in sst.config.ts). */
   readonly production: boolean;
   /** Stage config file the functions load (their `SLABRIDGE_CONFIG`), relative to the repository root. */
   readonly configFile: string;
-  /** Deployment manifest of the stage's contracts (their `SLABRIDGE_MANIFEST`), relative to the repository root. */
+  /**
+   * Deployment manifest of the stage's contracts and KMS keys (their `SLABRIDGE_MANIFEST`), relative to the repository
+   * root: `npm run deploy` writes it, `sst deploy` reads its keys (the grants) and bundles it.
+   */
   readonly manifestFile: string;
   readonly chains: readonly ChainTopology[];
-  /** Prober keys (EIP-712 SLA report signers); the on-chain threshold is M of these. */
-  readonly proberCount: number;
-  /** Operators of the Solana vault's SPL Token multisig. */
-  readonly solanaOperatorCount: number;
   /** AWS region of the app itself (tables, queues, keys, schedules): SST's home provider region. */
   readonly homeRegion: AwsRegion;
   /**
@@ -83,8 +83,6 @@ export function stageTopology(stage: string): StageTopology {
     configFile: `config/${stage}.json`,
     manifestFile: `config/${stage}.manifest.json`,
     chains,
-    proberCount: 3,
-    solanaOperatorCount: 3,
     homeRegion,
     proberRegions: stage === productionStage ? proberRegionsByStage.production : proberRegionsByStage.development,
     periods: deployedPeriods,

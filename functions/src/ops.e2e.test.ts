@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ScanCommand } from "@aws-sdk/client-dynamodb";
-import { type DeploymentManifest, parseStageConfig } from "@slabridge/core";
+import { type DeploymentManifest, manifestRpcUrlOf, parseStageConfig } from "@slabridge/core";
 import { type LocalDynamo, startLocalDynamo } from "@slabridge/devnet";
 import { createStores } from "@slabridge/store";
 import { afterAll, describe, expect, it } from "vitest";
@@ -124,7 +124,7 @@ async function controlsView(store: Store): Promise<unknown> {
       manifest: store.manifest,
       config,
       stores,
-      rpcUrls: new Map(store.manifest.chains.map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(store.manifest.chains.map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
     });
     const handler = createStatusHandler(async () => world);
     const response = await handler({ rawPath: "/controls", requestContext: { http: { method: "GET" } } });

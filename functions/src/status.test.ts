@@ -7,6 +7,7 @@ import {
   type HomeChainStatusReader,
   type Job,
   type MessageRef,
+  manifestRpcUrlOf,
   parseStageConfig,
   SlabridgeError,
 } from "@slabridge/core";
@@ -121,7 +122,7 @@ function world(jobs = new MemoryJobStore({ clock: { now: () => NOW } }), cursors
       watch: { pollIntervalSeconds: 1 },
     }),
     stores: { jobs, payments: new MemoryPaymentStore(), ...(cursors ? { cursors } : {}) },
-    rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
     clock: { now: () => NOW },
   });
 }
@@ -520,7 +521,7 @@ describe("the evidence bundle of an epoch", () => {
       manifest: m,
       config: stageConfig(),
       stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
-      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       clock: { now: () => NOW },
       evidence: blobs,
     });
@@ -541,7 +542,7 @@ describe("the evidence bundle of an epoch", () => {
       manifest: m,
       config: stageConfig(),
       stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
-      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       clock: { now: () => NOW },
       evidence: blobs,
     });
@@ -579,7 +580,7 @@ describe("the evidence bundle of an epoch", () => {
       manifest: m,
       config: stageConfig(),
       stores: { jobs: new MemoryJobStore({ clock: { now: () => NOW } }), payments: new MemoryPaymentStore() },
-      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(m).map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       clock: { now: () => NOW },
     });
     const asked: number[][] = [];

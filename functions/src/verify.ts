@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDeploymentManifest } from "@slabridge/core";
+import { manifestRpcUrlOf, parseDeploymentManifest } from "@slabridge/core";
 import { runVerifyCli } from "@slabridge/verify";
 import { readVerdictOverRpc } from "./context/verify/readVerdictOverRpc.ts";
 import { readLocalEndpoints } from "./local/localEndpoints.ts";
@@ -21,7 +21,7 @@ process.exitCode = await runVerifyCli(process.argv.slice(2), {
         JSON.parse(readFileSync(path.join(repoRoot, ".devnet/manifest.json"), "utf8")),
       );
       const home = manifest.chains.find((chain) => chain.chainId === manifest.homeChainId);
-      return home?.family === "evm" ? { rpcUrl: home.rpcUrl, oracle: home.contracts.slaOracle } : undefined;
+      return home?.family === "evm" ? { rpcUrl: manifestRpcUrlOf(home), oracle: home.contracts.slaOracle } : undefined;
     } catch {
       return undefined;
     }

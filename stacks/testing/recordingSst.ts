@@ -218,6 +218,7 @@ export function installRecordingSst(app: RecordingApp): InstalledRecordingSst {
     }
   }
 
+  // The stacks create no KMS key (the manifest names the operator's); recorded, so a test sees one that appears.
   class KmsKey {
     readonly arn: string;
     readonly keyId: string;

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { modelRegistryAbi } from "@slabridge/contracts";
-import { findRoute, type Job, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { findRoute, type Job, manifestRpcUrlOf, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { startAnvil } from "@slabridge/devnet";
 import { EvmSender, evmChainsOf } from "@slabridge/evm";
 import { startRpcProxy } from "@slabridge/evm/testing";
@@ -89,7 +89,9 @@ function world(
     manifest: m,
     config,
     stores,
-    rpcUrls: new Map(m.chains.map((chain) => [chain.chainId, shared.rpcUrls?.get(chain.chainId) ?? chain.rpcUrl])),
+    rpcUrls: new Map(
+      m.chains.map((chain) => [chain.chainId, shared.rpcUrls?.get(chain.chainId) ?? manifestRpcUrlOf(chain)]),
+    ),
     clock,
     enqueue: async (jobId) => {
       queued.push(jobId);

@@ -1,4 +1,4 @@
-import { jobIds } from "@slabridge/core";
+import { jobIds, manifestRpcUrlOf } from "@slabridge/core";
 import { devnetPaymentChainRoutes, type EpochOnChain } from "@slabridge/devnet/testing";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ beforeAll(async () => {
       manifest: scenario.manifest,
       config: bot.config,
       stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
-      rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       solanaSettlement,
     }),
   });

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type Hex, jobIds, keccak256, parseStageConfig } from "@slabridge/core";
+import { type Hex, jobIds, keccak256, manifestRpcUrlOf, parseStageConfig } from "@slabridge/core";
 import { demoSlaTerms } from "@slabridge/devnet";
 import { MemoryBlobStore } from "@slabridge/measuring";
 import { formatVerifyResult, verifyEpoch } from "@slabridge/verify";
@@ -85,7 +85,7 @@ beforeAll(async () => {
       manifest: scenario.manifest,
       config,
       stores: { jobs: stores.jobs, payments: stores.payments },
-      rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       evidence: blobs,
     }),
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { manifestRpcUrlOf, manifestWsUrlOf } from "@slabridge/core";
 import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import { SlabridgeSvmBatchClientScheme } from "@slabridge/gateway";
 import { Connection, Keypair, PublicKey } from "@solana/web3.js";
@@ -28,7 +29,10 @@ export class SolanaX402Buyers {
   constructor(devnet: Devnet) {
     const solana = devnetChainsOf(devnet.manifest).solana;
     if (!solana) throw new MainJobShapeError("the devnet has no Solana chain");
-    this.#connection = new Connection(solana.rpcUrl, { commitment: "confirmed", wsEndpoint: solana.wsUrl });
+    this.#connection = new Connection(manifestRpcUrlOf(solana), {
+      commitment: "confirmed",
+      wsEndpoint: manifestWsUrlOf(solana),
+    });
     this.#mint = new PublicKey(solana.mint);
     this.#buyers = devnet.manifest.keys.demoBuyers.flatMap((ref) =>
       ref.kind === "devnet-key-file"

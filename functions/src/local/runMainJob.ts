@@ -1,5 +1,11 @@
 import { setMaxListeners } from "node:events";
-import { type DeploymentManifest, parseStageConfig, SOLANA_CHAIN_ID, type StageConfig } from "@slabridge/core";
+import {
+  type DeploymentManifest,
+  manifestRpcUrlOf,
+  parseStageConfig,
+  SOLANA_CHAIN_ID,
+  type StageConfig,
+} from "@slabridge/core";
 import {
   DEMO_HOST_BOND,
   DemoTraffic,
@@ -197,13 +203,13 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       manifest: devnet.manifest,
       config,
       stores: { jobs: bot.stores.jobs, payments: bot.stores.payments, cursors: bot.stores.cursors },
-      rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       evidence: bot.evidence,
     });
     const status = await startLocalStatusServer({ world: statusWorld, port: options.statusPort ?? 0 });
     const home = devnetChainsOf(devnet.manifest).evm.find((chain) => chain.chainId === devnet?.manifest.homeChainId);
     if (!home?.contracts.slaOracle) throw new MainJobShapeError("the devnet's home chain has no SlaOracle");
-    const endpoints = { statusUrl: status.url, homeRpcUrl: home.rpcUrl, oracle: home.contracts.slaOracle };
+    const endpoints = { statusUrl: status.url, homeRpcUrl: manifestRpcUrlOf(home), oracle: home.contracts.slaOracle };
     const removeEndpoints = options.endpointsFile
       ? writeLocalEndpoints(options.endpointsFile, { ...endpoints, pid: process.pid })
       : undefined;

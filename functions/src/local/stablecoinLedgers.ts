@@ -1,4 +1,9 @@
-import { type DeploymentManifest, SlabridgeError, type StablecoinLedgerReader } from "@slabridge/core";
+import {
+  type DeploymentManifest,
+  manifestRpcUrlOf,
+  SlabridgeError,
+  type StablecoinLedgerReader,
+} from "@slabridge/core";
 import { EvmStablecoinLedgerReader, evmChainsOf } from "@slabridge/evm";
 import { SolanaStablecoinLedgerReader } from "@slabridge/solana";
 import { Connection } from "@solana/web3.js";
@@ -37,7 +42,7 @@ export function stablecoinLedgers(
         readers.push(
           new SolanaStablecoinLedgerReader({
             chainId: chain.chainId,
-            connection: new Connection(chain.rpcUrl, "confirmed"),
+            connection: new Connection(manifestRpcUrlOf(chain), "confirmed"),
             mint: chain.mint,
             vault: chain.vault,
           }),

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parseStageConfig } from "@slabridge/core";
+import { manifestRpcUrlOf, parseStageConfig } from "@slabridge/core";
 import { type Devnet, type DevnetExtras, devnetChainsOf } from "@slabridge/devnet";
 import { createStores } from "@slabridge/store";
 import { buildStatusWorld } from "../context/status/buildStatusWorld.ts";
@@ -29,7 +29,7 @@ export async function startDevnetDashboard(devnet: Devnet, configFile: string): 
     manifest: devnet.manifest,
     config,
     stores: { jobs: stores.jobs, payments: stores.payments, cursors: stores.cursors },
-    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, chain.rpcUrl])),
+    rpcUrls: new Map(devnetChainsOf(devnet.manifest).evm.map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
   });
   const status = await startLocalStatusServer({ world });
   return {

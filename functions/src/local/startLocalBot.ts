@@ -1,4 +1,5 @@
 import type { StageConfig } from "@slabridge/core";
+import { manifestRpcUrlOf } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
 import {
@@ -174,7 +175,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   // The vault's first operator pays the fees of vault transfers (refunds, payouts): an operator funds it once.
   const feePayer = solana ? solanaOperatorSigners(solana, { kms })?.[0] : undefined;
   if (solana && feePayer) {
-    const connection = new Connection(solana.rpcUrl, "confirmed");
+    const connection = new Connection(manifestRpcUrlOf(solana), "confirmed");
     await connection.confirmTransaction(await connection.requestAirdrop(feePayer.publicKey, 10 * LAMPORTS_PER_SOL));
   }
 

@@ -6,6 +6,7 @@ import type {
   UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
+import { manifestRpcUrlOf } from "@slabridge/core";
 import { type Devnet, devnetChainsOf } from "@slabridge/devnet";
 import {
   type ChannelRecordStore,
@@ -88,7 +89,7 @@ export async function startLocalGateways(options: {
   if (!facilitatorKey) throw new MainJobShapeError("the devnet was started without pay per call (no facilitator key)");
   const evmChains = devnetChainsOf(manifest).evm;
   const solana = options.stores.svmCheckpoints ? devnetChainsOf(manifest).solana : undefined;
-  const rpcUrls = new Map(evmChains.map((chain) => [chain.chainId, chain.rpcUrl]));
+  const rpcUrls = new Map(evmChains.map((chain) => [chain.chainId, manifestRpcUrlOf(chain)]));
   // The facilitator's kms key signs through the devnet's KMS stand-in.
   const kms = devnetKmsClient(devnet);
   // The stablecoin's EIP-712 domain name (its ERC-3009 signatures), read from each chain's token.

@@ -55,6 +55,7 @@ export {
   solanaChainManifestSchema,
 } from "./config/deploymentManifest.ts";
 export { homeChainOf } from "./config/homeChainOf.ts";
+export { ManifestUrlMissingError, manifestRpcUrlOf, manifestWsUrlOf } from "./config/manifestRpcUrlOf.ts";
 export { type FamilyHandlers, matchFamily } from "./config/matchFamily.ts";
 export { InvalidManifestError, parseDeploymentManifest } from "./config/parseDeploymentManifest.ts";
 export { InvalidStageConfigError, parseStageConfig } from "./config/parseStageConfig.ts";

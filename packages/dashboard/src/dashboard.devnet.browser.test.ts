@@ -1,3 +1,4 @@
+import { manifestRpcUrlOf } from "@slabridge/core";
 import { devnetPaymentChainRoutes, type EpochOnChain } from "@slabridge/devnet/testing";
 import { botHarnessForSuite, buildStatusWorld } from "@slabridge/functions/src/e2e/testing/botHarness.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,7 +32,7 @@ describe.skipIf(skipReason !== undefined)("the dashboard in headless Chromium, o
         manifest: scenario.manifest,
         config: bot.config,
         stores: { jobs: bot.stores.jobs, payments: bot.stores.payments },
-        rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, chain.rpcUrl])),
+        rpcUrls: new Map(scenario.evmChains().map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       }),
     );
     const w = bot.world();

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -98,6 +98,9 @@ describe("npm run deploy without a network", () => {
     expect(out).toContain("deploy: unknown: solana: the vault's operators and threshold");
     expect(out).toContain("deploy: unknown: the Solana deployer key (--solana-kms-key)");
     expect(out).toContain("deploy: 62 steps: 0 done, 0 pending, 62 unknown; 0 transactions sent");
+    // The functions' manifest waits for a complete deployment; a dry run writes nothing anyway.
+    expect(out).toContain("deploy: manifest config/testnet.manifest.json: written once every step is done");
+    expect(existsSync(path.join(REPO, "config/testnet.manifest.json"))).toBe(false);
   });
 
   it("testnet --dry-run with the vault's operators configured shows its M-of-N", async () => {

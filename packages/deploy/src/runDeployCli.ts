@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -6,6 +6,7 @@ import { type DeploymentManifest, parseDeploymentManifest } from "@slabridge/cor
 import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
 import { LAYERZERO_ADDRESS_BOOK, LAYERZERO_ADDRESS_BOOK_INSTALL } from "@slabridge/layerzero";
 import { kmsSolanaSignerOfKeyId, type SolanaTransactionSigner } from "@slabridge/solana";
+import { getMint } from "@solana/spl-token";
 import { Connection, Keypair } from "@solana/web3.js";
 import { bytesToHex, type Hex, type LocalAccount } from "viem";
 import { privateKeyToAccount, publicKeyToAddress } from "viem/accounts";
@@ -13,6 +14,12 @@ import { DeployError, reasonOf } from "./DeployError.ts";
 import { DeployState } from "./DeployState.ts";
 import { deploySlabridge } from "./deploySlabridge.ts";
 import { deploySolanaVault, type SolanaVaultAccounts, type SolanaVaultResult } from "./deploySolanaVault.ts";
+import {
+  publicStageManifest,
+  readPublicStageKeys,
+  requirePublicManifestFile,
+  writeManifestIfChanged,
+} from "./publicStageManifest.ts";
 import { publicClientOf, type SolanaVaultInputs, stageDeployInputs } from "./stageDeployInputs.ts";
 
 const HELP = `slabridge deploy: sets up slabridge on every chain of a stage: the Solana vault (its operators' SPL
@@ -30,7 +37,9 @@ Options:
   --dry-run                 print every step as done / pending / unknown; send nothing (no key needed)
   --state <file>            the deployment state file (default: next to the devnet's manifest, else
                             deployments/<stage>.state.json)
-  --manifest <out>          devnet: write the devnet's manifest with these contracts to <out>
+  --manifest <out>          where the functions' manifest goes: a public stage writes config/<stage>.manifest.json
+                            by default (its keys, guardian and awsRegion in the deploy file); the devnet writes
+                            one only when given <out>
   --devnet-manifest <file>  devnet: the running devnet's manifest (default: .devnet/manifest.json)
   --kms-key <id|alias>      sign with this AWS KMS key (ECC_SECG_P256K1); AWS_REGION, and AWS_ENDPOINT_URL_KMS for
                             a KMS on loopback
@@ -120,12 +129,14 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
     env: io.env,
     devnetManifestPath: values["devnet-manifest"] ? path.resolve(io.cwd, values["devnet-manifest"]) : undefined,
   });
-  if (values.manifest !== undefined && inputs.devnetManifest === undefined) {
-    throw new DeployError(
-      "invalid-config",
-      "--manifest writes the devnet's manifest with the new contracts; a public stage's manifest comes from its stack",
-    );
-  }
+  // A public stage's functions ship config/<stage>.manifest.json: the run writes it unless told where else.
+  const publicManifest =
+    inputs.publicManifestFile === undefined
+      ? undefined
+      : {
+          file: inputs.publicManifestFile,
+          out: path.resolve(io.cwd, values.manifest ?? path.join("config", `${stage}.manifest.json`)),
+        };
   const account = dryRun && !values["kms-key"] && !values["private-key-env"] ? undefined : await accountOf(values, io);
   if (!dryRun && account === undefined) {
     throw new DeployError(
@@ -165,6 +176,8 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   if (!dryRun && unknowns.length > 0) {
     throw new DeployError("unknown-protocol-address", `cannot deploy: unknown ${unknowns.join("; ")}`);
   }
+  // Refused before anything is sent: a public stage's run ends with its functions' manifest.
+  if (publicManifest && !dryRun) requirePublicManifestFile(publicManifest.file, stage);
   // The Solana vault first: its multisig is the Solana emitter the home chain's Wormhole messenger trusts, and its
   // token account the Solana netting vault the registry names.
   const solana: Array<SolanaVaultInputs & { result: SolanaVaultResult }> = [];
@@ -253,6 +266,52 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
   for (const [chainId, contracts] of result.contracts) {
     io.out(`deploy: chain ${chainId}: ${JSON.stringify(contracts)}\n`);
   }
+  if (publicManifest && inputs.config.network !== undefined) {
+    const ready = steps.every((step) => step.status === "done") && allUnknowns.length === 0;
+    if (!ready) {
+      io.out(`deploy: manifest ${path.relative(io.cwd, publicManifest.out)}: written once every step is done\n`);
+      return;
+    }
+    const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
+    const kms = new KMSClient(endpoint ? { endpoint } : {});
+    const deployedVaults = await Promise.all(
+      solana.map(async (vault) => {
+        if (!vault.result.accounts) throw new DeployError("invalid-state", `${vault.plan.name}: no vault accounts`);
+        const url = inputs.rpcUrls.get(vault.plan.chainId);
+        const decimals =
+          vault.decimals ??
+          (url === undefined ? undefined : await mintDecimalsOf(solanaConnectionOf(url, vault.plan.name), vault));
+        if (decimals === undefined) throw new DeployError("invalid-state", `${vault.plan.name}: mint decimals unknown`);
+        return { ...vault, accounts: vault.result.accounts, decimals };
+      }),
+    );
+    const manifest = publicStageManifest({
+      config: { ...inputs.config, network: inputs.config.network },
+      chains: inputs.chains,
+      deployer,
+      parameters,
+      contracts: result.contracts,
+      solana: deployedVaults,
+      file: publicManifest.file,
+      keys: await readPublicStageKeys({
+        file: publicManifest.file,
+        solanaOperators: solana.flatMap((vault) => vault.operatorRefs),
+        evmChainIds: inputs.chains.map((chain) => chain.chainId),
+        kms,
+        stage,
+      }),
+      createdAt: new Date(),
+    });
+    const out = path.relative(io.cwd, publicManifest.out);
+    if (dryRun) {
+      io.out(`deploy: manifest ${out} (dry run: not written):\n${JSON.stringify(manifest, null, 2)}\n`);
+      return;
+    }
+    mkdirSync(path.dirname(publicManifest.out), { recursive: true });
+    const outcome = writeManifestIfChanged(publicManifest.out, manifest);
+    io.out(outcome === "unchanged" ? `deploy: manifest ${out} unchanged\n` : `deploy: manifest written to ${out}\n`);
+    return;
+  }
   if (values.manifest !== undefined && inputs.devnetManifest !== undefined && !dryRun) {
     const base = inputs.devnetManifest;
     const manifest = parseDeploymentManifest({
@@ -273,14 +332,12 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
     const out = path.resolve(io.cwd, values.manifest);
     // A re-run that changes nothing leaves the file as it is (its createdAt too): an unchanged deployment is an
     // unchanged manifest, byte for byte.
-    if (sameApartFromCreatedAt(readManifestIfAny(out), manifest)) {
-      io.out(`deploy: manifest ${path.relative(io.cwd, out)} unchanged\n`);
-      return;
-    }
-    const tmp = `${out}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-    renameSync(tmp, out);
-    io.out(`deploy: manifest written to ${path.relative(io.cwd, out)}\n`);
+    const outcome = writeManifestIfChanged(out, manifest);
+    io.out(
+      outcome === "unchanged"
+        ? `deploy: manifest ${path.relative(io.cwd, out)} unchanged\n`
+        : `deploy: manifest written to ${path.relative(io.cwd, out)}\n`,
+    );
   }
 }
 
@@ -336,17 +393,15 @@ function devnetDeployer(manifest: DeploymentManifest | undefined): Hex | undefin
   return ref && "address" in ref ? (ref.address as Hex) : undefined;
 }
 
-/** The manifest at `file`, or undefined when there is none (or it is not one). */
-function readManifestIfAny(file: string): DeploymentManifest | undefined {
+/** The decimals of a configured Solana mint, read from the cluster. */
+async function mintDecimalsOf(connection: Connection, vault: SolanaVaultInputs): Promise<number> {
   try {
-    return parseDeploymentManifest(JSON.parse(readFileSync(file, "utf8")));
-  } catch {
-    return undefined;
+    return (await getMint(connection, vault.plan.mint)).decimals;
+  } catch (error) {
+    throw new DeployError("rpc-unreachable", `${vault.plan.name}: cannot read mint ${vault.plan.mint.toBase58()}`, {
+      cause: error,
+    });
   }
-}
-
-function sameApartFromCreatedAt(a: DeploymentManifest | undefined, b: DeploymentManifest): boolean {
-  return a !== undefined && JSON.stringify({ ...a, createdAt: "" }) === JSON.stringify({ ...b, createdAt: "" });
 }
 
 async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<LocalAccount | undefined> {

@@ -4,6 +4,7 @@ import {
   type DeploymentManifest,
   InvalidStageConfigError,
   type KeyReference,
+  manifestRpcUrlOf,
   parseDeploymentManifest,
   parseStageConfig,
   type StageConfig,
@@ -20,6 +21,7 @@ import { DeployError } from "./DeployError.ts";
 import type { PayPerCallSettings } from "./deploySlabridge.ts";
 import { MAX_MULTISIG_SIGNERS, type SolanaVaultPlan } from "./deploySolanaVault.ts";
 import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
+import { type PublicManifestFile, publicManifestFileFields } from "./publicStageManifest.ts";
 
 /** The environment variable an RPC URL secret is read from by the CLI (`{ "secret": "RpcUrlEvmA" }`). */
 function secretEnvName(secret: string): string {
@@ -87,6 +89,7 @@ const deployParametersFileSchema = z.object({
     .strict()
     .optional()
     .describe("the SLA receivers (the devnet's operator and authorizer come from its manifest)"),
+  ...publicManifestFileFields,
 });
 
 /** A Solana cluster's vault to set up, with the operators' key references the manifest names. */
@@ -113,6 +116,8 @@ export interface StageDeployInputs {
   payPerCall?: PayPerCallSettings;
   /** Where the state file goes by default. */
   defaultStatePath: string;
+  /** A public stage's manifest section of its deploy file (keys, guardian API, AWS region). */
+  publicManifestFile?: PublicManifestFile;
 }
 
 /**
@@ -168,7 +173,7 @@ export function stageDeployInputs(options: {
           `chain ${chain.chainId} (${chain.name}) is not an EVM chain of the devnet`,
         );
       }
-      rpcUrls.set(chain.chainId, rpcUrlOf(chain.rpcUrl, deployed.rpcUrl, options.env) ?? deployed.rpcUrl);
+      rpcUrls.set(chain.chainId, rpcUrlOf(chain.rpcUrl, deployed.rpcUrl, options.env) ?? manifestRpcUrlOf(deployed));
       return {
         name: chain.name,
         chainId: chain.chainId,
@@ -181,7 +186,7 @@ export function stageDeployInputs(options: {
     // The devnet's mint is the devnet's (protocol side); its operators are the keys the devnet made.
     const solanaVaults = manifest.chains.flatMap((chain): SolanaVaultInputs[] => {
       if (chain.family !== "solana") return [];
-      rpcUrls.set(chain.chainId, chain.rpcUrl);
+      rpcUrls.set(chain.chainId, manifestRpcUrlOf(chain));
       return [
         {
           plan: {
@@ -331,6 +336,7 @@ export function stageDeployInputs(options: {
     unknowns,
     defaultStatePath: path.join("deployments", `${options.stage}.state.json`),
     ...(payPerCall ? { payPerCall } : {}),
+    publicManifestFile: { keys: fixed.keys, guardian: fixed.guardian, awsRegion: fixed.awsRegion },
   };
 }
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseDeploymentManifest } from "@slabridge/core";
+import { manifestRpcUrlOf, parseDeploymentManifest } from "@slabridge/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { devnetChainsOf } from "./devnetChainsOf.ts";
 
@@ -58,7 +58,7 @@ async function codeAt(rpcUrl: string, address: string): Promise<string> {
 /** Pids of processes whose command line mentions one of the manifest's anvil ports. */
 function anvilPids(dir: string): number[] {
   const manifest = parseDeploymentManifest(JSON.parse(readFileSync(path.join(dir, "manifest.json"), "utf8")));
-  const ports = devnetChainsOf(manifest).evm.map((chain) => new URL(chain.rpcUrl).port);
+  const ports = devnetChainsOf(manifest).evm.map((chain) => new URL(manifestRpcUrlOf(chain)).port);
   const table = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
   return table
     .split("\n")
@@ -101,7 +101,9 @@ describe("npm run devnet", () => {
       const { slaReceivers, x402Channels } = chain.contracts;
       expect(Object.keys(slaReceivers ?? {}).sort(), chain.name).toEqual(modelIds);
       for (const receiver of [...Object.values(slaReceivers ?? {}), x402Channels ?? "0x"]) {
-        expect((await codeAt(chain.rpcUrl, receiver)).length, `${chain.name} ${receiver}`).toBeGreaterThan(2);
+        expect((await codeAt(manifestRpcUrlOf(chain), receiver)).length, `${chain.name} ${receiver}`).toBeGreaterThan(
+          2,
+        );
       }
       for (const [modelId, receiver] of Object.entries(slaReceivers ?? {})) {
         expect(stdout()).toContain(`${`slaReceiver ${modelId}`.padEnd(20)} ${receiver}`);

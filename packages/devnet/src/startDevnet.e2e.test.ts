@@ -9,7 +9,13 @@ import {
   slaOracleAbi,
   wormholeMessengerAbi,
 } from "@slabridge/contracts";
-import { encodeMessage, type KeyReference, parseDeploymentManifest } from "@slabridge/core";
+import {
+  encodeMessage,
+  type KeyReference,
+  manifestRpcUrlOf,
+  manifestWsUrlOf,
+  parseDeploymentManifest,
+} from "@slabridge/core";
 import { secp256k1PointOfSpki } from "@slabridge/evm";
 import { createTransferInstruction, MULTISIG_SIZE, MultisigLayout } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
@@ -78,7 +84,9 @@ describe("startDevnet", () => {
       keys.push(ref.publicKey);
     }
     // The vault's authority is the SPL multisig of exactly those keys, 2 of 3.
-    const info = await new Connection(solana.rpcUrl, "confirmed").getAccountInfo(new PublicKey(solana.multisig));
+    const info = await new Connection(manifestRpcUrlOf(solana), "confirmed").getAccountInfo(
+      new PublicKey(solana.multisig),
+    );
     const multisig = MultisigLayout.decode(info?.data ?? Buffer.alloc(MULTISIG_SIZE));
     expect(multisig.m).toBe(solana.threshold);
     const signers = [multisig.signer1, multisig.signer2, multisig.signer3].map((key) => key.toBase58());
@@ -315,7 +323,10 @@ describe("startDevnet", () => {
     const buyerRef = devnet.manifest.keys.demoBuyers.find((ref) => ref.kind === "devnet-key-file");
     if (buyerRef?.kind !== "devnet-key-file") throw new Error("no solana buyer");
     const buyer = Keypair.fromSecretKey(Uint8Array.from(JSON.parse(readFileSync(buyerRef.path, "utf8"))));
-    const connection = new Connection(solana.rpcUrl, { commitment: "confirmed", wsEndpoint: solana.wsUrl });
+    const connection = new Connection(manifestRpcUrlOf(solana), {
+      commitment: "confirmed",
+      wsEndpoint: manifestWsUrlOf(solana),
+    });
     const { value: accounts } = await connection.getTokenAccountsByOwner(buyer.publicKey, {
       mint: new PublicKey(solana.mint),
     });
@@ -365,7 +376,7 @@ describe("stopping the devnet", () => {
   it("leaves no process and no open port behind", async () => {
     const throwaway = await startDevnet({ epochSeconds: EPOCH_SECONDS, hosts: ["healthy"] });
     const ports = [
-      ...devnetChainsOf(throwaway.manifest).evm.map((c) => new URL(c.rpcUrl).port),
+      ...devnetChainsOf(throwaway.manifest).evm.map((c) => new URL(manifestRpcUrlOf(c)).port),
       new URL(throwaway.solana.url).port,
       new URL(throwaway.manifest.guardian.apiUrl).port,
       new URL(throwaway.manifest.dynamo.endpoint ?? "").port,

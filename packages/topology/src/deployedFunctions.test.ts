@@ -50,6 +50,8 @@ describe("deployedFunctions", () => {
     expect(holders("ownProber")).toEqual(["prober"]);
     expect(holders("solanaOperators")).toEqual(["relay"]);
     expect(holders("nettingVaults")).toEqual(["net"]);
+    // The evaluator submits reports and publishes verdicts with the relayer (executor) key.
+    expect(holders("relayer")).toEqual(["relay", "evaluate", "net"]);
   });
 
   it("ends a scheduled run before the next one starts in AWS (a minute per period)", () => {

@@ -223,12 +223,14 @@ export const deployedFunctions = {
     trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
     // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, the gateway's usage
     // receipts (read only: paid traffic's evidence), and the probers it asks to co-sign. It holds no prober key: M-of-N
-    // means M vantage points each signed. It publishes each report's bundle to the evidence bucket.
+    // means M vantage points each signed. It publishes each report's bundle to the evidence bucket. It submits the
+    // report and publishes the verdict from the relayer (executor) key, the home chain's one sender (Nonces).
     links: {
       ...noLinks,
       tables: ["samples", "nonces"],
       readOnlyTables: ["usageReceipts"],
       rpcFamilies: ["evm"],
+      signingKeys: ["relayer"],
       proberFunctions: true,
       evidence: "write",
     },

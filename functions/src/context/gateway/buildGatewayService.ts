@@ -12,6 +12,7 @@ import type {
   UsageReceiptStore,
   VoucherCheckpointStore,
 } from "@slabridge/core";
+import { manifestRpcUrlOf } from "@slabridge/core";
 import {
   createEvmChainClient,
   EvmConfigError,
@@ -202,7 +203,7 @@ export function solanaModelInput(
     modelId: model.modelId,
     network: networkOf(model.network),
     chainId: chain.chainId,
-    rpcUrl: solanaRpcUrls?.get(chain.chainId) ?? chain.rpcUrl,
+    rpcUrl: solanaRpcUrls?.get(chain.chainId) ?? manifestRpcUrlOf(chain),
     asset: chain.mint,
     decimals: chain.decimals,
     payTo: chain.multisig,

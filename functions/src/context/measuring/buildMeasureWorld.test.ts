@@ -1,5 +1,6 @@
 import { CreateKeyCommand, GetPublicKeyCommand } from "@aws-sdk/client-kms";
 import type { SlaReport } from "@slabridge/core";
+import { manifestRpcUrlOf } from "@slabridge/core";
 import { startLocalKms } from "@slabridge/devnet";
 import { evmChainsOf, SlaSigningError } from "@slabridge/evm";
 import { MeasureConfigError, MemoryBlobStore, UnsupportedSignerError } from "@slabridge/measuring";
@@ -35,7 +36,7 @@ describe("buildMeasureWorld", () => {
       config: measureConfig(),
       stores: { samples: new MemorySampleStore(), nonces: new MemoryNonceStore() },
       blobs: new MemoryBlobStore(),
-      rpcUrls: new Map(evmChainsOf(manifest).map((chain) => [chain.chainId, chain.rpcUrl])),
+      rpcUrls: new Map(evmChainsOf(manifest).map((chain) => [chain.chainId, manifestRpcUrlOf(chain)])),
       lambdaEndpoint: "http://127.0.0.1:9",
     });
     await expect(built.home.submitReport(report)).rejects.toThrow(SlaSigningError);

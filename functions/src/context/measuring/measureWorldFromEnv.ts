@@ -64,8 +64,8 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
 
 /**
  * The world of a deployed prober function (any region): the Samples table (DynamoDB in the home region,
- * `SLABRIDGE_TABLES_REGION`, default the function's region), the probing config, its own key and read-only home
- * chain access (buildProberWorld).
+ * `SLABRIDGE_TABLES_REGION`, default the function's region), the probing config, its own key (KMS, in the home region
+ * too) and read-only home chain access (buildProberWorld).
  *
  * @example export const handler = createProbeHandler(() => proberWorldFromEnv(vantage), vantage);
  */
@@ -94,8 +94,9 @@ export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promis
       blobs: evidenceFromEnv(env, "read"),
       homeRpcUrl,
       rpcUrls,
-      // The prober's key is a key of its own region.
-      kms: createKmsClient({ region: env.AWS_REGION ?? "us-east-1" }),
+      // Every key lives in the home region (KMS keys are regional; the deploy reads them all there and the stack grants
+      // them by ARN): a prober elsewhere signs across regions, as it reads the Samples table.
+      kms: createKmsClient({ region }),
       allowNonLoopback: true,
     });
   });

@@ -6,6 +6,7 @@ import {
   type EvmChainManifest,
   type Hex,
   type JobStore,
+  manifestRpcUrlOf,
   matchFamily,
   type PaymentStore,
   type SolanaChainManifest,
@@ -159,7 +160,7 @@ function solanaReader(options: BuildStatusWorldOptions, solana: SolanaChainManif
   const name = options.config.chains.find((chain) => chain.chainId === solana.chainId)?.name ?? "solana";
   const reader = { chainId: solana.chainId, name, payments: options.stores.payments };
   if (options.solanaSettlement) return new SolanaStatusReader({ ...reader, outflows: options.solanaSettlement });
-  const rpcUrl = options.rpcUrls.get(solana.chainId) ?? solana.rpcUrl;
+  const rpcUrl = options.rpcUrls.get(solana.chainId) ?? manifestRpcUrlOf(solana);
   const { hostname } = new URL(rpcUrl);
   const loopback = LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
   if (!loopback && options.allowNonLoopback !== true) {

@@ -4,6 +4,7 @@ import {
   type DeploymentManifest,
   type Job,
   jobIds,
+  manifestRpcUrlOf,
   SlabridgeError,
   type StageConfig,
 } from "@slabridge/core";
@@ -252,7 +253,7 @@ export class BotHarness {
     return watchSolanaVault({
       solana: this.scenario.solana,
       manifest: w.manifest,
-      rpcUrl: this.scenario.solana.rpcUrl,
+      rpcUrl: manifestRpcUrlOf(this.scenario.solana),
       payments: w.stores.payments,
       cursors: w.stores.cursors,
       clock: w.clock,

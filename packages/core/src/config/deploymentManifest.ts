@@ -35,7 +35,9 @@ export const evmChainManifestSchema = z.object({
   family: z.literal("evm"),
   name: z.string().min(1).describe("short chain name used in logs and config (e.g. evm-a)"),
   chainId: z.number().int().positive().describe("EVM chain id = slabridge chain id"),
-  rpcUrl: loopbackOrHttpsUrl,
+  rpcUrl: loopbackOrHttpsUrl
+    .optional()
+    .describe("absent where the stage config names a secret (public stages): the URL never sits in a file"),
   confirmations: z.number().int().min(0).describe("blocks a watcher waits past a log before acting on it"),
   layerZero: z.object({
     eid: z.number().int().positive(),
@@ -86,8 +88,10 @@ export const solanaChainManifestSchema = z.object({
   family: z.literal("solana"),
   name: z.string().min(1).describe("short chain name used in logs and config (e.g. solana)"),
   chainId: z.number().int().positive().describe("slabridge chain id of this cluster (SOLANA_CHAIN_ID on the devnet)"),
-  rpcUrl: loopbackOrHttpsUrl,
-  wsUrl: z.string().url(),
+  rpcUrl: loopbackOrHttpsUrl
+    .optional()
+    .describe("absent where the stage config names a secret (public stages): the URL never sits in a file"),
+  wsUrl: z.string().url().optional().describe("the devnet's; absent with a secret RPC URL"),
   mint: base58Address.describe("stablecoin mint"),
   decimals: z.number().int().min(0).max(18),
   vault: base58Address.describe("payment vault token account"),
@@ -147,7 +151,9 @@ export const deploymentManifestSchema = z
       deployer: keyReferenceSchema,
       layerZeroDvn: keyReferenceSchema,
       layerZeroExecutor: keyReferenceSchema,
-      wormholeGuardian: keyReferenceSchema,
+      wormholeGuardian: keyReferenceSchema
+        .optional()
+        .describe("the devnet's guardian; absent on public stages, whose VAAs Wormhole's guardians sign"),
       probers: z.array(keyReferenceSchema).min(1),
       proberThreshold: z.number().int().min(1),
       demoBuyers: z.array(keyReferenceSchema),
@@ -205,6 +211,17 @@ export const deploymentManifestSchema = z
         });
       }
     });
+    // Only a public stage's chains may leave their URLs out (secrets); the devnet's tools read them from here.
+    if (manifest.network === "devnet") {
+      manifest.chains.forEach((chain, i) => {
+        if (chain.rpcUrl === undefined) {
+          ctx.addIssue({ code: "custom", path: ["chains", i, "rpcUrl"], message: "a devnet chain needs its URL" });
+        }
+        if (chain.family === "solana" && chain.wsUrl === undefined) {
+          ctx.addIssue({ code: "custom", path: ["chains", i, "wsUrl"], message: "a devnet cluster needs its URL" });
+        }
+      });
+    }
     const ids = manifest.chains.map((chain) => chain.chainId);
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: "custom", path: ["chains"], message: "chain ids must be distinct" });

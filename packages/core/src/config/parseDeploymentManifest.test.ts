@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DeploymentManifest, SolanaChainManifest } from "./deploymentManifest.ts";
 import { homeChainOf } from "./homeChainOf.ts";
+import { ManifestUrlMissingError, manifestRpcUrlOf, manifestWsUrlOf } from "./manifestRpcUrlOf.ts";
 import { InvalidManifestError, parseDeploymentManifest } from "./parseDeploymentManifest.ts";
 
 const address = (n: number): `0x${string}` => `0x${n.toString(16).padStart(40, "0")}`;
@@ -192,6 +193,46 @@ describe("parseDeploymentManifest", () => {
     expect(parseDeploymentManifest(manifest).chains).toHaveLength(4);
     manifest.chains.push({ ...a, name: "evm-d" });
     expect(() => parseDeploymentManifest(manifest)).toThrow(/chains: chain ids must be distinct/);
+  });
+
+  it("lets a public stage's chains leave their secret URLs out, and refuses that on the devnet", () => {
+    const withoutUrls = (network: DeploymentManifest["network"]) => {
+      const manifest = validManifest();
+      const { wormholeGuardian: _, ...keys } = manifest.keys;
+      return {
+        ...manifest,
+        network,
+        keys,
+        chains: manifest.chains.map(({ rpcUrl: _, ...chain }) =>
+          chain.family === "solana" ? (({ wsUrl: _, ...rest }) => rest)(chain) : chain,
+        ),
+      };
+    };
+    const testnet = parseDeploymentManifest(withoutUrls("testnet"));
+    expect(testnet.chains.every((chain) => chain.rpcUrl === undefined)).toBe(true);
+    expect(testnet.keys.wormholeGuardian).toBeUndefined();
+    const [evm] = testnet.chains;
+    if (!evm) throw new Error("no chain");
+    expect(() => manifestRpcUrlOf(evm)).toThrow(ManifestUrlMissingError);
+    expect(() => manifestRpcUrlOf(evm)).toThrow(`the manifest has no rpcUrl for ${evm.name}`);
+    const cluster = testnet.chains.find((chain) => chain.family === "solana");
+    if (cluster?.family !== "solana") throw new Error("no Solana chain");
+    expect(() => manifestWsUrlOf(cluster)).toThrow(ManifestUrlMissingError);
+
+    const issues = (() => {
+      try {
+        parseDeploymentManifest(withoutUrls("devnet"));
+      } catch (error) {
+        return error instanceof InvalidManifestError ? error.issues : [];
+      }
+      return [];
+    })();
+    expect(issues).toContain("chains.0.rpcUrl: a devnet chain needs its URL");
+    expect(issues.some((issue) => /^chains\.\d+\.wsUrl: a devnet cluster needs its URL$/.test(issue))).toBe(true);
+    const devnet = parseDeploymentManifest(validManifest());
+    const [devnetEvm] = devnet.chains;
+    if (!devnetEvm) throw new Error("no chain");
+    expect(manifestRpcUrlOf(devnetEvm)).toBe(devnetEvm.rpcUrl);
   });
 
   it("rejects a home chain that is not in the list", () => {

@@ -11,6 +11,8 @@ import {
   type EvmChainManifest,
   encodeMessage,
   type KeyReference,
+  manifestRpcUrlOf,
+  manifestWsUrlOf,
   pickRefundBps,
   type SlaReport,
   type SolanaChainManifest,
@@ -170,16 +172,19 @@ export class DevnetScenario {
 
   /** A confirmed-commitment connection to the devnet's Solana RPC. */
   get connection(): Connection {
-    this.#connection ??= new Connection(this.solana.rpcUrl, { commitment: "confirmed", wsEndpoint: this.solana.wsUrl });
+    this.#connection ??= new Connection(manifestRpcUrlOf(this.solana), {
+      commitment: "confirmed",
+      wsEndpoint: manifestWsUrlOf(this.solana),
+    });
     return this.#connection;
   }
 
   /** The RPC URL of any chain of the devnet, EVM or Solana. */
   rpcUrl(chainId: number): string {
     const evm = devnetChainsOf(this.manifest).evm.find((c) => c.chainId === chainId);
-    if (evm) return evm.rpcUrl;
+    if (evm) return manifestRpcUrlOf(evm);
     const { solana } = devnetChainsOf(this.manifest);
-    if (solana?.chainId === chainId) return solana.rpcUrl;
+    if (solana?.chainId === chainId) return manifestRpcUrlOf(solana);
     throw new DevnetShapeError(`the devnet has no chain ${chainId}`);
   }
 

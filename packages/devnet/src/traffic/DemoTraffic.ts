@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { escrowAbi } from "@slabridge/contracts";
-import { type DeploymentManifest, SOLANA_CHAIN_ID } from "@slabridge/core";
+import { type DeploymentManifest, manifestRpcUrlOf, manifestWsUrlOf, SOLANA_CHAIN_ID } from "@slabridge/core";
 import { formatSlabridgeMemo, solanaPaymentId } from "@slabridge/solana";
 import { createTransferInstruction } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
@@ -45,7 +45,7 @@ export class DemoTraffic {
     this.#devnet = devnet;
     const solana = devnetChainsOf(devnet.manifest).solana;
     this.#solana = solana
-      ? new Connection(solana.rpcUrl, { commitment: "confirmed", wsEndpoint: solana.wsUrl })
+      ? new Connection(manifestRpcUrlOf(solana), { commitment: "confirmed", wsEndpoint: manifestWsUrlOf(solana) })
       : undefined;
   }
 

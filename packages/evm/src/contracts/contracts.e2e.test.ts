@@ -1,5 +1,6 @@
 import { escrowAbi, layerZeroMessengerAbi, wormholeMessengerAbi } from "@slabridge/contracts";
 import type { EvmChainManifest } from "@slabridge/core";
+import { manifestRpcUrlOf } from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
 import { MemoryCursorStore, MemoryNonceStore } from "@slabridge/store";
 import { createTestClient, decodeFunctionData, http, parseGwei } from "viem";
@@ -34,8 +35,12 @@ beforeAll(async () => {
   };
   home = byId(devnet.manifest.homeChainId);
   payment = byId(evmChainsOf(devnet.manifest).find((c) => c.chainId !== devnet.manifest.homeChainId)?.chainId ?? 0);
-  paymentClient = createEvmChainClient({ chainId: payment.chainId, rpcUrl: payment.rpcUrl, pollingIntervalMs: 20 });
-  homeClient = createEvmChainClient({ chainId: home.chainId, rpcUrl: home.rpcUrl, pollingIntervalMs: 20 });
+  paymentClient = createEvmChainClient({
+    chainId: payment.chainId,
+    rpcUrl: manifestRpcUrlOf(payment),
+    pollingIntervalMs: 20,
+  });
+  homeClient = createEvmChainClient({ chainId: home.chainId, rpcUrl: manifestRpcUrlOf(home), pollingIntervalMs: 20 });
   modelId = BigInt(devnet.manifest.models[0]?.modelId ?? "0");
 }, 60_000);
 

@@ -1,5 +1,12 @@
 import { modelRegistryAbi, slaOracleAbi } from "@slabridge/contracts";
-import { type EvmChainManifest, evaluateEpoch, type ProbeSample, pickRefundBps, type SlaReport } from "@slabridge/core";
+import {
+  type EvmChainManifest,
+  evaluateEpoch,
+  manifestRpcUrlOf,
+  type ProbeSample,
+  pickRefundBps,
+  type SlaReport,
+} from "@slabridge/core";
 import { type Devnet, startDevnet } from "@slabridge/devnet";
 import { MemoryNonceStore } from "@slabridge/store";
 import {
@@ -39,7 +46,7 @@ beforeAll(async () => {
   home = found;
   oracle = found.contracts.slaOracle;
   registry = found.contracts.modelRegistry;
-  client = createEvmChainClient({ chainId: home.chainId, rpcUrl: home.rpcUrl, pollingIntervalMs: 20 });
+  client = createEvmChainClient({ chainId: home.chainId, rpcUrl: manifestRpcUrlOf(home), pollingIntervalMs: 20 });
   const clients = devnet.evm.clients(home.chainId);
   probers = devnet.manifest.keys.probers.map((key) => {
     if (key.kind !== "anvil-dev-account") throw new Error(`unexpected prober key kind ${key.kind}`);
