@@ -393,27 +393,7 @@ function wireSteps(
   const steps: WireStep[] = [];
   const me = chain.chainId;
   const name = (other: number) => chains.find((c) => c.chainId === other)?.name ?? String(other);
-  const wire = (
-    contract: ContractName,
-    call: string,
-    description: string,
-    abi: Abi,
-    args: WireStep["args"],
-    readBack: WireStep["readBack"],
-  ) => {
-    const functionName = call.includes("(") ? call.slice(0, call.indexOf("(")) : call;
-    steps.push({
-      kind: "wire",
-      id: `${chain.name}:wire:${contract}.${call}`,
-      chainId: me,
-      contract,
-      description,
-      abi,
-      functionName,
-      args,
-      readBack,
-    });
-  };
+  const wire = (...step: WireStepParts) => steps.push(wireStep(chain, ...step));
   const setSender = (messenger: ContractName, sender: ContractName) =>
     wire(
       messenger,
@@ -646,25 +626,7 @@ function receiverSteps(
         verdictGraceEpochs: model.verdictGraceEpochs,
       }),
     });
-    const wire = (
-      contract: ContractName,
-      call: string,
-      description: string,
-      abi: Abi,
-      args: WireStep["args"],
-      readBack: WireStep["readBack"],
-    ) =>
-      steps.push({
-        kind: "wire",
-        id: `${chain.name}:wire:${contract}.${call}`,
-        chainId: me,
-        contract,
-        description,
-        abi,
-        functionName: call.includes("(") ? call.slice(0, call.indexOf("(")) : call,
-        args,
-        readBack,
-      });
+    const wire = (...step: WireStepParts) => steps.push(wireStep(chain, ...step));
     const set = (setter: string, view: string, value: Address, what: string) =>
       wire(
         receiver,
@@ -780,4 +742,32 @@ function sortedAddresses(addresses: readonly Address[]): Address[] {
 function known<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new DeployError("unknown-protocol-address", `${what} is unknown`);
   return value;
+}
+
+/** What names one wiring call: the contract, the call as the step's id shows it, and how it is sent and read back. */
+type WireStepParts = [
+  contract: ContractName,
+  call: string,
+  description: string,
+  abi: Abi,
+  args: WireStep["args"],
+  readBack: WireStep["readBack"],
+];
+
+/** A wiring step on `chain`: its id is `<chain>:wire:<contract>.<call>`, its function the call's name. */
+function wireStep(
+  chain: { name: string; chainId: number },
+  ...[contract, call, description, abi, args, readBack]: WireStepParts
+): WireStep {
+  return {
+    kind: "wire",
+    id: `${chain.name}:wire:${contract}.${call}`,
+    chainId: chain.chainId,
+    contract,
+    description,
+    abi,
+    functionName: call.includes("(") ? call.slice(0, call.indexOf("(")) : call,
+    args,
+    readBack,
+  };
 }
