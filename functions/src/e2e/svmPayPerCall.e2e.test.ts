@@ -3,6 +3,7 @@ import {
   MemoryUsageReceiptStore,
   MemoryVoucherCheckpointStore,
   NotReadyError,
+  STREAM_PAYMENT_EVENT,
 } from "@slabridge/core";
 import { createStablecoinFixture, SolanaLocalRpc, type StablecoinFixture } from "@slabridge/devnet";
 import {
@@ -14,7 +15,6 @@ import {
   localFacilitatorClient,
   MemoryChannelRecordStore,
   SlabridgeSvmBatchClientScheme,
-  STREAM_PAYMENT_EVENT,
   serveOnLoopback,
   VersionedChannelStorage,
 } from "@slabridge/gateway";

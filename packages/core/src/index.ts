@@ -213,6 +213,7 @@ export { type RecordSampleResult, type SampleRecord, type SampleStore, sampleIdO
 export {
   MemoryUsageReceiptStore,
   type SignedUsageReceipt,
+  STREAM_PAYMENT_EVENT,
   signedUsageReceiptJsonSchema,
   USAGE_RECEIPT_DOMAIN,
   USAGE_RECEIPT_HEADER,

@@ -1,5 +1,6 @@
 import {
   epochAt,
+  STREAM_PAYMENT_EVENT,
   type SvmVoucherCheckpoint,
   type SvmVoucherCheckpointStore,
   type UsageReceipt,
@@ -690,13 +691,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 }
-
-/**
- * The name of a streamed call's last event before `[DONE]`: its data carries `payment_response` (base64 of the
- * settlement, what the `PAYMENT-RESPONSE` header carries on an unstreamed call) and `usage_receipt` (the signed
- * receipt, as the receipt header carries it).
- */
-export const STREAM_PAYMENT_EVENT = "x402-payment-response";
 
 /** A verified, reserved call on its way to the host: what charging, releasing and attesting it need. */
 interface PaidCall {

@@ -34,7 +34,6 @@ export {
   type GatewayOptions,
   MODEL_PAUSE_TTL_MS,
   type ModelPauses,
-  STREAM_PAYMENT_EVENT,
 } from "./createGateway.ts";
 export {
   HostFailedError,

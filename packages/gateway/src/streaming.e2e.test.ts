@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore } from "@slabridge/core";
+import { MemoryUsageReceiptStore, MemoryVoucherCheckpointStore, STREAM_PAYMENT_EVENT } from "@slabridge/core";
 import {
   type AnvilInstance,
   createDevnetClients,
@@ -27,7 +27,7 @@ import { z } from "zod";
 import { MemoryChannelRecordStore } from "./channels/MemoryChannelRecordStore.ts";
 import { VersionedChannelStorage } from "./channels/VersionedChannelStorage.ts";
 import type { GatewayEvmModelInput } from "./config/GatewayModel.ts";
-import { createGateway, STREAM_PAYMENT_EVENT } from "./createGateway.ts";
+import { createGateway } from "./createGateway.ts";
 import { localFacilitatorClient } from "./http/localFacilitatorClient.ts";
 import { type SseEvent, SseSplitter } from "./http/sse.ts";
 import { type LoopbackServer, serveOnLoopback } from "./node/serveOnLoopback.ts";

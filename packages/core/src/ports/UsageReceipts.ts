@@ -230,6 +230,13 @@ export function usageReceiptJson(signed: SignedUsageReceipt): z.input<typeof sig
 export const USAGE_RECEIPT_HEADER = "slabridge-receipt";
 
 /**
+ * The name of a streamed call's last event before `[DONE]`: its data carries `payment_response` (base64 of the
+ * settlement, what the `PAYMENT-RESPONSE` header carries on an unstreamed call) and `usage_receipt` (the signed
+ * receipt, as {@link USAGE_RECEIPT_HEADER} carries it). The gateway writes it; buyers read it.
+ */
+export const STREAM_PAYMENT_EVENT = "x402-payment-response";
+
+/**
  * The signed receipt a {@link USAGE_RECEIPT_HEADER} value carries, as the gateway wrote it; undefined for a missing
  * or unreadable one (its signature is not checked here: who trusts it checks the signer).
  *

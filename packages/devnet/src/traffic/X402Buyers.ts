@@ -1,4 +1,4 @@
-import { USAGE_RECEIPT_HEADER, usageReceiptOfHeader } from "@slabridge/core";
+import { STREAM_PAYMENT_EVENT, USAGE_RECEIPT_HEADER, usageReceiptOfHeader } from "@slabridge/core";
 import { anvilDevAccount, evmPayingFetch } from "@slabridge/evm";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { getAddress, type Hex, type LocalAccount } from "viem";
@@ -13,9 +13,6 @@ function demoChat(model: string, stream: boolean): string {
     ...(stream ? { stream: true } : {}),
   });
 }
-
-/** The gateway's last event of a streamed call: the settlement and the usage receipt its headers carry otherwise. */
-const STREAM_PAYMENT_EVENT = "x402-payment-response";
 
 /**
  * What a call's answer says about its payment: the `PAYMENT-RESPONSE` and usage-receipt headers of a whole answer, or
