@@ -4,6 +4,7 @@
 export { NettingCursorVanishedError, NettingPayoutMissingError } from "./errors.ts";
 export { InvalidNetEventError } from "./InvalidNetEventError.ts";
 export {
+  DEFAULT_NETTING_CONCURRENCY,
   type NetDueRoundsInput,
   type NetDueRoundsResult,
   type NetRoundOutcome,
@@ -15,9 +16,11 @@ export {
 export { type NettingStepKind, nettingStepId } from "./nettingStepId.ts";
 export {
   type BridgedTransfer,
+  createVaultLocks,
   type NettingRecord,
   type NettingRoundInput,
   type OpenVaultBalance,
   type PaidPayout,
   runNettingRound,
+  type VaultLocks,
 } from "./runNettingRound.ts";

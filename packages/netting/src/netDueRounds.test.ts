@@ -164,6 +164,29 @@ describe("netDueRounds", () => {
     expect(chains.runs[0]?.fromBlocks).toEqual(chains.runs[1]?.fromBlocks);
   });
 
+  it("runs a pass's due rounds side by side and reports them in (model, epoch) order", async () => {
+    const { chains, cursors } = setup();
+    for (const epoch of [2, 3, 4]) chains.statuses.set(`1:${epoch}`, [paidOut(A)]);
+    let inFlight = 0;
+    let most = 0;
+    const runRound = chains.run.bind(chains);
+    chains.run = async (round) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // The earliest epoch is the slowest, so the rounds finish out of order.
+      const { epoch } = round as typeof round & { epoch: bigint };
+      await new Promise((resolve) => setTimeout(resolve, 5 * (5 - Number(epoch))));
+      try {
+        return await runRound(round);
+      } finally {
+        inFlight--;
+      }
+    };
+    const result = await netDueRounds({ models: [1n], lookbackEpochs: 3, chains, cursors, concurrency: 2 });
+    expect(most).toBe(2);
+    expect(result.netted.map((o) => o.roundId)).toEqual(["net:1:2", "net:1:3", "net:1:4"]);
+  });
+
   it("a retryable error leaves the round for the next run", async () => {
     const { chains, cursors, run } = setup();
     chains.statuses.set("1:3", [paidOut(A)]);

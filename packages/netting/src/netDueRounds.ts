@@ -44,6 +44,8 @@ export interface NetDueRoundsInput {
   lookbackEpochs: number;
   chains: NettingChains;
   cursors: CursorStore;
+  /** Rounds run at once (default {@link DEFAULT_NETTING_CONCURRENCY}): due rounds of a pass do not wait on each other. */
+  concurrency?: number;
 }
 
 /** A recorded round outcome, JSON-safe (amounts as decimal strings). */
@@ -107,7 +109,8 @@ const outcomeCursorId = (roundId: string) => `netting:${roundId}:outcome`;
 /**
  * One pass of automatic netting: for each model and each epoch of the lookback, finds the (model, epoch)s that are
  * fully paid out on every chain where buyers paid (nothing paid anywhere: nothing to net) and have no recorded
- * outcome, and runs ONE netting round per (model, epoch) with the id {@link netRoundId}.
+ * outcome, and runs ONE netting round per (model, epoch) with the id {@link netRoundId}. Due rounds run side by side
+ * (`concurrency` at once): a pass that finds several due ends when the slowest is done, not after their sum.
  *
  * The first time a round is seen, each vault chain's current block is recorded as the round's `fromBlock` (a
  * conditional cursor write; a racing worker's record wins and is re-read), so a retry after a crash searches the vault's
@@ -137,6 +140,8 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
     notDue: [],
     solanaSettled: [],
   };
+  // Due work, in (model, epoch) order; each piece fills its own part so the result keeps that order however they run.
+  const work: { part: RoundPart; run: (part: RoundPart) => Promise<void> }[] = [];
   for (const modelId of input.models) {
     const current = await input.chains.currentEpoch(modelId);
     const first = current > BigInt(input.lookbackEpochs) ? current - BigInt(input.lookbackEpochs) : 0n;
@@ -147,8 +152,13 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
         result.alreadyNetted.push(roundId);
         const outcome = JSON.parse(recorded.blockHash) as NetRoundOutcome;
         if (solanaOwed(input, outcome)) {
-          const settled = await paySolana(input, outcome, result);
-          if (settled.solanaPaid) result.solanaSettled.push(settled);
+          work.push({
+            part: emptyPart(),
+            run: async (part) => {
+              const settled = await paySolana(input, outcome, part);
+              if (settled.solanaPaid) part.solanaSettled.push(settled);
+            },
+          });
         }
         continue;
       }
@@ -159,32 +169,75 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
         result.notDue.push(roundId);
         continue;
       }
-      try {
-        const fromBlocks = await roundFromBlocks(input, roundId);
-        const record = await input.chains.run({ roundId, modelId, epoch, fromBlocks });
-        let outcome = await recordOutcome(input.cursors, toOutcome(record, modelId, epoch));
-        if (solanaOwed(input, outcome)) outcome = await paySolana(input, outcome, result);
-        result.netted.push(outcome);
-      } catch (error) {
-        const typed = error instanceof SlabridgeError ? error : undefined;
-        const reported = {
-          name: (error as Error)?.name ?? "Error",
-          message: (error as Error)?.message ?? String(error),
-        };
-        if (typed && !typed.retryable) {
-          const outcome = await recordOutcome(input.cursors, {
-            ...emptyOutcome(roundId, modelId, epoch),
-            status: "invalid",
-            error: reported,
-          });
-          result.invalid.push(outcome);
-        } else {
-          result.retry.push({ roundId, error: reported });
-        }
-      }
+      work.push({ part: emptyPart(), run: (part) => netRound(input, { roundId, modelId, epoch }, part) });
     }
   }
+  // Rounds share the vaults' senders (one nonce order per key) and keep each vault's balance check and sends together
+  // (`runNettingRound`'s `exclusive`), so running them side by side changes when they land, not what they send.
+  await eachConcurrently(work, input.concurrency ?? DEFAULT_NETTING_CONCURRENCY, ({ part, run }) => run(part));
+  for (const { part } of work) {
+    result.netted.push(...part.netted);
+    result.invalid.push(...part.invalid);
+    result.retry.push(...part.retry);
+    result.solanaSettled.push(...part.solanaSettled);
+  }
   return result;
+}
+
+/** How many rounds {@link netDueRounds} runs at once when its input does not say. */
+export const DEFAULT_NETTING_CONCURRENCY = 4;
+
+/** What one round (or one Solana payment of a netted round) adds to the pass's result. */
+type RoundPart = Pick<NetDueRoundsResult, "netted" | "invalid" | "retry" | "solanaSettled">;
+
+const emptyPart = (): RoundPart => ({ netted: [], invalid: [], retry: [], solanaSettled: [] });
+
+/** Runs one due round and records its outcome: netted, invalid (a non-retryable error), or left for the next run. */
+async function netRound(
+  input: NetDueRoundsInput,
+  round: { roundId: string; modelId: bigint; epoch: bigint },
+  part: RoundPart,
+): Promise<void> {
+  const { roundId, modelId, epoch } = round;
+  try {
+    const fromBlocks = await roundFromBlocks(input, roundId);
+    const record = await input.chains.run({ roundId, modelId, epoch, fromBlocks });
+    let outcome = await recordOutcome(input.cursors, toOutcome(record, modelId, epoch));
+    if (solanaOwed(input, outcome)) outcome = await paySolana(input, outcome, part);
+    part.netted.push(outcome);
+  } catch (error) {
+    const typed = error instanceof SlabridgeError ? error : undefined;
+    const reported = {
+      name: (error as Error)?.name ?? "Error",
+      message: (error as Error)?.message ?? String(error),
+    };
+    if (typed && !typed.retryable) {
+      const outcome = await recordOutcome(input.cursors, {
+        ...emptyOutcome(roundId, modelId, epoch),
+        status: "invalid",
+        error: reported,
+      });
+      part.invalid.push(outcome);
+    } else {
+      part.retry.push({ roundId, error: reported });
+    }
+  }
+}
+
+/** Runs `task` on every item, at most `limit` at once; resolves when all have settled (tasks record their own errors). */
+async function eachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
 /**
@@ -235,7 +288,7 @@ function solanaOwed(input: NetDueRoundsInput, outcome: NetRoundOutcome): boolean
 async function paySolana(
   input: NetDueRoundsInput,
   outcome: NetRoundOutcome,
-  result: NetDueRoundsResult,
+  result: Pick<NetDueRoundsResult, "retry">,
 ): Promise<NetRoundOutcome> {
   const pay = input.chains.paySolana;
   if (!pay) return outcome;

@@ -38,6 +38,37 @@ export interface NettingRoundInput {
    */
   vaultReceived?: ReadonlyMap<number, bigint>;
   hooks?: VaultHooks;
+  /**
+   * Runs a vault's balance check and the sends it covers with no other round's sends of that vault in between (rounds
+   * run side by side share the vaults): see `createVaultLocks`. Absent: the round runs them as they come.
+   */
+  exclusive?: VaultLocks;
+}
+
+/** Serialises work on one chain's vault across concurrent rounds (`createVaultLocks`). */
+export type VaultLocks = <T>(chainId: number, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * In-process locks, one per chain's vault: work on a vault waits for the work queued on it before (FIFO). A round's
+ * "held >= owed" check stays true through its sends only if no other round spends from that vault in between; two
+ * processes can still interleave, which the steps' ids keep safe (a short vault then fails the round retryably).
+ *
+ * @example
+ * const exclusive = createVaultLocks();
+ * await Promise.all(rounds.map((releases) => runNettingRound({ ...input, releases, exclusive })));
+ */
+export function createVaultLocks(): VaultLocks {
+  const tails = new Map<number, Promise<unknown>>();
+  return async <T>(chainId: number, work: () => Promise<T>): Promise<T> => {
+    const done = (tails.get(chainId) ?? Promise.resolve()).then(work);
+    const tail = done.catch(() => undefined);
+    tails.set(chainId, tail);
+    try {
+      return await done;
+    } finally {
+      if (tails.get(chainId) === tail) tails.delete(chainId);
+    }
+  };
 }
 
 /** A net transfer between two EVM vaults, sent over the OFT. */
@@ -129,13 +160,16 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
     if (!input.eids.has(transfer.to)) throw new InvalidNettingRoundError(`chain ${transfer.to} has no LayerZero eid`);
   }
 
+  const exclusive: VaultLocks = input.exclusive ?? ((_chain, work) => work());
   const bridged: BridgedTransfer[] = [];
   for (const transfer of bridges) {
     const source = vaultOf(input, transfer.from);
     const destination = vaultOf(input, transfer.to);
     const stepId = nettingStepId(input.roundId, "bridge", [transfer.from, transfer.to]);
     const eid = input.eids.get(transfer.to) ?? 0;
-    const sent = await source.bridge(stepId, eid, destination.address, transfer.amount, input.hooks);
+    const sent = await exclusive(transfer.from, () =>
+      source.bridge(stepId, eid, destination.address, transfer.amount, input.hooks),
+    );
     const refs = await input.transport.messagesIn(transfer.from, sent.transactionHash);
     const ref = refs.find((r: MessageRef) => r.messageId.toLowerCase() === sent.guid.toLowerCase());
     if (!ref)
@@ -155,24 +189,8 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
   }
 
   const paid: PaidPayout[] = [];
-  const chains = [...new Set(plan.payouts.map((p) => p.chain))].filter(evm);
-  for (const chain of chains) {
-    const vault = vaultOf(input, chain);
-    const payouts = plan.payouts.filter((p) => p.chain === chain);
-    const steps = payouts.map((payout) => ({
-      payout,
-      to: payout.account,
-      stepId: nettingStepId(input.roundId, "payout", [chain, payout.account.toLowerCase()]),
-    }));
-    // What is still unpaid must be covered before the first transfer, so a short vault pays no one rather than some.
-    let owed = 0n;
-    for (const step of steps) if (!(await vault.findPayout(step.stepId, step.to))) owed += step.payout.amount;
-    const held = await vault.balance();
-    if (held < owed) throw new NettingVaultNotReadyError(chain, `it holds ${held} but owes ${owed} to its payees`);
-    for (const step of steps) {
-      const result = await vault.pay(step.stepId, step.to, step.payout.amount, input.hooks);
-      paid.push({ ...step.payout, stepId: step.stepId, ...result });
-    }
+  for (const chain of [...new Set(plan.payouts.map((p) => p.chain))].filter(evm)) {
+    paid.push(...(await exclusive(chain, () => payChainPayees(input, chain, plan.payouts))));
   }
 
   return {
@@ -183,6 +201,33 @@ export async function runNettingRound(input: NettingRoundInput): Promise<Netting
     openBalances: plan.transfers.filter((t) => !evm(t.from) || !evm(t.to)).map((t) => ({ ...t, reason: SOLANA_LEG })),
     solanaPayouts: plan.payouts.filter((p) => !evm(p.chain)),
   };
+}
+
+/** Pays every payee of `chain` its netted share, unless paid; refuses to start when the vault cannot pay them all. */
+async function payChainPayees(
+  input: NettingRoundInput,
+  chain: number,
+  payouts: readonly VaultPayout[],
+): Promise<PaidPayout[]> {
+  const vault = vaultOf(input, chain);
+  const steps = payouts
+    .filter((p) => p.chain === chain)
+    .map((payout) => ({
+      payout,
+      to: payout.account,
+      stepId: nettingStepId(input.roundId, "payout", [chain, payout.account.toLowerCase()]),
+    }));
+  // What is still unpaid must be covered before the first transfer, so a short vault pays no one rather than some.
+  let owed = 0n;
+  for (const step of steps) if (!(await vault.findPayout(step.stepId, step.to))) owed += step.payout.amount;
+  const held = await vault.balance();
+  if (held < owed) throw new NettingVaultNotReadyError(chain, `it holds ${held} but owes ${owed} to its payees`);
+  const paid: PaidPayout[] = [];
+  for (const step of steps) {
+    const result = await vault.pay(step.stepId, step.to, step.payout.amount, input.hooks);
+    paid.push({ ...step.payout, stepId: step.stepId, ...result });
+  }
+  return paid;
 }
 
 function vaultOf(input: NettingRoundInput, chain: number): NettingVault {

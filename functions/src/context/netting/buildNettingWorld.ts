@@ -15,7 +15,7 @@ import {
   readRoundReleases,
 } from "@slabridge/evm";
 import { LayerZeroTransport } from "@slabridge/layerzero";
-import { type NettingChains, runNettingRound } from "@slabridge/netting";
+import { createVaultLocks, type NettingChains, runNettingRound } from "@slabridge/netting";
 import { getAddress, type PublicClient } from "viem";
 import type { RelayWorld } from "../buildRelayWorld.ts";
 
@@ -82,6 +82,8 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
   const accounts = new Map(sides.map((side) => [side.chainId, (account: Hex) => side.account(account)]));
   // Pays the netted shares of a vault that pays its own payees (same keys, sender and send lease as its target).
   const [payer] = sides.flatMap((side) => side.payer ?? []);
+  // One lock per vault for every round this world runs: a pass runs its due rounds side by side.
+  const exclusive = createVaultLocks();
 
   const chains: NettingChains = {
     vaultChains: [...stepVaults.keys()],
@@ -135,6 +137,7 @@ export function buildNettingWorld(relay: RelayWorld, options: BuildNettingWorldO
         openChains,
         eids,
         transport,
+        exclusive,
       });
     },
     ...(payer ? { paySolana: (round) => payer.pay(round) } : {}),

@@ -1,8 +1,7 @@
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type TableKey, tables } from "@slabridge/topology";
-import dynalite from "dynalite";
-import { closeServer } from "../hosts/closeServer.ts";
-import { listenLoopback } from "../hosts/listenLoopback.ts";
 import { createTableInput } from "./createTableInput.ts";
 
 /** Options for {@link startLocalDynamo}. */
@@ -30,16 +29,43 @@ const localClientConfig = {
 } as const;
 
 /**
- * Starts an in-memory dynalite on 127.0.0.1 with every table of `@slabridge/topology` created and ACTIVE.
+ * The server's thread: dynalite (an in-memory DynamoDB on LevelDB) listening on 127.0.0.1, its port posted back. Its
+ * own thread, like a real DynamoDB's own machine: the devnet's one Node thread already runs every handler, and serving
+ * thousands of requests (parsing, LevelDB, JSON) there took CPU from them.
+ */
+const serverThread = `
+const { parentPort, workerData } = require("node:worker_threads");
+const dynalite = require(workerData.dynalite);
+// createTableMs 0: tables still pass through CREATING, but become ACTIVE at once.
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.once("error", (error) => { throw error; });
+server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port));
+`;
+
+/** Starts dynalite in its own thread and resolves its port; the thread's errors reject. */
+async function startServerThread(): Promise<{ port: number; worker: Worker }> {
+  const worker = new Worker(serverThread, {
+    eval: true,
+    workerData: { dynalite: createRequire(import.meta.url).resolve("dynalite") },
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("message", (message: number) => resolve(message));
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the local DynamoDB thread exited (code ${code}) before listening`)));
+  });
+  return { port, worker };
+}
+
+/**
+ * Starts an in-memory dynalite on 127.0.0.1, in its own thread, with every table of `@slabridge/topology` created and
+ * ACTIVE.
  *
  * @example
  * const dynamo = await startLocalDynamo({ tablePrefix: "test-" }); const ddb = dynamo.client(); await dynamo.close();
  */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const prefix = options.tablePrefix ?? "";
-  // createTableMs 0: tables still pass through CREATING, but become ACTIVE at once.
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await listenLoopback(server);
+  const { port, worker } = await startServerThread();
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: DynamoDBClient[] = [];
   const client = (): DynamoDBClient => {
@@ -49,7 +75,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   };
   const close = async (): Promise<void> => {
     for (const created of clients.splice(0)) created.destroy();
-    await closeServer(server);
+    await worker.terminate();
   };
 
   const tableNames = Object.fromEntries(
