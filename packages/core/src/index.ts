@@ -1,5 +1,6 @@
 // @slabridge/core: slabridge's domain code shared by every service and chain adapter. Imports no chain SDK.
 
+export { mapConcurrently } from "./async/mapConcurrently.ts";
 export { onceUntilFailure } from "./async/onceUntilFailure.ts";
 export {
   BPS,

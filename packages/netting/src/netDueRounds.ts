@@ -1,6 +1,7 @@
 import {
   type ChainNettingStatus,
   type CursorStore,
+  mapConcurrently,
   type NetPayment,
   type NettingPayResult,
   SlabridgeError,
@@ -174,7 +175,7 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
   }
   // Rounds share the vaults' senders (one nonce order per key) and keep each vault's balance check and sends together
   // (`runNettingRound`'s `exclusive`), so running them side by side changes when they land, not what they send.
-  await eachConcurrently(work, input.concurrency ?? DEFAULT_NETTING_CONCURRENCY, ({ part, run }) => run(part));
+  await mapConcurrently(work, input.concurrency ?? DEFAULT_NETTING_CONCURRENCY, ({ part, run }) => run(part));
   for (const { part } of work) {
     result.netted.push(...part.netted);
     result.invalid.push(...part.invalid);
@@ -222,22 +223,6 @@ async function netRound(
       part.retry.push({ roundId, error: reported });
     }
   }
-}
-
-/** Runs `task` on every item, at most `limit` at once; resolves when all have settled (tasks record their own errors). */
-async function eachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
 /**

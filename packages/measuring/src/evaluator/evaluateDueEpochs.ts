@@ -3,6 +3,7 @@ import {
   epochEndMs,
   type Hex,
   InsufficientObservationsError,
+  mapConcurrently,
   type ReportSignature,
   type SlaReport,
 } from "@slabridge/core";
@@ -139,8 +140,10 @@ async function evaluateOne(world: MeasureWorld, modelId: bigint, epoch: bigint):
  */
 export async function evaluateDueEpochs(world: MeasureWorld, nowMs: number): Promise<EpochEvaluation[]> {
   const { lookbackEpochs, evaluationGraceSeconds } = world.probing;
-  const evaluations: EpochEvaluation[] = [];
-  for (const modelId of measuredModels(world)) {
+  // Models side by side (their epochs in order): a pass that finds several models' epochs ended is as long as the
+  // slowest model's, not their sum. They share the relayer's sender, which keeps one nonce order.
+  const perModel = await mapConcurrently(measuredModels(world), MODELS_AT_ONCE, async (modelId) => {
+    const evaluations: EpochEvaluation[] = [];
     const clock = await world.home.modelClock(modelId);
     const current = epochAt(clock, nowMs);
     const first = current > BigInt(lookbackEpochs) ? current - BigInt(lookbackEpochs) : 0n;
@@ -159,6 +162,10 @@ export async function evaluateDueEpochs(world: MeasureWorld, nowMs: number): Pro
         });
       }
     }
-  }
-  return evaluations;
+    return evaluations;
+  });
+  return perModel.flat();
 }
+
+/** Models an evaluation pass works on at once. */
+const MODELS_AT_ONCE = 4;
