@@ -1,4 +1,4 @@
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { type TableKey, tables } from "@slabridge/topology";
@@ -46,12 +46,13 @@ server.listen(0, "127.0.0.1", () => parentPort.postMessage(server.address().port
 async function startServerThread(): Promise<{ port: number; worker: Worker }> {
   const worker = new Worker(serverThread, {
     eval: true,
-    workerData: { dynalite: createRequire(import.meta.url).resolve("dynalite") },
+    // The thread loads dynalite by this resolved path: a worker evaluated from a string resolves nothing itself.
+    workerData: { dynalite: fileURLToPath(import.meta.resolve("dynalite")) },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("message", (message: number) => resolve(message));
     worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the local DynamoDB thread exited (code ${code}) before listening`)));
+    worker.once("exit", (code) => reject(new LocalDynamoExitedError(code)));
   });
   return { port, worker };
 }
@@ -120,5 +121,18 @@ class LocalDynamoTimeoutError extends Error {
     readonly timeoutMs: number,
   ) {
     super(`local DynamoDB table ${table} not ACTIVE after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * The local DynamoDB's thread ended before it listened (dynalite failed to load or to bind 127.0.0.1).
+ *
+ * @example
+ * throw new LocalDynamoExitedError(1);
+ */
+class LocalDynamoExitedError extends Error {
+  override readonly name = "LocalDynamoExitedError";
+  constructor(readonly exitCode: number) {
+    super(`the local DynamoDB thread exited (code ${exitCode}) before listening`);
   }
 }
