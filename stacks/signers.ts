@@ -56,6 +56,10 @@ export interface Signers {
      * vault is its multisig, so it has none here.
      */
     readonly nettingVaults: readonly ChainSigningKey[];
+    /** Prober region i's x402 payer key (`keys.proberPayers[i]`), when the stage's probers pay for their probes. */
+    readonly proberPayers: readonly SigningKey[];
+    /** The gateway's x402 facilitator key (`keys.x402Facilitator`), when the stage sells models per call. */
+    readonly x402Facilitator?: SigningKey;
   };
   /** Operators of the Solana vault's SPL Token multisig (and the Wormhole emitter of Solana messages). */
   readonly solanaOperators: readonly SigningKey[];
@@ -175,6 +179,11 @@ export function createSigners(topology: StageTopology, manifest: DeploymentManif
       dvn: kmsArnOf(keys.layerZeroDvn, "keys.layerZeroDvn", home),
       probers: keys.probers.map((ref, i) => kmsArnOf(ref, `keys.probers.${i}`, home)),
       nettingVaults,
+      // A prober pays through KMS in the home region, like it signs.
+      proberPayers: (keys.proberPayers ?? []).map((ref, i) => kmsArnOf(ref, `keys.proberPayers.${i}`, home)),
+      ...(keys.x402Facilitator === undefined
+        ? {}
+        : { x402Facilitator: kmsArnOf(keys.x402Facilitator, "keys.x402Facilitator", home) }),
     },
     solanaOperators,
     rpcUrls: topology.chains.map((chain) => ({ chain, secret: new sst.Secret(rpcUrlSecretName(chain.name)) })),

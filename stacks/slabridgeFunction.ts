@@ -130,8 +130,15 @@ function signingKeysOf(signers: Signers, role: SigningKeyRole, vantage: number |
       const own = vantage === undefined ? undefined : signers.evm.probers[vantage];
       return own ? [own] : [];
     }
+    case "ownProberPayer": {
+      // Absent when the stage's probers do not pay (no model sold through the gateway).
+      const own = vantage === undefined ? undefined : signers.evm.proberPayers[vantage];
+      return own ? [own] : [];
+    }
     case "nettingVaults":
       return signers.evm.nettingVaults;
+    case "x402Facilitator":
+      return signers.evm.x402Facilitator ? [signers.evm.x402Facilitator] : [];
     case "solanaOperators":
       return signers.solanaOperators;
   }
@@ -160,7 +167,7 @@ export function createSlabridgeFunction(
     .map((rpcUrl) => rpcUrl.secret);
   // Granted, not linked: the function finds its keys in the manifest bundled with it, the same file they come from.
   const signingKeys = links.signingKeys.flatMap((role) => signingKeysOf(signers, role, options.vantage));
-  if (links.signingKeys.includes("ownProber") && signingKeys.length === 0) {
+  if (links.signingKeys.includes("ownProber") && signingKeysOf(signers, "ownProber", options.vantage).length === 0) {
     required(undefined, "its own prober key (one per prober region)");
   }
   const readOnlyTables = links.readOnlyTables.map(

@@ -85,6 +85,8 @@ const relayerKey = "keys.layerZeroExecutor";
 const dvnKey = "keys.layerZeroDvn";
 const solanaOperatorKeys = ["chains.2.operators.0", "chains.2.operators.1", "chains.2.operators.2"];
 const proberKeys = ["keys.probers.0", "keys.probers.1", "keys.probers.2"];
+const proberPayerKeys = ["keys.proberPayers.0", "keys.proberPayers.1", "keys.proberPayers.2"];
+const facilitatorKey = "keys.x402Facilitator";
 const nettingVaultKeys = ["keys.nettingVaults.0.key", "keys.nettingVaults.1.key"];
 const proberRegionsOf = (stage: string) =>
   stage === "production" ? ["us-east-1", "eu-west-1", "ap-southeast-1"] : ["us-east-1", "eu-west-1"];
@@ -133,7 +135,8 @@ function expectedAccess(stage: string): Record<string, Access> {
         handler: "functions/src/probe.handler",
         tables: ["Samples"],
         secrets: ["RpcUrlEvmA", "RpcUrlEvmB"],
-        signingKeys: [proberKeys[vantage] ?? "no key"],
+        // Its own signing key, and its own x402 payer key (it pays for its probes of gateway-sold models).
+        signingKeys: [proberKeys[vantage] ?? "no key", proberPayerKeys[vantage] ?? "no key"],
         // The evaluator's published bundle, read before co-signing a report.
         linkables: ["EvidenceReadOnly"],
       },
@@ -217,6 +220,8 @@ function expectedAccess(stage: string): Record<string, Access> {
       secrets: ["GatewayReceiptKey", "RpcUrlEvmA", "RpcUrlEvmB"],
       // The kill switch's model pauses, read only.
       linkables: ["CursorsReadOnly"],
+      // It submits buyers' deposits and signs their cooperative refunds as the x402 facilitator.
+      signingKeys: [facilitatorKey],
     },
   };
 }
@@ -389,6 +394,25 @@ describe("the signing keys sst deploy grants, from the stage's manifest", () => 
     await expect(recordDeployment("dev", { manifest: noSolana })).rejects.toThrow(
       "chains: no solana chain named solana",
     );
+  });
+
+  it("grant the gateway and the probers no pay-per-call key when the manifest names none, and each its own when it does", async () => {
+    const kmsResources = (recording: SstRecording, name: string) =>
+      permissionsOf(recording.named("sst.aws.Function", name))
+        .filter((statement) => statement.actions.includes("kms:Sign"))
+        .flatMap((statement) => statement.resources);
+    const withKeys = await recordDeployment("dev");
+    expect(kmsResources(withKeys.recording, "Gateway")).toEqual([withKeys.kmsArns["keys.x402Facilitator"]]);
+    expect(kmsResources(withKeys.recording, "ProberEuWest1")).toContain(withKeys.kmsArns["keys.proberPayers.1"]);
+    expect(kmsResources(withKeys.recording, "ProberEuWest1")).not.toContain(withKeys.kmsArns["keys.proberPayers.0"]);
+
+    const withoutKeys = manifestWith((manifest) => {
+      delete manifest.keys.x402Facilitator;
+      delete manifest.keys.proberPayers;
+    });
+    const without = await recordDeployment("dev", { manifest: withoutKeys });
+    expect(kmsResources(without.recording, "Gateway")).toEqual([]);
+    expect(kmsResources(without.recording, "ProberEuWest1")).toEqual([without.kmsArns["keys.probers.1"]]);
   });
 
   it("refuse to deploy without the manifest, naming the command that writes it", () => {
@@ -662,14 +686,15 @@ describe.each(["dev", "testnet", "production"])("stacks of stage %s", (stage) =>
   });
 
   it("serve the gateway on a public function URL with response streaming, writing only its five tables", async () => {
-    const { recording } = await load();
+    const { recording, kmsArns } = await load();
     const gateway = recording.named("sst.aws.Function", "Gateway");
     // A buyer's x402 payment authorizes the call: the URL takes no IAM signature, in production too.
     expect(gateway.args.url).toEqual({ authorization: "none" });
     expect(gateway.args.streaming).toBe(true);
-    // It reads the kill switch's model pauses, and nothing else beyond its links.
+    // It signs as the x402 facilitator, reads the kill switch's model pauses, and nothing else beyond its links.
     const cursors = recording.named("sst.aws.Dynamo", "Cursors").instance;
     expect(permissionsOf(gateway)).toEqual([
+      { actions: ["kms:Sign", "kms:GetPublicKey"], resources: [kmsArns[facilitatorKey]] },
       { actions: ["dynamodb:GetItem", "dynamodb:Query"], resources: [cursors.arn] },
     ]);
     expect(linkedNames(recording, gateway, "sst.aws.Dynamo")).toEqual([

@@ -57,6 +57,9 @@ export function stageManifestFixture(stage: string): {
   const dvn = evmKey("keys.layerZeroDvn").ref;
   const executor = evmKey("keys.layerZeroExecutor").ref;
   const probers = [0, 1, 2].map((i) => evmKey(`keys.probers.${i}`).ref);
+  // Pay per call: each prober's x402 payer key, and the gateway's facilitator.
+  const proberPayers = [0, 1, 2].map((i) => evmKey(`keys.proberPayers.${i}`).ref);
+  const x402Facilitator = evmKey("keys.x402Facilitator").ref;
   const nettingVaults = evmChains.map(({ chainId }, i) => {
     const { ref, address: vault } = evmKey(`keys.nettingVaults.${i}.key`);
     return { chainId, account: `0x${vault.slice(2).padStart(64, "0")}`, key: ref };
@@ -105,6 +108,8 @@ export function stageManifestFixture(stage: string): {
       proberThreshold: 2,
       demoBuyers: [],
       nettingVaults,
+      proberPayers,
+      x402Facilitator,
     },
   };
   return { manifest, kmsArns };

@@ -19,11 +19,13 @@ import {
   placeX402StandIn,
   startEvmDevnet,
 } from "@slabridge/devnet";
+import { anvilDevAccount } from "@slabridge/evm";
 import {
   type Address,
   createPublicClient,
   createTestClient,
   custom,
+  erc20Abi,
   getAddress,
   type Hex,
   http,
@@ -36,7 +38,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeployError } from "./DeployError.ts";
 import { deploySlabridge, type PayPerCallSettings, X402_CHANNELS } from "./deploySlabridge.ts";
-import type { ChainProtocols, DeployParameters } from "./planDeployment.ts";
+import { type ChainProtocols, DEFAULT_TOP_UP_ALLOWANCE, type DeployParameters } from "./planDeployment.ts";
 
 const [A, B] = defaultEvmDevnetChains.map((chain) => chain.chainId) as [number, number];
 const HOME = B;
@@ -46,6 +48,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
   let chains: ChainProtocols[];
   let parameters: DeployParameters;
   let dir: string;
+  let vaultAccounts: Map<number, LocalAccount>;
 
   beforeAll(async () => {
     evm = await startEvmDevnet({ chains: defaultEvmDevnetChains, demoAccounts: 7 });
@@ -71,6 +74,16 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       ]),
       solanaEmitter: pad("0xabcdef", { size: 32 }),
     };
+    // The vaults' own keys sign their approvals of bond top-ups.
+    const anvilKey = (i: number) => {
+      const ref = evm.manifest.keys.demo[i];
+      if (ref?.kind !== "anvil-dev-account") throw new Error(`demo key ${i} is not an anvil account`);
+      return anvilDevAccount(ref.index);
+    };
+    vaultAccounts = new Map([
+      [A, anvilKey(3)],
+      [B, anvilKey(2)],
+    ]);
     dir = mkdtempSync(path.join(tmpdir(), "slabridge-deploy-test-"));
   });
 
@@ -82,6 +95,15 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
   const realClients = () => new Map(chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient]));
 
   /** A deployer of its own per test (its own nonce stream), funded by the devnet's deployer. */
+  /** Each vault's transaction count on its chain: its approvals. */
+  async function vaultNonces(): Promise<number[]> {
+    return await Promise.all(
+      [...vaultAccounts].map(([chainId, vault]) =>
+        evm.clients(chainId).publicClient.getTransactionCount({ address: vault.address }),
+      ),
+    );
+  }
+
   async function freshDeployer(): Promise<LocalAccount> {
     const account = privateKeyToAccount(generatePrivateKey());
     for (const chain of chains) {
@@ -140,6 +162,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       parameters,
       clients: realClients(),
       account,
+      vaultAccounts,
       statePath: path.join(dir, "dry.json"),
       dryRun: true,
       onProgress: (line) => lines.push(line),
@@ -165,12 +188,26 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       parameters,
       clients: realClients(),
       account,
+      vaultAccounts,
       statePath,
     });
     const after = await noncesOf(account.address);
-    // One transaction per step, no more.
-    expect(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0)).toBe(first.steps.length);
+    // One transaction per step, no more: the deployer's, and each vault's approval of its escrow's top-ups.
+    const approvals = first.steps.filter((step) => step.id.includes(":approve:"));
+    expect(approvals.map((step) => step.id)).toEqual(["evm-a:approve:Escrow", "evm-b:approve:Escrow"]);
+    expect(after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0)).toBe(
+      first.steps.length - approvals.length,
+    );
     expect(first.sent).toBe(first.steps.length);
+    for (const [chainId, vault] of vaultAccounts) {
+      const allowance = await evm.clients(chainId).publicClient.readContract({
+        address: chains.find((c) => c.chainId === chainId)?.stablecoin as Address,
+        abi: erc20Abi,
+        functionName: "allowance",
+        args: [vault.address, first.contracts.get(chainId)?.escrow as Address],
+      });
+      expect(allowance).toBe(DEFAULT_TOP_UP_ALLOWANCE);
+    }
     const home = first.contracts.get(HOME);
     const payment = first.contracts.get(A);
     expect(
@@ -215,6 +252,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       parameters,
       clients: realClients(),
       account,
+      vaultAccounts,
       statePath,
       onProgress: (line) => lines.push(line),
     });
@@ -226,7 +264,15 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
     // Another account cannot take the deployment over (its contracts are owned by the first deployer).
     const other = privateKeyToAccount(generatePrivateKey());
     await expect(
-      deploySlabridge({ stage: "test", chains, parameters, clients: realClients(), account: other, statePath }),
+      deploySlabridge({
+        stage: "test",
+        chains,
+        parameters,
+        clients: realClients(),
+        account: other,
+        vaultAccounts,
+        statePath,
+      }),
     ).rejects.toMatchObject({ code: "invalid-state" });
   });
 
@@ -237,12 +283,14 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
         const account = await freshDeployer();
         const statePath = path.join(dir, `crash-${k}-${afterSend}.json`);
         const before = await noncesOf(account.address);
+        const vaultsBefore = await vaultNonces();
         const crash = await deploySlabridge({
           stage: "test",
           chains,
           parameters,
           clients: crashingClients(k, afterSend),
           account,
+          vaultAccounts,
           statePath,
         }).catch((error: unknown) => error);
         expect(crash).toBeInstanceOf(DeployError);
@@ -255,10 +303,16 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
           parameters,
           clients: realClients(),
           account,
+          vaultAccounts,
           statePath,
         });
         const after = await noncesOf(account.address);
-        const sentOnChain = after.reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
+        // The deployer's transactions and the vaults' approvals.
+        const sentOnChain =
+          after.reduce((a, b) => a + b, 0) -
+          before.reduce((a, b) => a + b, 0) +
+          (await vaultNonces()).reduce((a, b) => a + b, 0) -
+          vaultsBefore.reduce((a, b) => a + b, 0);
         // Every step's transaction exactly once over both runs: a second deployment or setting would add nonces.
         expect(sentOnChain).toBe(resumed.steps.length);
         expect(resumed.sent).toBe(resumed.steps.length - (afterSend ? k + 1 : k));
@@ -268,6 +322,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
           parameters,
           clients: realClients(),
           account,
+          vaultAccounts,
           statePath,
           dryRun: true,
         });
@@ -275,6 +330,24 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       });
     }
   }
+
+  it("refuses a run without a netting vault's key before any transaction: the vault signs its own approvals", async () => {
+    const account = await freshDeployer();
+    const before = await noncesOf(account.address);
+    const error = await deploySlabridge({
+      stage: "test",
+      chains,
+      parameters,
+      clients: realClients(),
+      account,
+      vaultAccounts: new Map([[A, vaultAccounts.get(A) as LocalAccount]]),
+      statePath: path.join(dir, "no-vault-key.json"),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as DeployError).code).toBe("invalid-config");
+    expect((error as DeployError).message).toContain("evm-b:approve:Escrow");
+    expect(await noncesOf(account.address)).toEqual(before);
+  });
 
   it("refuses a bad plan before any transaction", async () => {
     const account = await freshDeployer();
@@ -284,7 +357,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       { ...parameters, proberThreshold: 4 },
     ]) {
       await expect(
-        deploySlabridge({ stage: "test", chains, parameters: bad, clients: realClients(), account }),
+        deploySlabridge({ stage: "test", chains, parameters: bad, clients: realClients(), account, vaultAccounts }),
       ).rejects.toMatchObject({ name: "DeployError", code: "invalid-config" });
     }
     const keys = { operator: parameters.probers[0] as Address, authorizer: parameters.probers[1] as Address };
@@ -294,12 +367,27 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       { ...keys, guardian: "0x0000000000000000000000000000000000000000" as Address },
     ]) {
       await expect(
-        deploySlabridge({ stage: "test", chains, parameters, payPerCall, clients: realClients(), account }),
+        deploySlabridge({
+          stage: "test",
+          chains,
+          parameters,
+          payPerCall,
+          clients: realClients(),
+          account,
+          vaultAccounts,
+        }),
       ).rejects.toMatchObject({ name: "DeployError", code: "invalid-config" });
     }
     const noEndpoint = chains.map((chain) => ({ ...chain, layerZero: { ...chain.layerZero, endpointV2: undefined } }));
     await expect(
-      deploySlabridge({ stage: "test", chains: noEndpoint, parameters, clients: realClients(), account }),
+      deploySlabridge({
+        stage: "test",
+        chains: noEndpoint,
+        parameters,
+        clients: realClients(),
+        account,
+        vaultAccounts,
+      }),
     ).rejects.toMatchObject({ code: "unknown-protocol-address" });
     expect(await noncesOf(account.address)).toEqual(before);
   });
@@ -324,6 +412,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       parameters,
       clients: realClients(),
       account,
+      vaultAccounts,
       statePath,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeployError);
@@ -337,7 +426,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
     const secretUrl = "https://rpc.example.invalid/v2/sk_live_abcdefghijklmnopqrstuvwxyz0123456789";
     const { publicClientOf } = await import("./stageDeployInputs.ts");
     const clients = new Map([...realClients()].map(([id]) => [id, publicClientOf(secretUrl, id, "x")] as const));
-    const error = await deploySlabridge({ stage: "test", chains, parameters, clients, account }).catch(
+    const error = await deploySlabridge({ stage: "test", chains, parameters, clients, account, vaultAccounts }).catch(
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: "rpc-unreachable" });
@@ -358,6 +447,7 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
         payPerCall,
         clients: realClients(),
         account,
+        vaultAccounts,
         statePath: statePath(),
         dryRun: options.dryRun ?? false,
         allowRewire: options.allowRewire ?? false,
@@ -454,10 +544,11 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       const second = await run({ lines });
       const sentOnChain =
         (await noncesOf(account.address)).reduce((a, b) => a + b, 0) - before.reduce((a, b) => a + b, 0);
-      // create + 3 receiver messengers + 2 senders + model route + top-up funder + authorizer + guardian (the operator is set by create)
-      expect(second.sent).toBe(10);
+      // The deployer's: create + 3 receiver messengers + 2 senders + model route + top-up funder + authorizer +
+      // guardian (the operator is set by create); and the netting vault's approval of the receiver's top-ups.
+      expect(second.sent).toBe(11);
       expect(sentOnChain).toBe(10);
-      expect(lines.filter((line) => !line.includes("done earlier"))).toHaveLength(10);
+      expect(lines.filter((line) => !line.includes("done earlier"))).toHaveLength(11);
 
       const payment = second.contracts.get(A);
       const receiver = payment?.slaReceivers?.[modelId.toString()] as Address;
@@ -503,6 +594,11 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       expect(
         await read(A, payment?.messageRouter as Address, messageRouterAbi as never, "modelRouteOf", [modelId]),
       ).toBe(receiver);
+      // The receiver pulls the bond top-ups it advances from the vault: the vault's own approval.
+      const stablecoinA = chains.find((chain) => chain.chainId === A)?.stablecoin as Address;
+      expect(await read(A, stablecoinA, erc20Abi as never, "allowance", [vaultA, receiver])).toBe(
+        DEFAULT_TOP_UP_ALLOWANCE,
+      );
 
       const settled = await noncesOf(account.address);
       const third = await run();
@@ -517,7 +613,8 @@ describe("deploySlabridge on fresh anvil chains with the real LayerZero and Worm
       const modelId = await mintAndList(home?.modelRegistry as Address, home?.layerZeroMessenger as Address);
       const lines: string[] = [];
       const after = await run({ lines });
-      expect(after.sent).toBe(10);
+      // Its receiver's 10 settings, and the vault's approval of its top-ups.
+      expect(after.sent).toBe(11);
       expect(
         lines.filter((line) => !line.includes("done earlier")).every((line) => line.includes(`(${modelId})`)),
       ).toBe(true);

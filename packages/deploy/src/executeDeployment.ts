@@ -5,6 +5,7 @@ import {
   type Chain,
   encodeDeployData,
   encodeFunctionData,
+  erc20Abi,
   getAddress,
   type Hex,
   keccak256,
@@ -18,6 +19,7 @@ import { DeployError, reasonOf } from "./DeployError.ts";
 import { DeployState } from "./DeployState.ts";
 import {
   type AddressOf,
+  type ApproveStep,
   type ContractName,
   type CreateReceiverStep,
   chainContractsOf,
@@ -45,6 +47,11 @@ export interface ExecuteDeploymentOptions {
   clients: ReadonlyMap<number, PublicClient<Transport, Chain | undefined>>;
   /** Signs every transaction (a KMS account, or a private-key account in tests). A dry run needs none. */
   account?: LocalAccount | undefined;
+  /**
+   * Each EVM chain's netting vault key, by chain id: it signs the vault's own approvals of bond top-ups (the plan's
+   * `approve` steps). A run refuses a plan with approvals on a chain without one; a dry run needs none.
+   */
+  vaultAccounts?: ReadonlyMap<number, LocalAccount> | undefined;
   /** The deployer's address when there is no account (dry run): the owner the state file must name. */
   deployer?: Address | undefined;
   /** The JSON state file; written after every step. Omitted: kept in memory. */
@@ -97,6 +104,17 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
     throw new DeployError("unknown-protocol-address", `cannot deploy: unknown ${plan.unknowns.join("; ")}`);
   }
   if (!dryRun && account === undefined) throw new DeployError("invalid-config", "a deployment needs a signing account");
+  // Approvals are the vault's own transactions: refused before anything is sent when its key is missing or not it.
+  for (const step of dryRun ? [] : plan.chains.flatMap((chain) => chain.steps)) {
+    if (step.kind !== "approve") continue;
+    const vault = options.vaultAccounts?.get(step.chainId);
+    if (vault === undefined || getAddress(vault.address) !== getAddress(step.vault)) {
+      throw new DeployError(
+        "invalid-config",
+        `${step.id}: the netting vault ${step.vault} signs its approvals: ${vault === undefined ? "no key for it" : `the key given is ${vault.address}`} (keys.nettingVaults)`,
+      );
+    }
+  }
   const deployer = account?.address ?? options.deployer;
   const state = DeployState.open(options.statePath, {
     stage: options.stage,
@@ -129,6 +147,18 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
       return [chain.chainId, runner] as const;
     }),
   );
+  // The vault's approvals go on the vault key's own nonce stream, beside the deployer's.
+  const vaultRunners = new Map(
+    plan.chains.flatMap((chain) => {
+      const client = options.clients.get(chain.chainId);
+      const vault = options.vaultAccounts?.get(chain.chainId);
+      if (client === undefined || vault === undefined) return [];
+      const runner = new ChainRunner(chain.name, chain.chainId, client, state, addressOf, vault, line, {
+        allowRewire: false,
+      });
+      return [[chain.chainId, runner] as const];
+    }),
+  );
   const statuses = new Map<string, StepStatus>();
 
   if (dryRun) {
@@ -156,7 +186,7 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
           const runner = runners.get(chain.chainId);
           for (const step of chain.steps) {
             if ((step.kind === "deploy") !== (phase === "deploy") || !runner) continue;
-            await runner.run(step);
+            await (step.kind === "approve" ? (vaultRunners.get(chain.chainId) ?? runner) : runner).run(step);
             statuses.set(step.id, "done");
           }
         }),
@@ -172,7 +202,10 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
     if (lookUp("LayerZeroMessenger") && lookUp("WormholeMessenger"))
       contracts.set(chain.chainId, chainContractsOf(lookUp, payPerCall));
   }
-  const sent = [...runners.values()].reduce((total, runner) => total + (runner?.sent ?? 0), 0);
+  const sent = [...runners.values(), ...vaultRunners.values()].reduce(
+    (total, runner) => total + (runner?.sent ?? 0),
+    0,
+  );
   return {
     steps: all.map((step) => ({
       id: step.id,
@@ -194,6 +227,7 @@ function stepIdOf(chainName: string | undefined, contract: ContractName): string
 function labelOf(step: PlanStep): string {
   if (step.kind === "deploy") return `deploy ${step.contract}`;
   if (step.kind === "create") return `SlaReceiverFactory.create(${step.modelId})`;
+  if (step.kind === "approve") return `NettingVault.approve(${step.spender})`;
   return step.id.slice(step.id.indexOf(":wire:") + 6);
 }
 
@@ -237,6 +271,7 @@ class ChainRunner {
       const detail = await this.receiverMismatch(step, receiver);
       return detail === undefined ? { status: "done" } : { status: "conflict", detail };
     }
+    if (step.kind === "approve") return await this.allowance(step);
     return await this.wiring(step);
   }
 
@@ -254,6 +289,7 @@ class ChainRunner {
       return this.line(step, `${created} (block ${receipt.blockNumber})`);
     }
     if (step.kind === "create") return await this.createReceiver(step);
+    if (step.kind === "approve") return await this.approve(step);
     const found = await this.wiring(step);
     if (found.status === "done") return this.line(step, "done earlier");
     if (found.status === "conflict" && !this.policy.allowRewire) {
@@ -272,6 +308,31 @@ class ChainRunner {
     this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber) });
     const replaced = found.status === "conflict" ? `; replaced ${found.detail}` : "";
     this.line(step, `tx ${receipt.transactionHash} (block ${receipt.blockNumber})${replaced}`);
+  }
+
+  /** Done while the vault's allowance to the spender is at least half the planned amount (top-ups use it up). */
+  private async allowance(step: ApproveStep): Promise<Found> {
+    let spender: Address;
+    try {
+      spender = this.addressOf(step.chainId, step.spender);
+    } catch (error) {
+      if (error instanceof DeployError && error.code === "invalid-state") return { status: "pending" };
+      throw error;
+    }
+    const allowed = (await this.read(step, step.token, erc20Abi, "allowance", [step.vault, spender])) as bigint;
+    return { status: allowed * 2n >= step.amount ? "done" : "pending" };
+  }
+
+  private async approve(step: ApproveStep): Promise<void> {
+    if ((await this.allowance(step)).status === "done") return this.line(step, "done earlier");
+    const args = [this.addressOf(step.chainId, step.spender), step.amount] as const;
+    const receipt = await this.send(step, {
+      to: step.token,
+      data: encodeFunctionData({ abi: erc20Abi, functionName: "approve", args }),
+      call: { abi: erc20Abi, functionName: "approve", args },
+    });
+    this.state.done(step.id, { tx: receipt.transactionHash, block: Number(receipt.blockNumber) });
+    this.line(step, `tx ${receipt.transactionHash} (block ${receipt.blockNumber})`);
   }
 
   /** The model's receiver if the factory has made it (the chain is the truth, whatever the state file says). */

@@ -72,7 +72,18 @@ export interface DeployParameters {
   solanaEmitter?: Hex | undefined;
   /** Pay per call: one SLA receiver per model listed on a chain; absent: the factories stay empty. */
   payPerCall?: PayPerCallParameters | undefined;
+  /**
+   * What each EVM chain's netting vault lets its escrow and each SLA receiver pull for bond top-ups (base units;
+   * default {@link DEFAULT_TOP_UP_ALLOWANCE}).
+   */
+  topUpAllowance?: bigint | undefined;
 }
+
+/**
+ * The default top-up allowance: 1,000 units of a 6-decimal stablecoin per spender. A breach's top-up is a share of a
+ * host's bond slash, far below it; a run approves it again once half is used.
+ */
+export const DEFAULT_TOP_UP_ALLOWANCE = 1_000_000_000n;
 
 /** What every SLA receiver is created and wired with, and the models that get one on each chain. */
 export interface PayPerCallParameters {
@@ -217,7 +228,26 @@ export interface WireStep {
   readBack(addressOf: AddressOf): ReadonlyArray<{ functionName: string; args: readonly unknown[]; want: unknown }>;
 }
 
-export type PlanStep = DeployStep | CreateReceiverStep | WireStep;
+/**
+ * The chain's netting vault approves a contract (the escrow, an SLA receiver) to pull bond top-ups from it: a
+ * stablecoin `approve` signed by the vault's own key, not the deployer's. Done while the allowance is at least half
+ * of `amount`: top-ups use it up, and a run below that approves `amount` again.
+ */
+export interface ApproveStep {
+  kind: "approve";
+  /** Stable across runs: `evm-a:approve:Escrow`. */
+  id: string;
+  chainId: number;
+  spender: ContractName;
+  description: string;
+  /** The stablecoin. */
+  token: Address;
+  /** The netting vault: the allowance's owner, whose key signs. */
+  vault: Address;
+  amount: bigint;
+}
+
+export type PlanStep = DeployStep | CreateReceiverStep | WireStep | ApproveStep;
 
 /** The ordered steps of a deployment: one list per chain (run in order), chains independent of each other. */
 export interface DeploymentPlan {
@@ -278,6 +308,7 @@ export function planDeployment(chains: readonly ChainProtocols[], parameters: De
         ...deploySteps(chain, home, parameters),
         ...wireSteps(chain, home, chains, parameters),
         ...receiverSteps(chain, home, parameters),
+        ...approveSteps(chain, parameters),
       ],
     })),
     unknowns,
@@ -671,6 +702,31 @@ function receiverSteps(
     if (payPerCall.guardian !== undefined) set("setGuardian", "guardian", payPerCall.guardian, "may be paused by");
   }
   return steps;
+}
+
+/**
+ * The chain's netting vault funds bond top-ups (the registry's `nettingVault[chain]`, the escrow's and each receiver's
+ * top-up funder): it approves the escrow, and with pay per call each model's SLA receiver, to pull them.
+ */
+function approveSteps(chain: ChainProtocols, parameters: DeployParameters): ApproveStep[] {
+  const account = parameters.nettingVaults.get(chain.chainId);
+  if (account === undefined) return [];
+  const vault = getAddress(`0x${account.slice(-40)}`);
+  const amount = parameters.topUpAllowance ?? DEFAULT_TOP_UP_ALLOWANCE;
+  const spenders: ContractName[] = [
+    "Escrow",
+    ...(parameters.payPerCall?.models.get(chain.chainId) ?? []).map((model) => receiverName(model.modelId)),
+  ];
+  return spenders.map((spender) => ({
+    kind: "approve",
+    id: `${chain.name}:approve:${spender}`,
+    chainId: chain.chainId,
+    spender,
+    description: `the netting vault ${vault} lets the ${spender} pull up to ${amount} for bond top-ups`,
+    token: chain.stablecoin,
+    vault,
+    amount,
+  }));
 }
 
 function abiOf(contract: ContractName): Abi {

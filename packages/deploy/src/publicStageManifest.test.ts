@@ -143,6 +143,7 @@ async function compose(file: Record<string, unknown>, createdAt = new Date("2026
     chains: inputs.chains,
     deployer: evmKeys.get("deployer")?.address,
     parameters,
+    authorizer: inputs.payPerCall?.authorizer,
     contracts,
     solana,
     file: inputs.publicManifestFile,
@@ -165,6 +166,9 @@ beforeAll(async () => {
     "prober-2",
     "netting-vault-evm-a",
     "netting-vault-evm-b",
+    "x402-facilitator",
+    "prober-payer-1",
+    "prober-payer-2",
   ]) {
     await createEvmKey(role);
   }
@@ -317,6 +321,62 @@ describe("a public stage's manifest", () => {
     const moved = { ...first.manifest, guardian: { ...first.manifest.guardian, guardianSetIndex: 1 } };
     expect(writeManifestIfChanged(out, moved)).toBe("written");
     expect(parseDeploymentManifest(JSON.parse(readFileSync(out, "utf8"))).guardian.guardianSetIndex).toBe(1);
+  });
+
+  it("names the x402 facilitator and the probers' payer keys, each checked against what the contracts and the gateway use", async () => {
+    const { keys } = deployFile();
+    const key = (role: string) => evmKeys.get(role)?.alias ?? "";
+    const facilitator = evmKeys.get("x402-facilitator");
+    const payPerCall = { operator: evmKeys.get("relayer")?.address, authorizer: facilitator?.address };
+    const payPerCallKeys = {
+      ...keys,
+      x402Facilitator: key("x402-facilitator"),
+      proberPayers: [key("prober-payer-1"), key("prober-payer-2")],
+    };
+    const { manifest } = await compose(deployFile({ keys: payPerCallKeys, payPerCall }));
+    // By the ARN KMS answers with, like every other role.
+    expect(manifest.keys.x402Facilitator).toMatchObject({ kind: "kms", keyId: facilitator?.arn });
+    expect(manifest.keys.proberPayers?.map((ref) => ("keyId" in ref ? ref.keyId : ref.kind))).toEqual([
+      evmKeys.get("prober-payer-1")?.arn,
+      evmKeys.get("prober-payer-2")?.arn,
+    ]);
+
+    const refusal = async (file: Record<string, unknown>) => {
+      const error = await compose(file).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DeployError);
+      return (error as DeployError).message;
+    };
+    // The receivers take refunds signed by their authorizer: the facilitator must be it.
+    const otherAuthorizer = { ...payPerCall, authorizer: evmKeys.get("deployer")?.address };
+    expect(await refusal(deployFile({ keys: payPerCallKeys, payPerCall: otherAuthorizer }))).toContain(
+      "keys.x402Facilitator",
+    );
+    // One payer key per prober, and never an oracle signer's.
+    const onePayer = { ...payPerCallKeys, proberPayers: [key("prober-payer-1")] };
+    expect(await refusal(deployFile({ keys: onePayer, payPerCall }))).toContain("keys.proberPayers: 1 keys for the 2");
+    const signerPays = { ...payPerCallKeys, proberPayers: [key("prober-payer-1"), key("prober-2")] };
+    expect(await refusal(deployFile({ keys: signerPays, payPerCall }))).toContain("keys.proberPayers.1");
+  });
+
+  it("refuses a stage whose gateway signs with another facilitator key than the one the stacks grant", async () => {
+    const { keys } = deployFile();
+    const inputs = inputsOf(deployFile({ keys: { ...keys, x402Facilitator: evmKeys.get("x402-facilitator")?.alias } }));
+    // The config names the key as every KeyReference does; only its keyId matters here.
+    const read = (keyId: string) =>
+      readPublicStageKeys({
+        file: inputs.publicManifestFile ?? {},
+        solanaOperators: inputs.solanaVaults.flatMap((vault) => vault.operatorRefs),
+        evmChainIds: inputs.chains.map((chain) => chain.chainId),
+        kms: client,
+        stage: "testnet",
+        gatewayFacilitator: { kind: "kms", keyId, publicKey: "0x04" },
+      });
+    // The same key by its ARN is the same key.
+    const same = await read(evmKeys.get("x402-facilitator")?.arn ?? "");
+    expect(same.x402Facilitator?.keyId).toBe(evmKeys.get("x402-facilitator")?.arn);
+    const error = await read(evmKeys.get("relayer")?.alias ?? "").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as DeployError).message).toContain("gateway.facilitatorKey");
   });
 
   it("a key missing from the keys section is an invalid-config error naming the role", async () => {

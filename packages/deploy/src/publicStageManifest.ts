@@ -51,6 +51,17 @@ export const publicManifestFileFields = {
       nettingVaults: z
         .record(z.string().regex(/^\d+$/, "a chain id"), kmsKeyId)
         .describe("the netting vault key of each EVM chain, by chain id"),
+      x402Facilitator: kmsKeyId
+        .optional()
+        .describe(
+          "pay per call: the gateway's x402 facilitator (submits buyers' deposits); also the SLA receivers' refund authorizer (payPerCall.authorizer)",
+        ),
+      proberPayers: z
+        .array(kmsKeyId)
+        .optional()
+        .describe(
+          "pay per call: prober i's x402 payer key (it probes gateway-sold models as a buyer), in probers' order",
+        ),
     })
     .optional()
     .describe("KMS key per role (public stages): the manifest names them, the functions sign with them"),
@@ -101,6 +112,10 @@ export interface PublicStageKeys {
   nettingVaults: Map<number, KmsKeyReference>;
   /** The Solana vault's operators as KMS has them (keyId: the key's ARN), in the deploy file's order. */
   solanaOperators: KmsKeyReference[];
+  /** Pay per call: the gateway's facilitator key, also the SLA receivers' refund authorizer. */
+  x402Facilitator?: KmsKeyReference;
+  /** Pay per call: each prober's x402 payer key, in the probers' order. */
+  proberPayers?: KmsKeyReference[];
 }
 
 type KmsKeyReference = Extract<KeyReference, { kind: "kms" }>;
@@ -113,8 +128,12 @@ const ED25519_SPKI_HEADER_BYTES = 12;
  * roles, Ed25519 for the Solana operators (checked against the public keys the file gives, which the vault's multisig
  * was made of). Each reference names the key by the ARN KMS answers with, so the manifest does not move with an alias.
  *
+ * The stage config's gateway names its facilitator key too (`gateway.facilitatorKey`, what the gateway signs with);
+ * when it is a KMS key it must be the deploy file's `keys.x402Facilitator`, the one the stacks grant the gateway.
+ *
  * @throws {DeployError} `invalid-config` naming the role: a key missing from the section, one KMS does not know or
- *   of another curve, an operator whose KMS key is not the one listed.
+ *   of another curve, an operator whose KMS key is not the one listed, a gateway facilitator key that is not
+ *   `keys.x402Facilitator`.
  * @example const keys = await readPublicStageKeys({ file, solanaOperators, kms, stage: "testnet" });
  */
 export async function readPublicStageKeys(options: {
@@ -123,6 +142,8 @@ export async function readPublicStageKeys(options: {
   evmChainIds: readonly number[];
   kms: KMSClient;
   stage: string;
+  /** The stage config's `gateway.facilitatorKey`, when it has a gateway. */
+  gatewayFacilitator?: KeyReference | undefined;
 }): Promise<PublicStageKeys> {
   const where = `config/${options.stage}.deploy.json`;
   const keys = options.file.keys;
@@ -167,6 +188,26 @@ export async function readPublicStageKeys(options: {
       return { kind: "kms", keyId: arn, publicKey };
     }),
   );
+  const facilitator =
+    keys.x402Facilitator === undefined ? undefined : await evmKey("x402Facilitator", keys.x402Facilitator);
+  const gateway = options.gatewayFacilitator;
+  if (gateway !== undefined) {
+    const configFile = `config/${options.stage}.json`;
+    if (gateway.kind !== "kms") {
+      throw new DeployError(
+        "invalid-config",
+        `${configFile}: gateway.facilitatorKey: a public stage signs with KMS keys`,
+      );
+    }
+    // The stacks grant the gateway the manifest's facilitator key: the key it signs with must be that one.
+    const { arn } = await publicKeyOf(options.kms, gateway.keyId, "gateway.facilitatorKey");
+    if (facilitator === undefined || arn !== facilitator.keyId) {
+      throw new DeployError(
+        "invalid-config",
+        `${configFile}: gateway.facilitatorKey ${gateway.keyId} is not ${where}'s keys.x402Facilitator (${keys.x402Facilitator ?? "missing"})`,
+      );
+    }
+  }
   return {
     deployer: await evmKey("deployer", keys.deployer),
     relayer: await evmKey("relayer", keys.relayer),
@@ -174,6 +215,10 @@ export async function readPublicStageKeys(options: {
     probers: await Promise.all(keys.probers.map((keyId, i) => evmKey(`probers.${i}`, keyId))),
     nettingVaults: new Map(vaultKeys),
     solanaOperators,
+    ...(facilitator === undefined ? {} : { x402Facilitator: facilitator }),
+    ...(keys.proberPayers === undefined
+      ? {}
+      : { proberPayers: await Promise.all(keys.proberPayers.map((keyId, i) => evmKey(`proberPayers.${i}`, keyId))) }),
   };
 }
 
@@ -207,6 +252,8 @@ export interface PublicStageManifestInputs {
   deployer?: Address | undefined;
   /** What the contracts were deployed with (probers, netting vaults): the keys must be theirs. */
   parameters: DeployParameters;
+  /** The SLA receivers' refund authorizer (`payPerCall.authorizer`), when set: the facilitator key must be it. */
+  authorizer?: Address | undefined;
   /** The deploy's contracts per EVM chain id. */
   contracts: ReadonlyMap<number, SlabridgeChainContracts>;
   solana: readonly DeployedSolanaVault[];
@@ -241,7 +288,7 @@ export function publicStageManifest(inputs: PublicStageManifestInputs): Deployme
     throw new DeployError("invalid-config", `${where}: guardian: Wormhole's guardian API { apiUrl, guardianSetIndex }`);
   }
   if (file.awsRegion === undefined) throw new DeployError("invalid-config", `${where}: awsRegion: the stack's region`);
-  checkKeysMatchDeployment(keys, parameters, where);
+  checkKeysMatchDeployment(keys, parameters, inputs.authorizer, where);
   const deployerKey = getAddress(publicKeyToAddress(keys.deployer.publicKey as Hex));
   if (inputs.deployer !== undefined && getAddress(inputs.deployer) !== deployerKey) {
     throw new DeployError(
@@ -340,6 +387,8 @@ export function publicStageManifest(inputs: PublicStageManifestInputs): Deployme
       proberThreshold: parameters.proberThreshold,
       demoBuyers: [],
       nettingVaults,
+      ...(keys.proberPayers === undefined ? {} : { proberPayers: keys.proberPayers }),
+      ...(keys.x402Facilitator === undefined ? {} : { x402Facilitator: keys.x402Facilitator }),
     },
   });
 }
@@ -365,7 +414,12 @@ function manifestContractsOf(contracts: SlabridgeChainContracts): EvmChainManife
 }
 
 /** The keys must be the accounts the contracts trust: the oracle's signers and the registry's netting vaults. */
-function checkKeysMatchDeployment(keys: PublicStageKeys, parameters: DeployParameters, where: string): void {
+function checkKeysMatchDeployment(
+  keys: PublicStageKeys,
+  parameters: DeployParameters,
+  authorizer: Address | undefined,
+  where: string,
+): void {
   const addressOf = (ref: KmsKeyReference) => getAddress(publicKeyToAddress(ref.publicKey as Hex));
   const signers = new Set(parameters.probers.map((prober) => getAddress(prober)));
   keys.probers.forEach((ref, i) => {
@@ -381,6 +435,32 @@ function checkKeysMatchDeployment(keys: PublicStageKeys, parameters: DeployParam
       "invalid-config",
       `${where}: keys.probers: ${keys.probers.length} keys for the oracle's ${signers.size} signers`,
     );
+  }
+  // Prober i pays for its probes with payer key i: one per prober, none of them an oracle signer.
+  if (keys.proberPayers !== undefined) {
+    if (keys.proberPayers.length !== keys.probers.length) {
+      throw new DeployError(
+        "invalid-config",
+        `${where}: keys.proberPayers: ${keys.proberPayers.length} keys for the ${keys.probers.length} probers (prober i pays with key i)`,
+      );
+    }
+    keys.proberPayers.forEach((ref, i) => {
+      if (signers.has(addressOf(ref))) {
+        throw new DeployError(
+          "invalid-config",
+          `${where}: keys.proberPayers.${i}: ${addressOf(ref)} signs SLA reports; a prober pays with a key of its own`,
+        );
+      }
+    });
+  }
+  // The receivers take cooperative refunds signed by their authorizer, which the gateway signs as its facilitator.
+  if (keys.x402Facilitator !== undefined && authorizer !== undefined) {
+    if (addressOf(keys.x402Facilitator) !== getAddress(authorizer)) {
+      throw new DeployError(
+        "invalid-config",
+        `${where}: keys.x402Facilitator: ${addressOf(keys.x402Facilitator)} is not payPerCall.authorizer (${authorizer}), which the SLA receivers take refunds from`,
+      );
+    }
   }
   for (const [chainId, ref] of keys.nettingVaults) {
     const account = parameters.nettingVaults.get(chainId);

@@ -332,8 +332,10 @@ describe("npm run deploy on the devnet", () => {
         devnet.evm.clients(chain.chainId).publicClient.getTransactionCount({ address: deployer }),
       ),
     );
-    // Two of the steps are Solana's: the multisig and the vault token account, one transaction each.
-    expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps - 2);
+    // Two of the steps are Solana's: the multisig and the vault token account, one transaction each; and one per EVM
+    // chain is its netting vault's approval of the escrow's top-ups, signed by the vault's own (KMS) key.
+    expect(nonces.reduce((a, b) => a + b, 0)).toBe(steps - 2 - evmChains.length);
+    expect(first.out.match(/NettingVault\.approve\(Escrow\) \.\.\. tx /g)).toHaveLength(evmChains.length);
     expect(await solanaTransactions()).toBe(solanaBefore + 2);
     expect(first.out).toMatch(
       /\[1\/2\] solana: create the vault's 2-of-3 SPL multisig of the operators \.\.\. \w+ \(tx \w+\)/,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { GetPublicKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { type DeploymentManifest, parseDeploymentManifest } from "@slabridge/core";
-import { kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
+import { anvilDevAccount, kmsEvmAccount, secp256k1PointOfSpki } from "@slabridge/evm";
 import { LAYERZERO_ADDRESS_BOOK, LAYERZERO_ADDRESS_BOOK_INSTALL } from "@slabridge/layerzero";
 import { kmsSolanaSignerOfKeyId, type SolanaTransactionSigner } from "@slabridge/solana";
 import { getMint } from "@solana/spl-token";
@@ -219,6 +219,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       payPerCall: inputs.payPerCall,
       clients,
       account,
+      vaultAccounts: dryRun ? undefined : await vaultAccountsOf(inputs, io),
       deployer,
       statePath,
       dryRun,
@@ -290,6 +291,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       chains: inputs.chains,
       deployer,
       parameters,
+      authorizer: inputs.payPerCall?.authorizer,
       contracts: result.contracts,
       solana: deployedVaults,
       file: publicManifest.file,
@@ -299,6 +301,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
         evmChainIds: inputs.chains.map((chain) => chain.chainId),
         kms,
         stage,
+        gatewayFacilitator: inputs.config.gateway?.facilitatorKey,
       }),
       createdAt: new Date(),
     });
@@ -404,6 +407,45 @@ async function mintDecimalsOf(connection: Connection, vault: SolanaVaultInputs):
   }
 }
 
+/**
+ * Each EVM chain's netting vault key, which signs the vault's approvals of bond top-ups: a public stage's from its
+ * deploy file (`keys.nettingVaults`, KMS), the devnet's from its manifest. A chain without one is left out; the run
+ * then refuses its approvals before sending anything.
+ */
+async function vaultAccountsOf(
+  inputs: ReturnType<typeof stageDeployInputs>,
+  io: CliIo,
+): Promise<Map<number, LocalAccount>> {
+  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
+  const kms = new KMSClient(endpoint ? { endpoint } : {});
+  const accounts = new Map<number, LocalAccount>();
+  const fromFile = inputs.publicManifestFile?.keys?.nettingVaults ?? {};
+  const fromManifest = inputs.devnetManifest?.keys.nettingVaults ?? [];
+  for (const chain of inputs.chains) {
+    const keyId = fromFile[String(chain.chainId)];
+    const ref = fromManifest.find((vault) => vault.chainId === chain.chainId)?.key;
+    if (keyId !== undefined)
+      accounts.set(chain.chainId, await kmsAccountOf(kms, keyId, `keys.nettingVaults.${chain.chainId}`));
+    else if (ref?.kind === "kms")
+      accounts.set(chain.chainId, kmsEvmAccount({ kms, keyId: ref.keyId, publicKey: ref.publicKey as Hex }));
+    else if (ref?.kind === "anvil-dev-account") accounts.set(chain.chainId, anvilDevAccount(ref.index));
+  }
+  return accounts;
+}
+
+/** A KMS secp256k1 key as a signing account (its public key read once). */
+async function kmsAccountOf(kms: KMSClient, keyId: string, role: string): Promise<LocalAccount> {
+  let publicKey: Hex;
+  try {
+    const answer = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+    if (!answer.PublicKey) throw new Error("no public key in the answer");
+    publicKey = bytesToHex(secp256k1PointOfSpki(answer.PublicKey));
+  } catch (error) {
+    throw new DeployError("invalid-config", `${role}: KMS key ${keyId}: cannot read its public key`, { cause: error });
+  }
+  return kmsEvmAccount({ kms, keyId, publicKey });
+}
+
 async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<LocalAccount | undefined> {
   const kmsKey = values["kms-key"];
   const keyEnv = values["private-key-env"];
@@ -423,14 +465,5 @@ async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<L
   if (kmsKey === undefined) return undefined;
   // Region and credentials from the SDK's usual chain; AWS_ENDPOINT_URL_KMS points it at a KMS on loopback.
   const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
-  const kms = new KMSClient(endpoint ? { endpoint } : {});
-  let publicKey: Hex;
-  try {
-    const answer = await kms.send(new GetPublicKeyCommand({ KeyId: kmsKey }));
-    if (!answer.PublicKey) throw new Error("no public key in the answer");
-    publicKey = bytesToHex(secp256k1PointOfSpki(answer.PublicKey));
-  } catch (error) {
-    throw new DeployError("invalid-config", `KMS key ${kmsKey}: cannot read its public key`, { cause: error });
-  }
-  return kmsEvmAccount({ kms, keyId: kmsKey, publicKey });
+  return await kmsAccountOf(new KMSClient(endpoint ? { endpoint } : {}), kmsKey, "--kms-key");
 }

@@ -16,6 +16,7 @@ import {
   SOLANA_CHAIN_ID,
 } from "@slabridge/core";
 import { DeployState, deploySlabridge, deploySolanaVault } from "@slabridge/deploy";
+import { anvilDevAccount } from "@slabridge/evm";
 import { kmsSolanaSigner } from "@slabridge/solana";
 import { Connection, Keypair, LAMPORTS_PER_SOL } from "@solana/web3.js";
 import {
@@ -128,8 +129,6 @@ const BOND_SLASH_BPS = 1_000;
 const BOND_NOTICE_EPOCHS = 2;
 /** The Solana vault's own float (6 decimals): it advances Solana buyers' bond top-ups before value is netted in. */
 const SOLANA_VAULT_FLOAT = 1_000_000_000n;
-/** What each EVM netting vault lets its escrow pull for bond top-ups it advances (6 decimals). */
-const TOP_UP_ALLOWANCE = 1_000_000_000n;
 /** One dedicated key per EVM chain receives the payouts of payees paid out elsewhere (netting vault). */
 const NETTING_VAULTS = 2;
 /** The shortest epoch the devnet's registry accepts (tests run 1 s epochs). */
@@ -349,6 +348,10 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
           : undefined,
         clients: new Map(evm.manifest.chains.map((chain) => [chain.chainId, evm.clients(chain.chainId).publicClient])),
         account: roles.deployer.account,
+        // The vaults approve the escrows' and receivers' bond top-ups with their own keys (deploy command steps).
+        vaultAccounts: new Map(
+          evm.manifest.chains.map((chain, i) => [chain.chainId, localAccountOf(at(roles.nettingVaults, i))]),
+        ),
         statePath,
         onProgress,
       });
@@ -357,21 +360,6 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
       if (deploySteps++ === 0) progress("slabridge: deploy and wire the contracts (the deploy command's plan)");
     });
     progress(`slabridge: ${deploySteps} deploy and wiring steps done`);
-    progress("netting vaults approve their escrows for the bond top-ups they advance");
-    await Promise.all(
-      evm.manifest.chains.map(async (chain, i) => {
-        const clients = evm.clients(chain.chainId);
-        const escrow = required(contracts.get(chain.chainId)?.escrow, `escrow of ${chain.chainId}`);
-        await submitTransaction(clients.publicClient, `${chain.name}: vault approves escrow top-ups`, () =>
-          clients.wallet(at(roles.nettingVaults, i).signer).writeContract({
-            address: chain.stablecoin.address,
-            abi: erc20Abi,
-            functionName: "approve",
-            args: [escrow, TOP_UP_ALLOWANCE],
-          }),
-        );
-      }),
-    );
     const home = required(contracts.get(HOME_CHAIN_ID), "home contracts");
     const payment = required(contracts.get(PAYMENT_CHAIN_ID), "payment contracts");
     const registry = required(home.modelRegistry, "registry");
@@ -466,30 +454,13 @@ export async function startDevnet(options: StartDevnetOptions = {}): Promise<Dev
         if (!line.endsWith("done earlier")) receiverSteps++;
       }));
       progress(`pay per call: an SLA receiver per model on each EVM chain (${receiverSteps} deploy command steps)`);
-      progress("netting vaults approve their SLA receivers for the bond top-ups they advance");
-      await Promise.all(
-        evm.manifest.chains.map(async (chain, i) => {
-          const clients = evm.clients(chain.chainId);
-          const receivers = Object.entries(contracts.get(chain.chainId)?.slaReceivers ?? {});
-          if (receivers.length !== models.length) {
-            throw new Error(`devnet: ${chain.name} has ${receivers.length} SLA receivers for ${models.length} models`);
-          }
-          // One vault key per chain, one nonce sequence: its approvals go one after another.
-          for (const [modelId, receiver] of receivers) {
-            await submitTransaction(
-              clients.publicClient,
-              `${chain.name}: vault approves model ${modelId}'s receiver`,
-              () =>
-                clients.wallet(at(roles.nettingVaults, i).signer).writeContract({
-                  address: chain.stablecoin.address,
-                  abi: erc20Abi,
-                  functionName: "approve",
-                  args: [receiver, TOP_UP_ALLOWANCE],
-                }),
-            );
-          }
-        }),
-      );
+      // The deploy command's approvals: each vault lets each receiver pull its bond top-ups.
+      for (const chain of evm.manifest.chains) {
+        const receivers = Object.keys(contracts.get(chain.chainId)?.slaReceivers ?? {});
+        if (receivers.length !== models.length) {
+          throw new Error(`devnet: ${chain.name} has ${receivers.length} SLA receivers for ${models.length} models`);
+        }
+      }
     }
 
     // Genesis is the home chain's clock at mint; another anvil's clock may lag it (its start can leave it a second
@@ -729,6 +700,13 @@ interface DevnetRoles {
   nettingVaults: DevnetRole[];
   x402Facilitator: DevnetRole;
   proberPayers: DevnetRole[];
+}
+
+/** A role's signer as an account that signs itself: its KMS account, or an anvil dev account's by its index. */
+function localAccountOf(role: DevnetRole): LocalAccount {
+  if (typeof role.signer !== "string" && role.signer.type === "local") return role.signer;
+  if (role.ref.kind === "anvil-dev-account") return anvilDevAccount(role.ref.index);
+  throw new Error(`devnet: no local account for key ${role.ref.kind}`);
 }
 
 function anvilRole(ref: EvmKeyReference): DevnetRole {

@@ -48,6 +48,8 @@ describe("deployedFunctions", () => {
         .filter(([, fn]) => fn.links.signingKeys.some((held) => held === role))
         .map(([key]) => key);
     expect(holders("ownProber")).toEqual(["prober"]);
+    expect(holders("ownProberPayer")).toEqual(["prober"]);
+    expect(holders("x402Facilitator")).toEqual(["gateway"]);
     expect(holders("solanaOperators")).toEqual(["relay"]);
     expect(holders("nettingVaults")).toEqual(["net"]);
     // The evaluator submits reports and publishes verdicts with the relayer (executor) key.

@@ -28,10 +28,19 @@ export type FunctionTrigger =
 /**
  * A role whose signing keys a function may use (`kms:Sign`/`kms:GetPublicKey` on those keys only): the relayer
  * (every EVM transaction, and the LayerZero executor), slabridge's LayerZero DVN, a prober's own key (`ownProber`: the
- * vantage point's key, which signs its samples and co-signs reports; no function holds another prober's key),
- * each EVM chain's netting vault, and the operators of the Solana vault's multisig.
+ * vantage point's key, which signs its samples and co-signs reports; no function holds another prober's key), a
+ * prober's own x402 payer key (`ownProberPayer`: it pays for its probes of gateway-sold models, as a buyer would),
+ * each EVM chain's netting vault, the operators of the Solana vault's multisig, and the x402 facilitator key (the
+ * gateway submits buyers' deposits with it and signs cooperative refunds, the SLA receivers' authorizer).
  */
-export type SigningKeyRole = "relayer" | "dvn" | "ownProber" | "nettingVaults" | "solanaOperators";
+export type SigningKeyRole =
+  | "relayer"
+  | "dvn"
+  | "ownProber"
+  | "ownProberPayer"
+  | "nettingVaults"
+  | "solanaOperators"
+  | "x402Facilitator";
 
 /** Everything a function can reach; nothing else is linked to it (least privilege). */
 export interface FunctionLinks {
@@ -189,7 +198,13 @@ export const deployedFunctions = {
     trigger: { kind: "invoke", by: "probeCoordinator" },
     // Writes its signed samples to the home region's table (SLABRIDGE_TABLES_REGION); reads the home chain's clock,
     // terms and report digest, and the published bundle (evidence bucket), to recompute a report before co-signing it.
-    links: { ...noLinks, tables: ["samples"], rpcFamilies: ["evm"], signingKeys: ["ownProber"], evidence: "read" },
+    links: {
+      ...noLinks,
+      tables: ["samples"],
+      rpcFamilies: ["evm"],
+      signingKeys: ["ownProber", "ownProberPayer"],
+      evidence: "read",
+    },
     placement: "eachProberRegion",
   },
   probeCoordinator: {
@@ -312,6 +327,7 @@ export const deployedFunctions = {
       readOnlyTables: ["cursors"],
       rpcFamilies: ["evm"],
       gatewayReceiptKey: true,
+      signingKeys: ["x402Facilitator"],
     },
     placement: "home",
   },
