@@ -21,7 +21,7 @@ What it does:
      three demo model hosts: healthy, slowP95 (too slow for its SLA) and poorUptime (fails too often);
   2. runs the bot's Lambda handlers on a local runtime (queues, schedules, Lambda Invoke API);
   3. demo buyers pay for inference on every payment chain, every epoch, for every model;
-  4. shows live progress: payments, receipt batches, probes, verdicts, refunds, releases, payouts;
+  4. shows live progress: payments, receipt batches, probes, verdicts, refunds, releases, payouts, netting rounds;
   5. after the last epoch has settled everywhere, prints a table per model and epoch and the on-chain
      balances that prove it, then checks that every stablecoin unit is accounted for.
 

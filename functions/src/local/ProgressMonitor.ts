@@ -1,6 +1,7 @@
 import { escrowAbi, revenueLedgerAbi, slaOracleAbi, slaReceiverAbi } from "@slabridge/contracts";
-import type { DeploymentManifest, Job, JobStore } from "@slabridge/core";
+import type { CursorStore, DeploymentManifest, Job, JobStore } from "@slabridge/core";
 import { devnetChainsOf } from "@slabridge/devnet";
+import { type NetRoundOutcome, readNetRoundOutcome } from "@slabridge/netting";
 import type { Abi, Address, PublicClient } from "viem";
 
 /** One line of live progress: what happened, where, and when (ms since the main job started). */
@@ -53,8 +54,9 @@ const fmtAmount = (units: bigint, decimals = 6) => {
 
 /**
  * Live progress of the main job, read from where the truth is: the contracts' events on every EVM chain (payments,
- * receipt batches recorded at home, verdicts recorded and applied, refunds, releases, payouts) and the job store
- * (jobs confirmed or dead-lettered, with the reason). Polled, so it sees what any handler did, in any order.
+ * receipt batches recorded at home, verdicts recorded and applied, refunds, releases, payouts), the netting rounds'
+ * recorded outcomes of the epochs it saw paid out, and the job store (jobs confirmed or dead-lettered, with the
+ * reason). Polled, so it sees what any handler did, in any order.
  *
  * @example
  * const monitor = new ProgressMonitor({ manifest, clients, jobs, startedAt: Date.now(), emit: (e) => print(e) });
@@ -80,6 +82,10 @@ export class ProgressMonitor {
   readonly #nextBlock = new Map<string, bigint>();
   readonly #seenJobs = new Map<string, string>();
   readonly #chainNames: Map<number, string>;
+  readonly #cursors: CursorStore | undefined;
+  /** (model, epoch)s seen paid out whose netting round has not been reported yet. */
+  readonly #awaitingNet = new Map<string, { model: bigint; epoch: bigint }>();
+  readonly #netReported = new Set<string>();
   #polling: Promise<void> | undefined;
 
   constructor(options: {
@@ -88,12 +94,15 @@ export class ProgressMonitor {
     jobs: JobStore;
     startedAt: number;
     emit(event: ProgressEvent): void;
+    /** Where the netting rounds record their outcomes: each round is reported once recorded. Absent: none are. */
+    cursors?: CursorStore;
   }) {
     const { manifest } = options;
     this.#clients = options.clients;
     this.#jobs = options.jobs;
     this.#emit = options.emit;
     this.#startedAt = options.startedAt;
+    this.#cursors = options.cursors;
     this.#chainNames = new Map(manifest.chains.map((chain) => [chain.chainId, chain.name]));
     this.#contracts = [];
     for (const chain of devnetChainsOf(manifest).evm) {
@@ -165,7 +174,36 @@ export class ProgressMonitor {
 
   async #pollOnce(): Promise<void> {
     for (const contract of this.#contracts) await this.#pollContract(contract);
+    await this.#pollNetting();
     await this.#pollJobs();
+  }
+
+  /** Reports each netting round once its outcome is recorded: what crossed chains and what the vaults paid. */
+  async #pollNetting(): Promise<void> {
+    if (!this.#cursors) return;
+    for (const [key, { model, epoch }] of this.#awaitingNet) {
+      const outcome = await readNetRoundOutcome(this.#cursors, model, epoch);
+      if (outcome === undefined) continue;
+      this.#awaitingNet.delete(key);
+      this.#netReported.add(key);
+      this.note("net", `model ${model} · epoch ${epoch}  ${this.#describeNetting(outcome)}`);
+    }
+  }
+
+  #describeNetting(outcome: NetRoundOutcome): string {
+    if (outcome.status === "invalid") return `netting round refused: ${outcome.error?.message ?? "invalid"}`;
+    const bridged = outcome.bridged.map(
+      (b) => `${fmtAmount(BigInt(b.amount))} ${this.chainName(b.from)} → ${this.chainName(b.to)} over the OFT`,
+    );
+    const paid = outcome.paid.reduce((sum, p) => sum + BigInt(p.amount), 0n);
+    const solana = outcome.solanaPayouts.reduce((sum, p) => sum + BigInt(p.amount), 0n);
+    const open = outcome.openBalances.length;
+    return [
+      `netted: ${bridged.length > 0 ? `bridged ${bridged.join(", ")}` : "nothing to bridge"}`,
+      `EVM vaults paid ${outcome.paid.length} shares (${fmtAmount(paid)})`,
+      ...(solana > 0n ? [`Solana payees' shares ${fmtAmount(solana)} (the Solana vault pays them)`] : []),
+      ...(open > 0 ? [`${open} ${open === 1 ? "balance" : "balances"} with Solana left open`] : []),
+    ].join(" · ");
   }
 
   async #pollContract(contract: WatchedContract): Promise<void> {
@@ -236,6 +274,8 @@ export class ProgressMonitor {
         }
         case "Released":
           this.counters.releases++;
+          // Netting runs once the epoch is paid out everywhere: watch for its round from its first release.
+          if (!this.#netReported.has(`${model}:${epoch}`)) this.#awaitingNet.set(`${model}:${epoch}`, { model, epoch });
           this.note("release", `${where}  ${fmtAmount(args.amount as bigint)} released on ${contract.chainName}`);
           break;
         case "PaidOut":

@@ -95,6 +95,10 @@ describe("npm start (one epoch)", () => {
     expect(x402Buyers.every((a) => (a.inChannels ?? 0n) > 0n)).toBe(true);
     expect(lines.some((line) => line.includes("x402 gateway of healthy: http://127.0.0.1:"))).toBe(true);
     expect(lines.some((line) => / x402 channels claimed /.test(line))).toBe(true);
+    // Each epoch's netting round is reported live, as it is recorded.
+    expect(lines.filter((line) => / net {7}model \d+ · epoch \d+ {2}netted: /.test(line)).length).toBe(
+      report.rows.length,
+    );
 
     // Host bonds: each breach slashed 10 % of the host's 0.5 bond, capped at what buyers paid minus their refunds;
     // the slash is split over the chains by their receipts (the shares add up to it exactly) and each chain's buyers

@@ -256,6 +256,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
       manifest: devnet.manifest,
       clients: bot.world.clients as ReadonlyMap<number, PublicClient>,
       jobs: bot.stores.jobs,
+      cursors: bot.stores.cursors,
       startedAt,
       emit: (event) => out(`${seconds(event.atMs)}  ${event.kind.padEnd(8)}  ${event.text}`),
     });
