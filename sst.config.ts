@@ -39,8 +39,11 @@ export default $config({
     const operations = createOperations({ topology, relay, probes, settlement, api });
 
     return {
+      // The operator commands' tables (`npm run ops -- ... --table jobs=<jobsTable> ...`).
       jobsTable: storage.jobs.name,
       cursorsTable: storage.cursors.name,
+      paymentsTable: storage.payments.name,
+      noncesTable: storage.nonces.name,
       evidenceBucket: evidence.name,
       relayQueueUrl: relay.queue.url,
       relayDeadLetterQueueUrl: relay.deadLetterQueue.url,

@@ -205,6 +205,38 @@ describe.concurrent("npm run ops: the kill switch", () => {
   });
 });
 
+describe("npm run ops on a public stage: the tables come from --table", () => {
+  it("pauses and lists through the tables the flags name when the manifest names none, as a public stage's does", async () => {
+    const store = await freshStore();
+    // As `npm run deploy` writes a public stage's manifest: no tables (in AWS the functions get them from SST links).
+    const bare = path.join(path.dirname(store.manifestFile), "public-manifest.json");
+    writeFileSync(bare, JSON.stringify({ ...store.manifest, dynamo: { ...store.manifest.dynamo, tables: {} } }));
+    const { tableNames } = store.dynamo;
+    const tables = (["jobs", "cursors", "payments", "nonces"] as const).flatMap((key) => [
+      "--table",
+      `${key}=${tableNames[key]}`,
+    ]);
+    const withoutFlags = await runOps(["paused", "--manifest", bare, "--config", configFile]);
+    expect(withoutFlags.code).toBe(2);
+    expect(withoutFlags.stderr).toContain("ops: manifest has no jobs table");
+    const pause = await runOps([
+      "pause",
+      "chain",
+      "31337",
+      "--reason",
+      "rpc outage",
+      "--manifest",
+      bare,
+      "--config",
+      configFile,
+      ...tables,
+    ]);
+    expect(pause).toMatchObject({ code: 0, stdout: "chain 31337: paused\n" });
+    // The pause is in the table the flag named, where the functions read it.
+    expect(await controlRecords(store)).toBe(1);
+  });
+});
+
 /** One store for the runs that must write nothing (its cursor table stays empty): created once, on first use. */
 let quietStore: Promise<Store> | undefined;
 const quiet = (): Promise<Store> => {
@@ -219,6 +251,7 @@ describe.concurrent("npm run ops: bad input exits 2 with a clear message and wri
     { args: ["pause", "chain", "abc", "--reason", "r"], message: `expected "chain <chainId>", "route` },
     { args: ["pause", "chain", "31337", "--reason", " "], message: "pause needs --reason" },
     { args: ["pause", "chain", "99999", "--reason", "r"], message: "chain:99999 is not in the stage config" },
+    { args: ["paused", "--table", "jobz=Jobs"], message: "--table jobz=Jobs: expected <key>=<table name>" },
   ];
   for (const { args, message } of refused) {
     const shown = args.map((arg) => (/^\S+$/.test(arg) ? arg : JSON.stringify(arg))).join(" ");

@@ -25,6 +25,8 @@ Add --json to any command for one JSON document on stdout (jobs in full, bigints
 
 States: observed, finalized, submitted, confirmed, failed, dead-lettered.
 --manifest  deployment manifest (default .devnet/manifest.json, written by npm run devnet)
+--table     <key>=<name>, key one of jobs, cursors, payments, nonces: a table the manifest does not name (a public
+            stage's names none: in AWS the functions get them from SST links; sst deploy prints them)
 --queue-url the relay queue (SQS) to put the job on; without it the next retry sweep queues it
 --config    the stage config naming the chains and routes (default config/devnet.json)
 --reason    why (shown by the status API); required to pause
@@ -44,6 +46,22 @@ class UsageError extends Error {}
 
 function fail(message: string): never {
   throw new UsageError(message);
+}
+
+const TABLE_KEYS = ["jobs", "cursors", "payments", "nonces"] as const;
+
+/** `--table <key>=<name>` flags as a table map (they win over the manifest's). */
+function tablesOf(flags: readonly string[]): Record<string, string> {
+  const tables: Record<string, string> = {};
+  for (const flag of flags) {
+    const match = /^([a-z]+)=([A-Za-z0-9_.-]{3,255})$/.exec(flag);
+    const key = match?.[1];
+    if (!match || !TABLE_KEYS.some((known) => known === key)) {
+      fail(`--table ${flag}: expected <key>=<table name>, key one of ${TABLE_KEYS.join(", ")}`);
+    }
+    tables[match[1] as string] = match[2] as string;
+  }
+  return tables;
 }
 
 /** A command line, checked before any file is read or the store is touched. */
@@ -67,6 +85,7 @@ function parse(argv: readonly string[]) {
         "queue-url": { type: "string" },
         config: { type: "string", default: "config/devnet.json" },
         reason: { type: "string" },
+        table: { type: "string", multiple: true },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -156,6 +175,7 @@ async function run(argv: readonly string[], io: OpsIo): Promise<number> {
     );
     io.out(`${json}\n`);
   };
+  const flaggedTables = tablesOf(values.table ?? []);
   const manifestText = readText(
     path.resolve(io.cwd, values.manifest),
     ' (start the devnet with "npm run devnet", or pass --manifest)',
@@ -176,7 +196,7 @@ async function run(argv: readonly string[], io: OpsIo): Promise<number> {
     import("./context/routeControlsOf.ts"),
   ]);
   const manifest = parseDeploymentManifest(JSON.parse(manifestText));
-  const tables = manifest.dynamo.tables;
+  const tables = { ...manifest.dynamo.tables, ...flaggedTables };
   const stores = createStores({
     ...(manifest.dynamo.endpoint ? { endpoint: manifest.dynamo.endpoint } : {}),
     region: manifest.dynamo.region,
