@@ -120,21 +120,22 @@ export class UnlinkableResourceError extends SlabridgeError {
  * @example signingKeysOf(signers, "relayer", undefined); // [signers.evm.relayer]
  */
 function signingKeysOf(signers: Signers, role: SigningKeyRole, vantage: number | undefined): readonly SigningKey[] {
+  // A prober region's key of a per-vantage list: the one at its index, if any.
+  const ownKey = (keys: readonly SigningKey[]): readonly SigningKey[] => {
+    const own = vantage === undefined ? undefined : keys[vantage];
+    return own ? [own] : [];
+  };
   switch (role) {
     case "relayer":
       return [signers.evm.relayer];
     case "dvn":
       return [signers.evm.dvn];
-    case "ownProber": {
+    case "ownProber":
       // Only its own vantage point's key: no function holds two prober keys.
-      const own = vantage === undefined ? undefined : signers.evm.probers[vantage];
-      return own ? [own] : [];
-    }
-    case "ownProberPayer": {
-      // Absent when the stage's probers do not pay (no model sold through the gateway).
-      const own = vantage === undefined ? undefined : signers.evm.proberPayers[vantage];
-      return own ? [own] : [];
-    }
+      return ownKey(signers.evm.probers);
+    case "ownProberPayer":
+      // None when the stage's probers do not pay (no model sold through the gateway).
+      return ownKey(signers.evm.proberPayers);
     case "nettingVaults":
       return signers.evm.nettingVaults;
     case "x402Facilitator":

@@ -272,12 +272,14 @@ export class ProgressMonitor {
           refundsByTx.set(log.transactionHash ?? "", entry);
           break;
         }
-        case "Released":
+        case "Released": {
           this.counters.releases++;
           // Netting runs once the epoch is paid out everywhere: watch for its round from its first release.
-          if (!this.#netReported.has(`${model}:${epoch}`)) this.#awaitingNet.set(`${model}:${epoch}`, { model, epoch });
+          const round = `${model}:${epoch}`;
+          if (!this.#netReported.has(round)) this.#awaitingNet.set(round, { model, epoch });
           this.note("release", `${where}  ${fmtAmount(args.amount as bigint)} released on ${contract.chainName}`);
           break;
+        }
         case "PaidOut":
           this.counters.payouts++;
           this.note(

@@ -159,6 +159,12 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
       return [[chain.chainId, runner] as const];
     }),
   );
+  // Checked above for every approval of the plan: its chain has the vault's key, so the deployer never signs one.
+  const vaultRunnerOf = (chainId: number): ChainRunner => {
+    const runner = vaultRunners.get(chainId);
+    if (!runner) throw new DeployError("invalid-config", `chain ${chainId}: no netting vault key for its approvals`);
+    return runner;
+  };
   const statuses = new Map<string, StepStatus>();
 
   if (dryRun) {
@@ -186,7 +192,7 @@ export async function executeDeployment(options: ExecuteDeploymentOptions): Prom
           const runner = runners.get(chain.chainId);
           for (const step of chain.steps) {
             if ((step.kind === "deploy") !== (phase === "deploy") || !runner) continue;
-            await (step.kind === "approve" ? (vaultRunners.get(chain.chainId) ?? runner) : runner).run(step);
+            await (step.kind === "approve" ? vaultRunnerOf(chain.chainId) : runner).run(step);
             statuses.set(step.id, "done");
           }
         }),

@@ -273,8 +273,7 @@ async function deployStage(values: ReturnType<typeof parse>, stage: string, io: 
       io.out(`deploy: manifest ${path.relative(io.cwd, publicManifest.out)}: written once every step is done\n`);
       return;
     }
-    const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
-    const kms = new KMSClient(endpoint ? { endpoint } : {});
+    const kms = kmsClientOf(io);
     const deployedVaults = await Promise.all(
       solana.map(async (vault) => {
         if (!vault.result.accounts) throw new DeployError("invalid-state", `${vault.plan.name}: no vault accounts`);
@@ -382,9 +381,8 @@ async function solanaPayerOf(
     }
   }
   if (kmsKey === undefined) return undefined;
-  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
   try {
-    return await kmsSolanaSignerOfKeyId({ kms: new KMSClient(endpoint ? { endpoint } : {}), keyId: kmsKey });
+    return await kmsSolanaSignerOfKeyId({ kms: kmsClientOf(io), keyId: kmsKey });
   } catch (error) {
     throw new DeployError("invalid-config", `KMS key ${kmsKey}: cannot read its Ed25519 public key`, { cause: error });
   }
@@ -416,8 +414,7 @@ async function vaultAccountsOf(
   inputs: ReturnType<typeof stageDeployInputs>,
   io: CliIo,
 ): Promise<Map<number, LocalAccount>> {
-  const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
-  const kms = new KMSClient(endpoint ? { endpoint } : {});
+  const kms = kmsClientOf(io);
   const accounts = new Map<number, LocalAccount>();
   const fromFile = inputs.publicManifestFile?.keys?.nettingVaults ?? {};
   const fromManifest = inputs.devnetManifest?.keys.nettingVaults ?? [];
@@ -463,7 +460,11 @@ async function accountOf(values: ReturnType<typeof parse>, io: CliIo): Promise<L
     return privateKeyToAccount(key as Hex);
   }
   if (kmsKey === undefined) return undefined;
-  // Region and credentials from the SDK's usual chain; AWS_ENDPOINT_URL_KMS points it at a KMS on loopback.
+  return await kmsAccountOf(kmsClientOf(io), kmsKey, "--kms-key");
+}
+
+/** A KMS client: region and credentials from the SDK's usual chain; AWS_ENDPOINT_URL_KMS points it at a KMS on loopback. */
+function kmsClientOf(io: CliIo): KMSClient {
   const endpoint = io.env.AWS_ENDPOINT_URL_KMS;
-  return await kmsAccountOf(new KMSClient(endpoint ? { endpoint } : {}), kmsKey, "--kms-key");
+  return new KMSClient(endpoint ? { endpoint } : {});
 }

@@ -141,8 +141,8 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
     notDue: [],
     solanaSettled: [],
   };
-  // Due work, in (model, epoch) order; each piece fills its own part so the result keeps that order however they run.
-  const work: { part: RoundPart; run: (part: RoundPart) => Promise<void> }[] = [];
+  // Due work, in (model, epoch) order; each piece returns its part of the result, which keeps that order.
+  const work: Array<() => Promise<RoundPart>> = [];
   for (const modelId of input.models) {
     const current = await input.chains.currentEpoch(modelId);
     const first = current > BigInt(input.lookbackEpochs) ? current - BigInt(input.lookbackEpochs) : 0n;
@@ -153,12 +153,11 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
         result.alreadyNetted.push(roundId);
         const outcome = JSON.parse(recorded.blockHash) as NetRoundOutcome;
         if (solanaOwed(input, outcome)) {
-          work.push({
-            part: emptyPart(),
-            run: async (part) => {
-              const settled = await paySolana(input, outcome, part);
-              if (settled.solanaPaid) part.solanaSettled.push(settled);
-            },
+          work.push(async () => {
+            const part = emptyPart();
+            const settled = await paySolana(input, outcome, part);
+            if (settled.solanaPaid) part.solanaSettled.push(settled);
+            return part;
           });
         }
         continue;
@@ -170,13 +169,13 @@ export async function netDueRounds(input: NetDueRoundsInput): Promise<NetDueRoun
         result.notDue.push(roundId);
         continue;
       }
-      work.push({ part: emptyPart(), run: (part) => netRound(input, { roundId, modelId, epoch }, part) });
+      work.push(() => netRound(input, { roundId, modelId, epoch }));
     }
   }
   // Rounds share the vaults' senders (one nonce order per key) and keep each vault's balance check and sends together
   // (`runNettingRound`'s `exclusive`), so running them side by side changes when they land, not what they send.
-  await mapConcurrently(work, input.concurrency ?? DEFAULT_NETTING_CONCURRENCY, ({ part, run }) => run(part));
-  for (const { part } of work) {
+  const parts = await mapConcurrently(work, input.concurrency ?? DEFAULT_NETTING_CONCURRENCY, (run) => run());
+  for (const part of parts) {
     result.netted.push(...part.netted);
     result.invalid.push(...part.invalid);
     result.retry.push(...part.retry);
@@ -197,9 +196,9 @@ const emptyPart = (): RoundPart => ({ netted: [], invalid: [], retry: [], solana
 async function netRound(
   input: NetDueRoundsInput,
   round: { roundId: string; modelId: bigint; epoch: bigint },
-  part: RoundPart,
-): Promise<void> {
+): Promise<RoundPart> {
   const { roundId, modelId, epoch } = round;
+  const part = emptyPart();
   try {
     const fromBlocks = await roundFromBlocks(input, roundId);
     const record = await input.chains.run({ roundId, modelId, epoch, fromBlocks });
@@ -223,6 +222,7 @@ async function netRound(
       part.retry.push({ roundId, error: reported });
     }
   }
+  return part;
 }
 
 /**
