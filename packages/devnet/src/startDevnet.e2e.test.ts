@@ -19,7 +19,7 @@ import {
 import { secp256k1PointOfSpki } from "@slabridge/evm";
 import { createTransferInstruction, MULTISIG_SIZE, MultisigLayout } from "@solana/spl-token";
 import { Connection, Keypair, PublicKey, sendAndConfirmTransaction, Transaction } from "@solana/web3.js";
-import { type Address, bytesToHex, erc20Abi, getAddress, type Hex, pad, toHex } from "viem";
+import { type Address, bytesToHex, erc20Abi, getAddress, type Hex, pad, parseEventLogs, toHex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devnetChainsOf } from "./devnetChainsOf.ts";
@@ -231,15 +231,14 @@ describe("startDevnet", () => {
         args: [escrow, amount],
       }),
     );
-    const epoch = await clientsA.publicClient.readContract({
-      address: escrow,
-      abi: escrowAbi,
-      functionName: "currentEpoch",
-      args: [modelId],
-    });
-    await submitTransaction(clientsA.publicClient, "pay", () =>
+    const paid = await submitTransaction(clientsA.publicClient, "pay", () =>
       buyer.writeContract({ address: escrow, abi: escrowAbi, functionName: "pay", args: [modelId, amount] }),
     );
+    // The epoch the payment landed in, from its own event: with 3 s epochs, a currentEpoch read before the send can
+    // name the epoch before it on a loaded machine.
+    const [paidEvent] = parseEventLogs({ abi: escrowAbi, eventName: "Paid", logs: paid.logs });
+    if (!paidEvent) throw new Error("pay emitted no Paid event");
+    const epoch = paidEvent.args.epoch;
     // End the epoch on evm-a (its own clock decides), then relay the epoch's receipts over Wormhole.
     await clientsA.publicClient.request({ method: "evm_increaseTime" as never, params: [EPOCH_SECONDS] as never });
     await clientsA.publicClient.request({ method: "evm_mine" as never });

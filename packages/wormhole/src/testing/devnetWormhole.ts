@@ -15,7 +15,7 @@ import {
   submitTransaction,
 } from "@slabridge/devnet";
 import { evmChainsOf } from "@slabridge/evm";
-import { type Address, concat, type Hex, hexToBytes, numberToHex, pad } from "viem";
+import { type Address, concat, type Hex, hexToBytes, numberToHex, pad, parseEventLogs } from "viem";
 import type { EvmCall, EvmSubmitter } from "../EvmSubmitter.ts";
 import { GuardianApiClient } from "../GuardianApiClient.ts";
 import { formatVaaId } from "../vaaId.ts";
@@ -136,15 +136,13 @@ export async function startWormholeDevnet(): Promise<WormholeDevnet> {
         args: [escrow, amount],
       }),
     );
-    const epoch = await clients.publicClient.readContract({
-      address: escrow,
-      abi: escrowAbi,
-      functionName: "currentEpoch",
-      args: [modelId],
-    });
-    await submitTransaction(clients.publicClient, "pay", () =>
+    const paid = await submitTransaction(clients.publicClient, "pay", () =>
       wallet.writeContract({ address: escrow, abi: escrowAbi, functionName: "pay", args: [modelId, amount] }),
     );
+    // The payment's own epoch: a currentEpoch read before the send can name the one before it on a loaded machine.
+    const [paidEvent] = parseEventLogs({ abi: escrowAbi, eventName: "Paid", logs: paid.logs });
+    if (!paidEvent) throw new Error("pay emitted no Paid event");
+    const epoch = paidEvent.args.epoch;
     await clients.publicClient.request({ method: "evm_increaseTime" as never, params: [EPOCH_SECONDS] as never });
     await clients.publicClient.request({ method: "evm_mine" as never });
     const messenger = a.contracts.wormholeMessenger;
