@@ -1,32 +1,21 @@
-import { readFileSync } from "node:fs";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import { createStores } from "@slabridge/store";
 import { type BuildRelayWorldOptions, buildRelayWorld, type RelayWorld } from "./buildRelayWorld.ts";
 import { createKmsClient } from "./createKmsClient.ts";
-import { linkedQueue, linkedResource, linkedTable, MissingLinkError } from "./linkedResource.ts";
+import { linkedQueue, linkedResource, linkedTable } from "./linkedResource.ts";
 import { resolveRpcUrl } from "./resolveRpcUrl.ts";
-
-let cached: Promise<RelayWorld> | undefined;
+import { type StageFiles, stageWorld } from "./stageFiles.ts";
 
 /**
- * The world of a deployed function, built once per container from its environment: the stage config
- * (`SLABRIDGE_CONFIG`, a JSON file bundled with the function) and the deployment manifest (`SLABRIDGE_MANIFEST`),
- * linked tables, queue and RPC URL secrets (`SST_RESOURCE_*`). The local runtime builds its world in process instead.
+ * The world of a deployed function, built once per container from its environment (and again when the stage's models
+ * change, see {@link stageWorld}): the stage config and deployment manifest bundled with the function, linked tables,
+ * queue and RPC URL secrets (`SST_RESOURCE_*`). The local runtime builds its world in process instead.
  *
  * @example export const handler = createRelayHandler(worldFromEnv);
  */
-export function worldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<RelayWorld> {
-  cached ??= Promise.resolve().then(() => build(env));
-  return cached;
-}
+export const worldFromEnv: (env?: NodeJS.ProcessEnv) => Promise<RelayWorld> = stageWorld(build);
 
-function build(env: NodeJS.ProcessEnv): RelayWorld {
-  const configPath = env.SLABRIDGE_CONFIG;
-  const manifestPath = env.SLABRIDGE_MANIFEST;
-  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
-  const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
-  const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
+function build({ config, manifest }: StageFiles, env: NodeJS.ProcessEnv): RelayWorld {
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) rpcUrls.set(chain.chainId, resolveRpcUrl(chain, manifest, env));
   const table = (name: string) => linkedResource(name, linkedTable, env).name;

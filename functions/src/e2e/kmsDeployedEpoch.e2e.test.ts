@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { type KeyReference, parseDeploymentManifest } from "@slabridge/core";
 import { runDeployCli } from "@slabridge/deploy";
@@ -6,6 +6,7 @@ import { demoMeasurements, devnetPaymentChainRoutes, epochsOf } from "@slabridge
 import type { Address, Hex } from "viem";
 import { publicKeyToAddress } from "viem/accounts";
 import { describe, expect, it } from "vitest";
+import { readStageFiles } from "../context/stageFiles.ts";
 import { botHarnessForSuite } from "./testing/botHarness.ts";
 
 const REPO = path.resolve(import.meta.dirname, "../../..");
@@ -100,5 +101,26 @@ describe("the devnet deployed through the loopback KMS: npm run deploy's manifes
     expect(settled.refunded).toBe(payments.reduce((sum, p) => sum + (p.amount * 2_500n) / 10_000n, 0n));
     expect(await sent(dvn)).toBeGreaterThan(dvnBefore);
     expect(await sent(executor)).toBeGreaterThan(executorBefore);
+  });
+
+  it("reads a public stage's models from the home chain's registry: its manifest lists none", async () => {
+    const { devnet } = bot.scenario;
+    // A public stage's manifest, as the deploy command writes it: contracts and keys, no models (hosts mint later).
+    const manifestPath = path.join(devnet.dir, "public-manifest.json");
+    writeFileSync(manifestPath, JSON.stringify({ ...devnet.manifest, models: [] }));
+    const configPath = path.join(devnet.dir, "stage-config.json");
+    writeFileSync(configPath, JSON.stringify(bot.config));
+
+    const files = await readStageFiles({ SLABRIDGE_CONFIG: configPath, SLABRIDGE_MANIFEST: manifestPath });
+    expect(files.modelsFrom).toBe("registry");
+    // Everything the devnet knows of its models, read back from the chain (the registry names no host, only its URL).
+    expect(files.manifest.models).toEqual(
+      devnet.manifest.models.map((model) => ({ ...model, hostName: new URL(model.hostUrl).hostname })),
+    );
+    expect(files.manifest.chains).toEqual(devnet.manifest.chains);
+
+    const listed = await readStageFiles({ SLABRIDGE_CONFIG: configPath, SLABRIDGE_MANIFEST: devnet.manifestPath });
+    expect(listed.modelsFrom).toBe("manifest");
+    expect(listed.manifest.models).toEqual(devnet.manifest.models);
   });
 });

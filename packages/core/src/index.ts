@@ -52,6 +52,8 @@ export {
   evmChainManifestSchema,
   type KeyReference,
   keyReferenceSchema,
+  type ModelManifest,
+  modelManifestSchema,
   type SolanaChainManifest,
   solanaChainManifestSchema,
 } from "./config/deploymentManifest.ts";

@@ -1,6 +1,7 @@
-import { escrowAbi, modelRegistryAbi } from "@slabridge/contracts";
+import { escrowAbi } from "@slabridge/contracts";
+import { readRegistryCores } from "@slabridge/evm";
 import { BATCH_SETTLEMENT_ADDRESS } from "@x402/evm";
-import { type Address, BaseError, ContractFunctionRevertedError, getAddress } from "viem";
+import { type Address, getAddress } from "viem";
 import { DeployError, reasonOf } from "./DeployError.ts";
 import { DeployState } from "./DeployState.ts";
 import { type DeploymentResult, type ExecuteDeploymentOptions, executeDeployment } from "./executeDeployment.ts";
@@ -80,18 +81,13 @@ async function listedModels(options: {
   if (!home || !homeClient || registry === undefined || !(await hasCode(homeClient, registry, home.name))) {
     return { models, unknowns };
   }
-  const modelIds: bigint[] = [];
-  // Model ids count up from 1 and are never burnt: the first id the registry does not know ends the list.
-  for (let id = 1n; ; id++) {
-    try {
-      await homeClient.readContract({ address: registry, abi: modelRegistryAbi, functionName: "coreOf", args: [id] });
-    } catch (error) {
-      if (error instanceof BaseError && error.walk((e) => e instanceof ContractFunctionRevertedError)) break;
-      throw new DeployError("rpc-unreachable", `${home.name}: reading model ${id} failed: ${reasonOf(error)}`, {
-        cause: error,
-      });
-    }
-    modelIds.push(id);
+  let modelIds: bigint[];
+  try {
+    modelIds = (await readRegistryCores(homeClient, registry)).map(({ modelId }) => modelId);
+  } catch (error) {
+    throw new DeployError("rpc-unreachable", `${home.name}: reading the registry's models failed: ${reasonOf(error)}`, {
+      cause: error,
+    });
   }
   for (const chain of options.chains) {
     const client = options.clients.get(chain.chainId);

@@ -37,6 +37,7 @@ export { evmChainsOf } from "./chain/evmChainsOf.ts";
 export { RegistryGraceReader } from "./chain/RegistryGraceReader.ts";
 export { readEscrowNettingStatus } from "./chain/readEscrowNettingStatus.ts";
 export { type ReadEscrowPayoutsInput, readEscrowPayouts } from "./chain/readEscrowPayouts.ts";
+export { type RegistryModels, readRegistryCores, readRegistryModels } from "./chain/readRegistryModels.ts";
 export { type ReadRoundReleasesInput, readRoundReleases } from "./chain/readRoundReleases.ts";
 export { readStablecoinLedger, type StablecoinChain } from "./chain/readStablecoinLedger.ts";
 export { buildReceiveVaaTx } from "./contracts/buildReceiveVaaTx.ts";

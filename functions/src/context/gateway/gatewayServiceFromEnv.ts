@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { Gateway } from "@slabridge/gateway";
 import {
   DynamoChannelRecordStore,
@@ -13,15 +11,16 @@ import {
   DynamoVoucherCheckpointStore,
 } from "@slabridge/store";
 import { createKmsClient } from "../createKmsClient.ts";
-import { linkedResource, linkedSecret, linkedTable, MissingLinkError } from "../linkedResource.ts";
+import { linkedResource, linkedSecret, linkedTable } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
 import { routeControlsOf } from "../routeControlsOf.ts";
+import { type StageFiles, stageWorld } from "../stageFiles.ts";
 import { buildGatewayService } from "./buildGatewayService.ts";
 
-let cached: Promise<Gateway> | undefined;
+let serviceFromEnv: ((env?: NodeJS.ProcessEnv) => Promise<Gateway>) | undefined;
 
 /**
- * The gateway function's service in AWS, built once per container: stage config and manifest bundled with the
+ * The gateway function's service in AWS, built once per container (again when the stage's models change): stage config and manifest bundled with the
  * code, the Channels, VoucherCheckpoints, UsageReceipts and RateLimits tables, the Cursors table read only (model pauses), the
  * receipt key (the `GatewayReceiptKey` secret) and the RPC URL
  * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
@@ -32,16 +31,15 @@ export function gatewayServiceFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   onError?: (error: unknown) => void,
 ): Promise<Gateway> {
-  cached ??= Promise.resolve().then(() => build(env, onError));
-  return cached;
+  serviceFromEnv ??= stageWorld((files, buildEnv) => build(files, buildEnv, onError));
+  return serviceFromEnv(env);
 }
 
-function build(env: NodeJS.ProcessEnv, onError: ((error: unknown) => void) | undefined): Promise<Gateway> {
-  const configPath = env.SLABRIDGE_CONFIG;
-  const manifestPath = env.SLABRIDGE_MANIFEST;
-  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
-  const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
-  const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
+function build(
+  { config, manifest }: StageFiles,
+  env: NodeJS.ProcessEnv,
+  onError: ((error: unknown) => void) | undefined,
+): Promise<Gateway> {
   const rpcUrls = new Map<number, string>();
   const solanaRpcUrls = new Map<number, string>();
   // Only the clusters a model is sold on: their URL is a secret the function may not be linked to otherwise.

@@ -1,27 +1,15 @@
-import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { MeasureWorld, ProberWorld } from "@slabridge/measuring";
 import { DynamoNonceStore, DynamoSampleStore, DynamoUsageReceiptStore } from "@slabridge/store";
 import { createKmsClient } from "../createKmsClient.ts";
 import { evidenceFromEnv } from "../evidenceFromEnv.ts";
 import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { readBundledFiles, stageWorld } from "../stageFiles.ts";
 import { buildMeasureWorld, measuredChains } from "./buildMeasureWorld.ts";
 import { buildProberWorld } from "./buildProberWorld.ts";
 
-let cached: Promise<MeasureWorld> | undefined;
 let cachedProber: Promise<ProberWorld> | undefined;
-
-function readFiles(env: NodeJS.ProcessEnv) {
-  const configPath = env.SLABRIDGE_CONFIG;
-  const manifestPath = env.SLABRIDGE_MANIFEST;
-  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
-  return {
-    config: parseStageConfig(JSON.parse(readFileSync(configPath, "utf8"))),
-    manifest: parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8"))),
-  };
-}
 
 /**
  * The measuring world of a deployed function (coordinator, evaluator), built once per container from its environment
@@ -31,9 +19,8 @@ function readFiles(env: NodeJS.ProcessEnv) {
  *
  * @example export const handler = createEvaluateHandler(() => measureWorldFromEnv());
  */
-export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<MeasureWorld> {
-  cached ??= Promise.resolve().then(() => {
-    const { config, manifest } = readFiles(env);
+export const measureWorldFromEnv: (env?: NodeJS.ProcessEnv) => Promise<MeasureWorld> = stageWorld(
+  ({ config, manifest }, env) => {
     const rpcUrls = new Map<number, string>();
     const measured = new Set(measuredChains(manifest).map((chain) => chain.chainId));
     for (const chain of config.chains) {
@@ -58,9 +45,8 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
       kms: createKmsClient({ region: env.AWS_REGION ?? "us-east-1" }),
       allowNonLoopback: true,
     });
-  });
-  return cached;
-}
+  },
+);
 
 /**
  * The world of a deployed prober function (any region): the Samples table (DynamoDB in the home region,
@@ -71,7 +57,7 @@ export function measureWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promi
  */
 export function proberWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ProberWorld> {
   cachedProber ??= Promise.resolve().then(() => {
-    const { config, manifest } = readFiles(env);
+    const { config, manifest } = readBundledFiles(env);
     if (!config.probing) throw new MissingLinkError("probing", "the stage config has no probing section");
     // The Samples table lives in the app's home region (the stack sets SLABRIDGE_TABLES_REGION); a prober links only it.
     const region = env.SLABRIDGE_TABLES_REGION ?? env.AWS_REGION ?? "us-east-1";

@@ -1,17 +1,14 @@
-import { readFileSync } from "node:fs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { parseDeploymentManifest, parseStageConfig } from "@slabridge/core";
 import type { StatusWorld } from "@slabridge/status";
 import { DynamoCursorStore, DynamoJobStore, DynamoPaymentStore } from "@slabridge/store";
 import { evidenceFromEnv } from "../evidenceFromEnv.ts";
-import { linkedResource, linkedTable, MissingLinkError } from "../linkedResource.ts";
+import { linkedResource, linkedTable } from "../linkedResource.ts";
 import { resolveRpcUrl } from "../resolveRpcUrl.ts";
+import { type StageFiles, stageWorld } from "../stageFiles.ts";
 import { buildStatusWorld } from "./buildStatusWorld.ts";
 
-let cached: Promise<StatusWorld> | undefined;
-
 /**
- * The status function's world in AWS, built once per container: stage config and manifest bundled with the code,
+ * The status function's world in AWS, built once per container (again when the stage's models change): stage config and manifest bundled with the code,
  * EVM and Solana RPC URLs from linked secrets, and the Jobs, Payments and Cursors tables (the last holds the kill
  * switch's pauses) named by the read-only linkables the API stack gives it (`JobsReadOnly`, `PaymentsReadOnly`,
  * `CursorsReadOnly`) in the app's region (`SLABRIDGE_TABLES_REGION`), and the evidence bucket (`EvidenceReadOnly`) whose
@@ -19,17 +16,9 @@ let cached: Promise<StatusWorld> | undefined;
  *
  * @example export const handler = createStatusHandler(() => statusWorldFromEnv());
  */
-export function statusWorldFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<StatusWorld> {
-  cached ??= Promise.resolve().then(() => build(env));
-  return cached;
-}
+export const statusWorldFromEnv: (env?: NodeJS.ProcessEnv) => Promise<StatusWorld> = stageWorld(build);
 
-function build(env: NodeJS.ProcessEnv): StatusWorld {
-  const configPath = env.SLABRIDGE_CONFIG;
-  const manifestPath = env.SLABRIDGE_MANIFEST;
-  if (!configPath || !manifestPath) throw new MissingLinkError("SLABRIDGE_CONFIG/SLABRIDGE_MANIFEST", "not set");
-  const config = parseStageConfig(JSON.parse(readFileSync(configPath, "utf8")));
-  const manifest = parseDeploymentManifest(JSON.parse(readFileSync(manifestPath, "utf8")));
+function build({ config, manifest }: StageFiles, env: NodeJS.ProcessEnv): StatusWorld {
   const rpcUrls = new Map<number, string>();
   for (const chain of config.chains) {
     // Every chain of the deployment has a reader (Solana's vault outflows are its settlement evidence).

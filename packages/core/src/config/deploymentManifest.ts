@@ -123,6 +123,8 @@ export const modelManifestSchema = z.object({
   hostUrl: loopbackOrHttpsUrl,
   pricePerRequest: z.string().regex(/^\d+$/),
 });
+/** One model the bot serves: the devnet writes these; a public stage reads them from the home chain's registry. */
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
 
 /**
  * The deployment manifest: every RPC URL, contract address, protocol id and key reference of one slabridge world
