@@ -27,6 +27,7 @@ export default defineConfig({
             "functions/**/*.test.ts",
             "stacks/**/*.test.ts",
             "bench/lib/**/*.test.ts",
+            "contracts/tools/**/*.test.ts",
           ],
           exclude: [MAIN_JOB_E2E, "**/node_modules/**"],
           sequence: { groupOrder: 0 },
