@@ -21,7 +21,10 @@ function compile(sources: Record<string, string>, jobs: number) {
     env: { ...process.env, SOLC_SHIM_JOBS: String(jobs), SOLC_SHIM_DEBUG: "1" },
   });
   expect(run.status).toBe(0);
-  return { output: JSON.parse(run.stdout) as { contracts?: unknown; errors?: { severity: string }[] }, how: run.stderr };
+  return {
+    output: JSON.parse(run.stdout) as { contracts?: unknown; errors?: { severity: string }[] },
+    how: run.stderr,
+  };
 }
 
 const pragma = "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n";
