@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 /** The main job's end-to-end test (what `npm start` runs). */
@@ -5,6 +6,9 @@ const MAIN_JOB_E2E = "functions/src/local/runMainJob.e2e.test.ts";
 
 export default defineConfig({
   test: {
+    // Vitest runs cores - 1 files at once: one on a 2-core CI machine. Most files wait on local chains and schedules,
+    // not on the CPU, so two at once there take 600 s instead of 880 s (the main job still runs alone, below).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Tests talk to loopback only; make sure the AWS SDK never probes the EC2 metadata address.
