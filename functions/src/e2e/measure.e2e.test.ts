@@ -106,7 +106,10 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     const stored = await measure.samples.listEpoch(slow, epoch);
     expect(stored.length).toBeGreaterThanOrEqual(3 * (EPOCH_SECONDS - 1));
 
-    await sleep(epochEndMs(clock, epoch) + 1_100 - Date.now());
+    // Each model's epoch clock starts at its own mint (that block's timestamp), and on a loaded machine the three mints
+    // can fall in different seconds: evaluate once the epoch has ended for all three, not only for the first.
+    const clocks = await Promise.all([healthy, slow, poor].map((modelId) => measure.home.modelClock(modelId)));
+    await sleep(Math.max(...clocks.map((modelClock) => epochEndMs(modelClock, epoch))) + 1_100 - Date.now());
     const evaluate = createEvaluateHandler(async () => measure);
     const { evaluations } = await evaluate();
     const judged = evaluations.filter((e) => e.epoch === epoch.toString());
