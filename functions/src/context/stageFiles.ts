@@ -75,13 +75,11 @@ export function readBundledFiles(env: NodeJS.ProcessEnv): Omit<StageFiles, "mode
 export function stageWorld<W>(
   build: (files: StageFiles, env: NodeJS.ProcessEnv) => W | Promise<W>,
   options: {
-    refreshMs?: number;
     now?: () => number;
     /** Reads the stage's files (default {@link readStageFiles}). */
     read?: (env: NodeJS.ProcessEnv) => Promise<StageFiles>;
   } = {},
 ): (env?: NodeJS.ProcessEnv) => Promise<W> {
-  const refreshMs = options.refreshMs ?? MODELS_REFRESH_MS;
   const now = options.now ?? Date.now;
   const readFiles = options.read ?? readStageFiles;
   let current: { world: Promise<W>; models: string; modelsFrom: StageFiles["modelsFrom"]; readAt: number } | undefined;
@@ -112,7 +110,8 @@ export function stageWorld<W>(
   };
 
   return (env = process.env) => {
-    if (current && (current.modelsFrom === "manifest" || now() - current.readAt < refreshMs)) return current.world;
+    if (current && (current.modelsFrom === "manifest" || now() - current.readAt < MODELS_REFRESH_MS))
+      return current.world;
     reading ??= read(env).finally(() => {
       reading = undefined;
     });

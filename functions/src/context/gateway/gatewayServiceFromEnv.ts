@@ -20,10 +20,10 @@ import { buildGatewayService } from "./buildGatewayService.ts";
 let serviceFromEnv: ((env?: NodeJS.ProcessEnv) => Promise<Gateway>) | undefined;
 
 /**
- * The gateway function's service in AWS, built once per container (again when the stage's models change): stage config and manifest bundled with the
- * code, the Channels, VoucherCheckpoints, UsageReceipts and RateLimits tables, the Cursors table read only (model pauses), the
- * receipt key (the `GatewayReceiptKey` secret) and the RPC URL
- * of every EVM chain of the deployment (its facilitator), all from the links its stack gives it.
+ * The gateway function's service in AWS, built once per container (again when the stage's models change): stage
+ * config and manifest bundled with the code, the Channels, VoucherCheckpoints, UsageReceipts and RateLimits tables, the
+ * Cursors table read only (model pauses), the receipt key (the `GatewayReceiptKey` secret) and the RPC URL of every
+ * EVM chain of the deployment (its facilitator), all from the links its stack gives it.
  *
  * @example export const handler = createGatewayHandler(() => gatewayServiceFromEnv(), responseStreams);
  */

@@ -51,15 +51,15 @@ export async function readRegistryModels(
     entryOf(client, registry, homeChainId, modelId, core),
   );
   const found: RegistryModels = { models: [], rejected: [] };
-  for (const [i, entry] of entries.entries()) {
+  for (const entry of entries) {
     if (entry.ok) found.models.push(entry.model);
-    else found.rejected.push({ modelId: (cores[i] as { modelId: bigint }).modelId, reason: entry.reason });
+    else found.rejected.push({ modelId: entry.modelId, reason: entry.reason });
   }
   return found;
 }
 
 type ModelCore = ContractFunctionReturnType<typeof modelRegistryAbi, "view", "coreOf">;
-type ModelEntry = { ok: true; model: ModelManifest } | { ok: false; reason: string };
+type ModelEntry = { ok: true; model: ModelManifest } | { ok: false; modelId: bigint; reason: string };
 
 async function coreOf(client: ReaderClient, registry: Address, modelId: bigint): Promise<ModelCore | undefined> {
   try {
@@ -94,6 +94,7 @@ async function entryOf(
   if (parsed.success) return { ok: true, model: parsed.data };
   return {
     ok: false,
+    modelId,
     reason: parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; "),
   };
 }
