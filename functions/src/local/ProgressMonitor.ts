@@ -2,7 +2,7 @@ import { escrowAbi, revenueLedgerAbi, slaOracleAbi, slaReceiverAbi } from "@slab
 import type { CursorStore, DeploymentManifest, Job, JobStore } from "@slabridge/core";
 import { devnetChainsOf } from "@slabridge/devnet";
 import { type NetRoundOutcome, readNetRoundOutcome } from "@slabridge/netting";
-import type { Abi, Address, PublicClient } from "viem";
+import { type Abi, type Address, decodeEventLog, type Log, type PublicClient } from "viem";
 
 /** One line of live progress: what happened, where, and when (ms since the main job started). */
 export interface ProgressEvent {
@@ -32,7 +32,6 @@ export interface ProgressCounters {
   refunds: number;
   releases: number;
   payouts: number;
-  jobsConfirmed: number;
   jobsDeadLettered: number;
 }
 
@@ -55,8 +54,9 @@ const fmtAmount = (units: bigint, decimals = 6) => {
 /**
  * Live progress of the main job, read from where the truth is: the contracts' events on every EVM chain (payments,
  * receipt batches recorded at home, verdicts recorded and applied, refunds, releases, payouts), the netting rounds'
- * recorded outcomes of the epochs it saw paid out, and the job store (jobs confirmed or dead-lettered, with the
- * reason). Polled, so it sees what any handler did, in any order.
+ * recorded outcomes of the epochs it saw paid out, and the job store (jobs dead-lettered, with the reason). Polled,
+ * so it sees what any handler did, in any order. One log query per chain and poll, for all its watched contracts: the
+ * main job shares the CPU with the devnet and every handler.
  *
  * @example
  * const monitor = new ProgressMonitor({ manifest, clients, jobs, startedAt: Date.now(), emit: (e) => print(e) });
@@ -71,7 +71,6 @@ export class ProgressMonitor {
     refunds: 0,
     releases: 0,
     payouts: 0,
-    jobsConfirmed: 0,
     jobsDeadLettered: 0,
   };
   readonly #contracts: WatchedContract[];
@@ -79,8 +78,8 @@ export class ProgressMonitor {
   readonly #jobs: JobStore;
   readonly #emit: (event: ProgressEvent) => void;
   readonly #startedAt: number;
-  readonly #nextBlock = new Map<string, bigint>();
-  readonly #seenJobs = new Map<string, string>();
+  readonly #nextBlock = new Map<number, bigint>();
+  readonly #seenJobs = new Set<string>();
   readonly #chainNames: Map<number, string>;
   readonly #cursors: CursorStore | undefined;
   /** (model, epoch)s seen paid out whose netting round has not been reported yet. */
@@ -173,7 +172,7 @@ export class ProgressMonitor {
   }
 
   async #pollOnce(): Promise<void> {
-    for (const contract of this.#contracts) await this.#pollContract(contract);
+    for (const chainId of new Set(this.#contracts.map((contract) => contract.chainId))) await this.#pollChain(chainId);
     await this.#pollNetting();
     await this.#pollJobs();
   }
@@ -206,26 +205,32 @@ export class ProgressMonitor {
     ].join(" · ");
   }
 
-  async #pollContract(contract: WatchedContract): Promise<void> {
-    const client = this.#clients.get(contract.chainId);
+  async #pollChain(chainId: number): Promise<void> {
+    const client = this.#clients.get(chainId);
     if (!client) return;
-    const key = `${contract.chainId}:${contract.address}`;
+    const watched = new Map(
+      this.#contracts.filter((c) => c.chainId === chainId).map((c) => [c.address.toLowerCase(), c] as const),
+    );
     const latest = await client.getBlockNumber();
-    const fromBlock = this.#nextBlock.get(key) ?? 0n;
+    const fromBlock = this.#nextBlock.get(chainId) ?? 0n;
     if (fromBlock > latest) return;
-    const logs = await client.getContractEvents({
-      address: contract.address,
-      abi: contract.abi,
-      fromBlock,
-      toBlock: latest,
-    });
-    this.#nextBlock.set(key, latest + 1n);
+    const logs = await client.getLogs({ address: [...watched.keys()] as Address[], fromBlock, toBlock: latest });
+    this.#nextBlock.set(chainId, latest + 1n);
+    const byContract = new Map<WatchedContract, Log[]>();
+    for (const log of logs) {
+      const contract = watched.get(log.address.toLowerCase());
+      if (contract) byContract.set(contract, [...(byContract.get(contract) ?? []), log]);
+    }
+    for (const [contract, contractLogs] of byContract) this.#report(contract, contractLogs);
+  }
+
+  #report(contract: WatchedContract, logs: readonly Log[]): void {
     const refundsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
     const claimsByTx = new Map<string, { count: number; total: bigint; model: bigint; epoch: bigint }>();
     for (const log of logs) {
-      const name = (log as { eventName?: string }).eventName ?? "";
-      if (!contract.events.includes(name)) continue;
-      const args = argsOf(log);
+      const decoded = decodeLog(contract.abi, log);
+      if (!decoded || !contract.events.includes(decoded.eventName)) continue;
+      const { eventName: name, args } = decoded;
       const model = (args.modelId as bigint | undefined) ?? contract.modelId ?? 0n;
       const epoch = args.epoch as bigint;
       const where = `model ${model} · epoch ${epoch}`;
@@ -304,17 +309,11 @@ export class ProgressMonitor {
   }
 
   async #pollJobs(): Promise<void> {
-    for (const status of ["confirmed", "dead-lettered"] as const) {
-      const jobs = await this.#jobs.listByStatus(status, { limit: 1_000 });
-      for (const job of jobs) {
-        if (this.#seenJobs.get(job.id) === status) continue;
-        this.#seenJobs.set(job.id, status);
-        if (status === "confirmed") this.counters.jobsConfirmed++;
-        else {
-          this.counters.jobsDeadLettered++;
-          this.note("job", `dead-lettered ${describeJob(job, this)}: ${(job as { reason?: string }).reason ?? ""}`);
-        }
-      }
+    for (const job of await this.#jobs.listByStatus("dead-lettered", { limit: 1_000 })) {
+      if (this.#seenJobs.has(job.id)) continue;
+      this.#seenJobs.add(job.id);
+      this.counters.jobsDeadLettered++;
+      this.note("job", `dead-lettered ${describeJob(job, this)}: ${(job as { reason?: string }).reason ?? ""}`);
     }
   }
 }
@@ -329,7 +328,13 @@ function shortAddress(address: string): string {
 }
 
 /** A decoded log's named arguments (viem types them per ABI; this monitor reads several ABIs through one loop). */
-function argsOf(log: object): Record<string, unknown> {
-  if ("args" in log && typeof log.args === "object" && log.args !== null) return { ...log.args };
-  return {};
+/** The event a watched contract emitted, by its ABI; undefined for an event outside it. */
+function decodeLog(abi: Abi, log: Log): { eventName: string; args: Record<string, unknown> } | undefined {
+  try {
+    const { eventName, args } = decodeEventLog({ abi, data: log.data, topics: log.topics });
+    if (eventName === undefined) return undefined;
+    return { eventName, args: typeof args === "object" && args !== null ? { ...args } : {} };
+  } catch {
+    return undefined;
+  }
 }

@@ -9,7 +9,8 @@ import { bytesToHex, type PublicClient } from "viem";
  * What the models' SLA receivers booked for the planned epochs, as the buyers' payments: one per buyer-epoch
  * (payment id = the buyer's index in the epoch, as its receipts name it), read once an epoch's claims are final (its
  * first receipt batch went home). The main job adds them to the demo traffic's payments, so the checks and the
- * per-account proofs treat a buyer-epoch paid per call like an escrow payment.
+ * per-account proofs treat a buyer-epoch paid per call like an escrow payment. A booked epoch's book is final, so
+ * the (chain, model, epoch)s in `read` are skipped, and each one read here is added to it.
  *
  * @example for (const payment of await bookedPayments(devnet, clients, planned)) console.log(payment.amount);
  */
@@ -17,6 +18,7 @@ export async function bookedPayments(
   devnet: Devnet,
   clients: ReadonlyMap<number, PublicClient>,
   planned: ReadonlyArray<{ modelId: bigint; epoch: bigint }>,
+  read: Set<string> = new Set(),
 ): Promise<DemoPayment[]> {
   const payments: DemoPayment[] = [];
   for (const chain of devnetChainsOf(devnet.manifest).evm) {
@@ -24,10 +26,12 @@ export async function bookedPayments(
     if (!client) continue;
     for (const { modelId, epoch } of planned) {
       const receiver = chain.contracts.slaReceivers?.[modelId.toString()];
-      if (!receiver) continue;
+      const key = `${chain.chainId}:${modelId}:${epoch}`;
+      if (!receiver || read.has(key)) continue;
       const book = new SlaReceiverBook(client, receiver, modelId);
       const state = await book.state(epoch);
       if (state.batches === 0) continue; // claims still open
+      read.add(key);
       for (let index = 0; index < state.buyers; index++) {
         const { buyer, amount } = await book.buyerAt(epoch, BigInt(index));
         payments.push({

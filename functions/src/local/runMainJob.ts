@@ -431,9 +431,10 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
     const { stopWaiting } = options;
     let checks: SettlementCheck[] = [];
     let pending: SettlementCheck[] = [];
+    const booked = new Set<string>();
     for (;;) {
       await monitor.poll();
-      recordBooked(traffic, await bookedPayments(devnet, clients, planned));
+      recordBooked(traffic, await bookedPayments(devnet, clients, planned, booked));
       recordBooked(traffic, await bookedSolanaPayments(bot.stores.payments, planned));
       checks = await settlementChecks({
         devnet,
@@ -443,6 +444,7 @@ export async function runMainJobWithReport(options: MainJobOptions): Promise<Mai
         chains: statusWorld.chains,
         cursors: bot.stores.cursors,
         charged: chargedEpochs([...buyers.calls, ...probeCalls]),
+        previous: checks,
       });
       pending = checks.filter((check) => !check.done);
       if (pending.length === 0 || stopWaiting?.aborted || Date.now() > deadline) break;

@@ -28,6 +28,11 @@ export interface SettlementCheckInput {
    * epoch is claimed, so these chains are waited for from the start.
    */
   charged?: ReadonlyArray<{ modelId: bigint; epoch: bigint; chainId: number }>;
+  /**
+   * The last call's checks. What they check is final on chain, so a (model, epoch) whose checks were all done keeps
+   * them and is not read again: a waiting loop reads only the epochs still settling.
+   */
+  previous?: readonly SettlementCheck[];
 }
 
 /**
@@ -40,8 +45,14 @@ export interface SettlementCheckInput {
  */
 export async function settlementChecks(input: SettlementCheckInput): Promise<SettlementCheck[]> {
   const home = homeOf(input.devnet, input.clients);
+  const settled = settledEpochs(input.previous ?? []);
   const checks: SettlementCheck[] = [];
   for (const { modelId, epoch } of input.planned) {
+    const kept = settled.get(`${modelId}:${epoch}`);
+    if (kept) {
+      checks.push(...kept);
+      continue;
+    }
     const where = `model ${modelId} epoch ${epoch}`;
     const paidOn = new Set(
       [...input.traffic.payments, ...(input.charged ?? [])]
@@ -124,4 +135,15 @@ export async function settlementChecks(input: SettlementCheckInput): Promise<Set
     }
   }
   return checks;
+}
+
+/** The (model, epoch)s whose checks are all done, with those checks. */
+function settledEpochs(checks: readonly SettlementCheck[]): Map<string, SettlementCheck[]> {
+  const byEpoch = new Map<string, SettlementCheck[]>();
+  for (const check of checks) {
+    const key = `${check.modelId}:${check.epoch}`;
+    byEpoch.set(key, [...(byEpoch.get(key) ?? []), check]);
+  }
+  for (const [key, epochChecks] of byEpoch) if (!epochChecks.every((check) => check.done)) byEpoch.delete(key);
+  return byEpoch;
 }
