@@ -2,6 +2,7 @@ import type { StageConfig } from "@slabridge/core";
 import { manifestRpcUrlOf } from "@slabridge/core";
 import type { Devnet } from "@slabridge/devnet";
 import { devnetChainsOf, guardianReceiptPublisher } from "@slabridge/devnet";
+import { nodeHttpFetch } from "@slabridge/evm";
 import {
   type BlobStore,
   type MeasureWorld,
@@ -193,7 +194,7 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
     });
   }
   const miners = devnetChainsOf(manifest).evm.map((chain) =>
-    createTestClient({ mode: "anvil", transport: http(chain.rpcUrl, { retryCount: 0 }) }),
+    createTestClient({ mode: "anvil", transport: http(chain.rpcUrl, { retryCount: 0, fetchFn: nodeHttpFetch }) }),
   );
   const blocks = setInterval(() => {
     for (const miner of miners) {

@@ -1,5 +1,6 @@
 import { type Chain, createPublicClient, defineChain, http, type PublicClient, type Transport } from "viem";
 import { EvmConfigError } from "./errors.ts";
+import { nodeHttpFetch } from "./transport/nodeHttpFetch.ts";
 
 /** A viem public client bound to one chain object that carries only slabridge's configured RPC URL. */
 export type EvmChainClient = PublicClient<Transport, Chain>;
@@ -66,6 +67,7 @@ export function createEvmChainClient(options: CreateEvmChainClientOptions): EvmC
   const transport = http(options.rpcUrl, {
     timeout: options.timeoutMs ?? 10_000,
     retryCount: options.retryCount ?? 1,
+    fetchFn: nodeHttpFetch,
   });
   return createPublicClient({ chain, transport, pollingInterval: options.pollingIntervalMs ?? 1_000 });
 }

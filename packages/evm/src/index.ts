@@ -121,6 +121,7 @@ export {
 export { createSenderSubmitter } from "./submitter/createSenderSubmitter.ts";
 export type { EvmCall, EvmSubmission, EvmSubmitter } from "./submitter/EvmSubmitter.ts";
 export { type TranslateEvmErrorContext, translateEvmError } from "./translateEvmError.ts";
+export { MAX_RESPONSE_BYTES, nodeHttpFetch, ResponseTooLargeError } from "./transport/nodeHttpFetch.ts";
 export {
   type CheckpointedCursor,
   cursorCheckpoints,

@@ -1,3 +1,4 @@
+import { nodeHttpFetch } from "@slabridge/evm";
 import {
   type Account,
   type Address,
@@ -43,7 +44,7 @@ export function createDevnetClients(options: { rpcUrl: string; chainId: number; 
     rpcUrls: { default: { http: [options.rpcUrl] } },
     testnet: true,
   });
-  const transport = http(options.rpcUrl, { retryCount: 0 });
+  const transport = http(options.rpcUrl, { retryCount: 0, fetchFn: nodeHttpFetch });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: POLLING_MS });
   return {
     chain,

@@ -1,3 +1,4 @@
+import { nodeHttpFetch } from "@slabridge/evm";
 import { createTestClient, http } from "viem";
 import type { DevnetClients } from "./devnetClients.ts";
 
@@ -13,7 +14,11 @@ export async function reachTimestamp(clients: DevnetClients, timestamp: bigint):
   const latest = await clients.publicClient.getBlock({ blockTag: "latest" });
   if (latest.timestamp >= timestamp) return;
   const [url] = clients.chain.rpcUrls.default.http;
-  const test = createTestClient({ chain: clients.chain, mode: "anvil", transport: http(url, { retryCount: 0 }) });
+  const test = createTestClient({
+    chain: clients.chain,
+    mode: "anvil",
+    transport: http(url, { retryCount: 0, fetchFn: nodeHttpFetch }),
+  });
   await test.setNextBlockTimestamp({ timestamp });
   await test.mine({ blocks: 1 });
 }
