@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { KMSClient } from "@aws-sdk/client-kms";
 import {
   type DeploymentManifest,
@@ -28,6 +27,9 @@ import type { Hex, LocalAccount } from "viem";
  * probe, which is skipped, not measured) are rare.
  */
 const PROBE_DEPOSIT_MULTIPLIER = 50;
+
+/** Names the probe call a request is made for, between the payer and its own fetch (never sent). */
+const PROBE_CALL_HEADER = "x-slabridge-probe-call";
 
 /** A paid probe call, as the prober's payer saw it (the main job counts the channel's unspent deposit). */
 export interface ProbePaidCall {
@@ -67,15 +69,24 @@ export interface BuildProbePayerOptions {
 export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
   const { vantage } = options;
   const account = payerAccount(options);
-  // Which probe call a request belongs to, so concurrent probes each learn whether their own payment deposited.
-  const calls = new AsyncLocalStorage<PaidCallState>();
+  // Which probe call a request belongs to, so concurrent probes each learn whether their own payment deposited: a
+  // header the x402 client copies into every request it makes for the call, taken off before anything is sent (the
+  // host sees a buyer's request). Not an AsyncLocalStorage: in Node before 24 one installs a hook on every promise of
+  // the process.
+  const calls = new Map<string, PaidCallState>();
+  let nextCall = 0;
   const sendWatched: typeof fetch = (input, init) => {
-    const call = calls.getStore();
-    if (call && input instanceof Request && input.headers.has("payment-signature")) {
-      if (paymentCarriesDeposit(input)) call.deposited = true;
+    const request = new Request(input, init);
+    const id = request.headers.get(PROBE_CALL_HEADER);
+    if (id === null) return fetch(request);
+    const call = calls.get(id);
+    if (call && request.headers.has("payment-signature")) {
+      if (paymentCarriesDeposit(request)) call.deposited = true;
       call.paidRequestSent();
     }
-    return fetch(input, init);
+    const headers = new Headers(request.headers);
+    headers.delete(PROBE_CALL_HEADER);
+    return fetch(new Request(request, { headers }));
   };
   const fetches = new Map<number, PaidFetchLike>();
   return {
@@ -99,7 +110,11 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
         fetch: sendWatched,
       });
       const paid: PaidFetchLike = async (input, init, seen) => {
-        const response = await calls.run(seen, () => pay(input, init));
+        const id = `${vantage}:${nextCall++}`;
+        const headers = new Headers(init.headers);
+        headers.set(PROBE_CALL_HEADER, id);
+        calls.set(id, seen);
+        const response = await pay(input, { ...init, headers }).finally(() => calls.delete(id));
         const receipt = usageReceiptOfHeader(response.headers.get(USAGE_RECEIPT_HEADER))?.receipt;
         if (receipt) {
           const { channelId, modelId, epoch, charge } = receipt;

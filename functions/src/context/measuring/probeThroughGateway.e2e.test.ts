@@ -58,6 +58,7 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
   let recorder: LoopbackServer;
   let server: LoopbackServer;
   const seenHeaders: string[][] = [];
+  const gatewaySeenHeaders: string[] = [];
   const paid: ProbePaidCall[] = [];
 
   beforeAll(async () => {
@@ -127,7 +128,11 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
       usageReceipts: new MemoryUsageReceiptStore(),
       receiptSigner: privateKeyToAccount(generatePrivateKey()),
     });
-    server = await serveOnLoopback(gateway.handle);
+    // The gateway behind a recorder of every request header name it receives.
+    server = await serveOnLoopback((request) => {
+      gatewaySeenHeaders.push(...request.headers.keys());
+      return gateway.handle(request);
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -276,5 +281,8 @@ describe("probes through an x402 gateway (loopback anvil)", () => {
     expect(response.status).toBe(200);
     expect(seenHeaders).toHaveLength(2);
     expect(seenHeaders[1]).toEqual(probeSeen);
+    // The payer's own call marker never leaves the prober: not to the gateway (unpaid, paid or retried requests).
+    expect(gatewaySeenHeaders).toContain("payment-signature");
+    expect(gatewaySeenHeaders.filter((name) => name.startsWith("x-slabridge"))).toEqual([]);
   }, 60_000);
 });
