@@ -4,10 +4,12 @@ import {
   type Address,
   type Chain,
   createPublicClient,
+  createTestClient,
   createWalletClient,
   defineChain,
   http,
   type PublicClient,
+  type TestClient,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -21,6 +23,8 @@ export interface DevnetClients {
   wallet(account: Account | Address): WalletClient<Transport, Chain, Account>;
   /** The node's unlocked accounts (`eth_accounts`); on anvil, its dev accounts in order. */
   accounts(): Promise<Address[]>;
+  /** anvil's own methods (`anvil_setCode`, `evm_mine`, ...) on the same transport. */
+  anvil(): TestClient<"anvil", Transport, Chain>;
 }
 
 // Automine answers in a few ms; viem's default 4 s polling would dominate every receipt wait.
@@ -51,5 +55,6 @@ export function createDevnetClients(options: { rpcUrl: string; chainId: number; 
     publicClient,
     wallet: (account) => createWalletClient({ chain, transport, account, pollingInterval: POLLING_MS }),
     accounts: () => createWalletClient({ chain, transport }).getAddresses(),
+    anvil: () => createTestClient({ chain, mode: "anvil", transport }),
   };
 }

@@ -1,5 +1,3 @@
-import { nodeHttpFetch } from "@slabridge/evm";
-import { createTestClient, http } from "viem";
 import type { DevnetClients } from "./devnetClients.ts";
 
 /**
@@ -13,12 +11,7 @@ import type { DevnetClients } from "./devnetClients.ts";
 export async function reachTimestamp(clients: DevnetClients, timestamp: bigint): Promise<void> {
   const latest = await clients.publicClient.getBlock({ blockTag: "latest" });
   if (latest.timestamp >= timestamp) return;
-  const [url] = clients.chain.rpcUrls.default.http;
-  const test = createTestClient({
-    chain: clients.chain,
-    mode: "anvil",
-    transport: http(url, { retryCount: 0, fetchFn: nodeHttpFetch }),
-  });
+  const test = clients.anvil();
   await test.setNextBlockTimestamp({ timestamp });
   await test.mine({ blocks: 1 });
 }

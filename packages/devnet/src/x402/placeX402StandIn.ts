@@ -6,9 +6,8 @@ import {
   x402BatchSettlementAbi,
   x402BatchSettlementBytecode,
 } from "@slabridge/contracts";
-import { nodeHttpFetch } from "@slabridge/evm";
 import { BATCH_SETTLEMENT_ADDRESS, ERC3009_DEPOSIT_COLLECTOR_ADDRESS } from "@x402/evm";
-import { type Address, createTestClient, encodeDeployData, getAddress, type Hex, http } from "viem";
+import { type Address, encodeDeployData, getAddress, type Hex } from "viem";
 import type { DevnetClients } from "../evm/devnetClients.ts";
 import { EvmDevnetError } from "../evm/EvmDevnetError.ts";
 
@@ -37,12 +36,7 @@ export interface X402StandIn {
 export async function placeX402StandIn(clients: DevnetClients): Promise<X402StandIn> {
   const settlement = getAddress(BATCH_SETTLEMENT_ADDRESS);
   const depositCollector = getAddress(ERC3009_DEPOSIT_COLLECTOR_ADDRESS);
-  const [url] = clients.chain.rpcUrls.default.http;
-  const test = createTestClient({
-    chain: clients.chain,
-    mode: "anvil",
-    transport: http(url, { retryCount: 0, fetchFn: nodeHttpFetch }),
-  });
+  const test = clients.anvil();
 
   const places: [Address, Hex][] = [
     [settlement, encodeDeployData({ abi: x402BatchSettlementAbi, bytecode: x402BatchSettlementBytecode })],
