@@ -84,9 +84,8 @@ export function buildProbePayer(options: BuildProbePayerOptions): ProbePayer {
       if (paymentCarriesDeposit(request)) call.deposited = true;
       call.paidRequestSent();
     }
-    const headers = new Headers(request.headers);
-    headers.delete(PROBE_CALL_HEADER);
-    return fetch(new Request(request, { headers }));
+    request.headers.delete(PROBE_CALL_HEADER);
+    return fetch(request);
   };
   const fetches = new Map<number, PaidFetchLike>();
   return {
