@@ -74,6 +74,8 @@ export class ProgressMonitor {
     jobsDeadLettered: 0,
   };
   readonly #contracts: WatchedContract[];
+  /** The watched contracts per chain, by lowercase address: one log query per chain reads them all. */
+  readonly #watchedByChain = new Map<number, Map<string, WatchedContract>>();
   readonly #clients: ReadonlyMap<number, PublicClient>;
   readonly #jobs: JobStore;
   readonly #emit: (event: ProgressEvent) => void;
@@ -141,6 +143,11 @@ export class ProgressMonitor {
         });
       }
     }
+    for (const contract of this.#contracts) {
+      const watched = this.#watchedByChain.get(contract.chainId) ?? new Map<string, WatchedContract>();
+      watched.set(contract.address.toLowerCase(), contract);
+      this.#watchedByChain.set(contract.chainId, watched);
+    }
   }
 
   /** Name of a slabridge chain id, for display. */
@@ -172,7 +179,7 @@ export class ProgressMonitor {
   }
 
   async #pollOnce(): Promise<void> {
-    for (const chainId of new Set(this.#contracts.map((contract) => contract.chainId))) await this.#pollChain(chainId);
+    for (const [chainId, watched] of this.#watchedByChain) await this.#pollChain(chainId, watched);
     await this.#pollNetting();
     await this.#pollJobs();
   }
@@ -205,12 +212,9 @@ export class ProgressMonitor {
     ].join(" · ");
   }
 
-  async #pollChain(chainId: number): Promise<void> {
+  async #pollChain(chainId: number, watched: ReadonlyMap<string, WatchedContract>): Promise<void> {
     const client = this.#clients.get(chainId);
     if (!client) return;
-    const watched = new Map(
-      this.#contracts.filter((c) => c.chainId === chainId).map((c) => [c.address.toLowerCase(), c] as const),
-    );
     const latest = await client.getBlockNumber();
     const fromBlock = this.#nextBlock.get(chainId) ?? 0n;
     if (fromBlock > latest) return;
@@ -219,7 +223,10 @@ export class ProgressMonitor {
     const byContract = new Map<WatchedContract, Log[]>();
     for (const log of logs) {
       const contract = watched.get(log.address.toLowerCase());
-      if (contract) byContract.set(contract, [...(byContract.get(contract) ?? []), log]);
+      if (!contract) continue;
+      const contractLogs = byContract.get(contract);
+      if (contractLogs) contractLogs.push(log);
+      else byContract.set(contract, [log]);
     }
     for (const [contract, contractLogs] of byContract) this.#report(contract, contractLogs);
   }
@@ -327,7 +334,6 @@ function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 }
 
-/** A decoded log's named arguments (viem types them per ABI; this monitor reads several ABIs through one loop). */
 /** The event a watched contract emitted, by its ABI; undefined for an event outside it. */
 function decodeLog(abi: Abi, log: Log): { eventName: string; args: Record<string, unknown> } | undefined {
   try {
