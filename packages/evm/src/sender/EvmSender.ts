@@ -109,6 +109,11 @@ export interface EvmSenderOptions {
    * missing nonce is filled with a 0-value transfer to self (default: twice `stuckAfterMs`).
    */
   gapFillAfterMs?: number;
+  /**
+   * How long the chain may show the nonce used with no receipt for any of the send's hashes before another
+   * transaction is taken to hold it ({@link NonceTakenError}; default 10 s: see `#assertNonceOpen`).
+   */
+  takenAfterMs?: number;
   /** Receipt polling interval (default: the client's polling interval). */
   pollIntervalMs?: number;
   /**
@@ -150,6 +155,7 @@ type Broadcast = { kind: "sent" } | { kind: "known" } | { kind: "refused"; error
 
 const BROADCAST_ATTEMPTS = 3;
 const TRANSFER_GAS = 21_000n;
+const DEFAULT_TAKEN_AFTER_MS = 10_000;
 
 /**
  * The NonceStore key of a key on a chain: `evm:<chainId>:<address>`. One key has one nonce sequence whatever role
@@ -193,6 +199,7 @@ export class EvmSender {
   readonly #signer: EvmTxSigner;
   readonly #pollMs: number;
   readonly #gapFillAfterMs: number;
+  readonly #takenAfterMs: number;
   /** The tail of the reserve-sign-broadcast queue (see the class doc). */
   #queue: Promise<unknown> = Promise.resolve();
   /** The node's pending nonce last seen below a waited-on nonce, and since when (the stall check). */
@@ -210,11 +217,15 @@ export class EvmSender {
     if (options.gapFillAfterMs !== undefined && !(options.gapFillAfterMs > 0)) {
       throw new EvmConfigError("gapFillAfterMs must be positive.");
     }
+    if (options.takenAfterMs !== undefined && !(options.takenAfterMs >= 0)) {
+      throw new EvmConfigError("takenAfterMs must not be negative.");
+    }
     this.#options = options;
     this.#signer =
       typeof options.account === "string" ? nodeAccountSigner(options.client, options.account) : options.account;
     this.#pollMs = options.pollIntervalMs ?? options.client.pollingInterval;
     this.#gapFillAfterMs = options.gapFillAfterMs ?? 2 * options.stuckAfterMs;
+    this.#takenAfterMs = options.takenAfterMs ?? DEFAULT_TAKEN_AFTER_MS;
   }
 
   /** The sending address. */
@@ -556,17 +567,26 @@ export class EvmSender {
 
   /**
    * The chain's latest nonce; throws {@link NonceTakenError} when it is past `nonce` and none of `hashes` (every
-   * hash this sender signed for it) was mined: only then did another transaction take it.
+   * hash this sender signed for it) was mined: only then did another transaction take it. A node's nonce and its
+   * receipts are two reads, not one view (anvil stores a block's state a moment before its receipts; a load-balanced
+   * RPC answers from nodes at different heights), so the nonce must stay past with no receipt of ours for
+   * `takenAfterMs` before it counts as taken.
    */
   async #assertNonceOpen(nonce: number, hashes: readonly Hash[]): Promise<number> {
     const { client } = this.#options;
-    const latest = await this.#rpc("eth_getTransactionCount", undefined, () =>
-      client.getTransactionCount({ address: this.address, blockTag: "latest" }),
-    );
-    if (latest <= nonce) return latest;
-    // Mined between the two reads? Then it is ours after all; the caller's next receipt check returns it.
-    if (await this.#findMined(hashes)) return latest;
-    throw new NonceTakenError(nonce, [...hashes], this.#context("eth_getTransactionCount"));
+    const since = Date.now();
+    for (;;) {
+      const latest = await this.#rpc("eth_getTransactionCount", undefined, () =>
+        client.getTransactionCount({ address: this.address, blockTag: "latest" }),
+      );
+      if (latest <= nonce) return latest;
+      // Mined between the two reads? Then it is ours after all; the caller's next receipt check returns it.
+      if (await this.#findMined(hashes)) return latest;
+      if (Date.now() - since >= this.#takenAfterMs) {
+        throw new NonceTakenError(nonce, [...hashes], this.#context("eth_getTransactionCount"));
+      }
+      await sleep(this.#pollMs);
+    }
   }
 
   async #findMined(hashes: readonly Hash[]): Promise<TransactionReceipt | undefined> {

@@ -10,6 +10,8 @@ export type ProxyAction =
   | { kind: "forward-after"; delayMs: number }
   /** Do not pass it on; answer with this JSON-RPC error. */
   | { kind: "error"; code: number; message: string }
+  /** Do not pass it on; answer with this result (e.g. `null`: a node that has no receipt yet). */
+  | { kind: "result"; result: unknown }
   /** Lose it: never passed on, never answered (the client times out). */
   | { kind: "drop" };
 
@@ -28,8 +30,9 @@ export interface RpcProxy {
 }
 
 /**
- * Test fixture: a loopback JSON-RPC proxy to `targetUrl` whose `rule` can answer late (after the client's timeout)
- * or with an error, to reproduce a node that accepts a transaction but whose answer never reaches the client.
+ * Test fixture: a loopback JSON-RPC proxy to `targetUrl` whose `rule` can answer late (after the client's timeout),
+ * with an error or with a result of its own, to reproduce a node that accepts a transaction but whose answer never
+ * reaches the client, or one whose reads disagree for a moment.
  *
  * @example
  * const proxy = await startRpcProxy(anvil.rpcUrl);
@@ -73,6 +76,8 @@ export async function startRpcProxy(targetUrl: string): Promise<RpcProxy> {
     }
     if (action.kind === "error") {
       reply = JSON.stringify({ jsonrpc: "2.0", id: request.id, error: { code: action.code, message: action.message } });
+    } else if (action.kind === "result") {
+      reply = JSON.stringify({ jsonrpc: "2.0", id: request.id, result: action.result });
     } else {
       if (action.kind === "forward-after") await new Promise((resolve) => setTimeout(resolve, action.delayMs));
       proxy.onForward?.(request.method, request.params);
