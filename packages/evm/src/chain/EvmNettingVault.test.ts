@@ -121,6 +121,31 @@ describe("EvmNettingVault", () => {
     else expect(mined).toBeLessThanOrEqual(3);
   });
 
+  it("two workers racing on one step pay once when the node's logs of 'latest' lag its nonces", async () => {
+    // A load-balanced RPC resolves "latest" on whichever node answers, which may be a block behind the one whose
+    // state counted the key's nonce (anvil, too, stores a block's state a moment before its logs).
+    const account = await fundedVaultKey();
+    const fromBlock = await chain.head();
+    const store = new MemoryNonceStore();
+    const lagging = createEvmChainClient({ chainId: 31_337, rpcUrl: proxy.url, pollingIntervalMs: 20 });
+    proxy.rule = (method, params) =>
+      method === "eth_getLogs" && (params as [{ toBlock?: string }])[0]?.toBlock === "latest"
+        ? { kind: "result", result: [] }
+        : { kind: "forward" };
+    const shared = new EvmSenderRegistry();
+    const to = payee(0xe1);
+    try {
+      const [a, b] = await Promise.all(
+        [0, 1].map(() => vaultOf(account, fromBlock, store, lagging, shared).pay(stepId(31), to, 3_000n)),
+      );
+      expect([a?.sent, b?.sent].filter(Boolean)).toHaveLength(1);
+      expect(a?.transactionHash).toBe(b?.transactionHash);
+    } finally {
+      proxy.rule = () => ({ kind: "forward" });
+    }
+    expect(await balanceOf(to)).toBe(3_000n);
+  });
+
   it("a replayed step sends nothing and spends no nonce", async () => {
     const account = await fundedVaultKey();
     const fromBlock = await chain.head();

@@ -16,6 +16,7 @@ import {
   isAddress,
   type PublicClient,
   pad,
+  parseEventLogs,
 } from "viem";
 import { ContractRevertedError, SendCancelledError } from "../errors.ts";
 import type { EvmSender } from "../sender/EvmSender.ts";
@@ -98,17 +99,18 @@ export class EvmNettingVault implements NettingVault {
   }
 
   /**
-   * The vault's mined payout transaction carrying `stepId`, if any (a Transfer from the vault to `to`).
+   * The vault's mined payout transaction carrying `stepId`, if any (a Transfer from the vault to `to`), in the
+   * blocks up to `toBlock`.
    *
    * @example const done = await vault.findPayout(stepId, payee);
    */
-  async findPayout(stepId: Hex, to: string): Promise<Hash | undefined> {
+  async findPayout(stepId: Hex, to: string, toBlock: bigint | "latest" = "latest"): Promise<Hash | undefined> {
     const logs = await this.#config.client.getLogs({
       address: this.token,
       event: transferEvent as Extract<typeof transferEvent, { name: "Transfer" }>,
       args: { from: this.address, to: getAddress(to) },
       fromBlock: this.#config.fromBlock,
-      toBlock: "latest",
+      toBlock,
     });
     return await this.#marked(
       stepId,
@@ -117,17 +119,20 @@ export class EvmNettingVault implements NettingVault {
   }
 
   /**
-   * The vault's mined OFT send carrying `stepId`, if any, with its LayerZero GUID.
+   * The vault's mined OFT send carrying `stepId`, if any, with its LayerZero GUID, in the blocks up to `toBlock`.
    *
    * @example const done = await vault.findBridge(stepId); // { transactionHash, guid } | undefined
    */
-  async findBridge(stepId: Hex): Promise<{ transactionHash: Hash; guid: Hex } | undefined> {
+  async findBridge(
+    stepId: Hex,
+    toBlock: bigint | "latest" = "latest",
+  ): Promise<{ transactionHash: Hash; guid: Hex } | undefined> {
     const logs = await this.#config.client.getLogs({
       address: this.token,
       event: oftSentEvent as Extract<typeof oftSentEvent, { name: "OFTSent" }>,
       args: { fromAddress: this.address },
       fromBlock: this.#config.fromBlock,
-      toBlock: "latest",
+      toBlock,
     });
     const hash = await this.#marked(
       stepId,
@@ -147,7 +152,7 @@ export class EvmNettingVault implements NettingVault {
     const data = encodeFunctionData({ abi: oftAbi, functionName: "transfer", args: [getAddress(to), amount] });
     return await this.#once(
       stepId,
-      () => this.findPayout(stepId, to),
+      (toBlock) => this.findPayout(stepId, to, toBlock),
       { to: this.token, data, value: 0n, amount },
       hooks,
     );
@@ -187,13 +192,15 @@ export class EvmNettingVault implements NettingVault {
     const data = encodeFunctionData({ abi: oftAbi, functionName: "send", args: [param, fee, this.address] });
     const result = await this.#once(
       stepId,
-      async () => (await this.findBridge(stepId))?.transactionHash,
+      async (toBlock) => (await this.findBridge(stepId, toBlock))?.transactionHash,
       { to: this.token, data, value: fee.nativeFee, amount },
       hooks,
     );
-    const sent = await this.findBridge(stepId);
+    // Its own receipt, not a log query: a query of "latest" may be answered a block behind the send.
+    const receipt = await this.#config.client.getTransactionReceipt({ hash: result.transactionHash });
+    const [sent] = parseEventLogs({ abi: oftAbi, eventName: "OFTSent", logs: receipt.logs });
     if (!sent) throw new NettingVaultNotReadyError(this.chainId, `OFT send ${result.transactionHash} has no OFTSent`);
-    return { ...result, guid: sent.guid };
+    return { ...result, guid: sent.args.guid };
   }
 
   /** Which of `hashes` (the vault's own transactions) carries `stepId` at the end of its calldata. */
@@ -208,12 +215,13 @@ export class EvmNettingVault implements NettingVault {
 
   async #once(
     stepId: Hex,
-    find: () => Promise<Hash | undefined>,
+    /** The step's mined transaction in the blocks up to `toBlock`. */
+    find: (toBlock: bigint | "latest") => Promise<Hash | undefined>,
     request: { to: Address; data: Hex; value: bigint; amount: bigint },
     hooks: VaultHooks,
   ): Promise<VaultStepResult> {
     const { chainId } = this.#config;
-    const done = await find();
+    const done = await find("latest");
     if (done) return { transactionHash: done, sent: false };
     // Too little stablecoin is "not yet" (the escrows' payouts or a bridge transfer may still arrive), not a revert.
     const held = await this.balance();
@@ -227,10 +235,10 @@ export class EvmNettingVault implements NettingVault {
         {
           // With the nonce reserved and every lower nonce of the key mined, no other step transaction of the vault
           // is in flight, and any worker reserving after this one waits here on this nonce: the chain is final for
-          // the step, so this look-up decides whether to send.
+          // the step up to the block that counted those nonces, so this look-up (pinned to that block: "latest" may
+          // be resolved on a node a block behind) decides whether to send.
           onReserved: async (nonce) => {
-            await this.#minedUpTo(nonce);
-            found = await find();
+            found = await find(await this.#minedUpTo(nonce));
             return found === undefined;
           },
           onBroadcast: async ({ hash }) => {
@@ -248,13 +256,17 @@ export class EvmNettingVault implements NettingVault {
     }
   }
 
-  /** Waits until the vault's mined nonce is `nonce` (every earlier transaction of the key landed). */
-  async #minedUpTo(nonce: number): Promise<void> {
+  /**
+   * Waits until the vault's mined nonce is `nonce` (every earlier transaction of the key landed) and returns the
+   * block whose state counted it, so what the chain shows is read at that block.
+   */
+  async #minedUpTo(nonce: number): Promise<bigint> {
     const { client } = this.#config;
     const deadline = Date.now() + (this.#config.pendingTimeoutMs ?? 30_000);
     for (;;) {
-      const mined = await client.getTransactionCount({ address: this.address, blockTag: "latest" });
-      if (mined >= nonce) return;
+      const head = await client.getBlockNumber({ cacheTime: 0 });
+      const mined = await client.getTransactionCount({ address: this.address, blockNumber: head });
+      if (mined >= nonce) return head;
       if (Date.now() > deadline) {
         throw new NettingVaultNotReadyError(this.chainId, `${nonce - mined} earlier transaction(s) still unmined`);
       }
