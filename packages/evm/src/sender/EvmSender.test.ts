@@ -199,6 +199,27 @@ describe("EvmSender", () => {
     );
   });
 
+  it("looks for the receipt soon after the broadcast, then backs off to its poll interval", async () => {
+    // anvil, like any node, may answer the broadcast before its block exists: a first look that finds nothing must
+    // not cost a whole poll interval (a minute here; a second on the devnet, for every transaction of every hop).
+    await chain.test.setAutomine(false);
+    const account = privateKeyToAccount(generatePrivateKey());
+    await chain.test.setBalance({ address: account.address, value: parseEther("1") });
+    const { sender: s, submissions } = sender({ account, client: chain.tappedClient, pollIntervalMs: 60_000 });
+    const before = chain.tap.count("eth_getTransactionReceipt");
+    const sending = s.send({ to: chain.other, value: 1n, gas: 21_000n });
+    await until(() => submissions.length === 1);
+    await untilPooled(submissions[0]?.hash);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await chain.test.mine({ blocks: 1 });
+    const result = await sending;
+    expect(result.receipt.status).toBe("success");
+    // 25, 50, 100, 200 ms ... after the broadcast: a handful of looks, not one a poll interval later.
+    const looks = chain.tap.count("eth_getTransactionReceipt") - before;
+    expect(looks).toBeGreaterThanOrEqual(3);
+    expect(looks).toBeLessThanOrEqual(10);
+  });
+
   it("keeps waiting at the fee cap instead of sending an underpriced replacement", async () => {
     await chain.test.setAutomine(false);
     const fees = await chain.client.estimateFeesPerGas();

@@ -156,6 +156,7 @@ type Broadcast = { kind: "sent" } | { kind: "known" } | { kind: "refused"; error
 const BROADCAST_ATTEMPTS = 3;
 const TRANSFER_GAS = 21_000n;
 const DEFAULT_TAKEN_AFTER_MS = 10_000;
+const FIRST_LOOK_MS = 25;
 
 /**
  * The NonceStore key of a key on a chain: `evm:<chainId>:<address>`. One key has one nonce sequence whatever role
@@ -508,7 +509,7 @@ export class EvmSender {
     const { receiptTimeoutMs, stuckAfterMs, gasBump, client } = this.#options;
     const deadline = Date.now() + receiptTimeoutMs;
     let capReported = false;
-    for (;;) {
+    for (let looks = 0; ; looks++) {
       const mined = await this.#findMined(inFlight.hashes);
       if (mined) return await this.#finish(mined, inFlight.nonce, inFlight.hashes, inFlight.abi);
       const latest = await this.#assertNonceOpen(inFlight.nonce, inFlight.hashes);
@@ -533,7 +534,9 @@ export class EvmSender {
           await this.#replace(inFlight, fees);
         }
       }
-      await sleep(this.#pollMs);
+      // A node may answer the broadcast before its block exists (anvil's automine too): the first looks come soon
+      // after it, doubling up to the poll interval, so a transaction mined at once is not waited on for a whole one.
+      await sleep(Math.min(this.#pollMs, FIRST_LOOK_MS * 2 ** looks));
     }
   }
 
