@@ -231,7 +231,7 @@ const expectedSchedules: Record<string, { target: string; schedule: string }> = 
   WatchSolanaSchedule: { target: "WatchSolana", schedule: "rate(1 minute)" },
   RetrySchedule: { target: "Retry", schedule: "rate(5 minutes)" },
   ProbeRoundSchedule: { target: "ProbeCoordinator", schedule: "rate(1 minute)" },
-  EvaluateSchedule: { target: "Evaluate", schedule: "rate(5 minutes)" },
+  EvaluateSchedule: { target: "Evaluate", schedule: "rate(2 minutes)" },
   RefundSchedule: { target: "Refund", schedule: "rate(5 minutes)" },
   SettleSchedule: { target: "Settle", schedule: "rate(5 minutes)" },
   NetSchedule: { target: "Net", schedule: "rate(5 minutes)" },

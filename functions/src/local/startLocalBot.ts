@@ -41,7 +41,7 @@ export interface LocalBotOptions {
   config: StageConfig;
   /** Every failure the runtime absorbed (a handler threw, a batch item failed): the main job counts and shows them. */
   onError?: (report: RuntimeErrorReport) => void;
-  /** Period of the watch schedules and of the devnet's block production, in ms (default: the config's poll interval). */
+  /** Period of the watch schedules (the devnet makes a block every half period), in ms (default: the config's poll interval). */
   watchPeriodMs?: number;
   /** Models the coordinator sends the probers to through their gateway (pay per call: the local gateways). */
   probeRoutes?: ProbeRoutes;
@@ -196,13 +196,14 @@ export async function startLocalBot(options: LocalBotOptions): Promise<LocalBot>
   const miners = devnetChainsOf(manifest).evm.map((chain) =>
     createTestClient({ mode: "anvil", transport: http(chain.rpcUrl, { retryCount: 0, fetchFn: nodeHttpFetch }) }),
   );
+  // Twice a watch period: a message's confirmation block then comes half a period after it, not a whole one.
   const blocks = setInterval(() => {
     for (const miner of miners) {
       miner.mine({ blocks: 1 }).catch(() => {
         // the chain is stopping; the next tick or stop() ends this
       });
     }
-  }, periodMs);
+  }, periodMs / 2);
   blocks.unref();
 
   let stopped = false;

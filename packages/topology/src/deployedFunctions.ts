@@ -234,8 +234,10 @@ export const deployedFunctions = {
     service: "slabridge-probe",
     timeoutSeconds: 120,
     memoryMb: 1024,
-    // Often enough to submit a verdict a few periods after an epoch (an hour in production) ends.
-    trigger: { kind: "schedule", name: "EvaluateSchedule", every: 5, period: "watch" },
+    // Often enough to submit a verdict a few periods after an epoch (an hour in production) ends, and to publish a
+    // breach's verdict soon after the last chain's receipts are home. Two runs may overlap (a pass outlasts its period
+    // on a busy devnet; EventBridge delivers at least once): each step is idempotent on chain.
+    trigger: { kind: "schedule", name: "EvaluateSchedule", every: 2, period: "watch" },
     // Its world (measureWorldFromEnv) is the coordinator's: the Samples and Nonces stores, the gateway's usage
     // receipts (read only: paid traffic's evidence), and the probers it asks to co-sign. It holds no prober key: M-of-N
     // means M vantage points each signed. It publishes each report's bundle to the evidence bucket. It submits the
