@@ -27,7 +27,7 @@ What it does:
 
 Options:
   --epochs <n>           epochs of traffic to settle (default: 3)
-  --epoch-seconds <n>    epoch length of the demo models (default: 20)
+  --epoch-seconds <n>    epoch length of the demo models (default: 15)
   --watch                keep paying and settling until Ctrl-C instead of exiting after --epochs
   --timeout <seconds>    give up (exit 1, naming the work still pending) after this long (default: 170;
                          with --watch, counted from the first Ctrl-C)
@@ -55,7 +55,7 @@ const { values } = (() => {
     return parseArgs({
       options: {
         epochs: { type: "string", default: "3" },
-        "epoch-seconds": { type: "string", default: "20" },
+        "epoch-seconds": { type: "string", default: "15" },
         watch: { type: "boolean", default: false },
         timeout: { type: "string", default: "170" },
         verbose: { type: "boolean", default: false },
