@@ -40,6 +40,8 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     uint256 private _setId;
     mapping(address signer => uint256 setId) private _signerSetId;
     mapping(uint256 modelId => mapping(uint64 epoch => Verdict)) private _verdicts;
+    /// @dev keccak256(modelId, epoch, dstChain, messenger) of every verdict message sent.
+    mapping(bytes32 publication => bool sent) private _published;
 
     /// @param owner_ manages signers and messengers
     /// @param registry_ the ModelRegistry (epoch clock and terms)
@@ -114,6 +116,9 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
         if (!isMessenger[address(messenger)]) revert MessengerNotAllowed(address(messenger));
         Verdict storage v = _verdicts[modelId][epoch];
         if (v.recordedAt == 0) revert VerdictNotRecorded(modelId, epoch);
+        bytes32 publication = _publicationOf(modelId, epoch, dstChain, messenger);
+        if (_published[publication]) revert VerdictAlreadyPublished(modelId, epoch, dstChain, address(messenger));
+        _published[publication] = true;
         IHostBond bond = hostBond;
         // settles the epoch's bond first (reverts, e.g. ReceiptsIncomplete, while its slash cannot be known yet)
         uint96 topUp = address(bond) == address(0) ? 0 : bond.topUpFor(modelId, epoch, dstChain);
@@ -143,6 +148,15 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     }
 
     /// @inheritdoc ISlaOracle
+    function isPublished(uint256 modelId, uint64 epoch, uint32 dstChain, IMessenger messenger)
+        external
+        view
+        returns (bool)
+    {
+        return _published[_publicationOf(modelId, epoch, dstChain, messenger)];
+    }
+
+    /// @inheritdoc ISlaOracle
     function signers() external view returns (address[] memory) {
         return _signers;
     }
@@ -155,6 +169,14 @@ contract SlaOracle is ISlaOracle, EIP712, Ownable2Step {
     /// @inheritdoc ISlaOracle
     function registry() external view returns (address) {
         return address(_registry);
+    }
+
+    function _publicationOf(uint256 modelId, uint64 epoch, uint32 dstChain, IMessenger messenger)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(modelId, epoch, dstChain, messenger));
     }
 
     function _setSigners(address[] memory signers_, uint256 threshold_) private {

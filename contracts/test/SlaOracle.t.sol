@@ -577,6 +577,32 @@ contract SlaOracleTest is HomeFixtures {
         oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
     }
 
+    /// Once per (model, epoch, chain, messenger): two bots (or one retried schedule) pay one message fee, not two.
+    function test_publishVerdict_oncePerChainAndMessenger() public {
+        _afterEpoch(0);
+        _submit(_report(0));
+        assertFalse(oracle.isPublished(modelId, 0, BASE_CHAIN, messenger));
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        assertTrue(oracle.isPublished(modelId, 0, BASE_CHAIN, messenger));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ISlaOracle.VerdictAlreadyPublished.selector, modelId, uint64(0), BASE_CHAIN, address(messenger)
+            )
+        );
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
+        assertEq(messenger.sentCount(), 1);
+
+        // other chains, and another allowlisted messenger, are publications of their own
+        oracle.publishVerdict(modelId, 0, MessageCodec.SOLANA_CHAIN_ID, messenger);
+        MockMessenger other = new MockMessenger();
+        vm.prank(owner);
+        oracle.setMessenger(address(other), true);
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, other);
+        assertEq(messenger.sentCount(), 2);
+        assertEq(other.sentCount(), 1);
+        assertFalse(oracle.isPublished(modelId, 1, BASE_CHAIN, messenger));
+    }
+
     function test_publishVerdict_revertsMessengerNotAllowed() public {
         _afterEpoch(0);
         _submit(_report(0));
@@ -656,9 +682,13 @@ contract SlaOracleTest is HomeFixtures {
         assertEq(v.topUp, 150e6);
         oracle.publishVerdict(modelId, 0, MessageCodec.SOLANA_CHAIN_ID, messenger);
         assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 50e6);
-        // a repeated publication carries the same top-up and slashes nothing more
-        oracle.publishVerdict(modelId, 0, BASE_CHAIN, messenger);
-        assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 150e6);
+        // publishing again through another messenger (a transport that failed for good) carries the same top-up and
+        // slashes nothing more
+        MockMessenger fallbackMessenger = new MockMessenger();
+        vm.prank(owner);
+        oracle.setMessenger(address(fallbackMessenger), true);
+        oracle.publishVerdict(modelId, 0, BASE_CHAIN, fallbackMessenger);
+        assertEq(codec.decodeVerdict(fallbackMessenger.lastSent().message).topUp, 150e6);
         oracle.publishVerdict(modelId, 0, 10, messenger); // not a payment chain
         assertEq(codec.decodeVerdict(messenger.lastSent().message).topUp, 0);
         assertEq(usd.balanceOf(makeAddr("homeVault")), 200e6);

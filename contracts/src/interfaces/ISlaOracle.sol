@@ -46,6 +46,9 @@ interface ISlaOracle {
     error VerdictNotRecorded(uint256 modelId, uint64 epoch);
     /// @notice The messenger is not on the oracle owner's allowlist.
     error MessengerNotAllowed(address messenger);
+    /// @notice The verdict already left for `dstChain` through `messenger`: the destination applies it once, so a
+    /// second message would only cost its fee.
+    error VerdictAlreadyPublished(uint256 modelId, uint64 epoch, uint32 dstChain, address messenger);
     /// @notice The registry address is zero.
     error ZeroRegistry();
 
@@ -95,7 +98,10 @@ interface ISlaOracle {
     /// `messenger`, forwarding msg.value as the fee. Anyone may call. With a HostBond set, the message's `topUp` is
     /// `hostBond.topUpFor(modelId, epoch, dstChain)`, which settles the epoch's bond first: a breached epoch of a
     /// bonded model is published only once every payment chain's receipts are in (it reverts
-    /// `IHostBond.ReceiptsIncomplete` until then). Without one the top-up is 0.
+    /// `IHostBond.ReceiptsIncomplete` until then). Without one the top-up is 0. Once per (modelId, epoch, dstChain,
+    /// messenger) (`VerdictAlreadyPublished` after): a message that is slow or stuck is retried by its transport
+    /// (LayerZero's endpoint, a Wormhole VAA, any time later), not sent again; another allowlisted messenger may still
+    /// carry the verdict if a transport fails for good.
     function publishVerdict(uint256 modelId, uint64 epoch, uint32 dstChain, IMessenger messenger)
         external
         payable
@@ -109,6 +115,12 @@ interface ISlaOracle {
 
     /// @notice Whether (modelId, epoch) has a verdict.
     function hasVerdict(uint256 modelId, uint64 epoch) external view returns (bool);
+
+    /// @notice Whether the verdict of (modelId, epoch) left for `dstChain` through `messenger`.
+    function isPublished(uint256 modelId, uint64 epoch, uint32 dstChain, IMessenger messenger)
+        external
+        view
+        returns (bool);
 
     /// @notice The current prober signers.
     function signers() external view returns (address[] memory);

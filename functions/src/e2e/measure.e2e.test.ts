@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type JobStatus, LEGAL_TRANSITIONS, parseStageConfig, SOLANA_CHAIN_ID } from "@slabridge/core";
+import {
+  findRoute,
+  type JobStatus,
+  LEGAL_TRANSITIONS,
+  parseStageConfig,
+  SOLANA_CHAIN_ID,
+  VerdictAlreadyPublishedError,
+} from "@slabridge/core";
 import { demoSlaTerms } from "@slabridge/devnet";
 import { MemoryBlobStore } from "@slabridge/measuring";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -164,6 +171,13 @@ describe("measuring on the devnet: probe rounds through the Lambda API, verdicts
     expect(again.map((e) => e.verdict)).toEqual(["already-recorded", "already-recorded", "already-recorded"]);
     expect(again.flatMap((e) => e.published.map((p) => p.result))).toEqual(Array(9).fill("already-published"));
     expect(await recordedLogs()).toHaveLength(3);
+    expect(await publishedLogs()).toHaveLength(9);
+    // A run that checked before another's publication landed: the oracle refuses the second message (no second fee).
+    const route = findRoute(bot.config, { source: home.chainId, destination: paymentChain.chainId, kind: "Verdict" });
+    if (!route) throw new Error("no Verdict route to evm-a");
+    await expect(
+      measure.home.publishVerdict(healthy, epoch, paymentChain.chainId, route.transport),
+    ).rejects.toBeInstanceOf(VerdictAlreadyPublishedError);
     expect(await publishedLogs()).toHaveLength(9);
 
     // The relay handlers deliver the verdicts to evm-a's escrow (LayerZero) and the home chain's own escrow

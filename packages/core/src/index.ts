@@ -165,6 +165,7 @@ export {
   type ModelClock,
   type ReportSignature,
   type SubmitReportResult,
+  VerdictAlreadyPublishedError,
   VerdictAwaitsReceiptsError,
 } from "./ports/HomeChain.ts";
 export type { JobRun, JobWorker, JobWorkers, WorkerJobKind } from "./ports/JobWorker.ts";

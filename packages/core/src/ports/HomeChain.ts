@@ -48,6 +48,7 @@ export interface HomeChain {
    *
    * @throws {VerdictAwaitsReceiptsError} when the verdict slashes the host's bond and a payment chain's receipts for
    * the epoch are not all on the home ledger yet (the slash is split by them)
+   * @throws {VerdictAlreadyPublishedError} when it already left for `dstChain` through that transport's messenger
    */
   publishVerdict(modelId: bigint, epoch: bigint, dstChain: number, transport: TransportName): Promise<string>;
 }
@@ -70,6 +71,23 @@ export class VerdictAwaitsReceiptsError extends SlabridgeError {
       `the verdict of model ${modelId} epoch ${epoch} waits for the receipts of chain ${paymentChain} (its bond slash is split by them)`,
       { retryable: true },
     );
+  }
+}
+
+/**
+ * The oracle sends a verdict to a chain through one messenger once: another run (an overlapping schedule, another
+ * bot) published it between our check and our send. Not a failure: the work is done.
+ *
+ * @example if (error instanceof VerdictAlreadyPublishedError) outcome = "already-published";
+ */
+export class VerdictAlreadyPublishedError extends SlabridgeError {
+  override readonly name = "VerdictAlreadyPublishedError" as const;
+  constructor(
+    readonly modelId: bigint,
+    readonly epoch: bigint,
+    readonly dstChain: number,
+  ) {
+    super(`the verdict of model ${modelId} epoch ${epoch} already left for chain ${dstChain}`, { retryable: false });
   }
 }
 

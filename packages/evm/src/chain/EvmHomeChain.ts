@@ -14,6 +14,7 @@ import {
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
+  VerdictAlreadyPublishedError,
   VerdictAwaitsReceiptsError,
 } from "@slabridge/core";
 import { type Address, encodeFunctionData, type Hex, hashTypedData, parseEventLogs, recoverAddress } from "viem";
@@ -185,6 +186,9 @@ export class EvmHomeChain implements HomeChain {
       if (error instanceof ContractRevertedError && error.errorName === "ReceiptsIncomplete") {
         const chain = error.args[2];
         throw new VerdictAwaitsReceiptsError(modelId, epoch, typeof chain === "number" ? chain : dstChain);
+      }
+      if (error instanceof ContractRevertedError && error.errorName === "VerdictAlreadyPublished") {
+        throw new VerdictAlreadyPublishedError(modelId, epoch, dstChain);
       }
       throw error;
     }

@@ -107,6 +107,19 @@ beforeEach(() => {
 });
 
 describe("evaluateDueEpochs", () => {
+  it("two overlapping passes publish each verdict once per chain: the one that lost the race hears 'already-published'", async () => {
+    await recordEpoch(1n, () => ({ rttMs: 40, ok: true }));
+    await recordEpoch(2n, (s) => ({ rttMs: s === 3 || s === 7 ? 900.4 : 50, ok: true }));
+    now = END_MS + 2_500;
+    // Both passes check before either sends (an EventBridge retry, or a pass outlasting its period): the oracle
+    // refuses the second message over the same messenger.
+    const passes = await Promise.all([evaluateDueEpochs(world(), now), evaluateDueEpochs(world(), now)]);
+    const outcomes = passes.flat().filter((e) => e.epoch === "5").flatMap((e) => e.published.map((p) => p.result));
+    expect(outcomes.filter((r) => r === "published")).toHaveLength(4);
+    expect(outcomes.filter((r) => r !== "published")).toEqual(Array(4).fill("already-published"));
+    expect(home.published).toHaveLength(4);
+  });
+
   it("evaluates ended epochs once past the grace, submits each verdict once and publishes it to every payment chain", async () => {
     const healthy = await recordEpoch(1n, (s) => ({ rttMs: 40 + ((s * 7) % 20) + 0.3, ok: true }));
     const slow = await recordEpoch(2n, (s) => ({ rttMs: s === 3 || s === 7 ? 900.4 : 50, ok: true }));

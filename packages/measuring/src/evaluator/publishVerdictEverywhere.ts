@@ -1,4 +1,4 @@
-import { findRoute, paymentChainsOf, VerdictAwaitsReceiptsError } from "@slabridge/core";
+import { findRoute, paymentChainsOf, VerdictAlreadyPublishedError, VerdictAwaitsReceiptsError } from "@slabridge/core";
 import type { MeasureWorld } from "../MeasureWorld.ts";
 
 /** What happened for one payment chain. */
@@ -25,7 +25,8 @@ export function verdictDestinations(manifest: MeasureWorld["manifest"]): number[
  * Publishes the recorded verdict of (model, epoch) to every payment chain ({@link verdictDestinations}) over the
  * stage config's `Verdict` route (home -> chain), via `SlaOracle.publishVerdict` paying the messenger's quote.
  * Idempotent: a chain whose escrow already applied the verdict, or for which a VerdictPublished(model, epoch, chain)
- * log already exists on the home chain, is skipped; the relay's watcher delivers what was published. One chain
+ * log already exists on the home chain, is skipped (and one another run publishes between that check and the send
+ * is refused by the oracle: "already-published"); the relay's watcher delivers what was published. One chain
  * failing does not stop the others (its outcome is "failed", and the next evaluator run tries again). A breach
  * verdict that slashes a host bond waits ("waiting") until every chain's receipts for the epoch are home.
  *
@@ -55,6 +56,10 @@ export async function publishVerdictEverywhere(
     } catch (error) {
       if (error instanceof VerdictAwaitsReceiptsError) {
         outcomes.push({ chainId, result: "waiting", error: error.shortMessage });
+        continue;
+      }
+      if (error instanceof VerdictAlreadyPublishedError) {
+        outcomes.push({ chainId, result: "already-published" });
         continue;
       }
       outcomes.push({ chainId, result: "failed", error: error instanceof Error ? error.message : String(error) });

@@ -9,6 +9,7 @@ import {
   type SlaTerms,
   type SubmitReportResult,
   type TransportName,
+  VerdictAlreadyPublishedError,
   VerdictAwaitsReceiptsError,
 } from "@slabridge/core";
 import { recoverSigner } from "../attest/ProberKey.ts";
@@ -127,6 +128,14 @@ export class FakeHomeChain implements HomeChain {
     if (this.failNextPublishTo.delete(dstChain)) throw new Error(`messenger down for ${dstChain}`);
     const [incomplete] = this.receiptsIncomplete;
     if (incomplete !== undefined) throw new VerdictAwaitsReceiptsError(modelId, epoch, incomplete);
+    // The oracle's once-per-messenger guard (one messenger per transport here).
+    if (
+      this.published.some(
+        (p) => p.modelId === modelId && p.epoch === epoch && p.dstChain === dstChain && p.transport === transport,
+      )
+    ) {
+      throw new VerdictAlreadyPublishedError(modelId, epoch, dstChain);
+    }
     this.published.push({ modelId, epoch, dstChain, transport });
     return `0x${this.published.length.toString(16).padStart(64, "0")}`;
   }
