@@ -114,7 +114,10 @@ describe("evaluateDueEpochs", () => {
     // Both passes check before either sends (an EventBridge retry, or a pass outlasting its period): the oracle
     // refuses the second message over the same messenger.
     const passes = await Promise.all([evaluateDueEpochs(world(), now), evaluateDueEpochs(world(), now)]);
-    const outcomes = passes.flat().filter((e) => e.epoch === "5").flatMap((e) => e.published.map((p) => p.result));
+    const outcomes = passes
+      .flat()
+      .filter((e) => e.epoch === "5")
+      .flatMap((e) => e.published.map((p) => p.result));
     expect(outcomes.filter((r) => r === "published")).toHaveLength(4);
     expect(outcomes.filter((r) => r !== "published")).toEqual(Array(4).fill("already-published"));
     expect(home.published).toHaveLength(4);
