@@ -41,7 +41,10 @@ export interface LocalBotOptions {
   config: StageConfig;
   /** Every failure the runtime absorbed (a handler threw, a batch item failed): the main job counts and shows them. */
   onError?: (report: RuntimeErrorReport) => void;
-  /** Period of the watch schedules (the devnet makes a block every half period), in ms (default: the config's poll interval). */
+  /**
+   * Period of the watch schedules, in ms (default: the config's poll interval); the devnet makes a block every half
+   * period.
+   */
   watchPeriodMs?: number;
   /** Models the coordinator sends the probers to through their gateway (pay per call: the local gateways). */
   probeRoutes?: ProbeRoutes;

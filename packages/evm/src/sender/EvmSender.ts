@@ -534,9 +534,8 @@ export class EvmSender {
           await this.#replace(inFlight, fees);
         }
       }
-      // A node may answer the broadcast before its block exists (anvil's automine too): the first looks come soon
-      // after it, doubling up to the poll interval, so a transaction mined at once is not waited on for a whole one.
-      await sleep(Math.min(this.#pollMs, FIRST_LOOK_MS * 2 ** looks));
+      // A node may answer the broadcast before its block exists (anvil's automine too).
+      await this.#nextLook(looks);
     }
   }
 
@@ -578,7 +577,7 @@ export class EvmSender {
   async #assertNonceOpen(nonce: number, hashes: readonly Hash[]): Promise<number> {
     const { client } = this.#options;
     const since = Date.now();
-    for (;;) {
+    for (let looks = 0; ; looks++) {
       const latest = await this.#rpc("eth_getTransactionCount", undefined, () =>
         client.getTransactionCount({ address: this.address, blockTag: "latest" }),
       );
@@ -588,8 +587,16 @@ export class EvmSender {
       if (Date.now() - since >= this.#takenAfterMs) {
         throw new NonceTakenError(nonce, [...hashes], this.#context("eth_getTransactionCount"));
       }
-      await sleep(this.#pollMs);
+      await this.#nextLook(looks);
     }
+  }
+
+  /**
+   * Waits before look `looks + 1` at something that is usually there at once (a receipt just after the broadcast, or
+   * after its nonce was counted): 25 ms, doubling up to the poll interval, so it is not waited on for a whole one.
+   */
+  async #nextLook(looks: number): Promise<void> {
+    await sleep(Math.min(this.#pollMs, FIRST_LOOK_MS * 2 ** looks));
   }
 
   async #findMined(hashes: readonly Hash[]): Promise<TransactionReceipt | undefined> {
